@@ -1,0 +1,114 @@
+//! What server functions return to the browser. Money is minor units plus the currency code;
+//! the browser formats it with `domain::money` so server and browser render the same text.
+
+use domain::permissions::{ContactRole, TeammateRole};
+use domain::workspace::Membership;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub name: String,
+    pub email: String,
+    /// The name of the company or partner team the viewer is acting in.
+    pub workspace_name: String,
+    /// More than one membership: the header offers to switch.
+    pub can_switch: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: String,
+}
+
+impl Money {
+    pub fn new(minor: i64, currency: &str) -> Self {
+        Self { minor, currency: currency.to_owned() }
+    }
+
+    pub fn display(&self) -> String {
+        domain::money::format_stored(self.minor, &self.currency)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgramSummary {
+    pub id: i64,
+    pub name: String,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorKpis {
+    pub active_partners: i64,
+    pub open_leads: i64,
+    pub open_deals: i64,
+    /// `None` when the teammate's role does not see money.
+    pub rewards_pending: Option<Money>,
+    pub payouts_requested: Option<Money>,
+    pub payouts_requested_count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerRow {
+    pub partnership_id: i64,
+    pub partner_team: String,
+    pub kind: String,
+    pub status: String,
+    pub group: String,
+    pub tier: Option<String>,
+    pub partner_key: String,
+    pub joined_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorOverview {
+    pub viewer: Viewer,
+    pub role: TeammateRole,
+    pub company: String,
+    /// Every program of the company, for the switcher.
+    pub programs: Vec<ProgramSummary>,
+    /// The program shown; `None` when the company has no program yet.
+    pub program: Option<ProgramSummary>,
+    pub kpis: Option<VendorKpis>,
+    pub partners: Vec<PartnerRow>,
+    /// The keyset cursor of the next page of partners, when there is one.
+    pub next_partners_after: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarningsDto {
+    pub available: Money,
+    pub pending: Money,
+    pub lifetime_paid: Money,
+    pub minimum_cashout: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnershipCard {
+    pub partnership_id: i64,
+    pub program: String,
+    pub vendor: String,
+    pub status: String,
+    pub group: String,
+    pub tier: Option<String>,
+    pub partner_key: String,
+    /// `None` when the contact's role does not see earnings.
+    pub earnings: Option<EarningsDto>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerDashboard {
+    pub viewer: Viewer,
+    pub role: ContactRole,
+    pub team: String,
+    pub team_kind: String,
+    pub partnerships: Vec<PartnershipCard>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceChoice {
+    pub name: String,
+    pub email: String,
+    pub memberships: Vec<Membership>,
+}

@@ -1,0 +1,54 @@
+//! The portal's Leptos application: routes, pages and server functions. Server-only code lives
+//! in [`server`] behind the `ssr` feature.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
+pub mod dto;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.ico" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/portal.css" />
+        <Title formatter=|page: String| format!("{page} · Partner portal") />
+        <Router>
+            <Routes fallback=pages::not_found::NotFound>
+                <Route path=path!("/") view=pages::home::Home />
+                <Route path=path!("/login") view=pages::login::LoginPage />
+                <Route path=path!("/workspaces") view=pages::workspaces::WorkspacesPage />
+                <Route path=path!("/vendor") view=pages::vendor::VendorOverviewPage />
+                <Route path=path!("/partner") view=pages::partner::PartnerDashboardPage />
+            </Routes>
+        </Router>
+    }
+}

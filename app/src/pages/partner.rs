@@ -1,0 +1,87 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::fetch_partner_dashboard;
+use crate::components::{ErrorPage, Loading, TopBar};
+use crate::dto::{PartnerDashboard, PartnershipCard};
+
+/// `/partner`: the partner contact's dashboard.
+#[component]
+pub fn PartnerDashboardPage() -> impl IntoView {
+    let dashboard = Resource::new(|| (), |_| fetch_partner_dashboard());
+    view! {
+        <Title text="Partner dashboard" />
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match dashboard.await {
+                    Ok(dashboard) => view! { <Dashboard dashboard /> }.into_any(),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Dashboard(dashboard: PartnerDashboard) -> impl IntoView {
+    let PartnerDashboard { viewer, role, team, team_kind, partnerships } = dashboard;
+    let empty = partnerships.is_empty();
+    view! {
+        <TopBar viewer home="/partner" />
+        <main class="page">
+            <div class="page-head">
+                <h1>{format!("{team} dashboard")}</h1>
+            </div>
+            <p class="muted">{format!("{team_kind} · your role: {}", role.label())}</p>
+            {empty.then(|| view! { <p class="empty">"Your team is not in any partner program yet."</p> })}
+            {partnerships.into_iter().map(|card| view! { <Partnership card /> }).collect_view()}
+        </main>
+    }
+}
+
+#[component]
+fn Partnership(card: PartnershipCard) -> impl IntoView {
+    let heading = format!("{} — {}", card.program, card.vendor);
+    let label = heading.clone();
+    let earnings = match card.earnings {
+        Some(e) => view! {
+            <section class="kpis" aria-label="Earnings">
+                <article class="kpi" aria-label="Available balance">
+                    <h3>"Available balance"</h3>
+                    <p class="kpi-value">{e.available.display()}</p>
+                    <p class="muted">{format!("Minimum cashout {}", e.minimum_cashout.display())}</p>
+                </article>
+                <article class="kpi" aria-label="Pending rewards">
+                    <h3>"Pending rewards"</h3>
+                    <p class="kpi-value">{e.pending.display()}</p>
+                    <p class="muted">"Inside the hold period"</p>
+                </article>
+                <article class="kpi" aria-label="Lifetime paid">
+                    <h3>"Lifetime paid"</h3>
+                    <p class="kpi-value">{e.lifetime_paid.display()}</p>
+                </article>
+            </section>
+        }
+        .into_any(),
+        None => view! {
+            <p class="muted">"Earnings are visible to your team's owner and finance contacts."</p>
+        }
+        .into_any(),
+    };
+    view! {
+        <section class="card" aria-label=label>
+            <h2>{heading}</h2>
+            <dl class="facts">
+                <dt>"Status"</dt>
+                <dd><span class=format!("badge {}", card.status)>{card.status.clone()}</span></dd>
+                <dt>"Group"</dt>
+                <dd>{card.group}</dd>
+                <dt>"Tier"</dt>
+                <dd>{card.tier.unwrap_or_else(|| "No tier yet".to_owned())}</dd>
+                <dt>"Partner key"</dt>
+                <dd><code>{card.partner_key}</code></dd>
+            </dl>
+            {earnings}
+        </section>
+    }
+}

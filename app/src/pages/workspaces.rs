@@ -1,0 +1,64 @@
+use domain::workspace::Membership;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::{SelectWorkspace, workspace_choices};
+use crate::components::{ErrorPage, Loading};
+
+/// `/workspaces`: for users who are teammates and/or contacts in more than one place.
+#[component]
+pub fn WorkspacesPage() -> impl IntoView {
+    let choices = Resource::new(|| (), |_| workspace_choices());
+    let select = ServerAction::<SelectWorkspace>::new();
+    view! {
+        <Title text="Choose a workspace" />
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match choices.await {
+                    Ok(choice) => {
+                        let empty = choice.memberships.is_empty();
+                        view! {
+                            <main class="page narrow">
+                                <h1>"Choose a workspace"</h1>
+                                <p class="muted">{format!("Signed in as {} ({})", choice.name, choice.email)}</p>
+                                {empty.then(|| view! {
+                                    <p class="empty">
+                                        "Your account is not a teammate of any company or a contact in any partner team yet. Ask the person who invited you to add you."
+                                    </p>
+                                })}
+                                <ul class="choices">
+                                    {choice.memberships.into_iter().map(|m| view! { <Choice membership=m select /> }).collect_view()}
+                                </ul>
+                                {move || select.value().get().and_then(Result::err).map(|e| view! { <p role="alert" class="alert">{e.message}</p> })}
+                            </main>
+                        }
+                        .into_any()
+                    }
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Choice(membership: Membership, select: ServerAction<SelectWorkspace>) -> impl IntoView {
+    let (kind_label, role) = match &membership {
+        Membership::Teammate { role, .. } => ("Vendor", role.label()),
+        Membership::Contact { role, .. } => ("Partner team", role.label()),
+    };
+    let name = membership.name().to_owned();
+    view! {
+        <li class="card">
+            <ActionForm action=select>
+                <input type="hidden" name="kind" value=membership.kind().as_str() />
+                <input type="hidden" name="id" value=membership.workspace_id() />
+                <p>
+                    <strong>{name.clone()}</strong>
+                    <span class="muted">{format!(" · {kind_label} · {role}")}</span>
+                </p>
+                <button type="submit" disabled=move || select.pending().get()>{format!("Open {name}")}</button>
+            </ActionForm>
+        </li>
+    }
+}

@@ -1,0 +1,135 @@
+//! Authentication and authorisation for server functions: who is calling, in which tenant,
+//! and whether their role holds the permission. Every server function starts here.
+
+use std::future::Future;
+
+use domain::permissions::{ContactPermission, ContactRole, Permission, TeammateRole};
+use domain::workspace::WorkspaceKind;
+use http::request::Parts;
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+use sqlx::Row;
+
+use super::session::Identity;
+use super::state::AppState;
+use crate::error::AppError;
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| AppError::internal("AppState is not in the context"))
+}
+
+/// The signed-in identity the session middleware attached to this request.
+pub fn identity() -> Option<Identity> {
+    use_context::<Parts>().and_then(|parts| parts.extensions.get::<Identity>().cloned())
+}
+
+pub fn require_user() -> Result<Identity, AppError> {
+    identity().ok_or_else(AppError::unauthorized)
+}
+
+/// Runs a server function body and gives its error the HTTP status it carries. A plain HTML
+/// form post keeps leptos' redirect back to the form (the error travels in the URL), so its
+/// status is left alone.
+pub async fn endpoint<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    let result = body.await;
+    if let Err(error) = &result {
+        let accepts_html = use_context::<Parts>()
+            .and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+            .unwrap_or(false);
+        if !accepts_html {
+            if let (Some(response), Ok(status)) =
+                (use_context::<ResponseOptions>(), http::StatusCode::from_u16(error.status))
+            {
+                response.set_status(status);
+            }
+        }
+    }
+    result
+}
+
+#[derive(Clone, Debug)]
+pub struct Teammate {
+    pub identity: Identity,
+    pub teammate_id: i64,
+    pub company_id: i64,
+    pub company_name: String,
+    pub role: TeammateRole,
+}
+
+#[derive(Clone, Debug)]
+pub struct Contact {
+    pub identity: Identity,
+    pub contact_id: i64,
+    pub partner_team_id: i64,
+    pub partner_team_name: String,
+    pub partner_team_kind: String,
+    pub role: ContactRole,
+}
+
+/// The caller acting as a teammate of the company of their session's workspace, holding
+/// `permission`. The role is read from the database on every call, so a changed role applies
+/// at once.
+pub async fn require_teammate(permission: Permission) -> Result<(AppState, Teammate), AppError> {
+    let state = state()?;
+    let identity = require_user()?;
+    let Some((WorkspaceKind::Vendor, company_id)) = identity.workspace else {
+        return Err(AppError::forbidden());
+    };
+    let row = sqlx::query(
+        "SELECT t.id, t.role, c.name FROM teammates t JOIN companies c ON c.id = t.company_id \
+         WHERE t.company_id = $1 AND t.user_id = $2",
+    )
+    .bind(company_id)
+    .bind(identity.user_id)
+    .fetch_optional(&state.db.pool)
+    .await
+    .map_err(AppError::internal)?
+    .ok_or_else(AppError::forbidden)?;
+    let role_text: String = row.try_get(1).map_err(AppError::internal)?;
+    let role = TeammateRole::parse(&role_text).map_err(AppError::internal)?;
+    if !role.can(permission) {
+        return Err(AppError::forbidden());
+    }
+    let teammate = Teammate {
+        teammate_id: row.try_get(0).map_err(AppError::internal)?,
+        company_id,
+        company_name: row.try_get(2).map_err(AppError::internal)?,
+        role,
+        identity,
+    };
+    Ok((state, teammate))
+}
+
+/// The caller acting as a contact of the partner team of their session's workspace, holding
+/// `permission`.
+pub async fn require_contact(permission: ContactPermission) -> Result<(AppState, Contact), AppError> {
+    let state = state()?;
+    let identity = require_user()?;
+    let Some((WorkspaceKind::Partner, partner_team_id)) = identity.workspace else {
+        return Err(AppError::forbidden());
+    };
+    let row = sqlx::query(
+        "SELECT c.id, c.role, p.name, p.kind FROM contacts c JOIN partner_teams p ON p.id = c.partner_team_id \
+         WHERE c.partner_team_id = $1 AND c.user_id = $2",
+    )
+    .bind(partner_team_id)
+    .bind(identity.user_id)
+    .fetch_optional(&state.db.pool)
+    .await
+    .map_err(AppError::internal)?
+    .ok_or_else(AppError::forbidden)?;
+    let role_text: String = row.try_get(1).map_err(AppError::internal)?;
+    let role = ContactRole::parse(&role_text).map_err(AppError::internal)?;
+    if !role.can(permission) {
+        return Err(AppError::forbidden());
+    }
+    let contact = Contact {
+        contact_id: row.try_get(0).map_err(AppError::internal)?,
+        partner_team_id,
+        partner_team_name: row.try_get(2).map_err(AppError::internal)?,
+        partner_team_kind: row.try_get(3).map_err(AppError::internal)?,
+        role,
+        identity,
+    };
+    Ok((state, contact))
+}

@@ -1,0 +1,72 @@
+//! Queries behind the partner dashboard.
+
+use domain::reward::{Earnings, RewardStatus};
+use sqlx::Row;
+
+use super::db::Db;
+
+pub struct PartnershipRow {
+    pub id: i64,
+    pub program: String,
+    pub vendor: String,
+    pub currency: String,
+    pub min_cashout_minor: i64,
+    pub status: String,
+    pub group: String,
+    pub tier: Option<String>,
+    pub partner_key: String,
+}
+
+pub async fn partnerships(db: &Db, partner_team_id: i64) -> Result<Vec<PartnershipRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT p.id, pr.name, c.name, pr.currency, pr.min_cashout_minor, p.status, g.name, tr.name, p.partner_key \
+         FROM partnerships p \
+         JOIN programs pr ON pr.id = p.program_id \
+         JOIN companies c ON c.id = pr.company_id \
+         JOIN partner_groups g ON g.id = p.group_id \
+         LEFT JOIN tiers tr ON tr.id = p.tier_id \
+         WHERE p.partner_team_id = $1 ORDER BY p.id",
+    )
+    .bind(partner_team_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(PartnershipRow {
+                id: r.try_get(0)?,
+                program: r.try_get(1)?,
+                vendor: r.try_get(2)?,
+                currency: r.try_get(3)?,
+                min_cashout_minor: r.try_get(4)?,
+                status: r.try_get(5)?,
+                group: r.try_get(6)?,
+                tier: r.try_get(7)?,
+                partner_key: r.try_get(8)?,
+            })
+        })
+        .collect()
+}
+
+/// The partnership's balance and totals, in one pass over its rewards (indexed by partnership).
+pub async fn earnings(db: &Db, partnership_id: i64) -> Result<Earnings, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT \
+           CAST(COALESCE(SUM(CASE WHEN r.status = $2 AND r.payout_id IS NULL THEN r.amount_minor ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN r.status = $3 THEN r.amount_minor ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN r.status = $4 THEN r.amount_minor ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN r.status = $2 AND r.payout_id IS NOT NULL THEN r.amount_minor ELSE 0 END), 0) AS BIGINT) \
+         FROM rewards r WHERE r.partnership_id = $1",
+    )
+    .bind(partnership_id)
+    .bind(RewardStatus::Approved.as_str())
+    .bind(RewardStatus::Pending.as_str())
+    .bind(RewardStatus::Paid.as_str())
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(Earnings {
+        available: row.try_get(0)?,
+        pending: row.try_get(1)?,
+        lifetime_paid: row.try_get(2)?,
+        in_payout: row.try_get(3)?,
+    })
+}

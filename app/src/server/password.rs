@@ -1,0 +1,74 @@
+//! Password hashing with argon2id at the OWASP parameters (m = 19 MiB, t = 2, p = 1).
+//!
+//! Hashing is CPU- and memory-heavy: it runs on the blocking pool, and a semaphore sized to
+//! the cores keeps a burst of logins from starving everything else.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::{OnceCell, Semaphore};
+
+#[derive(Clone)]
+pub struct Hasher {
+    permits: Arc<Semaphore>,
+    dummy: Arc<OnceCell<String>>,
+}
+
+impl Default for Hasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("static argon2 parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+impl Hasher {
+    pub fn new() -> Self {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        Self { permits: Arc::new(Semaphore::new(cores)), dummy: Arc::new(OnceCell::new()) }
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+        tokio::task::spawn_blocking(work).await.map_err(|e| e.to_string())
+    }
+
+    pub async fn hash(&self, password: &str) -> Result<String, String> {
+        let password = password.to_owned();
+        self.run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            argon2()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| e.to_string())
+        })
+        .await?
+    }
+
+    /// Verifies `password` against `hash`; with no hash (unknown account) it verifies against a
+    /// dummy so that both cases take the same time.
+    pub async fn verify(&self, password: &str, hash: Option<&str>) -> Result<bool, String> {
+        let known = hash.is_some();
+        let hash = match hash {
+            Some(h) => h.to_owned(),
+            None => self
+                .dummy
+                .get_or_try_init(|| async { self.hash("not-a-real-password-for-timing").await })
+                .await?
+                .clone(),
+        };
+        let password = password.to_owned();
+        let ok = self
+            .run(move || {
+                PasswordHash::new(&hash)
+                    .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+                    .unwrap_or(false)
+            })
+            .await?;
+        Ok(ok && known)
+    }
+}

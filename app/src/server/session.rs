@@ -1,0 +1,170 @@
+//! Sessions: a random 256-bit token in an HttpOnly cookie, stored only as its SHA-256.
+
+use domain::session::SessionTimes;
+use domain::workspace::WorkspaceKind;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::db::{Db, Tx, now_ms};
+use super::events::{self, NewEvent};
+
+pub const COOKIE_NAME: &str = "portal_session";
+
+/// Who is signed in on this request, and in which workspace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub session_id: i64,
+    pub user_id: i64,
+    pub email: String,
+    pub name: String,
+    pub workspace: Option<(WorkspaceKind, i64)>,
+}
+
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn cookie(token: &str, secure: bool) -> String {
+    let max_age = domain::session::ABSOLUTE_TIMEOUT_MS / 1000;
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+pub fn clear_cookie(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
+/// The session token in a `Cookie` header, if any.
+pub fn token_from_cookie_header(header: &str) -> Option<&str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value)
+        .filter(|v| !v.is_empty())
+}
+
+/// Creates a session for `user_id` in `workspace`, returning the token for the cookie.
+pub async fn create(
+    tx: &mut Tx,
+    user_id: i64,
+    workspace: Option<(WorkspaceKind, i64)>,
+) -> Result<String, sqlx::Error> {
+    let token = new_token();
+    let now = now_ms();
+    let session_id: i64 = sqlx::query_scalar(
+        "INSERT INTO sessions (token_hash, user_id, workspace_kind, workspace_id, created_at, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+    )
+    .bind(hash_token(&token))
+    .bind(user_id)
+    .bind(workspace.map(|(k, _)| k.as_str()))
+    .bind(workspace.map(|(_, id)| id))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    events::append(
+        tx,
+        NewEvent {
+            actor_user_id: Some(user_id),
+            company_id: None,
+            kind: "session.created",
+            subject_type: "session",
+            subject_id: session_id,
+            payload: serde_json::json!({ "workspace": workspace.map(|(k, id)| format!("{}:{id}", k.as_str())) }),
+        },
+    )
+    .await?;
+    Ok(token)
+}
+
+/// Looks up a live session by token; expired sessions are deleted on sight.
+pub async fn resolve(db: &Db, token: &str) -> Result<Option<Identity>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT s.id, s.user_id, s.workspace_kind, s.workspace_id, s.created_at, s.last_seen_at, u.email, u.name \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+    )
+    .bind(hash_token(token))
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let session_id: i64 = row.try_get(0)?;
+    let times = SessionTimes { created_at: row.try_get(4)?, last_seen_at: row.try_get(5)? };
+    let now = now_ms();
+    if !times.is_live(now) {
+        sqlx::query("DELETE FROM sessions WHERE id = $1").bind(session_id).execute(&db.pool).await?;
+        return Ok(None);
+    }
+    if times.needs_touch(now) {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(session_id)
+            .execute(&db.pool)
+            .await?;
+    }
+    let kind: Option<String> = row.try_get(2)?;
+    let workspace_id: Option<i64> = row.try_get(3)?;
+    let workspace = match (kind.as_deref().map(WorkspaceKind::parse), workspace_id) {
+        (Some(Ok(kind)), Some(id)) => Some((kind, id)),
+        _ => None,
+    };
+    Ok(Some(Identity {
+        session_id,
+        user_id: row.try_get(1)?,
+        email: row.try_get(6)?,
+        name: row.try_get(7)?,
+        workspace,
+    }))
+}
+
+pub async fn delete(tx: &mut Tx, identity: &Identity) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(identity.session_id).execute(&mut **tx).await?;
+    events::append(
+        tx,
+        NewEvent {
+            actor_user_id: Some(identity.user_id),
+            company_id: None,
+            kind: "session.ended",
+            subject_type: "session",
+            subject_id: identity.session_id,
+            payload: serde_json::json!({}),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn set_workspace(
+    tx: &mut Tx,
+    identity: &Identity,
+    kind: WorkspaceKind,
+    id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET workspace_kind = $1, workspace_id = $2 WHERE id = $3")
+        .bind(kind.as_str())
+        .bind(id)
+        .bind(identity.session_id)
+        .execute(&mut **tx)
+        .await?;
+    events::append(
+        tx,
+        NewEvent {
+            actor_user_id: Some(identity.user_id),
+            company_id: (kind == WorkspaceKind::Vendor).then_some(id),
+            kind: "session.workspace_selected",
+            subject_type: "session",
+            subject_id: identity.session_id,
+            payload: serde_json::json!({ "workspace": format!("{}:{id}", kind.as_str()) }),
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! The partner portal's domain rules: pure, no I/O, shared by the server and the browser.
+//!
+//! Everything here compiles to wasm and native, so the browser renders money and applies
+//! the same rules as the server (hydration must produce identical strings).
+
+pub mod deal;
+pub mod identity;
+pub mod lead;
+pub mod money;
+pub mod partnership;
+pub mod permissions;
+pub mod reward;
+pub mod session;
+pub mod throttle;
+pub mod time;
+pub mod workspace;
+
+/// A rule was broken by the input; the message is safe to show to the person who sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleViolation(pub String);
+
+impl std::fmt::Display for RuleViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RuleViolation {}
+
+impl RuleViolation {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}

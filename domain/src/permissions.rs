@@ -1,0 +1,301 @@
+//! Roles are presets over named permissions. Server functions ask `role.can(permission)`;
+//! a custom role later is only another set.
+
+use serde::{Deserialize, Serialize};
+
+use crate::RuleViolation;
+
+/// What a vendor teammate may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    /// See the program overview, partners, leads and deals (read).
+    ViewProgram,
+    /// See rewards and payouts amounts.
+    ViewMoney,
+    /// See payout method details (bank/PayPal details) of partners.
+    ViewPayoutMethods,
+    ManagePartners,
+    ManageApplications,
+    ManageLeads,
+    ManageDeals,
+    ManageGroupsTagsTiers,
+    ManageProgramSettings,
+    ManageLinks,
+    ManageApiKeys,
+    ManageWebhooks,
+    ManageTracking,
+    ManageTransactions,
+    ReviewRewards,
+    ProcessPayouts,
+    ExportPayouts,
+    ApprovePayouts,
+    ManageTeammates,
+}
+
+impl Permission {
+    pub const ALL: &'static [Permission] = &[
+        Permission::ViewProgram,
+        Permission::ViewMoney,
+        Permission::ViewPayoutMethods,
+        Permission::ManagePartners,
+        Permission::ManageApplications,
+        Permission::ManageLeads,
+        Permission::ManageDeals,
+        Permission::ManageGroupsTagsTiers,
+        Permission::ManageProgramSettings,
+        Permission::ManageLinks,
+        Permission::ManageApiKeys,
+        Permission::ManageWebhooks,
+        Permission::ManageTracking,
+        Permission::ManageTransactions,
+        Permission::ReviewRewards,
+        Permission::ProcessPayouts,
+        Permission::ExportPayouts,
+        Permission::ApprovePayouts,
+        Permission::ManageTeammates,
+    ];
+}
+
+/// A teammate's role in a company.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TeammateRole {
+    Owner,
+    Admin,
+    PartnerManager,
+    Technical,
+    Finance,
+    ReadOnly,
+}
+
+impl TeammateRole {
+    pub const ALL: &'static [TeammateRole] = &[
+        TeammateRole::Owner,
+        TeammateRole::Admin,
+        TeammateRole::PartnerManager,
+        TeammateRole::Technical,
+        TeammateRole::Finance,
+        TeammateRole::ReadOnly,
+    ];
+
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            TeammateRole::Owner | TeammateRole::Admin => Permission::ALL,
+            TeammateRole::PartnerManager => &[
+                ViewProgram,
+                ViewMoney,
+                ManagePartners,
+                ManageApplications,
+                ManageLeads,
+                ManageDeals,
+                ManageGroupsTagsTiers,
+            ],
+            TeammateRole::Technical => &[
+                ViewProgram,
+                ManageLinks,
+                ManageApiKeys,
+                ManageWebhooks,
+                ManageTracking,
+            ],
+            TeammateRole::Finance => &[
+                ViewProgram,
+                ViewMoney,
+                ViewPayoutMethods,
+                ManageTransactions,
+                ReviewRewards,
+                ProcessPayouts,
+                ExportPayouts,
+            ],
+            TeammateRole::ReadOnly => &[ViewProgram, ViewMoney],
+        }
+    }
+
+    pub fn can(self, permission: Permission) -> bool {
+        self.permissions().contains(&permission)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TeammateRole::Owner => "owner",
+            TeammateRole::Admin => "admin",
+            TeammateRole::PartnerManager => "partner_manager",
+            TeammateRole::Technical => "technical",
+            TeammateRole::Finance => "finance",
+            TeammateRole::ReadOnly => "read_only",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TeammateRole::Owner => "Owner",
+            TeammateRole::Admin => "Admin",
+            TeammateRole::PartnerManager => "Partner manager",
+            TeammateRole::Technical => "Technical",
+            TeammateRole::Finance => "Finance",
+            TeammateRole::ReadOnly => "Read-only",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, RuleViolation> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|r| r.as_str() == text)
+            .ok_or_else(|| RuleViolation::new(format!("Unknown teammate role: {text}")))
+    }
+}
+
+/// What a partner contact may do within their partner team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ContactPermission {
+    /// See the team's dashboard: team, programs, group and tier.
+    ViewDashboard,
+    /// See the team's balance, rewards and payouts.
+    ViewEarnings,
+    /// Set payout details and cash out.
+    CashOut,
+    TransferOwnership,
+    ManageContacts,
+    /// All leads and deals of the team.
+    ManageTeamLeadsDeals,
+    /// The contact's own link, leads and deals.
+    ManageOwnLeadsDeals,
+}
+
+/// A contact's role in a partner team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ContactRole {
+    Owner,
+    Admin,
+    Finance,
+    Member,
+}
+
+impl ContactRole {
+    pub const ALL: &'static [ContactRole] =
+        &[ContactRole::Owner, ContactRole::Admin, ContactRole::Finance, ContactRole::Member];
+
+    pub fn permissions(self) -> &'static [ContactPermission] {
+        use ContactPermission::*;
+        match self {
+            ContactRole::Owner => &[
+                ViewDashboard,
+                ViewEarnings,
+                CashOut,
+                TransferOwnership,
+                ManageContacts,
+                ManageTeamLeadsDeals,
+                ManageOwnLeadsDeals,
+            ],
+            ContactRole::Admin => {
+                &[ViewDashboard, ManageContacts, ManageTeamLeadsDeals, ManageOwnLeadsDeals]
+            }
+            ContactRole::Finance => &[ViewDashboard, ViewEarnings],
+            ContactRole::Member => &[ViewDashboard, ManageOwnLeadsDeals],
+        }
+    }
+
+    pub fn can(self, permission: ContactPermission) -> bool {
+        self.permissions().contains(&permission)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactRole::Owner => "owner",
+            ContactRole::Admin => "admin",
+            ContactRole::Finance => "finance",
+            ContactRole::Member => "member",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ContactRole::Owner => "Owner",
+            ContactRole::Admin => "Admin",
+            ContactRole::Finance => "Finance",
+            ContactRole::Member => "Member",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, RuleViolation> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|r| r.as_str() == text)
+            .ok_or_else(|| RuleViolation::new(format!("Unknown contact role: {text}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Permission::*;
+
+    #[test]
+    fn owner_and_admin_can_do_everything() {
+        for p in Permission::ALL {
+            assert!(TeammateRole::Owner.can(*p));
+            assert!(TeammateRole::Admin.can(*p));
+        }
+    }
+
+    #[test]
+    fn the_matrix_matches_the_domain_table() {
+        // Partner managers run the partner side but never approve payouts.
+        assert!(TeammateRole::PartnerManager.can(ManagePartners));
+        assert!(TeammateRole::PartnerManager.can(ViewMoney));
+        assert!(!TeammateRole::PartnerManager.can(ApprovePayouts));
+        assert!(!TeammateRole::PartnerManager.can(ProcessPayouts));
+        // Technical: links, keys, webhooks, tracking; no money.
+        assert!(TeammateRole::Technical.can(ManageApiKeys));
+        assert!(!TeammateRole::Technical.can(ViewMoney));
+        assert!(!TeammateRole::Technical.can(ManagePartners));
+        // Finance: money, no program structure.
+        assert!(TeammateRole::Finance.can(ProcessPayouts));
+        assert!(TeammateRole::Finance.can(ExportPayouts));
+        assert!(!TeammateRole::Finance.can(ManageGroupsTagsTiers));
+        assert!(!TeammateRole::Finance.can(ManageProgramSettings));
+        // Read-only sees but changes nothing, and never sees payout method details.
+        assert!(TeammateRole::ReadOnly.can(ViewProgram));
+        assert!(!TeammateRole::ReadOnly.can(ViewPayoutMethods));
+        let changes = Permission::ALL
+            .iter()
+            .filter(|p| !matches!(p, ViewProgram | ViewMoney | ViewPayoutMethods));
+        for p in changes {
+            assert!(!TeammateRole::ReadOnly.can(*p), "read-only must not {p:?}");
+        }
+        // Every role sees the program overview.
+        for role in TeammateRole::ALL {
+            assert!(role.can(ViewProgram));
+        }
+    }
+
+    #[test]
+    fn contact_roles() {
+        use ContactPermission as C;
+        assert!(ContactRole::Owner.can(C::CashOut));
+        for role in [ContactRole::Admin, ContactRole::Finance, ContactRole::Member] {
+            assert!(!role.can(C::CashOut), "only the owner cashes out");
+            assert!(!role.can(C::TransferOwnership));
+            assert!(role.can(C::ViewDashboard));
+        }
+        assert!(ContactRole::Finance.can(C::ViewEarnings));
+        assert!(!ContactRole::Finance.can(C::ManageTeamLeadsDeals));
+        assert!(!ContactRole::Finance.can(C::ManageOwnLeadsDeals));
+        assert!(ContactRole::Admin.can(C::ManageContacts));
+        assert!(ContactRole::Member.can(C::ManageOwnLeadsDeals));
+        assert!(!ContactRole::Member.can(C::ManageTeamLeadsDeals));
+        assert!(!ContactRole::Member.can(C::ViewEarnings));
+    }
+
+    #[test]
+    fn roles_round_trip_through_storage_names() {
+        for role in TeammateRole::ALL {
+            assert_eq!(TeammateRole::parse(role.as_str()).unwrap(), *role);
+        }
+        for role in ContactRole::ALL {
+            assert_eq!(ContactRole::parse(role.as_str()).unwrap(), *role);
+        }
+        assert!(TeammateRole::parse("superuser").is_err());
+    }
+}

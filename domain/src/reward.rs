@@ -1,0 +1,110 @@
+//! Rewards: money owed to a partnership, and their status machine:
+//! `pending -> approved -> paid`, `pending | approved -> declined`; a failed or canceled payout
+//! puts its rewards back to `approved` (available).
+
+use serde::{Deserialize, Serialize};
+
+use crate::RuleViolation;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RewardStatus {
+    Pending,
+    Approved,
+    Paid,
+    Declined,
+}
+
+impl RewardStatus {
+    pub const ALL: &'static [RewardStatus] =
+        &[RewardStatus::Pending, RewardStatus::Approved, RewardStatus::Paid, RewardStatus::Declined];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RewardStatus::Pending => "pending",
+            RewardStatus::Approved => "approved",
+            RewardStatus::Paid => "paid",
+            RewardStatus::Declined => "declined",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, RuleViolation> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|s| s.as_str() == text)
+            .ok_or_else(|| RuleViolation::new(format!("Unknown reward status: {text}")))
+    }
+
+    pub fn can_become(self, next: RewardStatus) -> bool {
+        use RewardStatus::*;
+        matches!((self, next), (Pending, Approved | Declined) | (Approved, Paid | Declined))
+    }
+
+    pub fn transition(self, next: RewardStatus) -> Result<RewardStatus, RuleViolation> {
+        if self.can_become(next) {
+            Ok(next)
+        } else {
+            Err(RuleViolation::new(format!(
+                "A {} reward cannot become {}",
+                self.as_str(),
+                next.as_str()
+            )))
+        }
+    }
+}
+
+/// The partner-facing sums over a partnership's rewards, in minor units of one currency.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Earnings {
+    /// Approved rewards not yet in a payout: what can be cashed out. May be negative after a
+    /// clawback.
+    pub available: i64,
+    pub pending: i64,
+    /// Rewards inside a payout that was paid.
+    pub lifetime_paid: i64,
+    /// Rewards inside a payout that is requested or processing.
+    pub in_payout: i64,
+}
+
+impl Earnings {
+    /// Cash out is allowed when the balance reaches the program minimum (and is positive).
+    pub fn can_cash_out(&self, minimum_minor: i64) -> bool {
+        self.available > 0 && self.available >= minimum_minor
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RewardStatus::*;
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_documented_transitions() {
+        assert!(Pending.can_become(Approved));
+        assert!(Approved.can_become(Paid));
+        assert!(Pending.can_become(Declined));
+        assert!(!Paid.can_become(Approved));
+        assert!(!Declined.can_become(Approved));
+        assert!(!Pending.can_become(Paid));
+    }
+
+    #[test]
+    fn cash_out_needs_a_positive_balance_over_the_minimum() {
+        let e = |available| Earnings { available, ..Default::default() };
+        assert!(e(5000).can_cash_out(5000));
+        assert!(!e(4999).can_cash_out(5000));
+        assert!(!e(-10).can_cash_out(0));
+        assert!(!e(0).can_cash_out(0));
+    }
+
+    proptest! {
+        #[test]
+        fn paid_and_declined_are_final(a in 0usize..4, b in 0usize..4) {
+            let (from, to) = (RewardStatus::ALL[a], RewardStatus::ALL[b]);
+            if matches!(from, Paid | Declined) { prop_assert!(!from.can_become(to)); }
+            prop_assert_eq!(RewardStatus::parse(from.as_str()).unwrap(), from);
+            prop_assert_eq!(from.transition(to).is_ok(), from.can_become(to));
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! Dates: stored as UTC milliseconds, shown as ISO dates (`2026-11-24`) everywhere, so the
+//! server-rendered page and the hydrated one agree whatever the browser's time zone.
+
+/// `YYYY-MM-DD` (UTC) for a timestamp in milliseconds since the Unix epoch.
+pub fn format_date(ms: i64) -> String {
+    let (y, m, d) = civil_from_days(ms.div_euclid(86_400_000));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Milliseconds since the epoch at the start of a UTC calendar day.
+pub fn date_to_ms(year: i64, month: u32, day: u32) -> i64 {
+    days_from_civil(year, month, day) * 86_400_000
+}
+
+// Howard Hinnant's days-from-civil algorithms (proleptic Gregorian calendar).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn known_dates() {
+        assert_eq!(format_date(0), "1970-01-01");
+        assert_eq!(format_date(1_795_996_800_000), "2026-11-30");
+        assert_eq!(format_date(-1), "1969-12-31");
+        assert_eq!(date_to_ms(2024, 2, 29), 1_709_164_800_000);
+        assert_eq!(format_date(date_to_ms(2000, 3, 1)), "2000-03-01");
+    }
+
+    proptest! {
+        #[test]
+        fn days_round_trip(days in -1_000_000i64..1_000_000) {
+            let (y, m, d) = civil_from_days(days);
+            prop_assert!((1..=12).contains(&m) && (1..=31).contains(&d));
+            prop_assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The portal's HTTP server: configuration, the axum router around the Leptos app, and the
+//! middleware every request passes (session, CSRF, page access, body limit).
+
+pub mod middleware;
+pub mod seed;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::server::db::Db;
+use app::server::state::{AppState, Config};
+use app::{App, shell};
+use axum::Router;
+use axum::routing::get;
+use leptos::config::{Env, LeptosOptions};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::limit::RequestBodyLimitLayer;
+
+/// Requests bigger than this are refused with 413 before any handler reads them.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database_url: String,
+    pub addr: SocketAddr,
+    pub site_root: String,
+    pub output_name: String,
+    pub public_origin: Option<String>,
+}
+
+impl Settings {
+    /// Reads the environment (see the README's configuration table).
+    pub fn from_env() -> Result<Self, String> {
+        let var = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
+        let addr = var("LEPTOS_SITE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".to_owned());
+        Ok(Self {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/portal.db".to_owned()),
+            addr: addr.parse().map_err(|e| format!("LEPTOS_SITE_ADDR {addr:?}: {e}"))?,
+            site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
+            output_name: var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "portal".to_owned()),
+            public_origin: var("PORTAL_PUBLIC_ORIGIN").map(|o| o.trim_end_matches('/').to_owned()),
+        })
+    }
+
+    pub fn leptos_options(&self) -> LeptosOptions {
+        LeptosOptions::builder()
+            .output_name(self.output_name.as_str())
+            .site_root(self.site_root.as_str())
+            .site_pkg_dir("pkg")
+            .site_addr(self.addr)
+            .env(Env::PROD)
+            .build()
+    }
+}
+
+/// Connects to the database and applies the migrations.
+pub async fn open_database(settings: &Settings) -> Result<Db, String> {
+    let db = Db::connect(&settings.database_url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+pub fn app_state(db: Db, settings: &Settings) -> AppState {
+    let secure_cookies = settings.public_origin.as_deref().is_some_and(|o| o.starts_with("https://"));
+    AppState::new(db, Config { secure_cookies, public_origin: settings.public_origin.clone() })
+}
+
+/// The whole application: Leptos pages and server functions, static files, health check.
+pub fn router(state: AppState, options: LeptosOptions) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let leptos_router = Router::new()
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || provide_context(context_state.clone()),
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options);
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(leptos_router)
+        .layer(axum::middleware::from_fn(middleware::page_guard))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::session))
+        .layer(axum::middleware::from_fn_with_state(Arc::new(state.config.public_origin.clone()), middleware::same_origin))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+}
+
+/// Serves `router` on `listener` until the process is stopped.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

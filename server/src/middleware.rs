@@ -1,0 +1,129 @@
+//! Middleware every request passes.
+
+use std::sync::Arc;
+
+use app::server::session::{self, Identity};
+use app::server::state::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::workspace::{self, PageAccess};
+
+/// Attaches the signed-in [`Identity`] (if any) to the request for pages and server functions.
+pub async fn session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/pkg/") || path == "/favicon.ico" || path == "/healthz" {
+        return next.run(request).await;
+    }
+    let token = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| session::token_from_cookie_header(v).map(str::to_owned));
+    if let Some(token) = token {
+        match session::resolve(&state.db, &token).await {
+            Ok(Some(identity)) => {
+                request.extensions_mut().insert(identity);
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::error!(%error, "session lookup failed");
+                return (StatusCode::SERVICE_UNAVAILABLE, "The portal cannot reach its database. Try again shortly.")
+                    .into_response();
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// Cross-site request forgery guard: a state-changing request whose `Origin` (or, without one,
+/// `Referer`) is another site gets 403 before any handler runs.
+pub async fn same_origin(State(public_origin): State<Arc<Option<String>>>, request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let claimed = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| headers.get(header::REFERER).and_then(|v| v.to_str().ok()).map(origin_of));
+    if let Some(claimed) = claimed {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let allowed = match public_origin.as_deref() {
+            Some(origin) => claimed == origin,
+            None => claimed == format!("http://{host}") || claimed == format!("https://{host}"),
+        };
+        if !allowed {
+            return (StatusCode::FORBIDDEN, "Cross-origin requests are not allowed").into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            format!("{scheme}://{host}")
+        }
+        None => String::new(),
+    }
+}
+
+/// Dashboards need a session (visitors go to sign-in, keeping where they were going) and the
+/// right workspace (others get the forbidden page with 403).
+pub async fn page_guard(request: Request, next: Next) -> Response {
+    if request.method() != Method::GET {
+        return next.run(request).await;
+    }
+    let path = request.uri().path().to_owned();
+    let identity = request.extensions().get::<Identity>();
+    if path == "/" || path == "/login" {
+        if let Some(identity) = identity {
+            let home = identity.workspace.map(|(kind, _)| kind.home()).unwrap_or(domain::workspace::PICKER_PATH);
+            return Redirect::to(home).into_response();
+        }
+    }
+    match workspace::page_access(&path, identity.map(|i| i.workspace.map(|(kind, _)| kind))) {
+        PageAccess::Public | PageAccess::Allowed => next.run(request).await,
+        PageAccess::SignIn => {
+            let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let next_param = domain::workspace::safe_next(Some(target)).map(encode_query_value);
+            let location = match next_param {
+                Some(next) => format!("/login?next={next}"),
+                None => "/login".to_owned(),
+            };
+            Redirect::to(&location).into_response()
+        }
+        PageAccess::Forbidden => {
+            let mut response = next.run(request).await;
+            *response.status_mut() = StatusCode::FORBIDDEN;
+            response
+        }
+    }
+}
+
+fn encode_query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Headers that keep the pages out of frames and stop content sniffing.
+pub async fn security_headers(request: Request<Body>, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    response
+}

@@ -1,0 +1,338 @@
+//! The demo data: two vendors, their programs, partner teams with every contact role, and
+//! leads, deals, customers, rewards and a payout so both dashboards show real numbers.
+//! Deterministic: the same rows (and times) every run; only password salts differ.
+
+use app::server::db::{Db, Tx};
+use app::server::events::{self, NewEvent};
+use app::server::password::Hasher;
+use domain::money::RoundingMode;
+use domain::time::date_to_ms;
+
+pub const DEMO_PASSWORD: &str = "partner-portal-demo";
+
+/// The demo logins, printed by `run` and documented in the README.
+pub const DEMO_LOGINS: &[(&str, &str)] = &[
+    ("owner@acme.example", "Acme Analytics, owner"),
+    ("manager@acme.example", "Acme Analytics, partner manager"),
+    ("finance@acme.example", "Acme Analytics, finance"),
+    ("tech@acme.example", "Acme Analytics, technical"),
+    ("owner@northwind.example", "Northwind Agency, owner"),
+    ("admin@northwind.example", "Northwind Agency, admin"),
+    ("finance@northwind.example", "Northwind Agency, finance"),
+    ("member@northwind.example", "Northwind Agency, member"),
+    ("owner@lakeside.example", "Lakeside IT, owner"),
+    ("owner@globex.example", "Globex, owner"),
+    ("owner@initech.example", "Initech Resellers, owner"),
+];
+
+/// Seeds when the database has no users; returns whether it seeded.
+pub async fn seed_if_empty(db: &Db, hasher: &Hasher) -> Result<bool, String> {
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&db.pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    if users > 0 {
+        return Ok(false);
+    }
+    seed(db, hasher).await?;
+    Ok(true)
+}
+
+fn day(n: i64) -> i64 {
+    date_to_ms(2026, 1, 1) + n * 86_400_000
+}
+
+struct Seeder {
+    tx: Tx,
+}
+
+impl Seeder {
+    async fn id(&mut self, sql: &'static str, binds: Vec<Bind>) -> Result<i64, String> {
+        let mut query = sqlx::query_scalar::<_, i64>(sql);
+        for bind in binds {
+            query = match bind {
+                Bind::I(v) => query.bind(v),
+                Bind::S(v) => query.bind(v),
+                Bind::OI(v) => query.bind(v),
+                Bind::OS(v) => query.bind(v),
+            };
+        }
+        query.fetch_one(&mut *self.tx).await.map_err(|e| format!("seeding failed: {e}"))
+    }
+
+    async fn user(&mut self, email: &str, name: &str, hash: String) -> Result<i64, String> {
+        self.id(
+            "INSERT INTO users (email, email_normalized, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            vec![S(email.into()), S(email.to_lowercase()), S(name.into()), S(hash), I(day(0))],
+        )
+        .await
+    }
+
+    async fn company(&mut self, name: &str) -> Result<i64, String> {
+        self.id("INSERT INTO companies (name, created_at) VALUES ($1, $2) RETURNING id", vec![S(name.into()), I(day(0))])
+            .await
+    }
+
+    async fn teammate(&mut self, company: i64, user: i64, role: &str) -> Result<i64, String> {
+        self.id(
+            "INSERT INTO teammates (company_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            vec![I(company), I(user), S(role.into()), I(day(0))],
+        )
+        .await
+    }
+
+    async fn team(&mut self, name: &str, kind: &str, country: &str) -> Result<i64, String> {
+        self.id(
+            "INSERT INTO partner_teams (name, kind, country, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            vec![S(name.into()), S(kind.into()), S(country.into()), I(day(1))],
+        )
+        .await
+    }
+
+    async fn contact(&mut self, team: i64, user: i64, role: &str) -> Result<i64, String> {
+        self.id(
+            "INSERT INTO contacts (partner_team_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            vec![I(team), I(user), S(role.into()), I(day(1))],
+        )
+        .await
+    }
+
+    async fn program(&mut self, company: i64, name: &str, currency: &str, min_cashout: i64) -> Result<i64, String> {
+        self.id(
+            "INSERT INTO programs (company_id, name, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, created_at) \
+             VALUES ($1, $2, $3, 90, 30, $4, 'approval', $5) RETURNING id",
+            vec![I(company), S(name.into()), S(currency.into()), I(min_cashout), I(day(0))],
+        )
+        .await
+    }
+
+    async fn group(&mut self, program: i64, name: &str) -> Result<i64, String> {
+        self.id(
+            "INSERT INTO partner_groups (program_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+            vec![I(program), S(name.into()), I(day(0))],
+        )
+        .await
+    }
+
+    async fn tier(&mut self, program: i64, name: &str, rank: i64) -> Result<i64, String> {
+        self.id(
+            "INSERT INTO tiers (program_id, name, rank, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            vec![I(program), S(name.into()), I(rank), I(day(0))],
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn partnership(
+        &mut self,
+        program: i64,
+        team: i64,
+        status: &str,
+        key: &str,
+        group: i64,
+        tier: Option<i64>,
+        manager: Option<i64>,
+        joined: i64,
+    ) -> Result<i64, String> {
+        self.id(
+            "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, tier_id, manager_teammate_id, joined_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            vec![I(program), I(team), S(status.into()), S(key.into()), I(group), OI(tier), OI(manager), I(day(joined))],
+        )
+        .await
+    }
+
+    async fn customer(&mut self, program: i64, partnership: i64, key: &str, name: &str, source: &str) -> Result<i64, String> {
+        self.id(
+            "INSERT INTO customers (program_id, partnership_id, external_key, name, source, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            vec![I(program), I(partnership), S(key.into()), S(name.into()), S(source.into()), I(day(20))],
+        )
+        .await
+    }
+
+    async fn lead(&mut self, program: i64, partnership: i64, company: &str, email: &str, status: &str) -> Result<i64, String> {
+        self.id(
+            "INSERT INTO leads (program_id, partnership_id, company_name, contact_email, status, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            vec![I(program), I(partnership), S(company.into()), S(email.into()), S(status.into()), I(day(30))],
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn deal(
+        &mut self,
+        program: i64,
+        partnership: i64,
+        name: &str,
+        amount: i64,
+        currency: &str,
+        motion: &str,
+        stage: &str,
+    ) -> Result<i64, String> {
+        self.id(
+            "INSERT INTO deals (program_id, partnership_id, name, amount_minor, currency, motion, stage, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            vec![I(program), I(partnership), S(name.into()), I(amount), S(currency.into()), S(motion.into()), S(stage.into()), I(day(40))],
+        )
+        .await
+    }
+
+    async fn payout(&mut self, program: i64, partnership: i64, amount: i64, currency: &str, status: &str, reference: Option<&str>) -> Result<i64, String> {
+        self.id(
+            "INSERT INTO payouts (program_id, partnership_id, amount_minor, currency, status, reference, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            vec![I(program), I(partnership), I(amount), S(currency.into()), S(status.into()), OS(reference.map(Into::into)), I(day(60))],
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn reward(
+        &mut self,
+        program: i64,
+        partnership: i64,
+        amount: i64,
+        currency: &str,
+        status: &str,
+        description: &str,
+        payout: Option<i64>,
+        created: i64,
+    ) -> Result<i64, String> {
+        let decline_reason = (status == "declined").then(|| "Duplicate of an existing customer".to_owned());
+        self.id(
+            "INSERT INTO rewards (program_id, partnership_id, amount_minor, currency, rounding_mode, status, description, decline_reason, payout_id, available_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            vec![
+                I(program),
+                I(partnership),
+                I(amount),
+                S(currency.into()),
+                S(RoundingMode::DEFAULT.as_str().into()),
+                S(status.into()),
+                S(description.into()),
+                OS(decline_reason),
+                OI(payout),
+                I(day(created + 30)),
+                I(day(created)),
+            ],
+        )
+        .await
+    }
+}
+
+enum Bind {
+    I(i64),
+    S(String),
+    OI(Option<i64>),
+    OS(Option<String>),
+}
+use Bind::{I, OI, OS, S};
+
+/// Writes the demo data in one transaction, with one event recording it.
+pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
+    let people = [
+        ("owner@acme.example", "Olivia Owner"),
+        ("manager@acme.example", "Manny Manager"),
+        ("finance@acme.example", "Fiona Finance"),
+        ("tech@acme.example", "Theo Tech"),
+        ("owner@northwind.example", "Nora Northwind"),
+        ("admin@northwind.example", "Adam Admin"),
+        ("finance@northwind.example", "Faye Figures"),
+        ("member@northwind.example", "Mia Member"),
+        ("owner@lakeside.example", "Liam Lakeside"),
+        ("owner@globex.example", "Greta Globex"),
+        ("owner@initech.example", "Ivan Initech"),
+    ];
+    let mut hashes = Vec::with_capacity(people.len());
+    for _ in &people {
+        hashes.push(hasher.hash(DEMO_PASSWORD).await?);
+    }
+    let tx = db.begin().await.map_err(|e| e.to_string())?;
+    let mut s = Seeder { tx };
+    let mut users = Vec::new();
+    for ((email, name), hash) in people.iter().zip(hashes) {
+        users.push(s.user(email, name, hash).await?);
+    }
+    let [acme_owner, acme_manager, acme_finance, acme_tech, nw_owner, nw_admin, nw_finance, nw_member, lake_owner, globex_owner, initech_owner] =
+        users[..]
+    else {
+        return Err("seed user list changed".into());
+    };
+
+    // Acme Analytics and its USD program.
+    let acme = s.company("Acme Analytics").await?;
+    s.teammate(acme, acme_owner, "owner").await?;
+    let manager = s.teammate(acme, acme_manager, "partner_manager").await?;
+    s.teammate(acme, acme_finance, "finance").await?;
+    s.teammate(acme, acme_tech, "technical").await?;
+    let program = s.program(acme, "Acme Partner Program", "USD", 5_000).await?;
+    let default_group = s.group(program, "Default").await?;
+    let agencies = s.group(program, "Agencies").await?;
+    let resellers = s.group(program, "Resellers").await?;
+    let _bronze = s.tier(program, "Bronze", 1).await?;
+    let silver = s.tier(program, "Silver", 2).await?;
+    let gold = s.tier(program, "Gold", 3).await?;
+
+    let northwind = s.team("Northwind Agency", "Marketing agency", "US").await?;
+    for (user, role) in [(nw_owner, "owner"), (nw_admin, "admin"), (nw_finance, "finance"), (nw_member, "member")] {
+        s.contact(northwind, user, role).await?;
+    }
+    let lakeside = s.team("Lakeside IT", "MSP / reseller", "GB").await?;
+    s.contact(lakeside, lake_owner, "owner").await?;
+    let brightside = s.team("Brightside Affiliates", "Affiliate", "CA").await?;
+
+    let nw = s.partnership(program, northwind, "active", "northwind-7f3a", agencies, Some(silver), Some(manager), 3).await?;
+    let lk = s.partnership(program, lakeside, "active", "lakeside-2c9d", resellers, Some(gold), Some(manager), 5).await?;
+    s.partnership(program, brightside, "applied", "brightside-91e0", default_group, None, None, 50).await?;
+
+    s.customer(program, nw, "cus_1001", "Contoso Retail", "link").await?;
+    s.customer(program, nw, "cus_1002", "Fabrikam Foods", "lead").await?;
+    s.customer(program, lk, "cus_1003", "Tailspin Toys", "deal").await?;
+
+    s.lead(program, nw, "Blue Yonder Airlines", "ops@blueyonder.example", "submitted").await?;
+    s.lead(program, nw, "Wide World Importers", "it@wideworld.example", "accepted").await?;
+    s.lead(program, nw, "Fabrikam Foods", "cto@fabrikam.example", "converted").await?;
+    s.lead(program, lk, "Margie's Travel", "hello@margies.example", "lost").await?;
+
+    s.deal(program, nw, "Blue Yonder analytics rollout", 1_200_000, "USD", "cosell", "registered").await?;
+    s.deal(program, nw, "Contoso annual plan", 500_000, "USD", "referral", "closed_won").await?;
+    s.deal(program, lk, "Tailspin resell bundle", 2_000_000, "USD", "resell", "in_progress").await?;
+
+    // Northwind: a paid payout, an available balance, pending and declined rewards.
+    let paid = s.payout(program, nw, 120_000, "USD", "paid", Some("ACH-2026-0001")).await?;
+    s.reward(program, nw, 50_000, "USD", "paid", "Contoso Retail: first purchase", Some(paid), 20).await?;
+    s.reward(program, nw, 70_000, "USD", "paid", "Contoso annual plan closed won", Some(paid), 25).await?;
+    s.reward(program, nw, 25_000, "USD", "approved", "Fabrikam Foods: lead converted", None, 40).await?;
+    s.reward(program, nw, 12_050, "USD", "approved", "Contoso Retail: renewal", None, 45).await?;
+    s.reward(program, nw, 9_900, "USD", "pending", "Fabrikam Foods: first purchase", None, 300).await?;
+    s.reward(program, nw, 4_525, "USD", "pending", "Contoso Retail: add-on", None, 310).await?;
+    s.reward(program, nw, 3_000, "USD", "declined", "Duplicate signup", None, 41).await?;
+    // Lakeside: a requested payout and a pending reward.
+    let requested = s.payout(program, lk, 80_000, "USD", "requested", None).await?;
+    s.reward(program, lk, 80_000, "USD", "approved", "Tailspin Toys: first purchase", Some(requested), 30).await?;
+    s.reward(program, lk, 15_000, "USD", "pending", "Tailspin Toys: expansion", None, 305).await?;
+
+    // Globex: a separate tenant with its own EUR program and partner.
+    let globex = s.company("Globex").await?;
+    s.teammate(globex, globex_owner, "owner").await?;
+    let gx_program = s.program(globex, "Globex Partners", "EUR", 10_000).await?;
+    let gx_group = s.group(gx_program, "Resellers").await?;
+    let initech = s.team("Initech Resellers", "Reseller", "DE").await?;
+    s.contact(initech, initech_owner, "owner").await?;
+    let ini = s.partnership(gx_program, initech, "active", "initech-55b1", gx_group, None, None, 7).await?;
+    s.lead(gx_program, ini, "Globex Secret Lead", "lead@secret.example", "submitted").await?;
+    s.reward(gx_program, ini, 77_700, "EUR", "pending", "Globex-only reward", None, 300).await?;
+
+    events::append(
+        &mut s.tx,
+        NewEvent {
+            actor_user_id: None,
+            company_id: None,
+            kind: "demo.seeded",
+            subject_type: "company",
+            subject_id: acme,
+            payload: serde_json::json!({ "companies": [acme, globex] }),
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    s.tx.commit().await.map_err(|e| e.to_string())
+}
