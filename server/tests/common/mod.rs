@@ -1,0 +1,166 @@
+//! Starts the real server on port 0 against a fresh database: a temporary SQLite file, or a
+//! new PostgreSQL database on the server `TEST_DATABASE_URL` points at.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use app::server::db::{Backend, Db};
+use rand::Rng;
+use server::{Settings, app_state, open_database, router, seed};
+
+pub const DEMO_PASSWORD: &str = seed::DEMO_PASSWORD;
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    admin_url: Option<String>,
+    database_name: Option<String>,
+    sqlite_path: Option<std::path::PathBuf>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique_name() -> String {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let r: u32 = rand::thread_rng().r#gen();
+    format!("portal_test_{}_{n}_{r:08x}", std::process::id())
+}
+
+/// `None` when the backend is not configured here (PostgreSQL without `TEST_DATABASE_URL`);
+/// in CI that is a failure, not a skip.
+pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    let name = unique_name();
+    let (database_url, admin_url, database_name, sqlite_path) = match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            (format!("sqlite://{}", path.display()), None, None, Some(path))
+        }
+        Backend::Postgres => {
+            let Some(admin) = std::env::var("TEST_DATABASE_URL").ok().filter(|v| !v.is_empty()) else {
+                assert!(
+                    std::env::var("CI").is_err(),
+                    "TEST_DATABASE_URL must point at PostgreSQL in CI"
+                );
+                eprintln!("PostgreSQL tests skipped: set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres");
+                return None;
+            };
+            let admin_db = Db::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&admin_db.pool)
+                .await
+                .expect("create test database");
+            admin_db.pool.close().await;
+            (replace_database(&admin, &name), Some(admin), Some(name), None)
+        }
+    };
+    let settings = Settings {
+        database_url,
+        addr: "127.0.0.1:0".parse().expect("address"),
+        site_root: "target/site".into(),
+        output_name: "portal".into(),
+        public_origin: None,
+    };
+    let db = open_database(&settings).await.expect("open database");
+    let state = app_state(db.clone(), &settings);
+    seed::seed(&state.db, &state.hasher).await.expect("seed demo data");
+    let listener = tokio::net::TcpListener::bind(settings.addr).await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("local addr"));
+    let app = router(state, settings.leptos_options());
+    tokio::spawn(async move { server::serve(listener, app).await });
+    Some(TestApp { base, db, admin_url, database_name, sqlite_path })
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (head, query) = match url.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = head.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match head[scheme_end..].find('/') {
+        Some(slash) => &head[..scheme_end + slash],
+        None => head,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// Calls a server function as an API client would (form body, JSON answer).
+    pub async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client.post(self.url(&format!("/api/{endpoint}"))).form(form).send().await.expect("request")
+    }
+
+    /// Signs in and returns the client holding the session cookie.
+    pub async fn signed_in(&self, email: &str) -> reqwest::Client {
+        let client = self.client();
+        let res = self.call(&client, "login", &[("email", email), ("password", DEMO_PASSWORD)]).await;
+        assert_eq!(res.status(), 200, "sign-in of {email} failed: {}", res.text().await.unwrap_or_default());
+        client
+    }
+
+    pub async fn scalar(&self, sql: &'static str, bind: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql).bind(bind).fetch_one(&self.db.pool).await.expect("scalar query")
+    }
+
+    pub async fn id_of(&self, sql: &'static str, bind: &str) -> i64 {
+        self.scalar(sql, bind).await
+    }
+
+    /// Drops the PostgreSQL database or deletes the SQLite file.
+    pub async fn cleanup(self) {
+        self.db.pool.close().await;
+        if let (Some(admin), Some(name)) = (self.admin_url, self.database_name) {
+            if let Ok(admin_db) = Db::connect(&admin).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                    .execute(&admin_db.pool)
+                    .await;
+                admin_db.pool.close().await;
+            }
+        }
+        if let Some(path) = self.sqlite_path {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+}
+
+/// Runs an async test body on SQLite and on PostgreSQL.
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = crate::common::spawn(app::server::db::Backend::Sqlite).await.expect("sqlite app");
+                    super::$name(&app).await;
+                    app.cleanup().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = crate::common::spawn(app::server::db::Backend::Postgres).await {
+                        super::$name(&app).await;
+                        app.cleanup().await;
+                    }
+                }
+            }
+        )+
+    };
+}
