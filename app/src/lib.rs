@@ -14,7 +14,7 @@ pub mod server;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -45,9 +45,11 @@ pub fn App() -> impl IntoView {
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=path!("/") view=pages::home::Home />
                 <Route path=path!("/login") view=pages::login::LoginPage />
-                <Route path=path!("/workspaces") view=pages::workspaces::WorkspacesPage />
-                <Route path=path!("/vendor") view=pages::vendor::VendorOverviewPage />
-                <Route path=path!("/partner") view=pages::partner::PartnerDashboardPage />
+                // Pages with data render whole on the server (no streamed fragments), so they
+                // read the same before hydration and without JavaScript.
+                <Route path=path!("/workspaces") view=pages::workspaces::WorkspacesPage ssr=SsrMode::Async />
+                <Route path=path!("/vendor") view=pages::vendor::VendorOverviewPage ssr=SsrMode::Async />
+                <Route path=path!("/partner") view=pages::partner::PartnerDashboardPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

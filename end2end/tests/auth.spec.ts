@@ -1,5 +1,8 @@
 import { test, expect, signIn, hydrated, expectOneH1, DEMO_PASSWORD } from "./fixtures";
 
+test.describe("wrong credentials", () => {
+test.use({ allowedHttpErrors: [401] });
+
 test("a wrong password shows one generic alert and stays on the sign-in page", async ({ page }) => {
   await signIn(page, "owner@acme.example", "not-the-right-password");
   await expect(page.getByRole("alert")).toContainText("Invalid email or password");
@@ -10,6 +13,7 @@ test("a wrong password shows one generic alert and stays on the sign-in page", a
 test("an unknown email gets the same message as a wrong password", async ({ page }) => {
   await signIn(page, "nobody@nowhere.example", "whatever-password-1");
   await expect(page.getByRole("alert")).toContainText("Invalid email or password");
+});
 });
 
 test("signing out ends the session", async ({ page }) => {

@@ -4,12 +4,19 @@ export const DEMO_PASSWORD = "partner-portal-demo";
 
 // Every test fails if the browser logged an error or a page threw: a broken hydration shows
 // up here first.
-export const test = base.extend<{ consoleErrors: string[] }>({
+// A test that expects the server to answer with an HTTP error (401 for a wrong password, 403
+// for a forbidden page) names those statuses; Chromium logs them, and only them, are let through.
+export const test = base.extend<{ consoleErrors: string[]; allowedHttpErrors: number[] }>({
+  allowedHttpErrors: [[], { option: true }],
   consoleErrors: [
-    async ({ page }, use) => {
+    async ({ page, allowedHttpErrors }, use) => {
       const errors: string[] = [];
+      const expected = (text: string) =>
+        allowedHttpErrors.some((status) =>
+          text.startsWith(`Failed to load resource: the server responded with a status of ${status} `),
+        );
       page.on("console", (msg) => {
-        if (msg.type() === "error") errors.push(`${page.url()}: ${msg.text()}`);
+        if (msg.type() === "error" && !expected(msg.text())) errors.push(`${page.url()}: ${msg.text()}`);
       });
       page.on("pageerror", (error) => errors.push(`${page.url()}: ${error.message}`));
       await use(errors);
