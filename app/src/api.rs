@@ -18,15 +18,17 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     endpoint(async move {
         let state = state()?;
         let account = domain::identity::normalize_email(&email).ok();
-        let account_key = account.clone().unwrap_or_else(|| email.trim().to_lowercase());
+        let account_key = account
+            .clone()
+            .unwrap_or_else(|| email.trim().to_lowercase());
         let ip = client_ip();
         let now = now_ms();
         if let Some(wait_ms) = state.limiter.retry_after(&account_key, &ip, now) {
             let seconds = (wait_ms + 999) / 1000;
-            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                if let Ok(value) = http::HeaderValue::from_str(&seconds.to_string()) {
-                    response.insert_header(http::header::RETRY_AFTER, value);
-                }
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+                && let Ok(value) = http::HeaderValue::from_str(&seconds.to_string())
+            {
+                response.insert_header(http::header::RETRY_AFTER, value);
             }
             let minutes = (seconds + 59) / 60;
             return Err(AppError::too_many_requests(format!(
@@ -35,15 +37,19 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             )));
         }
         let user = match &account {
-            Some(account) => sqlx::query("SELECT id, password_hash FROM users WHERE email_normalized = $1")
-                .bind(account)
-                .fetch_optional(&state.db.pool)
-                .await
-                .map_err(AppError::internal)?,
+            Some(account) => {
+                sqlx::query("SELECT id, password_hash FROM users WHERE email_normalized = $1")
+                    .bind(account)
+                    .fetch_optional(&state.db.pool)
+                    .await
+                    .map_err(AppError::internal)?
+            }
             None => None,
         };
         let user = user
-            .map(|row| Ok::<_, sqlx::Error>((row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?)))
+            .map(|row| {
+                Ok::<_, sqlx::Error>((row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?))
+            })
             .transpose()
             .map_err(AppError::internal)?;
         let plausible = domain::identity::plausible_login_password(&password);
@@ -62,14 +68,18 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         };
         state.limiter.record_success(&account_key);
 
-        let memberships = membership::memberships(&state.db, user_id).await.map_err(AppError::internal)?;
+        let memberships = membership::memberships(&state.db, user_id)
+            .await
+            .map_err(AppError::internal)?;
         let landing = landing(&memberships);
         let workspace = match landing {
             Landing::Workspace { kind, id } => Some((kind, id)),
             Landing::Picker => None,
         };
         let mut tx = state.db.begin().await.map_err(AppError::internal)?;
-        let token = session::create(&mut tx, user_id, workspace).await.map_err(AppError::internal)?;
+        let token = session::create(&mut tx, user_id, workspace)
+            .await
+            .map_err(AppError::internal)?;
         tx.commit().await.map_err(AppError::internal)?;
         set_cookie(&session::cookie(&token, state.config.secure_cookies));
         leptos_axum::redirect(&destination(landing, next.as_deref()));
@@ -87,7 +97,9 @@ pub async fn logout() -> Result<(), AppError> {
         let state = state()?;
         if let Some(identity) = identity() {
             let mut tx = state.db.begin().await.map_err(AppError::internal)?;
-            session::delete(&mut tx, &identity).await.map_err(AppError::internal)?;
+            session::delete(&mut tx, &identity)
+                .await
+                .map_err(AppError::internal)?;
             tx.commit().await.map_err(AppError::internal)?;
         }
         set_cookie(&session::clear_cookie(state.config.secure_cookies));
@@ -105,8 +117,14 @@ pub async fn workspace_choices() -> Result<WorkspaceChoice, AppError> {
     endpoint(async move {
         let state = state()?;
         let identity = require_user()?;
-        let memberships = membership::memberships(&state.db, identity.user_id).await.map_err(AppError::internal)?;
-        Ok(WorkspaceChoice { name: identity.name, email: identity.email, memberships })
+        let memberships = membership::memberships(&state.db, identity.user_id)
+            .await
+            .map_err(AppError::internal)?;
+        Ok(WorkspaceChoice {
+            name: identity.name,
+            email: identity.email,
+            memberships,
+        })
     })
     .await
 }
@@ -121,12 +139,19 @@ pub async fn select_workspace(kind: String, id: i64) -> Result<(), AppError> {
         let state = state()?;
         let identity = require_user()?;
         let kind = WorkspaceKind::parse(&kind)?;
-        let memberships = membership::memberships(&state.db, identity.user_id).await.map_err(AppError::internal)?;
-        if !memberships.iter().any(|m| m.kind() == kind && m.workspace_id() == id) {
+        let memberships = membership::memberships(&state.db, identity.user_id)
+            .await
+            .map_err(AppError::internal)?;
+        if !memberships
+            .iter()
+            .any(|m| m.kind() == kind && m.workspace_id() == id)
+        {
             return Err(AppError::forbidden());
         }
         let mut tx = state.db.begin().await.map_err(AppError::internal)?;
-        session::set_workspace(&mut tx, &identity, kind, id).await.map_err(AppError::internal)?;
+        session::set_workspace(&mut tx, &identity, kind, id)
+            .await
+            .map_err(AppError::internal)?;
         tx.commit().await.map_err(AppError::internal)?;
         leptos_axum::redirect(kind.home());
         Ok(())
@@ -136,29 +161,45 @@ pub async fn select_workspace(kind: String, id: i64) -> Result<(), AppError> {
 
 /// The program overview for the teammate's company: KPI cards and one page of partners.
 #[server(prefix = "/api", endpoint = "vendor_overview")]
-pub async fn fetch_vendor_overview(program: Option<i64>, after: Option<i64>) -> Result<VendorOverview, AppError> {
+pub async fn fetch_vendor_overview(
+    program: Option<i64>,
+    after: Option<i64>,
+) -> Result<VendorOverview, AppError> {
     use crate::server::{endpoint, membership, require_teammate, vendor};
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, teammate) = require_teammate(Permission::ViewProgram).await?;
-        let programs = vendor::programs(&state.db, teammate.company_id).await.map_err(AppError::internal)?;
+        let programs = vendor::programs(&state.db, teammate.company_id)
+            .await
+            .map_err(AppError::internal)?;
         let selected = match program {
             // Another company's program id is indistinguishable from a missing one.
-            Some(id) => Some(programs.iter().find(|p| p.id == id).cloned().ok_or_else(|| AppError::not_found("Program"))?),
+            Some(id) => Some(
+                programs
+                    .iter()
+                    .find(|p| p.id == id)
+                    .cloned()
+                    .ok_or_else(|| AppError::not_found("Program"))?,
+            ),
             None => programs.first().cloned(),
         };
         let (kpis, partners, next) = match &selected {
             Some(program) => {
                 let with_money = teammate.role.can(Permission::ViewMoney);
-                let kpis = vendor::kpis(&state.db, program, with_money).await.map_err(AppError::internal)?;
-                let (partners, next) =
-                    vendor::partners_page(&state.db, program.id, after).await.map_err(AppError::internal)?;
+                let kpis = vendor::kpis(&state.db, program, with_money)
+                    .await
+                    .map_err(AppError::internal)?;
+                let (partners, next) = vendor::partners_page(&state.db, program.id, after)
+                    .await
+                    .map_err(AppError::internal)?;
                 (Some(kpis), partners, next)
             }
             None => (None, Vec::new(), None),
         };
-        let memberships = membership::count(&state.db, teammate.identity.user_id).await.map_err(AppError::internal)?;
+        let memberships = membership::count(&state.db, teammate.identity.user_id)
+            .await
+            .map_err(AppError::internal)?;
         Ok(VendorOverview {
             viewer: crate::dto::Viewer {
                 name: teammate.identity.name.clone(),
@@ -189,11 +230,15 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
     endpoint(async move {
         let (state, contact) = require_contact(ContactPermission::ViewDashboard).await?;
         let with_earnings = contact.role.can(ContactPermission::ViewEarnings);
-        let rows = partner::partnerships(&state.db, contact.partner_team_id).await.map_err(AppError::internal)?;
+        let rows = partner::partnerships(&state.db, contact.partner_team_id)
+            .await
+            .map_err(AppError::internal)?;
         let mut partnerships = Vec::with_capacity(rows.len());
         for row in rows {
             let earnings = if with_earnings {
-                let e = partner::earnings(&state.db, row.id).await.map_err(AppError::internal)?;
+                let e = partner::earnings(&state.db, row.id)
+                    .await
+                    .map_err(AppError::internal)?;
                 Some(EarningsDto {
                     available: Money::new(e.available, &row.currency),
                     pending: Money::new(e.pending, &row.currency),
@@ -214,7 +259,9 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
                 earnings,
             });
         }
-        let memberships = membership::count(&state.db, contact.identity.user_id).await.map_err(AppError::internal)?;
+        let memberships = membership::count(&state.db, contact.identity.user_id)
+            .await
+            .map_err(AppError::internal)?;
         Ok(PartnerDashboard {
             viewer: Viewer {
                 name: contact.identity.name.clone(),
@@ -236,15 +283,20 @@ fn client_ip() -> String {
     use axum::extract::ConnectInfo;
     use std::net::SocketAddr;
     use_context::<http::request::Parts>()
-        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
+        .and_then(|p| {
+            p.extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+        })
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
 #[cfg(feature = "ssr")]
 fn set_cookie(value: &str) {
-    if let (Some(response), Ok(value)) =
-        (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(value))
-    {
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
         response.append_header(http::header::SET_COOKIE, value);
     }
 }

@@ -34,10 +34,19 @@ pub fn TopBar(viewer: Viewer, home: &'static str) -> impl IntoView {
 #[component]
 pub fn ErrorPage(error: AppError) -> impl IntoView {
     let (title, hint) = match error.status {
-        401 => ("Your session has ended", view! { <a href="/login">"Sign in again"</a> }.into_any()),
-        403 => ("Forbidden", view! { <a href="/workspaces">"Go to your workspaces"</a> }.into_any()),
+        401 => (
+            "Your session has ended",
+            view! { <a href="/login">"Sign in again"</a> }.into_any(),
+        ),
+        403 => (
+            "Forbidden",
+            view! { <a href="/workspaces">"Go to your workspaces"</a> }.into_any(),
+        ),
         404 => ("Not found", view! { <a href="/">"Go home"</a> }.into_any()),
-        _ => ("Something went wrong", view! { <a href="/">"Go home"</a> }.into_any()),
+        _ => (
+            "Something went wrong",
+            view! { <a href="/">"Go home"</a> }.into_any(),
+        ),
     };
     view! {
         <main class="page narrow">

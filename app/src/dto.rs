@@ -23,7 +23,10 @@ pub struct Money {
 
 impl Money {
     pub fn new(minor: i64, currency: &str) -> Self {
-        Self { minor, currency: currency.to_owned() }
+        Self {
+            minor,
+            currency: currency.to_owned(),
+        }
     }
 
     pub fn display(&self) -> String {

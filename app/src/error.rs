@@ -14,7 +14,10 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(status: u16, message: impl Into<String>) -> Self {
-        Self { status, message: message.into() }
+        Self {
+            status,
+            message: message.into(),
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -69,9 +72,10 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
                 Self::bad_request("The request is missing a field or has an invalid one")
             }
-            ServerFnErrorErr::Request(_) => {
-                Self::new(503, "Could not reach the server. Check your connection and try again.")
-            }
+            ServerFnErrorErr::Request(_) => Self::new(
+                503,
+                "Could not reach the server. Check your connection and try again.",
+            ),
             other => Self::internal(other),
         }
     }

@@ -31,37 +31,22 @@ impl DealMotion {
     }
 }
 
+crate::stored_names!(DealStage, "deal stage", {
+    Registered => "registered",
+    Approved => "approved",
+    Rejected => "rejected",
+    InProgress => "in_progress",
+    ClosedWon => "closed_won",
+    ClosedLost => "closed_lost",
+});
+
 impl DealStage {
-    pub const ALL: &'static [DealStage] = &[
+    /// Deals still in play: counted as "open" on the vendor overview.
+    pub const OPEN: &'static [DealStage] = &[
         DealStage::Registered,
         DealStage::Approved,
-        DealStage::Rejected,
         DealStage::InProgress,
-        DealStage::ClosedWon,
-        DealStage::ClosedLost,
     ];
-
-    /// Deals still in play: counted as "open" on the vendor overview.
-    pub const OPEN: &'static [DealStage] = &[DealStage::Registered, DealStage::Approved, DealStage::InProgress];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DealStage::Registered => "registered",
-            DealStage::Approved => "approved",
-            DealStage::Rejected => "rejected",
-            DealStage::InProgress => "in_progress",
-            DealStage::ClosedWon => "closed_won",
-            DealStage::ClosedLost => "closed_lost",
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<Self, RuleViolation> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|s| s.as_str() == text)
-            .ok_or_else(|| RuleViolation::new(format!("Unknown deal stage: {text}")))
-    }
 
     pub fn is_open(self) -> bool {
         Self::OPEN.contains(&self)
@@ -71,7 +56,9 @@ impl DealStage {
         use DealStage::*;
         matches!(
             (self, next),
-            (Registered, Approved | Rejected) | (Approved, InProgress) | (InProgress, ClosedWon | ClosedLost)
+            (Registered, Approved | Rejected)
+                | (Approved, InProgress)
+                | (InProgress, ClosedWon | ClosedLost)
         )
     }
 }

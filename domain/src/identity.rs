@@ -10,7 +10,10 @@ pub fn normalize_email(email: &str) -> Result<String, RuleViolation> {
     let email = email.trim().to_lowercase();
     let valid = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, host)| {
-            !local.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.')
+            !local.is_empty()
+                && host.contains('.')
+                && !host.starts_with('.')
+                && !host.ends_with('.')
         })
         && !email.chars().any(char::is_whitespace)
         && email.matches('@').count() == 1;
@@ -50,8 +53,19 @@ mod tests {
 
     #[test]
     fn emails_are_case_insensitive() {
-        assert_eq!(normalize_email("  Owner@Acme.Example ").unwrap(), "owner@acme.example");
-        for bad in ["", "no-at", "a@b", "@acme.example", "a b@acme.example", "a@@acme.example", "a@.x"] {
+        assert_eq!(
+            normalize_email("  Owner@Acme.Example ").unwrap(),
+            "owner@acme.example"
+        );
+        for bad in [
+            "",
+            "no-at",
+            "a@b",
+            "@acme.example",
+            "a b@acme.example",
+            "a@@acme.example",
+            "a@.x",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad} should be rejected");
         }
     }

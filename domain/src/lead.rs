@@ -17,42 +17,25 @@ pub enum LeadStatus {
     Declined,
 }
 
+crate::stored_names!(LeadStatus, "lead status", {
+    Submitted => "submitted",
+    Accepted => "accepted",
+    Rejected => "rejected",
+    Converted => "converted",
+    Lost => "lost",
+    Passed => "passed",
+    Taken => "taken",
+    Declined => "declined",
+});
+
 impl LeadStatus {
-    pub const ALL: &'static [LeadStatus] = &[
+    /// Leads still being worked: counted as "open" on the vendor overview.
+    pub const OPEN: &'static [LeadStatus] = &[
         LeadStatus::Submitted,
         LeadStatus::Accepted,
-        LeadStatus::Rejected,
-        LeadStatus::Converted,
-        LeadStatus::Lost,
         LeadStatus::Passed,
         LeadStatus::Taken,
-        LeadStatus::Declined,
     ];
-
-    /// Leads still being worked: counted as "open" on the vendor overview.
-    pub const OPEN: &'static [LeadStatus] =
-        &[LeadStatus::Submitted, LeadStatus::Accepted, LeadStatus::Passed, LeadStatus::Taken];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LeadStatus::Submitted => "submitted",
-            LeadStatus::Accepted => "accepted",
-            LeadStatus::Rejected => "rejected",
-            LeadStatus::Converted => "converted",
-            LeadStatus::Lost => "lost",
-            LeadStatus::Passed => "passed",
-            LeadStatus::Taken => "taken",
-            LeadStatus::Declined => "declined",
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<Self, RuleViolation> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|s| s.as_str() == text)
-            .ok_or_else(|| RuleViolation::new(format!("Unknown lead status: {text}")))
-    }
 
     pub fn is_open(self) -> bool {
         Self::OPEN.contains(&self)

@@ -3,6 +3,30 @@
 //! Everything here compiles to wasm and native, so the browser renders money and applies
 //! the same rules as the server (hydration must produce identical strings).
 
+/// Gives a fieldless enum its storage names: `ALL`, `as_str` and `parse` (which rejects
+/// unknown names with a message naming `$what`).
+#[macro_export]
+macro_rules! stored_names {
+    ($ty:ident, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name),+
+                }
+            }
+
+            pub fn parse(text: &str) -> Result<Self, $crate::RuleViolation> {
+                match text {
+                    $($name => Ok($ty::$variant),)+
+                    _ => Err($crate::RuleViolation::new(format!("Unknown {}: {text}", $what))),
+                }
+            }
+        }
+    };
+}
+
 pub mod deal;
 pub mod identity;
 pub mod lead;

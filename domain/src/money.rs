@@ -18,27 +18,111 @@ pub struct Currency {
 
 /// Currencies with their minor-unit exponent (ISO 4217) and, where unambiguous, a symbol.
 const CURRENCIES: &[Currency] = &[
-    Currency { code: "USD", exponent: 2, symbol: Some("$") },
-    Currency { code: "EUR", exponent: 2, symbol: Some("€") },
-    Currency { code: "GBP", exponent: 2, symbol: Some("£") },
-    Currency { code: "CAD", exponent: 2, symbol: None },
-    Currency { code: "AUD", exponent: 2, symbol: None },
-    Currency { code: "CHF", exponent: 2, symbol: None },
-    Currency { code: "SEK", exponent: 2, symbol: None },
-    Currency { code: "NOK", exponent: 2, symbol: None },
-    Currency { code: "DKK", exponent: 2, symbol: None },
-    Currency { code: "PLN", exponent: 2, symbol: None },
-    Currency { code: "INR", exponent: 2, symbol: Some("₹") },
-    Currency { code: "BRL", exponent: 2, symbol: None },
-    Currency { code: "MXN", exponent: 2, symbol: None },
-    Currency { code: "JPY", exponent: 0, symbol: Some("¥") },
-    Currency { code: "KRW", exponent: 0, symbol: Some("₩") },
-    Currency { code: "ISK", exponent: 0, symbol: None },
-    Currency { code: "KWD", exponent: 3, symbol: None },
-    Currency { code: "BHD", exponent: 3, symbol: None },
-    Currency { code: "JOD", exponent: 3, symbol: None },
-    Currency { code: "OMR", exponent: 3, symbol: None },
-    Currency { code: "TND", exponent: 3, symbol: None },
+    Currency {
+        code: "USD",
+        exponent: 2,
+        symbol: Some("$"),
+    },
+    Currency {
+        code: "EUR",
+        exponent: 2,
+        symbol: Some("€"),
+    },
+    Currency {
+        code: "GBP",
+        exponent: 2,
+        symbol: Some("£"),
+    },
+    Currency {
+        code: "CAD",
+        exponent: 2,
+        symbol: None,
+    },
+    Currency {
+        code: "AUD",
+        exponent: 2,
+        symbol: None,
+    },
+    Currency {
+        code: "CHF",
+        exponent: 2,
+        symbol: None,
+    },
+    Currency {
+        code: "SEK",
+        exponent: 2,
+        symbol: None,
+    },
+    Currency {
+        code: "NOK",
+        exponent: 2,
+        symbol: None,
+    },
+    Currency {
+        code: "DKK",
+        exponent: 2,
+        symbol: None,
+    },
+    Currency {
+        code: "PLN",
+        exponent: 2,
+        symbol: None,
+    },
+    Currency {
+        code: "INR",
+        exponent: 2,
+        symbol: Some("₹"),
+    },
+    Currency {
+        code: "BRL",
+        exponent: 2,
+        symbol: None,
+    },
+    Currency {
+        code: "MXN",
+        exponent: 2,
+        symbol: None,
+    },
+    Currency {
+        code: "JPY",
+        exponent: 0,
+        symbol: Some("¥"),
+    },
+    Currency {
+        code: "KRW",
+        exponent: 0,
+        symbol: Some("₩"),
+    },
+    Currency {
+        code: "ISK",
+        exponent: 0,
+        symbol: None,
+    },
+    Currency {
+        code: "KWD",
+        exponent: 3,
+        symbol: None,
+    },
+    Currency {
+        code: "BHD",
+        exponent: 3,
+        symbol: None,
+    },
+    Currency {
+        code: "JOD",
+        exponent: 3,
+        symbol: None,
+    },
+    Currency {
+        code: "OMR",
+        exponent: 3,
+        symbol: None,
+    },
+    Currency {
+        code: "TND",
+        exponent: 3,
+        symbol: None,
+    },
 ];
 
 impl Currency {
@@ -89,7 +173,10 @@ pub fn round(amount: Decimal, currency: Currency) -> (Decimal, RoundingMode) {
     let strategy = match mode {
         RoundingMode::HalfAwayFromZero => RoundingStrategy::MidpointAwayFromZero,
     };
-    (amount.round_dp_with_strategy(currency.exponent, strategy), mode)
+    (
+        amount.round_dp_with_strategy(currency.exponent, strategy),
+        mode,
+    )
 }
 
 /// Converts an amount to integer minor units for storage, rounding with [`round`].
@@ -106,7 +193,11 @@ pub fn from_minor(minor: i64, currency: Currency) -> Decimal {
 
 /// Parses an amount typed by a person ("1,234.50") in the given currency.
 pub fn parse_amount(input: &str, currency: Currency) -> Result<Decimal, RuleViolation> {
-    let cleaned: String = input.trim().chars().filter(|c| *c != ',' && *c != '_').collect();
+    let cleaned: String = input
+        .trim()
+        .chars()
+        .filter(|c| *c != ',' && *c != '_')
+        .collect();
     let amount: Decimal = cleaned
         .parse()
         .map_err(|_| RuleViolation::new(format!("\"{}\" is not an amount", input.trim())))?;
@@ -129,7 +220,11 @@ pub fn format_minor(minor: i64, currency: Currency) -> String {
     let mut text = group_thousands(whole);
     if currency.exponent > 0 {
         text.push('.');
-        text.push_str(&format!("{:0width$}", fraction, width = currency.exponent as usize));
+        text.push_str(&format!(
+            "{:0width$}",
+            fraction,
+            width = currency.exponent as usize
+        ));
     }
     let sign = if negative { "-" } else { "" };
     match currency.symbol {
@@ -200,15 +295,27 @@ mod tests {
         assert_eq!(format_minor(123456, usd()), "$1,234.56");
         assert_eq!(format_minor(-5, usd()), "-$0.05");
         assert_eq!(format_minor(0, usd()), "$0.00");
-        assert_eq!(format_minor(1235, Currency::parse("JPY").unwrap()), "¥1,235");
-        assert_eq!(format_minor(12345, Currency::parse("KWD").unwrap()), "KWD 12.345");
-        assert_eq!(format_minor(100_000_000, Currency::parse("CAD").unwrap()), "CAD 1,000,000.00");
+        assert_eq!(
+            format_minor(1235, Currency::parse("JPY").unwrap()),
+            "¥1,235"
+        );
+        assert_eq!(
+            format_minor(12345, Currency::parse("KWD").unwrap()),
+            "KWD 12.345"
+        );
+        assert_eq!(
+            format_minor(100_000_000, Currency::parse("CAD").unwrap()),
+            "CAD 1,000,000.00"
+        );
         assert_eq!(format_stored(150, "XXX"), "XXX 150 (minor units)");
     }
 
     #[test]
     fn parses_amounts_and_rejects_extra_precision() {
-        assert_eq!(parse_amount("1,234.50", usd()).unwrap(), Decimal::from_str("1234.50").unwrap());
+        assert_eq!(
+            parse_amount("1,234.50", usd()).unwrap(),
+            Decimal::from_str("1234.50").unwrap()
+        );
         assert!(parse_amount("1.234", usd()).is_err());
         assert!(parse_amount("abc", usd()).is_err());
         assert!(parse_amount("10.5", Currency::parse("JPY").unwrap()).is_err());

@@ -14,25 +14,15 @@ pub enum PartnershipStatus {
     Archived,
 }
 
+crate::stored_names!(PartnershipStatus, "partnership status", {
+    Applied => "applied",
+    Active => "active",
+    Rejected => "rejected",
+    Suspended => "suspended",
+    Archived => "archived",
+});
+
 impl PartnershipStatus {
-    pub const ALL: &'static [PartnershipStatus] = &[
-        PartnershipStatus::Applied,
-        PartnershipStatus::Active,
-        PartnershipStatus::Rejected,
-        PartnershipStatus::Suspended,
-        PartnershipStatus::Archived,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PartnershipStatus::Applied => "applied",
-            PartnershipStatus::Active => "active",
-            PartnershipStatus::Rejected => "rejected",
-            PartnershipStatus::Suspended => "suspended",
-            PartnershipStatus::Archived => "archived",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             PartnershipStatus::Applied => "Applied",
@@ -41,14 +31,6 @@ impl PartnershipStatus {
             PartnershipStatus::Suspended => "Suspended",
             PartnershipStatus::Archived => "Archived",
         }
-    }
-
-    pub fn parse(text: &str) -> Result<Self, RuleViolation> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|s| s.as_str() == text)
-            .ok_or_else(|| RuleViolation::new(format!("Unknown partnership status: {text}")))
     }
 
     pub fn can_become(self, next: PartnershipStatus) -> bool {

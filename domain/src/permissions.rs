@@ -67,16 +67,16 @@ pub enum TeammateRole {
     ReadOnly,
 }
 
-impl TeammateRole {
-    pub const ALL: &'static [TeammateRole] = &[
-        TeammateRole::Owner,
-        TeammateRole::Admin,
-        TeammateRole::PartnerManager,
-        TeammateRole::Technical,
-        TeammateRole::Finance,
-        TeammateRole::ReadOnly,
-    ];
+crate::stored_names!(TeammateRole, "teammate role", {
+    Owner => "owner",
+    Admin => "admin",
+    PartnerManager => "partner_manager",
+    Technical => "technical",
+    Finance => "finance",
+    ReadOnly => "read_only",
+});
 
+impl TeammateRole {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
@@ -114,17 +114,6 @@ impl TeammateRole {
         self.permissions().contains(&permission)
     }
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TeammateRole::Owner => "owner",
-            TeammateRole::Admin => "admin",
-            TeammateRole::PartnerManager => "partner_manager",
-            TeammateRole::Technical => "technical",
-            TeammateRole::Finance => "finance",
-            TeammateRole::ReadOnly => "read_only",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             TeammateRole::Owner => "Owner",
@@ -134,14 +123,6 @@ impl TeammateRole {
             TeammateRole::Finance => "Finance",
             TeammateRole::ReadOnly => "Read-only",
         }
-    }
-
-    pub fn parse(text: &str) -> Result<Self, RuleViolation> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|r| r.as_str() == text)
-            .ok_or_else(|| RuleViolation::new(format!("Unknown teammate role: {text}")))
     }
 }
 
@@ -171,10 +152,14 @@ pub enum ContactRole {
     Member,
 }
 
-impl ContactRole {
-    pub const ALL: &'static [ContactRole] =
-        &[ContactRole::Owner, ContactRole::Admin, ContactRole::Finance, ContactRole::Member];
+crate::stored_names!(ContactRole, "contact role", {
+    Owner => "owner",
+    Admin => "admin",
+    Finance => "finance",
+    Member => "member",
+});
 
+impl ContactRole {
     pub fn permissions(self) -> &'static [ContactPermission] {
         use ContactPermission::*;
         match self {
@@ -187,9 +172,12 @@ impl ContactRole {
                 ManageTeamLeadsDeals,
                 ManageOwnLeadsDeals,
             ],
-            ContactRole::Admin => {
-                &[ViewDashboard, ManageContacts, ManageTeamLeadsDeals, ManageOwnLeadsDeals]
-            }
+            ContactRole::Admin => &[
+                ViewDashboard,
+                ManageContacts,
+                ManageTeamLeadsDeals,
+                ManageOwnLeadsDeals,
+            ],
             ContactRole::Finance => &[ViewDashboard, ViewEarnings],
             ContactRole::Member => &[ViewDashboard, ManageOwnLeadsDeals],
         }
@@ -199,15 +187,6 @@ impl ContactRole {
         self.permissions().contains(&permission)
     }
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContactRole::Owner => "owner",
-            ContactRole::Admin => "admin",
-            ContactRole::Finance => "finance",
-            ContactRole::Member => "member",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             ContactRole::Owner => "Owner",
@@ -215,14 +194,6 @@ impl ContactRole {
             ContactRole::Finance => "Finance",
             ContactRole::Member => "Member",
         }
-    }
-
-    pub fn parse(text: &str) -> Result<Self, RuleViolation> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|r| r.as_str() == text)
-            .ok_or_else(|| RuleViolation::new(format!("Unknown contact role: {text}")))
     }
 }
 
@@ -274,7 +245,11 @@ mod tests {
     fn contact_roles() {
         use ContactPermission as C;
         assert!(ContactRole::Owner.can(C::CashOut));
-        for role in [ContactRole::Admin, ContactRole::Finance, ContactRole::Member] {
+        for role in [
+            ContactRole::Admin,
+            ContactRole::Finance,
+            ContactRole::Member,
+        ] {
             assert!(!role.can(C::CashOut), "only the owner cashes out");
             assert!(!role.can(C::TransferOwnership));
             assert!(role.can(C::ViewDashboard));

@@ -14,30 +14,20 @@ pub enum RewardStatus {
     Declined,
 }
 
+crate::stored_names!(RewardStatus, "reward status", {
+    Pending => "pending",
+    Approved => "approved",
+    Paid => "paid",
+    Declined => "declined",
+});
+
 impl RewardStatus {
-    pub const ALL: &'static [RewardStatus] =
-        &[RewardStatus::Pending, RewardStatus::Approved, RewardStatus::Paid, RewardStatus::Declined];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RewardStatus::Pending => "pending",
-            RewardStatus::Approved => "approved",
-            RewardStatus::Paid => "paid",
-            RewardStatus::Declined => "declined",
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<Self, RuleViolation> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|s| s.as_str() == text)
-            .ok_or_else(|| RuleViolation::new(format!("Unknown reward status: {text}")))
-    }
-
     pub fn can_become(self, next: RewardStatus) -> bool {
         use RewardStatus::*;
-        matches!((self, next), (Pending, Approved | Declined) | (Approved, Paid | Declined))
+        matches!(
+            (self, next),
+            (Pending, Approved | Declined) | (Approved, Paid | Declined)
+        )
     }
 
     pub fn transition(self, next: RewardStatus) -> Result<RewardStatus, RuleViolation> {
@@ -91,7 +81,10 @@ mod tests {
 
     #[test]
     fn cash_out_needs_a_positive_balance_over_the_minimum() {
-        let e = |available| Earnings { available, ..Default::default() };
+        let e = |available| Earnings {
+            available,
+            ..Default::default()
+        };
         assert!(e(5000).can_cash_out(5000));
         assert!(!e(4999).can_cash_out(5000));
         assert!(!e(-10).can_cash_out(0));

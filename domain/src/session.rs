@@ -34,10 +34,16 @@ mod tests {
 
     #[test]
     fn idle_and_absolute_expiry() {
-        let t = SessionTimes { created_at: 0, last_seen_at: 0 };
+        let t = SessionTimes {
+            created_at: 0,
+            last_seen_at: 0,
+        };
         assert!(t.is_live(IDLE_TIMEOUT_MS - 1));
         assert!(!t.is_live(IDLE_TIMEOUT_MS));
-        let busy = SessionTimes { created_at: 0, last_seen_at: ABSOLUTE_TIMEOUT_MS - 10 };
+        let busy = SessionTimes {
+            created_at: 0,
+            last_seen_at: ABSOLUTE_TIMEOUT_MS - 10,
+        };
         assert!(busy.is_live(ABSOLUTE_TIMEOUT_MS - 1));
         assert!(!busy.is_live(ABSOLUTE_TIMEOUT_MS));
     }

@@ -14,7 +14,11 @@ pub struct Throttle {
 
 impl Throttle {
     pub fn new(max_failures: usize, window_ms: i64) -> Self {
-        Self { max_failures, window_ms, failures: HashMap::new() }
+        Self {
+            max_failures,
+            window_ms,
+            failures: HashMap::new(),
+        }
     }
 
     /// `Some(milliseconds to wait)` when `key` has used up its failures in the window.
@@ -28,15 +32,21 @@ impl Throttle {
             self.failures.remove(key);
             return None;
         }
-        (entries.len() >= self.max_failures)
-            .then(|| entries.front().map(|oldest| oldest + window - now).unwrap_or(window).max(1))
+        (entries.len() >= self.max_failures).then(|| {
+            entries
+                .front()
+                .map(|oldest| oldest + window - now)
+                .unwrap_or(window)
+                .max(1)
+        })
     }
 
     pub fn record_failure(&mut self, key: &str, now: i64) {
         // Bound memory: a flood of keys cannot grow the map without limit.
         if self.failures.len() > 100_000 {
             let window = self.window_ms;
-            self.failures.retain(|_, v| v.back().is_some_and(|t| now - *t < window));
+            self.failures
+                .retain(|_, v| v.back().is_some_and(|t| now - *t < window));
         }
         let entries = self.failures.entry(key.to_owned()).or_default();
         entries.push_back(now);
@@ -64,7 +74,11 @@ mod tests {
         }
         assert_eq!(t.retry_after("a", 10), Some(990));
         assert_eq!(t.retry_after("b", 10), None);
-        assert_eq!(t.retry_after("a", 1000), None, "the oldest failure left the window");
+        assert_eq!(
+            t.retry_after("a", 1000),
+            None,
+            "the oldest failure left the window"
+        );
         t.clear("a");
         assert_eq!(t.retry_after("a", 1001), None);
     }

@@ -12,22 +12,12 @@ pub enum WorkspaceKind {
     Partner,
 }
 
+crate::stored_names!(WorkspaceKind, "workspace kind", {
+    Vendor => "vendor",
+    Partner => "partner",
+});
+
 impl WorkspaceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WorkspaceKind::Vendor => "vendor",
-            WorkspaceKind::Partner => "partner",
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<Self, RuleViolation> {
-        match text {
-            "vendor" => Ok(WorkspaceKind::Vendor),
-            "partner" => Ok(WorkspaceKind::Partner),
-            _ => Err(RuleViolation::new("Unknown workspace")),
-        }
-    }
-
     /// Where the dashboard of this kind of workspace lives.
     pub fn home(self) -> &'static str {
         match self {
@@ -40,8 +30,16 @@ impl WorkspaceKind {
 /// One of a user's memberships, offered on the workspace picker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Membership {
-    Teammate { company_id: i64, company_name: String, role: TeammateRole },
-    Contact { partner_team_id: i64, partner_team_name: String, role: ContactRole },
+    Teammate {
+        company_id: i64,
+        company_name: String,
+        role: TeammateRole,
+    },
+    Contact {
+        partner_team_id: i64,
+        partner_team_name: String,
+        role: ContactRole,
+    },
 }
 
 impl Membership {
@@ -55,14 +53,18 @@ impl Membership {
     pub fn workspace_id(&self) -> i64 {
         match self {
             Membership::Teammate { company_id, .. } => *company_id,
-            Membership::Contact { partner_team_id, .. } => *partner_team_id,
+            Membership::Contact {
+                partner_team_id, ..
+            } => *partner_team_id,
         }
     }
 
     pub fn name(&self) -> &str {
         match self {
             Membership::Teammate { company_name, .. } => company_name,
-            Membership::Contact { partner_team_name, .. } => partner_team_name,
+            Membership::Contact {
+                partner_team_name, ..
+            } => partner_team_name,
         }
     }
 }
@@ -71,7 +73,10 @@ impl Membership {
 /// the picker when there is a choice (or nothing to pick, which the picker explains).
 pub fn landing(memberships: &[Membership]) -> Landing {
     match memberships {
-        [only] => Landing::Workspace { kind: only.kind(), id: only.workspace_id() },
+        [only] => Landing::Workspace {
+            kind: only.kind(),
+            id: only.workspace_id(),
+        },
         _ => Landing::Picker,
     }
 }
@@ -100,9 +105,11 @@ pub fn safe_next(next: Option<&str>) -> Option<&str> {
     let allowed_prefixes = ["/vendor", "/partner", PICKER_PATH];
     let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
     let path_only = !next.contains("://") && next.chars().all(|c| !c.is_control());
-    (local && path_only && allowed_prefixes.iter().any(|p| {
-        next == *p || next.starts_with(&format!("{p}/")) || next.starts_with(&format!("{p}?"))
-    }))
+    (local
+        && path_only
+        && allowed_prefixes.iter().any(|p| {
+            next == *p || next.starts_with(&format!("{p}/")) || next.starts_with(&format!("{p}?"))
+        }))
     .then_some(next)
 }
 
@@ -111,10 +118,18 @@ mod tests {
     use super::*;
 
     fn teammate(id: i64) -> Membership {
-        Membership::Teammate { company_id: id, company_name: "Acme".into(), role: TeammateRole::Owner }
+        Membership::Teammate {
+            company_id: id,
+            company_name: "Acme".into(),
+            role: TeammateRole::Owner,
+        }
     }
     fn contact(id: i64) -> Membership {
-        Membership::Contact { partner_team_id: id, partner_team_name: "NW".into(), role: ContactRole::Member }
+        Membership::Contact {
+            partner_team_id: id,
+            partner_team_name: "NW".into(),
+            role: ContactRole::Member,
+        }
     }
 
     #[test]
@@ -129,7 +144,14 @@ mod tests {
     fn next_is_allow_listed() {
         assert_eq!(safe_next(Some("/vendor")), Some("/vendor"));
         assert_eq!(safe_next(Some("/partner/links")), Some("/partner/links"));
-        for bad in ["https://evil.example/", "//evil.example", "/vendorx", "/\\evil", "javascript:alert(1)", "/login"] {
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/vendorx",
+            "/\\evil",
+            "javascript:alert(1)",
+            "/login",
+        ] {
             assert_eq!(safe_next(Some(bad)), None, "{bad}");
         }
         assert_eq!(safe_next(None), None);
@@ -159,8 +181,14 @@ mod destination_tests {
 
     #[test]
     fn next_only_within_the_landing_workspace() {
-        let vendor = Landing::Workspace { kind: WorkspaceKind::Vendor, id: 1 };
-        assert_eq!(destination(vendor, Some("/vendor?program=2")), "/vendor?program=2");
+        let vendor = Landing::Workspace {
+            kind: WorkspaceKind::Vendor,
+            id: 1,
+        };
+        assert_eq!(
+            destination(vendor, Some("/vendor?program=2")),
+            "/vendor?program=2"
+        );
         assert_eq!(destination(vendor, Some("/partner")), "/vendor");
         assert_eq!(destination(vendor, Some("https://evil.example")), "/vendor");
         assert_eq!(destination(Landing::Picker, Some("/vendor")), "/workspaces");
@@ -209,10 +237,22 @@ mod page_access_tests {
         assert_eq!(page_access("/login", None), PageAccess::Public);
         assert_eq!(page_access("/vendor", None), PageAccess::SignIn);
         assert_eq!(page_access("/partner/x", None), PageAccess::SignIn);
-        assert_eq!(page_access("/vendor", Some(Some(Vendor))), PageAccess::Allowed);
-        assert_eq!(page_access("/vendor", Some(Some(Partner))), PageAccess::Forbidden);
-        assert_eq!(page_access("/vendor/partners", Some(None)), PageAccess::Forbidden);
-        assert_eq!(page_access("/partner", Some(Some(Vendor))), PageAccess::Forbidden);
+        assert_eq!(
+            page_access("/vendor", Some(Some(Vendor))),
+            PageAccess::Allowed
+        );
+        assert_eq!(
+            page_access("/vendor", Some(Some(Partner))),
+            PageAccess::Forbidden
+        );
+        assert_eq!(
+            page_access("/vendor/partners", Some(None)),
+            PageAccess::Forbidden
+        );
+        assert_eq!(
+            page_access("/partner", Some(Some(Vendor))),
+            PageAccess::Forbidden
+        );
         assert_eq!(page_access("/workspaces", Some(None)), PageAccess::Allowed);
         assert_eq!(page_access("/workspaces", None), PageAccess::SignIn);
         assert_eq!(page_access("/vendorish", None), PageAccess::Public);

@@ -35,8 +35,11 @@ impl Settings {
         let var = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
         let addr = var("LEPTOS_SITE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".to_owned());
         Ok(Self {
-            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/portal.db".to_owned()),
-            addr: addr.parse().map_err(|e| format!("LEPTOS_SITE_ADDR {addr:?}: {e}"))?,
+            database_url: var("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://data/portal.db".to_owned()),
+            addr: addr
+                .parse()
+                .map_err(|e| format!("LEPTOS_SITE_ADDR {addr:?}: {e}"))?,
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
             output_name: var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "portal".to_owned()),
             public_origin: var("PORTAL_PUBLIC_ORIGIN").map(|o| o.trim_end_matches('/').to_owned()),
@@ -62,8 +65,17 @@ pub async fn open_database(settings: &Settings) -> Result<Db, String> {
 }
 
 pub fn app_state(db: Db, settings: &Settings) -> AppState {
-    let secure_cookies = settings.public_origin.as_deref().is_some_and(|o| o.starts_with("https://"));
-    AppState::new(db, Config { secure_cookies, public_origin: settings.public_origin.clone() })
+    let secure_cookies = settings
+        .public_origin
+        .as_deref()
+        .is_some_and(|o| o.starts_with("https://"));
+    AppState::new(
+        db,
+        Config {
+            secure_cookies,
+            public_origin: settings.public_origin.clone(),
+        },
+    )
 }
 
 /// The whole application: Leptos pages and server functions, static files, health check.
@@ -87,17 +99,26 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .merge(leptos_router)
         .layer(axum::middleware::from_fn(middleware::server_fn_status))
         .layer(axum::middleware::from_fn(middleware::page_guard))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::session))
-        .layer(axum::middleware::from_fn_with_state(Arc::new(state.config.public_origin.clone()), middleware::same_origin))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::session,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(state.config.public_origin.clone()),
+            middleware::same_origin,
+        ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
 }
 
 /// Serves `router` on `listener` until the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

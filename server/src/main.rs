@@ -18,7 +18,9 @@ async fn main() {
 }
 
 async fn run() -> Result<(), String> {
-    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".to_owned());
+    let command = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "serve".to_owned());
     let settings = Settings::from_env()?;
     match command.as_str() {
         "serve" => serve(settings).await,
@@ -55,11 +57,16 @@ async fn serve(settings: Settings) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
-    let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    let url = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
     println!("Partner portal listening on {url}");
     println!("Demo logins (password: {}):", seed::DEMO_PASSWORD);
     for (email, who) in seed::DEMO_LOGINS {
         println!("  {email:<28} {who}");
     }
-    server::serve(listener, router(state, settings.leptos_options())).await.map_err(|e| e.to_string())
+    server::serve(listener, router(state, settings.leptos_options()))
+        .await
+        .map_err(|e| e.to_string())
 }

@@ -31,7 +31,10 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
             Ok(None) => {}
             Err(error) => {
                 tracing::error!(%error, "session lookup failed");
-                return (StatusCode::SERVICE_UNAVAILABLE, "The portal cannot reach its database. Try again shortly.")
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The portal cannot reach its database. Try again shortly.",
+                )
                     .into_response();
             }
         }
@@ -41,8 +44,15 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
 
 /// Cross-site request forgery guard: a state-changing request whose `Origin` (or, without one,
 /// `Referer`) is another site gets 403 before any handler runs.
-pub async fn same_origin(State(public_origin): State<Arc<Option<String>>>, request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+pub async fn same_origin(
+    State(public_origin): State<Arc<Option<String>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     let headers = request.headers();
@@ -50,15 +60,27 @@ pub async fn same_origin(State(public_origin): State<Arc<Option<String>>>, reque
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
-        .or_else(|| headers.get(header::REFERER).and_then(|v| v.to_str().ok()).map(origin_of));
+        .or_else(|| {
+            headers
+                .get(header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .map(origin_of)
+        });
     if let Some(claimed) = claimed {
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         let allowed = match public_origin.as_deref() {
             Some(origin) => claimed == origin,
             None => claimed == format!("http://{host}") || claimed == format!("https://{host}"),
         };
         if !allowed {
-            return (StatusCode::FORBIDDEN, "Cross-origin requests are not allowed").into_response();
+            return (
+                StatusCode::FORBIDDEN,
+                "Cross-origin requests are not allowed",
+            )
+                .into_response();
         }
     }
     next.run(request).await
@@ -83,16 +105,23 @@ pub async fn page_guard(request: Request, next: Next) -> Response {
     }
     let path = request.uri().path().to_owned();
     let identity = request.extensions().get::<Identity>();
-    if path == "/" || path == "/login" {
-        if let Some(identity) = identity {
-            let home = identity.workspace.map(|(kind, _)| kind.home()).unwrap_or(domain::workspace::PICKER_PATH);
-            return Redirect::to(home).into_response();
-        }
+    if (path == "/" || path == "/login")
+        && let Some(identity) = identity
+    {
+        let home = identity
+            .workspace
+            .map(|(kind, _)| kind.home())
+            .unwrap_or(domain::workspace::PICKER_PATH);
+        return Redirect::to(home).into_response();
     }
     match workspace::page_access(&path, identity.map(|i| i.workspace.map(|(kind, _)| kind))) {
         PageAccess::Public | PageAccess::Allowed => next.run(request).await,
         PageAccess::SignIn => {
-            let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let target = request
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
             let next_param = domain::workspace::safe_next(Some(target)).map(encode_query_value);
             let location = match next_param {
                 Some(next) => format!("/login?next={next}"),
@@ -112,7 +141,9 @@ fn encode_query_value(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -122,9 +153,15 @@ fn encode_query_value(value: &str) -> String {
 pub async fn security_headers(request: Request<Body>, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     response
 }
 
@@ -143,10 +180,10 @@ pub async fn server_fn_status(request: Request, next: Next) -> Response {
         Ok(bytes) => bytes,
         Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response(),
     };
-    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
-        if let Ok(status) = StatusCode::from_u16(error.status) {
-            parts.status = status;
-        }
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes)
+        && let Ok(status) = StatusCode::from_u16(error.status)
+    {
+        parts.status = status;
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -57,7 +57,10 @@ impl Seeder {
                 Bind::OS(v) => query.bind(v),
             };
         }
-        query.fetch_one(&mut *self.tx).await.map_err(|e| format!("seeding failed: {e}"))
+        query
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(|e| format!("seeding failed: {e}"))
     }
 
     async fn user(&mut self, email: &str, name: &str, hash: String) -> Result<i64, String> {
@@ -69,8 +72,11 @@ impl Seeder {
     }
 
     async fn company(&mut self, name: &str) -> Result<i64, String> {
-        self.id("INSERT INTO companies (name, created_at) VALUES ($1, $2) RETURNING id", vec![S(name.into()), I(day(0))])
-            .await
+        self.id(
+            "INSERT INTO companies (name, created_at) VALUES ($1, $2) RETURNING id",
+            vec![S(name.into()), I(day(0))],
+        )
+        .await
     }
 
     async fn teammate(&mut self, company: i64, user: i64, role: &str) -> Result<i64, String> {
@@ -97,7 +103,13 @@ impl Seeder {
         .await
     }
 
-    async fn program(&mut self, company: i64, name: &str, currency: &str, min_cashout: i64) -> Result<i64, String> {
+    async fn program(
+        &mut self,
+        company: i64,
+        name: &str,
+        currency: &str,
+        min_cashout: i64,
+    ) -> Result<i64, String> {
         self.id(
             "INSERT INTO programs (company_id, name, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, created_at) \
              VALUES ($1, $2, $3, 90, 30, $4, 'approval', $5) RETURNING id",
@@ -142,7 +154,14 @@ impl Seeder {
         .await
     }
 
-    async fn customer(&mut self, program: i64, partnership: i64, key: &str, name: &str, source: &str) -> Result<i64, String> {
+    async fn customer(
+        &mut self,
+        program: i64,
+        partnership: i64,
+        key: &str,
+        name: &str,
+        source: &str,
+    ) -> Result<i64, String> {
         self.id(
             "INSERT INTO customers (program_id, partnership_id, external_key, name, source, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             vec![I(program), I(partnership), S(key.into()), S(name.into()), S(source.into()), I(day(20))],
@@ -150,7 +169,14 @@ impl Seeder {
         .await
     }
 
-    async fn lead(&mut self, program: i64, partnership: i64, company: &str, email: &str, status: &str) -> Result<i64, String> {
+    async fn lead(
+        &mut self,
+        program: i64,
+        partnership: i64,
+        company: &str,
+        email: &str,
+        status: &str,
+    ) -> Result<i64, String> {
         self.id(
             "INSERT INTO leads (program_id, partnership_id, company_name, contact_email, status, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             vec![I(program), I(partnership), S(company.into()), S(email.into()), S(status.into()), I(day(30))],
@@ -176,7 +202,15 @@ impl Seeder {
         .await
     }
 
-    async fn payout(&mut self, program: i64, partnership: i64, amount: i64, currency: &str, status: &str, reference: Option<&str>) -> Result<i64, String> {
+    async fn payout(
+        &mut self,
+        program: i64,
+        partnership: i64,
+        amount: i64,
+        currency: &str,
+        status: &str,
+        reference: Option<&str>,
+    ) -> Result<i64, String> {
         self.id(
             "INSERT INTO payouts (program_id, partnership_id, amount_minor, currency, status, reference, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             vec![I(program), I(partnership), I(amount), S(currency.into()), S(status.into()), OS(reference.map(Into::into)), I(day(60))],
@@ -196,7 +230,8 @@ impl Seeder {
         payout: Option<i64>,
         created: i64,
     ) -> Result<i64, String> {
-        let decline_reason = (status == "declined").then(|| "Duplicate of an existing customer".to_owned());
+        let decline_reason =
+            (status == "declined").then(|| "Duplicate of an existing customer".to_owned());
         self.id(
             "INSERT INTO rewards (program_id, partnership_id, amount_minor, currency, rounding_mode, status, description, decline_reason, payout_id, available_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -251,8 +286,19 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     for ((email, name), hash) in people.iter().zip(hashes) {
         users.push(s.user(email, name, hash).await?);
     }
-    let [acme_owner, acme_manager, acme_finance, acme_tech, nw_owner, nw_admin, nw_finance, nw_member, lake_owner, globex_owner, initech_owner] =
-        users[..]
+    let [
+        acme_owner,
+        acme_manager,
+        acme_finance,
+        acme_tech,
+        nw_owner,
+        nw_admin,
+        nw_finance,
+        nw_member,
+        lake_owner,
+        globex_owner,
+        initech_owner,
+    ] = users[..]
     else {
         return Err("seed user list changed".into());
     };
@@ -263,7 +309,9 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     let manager = s.teammate(acme, acme_manager, "partner_manager").await?;
     s.teammate(acme, acme_finance, "finance").await?;
     s.teammate(acme, acme_tech, "technical").await?;
-    let program = s.program(acme, "Acme Partner Program", "USD", 5_000).await?;
+    let program = s
+        .program(acme, "Acme Partner Program", "USD", 5_000)
+        .await?;
     let default_group = s.group(program, "Default").await?;
     let agencies = s.group(program, "Agencies").await?;
     let resellers = s.group(program, "Resellers").await?;
@@ -272,43 +320,232 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     let gold = s.tier(program, "Gold", 3).await?;
 
     let northwind = s.team("Northwind Agency", "Marketing agency", "US").await?;
-    for (user, role) in [(nw_owner, "owner"), (nw_admin, "admin"), (nw_finance, "finance"), (nw_member, "member")] {
+    for (user, role) in [
+        (nw_owner, "owner"),
+        (nw_admin, "admin"),
+        (nw_finance, "finance"),
+        (nw_member, "member"),
+    ] {
         s.contact(northwind, user, role).await?;
     }
     let lakeside = s.team("Lakeside IT", "MSP / reseller", "GB").await?;
     s.contact(lakeside, lake_owner, "owner").await?;
     let brightside = s.team("Brightside Affiliates", "Affiliate", "CA").await?;
 
-    let nw = s.partnership(program, northwind, "active", "northwind-7f3a", agencies, Some(silver), Some(manager), 3).await?;
-    let lk = s.partnership(program, lakeside, "active", "lakeside-2c9d", resellers, Some(gold), Some(manager), 5).await?;
-    s.partnership(program, brightside, "applied", "brightside-91e0", default_group, None, None, 50).await?;
+    let nw = s
+        .partnership(
+            program,
+            northwind,
+            "active",
+            "northwind-7f3a",
+            agencies,
+            Some(silver),
+            Some(manager),
+            3,
+        )
+        .await?;
+    let lk = s
+        .partnership(
+            program,
+            lakeside,
+            "active",
+            "lakeside-2c9d",
+            resellers,
+            Some(gold),
+            Some(manager),
+            5,
+        )
+        .await?;
+    s.partnership(
+        program,
+        brightside,
+        "applied",
+        "brightside-91e0",
+        default_group,
+        None,
+        None,
+        50,
+    )
+    .await?;
 
-    s.customer(program, nw, "cus_1001", "Contoso Retail", "link").await?;
-    s.customer(program, nw, "cus_1002", "Fabrikam Foods", "lead").await?;
-    s.customer(program, lk, "cus_1003", "Tailspin Toys", "deal").await?;
+    s.customer(program, nw, "cus_1001", "Contoso Retail", "link")
+        .await?;
+    s.customer(program, nw, "cus_1002", "Fabrikam Foods", "lead")
+        .await?;
+    s.customer(program, lk, "cus_1003", "Tailspin Toys", "deal")
+        .await?;
 
-    s.lead(program, nw, "Blue Yonder Airlines", "ops@blueyonder.example", "submitted").await?;
-    s.lead(program, nw, "Wide World Importers", "it@wideworld.example", "accepted").await?;
-    s.lead(program, nw, "Fabrikam Foods", "cto@fabrikam.example", "converted").await?;
-    s.lead(program, lk, "Margie's Travel", "hello@margies.example", "lost").await?;
+    s.lead(
+        program,
+        nw,
+        "Blue Yonder Airlines",
+        "ops@blueyonder.example",
+        "submitted",
+    )
+    .await?;
+    s.lead(
+        program,
+        nw,
+        "Wide World Importers",
+        "it@wideworld.example",
+        "accepted",
+    )
+    .await?;
+    s.lead(
+        program,
+        nw,
+        "Fabrikam Foods",
+        "cto@fabrikam.example",
+        "converted",
+    )
+    .await?;
+    s.lead(
+        program,
+        lk,
+        "Margie's Travel",
+        "hello@margies.example",
+        "lost",
+    )
+    .await?;
 
-    s.deal(program, nw, "Blue Yonder analytics rollout", 1_200_000, "USD", "cosell", "registered").await?;
-    s.deal(program, nw, "Contoso annual plan", 500_000, "USD", "referral", "closed_won").await?;
-    s.deal(program, lk, "Tailspin resell bundle", 2_000_000, "USD", "resell", "in_progress").await?;
+    s.deal(
+        program,
+        nw,
+        "Blue Yonder analytics rollout",
+        1_200_000,
+        "USD",
+        "cosell",
+        "registered",
+    )
+    .await?;
+    s.deal(
+        program,
+        nw,
+        "Contoso annual plan",
+        500_000,
+        "USD",
+        "referral",
+        "closed_won",
+    )
+    .await?;
+    s.deal(
+        program,
+        lk,
+        "Tailspin resell bundle",
+        2_000_000,
+        "USD",
+        "resell",
+        "in_progress",
+    )
+    .await?;
 
     // Northwind: a paid payout, an available balance, pending and declined rewards.
-    let paid = s.payout(program, nw, 120_000, "USD", "paid", Some("ACH-2026-0001")).await?;
-    s.reward(program, nw, 50_000, "USD", "paid", "Contoso Retail: first purchase", Some(paid), 20).await?;
-    s.reward(program, nw, 70_000, "USD", "paid", "Contoso annual plan closed won", Some(paid), 25).await?;
-    s.reward(program, nw, 25_000, "USD", "approved", "Fabrikam Foods: lead converted", None, 40).await?;
-    s.reward(program, nw, 12_050, "USD", "approved", "Contoso Retail: renewal", None, 45).await?;
-    s.reward(program, nw, 9_900, "USD", "pending", "Fabrikam Foods: first purchase", None, 300).await?;
-    s.reward(program, nw, 4_525, "USD", "pending", "Contoso Retail: add-on", None, 310).await?;
-    s.reward(program, nw, 3_000, "USD", "declined", "Duplicate signup", None, 41).await?;
+    let paid = s
+        .payout(program, nw, 120_000, "USD", "paid", Some("ACH-2026-0001"))
+        .await?;
+    s.reward(
+        program,
+        nw,
+        50_000,
+        "USD",
+        "paid",
+        "Contoso Retail: first purchase",
+        Some(paid),
+        20,
+    )
+    .await?;
+    s.reward(
+        program,
+        nw,
+        70_000,
+        "USD",
+        "paid",
+        "Contoso annual plan closed won",
+        Some(paid),
+        25,
+    )
+    .await?;
+    s.reward(
+        program,
+        nw,
+        25_000,
+        "USD",
+        "approved",
+        "Fabrikam Foods: lead converted",
+        None,
+        40,
+    )
+    .await?;
+    s.reward(
+        program,
+        nw,
+        12_050,
+        "USD",
+        "approved",
+        "Contoso Retail: renewal",
+        None,
+        45,
+    )
+    .await?;
+    s.reward(
+        program,
+        nw,
+        9_900,
+        "USD",
+        "pending",
+        "Fabrikam Foods: first purchase",
+        None,
+        300,
+    )
+    .await?;
+    s.reward(
+        program,
+        nw,
+        4_525,
+        "USD",
+        "pending",
+        "Contoso Retail: add-on",
+        None,
+        310,
+    )
+    .await?;
+    s.reward(
+        program,
+        nw,
+        3_000,
+        "USD",
+        "declined",
+        "Duplicate signup",
+        None,
+        41,
+    )
+    .await?;
     // Lakeside: a requested payout and a pending reward.
-    let requested = s.payout(program, lk, 80_000, "USD", "requested", None).await?;
-    s.reward(program, lk, 80_000, "USD", "approved", "Tailspin Toys: first purchase", Some(requested), 30).await?;
-    s.reward(program, lk, 15_000, "USD", "pending", "Tailspin Toys: expansion", None, 305).await?;
+    let requested = s
+        .payout(program, lk, 80_000, "USD", "requested", None)
+        .await?;
+    s.reward(
+        program,
+        lk,
+        80_000,
+        "USD",
+        "approved",
+        "Tailspin Toys: first purchase",
+        Some(requested),
+        30,
+    )
+    .await?;
+    s.reward(
+        program,
+        lk,
+        15_000,
+        "USD",
+        "pending",
+        "Tailspin Toys: expansion",
+        None,
+        305,
+    )
+    .await?;
 
     // Globex: a separate tenant with its own EUR program and partner.
     let globex = s.company("Globex").await?;
@@ -317,9 +554,37 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     let gx_group = s.group(gx_program, "Resellers").await?;
     let initech = s.team("Initech Resellers", "Reseller", "DE").await?;
     s.contact(initech, initech_owner, "owner").await?;
-    let ini = s.partnership(gx_program, initech, "active", "initech-55b1", gx_group, None, None, 7).await?;
-    s.lead(gx_program, ini, "Globex Secret Lead", "lead@secret.example", "submitted").await?;
-    s.reward(gx_program, ini, 77_700, "EUR", "pending", "Globex-only reward", None, 300).await?;
+    let ini = s
+        .partnership(
+            gx_program,
+            initech,
+            "active",
+            "initech-55b1",
+            gx_group,
+            None,
+            None,
+            7,
+        )
+        .await?;
+    s.lead(
+        gx_program,
+        ini,
+        "Globex Secret Lead",
+        "lead@secret.example",
+        "submitted",
+    )
+    .await?;
+    s.reward(
+        gx_program,
+        ini,
+        77_700,
+        "EUR",
+        "pending",
+        "Globex-only reward",
+        None,
+        300,
+    )
+    .await?;
 
     events::append(
         &mut s.tx,

@@ -23,17 +23,38 @@ on_both_backends!(
 
 async fn sign_in_and_out(app: &TestApp) {
     let client = app.client();
-    let res = app.call(&client, "login", &[("email", "Owner@Acme.example"), ("password", DEMO_PASSWORD)]).await;
+    let res = app
+        .call(
+            &client,
+            "login",
+            &[("email", "Owner@Acme.example"), ("password", DEMO_PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["location"], "/vendor");
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("portal_session="), "{cookie}");
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
-        assert!(cookie.contains(attribute), "cookie lacks {attribute}: {cookie}");
+        assert!(
+            cookie.contains(attribute),
+            "cookie lacks {attribute}: {cookie}"
+        );
     }
     // The token is stored only as its hash.
-    let token = cookie.trim_start_matches("portal_session=").split(';').next().unwrap().to_owned();
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions WHERE token_hash = $1", &token).await, 0);
+    let token = cookie
+        .trim_start_matches("portal_session=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM sessions WHERE token_hash = $1",
+            &token
+        )
+        .await,
+        0
+    );
     let user_sessions = "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email_normalized = $1";
     assert_eq!(app.scalar(user_sessions, "owner@acme.example").await, 1);
 
@@ -43,7 +64,12 @@ async fn sign_in_and_out(app: &TestApp) {
     assert!(html.contains("Acme Analytics program overview"));
     assert_eq!(html.matches("<h1").count(), 1, "one h1 per page");
 
-    let overview: Value = app.call(&client, "vendor_overview", &[]).await.json().await.unwrap();
+    let overview: Value = app
+        .call(&client, "vendor_overview", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(overview["kpis"]["active_partners"], 2);
     assert_eq!(overview["kpis"]["open_leads"], 2);
     assert_eq!(overview["kpis"]["open_deals"], 2);
@@ -53,8 +79,17 @@ async fn sign_in_and_out(app: &TestApp) {
 
     let res = app.call(&client, "logout", &[]).await;
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
-    assert_eq!(app.scalar(user_sessions, "owner@acme.example").await, 0, "logout deletes the session row");
+    assert!(
+        res.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        app.scalar(user_sessions, "owner@acme.example").await,
+        0,
+        "logout deletes the session row"
+    );
     // The old token is dead even if a client kept it.
     let stale = app.client();
     let res = stale
@@ -74,51 +109,108 @@ async fn unknown_email_and_wrong_password_look_the_same(app: &TestApp) {
     let mut bodies = Vec::new();
     for i in 0..3 {
         let started = Instant::now();
-        let res = app.call(&client, "login", &[("email", "finance@acme.example"), ("password", "wrong-password-123")]).await;
+        let res = app
+            .call(
+                &client,
+                "login",
+                &[
+                    ("email", "finance@acme.example"),
+                    ("password", "wrong-password-123"),
+                ],
+            )
+            .await;
         wrong += started.elapsed();
         assert_eq!(res.status(), 401);
         bodies.push(res.text().await.unwrap());
         let started = Instant::now();
         let email = format!("nobody{i}@acme.example");
-        let res = app.call(&client, "login", &[("email", email.as_str()), ("password", "wrong-password-123")]).await;
+        let res = app
+            .call(
+                &client,
+                "login",
+                &[
+                    ("email", email.as_str()),
+                    ("password", "wrong-password-123"),
+                ],
+            )
+            .await;
         unknown += started.elapsed();
         assert_eq!(res.status(), 401);
         bodies.push(res.text().await.unwrap());
     }
-    assert!(bodies.iter().all(|b| b == &bodies[0] && b.contains("Invalid email or password")), "{bodies:?}");
+    assert!(
+        bodies
+            .iter()
+            .all(|b| b == &bodies[0] && b.contains("Invalid email or password")),
+        "{bodies:?}"
+    );
     // Both paths run one argon2 verification; an unknown email must not answer noticeably faster.
     let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
-    assert!((0.33..3.0).contains(&ratio), "unknown {unknown:?} vs wrong {wrong:?}");
+    assert!(
+        (0.33..3.0).contains(&ratio),
+        "unknown {unknown:?} vs wrong {wrong:?}"
+    );
 }
 
 async fn sessions_expire(app: &TestApp) {
     let hour = 60 * 60 * 1000_i64;
     for (column, age) in [("last_seen_at", 13 * hour), ("created_at", 8 * 24 * hour)] {
         let client = app.signed_in("manager@acme.example").await;
-        assert_eq!(client.get(app.url("/vendor")).send().await.unwrap().status(), 200);
+        assert_eq!(
+            client
+                .get(app.url("/vendor"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
         let sql: &'static str = match column {
             "last_seen_at" => "UPDATE sessions SET last_seen_at = last_seen_at - $1",
             _ => "UPDATE sessions SET created_at = created_at - $1",
         };
-        sqlx::query(sql).bind(age).execute(&app.db.pool).await.unwrap();
+        sqlx::query(sql)
+            .bind(age)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
         let res = client.get(app.url("/vendor")).send().await.unwrap();
         assert_eq!(res.status(), 303, "{column} {age}");
-        assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions WHERE $1 = $1", "").await, 0, "expired sessions are deleted");
-        assert_eq!(app.call(&client, "vendor_overview", &[]).await.status(), 401);
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM sessions WHERE $1 = $1", "")
+                .await,
+            0,
+            "expired sessions are deleted"
+        );
+        assert_eq!(
+            app.call(&client, "vendor_overview", &[]).await.status(),
+            401
+        );
     }
 }
 
 async fn roles_gate_pages_and_server_functions(app: &TestApp) {
     let partner = app.signed_in("owner@northwind.example").await;
-    assert_eq!(app.call(&partner, "vendor_overview", &[]).await.status(), 403);
+    assert_eq!(
+        app.call(&partner, "vendor_overview", &[]).await.status(),
+        403
+    );
     let page = partner.get(app.url("/vendor")).send().await.unwrap();
     assert_eq!(page.status(), 403);
     let html = page.text().await.unwrap();
     assert!(html.contains("Forbidden"));
     for vendor_data in ["Active partners", "Lakeside", "Brightside", "$294.25"] {
-        assert!(!html.contains(vendor_data), "forbidden page leaks {vendor_data}");
+        assert!(
+            !html.contains(vendor_data),
+            "forbidden page leaks {vendor_data}"
+        );
     }
-    let dashboard: Value = app.call(&partner, "partner_dashboard", &[]).await.json().await.unwrap();
+    let dashboard: Value = app
+        .call(&partner, "partner_dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     let card = &dashboard["partnerships"][0];
     assert_eq!(card["earnings"]["available"]["minor"], 37050);
     assert_eq!(card["earnings"]["pending"]["minor"], 14425);
@@ -128,20 +220,47 @@ async fn roles_gate_pages_and_server_functions(app: &TestApp) {
 
     // Members see their team but not its money; technical teammates see no money.
     let member = app.signed_in("member@northwind.example").await;
-    let dashboard: Value = app.call(&member, "partner_dashboard", &[]).await.json().await.unwrap();
+    let dashboard: Value = app
+        .call(&member, "partner_dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(dashboard["partnerships"][0]["earnings"].is_null());
     let tech = app.signed_in("tech@acme.example").await;
-    let overview: Value = app.call(&tech, "vendor_overview", &[]).await.json().await.unwrap();
+    let overview: Value = app
+        .call(&tech, "vendor_overview", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(overview["kpis"]["rewards_pending"].is_null());
     assert_eq!(overview["kpis"]["active_partners"], 2);
 
     let teammate = app.signed_in("owner@acme.example").await;
-    assert_eq!(app.call(&teammate, "partner_dashboard", &[]).await.status(), 403);
-    assert_eq!(teammate.get(app.url("/partner")).send().await.unwrap().status(), 403);
+    assert_eq!(
+        app.call(&teammate, "partner_dashboard", &[]).await.status(),
+        403
+    );
+    assert_eq!(
+        teammate
+            .get(app.url("/partner"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
 
     let visitor = app.client();
-    assert_eq!(app.call(&visitor, "vendor_overview", &[]).await.status(), 401);
-    assert_eq!(app.call(&visitor, "partner_dashboard", &[]).await.status(), 401);
+    assert_eq!(
+        app.call(&visitor, "vendor_overview", &[]).await.status(),
+        401
+    );
+    assert_eq!(
+        app.call(&visitor, "partner_dashboard", &[]).await.status(),
+        401
+    );
     assert_eq!(app.call(&visitor, "workspaces", &[]).await.status(), 401);
     let res = visitor.get(app.url("/partner")).send().await.unwrap();
     assert_eq!(res.status(), 303);
@@ -151,10 +270,21 @@ async fn roles_gate_pages_and_server_functions(app: &TestApp) {
 /// Every server function, called by users of other tenants: the status and the strings of
 /// the other tenant that must never appear. A new server function must join this table.
 async fn cross_tenant_table(app: &TestApp) {
-    let globex_program =
-        app.id_of("SELECT p.id FROM programs p JOIN companies c ON c.id = p.company_id WHERE c.name = $1", "Globex").await;
-    let acme_company = app.id_of("SELECT id FROM companies WHERE name = $1", "Acme Analytics").await;
-    let northwind = app.id_of("SELECT id FROM partner_teams WHERE name = $1", "Northwind Agency").await;
+    let globex_program = app
+        .id_of(
+            "SELECT p.id FROM programs p JOIN companies c ON c.id = p.company_id WHERE c.name = $1",
+            "Globex",
+        )
+        .await;
+    let acme_company = app
+        .id_of("SELECT id FROM companies WHERE name = $1", "Acme Analytics")
+        .await;
+    let northwind = app
+        .id_of(
+            "SELECT id FROM partner_teams WHERE name = $1",
+            "Northwind Agency",
+        )
+        .await;
     let globex_program = globex_program.to_string();
     let acme_company = acme_company.to_string();
     let northwind = northwind.to_string();
@@ -169,33 +299,116 @@ async fn cross_tenant_table(app: &TestApp) {
     let acme_secrets: &[&str] = &["Northwind", "Lakeside", "Acme Partner Program", "29425"];
     let globex_secrets: &[&str] = &["Initech", "Globex Secret Lead", "Globex Partners", "77700"];
     let cases = vec![
-        Case { caller: "owner@acme.example", endpoint: "vendor_overview", form: vec![], status: 200, must_not_contain: globex_secrets },
-        Case { caller: "owner@acme.example", endpoint: "vendor_overview", form: vec![("program", &globex_program)], status: 404, must_not_contain: globex_secrets },
-        Case { caller: "owner@globex.example", endpoint: "vendor_overview", form: vec![], status: 200, must_not_contain: acme_secrets },
-        Case { caller: "owner@globex.example", endpoint: "select_workspace", form: vec![("kind", "vendor"), ("id", &acme_company)], status: 403, must_not_contain: acme_secrets },
-        Case { caller: "owner@initech.example", endpoint: "partner_dashboard", form: vec![], status: 200, must_not_contain: acme_secrets },
-        Case { caller: "owner@initech.example", endpoint: "select_workspace", form: vec![("kind", "partner"), ("id", &northwind)], status: 403, must_not_contain: acme_secrets },
-        Case { caller: "owner@initech.example", endpoint: "vendor_overview", form: vec![], status: 403, must_not_contain: globex_secrets },
-        Case { caller: "owner@northwind.example", endpoint: "partner_dashboard", form: vec![], status: 200, must_not_contain: globex_secrets },
-        Case { caller: "owner@northwind.example", endpoint: "workspaces", form: vec![], status: 200, must_not_contain: &["Globex", "Initech", "Acme"] },
-        Case { caller: "owner@globex.example", endpoint: "login", form: vec![("email", "owner@globex.example"), ("password", DEMO_PASSWORD)], status: 200, must_not_contain: acme_secrets },
-        Case { caller: "owner@globex.example", endpoint: "logout", form: vec![], status: 200, must_not_contain: acme_secrets },
+        Case {
+            caller: "owner@acme.example",
+            endpoint: "vendor_overview",
+            form: vec![],
+            status: 200,
+            must_not_contain: globex_secrets,
+        },
+        Case {
+            caller: "owner@acme.example",
+            endpoint: "vendor_overview",
+            form: vec![("program", &globex_program)],
+            status: 404,
+            must_not_contain: globex_secrets,
+        },
+        Case {
+            caller: "owner@globex.example",
+            endpoint: "vendor_overview",
+            form: vec![],
+            status: 200,
+            must_not_contain: acme_secrets,
+        },
+        Case {
+            caller: "owner@globex.example",
+            endpoint: "select_workspace",
+            form: vec![("kind", "vendor"), ("id", &acme_company)],
+            status: 403,
+            must_not_contain: acme_secrets,
+        },
+        Case {
+            caller: "owner@initech.example",
+            endpoint: "partner_dashboard",
+            form: vec![],
+            status: 200,
+            must_not_contain: acme_secrets,
+        },
+        Case {
+            caller: "owner@initech.example",
+            endpoint: "select_workspace",
+            form: vec![("kind", "partner"), ("id", &northwind)],
+            status: 403,
+            must_not_contain: acme_secrets,
+        },
+        Case {
+            caller: "owner@initech.example",
+            endpoint: "vendor_overview",
+            form: vec![],
+            status: 403,
+            must_not_contain: globex_secrets,
+        },
+        Case {
+            caller: "owner@northwind.example",
+            endpoint: "partner_dashboard",
+            form: vec![],
+            status: 200,
+            must_not_contain: globex_secrets,
+        },
+        Case {
+            caller: "owner@northwind.example",
+            endpoint: "workspaces",
+            form: vec![],
+            status: 200,
+            must_not_contain: &["Globex", "Initech", "Acme"],
+        },
+        Case {
+            caller: "owner@globex.example",
+            endpoint: "login",
+            form: vec![
+                ("email", "owner@globex.example"),
+                ("password", DEMO_PASSWORD),
+            ],
+            status: 200,
+            must_not_contain: acme_secrets,
+        },
+        Case {
+            caller: "owner@globex.example",
+            endpoint: "logout",
+            form: vec![],
+            status: 200,
+            must_not_contain: acme_secrets,
+        },
     ];
     for case in &cases {
         let client = app.signed_in(case.caller).await;
         let res = app.call(&client, case.endpoint, &case.form).await;
         let status = res.status().as_u16();
         let body = res.text().await.unwrap();
-        assert_eq!(status, case.status, "{} -> {}: {body}", case.caller, case.endpoint);
+        assert_eq!(
+            status, case.status,
+            "{} -> {}: {body}",
+            case.caller, case.endpoint
+        );
         for secret in case.must_not_contain {
-            assert!(!body.contains(secret), "{} -> {} leaked {secret}: {body}", case.caller, case.endpoint);
+            assert!(
+                !body.contains(secret),
+                "{} -> {} leaked {secret}: {body}",
+                case.caller,
+                case.endpoint
+            );
         }
     }
     // Every server function the portal serves is in the table.
-    let served: std::collections::BTreeSet<String> =
-        leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.trim_start_matches("/api/").to_owned()).collect();
-    let tested: std::collections::BTreeSet<String> = cases.iter().map(|c| c.endpoint.to_owned()).collect();
-    assert_eq!(served, tested, "server functions missing from the cross-tenant table");
+    let served: std::collections::BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_owned())
+        .collect();
+    let tested: std::collections::BTreeSet<String> =
+        cases.iter().map(|c| c.endpoint.to_owned()).collect();
+    assert_eq!(
+        served, tested,
+        "server functions missing from the cross-tenant table"
+    );
 }
 
 async fn cross_origin_posts_are_refused(app: &TestApp) {
@@ -217,32 +430,80 @@ async fn cross_origin_posts_are_refused(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(evil_referer.status(), 403);
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions WHERE $1 = $1", "").await, 0, "nothing changed");
-    let same = client.post(app.url("/api/login")).header("origin", app.base.as_str()).form(&form).send().await.unwrap();
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM sessions WHERE $1 = $1", "")
+            .await,
+        0,
+        "nothing changed"
+    );
+    let same = client
+        .post(app.url("/api/login"))
+        .header("origin", app.base.as_str())
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(same.status(), 200);
     // No state change on GET: server functions answer only POST.
     let get = client.get(app.url("/api/logout")).send().await.unwrap();
     assert_ne!(get.status(), 200);
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions WHERE $1 = $1", "").await, 1, "GET did not sign out");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM sessions WHERE $1 = $1", "")
+            .await,
+        1,
+        "GET did not sign out"
+    );
 }
 
 async fn login_limiter_answers_429(app: &TestApp) {
     let client = app.client();
     for _ in 0..5 {
-        let res = app.call(&client, "login", &[("email", "finance@northwind.example"), ("password", "wrong-password-123")]).await;
+        let res = app
+            .call(
+                &client,
+                "login",
+                &[
+                    ("email", "finance@northwind.example"),
+                    ("password", "wrong-password-123"),
+                ],
+            )
+            .await;
         assert_eq!(res.status(), 401);
     }
-    let res = app.call(&client, "login", &[("email", "finance@northwind.example"), ("password", DEMO_PASSWORD)]).await;
+    let res = app
+        .call(
+            &client,
+            "login",
+            &[
+                ("email", "finance@northwind.example"),
+                ("password", DEMO_PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 429, "even the right password waits");
-    let retry: i64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: i64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=900).contains(&retry), "{retry}");
     // Other accounts are not locked out by it.
     app.signed_in("owner@northwind.example").await;
 }
 
 async fn workspace_picker_for_users_in_two_workspaces(app: &TestApp) {
-    let user = app.id_of("SELECT id FROM users WHERE email_normalized = $1", "owner@acme.example").await;
-    let lakeside = app.id_of("SELECT id FROM partner_teams WHERE name = $1", "Lakeside IT").await;
+    let user = app
+        .id_of(
+            "SELECT id FROM users WHERE email_normalized = $1",
+            "owner@acme.example",
+        )
+        .await;
+    let lakeside = app
+        .id_of(
+            "SELECT id FROM partner_teams WHERE name = $1",
+            "Lakeside IT",
+        )
+        .await;
     sqlx::query("INSERT INTO contacts (partner_team_id, user_id, role, created_at) VALUES ($1, $2, 'member', 0)")
         .bind(lakeside)
         .bind(user)
@@ -250,32 +511,78 @@ async fn workspace_picker_for_users_in_two_workspaces(app: &TestApp) {
         .await
         .unwrap();
     let client = app.client();
-    let res = app.call(&client, "login", &[("email", "owner@acme.example"), ("password", DEMO_PASSWORD)]).await;
+    let res = app
+        .call(
+            &client,
+            "login",
+            &[("email", "owner@acme.example"), ("password", DEMO_PASSWORD)],
+        )
+        .await;
     assert_eq!(res.headers()["location"], "/workspaces");
-    assert_eq!(client.get(app.url("/vendor")).send().await.unwrap().status(), 403, "no workspace chosen yet");
-    let picker = client.get(app.url("/workspaces")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(
+        client
+            .get(app.url("/vendor"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403,
+        "no workspace chosen yet"
+    );
+    let picker = client
+        .get(app.url("/workspaces"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(picker.contains("Open Acme Analytics") && picker.contains("Open Lakeside IT"));
     let lakeside = lakeside.to_string();
-    let res = app.call(&client, "select_workspace", &[("kind", "partner"), ("id", &lakeside)]).await;
+    let res = app
+        .call(
+            &client,
+            "select_workspace",
+            &[("kind", "partner"), ("id", &lakeside)],
+        )
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["location"], "/partner");
-    let dashboard: Value = app.call(&client, "partner_dashboard", &[]).await.json().await.unwrap();
+    let dashboard: Value = app
+        .call(&client, "partner_dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(dashboard["team"], "Lakeside IT");
     assert_eq!(dashboard["viewer"]["can_switch"], true);
-    assert_eq!(app.call(&client, "vendor_overview", &[]).await.status(), 403, "the choice is remembered");
-    let bad = app.call(&client, "select_workspace", &[("kind", "admin"), ("id", "1")]).await;
+    assert_eq!(
+        app.call(&client, "vendor_overview", &[]).await.status(),
+        403,
+        "the choice is remembered"
+    );
+    let bad = app
+        .call(
+            &client,
+            "select_workspace",
+            &[("kind", "admin"), ("id", "1")],
+        )
+        .await;
     assert_eq!(bad.status(), 400);
 }
 
 async fn every_change_writes_an_event(app: &TestApp) {
-    let before = app.scalar("SELECT COUNT(*) FROM events WHERE $1 = $1", "").await;
+    let before = app
+        .scalar("SELECT COUNT(*) FROM events WHERE $1 = $1", "")
+        .await;
     let client = app.signed_in("owner@lakeside.example").await;
     app.call(&client, "logout", &[]).await;
-    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM events WHERE id > $1 ORDER BY id")
-        .bind(before)
-        .fetch_all(&app.db.pool)
-        .await
-        .unwrap();
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM events WHERE id > $1 ORDER BY id")
+            .bind(before)
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
     assert_eq!(kinds, ["session.created", "session.ended"]);
 }
 
@@ -287,7 +594,13 @@ async fn limits_and_health(app: &TestApp) {
     assert_eq!(res.text().await.unwrap(), "ok");
     let huge = "x".repeat(200 * 1024);
     // Its own connection: the server closes a connection whose oversized body it did not read.
-    let res = app.client().post(app.url("/api/login")).form(&[("email", huge.as_str()), ("password", "x")]).send().await.unwrap();
+    let res = app
+        .client()
+        .post(app.url("/api/login"))
+        .form(&[("email", huge.as_str()), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 413);
     let missing = client.get(app.url("/no-such-page")).send().await.unwrap();
     assert_eq!(missing.status(), 404);
@@ -301,10 +614,13 @@ fn migrations_are_the_same_versions_on_both_backends() {
     assert!(!sqlite.is_empty());
     assert_eq!(sqlite, postgres);
     let names = |dir: &str| {
-        let mut names: Vec<String> = std::fs::read_dir(format!("{}/../migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut names: Vec<String> = std::fs::read_dir(format!(
+            "{}/../migrations/{dir}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
         names.sort();
         names
     };

@@ -24,7 +24,13 @@ pub fn PartnerDashboardPage() -> impl IntoView {
 
 #[component]
 fn Dashboard(dashboard: PartnerDashboard) -> impl IntoView {
-    let PartnerDashboard { viewer, role, team, team_kind, partnerships } = dashboard;
+    let PartnerDashboard {
+        viewer,
+        role,
+        team,
+        team_kind,
+        partnerships,
+    } = dashboard;
     let empty = partnerships.is_empty();
     view! {
         <TopBar viewer home="/partner" />

@@ -16,7 +16,9 @@ pub fn VendorOverviewPage() -> impl IntoView {
         let number = |key: &str| q.get(key).and_then(|v| v.parse::<i64>().ok());
         (number("program"), number("after"))
     };
-    let overview = Resource::new(params, |(program, after)| fetch_vendor_overview(program, after));
+    let overview = Resource::new(params, |(program, after)| {
+        fetch_vendor_overview(program, after)
+    });
     view! {
         <Title text="Program overview" />
         <Suspense fallback=Loading>
@@ -32,7 +34,16 @@ pub fn VendorOverviewPage() -> impl IntoView {
 
 #[component]
 fn Overview(overview: VendorOverview) -> impl IntoView {
-    let VendorOverview { viewer, role, company, programs, program, kpis, partners, next_partners_after } = overview;
+    let VendorOverview {
+        viewer,
+        role,
+        company,
+        programs,
+        program,
+        kpis,
+        partners,
+        next_partners_after,
+    } = overview;
     let switcher = (programs.len() > 1).then(|| {
         let selected = program.as_ref().map(|p| p.id);
         view! {
@@ -50,7 +61,8 @@ fn Overview(overview: VendorOverview) -> impl IntoView {
     });
     let body = match (program, kpis) {
         (Some(program), Some(kpis)) => {
-            let next = next_partners_after.map(|after| format!("/vendor?program={}&after={after}", program.id));
+            let next = next_partners_after
+                .map(|after| format!("/vendor?program={}&after={after}", program.id));
             view! {
                 <p class="muted">{format!("{} · {} · your role: {}", company, program.currency, role.label())}</p>
                 <Kpis kpis />
@@ -82,7 +94,11 @@ fn Kpis(kpis: VendorKpis) -> impl IntoView {
     let payouts_detail = format!(
         "{} payout{} awaiting processing",
         kpis.payouts_requested_count,
-        if kpis.payouts_requested_count == 1 { "" } else { "s" }
+        if kpis.payouts_requested_count == 1 {
+            ""
+        } else {
+            "s"
+        }
     );
     let cards: Vec<(&str, String, Option<String>)> = vec![
         ("Active partners", kpis.active_partners.to_string(), None),
@@ -95,7 +111,8 @@ fn Kpis(kpis: VendorKpis) -> impl IntoView {
         ),
         (
             "Payouts requested",
-            money(kpis.payouts_requested).unwrap_or_else(|| kpis.payouts_requested_count.to_string()),
+            money(kpis.payouts_requested)
+                .unwrap_or_else(|| kpis.payouts_requested_count.to_string()),
             Some(payouts_detail),
         ),
     ];
@@ -126,7 +143,8 @@ fn PartnersTable(partners: Vec<PartnerRow>, next: Option<String>) -> impl IntoVi
     let rows = partners
         .into_iter()
         .map(|p| {
-            let haystack = format!("{} {} {}", p.partner_team, p.group, p.partner_key).to_lowercase();
+            let haystack =
+                format!("{} {} {}", p.partner_team, p.group, p.partner_key).to_lowercase();
             let hidden = move || {
                 let needle = filter.read().trim().to_lowercase();
                 !needle.is_empty() && !haystack.contains(&needle)

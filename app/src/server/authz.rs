@@ -34,14 +34,20 @@ pub async fn endpoint<T>(body: impl Future<Output = Result<T, AppError>>) -> Res
     let result = body.await;
     if let Err(error) = &result {
         let accepts_html = use_context::<Parts>()
-            .and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+            .and_then(|p| {
+                p.headers
+                    .get(http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.contains("text/html"))
+            })
             .unwrap_or(false);
-        if !accepts_html {
-            if let (Some(response), Ok(status)) =
-                (use_context::<ResponseOptions>(), http::StatusCode::from_u16(error.status))
-            {
-                response.set_status(status);
-            }
+        if !accepts_html
+            && let (Some(response), Ok(status)) = (
+                use_context::<ResponseOptions>(),
+                http::StatusCode::from_u16(error.status),
+            )
+        {
+            response.set_status(status);
         }
     }
     result
@@ -102,7 +108,9 @@ pub async fn require_teammate(permission: Permission) -> Result<(AppState, Teamm
 
 /// The caller acting as a contact of the partner team of their session's workspace, holding
 /// `permission`.
-pub async fn require_contact(permission: ContactPermission) -> Result<(AppState, Contact), AppError> {
+pub async fn require_contact(
+    permission: ContactPermission,
+) -> Result<(AppState, Contact), AppError> {
     let state = state()?;
     let identity = require_user()?;
     let Some((WorkspaceKind::Partner, partner_team_id)) = identity.workspace else {

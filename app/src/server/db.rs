@@ -20,7 +20,9 @@ impl Backend {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Ok(Backend::Postgres)
         } else {
-            Err(format!("unsupported database URL scheme (use sqlite: or postgres:): {url}"))
+            Err(format!(
+                "unsupported database URL scheme (use sqlite: or postgres:): {url}"
+            ))
         }
     }
 }
@@ -50,19 +52,24 @@ impl Db {
                 .next()
                 .unwrap_or_default()
                 .to_owned();
-            if !path.is_empty() && path != ":memory:" {
-                if let Some(dir) = std::path::Path::new(&path).parent() {
-                    if !dir.as_os_str().is_empty() {
-                        std::fs::create_dir_all(dir)
-                            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-                    }
-                }
+            if !path.is_empty()
+                && path != ":memory:"
+                && let Some(dir) = std::path::Path::new(&path).parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
             if !url.contains("mode=") {
-                url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+                url.push_str(if url.contains('?') {
+                    "&mode=rwc"
+                } else {
+                    "?mode=rwc"
+                });
             }
         }
-        let options = AnyConnectOptions::from_str(&url).map_err(|e| format!("bad database URL: {e}"))?;
+        let options =
+            AnyConnectOptions::from_str(&url).map_err(|e| format!("bad database URL: {e}"))?;
         let max = match backend {
             Backend::Sqlite => 4,
             Backend::Postgres => 10,
@@ -94,7 +101,10 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATOR,
             Backend::Postgres => &POSTGRES_MIGRATOR,
         };
-        migrator.run(&self.pool).await.map_err(|e| format!("migration failed: {e}"))
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| format!("migration failed: {e}"))
     }
 
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {

@@ -19,7 +19,11 @@ pub async fn memberships(db: &Db, user_id: i64) -> Result<Vec<Membership>, sqlx:
     for row in teammates {
         let role: String = row.try_get(2)?;
         if let Ok(role) = TeammateRole::parse(&role) {
-            out.push(Membership::Teammate { company_id: row.try_get(0)?, company_name: row.try_get(1)?, role });
+            out.push(Membership::Teammate {
+                company_id: row.try_get(0)?,
+                company_name: row.try_get(1)?,
+                role,
+            });
         }
     }
     let contacts = sqlx::query(

@@ -17,7 +17,10 @@ pub struct PartnershipRow {
     pub partner_key: String,
 }
 
-pub async fn partnerships(db: &Db, partner_team_id: i64) -> Result<Vec<PartnershipRow>, sqlx::Error> {
+pub async fn partnerships(
+    db: &Db,
+    partner_team_id: i64,
+) -> Result<Vec<PartnershipRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT p.id, pr.name, c.name, pr.currency, pr.min_cashout_minor, p.status, g.name, tr.name, p.partner_key \
          FROM partnerships p \

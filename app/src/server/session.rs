@@ -97,10 +97,16 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<Identity>, sqlx::Err
     .await?;
     let Some(row) = row else { return Ok(None) };
     let session_id: i64 = row.try_get(0)?;
-    let times = SessionTimes { created_at: row.try_get(4)?, last_seen_at: row.try_get(5)? };
+    let times = SessionTimes {
+        created_at: row.try_get(4)?,
+        last_seen_at: row.try_get(5)?,
+    };
     let now = now_ms();
     if !times.is_live(now) {
-        sqlx::query("DELETE FROM sessions WHERE id = $1").bind(session_id).execute(&db.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(session_id)
+            .execute(&db.pool)
+            .await?;
         return Ok(None);
     }
     if times.needs_touch(now) {
@@ -126,7 +132,10 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<Identity>, sqlx::Err
 }
 
 pub async fn delete(tx: &mut Tx, identity: &Identity) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(identity.session_id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(identity.session_id)
+        .execute(&mut **tx)
+        .await?;
     events::append(
         tx,
         NewEvent {

@@ -37,8 +37,16 @@ impl Default for LoginLimiter {
 impl LoginLimiter {
     /// Milliseconds to wait when either the account or the address is over its limit.
     pub fn retry_after(&self, account: &str, ip: &str, now: i64) -> Option<i64> {
-        let a = self.per_account.lock().ok().and_then(|mut t| t.retry_after(account, now));
-        let b = self.per_ip.lock().ok().and_then(|mut t| t.retry_after(ip, now));
+        let a = self
+            .per_account
+            .lock()
+            .ok()
+            .and_then(|mut t| t.retry_after(account, now));
+        let b = self
+            .per_ip
+            .lock()
+            .ok()
+            .and_then(|mut t| t.retry_after(ip, now));
         a.max(b)
     }
 
@@ -68,6 +76,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
-        Self { db, hasher: Hasher::new(), limiter: Arc::new(LoginLimiter::default()), config: Arc::new(config) }
+        Self {
+            db,
+            hasher: Hasher::new(),
+            limiter: Arc::new(LoginLimiter::default()),
+            config: Arc::new(config),
+        }
     }
 }

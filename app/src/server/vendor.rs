@@ -13,23 +13,37 @@ use crate::dto::{Money, PartnerRow, ProgramSummary, VendorKpis};
 pub const PARTNERS_PAGE: i64 = 25;
 
 pub async fn programs(db: &Db, company_id: i64) -> Result<Vec<ProgramSummary>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, name, currency FROM programs WHERE company_id = $1 ORDER BY id")
-        .bind(company_id)
-        .fetch_all(&db.pool)
-        .await?;
+    let rows =
+        sqlx::query("SELECT id, name, currency FROM programs WHERE company_id = $1 ORDER BY id")
+            .bind(company_id)
+            .fetch_all(&db.pool)
+            .await?;
     rows.into_iter()
-        .map(|r| Ok(ProgramSummary { id: r.try_get(0)?, name: r.try_get(1)?, currency: r.try_get(2)? }))
+        .map(|r| {
+            Ok(ProgramSummary {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                currency: r.try_get(2)?,
+            })
+        })
         .collect()
 }
 
-pub async fn kpis(db: &Db, program: &ProgramSummary, with_money: bool) -> Result<VendorKpis, sqlx::Error> {
-    let active_partners: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM partnerships WHERE program_id = $1 AND status = $2")
-            .bind(program.id)
-            .bind(PartnershipStatus::Active.as_str())
-            .fetch_one(&db.pool)
-            .await?;
-    let [l1, l2, l3, l4] = LeadStatus::OPEN else { unreachable!("four open lead statuses") };
+pub async fn kpis(
+    db: &Db,
+    program: &ProgramSummary,
+    with_money: bool,
+) -> Result<VendorKpis, sqlx::Error> {
+    let active_partners: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM partnerships WHERE program_id = $1 AND status = $2",
+    )
+    .bind(program.id)
+    .bind(PartnershipStatus::Active.as_str())
+    .fetch_one(&db.pool)
+    .await?;
+    let [l1, l2, l3, l4] = LeadStatus::OPEN else {
+        unreachable!("four open lead statuses")
+    };
     let open_leads: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM leads WHERE program_id = $1 AND status IN ($2, $3, $4, $5)",
     )
@@ -40,15 +54,18 @@ pub async fn kpis(db: &Db, program: &ProgramSummary, with_money: bool) -> Result
     .bind(l4.as_str())
     .fetch_one(&db.pool)
     .await?;
-    let [d1, d2, d3] = DealStage::OPEN else { unreachable!("three open deal stages") };
-    let open_deals: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM deals WHERE program_id = $1 AND stage IN ($2, $3, $4)")
-            .bind(program.id)
-            .bind(d1.as_str())
-            .bind(d2.as_str())
-            .bind(d3.as_str())
-            .fetch_one(&db.pool)
-            .await?;
+    let [d1, d2, d3] = DealStage::OPEN else {
+        unreachable!("three open deal stages")
+    };
+    let open_deals: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM deals WHERE program_id = $1 AND stage IN ($2, $3, $4)",
+    )
+    .bind(program.id)
+    .bind(d1.as_str())
+    .bind(d2.as_str())
+    .bind(d3.as_str())
+    .fetch_one(&db.pool)
+    .await?;
     let rewards_pending: i64 = sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM rewards WHERE program_id = $1 AND status = $2",
     )

@@ -34,24 +34,41 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
     let (database_url, admin_url, database_name, sqlite_path) = match backend {
         Backend::Sqlite => {
             let path = std::env::temp_dir().join(format!("{name}.db"));
-            (format!("sqlite://{}", path.display()), None, None, Some(path))
+            (
+                format!("sqlite://{}", path.display()),
+                None,
+                None,
+                Some(path),
+            )
         }
         Backend::Postgres => {
-            let Some(admin) = std::env::var("TEST_DATABASE_URL").ok().filter(|v| !v.is_empty()) else {
+            let Some(admin) = std::env::var("TEST_DATABASE_URL")
+                .ok()
+                .filter(|v| !v.is_empty())
+            else {
                 assert!(
                     std::env::var("CI").is_err(),
                     "TEST_DATABASE_URL must point at PostgreSQL in CI"
                 );
-                eprintln!("PostgreSQL tests skipped: set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres");
+                eprintln!(
+                    "PostgreSQL tests skipped: set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres"
+                );
                 return None;
             };
-            let admin_db = Db::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
+            let admin_db = Db::connect(&admin)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&admin_db.pool)
                 .await
                 .expect("create test database");
             admin_db.pool.close().await;
-            (replace_database(&admin, &name), Some(admin), Some(name), None)
+            (
+                replace_database(&admin, &name),
+                Some(admin),
+                Some(name),
+                None,
+            )
         }
     };
     let settings = Settings {
@@ -63,12 +80,22 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
     };
     let db = open_database(&settings).await.expect("open database");
     let state = app_state(db.clone(), &settings);
-    seed::seed(&state.db, &state.hasher).await.expect("seed demo data");
-    let listener = tokio::net::TcpListener::bind(settings.addr).await.expect("bind");
+    seed::seed(&state.db, &state.hasher)
+        .await
+        .expect("seed demo data");
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("local addr"));
     let app = router(state, settings.leptos_options());
     tokio::spawn(async move { server::serve(listener, app).await });
-    Some(TestApp { base, db, admin_url, database_name, sqlite_path })
+    Some(TestApp {
+        base,
+        db,
+        admin_url,
+        database_name,
+        sqlite_path,
+    })
 }
 
 fn replace_database(url: &str, name: &str) -> String {
@@ -102,20 +129,45 @@ impl TestApp {
     }
 
     /// Calls a server function as an API client would (form body, JSON answer).
-    pub async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        client.post(self.url(&format!("/api/{endpoint}"))).form(form).send().await.expect("request")
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Signs in and returns the client holding the session cookie.
     pub async fn signed_in(&self, email: &str) -> reqwest::Client {
         let client = self.client();
-        let res = self.call(&client, "login", &[("email", email), ("password", DEMO_PASSWORD)]).await;
-        assert_eq!(res.status(), 200, "sign-in of {email} failed: {}", res.text().await.unwrap_or_default());
+        let res = self
+            .call(
+                &client,
+                "login",
+                &[("email", email), ("password", DEMO_PASSWORD)],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            200,
+            "sign-in of {email} failed: {}",
+            res.text().await.unwrap_or_default()
+        );
         client
     }
 
     pub async fn scalar(&self, sql: &'static str, bind: &str) -> i64 {
-        sqlx::query_scalar::<_, i64>(sql).bind(bind).fetch_one(&self.db.pool).await.expect("scalar query")
+        sqlx::query_scalar::<_, i64>(sql)
+            .bind(bind)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("scalar query")
     }
 
     pub async fn id_of(&self, sql: &'static str, bind: &str) -> i64 {
@@ -125,13 +177,15 @@ impl TestApp {
     /// Drops the PostgreSQL database or deletes the SQLite file.
     pub async fn cleanup(self) {
         self.db.pool.close().await;
-        if let (Some(admin), Some(name)) = (self.admin_url, self.database_name) {
-            if let Ok(admin_db) = Db::connect(&admin).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                    .execute(&admin_db.pool)
-                    .await;
-                admin_db.pool.close().await;
-            }
+        if let (Some(admin), Some(name)) = (self.admin_url, self.database_name)
+            && let Ok(admin_db) = Db::connect(&admin).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&admin_db.pool)
+            .await;
+            admin_db.pool.close().await;
         }
         if let Some(path) = self.sqlite_path {
             for suffix in ["", "-wal", "-shm"] {
