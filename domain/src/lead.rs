@@ -3,8 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::RuleViolation;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum LeadStatus {
     Submitted,

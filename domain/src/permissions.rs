@@ -3,8 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::RuleViolation;
-
 /// What a vendor teammate may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Permission {

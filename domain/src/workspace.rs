@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::RuleViolation;
 use crate::permissions::{ContactRole, TeammateRole};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
