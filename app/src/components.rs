@@ -1,20 +1,44 @@
 //! Pieces shared by pages: the top bar with Sign out, error pages, loading text.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_location;
 
 use crate::api::Logout;
 use crate::dto::Viewer;
 use crate::error::AppError;
 
+/// The sections of each side of the portal, in header order.
+fn sections(home: &str) -> &'static [(&'static str, &'static str)] {
+    if home == "/vendor" {
+        &[
+            ("/vendor", "Overview"),
+            ("/vendor/applications", "Applications"),
+            ("/vendor/teammates", "Teammates"),
+        ]
+    } else {
+        &[("/partner", "Dashboard")]
+    }
+}
+
 #[component]
 pub fn TopBar(viewer: Viewer, home: &'static str) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
+    let location = use_location();
     view! {
         <header class="topbar">
             <a class="brand" href=home>
                 "Partner portal"
             </a>
             <span class="workspace">{viewer.workspace_name}</span>
+            <nav aria-label="Sections" class="sections">
+                {sections(home)
+                    .iter()
+                    .map(|(href, label)| {
+                        let current = move || (location.pathname.get() == *href).then_some("page");
+                        view! { <a href=*href aria-current=current>{*label}</a> }
+                    })
+                    .collect_view()}
+            </nav>
             <nav aria-label="Account">
                 <span class="who" title=viewer.email>
                     {viewer.name}
@@ -60,4 +84,79 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
 #[component]
 pub fn Loading() -> impl IntoView {
     view! { <p class="loading" role="status">"Loading…"</p> }
+}
+
+/// The message of a form field's error, beside the field.
+#[component]
+pub fn FieldError(
+    #[prop(into)] error: Signal<Option<AppError>>,
+    name: &'static str,
+) -> impl IntoView {
+    move || {
+        error.get().and_then(|e| e.field(name)).map(|message| {
+            view! { <p class="field-error" id=format!("{name}-error")>{message}</p> }
+        })
+    }
+}
+
+/// A form's error as an alert; field problems are spelled out (forms that show them beside
+/// their fields pass only errors without fields).
+#[component]
+pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error.get().map(|e| {
+            let text = if e.fields.is_empty() {
+                e.message
+            } else {
+                e.fields
+                    .into_iter()
+                    .map(|(_, m)| m)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            view! { <p role="alert" class="alert">{text}</p> }
+        })
+    }
+}
+
+/// A submit button that is disabled while its action runs, with a status line beside it.
+#[component]
+pub fn Submit(
+    #[prop(into)] label: String,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(into, optional)] busy_text: Option<String>,
+    #[prop(optional)] secondary: bool,
+) -> impl IntoView {
+    let busy_text = busy_text.unwrap_or_else(|| "Working…".to_owned());
+    view! {
+        <button type="submit" class:secondary=secondary disabled=move || pending.get()>
+            {label}
+        </button>
+        <span role="status" class="muted">
+            {move || pending.get().then(|| busy_text.clone())}
+        </span>
+    }
+}
+
+/// Switches the program a vendor page shows, with a plain GET form (works before hydration).
+#[component]
+pub fn ProgramSwitcher(
+    programs: Vec<crate::dto::ProgramSummary>,
+    selected: Option<i64>,
+    action: &'static str,
+) -> impl IntoView {
+    (programs.len() > 1).then(|| {
+        view! {
+            <form method="get" action=action class="inline">
+                <label for="program">"Program"</label>
+                <select id="program" name="program">
+                    {programs
+                        .into_iter()
+                        .map(|p| view! { <option value=p.id selected=Some(p.id) == selected>{p.name}</option> })
+                        .collect_view()}
+                </select>
+                <button type="submit" class="secondary">"Show"</button>
+            </form>
+        }
+    })
 }

@@ -96,6 +96,8 @@ pub struct PartnershipCard {
     pub group: String,
     pub tier: Option<String>,
     pub partner_key: String,
+    /// Why the vendor rejected the application, shown to the partner.
+    pub rejection_reason: Option<String>,
     /// `None` when the contact's role does not see earnings.
     pub earnings: Option<EarningsDto>,
 }
@@ -114,4 +116,85 @@ pub struct WorkspaceChoice {
     pub name: String,
     pub email: String,
     pub memberships: Vec<Membership>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeammateRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: TeammateRole,
+    pub joined_at: i64,
+    pub is_you: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteRow {
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+    pub invited_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeammatesPage {
+    pub viewer: Viewer,
+    pub company: String,
+    pub can_manage: bool,
+    /// The roles the viewer may give (empty when they cannot manage teammates).
+    pub assignable_roles: Vec<TeammateRole>,
+    pub teammates: Vec<TeammateRow>,
+    pub invites: Vec<InviteRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteCreated {
+    pub email: String,
+    /// The link to share until email sending is configured.
+    pub link: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteInfo {
+    /// "Acme Analytics" or "Northwind Agency".
+    pub workspace_name: String,
+    /// "teammate" or "partner contact".
+    pub joining_as: String,
+    pub role: String,
+    pub email: String,
+    /// Why the invite cannot be accepted, when it cannot.
+    pub problem: Option<String>,
+    /// The invited email already has an account: accepting asks for its password, not a new one.
+    pub account_exists: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinInfo {
+    pub program: String,
+    pub company: String,
+    pub signup_mode: domain::program::SignupMode,
+    pub terms: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationRow {
+    pub partnership_id: i64,
+    pub partner_team: String,
+    pub kind: String,
+    pub website: Option<String>,
+    pub country: Option<String>,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub applied_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationsPage {
+    pub viewer: Viewer,
+    pub program: Option<ProgramSummary>,
+    pub programs: Vec<ProgramSummary>,
+    pub can_decide: bool,
+    pub applications: Vec<ApplicationRow>,
+    pub next_after: Option<i64>,
 }

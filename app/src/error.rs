@@ -10,6 +10,9 @@ use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 pub struct AppError {
     pub status: u16,
     pub message: String,
+    /// Problems with single form fields, keyed by the field's `name`, shown beside the field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<(String, String)>,
 }
 
 impl AppError {
@@ -17,7 +20,25 @@ impl AppError {
         Self {
             status,
             message: message.into(),
+            fields: Vec::new(),
         }
+    }
+
+    /// A form with bad fields: 400 with one message per field.
+    pub fn invalid_fields(fields: Vec<(&'static str, String)>) -> Self {
+        Self {
+            status: 400,
+            message: "Some fields need attention".into(),
+            fields: fields.into_iter().map(|(f, m)| (f.to_owned(), m)).collect(),
+        }
+    }
+
+    /// The message for the form field `name`, if it has one.
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.fields
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, m)| m.clone())
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -61,6 +82,13 @@ impl AppError {
 impl From<domain::RuleViolation> for AppError {
     fn from(v: domain::RuleViolation) -> Self {
         Self::bad_request(v.0)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::internal(e)
     }
 }
 

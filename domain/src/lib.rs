@@ -29,10 +29,12 @@ macro_rules! stored_names {
 
 pub mod deal;
 pub mod identity;
+pub mod invite;
 pub mod lead;
 pub mod money;
 pub mod partnership;
 pub mod permissions;
+pub mod program;
 pub mod reward;
 pub mod session;
 pub mod throttle;

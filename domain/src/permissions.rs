@@ -112,6 +112,15 @@ impl TeammateRole {
         self.permissions().contains(&permission)
     }
 
+    /// Owners grant any role; admins any but owner; nobody else manages teammates.
+    pub fn can_assign(self, role: TeammateRole) -> bool {
+        match self {
+            TeammateRole::Owner => true,
+            TeammateRole::Admin => role != TeammateRole::Owner,
+            _ => false,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             TeammateRole::Owner => "Owner",
@@ -122,6 +131,43 @@ impl TeammateRole {
             TeammateRole::ReadOnly => "Read-only",
         }
     }
+}
+
+/// Whether `actor` may change a teammate's role from `current` to `new` (`None`: remove them).
+/// A company always keeps at least one owner, nobody changes their own membership, and only
+/// owners touch owners.
+pub fn check_teammate_change(
+    actor: TeammateRole,
+    actor_is_target: bool,
+    current: TeammateRole,
+    new: Option<TeammateRole>,
+    owners: i64,
+) -> Result<(), crate::RuleViolation> {
+    use crate::RuleViolation as R;
+    if !actor.can(Permission::ManageTeammates) {
+        return Err(R::new("Only owners and admins manage teammates"));
+    }
+    if actor_is_target {
+        return Err(R::new(
+            "You cannot change or remove your own membership; ask another owner or admin",
+        ));
+    }
+    if current == TeammateRole::Owner && actor != TeammateRole::Owner {
+        return Err(R::new("Only an owner can change another owner"));
+    }
+    if let Some(new) = new {
+        if !actor.can_assign(new) {
+            return Err(R::new(format!(
+                "You cannot give the {} role",
+                new.label().to_lowercase()
+            )));
+        }
+    }
+    let stays_owner = new == Some(TeammateRole::Owner);
+    if current == TeammateRole::Owner && !stays_owner && owners <= 1 {
+        return Err(R::new("A company needs at least one owner"));
+    }
+    Ok(())
 }
 
 /// What a partner contact may do within their partner team.
@@ -259,6 +305,20 @@ mod tests {
         assert!(ContactRole::Member.can(C::ManageOwnLeadsDeals));
         assert!(!ContactRole::Member.can(C::ManageTeamLeadsDeals));
         assert!(!ContactRole::Member.can(C::ViewEarnings));
+    }
+
+    #[test]
+    fn teammate_changes_keep_an_owner_and_respect_rank() {
+        use TeammateRole::*;
+        assert!(check_teammate_change(Owner, false, Admin, Some(Finance), 1).is_ok());
+        assert!(check_teammate_change(Admin, false, Finance, Some(Technical), 1).is_ok());
+        assert!(check_teammate_change(Admin, false, Finance, Some(Owner), 1).is_err());
+        assert!(check_teammate_change(Admin, false, Owner, None, 2).is_err());
+        assert!(check_teammate_change(Owner, false, Owner, None, 1).is_err());
+        assert!(check_teammate_change(Owner, false, Owner, None, 2).is_ok());
+        assert!(check_teammate_change(Owner, true, Admin, None, 2).is_err());
+        assert!(check_teammate_change(PartnerManager, false, Finance, None, 1).is_err());
+        assert!(check_teammate_change(ReadOnly, false, Finance, Some(ReadOnly), 1).is_err());
     }
 
     #[test]

@@ -1,3 +1,5 @@
+#![recursion_limit = "256"]
+
 //! The portal's HTTP server: configuration, the axum router around the Leptos app, and the
 //! middleware every request passes (session, CSRF, page access, body limit).
 

@@ -111,17 +111,25 @@ impl Seeder {
         min_cashout: i64,
     ) -> Result<i64, String> {
         self.id(
-            "INSERT INTO programs (company_id, name, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, created_at) \
-             VALUES ($1, $2, $3, 90, 30, $4, 'approval', $5) RETURNING id",
-            vec![I(company), S(name.into()), S(currency.into()), I(min_cashout), I(day(0))],
+            "INSERT INTO programs (company_id, name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, terms, created_at) \
+             VALUES ($1, $2, $3, $4, 90, 30, $5, 'approval', $6, $7) RETURNING id",
+            vec![
+                I(company),
+                S(name.into()),
+                S(domain::program::slugify(name)),
+                S(currency.into()),
+                I(min_cashout),
+                S(format!("Partners of {name} earn rewards on the customers they bring. Rewards are held for 30 days before they can be cashed out.")),
+                I(day(0)),
+            ],
         )
         .await
     }
 
-    async fn group(&mut self, program: i64, name: &str) -> Result<i64, String> {
+    async fn group(&mut self, program: i64, name: &str, is_default: bool) -> Result<i64, String> {
         self.id(
-            "INSERT INTO partner_groups (program_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
-            vec![I(program), S(name.into()), I(day(0))],
+            "INSERT INTO partner_groups (program_id, name, is_default, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            vec![I(program), S(name.into()), I(i64::from(is_default)), I(day(0))],
         )
         .await
     }
@@ -312,14 +320,14 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     let program = s
         .program(acme, "Acme Partner Program", "USD", 5_000)
         .await?;
-    let default_group = s.group(program, "Default").await?;
-    let agencies = s.group(program, "Agencies").await?;
-    let resellers = s.group(program, "Resellers").await?;
+    let default_group = s.group(program, "Default", true).await?;
+    let agencies = s.group(program, "Agencies", false).await?;
+    let resellers = s.group(program, "Resellers", false).await?;
     let _bronze = s.tier(program, "Bronze", 1).await?;
     let silver = s.tier(program, "Silver", 2).await?;
     let gold = s.tier(program, "Gold", 3).await?;
 
-    let northwind = s.team("Northwind Agency", "Marketing agency", "US").await?;
+    let northwind = s.team("Northwind Agency", "agency", "US").await?;
     for (user, role) in [
         (nw_owner, "owner"),
         (nw_admin, "admin"),
@@ -328,9 +336,9 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     ] {
         s.contact(northwind, user, role).await?;
     }
-    let lakeside = s.team("Lakeside IT", "MSP / reseller", "GB").await?;
+    let lakeside = s.team("Lakeside IT", "msp", "GB").await?;
     s.contact(lakeside, lake_owner, "owner").await?;
-    let brightside = s.team("Brightside Affiliates", "Affiliate", "CA").await?;
+    let brightside = s.team("Brightside Affiliates", "affiliate", "CA").await?;
 
     let nw = s
         .partnership(
@@ -551,8 +559,8 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     let globex = s.company("Globex").await?;
     s.teammate(globex, globex_owner, "owner").await?;
     let gx_program = s.program(globex, "Globex Partners", "EUR", 10_000).await?;
-    let gx_group = s.group(gx_program, "Resellers").await?;
-    let initech = s.team("Initech Resellers", "Reseller", "DE").await?;
+    let gx_group = s.group(gx_program, "Resellers", true).await?;
+    let initech = s.team("Initech Resellers", "reseller", "DE").await?;
     s.contact(initech, initech_owner, "owner").await?;
     let ini = s
         .partnership(

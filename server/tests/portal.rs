@@ -298,7 +298,51 @@ async fn cross_tenant_table(app: &TestApp) {
     }
     let acme_secrets: &[&str] = &["Northwind", "Lakeside", "Acme Partner Program", "29425"];
     let globex_secrets: &[&str] = &["Initech", "Globex Secret Lead", "Globex Partners", "77700"];
-    let cases = vec![
+    let acme_partnership = app
+        .id_of(
+            "SELECT p.id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.name = $1",
+            "Brightside Affiliates",
+        )
+        .await
+        .to_string();
+    let acme_teammate = app
+        .id_of(
+            "SELECT t.id FROM teammates t JOIN users u ON u.id = t.user_id WHERE u.email_normalized = $1",
+            "manager@acme.example",
+        )
+        .await
+        .to_string();
+    let acme_program = app
+        .id_of(
+            "SELECT id FROM programs WHERE slug = $1",
+            "acme-partner-program",
+        )
+        .await
+        .to_string();
+    let acme_owner = app.signed_in("owner@acme.example").await;
+    let res = app
+        .call(
+            &acme_owner,
+            "invite_teammate",
+            &[("email", "pending@acme.example"), ("role", "finance")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let acme_invite = app
+        .id_of(
+            "SELECT id FROM invites WHERE email = $1",
+            "pending@acme.example",
+        )
+        .await
+        .to_string();
+    let case = |caller, endpoint, form, status, must_not_contain| Case {
+        caller,
+        endpoint,
+        form,
+        status,
+        must_not_contain,
+    };
+    let mut cases = vec![
         Case {
             caller: "owner@acme.example",
             endpoint: "vendor_overview",
@@ -380,6 +424,105 @@ async fn cross_tenant_table(app: &TestApp) {
             must_not_contain: acme_secrets,
         },
     ];
+    let gx = "owner@globex.example";
+    let ini = "owner@initech.example";
+    let long = "a-long-enough-password";
+    cases.extend([
+        case(gx, "teammates", vec![], 200, &["acme.example", "Manny"]),
+        case(
+            gx,
+            "invite_teammate",
+            vec![("email", "manager@acme.example"), ("role", "admin")],
+            200,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "revoke_invite",
+            vec![("invite_id", &acme_invite)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "change_teammate_role",
+            vec![("teammate_id", &acme_teammate), ("role", "read_only")],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "remove_teammate",
+            vec![("teammate_id", &acme_teammate)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "applications",
+            vec![("program", &acme_program)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "approve_application",
+            vec![("partnership_id", &acme_partnership)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "reject_application",
+            vec![("partnership_id", &acme_partnership), ("reason", "no")],
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "approve_application",
+            vec![("partnership_id", &acme_partnership)],
+            403,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "invite",
+            vec![("token", "not-a-token")],
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "accept_invite",
+            vec![("token", "not-a-token"), ("name", "x"), ("password", long)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "join_info",
+            vec![("slug", "acme-partner-program")],
+            200,
+            &["Northwind", "29425"],
+        ),
+        case(
+            ini,
+            "apply",
+            vec![
+                ("slug", "acme-partner-program"),
+                ("name", "I"),
+                ("email", "owner@initech.example"),
+                ("password", long),
+                ("team_name", "Initech"),
+                ("partner_type", "reseller"),
+                ("website", ""),
+                ("country", ""),
+            ],
+            400,
+            acme_secrets,
+        ),
+    ]);
     for case in &cases {
         let client = app.signed_in(case.caller).await;
         let res = app.call(&client, case.endpoint, &case.form).await;

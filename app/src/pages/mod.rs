@@ -1,6 +1,10 @@
+pub mod applications;
 pub mod home;
+pub mod invite;
+pub mod join;
 pub mod login;
 pub mod not_found;
 pub mod partner;
+pub mod teammates;
 pub mod vendor;
 pub mod workspaces;

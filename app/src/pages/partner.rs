@@ -43,6 +43,7 @@ fn Dashboard(dashboard: PartnerDashboard) -> impl IntoView {
             {partnerships.into_iter().map(|card| view! { <Partnership card /> }).collect_view()}
         </main>
     }
+    .into_any()
 }
 
 #[component]

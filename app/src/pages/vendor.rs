@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::fetch_vendor_overview;
-use crate::components::{ErrorPage, Loading, TopBar};
+use crate::components::{ErrorPage, Loading, ProgramSwitcher, TopBar};
 use crate::dto::{Money, PartnerRow, VendorKpis, VendorOverview};
 
 /// `/vendor`: the program overview for the teammate's company.
@@ -44,21 +44,9 @@ fn Overview(overview: VendorOverview) -> impl IntoView {
         partners,
         next_partners_after,
     } = overview;
-    let switcher = (programs.len() > 1).then(|| {
-        let selected = program.as_ref().map(|p| p.id);
-        view! {
-            <form method="get" action="/vendor" class="inline">
-                <label for="program">"Program"</label>
-                <select id="program" name="program">
-                    {programs
-                        .into_iter()
-                        .map(|p| view! { <option value=p.id selected=Some(p.id) == selected>{p.name}</option> })
-                        .collect_view()}
-                </select>
-                <button type="submit" class="secondary">"Show"</button>
-            </form>
-        }
-    });
+    let switcher = view! {
+        <ProgramSwitcher programs selected=program.as_ref().map(|p| p.id) action="/vendor" />
+    };
     let body = match (program, kpis) {
         (Some(program), Some(kpis)) => {
             let next = next_partners_after
@@ -86,6 +74,7 @@ fn Overview(overview: VendorOverview) -> impl IntoView {
             {body}
         </main>
     }
+    .into_any()
 }
 
 #[component]

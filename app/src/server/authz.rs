@@ -141,3 +141,34 @@ pub async fn require_contact(
     };
     Ok((state, contact))
 }
+
+/// The header's view of the signed-in user.
+pub async fn viewer(
+    state: &AppState,
+    identity: &Identity,
+    workspace_name: &str,
+) -> Result<crate::dto::Viewer, AppError> {
+    let memberships = super::membership::count(&state.db, identity.user_id).await?;
+    Ok(crate::dto::Viewer {
+        name: identity.name.clone(),
+        email: identity.email.clone(),
+        workspace_name: workspace_name.to_owned(),
+        can_switch: memberships > 1,
+    })
+}
+
+/// The origin links in emails point at: the configured public origin, else this request's host.
+pub fn public_origin(state: &AppState) -> String {
+    if let Some(origin) = &state.config.public_origin {
+        return origin.clone();
+    }
+    let host = use_context::<Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(http::header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "127.0.0.1:3000".to_owned());
+    format!("http://{host}")
+}

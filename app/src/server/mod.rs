@@ -4,11 +4,17 @@
 pub mod authz;
 pub mod db;
 pub mod events;
+pub mod invites;
 pub mod membership;
 pub mod partner;
+pub mod partnerships;
 pub mod password;
 pub mod session;
 pub mod state;
+pub mod teammates;
 pub mod vendor;
 
-pub use authz::{endpoint, identity, require_contact, require_teammate, require_user, state};
+pub use authz::{
+    endpoint, identity, public_origin, require_contact, require_teammate, require_user, state,
+    viewer,
+};

@@ -15,6 +15,7 @@ pub struct PartnershipRow {
     pub group: String,
     pub tier: Option<String>,
     pub partner_key: String,
+    pub rejection_reason: Option<String>,
 }
 
 pub async fn partnerships(
@@ -22,7 +23,7 @@ pub async fn partnerships(
     partner_team_id: i64,
 ) -> Result<Vec<PartnershipRow>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT p.id, pr.name, c.name, pr.currency, pr.min_cashout_minor, p.status, g.name, tr.name, p.partner_key \
+        "SELECT p.id, pr.name, c.name, pr.currency, pr.min_cashout_minor, p.status, g.name, tr.name, p.partner_key, p.rejection_reason \
          FROM partnerships p \
          JOIN programs pr ON pr.id = p.program_id \
          JOIN companies c ON c.id = pr.company_id \
@@ -45,6 +46,7 @@ pub async fn partnerships(
                 group: r.try_get(6)?,
                 tier: r.try_get(7)?,
                 partner_key: r.try_get(8)?,
+                rejection_reason: r.try_get(9)?,
             })
         })
         .collect()

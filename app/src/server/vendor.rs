@@ -29,6 +29,23 @@ pub async fn programs(db: &Db, company_id: i64) -> Result<Vec<ProgramSummary>, s
         .collect()
 }
 
+/// The program a page shows: the one asked for (which must be the company's), else the first.
+pub fn select_program(
+    programs: &[ProgramSummary],
+    asked: Option<i64>,
+) -> Result<Option<ProgramSummary>, crate::error::AppError> {
+    match asked {
+        // Another company's program id is indistinguishable from a missing one.
+        Some(id) => programs
+            .iter()
+            .find(|p| p.id == id)
+            .cloned()
+            .map(Some)
+            .ok_or_else(|| crate::error::AppError::not_found("Program")),
+        None => Ok(programs.first().cloned()),
+    }
+}
+
 pub async fn kpis(
     db: &Db,
     program: &ProgramSummary,
@@ -118,7 +135,7 @@ pub async fn partners_page(
             Ok(PartnerRow {
                 partnership_id: r.try_get(0)?,
                 partner_team: r.try_get(1)?,
-                kind: r.try_get(2)?,
+                kind: domain::program::partner_type_label(&r.try_get::<String, _>(2)?),
                 status: r.try_get(3)?,
                 group: r.try_get(4)?,
                 tier: r.try_get(5)?,

@@ -1,0 +1,167 @@
+//! Signing in and out, and choosing a workspace.
+
+use leptos::prelude::*;
+
+use crate::dto::WorkspaceChoice;
+use crate::error::AppError;
+
+/// Signs in with email and password. One message for an unknown email and a wrong password,
+/// in the same time; too many failures per account or address answer 429 with Retry-After.
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use crate::server::{db::now_ms, endpoint, membership, session, state};
+    use domain::workspace::{Landing, destination, landing};
+    use sqlx::Row;
+
+    endpoint(async move {
+        let state = state()?;
+        let account = domain::identity::normalize_email(&email).ok();
+        let account_key = account
+            .clone()
+            .unwrap_or_else(|| email.trim().to_lowercase());
+        let ip = client_ip();
+        let now = now_ms();
+        if let Some(wait_ms) = state.limiter.retry_after(&account_key, &ip, now) {
+            let seconds = (wait_ms + 999) / 1000;
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+                && let Ok(value) = http::HeaderValue::from_str(&seconds.to_string())
+            {
+                response.insert_header(http::header::RETRY_AFTER, value);
+            }
+            let minutes = (seconds + 59) / 60;
+            return Err(AppError::too_many_requests(format!(
+                "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
+                if minutes == 1 { "" } else { "s" }
+            )));
+        }
+        let user = match &account {
+            Some(account) => {
+                sqlx::query("SELECT id, password_hash FROM users WHERE email_normalized = $1")
+                    .bind(account)
+                    .fetch_optional(&state.db.pool)
+                    .await?
+            }
+            None => None,
+        };
+        let user = user
+            .map(|row| {
+                Ok::<_, sqlx::Error>((row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?))
+            })
+            .transpose()?;
+        let plausible = domain::identity::plausible_login_password(&password);
+        let password = if plausible { password } else { String::new() };
+        let verified = state
+            .hasher
+            .verify(&password, user.as_ref().map(|(_, hash)| hash.as_str()))
+            .await
+            .map_err(AppError::internal)?;
+        let user_id = match user {
+            Some((id, _)) if verified && plausible => id,
+            _ => {
+                state.limiter.record_failure(&account_key, &ip, now);
+                return Err(AppError::new(401, "Invalid email or password"));
+            }
+        };
+        state.limiter.record_success(&account_key);
+
+        let memberships = membership::memberships(&state.db, user_id).await?;
+        let landing = landing(&memberships);
+        let workspace = match landing {
+            Landing::Workspace { kind, id } => Some((kind, id)),
+            Landing::Picker => None,
+        };
+        let mut tx = state.db.begin().await?;
+        let token = session::create(&mut tx, user_id, workspace).await?;
+        tx.commit().await?;
+        set_cookie(&session::cookie(&token, state.config.secure_cookies));
+        leptos_axum::redirect(&destination(landing, next.as_deref()));
+        Ok(())
+    })
+    .await
+}
+
+/// Signs out: deletes the session row and clears the cookie.
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::server::{endpoint, identity, session, state};
+
+    endpoint(async move {
+        let state = state()?;
+        if let Some(identity) = identity() {
+            let mut tx = state.db.begin().await?;
+            session::delete(&mut tx, &identity).await?;
+            tx.commit().await?;
+        }
+        set_cookie(&session::clear_cookie(state.config.secure_cookies));
+        leptos_axum::redirect("/login");
+        Ok(())
+    })
+    .await
+}
+
+/// The signed-in user's workspaces, for the picker.
+#[server(prefix = "/api", endpoint = "workspaces")]
+pub async fn workspace_choices() -> Result<WorkspaceChoice, AppError> {
+    use crate::server::{endpoint, membership, require_user, state};
+
+    endpoint(async move {
+        let state = state()?;
+        let identity = require_user()?;
+        let memberships = membership::memberships(&state.db, identity.user_id).await?;
+        Ok(WorkspaceChoice {
+            name: identity.name,
+            email: identity.email,
+            memberships,
+        })
+    })
+    .await
+}
+
+/// Switches the session to one of the user's own workspaces.
+#[server(prefix = "/api", endpoint = "select_workspace")]
+pub async fn select_workspace(kind: String, id: i64) -> Result<(), AppError> {
+    use crate::server::{endpoint, membership, require_user, session, state};
+    use domain::workspace::WorkspaceKind;
+
+    endpoint(async move {
+        let state = state()?;
+        let identity = require_user()?;
+        let kind = WorkspaceKind::parse(&kind)?;
+        let memberships = membership::memberships(&state.db, identity.user_id).await?;
+        if !memberships
+            .iter()
+            .any(|m| m.kind() == kind && m.workspace_id() == id)
+        {
+            return Err(AppError::forbidden());
+        }
+        let mut tx = state.db.begin().await?;
+        session::set_workspace(&mut tx, &identity, kind, id).await?;
+        tx.commit().await?;
+        leptos_axum::redirect(kind.home());
+        Ok(())
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) fn client_ip() -> String {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) fn set_cookie(value: &str) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}

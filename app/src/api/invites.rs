@@ -1,0 +1,187 @@
+//! Accepting an invite: a new person sets their name and password, an existing user confirms
+//! with theirs; either way they join the company or partner team and are signed in there.
+
+use leptos::prelude::*;
+
+use crate::dto::InviteInfo;
+use crate::error::AppError;
+
+const NOT_VALID: &str = "This invite link is not valid. Check that you copied all of it.";
+
+#[server(prefix = "/api", endpoint = "invite")]
+pub async fn fetch_invite(token: String) -> Result<InviteInfo, AppError> {
+    use crate::server::{db::now_ms, endpoint, invites, state};
+    use domain::invite::InviteKind;
+
+    endpoint(async move {
+        let state = state()?;
+        let invite = invites::find(&state.db, &token)
+            .await?
+            .ok_or_else(|| AppError::new(404, NOT_VALID))?;
+        let account_exists: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email_normalized = $1")
+                .bind(&invite.email)
+                .fetch_one(&state.db.pool)
+                .await?;
+        let role = role_label(invite.kind, &invite.role);
+        Ok(InviteInfo {
+            workspace_name: invite.workspace_name,
+            joining_as: match invite.kind {
+                InviteKind::Teammate => "teammate".into(),
+                InviteKind::Contact => "partner contact".into(),
+            },
+            role,
+            email: invite.email,
+            problem: invite.times.usable(now_ms()).err().map(|e| e.0),
+            account_exists: account_exists > 0,
+        })
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+fn role_label(kind: domain::invite::InviteKind, role: &str) -> String {
+    use domain::invite::InviteKind;
+    use domain::permissions::{ContactRole, TeammateRole};
+    match kind {
+        InviteKind::Teammate => TeammateRole::parse(role)
+            .map(|r| r.label())
+            .unwrap_or(role)
+            .to_owned(),
+        InviteKind::Contact => ContactRole::parse(role)
+            .map(|r| r.label())
+            .unwrap_or(role)
+            .to_owned(),
+    }
+}
+
+/// Accepts the invite. `name` is used only for a new account.
+#[server(prefix = "/api", endpoint = "accept_invite")]
+pub async fn accept_invite(token: String, name: String, password: String) -> Result<(), AppError> {
+    use crate::server::events::{self, NewEvent};
+    use crate::server::{db::now_ms, endpoint, invites, session, state};
+    use domain::invite::InviteKind;
+    use domain::workspace::WorkspaceKind;
+    use sqlx::Row;
+
+    endpoint(async move {
+        let state = state()?;
+        let invite = invites::find(&state.db, &token).await?.ok_or_else(|| AppError::new(404, NOT_VALID))?;
+        invite.times.usable(now_ms())?;
+        let existing = sqlx::query("SELECT id, password_hash FROM users WHERE email_normalized = $1")
+            .bind(&invite.email)
+            .fetch_optional(&state.db.pool)
+            .await?;
+        let existing = existing.map(|r| Ok::<_, sqlx::Error>((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?))).transpose()?;
+        // A new account's details are checked and hashed before the transaction starts.
+        let new_account = match &existing {
+            Some((_, hash)) => {
+                let ok = domain::identity::plausible_login_password(&password)
+                    && state.hasher.verify(&password, Some(hash)).await.map_err(AppError::internal)?;
+                if !ok {
+                    return Err(AppError::invalid_fields(vec![(
+                        "password",
+                        format!("That is not the password of the account {}", invite.email),
+                    )]));
+                }
+                None
+            }
+            None => {
+                let mut fields = Vec::new();
+                let name = domain::invite::validate_person_name(&name).map_err(|e| fields.push(("name", e.0))).ok();
+                if let Err(e) = domain::identity::check_new_password(&password) {
+                    fields.push(("password", e.0));
+                }
+                let Some(name) = name.filter(|_| fields.is_empty()) else {
+                    return Err(AppError::invalid_fields(fields));
+                };
+                Some((name, state.hasher.hash(&password).await.map_err(AppError::internal)?))
+            }
+        };
+
+        let now = now_ms();
+        let mut tx = state.db.begin().await?;
+        let user_id = match (existing, new_account) {
+            (Some((id, _)), _) => id,
+            (None, Some((name, hash))) => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO users (email, email_normalized, name, password_hash, created_at) VALUES ($1, $1, $2, $3, $4) RETURNING id",
+                )
+                .bind(&invite.email)
+                .bind(&name)
+                .bind(&hash)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                events::append(
+                    &mut tx,
+                    NewEvent {
+                        actor_user_id: Some(id),
+                        company_id: invite.company_id,
+                        kind: "user.created",
+                        subject_type: "user",
+                        subject_id: id,
+                        payload: serde_json::json!({ "via": "invite", "invite_id": invite.id }),
+                    },
+                )
+                .await?;
+                id
+            }
+            (None, None) => return Err(AppError::internal("invite acceptance without an account")),
+        };
+        let claimed = sqlx::query(
+            "UPDATE invites SET accepted_at = $1, accepted_user_id = $2 WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(user_id)
+        .bind(invite.id)
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() == 0 {
+            return Err(AppError::bad_request("This invite has already been used. Sign in instead."));
+        }
+        let (workspace, membership_sql, membership_kind): (_, &'static str, _) = match (invite.kind, invite.company_id, invite.partner_team_id) {
+            (InviteKind::Teammate, Some(company), _) => (
+                (WorkspaceKind::Vendor, company),
+                "INSERT INTO teammates (company_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (company_id, user_id) DO NOTHING RETURNING id",
+                "teammate.added",
+            ),
+            (InviteKind::Contact, _, Some(team)) => (
+                (WorkspaceKind::Partner, team),
+                "INSERT INTO contacts (partner_team_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (partner_team_id, user_id) DO NOTHING RETURNING id",
+                "contact.added",
+            ),
+            _ => return Err(AppError::internal(format!("invite {} has no place to join", invite.id))),
+        };
+        let member_id: Option<i64> = sqlx::query_scalar(membership_sql)
+            .bind(workspace.1)
+            .bind(user_id)
+            .bind(&invite.role)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(member_id) = member_id else {
+            return Err(AppError::bad_request(format!("You are already a member of {}. Sign in instead.", invite.workspace_name)));
+        };
+        events::append(
+            &mut tx,
+            NewEvent {
+                actor_user_id: Some(user_id),
+                company_id: invite.company_id,
+                kind: membership_kind,
+                subject_type: if invite.kind == InviteKind::Teammate { "teammate" } else { "contact" },
+                subject_id: member_id,
+                payload: serde_json::json!({ "invite_id": invite.id, "role": invite.role, "partner_team_id": invite.partner_team_id }),
+            },
+        )
+        .await?;
+        let token = session::create(&mut tx, user_id, Some(workspace)).await?;
+        tx.commit().await?;
+        super::auth::set_cookie(&session::cookie(&token, state.config.secure_cookies));
+        leptos_axum::redirect(workspace.0.home());
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,15 @@
+//! Server functions: the portal's HTTP API (`/api/<endpoint>`). Each one authenticates,
+//! authorises against the domain permission matrix and the caller's tenant, loads, applies the
+//! domain rule, persists with its event in one transaction, and returns a DTO.
+
+mod applications;
+mod auth;
+mod dashboards;
+mod invites;
+mod teammates;
+
+pub use applications::*;
+pub use auth::*;
+pub use dashboards::*;
+pub use invites::*;
+pub use teammates::*;

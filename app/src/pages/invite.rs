@@ -1,0 +1,83 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::{AcceptInvite, fetch_invite};
+use crate::components::{ErrorPage, FieldError, FormAlert, Loading, Submit};
+use crate::dto::InviteInfo;
+
+/// `/invite/<token>`: accept an invite to a company or a partner team.
+#[component]
+pub fn InvitePage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let info = Resource::new(token, fetch_invite);
+    let accept = ServerAction::<AcceptInvite>::new();
+    view! {
+        <Title text="Accept invite" />
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match info.await {
+                    Ok(info) => view! { <Accept info token=token() accept /> }.into_any(),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Accept(info: InviteInfo, token: String, accept: ServerAction<AcceptInvite>) -> impl IntoView {
+    let error = Signal::derive(move || accept.value().get().and_then(Result::err));
+    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
+    let InviteInfo {
+        workspace_name,
+        joining_as,
+        role,
+        email,
+        problem,
+        account_exists,
+    } = info;
+    let form = match problem {
+        Some(problem) => view! { <p role="alert" class="alert">{problem}</p> }.into_any(),
+        None => view! {
+            <ActionForm action=accept attr:class="card form">
+                <input type="hidden" name="token" value=token />
+                <label for="invite-email">"Email"</label>
+                <input id="invite-email" type="email" value=email.clone() readonly />
+                {if account_exists {
+                    view! {
+                        <input type="hidden" name="name" value="" />
+                        <p class="muted">"You already have an account. Enter its password to join."</p>
+                        <label for="password">"Password"</label>
+                        <input id="password" type="password" name="password" autocomplete="current-password" required />
+                        <FieldError error name="password" />
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <label for="name">"Your name"</label>
+                        <input id="name" name="name" autocomplete="name" required maxlength="100" />
+                        <FieldError error name="name" />
+                        <label for="password">"Choose a password"</label>
+                        <input id="password" type="password" name="password" autocomplete="new-password" required minlength="12" maxlength="128" />
+                        <p class="muted">"At least 12 characters."</p>
+                        <FieldError error name="password" />
+                    }
+                    .into_any()
+                }}
+                <FormAlert error=general />
+                <Submit label="Accept invite" pending=accept.pending() busy_text="Joining…" />
+            </ActionForm>
+        }
+        .into_any(),
+    };
+    view! {
+        <main class="page auth">
+            <h1>{format!("Join {workspace_name}")}</h1>
+            <p class="muted">{format!("You were invited to {workspace_name} as a {joining_as} with the role {role}.")}</p>
+            {form}
+        </main>
+    }
+    .into_any()
+}

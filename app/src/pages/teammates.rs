@@ -1,0 +1,264 @@
+use domain::permissions::TeammateRole;
+use domain::time::format_date;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::{
+    ChangeTeammateRole, InviteTeammate, RemoveTeammate, RevokeInvite, fetch_teammates,
+};
+use crate::components::{ErrorPage, FieldError, FormAlert, Loading, Submit, TopBar};
+use crate::dto::{InviteRow, TeammateRow, TeammatesPage as Data};
+use crate::error::AppError;
+
+/// `/vendor/teammates`: who works in the company's partner program, and invites.
+#[component]
+pub fn TeammatesPage() -> impl IntoView {
+    let invite = ServerAction::<InviteTeammate>::new();
+    let change = ServerAction::<ChangeTeammateRole>::new();
+    let remove = ServerAction::<RemoveTeammate>::new();
+    let revoke = ServerAction::<RevokeInvite>::new();
+    let data = Resource::new(
+        move || {
+            (
+                invite.version().get(),
+                change.version().get(),
+                remove.version().get(),
+                revoke.version().get(),
+            )
+        },
+        |_| fetch_teammates(),
+    );
+    let actions = Actions {
+        invite,
+        change,
+        remove,
+        revoke,
+    };
+    view! {
+        <Title text="Teammates" />
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(data) => view! { <Teammates data actions /> }.into_any(),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Actions {
+    invite: ServerAction<InviteTeammate>,
+    change: ServerAction<ChangeTeammateRole>,
+    remove: ServerAction<RemoveTeammate>,
+    revoke: ServerAction<RevokeInvite>,
+}
+
+#[component]
+fn Teammates(data: Data, actions: Actions) -> impl IntoView {
+    let Data {
+        viewer,
+        company,
+        can_manage,
+        assignable_roles,
+        teammates,
+        invites,
+    } = data;
+    let row_error = Signal::derive(move || {
+        [
+            actions.change.value().get().and_then(Result::err),
+            actions.remove.value().get().and_then(Result::err),
+            actions.revoke.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    });
+    let roles = assignable_roles.clone();
+    let rows = teammates
+        .into_iter()
+        .map(|t| view! { <TeammateLine t can_manage roles=roles.clone() actions /> })
+        .collect_view();
+    view! {
+        <TopBar viewer home="/vendor" />
+        <main class="page">
+            <h1>"Teammates"</h1>
+            <p class="muted">{format!("People of {company} who work in the partner portal.")}</p>
+            {can_manage.then(|| view! { <InviteForm roles=assignable_roles action=actions.invite /> })}
+            <FormAlert error=row_error />
+            <section class="card">
+                <h2 id="teammates-heading">"Team"</h2>
+                <table aria-labelledby="teammates-heading">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Name"</th>
+                            <th scope="col">"Email"</th>
+                            <th scope="col">"Role"</th>
+                            <th scope="col">"Joined"</th>
+                            {can_manage.then(|| view! { <th scope="col">"Actions"</th> })}
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </section>
+            {can_manage.then(|| view! { <PendingInvites invites revoke=actions.revoke /> })}
+        </main>
+    }
+    .into_any()
+}
+
+#[component]
+fn TeammateLine(
+    t: TeammateRow,
+    can_manage: bool,
+    roles: Vec<TeammateRole>,
+    actions: Actions,
+) -> impl IntoView {
+    let name = t.name.clone();
+    let manage = (can_manage && !t.is_you).then(|| {
+        let current = t.role;
+        let role_label = format!("Role of {name}");
+        let save_label = format!("Save role of {name}");
+        let remove_label = format!("Remove {name}");
+        view! {
+            <td class="actions">
+                <ActionForm action=actions.change attr:class="inline">
+                    <input type="hidden" name="teammate_id" value=t.id />
+                    <label class="visually-hidden" for=format!("role-{}", t.id)>{role_label}</label>
+                    <select id=format!("role-{}", t.id) name="role">
+                        {roles
+                            .iter()
+                            .map(|r| view! { <option value=r.as_str() selected=*r == current>{r.label()}</option> })
+                            .collect_view()}
+                    </select>
+                    <button type="submit" class="secondary" aria-label=save_label>"Save role"</button>
+                </ActionForm>
+                <ActionForm action=actions.remove attr:class="inline">
+                    <input type="hidden" name="teammate_id" value=t.id />
+                    <button type="submit" class="danger" aria-label=remove_label>"Remove"</button>
+                </ActionForm>
+            </td>
+        }
+    });
+    let filler = (can_manage && t.is_you).then(|| view! { <td class="muted">"You"</td> });
+    view! {
+        <tr>
+            <td>{t.name}</td>
+            <td>{t.email}</td>
+            <td>{t.role.label()}</td>
+            <td>{format_date(t.joined_at)}</td>
+            {manage}
+            {filler}
+        </tr>
+    }
+}
+
+#[component]
+fn InviteForm(roles: Vec<TeammateRole>, action: ServerAction<InviteTeammate>) -> impl IntoView {
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let general = Signal::derive(move || error.get().filter(|e: &AppError| e.fields.is_empty()));
+    let created = move || action.value().get().and_then(Result::ok);
+    view! {
+        <section class="card">
+            <h2>"Invite a teammate"</h2>
+            <ActionForm action=action attr:class="form-row">
+                <div class="field">
+                    <label for="invite-email">"Email"</label>
+                    <input id="invite-email" type="email" name="email" required autocomplete="off" />
+                    <FieldError error name="email" />
+                </div>
+                <div class="field">
+                    <label for="invite-role">"Role"</label>
+                    <select id="invite-role" name="role">
+                        {roles
+                            .into_iter()
+                            .map(|r| view! { <option value=r.as_str() selected=r == TeammateRole::PartnerManager>{r.label()}</option> })
+                            .collect_view()}
+                    </select>
+                    <FieldError error name="role" />
+                </div>
+                <div class="field end">
+                    <Submit label="Send invite" pending=action.pending() busy_text="Sending…" />
+                </div>
+            </ActionForm>
+            <FormAlert error=general />
+            {move || created().map(|c| view! { <InviteLink email=c.email link=c.link /> })}
+        </section>
+    }
+}
+
+/// The link to share while no email is sent, with a copy button.
+#[component]
+pub fn InviteLink(email: String, link: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let to_copy = link.clone();
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let clipboard = window().navigator().clipboard();
+            let _ = clipboard.write_text(&to_copy);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &to_copy;
+        copied.set(true);
+    };
+    view! {
+        <div class="invite-link" role="status">
+            <p>{format!("Invite created for {email}. Share this link with them; it works once and expires in 7 days.")}</p>
+            <label for="invite-link">"Invite link"</label>
+            <div class="inline">
+                <input id="invite-link" type="text" readonly value=link size="60" />
+                <button type="button" class="secondary" on:click=copy>
+                    {move || if copied.get() { "Copied" } else { "Copy link" }}
+                </button>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn PendingInvites(invites: Vec<InviteRow>, revoke: ServerAction<RevokeInvite>) -> impl IntoView {
+    let empty = invites.is_empty();
+    view! {
+        <section class="card">
+            <h2 id="invites-heading">"Pending invites"</h2>
+            <table aria-labelledby="invites-heading">
+                <thead>
+                    <tr>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Invited"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col">"Actions"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {invites
+                        .into_iter()
+                        .map(|i| {
+                            let email = i.email.clone();
+                            view! {
+                                <tr>
+                                    <td>{i.email}</td>
+                                    <td>{i.role}</td>
+                                    <td>{format_date(i.invited_at)}</td>
+                                    <td>{format_date(i.expires_at)}</td>
+                                    <td>
+                                        <ActionForm action=revoke>
+                                            <input type="hidden" name="invite_id" value=i.id />
+                                            <button type="submit" class="secondary" aria-label=format!("Withdraw the invite of {email}")>
+                                                "Withdraw"
+                                            </button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                    {empty.then(|| view! { <tr><td colspan="5" class="empty">"No pending invites."</td></tr> })}
+                </tbody>
+            </table>
+        </section>
+    }
+}

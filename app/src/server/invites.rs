@@ -1,0 +1,182 @@
+//! Invites and the email outbox they are queued in.
+
+use domain::invite::{InviteKind, InviteTimes};
+use sqlx::Row;
+
+use super::db::{Tx, now_ms};
+use super::events::{self, NewEvent};
+use super::session::{self, Identity};
+use crate::error::AppError;
+
+pub struct NewInvite<'a> {
+    pub kind: InviteKind,
+    pub company_id: Option<i64>,
+    pub partner_team_id: Option<i64>,
+    pub email: &'a str,
+    pub role: &'a str,
+    pub role_label: &'a str,
+    pub workspace_name: &'a str,
+    pub invited_by: &'a Identity,
+    pub origin: &'a str,
+}
+
+/// Creates the invite (withdrawing any earlier pending one for the same email and place),
+/// queues its email and returns the link to accept it.
+pub async fn create(tx: &mut Tx, invite: NewInvite<'_>) -> Result<String, AppError> {
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE invites SET revoked_at = $1 WHERE kind = $2 AND email = $3 \
+         AND COALESCE(company_id, 0) = $4 AND COALESCE(partner_team_id, 0) = $5 \
+         AND accepted_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(invite.kind.as_str())
+    .bind(invite.email)
+    .bind(invite.company_id.unwrap_or(0))
+    .bind(invite.partner_team_id.unwrap_or(0))
+    .execute(&mut **tx)
+    .await?;
+    let token = session::new_token();
+    let times = InviteTimes::new(now);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO invites (token_hash, kind, company_id, partner_team_id, email, role, invited_by_user_id, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(session::hash_token(&token))
+    .bind(invite.kind.as_str())
+    .bind(invite.company_id)
+    .bind(invite.partner_team_id)
+    .bind(invite.email)
+    .bind(invite.role)
+    .bind(invite.invited_by.user_id)
+    .bind(now)
+    .bind(times.expires_at)
+    .fetch_one(&mut **tx)
+    .await?;
+    let link = format!("{}/invite/{token}", invite.origin);
+    let subject = format!(
+        "{} invited you to {} on the partner portal",
+        invite.invited_by.name, invite.workspace_name
+    );
+    let body = format!(
+        "{} ({}) invited you to join {} as {}.\n\nAccept the invite: {link}\n\nThe link works once and expires in 7 days.",
+        invite.invited_by.name,
+        invite.invited_by.email,
+        invite.workspace_name,
+        invite.role_label.to_lowercase(),
+    );
+    sqlx::query(
+        "INSERT INTO emails (company_id, partner_team_id, to_email, subject, body, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'queued', $6)",
+    )
+    .bind(invite.company_id)
+    .bind(invite.partner_team_id)
+    .bind(invite.email)
+    .bind(&subject)
+    .bind(&body)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    events::append(
+        tx,
+        NewEvent {
+            actor_user_id: Some(invite.invited_by.user_id),
+            company_id: invite.company_id,
+            kind: "invite.created",
+            subject_type: "invite",
+            subject_id: id,
+            payload: serde_json::json!({
+                "kind": invite.kind.as_str(),
+                "email": invite.email,
+                "role": invite.role,
+                "partner_team_id": invite.partner_team_id,
+            }),
+        },
+    )
+    .await?;
+    Ok(link)
+}
+
+/// Whose invite it is: only that company or partner team may withdraw it.
+pub enum Owner {
+    Company(i64),
+    PartnerTeam(i64),
+}
+
+pub async fn revoke(
+    tx: &mut Tx,
+    invite_id: i64,
+    owner: Owner,
+    actor: &Identity,
+) -> Result<(), AppError> {
+    let (company_id, team_id) = match owner {
+        Owner::Company(id) => (Some(id), None),
+        Owner::PartnerTeam(id) => (None, Some(id)),
+    };
+    let done = sqlx::query(
+        "UPDATE invites SET revoked_at = $1 WHERE id = $2 AND COALESCE(company_id, 0) = $3 \
+         AND COALESCE(partner_team_id, 0) = $4 AND accepted_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(now_ms())
+    .bind(invite_id)
+    .bind(company_id.unwrap_or(0))
+    .bind(team_id.unwrap_or(0))
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::not_found("Pending invite"));
+    }
+    events::append(
+        tx,
+        NewEvent {
+            actor_user_id: Some(actor.user_id),
+            company_id,
+            kind: "invite.revoked",
+            subject_type: "invite",
+            subject_id: invite_id,
+            payload: serde_json::json!({ "partner_team_id": team_id }),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A stored invite, found by its token.
+pub struct StoredInvite {
+    pub id: i64,
+    pub kind: InviteKind,
+    pub company_id: Option<i64>,
+    pub partner_team_id: Option<i64>,
+    pub email: String,
+    pub role: String,
+    pub times: InviteTimes,
+    pub workspace_name: String,
+}
+
+pub async fn find(db: &super::db::Db, token: &str) -> Result<Option<StoredInvite>, AppError> {
+    let row = sqlx::query(
+        "SELECT i.id, i.kind, i.company_id, i.partner_team_id, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at, \
+         COALESCE(c.name, p.name, '') FROM invites i \
+         LEFT JOIN companies c ON c.id = i.company_id LEFT JOIN partner_teams p ON p.id = i.partner_team_id \
+         WHERE i.token_hash = $1",
+    )
+    .bind(session::hash_token(token))
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let kind: String = r.try_get(1)?;
+    Ok(Some(StoredInvite {
+        id: r.try_get(0)?,
+        kind: InviteKind::parse(&kind).map_err(AppError::internal)?,
+        company_id: r.try_get(2)?,
+        partner_team_id: r.try_get(3)?,
+        email: r.try_get(4)?,
+        role: r.try_get(5)?,
+        times: InviteTimes {
+            expires_at: r.try_get(6)?,
+            accepted_at: r.try_get(7)?,
+            revoked_at: r.try_get(8)?,
+        },
+        workspace_name: r.try_get(9)?,
+    }))
+}

@@ -1,0 +1,252 @@
+//! Programs and joining them: signup modes, slugs, partner types and applications.
+
+use serde::{Deserialize, Serialize};
+
+use crate::RuleViolation;
+use crate::partnership::PartnershipStatus;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SignupMode {
+    /// Anyone who applies is active at once.
+    Open,
+    /// Applications wait for a teammate to approve or reject them.
+    Approval,
+    /// Only partners a teammate invited can join.
+    InviteOnly,
+}
+
+crate::stored_names!(SignupMode, "signup mode", {
+    Open => "open",
+    Approval => "approval",
+    InviteOnly => "invite_only",
+});
+
+impl SignupMode {
+    /// The status a partnership starts in when someone applies through the public page.
+    pub fn status_on_apply(self) -> Result<PartnershipStatus, RuleViolation> {
+        match self {
+            SignupMode::Open => Ok(PartnershipStatus::Active),
+            SignupMode::Approval => Ok(PartnershipStatus::Applied),
+            SignupMode::InviteOnly => Err(RuleViolation::new(
+                "This program accepts partners by invitation only.",
+            )),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SignupMode::Open => "Open",
+            SignupMode::Approval => "Approval",
+            SignupMode::InviteOnly => "Invite only",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PartnerType {
+    Affiliate,
+    Agency,
+    Reseller,
+    Msp,
+    Referral,
+}
+
+crate::stored_names!(PartnerType, "partner type", {
+    Affiliate => "affiliate",
+    Agency => "agency",
+    Reseller => "reseller",
+    Msp => "msp",
+    Referral => "referral",
+});
+
+impl PartnerType {
+    pub fn label(self) -> &'static str {
+        match self {
+            PartnerType::Affiliate => "Affiliate",
+            PartnerType::Agency => "Agency",
+            PartnerType::Reseller => "Reseller",
+            PartnerType::Msp => "MSP",
+            PartnerType::Referral => "Referral partner",
+        }
+    }
+}
+
+/// The label of a stored partner type; a free-text type (older data) is shown as stored.
+pub fn partner_type_label(stored: &str) -> String {
+    PartnerType::parse(stored)
+        .map(|t| t.label().to_owned())
+        .unwrap_or_else(|_| stored.to_owned())
+}
+
+/// Lower-case ASCII letters and digits joined by single hyphens: `Acme Partner Program` ->
+/// `acme-partner-program`.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
+}
+
+/// A partner team's application, checked field by field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    pub team_name: String,
+    pub partner_type: PartnerType,
+    pub website: Option<String>,
+    pub country: Option<String>,
+}
+
+/// Field-level problems, keyed by the form field's name.
+pub type FieldErrors = Vec<(&'static str, String)>;
+
+pub fn validate_application(
+    team_name: &str,
+    partner_type: &str,
+    website: &str,
+    country: &str,
+) -> Result<Application, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let team_name = team_name.trim();
+    if team_name.chars().count() < 2 {
+        errors.push(("team_name", "Enter your company or team name".into()));
+    } else if team_name.chars().count() > 100 {
+        errors.push((
+            "team_name",
+            "Team name must be at most 100 characters".into(),
+        ));
+    }
+    let partner_type = PartnerType::parse(partner_type)
+        .map_err(|_| errors.push(("partner_type", "Choose a partner type".into())))
+        .ok();
+    let website = website.trim();
+    let website = if website.is_empty() {
+        None
+    } else {
+        let host = website
+            .strip_prefix("https://")
+            .or_else(|| website.strip_prefix("http://"))
+            .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
+        match host {
+            Some(host)
+                if host.contains('.')
+                    && !host.contains(char::is_whitespace)
+                    && website.len() <= 200 =>
+            {
+                Some(website.to_owned())
+            }
+            _ => {
+                errors.push((
+                    "website",
+                    "Enter a full address such as https://example.com".into(),
+                ));
+                None
+            }
+        }
+    };
+    let country = country.trim().to_ascii_uppercase();
+    let country = if country.is_empty() {
+        None
+    } else if country.len() == 2 && country.chars().all(|c| c.is_ascii_uppercase()) {
+        Some(country)
+    } else {
+        errors.push((
+            "country",
+            "Use the two-letter country code, such as US or DE".into(),
+        ));
+        None
+    };
+    match (errors.is_empty(), partner_type) {
+        (true, Some(partner_type)) => Ok(Application {
+            team_name: team_name.to_owned(),
+            partner_type,
+            website,
+            country,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// The readable part of a new partner key; a random suffix makes it unique.
+pub fn partner_key_base(team_name: &str) -> String {
+    let slug = slugify(team_name);
+    let base: String = slug.chars().take(20).collect();
+    let base = base.trim_end_matches('-');
+    if base.is_empty() {
+        "partner".to_owned()
+    } else {
+        base.to_owned()
+    }
+}
+
+/// A reason shown to a partner (rejections, declines): 1 to 500 characters.
+pub fn validate_reason(reason: &str) -> Result<String, RuleViolation> {
+    let reason = reason.trim();
+    match reason.chars().count() {
+        0 => Err(RuleViolation::new("Give a reason; the partner will see it")),
+        1..=500 => Ok(reason.to_owned()),
+        _ => Err(RuleViolation::new(
+            "The reason must be at most 500 characters",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn signup_modes_decide_the_first_status() {
+        assert_eq!(
+            SignupMode::Open.status_on_apply(),
+            Ok(PartnershipStatus::Active)
+        );
+        assert_eq!(
+            SignupMode::Approval.status_on_apply(),
+            Ok(PartnershipStatus::Applied)
+        );
+        assert!(SignupMode::InviteOnly.status_on_apply().is_err());
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slugify("Acme Partner Program"), "acme-partner-program");
+        assert_eq!(slugify("  Ünïcode & Co. -- 2026 "), "n-code-co-2026");
+        assert_eq!(partner_key_base("Northwind Agency"), "northwind-agency");
+        assert_eq!(partner_key_base("!!!"), "partner");
+    }
+
+    #[test]
+    fn applications_report_every_bad_field() {
+        let ok = validate_application("Brightside", "agency", "https://brightside.example", "ca")
+            .unwrap();
+        assert_eq!(ok.country.as_deref(), Some("CA"));
+        assert_eq!(ok.partner_type, PartnerType::Agency);
+        let errors = validate_application(" ", "spy", "brightside", "Canada").unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, ["team_name", "partner_type", "website", "country"]);
+        assert!(validate_application("Solo", "affiliate", "", "").is_ok());
+    }
+
+    #[test]
+    fn reasons() {
+        assert!(validate_reason("  ").is_err());
+        assert_eq!(validate_reason(" Not a fit ").unwrap(), "Not a fit");
+        assert!(validate_reason(&"x".repeat(501)).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn slugs_are_clean(text in ".{0,60}") {
+            let slug = slugify(&text);
+            prop_assert!(slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+            prop_assert!(!slug.starts_with('-') && !slug.ends_with('-') && !slug.contains("--"));
+            prop_assert_eq!(slugify(&slug), slug.clone());
+        }
+    }
+}

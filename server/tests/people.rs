@@ -1,0 +1,635 @@
+//! Teammates, invites and applications, on SQLite and PostgreSQL.
+
+#[macro_use]
+mod common;
+
+use common::{DEMO_PASSWORD, TestApp};
+use serde_json::Value;
+
+on_both_backends!(
+    invite_a_new_teammate,
+    invites_refuse_bad_tokens,
+    invite_an_existing_user,
+    teammate_roles_follow_the_matrix,
+    apply_and_get_approved,
+    reject_with_a_reason,
+    invite_only_programs_refuse_applications,
+);
+
+fn token_of(link: &str) -> String {
+    link.rsplit('/').next().unwrap().to_owned()
+}
+
+async fn invite(app: &TestApp, by: &str, email: &str, role: &str) -> String {
+    let client = app.signed_in(by).await;
+    let res = app
+        .call(
+            &client,
+            "invite_teammate",
+            &[("email", email), ("role", role)],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let created: Value = res.json().await.unwrap();
+    created["link"].as_str().unwrap().to_owned()
+}
+
+async fn invite_a_new_teammate(app: &TestApp) {
+    let link = invite(
+        app,
+        "owner@acme.example",
+        "New.Person@Acme.example",
+        "finance",
+    )
+    .await;
+    assert!(link.starts_with(&app.base), "{link}");
+    assert!(link.contains("/invite/"));
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM emails WHERE to_email = $1",
+            "new.person@acme.example"
+        )
+        .await,
+        1
+    );
+    let token = token_of(&link);
+    let visitor = app.client();
+    let info: Value = app
+        .call(&visitor, "invite", &[("token", &token)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["workspace_name"], "Acme Analytics");
+    assert_eq!(info["role"], "Finance");
+    assert_eq!(info["account_exists"], false);
+    assert!(info["problem"].is_null());
+
+    let short = app
+        .call(
+            &visitor,
+            "accept_invite",
+            &[
+                ("token", &token),
+                ("name", "Nia New"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status(), 400);
+    let error: Value = short.json().await.unwrap();
+    assert_eq!(error["fields"][0][0], "password");
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM users WHERE email_normalized = $1",
+            "new.person@acme.example"
+        )
+        .await,
+        0
+    );
+
+    let ok = app
+        .call(
+            &visitor,
+            "accept_invite",
+            &[
+                ("token", &token),
+                ("name", "Nia New"),
+                ("password", "a-long-enough-password"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers()["location"], "/vendor");
+    let overview: Value = app
+        .call(&visitor, "vendor_overview", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(overview["role"], "Finance");
+
+    let again = app
+        .call(
+            &app.client(),
+            "accept_invite",
+            &[
+                ("token", &token),
+                ("name", "Eve"),
+                ("password", "another-long-password"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status(), 400);
+    assert!(again.text().await.unwrap().contains("already been used"));
+
+    let owner = app.signed_in("owner@acme.example").await;
+    let team: Value = app
+        .call(&owner, "teammates", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = team["teammates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Nia New"), "{names:?}");
+    assert!(
+        team["invites"].as_array().unwrap().is_empty(),
+        "the accepted invite is no longer pending"
+    );
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM events WHERE kind LIKE 'invite.%' OR kind IN ('teammate.added', 'user.created') ORDER BY id")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(kinds, ["invite.created", "user.created", "teammate.added"]);
+}
+
+async fn invites_refuse_bad_tokens(app: &TestApp) {
+    let visitor = app.client();
+    let unknown = app
+        .call(
+            &visitor,
+            "accept_invite",
+            &[
+                ("token", "nope"),
+                ("name", "X"),
+                ("password", "a-long-enough-password"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status(), 404);
+    let link = invite(app, "owner@acme.example", "late@acme.example", "read_only").await;
+    sqlx::query("UPDATE invites SET expires_at = 0")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let expired = app
+        .call(
+            &visitor,
+            "accept_invite",
+            &[
+                ("token", &token_of(&link)),
+                ("name", "Late"),
+                ("password", "a-long-enough-password"),
+            ],
+        )
+        .await;
+    assert_eq!(expired.status(), 400);
+    assert!(expired.text().await.unwrap().contains("expired"));
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM users WHERE email_normalized = $1",
+            "late@acme.example"
+        )
+        .await,
+        0
+    );
+
+    // A withdrawn invite is refused; another company cannot withdraw it.
+    let link = invite(app, "owner@acme.example", "maybe@acme.example", "read_only").await;
+    let invite_id = app
+        .id_of(
+            "SELECT id FROM invites WHERE email = $1 AND revoked_at IS NULL",
+            "maybe@acme.example",
+        )
+        .await
+        .to_string();
+    let globex = app.signed_in("owner@globex.example").await;
+    assert_eq!(
+        app.call(&globex, "revoke_invite", &[("invite_id", &invite_id)])
+            .await
+            .status(),
+        404
+    );
+    let owner = app.signed_in("owner@acme.example").await;
+    assert_eq!(
+        app.call(&owner, "revoke_invite", &[("invite_id", &invite_id)])
+            .await
+            .status(),
+        200
+    );
+    let withdrawn = app
+        .call(
+            &visitor,
+            "accept_invite",
+            &[
+                ("token", &token_of(&link)),
+                ("name", "May"),
+                ("password", "a-long-enough-password"),
+            ],
+        )
+        .await;
+    assert_eq!(withdrawn.status(), 400);
+    assert!(withdrawn.text().await.unwrap().contains("withdrawn"));
+}
+
+async fn invite_an_existing_user(app: &TestApp) {
+    let link = invite(
+        app,
+        "owner@acme.example",
+        "owner@northwind.example",
+        "read_only",
+    )
+    .await;
+    let token = token_of(&link);
+    let visitor = app.client();
+    let info: Value = app
+        .call(&visitor, "invite", &[("token", &token)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["account_exists"], true);
+    let wrong = app
+        .call(
+            &visitor,
+            "accept_invite",
+            &[
+                ("token", &token),
+                ("name", ""),
+                ("password", "not-the-password"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), 400);
+    let ok = app
+        .call(
+            &visitor,
+            "accept_invite",
+            &[("token", &token), ("name", ""), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers()["location"], "/vendor");
+    // Two workspaces now: signing in asks which one.
+    let res = app
+        .call(
+            &app.client(),
+            "login",
+            &[
+                ("email", "owner@northwind.example"),
+                ("password", DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.headers()["location"], "/workspaces");
+}
+
+async fn teammate_roles_follow_the_matrix(app: &TestApp) {
+    let manager = app.signed_in("manager@acme.example").await;
+    assert_eq!(
+        app.call(
+            &manager,
+            "invite_teammate",
+            &[("email", "x@acme.example"), ("role", "finance")]
+        )
+        .await
+        .status(),
+        403
+    );
+    let tech = app.signed_in("tech@acme.example").await;
+    let team: Value = app
+        .call(&tech, "teammates", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(team["can_manage"], false);
+    assert!(team["invites"].as_array().unwrap().is_empty());
+
+    let owner = app.signed_in("owner@acme.example").await;
+    let team: Value = app
+        .call(&owner, "teammates", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id_of = |email: &str| {
+        team["teammates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["email"] == email)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+            .to_string()
+    };
+    let me = id_of("owner@acme.example");
+    let manager_id = id_of("manager@acme.example");
+    let finance_id = id_of("finance@acme.example");
+    let res = app
+        .call(
+            &owner,
+            "change_teammate_role",
+            &[("teammate_id", &me), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(res.status(), 400, "nobody changes their own role");
+    assert_eq!(
+        app.call(&owner, "remove_teammate", &[("teammate_id", &me)])
+            .await
+            .status(),
+        400
+    );
+    let res = app
+        .call(
+            &owner,
+            "change_teammate_role",
+            &[("teammate_id", &manager_id), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    // The new admin manages teammates but cannot make owners.
+    let admin = app.signed_in("manager@acme.example").await;
+    let res = app
+        .call(
+            &admin,
+            "change_teammate_role",
+            &[("teammate_id", &finance_id), ("role", "owner")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let res = app
+        .call(
+            &admin,
+            "change_teammate_role",
+            &[("teammate_id", &me), ("role", "read_only")],
+        )
+        .await;
+    assert_eq!(res.status(), 400, "only an owner changes an owner");
+    assert_eq!(
+        app.call(
+            &admin,
+            "change_teammate_role",
+            &[("teammate_id", &finance_id), ("role", "read_only")]
+        )
+        .await
+        .status(),
+        200
+    );
+    // Read-only changes nothing.
+    let read_only = app.signed_in("finance@acme.example").await;
+    assert_eq!(
+        app.call(
+            &read_only,
+            "remove_teammate",
+            &[("teammate_id", &manager_id)]
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        app.call(&admin, "remove_teammate", &[("teammate_id", &finance_id)])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.call(&read_only, "vendor_overview", &[]).await.status(),
+        403,
+        "a removed teammate loses access at once"
+    );
+    // Another company's teammate ids are not found.
+    let globex = app.signed_in("owner@globex.example").await;
+    assert_eq!(
+        app.call(&globex, "remove_teammate", &[("teammate_id", &manager_id)])
+            .await
+            .status(),
+        404
+    );
+    let changes: Vec<String> = sqlx::query_scalar(
+        "SELECT payload FROM events WHERE kind = 'teammate.role_changed' ORDER BY id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        changes[0].contains("\"before\":\"partner_manager\"")
+            && changes[0].contains("\"after\":\"admin\""),
+        "{changes:?}"
+    );
+}
+
+async fn apply(
+    app: &TestApp,
+    client: &reqwest::Client,
+    email: &str,
+    team: &str,
+) -> reqwest::Response {
+    app.call(
+        client,
+        "apply",
+        &[
+            ("slug", "acme-partner-program"),
+            ("name", "Pat Partner"),
+            ("email", email),
+            ("password", "a-long-enough-password"),
+            ("team_name", team),
+            ("partner_type", "agency"),
+            ("website", "https://pat.example"),
+            ("country", "nl"),
+        ],
+    )
+    .await
+}
+
+async fn apply_and_get_approved(app: &TestApp) {
+    let visitor = app.client();
+    let info: Value = app
+        .call(&visitor, "join_info", &[("slug", "acme-partner-program")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["program"], "Acme Partner Program");
+    assert_eq!(info["signup_mode"], "Approval");
+    let bad = app
+        .call(
+            &visitor,
+            "apply",
+            &[
+                ("slug", "acme-partner-program"),
+                ("name", ""),
+                ("email", "owner@acme.example"),
+                ("password", "short"),
+                ("team_name", "X"),
+                ("partner_type", "spy"),
+                ("website", "nope"),
+                ("country", "Netherlands"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), 400);
+    let error: Value = bad.json().await.unwrap();
+    let fields: Vec<&str> = error["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f[0].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "name",
+            "password",
+            "team_name",
+            "partner_type",
+            "website",
+            "country",
+            "email"
+        ]
+    );
+
+    let res = apply(app, &visitor, "pat@pat.example", "Pat Agency").await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let dashboard: Value = app
+        .call(&visitor, "partner_dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(dashboard["team"], "Pat Agency");
+    assert_eq!(dashboard["partnerships"][0]["status"], "applied");
+    assert_eq!(dashboard["partnerships"][0]["group"], "Default");
+
+    let manager = app.signed_in("manager@acme.example").await;
+    let page: Value = app
+        .call(&manager, "applications", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let apps = page["applications"].as_array().unwrap();
+    let pat = apps
+        .iter()
+        .find(|a| a["partner_team"] == "Pat Agency")
+        .expect("listed");
+    assert_eq!(pat["contact_email"], "pat@pat.example");
+    assert_eq!(pat["country"], "NL");
+    let id = pat["partnership_id"].as_i64().unwrap().to_string();
+
+    let tech = app.signed_in("tech@acme.example").await;
+    assert_eq!(
+        app.call(&tech, "approve_application", &[("partnership_id", &id)])
+            .await
+            .status(),
+        403
+    );
+    let globex = app.signed_in("owner@globex.example").await;
+    assert_eq!(
+        app.call(&globex, "approve_application", &[("partnership_id", &id)])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.call(&manager, "approve_application", &[("partnership_id", &id)])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.call(&manager, "approve_application", &[("partnership_id", &id)])
+            .await
+            .status(),
+        400,
+        "already active"
+    );
+    let dashboard: Value = app
+        .call(&visitor, "partner_dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(dashboard["partnerships"][0]["status"], "active");
+    let payload: String = sqlx::query_scalar("SELECT payload FROM events WHERE kind = 'partnership.status_changed' ORDER BY id DESC LIMIT 1")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        payload.contains("\"before\":\"applied\"") && payload.contains("\"after\":\"active\""),
+        "{payload}"
+    );
+    // The same email cannot make a second account.
+    let again = apply(app, &app.client(), "PAT@pat.example", "Pat Again").await;
+    assert_eq!(again.status(), 400);
+}
+
+async fn reject_with_a_reason(app: &TestApp) {
+    let visitor = app.client();
+    assert_eq!(
+        apply(app, &visitor, "rex@rex.example", "Rex Media")
+            .await
+            .status(),
+        200
+    );
+    let id = app.id_of("SELECT p.id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.name = $1", "Rex Media").await.to_string();
+    let owner = app.signed_in("owner@acme.example").await;
+    let empty = app
+        .call(
+            &owner,
+            "reject_application",
+            &[("partnership_id", &id), ("reason", "  ")],
+        )
+        .await;
+    assert_eq!(empty.status(), 400);
+    let res = app
+        .call(
+            &owner,
+            "reject_application",
+            &[
+                ("partnership_id", &id),
+                ("reason", "We only work with analytics resellers"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let dashboard: Value = app
+        .call(&visitor, "partner_dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(dashboard["partnerships"][0]["status"], "rejected");
+    assert_eq!(
+        dashboard["partnerships"][0]["rejection_reason"],
+        "We only work with analytics resellers"
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM emails WHERE to_email = $1",
+            "rex@rex.example"
+        )
+        .await,
+        1
+    );
+}
+
+async fn invite_only_programs_refuse_applications(app: &TestApp) {
+    sqlx::query("UPDATE programs SET signup_mode = 'invite_only'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let res = apply(app, &app.client(), "ivy@ivy.example", "Ivy").await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM users WHERE email_normalized = $1",
+            "ivy@ivy.example"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        app.call(&app.client(), "join_info", &[("slug", "no-such-program")])
+            .await
+            .status(),
+        404
+    );
+}
