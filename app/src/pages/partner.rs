@@ -50,7 +50,22 @@ fn Dashboard(dashboard: PartnerDashboard) -> impl IntoView {
 fn Partnership(card: PartnershipCard) -> impl IntoView {
     let heading = format!("{} — {}", card.program, card.vendor);
     let label = heading.clone();
-    let earnings = match card.earnings {
+    let notice = match card.status.as_str() {
+        "applied" => Some(format!(
+            "Your application is waiting for {} to review it.",
+            card.vendor
+        )),
+        "rejected" => Some(format!(
+            "{} did not approve your application. Reason: {}",
+            card.vendor,
+            card.rejection_reason.clone().unwrap_or_default()
+        )),
+        "suspended" => Some(format!("{} has suspended this partnership.", card.vendor)),
+        _ => None,
+    };
+    let earns = matches!(card.status.as_str(), "active" | "suspended");
+    let earnings = match card.earnings.filter(|_| earns) {
+        _ if !earns => ().into_any(),
         Some(e) => view! {
             <section class="kpis" aria-label="Earnings">
                 <article class="kpi" aria-label="Available balance">
@@ -78,6 +93,7 @@ fn Partnership(card: PartnershipCard) -> impl IntoView {
     view! {
         <section class="card" aria-label=label>
             <h2>{heading}</h2>
+            {notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
             <dl class="facts">
                 <dt>"Status"</dt>
                 <dd><span class=format!("badge {}", card.status)>{card.status.clone()}</span></dd>

@@ -1,0 +1,91 @@
+import { test, expect, signIn, hydrated, expectOneH1, DEMO_PASSWORD } from "./fixtures";
+
+const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+
+test("a teammate invites a teammate and the invitee accepts", async ({ page, browser }) => {
+  const email = `new-${unique()}@acme.example`;
+  await signIn(page, "owner@acme.example");
+  await expect(page).toHaveURL(/\/vendor$/);
+  await page.getByRole("link", { name: "Teammates" }).click();
+  await expect(page).toHaveURL(/\/vendor\/teammates$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Teammates");
+  await expectOneH1(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Role", { exact: true }).selectOption({ label: "Finance" });
+  await page.getByRole("button", { name: "Send invite" }).click();
+  const linkField = page.getByLabel("Invite link");
+  await expect(linkField).toHaveValue(/\/invite\/[0-9a-f]{64}$/);
+  const link = await linkField.inputValue();
+  await expect(page.getByRole("table", { name: "Pending invites" })).toContainText(email);
+
+  const invitee = await (await browser.newContext()).newPage();
+  const errors: string[] = [];
+  invitee.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await invitee.goto(link);
+  await hydrated(invitee);
+  await expect(invitee.getByRole("heading", { level: 1 })).toHaveText("Join Acme Analytics");
+  await invitee.getByLabel("Your name").fill("Ivy Invitee");
+  await invitee.getByLabel("Choose a password").fill("a-long-enough-password");
+  await invitee.getByRole("button", { name: "Accept invite" }).click();
+  await expect(invitee).toHaveURL(/\/vendor$/);
+  await expect(invitee.getByRole("heading", { level: 1 })).toHaveText("Acme Analytics program overview");
+  await expect(invitee.getByText("your role: Finance")).toBeVisible();
+  expect(errors).toEqual([]);
+
+  await page.reload();
+  await expect(page.getByRole("table", { name: "Team" })).toContainText("Ivy Invitee");
+});
+
+test("a visitor applies, a teammate approves, and the partner signs in", async ({ page, browser }) => {
+  const id = unique();
+  const email = `pat-${id}@pat.example`;
+  const team = `Pat Agency ${id}`;
+  await page.goto("/join/acme-partner-program");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Join Acme Partner Program");
+  await page.getByLabel("Your name").fill("Pat Partner");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("a-long-enough-password");
+  await page.getByLabel("Company or team name").fill(team);
+  await page.getByLabel("Partner type").selectOption({ label: "Agency" });
+  await page.getByLabel("Website (optional)").fill("https://pat.example");
+  await page.getByLabel("Country code (optional)").fill("NL");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/\/partner$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`${team} dashboard`);
+  await expect(page.getByText("Your application is waiting for Acme Analytics to review it.")).toBeVisible();
+
+  const manager = await (await browser.newContext()).newPage();
+  await signIn(manager, "manager@acme.example");
+  await expect(manager).toHaveURL(/\/vendor$/);
+  await manager.getByRole("link", { name: "Applications" }).click();
+  await expect(manager.getByRole("heading", { level: 1 })).toHaveText("Applications");
+  const row = manager.getByRole("row", { name: new RegExp(team) });
+  await expect(row).toContainText(email);
+  await row.getByRole("button", { name: `Approve ${team}` }).click();
+  await expect(manager.getByRole("row", { name: new RegExp(team) })).toHaveCount(0);
+
+  // The partner signs in again and is active.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await signIn(page, email, "a-long-enough-password");
+  await expect(page).toHaveURL(/\/partner$/);
+  await expect(page.locator(".badge")).toHaveText("active");
+  await expect(page.getByText("waiting for")).toHaveCount(0);
+});
+
+test.describe("field errors", () => {
+  test.use({ allowedHttpErrors: [400] });
+
+  test("the signup form shows a field-level error and keeps the visitor on the page", async ({ page }) => {
+    await page.goto("/join/acme-partner-program");
+    await hydrated(page);
+    await page.getByLabel("Your name").fill("Olivia Again");
+    await page.getByLabel("Email").fill("owner@acme.example");
+    await page.getByLabel("Password").fill(DEMO_PASSWORD);
+    await page.getByLabel("Company or team name").fill("Olivia Co");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect(page.locator("#email-error")).toHaveText("An account with this email already exists. Sign in instead.");
+    await expect(page).toHaveURL(/\/join\/acme-partner-program$/);
+  });
+});
