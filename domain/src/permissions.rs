@@ -155,13 +155,13 @@ pub fn check_teammate_change(
     if current == TeammateRole::Owner && actor != TeammateRole::Owner {
         return Err(R::new("Only an owner can change another owner"));
     }
-    if let Some(new) = new {
-        if !actor.can_assign(new) {
-            return Err(R::new(format!(
-                "You cannot give the {} role",
-                new.label().to_lowercase()
-            )));
-        }
+    if let Some(new) = new
+        && !actor.can_assign(new)
+    {
+        return Err(R::new(format!(
+            "You cannot give the {} role",
+            new.label().to_lowercase()
+        )));
     }
     let stays_owner = new == Some(TeammateRole::Owner);
     if current == TeammateRole::Owner && !stays_owner && owners <= 1 {

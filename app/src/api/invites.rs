@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::dto::InviteInfo;
 use crate::error::AppError;
 
+#[cfg(feature = "ssr")]
 const NOT_VALID: &str = "This invite link is not valid. Check that you copied all of it.";
 
 #[server(prefix = "/api", endpoint = "invite")]
