@@ -16,7 +16,7 @@ fn sections(home: &str) -> &'static [(&'static str, &'static str)] {
             ("/vendor/teammates", "Teammates"),
         ]
     } else {
-        &[("/partner", "Dashboard")]
+        &[("/partner", "Dashboard"), ("/partner/team", "My team")]
     }
 }
 
@@ -159,4 +159,75 @@ pub fn ProgramSwitcher(
             </form>
         }
     })
+}
+
+/// The link to share while no email is sent, with a copy button.
+#[component]
+pub fn InviteLink(email: String, link: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let to_copy = link.clone();
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let clipboard = window().navigator().clipboard();
+            let _ = clipboard.write_text(&to_copy);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &to_copy;
+        copied.set(true);
+    };
+    view! {
+        <div class="invite-link" role="status">
+            <p>{format!("Invite created for {email}. Share this link with them; it works once and expires in 7 days.")}</p>
+            <label for="invite-link">"Invite link"</label>
+            <div class="inline">
+                <input id="invite-link" type="text" readonly value=link size="60" />
+                <button type="button" class="secondary" on:click=copy>
+                    {move || if copied.get() { "Copied" } else { "Copy link" }}
+                </button>
+            </div>
+        </div>
+    }
+}
+
+/// Invites that wait for an answer; `withdraw` renders the withdraw control of one invite.
+#[component]
+pub fn PendingInvites(
+    invites: Vec<crate::dto::InviteRow>,
+    withdraw: Callback<(i64, String), AnyView>,
+) -> impl IntoView {
+    let empty = invites.is_empty();
+    view! {
+        <section class="card">
+            <h2 id="invites-heading">"Pending invites"</h2>
+            <table aria-labelledby="invites-heading">
+                <thead>
+                    <tr>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Invited"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col">"Actions"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {invites
+                        .into_iter()
+                        .map(|i| {
+                            view! {
+                                <tr>
+                                    <td>{i.email.clone()}</td>
+                                    <td>{i.role}</td>
+                                    <td>{domain::time::format_date(i.invited_at)}</td>
+                                    <td>{domain::time::format_date(i.expires_at)}</td>
+                                    <td>{withdraw.run((i.id, i.email))}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                    {empty.then(|| view! { <tr><td colspan="5" class="empty">"No pending invites."</td></tr> })}
+                </tbody>
+            </table>
+        </section>
+    }
 }

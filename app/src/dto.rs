@@ -198,3 +198,25 @@ pub struct ApplicationsPage {
     pub applications: Vec<ApplicationRow>,
     pub next_after: Option<i64>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: ContactRole,
+    pub joined_at: i64,
+    pub is_you: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamPage {
+    pub viewer: Viewer,
+    pub team: String,
+    pub your_role: ContactRole,
+    pub can_manage: bool,
+    pub can_transfer: bool,
+    pub assignable_roles: Vec<ContactRole>,
+    pub contacts: Vec<ContactRow>,
+    pub invites: Vec<InviteRow>,
+}

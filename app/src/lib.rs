@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/workspaces") view=pages::workspaces::WorkspacesPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor") view=pages::vendor::VendorOverviewPage ssr=SsrMode::Async />
                 <Route path=path!("/partner") view=pages::partner::PartnerDashboardPage ssr=SsrMode::Async />
+                <Route path=path!("/partner/team") view=pages::team::TeamPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/teammates") view=pages::teammates::TeammatesPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/applications") view=pages::applications::ApplicationsPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=pages::invite::InvitePage ssr=SsrMode::Async />

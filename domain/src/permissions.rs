@@ -231,6 +231,11 @@ impl ContactRole {
         self.permissions().contains(&permission)
     }
 
+    /// Roles a contact may give. Nobody gives the owner role: ownership is transferred.
+    pub fn can_assign(self, role: ContactRole) -> bool {
+        self.can(ContactPermission::ManageContacts) && role != ContactRole::Owner
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             ContactRole::Owner => "Owner",
@@ -239,6 +244,54 @@ impl ContactRole {
             ContactRole::Member => "Member",
         }
     }
+}
+
+/// Whether `actor` may change a contact's role from `current` to `new` (`None`: remove them).
+/// The team's one owner is changed only by transferring ownership.
+pub fn check_contact_change(
+    actor: ContactRole,
+    actor_is_target: bool,
+    current: ContactRole,
+    new: Option<ContactRole>,
+) -> Result<(), crate::RuleViolation> {
+    use crate::RuleViolation as R;
+    if !actor.can(ContactPermission::ManageContacts) {
+        return Err(R::new("Only the owner and admins manage contacts"));
+    }
+    if actor_is_target {
+        return Err(R::new("You cannot change or remove your own membership"));
+    }
+    if current == ContactRole::Owner {
+        return Err(R::new("The owner stays until they transfer ownership"));
+    }
+    if let Some(new) = new
+        && !actor.can_assign(new)
+    {
+        return Err(R::new(format!(
+            "You cannot give the {} role",
+            new.label().to_lowercase()
+        )));
+    }
+    Ok(())
+}
+
+/// The roles after the owner hands ownership to `target`: the target becomes the owner and the
+/// old owner an admin, so there is exactly one owner before and after.
+pub fn transfer_ownership(
+    actor: ContactRole,
+    actor_is_target: bool,
+) -> Result<(ContactRole, ContactRole), crate::RuleViolation> {
+    if !actor.can(ContactPermission::TransferOwnership) {
+        return Err(crate::RuleViolation::new(
+            "Only the owner can transfer ownership",
+        ));
+    }
+    if actor_is_target {
+        return Err(crate::RuleViolation::new(
+            "Choose another contact to become the owner",
+        ));
+    }
+    Ok((ContactRole::Admin, ContactRole::Owner))
 }
 
 #[cfg(test)]
@@ -319,6 +372,41 @@ mod tests {
         assert!(check_teammate_change(Owner, true, Admin, None, 2).is_err());
         assert!(check_teammate_change(PartnerManager, false, Finance, None, 1).is_err());
         assert!(check_teammate_change(ReadOnly, false, Finance, Some(ReadOnly), 1).is_err());
+    }
+
+    #[test]
+    fn contact_changes_never_touch_the_owner() {
+        use ContactRole::*;
+        assert!(check_contact_change(Owner, false, Member, Some(Admin),).is_ok());
+        assert!(check_contact_change(Admin, false, Member, Some(Finance)).is_ok());
+        assert!(check_contact_change(Admin, false, Member, Some(Owner)).is_err());
+        assert!(check_contact_change(Admin, false, Owner, None).is_err());
+        assert!(check_contact_change(Member, false, Finance, None).is_err());
+        assert!(check_contact_change(Finance, false, Member, None).is_err());
+        assert!(check_contact_change(Owner, true, Owner, None).is_err());
+        assert_eq!(transfer_ownership(Owner, false), Ok((Admin, Owner)));
+        assert!(transfer_ownership(Admin, false).is_err());
+        assert!(transfer_ownership(Owner, true).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_company_never_loses_its_last_owner(actor in 0usize..6, current in 0usize..6, new in proptest::option::of(0usize..6), owners in 1i64..4, is_self: bool) {
+            let (actor, current) = (TeammateRole::ALL[actor], TeammateRole::ALL[current]);
+            let new = new.map(|n| TeammateRole::ALL[n]);
+            let owners = if current == TeammateRole::Owner { owners } else { owners.max(1) };
+            if check_teammate_change(actor, is_self, current, new, owners).is_ok() && current == TeammateRole::Owner && new != Some(TeammateRole::Owner) {
+                proptest::prop_assert!(owners >= 2);
+            }
+        }
+
+        #[test]
+        fn nobody_becomes_contact_owner_by_a_role_change(actor in 0usize..4, current in 0usize..4, new in 0usize..4, is_self: bool) {
+            let (actor, current, new) = (ContactRole::ALL[actor], ContactRole::ALL[current], ContactRole::ALL[new]);
+            if check_contact_change(actor, is_self, current, Some(new)).is_ok() {
+                proptest::prop_assert!(new != ContactRole::Owner && current != ContactRole::Owner);
+            }
+        }
     }
 
     #[test]

@@ -89,3 +89,31 @@ test.describe("field errors", () => {
     await expect(page).toHaveURL(/\/join\/acme-partner-program$/);
   });
 });
+
+test("a partner owner invites a member, who sees the team but cannot invite", async ({ page, browser }) => {
+  const email = `member-${unique()}@northwind.example`;
+  await signIn(page, "owner@northwind.example");
+  await expect(page).toHaveURL(/\/partner$/);
+  await page.getByRole("link", { name: "My team" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("My team");
+  await expectOneH1(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Role", { exact: true }).selectOption({ label: "Member" });
+  await page.getByRole("button", { name: "Send invite" }).click();
+  const link = await page.getByLabel("Invite link").inputValue();
+  expect(link).toMatch(/\/invite\/[0-9a-f]{64}$/);
+
+  const member = await (await browser.newContext()).newPage();
+  await member.goto(link);
+  await hydrated(member);
+  await expect(member.getByRole("heading", { level: 1 })).toHaveText("Join Northwind Agency");
+  await member.getByLabel("Your name").fill("Milo Member");
+  await member.getByLabel("Choose a password").fill("a-long-enough-password");
+  await member.getByRole("button", { name: "Accept invite" }).click();
+  await expect(member).toHaveURL(/\/partner$/);
+  await member.getByRole("link", { name: "My team" }).click();
+  await expect(member.getByRole("table", { name: "Contacts" })).toContainText("Milo Member");
+  await expect(member.getByRole("table", { name: "Contacts" })).toContainText("Nora Northwind");
+  await expect(member.getByRole("button", { name: "Send invite" })).toHaveCount(0);
+  await expect(member.getByRole("heading", { name: "Invite a contact" })).toHaveCount(0);
+});

@@ -14,6 +14,7 @@ on_both_backends!(
     apply_and_get_approved,
     reject_with_a_reason,
     invite_only_programs_refuse_applications,
+    partner_team_management,
 );
 
 fn token_of(link: &str) -> String {
@@ -631,5 +632,138 @@ async fn invite_only_programs_refuse_applications(app: &TestApp) {
             .await
             .status(),
         404
+    );
+}
+
+async fn partner_team_management(app: &TestApp) {
+    let member = app.signed_in("member@northwind.example").await;
+    let res = app
+        .call(
+            &member,
+            "invite_contact",
+            &[("email", "x@northwind.example"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(res.status(), 403, "a member cannot invite");
+    let team: Value = app.call(&member, "team", &[]).await.json().await.unwrap();
+    assert_eq!(team["can_manage"], false);
+    assert_eq!(
+        team["contacts"].as_array().unwrap().len(),
+        4,
+        "members see the whole team"
+    );
+    let finance = app.signed_in("finance@northwind.example").await;
+    assert_eq!(app.call(&finance, "team", &[]).await.status(), 200);
+
+    let owner = app.signed_in("owner@northwind.example").await;
+    let as_owner = app
+        .call(
+            &owner,
+            "invite_contact",
+            &[("email", "boss@northwind.example"), ("role", "owner")],
+        )
+        .await;
+    assert_eq!(
+        as_owner.status(),
+        400,
+        "ownership is transferred, never invited"
+    );
+    let res = app
+        .call(
+            &owner,
+            "invite_contact",
+            &[("email", "new@northwind.example"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let link: Value = res.json().await.unwrap();
+    let token = token_of(link["link"].as_str().unwrap());
+    let newcomer = app.client();
+    let res = app
+        .call(
+            &newcomer,
+            "accept_invite",
+            &[
+                ("token", &token),
+                ("name", "Nell New"),
+                ("password", "a-long-enough-password"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["location"], "/partner");
+    let dashboard: Value = app
+        .call(&newcomer, "partner_dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(dashboard["team"], "Northwind Agency");
+    assert_eq!(dashboard["role"], "Member");
+
+    let team: Value = app.call(&owner, "team", &[]).await.json().await.unwrap();
+    let id_of = |email: &str| {
+        team["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["email"] == email)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+            .to_string()
+    };
+    let (owner_id, admin_id, member_id) = (
+        id_of("owner@northwind.example"),
+        id_of("admin@northwind.example"),
+        id_of("member@northwind.example"),
+    );
+    let admin = app.signed_in("admin@northwind.example").await;
+    assert_eq!(
+        app.call(
+            &admin,
+            "change_contact_role",
+            &[("contact_id", &member_id), ("role", "finance")]
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        app.call(&admin, "remove_contact", &[("contact_id", &owner_id)])
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        app.call(&admin, "transfer_ownership", &[("contact_id", &admin_id)])
+            .await
+            .status(),
+        403
+    );
+    let initech = app.signed_in("owner@initech.example").await;
+    assert_eq!(
+        app.call(&initech, "remove_contact", &[("contact_id", &member_id)])
+            .await
+            .status(),
+        404
+    );
+
+    assert_eq!(
+        app.call(&owner, "transfer_ownership", &[("contact_id", &admin_id)])
+            .await
+            .status(),
+        200
+    );
+    let owners = app.scalar("SELECT COUNT(*) FROM contacts c JOIN partner_teams t ON t.id = c.partner_team_id WHERE c.role = 'owner' AND t.name = $1", "Northwind Agency").await;
+    assert_eq!(owners, 1, "exactly one owner");
+    let team: Value = app.call(&admin, "team", &[]).await.json().await.unwrap();
+    assert_eq!(team["your_role"], "Owner");
+    assert_eq!(
+        app.call(&owner, "transfer_ownership", &[("contact_id", &admin_id)])
+            .await
+            .status(),
+        403,
+        "no longer the owner"
     );
 }

@@ -427,6 +427,68 @@ async fn cross_tenant_table(app: &TestApp) {
     let gx = "owner@globex.example";
     let ini = "owner@initech.example";
     let long = "a-long-enough-password";
+    let northwind_member = app
+        .id_of(
+            "SELECT c.id FROM contacts c JOIN users u ON u.id = c.user_id WHERE u.email_normalized = $1",
+            "member@northwind.example",
+        )
+        .await
+        .to_string();
+    let nw_owner = app.signed_in("owner@northwind.example").await;
+    let res = app
+        .call(
+            &nw_owner,
+            "invite_contact",
+            &[("email", "pending@northwind.example"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let northwind_invite = app
+        .id_of(
+            "SELECT id FROM invites WHERE email = $1",
+            "pending@northwind.example",
+        )
+        .await
+        .to_string();
+    cases.extend([
+        case(ini, "team", vec![], 200, acme_secrets),
+        case(
+            ini,
+            "invite_contact",
+            vec![("email", "member@northwind.example"), ("role", "member")],
+            200,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "revoke_contact_invite",
+            vec![("invite_id", &northwind_invite)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "change_contact_role",
+            vec![("contact_id", &northwind_member), ("role", "admin")],
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "remove_contact",
+            vec![("contact_id", &northwind_member)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "transfer_ownership",
+            vec![("contact_id", &northwind_member)],
+            404,
+            acme_secrets,
+        ),
+        case(gx, "team", vec![], 403, acme_secrets),
+    ]);
     cases.extend([
         case(gx, "teammates", vec![], 200, &["acme.example", "Manny"]),
         case(

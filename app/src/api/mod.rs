@@ -6,10 +6,12 @@ mod applications;
 mod auth;
 mod dashboards;
 mod invites;
+mod team;
 mod teammates;
 
 pub use applications::*;
 pub use auth::*;
 pub use dashboards::*;
 pub use invites::*;
+pub use team::*;
 pub use teammates::*;

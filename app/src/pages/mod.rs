@@ -5,6 +5,7 @@ pub mod join;
 pub mod login;
 pub mod not_found;
 pub mod partner;
+pub mod team;
 pub mod teammates;
 pub mod vendor;
 pub mod workspaces;

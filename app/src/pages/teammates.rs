@@ -6,8 +6,10 @@ use leptos_meta::Title;
 use crate::api::{
     ChangeTeammateRole, InviteTeammate, RemoveTeammate, RevokeInvite, fetch_teammates,
 };
-use crate::components::{ErrorPage, FieldError, FormAlert, Loading, Submit, TopBar};
-use crate::dto::{InviteRow, TeammateRow, TeammatesPage as Data};
+use crate::components::{
+    ErrorPage, FieldError, FormAlert, InviteLink, Loading, PendingInvites, Submit, TopBar,
+};
+use crate::dto::{TeammateRow, TeammatesPage as Data};
 use crate::error::AppError;
 
 /// `/vendor/teammates`: who works in the company's partner program, and invites.
@@ -102,7 +104,21 @@ fn Teammates(data: Data, actions: Actions) -> impl IntoView {
                     <tbody>{rows}</tbody>
                 </table>
             </section>
-            {can_manage.then(|| view! { <PendingInvites invites revoke=actions.revoke /> })}
+            {can_manage.then(|| {
+                let revoke = actions.revoke;
+                let withdraw = Callback::new(move |(id, email): (i64, String)| {
+                    view! {
+                        <ActionForm action=revoke>
+                            <input type="hidden" name="invite_id" value=id />
+                            <button type="submit" class="secondary" aria-label=format!("Withdraw the invite of {email}")>
+                                "Withdraw"
+                            </button>
+                        </ActionForm>
+                    }
+                    .into_any()
+                });
+                view! { <PendingInvites invites withdraw /> }
+            })}
         </main>
     }
     .into_any()
@@ -184,81 +200,6 @@ fn InviteForm(roles: Vec<TeammateRole>, action: ServerAction<InviteTeammate>) ->
             </ActionForm>
             <FormAlert error=general />
             {move || created().map(|c| view! { <InviteLink email=c.email link=c.link /> })}
-        </section>
-    }
-}
-
-/// The link to share while no email is sent, with a copy button.
-#[component]
-pub fn InviteLink(email: String, link: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let to_copy = link.clone();
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let clipboard = window().navigator().clipboard();
-            let _ = clipboard.write_text(&to_copy);
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = &to_copy;
-        copied.set(true);
-    };
-    view! {
-        <div class="invite-link" role="status">
-            <p>{format!("Invite created for {email}. Share this link with them; it works once and expires in 7 days.")}</p>
-            <label for="invite-link">"Invite link"</label>
-            <div class="inline">
-                <input id="invite-link" type="text" readonly value=link size="60" />
-                <button type="button" class="secondary" on:click=copy>
-                    {move || if copied.get() { "Copied" } else { "Copy link" }}
-                </button>
-            </div>
-        </div>
-    }
-}
-
-#[component]
-fn PendingInvites(invites: Vec<InviteRow>, revoke: ServerAction<RevokeInvite>) -> impl IntoView {
-    let empty = invites.is_empty();
-    view! {
-        <section class="card">
-            <h2 id="invites-heading">"Pending invites"</h2>
-            <table aria-labelledby="invites-heading">
-                <thead>
-                    <tr>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Invited"</th>
-                        <th scope="col">"Expires"</th>
-                        <th scope="col">"Actions"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {invites
-                        .into_iter()
-                        .map(|i| {
-                            let email = i.email.clone();
-                            view! {
-                                <tr>
-                                    <td>{i.email}</td>
-                                    <td>{i.role}</td>
-                                    <td>{format_date(i.invited_at)}</td>
-                                    <td>{format_date(i.expires_at)}</td>
-                                    <td>
-                                        <ActionForm action=revoke>
-                                            <input type="hidden" name="invite_id" value=i.id />
-                                            <button type="submit" class="secondary" aria-label=format!("Withdraw the invite of {email}")>
-                                                "Withdraw"
-                                            </button>
-                                        </ActionForm>
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                    {empty.then(|| view! { <tr><td colspan="5" class="empty">"No pending invites."</td></tr> })}
-                </tbody>
-            </table>
         </section>
     }
 }

@@ -2,6 +2,7 @@
 //! Compiled only with the `ssr` feature; never shipped to the browser.
 
 pub mod authz;
+pub mod contacts;
 pub mod db;
 pub mod events;
 pub mod invites;

@@ -1,0 +1,191 @@
+//! The partner team's contacts: list, invite, change role, remove, transfer ownership.
+
+use leptos::prelude::*;
+
+use crate::dto::{InviteCreated, TeamPage};
+use crate::error::AppError;
+
+#[server(prefix = "/api", endpoint = "team")]
+pub async fn fetch_team() -> Result<TeamPage, AppError> {
+    use crate::dto::{ContactRow, InviteRow};
+    use crate::server::{db::now_ms, endpoint, require_contact, viewer};
+    use domain::invite::InviteKind;
+    use domain::permissions::{ContactPermission, ContactRole};
+    use sqlx::Row;
+
+    endpoint(async move {
+        let (state, me) = require_contact(ContactPermission::ViewDashboard).await?;
+        let rows = sqlx::query(
+            "SELECT c.id, u.name, u.email, c.role, c.created_at, c.user_id FROM contacts c \
+             JOIN users u ON u.id = c.user_id WHERE c.partner_team_id = $1 ORDER BY u.name, c.id",
+        )
+        .bind(me.partner_team_id)
+        .fetch_all(&state.db.pool)
+        .await?;
+        let mut contacts = Vec::with_capacity(rows.len());
+        for r in rows {
+            let role: String = r.try_get(3)?;
+            contacts.push(ContactRow {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                email: r.try_get(2)?,
+                role: ContactRole::parse(&role)?,
+                joined_at: r.try_get(4)?,
+                is_you: r.try_get::<i64, _>(5)? == me.identity.user_id,
+            });
+        }
+        let can_manage = me.role.can(ContactPermission::ManageContacts);
+        let mut invites = Vec::new();
+        if can_manage {
+            let rows = sqlx::query(
+                "SELECT id, email, role, created_at, expires_at FROM invites WHERE partner_team_id = $1 AND kind = $2 \
+                 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3 ORDER BY id DESC LIMIT 100",
+            )
+            .bind(me.partner_team_id)
+            .bind(InviteKind::Contact.as_str())
+            .bind(now_ms())
+            .fetch_all(&state.db.pool)
+            .await?;
+            for r in rows {
+                let role: String = r.try_get(2)?;
+                invites.push(InviteRow {
+                    id: r.try_get(0)?,
+                    email: r.try_get(1)?,
+                    role: ContactRole::parse(&role)?.label().to_owned(),
+                    invited_at: r.try_get(3)?,
+                    expires_at: r.try_get(4)?,
+                });
+            }
+        }
+        Ok(TeamPage {
+            viewer: viewer(&state, &me.identity, &me.partner_team_name).await?,
+            team: me.partner_team_name.clone(),
+            your_role: me.role,
+            can_manage,
+            can_transfer: me.role.can(ContactPermission::TransferOwnership),
+            assignable_roles: ContactRole::ALL.iter().copied().filter(|r| me.role.can_assign(*r)).collect(),
+            contacts,
+            invites,
+        })
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "invite_contact")]
+pub async fn invite_contact(email: String, role: String) -> Result<InviteCreated, AppError> {
+    use crate::server::{endpoint, invites, public_origin, require_contact};
+    use domain::invite::InviteKind;
+    use domain::permissions::{ContactPermission, ContactRole};
+
+    endpoint(async move {
+        let (state, me) = require_contact(ContactPermission::ManageContacts).await?;
+        let email = domain::identity::normalize_email(&email)
+            .map_err(|e| AppError::invalid_fields(vec![("email", e.0)]))?;
+        let role = ContactRole::parse(&role)
+            .ok()
+            .filter(|r| me.role.can_assign(*r))
+            .ok_or_else(|| {
+                AppError::invalid_fields(vec![("role", "Choose admin, finance or member".into())])
+            })?;
+        let already: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM contacts c JOIN users u ON u.id = c.user_id \
+             WHERE c.partner_team_id = $1 AND u.email_normalized = $2",
+        )
+        .bind(me.partner_team_id)
+        .bind(&email)
+        .fetch_one(&state.db.pool)
+        .await?;
+        if already > 0 {
+            return Err(AppError::invalid_fields(vec![(
+                "email",
+                format!("{email} is already in your team"),
+            )]));
+        }
+        let mut tx = state.db.begin().await?;
+        let link = invites::create(
+            &mut tx,
+            invites::NewInvite {
+                kind: InviteKind::Contact,
+                company_id: None,
+                partner_team_id: Some(me.partner_team_id),
+                email: &email,
+                role: role.as_str(),
+                role_label: role.label(),
+                workspace_name: &me.partner_team_name,
+                invited_by: &me.identity,
+                origin: &public_origin(&state),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(InviteCreated { email, link })
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "revoke_contact_invite")]
+pub async fn revoke_contact_invite(invite_id: i64) -> Result<(), AppError> {
+    use crate::server::{endpoint, invites, require_contact};
+    use domain::permissions::ContactPermission;
+
+    endpoint(async move {
+        let (state, me) = require_contact(ContactPermission::ManageContacts).await?;
+        let mut tx = state.db.begin().await?;
+        invites::revoke(
+            &mut tx,
+            invite_id,
+            invites::Owner::PartnerTeam(me.partner_team_id),
+            &me.identity,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "change_contact_role")]
+pub async fn change_contact_role(contact_id: i64, role: String) -> Result<(), AppError> {
+    use crate::server::{contacts, endpoint, require_contact};
+    use domain::permissions::{ContactPermission, ContactRole};
+
+    endpoint(async move {
+        let (state, me) = require_contact(ContactPermission::ManageContacts).await?;
+        let role = ContactRole::parse(&role)?;
+        let mut tx = state.db.begin().await?;
+        contacts::change(&mut tx, &me, contact_id, Some(role)).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "remove_contact")]
+pub async fn remove_contact(contact_id: i64) -> Result<(), AppError> {
+    use crate::server::{contacts, endpoint, require_contact};
+    use domain::permissions::ContactPermission;
+
+    endpoint(async move {
+        let (state, me) = require_contact(ContactPermission::ManageContacts).await?;
+        let mut tx = state.db.begin().await?;
+        contacts::change(&mut tx, &me, contact_id, None).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "transfer_ownership")]
+pub async fn transfer_team_ownership(contact_id: i64) -> Result<(), AppError> {
+    use crate::server::{contacts, endpoint, require_contact};
+    use domain::permissions::ContactPermission;
+
+    endpoint(async move {
+        let (state, me) = require_contact(ContactPermission::TransferOwnership).await?;
+        let mut tx = state.db.begin().await?;
+        contacts::transfer(&mut tx, &me, contact_id).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}
