@@ -220,3 +220,89 @@ pub struct TeamPage {
     pub contacts: Vec<ContactRow>,
     pub invites: Vec<InviteRow>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Named {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupInfo {
+    pub id: i64,
+    pub name: String,
+    pub is_default: bool,
+    pub partners: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierInfo {
+    pub id: i64,
+    pub name: String,
+    pub rank: i64,
+    pub rule: Option<domain::tier::TierRule>,
+    pub partners: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentInfo {
+    pub id: i64,
+    pub name: String,
+    pub rule: domain::segment::Rule,
+}
+
+/// The program's structure: what filters, bulk actions and the rule builder choose from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Structure {
+    pub groups: Vec<GroupInfo>,
+    pub tiers: Vec<TierInfo>,
+    pub tags: Vec<Named>,
+    pub segments: Vec<SegmentInfo>,
+    pub managers: Vec<Named>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerListRow {
+    pub partnership_id: i64,
+    pub partner_team: String,
+    pub kind: String,
+    pub country: Option<String>,
+    pub status: String,
+    pub group: String,
+    pub tier: Option<String>,
+    pub tags: Vec<String>,
+    pub manager: Option<String>,
+    pub joined_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnersPage {
+    pub viewer: Viewer,
+    pub programs: Vec<ProgramSummary>,
+    pub program: Option<ProgramSummary>,
+    pub structure: Structure,
+    pub can_bulk_edit: bool,
+    pub rows: Vec<PartnerListRow>,
+    /// Keyset cursor of the next page.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkResult {
+    pub changed: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StructurePage {
+    pub viewer: Viewer,
+    pub programs: Vec<ProgramSummary>,
+    pub program: Option<ProgramSummary>,
+    pub structure: Option<Structure>,
+    pub can_edit: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentPreview {
+    pub count: i64,
+    pub sample: Vec<String>,
+}

@@ -36,8 +36,10 @@ pub mod partnership;
 pub mod permissions;
 pub mod program;
 pub mod reward;
+pub mod segment;
 pub mod session;
 pub mod throttle;
+pub mod tier;
 pub mod time;
 pub mod workspace;
 

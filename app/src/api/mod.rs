@@ -6,6 +6,8 @@ mod applications;
 mod auth;
 mod dashboards;
 mod invites;
+mod partners;
+mod structure;
 mod team;
 mod teammates;
 
@@ -13,5 +15,7 @@ pub use applications::*;
 pub use auth::*;
 pub use dashboards::*;
 pub use invites::*;
+pub use partners::*;
+pub use structure::*;
 pub use team::*;
 pub use teammates::*;

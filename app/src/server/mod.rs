@@ -2,16 +2,20 @@
 //! Compiled only with the `ssr` feature; never shipped to the browser.
 
 pub mod authz;
+pub mod bulk;
 pub mod contacts;
 pub mod db;
 pub mod events;
 pub mod invites;
 pub mod membership;
 pub mod partner;
+pub mod partner_list;
 pub mod partnerships;
 pub mod password;
+pub mod segments;
 pub mod session;
 pub mod state;
+pub mod structure;
 pub mod teammates;
 pub mod vendor;
 

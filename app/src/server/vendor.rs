@@ -152,3 +152,14 @@ pub async fn partners_page(
     };
     Ok((partners, next))
 }
+
+/// The program `program_id` when it is the teammate's company's; "not found" otherwise.
+pub async fn program_of(
+    db: &Db,
+    company_id: i64,
+    program_id: i64,
+) -> Result<ProgramSummary, crate::error::AppError> {
+    let programs = programs(db, company_id).await?;
+    select_program(&programs, Some(program_id))?
+        .ok_or_else(|| crate::error::AppError::not_found("Program"))
+}

@@ -1,0 +1,169 @@
+//! A program's groups, tiers, tags, segments and managers, and the groups a partner manager
+//! is restricted to.
+
+use domain::permissions::TeammateRole;
+use domain::segment::Rule;
+use sqlx::Row;
+
+use super::authz::Teammate;
+use super::db::Db;
+use crate::dto::{GroupInfo, Named, SegmentInfo, Structure, TierInfo};
+use crate::error::AppError;
+
+pub async fn load(db: &Db, program_id: i64, company_id: i64) -> Result<Structure, AppError> {
+    let groups = sqlx::query(
+        "SELECT g.id, g.name, g.is_default, (SELECT COUNT(*) FROM partnerships p WHERE p.group_id = g.id) \
+         FROM partner_groups g WHERE g.program_id = $1 ORDER BY g.name, g.id",
+    )
+    .bind(program_id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(GroupInfo {
+            id: r.try_get(0)?,
+            name: r.try_get(1)?,
+            is_default: r.try_get::<i64, _>(2)? != 0,
+            partners: r.try_get(3)?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let tiers = sqlx::query(
+        "SELECT tr.id, tr.name, tr.rank, tr.rule, (SELECT COUNT(*) FROM partnerships p WHERE p.tier_id = tr.id) \
+         FROM tiers tr WHERE tr.program_id = $1 ORDER BY tr.rank, tr.id",
+    )
+    .bind(program_id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(|r| {
+        let rule: String = r.try_get(3)?;
+        Ok(TierInfo {
+            id: r.try_get(0)?,
+            name: r.try_get(1)?,
+            rank: r.try_get(2)?,
+            rule: serde_json::from_str(&rule).ok(),
+            partners: r.try_get(4)?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let tags = named(
+        db,
+        "SELECT id, name FROM tags WHERE program_id = $1 ORDER BY name, id",
+        program_id,
+    )
+    .await?;
+    let segments =
+        sqlx::query("SELECT id, name, rule FROM segments WHERE program_id = $1 ORDER BY name, id")
+            .bind(program_id)
+            .fetch_all(&db.pool)
+            .await?
+            .into_iter()
+            .filter_map(|r| {
+                let rule: String = r.try_get(2).ok()?;
+                Some(SegmentInfo {
+                    id: r.try_get(0).ok()?,
+                    name: r.try_get(1).ok()?,
+                    rule: serde_json::from_str(&rule).ok()?,
+                })
+            })
+            .collect();
+    let managers = named(
+        db,
+        "SELECT t.id, u.name FROM teammates t JOIN users u ON u.id = t.user_id WHERE t.company_id = $1 ORDER BY u.name, t.id",
+        company_id,
+    )
+    .await?;
+    Ok(Structure {
+        groups,
+        tiers,
+        tags,
+        segments,
+        managers,
+    })
+}
+
+async fn named(db: &Db, sql: &'static str, id: i64) -> Result<Vec<Named>, sqlx::Error> {
+    sqlx::query(sql)
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(Named {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+            })
+        })
+        .collect()
+}
+
+/// The groups a restricted partner manager may see; `None` when the teammate sees every group.
+pub async fn allowed_groups(db: &Db, teammate: &Teammate) -> Result<Option<Vec<i64>>, AppError> {
+    if teammate.role != TeammateRole::PartnerManager {
+        return Ok(None);
+    }
+    let groups: Vec<i64> = sqlx::query_scalar(
+        "SELECT group_id FROM teammate_groups WHERE teammate_id = $1 ORDER BY group_id",
+    )
+    .bind(teammate.teammate_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok((!groups.is_empty()).then_some(groups))
+}
+
+/// `rule`, narrowed to the groups the teammate may see.
+pub fn within_groups(rule: Rule, groups: Option<&[i64]>) -> Rule {
+    match groups {
+        None => rule,
+        Some(groups) => Rule::All(vec![
+            rule,
+            Rule::Any(
+                groups
+                    .iter()
+                    .map(|g| Rule::Is(domain::segment::Condition::Group(*g)))
+                    .collect(),
+            ),
+        ]),
+    }
+}
+
+/// Checks that `id` is a row of `table` in `program_id` (tags, groups, tiers, segments).
+pub async fn owned(db: &Db, table: Owned, id: i64, program_id: i64) -> Result<(), AppError> {
+    let sql = match table {
+        Owned::Tag => "SELECT COUNT(*) FROM tags WHERE id = $1 AND program_id = $2",
+        Owned::Group => "SELECT COUNT(*) FROM partner_groups WHERE id = $1 AND program_id = $2",
+        Owned::Tier => "SELECT COUNT(*) FROM tiers WHERE id = $1 AND program_id = $2",
+        Owned::Manager => {
+            "SELECT COUNT(*) FROM teammates t JOIN programs p ON p.company_id = t.company_id WHERE t.id = $1 AND p.id = $2"
+        }
+    };
+    let n: i64 = sqlx::query_scalar(sql)
+        .bind(id)
+        .bind(program_id)
+        .fetch_one(&db.pool)
+        .await?;
+    if n == 0 {
+        return Err(AppError::not_found(table.label()));
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+pub enum Owned {
+    Tag,
+    Group,
+    Tier,
+    Manager,
+}
+
+impl Owned {
+    fn label(self) -> &'static str {
+        match self {
+            Owned::Tag => "Tag",
+            Owned::Group => "Group",
+            Owned::Tier => "Tier",
+            Owned::Manager => "Teammate",
+        }
+    }
+}
