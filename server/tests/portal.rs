@@ -450,6 +450,88 @@ async fn cross_tenant_table(app: &TestApp) {
         )
         .await
         .to_string();
+    let acme_tag: i64 = sqlx::query_scalar(
+        "INSERT INTO tags (program_id, name, created_at) SELECT id, 'secret-tag', 0 FROM programs WHERE slug = 'acme-partner-program' RETURNING id",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let acme_tag = acme_tag.to_string();
+    let any_rule = r#"{"all":[]}"#;
+    cases.extend([
+        case(
+            gx,
+            "partners",
+            vec![("program", &acme_program)],
+            404,
+            acme_secrets,
+        ),
+        case(gx, "partners", vec![], 200, acme_secrets),
+        case(
+            gx,
+            "structure",
+            vec![("program", &acme_program)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "create_label",
+            vec![("program", &acme_program), ("kind", "tag"), ("name", "x")],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "delete_label",
+            vec![("kind", "tag"), ("id", &acme_tag)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "create_tier",
+            vec![
+                ("program", &acme_program),
+                ("name", "T"),
+                ("rank", "9"),
+                ("metric", "paying_customers"),
+                ("threshold", "1"),
+            ],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "save_segment",
+            vec![
+                ("program", &acme_program),
+                ("name", "S"),
+                ("rule", any_rule),
+            ],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "preview_segment",
+            vec![("program", &acme_program), ("rule", any_rule)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "bulk_update_partners",
+            vec![
+                ("program", &acme_program),
+                ("action", "suspend"),
+                ("ids[]", &acme_partnership),
+            ],
+            404,
+            acme_secrets,
+        ),
+        case(ini, "partners", vec![], 403, acme_secrets),
+    ]);
     cases.extend([
         case(ini, "team", vec![], 200, acme_secrets),
         case(

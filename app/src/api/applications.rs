@@ -212,7 +212,7 @@ pub async fn fetch_applications(
     after: Option<i64>,
 ) -> Result<ApplicationsPage, AppError> {
     use crate::dto::ApplicationRow;
-    use crate::server::{endpoint, require_teammate, vendor, viewer};
+    use crate::server::{endpoint, require_teammate, structure, vendor, viewer};
     use domain::partnership::PartnershipStatus;
     use domain::permissions::Permission;
     use sqlx::Row;
@@ -226,7 +226,7 @@ pub async fn fetch_applications(
         let mut next_after = None;
         if let Some(program) = &selected {
             let rows = sqlx::query(
-                "SELECT p.id, t.name, t.kind, t.website, t.country, p.joined_at, \
+                "SELECT p.id, t.name, t.kind, t.website, t.country, p.joined_at, p.group_id, \
                  (SELECT u.name FROM contacts c JOIN users u ON u.id = c.user_id WHERE c.partner_team_id = t.id AND c.role = 'owner' ORDER BY c.id LIMIT 1), \
                  (SELECT u.email FROM contacts c JOIN users u ON u.id = c.user_id WHERE c.partner_team_id = t.id AND c.role = 'owner' ORDER BY c.id LIMIT 1) \
                  FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id \
@@ -238,7 +238,12 @@ pub async fn fetch_applications(
             .bind(PAGE + 1)
             .fetch_all(&state.db.pool)
             .await?;
+            let allowed = structure::allowed_groups(&state.db, &me).await?;
             for r in rows {
+                let group_id: i64 = r.try_get(6)?;
+                if allowed.as_ref().is_some_and(|groups| !groups.contains(&group_id)) {
+                    continue;
+                }
                 let kind: String = r.try_get(2)?;
                 applications.push(ApplicationRow {
                     partnership_id: r.try_get(0)?,
@@ -247,8 +252,8 @@ pub async fn fetch_applications(
                     website: r.try_get(3)?,
                     country: r.try_get(4)?,
                     applied_at: r.try_get(5)?,
-                    contact_name: r.try_get::<Option<String>, _>(6)?.unwrap_or_default(),
-                    contact_email: r.try_get::<Option<String>, _>(7)?.unwrap_or_default(),
+                    contact_name: r.try_get::<Option<String>, _>(7)?.unwrap_or_default(),
+                    contact_email: r.try_get::<Option<String>, _>(8)?.unwrap_or_default(),
                 });
             }
             if applications.len() as i64 > PAGE {
@@ -270,14 +275,15 @@ pub async fn fetch_applications(
 
 #[server(prefix = "/api", endpoint = "approve_application")]
 pub async fn approve_application(partnership_id: i64) -> Result<(), AppError> {
-    use crate::server::{endpoint, partnerships, require_teammate};
+    use crate::server::{endpoint, partnerships, require_teammate, structure};
     use domain::partnership::PartnershipStatus;
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageApplications).await?;
+        let allowed = structure::allowed_groups(&state.db, &me).await?;
         let mut tx = state.db.begin().await?;
-        let loaded = partnerships::load(&mut tx, &me, partnership_id).await?;
+        let loaded = partnerships::load(&mut tx, &me, allowed.as_deref(), partnership_id).await?;
         partnerships::set_status(&mut tx, &me, &loaded, PartnershipStatus::Active, None).await?;
         partnerships::email_team_owners(
             &mut tx,
@@ -297,7 +303,7 @@ pub async fn approve_application(partnership_id: i64) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "reject_application")]
 pub async fn reject_application(partnership_id: i64, reason: String) -> Result<(), AppError> {
-    use crate::server::{endpoint, partnerships, require_teammate};
+    use crate::server::{endpoint, partnerships, require_teammate, structure};
     use domain::partnership::PartnershipStatus;
     use domain::permissions::Permission;
 
@@ -305,8 +311,9 @@ pub async fn reject_application(partnership_id: i64, reason: String) -> Result<(
         let (state, me) = require_teammate(Permission::ManageApplications).await?;
         let reason = domain::program::validate_reason(&reason)
             .map_err(|e| AppError::invalid_fields(vec![("reason", e.0)]))?;
+        let allowed = structure::allowed_groups(&state.db, &me).await?;
         let mut tx = state.db.begin().await?;
-        let loaded = partnerships::load(&mut tx, &me, partnership_id).await?;
+        let loaded = partnerships::load(&mut tx, &me, allowed.as_deref(), partnership_id).await?;
         partnerships::set_status(
             &mut tx,
             &me,

@@ -16,15 +16,17 @@ pub struct Loaded {
     pub program: String,
 }
 
-/// Loads a partnership of one of the teammate's company's programs; another company's id is
-/// "not found", never "forbidden", so ids leak nothing.
+/// Loads a partnership of one of the teammate's company's programs, within the groups a
+/// restricted partner manager may see; anything else is "not found", never "forbidden", so
+/// ids leak nothing.
 pub async fn load(
     tx: &mut Tx,
     teammate: &Teammate,
+    allowed_groups: Option<&[i64]>,
     partnership_id: i64,
 ) -> Result<Loaded, AppError> {
     let row = sqlx::query(
-        "SELECT p.id, p.status, p.partner_team_id, t.name, pr.name FROM partnerships p \
+        "SELECT p.id, p.status, p.partner_team_id, t.name, pr.name, p.group_id FROM partnerships p \
          JOIN programs pr ON pr.id = p.program_id JOIN partner_teams t ON t.id = p.partner_team_id \
          WHERE p.id = $1 AND pr.company_id = $2",
     )
@@ -33,6 +35,10 @@ pub async fn load(
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(|| AppError::not_found("Partner"))?;
+    let group_id: i64 = row.try_get(5)?;
+    if allowed_groups.is_some_and(|groups| !groups.contains(&group_id)) {
+        return Err(AppError::not_found("Partner"));
+    }
     let status: String = row.try_get(1)?;
     Ok(Loaded {
         id: row.try_get(0)?,
