@@ -12,7 +12,10 @@ fn sections(home: &str) -> &'static [(&'static str, &'static str)] {
     if home == "/vendor" {
         &[
             ("/vendor", "Overview"),
+            ("/vendor/partners", "Partners"),
             ("/vendor/applications", "Applications"),
+            ("/vendor/structure", "Structure"),
+            ("/vendor/segments/new", "Segments"),
             ("/vendor/teammates", "Teammates"),
         ]
     } else {

@@ -51,6 +51,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/vendor") view=pages::vendor::VendorOverviewPage ssr=SsrMode::Async />
                 <Route path=path!("/partner") view=pages::partner::PartnerDashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/partner/team") view=pages::team::TeamPage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/partners") view=pages::partners::PartnersPage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/structure") view=pages::structure::StructurePage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/segments/new") view=pages::segments::SegmentBuilderPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/teammates") view=pages::teammates::TeammatesPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/applications") view=pages::applications::ApplicationsPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=pages::invite::InvitePage ssr=SsrMode::Async />

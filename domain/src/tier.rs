@@ -88,10 +88,10 @@ impl TierRule {
 
 /// The tier a partnership should hold: the highest-ranked tier whose rule holds for its
 /// metric values, given `(rank, rule)` pairs and a metric lookup.
-pub fn qualifying_tier<'a, T>(
-    tiers: &'a [(i64, T, TierRule)],
+pub fn qualifying_tier<T>(
+    tiers: &[(i64, T, TierRule)],
     value: impl Fn(&TierRule) -> i64,
-) -> Option<&'a T> {
+) -> Option<&T> {
     tiers
         .iter()
         .filter(|(_, _, rule)| rule.qualifies(value(rule)))
@@ -126,11 +126,11 @@ mod tests {
     fn highest_qualifying_tier_wins() {
         let tiers = vec![
             (1, "Bronze", rule(0)),
-            (2, "Silver", rule(1_000_00)),
-            (3, "Gold", rule(5_000_00)),
+            (2, "Silver", rule(100_000)),
+            (3, "Gold", rule(500_000)),
         ];
-        assert_eq!(qualifying_tier(&tiers, |_| 2_500_00), Some(&"Silver"));
-        assert_eq!(qualifying_tier(&tiers, |_| 9_000_00), Some(&"Gold"));
+        assert_eq!(qualifying_tier(&tiers, |_| 250_000), Some(&"Silver"));
+        assert_eq!(qualifying_tier(&tiers, |_| 900_000), Some(&"Gold"));
         assert_eq!(qualifying_tier(&tiers, |_| 0), Some(&"Bronze"));
         let strict = vec![(1, "Silver", rule(100))];
         assert_eq!(qualifying_tier(&strict, |_| 99), None);

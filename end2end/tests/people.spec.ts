@@ -117,3 +117,52 @@ test("a partner owner invites a member, who sees the team but cannot invite", as
   await expect(member.getByRole("button", { name: "Send invite" })).toHaveCount(0);
   await expect(member.getByRole("heading", { name: "Invite a contact" })).toHaveCount(0);
 });
+
+test("a teammate tags three partners at once", async ({ page }) => {
+  await signIn(page, "manager@acme.example");
+  await expect(page).toHaveURL(/\/vendor$/);
+  await page.getByRole("link", { name: "Partners", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Partners");
+  await hydrated(page);
+  for (const team of ["Northwind Agency", "Lakeside IT", "Brightside Affiliates"]) {
+    await page.getByRole("checkbox", { name: `Select ${team}` }).check();
+  }
+  const bulk = page.getByRole("group", { name: "With the selected partners" });
+  await bulk.getByRole("combobox", { name: /^Action/ }).selectOption({ label: "Add tag" });
+  await bulk.getByRole("combobox", { name: /^Tag/ }).selectOption({ label: "Newsletter" });
+  await page.getByRole("button", { name: "Apply to selected" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Updated 3 partners." })).toBeVisible();
+  const table = page.getByRole("table", { name: "Partners" });
+  for (const team of ["Northwind Agency", "Lakeside IT", "Brightside Affiliates"]) {
+    await expect(table.getByRole("row", { name: new RegExp(team) })).toContainText("Newsletter");
+  }
+  // The tag filter finds exactly them.
+  await page.getByRole("form", { name: "Filter partners" }).getByLabel("Tag").selectOption({ label: "Newsletter" });
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(/tag=\d+/);
+  await expect(page.getByRole("table", { name: "Partners" }).getByRole("row")).toHaveCount(4);
+});
+
+test("a teammate builds a segment and its preview count matches the partners table", async ({ page }) => {
+  await signIn(page, "owner@acme.example");
+  await expect(page).toHaveURL(/\/vendor$/);
+  await page.getByRole("link", { name: "Segments" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Build a segment");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Add condition", exact: true }).click();
+  await page.getByLabel("Field of condition 1").selectOption({ label: "Tag" });
+  await page.getByLabel("Value of condition 1").selectOption({ label: "VIP" });
+  await expect(page.locator(".preview-count")).toHaveText("2 partners match");
+  await page.getByRole("button", { name: "Add condition", exact: true }).click();
+  await page.getByLabel("Field of condition 2").selectOption({ label: "Tier" });
+  await page.getByLabel("Value of condition 2").selectOption({ label: "Gold" });
+  await expect(page.locator(".preview-count")).toHaveText("1 partner matches");
+  await expect(page.getByRole("region", { name: "Preview" })).toContainText("Lakeside IT");
+  await page.getByLabel("Segment name").fill("VIP gold");
+  await page.getByRole("button", { name: "Save segment" }).click();
+  await page.getByRole("link", { name: "See its partners" }).click();
+  await expect(page).toHaveURL(/segment=\d+/);
+  const rows = page.getByRole("table", { name: "Partners" }).getByRole("row");
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(1)).toContainText("Lakeside IT");
+});

@@ -134,12 +134,50 @@ impl Seeder {
         .await
     }
 
-    async fn tier(&mut self, program: i64, name: &str, rank: i64) -> Result<i64, String> {
+    async fn tier(
+        &mut self,
+        program: i64,
+        name: &str,
+        rank: i64,
+        threshold_minor: i64,
+    ) -> Result<i64, String> {
+        let rule = domain::tier::TierRule {
+            metric: domain::tier::Metric::ClosedWonRevenue,
+            window_days: Some(90),
+            threshold: threshold_minor,
+        };
+        let benefits = domain::tier::TierBenefits {
+            multiplier_percent: Some(100 + 5 * (rank as u32 - 1)),
+        };
         self.id(
-            "INSERT INTO tiers (program_id, name, rank, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-            vec![I(program), S(name.into()), I(rank), I(day(0))],
+            "INSERT INTO tiers (program_id, name, rank, rule, benefits, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            vec![
+                I(program),
+                S(name.into()),
+                I(rank),
+                S(serde_json::to_string(&rule).map_err(|e| e.to_string())?),
+                S(serde_json::to_string(&benefits).map_err(|e| e.to_string())?),
+                I(day(0)),
+            ],
         )
         .await
+    }
+
+    async fn tag(&mut self, program: i64, name: &str, partnerships: &[i64]) -> Result<i64, String> {
+        let tag = self
+            .id(
+                "INSERT INTO tags (program_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+                vec![I(program), S(name.into()), I(day(0))],
+            )
+            .await?;
+        for partnership in partnerships {
+            self.id(
+                "INSERT INTO partnership_tags (partnership_id, tag_id, created_at) VALUES ($1, $2, $3) RETURNING tag_id",
+                vec![I(*partnership), I(tag), I(day(10))],
+            )
+            .await?;
+        }
+        Ok(tag)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -323,9 +361,9 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     let default_group = s.group(program, "Default", true).await?;
     let agencies = s.group(program, "Agencies", false).await?;
     let resellers = s.group(program, "Resellers", false).await?;
-    let _bronze = s.tier(program, "Bronze", 1).await?;
-    let silver = s.tier(program, "Silver", 2).await?;
-    let gold = s.tier(program, "Gold", 3).await?;
+    let _bronze = s.tier(program, "Bronze", 1, 0).await?;
+    let silver = s.tier(program, "Silver", 2, 1_000_000).await?;
+    let gold = s.tier(program, "Gold", 3, 5_000_000).await?;
 
     let northwind = s.team("Northwind Agency", "agency", "US").await?;
     for (user, role) in [
@@ -373,6 +411,17 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
         None,
         None,
         50,
+    )
+    .await?;
+
+    let vip = s.tag(program, "VIP", &[nw, lk]).await?;
+    s.tag(program, "EMEA", &[lk]).await?;
+    s.tag(program, "Webinar 2026", &[nw]).await?;
+    s.tag(program, "Newsletter", &[]).await?;
+    let vip_rule = domain::segment::Rule::all_of([domain::segment::Condition::HasTag(vip)]);
+    s.id(
+        "INSERT INTO segments (program_id, name, rule, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+        vec![I(program), S("VIP partners".into()), S(serde_json::to_string(&vip_rule).map_err(|e| e.to_string())?), I(day(0))],
     )
     .await?;
 

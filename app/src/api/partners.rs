@@ -124,8 +124,8 @@ pub async fn bulk_update_partners(
     program: i64,
     action: String,
     ids: Option<Vec<i64>>,
-    tag: Option<i64>,
-    group: Option<i64>,
+    tag: Option<String>,
+    group: Option<String>,
     tier: Option<String>,
     manager: Option<String>,
 ) -> Result<BulkResult, AppError> {
@@ -156,15 +156,16 @@ pub async fn bulk_update_partners(
             }
         };
         let action = match action.as_str() {
-            "add_tag" => {
-                BulkAction::AddTag(tag.ok_or_else(|| AppError::bad_request("Choose a tag"))?)
-            }
-            "remove_tag" => {
-                BulkAction::RemoveTag(tag.ok_or_else(|| AppError::bad_request("Choose a tag"))?)
-            }
-            "move_group" => {
-                BulkAction::MoveGroup(group.ok_or_else(|| AppError::bad_request("Choose a group"))?)
-            }
+            "add_tag" => BulkAction::AddTag(
+                optional_id(tag, "tag")?.ok_or_else(|| AppError::bad_request("Choose a tag"))?,
+            ),
+            "remove_tag" => BulkAction::RemoveTag(
+                optional_id(tag, "tag")?.ok_or_else(|| AppError::bad_request("Choose a tag"))?,
+            ),
+            "move_group" => BulkAction::MoveGroup(
+                optional_id(group, "group")?
+                    .ok_or_else(|| AppError::bad_request("Choose a group"))?,
+            ),
             "set_tier" => BulkAction::SetTier(optional_id(tier, "tier")?),
             "assign_manager" => BulkAction::AssignManager(optional_id(manager, "manager")?),
             "suspend" => BulkAction::Suspend,
