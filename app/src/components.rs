@@ -43,9 +43,9 @@ pub fn TopBar(viewer: Viewer, home: &'static str) -> impl IntoView {
                     .collect_view()}
             </nav>
             <nav aria-label="Account">
-                <span class="who" title=viewer.email>
+                <a class="who" href="/profile" title=viewer.email>
                     {viewer.name}
-                </span>
+                </a>
                 {viewer.can_switch.then(|| view! { <a href="/workspaces">"Switch workspace"</a> })}
                 <ActionForm action=logout>
                     <button type="submit" class="secondary" aria-busy=move || logout.pending().get().to_string()>

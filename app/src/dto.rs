@@ -306,3 +306,20 @@ pub struct SegmentPreview {
     pub count: i64,
     pub sample: Vec<String>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfilePage {
+    pub name: String,
+    pub email: String,
+    /// The partner team whose payout details the viewer sees, when in a partner workspace.
+    pub payout: Option<PayoutView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutView {
+    pub team: String,
+    pub can_edit: bool,
+    pub method: Option<String>,
+    /// Only the last four characters.
+    pub masked_details: Option<String>,
+}

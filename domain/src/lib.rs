@@ -33,6 +33,7 @@ pub mod invite;
 pub mod lead;
 pub mod money;
 pub mod partnership;
+pub mod payout;
 pub mod permissions;
 pub mod program;
 pub mod reward;

@@ -87,6 +87,7 @@ pub enum Landing {
 }
 
 pub const PICKER_PATH: &str = "/workspaces";
+pub const PROFILE_PATH: &str = "/profile";
 
 impl Landing {
     pub fn path(self) -> &'static str {
@@ -101,7 +102,7 @@ impl Landing {
 /// `//evil.example`, `javascript:`) falls back to the landing page.
 pub fn safe_next(next: Option<&str>) -> Option<&str> {
     let next = next?.trim();
-    let allowed_prefixes = ["/vendor", "/partner", PICKER_PATH];
+    let allowed_prefixes = ["/vendor", "/partner", PICKER_PATH, PROFILE_PATH];
     let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
     let path_only = !next.contains("://") && next.chars().all(|c| !c.is_control());
     (local
@@ -213,7 +214,7 @@ pub fn page_access(path: &str, session: Option<Option<WorkspaceKind>>) -> PageAc
         Some(WorkspaceKind::Vendor)
     } else if under("/partner") {
         Some(WorkspaceKind::Partner)
-    } else if under(PICKER_PATH) {
+    } else if under(PICKER_PATH) || under(PROFILE_PATH) {
         None
     } else {
         return PageAccess::Public;
@@ -254,6 +255,11 @@ mod page_access_tests {
         );
         assert_eq!(page_access("/workspaces", Some(None)), PageAccess::Allowed);
         assert_eq!(page_access("/workspaces", None), PageAccess::SignIn);
+        assert_eq!(page_access("/profile", None), PageAccess::SignIn);
+        assert_eq!(
+            page_access("/profile", Some(Some(Partner))),
+            PageAccess::Allowed
+        );
         assert_eq!(page_access("/vendorish", None), PageAccess::Public);
     }
 }

@@ -74,3 +74,25 @@ test("a partner contact opening /vendor gets the forbidden page and no vendor da
   await expect(page.locator("body")).not.toContainText("Lakeside");
 });
 });
+
+test.describe("profile", () => {
+  test.use({ allowedHttpErrors: [400] });
+
+  test("a partner owner sets payout details and sees them masked", async ({ page }) => {
+    await signIn(page, "owner@lakeside.example");
+    await expect(page).toHaveURL(/\/partner$/);
+    await page.getByRole("link", { name: "Liam Lakeside" }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Profile");
+    await hydrated(page);
+    const payout = page.getByRole("region", { name: "Payout details" });
+    await payout.getByLabel("Method").selectOption({ label: "Bank transfer (IBAN)" });
+    await payout.getByLabel("Account (IBAN or email)").fill("GB29 NWBK 6016 1331 9268 19");
+    await payout.getByLabel("Your password").fill("not-my-password-at-all");
+    await payout.getByRole("button", { name: "Save payout details" }).click();
+    await expect(page.locator("#password-error")).toHaveText("That is not your current password");
+    await payout.getByLabel("Your password").fill("partner-portal-demo");
+    await payout.getByRole("button", { name: "Save payout details" }).click();
+    await expect(payout).toContainText("Bank transfer (IBAN): •••• 6819");
+    await expect(page.locator("body")).not.toContainText("NWBK");
+  });
+});

@@ -15,6 +15,7 @@ on_both_backends!(
     reject_with_a_reason,
     invite_only_programs_refuse_applications,
     partner_team_management,
+    profile_password_and_payout_details,
 );
 
 fn token_of(link: &str) -> String {
@@ -765,5 +766,138 @@ async fn partner_team_management(app: &TestApp) {
             .status(),
         403,
         "no longer the owner"
+    );
+}
+
+async fn profile_password_and_payout_details(app: &TestApp) {
+    let laptop = app.signed_in("owner@northwind.example").await;
+    let phone = app.signed_in("owner@northwind.example").await;
+    let wrong = app
+        .call(
+            &laptop,
+            "change_password",
+            &[
+                ("current_password", "nope-nope-nope"),
+                ("new_password", "a-brand-new-password"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), 400);
+    let short = app
+        .call(
+            &laptop,
+            "change_password",
+            &[
+                ("current_password", DEMO_PASSWORD),
+                ("new_password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status(), 400);
+    let ok = app
+        .call(
+            &laptop,
+            "change_password",
+            &[
+                ("current_password", DEMO_PASSWORD),
+                ("new_password", "a-brand-new-password"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    assert_eq!(
+        app.call(&laptop, "profile", &[]).await.status(),
+        200,
+        "this session stays"
+    );
+    assert_eq!(
+        app.call(&phone, "profile", &[]).await.status(),
+        401,
+        "other sessions end"
+    );
+    let old = app
+        .call(
+            &app.client(),
+            "login",
+            &[
+                ("email", "owner@northwind.example"),
+                ("password", DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(old.status(), 401);
+
+    // Payout details: owner only, password required, masked when read back and in the log.
+    let finance = app.signed_in("finance@northwind.example").await;
+    let form = [
+        ("method", "bank_transfer"),
+        ("details", "DE89 3704 0044 0532 0130 00"),
+        ("password", DEMO_PASSWORD),
+    ];
+    assert_eq!(
+        app.call(&finance, "set_payout_details", &form)
+            .await
+            .status(),
+        403
+    );
+    let bad_password = [
+        ("method", "bank_transfer"),
+        ("details", "DE89 3704 0044 0532 0130 00"),
+        ("password", DEMO_PASSWORD),
+    ];
+    assert_eq!(
+        app.call(&laptop, "set_payout_details", &bad_password)
+            .await
+            .status(),
+        400,
+        "the old password no longer works"
+    );
+    let good = [
+        ("method", "bank_transfer"),
+        ("details", "DE89 3704 0044 0532 0130 00"),
+        ("password", "a-brand-new-password"),
+    ];
+    assert_eq!(
+        app.call(&laptop, "set_payout_details", &good)
+            .await
+            .status(),
+        200
+    );
+    let profile: Value = app
+        .call(&finance, "profile", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(profile["payout"]["masked_details"], "•••• 3000");
+    assert_eq!(profile["payout"]["can_edit"], false);
+    let body = app
+        .call(&finance, "profile", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!body.contains("DE8937"), "{body}");
+    let logged: String = sqlx::query_scalar(
+        "SELECT payload FROM events WHERE kind = 'partner_team.payout_details_set'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        !logged.contains("DE8937") && logged.contains("3000"),
+        "{logged}"
+    );
+    assert_eq!(
+        app.call(&finance, "update_name", &[("name", "Faye F.")])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.call(&finance, "update_name", &[("name", " ")])
+            .await
+            .status(),
+        400
     );
 }

@@ -533,6 +533,38 @@ async fn cross_tenant_table(app: &TestApp) {
         case(ini, "partners", vec![], 403, acme_secrets),
     ]);
     cases.extend([
+        case(gx, "profile", vec![], 200, acme_secrets),
+        case(
+            gx,
+            "update_name",
+            vec![("name", "Greta G.")],
+            200,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "change_password",
+            vec![
+                ("current_password", "wrong-password-1"),
+                ("new_password", long),
+            ],
+            400,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "set_payout_details",
+            vec![
+                ("method", "paypal"),
+                ("details", "gx@globex.example"),
+                ("password", common::DEMO_PASSWORD),
+            ],
+            403,
+            acme_secrets,
+        ),
+        case(ini, "profile", vec![], 200, acme_secrets),
+    ]);
+    cases.extend([
         case(ini, "team", vec![], 200, acme_secrets),
         case(
             ini,

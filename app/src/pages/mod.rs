@@ -6,6 +6,7 @@ pub mod login;
 pub mod not_found;
 pub mod partner;
 pub mod partners;
+pub mod profile;
 pub mod segments;
 pub mod structure;
 pub mod team;
