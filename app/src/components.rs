@@ -17,6 +17,7 @@ fn sections(home: &str) -> &'static [(&'static str, &'static str)] {
             ("/vendor/structure", "Structure"),
             ("/vendor/segments/new", "Segments"),
             ("/vendor/teammates", "Teammates"),
+            ("/vendor/program", "Settings"),
         ]
     } else {
         &[("/partner", "Dashboard"), ("/partner/team", "My team")]

@@ -323,3 +323,26 @@ pub struct PayoutView {
     /// Only the last four characters.
     pub masked_details: Option<String>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgramForm {
+    pub id: Option<i64>,
+    pub name: String,
+    pub slug: String,
+    pub currency: String,
+    pub attribution_window_days: i64,
+    pub hold_days: i64,
+    /// The minimum cashout as the teammate types it ("50.00").
+    pub min_cashout: String,
+    pub signup_mode: domain::program::SignupMode,
+    pub allowed_domains: String,
+    pub terms: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgramSettingsPage {
+    pub viewer: Viewer,
+    pub programs: Vec<ProgramSummary>,
+    pub form: ProgramForm,
+    pub can_edit: bool,
+}

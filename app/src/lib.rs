@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/vendor/structure") view=pages::structure::StructurePage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/segments/new") view=pages::segments::SegmentBuilderPage ssr=SsrMode::Async />
                 <Route path=path!("/profile") view=pages::profile::ProfilePage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/program") view=pages::program::ProgramSettingsPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/teammates") view=pages::teammates::TeammatesPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/applications") view=pages::applications::ApplicationsPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=pages::invite::InvitePage ssr=SsrMode::Async />

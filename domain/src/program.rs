@@ -250,3 +250,196 @@ mod tests {
         }
     }
 }
+
+/// A program's settings as a teammate enters them, checked field by field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramSettings {
+    pub name: String,
+    pub slug: String,
+    pub currency: crate::money::Currency,
+    pub attribution_window_days: i64,
+    pub hold_days: i64,
+    pub min_cashout_minor: i64,
+    pub signup_mode: SignupMode,
+    pub allowed_domains: Vec<String>,
+    pub terms: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn validate_program(
+    name: &str,
+    slug: &str,
+    currency: &str,
+    attribution_window_days: &str,
+    hold_days: &str,
+    min_cashout: &str,
+    signup_mode: &str,
+    allowed_domains: &str,
+    terms: &str,
+) -> Result<ProgramSettings, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push(("name", "Names are 1 to 100 characters".into()));
+    }
+    let slug = if slug.trim().is_empty() {
+        slugify(name)
+    } else {
+        slugify(slug)
+    };
+    if slug.len() < 3 || slug.len() > 60 {
+        errors.push((
+            "slug",
+            "The address needs 3 to 60 letters, digits or hyphens".into(),
+        ));
+    }
+    let currency = crate::money::Currency::parse(currency)
+        .map_err(|e| errors.push(("currency", e.0)))
+        .ok();
+    let mut days = |field: &'static str, text: &str, max: i64| {
+        text.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|d| (0..=max).contains(d))
+            .or_else(|| {
+                errors.push((field, format!("Enter a number of days from 0 to {max}")));
+                None
+            })
+    };
+    let window = days("attribution_window_days", attribution_window_days, 3650);
+    let hold = days("hold_days", hold_days, 365);
+    let min_cashout_minor = currency.and_then(|c| {
+        crate::money::parse_amount(
+            if min_cashout.trim().is_empty() {
+                "0"
+            } else {
+                min_cashout
+            },
+            c,
+        )
+        .and_then(|a| crate::money::to_minor(a, c))
+        .ok()
+        .filter(|m| *m >= 0)
+        .or_else(|| {
+            errors.push((
+                "min_cashout",
+                format!("Enter an amount in {} such as 50.00", c.code()),
+            ));
+            None
+        })
+    });
+    let mode = SignupMode::parse(signup_mode)
+        .map_err(|_| errors.push(("signup_mode", "Choose a signup mode".into())))
+        .ok();
+    let mut domains = Vec::new();
+    for domain in allowed_domains
+        .split([',', '\n', ' '])
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        let domain = domain.to_ascii_lowercase();
+        let valid = domain.contains('.')
+            && domain.len() <= 253
+            && domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            && !domain.starts_with(['.', '-'])
+            && !domain.ends_with(['.', '-']);
+        if valid {
+            domains.push(domain);
+        } else {
+            errors.push((
+                "allowed_domains",
+                format!("\"{domain}\" is not a domain such as example.com"),
+            ));
+            break;
+        }
+    }
+    let terms = terms.trim();
+    if terms.chars().count() > 20_000 {
+        errors.push(("terms", "Terms are at most 20,000 characters".into()));
+    }
+    match (
+        currency,
+        window,
+        hold,
+        min_cashout_minor,
+        mode,
+        errors.is_empty(),
+    ) {
+        (Some(currency), Some(w), Some(h), Some(m), Some(mode), true) => Ok(ProgramSettings {
+            name: name.to_owned(),
+            slug,
+            currency,
+            attribution_window_days: w,
+            hold_days: h,
+            min_cashout_minor: m,
+            signup_mode: mode,
+            allowed_domains: domains,
+            terms: terms.to_owned(),
+        }),
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    #[test]
+    fn program_settings() {
+        let ok = validate_program(
+            "Acme Partner Program",
+            "",
+            "usd",
+            "90",
+            "30",
+            "50.00",
+            "approval",
+            "acme.example, www.acme.example",
+            "Be nice.",
+        )
+        .unwrap();
+        assert_eq!(ok.slug, "acme-partner-program");
+        assert_eq!(ok.min_cashout_minor, 5_000);
+        assert_eq!(ok.allowed_domains, ["acme.example", "www.acme.example"]);
+        let jpy = validate_program(
+            "Yen",
+            "yen-program",
+            "JPY",
+            "30",
+            "0",
+            "5000",
+            "open",
+            "",
+            "",
+        )
+        .unwrap();
+        assert_eq!(jpy.min_cashout_minor, 5_000);
+        let errors = validate_program(
+            "",
+            "x",
+            "ABC",
+            "-1",
+            "400",
+            "1",
+            "secret",
+            "not a domain",
+            "",
+        )
+        .unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|(f, _)| *f).collect();
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "slug",
+                "currency",
+                "attribution_window_days",
+                "hold_days",
+                "signup_mode",
+                "allowed_domains"
+            ]
+        );
+    }
+}

@@ -166,3 +166,24 @@ test("a teammate builds a segment and its preview count matches the partners tab
   await expect(rows).toHaveCount(2);
   await expect(rows.nth(1)).toContainText("Lakeside IT");
 });
+
+test("an owner creates a program and its signup page is live", async ({ page }) => {
+  const name = `Acme Referral ${unique()}`;
+  await signIn(page, "owner@acme.example");
+  await expect(page).toHaveURL(/\/vendor$/);
+  await page.getByRole("link", { name: "Settings" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Acme Partner Program settings");
+  await page.getByRole("link", { name: "Create another program" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("New program");
+  await hydrated(page);
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Currency").selectOption("EUR");
+  await page.getByLabel("Signup mode").selectOption({ label: "Open" });
+  await page.getByRole("button", { name: "Create program" }).click();
+  await page.getByRole("link", { name: "Open the program's settings" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`${name} settings`);
+  const join = page.getByRole("link", { name: /^\/join\// });
+  await join.click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${name}`);
+  await expect(page.getByText("Partners join at once and can start right away.")).toBeVisible();
+});

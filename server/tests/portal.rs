@@ -533,6 +533,33 @@ async fn cross_tenant_table(app: &TestApp) {
         case(ini, "partners", vec![], 403, acme_secrets),
     ]);
     cases.extend([
+        case(
+            gx,
+            "program_settings",
+            vec![("program", &acme_program)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "save_program",
+            vec![
+                ("id", &acme_program),
+                ("name", "Stolen"),
+                ("slug", ""),
+                ("currency", "USD"),
+                ("attribution_window_days", "90"),
+                ("hold_days", "30"),
+                ("min_cashout", "0"),
+                ("signup_mode", "open"),
+                ("allowed_domains", ""),
+                ("terms", ""),
+            ],
+            404,
+            acme_secrets,
+        ),
+    ]);
+    cases.extend([
         case(gx, "profile", vec![], 200, acme_secrets),
         case(
             gx,

@@ -20,6 +20,7 @@ on_both_backends!(
     bulk_actions,
     restricted_partner_manager_sees_only_their_groups,
     structure_editing,
+    programs_are_created_and_edited,
 );
 
 async fn program_id(app: &TestApp) -> i64 {
@@ -757,5 +758,101 @@ async fn structure_editing(app: &TestApp) {
         page["rows"].as_array().unwrap().len(),
         1,
         "saved segments filter the partners table"
+    );
+}
+
+async fn programs_are_created_and_edited(app: &TestApp) {
+    let owner = app.signed_in("owner@acme.example").await;
+    let form = |id: &'static str, slug: &'static str, currency: &'static str| {
+        vec![
+            ("id", id),
+            ("name", "Acme Resellers"),
+            ("slug", slug),
+            ("currency", currency),
+            ("attribution_window_days", "60"),
+            ("hold_days", "14"),
+            ("min_cashout", "25.50"),
+            ("signup_mode", "open"),
+            ("allowed_domains", "acme.example, shop.acme.example"),
+            ("terms", "Resell responsibly."),
+        ]
+    };
+    let manager = app.signed_in("manager@acme.example").await;
+    assert_eq!(
+        app.call(&manager, "save_program", &form("", "", "EUR"))
+            .await
+            .status(),
+        403,
+        "program settings need an admin"
+    );
+    let taken: Value = app
+        .call(
+            &owner,
+            "save_program",
+            &form("", "acme-partner-program", "EUR"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(taken["fields"][0][0], "slug");
+    let res = app.call(&owner, "save_program", &form("", "", "EUR")).await;
+    assert_eq!(res.status(), 200);
+    let id: i64 = res.json().await.unwrap();
+    let settings: Value = app
+        .call(&owner, "program_settings", &[("program", &id.to_string())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(settings["form"]["slug"], "acme-resellers");
+    assert_eq!(settings["form"]["min_cashout"], "25.50");
+    assert_eq!(
+        settings["form"]["allowed_domains"],
+        "acme.example, shop.acme.example"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM partner_groups g JOIN programs p ON p.id = g.program_id WHERE p.slug = $1 AND g.is_default = 1", "acme-resellers").await, 1);
+    let id_text = id.to_string();
+    let mut change_currency = form("", "", "USD");
+    change_currency[0] = ("id", id_text.as_str());
+    let res: Value = app
+        .call(&owner, "save_program", &change_currency)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(res["fields"][0][0], "currency");
+    // Open programs activate partners at once.
+    let visitor = app.client();
+    let res = app
+        .call(
+            &visitor,
+            "apply",
+            &[
+                ("slug", "acme-resellers"),
+                ("name", "Olly Open"),
+                ("email", "olly@open.example"),
+                ("password", "a-long-enough-password"),
+                ("team_name", "Open Co"),
+                ("partner_type", "reseller"),
+                ("website", ""),
+                ("country", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let dashboard: Value = app
+        .call(&visitor, "partner_dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(dashboard["partnerships"][0]["status"], "active");
+    let globex = app.signed_in("owner@globex.example").await;
+    let mut steal = form("", "", "EUR");
+    steal[0] = ("id", id_text.as_str());
+    assert_eq!(
+        app.call(&globex, "save_program", &steal).await.status(),
+        404
     );
 }

@@ -7,6 +7,7 @@ pub mod not_found;
 pub mod partner;
 pub mod partners;
 pub mod profile;
+pub mod program;
 pub mod segments;
 pub mod structure;
 pub mod team;

@@ -1,0 +1,197 @@
+//! Creating and editing programs.
+
+use leptos::prelude::*;
+
+use crate::dto::ProgramSettingsPage;
+use crate::error::AppError;
+
+/// The settings form of a program (`new` for an empty one).
+#[server(prefix = "/api", endpoint = "program_settings")]
+pub async fn fetch_program_settings(
+    program: Option<i64>,
+    new: Option<bool>,
+) -> Result<ProgramSettingsPage, AppError> {
+    use crate::dto::ProgramForm;
+    use crate::server::{endpoint, require_teammate, vendor, viewer};
+    use domain::permissions::Permission;
+    use domain::program::SignupMode;
+    use sqlx::Row;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ViewProgram).await?;
+        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let selected = if new.unwrap_or(false) { None } else { vendor::select_program(&programs, program)? };
+        let form = match selected {
+            None => ProgramForm {
+                id: None,
+                name: String::new(),
+                slug: String::new(),
+                currency: "USD".into(),
+                attribution_window_days: 90,
+                hold_days: 30,
+                min_cashout: "50.00".into(),
+                signup_mode: SignupMode::Approval,
+                allowed_domains: String::new(),
+                terms: String::new(),
+            },
+            Some(p) => {
+                let r = sqlx::query(
+                    "SELECT name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, allowed_domains, terms \
+                     FROM programs WHERE id = $1 AND company_id = $2",
+                )
+                .bind(p.id)
+                .bind(me.company_id)
+                .fetch_one(&state.db.pool)
+                .await?;
+                let currency: String = r.try_get(2)?;
+                let minor: i64 = r.try_get(5)?;
+                let mode: String = r.try_get(6)?;
+                let min_cashout = domain::money::Currency::parse(&currency)
+                    .map(|c| domain::money::from_minor(minor, c).to_string())
+                    .unwrap_or_else(|_| minor.to_string());
+                ProgramForm {
+                    id: Some(p.id),
+                    name: r.try_get(0)?,
+                    slug: r.try_get(1)?,
+                    currency,
+                    attribution_window_days: r.try_get(3)?,
+                    hold_days: r.try_get(4)?,
+                    min_cashout,
+                    signup_mode: SignupMode::parse(&mode).map_err(AppError::internal)?,
+                    allowed_domains: r.try_get::<String, _>(7)?.replace(',', ", "),
+                    terms: r.try_get(8)?,
+                }
+            }
+        };
+        Ok(ProgramSettingsPage {
+            viewer: viewer(&state, &me.identity, &me.company_name).await?,
+            programs,
+            form,
+            can_edit: me.role.can(Permission::ManageProgramSettings),
+        })
+    })
+    .await
+}
+
+/// Creates a program (`id` empty) or saves one of the company's programs. The currency is
+/// fixed once the program exists: its amounts are stored in that currency's minor units.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api", endpoint = "save_program")]
+pub async fn save_program(
+    id: Option<String>,
+    name: String,
+    slug: String,
+    currency: String,
+    attribution_window_days: String,
+    hold_days: String,
+    min_cashout: String,
+    signup_mode: String,
+    allowed_domains: String,
+    terms: String,
+) -> Result<i64, AppError> {
+    use crate::server::events::{self, NewEvent};
+    use crate::server::{db::now_ms, endpoint, require_teammate, vendor};
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageProgramSettings).await?;
+        let id = id.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| v.parse::<i64>()).transpose().map_err(|_| AppError::bad_request("Unknown program"))?;
+        let existing = match id {
+            Some(id) => Some(vendor::program_of(&state.db, me.company_id, id).await?),
+            None => None,
+        };
+        let settings = domain::program::validate_program(
+            &name,
+            &slug,
+            &currency,
+            &attribution_window_days,
+            &hold_days,
+            &min_cashout,
+            &signup_mode,
+            &allowed_domains,
+            &terms,
+        )
+        .map_err(AppError::invalid_fields)?;
+        if let Some(p) = &existing
+            && p.currency != settings.currency.code()
+        {
+            return Err(AppError::invalid_fields(vec![("currency", "The currency cannot change once a program exists".into())]));
+        }
+        let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM programs WHERE slug = $1 AND id <> $2")
+            .bind(&settings.slug)
+            .bind(id.unwrap_or(0))
+            .fetch_one(&state.db.pool)
+            .await?;
+        if taken > 0 {
+            return Err(AppError::invalid_fields(vec![("slug", format!("/join/{} is taken; choose another address", settings.slug))]));
+        }
+        let now = now_ms();
+        let domains = settings.allowed_domains.join(",");
+        let mut tx = state.db.begin().await?;
+        let program_id: i64 = match id {
+            Some(id) => sqlx::query_scalar(
+                "UPDATE programs SET name = $1, slug = $2, attribution_window_days = $3, hold_days = $4, min_cashout_minor = $5, \
+                 signup_mode = $6, allowed_domains = $7, terms = $8 WHERE id = $9 AND company_id = $10 RETURNING id",
+            )
+            .bind(&settings.name)
+            .bind(&settings.slug)
+            .bind(settings.attribution_window_days)
+            .bind(settings.hold_days)
+            .bind(settings.min_cashout_minor)
+            .bind(settings.signup_mode.as_str())
+            .bind(&domains)
+            .bind(&settings.terms)
+            .bind(id)
+            .bind(me.company_id)
+            .fetch_one(&mut *tx)
+            .await?,
+            None => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO programs (company_id, name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, allowed_domains, terms, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                )
+                .bind(me.company_id)
+                .bind(&settings.name)
+                .bind(&settings.slug)
+                .bind(settings.currency.code())
+                .bind(settings.attribution_window_days)
+                .bind(settings.hold_days)
+                .bind(settings.min_cashout_minor)
+                .bind(settings.signup_mode.as_str())
+                .bind(&domains)
+                .bind(&settings.terms)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                // Every partnership needs a group: a program starts with its default one.
+                sqlx::query("INSERT INTO partner_groups (program_id, name, is_default, created_at) VALUES ($1, 'Default', 1, $2)")
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                id
+            }
+        };
+        events::append(
+            &mut tx,
+            NewEvent {
+                actor_user_id: Some(me.identity.user_id),
+                company_id: Some(me.company_id),
+                kind: if existing.is_some() { "program.updated" } else { "program.created" },
+                subject_type: "program",
+                subject_id: program_id,
+                payload: serde_json::json!({
+                    "before": existing.map(|p| p.name),
+                    "name": settings.name,
+                    "slug": settings.slug,
+                    "signup_mode": settings.signup_mode.as_str(),
+                    "min_cashout_minor": settings.min_cashout_minor,
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(program_id)
+    })
+    .await
+}

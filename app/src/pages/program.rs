@@ -1,0 +1,126 @@
+use domain::money::Currency;
+use domain::program::SignupMode;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::{SaveProgram, fetch_program_settings};
+use crate::components::{
+    ErrorPage, FieldError, FormAlert, Loading, ProgramSwitcher, Submit, TopBar,
+};
+use crate::dto::ProgramSettingsPage as Data;
+
+/// `/vendor/program`: a program's settings, or a new program with `?new=1`.
+#[component]
+pub fn ProgramSettingsPage() -> impl IntoView {
+    let query = use_query_map();
+    let save = ServerAction::<SaveProgram>::new();
+    let data = Resource::new(
+        move || {
+            let q = query.read();
+            (
+                q.get("program").and_then(|v| v.parse::<i64>().ok()),
+                q.get("new").is_some(),
+                save.version().get(),
+            )
+        },
+        |(program, new, _)| fetch_program_settings(program, Some(new)),
+    );
+    view! {
+        <Title text="Program settings" />
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(data) => view! { <Settings data save /> }.into_any(),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Settings(data: Data, save: ServerAction<SaveProgram>) -> impl IntoView {
+    let Data {
+        viewer,
+        programs,
+        form,
+        can_edit,
+    } = data;
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
+    let creating = form.id.is_none();
+    let title = if creating {
+        "New program".to_owned()
+    } else {
+        format!("{} settings", form.name)
+    };
+    let saved = move || {
+        save.value().get().and_then(Result::ok).map(|id| {
+            view! {
+                <p role="status" class="notice">
+                    "Saved. " <a href=format!("/vendor/program?program={id}")>"Open the program's settings"</a>
+                </p>
+            }
+        })
+    };
+    let join = (!creating).then(|| format!("/join/{}", form.slug));
+    view! {
+        <TopBar viewer home="/vendor" />
+        <main class="page narrow">
+            <div class="page-head">
+                <h1>{title}</h1>
+                {(!creating).then(|| view! { <ProgramSwitcher programs selected=form.id action="/vendor/program" /> })}
+            </div>
+            <p>
+                {join.map(|href| view! { "Public signup page: " <a href=href.clone()>{href.clone()}</a> " · " })}
+                <a href="/vendor/program?new=1">"Create another program"</a>
+            </p>
+            <ActionForm action=save attr:class="card form">
+                <input type="hidden" name="id" value=form.id.map(|i| i.to_string()).unwrap_or_default() />
+                <label for="p-name">"Name"</label>
+                <input id="p-name" name="name" value=form.name required maxlength="100" disabled=!can_edit />
+                <FieldError error name="name" />
+                <label for="p-slug">"Signup page address (/join/…)"</label>
+                <input id="p-slug" name="slug" value=form.slug maxlength="60" placeholder="made from the name" disabled=!can_edit />
+                <FieldError error name="slug" />
+                <label for="p-currency">"Currency"</label>
+                <select id="p-currency" name="currency" disabled=!can_edit>
+                    {Currency::all().iter().map(|c| {
+                        let code = c.code();
+                        view! { <option value=code selected=code == form.currency>{code}</option> }
+                    }).collect_view()}
+                </select>
+                <FieldError error name="currency" />
+                <label for="p-window">"Attribution window (days)"</label>
+                <input id="p-window" name="attribution_window_days" type="number" min="0" max="3650" value=form.attribution_window_days disabled=!can_edit />
+                <FieldError error name="attribution_window_days" />
+                <label for="p-hold">"Reward hold period (days)"</label>
+                <input id="p-hold" name="hold_days" type="number" min="0" max="365" value=form.hold_days disabled=!can_edit />
+                <FieldError error name="hold_days" />
+                <label for="p-min">"Minimum cashout"</label>
+                <input id="p-min" name="min_cashout" value=form.min_cashout inputmode="decimal" disabled=!can_edit />
+                <FieldError error name="min_cashout" />
+                <label for="p-mode">"Signup mode"</label>
+                <select id="p-mode" name="signup_mode" disabled=!can_edit>
+                    {SignupMode::ALL.iter().map(|m| view! { <option value=m.as_str() selected=*m == form.signup_mode>{m.label()}</option> }).collect_view()}
+                </select>
+                <FieldError error name="signup_mode" />
+                <label for="p-domains">"Allowed link destinations (domains, comma separated)"</label>
+                <input id="p-domains" name="allowed_domains" value=form.allowed_domains disabled=!can_edit />
+                <FieldError error name="allowed_domains" />
+                <label for="p-terms">"Terms"</label>
+                <textarea id="p-terms" name="terms" rows="6" disabled=!can_edit>{form.terms}</textarea>
+                <FieldError error name="terms" />
+                <FormAlert error=general />
+                {if can_edit {
+                    view! { <Submit label=if creating { "Create program" } else { "Save settings" } pending=save.pending() busy_text="Saving…" /> }.into_any()
+                } else {
+                    view! { <p class="muted">"Your role can see these settings but not change them."</p> }.into_any()
+                }}
+                {saved}
+            </ActionForm>
+        </main>
+    }
+    .into_any()
+}
