@@ -346,3 +346,33 @@ pub struct ProgramSettingsPage {
     pub form: ProgramForm,
     pub can_edit: bool,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: i64,
+    pub actor: Option<String>,
+    pub what: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerDetail {
+    pub viewer: Viewer,
+    pub partnership_id: i64,
+    pub program: String,
+    pub partner_team: String,
+    pub kind: String,
+    pub website: Option<String>,
+    pub country: Option<String>,
+    pub partner_key: String,
+    pub status: String,
+    pub rejection_reason: Option<String>,
+    pub group: String,
+    pub tier: Option<String>,
+    pub tags: Vec<String>,
+    pub manager: Option<String>,
+    pub joined_at: i64,
+    pub contacts: Vec<ContactRow>,
+    pub history: Vec<HistoryEntry>,
+    pub notes: String,
+    pub can_edit_notes: bool,
+}

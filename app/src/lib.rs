@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/vendor/segments/new") view=pages::segments::SegmentBuilderPage ssr=SsrMode::Async />
                 <Route path=path!("/profile") view=pages::profile::ProfilePage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/program") view=pages::program::ProgramSettingsPage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/partners/:id") view=pages::partner_detail::PartnerDetailPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/teammates") view=pages::teammates::TeammatesPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/applications") view=pages::applications::ApplicationsPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=pages::invite::InvitePage ssr=SsrMode::Async />

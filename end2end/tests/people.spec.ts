@@ -187,3 +187,18 @@ test("an owner creates a program and its signup page is live", async ({ page }) 
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${name}`);
   await expect(page.getByText("Partners join at once and can start right away.")).toBeVisible();
 });
+
+test("a teammate opens a partner, sees its contacts and history, and writes a note", async ({ page }) => {
+  await signIn(page, "manager@acme.example");
+  await expect(page).toHaveURL(/\/vendor$/);
+  await page.getByRole("link", { name: "Partners", exact: true }).click();
+  await page.getByRole("link", { name: "Northwind Agency" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Northwind Agency");
+  await expectOneH1(page);
+  await expect(page.getByRole("table", { name: "Contacts" })).toContainText("Mia Member");
+  await hydrated(page);
+  await page.getByLabel("Notes for your team (partners never see them)").fill("Strong in retail analytics.");
+  await page.getByRole("button", { name: "Save notes" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Notes saved." })).toBeVisible();
+  await expect(page.getByRole("table", { name: "History" })).toContainText("Notes edited");
+});

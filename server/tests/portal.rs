@@ -461,6 +461,29 @@ async fn cross_tenant_table(app: &TestApp) {
     cases.extend([
         case(
             gx,
+            "partner",
+            vec![("partnership_id", &acme_partnership)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "save_partner_notes",
+            vec![("partnership_id", &acme_partnership), ("notes", "x")],
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "partner",
+            vec![("partnership_id", &acme_partnership)],
+            403,
+            acme_secrets,
+        ),
+    ]);
+    cases.extend([
+        case(
+            gx,
             "partners",
             vec![("program", &acme_program)],
             404,

@@ -21,6 +21,7 @@ on_both_backends!(
     restricted_partner_manager_sees_only_their_groups,
     structure_editing,
     programs_are_created_and_edited,
+    partner_detail_history_and_notes,
 );
 
 async fn program_id(app: &TestApp) -> i64 {
@@ -853,6 +854,88 @@ async fn programs_are_created_and_edited(app: &TestApp) {
     steal[0] = ("id", id_text.as_str());
     assert_eq!(
         app.call(&globex, "save_program", &steal).await.status(),
+        404
+    );
+}
+
+async fn partner_detail_history_and_notes(app: &TestApp) {
+    let brightside = app.id_of("SELECT p.id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.name = $1", "Brightside Affiliates").await.to_string();
+    let owner = app.signed_in("owner@acme.example").await;
+    assert_eq!(
+        app.call(
+            &owner,
+            "reject_application",
+            &[("partnership_id", &brightside), ("reason", "Not a fit yet")]
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        app.call(
+            &owner,
+            "save_partner_notes",
+            &[
+                ("partnership_id", &brightside),
+                ("notes", "Call again in Q3")
+            ]
+        )
+        .await
+        .status(),
+        200
+    );
+    let detail: Value = app
+        .call(&owner, "partner", &[("partnership_id", &brightside)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["partner_team"], "Brightside Affiliates");
+    assert_eq!(detail["status"], "rejected");
+    assert_eq!(detail["notes"], "Call again in Q3");
+    let history: Vec<&str> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        history,
+        ["Notes edited", "Status applied → rejected (Not a fit yet)"]
+    );
+    assert_eq!(detail["history"][1]["actor"], "Olivia Owner");
+    let northwind = app.id_of("SELECT p.id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.name = $1", "Northwind Agency").await.to_string();
+    let detail: Value = app
+        .call(&owner, "partner", &[("partnership_id", &northwind)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["contacts"].as_array().unwrap().len(), 4);
+    assert_eq!(detail["tags"], serde_json::json!(["VIP", "Webinar 2026"]));
+    let tech = app.signed_in("tech@acme.example").await;
+    let detail: Value = app
+        .call(&tech, "partner", &[("partnership_id", &brightside)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["can_edit_notes"], false);
+    assert_eq!(
+        app.call(
+            &tech,
+            "save_partner_notes",
+            &[("partnership_id", &brightside), ("notes", "x")]
+        )
+        .await
+        .status(),
+        403
+    );
+    let globex = app.signed_in("owner@globex.example").await;
+    assert_eq!(
+        app.call(&globex, "partner", &[("partnership_id", &brightside)])
+            .await
+            .status(),
         404
     );
 }

@@ -5,6 +5,7 @@ pub mod join;
 pub mod login;
 pub mod not_found;
 pub mod partner;
+pub mod partner_detail;
 pub mod partners;
 pub mod profile;
 pub mod program;

@@ -329,7 +329,7 @@ fn PartnerLine(row: PartnerListRow, selectable: bool) -> impl IntoView {
     view! {
         <tr>
             {selectable.then(|| view! { <td><input type="checkbox" name="ids[]" value=row.partnership_id aria-label=label /></td> })}
-            <td>{row.partner_team}</td>
+            <td><a href=format!("/vendor/partners/{}", row.partnership_id)>{row.partner_team}</a></td>
             <td>{row.kind}</td>
             <td>{row.country.unwrap_or_else(|| "—".into())}</td>
             <td><span class=format!("badge {}", row.status)>{row.status.clone()}</span></td>
