@@ -235,3 +235,16 @@ pub fn PendingInvites(
         </section>
     }
 }
+
+/// A vendor page of a company that has no program yet: says so and offers to create one.
+#[component]
+pub fn NoProgram(viewer: Viewer, title: &'static str) -> impl IntoView {
+    view! {
+        <TopBar viewer home="/vendor" />
+        <main class="page">
+            <h1>{title}</h1>
+            <p class="empty">"Your company has no partner program yet."</p>
+            <p><a href="/vendor/program?new=1">"Create a program"</a></p>
+        </main>
+    }
+}

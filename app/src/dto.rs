@@ -261,6 +261,39 @@ pub struct Structure {
     pub managers: Vec<Named>,
 }
 
+impl Structure {
+    /// Groups, tiers and segments as `(id, name)` choices for selects.
+    pub fn group_choices(&self) -> Vec<Named> {
+        self.groups
+            .iter()
+            .map(|g| Named {
+                id: g.id,
+                name: g.name.clone(),
+            })
+            .collect()
+    }
+
+    pub fn tier_choices(&self) -> Vec<Named> {
+        self.tiers
+            .iter()
+            .map(|t| Named {
+                id: t.id,
+                name: t.name.clone(),
+            })
+            .collect()
+    }
+
+    pub fn segment_choices(&self) -> Vec<Named> {
+        self.segments
+            .iter()
+            .map(|s| Named {
+                id: s.id,
+                name: s.name.clone(),
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartnerListRow {
     pub partnership_id: i64,

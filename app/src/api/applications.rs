@@ -91,14 +91,14 @@ pub async fn apply_to_program(
 
         let now = now_ms();
         let mut tx = state.db.begin().await?;
-        let user_id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (email, email_normalized, name, password_hash, created_at) VALUES ($1, $1, $2, $3, $4) RETURNING id",
+        let user_id = crate::server::membership::create_user(
+            &mut tx,
+            &email,
+            &name,
+            &hash,
+            Some(company_id),
+            serde_json::json!({ "via": "signup", "program_id": program_id }),
         )
-        .bind(&email)
-        .bind(&name)
-        .bind(&hash)
-        .bind(now)
-        .fetch_one(&mut *tx)
         .await?;
         let team_id: i64 = sqlx::query_scalar(
             "INSERT INTO partner_teams (name, kind, country, website, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",

@@ -60,7 +60,7 @@ fn role_label(kind: domain::invite::InviteKind, role: &str) -> String {
 #[server(prefix = "/api", endpoint = "accept_invite")]
 pub async fn accept_invite(token: String, name: String, password: String) -> Result<(), AppError> {
     use crate::server::events::{self, NewEvent};
-    use crate::server::{db::now_ms, endpoint, invites, session, state};
+    use crate::server::{db::now_ms, endpoint, invites, membership, session, state};
     use domain::invite::InviteKind;
     use domain::workspace::WorkspaceKind;
     use sqlx::Row;
@@ -105,28 +105,15 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
         let user_id = match (existing, new_account) {
             (Some((id, _)), _) => id,
             (None, Some((name, hash))) => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO users (email, email_normalized, name, password_hash, created_at) VALUES ($1, $1, $2, $3, $4) RETURNING id",
-                )
-                .bind(&invite.email)
-                .bind(&name)
-                .bind(&hash)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                events::append(
+                membership::create_user(
                     &mut tx,
-                    NewEvent {
-                        actor_user_id: Some(id),
-                        company_id: invite.company_id,
-                        kind: "user.created",
-                        subject_type: "user",
-                        subject_id: id,
-                        payload: serde_json::json!({ "via": "invite", "invite_id": invite.id }),
-                    },
+                    &invite.email,
+                    &name,
+                    &hash,
+                    invite.company_id,
+                    serde_json::json!({ "via": "invite", "invite_id": invite.id }),
                 )
-                .await?;
-                id
+                .await?
             }
             (None, None) => return Err(AppError::internal("invite acceptance without an account")),
         };

@@ -5,7 +5,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{BulkUpdatePartners, fetch_partners};
-use crate::components::{ErrorPage, FormAlert, Loading, ProgramSwitcher, Submit, TopBar};
+use crate::components::{
+    ErrorPage, FormAlert, Loading, NoProgram, ProgramSwitcher, Submit, TopBar,
+};
 use crate::dto::{Named, PartnerListRow, PartnersPage as Data, Structure};
 
 /// The filters of the partners table, as they stand in the URL.
@@ -138,41 +140,13 @@ fn Partners(data: Data, filters: Filters, bulk: ServerAction<BulkUpdatePartners>
         next,
     } = data;
     let Some(program) = program else {
-        return view! {
-            <TopBar viewer home="/vendor" />
-            <main class="page">
-                <h1>"Partners"</h1>
-                <p class="empty">"Your company has no partner program yet."</p>
-            </main>
-        }
-        .into_any();
+        return view! { <NoProgram viewer title="Partners" /> }.into_any();
     };
-    let groups: Vec<Named> = structure
-        .groups
-        .iter()
-        .map(|g| Named {
-            id: g.id,
-            name: g.name.clone(),
-        })
-        .collect();
-    let tiers: Vec<Named> = structure
-        .tiers
-        .iter()
-        .map(|t| Named {
-            id: t.id,
-            name: t.name.clone(),
-        })
-        .collect();
+    let groups = structure.group_choices();
+    let tiers = structure.tier_choices();
     let tags = structure.tags.clone();
     let managers = structure.managers.clone();
-    let segments: Vec<Named> = structure
-        .segments
-        .iter()
-        .map(|s| Named {
-            id: s.id,
-            name: s.name.clone(),
-        })
-        .collect();
+    let segments = structure.segment_choices();
     let next_href = next.map(|cursor| {
         let base = filters.query();
         let sep = if base.is_empty() { "" } else { "&" };
@@ -285,22 +259,8 @@ fn Partners(data: Data, filters: Filters, bulk: ServerAction<BulkUpdatePartners>
 
 #[component]
 fn BulkControls(structure: Structure, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
-    let groups: Vec<Named> = structure
-        .groups
-        .iter()
-        .map(|g| Named {
-            id: g.id,
-            name: g.name.clone(),
-        })
-        .collect();
-    let tiers: Vec<Named> = structure
-        .tiers
-        .iter()
-        .map(|t| Named {
-            id: t.id,
-            name: t.name.clone(),
-        })
-        .collect();
+    let groups = structure.group_choices();
+    let tiers = structure.tier_choices();
     view! {
         <fieldset class="bulk">
             <legend>"With the selected partners"</legend>

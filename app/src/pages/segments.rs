@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{SaveSegment, fetch_structure, preview_segment};
-use crate::components::{ErrorPage, FieldError, FormAlert, Loading, Submit, TopBar};
+use crate::components::{ErrorPage, FieldError, FormAlert, Loading, NoProgram, Submit, TopBar};
 use crate::dto::{Named, Structure, StructurePage as Data};
 
 /// `/vendor/segments/new`: build a rule from conditions and groups of conditions, see how
@@ -127,11 +127,7 @@ fn Builder(data: Data) -> impl IntoView {
         ..
     } = data;
     let (Some(program), Some(structure)) = (program, structure) else {
-        return view! {
-            <TopBar viewer home="/vendor" />
-            <main class="page"><h1>"Build a segment"</h1><p class="empty">"Your company has no partner program yet."</p></main>
-        }
-        .into_any();
+        return view! { <NoProgram viewer title="Build a segment" /> }.into_any();
     };
     let counter = RwSignal::new(0usize);
     let any = RwSignal::new(false);

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::{CreateLabel, CreateTier, DeleteLabel, fetch_structure};
 use crate::components::{
-    ErrorPage, FieldError, FormAlert, Loading, ProgramSwitcher, Submit, TopBar,
+    ErrorPage, FieldError, FormAlert, Loading, NoProgram, ProgramSwitcher, Submit, TopBar,
 };
 use crate::dto::{ProgramSummary, Structure, StructurePage as Data, TierInfo};
 
@@ -63,11 +63,7 @@ fn StructureView(
         can_edit,
     } = data;
     let (Some(program), Some(structure)) = (program, structure) else {
-        return view! {
-            <TopBar viewer home="/vendor" />
-            <main class="page"><h1>"Program structure"</h1><p class="empty">"Your company has no partner program yet."</p></main>
-        }
-        .into_any();
+        return view! { <NoProgram viewer title="Program structure" /> }.into_any();
     };
     let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
     view! {

@@ -54,3 +54,36 @@ pub async fn count(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
     .fetch_one(&db.pool)
     .await
 }
+
+/// Creates a user account (email already normalised, password already hashed) and records it.
+pub async fn create_user(
+    tx: &mut super::db::Tx,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+    company_id: Option<i64>,
+    via: serde_json::Value,
+) -> Result<i64, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, email_normalized, name, password_hash, created_at) VALUES ($1, $1, $2, $3, $4) RETURNING id",
+    )
+    .bind(email)
+    .bind(name)
+    .bind(password_hash)
+    .bind(super::db::now_ms())
+    .fetch_one(&mut **tx)
+    .await?;
+    super::events::append(
+        tx,
+        super::events::NewEvent {
+            actor_user_id: Some(id),
+            company_id,
+            kind: "user.created",
+            subject_type: "user",
+            subject_id: id,
+            payload: via,
+        },
+    )
+    .await?;
+    Ok(id)
+}
