@@ -126,6 +126,8 @@ pub struct TeammateRow {
     pub role: TeammateRole,
     pub joined_at: i64,
     pub is_you: bool,
+    /// The groups a partner manager is restricted to (empty: every group).
+    pub groups: Vec<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,6 +148,8 @@ pub struct TeammatesPage {
     pub assignable_roles: Vec<TeammateRole>,
     pub teammates: Vec<TeammateRow>,
     pub invites: Vec<InviteRow>,
+    /// Every group of the company's programs ("Program · Group"), for restrictions.
+    pub all_groups: Vec<Named>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

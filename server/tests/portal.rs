@@ -458,6 +458,29 @@ async fn cross_tenant_table(app: &TestApp) {
     .unwrap();
     let acme_tag = acme_tag.to_string();
     let any_rule = r#"{"all":[]}"#;
+    let acme_group = app
+        .id_of(
+            "SELECT g.id FROM partner_groups g JOIN programs p ON p.id = g.program_id WHERE p.slug = $1 AND g.name = 'Agencies'",
+            "acme-partner-program",
+        )
+        .await
+        .to_string();
+    cases.extend([
+        case(
+            gx,
+            "set_teammate_groups",
+            vec![("teammate_id", &acme_teammate), ("groups[]", &acme_group)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "set_teammate_groups",
+            vec![("teammate_id", &acme_teammate)],
+            403,
+            acme_secrets,
+        ),
+    ]);
     cases.extend([
         case(
             gx,

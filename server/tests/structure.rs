@@ -492,12 +492,48 @@ async fn restricted_partner_manager_sees_only_their_groups(app: &TestApp) {
     .fetch_one(&app.db.pool)
     .await
     .unwrap();
-    sqlx::query("INSERT INTO teammate_groups (teammate_id, group_id) VALUES ($1, $2)")
-        .bind(manager)
-        .bind(agencies)
-        .execute(&app.db.pool)
+    let owner = app.signed_in("owner@acme.example").await;
+    let (manager_text, agencies_text) = (manager.to_string(), agencies.to_string());
+    let finance = app.id_of("SELECT t.id FROM teammates t JOIN users u ON u.id = t.user_id WHERE u.email_normalized = $1", "finance@acme.example").await.to_string();
+    let res = app
+        .call(
+            &owner,
+            "set_teammate_groups",
+            &[("teammate_id", &finance), ("groups[]", &agencies_text)],
+        )
+        .await;
+    assert_eq!(res.status(), 400, "only partner managers are restricted");
+    let globex_group = app.id_of("SELECT g.id FROM partner_groups g JOIN programs p ON p.id = g.program_id WHERE p.slug = $1", "globex-partners").await.to_string();
+    let res = app
+        .call(
+            &owner,
+            "set_teammate_groups",
+            &[("teammate_id", &manager_text), ("groups[]", &globex_group)],
+        )
+        .await;
+    assert_eq!(res.status(), 404, "another company's group");
+    let res = app
+        .call(
+            &owner,
+            "set_teammate_groups",
+            &[("teammate_id", &manager_text), ("groups[]", &agencies_text)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let team: Value = app
+        .call(&owner, "teammates", &[])
+        .await
+        .json()
         .await
         .unwrap();
+    let row = team["teammates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["email"] == "manager@acme.example")
+        .unwrap()
+        .clone();
+    assert_eq!(row["groups"], serde_json::json!([agencies]));
     let client = app.signed_in("manager@acme.example").await;
     let page: Value = app
         .call(&client, "partners", &[])

@@ -32,8 +32,37 @@ pub async fn fetch_teammates() -> Result<TeammatesPage, AppError> {
                 role: TeammateRole::parse(&role)?,
                 joined_at: r.try_get(4)?,
                 is_you: r.try_get::<i64, _>(5)? == me.identity.user_id,
+                groups: Vec::new(),
             });
         }
+        let restrictions = sqlx::query(
+            "SELECT tg.teammate_id, tg.group_id FROM teammate_groups tg JOIN teammates t ON t.id = tg.teammate_id \
+             WHERE t.company_id = $1 ORDER BY tg.group_id",
+        )
+        .bind(me.company_id)
+        .fetch_all(&state.db.pool)
+        .await?;
+        for r in restrictions {
+            let (teammate, group): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
+            if let Some(t) = teammates.iter_mut().find(|t| t.id == teammate) {
+                t.groups.push(group);
+            }
+        }
+        let all_groups = sqlx::query(
+            "SELECT g.id, p.name, g.name FROM partner_groups g JOIN programs p ON p.id = g.program_id \
+             WHERE p.company_id = $1 ORDER BY p.name, g.name",
+        )
+        .bind(me.company_id)
+        .fetch_all(&state.db.pool)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(crate::dto::Named {
+                id: r.try_get(0)?,
+                name: format!("{} · {}", r.try_get::<String, _>(1)?, r.try_get::<String, _>(2)?),
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let can_manage = me.role.can(Permission::ManageTeammates);
         let mut invites = Vec::new();
         if can_manage {
@@ -74,6 +103,7 @@ pub async fn fetch_teammates() -> Result<TeammatesPage, AppError> {
             assignable_roles: TeammateRole::ALL.iter().copied().filter(|r| me.role.can_assign(*r)).collect(),
             teammates,
             invites,
+            all_groups,
         })
     })
     .await
@@ -184,6 +214,74 @@ pub async fn remove_teammate(teammate_id: i64) -> Result<(), AppError> {
         let (state, me) = require_teammate(Permission::ManageTeammates).await?;
         let mut tx = state.db.begin().await?;
         teammates::change(&mut tx, &me, teammate_id, None).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Restricts a partner manager to some groups (none: every group). They then see and change
+/// only partnerships in those groups.
+#[server(prefix = "/api", endpoint = "set_teammate_groups")]
+pub async fn set_teammate_groups(
+    teammate_id: i64,
+    groups: Option<Vec<i64>>,
+) -> Result<(), AppError> {
+    use crate::server::events::{self, NewEvent};
+    use crate::server::{endpoint, require_teammate};
+    use domain::permissions::{Permission, TeammateRole};
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageTeammates).await?;
+        let mut groups = groups.unwrap_or_default();
+        groups.sort_unstable();
+        groups.dedup();
+        let mut tx = state.db.begin().await?;
+        let role: String = sqlx::query_scalar("SELECT role FROM teammates WHERE id = $1 AND company_id = $2")
+            .bind(teammate_id)
+            .bind(me.company_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| AppError::not_found("Teammate"))?;
+        if role != TeammateRole::PartnerManager.as_str() {
+            return Err(AppError::bad_request("Only partner managers can be restricted to groups"));
+        }
+        for group in &groups {
+            let ours: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM partner_groups g JOIN programs p ON p.id = g.program_id WHERE g.id = $1 AND p.company_id = $2",
+            )
+            .bind(group)
+            .bind(me.company_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if ours == 0 {
+                return Err(AppError::not_found("Group"));
+            }
+        }
+        let before: Vec<i64> = sqlx::query_scalar("SELECT group_id FROM teammate_groups WHERE teammate_id = $1 ORDER BY group_id")
+            .bind(teammate_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM teammate_groups WHERE teammate_id = $1").bind(teammate_id).execute(&mut *tx).await?;
+        for group in &groups {
+            sqlx::query("INSERT INTO teammate_groups (teammate_id, group_id) VALUES ($1, $2)")
+                .bind(teammate_id)
+                .bind(group)
+                .execute(&mut *tx)
+                .await?;
+        }
+        events::append(
+            &mut tx,
+            NewEvent {
+                actor_user_id: Some(me.identity.user_id),
+                company_id: Some(me.company_id),
+                kind: "teammate.groups_changed",
+                subject_type: "teammate",
+                subject_id: teammate_id,
+                payload: serde_json::json!({ "before": before, "after": groups }),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     })

@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{
-    ChangeTeammateRole, InviteTeammate, RemoveTeammate, RevokeInvite, fetch_teammates,
+    ChangeTeammateRole, InviteTeammate, RemoveTeammate, RevokeInvite, SetTeammateGroups,
+    fetch_teammates,
 };
 use crate::components::{
     ErrorPage, FieldError, FormAlert, InviteLink, Loading, PendingInvites, Submit, TopBar,
@@ -19,6 +20,7 @@ pub fn TeammatesPage() -> impl IntoView {
     let change = ServerAction::<ChangeTeammateRole>::new();
     let remove = ServerAction::<RemoveTeammate>::new();
     let revoke = ServerAction::<RevokeInvite>::new();
+    let restrict = ServerAction::<SetTeammateGroups>::new();
     let data = Resource::new(
         move || {
             (
@@ -26,6 +28,7 @@ pub fn TeammatesPage() -> impl IntoView {
                 change.version().get(),
                 remove.version().get(),
                 revoke.version().get(),
+                restrict.version().get(),
             )
         },
         |_| fetch_teammates(),
@@ -35,6 +38,7 @@ pub fn TeammatesPage() -> impl IntoView {
         change,
         remove,
         revoke,
+        restrict,
     };
     view! {
         <Title text="Teammates" />
@@ -55,6 +59,7 @@ struct Actions {
     change: ServerAction<ChangeTeammateRole>,
     remove: ServerAction<RemoveTeammate>,
     revoke: ServerAction<RevokeInvite>,
+    restrict: ServerAction<SetTeammateGroups>,
 }
 
 #[component]
@@ -66,12 +71,14 @@ fn Teammates(data: Data, actions: Actions) -> impl IntoView {
         assignable_roles,
         teammates,
         invites,
+        all_groups,
     } = data;
     let row_error = Signal::derive(move || {
         [
             actions.change.value().get().and_then(Result::err),
             actions.remove.value().get().and_then(Result::err),
             actions.revoke.value().get().and_then(Result::err),
+            actions.restrict.value().get().and_then(Result::err),
         ]
         .into_iter()
         .flatten()
@@ -80,7 +87,7 @@ fn Teammates(data: Data, actions: Actions) -> impl IntoView {
     let roles = assignable_roles.clone();
     let rows = teammates
         .into_iter()
-        .map(|t| view! { <TeammateLine t can_manage roles=roles.clone() actions /> })
+        .map(|t| view! { <TeammateLine t can_manage roles=roles.clone() groups=all_groups.clone() actions /> })
         .collect_view();
     view! {
         <TopBar viewer home="/vendor" />
@@ -129,9 +136,41 @@ fn TeammateLine(
     t: TeammateRow,
     can_manage: bool,
     roles: Vec<TeammateRole>,
+    groups: Vec<crate::dto::Named>,
     actions: Actions,
 ) -> impl IntoView {
     let name = t.name.clone();
+    let restricted_to: Vec<String> = groups
+        .iter()
+        .filter(|g| t.groups.contains(&g.id))
+        .map(|g| g.name.clone())
+        .collect();
+    let scope = (t.role == TeammateRole::PartnerManager).then(|| {
+        let text = if restricted_to.is_empty() {
+            "all groups".to_owned()
+        } else {
+            format!("only {}", restricted_to.join(", "))
+        };
+        view! { <br /><span class="muted">{text}</span> }
+    });
+    let restrict = (can_manage && t.role == TeammateRole::PartnerManager && !groups.is_empty()).then(|| {
+        let summary = format!("Groups of {name}");
+        let save = format!("Save groups of {name}");
+        let mine = t.groups.clone();
+        view! {
+            <details>
+                <summary>{summary}</summary>
+                <ActionForm action=actions.restrict>
+                    <input type="hidden" name="teammate_id" value=t.id />
+                    <p class="muted">"Leave all unchecked to let them see every group."</p>
+                    {groups.iter().map(|g| view! {
+                        <label class="check"><input type="checkbox" name="groups[]" value=g.id checked=mine.contains(&g.id) />{g.name.clone()}</label>
+                    }).collect_view()}
+                    <button type="submit" class="secondary" aria-label=save>"Save groups"</button>
+                </ActionForm>
+            </details>
+        }
+    });
     let manage = (can_manage && !t.is_you).then(|| {
         let current = t.role;
         let role_label = format!("Role of {name}");
@@ -154,6 +193,7 @@ fn TeammateLine(
                     <input type="hidden" name="teammate_id" value=t.id />
                     <button type="submit" class="danger" aria-label=remove_label>"Remove"</button>
                 </ActionForm>
+                {restrict}
             </td>
         }
     });
@@ -162,7 +202,7 @@ fn TeammateLine(
         <tr>
             <td>{t.name}</td>
             <td>{t.email}</td>
-            <td>{t.role.label()}</td>
+            <td>{t.role.label()}{scope}</td>
             <td>{format_date(t.joined_at)}</td>
             {manage}
             {filler}
