@@ -98,6 +98,9 @@ pub struct PartnershipCard {
     pub partner_key: String,
     /// Why the vendor rejected the application, shown to the partner.
     pub rejection_reason: Option<String>,
+    pub terms: String,
+    /// Progress toward the next tier, when there is one with a rule that can be measured.
+    pub tier_progress: Option<TierProgress>,
     /// `None` when the contact's role does not see earnings.
     pub earnings: Option<EarningsDto>,
 }
@@ -412,4 +415,15 @@ pub struct PartnerDetail {
     pub history: Vec<HistoryEntry>,
     pub notes: String,
     pub can_edit_notes: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierProgress {
+    pub next_tier: String,
+    /// "Closed-won deal revenue in the last 90 days".
+    pub metric: String,
+    pub value: String,
+    pub threshold: String,
+    pub remaining: String,
+    pub percent: u8,
 }

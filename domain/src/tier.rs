@@ -99,6 +99,16 @@ pub fn qualifying_tier<T>(
         .map(|(_, t, _)| t)
 }
 
+/// The tier to work toward: the lowest-ranked tier above `current_rank` (any tier when the
+/// partnership has none yet).
+pub fn next_tier<T>(current_rank: Option<i64>, tiers: &[(i64, T)]) -> Option<&T> {
+    tiers
+        .iter()
+        .filter(|(rank, _)| current_rank.is_none_or(|current| *rank > current))
+        .min_by_key(|(rank, _)| *rank)
+        .map(|(_, t)| t)
+}
+
 /// A tier's name: 1 to 60 characters.
 pub fn validate_tier_name(name: &str) -> Result<String, RuleViolation> {
     let name = name.trim();
@@ -134,6 +144,14 @@ mod tests {
         assert_eq!(qualifying_tier(&tiers, |_| 0), Some(&"Bronze"));
         let strict = vec![(1, "Silver", rule(100))];
         assert_eq!(qualifying_tier(&strict, |_| 99), None);
+    }
+
+    #[test]
+    fn the_next_tier_is_the_lowest_one_above() {
+        let tiers = [(3, "Gold"), (1, "Bronze"), (2, "Silver")];
+        assert_eq!(next_tier(None, &tiers), Some(&"Bronze"));
+        assert_eq!(next_tier(Some(1), &tiers), Some(&"Silver"));
+        assert_eq!(next_tier(Some(3), &tiers), None);
     }
 
     #[test]

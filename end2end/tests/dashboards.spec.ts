@@ -96,3 +96,12 @@ test.describe("profile", () => {
     await expect(page.locator("body")).not.toContainText("NWBK");
   });
 });
+
+test("a partner sees the progress toward the next tier and the program terms", async ({ page }) => {
+  await signIn(page, "finance@northwind.example");
+  await expect(page).toHaveURL(/\/partner$/);
+  await expect(page.getByLabel("Progress to Gold")).toBeVisible();
+  await expect(page.getByText(/Closed-won deal revenue in the last 90 days: .* of \$50,000\.00/)).toBeVisible();
+  await page.getByText("Program terms").click();
+  await expect(page.getByText("Rewards are held for 30 days")).toBeVisible();
+});

@@ -22,6 +22,7 @@ on_both_backends!(
     structure_editing,
     programs_are_created_and_edited,
     partner_detail_history_and_notes,
+    partners_see_progress_to_the_next_tier,
 );
 
 async fn program_id(app: &TestApp) -> i64 {
@@ -974,4 +975,56 @@ async fn partner_detail_history_and_notes(app: &TestApp) {
             .status(),
         404
     );
+}
+
+async fn partners_see_progress_to_the_next_tier(app: &TestApp) {
+    let partner = app.signed_in("owner@northwind.example").await;
+    let dashboard: Value = app
+        .call(&partner, "partner_dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let progress = &dashboard["partnerships"][0]["tier_progress"];
+    assert_eq!(progress["next_tier"], "Gold");
+    assert_eq!(
+        progress["value"], "$0.00",
+        "the seeded closed-won deal is older than the 90-day window"
+    );
+    assert_eq!(progress["threshold"], "$50,000.00");
+    assert!(
+        dashboard["partnerships"][0]["terms"]
+            .as_str()
+            .unwrap()
+            .contains("Rewards are held")
+    );
+    // A deal won now counts.
+    sqlx::query("UPDATE deals SET created_at = $1 WHERE stage = 'closed_won'")
+        .bind(app::server::db::now_ms())
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let dashboard: Value = app
+        .call(&partner, "partner_dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let progress = &dashboard["partnerships"][0]["tier_progress"];
+    assert_eq!(progress["value"], "$5,000.00");
+    assert_eq!(progress["remaining"], "$45,000.00");
+    assert_eq!(progress["percent"], 10);
+    assert_eq!(
+        progress["metric"],
+        "Closed-won deal revenue in the last 90 days"
+    );
+    // Lakeside holds the top tier: nothing to work toward.
+    let lakeside = app.signed_in("owner@lakeside.example").await;
+    let dashboard: Value = app
+        .call(&lakeside, "partner_dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(dashboard["partnerships"][0]["tier_progress"].is_null());
 }

@@ -66,6 +66,18 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
             } else {
                 None
             };
+            let tier_progress = if row.status == "active" {
+                partner::tier_progress(
+                    &state.db,
+                    row.program_id,
+                    row.id,
+                    row.tier_rank,
+                    &row.currency,
+                )
+                .await?
+            } else {
+                None
+            };
             partnerships.push(PartnershipCard {
                 partnership_id: row.id,
                 program: row.program,
@@ -75,6 +87,8 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
                 tier: row.tier,
                 partner_key: row.partner_key,
                 rejection_reason: row.rejection_reason,
+                terms: row.terms,
+                tier_progress,
                 earnings,
             });
         }

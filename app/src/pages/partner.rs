@@ -105,6 +105,19 @@ fn Partnership(card: PartnershipCard) -> impl IntoView {
                 <dd><code>{card.partner_key}</code></dd>
             </dl>
             {earnings}
+            {card.tier_progress.map(|p| {
+                let label = format!("Progress to {}", p.next_tier);
+                view! {
+                    <div class="tier-progress">
+                        <label for=format!("progress-{}", card.partnership_id)>{label}</label>
+                        <progress id=format!("progress-{}", card.partnership_id) max="100" value=p.percent>{format!("{}%", p.percent)}</progress>
+                        <p class="muted">{format!("{}: {} of {} — {} to go.", p.metric, p.value, p.threshold, p.remaining)}</p>
+                    </div>
+                }
+            })}
+            {(!card.terms.is_empty()).then(|| view! {
+                <details><summary>"Program terms"</summary><p class="terms">{card.terms.clone()}</p></details>
+            })}
         </section>
     }
 }

@@ -16,6 +16,9 @@ pub struct PartnershipRow {
     pub tier: Option<String>,
     pub partner_key: String,
     pub rejection_reason: Option<String>,
+    pub program_id: i64,
+    pub terms: String,
+    pub tier_rank: Option<i64>,
 }
 
 pub async fn partnerships(
@@ -23,7 +26,7 @@ pub async fn partnerships(
     partner_team_id: i64,
 ) -> Result<Vec<PartnershipRow>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT p.id, pr.name, c.name, pr.currency, pr.min_cashout_minor, p.status, g.name, tr.name, p.partner_key, p.rejection_reason \
+        "SELECT p.id, pr.name, c.name, pr.currency, pr.min_cashout_minor, p.status, g.name, tr.name, p.partner_key, p.rejection_reason, pr.id, pr.terms, tr.rank \
          FROM partnerships p \
          JOIN programs pr ON pr.id = p.program_id \
          JOIN companies c ON c.id = pr.company_id \
@@ -47,6 +50,9 @@ pub async fn partnerships(
                 tier: r.try_get(7)?,
                 partner_key: r.try_get(8)?,
                 rejection_reason: r.try_get(9)?,
+                program_id: r.try_get(10)?,
+                terms: r.try_get(11)?,
+                tier_rank: r.try_get(12)?,
             })
         })
         .collect()
@@ -74,4 +80,59 @@ pub async fn earnings(db: &Db, partnership_id: i64) -> Result<Earnings, sqlx::Er
         lifetime_paid: row.try_get(2)?,
         in_payout: row.try_get(3)?,
     })
+}
+
+/// Progress toward the next tier above `current_rank`. Only closed-won deal revenue can be
+/// measured until transactions exist; other metrics report no progress yet.
+pub async fn tier_progress(
+    db: &Db,
+    program_id: i64,
+    partnership_id: i64,
+    current_rank: Option<i64>,
+    currency: &str,
+) -> Result<Option<crate::dto::TierProgress>, sqlx::Error> {
+    use domain::tier::{Metric, TierRule, next_tier};
+    let rows = sqlx::query("SELECT rank, name, rule FROM tiers WHERE program_id = $1")
+        .bind(program_id)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut tiers = Vec::new();
+    for r in rows {
+        let rule: String = r.try_get(2)?;
+        if let Ok(rule) = serde_json::from_str::<TierRule>(&rule) {
+            tiers.push((r.try_get::<i64, _>(0)?, (r.try_get::<String, _>(1)?, rule)));
+        }
+    }
+    let Some((name, rule)) = next_tier(current_rank, &tiers) else {
+        return Ok(None);
+    };
+    if rule.metric != Metric::ClosedWonRevenue {
+        return Ok(None);
+    }
+    let since = rule
+        .window_days
+        .map(|d| super::db::now_ms() - i64::from(d) * 86_400_000)
+        .unwrap_or(i64::MIN);
+    let value: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM deals \
+         WHERE partnership_id = $1 AND stage = $2 AND created_at >= $3",
+    )
+    .bind(partnership_id)
+    .bind(domain::deal::DealStage::ClosedWon.as_str())
+    .bind(since)
+    .fetch_one(&db.pool)
+    .await?;
+    let money = |minor: i64| domain::money::format_stored(minor, currency);
+    let window = rule
+        .window_days
+        .map(|d| format!("in the last {d} days"))
+        .unwrap_or_else(|| "all time".into());
+    Ok(Some(crate::dto::TierProgress {
+        next_tier: name.clone(),
+        metric: format!("{} {window}", rule.metric.label()),
+        value: money(value),
+        threshold: money(rule.threshold),
+        remaining: money(rule.remaining(value)),
+        percent: rule.progress_percent(value),
+    }))
 }
