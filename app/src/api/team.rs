@@ -73,52 +73,31 @@ pub async fn fetch_team() -> Result<TeamPage, AppError> {
 
 #[server(prefix = "/api", endpoint = "invite_contact")]
 pub async fn invite_contact(email: String, role: String) -> Result<InviteCreated, AppError> {
-    use crate::server::{endpoint, invites, public_origin, require_contact};
-    use domain::invite::InviteKind;
+    use crate::server::invites::{Place, invite_member};
+    use crate::server::{endpoint, require_contact};
     use domain::permissions::{ContactPermission, ContactRole};
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ManageContacts).await?;
-        let email = domain::identity::normalize_email(&email)
-            .map_err(|e| AppError::invalid_fields(vec![("email", e.0)]))?;
         let role = ContactRole::parse(&role)
             .ok()
             .filter(|r| me.role.can_assign(*r))
             .ok_or_else(|| {
                 AppError::invalid_fields(vec![("role", "Choose admin, finance or member".into())])
             })?;
-        let already: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM contacts c JOIN users u ON u.id = c.user_id \
-             WHERE c.partner_team_id = $1 AND u.email_normalized = $2",
+        let place = Place::PartnerTeam {
+            id: me.partner_team_id,
+            name: &me.partner_team_name,
+        };
+        invite_member(
+            &state,
+            &me.identity,
+            place,
+            &email,
+            role.as_str(),
+            role.label(),
         )
-        .bind(me.partner_team_id)
-        .bind(&email)
-        .fetch_one(&state.db.pool)
-        .await?;
-        if already > 0 {
-            return Err(AppError::invalid_fields(vec![(
-                "email",
-                format!("{email} is already in your team"),
-            )]));
-        }
-        let mut tx = state.db.begin().await?;
-        let link = invites::create(
-            &mut tx,
-            invites::NewInvite {
-                kind: InviteKind::Contact,
-                company_id: None,
-                partner_team_id: Some(me.partner_team_id),
-                email: &email,
-                role: role.as_str(),
-                role_label: role.label(),
-                workspace_name: &me.partner_team_name,
-                invited_by: &me.identity,
-                origin: &public_origin(&state),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(InviteCreated { email, link })
+        .await
     })
     .await
 }

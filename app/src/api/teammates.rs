@@ -113,14 +113,12 @@ pub async fn fetch_teammates() -> Result<TeammatesPage, AppError> {
 /// returned so the inviter can share it.
 #[server(prefix = "/api", endpoint = "invite_teammate")]
 pub async fn invite_teammate(email: String, role: String) -> Result<InviteCreated, AppError> {
-    use crate::server::{endpoint, invites, public_origin, require_teammate};
-    use domain::invite::InviteKind;
+    use crate::server::invites::{Place, invite_member};
+    use crate::server::{endpoint, require_teammate};
     use domain::permissions::{Permission, TeammateRole};
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageTeammates).await?;
-        let email = domain::identity::normalize_email(&email)
-            .map_err(|e| AppError::invalid_fields(vec![("email", e.0)]))?;
         let role = TeammateRole::parse(&role)
             .map_err(|_| AppError::invalid_fields(vec![("role", "Choose a role".into())]))?;
         if !me.role.can_assign(role) {
@@ -129,38 +127,19 @@ pub async fn invite_teammate(email: String, role: String) -> Result<InviteCreate
                 format!("You cannot give the {} role", role.label().to_lowercase()),
             )]));
         }
-        let already: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM teammates t JOIN users u ON u.id = t.user_id \
-             WHERE t.company_id = $1 AND u.email_normalized = $2",
+        let place = Place::Company {
+            id: me.company_id,
+            name: &me.company_name,
+        };
+        invite_member(
+            &state,
+            &me.identity,
+            place,
+            &email,
+            role.as_str(),
+            role.label(),
         )
-        .bind(me.company_id)
-        .bind(&email)
-        .fetch_one(&state.db.pool)
-        .await?;
-        if already > 0 {
-            return Err(AppError::invalid_fields(vec![(
-                "email",
-                format!("{email} is already a teammate"),
-            )]));
-        }
-        let mut tx = state.db.begin().await?;
-        let link = invites::create(
-            &mut tx,
-            invites::NewInvite {
-                kind: InviteKind::Teammate,
-                company_id: Some(me.company_id),
-                partner_team_id: None,
-                email: &email,
-                role: role.as_str(),
-                role_label: role.label(),
-                workspace_name: &me.company_name,
-                invited_by: &me.identity,
-                origin: &public_origin(&state),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(InviteCreated { email, link })
+        .await
     })
     .await
 }

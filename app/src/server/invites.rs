@@ -180,3 +180,78 @@ pub async fn find(db: &super::db::Db, token: &str) -> Result<Option<StoredInvite
         workspace_name: r.try_get(9)?,
     }))
 }
+
+/// Where an invite leads: a company (as a teammate) or a partner team (as a contact).
+pub enum Place<'a> {
+    Company { id: i64, name: &'a str },
+    PartnerTeam { id: i64, name: &'a str },
+}
+
+/// Invites `email` into `place` with a role the caller already checked (`role`, `role_label`):
+/// refuses a bad email or an existing member field by field, then creates the invite and its
+/// email in one transaction and returns what the inviter shares.
+pub async fn invite_member(
+    state: &super::state::AppState,
+    invited_by: &Identity,
+    place: Place<'_>,
+    email: &str,
+    role: &str,
+    role_label: &str,
+) -> Result<crate::dto::InviteCreated, AppError> {
+    let email = domain::identity::normalize_email(email)
+        .map_err(|e| AppError::invalid_fields(vec![("email", e.0)]))?;
+    let (kind, company_id, partner_team_id, name, exists_sql, member_word): (
+        _,
+        _,
+        _,
+        _,
+        &'static str,
+        _,
+    ) = match place {
+        Place::Company { id, name } => (
+            InviteKind::Teammate,
+            Some(id),
+            None,
+            name,
+            "SELECT COUNT(*) FROM teammates t JOIN users u ON u.id = t.user_id WHERE t.company_id = $1 AND u.email_normalized = $2",
+            "a teammate",
+        ),
+        Place::PartnerTeam { id, name } => (
+            InviteKind::Contact,
+            None,
+            Some(id),
+            name,
+            "SELECT COUNT(*) FROM contacts c JOIN users u ON u.id = c.user_id WHERE c.partner_team_id = $1 AND u.email_normalized = $2",
+            "in your team",
+        ),
+    };
+    let already: i64 = sqlx::query_scalar(exists_sql)
+        .bind(company_id.or(partner_team_id).unwrap_or(0))
+        .bind(&email)
+        .fetch_one(&state.db.pool)
+        .await?;
+    if already > 0 {
+        return Err(AppError::invalid_fields(vec![(
+            "email",
+            format!("{email} is already {member_word}"),
+        )]));
+    }
+    let mut tx = state.db.begin().await?;
+    let link = create(
+        &mut tx,
+        NewInvite {
+            kind,
+            company_id,
+            partner_team_id,
+            email: &email,
+            role,
+            role_label,
+            workspace_name: name,
+            invited_by,
+            origin: &super::authz::public_origin(state),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(crate::dto::InviteCreated { email, link })
+}
