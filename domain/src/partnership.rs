@@ -56,6 +56,15 @@ impl PartnershipStatus {
         }
     }
 
+    /// Whether the partner sees earnings for it: while active, and while suspended (money
+    /// already earned stays visible); not before approval or after rejection.
+    pub fn shows_earnings(self) -> bool {
+        matches!(
+            self,
+            PartnershipStatus::Active | PartnershipStatus::Suspended
+        )
+    }
+
     /// Only active partnerships earn, share links and register leads and deals.
     pub fn is_active(self) -> bool {
         self == PartnershipStatus::Active
@@ -79,6 +88,8 @@ mod tests {
         assert!(!Active.can_become(Applied));
         assert!(Active.transition(Active).is_err());
         assert_eq!(Active.transition(Suspended), Ok(Suspended));
+        assert!(Active.shows_earnings() && Suspended.shows_earnings());
+        assert!(!Applied.shows_earnings() && !Rejected.shows_earnings());
     }
 
     proptest! {

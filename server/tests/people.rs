@@ -571,7 +571,7 @@ async fn reject_with_a_reason(app: &TestApp) {
             .status(),
         200
     );
-    let id = app.id_of("SELECT p.id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.name = $1", "Rex Media").await.to_string();
+    let id = app.partnership_id("Rex Media").await;
     let owner = app.signed_in("owner@acme.example").await;
     let empty = app
         .call(

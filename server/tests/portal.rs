@@ -298,13 +298,7 @@ async fn cross_tenant_table(app: &TestApp) {
     }
     let acme_secrets: &[&str] = &["Northwind", "Lakeside", "Acme Partner Program", "29425"];
     let globex_secrets: &[&str] = &["Initech", "Globex Secret Lead", "Globex Partners", "77700"];
-    let acme_partnership = app
-        .id_of(
-            "SELECT p.id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.name = $1",
-            "Brightside Affiliates",
-        )
-        .await
-        .to_string();
+    let acme_partnership = app.partnership_id("Brightside Affiliates").await;
     let acme_teammate = app
         .id_of(
             "SELECT t.id FROM teammates t JOIN users u ON u.id = t.user_id WHERE u.email_normalized = $1",

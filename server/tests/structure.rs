@@ -440,7 +440,7 @@ async fn bulk_actions(app: &TestApp) {
         .await;
     assert_eq!(events, 3);
     // Another company's partnership among the ids: nothing happens.
-    let globex_partnership = app.id_of("SELECT p.id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.name = $1", "Initech Resellers").await.to_string();
+    let globex_partnership = app.partnership_id("Initech Resellers").await;
     let form = vec![
         ("program", program.as_str()),
         ("action", "suspend"),
@@ -549,7 +549,7 @@ async fn restricted_partner_manager_sees_only_their_groups(app: &TestApp) {
         .map(|r| r["partner_team"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["Northwind Agency"]);
-    let brightside = app.id_of("SELECT p.id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.name = $1", "Brightside Affiliates").await.to_string();
+    let brightside = app.partnership_id("Brightside Affiliates").await;
     assert_eq!(
         app.call(
             &client,
@@ -896,7 +896,7 @@ async fn programs_are_created_and_edited(app: &TestApp) {
 }
 
 async fn partner_detail_history_and_notes(app: &TestApp) {
-    let brightside = app.id_of("SELECT p.id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.name = $1", "Brightside Affiliates").await.to_string();
+    let brightside = app.partnership_id("Brightside Affiliates").await;
     let owner = app.signed_in("owner@acme.example").await;
     assert_eq!(
         app.call(
@@ -941,7 +941,7 @@ async fn partner_detail_history_and_notes(app: &TestApp) {
         ["Notes edited", "Status applied → rejected (Not a fit yet)"]
     );
     assert_eq!(detail["history"][1]["actor"], "Olivia Owner");
-    let northwind = app.id_of("SELECT p.id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.name = $1", "Northwind Agency").await.to_string();
+    let northwind = app.partnership_id("Northwind Agency").await;
     let detail: Value = app
         .call(&owner, "partner", &[("partnership_id", &northwind)])
         .await

@@ -164,17 +164,30 @@ pub async fn apply_to_program(
             },
         )
         .await?;
-        sqlx::query(
-            "INSERT INTO emails (company_id, to_email, subject, body, status, created_at) \
-             SELECT t.company_id, u.email, $1, $2, 'queued', $3 FROM teammates t JOIN users u ON u.id = t.user_id \
-             WHERE t.company_id = $4 AND t.role IN ('owner', 'admin', 'partner_manager')",
-        )
-        .bind(format!("New partner application: {}", application.team_name))
-        .bind(format!("{} applied to {program_name}. Review it under Applications.", application.team_name))
-        .bind(now)
-        .bind(company_id)
-        .execute(&mut *tx)
-        .await?;
+        // Who hears of a new application follows the permission matrix: every teammate whose
+        // role may decide applications.
+        let teammates = sqlx::query("SELECT u.email, t.role FROM teammates t JOIN users u ON u.id = t.user_id WHERE t.company_id = $1")
+            .bind(company_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        for teammate in teammates {
+            let role: String = teammate.try_get(1)?;
+            if !domain::permissions::TeammateRole::parse(&role)
+                .is_ok_and(|r| r.can(domain::permissions::Permission::ManageApplications))
+            {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO emails (company_id, to_email, subject, body, status, created_at) VALUES ($1, $2, $3, $4, 'queued', $5)",
+            )
+            .bind(company_id)
+            .bind(teammate.try_get::<String, _>(0)?)
+            .bind(format!("New partner application: {}", application.team_name))
+            .bind(format!("{} applied to {program_name}. Review it under Applications.", application.team_name))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
         let token = session::create(&mut tx, user_id, Some((WorkspaceKind::Partner, team_id))).await?;
         tx.commit().await?;
         super::auth::set_cookie(&session::cookie(&token, state.config.secure_cookies));

@@ -63,7 +63,8 @@ fn Partnership(card: PartnershipCard) -> impl IntoView {
         "suspended" => Some(format!("{} has suspended this partnership.", card.vendor)),
         _ => None,
     };
-    let earns = matches!(card.status.as_str(), "active" | "suspended");
+    let earns = domain::partnership::PartnershipStatus::parse(&card.status)
+        .is_ok_and(|s| s.shows_earnings());
     let earnings = match card.earnings.filter(|_| earns) {
         _ if !earns => ().into_any(),
         Some(e) => view! {

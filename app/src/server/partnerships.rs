@@ -104,12 +104,13 @@ pub async fn email_team_owners(
     sqlx::query(
         "INSERT INTO emails (partner_team_id, to_email, subject, body, status, created_at) \
          SELECT c.partner_team_id, u.email, $1, $2, 'queued', $3 FROM contacts c JOIN users u ON u.id = c.user_id \
-         WHERE c.partner_team_id = $4 AND c.role = 'owner'",
+         WHERE c.partner_team_id = $4 AND c.role = $5",
     )
     .bind(subject)
     .bind(body)
     .bind(now_ms())
     .bind(partner_team_id)
+    .bind(domain::permissions::ContactRole::Owner.as_str())
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -174,6 +174,18 @@ impl TestApp {
         self.scalar(sql, bind).await
     }
 
+    /// The id of the partnership of the partner team called `team`, as form text.
+    pub async fn partnership_id(&self, team: &str) -> String {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT p.id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.name = $1",
+        )
+        .bind(team)
+        .fetch_one(&self.db.pool)
+        .await
+        .expect("partnership of the team")
+        .to_string()
+    }
+
     /// Drops the PostgreSQL database or deletes the SQLite file.
     pub async fn cleanup(self) {
         self.db.pool.close().await;
