@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::api::Logout;
+use crate::api::{Logout, SelectProgram};
 use crate::dto::Viewer;
 use crate::error::AppError;
 
@@ -15,7 +15,7 @@ fn sections(home: &str) -> &'static [(&'static str, &'static str)] {
             ("/vendor/partners", "Partners"),
             ("/vendor/applications", "Applications"),
             ("/vendor/structure", "Structure"),
-            ("/vendor/segments/new", "Segments"),
+            ("/vendor/segments", "Segments"),
             ("/vendor/teammates", "Teammates"),
             ("/vendor/program", "Settings"),
         ]
@@ -34,11 +34,17 @@ pub fn TopBar(viewer: Viewer, home: &'static str) -> impl IntoView {
                 "Partner portal"
             </a>
             <span class="workspace">{viewer.workspace_name}</span>
+            <HeaderProgram programs=viewer.programs program=viewer.program />
             <nav aria-label="Sections" class="sections">
                 {sections(home)
                     .iter()
                     .map(|(href, label)| {
-                        let current = move || (location.pathname.get() == *href).then_some("page");
+                        let current = move || {
+                            let path = location.pathname.get();
+                            // A record page belongs to its section ("/vendor/partners/7").
+                            let inside = *href != home && path.starts_with(&format!("{href}/"));
+                            (path == *href || inside).then_some("page")
+                        };
                         view! { <a href=*href aria-current=current>{*label}</a> }
                     })
                     .collect_view()}
@@ -55,6 +61,34 @@ pub fn TopBar(viewer: Viewer, home: &'static str) -> impl IntoView {
                 </ActionForm>
             </nav>
         </header>
+    }
+}
+
+/// The program the page shows and, when the workspace has several, the switcher: a plain form
+/// (works before hydration) that makes the choice the session's and returns to this section.
+#[component]
+fn HeaderProgram(programs: Vec<crate::dto::ProgramChoice>, program: Option<i64>) -> impl IntoView {
+    let select = ServerAction::<SelectProgram>::new();
+    let location = use_location();
+    match programs.len() {
+        0 => ().into_any(),
+        1 => view! { <span class="program-name">{programs[0].label.clone()}</span> }.into_any(),
+        _ => view! {
+            <ActionForm action=select attr:class="inline program-switcher">
+                <input type="hidden" name="current" value=move || location.pathname.get() />
+                <label for="header-program" class="visually-hidden">"Program"</label>
+                <select id="header-program" name="program">
+                    {programs
+                        .into_iter()
+                        .map(|p| view! { <option value=p.id selected=Some(p.id) == program>{p.label}</option> })
+                        .collect_view()}
+                </select>
+                <button type="submit" class="secondary" disabled=move || select.pending().get()>
+                    {move || if select.pending().get() { "Switching…" } else { "Switch program" }}
+                </button>
+            </ActionForm>
+        }
+        .into_any(),
     }
 }
 
@@ -140,29 +174,6 @@ pub fn Submit(
             {move || pending.get().then(|| busy_text.clone())}
         </span>
     }
-}
-
-/// Switches the program a vendor page shows, with a plain GET form (works before hydration).
-#[component]
-pub fn ProgramSwitcher(
-    programs: Vec<crate::dto::ProgramSummary>,
-    selected: Option<i64>,
-    action: &'static str,
-) -> impl IntoView {
-    (programs.len() > 1).then(|| {
-        view! {
-            <form method="get" action=action class="inline">
-                <label for="program">"Program"</label>
-                <select id="program" name="program">
-                    {programs
-                        .into_iter()
-                        .map(|p| view! { <option value=p.id selected=Some(p.id) == selected>{p.name}</option> })
-                        .collect_view()}
-                </select>
-                <button type="submit" class="secondary">"Show"</button>
-            </form>
-        }
-    })
 }
 
 /// The link to share while no email is sent, with a copy button.

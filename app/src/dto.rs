@@ -13,6 +13,17 @@ pub struct Viewer {
     pub workspace_name: String,
     /// More than one membership: the header offers to switch.
     pub can_switch: bool,
+    /// The programs of the workspace, for the header's program switcher: a company's programs,
+    /// or the programs a partner team is in ("Program — Vendor").
+    pub programs: Vec<ProgramChoice>,
+    /// The program the page shows.
+    pub program: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgramChoice {
+    pub id: i64,
+    pub label: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,8 +80,6 @@ pub struct VendorOverview {
     pub viewer: Viewer,
     pub role: TeammateRole,
     pub company: String,
-    /// Every program of the company, for the switcher.
-    pub programs: Vec<ProgramSummary>,
     /// The program shown; `None` when the company has no program yet.
     pub program: Option<ProgramSummary>,
     pub kpis: Option<VendorKpis>,
@@ -200,7 +209,6 @@ pub struct ApplicationRow {
 pub struct ApplicationsPage {
     pub viewer: Viewer,
     pub program: Option<ProgramSummary>,
-    pub programs: Vec<ProgramSummary>,
     pub can_decide: bool,
     pub applications: Vec<ApplicationRow>,
     pub next_after: Option<i64>,
@@ -318,7 +326,6 @@ pub struct PartnerListRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartnersPage {
     pub viewer: Viewer,
-    pub programs: Vec<ProgramSummary>,
     pub program: Option<ProgramSummary>,
     pub structure: Structure,
     pub can_bulk_edit: bool,
@@ -335,7 +342,6 @@ pub struct BulkResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StructurePage {
     pub viewer: Viewer,
-    pub programs: Vec<ProgramSummary>,
     pub program: Option<ProgramSummary>,
     pub structure: Option<Structure>,
     pub can_edit: bool,
@@ -382,7 +388,6 @@ pub struct ProgramForm {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgramSettingsPage {
     pub viewer: Viewer,
-    pub programs: Vec<ProgramSummary>,
     pub form: ProgramForm,
     pub can_edit: bool,
 }

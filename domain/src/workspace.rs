@@ -113,6 +113,25 @@ pub fn safe_next(next: Option<&str>) -> Option<&str> {
     .then_some(next)
 }
 
+/// Where the header's program switcher returns to: the same section of the same side, in the
+/// newly chosen program. Query strings and record pages belong to the old program, so they are
+/// dropped; anything outside the workspace's side falls back to its home.
+pub fn after_program_switch(kind: WorkspaceKind, current: &str) -> String {
+    let path = current.split(['?', '#']).next().unwrap_or("");
+    let home = kind.home();
+    let Some(rest) = path.strip_prefix(home) else {
+        return home.to_owned();
+    };
+    if !(rest.is_empty() || rest.starts_with('/')) || safe_next(Some(path)).is_none() {
+        return home.to_owned();
+    }
+    // The first section below home is a list page; deeper segments name one record.
+    match rest.trim_start_matches('/').split('/').next() {
+        Some("") | None => home.to_owned(),
+        Some(section) => format!("{home}/{section}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,5 +280,20 @@ mod page_access_tests {
             PageAccess::Allowed
         );
         assert_eq!(page_access("/vendorish", None), PageAccess::Public);
+    }
+
+    #[test]
+    fn program_switch_keeps_the_section_and_drops_the_record() {
+        use WorkspaceKind::{Partner, Vendor};
+        assert_eq!(after_program_switch(Vendor, "/vendor"), "/vendor");
+        assert_eq!(after_program_switch(Vendor, "/vendor/partners?segment=3&after=j1.2"), "/vendor/partners");
+        assert_eq!(after_program_switch(Vendor, "/vendor/partners/17"), "/vendor/partners");
+        assert_eq!(after_program_switch(Vendor, "/vendor/segments/new"), "/vendor/segments");
+        assert_eq!(after_program_switch(Partner, "/partner/team"), "/partner/team");
+        assert_eq!(after_program_switch(Vendor, "/partner/team"), "/vendor");
+        assert_eq!(after_program_switch(Vendor, "/vendorx"), "/vendor");
+        assert_eq!(after_program_switch(Vendor, "//evil.example/vendor"), "/vendor");
+        assert_eq!(after_program_switch(Partner, "https://evil.example/partner"), "/partner");
+        assert_eq!(after_program_switch(Vendor, "/profile"), "/vendor");
     }
 }

@@ -72,8 +72,8 @@ async fn grow(db: &Db, program: i64, group: i64, tag: i64, total: i64) {
     .await
     .unwrap();
     sqlx::query(
-        "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, joined_at) \
-         SELECT $1, t.id, 'active', 'bench-' || t.id, $2, 1700000000000 + t.id * 1000 FROM partner_teams t WHERE t.id > $3",
+        "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, joined_at, team_name) \
+         SELECT $1, t.id, 'active', 'bench-' || t.id, $2, 1700000000000 + t.id * 1000, t.name FROM partner_teams t WHERE t.id > $3",
     )
     .bind(program)
     .bind(group)

@@ -97,8 +97,9 @@ impl Seeder {
 
     async fn contact(&mut self, team: i64, user: i64, role: &str) -> Result<i64, String> {
         self.id(
-            "INSERT INTO contacts (partner_team_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-            vec![I(team), I(user), S(role.into()), I(day(1))],
+            "INSERT INTO contacts (partner_team_id, user_id, role, created_at, referral_code) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            // Deterministic, like the rest of the demo; real codes are random.
+            vec![I(team), I(user), S(role.into()), I(day(1)), S(format!("demo{team:03}{user:05}"))],
         )
         .await
     }
@@ -193,8 +194,8 @@ impl Seeder {
         joined: i64,
     ) -> Result<i64, String> {
         self.id(
-            "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, tier_id, manager_teammate_id, joined_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, tier_id, manager_teammate_id, joined_at, team_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT name FROM partner_teams WHERE id = $2)) RETURNING id",
             vec![I(program), I(team), S(status.into()), S(key.into()), I(group), OI(tier), OI(manager), I(day(joined))],
         )
         .await
@@ -643,6 +644,25 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     )
     .await?;
 
+    // Umbrella Health: a second vendor Northwind works with, so the partner header has a
+    // program switcher and each vendor's context can be checked for leaks.
+    let umbrella = s.company("Umbrella Health").await?;
+    let um_program = s
+        .program(umbrella, "Umbrella Referral Program", "USD", 2_500)
+        .await?;
+    let um_group = s.group(um_program, "Default", true).await?;
+    s.partnership(
+        um_program,
+        northwind,
+        "active",
+        "northwind-u8e2",
+        um_group,
+        None,
+        None,
+        20,
+    )
+    .await?;
+
     events::append(
         &mut s.tx,
         NewEvent {
@@ -651,7 +671,7 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
             kind: "demo.seeded",
             subject_type: "company",
             subject_id: acme,
-            payload: serde_json::json!({ "companies": [acme, globex] }),
+            payload: serde_json::json!({ "companies": [acme, globex, umbrella] }),
         },
     )
     .await

@@ -19,6 +19,7 @@ on_both_backends!(
     workspace_picker_for_users_in_two_workspaces,
     every_change_writes_an_event,
     limits_and_health,
+    program_switcher_scopes_each_side,
 );
 
 async fn sign_in_and_out(app: &TestApp) {
@@ -766,6 +767,22 @@ async fn cross_tenant_table(app: &TestApp) {
             acme_secrets,
         ),
     ]);
+    cases.extend([
+        case(
+            gx,
+            "select_program",
+            vec![("program", &acme_program), ("current", "/vendor")],
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "select_program",
+            vec![("program", &acme_program), ("current", "/partner")],
+            404,
+            acme_secrets,
+        ),
+    ]);
     for case in &cases {
         let client = app.signed_in(case.caller).await;
         let res = app.call(&client, case.endpoint, &case.form).await;
@@ -1011,4 +1028,116 @@ fn migrations_are_the_same_versions_on_both_backends() {
         names
     };
     assert_eq!(names("sqlite"), names("postgres"));
+}
+
+/// The header's program switcher: the choice lives in the session, pages follow it, and a
+/// partner team in two vendors' programs sees one vendor at a time.
+async fn program_switcher_scopes_each_side(app: &TestApp) {
+    let umbrella = app
+        .id_of(
+            "SELECT id FROM programs WHERE slug = $1",
+            "umbrella-referral-program",
+        )
+        .await
+        .to_string();
+    let northwind = app.signed_in("owner@northwind.example").await;
+    let dashboard: Value = app
+        .call(&northwind, "partner_dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let choices = dashboard["viewer"]["programs"].as_array().unwrap();
+    assert_eq!(choices.len(), 2, "{choices:?}");
+    assert_eq!(
+        dashboard["partnerships"].as_array().unwrap().len(),
+        1,
+        "one vendor at a time"
+    );
+    assert_eq!(dashboard["partnerships"][0]["vendor"], "Acme Analytics");
+
+    let res = app
+        .call(
+            &northwind,
+            "select_program",
+            &[("program", &umbrella), ("current", "/partner/team?x=1")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["location"], "/partner/team");
+    let dashboard = app
+        .call(&northwind, "partner_dashboard", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let parsed: Value = serde_json::from_str(&dashboard).unwrap();
+    assert_eq!(parsed["viewer"]["program"].as_i64().unwrap().to_string(), umbrella);
+    assert_eq!(parsed["partnerships"][0]["vendor"], "Umbrella Health");
+    for acme in ["Acme Partner Program\",", "northwind-7f3a", "Silver", "Agencies"] {
+        assert!(!dashboard.contains(acme), "Acme leaked into Umbrella: {acme}");
+    }
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM events WHERE kind = $1",
+            "session.program_selected"
+        )
+        .await,
+        1
+    );
+
+    // A vendor page follows the session's program; a stale choice falls back to the first.
+    let owner = app.signed_in("owner@acme.example").await;
+    let res = app
+        .call(
+            &owner,
+            "save_program",
+            &[
+                ("name", "Acme Resellers"),
+                ("slug", ""),
+                ("currency", "EUR"),
+                ("attribution_window_days", "60"),
+                ("hold_days", "14"),
+                ("min_cashout", "100"),
+                ("signup_mode", "open"),
+                ("allowed_domains", ""),
+                ("terms", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let resellers = app
+        .id_of("SELECT id FROM programs WHERE slug = $1", "acme-resellers")
+        .await
+        .to_string();
+    let res = app
+        .call(
+            &owner,
+            "select_program",
+            &[("program", &resellers), ("current", "/vendor/partners/12?sort=name")],
+        )
+        .await;
+    assert_eq!(res.headers()["location"], "/vendor/partners");
+    let partners: Value = app
+        .call(&owner, "partners", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(partners["program"]["name"], "Acme Resellers");
+    assert_eq!(partners["rows"].as_array().unwrap().len(), 0);
+    assert_eq!(partners["viewer"]["program"].as_i64().unwrap().to_string(), resellers);
+    // The URL still wins over the session.
+    let acme = app
+        .id_of("SELECT id FROM programs WHERE slug = $1", "acme-partner-program")
+        .await
+        .to_string();
+    let partners: Value = app
+        .call(&owner, "partners", &[("program", &acme)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(partners["program"]["name"], "Acme Partner Program");
+    assert_eq!(partners["viewer"]["program"].as_i64().unwrap().to_string(), acme);
 }

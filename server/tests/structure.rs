@@ -93,8 +93,8 @@ async fn add_random_partners(app: &TestApp, program: i64, n: usize, rng: &mut St
             .gen_bool(0.5)
             .then(|| managers[rng.gen_range(0..managers.len())]);
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, tier_id, manager_teammate_id, joined_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, tier_id, manager_teammate_id, joined_at, team_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT name FROM partner_teams WHERE id = $2)) RETURNING id",
         )
         .bind(program)
         .bind(team)

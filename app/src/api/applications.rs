@@ -110,10 +110,11 @@ pub async fn apply_to_program(
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("INSERT INTO contacts (partner_team_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)")
+        sqlx::query("INSERT INTO contacts (partner_team_id, user_id, role, created_at, referral_code) VALUES ($1, $2, 'owner', $3, $4)")
             .bind(team_id)
             .bind(user_id)
             .bind(now)
+            .bind(crate::server::contacts::new_referral_code())
             .execute(&mut *tx)
             .await?;
         let group_id: i64 = match sqlx::query_scalar::<_, i64>(
@@ -136,8 +137,8 @@ pub async fn apply_to_program(
         };
         let key = unique_partner_key(&mut tx, &partner_key_base(&application.team_name)).await?;
         let partnership_id: i64 = sqlx::query_scalar(
-            "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, joined_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, joined_at, team_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, (SELECT name FROM partner_teams WHERE id = $2)) RETURNING id",
         )
         .bind(program_id)
         .bind(team_id)
@@ -234,7 +235,7 @@ pub async fn fetch_applications(
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
         let programs = vendor::programs(&state.db, me.company_id).await?;
-        let selected = vendor::select_program(&programs, program)?;
+        let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
         let mut applications = Vec::new();
         let mut next_after = None;
         if let Some(program) = &selected {
@@ -275,9 +276,8 @@ pub async fn fetch_applications(
             }
         }
         Ok(ApplicationsPage {
-            viewer: viewer(&state, &me.identity, &me.company_name).await?,
+            viewer: viewer(&state, &me.identity, &me.company_name, selected.as_ref().map(|p| p.id)).await?,
             program: selected,
-            programs,
             can_decide: me.role.can(Permission::ManageApplications),
             applications,
             next_after,

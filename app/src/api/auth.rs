@@ -143,6 +143,41 @@ pub async fn select_workspace(kind: String, id: i64) -> Result<(), AppError> {
     .await
 }
 
+/// Makes one of the workspace's programs the session's program (the header's switcher) and
+/// returns to the same section in it.
+#[server(prefix = "/api", endpoint = "select_program")]
+pub async fn select_program(program: i64, current: String) -> Result<(), AppError> {
+    use crate::server::{authz, endpoint, require_contact, require_teammate, session, state};
+    use domain::permissions::{ContactPermission, Permission};
+    use domain::workspace::{WorkspaceKind, after_program_switch};
+
+    endpoint(async move {
+        let state = state()?;
+        let identity = crate::server::require_user()?;
+        let Some((kind, workspace_id)) = identity.workspace else {
+            return Err(AppError::forbidden());
+        };
+        // The membership is read again, so a removed teammate or contact cannot switch.
+        let company_id = match kind {
+            WorkspaceKind::Vendor => Some(require_teammate(Permission::ViewProgram).await?.1.company_id),
+            WorkspaceKind::Partner => {
+                require_contact(ContactPermission::ViewDashboard).await?;
+                None
+            }
+        };
+        let choices = authz::program_choices(&state.db, kind, workspace_id).await?;
+        if !choices.iter().any(|c| c.id == program) {
+            return Err(AppError::not_found("Program"));
+        }
+        let mut tx = state.db.begin().await?;
+        session::set_program(&mut tx, &identity, company_id, program).await?;
+        tx.commit().await?;
+        leptos_axum::redirect(&after_program_switch(kind, &current));
+        Ok(())
+    })
+    .await
+}
+
 #[cfg(feature = "ssr")]
 pub(crate) fn client_ip() -> String {
     use axum::extract::ConnectInfo;

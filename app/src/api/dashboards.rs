@@ -17,7 +17,7 @@ pub async fn fetch_vendor_overview(
     endpoint(async move {
         let (state, teammate) = require_teammate(Permission::ViewProgram).await?;
         let programs = vendor::programs(&state.db, teammate.company_id).await?;
-        let selected = vendor::select_program(&programs, program)?;
+        let selected = vendor::current_program(&programs, program, teammate.identity.program_id)?;
         let (kpis, partners, next) = match &selected {
             Some(program) => {
                 let with_money = teammate.role.can(Permission::ViewMoney);
@@ -28,10 +28,9 @@ pub async fn fetch_vendor_overview(
             None => (None, Vec::new(), None),
         };
         Ok(VendorOverview {
-            viewer: viewer(&state, &teammate.identity, &teammate.company_name).await?,
+            viewer: viewer(&state, &teammate.identity, &teammate.company_name, selected.as_ref().map(|p| p.id)).await?,
             role: teammate.role,
             company: teammate.company_name,
-            programs,
             program: selected,
             kpis,
             partners,
@@ -52,9 +51,11 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
     endpoint(async move {
         let (state, contact) = require_contact(ContactPermission::ViewDashboard).await?;
         let with_earnings = contact.role.can(ContactPermission::ViewEarnings);
+        let viewer = viewer(&state, &contact.identity, &contact.partner_team_name, None).await?;
+        // Only the program chosen in the header: nothing of one vendor shows in another's.
         let rows = partner::partnerships(&state.db, contact.partner_team_id).await?;
-        let mut partnerships = Vec::with_capacity(rows.len());
-        for row in rows {
+        let mut partnerships = Vec::with_capacity(1);
+        for row in rows.into_iter().filter(|r| Some(r.program_id) == viewer.program) {
             let earnings = if with_earnings {
                 let e = partner::earnings(&state.db, row.id).await?;
                 Some(EarningsDto {
@@ -93,7 +94,7 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
             });
         }
         Ok(PartnerDashboard {
-            viewer: viewer(&state, &contact.identity, &contact.partner_team_name).await?,
+            viewer,
             role: contact.role,
             team: contact.partner_team_name,
             team_kind: domain::program::partner_type_label(&contact.partner_team_kind),

@@ -137,19 +137,21 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
             ),
             (InviteKind::Contact, _, Some(team)) => (
                 (WorkspaceKind::Partner, team),
-                "INSERT INTO contacts (partner_team_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                "INSERT INTO contacts (partner_team_id, user_id, role, created_at, referral_code) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (partner_team_id, user_id) DO NOTHING RETURNING id",
                 "contact.added",
             ),
             _ => return Err(AppError::internal(format!("invite {} has no place to join", invite.id))),
         };
-        let member_id: Option<i64> = sqlx::query_scalar(membership_sql)
+        let mut insert = sqlx::query_scalar::<_, i64>(membership_sql)
             .bind(workspace.1)
             .bind(user_id)
             .bind(&invite.role)
-            .bind(now)
-            .fetch_optional(&mut *tx)
-            .await?;
+            .bind(now);
+        if invite.kind == InviteKind::Contact {
+            insert = insert.bind(crate::server::contacts::new_referral_code());
+        }
+        let member_id = insert.fetch_optional(&mut *tx).await?;
         let Some(member_id) = member_id else {
             return Err(AppError::bad_request(format!("You are already a member of {}. Sign in instead.", invite.workspace_name)));
         };

@@ -69,7 +69,7 @@ pub async fn fetch_partner(partnership_id: i64) -> Result<PartnerDetail, AppErro
         }
         let kind: String = r.try_get(0)?;
         Ok(PartnerDetail {
-            viewer: viewer(&state, &me.identity, &me.company_name).await?,
+            viewer: viewer(&state, &me.identity, &me.company_name, Some(loaded.program_id)).await?,
             partnership_id: loaded.id,
             program: loaded.program,
             partner_team: loaded.partner_team,

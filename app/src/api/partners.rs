@@ -29,8 +29,8 @@ pub async fn fetch_partners(
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
         let programs = vendor::programs(&state.db, me.company_id).await?;
-        let selected = vendor::select_program(&programs, program)?;
-        let viewer = viewer(&state, &me.identity, &me.company_name).await?;
+        let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let viewer = viewer(&state, &me.identity, &me.company_name, selected.as_ref().map(|p| p.id)).await?;
         let can_bulk_edit = me.role.can(Permission::ManagePartners)
             && me.role.can(Permission::ManageGroupsTagsTiers);
         let Some(program) = selected else {
@@ -43,7 +43,6 @@ pub async fn fetch_partners(
             };
             return Ok(PartnersPage {
                 viewer,
-                programs,
                 program: None,
                 structure,
                 can_bulk_edit,
@@ -104,7 +103,6 @@ pub async fn fetch_partners(
             partner_list::page(&state.db, program.id, &rule, sort, after.as_deref()).await?;
         Ok(PartnersPage {
             viewer,
-            programs,
             program: Some(program),
             structure,
             can_bulk_edit,

@@ -20,7 +20,8 @@ pub async fn fetch_program_settings(
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
         let programs = vendor::programs(&state.db, me.company_id).await?;
-        let selected = if new.unwrap_or(false) { None } else { vendor::select_program(&programs, program)? };
+        let selected = if new.unwrap_or(false) { None } else { vendor::current_program(&programs, program, me.identity.program_id)? };
+        let showing = selected.as_ref().map(|p| p.id);
         let form = match selected {
             None => ProgramForm {
                 id: None,
@@ -64,8 +65,7 @@ pub async fn fetch_program_settings(
             }
         };
         Ok(ProgramSettingsPage {
-            viewer: viewer(&state, &me.identity, &me.company_name).await?,
-            programs,
+            viewer: viewer(&state, &me.identity, &me.company_name, showing).await?,
             form,
             can_edit: me.role.can(Permission::ManageProgramSettings),
         })

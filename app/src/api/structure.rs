@@ -13,14 +13,13 @@ pub async fn fetch_structure(program: Option<i64>) -> Result<StructurePage, AppE
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
         let programs = vendor::programs(&state.db, me.company_id).await?;
-        let program = vendor::select_program(&programs, program)?;
+        let program = vendor::current_program(&programs, program, me.identity.program_id)?;
         let structure = match &program {
             Some(p) => Some(structure::load(&state.db, p.id, me.company_id).await?),
             None => None,
         };
         Ok(StructurePage {
-            viewer: viewer(&state, &me.identity, &me.company_name).await?,
-            programs,
+            viewer: viewer(&state, &me.identity, &me.company_name, program.as_ref().map(|p| p.id)).await?,
             program,
             structure,
             can_edit: me.role.can(Permission::ManageGroupsTagsTiers),

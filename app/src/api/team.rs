@@ -58,7 +58,7 @@ pub async fn fetch_team() -> Result<TeamPage, AppError> {
             }
         }
         Ok(TeamPage {
-            viewer: viewer(&state, &me.identity, &me.partner_team_name).await?,
+            viewer: viewer(&state, &me.identity, &me.partner_team_name, None).await?,
             team: me.partner_team_name.clone(),
             your_role: me.role,
             can_manage,

@@ -97,7 +97,7 @@ pub async fn fetch_teammates() -> Result<TeammatesPage, AppError> {
             }
         }
         Ok(TeammatesPage {
-            viewer: viewer(&state, &me.identity, &me.company_name).await?,
+            viewer: viewer(&state, &me.identity, &me.company_name, None).await?,
             company: me.company_name.clone(),
             can_manage,
             assignable_roles: TeammateRole::ALL.iter().copied().filter(|r| me.role.can_assign(*r)).collect(),

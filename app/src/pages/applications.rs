@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{ApproveApplication, RejectApplication, fetch_applications};
-use crate::components::{ErrorPage, FormAlert, Loading, ProgramSwitcher, TopBar};
+use crate::components::{ErrorPage, FormAlert, Loading, TopBar};
 use crate::dto::{ApplicationRow, ApplicationsPage as Data};
 
 /// `/vendor/applications`: partner teams waiting for a decision.
@@ -48,7 +48,6 @@ fn Applications(
     let Data {
         viewer,
         program,
-        programs,
         can_decide,
         applications,
         next_after,
@@ -74,7 +73,6 @@ fn Applications(
         <main class="page">
             <div class="page-head">
                 <h1>"Applications"</h1>
-                <ProgramSwitcher programs selected action="/vendor/applications" />
             </div>
             <p class="muted">
                 {program.map(|p| format!("Partner teams that applied to {} and wait for a decision.", p.name))}

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::{BulkUpdatePartners, fetch_partners};
 use crate::components::{
-    ErrorPage, FormAlert, Loading, NoProgram, ProgramSwitcher, Submit, TopBar,
+    ErrorPage, FormAlert, Loading, NoProgram, Submit, TopBar,
 };
 use crate::dto::{Named, PartnerListRow, PartnersPage as Data, Structure};
 
@@ -132,7 +132,6 @@ fn options(items: &[Named], selected: &str) -> impl IntoView + use<> {
 fn Partners(data: Data, filters: Filters, bulk: ServerAction<BulkUpdatePartners>) -> impl IntoView {
     let Data {
         viewer,
-        programs,
         program,
         structure,
         can_bulk_edit,
@@ -207,7 +206,6 @@ fn Partners(data: Data, filters: Filters, bulk: ServerAction<BulkUpdatePartners>
         <main class="page">
             <div class="page-head">
                 <h1>"Partners"</h1>
-                <ProgramSwitcher programs selected=Some(program.id) action="/vendor/partners" />
             </div>
             <form method="get" action="/vendor/partners" class="card filters" aria-label="Filter partners">
                 <input type="hidden" name="program" value=program.id />

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::{SaveProgram, fetch_program_settings};
 use crate::components::{
-    ErrorPage, FieldError, FormAlert, Loading, ProgramSwitcher, Submit, TopBar,
+    ErrorPage, FieldError, FormAlert, Loading, Submit, TopBar,
 };
 use crate::dto::ProgramSettingsPage as Data;
 
@@ -43,7 +43,6 @@ pub fn ProgramSettingsPage() -> impl IntoView {
 fn Settings(data: Data, save: ServerAction<SaveProgram>) -> impl IntoView {
     let Data {
         viewer,
-        programs,
         form,
         can_edit,
     } = data;
@@ -70,7 +69,6 @@ fn Settings(data: Data, save: ServerAction<SaveProgram>) -> impl IntoView {
         <main class="page narrow">
             <div class="page-head">
                 <h1>{title}</h1>
-                {(!creating).then(|| view! { <ProgramSwitcher programs selected=form.id action="/vendor/program" /> })}
             </div>
             <p>
                 {join.map(|href| view! { "Public signup page: " <a href=href.clone()>{href.clone()}</a> " · " })}

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::{CreateLabel, CreateTier, DeleteLabel, fetch_structure};
 use crate::components::{
-    ErrorPage, FieldError, FormAlert, Loading, NoProgram, ProgramSwitcher, Submit, TopBar,
+    ErrorPage, FieldError, FormAlert, Loading, NoProgram, Submit, TopBar,
 };
 use crate::dto::{ProgramSummary, Structure, StructurePage as Data, TierInfo};
 
@@ -57,7 +57,6 @@ fn StructureView(
 ) -> impl IntoView {
     let Data {
         viewer,
-        programs,
         program,
         structure,
         can_edit,
@@ -71,7 +70,6 @@ fn StructureView(
         <main class="page">
             <div class="page-head">
                 <h1>"Program structure"</h1>
-                <ProgramSwitcher programs selected=Some(program.id) action="/vendor/structure" />
             </div>
             <p class="muted">{format!("Groups, tags, tiers and segments of {}.", program.name)}</p>
             <FormAlert error=delete_error />

@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::fetch_vendor_overview;
-use crate::components::{ErrorPage, Loading, ProgramSwitcher, TopBar};
+use crate::components::{ErrorPage, Loading, TopBar};
 use crate::dto::{Money, PartnerRow, VendorKpis, VendorOverview};
 
 /// `/vendor`: the program overview for the teammate's company.
@@ -38,15 +38,11 @@ fn Overview(overview: VendorOverview) -> impl IntoView {
         viewer,
         role,
         company,
-        programs,
         program,
         kpis,
         partners,
         next_partners_after,
     } = overview;
-    let switcher = view! {
-        <ProgramSwitcher programs selected=program.as_ref().map(|p| p.id) action="/vendor" />
-    };
     let body = match (program, kpis) {
         (Some(program), Some(kpis)) => {
             let next = next_partners_after
@@ -69,7 +65,6 @@ fn Overview(overview: VendorOverview) -> impl IntoView {
         <main class="page">
             <div class="page-head">
                 <h1>{title}</h1>
-                {switcher}
             </div>
             {body}
         </main>

@@ -142,19 +142,56 @@ pub async fn require_contact(
     Ok((state, contact))
 }
 
-/// The header's view of the signed-in user.
+/// The header's view of the signed-in user; `showing` is the program the page shows, when it
+/// shows one other than the session's.
 pub async fn viewer(
     state: &AppState,
     identity: &Identity,
     workspace_name: &str,
+    showing: Option<i64>,
 ) -> Result<crate::dto::Viewer, AppError> {
     let memberships = super::membership::count(&state.db, identity.user_id).await?;
+    let programs = match identity.workspace {
+        Some((kind, id)) => program_choices(&state.db, kind, id).await?,
+        None => Vec::new(),
+    };
+    let program = showing
+        .or(identity.program_id)
+        .filter(|id| programs.iter().any(|p| p.id == *id))
+        .or_else(|| programs.first().map(|p| p.id));
     Ok(crate::dto::Viewer {
         name: identity.name.clone(),
         email: identity.email.clone(),
         workspace_name: workspace_name.to_owned(),
         can_switch: memberships > 1,
+        programs,
+        program,
     })
+}
+
+/// The programs a workspace works in: a company's own, or those a partner team is in.
+pub async fn program_choices(
+    db: &super::db::Db,
+    kind: WorkspaceKind,
+    workspace_id: i64,
+) -> Result<Vec<crate::dto::ProgramChoice>, AppError> {
+    let sql = match kind {
+        WorkspaceKind::Vendor => "SELECT id, name FROM programs WHERE company_id = $1 ORDER BY id",
+        WorkspaceKind::Partner => {
+            "SELECT pr.id, pr.name || ' — ' || c.name FROM partnerships p \
+             JOIN programs pr ON pr.id = p.program_id JOIN companies c ON c.id = pr.company_id \
+             WHERE p.partner_team_id = $1 ORDER BY pr.id"
+        }
+    };
+    let rows = sqlx::query(sql).bind(workspace_id).fetch_all(&db.pool).await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(crate::dto::ProgramChoice {
+                id: r.try_get(0)?,
+                label: r.try_get(1)?,
+            })
+        })
+        .collect()
 }
 
 /// The origin links in emails point at: the configured public origin, else this request's host.

@@ -8,6 +8,14 @@ use super::db::Tx;
 use super::events::{self, NewEvent};
 use crate::error::AppError;
 
+/// A contact's own referral code: random, so codes say nothing about who or how many.
+pub fn new_referral_code() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 6];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
 struct Target {
     user_id: i64,
     role: ContactRole,

@@ -1,6 +1,6 @@
 //! The partners table: one keyset page of a program's partnerships that match a rule.
 //! No OFFSET: each page continues after the last row of the previous one, through indexes on
-//! `(program_id, joined_at, id)`, so a page costs the same on page 1 and page 4,000.
+//! `(program_id, joined_at, id)` and `(program_id, team_name, id)`, so a page costs the same on page 1 and page 4,000.
 
 use domain::segment::Rule;
 use sqlx::Row;
@@ -93,18 +93,18 @@ pub async fn page(
             let a = next_placeholder(Bind::Text(name.clone()), &mut binds);
             let a2 = next_placeholder(Bind::Text(name), &mut binds);
             let b = next_placeholder(Bind::Int(id), &mut binds);
-            format!(" AND (t.name > {a} OR (t.name = {a2} AND p.id > {b}))")
+            format!(" AND (p.team_name > {a} OR (p.team_name = {a2} AND p.id > {b}))")
         }
         _ => String::new(),
     };
     let order = match sort {
         Sort::Newest => "p.joined_at DESC, p.id DESC",
         Sort::Oldest => "p.joined_at ASC, p.id ASC",
-        Sort::Name => "t.name ASC, p.id ASC",
+        Sort::Name => "p.team_name ASC, p.id ASC",
     };
     let limit = next_placeholder(Bind::Int(PAGE + 1), &mut binds);
     let sql = format!(
-        "SELECT p.id, t.name, t.kind, t.country, p.status, g.name, tr.name, u.name, p.joined_at \
+        "SELECT p.id, p.team_name, t.kind, t.country, p.status, g.name, tr.name, u.name, p.joined_at \
          FROM partnerships p \
          JOIN partner_teams t ON t.id = p.partner_team_id \
          JOIN partner_groups g ON g.id = p.group_id \

@@ -14,6 +14,7 @@ pub struct Loaded {
     pub partner_team_id: i64,
     pub partner_team: String,
     pub program: String,
+    pub program_id: i64,
 }
 
 /// Loads a partnership of one of the teammate's company's programs, within the groups a
@@ -26,7 +27,7 @@ pub async fn load(
     partnership_id: i64,
 ) -> Result<Loaded, AppError> {
     let row = sqlx::query(
-        "SELECT p.id, p.status, p.partner_team_id, t.name, pr.name, p.group_id FROM partnerships p \
+        "SELECT p.id, p.status, p.partner_team_id, t.name, pr.name, p.group_id, p.program_id FROM partnerships p \
          JOIN programs pr ON pr.id = p.program_id JOIN partner_teams t ON t.id = p.partner_team_id \
          WHERE p.id = $1 AND pr.company_id = $2",
     )
@@ -46,6 +47,7 @@ pub async fn load(
         partner_team_id: row.try_get(2)?,
         partner_team: row.try_get(3)?,
         program: row.try_get(4)?,
+        program_id: row.try_get(6)?,
     })
 }
 

@@ -19,6 +19,8 @@ pub struct Identity {
     pub email: String,
     pub name: String,
     pub workspace: Option<(WorkspaceKind, i64)>,
+    /// The program chosen in the header, if any; pages check it still belongs to the workspace.
+    pub program_id: Option<i64>,
 }
 
 pub fn new_token() -> String {
@@ -89,7 +91,7 @@ pub async fn create(
 /// Looks up a live session by token; expired sessions are deleted on sight.
 pub async fn resolve(db: &Db, token: &str) -> Result<Option<Identity>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT s.id, s.user_id, s.workspace_kind, s.workspace_id, s.created_at, s.last_seen_at, u.email, u.name \
+        "SELECT s.id, s.user_id, s.workspace_kind, s.workspace_id, s.created_at, s.last_seen_at, u.email, u.name, s.program_id \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
     )
     .bind(hash_token(token))
@@ -128,6 +130,7 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<Identity>, sqlx::Err
         email: row.try_get(6)?,
         name: row.try_get(7)?,
         workspace,
+        program_id: row.try_get(8)?,
     }))
 }
 
@@ -157,7 +160,9 @@ pub async fn set_workspace(
     kind: WorkspaceKind,
     id: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET workspace_kind = $1, workspace_id = $2 WHERE id = $3")
+    sqlx::query(
+        "UPDATE sessions SET workspace_kind = $1, workspace_id = $2, program_id = NULL WHERE id = $3",
+    )
         .bind(kind.as_str())
         .bind(id)
         .bind(identity.session_id)
@@ -172,6 +177,33 @@ pub async fn set_workspace(
             subject_type: "session",
             subject_id: identity.session_id,
             payload: serde_json::json!({ "workspace": format!("{}:{id}", kind.as_str()) }),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Makes `program_id` the session's program; the caller has checked it is the workspace's.
+pub async fn set_program(
+    tx: &mut Tx,
+    identity: &Identity,
+    company_id: Option<i64>,
+    program_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET program_id = $1 WHERE id = $2")
+        .bind(program_id)
+        .bind(identity.session_id)
+        .execute(&mut **tx)
+        .await?;
+    events::append(
+        tx,
+        NewEvent {
+            actor_user_id: Some(identity.user_id),
+            company_id,
+            kind: "session.program_selected",
+            subject_type: "session",
+            subject_id: identity.session_id,
+            payload: serde_json::json!({ "program_id": program_id }),
         },
     )
     .await?;

@@ -29,7 +29,18 @@ pub async fn programs(db: &Db, company_id: i64) -> Result<Vec<ProgramSummary>, s
         .collect()
 }
 
-/// The program a page shows: the one asked for (which must be the company's), else the first.
+/// The program a page shows: the one asked for in the URL (which must be the company's), else
+/// the one chosen in the header (if it is still the company's), else the first.
+pub fn current_program(
+    programs: &[ProgramSummary],
+    asked: Option<i64>,
+    chosen: Option<i64>,
+) -> Result<Option<ProgramSummary>, crate::error::AppError> {
+    let chosen = chosen.filter(|id| programs.iter().any(|p| p.id == *id));
+    select_program(programs, asked.or(chosen))
+}
+
+/// The program asked for, which must be one of `programs`; none asked: the first.
 pub fn select_program(
     programs: &[ProgramSummary],
     asked: Option<i64>,
