@@ -191,6 +191,18 @@ pub struct JoinInfo {
     pub company: String,
     pub signup_mode: domain::program::SignupMode,
     pub terms: String,
+    /// Whom the invite in the link is for, when it is good.
+    pub invite_email: Option<String>,
+    /// Why the invite in the link cannot be used.
+    pub invite_problem: Option<String>,
+    /// The signed-in partner contact's team, when they may join with it.
+    pub your_team: Option<YourTeam>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct YourTeam {
+    pub name: String,
+    pub already_in: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,6 +224,8 @@ pub struct ApplicationsPage {
     pub can_decide: bool,
     pub applications: Vec<ApplicationRow>,
     pub next_after: Option<i64>,
+    /// Pending partner invites of the program (for those who decide applications).
+    pub invites: Vec<InviteRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,6 +236,8 @@ pub struct ContactRow {
     pub role: ContactRole,
     pub joined_at: i64,
     pub is_you: bool,
+    /// The contact's own referral code: their links, leads and deals count to them.
+    pub referral_code: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,6 +272,7 @@ pub struct TierInfo {
     pub name: String,
     pub rank: i64,
     pub rule: Option<domain::tier::TierRule>,
+    pub benefits: domain::tier::TierBenefits,
     pub partners: i64,
 }
 
@@ -420,6 +437,13 @@ pub struct PartnerDetail {
     pub history: Vec<HistoryEntry>,
     pub notes: String,
     pub can_edit_notes: bool,
+    pub program_id: i64,
+    pub group_id: i64,
+    pub tier_id: Option<i64>,
+    pub manager_id: Option<i64>,
+    pub tag_ids: Vec<i64>,
+    /// The program's groups, tiers, tags and managers, when the viewer may change them here.
+    pub choices: Option<Structure>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -53,7 +53,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/partner/team") view=pages::team::TeamPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/partners") view=pages::partners::PartnersPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/structure") view=pages::structure::StructurePage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/segments") view=pages::segments::SegmentsPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/segments/new") view=pages::segments::SegmentBuilderPage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/segments/:id") view=pages::segments::SegmentBuilderPage ssr=SsrMode::Async />
                 <Route path=path!("/profile") view=pages::profile::ProfilePage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/program") view=pages::program::ProgramSettingsPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/partners/:id") view=pages::partner_detail::PartnerDetailPage ssr=SsrMode::Async />

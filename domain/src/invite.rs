@@ -11,11 +11,14 @@ pub const INVITE_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 pub enum InviteKind {
     Teammate,
     Contact,
+    /// A vendor invites a partner team into a program (the way into invite-only programs).
+    Partner,
 }
 
 crate::stored_names!(InviteKind, "invite kind", {
     Teammate => "teammate",
     Contact => "contact",
+    Partner => "partner",
 });
 
 /// The stored facts of an invite that decide whether it can still be accepted.

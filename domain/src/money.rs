@@ -242,6 +242,15 @@ pub fn format_stored(minor: i64, code: &str) -> String {
     }
 }
 
+/// Stored minor units as a person types them into a form (`1234.50`); `parse_amount` reads
+/// the text back to the same amount.
+pub fn input_text(minor: i64, code: &str) -> String {
+    match Currency::parse(code) {
+        Ok(currency) => from_minor(minor, currency).to_string(),
+        Err(_) => minor.to_string(),
+    }
+}
+
 fn group_thousands(mut value: u64) -> String {
     let mut groups = Vec::new();
     loop {
@@ -331,6 +340,14 @@ mod tests {
         fn minor_round_trip(minor in -1_000_000_000_000_i64..1_000_000_000_000, idx in 0usize..CURRENCIES.len()) {
             let currency = CURRENCIES[idx];
             prop_assert_eq!(to_minor(from_minor(minor, currency), currency).unwrap(), minor);
+        }
+
+        #[test]
+        fn input_text_reads_back(minor in -1_000_000_000_000_i64..1_000_000_000_000, idx in 0usize..CURRENCIES.len()) {
+            let currency = CURRENCIES[idx];
+            let text = input_text(minor, currency.code);
+            let amount = parse_amount(&text, currency).unwrap();
+            prop_assert_eq!(to_minor(amount, currency).unwrap(), minor);
         }
 
         #[test]

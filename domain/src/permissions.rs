@@ -185,6 +185,8 @@ pub enum ContactPermission {
     ManageTeamLeadsDeals,
     /// The contact's own link, leads and deals.
     ManageOwnLeadsDeals,
+    /// Apply to (or accept an invite into) another vendor's program on the team's behalf.
+    JoinPrograms,
 }
 
 /// A contact's role in a partner team.
@@ -215,12 +217,14 @@ impl ContactRole {
                 ManageContacts,
                 ManageTeamLeadsDeals,
                 ManageOwnLeadsDeals,
+                JoinPrograms,
             ],
             ContactRole::Admin => &[
                 ViewDashboard,
                 ManageContacts,
                 ManageTeamLeadsDeals,
                 ManageOwnLeadsDeals,
+                JoinPrograms,
             ],
             ContactRole::Finance => &[ViewDashboard, ViewEarnings],
             ContactRole::Member => &[ViewDashboard, ManageOwnLeadsDeals],

@@ -22,9 +22,11 @@ crate::stored_names!(SignupMode, "signup mode", {
 });
 
 impl SignupMode {
-    /// The status a partnership starts in when someone applies through the public page.
-    pub fn status_on_apply(self) -> Result<PartnershipStatus, RuleViolation> {
+    /// The status a partnership starts in when someone applies through the public page. A
+    /// teammate's invite is the vendor's approval, so invited partners start active.
+    pub fn status_on_apply(self, invited: bool) -> Result<PartnershipStatus, RuleViolation> {
         match self {
+            _ if invited => Ok(PartnershipStatus::Active),
             SignupMode::Open => Ok(PartnershipStatus::Active),
             SignupMode::Approval => Ok(PartnershipStatus::Applied),
             SignupMode::InviteOnly => Err(RuleViolation::new(
@@ -184,6 +186,16 @@ pub fn partner_key_base(team_name: &str) -> String {
 }
 
 /// A reason shown to a partner (rejections, declines): 1 to 500 characters.
+/// The name of a group or tag: 1 to 60 characters after trimming.
+pub fn validate_label_name(name: &str) -> Result<String, RuleViolation> {
+    let name = name.trim();
+    match name.chars().count() {
+        0 => Err(RuleViolation::new("Give it a name")),
+        1..=60 => Ok(name.to_owned()),
+        _ => Err(RuleViolation::new("Names are at most 60 characters")),
+    }
+}
+
 pub fn validate_reason(reason: &str) -> Result<String, RuleViolation> {
     let reason = reason.trim();
     match reason.chars().count() {
@@ -203,14 +215,17 @@ mod tests {
     #[test]
     fn signup_modes_decide_the_first_status() {
         assert_eq!(
-            SignupMode::Open.status_on_apply(),
+            SignupMode::Open.status_on_apply(false),
             Ok(PartnershipStatus::Active)
         );
         assert_eq!(
-            SignupMode::Approval.status_on_apply(),
+            SignupMode::Approval.status_on_apply(false),
             Ok(PartnershipStatus::Applied)
         );
-        assert!(SignupMode::InviteOnly.status_on_apply().is_err());
+        assert!(SignupMode::InviteOnly.status_on_apply(false).is_err());
+        for mode in SignupMode::ALL {
+            assert_eq!(mode.status_on_apply(true), Ok(PartnershipStatus::Active));
+        }
     }
 
     #[test]
@@ -441,5 +456,13 @@ mod settings_tests {
                 "allowed_domains"
             ]
         );
+    }
+
+    #[test]
+    fn label_names_are_trimmed_and_bounded() {
+        assert_eq!(validate_label_name("  VIP ").unwrap(), "VIP");
+        assert!(validate_label_name("   ").is_err());
+        assert!(validate_label_name(&"é".repeat(60)).is_ok());
+        assert!(validate_label_name(&"é".repeat(61)).is_err());
     }
 }

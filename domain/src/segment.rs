@@ -155,6 +155,184 @@ pub fn validate_segment_name(name: &str) -> Result<String, RuleViolation> {
     }
 }
 
+/// The fields the rule builder offers, in its order, with their labels.
+pub const BUILDER_FIELDS: [(&str, &str); 10] = [
+    ("tag", "Tag"),
+    ("tier", "Tier"),
+    ("group", "Group"),
+    ("status", "Status"),
+    ("type", "Partner type"),
+    ("country", "Country"),
+    ("manager", "Manager"),
+    ("joined_since", "Joined on or after"),
+    ("joined_before", "Joined before"),
+    ("search", "Name or email contains"),
+];
+
+impl Condition {
+    /// The condition a builder row stands for: a field of [`BUILDER_FIELDS`] and the text of
+    /// its value (ids, `none`, ISO dates); `None` while the row is incomplete or wrong.
+    pub fn from_field(field: &str, value: &str) -> Option<Condition> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        let id = || value.parse::<i64>().ok();
+        let optional_id = || {
+            if value == "none" {
+                Some(None)
+            } else {
+                id().map(Some)
+            }
+        };
+        let date = || {
+            let mut parts = value.split('-').map(|p| p.parse::<i64>().ok());
+            let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+            let (m, d) = (u32::try_from(m).ok()?, u32::try_from(d).ok()?);
+            ((1..=12).contains(&m) && (1..=31).contains(&d) && parts.next().is_none())
+                .then(|| crate::time::date_to_ms(y, m, d))
+        };
+        Some(match field {
+            "status" => Condition::Status(PartnershipStatus::parse(value).ok()?),
+            "group" => Condition::Group(id()?),
+            "tier" => Condition::Tier(optional_id()?),
+            "tag" => Condition::HasTag(id()?),
+            "type" => Condition::PartnerType(value.to_owned()),
+            // `none`: teams that gave no country.
+            "country" if value == "none" => Condition::Country(String::new()),
+            "country" => Condition::Country(value.to_ascii_uppercase()),
+            "joined_before" => Condition::JoinedBefore(date()?),
+            "joined_since" => Condition::JoinedSince(date()?),
+            "manager" => Condition::Manager(optional_id()?),
+            "search" => Condition::Search(value.to_owned()),
+            _ => return None,
+        })
+    }
+
+    /// The builder field and value text of this condition; `from_field` reads them back.
+    pub fn to_field(&self) -> (&'static str, String) {
+        let optional = |v: &Option<i64>| v.map_or_else(|| "none".to_owned(), |id| id.to_string());
+        match self {
+            Condition::Status(s) => ("status", s.as_str().to_owned()),
+            Condition::Group(g) => ("group", g.to_string()),
+            Condition::Tier(t) => ("tier", optional(t)),
+            Condition::HasTag(t) => ("tag", t.to_string()),
+            Condition::PartnerType(k) => ("type", k.clone()),
+            Condition::Country(c) if c.is_empty() => ("country", "none".to_owned()),
+            Condition::Country(c) => ("country", c.clone()),
+            Condition::JoinedBefore(at) => ("joined_before", crate::time::format_date(*at)),
+            Condition::JoinedSince(at) => ("joined_since", crate::time::format_date(*at)),
+            Condition::Manager(m) => ("manager", optional(m)),
+            Condition::Search(text) => ("search", text.clone()),
+        }
+    }
+}
+
+/// A condition of the builder, possibly negated ("is not", "has not").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuilderCondition {
+    pub negate: bool,
+    pub condition: Condition,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuilderItem {
+    Condition(BuilderCondition),
+    /// A nested group: all (or any) of its conditions.
+    Group {
+        any: bool,
+        conditions: Vec<BuilderCondition>,
+    },
+}
+
+/// The shape the rule builder edits: all (or any) of conditions and of groups of conditions.
+/// Every saved builder rule reads back into this shape, so saved segments can be edited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuilderForm {
+    pub any: bool,
+    pub items: Vec<BuilderItem>,
+}
+
+impl BuilderCondition {
+    fn to_rule(&self) -> Rule {
+        let rule = Rule::Is(self.condition.clone());
+        if self.negate {
+            Rule::Not(Box::new(rule))
+        } else {
+            rule
+        }
+    }
+
+    fn from_rule(rule: &Rule) -> Option<Self> {
+        match rule {
+            Rule::Is(c) => Some(Self {
+                negate: false,
+                condition: c.clone(),
+            }),
+            Rule::Not(inner) => match inner.as_ref() {
+                Rule::Is(c) => Some(Self {
+                    negate: true,
+                    condition: c.clone(),
+                }),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+impl BuilderForm {
+    /// The rule; empty groups are left out (they would select nobody, or everybody).
+    pub fn to_rule(&self) -> Rule {
+        let combine = |any: bool, rules: Vec<Rule>| {
+            if any {
+                Rule::Any(rules)
+            } else {
+                Rule::All(rules)
+            }
+        };
+        let rules = self
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                BuilderItem::Condition(c) => Some(c.to_rule()),
+                BuilderItem::Group { conditions, .. } if conditions.is_empty() => None,
+                BuilderItem::Group { any, conditions } => Some(combine(
+                    *any,
+                    conditions.iter().map(BuilderCondition::to_rule).collect(),
+                )),
+            })
+            .collect();
+        combine(self.any, rules)
+    }
+
+    /// The builder's view of a rule; `None` for shapes it cannot show (a rule saved through
+    /// the API with deeper nesting), which are then shown read-only.
+    pub fn from_rule(rule: &Rule) -> Option<Self> {
+        let (any, rules) = match rule {
+            Rule::All(rules) => (false, rules),
+            Rule::Any(rules) => (true, rules),
+            single => (false, &vec![single.clone()]),
+        };
+        let items = rules
+            .iter()
+            .map(|r| match r {
+                Rule::All(inner) | Rule::Any(inner) if !inner.is_empty() => {
+                    Some(BuilderItem::Group {
+                        any: matches!(r, Rule::Any(_)),
+                        conditions: inner
+                            .iter()
+                            .map(BuilderCondition::from_rule)
+                            .collect::<Option<_>>()?,
+                    })
+                }
+                other => BuilderCondition::from_rule(other).map(BuilderItem::Condition),
+            })
+            .collect::<Option<_>>()?;
+        Some(Self { any, items })
+    }
+}
+
 #[cfg(test)]
 pub mod strategies {
     //! Random rules and partnerships for property tests.
@@ -263,5 +441,68 @@ mod tests {
             let back: Rule = serde_json::from_str(&json).unwrap();
             prop_assert_eq!(back, rule);
         }
+    }
+
+    fn day_condition() -> impl Strategy<Value = Condition> {
+        strategies::condition().prop_map(|c| match c {
+            Condition::JoinedBefore(d) => Condition::JoinedBefore(d * 86_400_000),
+            Condition::JoinedSince(d) => Condition::JoinedSince(d * 86_400_000),
+            other => other,
+        })
+    }
+
+    fn builder_form() -> impl Strategy<Value = BuilderForm> {
+        let condition = (any::<bool>(), day_condition())
+            .prop_map(|(negate, condition)| BuilderCondition { negate, condition })
+            .boxed();
+        let item = prop_oneof![
+            condition.clone().prop_map(BuilderItem::Condition),
+            (any::<bool>(), proptest::collection::vec(condition, 1..4))
+                .prop_map(|(any, conditions)| BuilderItem::Group { any, conditions }),
+        ];
+        (any::<bool>(), proptest::collection::vec(item, 0..5))
+            .prop_map(|(any, items)| BuilderForm { any, items })
+    }
+
+    proptest! {
+        #[test]
+        fn builder_fields_round_trip(condition in day_condition()) {
+            let (field, value) = condition.to_field();
+            prop_assert!(BUILDER_FIELDS.iter().any(|(f, _)| *f == field));
+            prop_assert_eq!(Condition::from_field(field, &value), Some(condition));
+        }
+
+        #[test]
+        fn builder_forms_round_trip_through_rules(form in builder_form()) {
+            let rule = form.to_rule();
+            let back = BuilderForm::from_rule(&rule).expect("a builder rule is editable");
+            prop_assert_eq!(back.to_rule(), rule);
+            // A lone condition at the top reads as "all of" that one condition.
+            if form.items.len() != 1 || matches!(form.items[0], BuilderItem::Group { .. }) || !form.any {
+                prop_assert_eq!(back, form);
+            }
+        }
+    }
+
+    #[test]
+    fn builder_refuses_incomplete_rows_and_deep_rules() {
+        assert_eq!(Condition::from_field("tag", " "), None);
+        assert_eq!(Condition::from_field("tag", "x"), None);
+        assert_eq!(Condition::from_field("joined_before", "2026-13-01"), None);
+        assert_eq!(Condition::from_field("nope", "1"), None);
+        assert_eq!(
+            Condition::from_field("tier", "none"),
+            Some(Condition::Tier(None))
+        );
+        assert_eq!(
+            Condition::from_field("joined_since", "2026-11-24"),
+            Some(Condition::JoinedSince(crate::time::date_to_ms(
+                2026, 11, 24
+            )))
+        );
+        let deep = Rule::All(vec![Rule::Any(vec![Rule::All(vec![Rule::Is(
+            Condition::HasTag(1),
+        )])])]);
+        assert_eq!(BuilderForm::from_rule(&deep), None);
     }
 }

@@ -286,14 +286,32 @@ mod page_access_tests {
     fn program_switch_keeps_the_section_and_drops_the_record() {
         use WorkspaceKind::{Partner, Vendor};
         assert_eq!(after_program_switch(Vendor, "/vendor"), "/vendor");
-        assert_eq!(after_program_switch(Vendor, "/vendor/partners?segment=3&after=j1.2"), "/vendor/partners");
-        assert_eq!(after_program_switch(Vendor, "/vendor/partners/17"), "/vendor/partners");
-        assert_eq!(after_program_switch(Vendor, "/vendor/segments/new"), "/vendor/segments");
-        assert_eq!(after_program_switch(Partner, "/partner/team"), "/partner/team");
+        assert_eq!(
+            after_program_switch(Vendor, "/vendor/partners?segment=3&after=j1.2"),
+            "/vendor/partners"
+        );
+        assert_eq!(
+            after_program_switch(Vendor, "/vendor/partners/17"),
+            "/vendor/partners"
+        );
+        assert_eq!(
+            after_program_switch(Vendor, "/vendor/segments/new"),
+            "/vendor/segments"
+        );
+        assert_eq!(
+            after_program_switch(Partner, "/partner/team"),
+            "/partner/team"
+        );
         assert_eq!(after_program_switch(Vendor, "/partner/team"), "/vendor");
         assert_eq!(after_program_switch(Vendor, "/vendorx"), "/vendor");
-        assert_eq!(after_program_switch(Vendor, "//evil.example/vendor"), "/vendor");
-        assert_eq!(after_program_switch(Partner, "https://evil.example/partner"), "/partner");
+        assert_eq!(
+            after_program_switch(Vendor, "//evil.example/vendor"),
+            "/vendor"
+        );
+        assert_eq!(
+            after_program_switch(Partner, "https://evil.example/partner"),
+            "/partner"
+        );
         assert_eq!(after_program_switch(Vendor, "/profile"), "/vendor");
     }
 }

@@ -14,6 +14,8 @@ on_both_backends!(
     apply_and_get_approved,
     reject_with_a_reason,
     invite_only_programs_refuse_applications,
+    invited_partners_join_invite_only_programs,
+    a_partner_team_joins_a_second_vendor,
     partner_team_management,
     profile_password_and_payout_details,
 );
@@ -899,5 +901,314 @@ async fn profile_password_and_payout_details(app: &TestApp) {
             .await
             .status(),
         400
+    );
+}
+
+/// The token of a partner invite link (`.../join/<slug>?invite=<token>`).
+fn program_token_of(link: &str) -> String {
+    link.rsplit_once("invite=").unwrap().1.to_owned()
+}
+
+async fn invited_partners_join_invite_only_programs(app: &TestApp) {
+    sqlx::query(
+        "UPDATE programs SET signup_mode = 'invite_only' WHERE slug = 'acme-partner-program'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let program = app
+        .id_of(
+            "SELECT id FROM programs WHERE slug = $1",
+            "acme-partner-program",
+        )
+        .await
+        .to_string();
+    // Who may invite follows the matrix; partners already in the program are refused.
+    let tech = app.signed_in("tech@acme.example").await;
+    let res = app
+        .call(
+            &tech,
+            "invite_partner",
+            &[("program", &program), ("email", "ivy@ivy.example")],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    let manager = app.signed_in("manager@acme.example").await;
+    let res: Value = app
+        .call(
+            &manager,
+            "invite_partner",
+            &[("program", &program), ("email", "member@northwind.example")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(res["fields"][0][0], "email", "{res}");
+    let created: Value = app
+        .call(
+            &manager,
+            "invite_partner",
+            &[("program", &program), ("email", "Ivy@Ivy.example")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let link = created["link"].as_str().unwrap();
+    assert!(
+        link.contains("/join/acme-partner-program?invite="),
+        "{link}"
+    );
+    let token = program_token_of(link);
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM emails WHERE to_email = $1",
+            "ivy@ivy.example"
+        )
+        .await,
+        1,
+        "the invite is queued as an email"
+    );
+    let pending: Value = app
+        .call(&manager, "applications", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pending["invites"][0]["email"], "ivy@ivy.example");
+
+    // The signup page knows the invite; another address or a wrong token changes nothing.
+    let visitor = app.client();
+    let info: Value = app
+        .call(
+            &visitor,
+            "join_info",
+            &[("slug", "acme-partner-program"), ("invite", token.as_str())],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["invite_email"], "ivy@ivy.example");
+    let info: Value = app
+        .call(
+            &visitor,
+            "join_info",
+            &[("slug", "acme-partner-program"), ("invite", "nope")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        info["invite_problem"]
+            .as_str()
+            .unwrap()
+            .contains("not valid")
+    );
+    let mut form = vec![
+        ("slug", "acme-partner-program"),
+        ("name", "Ivy Ives"),
+        ("email", "someone@else.example"),
+        ("password", "a-long-enough-password"),
+        ("team_name", "Ivy Digital"),
+        ("partner_type", "agency"),
+        ("website", ""),
+        ("country", ""),
+        ("invite", token.as_str()),
+    ];
+    let res = app.call(&visitor, "apply", &form).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM partner_teams WHERE name = $1",
+            "Ivy Digital"
+        )
+        .await,
+        0
+    );
+    form[2].1 = "ivy@ivy.example";
+    let res = app.call(&visitor, "apply", &form).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.name = $1 AND p.status = 'active'",
+            "Ivy Digital"
+        )
+        .await,
+        1,
+        "invited partners start active"
+    );
+    let dashboard: Value = app
+        .call(&visitor, "partner_dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(dashboard["partnerships"][0]["status"], "active");
+    // The invite works once.
+    form[2].1 = "ivy2@ivy.example";
+    form[6].1 = "Ivy Two";
+    let res = app.call(&app.client(), "apply", &form).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM partner_teams WHERE name = $1",
+            "Ivy Two"
+        )
+        .await,
+        0
+    );
+
+    // A withdrawn invite is refused too.
+    let created: Value = app
+        .call(
+            &manager,
+            "invite_partner",
+            &[("program", &program), ("email", "zed@zed.example")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let invite_id = app
+        .id_of("SELECT id FROM invites WHERE email = $1", "zed@zed.example")
+        .await
+        .to_string();
+    let res = app
+        .call(
+            &manager,
+            "revoke_partner_invite",
+            &[("invite_id", &invite_id)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let zed = program_token_of(created["link"].as_str().unwrap());
+    let res = app
+        .call(
+            &app.client(),
+            "apply",
+            &[
+                ("slug", "acme-partner-program"),
+                ("name", "Zed"),
+                ("email", "zed@zed.example"),
+                ("password", "a-long-enough-password"),
+                ("team_name", "Zed Co"),
+                ("partner_type", "agency"),
+                ("website", ""),
+                ("country", ""),
+                ("invite", zed.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    // Teammate invites cannot be withdrawn through the partner endpoint, nor the reverse.
+    let owner = app.signed_in("owner@acme.example").await;
+    app.call(
+        &owner,
+        "invite_teammate",
+        &[("email", "t@acme.example"), ("role", "finance")],
+    )
+    .await;
+    let teammate_invite = app
+        .id_of("SELECT id FROM invites WHERE email = $1", "t@acme.example")
+        .await
+        .to_string();
+    let res = app
+        .call(
+            &manager,
+            "revoke_partner_invite",
+            &[("invite_id", &teammate_invite)],
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+}
+
+async fn a_partner_team_joins_a_second_vendor(app: &TestApp) {
+    sqlx::query("UPDATE programs SET signup_mode = 'open' WHERE slug = 'globex-partners'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    // Members may not commit the team; owners and admins may.
+    let member = app.signed_in("member@northwind.example").await;
+    let res = app
+        .call(&member, "join_with_team", &[("slug", "globex-partners")])
+        .await;
+    assert_eq!(res.status(), 403);
+    let admin = app.signed_in("admin@northwind.example").await;
+    let info: Value = app
+        .call(&admin, "join_info", &[("slug", "globex-partners")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["your_team"]["name"], "Northwind Agency");
+    assert_eq!(info["your_team"]["already_in"], false);
+    let res = app
+        .call(&admin, "join_with_team", &[("slug", "globex-partners")])
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let res = app
+        .call(&admin, "join_with_team", &[("slug", "globex-partners")])
+        .await;
+    assert_eq!(res.status(), 400, "once per program");
+    // The session now works in the new program, and shows nothing of Acme there.
+    let dashboard = app
+        .call(&admin, "partner_dashboard", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let parsed: Value = serde_json::from_str(&dashboard).unwrap();
+    assert_eq!(parsed["partnerships"][0]["vendor"], "Globex");
+    assert!(!dashboard.contains("northwind-7f3a"));
+    assert_eq!(parsed["viewer"]["programs"].as_array().unwrap().len(), 3);
+    // Globex sees the new partner; an invite-only program needs an invite addressed to you.
+    let globex = app.signed_in("owner@globex.example").await;
+    let partners = app
+        .call(&globex, "partners", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(partners.contains("Northwind Agency"));
+    sqlx::query(
+        "UPDATE programs SET signup_mode = 'invite_only' WHERE slug = 'umbrella-referral-program'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let lake = app.signed_in("owner@lakeside.example").await;
+    let res = app
+        .call(
+            &lake,
+            "join_with_team",
+            &[("slug", "umbrella-referral-program")],
+        )
+        .await;
+    assert_eq!(res.status(), 403, "invite-only programs need an invite");
+    sqlx::query(
+        "UPDATE programs SET signup_mode = 'approval' WHERE slug = 'umbrella-referral-program'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let res = app
+        .call(
+            &lake,
+            "join_with_team",
+            &[("slug", "umbrella-referral-program")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM partnerships p JOIN programs pr ON pr.id = p.program_id WHERE pr.slug = $1 AND p.status = 'applied'",
+            "umbrella-referral-program"
+        )
+        .await,
+        1,
+        "approval programs queue the team"
     );
 }

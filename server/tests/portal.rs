@@ -531,7 +531,7 @@ async fn cross_tenant_table(app: &TestApp) {
         ),
         case(
             gx,
-            "create_tier",
+            "save_tier",
             vec![
                 ("program", &acme_program),
                 ("name", "T"),
@@ -764,6 +764,79 @@ async fn cross_tenant_table(app: &TestApp) {
                 ("country", ""),
             ],
             400,
+            acme_secrets,
+        ),
+    ]);
+    let res = app
+        .call(
+            &acme_owner,
+            "invite_partner",
+            &[
+                ("program", &acme_program),
+                ("email", "prospect@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let acme_partner_invite = app
+        .id_of(
+            "SELECT id FROM invites WHERE email = $1",
+            "prospect@example.com",
+        )
+        .await
+        .to_string();
+    let acme_segment = app
+        .id_of("SELECT id FROM segments WHERE name = $1", "VIP partners")
+        .await
+        .to_string();
+    cases.extend([
+        case(
+            gx,
+            "invite_partner",
+            vec![("program", &acme_program), ("email", "x@example.com")],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "revoke_partner_invite",
+            vec![("invite_id", &acme_partner_invite)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "rename_label",
+            vec![("kind", "tag"), ("id", &acme_tag), ("name", "mine")],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "set_default_group",
+            vec![("id", &acme_group)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "delete_segment",
+            vec![("id", &acme_segment)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "structure",
+            vec![("segment", &acme_segment)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "join_with_team",
+            vec![("slug", "acme-partner-program")],
+            403,
             acme_secrets,
         ),
     ]);
@@ -1072,10 +1145,21 @@ async fn program_switcher_scopes_each_side(app: &TestApp) {
         .await
         .unwrap();
     let parsed: Value = serde_json::from_str(&dashboard).unwrap();
-    assert_eq!(parsed["viewer"]["program"].as_i64().unwrap().to_string(), umbrella);
+    assert_eq!(
+        parsed["viewer"]["program"].as_i64().unwrap().to_string(),
+        umbrella
+    );
     assert_eq!(parsed["partnerships"][0]["vendor"], "Umbrella Health");
-    for acme in ["Acme Partner Program\",", "northwind-7f3a", "Silver", "Agencies"] {
-        assert!(!dashboard.contains(acme), "Acme leaked into Umbrella: {acme}");
+    for acme in [
+        "Acme Partner Program\",",
+        "northwind-7f3a",
+        "Silver",
+        "Agencies",
+    ] {
+        assert!(
+            !dashboard.contains(acme),
+            "Acme leaked into Umbrella: {acme}"
+        );
     }
     assert_eq!(
         app.scalar(
@@ -1114,7 +1198,10 @@ async fn program_switcher_scopes_each_side(app: &TestApp) {
         .call(
             &owner,
             "select_program",
-            &[("program", &resellers), ("current", "/vendor/partners/12?sort=name")],
+            &[
+                ("program", &resellers),
+                ("current", "/vendor/partners/12?sort=name"),
+            ],
         )
         .await;
     assert_eq!(res.headers()["location"], "/vendor/partners");
@@ -1126,10 +1213,16 @@ async fn program_switcher_scopes_each_side(app: &TestApp) {
         .unwrap();
     assert_eq!(partners["program"]["name"], "Acme Resellers");
     assert_eq!(partners["rows"].as_array().unwrap().len(), 0);
-    assert_eq!(partners["viewer"]["program"].as_i64().unwrap().to_string(), resellers);
+    assert_eq!(
+        partners["viewer"]["program"].as_i64().unwrap().to_string(),
+        resellers
+    );
     // The URL still wins over the session.
     let acme = app
-        .id_of("SELECT id FROM programs WHERE slug = $1", "acme-partner-program")
+        .id_of(
+            "SELECT id FROM programs WHERE slug = $1",
+            "acme-partner-program",
+        )
         .await
         .to_string();
     let partners: Value = app
@@ -1139,5 +1232,8 @@ async fn program_switcher_scopes_each_side(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(partners["program"]["name"], "Acme Partner Program");
-    assert_eq!(partners["viewer"]["program"].as_i64().unwrap().to_string(), acme);
+    assert_eq!(
+        partners["viewer"]["program"].as_i64().unwrap().to_string(),
+        acme
+    );
 }

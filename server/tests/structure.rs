@@ -23,6 +23,7 @@ on_both_backends!(
     programs_are_created_and_edited,
     partner_detail_history_and_notes,
     partners_see_progress_to_the_next_tier,
+    structure_is_renamed_reordered_and_pruned,
 );
 
 async fn program_id(app: &TestApp) -> i64 {
@@ -613,7 +614,7 @@ async fn structure_editing(app: &TestApp) {
     };
     let form = as_refs(&tier("Platinum", "4", "10,000.50"));
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert_eq!(app.call(&owner, "create_tier", &form).await.status(), 200);
+    assert_eq!(app.call(&owner, "save_tier", &form).await.status(), 200);
     let stored: String = sqlx::query_scalar("SELECT rule FROM tiers WHERE name = 'Platinum'")
         .fetch_one(&app.db.pool)
         .await
@@ -622,7 +623,7 @@ async fn structure_editing(app: &TestApp) {
     let dup = as_refs(&tier("Again", "4", "1"));
     let dup: Vec<(&str, &str)> = dup.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let res: Value = app
-        .call(&owner, "create_tier", &dup)
+        .call(&owner, "save_tier", &dup)
         .await
         .json()
         .await
@@ -631,7 +632,7 @@ async fn structure_editing(app: &TestApp) {
     let bad = as_refs(&tier("", "9", "1.234"));
     let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let res: Value = app
-        .call(&owner, "create_tier", &bad)
+        .call(&owner, "save_tier", &bad)
         .await
         .json()
         .await
@@ -1027,4 +1028,217 @@ async fn partners_see_progress_to_the_next_tier(app: &TestApp) {
         .await
         .unwrap();
     assert!(dashboard["partnerships"][0]["tier_progress"].is_null());
+}
+
+/// Renaming groups and tags, the default group, editing and deleting tiers and segments: each
+/// change is guarded, recorded, and leaves the rest alone.
+async fn structure_is_renamed_reordered_and_pruned(app: &TestApp) {
+    let program = program_id(app).await.to_string();
+    let owner = app.signed_in("owner@acme.example").await;
+    let id = |sql: &'static str, name: &'static str| async move {
+        app.id_of(sql, name).await.to_string()
+    };
+    let vip = id("SELECT id FROM tags WHERE name = $1", "VIP").await;
+    let agencies = id("SELECT id FROM partner_groups WHERE name = $1", "Agencies").await;
+    let default_group = app
+        .id_of(
+            "SELECT g.id FROM partner_groups g JOIN programs p ON p.id = g.program_id WHERE p.slug = $1 AND g.is_default = 1",
+            "acme-partner-program",
+        )
+        .await
+        .to_string();
+
+    // Rename: a clash is a field error and changes nothing; a good name is kept with an event.
+    let res: Value = app
+        .call(
+            &owner,
+            "rename_label",
+            &[("kind", "tag"), ("id", &vip), ("name", "EMEA")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(res["fields"][0][0], "name", "{res}");
+    let res = app
+        .call(
+            &owner,
+            "rename_label",
+            &[("kind", "tag"), ("id", &vip), ("name", " Key accounts ")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM tags WHERE name = $1", "Key accounts")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM partnership_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.name = $1",
+            "Key accounts"
+        )
+        .await,
+        2,
+        "partners keep the renamed tag"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM events WHERE kind = $1", "tag.renamed")
+            .await,
+        1
+    );
+    let res = app
+        .call(
+            &owner,
+            "rename_label",
+            &[("kind", "tier"), ("id", &vip), ("name", "x")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+
+    // The default group moves; exactly one default remains.
+    let res = app
+        .call(&owner, "set_default_group", &[("id", &agencies)])
+        .await;
+    assert_eq!(res.status(), 200);
+    let defaults = "SELECT COUNT(*) FROM partner_groups g JOIN programs p ON p.id = g.program_id WHERE p.slug = $1 AND g.is_default = 1";
+    assert_eq!(app.scalar(defaults, "acme-partner-program").await, 1);
+    assert_eq!(
+        app.scalar(
+            "SELECT is_default FROM partner_groups WHERE name = $1",
+            "Agencies"
+        )
+        .await,
+        1
+    );
+    // The old default, now empty of the flag, can be deleted once it has no partners.
+    let res = app
+        .call(
+            &owner,
+            "delete_label",
+            &[("kind", "group"), ("id", &default_group)],
+        )
+        .await;
+    assert_eq!(res.status(), 400, "Brightside is still in it");
+
+    // Tiers: edited in place (rank clash refused), deleted only when nobody holds them.
+    let bronze = id("SELECT id FROM tiers WHERE name = $1", "Bronze").await;
+    let silver = id("SELECT id FROM tiers WHERE name = $1", "Silver").await;
+    let edit = |tier: &str, name: &str, rank: &str| {
+        vec![
+            ("program".to_owned(), program.clone()),
+            ("id".to_owned(), tier.to_owned()),
+            ("name".to_owned(), name.to_owned()),
+            ("rank".to_owned(), rank.to_owned()),
+            ("metric".to_owned(), "paying_customers".to_owned()),
+            ("window_days".to_owned(), String::new()),
+            ("threshold".to_owned(), "3".to_owned()),
+            ("multiplier_percent".to_owned(), "105".to_owned()),
+        ]
+    };
+    let call = |form: Vec<(String, String)>| {
+        let owner = owner.clone();
+        async move {
+            let refs: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            app.call(&owner, "save_tier", &refs).await
+        }
+    };
+    let clash: Value = call(edit(&bronze, "Bronze", "2"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(clash["fields"][0][0], "rank");
+    assert_eq!(call(edit(&bronze, "Starter", "1")).await.status(), 200);
+    let stored: (String, String) = {
+        let row = sqlx::query("SELECT name, benefits FROM tiers WHERE id = $1")
+            .bind(bronze.parse::<i64>().unwrap())
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(stored.0, "Starter");
+    assert!(stored.1.contains("105"), "{}", stored.1);
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM events WHERE kind = $1",
+            "tier.updated"
+        )
+        .await,
+        1
+    );
+    let res = app
+        .call(&owner, "delete_label", &[("kind", "tier"), ("id", &silver)])
+        .await;
+    assert_eq!(res.status(), 400, "Northwind holds Silver");
+    let res = app
+        .call(&owner, "delete_label", &[("kind", "tier"), ("id", &bronze)])
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM tiers WHERE name = $1", "Starter")
+            .await,
+        0
+    );
+
+    // Segments: changed by id, then deleted; another company's id is not found.
+    let vip_segment = id("SELECT id FROM segments WHERE name = $1", "VIP partners").await;
+    let rule = serde_json::to_string(&Rule::all_of([Condition::Country("GB".into())])).unwrap();
+    let res = app
+        .call(
+            &owner,
+            "save_segment",
+            &[
+                ("program", &program),
+                ("id", &vip_segment),
+                ("name", "UK partners"),
+                ("rule", &rule),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let page: Value = app
+        .call(&owner, "structure", &[("segment", vip_segment.as_str())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["program"]["id"].as_i64().unwrap().to_string(), program);
+    let globex = app.signed_in("owner@globex.example").await;
+    assert_eq!(
+        app.call(&globex, "structure", &[("segment", vip_segment.as_str())])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.call(&globex, "delete_segment", &[("id", vip_segment.as_str())])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.call(&owner, "delete_segment", &[("id", vip_segment.as_str())])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM segments WHERE name = $1",
+            "UK partners"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM events WHERE kind = $1",
+            "segment.deleted"
+        )
+        .await,
+        1
+    );
 }

@@ -5,35 +5,60 @@ use leptos::prelude::*;
 use crate::dto::{ApplicationsPage, JoinInfo};
 use crate::error::AppError;
 
-/// The public facts of a program's signup page.
+/// The public facts of a program's signup page; with an invite token, whether it is good and
+/// for whom; for a signed-in partner contact, the team they could join with.
 #[server(prefix = "/api", endpoint = "join_info")]
-pub async fn fetch_join_info(slug: String) -> Result<JoinInfo, AppError> {
-    use crate::server::{endpoint, state};
-    use domain::program::SignupMode;
+pub async fn fetch_join_info(slug: String, invite: Option<String>) -> Result<JoinInfo, AppError> {
+    use crate::server::{endpoint, identity, joining, state};
+    use domain::permissions::{ContactPermission, ContactRole};
+    use domain::workspace::WorkspaceKind;
     use sqlx::Row;
 
     endpoint(async move {
         let state = state()?;
-        let row = sqlx::query(
-            "SELECT p.name, c.name, p.signup_mode, p.terms FROM programs p JOIN companies c ON c.id = p.company_id WHERE p.slug = $1",
-        )
-        .bind(&slug)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or_else(|| AppError::not_found("Program"))?;
-        let mode: String = row.try_get(2)?;
+        let program = joining::program_by_slug(&state.db, &slug).await?;
+        let (invite_email, invite_problem) = match joining::program_invite(&state.db, &program, invite.as_deref()).await {
+            Ok(found) => (found.map(|i| i.email), None),
+            Err(e) if e.status < 500 => (None, Some(e.message)),
+            Err(e) => return Err(e),
+        };
+        // A signed-in partner owner or admin may join with the team they are in.
+        let mut your_team = None;
+        if let Some(me) = identity()
+            && let Some((WorkspaceKind::Partner, team_id)) = me.workspace
+        {
+            let row = sqlx::query(
+                "SELECT t.name, c.role, (SELECT COUNT(*) FROM partnerships p WHERE p.partner_team_id = t.id AND p.program_id = $3) \
+                 FROM contacts c JOIN partner_teams t ON t.id = c.partner_team_id WHERE c.partner_team_id = $1 AND c.user_id = $2",
+            )
+            .bind(team_id)
+            .bind(me.user_id)
+            .bind(program.id)
+            .fetch_optional(&state.db.pool)
+            .await?;
+            if let Some(row) = row {
+                let role: String = row.try_get(1)?;
+                let already: i64 = row.try_get(2)?;
+                if ContactRole::parse(&role).is_ok_and(|r| r.can(ContactPermission::JoinPrograms)) {
+                    your_team = Some(crate::dto::YourTeam { name: row.try_get(0)?, already_in: already > 0 });
+                }
+            }
+        }
         Ok(JoinInfo {
-            program: row.try_get(0)?,
-            company: row.try_get(1)?,
-            signup_mode: SignupMode::parse(&mode).map_err(AppError::internal)?,
-            terms: row.try_get(3)?,
+            program: program.name,
+            company: program.company,
+            signup_mode: program.mode,
+            terms: program.terms,
+            invite_email,
+            invite_problem,
+            your_team,
         })
     })
     .await
 }
 
-/// A visitor creates their account and partner team and applies. Open programs activate the
-/// partnership at once; approval programs queue it for a teammate.
+/// A visitor creates their account and partner team and applies. Open programs (and invited
+/// partners) start active at once; approval programs queue it for a teammate.
 #[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "apply")]
 pub async fn apply_to_program(
@@ -45,30 +70,27 @@ pub async fn apply_to_program(
     partner_type: String,
     website: String,
     country: String,
+    invite: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::events::{self, NewEvent};
-    use crate::server::{db::now_ms, endpoint, session, state};
-    use domain::partnership::PartnershipStatus;
-    use domain::program::{SignupMode, partner_key_base, validate_application};
+    use crate::server::{db::now_ms, endpoint, joining, session, state};
+    use domain::program::validate_application;
     use domain::workspace::WorkspaceKind;
-    use sqlx::Row;
 
     endpoint(async move {
         let state = state()?;
-        let program = sqlx::query("SELECT id, company_id, signup_mode, name FROM programs WHERE slug = $1")
-            .bind(&slug)
-            .fetch_optional(&state.db.pool)
-            .await?
-            .ok_or_else(|| AppError::not_found("Program"))?;
-        let program_id: i64 = program.try_get(0)?;
-        let company_id: i64 = program.try_get(1)?;
-        let mode: String = program.try_get(2)?;
-        let program_name: String = program.try_get(3)?;
-        let status = SignupMode::parse(&mode).map_err(AppError::internal)?.status_on_apply().map_err(|e| AppError::new(403, e.0))?;
+        let program = joining::program_by_slug(&state.db, &slug).await?;
+        let invite = joining::program_invite(&state.db, &program, invite.as_deref()).await?;
+        // Refused before anything is checked or created.
+        program.mode.status_on_apply(invite.is_some()).map_err(|e| AppError::new(403, e.0))?;
 
         let mut fields = Vec::new();
         let name = domain::invite::validate_person_name(&name).map_err(|e| fields.push(("name", e.0))).ok();
         let email = domain::identity::normalize_email(&email).map_err(|e| fields.push(("email", e.0))).ok();
+        if let (Some(invite), Some(email)) = (&invite, &email)
+            && &invite.email != email
+        {
+            fields.push(("email", format!("This invite is for {}; sign up with that address", invite.email)));
+        }
         if let Err(e) = domain::identity::check_new_password(&password) {
             fields.push(("password", e.0));
         }
@@ -81,7 +103,7 @@ pub async fn apply_to_program(
                 .fetch_one(&state.db.pool)
                 .await?;
             if taken > 0 {
-                fields.push(("email", "An account with this email already exists. Sign in instead.".into()));
+                fields.push(("email", "An account with this email already exists. Sign in, then join with your team.".into()));
             }
         }
         let (Some(name), Some(email), Some(application), true) = (name, email, application, fields.is_empty()) else {
@@ -96,8 +118,8 @@ pub async fn apply_to_program(
             &email,
             &name,
             &hash,
-            Some(company_id),
-            serde_json::json!({ "via": "signup", "program_id": program_id }),
+            Some(program.company_id),
+            serde_json::json!({ "via": "signup", "program_id": program.id }),
         )
         .await?;
         let team_id: i64 = sqlx::query_scalar(
@@ -117,79 +139,13 @@ pub async fn apply_to_program(
             .bind(crate::server::contacts::new_referral_code())
             .execute(&mut *tx)
             .await?;
-        let group_id: i64 = match sqlx::query_scalar::<_, i64>(
-            "SELECT id FROM partner_groups WHERE program_id = $1 ORDER BY is_default DESC, id LIMIT 1",
-        )
-        .bind(program_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        {
-            Some(id) => id,
-            None => {
-                sqlx::query_scalar(
-                    "INSERT INTO partner_groups (program_id, name, is_default, created_at) VALUES ($1, 'Default', 1, $2) RETURNING id",
-                )
-                .bind(program_id)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?
-            }
-        };
-        let key = unique_partner_key(&mut tx, &partner_key_base(&application.team_name)).await?;
-        let partnership_id: i64 = sqlx::query_scalar(
-            "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, joined_at, team_name) \
-             VALUES ($1, $2, $3, $4, $5, $6, (SELECT name FROM partner_teams WHERE id = $2)) RETURNING id",
-        )
-        .bind(program_id)
-        .bind(team_id)
-        .bind(status.as_str())
-        .bind(&key)
-        .bind(group_id)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        events::append(
-            &mut tx,
-            NewEvent {
-                actor_user_id: Some(user_id),
-                company_id: Some(company_id),
-                kind: if status == PartnershipStatus::Active { "partner_joined" } else { "partnership.applied" },
-                subject_type: "partnership",
-                subject_id: partnership_id,
-                payload: serde_json::json!({
-                    "partner_team_id": team_id,
-                    "program_id": program_id,
-                    "status": status.as_str(),
-                    "partner_type": application.partner_type.as_str(),
-                }),
-            },
-        )
-        .await?;
-        // Who hears of a new application follows the permission matrix: every teammate whose
-        // role may decide applications.
-        let teammates = sqlx::query("SELECT u.email, t.role FROM teammates t JOIN users u ON u.id = t.user_id WHERE t.company_id = $1")
-            .bind(company_id)
-            .fetch_all(&mut *tx)
-            .await?;
-        for teammate in teammates {
-            let role: String = teammate.try_get(1)?;
-            if !domain::permissions::TeammateRole::parse(&role)
-                .is_ok_and(|r| r.can(domain::permissions::Permission::ManageApplications))
-            {
-                continue;
-            }
-            sqlx::query(
-                "INSERT INTO emails (company_id, to_email, subject, body, status, created_at) VALUES ($1, $2, $3, $4, 'queued', $5)",
-            )
-            .bind(company_id)
-            .bind(teammate.try_get::<String, _>(0)?)
-            .bind(format!("New partner application: {}", application.team_name))
-            .bind(format!("{} applied to {program_name}. Review it under Applications.", application.team_name))
-            .bind(now)
+        joining::join(&mut tx, &program, team_id, &application.team_name, user_id, invite.as_ref()).await?;
+        let token = session::create(&mut tx, user_id, Some((WorkspaceKind::Partner, team_id))).await?;
+        sqlx::query("UPDATE sessions SET program_id = $1 WHERE token_hash = $2")
+            .bind(program.id)
+            .bind(session::hash_token(&token))
             .execute(&mut *tx)
             .await?;
-        }
-        let token = session::create(&mut tx, user_id, Some((WorkspaceKind::Partner, team_id))).await?;
         tx.commit().await?;
         super::auth::set_cookie(&session::cookie(&token, state.config.secure_cookies));
         leptos_axum::redirect(WorkspaceKind::Partner.home());
@@ -198,25 +154,123 @@ pub async fn apply_to_program(
     .await
 }
 
-#[cfg(feature = "ssr")]
-async fn unique_partner_key(
-    tx: &mut crate::server::db::Tx,
-    base: &str,
-) -> Result<String, AppError> {
-    use rand::Rng;
-    for _ in 0..8 {
-        let suffix: u16 = rand::thread_rng().r#gen();
-        let key = format!("{base}-{suffix:04x}");
-        let taken: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM partnerships WHERE partner_key = $1")
-                .bind(&key)
-                .fetch_one(&mut **tx)
-                .await?;
-        if taken == 0 {
-            return Ok(key);
+/// A signed-in partner owner or admin joins the program with their team (a team can be a
+/// partner of several vendors). With an invite, it must be addressed to them.
+#[server(prefix = "/api", endpoint = "join_with_team")]
+pub async fn join_with_team(slug: String, invite: Option<String>) -> Result<(), AppError> {
+    use crate::server::{endpoint, joining, require_contact, session};
+    use domain::permissions::ContactPermission;
+    use domain::workspace::WorkspaceKind;
+
+    endpoint(async move {
+        let (state, me) = require_contact(ContactPermission::JoinPrograms).await?;
+        let program = joining::program_by_slug(&state.db, &slug).await?;
+        let invite = joining::program_invite(&state.db, &program, invite.as_deref()).await?;
+        if let Some(invite) = &invite
+            && domain::identity::normalize_email(&me.identity.email)
+                .ok()
+                .as_ref()
+                != Some(&invite.email)
+        {
+            return Err(AppError::new(
+                403,
+                format!(
+                    "This invite is for {}. Sign in as that person to use it.",
+                    invite.email
+                ),
+            ));
         }
-    }
-    Err(AppError::internal("no free partner key after 8 tries"))
+        let mut tx = state.db.begin().await?;
+        joining::join(
+            &mut tx,
+            &program,
+            me.partner_team_id,
+            &me.partner_team_name,
+            me.identity.user_id,
+            invite.as_ref(),
+        )
+        .await?;
+        session::set_program(&mut tx, &me.identity, None, program.id).await?;
+        tx.commit().await?;
+        leptos_axum::redirect(WorkspaceKind::Partner.home());
+        Ok(())
+    })
+    .await
+}
+
+/// A teammate invites a partner by email into a program: the way into invite-only programs,
+/// and a skip of the approval queue elsewhere. Returns the link to share.
+#[server(prefix = "/api", endpoint = "invite_partner")]
+pub async fn invite_partner(
+    program: i64,
+    email: String,
+) -> Result<crate::dto::InviteCreated, AppError> {
+    use crate::server::invites::{NewInvite, create};
+    use crate::server::{authz::public_origin, endpoint, require_teammate, vendor};
+    use domain::invite::InviteKind;
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageApplications).await?;
+        let program = vendor::program_of(&state.db, me.company_id, program).await?;
+        let email = domain::identity::normalize_email(&email).map_err(|e| AppError::invalid_fields(vec![("email", e.0)]))?;
+        let already: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM partnerships p JOIN contacts c ON c.partner_team_id = p.partner_team_id \
+             JOIN users u ON u.id = c.user_id WHERE p.program_id = $1 AND u.email_normalized = $2",
+        )
+        .bind(program.id)
+        .bind(&email)
+        .fetch_one(&state.db.pool)
+        .await?;
+        if already > 0 {
+            return Err(AppError::invalid_fields(vec![("email", format!("{email} is already a partner in {}", program.name))]));
+        }
+        let slug: String = sqlx::query_scalar("SELECT slug FROM programs WHERE id = $1").bind(program.id).fetch_one(&state.db.pool).await?;
+        let landing = format!("/join/{slug}?invite=");
+        let mut tx = state.db.begin().await?;
+        let link = create(
+            &mut tx,
+            NewInvite {
+                kind: InviteKind::Partner,
+                company_id: Some(me.company_id),
+                partner_team_id: None,
+                program_id: Some(program.id),
+                email: &email,
+                role: "owner",
+                role_label: "a partner",
+                workspace_name: &program.name,
+                invited_by: &me.identity,
+                origin: &public_origin(&state),
+                landing: &landing,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(crate::dto::InviteCreated { email, link })
+    })
+    .await
+}
+
+/// Withdraws a pending partner invite of one of the company's programs.
+#[server(prefix = "/api", endpoint = "revoke_partner_invite")]
+pub async fn revoke_partner_invite(invite_id: i64) -> Result<(), AppError> {
+    use crate::server::{endpoint, invites, require_teammate};
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageApplications).await?;
+        let mut tx = state.db.begin().await?;
+        invites::revoke(
+            &mut tx,
+            invite_id,
+            invites::Owner::Programs(me.company_id),
+            &me.identity,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Applications waiting for a decision in one of the company's programs, oldest first.
@@ -275,7 +329,13 @@ pub async fn fetch_applications(
                 next_after = applications.last().map(|a| a.partnership_id);
             }
         }
+        let can_decide = me.role.can(Permission::ManageApplications);
+        let invites = match (&selected, can_decide) {
+            (Some(p), true) => crate::server::invites::pending(&state.db, crate::server::invites::Owner::Programs(me.company_id), Some(p.id)).await?,
+            _ => Vec::new(),
+        };
         Ok(ApplicationsPage {
+            invites,
             viewer: viewer(&state, &me.identity, &me.company_name, selected.as_ref().map(|p| p.id)).await?,
             program: selected,
             can_decide: me.role.can(Permission::ManageApplications),

@@ -159,7 +159,12 @@ pub async fn select_program(program: i64, current: String) -> Result<(), AppErro
         };
         // The membership is read again, so a removed teammate or contact cannot switch.
         let company_id = match kind {
-            WorkspaceKind::Vendor => Some(require_teammate(Permission::ViewProgram).await?.1.company_id),
+            WorkspaceKind::Vendor => Some(
+                require_teammate(Permission::ViewProgram)
+                    .await?
+                    .1
+                    .company_id,
+            ),
             WorkspaceKind::Partner => {
                 require_contact(ContactPermission::ViewDashboard).await?;
                 None

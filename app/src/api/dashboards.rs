@@ -28,7 +28,13 @@ pub async fn fetch_vendor_overview(
             None => (None, Vec::new(), None),
         };
         Ok(VendorOverview {
-            viewer: viewer(&state, &teammate.identity, &teammate.company_name, selected.as_ref().map(|p| p.id)).await?,
+            viewer: viewer(
+                &state,
+                &teammate.identity,
+                &teammate.company_name,
+                selected.as_ref().map(|p| p.id),
+            )
+            .await?,
             role: teammate.role,
             company: teammate.company_name,
             program: selected,
@@ -55,7 +61,10 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
         // Only the program chosen in the header: nothing of one vendor shows in another's.
         let rows = partner::partnerships(&state.db, contact.partner_team_id).await?;
         let mut partnerships = Vec::with_capacity(1);
-        for row in rows.into_iter().filter(|r| Some(r.program_id) == viewer.program) {
+        for row in rows
+            .into_iter()
+            .filter(|r| Some(r.program_id) == viewer.program)
+        {
             let earnings = if with_earnings {
                 let e = partner::earnings(&state.db, row.id).await?;
                 Some(EarningsDto {

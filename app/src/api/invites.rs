@@ -16,8 +16,10 @@ pub async fn fetch_invite(token: String) -> Result<InviteInfo, AppError> {
 
     endpoint(async move {
         let state = state()?;
+        // Partner invites are taken on the program's signup page, not here.
         let invite = invites::find(&state.db, &token)
             .await?
+            .filter(|i| i.kind != InviteKind::Partner)
             .ok_or_else(|| AppError::new(404, NOT_VALID))?;
         let account_exists: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email_normalized = $1")
@@ -29,7 +31,7 @@ pub async fn fetch_invite(token: String) -> Result<InviteInfo, AppError> {
             workspace_name: invite.workspace_name,
             joining_as: match invite.kind {
                 InviteKind::Teammate => "teammate".into(),
-                InviteKind::Contact => "partner contact".into(),
+                InviteKind::Contact | InviteKind::Partner => "partner contact".into(),
             },
             role,
             email: invite.email,
@@ -49,7 +51,7 @@ fn role_label(kind: domain::invite::InviteKind, role: &str) -> String {
             .map(|r| r.label())
             .unwrap_or(role)
             .to_owned(),
-        InviteKind::Contact => ContactRole::parse(role)
+        InviteKind::Contact | InviteKind::Partner => ContactRole::parse(role)
             .map(|r| r.label())
             .unwrap_or(role)
             .to_owned(),
@@ -67,7 +69,10 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
 
     endpoint(async move {
         let state = state()?;
-        let invite = invites::find(&state.db, &token).await?.ok_or_else(|| AppError::new(404, NOT_VALID))?;
+        let invite = invites::find(&state.db, &token)
+            .await?
+            .filter(|i| i.kind != InviteKind::Partner)
+            .ok_or_else(|| AppError::new(404, NOT_VALID))?;
         invite.times.usable(now_ms())?;
         let existing = sqlx::query("SELECT id, password_hash FROM users WHERE email_normalized = $1")
             .bind(&invite.email)

@@ -19,7 +19,7 @@ pub async fn fetch_partner(partnership_id: i64) -> Result<PartnerDetail, AppErro
         let loaded = partnerships::load(&mut tx, &me, allowed.as_deref(), partnership_id).await?;
         tx.commit().await?;
         let r = sqlx::query(
-            "SELECT t.kind, t.website, t.country, p.partner_key, p.rejection_reason, g.name, tr.name, u.name, p.joined_at, p.notes \
+            "SELECT t.kind, t.website, t.country, p.partner_key, p.rejection_reason, g.name, tr.name, u.name, p.joined_at, p.notes, p.group_id, p.tier_id, p.manager_teammate_id \
              FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id JOIN partner_groups g ON g.id = p.group_id \
              LEFT JOIN tiers tr ON tr.id = p.tier_id LEFT JOIN teammates m ON m.id = p.manager_teammate_id \
              LEFT JOIN users u ON u.id = m.user_id WHERE p.id = $1",
@@ -27,15 +27,32 @@ pub async fn fetch_partner(partnership_id: i64) -> Result<PartnerDetail, AppErro
         .bind(loaded.id)
         .fetch_one(&state.db.pool)
         .await?;
-        let tags: Vec<String> = sqlx::query_scalar(
-            "SELECT tg.name FROM partnership_tags pt JOIN tags tg ON tg.id = pt.tag_id WHERE pt.partnership_id = $1 ORDER BY tg.name",
+        let mut tags = Vec::new();
+        let mut tag_ids = Vec::new();
+        for t in sqlx::query(
+            "SELECT tg.id, tg.name FROM partnership_tags pt JOIN tags tg ON tg.id = pt.tag_id WHERE pt.partnership_id = $1 ORDER BY tg.name",
         )
         .bind(loaded.id)
         .fetch_all(&state.db.pool)
-        .await?;
+        .await?
+        {
+            tag_ids.push(t.try_get::<i64, _>(0)?);
+            tags.push(t.try_get::<String, _>(1)?);
+        }
+        // The same permissions as the partners table's bulk actions, which these forms use.
+        let can_manage = me.role.can(Permission::ManagePartners) && me.role.can(Permission::ManageGroupsTagsTiers);
+        let choices = if can_manage {
+            let mut s = structure::load(&state.db, loaded.program_id, me.company_id).await?;
+            if let Some(groups) = &allowed {
+                s.groups.retain(|g| groups.contains(&g.id));
+            }
+            Some(s)
+        } else {
+            None
+        };
         let mut contacts = Vec::new();
         for c in sqlx::query(
-            "SELECT c.id, u.name, u.email, c.role, c.created_at FROM contacts c JOIN users u ON u.id = c.user_id \
+            "SELECT c.id, u.name, u.email, c.role, c.created_at, c.referral_code FROM contacts c JOIN users u ON u.id = c.user_id \
              WHERE c.partner_team_id = $1 ORDER BY u.name",
         )
         .bind(loaded.partner_team_id)
@@ -50,6 +67,7 @@ pub async fn fetch_partner(partnership_id: i64) -> Result<PartnerDetail, AppErro
                 role: ContactRole::parse(&role).map_err(AppError::internal)?,
                 joined_at: c.try_get(4)?,
                 is_you: false,
+                referral_code: c.try_get(5)?,
             });
         }
         // The latest 50 events about this partnership: its status history and changes.
@@ -88,6 +106,12 @@ pub async fn fetch_partner(partnership_id: i64) -> Result<PartnerDetail, AppErro
             contacts,
             history,
             can_edit_notes: me.role.can(Permission::ManagePartners),
+            program_id: loaded.program_id,
+            group_id: r.try_get(10)?,
+            tier_id: r.try_get(11)?,
+            manager_id: r.try_get(12)?,
+            tag_ids,
+            choices,
         })
     })
     .await

@@ -30,7 +30,13 @@ pub async fn fetch_partners(
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
         let programs = vendor::programs(&state.db, me.company_id).await?;
         let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
-        let viewer = viewer(&state, &me.identity, &me.company_name, selected.as_ref().map(|p| p.id)).await?;
+        let viewer = viewer(
+            &state,
+            &me.identity,
+            &me.company_name,
+            selected.as_ref().map(|p| p.id),
+        )
+        .await?;
         let can_bulk_edit = me.role.can(Permission::ManagePartners)
             && me.role.can(Permission::ManageGroupsTagsTiers);
         let Some(program) = selected else {

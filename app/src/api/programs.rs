@@ -47,9 +47,7 @@ pub async fn fetch_program_settings(
                 let currency: String = r.try_get(2)?;
                 let minor: i64 = r.try_get(5)?;
                 let mode: String = r.try_get(6)?;
-                let min_cashout = domain::money::Currency::parse(&currency)
-                    .map(|c| domain::money::from_minor(minor, c).to_string())
-                    .unwrap_or_else(|_| minor.to_string());
+                let min_cashout = domain::money::input_text(minor, &currency);
                 ProgramForm {
                     id: Some(p.id),
                     name: r.try_get(0)?,

@@ -5,14 +5,33 @@ use leptos::prelude::*;
 use crate::dto::{SegmentPreview, StructurePage};
 use crate::error::AppError;
 
+/// A program's structure: the one asked for, or the program of `segment` (a segment being
+/// edited), else the session's.
 #[server(prefix = "/api", endpoint = "structure")]
-pub async fn fetch_structure(program: Option<i64>) -> Result<StructurePage, AppError> {
+pub async fn fetch_structure(
+    program: Option<i64>,
+    segment: Option<i64>,
+) -> Result<StructurePage, AppError> {
     use crate::server::{endpoint, require_teammate, structure, vendor, viewer};
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
         let programs = vendor::programs(&state.db, me.company_id).await?;
+        let program = match segment {
+            Some(segment) => {
+                let of_segment: i64 = sqlx::query_scalar(
+                    "SELECT s.program_id FROM segments s JOIN programs p ON p.id = s.program_id WHERE s.id = $1 AND p.company_id = $2",
+                )
+                .bind(segment)
+                .bind(me.company_id)
+                .fetch_optional(&state.db.pool)
+                .await?
+                .ok_or_else(|| AppError::not_found("Segment"))?;
+                Some(of_segment)
+            }
+            None => program,
+        };
         let program = vendor::current_program(&programs, program, me.identity.program_id)?;
         let structure = match &program {
             Some(p) => Some(structure::load(&state.db, p.id, me.company_id).await?),
@@ -37,10 +56,7 @@ pub async fn create_label(program: i64, kind: String, name: String) -> Result<()
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageGroupsTagsTiers).await?;
         let program = vendor::program_of(&state.db, me.company_id, program).await?;
-        let name = name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 60 {
-            return Err(AppError::invalid_fields(vec![("name", "Names are 1 to 60 characters".into())]));
-        }
+        let name = domain::program::validate_label_name(&name).map_err(|e| AppError::invalid_fields(vec![("name", e.0)]))?;
         let (sql, taken_sql, event): (&'static str, &'static str, &'static str) = match kind.as_str() {
             "tag" => (
                 "INSERT INTO tags (program_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
@@ -78,7 +94,61 @@ pub async fn create_label(program: i64, kind: String, name: String) -> Result<()
     .await
 }
 
-/// Deletes a tag (removing it from every partnership) or an empty, non-default group.
+/// What `delete_label` and `rename_label` act on: the table, the owner check and the names.
+#[cfg(feature = "ssr")]
+struct LabelKind {
+    /// The row's program, whether it is the default group, and how many partnerships hold it.
+    owner_sql: &'static str,
+    rename_sql: Option<&'static str>,
+    taken_sql: &'static str,
+    delete_sql: &'static [&'static str],
+    noun: &'static str,
+    in_use: Option<&'static str>,
+}
+
+#[cfg(feature = "ssr")]
+fn label_kind(kind: &str) -> Result<LabelKind, AppError> {
+    Ok(match kind {
+        "tag" => LabelKind {
+            owner_sql: "SELECT x.program_id, 0, 0, x.name FROM tags x JOIN programs p ON p.id = x.program_id WHERE x.id = $1 AND p.company_id = $2",
+            rename_sql: Some("UPDATE tags SET name = $1 WHERE id = $2"),
+            taken_sql: "SELECT COUNT(*) FROM tags WHERE program_id = $1 AND name = $2 AND id <> $3",
+            delete_sql: &[
+                "DELETE FROM partnership_tags WHERE tag_id = $1",
+                "DELETE FROM tags WHERE id = $1",
+            ],
+            noun: "tag",
+            in_use: None,
+        },
+        "group" => LabelKind {
+            owner_sql: "SELECT x.program_id, x.is_default, (SELECT COUNT(*) FROM partnerships pa WHERE pa.group_id = x.id), x.name \
+                        FROM partner_groups x JOIN programs p ON p.id = x.program_id WHERE x.id = $1 AND p.company_id = $2",
+            rename_sql: Some("UPDATE partner_groups SET name = $1 WHERE id = $2"),
+            taken_sql: "SELECT COUNT(*) FROM partner_groups WHERE program_id = $1 AND name = $2 AND id <> $3",
+            delete_sql: &[
+                "DELETE FROM teammate_groups WHERE group_id = $1",
+                "DELETE FROM partner_groups WHERE id = $1",
+            ],
+            noun: "group",
+            in_use: Some(
+                "Only an empty group that is not the default can be deleted; move its partners first",
+            ),
+        },
+        "tier" => LabelKind {
+            owner_sql: "SELECT x.program_id, 0, (SELECT COUNT(*) FROM partnerships pa WHERE pa.tier_id = x.id), x.name \
+                        FROM tiers x JOIN programs p ON p.id = x.program_id WHERE x.id = $1 AND p.company_id = $2",
+            rename_sql: None,
+            taken_sql: "SELECT COUNT(*) FROM tiers WHERE program_id = $1 AND name = $2 AND id <> $3",
+            delete_sql: &["DELETE FROM tiers WHERE id = $1"],
+            noun: "tier",
+            in_use: Some("Only a tier no partner holds can be deleted; change their tier first"),
+        },
+        _ => return Err(AppError::bad_request("Choose tag, group or tier")),
+    })
+}
+
+/// Deletes a tag (removing it from every partnership), an empty non-default group, or a tier
+/// no partnership holds.
 #[server(prefix = "/api", endpoint = "delete_label")]
 pub async fn delete_label(kind: String, id: i64) -> Result<(), AppError> {
     use crate::server::{endpoint, events, require_teammate};
@@ -87,41 +157,35 @@ pub async fn delete_label(kind: String, id: i64) -> Result<(), AppError> {
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageGroupsTagsTiers).await?;
-        let owner_sql: &'static str = match kind.as_str() {
-            "tag" => "SELECT x.program_id, 0, 0 FROM tags x JOIN programs p ON p.id = x.program_id WHERE x.id = $1 AND p.company_id = $2",
-            "group" => "SELECT x.program_id, x.is_default, (SELECT COUNT(*) FROM partnerships pa WHERE pa.group_id = x.id) \
-                        FROM partner_groups x JOIN programs p ON p.id = x.program_id WHERE x.id = $1 AND p.company_id = $2",
-            _ => return Err(AppError::bad_request("Choose tag or group")),
-        };
+        let label = label_kind(&kind)?;
         let mut tx = state.db.begin().await?;
-        let row = sqlx::query(owner_sql)
+        let row = sqlx::query(label.owner_sql)
             .bind(id)
             .bind(me.company_id)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| AppError::not_found(if kind == "tag" { "Tag" } else { "Group" }))?;
+            .ok_or_else(|| AppError::not_found(label.noun))?;
         let (is_default, members): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
-        if kind == "group" && (is_default != 0 || members > 0) {
-            return Err(AppError::bad_request(
-                "Only an empty group that is not the default can be deleted; move its partners first",
-            ));
+        if let Some(message) = label.in_use.filter(|_| is_default != 0 || members > 0) {
+            return Err(AppError::bad_request(message));
         }
-        if kind == "tag" {
-            sqlx::query("DELETE FROM partnership_tags WHERE tag_id = $1").bind(id).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM tags WHERE id = $1").bind(id).execute(&mut *tx).await?;
-        } else {
-            sqlx::query("DELETE FROM teammate_groups WHERE group_id = $1").bind(id).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM partner_groups WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        for sql in label.delete_sql {
+            sqlx::query(*sql).bind(id).execute(&mut *tx).await?;
         }
+        let event = match label.noun {
+            "tag" => "tag.deleted",
+            "group" => "group.deleted",
+            _ => "tier.deleted",
+        };
         events::append(
             &mut tx,
             events::NewEvent {
                 actor_user_id: Some(me.identity.user_id),
                 company_id: Some(me.company_id),
-                kind: if kind == "tag" { "tag.deleted" } else { "group.deleted" },
-                subject_type: if kind == "tag" { "tag" } else { "group" },
+                kind: event,
+                subject_type: label.noun,
                 subject_id: id,
-                payload: serde_json::json!({ "program_id": row.try_get::<i64, _>(0)? }),
+                payload: serde_json::json!({ "program_id": row.try_get::<i64, _>(0)?, "name": row.try_get::<String, _>(3)? }),
             },
         )
         .await?;
@@ -131,11 +195,103 @@ pub async fn delete_label(kind: String, id: i64) -> Result<(), AppError> {
     .await
 }
 
-/// Adds a tier with its qualification rule and benefits.
+/// Renames a tag or a group of one of the company's programs.
+#[server(prefix = "/api", endpoint = "rename_label")]
+pub async fn rename_label(kind: String, id: i64, name: String) -> Result<(), AppError> {
+    use crate::server::{endpoint, events, require_teammate};
+    use domain::permissions::Permission;
+    use sqlx::Row;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageGroupsTagsTiers).await?;
+        let label = label_kind(&kind)?;
+        let Some(rename_sql) = label.rename_sql else {
+            return Err(AppError::bad_request("Tiers are changed with their whole form"));
+        };
+        let name = domain::program::validate_label_name(&name).map_err(|e| AppError::invalid_fields(vec![("name", e.0)]))?;
+        let mut tx = state.db.begin().await?;
+        let row = sqlx::query(label.owner_sql)
+            .bind(id)
+            .bind(me.company_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| AppError::not_found(label.noun))?;
+        let program_id: i64 = row.try_get(0)?;
+        let before: String = row.try_get(3)?;
+        let taken: i64 = sqlx::query_scalar(label.taken_sql).bind(program_id).bind(&name).bind(id).fetch_one(&mut *tx).await?;
+        if taken > 0 {
+            return Err(AppError::invalid_fields(vec![("name", format!("\"{name}\" already exists"))]));
+        }
+        sqlx::query(rename_sql).bind(&name).bind(id).execute(&mut *tx).await?;
+        events::append(
+            &mut tx,
+            events::NewEvent {
+                actor_user_id: Some(me.identity.user_id),
+                company_id: Some(me.company_id),
+                kind: if label.noun == "tag" { "tag.renamed" } else { "group.renamed" },
+                subject_type: label.noun,
+                subject_id: id,
+                payload: serde_json::json!({ "program_id": program_id, "before": before, "after": name }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Makes a group its program's default: where new partners land.
+#[server(prefix = "/api", endpoint = "set_default_group")]
+pub async fn set_default_group(id: i64) -> Result<(), AppError> {
+    use crate::server::{endpoint, events, require_teammate};
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageGroupsTagsTiers).await?;
+        let mut tx = state.db.begin().await?;
+        let program_id: i64 = sqlx::query_scalar(
+            "SELECT g.program_id FROM partner_groups g JOIN programs p ON p.id = g.program_id WHERE g.id = $1 AND p.company_id = $2",
+        )
+        .bind(id)
+        .bind(me.company_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("Group"))?;
+        let before: Option<i64> = sqlx::query_scalar("SELECT id FROM partner_groups WHERE program_id = $1 AND is_default = 1")
+            .bind(program_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        // Exactly one default per program: clear, then set, in one transaction.
+        sqlx::query("UPDATE partner_groups SET is_default = CASE WHEN id = $1 THEN 1 ELSE 0 END WHERE program_id = $2")
+            .bind(id)
+            .bind(program_id)
+            .execute(&mut *tx)
+            .await?;
+        events::append(
+            &mut tx,
+            events::NewEvent {
+                actor_user_id: Some(me.identity.user_id),
+                company_id: Some(me.company_id),
+                kind: "group.made_default",
+                subject_type: "group",
+                subject_id: id,
+                payload: serde_json::json!({ "program_id": program_id, "before": before }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Adds a tier (no `id`) or changes one, with its qualification rule and benefits.
 #[allow(clippy::too_many_arguments)]
-#[server(prefix = "/api", endpoint = "create_tier")]
-pub async fn create_tier(
+#[server(prefix = "/api", endpoint = "save_tier")]
+pub async fn save_tier(
     program: i64,
+    id: Option<i64>,
     name: String,
     rank: i64,
     metric: String,
@@ -146,6 +302,7 @@ pub async fn create_tier(
     use crate::server::{db::now_ms, endpoint, events, require_teammate, vendor};
     use domain::permissions::Permission;
     use domain::tier::{Metric, TierBenefits, TierRule, validate_tier_name};
+    use sqlx::Row;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageGroupsTagsTiers).await?;
@@ -180,9 +337,10 @@ pub async fn create_tier(
         };
         let rule = TierRule { metric, window_days, threshold };
         rule.validate().map_err(|e| AppError::invalid_fields(vec![("threshold", e.0)]))?;
-        let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tiers WHERE program_id = $1 AND rank = $2")
+        let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tiers WHERE program_id = $1 AND rank = $2 AND id <> $3")
             .bind(program.id)
             .bind(rank)
+            .bind(id.unwrap_or(0))
             .fetch_one(&state.db.pool)
             .await?;
         if taken > 0 {
@@ -191,26 +349,61 @@ pub async fn create_tier(
         let rule_json = serde_json::to_string(&rule).map_err(AppError::internal)?;
         let benefits = serde_json::to_string(&TierBenefits { multiplier_percent }).map_err(AppError::internal)?;
         let mut tx = state.db.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO tiers (program_id, name, rank, rule, benefits, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(program.id)
-        .bind(&name)
-        .bind(rank)
-        .bind(&rule_json)
-        .bind(&benefits)
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
-        .await?;
+        let (tier_id, kind, before) = match id {
+            Some(id) => {
+                let before = sqlx::query("SELECT name, rank, rule, benefits FROM tiers WHERE id = $1 AND program_id = $2")
+                    .bind(id)
+                    .bind(program.id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| AppError::not_found("Tier"))?;
+                let before = serde_json::json!({
+                    "name": before.try_get::<String, _>(0)?,
+                    "rank": before.try_get::<i64, _>(1)?,
+                    "rule": serde_json::from_str::<serde_json::Value>(&before.try_get::<String, _>(2)?).unwrap_or_default(),
+                    "benefits": serde_json::from_str::<serde_json::Value>(&before.try_get::<String, _>(3)?).unwrap_or_default(),
+                });
+                sqlx::query("UPDATE tiers SET name = $1, rank = $2, rule = $3, benefits = $4 WHERE id = $5")
+                    .bind(&name)
+                    .bind(rank)
+                    .bind(&rule_json)
+                    .bind(&benefits)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                (id, "tier.updated", Some(before))
+            }
+            None => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO tiers (program_id, name, rank, rule, benefits, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(program.id)
+                .bind(&name)
+                .bind(rank)
+                .bind(&rule_json)
+                .bind(&benefits)
+                .bind(now_ms())
+                .fetch_one(&mut *tx)
+                .await?;
+                (id, "tier.created", None)
+            }
+        };
         events::append(
             &mut tx,
             events::NewEvent {
                 actor_user_id: Some(me.identity.user_id),
                 company_id: Some(me.company_id),
-                kind: "tier.created",
+                kind,
                 subject_type: "tier",
-                subject_id: id,
-                payload: serde_json::json!({ "program_id": program.id, "name": name, "rank": rank, "rule": rule }),
+                subject_id: tier_id,
+                payload: serde_json::json!({
+                    "program_id": program.id,
+                    "before": before,
+                    "name": name,
+                    "rank": rank,
+                    "rule": rule,
+                    "benefits": { "multiplier_percent": multiplier_percent },
+                }),
             },
         )
         .await?;
@@ -283,6 +476,48 @@ pub async fn save_segment(
         .await?;
         tx.commit().await?;
         Ok(segment_id)
+    })
+    .await
+}
+
+/// Deletes a saved segment; partnerships are not touched (membership is computed).
+#[server(prefix = "/api", endpoint = "delete_segment")]
+pub async fn delete_segment(id: i64) -> Result<(), AppError> {
+    use crate::server::{endpoint, events, require_teammate};
+    use domain::permissions::Permission;
+    use sqlx::Row;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageGroupsTagsTiers).await?;
+        let mut tx = state.db.begin().await?;
+        let row = sqlx::query(
+            "SELECT s.program_id, s.name, s.rule FROM segments s JOIN programs p ON p.id = s.program_id WHERE s.id = $1 AND p.company_id = $2",
+        )
+        .bind(id)
+        .bind(me.company_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("Segment"))?;
+        sqlx::query("DELETE FROM segments WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        let rule: String = row.try_get(2)?;
+        events::append(
+            &mut tx,
+            events::NewEvent {
+                actor_user_id: Some(me.identity.user_id),
+                company_id: Some(me.company_id),
+                kind: "segment.deleted",
+                subject_type: "segment",
+                subject_id: id,
+                payload: serde_json::json!({
+                    "program_id": row.try_get::<i64, _>(0)?,
+                    "name": row.try_get::<String, _>(1)?,
+                    "rule": serde_json::from_str::<serde_json::Value>(&rule).unwrap_or_default(),
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     })
     .await
 }

@@ -7,16 +7,15 @@ use crate::error::AppError;
 
 #[server(prefix = "/api", endpoint = "team")]
 pub async fn fetch_team() -> Result<TeamPage, AppError> {
-    use crate::dto::{ContactRow, InviteRow};
-    use crate::server::{db::now_ms, endpoint, require_contact, viewer};
-    use domain::invite::InviteKind;
+    use crate::dto::ContactRow;
+    use crate::server::{endpoint, invites, require_contact, viewer};
     use domain::permissions::{ContactPermission, ContactRole};
     use sqlx::Row;
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ViewDashboard).await?;
         let rows = sqlx::query(
-            "SELECT c.id, u.name, u.email, c.role, c.created_at, c.user_id FROM contacts c \
+            "SELECT c.id, u.name, u.email, c.role, c.created_at, c.user_id, c.referral_code FROM contacts c \
              JOIN users u ON u.id = c.user_id WHERE c.partner_team_id = $1 ORDER BY u.name, c.id",
         )
         .bind(me.partner_team_id)
@@ -32,31 +31,15 @@ pub async fn fetch_team() -> Result<TeamPage, AppError> {
                 role: ContactRole::parse(&role)?,
                 joined_at: r.try_get(4)?,
                 is_you: r.try_get::<i64, _>(5)? == me.identity.user_id,
+                referral_code: r.try_get(6)?,
             });
         }
         let can_manage = me.role.can(ContactPermission::ManageContacts);
-        let mut invites = Vec::new();
-        if can_manage {
-            let rows = sqlx::query(
-                "SELECT id, email, role, created_at, expires_at FROM invites WHERE partner_team_id = $1 AND kind = $2 \
-                 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3 ORDER BY id DESC LIMIT 100",
-            )
-            .bind(me.partner_team_id)
-            .bind(InviteKind::Contact.as_str())
-            .bind(now_ms())
-            .fetch_all(&state.db.pool)
-            .await?;
-            for r in rows {
-                let role: String = r.try_get(2)?;
-                invites.push(InviteRow {
-                    id: r.try_get(0)?,
-                    email: r.try_get(1)?,
-                    role: ContactRole::parse(&role)?.label().to_owned(),
-                    invited_at: r.try_get(3)?,
-                    expires_at: r.try_get(4)?,
-                });
-            }
-        }
+        let invites = if can_manage {
+            invites::pending(&state.db, invites::Owner::PartnerTeam(me.partner_team_id), None).await?
+        } else {
+            Vec::new()
+        };
         Ok(TeamPage {
             viewer: viewer(&state, &me.identity, &me.partner_team_name, None).await?,
             team: me.partner_team_name.clone(),

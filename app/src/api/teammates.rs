@@ -7,9 +7,8 @@ use crate::error::AppError;
 
 #[server(prefix = "/api", endpoint = "teammates")]
 pub async fn fetch_teammates() -> Result<TeammatesPage, AppError> {
-    use crate::dto::{InviteRow, TeammateRow};
-    use crate::server::{db::now_ms, endpoint, require_teammate, viewer};
-    use domain::invite::InviteTimes;
+    use crate::dto::TeammateRow;
+    use crate::server::{endpoint, invites, require_teammate, viewer};
     use domain::permissions::{Permission, TeammateRole};
     use sqlx::Row;
 
@@ -64,38 +63,11 @@ pub async fn fetch_teammates() -> Result<TeammatesPage, AppError> {
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let can_manage = me.role.can(Permission::ManageTeammates);
-        let mut invites = Vec::new();
-        if can_manage {
-            let now = now_ms();
-            let rows = sqlx::query(
-                "SELECT id, email, role, created_at, expires_at, accepted_at, revoked_at FROM invites \
-                 WHERE company_id = $1 AND kind = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3 \
-                 ORDER BY id DESC LIMIT 100",
-            )
-            .bind(me.company_id)
-            .bind(domain::invite::InviteKind::Teammate.as_str())
-            .bind(now)
-            .fetch_all(&state.db.pool)
-            .await?;
-            for r in rows {
-                let times = InviteTimes {
-                    expires_at: r.try_get(4)?,
-                    accepted_at: r.try_get(5)?,
-                    revoked_at: r.try_get(6)?,
-                };
-                if !times.is_pending(now) {
-                    continue;
-                }
-                let role: String = r.try_get(2)?;
-                invites.push(InviteRow {
-                    id: r.try_get(0)?,
-                    email: r.try_get(1)?,
-                    role: TeammateRole::parse(&role)?.label().to_owned(),
-                    invited_at: r.try_get(3)?,
-                    expires_at: times.expires_at,
-                });
-            }
-        }
+        let invites = if can_manage {
+            invites::pending(&state.db, invites::Owner::Company(me.company_id), None).await?
+        } else {
+            Vec::new()
+        };
         Ok(TeammatesPage {
             viewer: viewer(&state, &me.identity, &me.company_name, None).await?,
             company: me.company_name.clone(),

@@ -3,8 +3,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{ApproveApplication, RejectApplication, fetch_applications};
-use crate::components::{ErrorPage, FormAlert, Loading, TopBar};
+use crate::api::{
+    ApproveApplication, InvitePartner, RejectApplication, RevokePartnerInvite, fetch_applications,
+};
+use crate::components::{
+    ErrorPage, FieldError, FormAlert, InviteLink, Loading, PendingInvites, Submit, TopBar,
+};
 use crate::dto::{ApplicationRow, ApplicationsPage as Data};
 
 /// `/vendor/applications`: partner teams waiting for a decision.
@@ -12,6 +16,8 @@ use crate::dto::{ApplicationRow, ApplicationsPage as Data};
 pub fn ApplicationsPage() -> impl IntoView {
     let approve = ServerAction::<ApproveApplication>::new();
     let reject = ServerAction::<RejectApplication>::new();
+    let invite = ServerAction::<InvitePartner>::new();
+    let revoke = ServerAction::<RevokePartnerInvite>::new();
     let query = use_query_map();
     let params = move || {
         let q = query.read();
@@ -19,11 +25,15 @@ pub fn ApplicationsPage() -> impl IntoView {
         (
             number("program"),
             number("after"),
-            approve.version().get(),
-            reject.version().get(),
+            (
+                approve.version().get(),
+                reject.version().get(),
+                invite.version().get(),
+                revoke.version().get(),
+            ),
         )
     };
-    let data = Resource::new(params, |(program, after, _, _)| {
+    let data = Resource::new(params, |(program, after, _)| {
         fetch_applications(program, after)
     });
     view! {
@@ -31,7 +41,7 @@ pub fn ApplicationsPage() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(data) => view! { <Applications data approve reject /> }.into_any(),
+                    Ok(data) => view! { <Applications data approve reject invite revoke /> }.into_any(),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                 }
             })}
@@ -44,6 +54,8 @@ fn Applications(
     data: Data,
     approve: ServerAction<ApproveApplication>,
     reject: ServerAction<RejectApplication>,
+    invite: ServerAction<InvitePartner>,
+    revoke: ServerAction<RevokePartnerInvite>,
 ) -> impl IntoView {
     let Data {
         viewer,
@@ -51,7 +63,12 @@ fn Applications(
         can_decide,
         applications,
         next_after,
+        invites,
     } = data;
+    let inviting = program
+        .as_ref()
+        .filter(|_| can_decide)
+        .map(|p| (p.id, p.name.clone()));
     let selected = program.as_ref().map(|p| p.id);
     let errors = Signal::derive(move || {
         approve
@@ -99,6 +116,23 @@ fn Applications(
                 </table>
                 {next.map(|href| view! { <p><a href=href>"Next page"</a></p> })}
             </section>
+            {inviting.map(|(program, name)| {
+                let withdraw = Callback::new(move |(id, email): (i64, String)| {
+                    view! {
+                        <ActionForm action=revoke>
+                            <input type="hidden" name="invite_id" value=id />
+                            <button type="submit" class="secondary" aria-label=format!("Withdraw the invite of {email}") disabled=move || revoke.pending().get()>
+                                "Withdraw"
+                            </button>
+                        </ActionForm>
+                    }
+                    .into_any()
+                });
+                view! {
+                    <InvitePartnerForm program name action=invite />
+                    <PendingInvites invites withdraw />
+                }
+            })}
         </main>
     }
     .into_any()
@@ -142,5 +176,37 @@ fn ApplicationLine(
             <td>{format_date(a.applied_at)}</td>
             {decide}
         </tr>
+    }
+}
+
+/// Invites a partner by email: they sign up (or join with their team) from the link and start
+/// active, whatever the program's signup mode.
+#[component]
+fn InvitePartnerForm(
+    program: i64,
+    name: String,
+    action: ServerAction<InvitePartner>,
+) -> impl IntoView {
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
+    let created = move || action.value().get().and_then(Result::ok);
+    view! {
+        <section class="card">
+            <h2>"Invite a partner"</h2>
+            <p class="muted">{format!("Invited partners join {name} at once, even when it is invite-only or needs approval.")}</p>
+            <ActionForm action=action attr:class="form-row">
+                <input type="hidden" name="program" value=program />
+                <div class="field">
+                    <label for="partner-invite-email">"Partner's email"</label>
+                    <input id="partner-invite-email" type="email" name="email" required autocomplete="off" />
+                    <FieldError error name="email" />
+                </div>
+                <div class="field end">
+                    <Submit label="Invite partner" pending=action.pending() busy_text="Sending…" />
+                </div>
+            </ActionForm>
+            <FormAlert error=general />
+            {move || created().map(|c| view! { <InviteLink email=c.email link=c.link /> })}
+        </section>
     }
 }

@@ -1,9 +1,9 @@
 use domain::program::{PartnerType, SignupMode};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{ApplyToProgram, fetch_join_info};
+use crate::api::{ApplyToProgram, JoinWithTeam, fetch_join_info};
 use crate::components::{ErrorPage, FieldError, FormAlert, Loading, Submit};
 use crate::dto::JoinInfo;
 
@@ -11,15 +11,21 @@ use crate::dto::JoinInfo;
 #[component]
 pub fn JoinPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let info = Resource::new(slug, fetch_join_info);
+    let invite = move || query.read().get("invite");
+    let info = Resource::new(
+        move || (slug(), invite()),
+        |(slug, invite)| fetch_join_info(slug, invite),
+    );
     let apply = ServerAction::<ApplyToProgram>::new();
+    let join = ServerAction::<JoinWithTeam>::new();
     view! {
         <Title text="Join the partner program" />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match info.await {
-                    Ok(info) => view! { <Join info slug=slug() apply /> }.into_any(),
+                    Ok(info) => view! { <Join info slug=slug() invite=invite() apply join /> }.into_any(),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                 }
             })}
@@ -28,7 +34,13 @@ pub fn JoinPage() -> impl IntoView {
 }
 
 #[component]
-fn Join(info: JoinInfo, slug: String, apply: ServerAction<ApplyToProgram>) -> impl IntoView {
+fn Join(
+    info: JoinInfo,
+    slug: String,
+    invite: Option<String>,
+    apply: ServerAction<ApplyToProgram>,
+    join: ServerAction<JoinWithTeam>,
+) -> impl IntoView {
     let error = Signal::derive(move || apply.value().get().and_then(Result::err));
     let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
     let JoinInfo {
@@ -36,8 +48,17 @@ fn Join(info: JoinInfo, slug: String, apply: ServerAction<ApplyToProgram>) -> im
         company,
         signup_mode,
         terms,
+        invite_email,
+        invite_problem,
+        your_team,
     } = info;
+    let invited = invite_email.is_some();
+    let invite = invite.filter(|_| invited);
     let (intro, button) = match signup_mode {
+        _ if invited => (
+            "You were invited: create your account and your team joins at once.",
+            "Accept invite",
+        ),
         SignupMode::Open => (
             "Partners join at once and can start right away.",
             "Join program",
@@ -48,20 +69,51 @@ fn Join(info: JoinInfo, slug: String, apply: ServerAction<ApplyToProgram>) -> im
         ),
         SignupMode::InviteOnly => ("", ""),
     };
-    let form = if signup_mode == SignupMode::InviteOnly {
+    let (team_slug, team_invite) = (slug.clone(), invite.clone());
+    let shown_email = invite_email.clone();
+    let with_team = your_team.map(move |team| {
+        let join_error = Signal::derive(move || join.value().get().and_then(Result::err));
+        if team.already_in {
+            view! {
+                <section class="card">
+                    <p>{format!("{} is already in this program.", team.name)}</p>
+                    <p><a href="/partner">"Go to your dashboard"</a></p>
+                </section>
+            }
+            .into_any()
+        } else if signup_mode == SignupMode::InviteOnly && !invited {
+            ().into_any()
+        } else {
+            let label = format!("Join with {}", team.name);
+            view! {
+                <section class="card" aria-label="Join with your team">
+                    <p>{format!("You are signed in as a contact of {}. Your team can join this program too.", team.name)}</p>
+                    <ActionForm action=join attr:class="inline">
+                        <input type="hidden" name="slug" value=team_slug />
+                        {team_invite.map(|token| view! { <input type="hidden" name="invite" value=token /> })}
+                        <Submit label=label pending=join.pending() busy_text="Joining…" />
+                    </ActionForm>
+                    <FormAlert error=join_error />
+                </section>
+            }
+            .into_any()
+        }
+    });
+    let form = if signup_mode == SignupMode::InviteOnly && !invited {
         view! { <p class="alert" role="alert">"This program accepts partners by invitation only."</p> }.into_any()
     } else {
         view! {
             <p>{intro}</p>
             <ActionForm action=apply attr:class="card form">
                 <input type="hidden" name="slug" value=slug />
+                {invite.map(|token| view! { <input type="hidden" name="invite" value=token /> })}
                 <fieldset>
                     <legend>"About you"</legend>
                     <label for="name">"Your name"</label>
                     <input id="name" name="name" autocomplete="name" required maxlength="100" />
                     <FieldError error name="name" />
                     <label for="email">"Email"</label>
-                    <input id="email" type="email" name="email" autocomplete="email" required />
+                    <input id="email" type="email" name="email" autocomplete="email" required value=shown_email readonly=invited />
                     <FieldError error name="email" />
                     <label for="password">"Password"</label>
                     <input id="password" type="password" name="password" autocomplete="new-password" required minlength="12" maxlength="128" />
@@ -102,6 +154,9 @@ fn Join(info: JoinInfo, slug: String, apply: ServerAction<ApplyToProgram>) -> im
         <main class="page narrow">
             <h1>{format!("Join {program}")}</h1>
             <p class="muted">{format!("The partner program of {company}.")}</p>
+            {invite_problem.map(|problem| view! { <p class="alert" role="alert">{problem}</p> })}
+            {invite_email.map(|email| view! { <p class="notice" role="status">{format!("This invite is for {email}.")}</p> })}
+            {with_team}
             {form}
         </main>
     }

@@ -3,15 +3,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{SavePartnerNotes, fetch_partner};
-use crate::components::{ErrorPage, FieldError, Loading, Submit, TopBar};
-use crate::dto::PartnerDetail;
+use crate::api::{BulkUpdatePartners, SavePartnerNotes, fetch_partner};
+use crate::components::{ErrorPage, FieldError, FormAlert, Loading, Submit, TopBar};
+use crate::dto::{Named, PartnerDetail, Structure};
 
 /// `/vendor/partners/<id>`: one partner in detail.
 #[component]
 pub fn PartnerDetailPage() -> impl IntoView {
     let params = use_params_map();
     let notes = ServerAction::<SavePartnerNotes>::new();
+    let change = ServerAction::<BulkUpdatePartners>::new();
     let data = Resource::new(
         move || {
             (
@@ -21,16 +22,17 @@ pub fn PartnerDetailPage() -> impl IntoView {
                     .and_then(|v| v.parse::<i64>().ok())
                     .unwrap_or(0),
                 notes.version().get(),
+                change.version().get(),
             )
         },
-        |(id, _)| fetch_partner(id),
+        |(id, _, _)| fetch_partner(id),
     );
     view! {
         <Title text="Partner" />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(detail) => view! { <Detail detail notes /> }.into_any(),
+                    Ok(detail) => view! { <Detail detail notes change /> }.into_any(),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                 }
             })}
@@ -39,7 +41,11 @@ pub fn PartnerDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn Detail(detail: PartnerDetail, notes: ServerAction<SavePartnerNotes>) -> impl IntoView {
+fn Detail(
+    detail: PartnerDetail,
+    notes: ServerAction<SavePartnerNotes>,
+    change: ServerAction<BulkUpdatePartners>,
+) -> impl IntoView {
     let error = Signal::derive(move || notes.value().get().and_then(Result::err));
     let saved = move || {
         matches!(notes.value().get(), Some(Ok(())))
@@ -78,6 +84,7 @@ fn Detail(detail: PartnerDetail, notes: ServerAction<SavePartnerNotes>) -> impl 
                     </table>
                 </section>
             </div>
+            {d.choices.clone().map(|choices| view! { <Manage detail=d.clone() choices change /> })}
             <section class="card">
                 <h2>"Notes"</h2>
                 {if d.can_edit_notes {
@@ -108,4 +115,117 @@ fn Detail(detail: PartnerDetail, notes: ServerAction<SavePartnerNotes>) -> impl 
         </main>
     }
     .into_any()
+}
+
+/// Group, tier, manager and tags of this one partner, through the partners table's bulk action
+/// (the same permission checks and events), so both paths are one piece of server code.
+#[component]
+fn Manage(
+    detail: PartnerDetail,
+    choices: Structure,
+    change: ServerAction<BulkUpdatePartners>,
+) -> impl IntoView {
+    let error = Signal::derive(move || change.value().get().and_then(Result::err));
+    let done = move || {
+        change
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|_| view! { <p role="status" class="notice">"Saved."</p> })
+    };
+    let program = detail.program_id;
+    let id = detail.partnership_id;
+    let hidden = move |action: &'static str| {
+        view! {
+            <input type="hidden" name="program" value=program />
+            <input type="hidden" name="ids[]" value=id />
+            <input type="hidden" name="action" value=action />
+        }
+    };
+    let options = |items: Vec<(i64, String)>, current: Option<i64>| {
+        items
+            .into_iter()
+            .map(|(value, name)| view! { <option value=value selected=Some(value) == current>{name}</option> })
+            .collect_view()
+    };
+    let named = |items: &[Named]| {
+        items
+            .iter()
+            .map(|n| (n.id, n.name.clone()))
+            .collect::<Vec<_>>()
+    };
+    let groups: Vec<_> = choices
+        .groups
+        .iter()
+        .map(|g| (g.id, g.name.clone()))
+        .collect();
+    let tiers: Vec<_> = choices
+        .tiers
+        .iter()
+        .map(|t| (t.id, t.name.clone()))
+        .collect();
+    let free_tags: Vec<_> = choices
+        .tags
+        .iter()
+        .filter(|t| !detail.tag_ids.contains(&t.id))
+        .map(|t| (t.id, t.name.clone()))
+        .collect();
+    let no_free_tags = free_tags.is_empty();
+    let held_tags: Vec<(i64, String)> = detail
+        .tag_ids
+        .iter()
+        .copied()
+        .zip(detail.tags.iter().cloned())
+        .collect();
+    let pending = change.pending();
+    view! {
+        <section class="card" aria-labelledby="manage-heading">
+            <h2 id="manage-heading">"Manage"</h2>
+            <FormAlert error />
+            {done}
+            <div class="form-row">
+                <ActionForm action=change attr:class="inline">
+                    {hidden("move_group")}
+                    <label for="manage-group">"Group"</label>
+                    <select id="manage-group" name="group">{options(groups, Some(detail.group_id))}</select>
+                    <Submit label="Move" pending secondary=true busy_text="Saving…" />
+                </ActionForm>
+                <ActionForm action=change attr:class="inline">
+                    {hidden("set_tier")}
+                    <label for="manage-tier">"Tier"</label>
+                    <select id="manage-tier" name="tier">
+                        <option value="" selected=detail.tier_id.is_none()>"No tier"</option>
+                        {options(tiers, detail.tier_id)}
+                    </select>
+                    <Submit label="Set tier" pending secondary=true busy_text="Saving…" />
+                </ActionForm>
+                <ActionForm action=change attr:class="inline">
+                    {hidden("assign_manager")}
+                    <label for="manage-manager">"Partner manager"</label>
+                    <select id="manage-manager" name="manager">
+                        <option value="" selected=detail.manager_id.is_none()>"No manager"</option>
+                        {options(named(&choices.managers), detail.manager_id)}
+                    </select>
+                    <Submit label="Assign" pending secondary=true busy_text="Saving…" />
+                </ActionForm>
+            </div>
+            <div class="form-row">
+                {(!no_free_tags).then(|| view! {
+                    <ActionForm action=change attr:class="inline">
+                        {hidden("add_tag")}
+                        <label for="manage-tag">"Add tag"</label>
+                        <select id="manage-tag" name="tag">{options(free_tags, None)}</select>
+                        <Submit label="Add tag" pending secondary=true busy_text="Saving…" />
+                    </ActionForm>
+                })}
+                {held_tags.into_iter().map(|(tag, name)| view! {
+                    <ActionForm action=change attr:class="inline">
+                        {hidden("remove_tag")}
+                        <input type="hidden" name="tag" value=tag />
+                        <button type="submit" class="tag removable" aria-label=format!("Remove tag {name}") disabled=move || pending.get()>{format!("{name} ×")}</button>
+                    </ActionForm>
+                }).collect_view()}
+            </div>
+        </section>
+    }
 }

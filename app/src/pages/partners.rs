@@ -5,9 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{BulkUpdatePartners, fetch_partners};
-use crate::components::{
-    ErrorPage, FormAlert, Loading, NoProgram, Submit, TopBar,
-};
+use crate::components::{ErrorPage, FormAlert, Loading, NoProgram, Submit, TopBar};
 use crate::dto::{Named, PartnerListRow, PartnersPage as Data, Structure};
 
 /// The filters of the partners table, as they stand in the URL.

@@ -5,9 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{SaveProgram, fetch_program_settings};
-use crate::components::{
-    ErrorPage, FieldError, FormAlert, Loading, Submit, TopBar,
-};
+use crate::components::{ErrorPage, FieldError, FormAlert, Loading, Submit, TopBar};
 use crate::dto::ProgramSettingsPage as Data;
 
 /// `/vendor/program`: a program's settings, or a new program with `?new=1`.

@@ -1,38 +1,205 @@
 use domain::partnership::PartnershipStatus;
 use domain::program::PartnerType;
-use domain::segment::{Condition, Rule};
+use domain::segment::{BUILDER_FIELDS, BuilderCondition, BuilderForm, BuilderItem, Condition};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{SaveSegment, fetch_structure, preview_segment};
+use crate::api::{DeleteSegment, SaveSegment, fetch_structure, preview_segment};
 use crate::components::{ErrorPage, FieldError, FormAlert, Loading, NoProgram, Submit, TopBar};
-use crate::dto::{Named, Structure, StructurePage as Data};
+use crate::dto::{Named, SegmentInfo, Structure, StructurePage as Data};
 
-/// `/vendor/segments/new`: build a rule from conditions and groups of conditions, see how
-/// many partners match as you go, and save it.
+/// `/vendor/segments/new` and `/vendor/segments/:id`: build (or change) a rule from conditions
+/// and groups of conditions, see how many partners match as you go, and save it.
 #[component]
 pub fn SegmentBuilderPage() -> impl IntoView {
     let query = use_query_map();
+    let params = use_params_map();
+    let editing = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok());
     let data = Resource::new(
         move || {
-            query
+            let program = query
                 .read()
                 .get("program")
-                .and_then(|v| v.parse::<i64>().ok())
+                .and_then(|v| v.parse::<i64>().ok());
+            (program, editing())
         },
-        fetch_structure,
+        |(program, segment)| fetch_structure(program, segment),
     );
     view! {
         <Title text="Build a segment" />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(data) => view! { <Builder data /> }.into_any(),
+                    Ok(data) => view! { <Builder data editing=editing() /> }.into_any(),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// `/vendor/segments`: the program's saved segments, to open, change or delete.
+#[component]
+pub fn SegmentsPage() -> impl IntoView {
+    let query = use_query_map();
+    let delete = ServerAction::<DeleteSegment>::new();
+    let data = Resource::new(
+        move || {
+            let program = query
+                .read()
+                .get("program")
+                .and_then(|v| v.parse::<i64>().ok());
+            (program, delete.version().get())
+        },
+        |(program, _)| fetch_structure(program, None),
+    );
+    view! {
+        <Title text="Segments" />
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(data) => view! { <SegmentList data delete /> }.into_any(),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SegmentList(data: Data, delete: ServerAction<DeleteSegment>) -> impl IntoView {
+    let Data {
+        viewer,
+        program,
+        structure,
+        can_edit,
+    } = data;
+    let (Some(program), Some(structure)) = (program, structure) else {
+        return view! { <NoProgram viewer title="Segments" /> }.into_any();
+    };
+    let error = Signal::derive(move || delete.value().get().and_then(Result::err));
+    let deleted = move || {
+        delete
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|_| view! { <p role="status" class="notice">"Segment deleted."</p> })
+    };
+    let empty = structure.segments.is_empty();
+    let structure = StoredValue::new(structure);
+    view! {
+        <TopBar viewer home="/vendor" />
+        <main class="page">
+            <div class="page-head">
+                <h1>"Segments"</h1>
+                <a class="button" href=format!("/vendor/segments/new?program={}", program.id)>"Build a segment"</a>
+            </div>
+            <p class="muted">{format!("Saved rules over the partners of {}. Each one is a filter of the partners table.", program.name)}</p>
+            <FormAlert error />
+            {deleted}
+            <table aria-label="Saved segments">
+                <thead><tr><th scope="col">"Segment"</th><th scope="col">"Rule"</th><th scope="col">"Actions"</th></tr></thead>
+                <tbody>
+                    {structure.read_value().segments.iter().map(|segment| {
+                        let id = segment.id;
+                        let name = segment.name.clone();
+                        let summary = describe_rule(&segment.rule, &structure.read_value());
+                        view! {
+                            <tr>
+                                <td><a href=format!("/vendor/partners?program={}&segment={id}", program.id)>{name.clone()}</a></td>
+                                <td>{summary}</td>
+                                <td class="actions">
+                                    {can_edit.then(|| view! {
+                                        <a href=format!("/vendor/segments/{id}") aria-label=format!("Edit segment {name}")>"Edit"</a>
+                                        <ActionForm action=delete attr:class="inline">
+                                            <input type="hidden" name="id" value=id />
+                                            <button type="submit" class="danger" aria-label=format!("Delete segment {name}") disabled=move || delete.pending().get()>"Delete"</button>
+                                        </ActionForm>
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                    {empty.then(|| view! { <tr><td colspan="3" class="empty">"No saved segments yet. Build one to filter partners by tags, tiers, groups and more."</td></tr> })}
+                </tbody>
+            </table>
+        </main>
+    }
+    .into_any()
+}
+
+/// A rule in words, with the names of groups, tiers, tags and managers.
+fn describe_rule(rule: &domain::segment::Rule, s: &Structure) -> String {
+    use domain::segment::Rule;
+    let name_of = |items: &[Named], id: i64| {
+        items
+            .iter()
+            .find(|i| i.id == id)
+            .map_or_else(|| format!("#{id}"), |i| i.name.clone())
+    };
+    let condition = |c: &Condition| -> String {
+        let (field, value) = c.to_field();
+        let label = BUILDER_FIELDS
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map_or(field, |(_, l)| *l);
+        let id = value.parse::<i64>().ok();
+        let value = match (c, id) {
+            (Condition::Group(g), _) => s
+                .groups
+                .iter()
+                .find(|x| x.id == *g)
+                .map_or_else(|| value.clone(), |x| x.name.clone()),
+            (Condition::Tier(Some(t)), _) => s
+                .tiers
+                .iter()
+                .find(|x| x.id == *t)
+                .map_or_else(|| value.clone(), |x| x.name.clone()),
+            (Condition::HasTag(t), _) => name_of(&s.tags, *t),
+            (Condition::Manager(Some(m)), _) => name_of(&s.managers, *m),
+            (Condition::Status(st), _) => st.label().to_owned(),
+            _ => value.clone(),
+        };
+        format!("{label}: {value}")
+    };
+    fn walk(rule: &Rule, condition: &dyn Fn(&Condition) -> String) -> String {
+        match rule {
+            Rule::Is(c) => condition(c),
+            Rule::Not(inner) => format!("not ({})", walk(inner, condition)),
+            Rule::All(rules) if rules.is_empty() => "every partner".into(),
+            Rule::Any(rules) if rules.is_empty() => "no partner".into(),
+            Rule::All(rules) | Rule::Any(rules) => {
+                let joiner = if matches!(rule, Rule::Any(_)) {
+                    " or "
+                } else {
+                    " and "
+                };
+                let parts: Vec<String> = rules
+                    .iter()
+                    .map(|r| match r {
+                        Rule::All(_) | Rule::Any(_) => format!("({})", walk(r, condition)),
+                        _ => walk(r, condition),
+                    })
+                    .collect();
+                parts.join(joiner)
+            }
+        }
+    }
+    walk(rule, &condition)
+}
+
+/// A saved rule the builder cannot show (saved through the API with deeper nesting).
+#[component]
+fn Unreadable(viewer: crate::dto::Viewer, segment: SegmentInfo) -> impl IntoView {
+    view! {
+        <TopBar viewer home="/vendor" />
+        <main class="page">
+            <h1>{format!("Segment {}", segment.name)}</h1>
+            <p class="notice">"This segment's rule nests deeper than the builder shows, so it can only be changed through the API."</p>
+            <pre class="rule">{serde_json::to_string_pretty(&segment.rule).unwrap_or_default()}</pre>
+            <p><a href="/vendor/segments">"Back to segments"</a></p>
+        </main>
     }
 }
 
@@ -53,72 +220,41 @@ struct Group {
     rows: RwSignal<Vec<Row>>,
 }
 
-fn new_row(counter: RwSignal<usize>) -> Row {
+fn next_key(counter: RwSignal<usize>) -> usize {
     let key = counter.get_untracked() + 1;
     counter.set(key);
+    key
+}
+
+fn new_row(counter: RwSignal<usize>) -> Row {
     Row {
-        key,
+        key: next_key(counter),
         field: RwSignal::new("tag".into()),
         negate: RwSignal::new(false),
         value: RwSignal::new(String::new()),
     }
 }
 
-/// The rule a row stands for; `None` while it is incomplete.
-fn row_rule(row: &Row) -> Option<Rule> {
-    let value = row.value.get();
-    let value = value.trim();
-    let id = || value.parse::<i64>().ok();
-    let optional_id = || {
-        if value == "none" {
-            Some(None)
-        } else {
-            id().map(Some)
-        }
-    };
-    let date = || {
-        let mut parts = value.split('-').map(|p| p.parse::<i64>().ok());
-        let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
-        Some(domain::time::date_to_ms(
-            y,
-            u32::try_from(m).ok()?,
-            u32::try_from(d).ok()?,
-        ))
-    };
-    if value.is_empty() {
-        return None;
+fn row_of(counter: RwSignal<usize>, c: &BuilderCondition) -> Row {
+    let (field, value) = c.condition.to_field();
+    Row {
+        key: next_key(counter),
+        field: RwSignal::new(field.to_owned()),
+        negate: RwSignal::new(c.negate),
+        value: RwSignal::new(value),
     }
-    let condition = match row.field.get().as_str() {
-        "status" => Condition::Status(PartnershipStatus::parse(value).ok()?),
-        "group" => Condition::Group(id()?),
-        "tier" => Condition::Tier(optional_id()?),
-        "tag" => Condition::HasTag(id()?),
-        "type" => Condition::PartnerType(value.to_owned()),
-        "country" => Condition::Country(value.to_ascii_uppercase()),
-        "joined_before" => Condition::JoinedBefore(date()?),
-        "joined_since" => Condition::JoinedSince(date()?),
-        "manager" => Condition::Manager(optional_id()?),
-        "search" => Condition::Search(value.to_owned()),
-        _ => return None,
-    };
-    let rule = Rule::Is(condition);
-    Some(if row.negate.get() {
-        Rule::Not(Box::new(rule))
-    } else {
-        rule
+}
+
+/// The condition a row stands for; `None` while it is incomplete.
+fn row_condition(row: &Row) -> Option<BuilderCondition> {
+    Condition::from_field(&row.field.get(), &row.value.get()).map(|condition| BuilderCondition {
+        negate: row.negate.get(),
+        condition,
     })
 }
 
-fn combine(any: bool, rules: Vec<Rule>) -> Rule {
-    if any {
-        Rule::Any(rules)
-    } else {
-        Rule::All(rules)
-    }
-}
-
 #[component]
-fn Builder(data: Data) -> impl IntoView {
+fn Builder(data: Data, editing: Option<i64>) -> impl IntoView {
     let Data {
         viewer,
         program,
@@ -129,22 +265,62 @@ fn Builder(data: Data) -> impl IntoView {
     let (Some(program), Some(structure)) = (program, structure) else {
         return view! { <NoProgram viewer title="Build a segment" /> }.into_any();
     };
-    let counter = RwSignal::new(0usize);
-    let any = RwSignal::new(false);
-    let rows = RwSignal::new(Vec::<Row>::new());
-    let groups = RwSignal::new(Vec::<Group>::new());
-    let rule = Memo::new(move |_| {
-        let mut rules: Vec<Rule> = rows.get().iter().filter_map(row_rule).collect();
-        for group in groups.get() {
-            let inner: Vec<Rule> = group.rows.get().iter().filter_map(row_rule).collect();
-            if !inner.is_empty() {
-                rules.push(combine(group.any.get(), inner));
+    let editing = editing.and_then(|id| structure.segments.iter().find(|s| s.id == id).cloned());
+    let initial = match &editing {
+        Some(segment) => match BuilderForm::from_rule(&segment.rule) {
+            Some(form) => form,
+            None => {
+                return view! { <Unreadable viewer segment=segment.clone() /> }.into_any();
             }
+        },
+        None => BuilderForm {
+            any: false,
+            items: Vec::new(),
+        },
+    };
+    let counter = RwSignal::new(0usize);
+    let any = RwSignal::new(initial.any);
+    let mut initial_rows = Vec::new();
+    let mut initial_groups = Vec::new();
+    for item in &initial.items {
+        match item {
+            BuilderItem::Condition(c) => initial_rows.push(row_of(counter, c)),
+            BuilderItem::Group { any, conditions } => initial_groups.push(Group {
+                key: next_key(counter),
+                any: RwSignal::new(*any),
+                rows: RwSignal::new(conditions.iter().map(|c| row_of(counter, c)).collect()),
+            }),
         }
-        combine(any.get(), rules)
+    }
+    let rows = RwSignal::new(initial_rows);
+    let groups = RwSignal::new(initial_groups);
+    let rule = Memo::new(move |_| {
+        let mut items: Vec<BuilderItem> = rows
+            .get()
+            .iter()
+            .filter_map(row_condition)
+            .map(BuilderItem::Condition)
+            .collect();
+        for group in groups.get() {
+            items.push(BuilderItem::Group {
+                any: group.any.get(),
+                conditions: group.rows.get().iter().filter_map(row_condition).collect(),
+            });
+        }
+        BuilderForm {
+            any: any.get(),
+            items,
+        }
+        .to_rule()
     });
     let rule_json = Memo::new(move |_| serde_json::to_string(&rule.get()).unwrap_or_default());
     let program_id = program.id;
+    let editing_id = editing.as_ref().map(|s| s.id);
+    let initial_name = editing.as_ref().map(|s| s.name.clone()).unwrap_or_default();
+    let title = match &editing {
+        Some(s) => format!("Edit segment {}", s.name),
+        None => "Build a segment".to_owned(),
+    };
     let preview = Resource::new(
         move || rule_json.get(),
         move |json| preview_segment(program_id, json),
@@ -166,7 +342,7 @@ fn Builder(data: Data) -> impl IntoView {
     view! {
         <TopBar viewer home="/vendor" />
         <main class="page">
-            <h1>"Build a segment"</h1>
+            <h1>{title}</h1>
             <p class="muted">{format!("Partners of {} that match these conditions. Membership updates itself as partners change.", program.name)}</p>
             <section class="card builder" aria-label="Rule">
                 <Combinator any label="Partners match" />
@@ -190,9 +366,7 @@ fn Builder(data: Data) -> impl IntoView {
                 <p class="inline">
                     <button type="button" class="secondary" on:click=move |_| rows.update(|v| v.push(new_row(counter)))>"Add condition"</button>
                     <button type="button" class="secondary" on:click=move |_| {
-                        let key = counter.get_untracked() + 1;
-                        counter.set(key);
-                        let group = Group { key, any: RwSignal::new(true), rows: RwSignal::new(vec![new_row(counter)]) };
+                        let group = Group { key: next_key(counter), any: RwSignal::new(true), rows: RwSignal::new(vec![new_row(counter)]) };
                         groups.update(|v| v.push(group));
                     }>"Add group"</button>
                 </p>
@@ -214,9 +388,10 @@ fn Builder(data: Data) -> impl IntoView {
                     <h2>"Save"</h2>
                     <ActionForm action=save attr:class="inline">
                         <input type="hidden" name="program" value=program_id />
+                        {editing_id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
                         <input type="hidden" name="rule" prop:value=move || rule_json.get() />
                         <label for="segment-name">"Segment name"</label>
-                        <input id="segment-name" name="name" required maxlength="80" />
+                        <input id="segment-name" name="name" required maxlength="80" value=initial_name />
                         <Submit label="Save segment" pending=save.pending() busy_text="Saving…" />
                     </ActionForm>
                     <FieldError error=save_error name="name" />
@@ -300,16 +475,7 @@ fn RowEditor(
         <li class="row-editor">
             <label class="visually-hidden" for=format!("field-{n}")>{format!("Field of condition {n}")}</label>
             <select id=format!("field-{n}") prop:value=move || row.field.get() on:change=move |ev| { row.field.set(event_target_value(&ev)); row.value.set(String::new()); }>
-                <option value="tag">"Tag"</option>
-                <option value="tier">"Tier"</option>
-                <option value="group">"Group"</option>
-                <option value="status">"Status"</option>
-                <option value="type">"Partner type"</option>
-                <option value="country">"Country"</option>
-                <option value="manager">"Manager"</option>
-                <option value="joined_since">"Joined on or after"</option>
-                <option value="joined_before">"Joined before"</option>
-                <option value="search">"Name or email contains"</option>
+                {BUILDER_FIELDS.iter().map(|(field, label)| view! { <option value=*field selected=row.field.get_untracked() == *field>{*label}</option> }).collect_view()}
             </select>
             <label class="visually-hidden" for=format!("negate-{n}")>{format!("Operator of condition {n}")}</label>
             <select id=format!("negate-{n}") prop:value=move || if row.negate.get() { "not" } else { "is" } on:change=move |ev| row.negate.set(event_target_value(&ev) == "not")>
@@ -321,11 +487,11 @@ fn RowEditor(
                 Some(options) => view! {
                     <select id=format!("value-{n}") prop:value=move || row.value.get() on:change=move |ev| row.value.set(event_target_value(&ev))>
                         <option value="">"Choose…"</option>
-                        {options.into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
+                        {options.into_iter().map(|(value, label)| { let chosen = row.value.get_untracked() == value; view! { <option value=value selected=chosen>{label}</option> } }).collect_view()}
                     </select>
                 }.into_any(),
                 None => view! {
-                    <input id=format!("value-{n}") type=input_type prop:value=move || row.value.get() on:input=move |ev| row.value.set(event_target_value(&ev)) />
+                    <input id=format!("value-{n}") type=input_type value=row.value.get_untracked() prop:value=move || row.value.get() on:input=move |ev| row.value.set(event_target_value(&ev)) />
                 }.into_any(),
             }}
             <button type="button" class="danger" aria-label=format!("Remove condition {n}") on:click=move |_| on_remove.run(n)>"Remove"</button>

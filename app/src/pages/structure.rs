@@ -3,10 +3,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{CreateLabel, CreateTier, DeleteLabel, fetch_structure};
-use crate::components::{
-    ErrorPage, FieldError, FormAlert, Loading, NoProgram, Submit, TopBar,
+use crate::api::{
+    CreateLabel, DeleteLabel, RenameLabel, SaveTier, SetDefaultGroup, fetch_structure,
 };
+use crate::components::{ErrorPage, FieldError, FormAlert, Loading, NoProgram, Submit, TopBar};
 use crate::dto::{ProgramSummary, Structure, StructurePage as Data, TierInfo};
 
 /// `/vendor/structure`: a program's groups, tags, tiers and saved segments.
@@ -17,7 +17,17 @@ pub fn StructurePage() -> impl IntoView {
     let create_group = ServerAction::<CreateLabel>::new();
     let create_tag = ServerAction::<CreateLabel>::new();
     let delete = ServerAction::<DeleteLabel>::new();
-    let tier = ServerAction::<CreateTier>::new();
+    let tier = ServerAction::<SaveTier>::new();
+    let rename = ServerAction::<RenameLabel>::new();
+    let make_default = ServerAction::<SetDefaultGroup>::new();
+    let actions = Actions {
+        create_group,
+        create_tag,
+        delete,
+        tier,
+        rename,
+        make_default,
+    };
     let data = Resource::new(
         move || {
             let program = query
@@ -29,17 +39,19 @@ pub fn StructurePage() -> impl IntoView {
                 create_tag.version().get(),
                 delete.version().get(),
                 tier.version().get(),
+                rename.version().get(),
+                make_default.version().get(),
             );
             (program, versions)
         },
-        |(program, _)| fetch_structure(program),
+        |(program, _)| fetch_structure(program, None),
     );
     view! {
         <Title text="Program structure" />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(data) => view! { <StructureView data create_group create_tag delete tier /> }.into_any(),
+                    Ok(data) => view! { <StructureView data actions /> }.into_any(),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                 }
             })}
@@ -47,14 +59,26 @@ pub fn StructurePage() -> impl IntoView {
     }
 }
 
-#[component]
-fn StructureView(
-    data: Data,
+/// The page's server actions; one per form kind, so each error shows beside its form.
+#[derive(Clone, Copy)]
+struct Actions {
     create_group: ServerAction<CreateLabel>,
     create_tag: ServerAction<CreateLabel>,
     delete: ServerAction<DeleteLabel>,
-    tier: ServerAction<CreateTier>,
-) -> impl IntoView {
+    tier: ServerAction<SaveTier>,
+    rename: ServerAction<RenameLabel>,
+    make_default: ServerAction<SetDefaultGroup>,
+}
+
+#[component]
+fn StructureView(data: Data, actions: Actions) -> impl IntoView {
+    let Actions {
+        create_group,
+        create_tag,
+        delete,
+        tier,
+        ..
+    } = actions;
     let Data {
         viewer,
         program,
@@ -64,7 +88,16 @@ fn StructureView(
     let (Some(program), Some(structure)) = (program, structure) else {
         return view! { <NoProgram viewer title="Program structure" /> }.into_any();
     };
-    let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
+    let delete_error = Signal::derive(move || {
+        [
+            delete.value().get().and_then(Result::err),
+            actions.rename.value().get().and_then(Result::err),
+            actions.make_default.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    });
     view! {
         <TopBar viewer home="/vendor" />
         <main class="page">
@@ -74,10 +107,10 @@ fn StructureView(
             <p class="muted">{format!("Groups, tags, tiers and segments of {}.", program.name)}</p>
             <FormAlert error=delete_error />
             <div class="columns">
-                <Labels kind="group" title="Groups" structure=structure.clone() program=program.clone() can_edit create=create_group delete />
-                <Labels kind="tag" title="Tags" structure=structure.clone() program=program.clone() can_edit create=create_tag delete />
+                <Labels kind="group" title="Groups" structure=structure.clone() program=program.clone() can_edit create=create_group actions />
+                <Labels kind="tag" title="Tags" structure=structure.clone() program=program.clone() can_edit create=create_tag actions />
             </div>
-            <Tiers tiers=structure.tiers.clone() program=program.clone() can_edit action=tier />
+            <Tiers tiers=structure.tiers.clone() program=program.clone() can_edit action=tier delete />
             <section class="card">
                 <h2>"Segments"</h2>
                 <ul class="plain">
@@ -101,9 +134,15 @@ fn Labels(
     program: ProgramSummary,
     can_edit: bool,
     create: ServerAction<CreateLabel>,
-    delete: ServerAction<DeleteLabel>,
+    actions: Actions,
 ) -> impl IntoView {
-    let rows: Vec<(i64, String, String)> = if kind == "group" {
+    let Actions {
+        delete,
+        rename,
+        make_default,
+        ..
+    } = actions;
+    let rows: Vec<(i64, String, String, bool)> = if kind == "group" {
         structure
             .groups
             .iter()
@@ -114,14 +153,14 @@ fn Labels(
                     if g.partners == 1 { "" } else { "s" },
                     if g.is_default { " · default" } else { "" }
                 );
-                (g.id, g.name.clone(), note)
+                (g.id, g.name.clone(), note, g.is_default)
             })
             .collect()
     } else {
         structure
             .tags
             .iter()
-            .map(|t| (t.id, t.name.clone(), String::new()))
+            .map(|t| (t.id, t.name.clone(), String::new(), true))
             .collect()
     };
     let empty = rows.is_empty();
@@ -137,17 +176,38 @@ fn Labels(
         <section class="card">
             <h2 id=format!("{kind}-heading")>{title}</h2>
             <ul class="plain" aria-labelledby=format!("{kind}-heading")>
-                {rows.into_iter().map(|(id, name, note)| {
+                {rows.into_iter().map(|(id, name, note, is_default)| {
                     let label = format!("Delete {singular} {name}");
+                    let rename_label = format!("Rename {singular} {name}");
+                    let new_name_id = format!("rename-{kind}-{id}");
+                    let new_name_label = format!("New name for {name}");
+                    let default_label = format!("Make {name} the default group");
+                    let shown = name.clone();
                     view! {
                         <li class="row">
-                            <span>{name}</span>
+                            <span>{shown}</span>
                             <span class="muted">{note}</span>
-                            {can_edit.then(|| view! {
+                            {can_edit.then(move || view! {
+                                <details class="inline-edit">
+                                    <summary aria-label=rename_label.clone()>"Rename"</summary>
+                                    <ActionForm action=rename attr:class="inline">
+                                        <input type="hidden" name="kind" value=kind />
+                                        <input type="hidden" name="id" value=id />
+                                        <label class="visually-hidden" for=new_name_id.clone()>{new_name_label}</label>
+                                        <input id=new_name_id name="name" required maxlength="60" value=name.clone() />
+                                        <Submit label="Save name" pending=rename.pending() busy_text="Saving…" />
+                                    </ActionForm>
+                                </details>
+                                {(!is_default).then(|| view! {
+                                    <ActionForm action=make_default attr:class="inline">
+                                        <input type="hidden" name="id" value=id />
+                                        <button type="submit" class="secondary" aria-label=default_label disabled=move || make_default.pending().get()>"Make default"</button>
+                                    </ActionForm>
+                                })}
                                 <ActionForm action=delete attr:class="inline">
                                     <input type="hidden" name="kind" value=kind />
                                     <input type="hidden" name="id" value=id />
-                                    <button type="submit" class="danger" aria-label=label>"Delete"</button>
+                                    <button type="submit" class="danger" aria-label=label disabled=move || delete.pending().get()>"Delete"</button>
                                 </ActionForm>
                             })}
                         </li>
@@ -192,42 +252,126 @@ fn Tiers(
     tiers: Vec<TierInfo>,
     program: ProgramSummary,
     can_edit: bool,
-    action: ServerAction<CreateTier>,
+    action: ServerAction<SaveTier>,
+    delete: ServerAction<DeleteLabel>,
 ) -> impl IntoView {
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
     let empty = tiers.is_empty();
     let next_rank = tiers.iter().map(|t| t.rank).max().unwrap_or(0) + 1;
+    let columns = if can_edit { 5 } else { 4 };
     view! {
         <section class="card">
             <h2 id="tiers-heading">"Tiers"</h2>
+            <FormAlert error=general />
             <table aria-labelledby="tiers-heading">
-                <thead><tr><th scope="col">"Rank"</th><th scope="col">"Tier"</th><th scope="col">"Qualifies when"</th><th scope="col">"Partners"</th></tr></thead>
+                <thead><tr>
+                    <th scope="col">"Rank"</th><th scope="col">"Tier"</th><th scope="col">"Qualifies when"</th><th scope="col">"Partners"</th>
+                    {can_edit.then(|| view! { <th scope="col">"Actions"</th> })}
+                </tr></thead>
                 <tbody>
-                    {tiers.iter().map(|t| view! {
-                        <tr><td>{t.rank}</td><td>{t.name.clone()}</td><td>{describe(t, &program.currency)}</td><td>{t.partners}</td></tr>
+                    {tiers.into_iter().map(|t| {
+                        let name = t.name.clone();
+                        let program = program.clone();
+                        let summary = describe(&t, &program.currency);
+                        view! {
+                            <tr>
+                                <td>{t.rank}</td>
+                                <td>{t.name.clone()}</td>
+                                <td>{summary}{t.benefits.multiplier_percent.map(|m| format!(" · rewards ×{m}%"))}</td>
+                                <td>{t.partners}</td>
+                                {can_edit.then(move || view! {
+                                    <td class="actions">
+                                        <details class="inline-edit">
+                                            <summary aria-label=format!("Edit tier {name}")>"Edit"</summary>
+                                            <TierForm tier=Some(t.clone()) program=program rank=t.rank action error />
+                                        </details>
+                                        <ActionForm action=delete attr:class="inline">
+                                            <input type="hidden" name="kind" value="tier" />
+                                            <input type="hidden" name="id" value=t.id />
+                                            <button type="submit" class="danger" aria-label=format!("Delete tier {name}") disabled=move || delete.pending().get()>"Delete"</button>
+                                        </ActionForm>
+                                    </td>
+                                })}
+                            </tr>
+                        }
                     }).collect_view()}
-                    {empty.then(|| view! { <tr><td colspan="4" class="empty">"No tiers yet."</td></tr> })}
+                    {empty.then(|| view! { <tr><td colspan=columns class="empty">"No tiers yet."</td></tr> })}
                 </tbody>
             </table>
             {can_edit.then(|| view! {
                 <h3>"Add a tier"</h3>
-                <ActionForm action=action attr:class="form-row">
-                    <input type="hidden" name="program" value=program.id />
-                    <div class="field"><label for="tier-name">"Name"</label><input id="tier-name" name="name" required maxlength="60" /><FieldError error name="name" /></div>
-                    <div class="field"><label for="tier-rank">"Rank"</label><input id="tier-rank" name="rank" type="number" min="1" value=next_rank required /><FieldError error name="rank" /></div>
-                    <div class="field"><label for="tier-metric">"Metric"</label>
-                        <select id="tier-metric" name="metric">
-                            {Metric::ALL.iter().map(|m| view! { <option value=m.as_str()>{m.label()}</option> }).collect_view()}
-                        </select>
-                    </div>
-                    <div class="field"><label for="tier-window">"Window (days, empty for all time)"</label><input id="tier-window" name="window_days" type="number" min="1" value="90" /><FieldError error name="window_days" /></div>
-                    <div class="field"><label for="tier-threshold">{format!("At least ({} or a count)", program.currency)}</label><input id="tier-threshold" name="threshold" required /><FieldError error name="threshold" /></div>
-                    <div class="field"><label for="tier-multiplier">"Reward multiplier %"</label><input id="tier-multiplier" name="multiplier_percent" type="number" min="1" max="1000" placeholder="110" /><FieldError error name="multiplier_percent" /></div>
-                    <div class="field end"><Submit label="Add tier" pending=action.pending() busy_text="Adding…" /></div>
-                </ActionForm>
-                <FormAlert error=general />
+                <TierForm tier=None program=program.clone() rank=next_rank action error />
             })}
         </section>
+    }
+}
+
+/// The form of a new tier (`tier` = `None`) or of an existing one, filled in.
+#[component]
+fn TierForm(
+    tier: Option<TierInfo>,
+    program: ProgramSummary,
+    rank: i64,
+    action: ServerAction<SaveTier>,
+    error: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    // Field errors show on the form that was sent: the new-tier form, or the edited tier's.
+    let this_id = tier.as_ref().map(|t| t.id);
+    let error = Signal::derive(move || {
+        error.get().filter(|_| {
+            action
+                .input()
+                .get()
+                .or_else(|| action.input().get_untracked())
+                .map_or(this_id.is_none(), |input| input.id == this_id)
+        })
+    });
+    let p = tier.as_ref().map_or("new".to_owned(), |t| t.id.to_string());
+    let rule = tier.as_ref().and_then(|t| t.rule.clone());
+    let metric = rule.as_ref().map(|r| r.metric);
+    let window = match (&tier, &rule) {
+        (None, _) => "90".to_owned(),
+        (Some(_), Some(r)) => r.window_days.map(|d| d.to_string()).unwrap_or_default(),
+        (Some(_), None) => String::new(),
+    };
+    let threshold = rule
+        .as_ref()
+        .map(|r| {
+            if r.metric.is_money() {
+                domain::money::input_text(r.threshold, &program.currency)
+            } else {
+                r.threshold.to_string()
+            }
+        })
+        .unwrap_or_default();
+    let multiplier = tier
+        .as_ref()
+        .and_then(|t| t.benefits.multiplier_percent)
+        .map(|m| m.to_string())
+        .unwrap_or_default();
+    let name = tier.as_ref().map(|t| t.name.clone()).unwrap_or_default();
+    let label = if tier.is_some() {
+        "Save tier"
+    } else {
+        "Add tier"
+    };
+    let id = move |field: &str| format!("tier-{field}-{p}");
+    view! {
+        <ActionForm action=action attr:class="form-row">
+            <input type="hidden" name="program" value=program.id />
+            {tier.as_ref().map(|t| view! { <input type="hidden" name="id" value=t.id /> })}
+            <div class="field"><label for=id("name")>"Name"</label><input id=id("name") name="name" required maxlength="60" value=name /><FieldError error name="name" /></div>
+            <div class="field"><label for=id("rank")>"Rank"</label><input id=id("rank") name="rank" type="number" min="1" value=rank required /><FieldError error name="rank" /></div>
+            <div class="field"><label for=id("metric")>"Metric"</label>
+                <select id=id("metric") name="metric">
+                    {Metric::ALL.iter().map(|m| view! { <option value=m.as_str() selected=Some(*m) == metric>{m.label()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field"><label for=id("window")>"Window (days, empty for all time)"</label><input id=id("window") name="window_days" type="number" min="1" value=window /><FieldError error name="window_days" /></div>
+            <div class="field"><label for=id("threshold")>{format!("At least ({} or a count)", program.currency)}</label><input id=id("threshold") name="threshold" required value=threshold /><FieldError error name="threshold" /></div>
+            <div class="field"><label for=id("multiplier")>"Reward multiplier %"</label><input id=id("multiplier") name="multiplier_percent" type="number" min="1" max="1000" placeholder="110" value=multiplier /><FieldError error name="multiplier_percent" /></div>
+            <div class="field end"><Submit label=label pending=action.pending() busy_text="Saving…" /></div>
+        </ActionForm>
     }
 }

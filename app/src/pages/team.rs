@@ -112,6 +112,7 @@ fn Team(data: Data, actions: Actions) -> impl IntoView {
                             <th scope="col">"Email"</th>
                             <th scope="col">"Role"</th>
                             <th scope="col">"Joined"</th>
+                            <th scope="col">"Referral code"</th>
                             {can_manage.then(|| view! { <th scope="col">"Actions"</th> })}
                         </tr>
                     </thead>
@@ -173,6 +174,7 @@ fn ContactLine(
             <td>{c.email}</td>
             <td>{c.role.label()}</td>
             <td>{format_date(c.joined_at)}</td>
+            <td><code>{c.referral_code.unwrap_or_else(|| "—".into())}</code></td>
             {cell}
         </tr>
     }

@@ -183,7 +183,10 @@ pub async fn program_choices(
              WHERE p.partner_team_id = $1 ORDER BY pr.id"
         }
     };
-    let rows = sqlx::query(sql).bind(workspace_id).fetch_all(&db.pool).await?;
+    let rows = sqlx::query(sql)
+        .bind(workspace_id)
+        .fetch_all(&db.pool)
+        .await?;
     rows.into_iter()
         .map(|r| {
             Ok(crate::dto::ProgramChoice {

@@ -12,12 +12,16 @@ pub struct NewInvite<'a> {
     pub kind: InviteKind,
     pub company_id: Option<i64>,
     pub partner_team_id: Option<i64>,
+    /// The program a partner invite leads into.
+    pub program_id: Option<i64>,
     pub email: &'a str,
     pub role: &'a str,
     pub role_label: &'a str,
     pub workspace_name: &'a str,
     pub invited_by: &'a Identity,
     pub origin: &'a str,
+    /// The page that takes the invite; the token is appended (`/invite/`, `/join/x?invite=`).
+    pub landing: &'a str,
 }
 
 /// Creates the invite (withdrawing any earlier pending one for the same email and place),
@@ -27,20 +31,21 @@ pub async fn create(tx: &mut Tx, invite: NewInvite<'_>) -> Result<String, AppErr
     sqlx::query(
         "UPDATE invites SET revoked_at = $1 WHERE kind = $2 AND email = $3 \
          AND COALESCE(company_id, 0) = $4 AND COALESCE(partner_team_id, 0) = $5 \
-         AND accepted_at IS NULL AND revoked_at IS NULL",
+         AND COALESCE(program_id, 0) = $6 AND accepted_at IS NULL AND revoked_at IS NULL",
     )
     .bind(now)
     .bind(invite.kind.as_str())
     .bind(invite.email)
     .bind(invite.company_id.unwrap_or(0))
     .bind(invite.partner_team_id.unwrap_or(0))
+    .bind(invite.program_id.unwrap_or(0))
     .execute(&mut **tx)
     .await?;
     let token = session::new_token();
     let times = InviteTimes::new(now);
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO invites (token_hash, kind, company_id, partner_team_id, email, role, invited_by_user_id, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO invites (token_hash, kind, company_id, partner_team_id, email, role, invited_by_user_id, created_at, expires_at, program_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(session::hash_token(&token))
     .bind(invite.kind.as_str())
@@ -51,9 +56,10 @@ pub async fn create(tx: &mut Tx, invite: NewInvite<'_>) -> Result<String, AppErr
     .bind(invite.invited_by.user_id)
     .bind(now)
     .bind(times.expires_at)
+    .bind(invite.program_id)
     .fetch_one(&mut **tx)
     .await?;
-    let link = format!("{}/invite/{token}", invite.origin);
+    let link = format!("{}{}{token}", invite.origin, invite.landing);
     let subject = format!(
         "{} invited you to {} on the partner portal",
         invite.invited_by.name, invite.workspace_name
@@ -90,6 +96,7 @@ pub async fn create(tx: &mut Tx, invite: NewInvite<'_>) -> Result<String, AppErr
                 "email": invite.email,
                 "role": invite.role,
                 "partner_team_id": invite.partner_team_id,
+                "program_id": invite.program_id,
             }),
         },
     )
@@ -99,8 +106,11 @@ pub async fn create(tx: &mut Tx, invite: NewInvite<'_>) -> Result<String, AppErr
 
 /// Whose invite it is: only that company or partner team may withdraw it.
 pub enum Owner {
+    /// A company's invites of teammates.
     Company(i64),
     PartnerTeam(i64),
+    /// A company's invites of partners into its programs.
+    Programs(i64),
 }
 
 pub async fn revoke(
@@ -109,18 +119,20 @@ pub async fn revoke(
     owner: Owner,
     actor: &Identity,
 ) -> Result<(), AppError> {
-    let (company_id, team_id) = match owner {
-        Owner::Company(id) => (Some(id), None),
-        Owner::PartnerTeam(id) => (None, Some(id)),
+    let (company_id, team_id, kind) = match owner {
+        Owner::Company(id) => (Some(id), None, InviteKind::Teammate),
+        Owner::PartnerTeam(id) => (None, Some(id), InviteKind::Contact),
+        Owner::Programs(id) => (Some(id), None, InviteKind::Partner),
     };
     let done = sqlx::query(
         "UPDATE invites SET revoked_at = $1 WHERE id = $2 AND COALESCE(company_id, 0) = $3 \
-         AND COALESCE(partner_team_id, 0) = $4 AND accepted_at IS NULL AND revoked_at IS NULL",
+         AND COALESCE(partner_team_id, 0) = $4 AND kind = $5 AND accepted_at IS NULL AND revoked_at IS NULL",
     )
     .bind(now_ms())
     .bind(invite_id)
     .bind(company_id.unwrap_or(0))
     .bind(team_id.unwrap_or(0))
+    .bind(kind.as_str())
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() == 0 {
@@ -151,12 +163,13 @@ pub struct StoredInvite {
     pub role: String,
     pub times: InviteTimes,
     pub workspace_name: String,
+    pub program_id: Option<i64>,
 }
 
 pub async fn find(db: &super::db::Db, token: &str) -> Result<Option<StoredInvite>, AppError> {
     let row = sqlx::query(
         "SELECT i.id, i.kind, i.company_id, i.partner_team_id, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at, \
-         COALESCE(c.name, p.name, '') FROM invites i \
+         COALESCE(c.name, p.name, ''), i.program_id FROM invites i \
          LEFT JOIN companies c ON c.id = i.company_id LEFT JOIN partner_teams p ON p.id = i.partner_team_id \
          WHERE i.token_hash = $1",
     )
@@ -178,6 +191,7 @@ pub async fn find(db: &super::db::Db, token: &str) -> Result<Option<StoredInvite
             revoked_at: r.try_get(8)?,
         },
         workspace_name: r.try_get(9)?,
+        program_id: r.try_get(10)?,
     }))
 }
 
@@ -249,9 +263,64 @@ pub async fn invite_member(
             workspace_name: name,
             invited_by,
             origin: &super::authz::public_origin(state),
+            program_id: None,
+            landing: "/invite/",
         },
     )
     .await?;
     tx.commit().await?;
     Ok(crate::dto::InviteCreated { email, link })
+}
+
+/// The pending invites of an owner, newest first (at most 100), with role labels.
+pub async fn pending(
+    db: &super::db::Db,
+    owner: Owner,
+    program_id: Option<i64>,
+) -> Result<Vec<crate::dto::InviteRow>, AppError> {
+    use domain::permissions::{ContactRole, TeammateRole};
+    let (sql, id, kind): (&'static str, i64, InviteKind) = match owner {
+        Owner::Company(id) => (
+            "SELECT id, email, role, created_at, expires_at FROM invites WHERE company_id = $1 AND kind = $2 \
+             AND $3 = 0 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $4 ORDER BY id DESC LIMIT 100",
+            id,
+            InviteKind::Teammate,
+        ),
+        Owner::PartnerTeam(id) => (
+            "SELECT id, email, role, created_at, expires_at FROM invites WHERE partner_team_id = $1 AND kind = $2 \
+             AND $3 = 0 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $4 ORDER BY id DESC LIMIT 100",
+            id,
+            InviteKind::Contact,
+        ),
+        Owner::Programs(id) => (
+            "SELECT id, email, role, created_at, expires_at FROM invites WHERE company_id = $1 AND kind = $2 \
+             AND program_id = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $4 ORDER BY id DESC LIMIT 100",
+            id,
+            InviteKind::Partner,
+        ),
+    };
+    let rows = sqlx::query(sql)
+        .bind(id)
+        .bind(kind.as_str())
+        .bind(program_id.unwrap_or(0))
+        .bind(now_ms())
+        .fetch_all(&db.pool)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            let role: String = r.try_get(2)?;
+            let role = match kind {
+                InviteKind::Teammate => TeammateRole::parse(&role)?.label(),
+                InviteKind::Contact => ContactRole::parse(&role)?.label(),
+                InviteKind::Partner => "Partner team owner",
+            };
+            Ok(crate::dto::InviteRow {
+                id: r.try_get(0)?,
+                email: r.try_get(1)?,
+                role: role.to_owned(),
+                invited_at: r.try_get(3)?,
+                expires_at: r.try_get(4)?,
+            })
+        })
+        .collect()
 }

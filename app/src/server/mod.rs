@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod db;
 pub mod events;
 pub mod invites;
+pub mod joining;
 pub mod membership;
 pub mod partner;
 pub mod partner_list;

@@ -29,7 +29,7 @@ pub async fn load(db: &Db, program_id: i64, company_id: i64) -> Result<Structure
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let tiers = sqlx::query(
-        "SELECT tr.id, tr.name, tr.rank, tr.rule, (SELECT COUNT(*) FROM partnerships p WHERE p.tier_id = tr.id) \
+        "SELECT tr.id, tr.name, tr.rank, tr.rule, (SELECT COUNT(*) FROM partnerships p WHERE p.tier_id = tr.id), tr.benefits \
          FROM tiers tr WHERE tr.program_id = $1 ORDER BY tr.rank, tr.id",
     )
     .bind(program_id)
@@ -38,11 +38,13 @@ pub async fn load(db: &Db, program_id: i64, company_id: i64) -> Result<Structure
     .into_iter()
     .map(|r| {
         let rule: String = r.try_get(3)?;
+        let benefits: String = r.try_get(5)?;
         Ok(TierInfo {
             id: r.try_get(0)?,
             name: r.try_get(1)?,
             rank: r.try_get(2)?,
             rule: serde_json::from_str(&rule).ok(),
+            benefits: serde_json::from_str(&benefits).unwrap_or_default(),
             partners: r.try_get(4)?,
         })
     })
