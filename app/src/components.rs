@@ -119,6 +119,33 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
     }
 }
 
+/// A page whose data comes from one resource: "Loading…" while it loads, then `page` with the
+/// data, or the error page (which carries the page's one `h1`) when the server refused or failed.
+pub fn data_page<T, F>(
+    title: &'static str,
+    data: Resource<Result<T, AppError>>,
+    page: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(T) -> AnyView + Clone + Send + Sync + 'static,
+{
+    view! {
+        <leptos_meta::Title text=title />
+        <Suspense fallback=Loading>
+            {move || {
+                let page = page.clone();
+                Suspend::new(async move {
+                    match data.await {
+                        Ok(data) => page(data),
+                        Err(error) => view! { <ErrorPage error /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
 #[component]
 pub fn Loading() -> impl IntoView {
     view! { <p class="loading" role="status">"Loading…"</p> }

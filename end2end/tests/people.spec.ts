@@ -85,7 +85,7 @@ test.describe("field errors", () => {
     await page.getByLabel("Password").fill(DEMO_PASSWORD);
     await page.getByLabel("Company or team name").fill("Olivia Co");
     await page.getByRole("button", { name: "Apply" }).click();
-    await expect(page.locator("#email-error")).toHaveText("An account with this email already exists. Sign in instead.");
+    await expect(page.locator("#email-error")).toHaveText("An account with this email already exists. Sign in, then join with your team.");
     await expect(page).toHaveURL(/\/join\/acme-partner-program$/);
   });
 });
@@ -147,6 +147,8 @@ test("a teammate builds a segment and its preview count matches the partners tab
   await signIn(page, "owner@acme.example");
   await expect(page).toHaveURL(/\/vendor$/);
   await page.getByRole("link", { name: "Segments" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Segments");
+  await page.getByRole("link", { name: "Build a segment" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Build a segment");
   await hydrated(page);
   await page.getByRole("button", { name: "Add condition", exact: true }).click();

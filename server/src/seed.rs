@@ -415,6 +415,25 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     )
     .await?;
 
+    // A partner invite waiting for an answer, so the Applications page lists one. It is dated
+    // now (invites expire after 7 days); its token is random and thrown away: withdraw it and
+    // invite again to get a link.
+    let now = app::server::db::now_ms();
+    s.id(
+        "INSERT INTO invites (token_hash, kind, company_id, program_id, email, role, invited_by_user_id, created_at, expires_at) \
+         VALUES ($1, 'partner', $2, $3, $4, 'owner', $5, $6, $7) RETURNING id",
+        vec![
+            S(app::server::session::hash_token(&app::server::session::new_token())),
+            I(acme),
+            I(program),
+            S("hello@fabrikam-agency.example".into()),
+            I(acme_manager),
+            I(now),
+            I(domain::invite::InviteTimes::new(now).expires_at),
+        ],
+    )
+    .await?;
+
     let vip = s.tag(program, "VIP", &[nw, lk]).await?;
     s.tag(program, "EMEA", &[lk]).await?;
     s.tag(program, "Webinar 2026", &[nw]).await?;

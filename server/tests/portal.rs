@@ -820,8 +820,8 @@ async fn cross_tenant_table(app: &TestApp) {
         ),
         case(
             gx,
-            "delete_segment",
-            vec![("id", &acme_segment)],
+            "delete_label",
+            vec![("kind", "segment"), ("id", &acme_segment)],
             404,
             acme_secrets,
         ),

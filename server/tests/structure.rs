@@ -1214,15 +1214,23 @@ async fn structure_is_renamed_reordered_and_pruned(app: &TestApp) {
         404
     );
     assert_eq!(
-        app.call(&globex, "delete_segment", &[("id", vip_segment.as_str())])
-            .await
-            .status(),
+        app.call(
+            &globex,
+            "delete_label",
+            &[("kind", "segment"), ("id", vip_segment.as_str())]
+        )
+        .await
+        .status(),
         404
     );
     assert_eq!(
-        app.call(&owner, "delete_segment", &[("id", vip_segment.as_str())])
-            .await
-            .status(),
+        app.call(
+            &owner,
+            "delete_label",
+            &[("kind", "segment"), ("id", vip_segment.as_str())]
+        )
+        .await
+        .status(),
         200
     );
     assert_eq!(

@@ -143,12 +143,20 @@ fn label_kind(kind: &str) -> Result<LabelKind, AppError> {
             noun: "tier",
             in_use: Some("Only a tier no partner holds can be deleted; change their tier first"),
         },
-        _ => return Err(AppError::bad_request("Choose tag, group or tier")),
+        "segment" => LabelKind {
+            owner_sql: "SELECT x.program_id, 0, 0, x.name FROM segments x JOIN programs p ON p.id = x.program_id WHERE x.id = $1 AND p.company_id = $2",
+            rename_sql: None,
+            taken_sql: "SELECT COUNT(*) FROM segments WHERE program_id = $1 AND name = $2 AND id <> $3",
+            delete_sql: &["DELETE FROM segments WHERE id = $1"],
+            noun: "segment",
+            in_use: None,
+        },
+        _ => return Err(AppError::bad_request("Choose tag, group, tier or segment")),
     })
 }
 
-/// Deletes a tag (removing it from every partnership), an empty non-default group, or a tier
-/// no partnership holds.
+/// Deletes a tag (removing it from every partnership), an empty non-default group, a tier no
+/// partnership holds, or a saved segment (membership is computed, so partnerships stay).
 #[server(prefix = "/api", endpoint = "delete_label")]
 pub async fn delete_label(kind: String, id: i64) -> Result<(), AppError> {
     use crate::server::{endpoint, events, require_teammate};
@@ -175,7 +183,8 @@ pub async fn delete_label(kind: String, id: i64) -> Result<(), AppError> {
         let event = match label.noun {
             "tag" => "tag.deleted",
             "group" => "group.deleted",
-            _ => "tier.deleted",
+            "tier" => "tier.deleted",
+            _ => "segment.deleted",
         };
         events::append(
             &mut tx,
@@ -206,7 +215,7 @@ pub async fn rename_label(kind: String, id: i64, name: String) -> Result<(), App
         let (state, me) = require_teammate(Permission::ManageGroupsTagsTiers).await?;
         let label = label_kind(&kind)?;
         let Some(rename_sql) = label.rename_sql else {
-            return Err(AppError::bad_request("Tiers are changed with their whole form"));
+            return Err(AppError::bad_request("Only tags and groups are renamed here; tiers and segments are saved with their whole form"));
         };
         let name = domain::program::validate_label_name(&name).map_err(|e| AppError::invalid_fields(vec![("name", e.0)]))?;
         let mut tx = state.db.begin().await?;
@@ -476,48 +485,6 @@ pub async fn save_segment(
         .await?;
         tx.commit().await?;
         Ok(segment_id)
-    })
-    .await
-}
-
-/// Deletes a saved segment; partnerships are not touched (membership is computed).
-#[server(prefix = "/api", endpoint = "delete_segment")]
-pub async fn delete_segment(id: i64) -> Result<(), AppError> {
-    use crate::server::{endpoint, events, require_teammate};
-    use domain::permissions::Permission;
-    use sqlx::Row;
-
-    endpoint(async move {
-        let (state, me) = require_teammate(Permission::ManageGroupsTagsTiers).await?;
-        let mut tx = state.db.begin().await?;
-        let row = sqlx::query(
-            "SELECT s.program_id, s.name, s.rule FROM segments s JOIN programs p ON p.id = s.program_id WHERE s.id = $1 AND p.company_id = $2",
-        )
-        .bind(id)
-        .bind(me.company_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| AppError::not_found("Segment"))?;
-        sqlx::query("DELETE FROM segments WHERE id = $1").bind(id).execute(&mut *tx).await?;
-        let rule: String = row.try_get(2)?;
-        events::append(
-            &mut tx,
-            events::NewEvent {
-                actor_user_id: Some(me.identity.user_id),
-                company_id: Some(me.company_id),
-                kind: "segment.deleted",
-                subject_type: "segment",
-                subject_id: id,
-                payload: serde_json::json!({
-                    "program_id": row.try_get::<i64, _>(0)?,
-                    "name": row.try_get::<String, _>(1)?,
-                    "rule": serde_json::from_str::<serde_json::Value>(&rule).unwrap_or_default(),
-                }),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
     })
     .await
 }

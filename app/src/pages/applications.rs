@@ -1,13 +1,12 @@
 use domain::time::format_date;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{
     ApproveApplication, InvitePartner, RejectApplication, RevokePartnerInvite, fetch_applications,
 };
 use crate::components::{
-    ErrorPage, FieldError, FormAlert, InviteLink, Loading, PendingInvites, Submit, TopBar,
+    FieldError, FormAlert, InviteLink, PendingInvites, Submit, TopBar, data_page,
 };
 use crate::dto::{ApplicationRow, ApplicationsPage as Data};
 
@@ -36,17 +35,9 @@ pub fn ApplicationsPage() -> impl IntoView {
     let data = Resource::new(params, |(program, after, _)| {
         fetch_applications(program, after)
     });
-    view! {
-        <Title text="Applications" />
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => view! { <Applications data approve reject invite revoke /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    data_page("Applications", data, move |data| {
+        view! { <Applications data approve reject invite revoke /> }.into_any()
+    })
 }
 
 #[component]

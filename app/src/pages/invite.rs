@@ -1,9 +1,8 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{AcceptInvite, fetch_invite};
-use crate::components::{ErrorPage, FieldError, FormAlert, Loading, Submit};
+use crate::components::{FieldError, FormAlert, Submit, data_page};
 use crate::dto::InviteInfo;
 
 /// `/invite/<token>`: accept an invite to a company or a partner team.
@@ -13,17 +12,9 @@ pub fn InvitePage() -> impl IntoView {
     let token = move || params.read().get("token").unwrap_or_default();
     let info = Resource::new(token, fetch_invite);
     let accept = ServerAction::<AcceptInvite>::new();
-    view! {
-        <Title text="Accept invite" />
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match info.await {
-                    Ok(info) => view! { <Accept info token=token() accept /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    data_page("Accept invite", info, move |info| {
+        view! { <Accept info token=token() accept /> }.into_any()
+    })
 }
 
 #[component]

@@ -1,10 +1,9 @@
 use domain::program::{PartnerType, SignupMode};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{ApplyToProgram, JoinWithTeam, fetch_join_info};
-use crate::components::{ErrorPage, FieldError, FormAlert, Loading, Submit};
+use crate::components::{FieldError, FormAlert, Submit, data_page};
 use crate::dto::JoinInfo;
 
 /// `/join/<program-slug>`: a program's public signup page.
@@ -20,17 +19,9 @@ pub fn JoinPage() -> impl IntoView {
     );
     let apply = ServerAction::<ApplyToProgram>::new();
     let join = ServerAction::<JoinWithTeam>::new();
-    view! {
-        <Title text="Join the partner program" />
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match info.await {
-                    Ok(info) => view! { <Join info slug=slug() invite=invite() apply join /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    data_page("Join the partner program", info, move |info| {
+        view! { <Join info slug=slug() invite=invite() apply join /> }.into_any()
+    })
 }
 
 #[component]

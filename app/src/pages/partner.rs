@@ -1,25 +1,16 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::fetch_partner_dashboard;
-use crate::components::{ErrorPage, Loading, TopBar};
+use crate::components::{TopBar, data_page};
 use crate::dto::{PartnerDashboard, PartnershipCard};
 
 /// `/partner`: the partner contact's dashboard.
 #[component]
 pub fn PartnerDashboardPage() -> impl IntoView {
     let dashboard = Resource::new(|| (), |_| fetch_partner_dashboard());
-    view! {
-        <Title text="Partner dashboard" />
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match dashboard.await {
-                    Ok(dashboard) => view! { <Dashboard dashboard /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    data_page("Partner dashboard", dashboard, move |dashboard| {
+        view! { <Dashboard dashboard /> }.into_any()
+    })
 }
 
 #[component]

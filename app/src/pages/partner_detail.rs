@@ -1,10 +1,9 @@
 use domain::time::format_date;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{BulkUpdatePartners, SavePartnerNotes, fetch_partner};
-use crate::components::{ErrorPage, FieldError, FormAlert, Loading, Submit, TopBar};
+use crate::components::{FieldError, FormAlert, Submit, TopBar, data_page};
 use crate::dto::{Named, PartnerDetail, Structure};
 
 /// `/vendor/partners/<id>`: one partner in detail.
@@ -27,17 +26,9 @@ pub fn PartnerDetailPage() -> impl IntoView {
         },
         |(id, _, _)| fetch_partner(id),
     );
-    view! {
-        <Title text="Partner" />
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(detail) => view! { <Detail detail notes change /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    data_page("Partner", data, move |detail| {
+        view! { <Detail detail notes change /> }.into_any()
+    })
 }
 
 #[component]

@@ -1,9 +1,8 @@
 use domain::payout::PayoutMethod;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::{ChangePassword, SetPayoutDetails, UpdateName, fetch_profile};
-use crate::components::{ErrorPage, FieldError, FormAlert, Loading, Submit};
+use crate::components::{FieldError, FormAlert, Submit, data_page};
 use crate::dto::{PayoutView, ProfilePage as Data};
 
 /// `/profile`: your name and password, and your team's payout details.
@@ -16,17 +15,9 @@ pub fn ProfilePage() -> impl IntoView {
         move || (rename.version().get(), payout.version().get()),
         |_| fetch_profile(),
     );
-    view! {
-        <Title text="Profile" />
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => view! { <Profile data rename password payout /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    data_page("Profile", data, move |data| {
+        view! { <Profile data rename password payout /> }.into_any()
+    })
 }
 
 /// A confirmation once an action succeeded.

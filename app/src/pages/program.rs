@@ -1,11 +1,10 @@
 use domain::money::Currency;
 use domain::program::SignupMode;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{SaveProgram, fetch_program_settings};
-use crate::components::{ErrorPage, FieldError, FormAlert, Loading, Submit, TopBar};
+use crate::components::{FieldError, FormAlert, Submit, TopBar, data_page};
 use crate::dto::ProgramSettingsPage as Data;
 
 /// `/vendor/program`: a program's settings, or a new program with `?new=1`.
@@ -24,17 +23,9 @@ pub fn ProgramSettingsPage() -> impl IntoView {
         },
         |(program, new, _)| fetch_program_settings(program, Some(new)),
     );
-    view! {
-        <Title text="Program settings" />
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => view! { <Settings data save /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    data_page("Program settings", data, move |data| {
+        view! { <Settings data save /> }.into_any()
+    })
 }
 
 #[component]

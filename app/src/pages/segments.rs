@@ -2,11 +2,10 @@ use domain::partnership::PartnershipStatus;
 use domain::program::PartnerType;
 use domain::segment::{BUILDER_FIELDS, BuilderCondition, BuilderForm, BuilderItem, Condition};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{DeleteSegment, SaveSegment, fetch_structure, preview_segment};
-use crate::components::{ErrorPage, FieldError, FormAlert, Loading, NoProgram, Submit, TopBar};
+use crate::api::{DeleteLabel, SaveSegment, fetch_structure, preview_segment};
+use crate::components::{FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
 use crate::dto::{Named, SegmentInfo, Structure, StructurePage as Data};
 
 /// `/vendor/segments/new` and `/vendor/segments/:id`: build (or change) a rule from conditions
@@ -26,24 +25,16 @@ pub fn SegmentBuilderPage() -> impl IntoView {
         },
         |(program, segment)| fetch_structure(program, segment),
     );
-    view! {
-        <Title text="Build a segment" />
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => view! { <Builder data editing=editing() /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    data_page("Build a segment", data, move |data| {
+        view! { <Builder data editing=editing() /> }.into_any()
+    })
 }
 
 /// `/vendor/segments`: the program's saved segments, to open, change or delete.
 #[component]
 pub fn SegmentsPage() -> impl IntoView {
     let query = use_query_map();
-    let delete = ServerAction::<DeleteSegment>::new();
+    let delete = ServerAction::<DeleteLabel>::new();
     let data = Resource::new(
         move || {
             let program = query
@@ -54,21 +45,13 @@ pub fn SegmentsPage() -> impl IntoView {
         },
         |(program, _)| fetch_structure(program, None),
     );
-    view! {
-        <Title text="Segments" />
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => view! { <SegmentList data delete /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    data_page("Segments", data, move |data| {
+        view! { <SegmentList data delete /> }.into_any()
+    })
 }
 
 #[component]
-fn SegmentList(data: Data, delete: ServerAction<DeleteSegment>) -> impl IntoView {
+fn SegmentList(data: Data, delete: ServerAction<DeleteLabel>) -> impl IntoView {
     let Data {
         viewer,
         program,
@@ -113,6 +96,7 @@ fn SegmentList(data: Data, delete: ServerAction<DeleteSegment>) -> impl IntoView
                                     {can_edit.then(|| view! {
                                         <a href=format!("/vendor/segments/{id}") aria-label=format!("Edit segment {name}")>"Edit"</a>
                                         <ActionForm action=delete attr:class="inline">
+                                            <input type="hidden" name="kind" value="segment" />
                                             <input type="hidden" name="id" value=id />
                                             <button type="submit" class="danger" aria-label=format!("Delete segment {name}") disabled=move || delete.pending().get()>"Delete"</button>
                                         </ActionForm>

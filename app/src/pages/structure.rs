@@ -1,12 +1,11 @@
 use domain::tier::Metric;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{
     CreateLabel, DeleteLabel, RenameLabel, SaveTier, SetDefaultGroup, fetch_structure,
 };
-use crate::components::{ErrorPage, FieldError, FormAlert, Loading, NoProgram, Submit, TopBar};
+use crate::components::{FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
 use crate::dto::{ProgramSummary, Structure, StructurePage as Data, TierInfo};
 
 /// `/vendor/structure`: a program's groups, tags, tiers and saved segments.
@@ -46,17 +45,9 @@ pub fn StructurePage() -> impl IntoView {
         },
         |(program, _)| fetch_structure(program, None),
     );
-    view! {
-        <Title text="Program structure" />
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => view! { <StructureView data actions /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    data_page("Program structure", data, move |data| {
+        view! { <StructureView data actions /> }.into_any()
+    })
 }
 
 /// The page's server actions; one per form kind, so each error shows beside its form.

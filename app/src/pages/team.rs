@@ -1,14 +1,13 @@
 use domain::permissions::ContactRole;
 use domain::time::format_date;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::{
     ChangeContactRole, InviteContact, RemoveContact, RevokeContactInvite, TransferTeamOwnership,
     fetch_team,
 };
 use crate::components::{
-    ErrorPage, FieldError, FormAlert, InviteLink, Loading, PendingInvites, Submit, TopBar,
+    FieldError, FormAlert, InviteLink, PendingInvites, Submit, TopBar, data_page,
 };
 use crate::dto::{ContactRow, TeamPage as Data};
 
@@ -34,17 +33,9 @@ pub fn TeamPage() -> impl IntoView {
         },
         |_| fetch_team(),
     );
-    view! {
-        <Title text="My team" />
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => view! { <Team data actions /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    data_page("My team", data, move |data| {
+        view! { <Team data actions /> }.into_any()
+    })
 }
 
 #[derive(Clone, Copy)]

@@ -1,14 +1,13 @@
 use domain::permissions::TeammateRole;
 use domain::time::format_date;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::{
     ChangeTeammateRole, InviteTeammate, RemoveTeammate, RevokeInvite, SetTeammateGroups,
     fetch_teammates,
 };
 use crate::components::{
-    ErrorPage, FieldError, FormAlert, InviteLink, Loading, PendingInvites, Submit, TopBar,
+    FieldError, FormAlert, InviteLink, PendingInvites, Submit, TopBar, data_page,
 };
 use crate::dto::{TeammateRow, TeammatesPage as Data};
 use crate::error::AppError;
@@ -40,17 +39,9 @@ pub fn TeammatesPage() -> impl IntoView {
         revoke,
         restrict,
     };
-    view! {
-        <Title text="Teammates" />
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => view! { <Teammates data actions /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    data_page("Teammates", data, move |data| {
+        view! { <Teammates data actions /> }.into_any()
+    })
 }
 
 #[derive(Clone, Copy)]

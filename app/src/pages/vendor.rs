@@ -1,10 +1,9 @@
 use domain::time::format_date;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::fetch_vendor_overview;
-use crate::components::{ErrorPage, Loading, TopBar};
+use crate::components::{TopBar, data_page};
 use crate::dto::{Money, PartnerRow, VendorKpis, VendorOverview};
 
 /// `/vendor`: the program overview for the teammate's company.
@@ -19,17 +18,9 @@ pub fn VendorOverviewPage() -> impl IntoView {
     let overview = Resource::new(params, |(program, after)| {
         fetch_vendor_overview(program, after)
     });
-    view! {
-        <Title text="Program overview" />
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Ok(overview) => view! { <Overview overview /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    data_page("Program overview", overview, move |overview| {
+        view! { <Overview overview /> }.into_any()
+    })
 }
 
 #[component]

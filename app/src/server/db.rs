@@ -86,6 +86,13 @@ impl Db {
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 5000").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    } else {
+                        // Statements are prepared and cached per connection; after five runs
+                        // PostgreSQL may switch to a generic plan that ignores the bound values
+                        // (the program, the page size), and such plans scan whole programs.
+                        // Planning each run with its values keeps pages on their indexes.
+                        conn.execute("SET plan_cache_mode = force_custom_plan")
+                            .await?;
                     }
                     Ok(())
                 })

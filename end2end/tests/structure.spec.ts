@@ -1,0 +1,119 @@
+import { test, expect, signIn, hydrated, expectOneH1 } from "./fixtures";
+
+const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+
+test("a partner in two vendors' programs switches between them in the header", async ({ page }) => {
+  await signIn(page, "owner@northwind.example");
+  await expect(page).toHaveURL(/\/partner$/);
+  await expect(page.getByRole("region", { name: /Acme Partner Program/ })).toBeVisible();
+  await expect(page.getByRole("region", { name: /Umbrella/ })).toHaveCount(0);
+  await hydrated(page);
+  const program = page.getByRole("combobox", { name: "Program" });
+  await program.selectOption({ label: "Umbrella Referral Program — Umbrella Health" });
+  await page.getByRole("button", { name: "Switch program" }).click();
+  await expect(page.getByRole("region", { name: /Umbrella Referral Program/ })).toBeVisible();
+  await expect(page.getByRole("region", { name: /Acme Partner Program/ })).toHaveCount(0);
+  await expect(page.getByText("northwind-7f3a")).toHaveCount(0);
+  // The choice stays with the session across pages and reloads.
+  await page.getByRole("link", { name: "My team" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("My team");
+  await expect(page.getByRole("combobox", { name: "Program" })).toHaveValue(/\d+/);
+  await page.goto("/partner");
+  await expect(page.getByRole("region", { name: /Umbrella Referral Program/ })).toBeVisible();
+  await expectOneH1(page);
+});
+
+test("a teammate edits a saved segment from the segments list, then deletes it", async ({ page }) => {
+  const name = `Key accounts ${unique()}`;
+  await signIn(page, "owner@acme.example");
+  await expect(page).toHaveURL(/\/vendor$/);
+  await page.getByRole("link", { name: "Segments" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Segments");
+  const list = page.getByRole("table", { name: "Saved segments" });
+  await expect(list.getByRole("row", { name: /VIP partners/ })).toContainText("Tag: VIP");
+  await list.getByRole("link", { name: "Edit segment VIP partners" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Edit segment VIP partners");
+  await hydrated(page);
+  await expect(page.getByLabel("Value of condition 1")).toHaveValue(/\d+/);
+  await expect(page.locator(".preview-count")).toHaveText("2 partners match");
+  await page.getByLabel("Segment name").fill(name);
+  await page.getByRole("button", { name: "Save segment" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Segment saved." })).toBeVisible();
+  await page.getByRole("link", { name: "Segments" }).click();
+  const row = page.getByRole("table", { name: "Saved segments" }).getByRole("row", { name: new RegExp(name) });
+  await expect(row).toHaveCount(1);
+  await hydrated(page);
+  await row.getByRole("button", { name: `Delete segment ${name}` }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Segment deleted." })).toBeVisible();
+  await expect(page.getByRole("table", { name: "Saved segments" }).getByRole("row", { name: new RegExp(name) })).toHaveCount(0);
+});
+
+test("a teammate renames a tag, makes a group the default and edits a tier", async ({ page }) => {
+  const tag = `Fall ${unique()}`;
+  const group = `Referrers ${unique()}`;
+  await signIn(page, "owner@acme.example");
+  await page.goto("/vendor/structure");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Program structure");
+  await hydrated(page);
+  await page.getByLabel("New tag name").fill(tag);
+  await page.getByRole("button", { name: "Add tag" }).click();
+  await expect(page.getByRole("list", { name: "Tags" })).toContainText(tag);
+  await page.getByLabel(`Rename tag ${tag}`).click();
+  await page.getByLabel(`New name for ${tag}`).fill(`${tag} webinar`);
+  await page.getByLabel(`Rename tag ${tag}`).locator("..").getByRole("button", { name: "Save name" }).click();
+  await expect(page.getByRole("list", { name: "Tags" })).toContainText(`${tag} webinar`);
+
+  await page.getByLabel("New group name").fill(group);
+  await page.getByRole("button", { name: "Add group" }).click();
+  await page.getByRole("button", { name: `Make ${group} the default group` }).click();
+  await expect(page.getByRole("list", { name: "Groups" }).getByRole("listitem").filter({ hasText: group })).toContainText("default");
+  await expect(page.getByRole("button", { name: `Make ${group} the default group` })).toHaveCount(0);
+
+  await page.getByLabel("Edit tier Bronze").click();
+  const form = page.getByLabel("Edit tier Bronze").locator("..");
+  await expect(form.getByLabel("Name")).toHaveValue("Bronze");
+  await form.getByLabel("Reward multiplier %").fill("105");
+  await form.getByRole("button", { name: "Save tier" }).click();
+  await expect(page.getByRole("table", { name: "Tiers" }).getByRole("row", { name: /Bronze/ })).toContainText("rewards ×105%");
+});
+
+test("a teammate assigns a manager and a tier from the partner's page", async ({ page }) => {
+  await signIn(page, "owner@acme.example");
+  await page.goto("/vendor/partners");
+  await page.getByRole("link", { name: "Lakeside IT" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Lakeside IT");
+  await hydrated(page);
+  const manage = page.getByRole("region", { name: "Manage" });
+  await manage.getByLabel("Partner manager").selectOption({ label: "Olivia Owner" });
+  await manage.getByRole("button", { name: "Assign" }).click();
+  await expect(manage.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Partnership" })).toContainText("Olivia Owner");
+  await expect(page.getByRole("table", { name: "History" })).toContainText("Partner manager changed");
+});
+
+test("a teammate invites a partner, who signs up from the link and starts active", async ({ page, browser }) => {
+  const email = `ivy-${unique()}@ivy.example`;
+  const team = `Ivy Digital ${unique()}`;
+  await signIn(page, "manager@acme.example");
+  await page.getByRole("link", { name: "Applications" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Applications");
+  await hydrated(page);
+  await page.getByLabel("Partner's email").fill(email);
+  await page.getByRole("button", { name: "Invite partner" }).click();
+  const link = await page.getByLabel("Invite link").inputValue();
+  expect(link).toContain("/join/acme-partner-program?invite=");
+  await expect(page.getByRole("table", { name: "Pending invites" })).toContainText(email);
+
+  const visitor = await (await browser.newContext()).newPage();
+  await visitor.goto(link);
+  await hydrated(visitor);
+  await expect(visitor.getByText(`This invite is for ${email}.`)).toBeVisible();
+  await expect(visitor.getByLabel("Email")).toHaveValue(email);
+  await visitor.getByLabel("Your name").fill("Ivy Ives");
+  await visitor.getByLabel("Password").fill("a-long-enough-password");
+  await visitor.getByLabel("Company or team name").fill(team);
+  await visitor.getByRole("button", { name: "Accept invite" }).click();
+  await expect(visitor).toHaveURL(/\/partner$/);
+  await expect(visitor.getByRole("heading", { level: 1 })).toHaveText(`${team} dashboard`);
+  await expect(visitor.locator(".badge")).toHaveText("active");
+});
