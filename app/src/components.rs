@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::api::{Logout, SelectProgram};
+use crate::api::Logout;
 use crate::dto::Viewer;
 use crate::error::AppError;
 
@@ -64,17 +64,18 @@ pub fn TopBar(viewer: Viewer, home: &'static str) -> impl IntoView {
     }
 }
 
-/// The program the page shows and, when the workspace has several, the switcher: a plain form
-/// (works before hydration) that makes the choice the session's and returns to this section.
+/// The program the page shows and, when the workspace has several, the switcher. It is a plain
+/// form post, not a client-side action: the new program changes everything on the page, so the
+/// browser loads the page the server redirects to afresh (and it works before hydration).
 #[component]
 fn HeaderProgram(programs: Vec<crate::dto::ProgramChoice>, program: Option<i64>) -> impl IntoView {
-    let select = ServerAction::<SelectProgram>::new();
+    let switching = RwSignal::new(false);
     let location = use_location();
     match programs.len() {
         0 => ().into_any(),
         1 => view! { <span class="program-name">{programs[0].label.clone()}</span> }.into_any(),
         _ => view! {
-            <ActionForm action=select attr:class="inline program-switcher">
+            <form method="post" action="/api/select_program" class="inline program-switcher" on:submit=move |_| switching.set(true)>
                 <input type="hidden" name="current" value=move || location.pathname.get() />
                 <label for="header-program" class="visually-hidden">"Program"</label>
                 <select id="header-program" name="program">
@@ -83,10 +84,10 @@ fn HeaderProgram(programs: Vec<crate::dto::ProgramChoice>, program: Option<i64>)
                         .map(|p| view! { <option value=p.id selected=Some(p.id) == program>{p.label}</option> })
                         .collect_view()}
                 </select>
-                <button type="submit" class="secondary" disabled=move || select.pending().get()>
-                    {move || if select.pending().get() { "Switching…" } else { "Switch program" }}
+                <button type="submit" class="secondary" aria-busy=move || switching.get().to_string()>
+                    {move || if switching.get() { "Switching…" } else { "Switch program" }}
                 </button>
-            </ActionForm>
+            </form>
         }
         .into_any(),
     }

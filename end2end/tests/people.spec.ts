@@ -188,6 +188,17 @@ test("an owner creates a program and its signup page is live", async ({ page }) 
   await join.click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Join ${name}`);
   await expect(page.getByText("Partners join at once and can start right away.")).toBeVisible();
+
+  // The header switches the whole vendor side to the new program, and it stays there.
+  await page.goto("/vendor/partners");
+  await hydrated(page);
+  await page.getByRole("combobox", { name: "Program" }).selectOption({ label: name });
+  await page.getByRole("button", { name: "Switch program" }).click();
+  await expect(page).toHaveURL(/\/vendor\/partners$/);
+  await expect(page.getByRole("table", { name: "Partners" })).toContainText("No partners match these filters.");
+  await page.getByRole("link", { name: "Overview" }).click();
+  await expect(page.getByRole("article", { name: "Active partners" })).toContainText("0");
+  await expect(page.getByRole("combobox", { name: "Program" }).locator("option:checked")).toHaveText(name);
 });
 
 test("a teammate opens a partner, sees its contacts and history, and writes a note", async ({ page }) => {

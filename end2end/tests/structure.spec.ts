@@ -52,6 +52,7 @@ test("a teammate renames a tag, makes a group the default and edits a tier", asy
   const tag = `Fall ${unique()}`;
   const group = `Referrers ${unique()}`;
   await signIn(page, "owner@acme.example");
+  await expect(page).toHaveURL(/\/vendor$/);
   await page.goto("/vendor/structure");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Program structure");
   await hydrated(page);
@@ -79,6 +80,7 @@ test("a teammate renames a tag, makes a group the default and edits a tier", asy
 
 test("a teammate assigns a manager and a tier from the partner's page", async ({ page }) => {
   await signIn(page, "owner@acme.example");
+  await expect(page).toHaveURL(/\/vendor$/);
   await page.goto("/vendor/partners");
   await page.getByRole("link", { name: "Lakeside IT" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Lakeside IT");
@@ -116,4 +118,18 @@ test("a teammate invites a partner, who signs up from the link and starts active
   await expect(visitor).toHaveURL(/\/partner$/);
   await expect(visitor.getByRole("heading", { level: 1 })).toHaveText(`${team} dashboard`);
   await expect(visitor.locator(".badge")).toHaveText("active");
+});
+
+test("a partner admin joins a second vendor's program with their team", async ({ page }) => {
+  await signIn(page, "admin@northwind.example");
+  await expect(page).toHaveURL(/\/partner$/);
+  await page.goto("/join/globex-partners");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Join Globex Partners");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Join with Northwind Agency" }).click();
+  await expect(page).toHaveURL(/\/partner$/);
+  await expect(page.getByText("Your application is waiting for Globex to review it.")).toBeVisible();
+  await expect(page.getByRole("region", { name: /Acme Partner Program/ })).toHaveCount(0);
+  await page.goto("/join/globex-partners");
+  await expect(page.getByText("Northwind Agency is already in this program.")).toBeVisible();
 });
