@@ -14,13 +14,19 @@ fn sections(home: &str) -> &'static [(&'static str, &'static str)] {
             ("/vendor", "Overview"),
             ("/vendor/partners", "Partners"),
             ("/vendor/applications", "Applications"),
+            ("/vendor/leads", "Leads"),
             ("/vendor/structure", "Structure"),
             ("/vendor/segments", "Segments"),
             ("/vendor/teammates", "Teammates"),
             ("/vendor/program", "Settings"),
         ]
     } else {
-        &[("/partner", "Dashboard"), ("/partner/team", "My team")]
+        &[
+            ("/partner", "Dashboard"),
+            ("/partner/leads", "Leads"),
+            ("/partner/customers", "Customers"),
+            ("/partner/team", "My team"),
+        ]
     }
 }
 

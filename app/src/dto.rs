@@ -456,3 +456,68 @@ pub struct TierProgress {
     pub remaining: String,
     pub percent: u8,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadRow {
+    pub id: i64,
+    pub company: String,
+    pub contact_name: String,
+    pub email: String,
+    pub domain: Option<String>,
+    pub status: domain::lead::LeadStatus,
+    /// Why it was rejected or declined; the partner sees it.
+    pub reason: Option<String>,
+    pub partner_team: String,
+    /// The contact who registered it.
+    pub registered_by: Option<String>,
+    /// What it collided with at registration (teammates only).
+    pub conflict: Option<String>,
+    pub created_at: i64,
+    /// The customer it became.
+    pub customer: Option<String>,
+}
+
+/// `/partner/leads`: register leads and follow them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerLeadsPage {
+    pub viewer: Viewer,
+    /// The program leads go to; `None` when the team is in no program.
+    pub program: Option<String>,
+    /// Only active partnerships register leads.
+    pub can_register: bool,
+    /// Owners and admins see the team's leads; others their own.
+    pub whole_team: bool,
+    pub leads: Vec<LeadRow>,
+    pub next: Option<i64>,
+}
+
+/// `/vendor/leads`: the program's leads to decide on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorLeadsPage {
+    pub viewer: Viewer,
+    pub program: Option<ProgramSummary>,
+    pub status: Option<domain::lead::LeadStatus>,
+    pub can_decide: bool,
+    pub leads: Vec<LeadRow>,
+    pub next: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRow {
+    pub id: i64,
+    pub name: String,
+    /// Masked for partners.
+    pub email: Option<String>,
+    pub source: String,
+    pub status: String,
+    pub attributed_at: Option<i64>,
+}
+
+/// `/partner/customers`: the customers attributed to the team in the current program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerCustomersPage {
+    pub viewer: Viewer,
+    pub program: Option<String>,
+    pub customers: Vec<CustomerRow>,
+    pub next: Option<i64>,
+}

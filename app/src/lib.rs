@@ -51,6 +51,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/vendor") view=pages::vendor::VendorOverviewPage ssr=SsrMode::Async />
                 <Route path=path!("/partner") view=pages::partner::PartnerDashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/partner/team") view=pages::team::TeamPage ssr=SsrMode::Async />
+                <Route path=path!("/partner/leads") view=pages::leads::PartnerLeadsPage ssr=SsrMode::Async />
+                <Route path=path!("/partner/customers") view=pages::leads::PartnerCustomersPage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/leads") view=pages::leads::VendorLeadsPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/partners") view=pages::partners::PartnersPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/structure") view=pages::structure::StructurePage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/segments") view=pages::segments::SegmentsPage ssr=SsrMode::Async />

@@ -25,6 +25,18 @@ pub fn normalize_email(email: &str) -> Result<String, RuleViolation> {
 }
 
 /// A new password must be 12 to 128 characters (counted as characters, not bytes).
+/// An email shown to someone who may know a customer exists but not who they are:
+/// `jane.doe@contoso.com` -> `j•••@contoso.com`.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}•••@{domain}")
+        }
+        None => "•••".to_owned(),
+    }
+}
+
 pub fn check_new_password(password: &str) -> Result<(), RuleViolation> {
     let chars = password.chars().count();
     if chars < PASSWORD_MIN_CHARS {
@@ -94,5 +106,12 @@ mod tests {
             let password = "ä".repeat(len);
             prop_assert_eq!(check_new_password(&password).is_ok(), (12..=128).contains(&len));
         }
+    }
+
+    #[test]
+    fn masked_emails_keep_only_the_first_letter_and_domain() {
+        assert_eq!(mask_email("jane.doe@contoso.com"), "j•••@contoso.com");
+        assert_eq!(mask_email("x@y.io"), "x•••@y.io");
+        assert_eq!(mask_email("broken"), "•••");
     }
 }

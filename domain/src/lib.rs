@@ -27,6 +27,7 @@ macro_rules! stored_names {
     };
 }
 
+pub mod conflict;
 pub mod deal;
 pub mod identity;
 pub mod invite;

@@ -198,14 +198,31 @@ pub fn parse_amount(input: &str, currency: Currency) -> Result<Decimal, RuleViol
         .chars()
         .filter(|c| *c != ',' && *c != '_')
         .collect();
+    // Plain digits with one optional point and sign: no exponents ("1e3"), no "+", no spaces.
+    let digits = cleaned.strip_prefix('-').unwrap_or(&cleaned);
+    let plain = !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && digits.matches('.').count() <= 1
+        && digits.chars().any(|c| c.is_ascii_digit());
     let amount: Decimal = cleaned
         .parse()
-        .map_err(|_| RuleViolation::new(format!("\"{}\" is not an amount", input.trim())))?;
+        .ok()
+        .filter(|_| plain)
+        .ok_or_else(|| RuleViolation::new(format!("\"{}\" is not an amount", input.trim())))?;
     if amount.scale() > currency.exponent {
         return Err(RuleViolation::new(format!(
             "{} amounts have at most {} decimal places",
             currency.code, currency.exponent
         )));
+    }
+    Ok(amount)
+}
+
+/// A price, deal amount or threshold typed by a person: like [`parse_amount`], and above zero.
+pub fn parse_positive_amount(input: &str, currency: Currency) -> Result<Decimal, RuleViolation> {
+    let amount = parse_amount(input, currency)?;
+    if amount <= Decimal::ZERO {
+        return Err(RuleViolation::new("Enter an amount above zero"));
     }
     Ok(amount)
 }
@@ -326,6 +343,21 @@ mod tests {
             Decimal::from_str("1234.50").unwrap()
         );
         assert!(parse_amount("1.234", usd()).is_err());
+        assert_eq!(
+            parse_amount("1234.5", usd()).unwrap(),
+            Decimal::new(12345, 1)
+        );
+        for bad in [
+            "1e3", "+5", "1 000", "1.2.3", ".", "-", "0x10", "NaN", "１２",
+        ] {
+            assert!(parse_amount(bad, usd()).is_err(), "{bad}");
+        }
+        assert!(parse_positive_amount("-5", usd()).is_err());
+        assert!(parse_positive_amount("0.00", usd()).is_err());
+        assert_eq!(
+            parse_positive_amount("1,234.50", usd()).unwrap(),
+            Decimal::new(123450, 2)
+        );
         assert!(parse_amount("abc", usd()).is_err());
         assert!(parse_amount("10.5", Currency::parse("JPY").unwrap()).is_err());
     }

@@ -133,3 +133,37 @@ test("a partner admin joins a second vendor's program with their team", async ({
   await page.goto("/join/globex-partners");
   await expect(page.getByText("Northwind Agency is already in this program.")).toBeVisible();
 });
+
+test("a partner member registers a lead, a teammate converts it, and the partner sees the customer", async ({ page, browser }) => {
+  const company = `Prospect ${unique()}`;
+  await signIn(page, "member@northwind.example");
+  await expect(page).toHaveURL(/\/partner$/);
+  await page.getByRole("link", { name: "Leads" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Leads");
+  await hydrated(page);
+  await page.getByLabel("Company", { exact: true }).fill(company);
+  await page.getByLabel("Contact name").fill("Ann Buyer");
+  await page.getByLabel("Contact email").fill(`ann@${company.toLowerCase().replace(/\s+/g, "-")}.example`);
+  await page.getByRole("button", { name: "Register lead" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Lead registered." })).toBeVisible();
+  const mine = page.getByRole("table", { name: "Your leads" });
+  await expect(mine.getByRole("row", { name: new RegExp(company) })).toContainText("submitted");
+
+  const manager = await (await browser.newContext()).newPage();
+  await signIn(manager, "manager@acme.example");
+  await expect(manager).toHaveURL(/\/vendor$/);
+  await manager.getByRole("link", { name: "Leads" }).click();
+  await expect(manager.getByRole("heading", { level: 1 })).toHaveText("Leads");
+  await hydrated(manager);
+  const row = () => manager.getByRole("table", { name: "Leads" }).getByRole("row", { name: new RegExp(company) });
+  await row().getByRole("button", { name: `Accept ${company}` }).click();
+  await expect(row()).toContainText("accepted");
+  await row().getByRole("button", { name: `Convert to customer ${company}` }).click();
+  await expect(row()).toContainText("converted");
+
+  await page.getByRole("link", { name: "Customers" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Customers");
+  const customer = page.getByRole("table", { name: "Customers" }).getByRole("row", { name: new RegExp(company) });
+  await expect(customer).toContainText("a•••@");
+  await expect(customer).toContainText("lead");
+});

@@ -38,6 +38,17 @@ pub async fn seed_if_empty(db: &Db, hasher: &Hasher) -> Result<bool, String> {
     Ok(true)
 }
 
+/// The demo's made-up company domain: "Contoso Retail" -> "contoso.example".
+fn demo_domain(company: &str) -> String {
+    let first = company.split_whitespace().next().unwrap_or("demo");
+    format!(
+        "{}.example",
+        first
+            .to_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "")
+    )
+}
+
 fn day(n: i64) -> i64 {
     date_to_ms(2026, 1, 1) + n * 86_400_000
 }
@@ -210,8 +221,19 @@ impl Seeder {
         source: &str,
     ) -> Result<i64, String> {
         self.id(
-            "INSERT INTO customers (program_id, partnership_id, external_key, name, source, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            vec![I(program), I(partnership), S(key.into()), S(name.into()), S(source.into()), I(day(20))],
+            "INSERT INTO customers (program_id, partnership_id, external_key, name, source, created_at, attributed_at, domain, company_key, email) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9) RETURNING id",
+            vec![
+                I(program),
+                I(partnership),
+                S(key.into()),
+                S(name.into()),
+                S(source.into()),
+                I(day(20)),
+                S(demo_domain(name)),
+                S(domain::conflict::normalize_company_name(name)),
+                S(format!("billing@{}", demo_domain(name))),
+            ],
         )
         .await
     }
@@ -225,8 +247,18 @@ impl Seeder {
         status: &str,
     ) -> Result<i64, String> {
         self.id(
-            "INSERT INTO leads (program_id, partnership_id, company_name, contact_email, status, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            vec![I(program), I(partnership), S(company.into()), S(email.into()), S(status.into()), I(day(30))],
+            "INSERT INTO leads (program_id, partnership_id, company_name, contact_email, status, created_at, updated_at, domain, company_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) RETURNING id",
+            vec![
+                I(program),
+                I(partnership),
+                S(company.into()),
+                S(email.into()),
+                S(status.into()),
+                I(day(30)),
+                S(email.rsplit('@').next().unwrap_or_default().to_owned()),
+                S(domain::conflict::normalize_company_name(company)),
+            ],
         )
         .await
     }

@@ -840,6 +840,59 @@ async fn cross_tenant_table(app: &TestApp) {
             acme_secrets,
         ),
     ]);
+    let acme_lead = app
+        .id_of(
+            "SELECT id FROM leads WHERE company_name = $1",
+            "Blue Yonder Airlines",
+        )
+        .await
+        .to_string();
+    cases.extend([
+        case(
+            gx,
+            "register_lead",
+            vec![
+                ("company", "X"),
+                ("contact_name", ""),
+                ("email", "x@x.example"),
+                ("domain", ""),
+                ("notes", ""),
+            ],
+            403,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "register_lead",
+            vec![
+                ("company", "Contoso"),
+                ("contact_name", ""),
+                ("email", "x@contoso.example"),
+                ("domain", ""),
+                ("notes", ""),
+            ],
+            200,
+            acme_secrets,
+        ),
+        case(ini, "partner_leads", vec![], 200, acme_secrets),
+        case(ini, "partner_customers", vec![], 200, acme_secrets),
+        case(ini, "vendor_leads", vec![], 403, acme_secrets),
+        case(
+            gx,
+            "vendor_leads",
+            vec![("program", &acme_program)],
+            404,
+            acme_secrets,
+        ),
+        case(gx, "vendor_leads", vec![], 200, acme_secrets),
+        case(
+            gx,
+            "decide_lead",
+            vec![("lead_id", &acme_lead), ("action", "accept")],
+            404,
+            acme_secrets,
+        ),
+    ]);
     cases.extend([
         case(
             gx,

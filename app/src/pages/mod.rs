@@ -2,6 +2,7 @@ pub mod applications;
 pub mod home;
 pub mod invite;
 pub mod join;
+pub mod leads;
 pub mod login;
 pub mod not_found;
 pub mod partner;

@@ -8,6 +8,7 @@ pub mod db;
 pub mod events;
 pub mod invites;
 pub mod joining;
+pub mod leads;
 pub mod membership;
 pub mod partner;
 pub mod partner_list;

@@ -1,0 +1,232 @@
+//! Leads and the customers they become: the partner's current partnership, conflict checks
+//! against the program's open leads, open deals and customers, and keyset pages of leads.
+
+use domain::conflict::{Claim, ClaimKind, conflicts};
+use domain::deal::DealStage;
+use domain::lead::LeadStatus;
+use sqlx::Row;
+
+use super::authz::Contact;
+use super::db::{Db, Tx};
+use crate::dto::LeadRow;
+use crate::error::AppError;
+
+pub const PAGE: i64 = 25;
+
+/// The partnership a partner contact works in: their team's partnership in the program chosen
+/// in the header (else the team's first).
+pub struct PartnerContext {
+    pub partnership_id: i64,
+    pub program_id: i64,
+    pub program: String,
+    pub company_id: i64,
+    pub active: bool,
+}
+
+pub async fn partner_context(db: &Db, me: &Contact) -> Result<Option<PartnerContext>, AppError> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.program_id, pr.name, pr.company_id, p.status FROM partnerships p \
+         JOIN programs pr ON pr.id = p.program_id WHERE p.partner_team_id = $1 ORDER BY p.program_id",
+    )
+    .bind(me.partner_team_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut contexts = rows
+        .into_iter()
+        .map(|r| {
+            Ok(PartnerContext {
+                partnership_id: r.try_get(0)?,
+                program_id: r.try_get(1)?,
+                program: r.try_get(2)?,
+                company_id: r.try_get(3)?,
+                active: r.try_get::<String, _>(4)? == "active",
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let chosen = me
+        .identity
+        .program_id
+        .and_then(|id| contexts.iter().position(|c| c.program_id == id))
+        .unwrap_or(0);
+    Ok((!contexts.is_empty()).then(|| contexts.swap_remove(chosen)))
+}
+
+/// The program's open leads, open deals and customers with the same domain or company name.
+pub async fn claims(
+    tx: &mut Tx,
+    program_id: i64,
+    domain: Option<&str>,
+    company_key: &str,
+) -> Result<Vec<(Claim, String)>, AppError> {
+    let [l1, l2, l3, l4] = LeadStatus::OPEN else {
+        unreachable!("four open lead statuses")
+    };
+    let [d1, d2, d3] = DealStage::OPEN else {
+        unreachable!("three open deal stages")
+    };
+    // One text for the three sources; `$2` may be NULL (no domain), then only names match.
+    let rows = sqlx::query(
+        "SELECT 'lead', id, domain, company_key, created_at, company_name FROM leads \
+         WHERE program_id = $1 AND status IN ($4, $5, $6, $7) AND (domain = $2 OR company_key = $3) \
+         UNION ALL SELECT 'deal', id, domain, company_key, created_at, name FROM deals \
+         WHERE program_id = $1 AND stage IN ($8, $9, $10) AND (domain = $2 OR company_key = $3) \
+         UNION ALL SELECT 'customer', id, domain, company_key, created_at, name FROM customers \
+         WHERE program_id = $1 AND (domain = $2 OR company_key = $3)",
+    )
+    .bind(program_id)
+    .bind(domain)
+    .bind(company_key)
+    .bind(l1.as_str())
+    .bind(l2.as_str())
+    .bind(l3.as_str())
+    .bind(l4.as_str())
+    .bind(d1.as_str())
+    .bind(d2.as_str())
+    .bind(d3.as_str())
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut found = Vec::with_capacity(rows.len());
+    for r in rows {
+        let kind = match r.try_get::<String, _>(0)?.as_str() {
+            "lead" => ClaimKind::OpenLead,
+            "deal" => ClaimKind::OpenDeal,
+            _ => ClaimKind::Customer,
+        };
+        found.push((
+            Claim {
+                kind,
+                id: r.try_get(1)?,
+                domain: r.try_get(2)?,
+                company: r.try_get(3)?,
+                registered_at: r.try_get(4)?,
+            },
+            r.try_get::<String, _>(5)?,
+        ));
+    }
+    // The domain rule decides what counts as a conflict; SQL only narrows the candidates.
+    let candidates: Vec<Claim> = found.iter().map(|(c, _)| c.clone()).collect();
+    let hits = conflicts(domain, company_key, &candidates);
+    Ok(found
+        .into_iter()
+        .filter(|(c, _)| hits.iter().any(|h| h.kind == c.kind && h.id == c.id))
+        .collect())
+}
+
+/// What a teammate reads about a conflict: "customer Contoso Retail, open lead Contoso".
+pub fn describe(claims: &[(Claim, String)]) -> Option<String> {
+    (!claims.is_empty()).then(|| {
+        claims
+            .iter()
+            .map(|(c, name)| {
+                let kind = match c.kind {
+                    ClaimKind::OpenLead => "open lead",
+                    ClaimKind::OpenDeal => "open deal",
+                    ClaimKind::Customer => "customer",
+                };
+                format!("{kind} {name}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
+/// Which leads a page lists.
+pub enum Scope {
+    /// A program's leads (a teammate), optionally of one status, within allowed groups.
+    Program {
+        program_id: i64,
+        status: Option<LeadStatus>,
+        groups: Option<Vec<i64>>,
+    },
+    /// One partnership's leads; `contact` limits them to one contact's own.
+    Partnership {
+        partnership_id: i64,
+        contact: Option<i64>,
+    },
+}
+
+/// One keyset page of leads, newest first; the cursor is the last id shown.
+pub async fn page(
+    db: &Db,
+    scope: &Scope,
+    after: Option<i64>,
+    for_vendor: bool,
+) -> Result<(Vec<LeadRow>, Option<i64>), AppError> {
+    let (filter, a, b, c) = match scope {
+        Scope::Program {
+            program_id, status, ..
+        } => (
+            "l.program_id = $1 AND ($2 = '' OR l.status = $2) AND $3 = 0",
+            *program_id,
+            status.map(|s| s.as_str()).unwrap_or(""),
+            0,
+        ),
+        Scope::Partnership {
+            partnership_id,
+            contact,
+        } => (
+            "l.partnership_id = $1 AND $2 = '' AND ($3 = 0 OR l.contact_id = $3)",
+            *partnership_id,
+            "",
+            contact.unwrap_or(0),
+        ),
+    };
+    let sql = format!(
+        "SELECT l.id, l.company_name, l.contact_name, l.contact_email, l.domain, l.status, l.reason, t.name, u.name, \
+         l.conflict, l.created_at, cu.name, p.group_id FROM leads l \
+         JOIN partnerships p ON p.id = l.partnership_id JOIN partner_teams t ON t.id = p.partner_team_id \
+         LEFT JOIN contacts c ON c.id = l.contact_id LEFT JOIN users u ON u.id = c.user_id \
+         LEFT JOIN customers cu ON cu.id = l.customer_id \
+         WHERE {filter} AND l.id < $4 ORDER BY l.id DESC LIMIT $5"
+    );
+    let groups = match scope {
+        Scope::Program { groups, .. } => groups.clone(),
+        Scope::Partnership { .. } => None,
+    };
+    let mut out = Vec::new();
+    let mut cursor = after.unwrap_or(i64::MAX);
+    // A restricted partner manager's page skips other groups' leads; keep reading until the
+    // page is full or the leads run out.
+    loop {
+        // Safe: `filter` is one of two fixed texts; every value is bound.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(a)
+            .bind(b)
+            .bind(c)
+            .bind(cursor)
+            .bind(PAGE + 1)
+            .fetch_all(&db.pool)
+            .await?;
+        let fetched = rows.len();
+        let shown = fetched.min(PAGE as usize);
+        for (index, r) in rows.iter().take(shown).enumerate() {
+            cursor = r.try_get(0)?;
+            let group: i64 = r.try_get(12)?;
+            if groups.as_ref().is_some_and(|g| !g.contains(&group)) {
+                continue;
+            }
+            let status: String = r.try_get(5)?;
+            out.push(LeadRow {
+                id: cursor,
+                company: r.try_get(1)?,
+                contact_name: r.try_get(2)?,
+                email: r.try_get(3)?,
+                domain: r.try_get(4)?,
+                status: LeadStatus::parse(&status).map_err(AppError::internal)?,
+                reason: r.try_get(6)?,
+                partner_team: r.try_get(7)?,
+                registered_by: r.try_get(8)?,
+                conflict: if for_vendor { r.try_get(9)? } else { None },
+                created_at: r.try_get(10)?,
+                customer: r.try_get(11)?,
+            });
+            if out.len() as i64 == PAGE {
+                let more = index + 1 < fetched;
+                return Ok((out, more.then_some(cursor)));
+            }
+        }
+        if fetched <= PAGE as usize {
+            return Ok((out, None));
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! Leads: registration with conflict checks, who sees which leads, decisions through the lead
+//! state machine, conversion into a customer the partner sees. On SQLite and PostgreSQL.
+
+#[macro_use]
+mod common;
+
+use common::TestApp;
+use serde_json::Value;
+
+on_both_backends!(
+    a_member_registers_and_a_teammate_converts,
+    conflicts_are_flagged_for_teammates,
+    roles_and_illegal_moves,
+);
+
+fn lead_form<'a>(company: &'a str, email: &'a str, domain: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("company", company),
+        ("contact_name", "Ann Buyer"),
+        ("email", email),
+        ("domain", domain),
+        ("notes", "Wants a demo"),
+    ]
+}
+
+async fn a_member_registers_and_a_teammate_converts(app: &TestApp) {
+    let member = app.signed_in("member@northwind.example").await;
+    let res = app
+        .call(
+            &member,
+            "register_lead",
+            &lead_form("Northwind Prospect", "ann@prospect-co.example", ""),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let lead_id = app
+        .id_of(
+            "SELECT id FROM leads WHERE company_name = $1",
+            "Northwind Prospect",
+        )
+        .await
+        .to_string();
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM leads WHERE domain = $1",
+            "prospect-co.example"
+        )
+        .await,
+        1,
+        "the domain comes from the contact's email"
+    );
+    // A member sees only their own leads; the owner sees the team's (the seed has three).
+    let mine: Value = app
+        .call(&member, "partner_leads", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["leads"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["whole_team"], false);
+    let owner = app.signed_in("owner@northwind.example").await;
+    let team: Value = app
+        .call(&owner, "partner_leads", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(team["leads"].as_array().unwrap().len(), 4);
+    assert!(
+        team["leads"][0]["conflict"].is_null(),
+        "partners never see conflicts"
+    );
+
+    let manager = app.signed_in("manager@acme.example").await;
+    for (action, status) in [("accept", "accepted"), ("convert", "converted")] {
+        let res = app
+            .call(
+                &manager,
+                "decide_lead",
+                &[("lead_id", &lead_id), ("action", action)],
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{action}: {}", res.text().await.unwrap());
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM leads WHERE status = $1 AND company_name = 'Northwind Prospect'", status)
+                .await,
+            1
+        );
+    }
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM events WHERE kind = $1",
+            "lead.status_changed"
+        )
+        .await,
+        2
+    );
+    let customers: Value = app
+        .call(&member, "partner_customers", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = customers["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Northwind Prospect"), "{names:?}");
+    let converted = &customers["customers"][0];
+    assert_eq!(
+        converted["email"], "a•••@prospect-co.example",
+        "emails are masked for partners"
+    );
+    assert_eq!(converted["source"], "lead");
+}
+
+async fn conflicts_are_flagged_for_teammates(app: &TestApp) {
+    let owner = app.signed_in("owner@northwind.example").await;
+    // Contoso Retail is a seeded customer at contoso.example; a subdomain URL still matches.
+    let res = app
+        .call(
+            &owner,
+            "register_lead",
+            &lead_form(
+                "Contoso (new team)",
+                "it@contoso.example",
+                "https://www.shop.contoso.example/x",
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .call(
+            &owner,
+            "register_lead",
+            &lead_form("Unrelated", "a@unrelated.example", "contoso.co"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let manager = app.signed_in("manager@acme.example").await;
+    let page: Value = app
+        .call(&manager, "vendor_leads", &[("status", "submitted")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let find = |company: &str| {
+        page["leads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["company"] == company)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        find("Contoso (new team)")["conflict"],
+        "customer Contoso Retail"
+    );
+    assert!(find("Unrelated")["conflict"].is_null());
+    // Bad input is refused field by field and nothing is written.
+    let res: Value = app
+        .call(
+            &owner,
+            "register_lead",
+            &lead_form("", "not-an-email", "nope"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let fields: Vec<&str> = res["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f[0].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["company", "email", "domain"]);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM leads WHERE company_name = $1", "")
+            .await,
+        0
+    );
+}
+
+async fn roles_and_illegal_moves(app: &TestApp) {
+    let finance = app.signed_in("finance@northwind.example").await;
+    assert_eq!(
+        app.call(&finance, "partner_leads", &[]).await.status(),
+        403,
+        "finance contacts do not see leads"
+    );
+    assert_eq!(
+        app.call(
+            &finance,
+            "register_lead",
+            &lead_form("X", "x@x.example", "")
+        )
+        .await
+        .status(),
+        403
+    );
+    let converted = app
+        .id_of(
+            "SELECT id FROM leads WHERE company_name = $1 AND status = 'converted'",
+            "Fabrikam Foods",
+        )
+        .await
+        .to_string();
+    let submitted = app
+        .id_of(
+            "SELECT id FROM leads WHERE company_name = $1",
+            "Blue Yonder Airlines",
+        )
+        .await
+        .to_string();
+    let tech = app.signed_in("tech@acme.example").await;
+    assert_eq!(
+        app.call(
+            &tech,
+            "decide_lead",
+            &[("lead_id", &submitted), ("action", "accept")]
+        )
+        .await
+        .status(),
+        403,
+        "technical teammates do not decide leads"
+    );
+    let manager = app.signed_in("manager@acme.example").await;
+    let res = app
+        .call(
+            &manager,
+            "decide_lead",
+            &[("lead_id", &converted), ("action", "lost")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["message"], "A converted lead cannot be marked lost");
+    let res = app
+        .call(
+            &manager,
+            "decide_lead",
+            &[
+                ("lead_id", &submitted),
+                ("action", "reject"),
+                ("reason", " "),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400, "a rejection needs a reason");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM leads WHERE status = $1", "rejected")
+            .await,
+        0
+    );
+    let res = app
+        .call(
+            &manager,
+            "decide_lead",
+            &[
+                ("lead_id", &submitted),
+                ("action", "reject"),
+                ("reason", "Already a customer"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let owner = app.signed_in("owner@northwind.example").await;
+    let team = app
+        .call(&owner, "partner_leads", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        team.contains("Already a customer"),
+        "the partner sees the reason"
+    );
+}
