@@ -1,5 +1,8 @@
 //! The browser entry point: hydrates the server-rendered page with the same `App`.
 
+// Leptos view types nest deeply; computing their layout needs more than the default depth.
+#![recursion_limit = "256"]
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();

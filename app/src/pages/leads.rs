@@ -80,7 +80,7 @@ fn PartnerLeads(data: PartnerLeadsPage, register: ServerAction<RegisterLead>) ->
                     <FormAlert error=general />
                     {registered}
                 </section>
-            })}
+            }.into_any())}
             <section class="card">
                 <h2 id="leads-heading">{heading}</h2>
                 <table aria-labelledby="leads-heading">
@@ -107,6 +107,7 @@ fn PartnerLeads(data: PartnerLeadsPage, register: ServerAction<RegisterLead>) ->
             </section>
         </main>
     }
+    .into_any()
 }
 
 /// `/partner/customers`: the customers the team brought to the current program.
@@ -151,6 +152,7 @@ fn PartnerCustomers(data: PartnerCustomersPage) -> impl IntoView {
             {next.map(|after| view! { <p><a href=format!("/partner/customers?after={after}")>"Older customers"</a></p> })}
         </main>
     }
+    .into_any()
 }
 
 /// `/vendor/leads`: the program's leads; teammates who manage leads decide on them here.
@@ -218,6 +220,7 @@ fn VendorLeads(data: VendorLeadsPage, decide: ServerAction<DecideLead>) -> impl 
             {next.map(|href| view! { <p><a href=href>"Older leads"</a></p> })}
         </main>
     }
+    .into_any()
 }
 
 #[component]
