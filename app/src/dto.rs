@@ -444,6 +444,8 @@ pub struct PartnerDetail {
     pub tag_ids: Vec<i64>,
     /// The program's groups, tiers, tags and managers, when the viewer may change them here.
     pub choices: Option<Structure>,
+    /// The viewer may pass leads to this (active) partner.
+    pub can_pass_leads: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -475,6 +477,8 @@ pub struct LeadRow {
     pub created_at: i64,
     /// The customer it became.
     pub customer: Option<String>,
+    /// The lead's passes, oldest first (teammates only).
+    pub passes: Vec<String>,
 }
 
 /// `/partner/leads`: register leads and follow them.

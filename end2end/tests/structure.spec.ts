@@ -167,3 +167,37 @@ test("a partner member registers a lead, a teammate converts it, and the partner
   await expect(customer).toContainText("a•••@");
   await expect(customer).toContainText("lead");
 });
+
+test("a teammate passes a lead, the partner declines it with a reason, and it goes to Lakeside", async ({ page, browser }) => {
+  const company = `Handoff ${unique()}`;
+  await signIn(page, "manager@acme.example");
+  await expect(page).toHaveURL(/\/vendor$/);
+  await page.goto("/vendor/partners");
+  await page.getByRole("link", { name: "Northwind Agency" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Northwind Agency");
+  await hydrated(page);
+  const pass = page.getByRole("region", { name: "Pass a lead" });
+  await pass.getByLabel("Company", { exact: true }).fill(company);
+  await pass.getByLabel("Contact email").fill("buyer@handoff.example");
+  await pass.getByRole("button", { name: "Pass lead" }).click();
+  await expect(pass.getByRole("status").filter({ hasText: "Lead passed to Northwind Agency." })).toBeVisible();
+
+  const partner = await (await browser.newContext()).newPage();
+  await signIn(partner, "owner@northwind.example");
+  await expect(partner).toHaveURL(/\/partner$/);
+  await partner.getByRole("link", { name: "Leads" }).click();
+  await hydrated(partner);
+  await partner.getByLabel(`Reason for declining ${company}`).fill("Outside our region");
+  await partner.getByRole("button", { name: `Decline ${company}` }).click();
+  await expect(partner.getByRole("table", { name: "Your team's leads" }).getByRole("row", { name: new RegExp(company) })).toContainText("declined");
+
+  await page.getByRole("link", { name: "Leads" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Leads");
+  await hydrated(page);
+  const row = () => page.getByRole("table", { name: "Leads" }).getByRole("row", { name: new RegExp(company) });
+  await expect(row()).toContainText("Northwind Agency declined: Outside our region");
+  await page.getByLabel(`Partner key to pass ${company} to`).fill("lakeside-2c9d");
+  await page.getByRole("button", { name: `Pass ${company} again` }).click();
+  await expect(row()).toContainText("Passed to Lakeside IT");
+  await expect(row()).toContainText("passed");
+});

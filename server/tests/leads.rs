@@ -11,6 +11,7 @@ on_both_backends!(
     a_member_registers_and_a_teammate_converts,
     conflicts_are_flagged_for_teammates,
     roles_and_illegal_moves,
+    a_passed_lead_is_declined_and_passed_on,
 );
 
 fn lead_form<'a>(company: &'a str, email: &'a str, domain: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -279,4 +280,161 @@ async fn roles_and_illegal_moves(app: &TestApp) {
         team.contains("Already a customer"),
         "the partner sees the reason"
     );
+}
+
+async fn a_passed_lead_is_declined_and_passed_on(app: &TestApp) {
+    let northwind = app.partnership_id("Northwind Agency").await;
+    let brightside = app.partnership_id("Brightside Affiliates").await;
+    let manager = app.signed_in("manager@acme.example").await;
+    let mut form = lead_form("Passed Co", "buyer@passed-co.example", "");
+    form.push(("partnership_id", brightside.as_str()));
+    let res = app.call(&manager, "pass_lead", &form).await;
+    assert_eq!(res.status(), 400, "Brightside has only applied");
+    form.pop();
+    form.push(("partnership_id", northwind.as_str()));
+    let res = app.call(&manager, "pass_lead", &form).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let lead = app
+        .id_of("SELECT id FROM leads WHERE company_name = $1", "Passed Co")
+        .await
+        .to_string();
+
+    // Members do not answer for the team; the teammate cannot answer for the partner.
+    let member = app.signed_in("member@northwind.example").await;
+    assert_eq!(
+        app.call(
+            &member,
+            "answer_lead",
+            &[("lead_id", &lead), ("action", "take")]
+        )
+        .await
+        .status(),
+        403
+    );
+    let lake = app.signed_in("owner@lakeside.example").await;
+    assert_eq!(
+        app.call(
+            &lake,
+            "answer_lead",
+            &[("lead_id", &lead), ("action", "take")]
+        )
+        .await
+        .status(),
+        404,
+        "another partner cannot take it"
+    );
+    let owner = app.signed_in("owner@northwind.example").await;
+    let res = app
+        .call(
+            &owner,
+            "answer_lead",
+            &[("lead_id", &lead), ("action", "decline"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(res.status(), 400, "declining needs a reason");
+    let res = app
+        .call(
+            &owner,
+            "answer_lead",
+            &[
+                ("lead_id", &lead),
+                ("action", "decline"),
+                ("reason", "Not our region"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .call(
+            &owner,
+            "answer_lead",
+            &[("lead_id", &lead), ("action", "take")],
+        )
+        .await;
+    assert_eq!(res.status(), 400, "a declined lead cannot be taken");
+
+    // Passed on: not back to the same partner, and only by a known key.
+    let res = app
+        .call(
+            &manager,
+            "repass_lead",
+            &[("lead_id", &lead), ("partner_key", "northwind-7f3a")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let res = app
+        .call(
+            &manager,
+            "repass_lead",
+            &[("lead_id", &lead), ("partner_key", "initech-55b1")],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        400,
+        "another program's partner is unknown here"
+    );
+    let res = app
+        .call(
+            &manager,
+            "repass_lead",
+            &[("lead_id", &lead), ("partner_key", "lakeside-2c9d")],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let res = app
+        .call(
+            &lake,
+            "answer_lead",
+            &[("lead_id", &lead), ("action", "take")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let page: Value = app
+        .call(&manager, "vendor_leads", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let row = page["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["company"] == "Passed Co")
+        .unwrap()
+        .clone();
+    assert_eq!(row["status"], "Taken");
+    let passes: Vec<&str> = row["passes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        passes,
+        [
+            "Northwind Agency declined: Not our region",
+            "Lakeside IT taken"
+        ]
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM events WHERE kind = $1", "lead.passed")
+            .await,
+        2
+    );
+    // Northwind no longer sees the lead; Lakeside does.
+    let nw = app
+        .call(&owner, "partner_leads", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!nw.contains("Passed Co"));
+    let lk = app
+        .call(&lake, "partner_leads", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(lk.contains("Passed Co"));
 }

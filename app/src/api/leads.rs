@@ -312,3 +312,180 @@ pub async fn fetch_partner_customers(after: Option<i64>) -> Result<PartnerCustom
     })
     .await
 }
+
+/// A teammate creates a lead and passes it to an active partner (from the partner's page).
+#[server(prefix = "/api", endpoint = "pass_lead")]
+pub async fn pass_lead(
+    partnership_id: i64,
+    company: String,
+    contact_name: String,
+    email: String,
+    domain: String,
+    notes: String,
+) -> Result<i64, AppError> {
+    use crate::server::{db::now_ms, endpoint, leads, partnerships, require_teammate, structure};
+    use domain::lead::{LeadStatus, validate_new_lead};
+    use domain::partnership::PartnershipStatus;
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageLeads).await?;
+        let allowed = structure::allowed_groups(&state.db, &me).await?;
+        let lead = validate_new_lead(&company, &contact_name, &email, &domain, &notes).map_err(AppError::invalid_fields)?;
+        let mut tx = state.db.begin().await?;
+        let partner = partnerships::load(&mut tx, &me, allowed.as_deref(), partnership_id).await?;
+        if partner.status != PartnershipStatus::Active {
+            return Err(AppError::bad_request("Only active partners can be passed leads"));
+        }
+        let now = now_ms();
+        let claims = leads::claims(&mut tx, partner.program_id, lead.domain.as_deref(), &lead.company_key).await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO leads (program_id, partnership_id, company_name, contact_email, status, created_at, updated_at, \
+             contact_name, domain, company_key, notes, conflict) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(partner.program_id)
+        .bind(partner.id)
+        .bind(&lead.company)
+        .bind(&lead.email)
+        .bind(LeadStatus::Passed.as_str())
+        .bind(now)
+        .bind(&lead.contact_name)
+        .bind(&lead.domain)
+        .bind(&lead.company_key)
+        .bind(&lead.notes)
+        .bind(leads::describe(&claims))
+        .fetch_one(&mut *tx)
+        .await?;
+        leads::record_pass(&mut tx, &me, id, partner.id, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    })
+    .await
+}
+
+/// A teammate passes a declined lead to another active partner of the program, named by its
+/// partner key.
+#[server(prefix = "/api", endpoint = "repass_lead")]
+pub async fn repass_lead(lead_id: i64, partner_key: String) -> Result<(), AppError> {
+    use crate::server::{db::now_ms, endpoint, leads, require_teammate, structure};
+    use domain::lead::{LeadAction, LeadActor, LeadStatus, transition};
+    use domain::permissions::Permission;
+    use sqlx::Row;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageLeads).await?;
+        let allowed = structure::allowed_groups(&state.db, &me).await?;
+        let mut tx = state.db.begin().await?;
+        let lead = leads::load_for_teammate(&mut tx, &me, allowed.as_deref(), lead_id).await?;
+        let next = transition(lead.status, &LeadAction::PassAgain, LeadActor::Teammate)?;
+        let target = sqlx::query("SELECT id, status, group_id FROM partnerships WHERE program_id = $1 AND partner_key = $2")
+            .bind(lead.program_id)
+            .bind(partner_key.trim())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| AppError::invalid_fields(vec![("partner_key", "No partner of this program has that key".into())]))?;
+        let (target_id, status, group): (i64, String, i64) = (target.try_get(0)?, target.try_get(1)?, target.try_get(2)?);
+        if allowed.as_ref().is_some_and(|g| !g.contains(&group)) {
+            return Err(AppError::invalid_fields(vec![("partner_key", "No partner of this program has that key".into())]));
+        }
+        if status != "active" {
+            return Err(AppError::invalid_fields(vec![("partner_key", "Only active partners can be passed leads".into())]));
+        }
+        if target_id == lead.partnership_id {
+            return Err(AppError::invalid_fields(vec![("partner_key", "This partner declined the lead already".into())]));
+        }
+        let now = now_ms();
+        let done = sqlx::query("UPDATE leads SET status = $1, partnership_id = $2, updated_at = $3 WHERE id = $4 AND status = $5")
+            .bind(next.as_str())
+            .bind(target_id)
+            .bind(now)
+            .bind(lead_id)
+            .bind(LeadStatus::Declined.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(AppError::new(409, "Someone else changed this lead; reload and try again"));
+        }
+        leads::record_pass(&mut tx, &me, lead_id, target_id, now).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+/// The partner a lead was passed to takes it, or declines it with a reason the vendor sees.
+#[server(prefix = "/api", endpoint = "answer_lead")]
+pub async fn answer_lead(
+    lead_id: i64,
+    action: String,
+    reason: Option<String>,
+) -> Result<(), AppError> {
+    use crate::server::events::{self, NewEvent};
+    use crate::server::{db::now_ms, endpoint, require_contact};
+    use domain::lead::{LeadAction, LeadActor, LeadStatus, transition};
+    use domain::permissions::ContactPermission;
+    use sqlx::Row;
+
+    endpoint(async move {
+        let (state, me) = require_contact(ContactPermission::ManageTeamLeadsDeals).await?;
+        let reason = reason.unwrap_or_default();
+        let action = match action.as_str() {
+            "take" => LeadAction::Take,
+            "decline" => LeadAction::Decline { reason: reason.clone() },
+            _ => return Err(AppError::bad_request("Choose take or decline")),
+        };
+        let mut tx = state.db.begin().await?;
+        let row = sqlx::query(
+            "SELECT l.status, pr.company_id, l.partnership_id FROM leads l JOIN partnerships p ON p.id = l.partnership_id \
+             JOIN programs pr ON pr.id = l.program_id WHERE l.id = $1 AND p.partner_team_id = $2",
+        )
+        .bind(lead_id)
+        .bind(me.partner_team_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("Lead"))?;
+        let before = LeadStatus::parse(&row.try_get::<String, _>(0)?).map_err(AppError::internal)?;
+        let after = transition(before, &action, LeadActor::Partner)?;
+        let reason = matches!(action, LeadAction::Decline { .. }).then(|| reason.trim().to_owned());
+        let now = now_ms();
+        let done = sqlx::query("UPDATE leads SET status = $1, reason = COALESCE($2, reason), updated_at = $3 WHERE id = $4 AND status = $5")
+            .bind(after.as_str())
+            .bind(&reason)
+            .bind(now)
+            .bind(lead_id)
+            .bind(before.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(AppError::new(409, "Someone else changed this lead; reload and try again"));
+        }
+        sqlx::query(
+            "UPDATE lead_passes SET status = $1, reason = $2, answered_by_user_id = $3, answered_at = $4 \
+             WHERE lead_id = $5 AND partnership_id = $6 AND answered_at IS NULL",
+        )
+        .bind(after.as_str())
+        .bind(&reason)
+        .bind(me.identity.user_id)
+        .bind(now)
+        .bind(lead_id)
+        .bind(row.try_get::<i64, _>(2)?)
+        .execute(&mut *tx)
+        .await?;
+        events::append(
+            &mut tx,
+            NewEvent {
+                actor_user_id: Some(me.identity.user_id),
+                company_id: Some(row.try_get(1)?),
+                kind: "lead.status_changed",
+                subject_type: "lead",
+                subject_id: lead_id,
+                payload: serde_json::json!({ "before": before.as_str(), "after": after.as_str(), "reason": reason }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}

@@ -112,6 +112,7 @@ pub async fn fetch_partner(partnership_id: i64) -> Result<PartnerDetail, AppErro
             manager_id: r.try_get(12)?,
             tag_ids,
             choices,
+            can_pass_leads: me.role.can(Permission::ManageLeads) && loaded.status == domain::partnership::PartnershipStatus::Active,
         })
     })
     .await

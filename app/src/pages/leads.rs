@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{
-    DecideLead, RegisterLead, fetch_partner_customers, fetch_partner_leads, fetch_vendor_leads,
+    AnswerLead, DecideLead, RegisterLead, RepassLead, fetch_partner_customers, fetch_partner_leads,
+    fetch_vendor_leads,
 };
 use crate::components::{FieldError, FormAlert, Submit, TopBar, data_page};
 use crate::dto::{LeadRow, PartnerCustomersPage, PartnerLeadsPage, VendorLeadsPage};
@@ -23,18 +24,23 @@ fn after_param() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
 #[component]
 pub fn PartnerLeadsPage() -> impl IntoView {
     let register = ServerAction::<RegisterLead>::new();
+    let answer = ServerAction::<AnswerLead>::new();
     let after = after_param();
     let data = Resource::new(
-        move || (after(), register.version().get()),
-        |(after, _)| fetch_partner_leads(after),
+        move || (after(), register.version().get(), answer.version().get()),
+        |(after, _, _)| fetch_partner_leads(after),
     );
     data_page("Leads", data, move |data| {
-        view! { <PartnerLeads data register /> }.into_any()
+        view! { <PartnerLeads data register answer /> }.into_any()
     })
 }
 
 #[component]
-fn PartnerLeads(data: PartnerLeadsPage, register: ServerAction<RegisterLead>) -> impl IntoView {
+fn PartnerLeads(
+    data: PartnerLeadsPage,
+    register: ServerAction<RegisterLead>,
+    answer: ServerAction<AnswerLead>,
+) -> impl IntoView {
     let PartnerLeadsPage {
         viewer,
         program,
@@ -57,6 +63,7 @@ fn PartnerLeads(data: PartnerLeadsPage, register: ServerAction<RegisterLead>) ->
     } else {
         "Your leads"
     };
+    let answer_error = Signal::derive(move || answer.value().get().and_then(Result::err));
     let empty = leads.is_empty();
     view! {
         <TopBar viewer home="/partner" />
@@ -83,23 +90,27 @@ fn PartnerLeads(data: PartnerLeadsPage, register: ServerAction<RegisterLead>) ->
             }.into_any())}
             <section class="card">
                 <h2 id="leads-heading">{heading}</h2>
+                <FormAlert error=answer_error />
                 <table aria-labelledby="leads-heading">
                     <thead><tr>
                         <th scope="col">"Company"</th><th scope="col">"Contact"</th><th scope="col">"Status"</th>
                         <th scope="col">"Registered"</th><th scope="col">"By"</th><th scope="col">"Customer"</th>
                     </tr></thead>
                     <tbody>
-                        {leads.into_iter().map(|l| view! {
+                        {leads.into_iter().map(|l| {
+                            let passed = (whole_team && l.status == LeadStatus::Passed).then(|| view! { <PassAnswer id=l.id company=l.company.clone() answer /> });
+                            view! {
                             <tr>
                                 <td>{l.company}</td>
                                 <td>{l.contact_name}<br /><span class="muted">{l.email}</span></td>
                                 <td><span class=format!("badge {}", l.status.as_str())>{l.status.label()}</span>
-                                    {l.reason.map(|r| view! { <span class="muted">{format!(" — {r}")}</span> })}</td>
+                                    {l.reason.map(|r| view! { <span class="muted">{format!(" — {r}")}</span> })}
+                                    {passed}</td>
                                 <td>{format_date(l.created_at)}</td>
-                                <td>{l.registered_by.unwrap_or_else(|| "—".into())}</td>
+                                <td>{l.registered_by.unwrap_or_else(|| "Passed by the vendor".into())}</td>
                                 <td>{l.customer.unwrap_or_else(|| "—".into())}</td>
                             </tr>
-                        }).collect_view()}
+                        }}).collect_view()}
                         {empty.then(|| view! { <tr><td colspan="6" class="empty">"No leads yet."</td></tr> })}
                     </tbody>
                 </table>
@@ -108,6 +119,30 @@ fn PartnerLeads(data: PartnerLeadsPage, register: ServerAction<RegisterLead>) ->
         </main>
     }
     .into_any()
+}
+
+/// Take or decline (with a reason) a lead the vendor passed to the team.
+#[component]
+fn PassAnswer(id: i64, company: String, answer: ServerAction<AnswerLead>) -> impl IntoView {
+    let take = format!("Take {company}");
+    let reason = format!("Reason for declining {company}");
+    let decline = format!("Decline {company}");
+    view! {
+        <div class="inline">
+            <ActionForm action=answer attr:class="inline">
+                <input type="hidden" name="lead_id" value=id />
+                <input type="hidden" name="action" value="take" />
+                <button type="submit" aria-label=take disabled=move || answer.pending().get()>"Take"</button>
+            </ActionForm>
+            <ActionForm action=answer attr:class="inline">
+                <input type="hidden" name="lead_id" value=id />
+                <input type="hidden" name="action" value="decline" />
+                <label class="visually-hidden" for=format!("decline-reason-{id}")>{reason}</label>
+                <input id=format!("decline-reason-{id}") name="reason" placeholder="Why not (the vendor sees it)" required maxlength="500" />
+                <button type="submit" class="danger" aria-label=decline disabled=move || answer.pending().get()>"Decline"</button>
+            </ActionForm>
+        </div>
+    }
 }
 
 /// `/partner/customers`: the customers the team brought to the current program.
@@ -159,6 +194,7 @@ fn PartnerCustomers(data: PartnerCustomersPage) -> impl IntoView {
 #[component]
 pub fn VendorLeadsPage() -> impl IntoView {
     let decide = ServerAction::<DecideLead>::new();
+    let repass = ServerAction::<RepassLead>::new();
     let query = use_query_map();
     let params = move || {
         let q = query.read();
@@ -166,19 +202,23 @@ pub fn VendorLeadsPage() -> impl IntoView {
             q.get("program").and_then(|v| v.parse::<i64>().ok()),
             q.get("status").filter(|s| !s.is_empty()),
             q.get("after").and_then(|v| v.parse::<i64>().ok()),
-            decide.version().get(),
+            (decide.version().get(), repass.version().get()),
         )
     };
     let data = Resource::new(params, |(program, status, after, _)| {
         fetch_vendor_leads(program, status, after)
     });
     data_page("Leads", data, move |data| {
-        view! { <VendorLeads data decide /> }.into_any()
+        view! { <VendorLeads data decide repass /> }.into_any()
     })
 }
 
 #[component]
-fn VendorLeads(data: VendorLeadsPage, decide: ServerAction<DecideLead>) -> impl IntoView {
+fn VendorLeads(
+    data: VendorLeadsPage,
+    decide: ServerAction<DecideLead>,
+    repass: ServerAction<RepassLead>,
+) -> impl IntoView {
     let VendorLeadsPage {
         viewer,
         program,
@@ -187,7 +227,13 @@ fn VendorLeads(data: VendorLeadsPage, decide: ServerAction<DecideLead>) -> impl 
         leads,
         next,
     } = data;
-    let error = Signal::derive(move || decide.value().get().and_then(Result::err));
+    let error = Signal::derive(move || {
+        decide
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| repass.value().get().and_then(Result::err))
+    });
     let empty = leads.is_empty();
     let columns = if can_decide { 7 } else { 6 };
     let status_value = status.map(|s| s.as_str().to_owned()).unwrap_or_default();
@@ -213,7 +259,7 @@ fn VendorLeads(data: VendorLeadsPage, decide: ServerAction<DecideLead>) -> impl 
                     {can_decide.then(|| view! { <th scope="col">"Decision"</th> })}
                 </tr></thead>
                 <tbody>
-                    {leads.into_iter().map(|l| view! { <VendorLeadLine l can_decide decide /> }).collect_view()}
+                    {leads.into_iter().map(|l| view! { <VendorLeadLine l can_decide decide repass /> }).collect_view()}
                     {empty.then(|| view! { <tr><td colspan=columns class="empty">"No leads match."</td></tr> })}
                 </tbody>
             </table>
@@ -224,7 +270,12 @@ fn VendorLeads(data: VendorLeadsPage, decide: ServerAction<DecideLead>) -> impl 
 }
 
 #[component]
-fn VendorLeadLine(l: LeadRow, can_decide: bool, decide: ServerAction<DecideLead>) -> impl IntoView {
+fn VendorLeadLine(
+    l: LeadRow,
+    can_decide: bool,
+    decide: ServerAction<DecideLead>,
+    repass: ServerAction<RepassLead>,
+) -> impl IntoView {
     let id = l.id;
     let company = l.company.clone();
     let button = |action: &'static str, label: &'static str, class: &'static str| {
@@ -239,6 +290,8 @@ fn VendorLeadLine(l: LeadRow, can_decide: bool, decide: ServerAction<DecideLead>
     };
     let reject_reason = format!("Reason for rejecting {}", l.company);
     let reject_label = format!("Reject {}", l.company);
+    let repass_label = format!("Partner key to pass {} to", l.company);
+    let repass_button = format!("Pass {} again", l.company);
     let actions = can_decide.then(|| {
         let controls = match l.status {
             LeadStatus::Submitted => view! {
@@ -257,6 +310,15 @@ fn VendorLeadLine(l: LeadRow, can_decide: bool, decide: ServerAction<DecideLead>
                 {button("lost", "Mark lost", "secondary")}
             }
             .into_any(),
+            LeadStatus::Declined => view! {
+                <ActionForm action=repass attr:class="inline">
+                    <input type="hidden" name="lead_id" value=id />
+                    <label class="visually-hidden" for=format!("repass-{id}")>{repass_label}</label>
+                    <input id=format!("repass-{id}") name="partner_key" placeholder="Partner key" required maxlength="100" />
+                    <button type="submit" class="secondary" aria-label=repass_button disabled=move || repass.pending().get()>"Pass again"</button>
+                </ActionForm>
+            }
+            .into_any(),
             _ => view! { <span class="muted">"—"</span> }.into_any(),
         };
         view! { <td class="actions">{controls}</td> }
@@ -268,7 +330,10 @@ fn VendorLeadLine(l: LeadRow, can_decide: bool, decide: ServerAction<DecideLead>
             <td>{l.partner_team.clone()}<br /><span class="muted">{l.registered_by.clone().unwrap_or_default()}</span></td>
             <td><span class=format!("badge {}", l.status.as_str())>{l.status.label()}</span>
                 {l.reason.clone().map(|r| view! { <span class="muted">{format!(" — {r}")}</span> })}
-                {l.customer.clone().map(|c| view! { <span class="muted">{format!(" → {c}")}</span> })}</td>
+                {l.customer.clone().map(|c| view! { <span class="muted">{format!(" → {c}")}</span> })}
+                {(!l.passes.is_empty()).then(|| view! {
+                    <ul class="plain passes">{l.passes.iter().map(|p| view! { <li class="muted">{p.clone()}</li> }).collect_view()}</ul>
+                })}</td>
             <td>{format_date(l.created_at)}</td>
             <td>{match l.conflict.clone() {
                 Some(c) => view! { <span class="badge conflict">{format!("Conflicts with {c}")}</span> }.into_any(),

@@ -2,7 +2,7 @@ use domain::time::format_date;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{BulkUpdatePartners, SavePartnerNotes, fetch_partner};
+use crate::api::{BulkUpdatePartners, PassLead, SavePartnerNotes, fetch_partner};
 use crate::components::{FieldError, FormAlert, Submit, TopBar, data_page};
 use crate::dto::{Named, PartnerDetail, Structure};
 
@@ -76,6 +76,7 @@ fn Detail(
                 </section>
             </div>
             {d.choices.clone().map(|choices| view! { <Manage detail=d.clone() choices change /> })}
+            {d.can_pass_leads.then(|| view! { <PassLeadForm partnership_id=d.partnership_id team=d.partner_team.clone() /> })}
             <section class="card">
                 <h2>"Notes"</h2>
                 {if d.can_edit_notes {
@@ -219,4 +220,34 @@ fn Manage(
             </div>
         </section>
     }
+}
+
+/// A teammate hands a new lead to this partner; the partner takes or declines it.
+#[component]
+fn PassLeadForm(partnership_id: i64, team: String) -> impl IntoView {
+    let pass = ServerAction::<PassLead>::new();
+    let error = Signal::derive(move || pass.value().get().and_then(Result::err));
+    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
+    let done = move || {
+        pass.value().get().and_then(Result::ok).map(|_| {
+            view! { <p role="status" class="notice">{format!("Lead passed to {team}. It shows under Leads until they answer.")}</p> }
+        })
+    };
+    view! {
+        <section class="card" aria-labelledby="pass-heading">
+            <h2 id="pass-heading">"Pass a lead"</h2>
+            <ActionForm action=pass attr:class="form-row">
+                <input type="hidden" name="partnership_id" value=partnership_id />
+                <div class="field"><label for="pass-company">"Company"</label><input id="pass-company" name="company" required maxlength="200" /><FieldError error name="company" /></div>
+                <div class="field"><label for="pass-contact">"Contact name"</label><input id="pass-contact" name="contact_name" maxlength="100" /><FieldError error name="contact_name" /></div>
+                <div class="field"><label for="pass-email">"Contact email"</label><input id="pass-email" name="email" type="email" required /><FieldError error name="email" /></div>
+                <div class="field"><label for="pass-domain">"Company website (optional)"</label><input id="pass-domain" name="domain" /><FieldError error name="domain" /></div>
+                <div class="field wide"><label for="pass-notes">"Notes for the partner (optional)"</label><textarea id="pass-notes" name="notes" rows="2" maxlength="5000"></textarea></div>
+                <div class="field end"><Submit label="Pass lead" pending=pass.pending() busy_text="Passing…" /></div>
+            </ActionForm>
+            <FormAlert error=general />
+            {done}
+        </section>
+    }
+    .into_any()
 }

@@ -219,14 +219,123 @@ pub async fn page(
                 conflict: if for_vendor { r.try_get(9)? } else { None },
                 created_at: r.try_get(10)?,
                 customer: r.try_get(11)?,
+                passes: Vec::new(),
             });
             if out.len() as i64 == PAGE {
                 let more = index + 1 < fetched;
+                if for_vendor {
+                    attach_passes(db, &mut out).await?;
+                }
                 return Ok((out, more.then_some(cursor)));
             }
         }
         if fetched <= PAGE as usize {
+            if for_vendor {
+                attach_passes(db, &mut out).await?;
+            }
             return Ok((out, None));
         }
     }
+}
+
+/// A lead of one of the teammate's company's programs, within the groups a restricted partner
+/// manager may see; anything else is "not found".
+pub struct LoadedLead {
+    pub status: LeadStatus,
+    pub program_id: i64,
+    pub partnership_id: i64,
+}
+
+pub async fn load_for_teammate(
+    tx: &mut Tx,
+    me: &super::authz::Teammate,
+    allowed_groups: Option<&[i64]>,
+    lead_id: i64,
+) -> Result<LoadedLead, AppError> {
+    let row = sqlx::query(
+        "SELECT l.status, l.program_id, l.partnership_id, p.group_id FROM leads l \
+         JOIN programs pr ON pr.id = l.program_id JOIN partnerships p ON p.id = l.partnership_id \
+         WHERE l.id = $1 AND pr.company_id = $2",
+    )
+    .bind(lead_id)
+    .bind(me.company_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| AppError::not_found("Lead"))?;
+    let group: i64 = row.try_get(3)?;
+    if allowed_groups.is_some_and(|g| !g.contains(&group)) {
+        return Err(AppError::not_found("Lead"));
+    }
+    Ok(LoadedLead {
+        status: LeadStatus::parse(&row.try_get::<String, _>(0)?).map_err(AppError::internal)?,
+        program_id: row.try_get(1)?,
+        partnership_id: row.try_get(2)?,
+    })
+}
+
+/// Records that `lead_id` was passed to `partnership_id`, with its event.
+pub async fn record_pass(
+    tx: &mut Tx,
+    me: &super::authz::Teammate,
+    lead_id: i64,
+    partnership_id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO lead_passes (lead_id, partnership_id, status, passed_by_user_id, passed_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(lead_id)
+    .bind(partnership_id)
+    .bind(LeadStatus::Passed.as_str())
+    .bind(me.identity.user_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    super::events::append(
+        tx,
+        super::events::NewEvent {
+            actor_user_id: Some(me.identity.user_id),
+            company_id: Some(me.company_id),
+            kind: "lead.passed",
+            subject_type: "lead",
+            subject_id: lead_id,
+            payload: serde_json::json!({ "partnership_id": partnership_id }),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The pass history of each lead on a page, oldest first: "Northwind Agency declined: …".
+pub async fn attach_passes(db: &Db, rows: &mut [LeadRow]) -> Result<(), AppError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let placeholders: Vec<String> = (1..=rows.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT lp.lead_id, t.name, lp.status, lp.reason FROM lead_passes lp \
+         JOIN partnerships p ON p.id = lp.partnership_id JOIN partner_teams t ON t.id = p.partner_team_id \
+         WHERE lp.lead_id IN ({}) ORDER BY lp.id",
+        placeholders.join(", ")
+    );
+    // Safe: placeholders only; every value is bound.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for row in rows.iter() {
+        query = query.bind(row.id);
+    }
+    for r in query.fetch_all(&db.pool).await? {
+        let id: i64 = r.try_get(0)?;
+        let team: String = r.try_get(1)?;
+        let status = LeadStatus::parse(&r.try_get::<String, _>(2)?).map_err(AppError::internal)?;
+        let reason: Option<String> = r.try_get(3)?;
+        let line = match (status, reason) {
+            (LeadStatus::Passed, _) => format!("Passed to {team}"),
+            (status, Some(reason)) => format!("{team} {}: {reason}", status.label()),
+            (status, None) => format!("{team} {}", status.label()),
+        };
+        if let Some(row) = rows.iter_mut().find(|row| row.id == id) {
+            row.passes.push(line);
+        }
+    }
+    Ok(())
 }
