@@ -170,11 +170,9 @@ pub async fn decide_lead(
     action: String,
     reason: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::events::{self, NewEvent};
-    use crate::server::{db::now_ms, endpoint, require_teammate, structure};
+    use crate::server::{db::now_ms, endpoint, leads, require_teammate, structure};
     use domain::lead::{LeadAction, LeadActor, LeadStatus, transition};
     use domain::permissions::Permission;
-    use sqlx::Row;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageLeads).await?;
@@ -188,19 +186,8 @@ pub async fn decide_lead(
         };
         let allowed = structure::allowed_groups(&state.db, &me).await?;
         let mut tx = state.db.begin().await?;
-        let row = sqlx::query(
-            "SELECT l.status, l.program_id, l.partnership_id, l.company_name, l.contact_email, l.domain, l.company_key, p.group_id \
-             FROM leads l JOIN programs pr ON pr.id = l.program_id JOIN partnerships p ON p.id = l.partnership_id \
-             WHERE l.id = $1 AND pr.company_id = $2",
-        )
-        .bind(lead_id)
-        .bind(me.company_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .filter(|r| r.try_get::<i64, _>(7).is_ok_and(|g| allowed.as_ref().is_none_or(|a| a.contains(&g))))
-        .ok_or_else(|| AppError::not_found("Lead"))?;
-        let before = LeadStatus::parse(&row.try_get::<String, _>(0)?).map_err(AppError::internal)?;
-        let after = transition(before, &action, LeadActor::Teammate)?;
+        let lead = leads::load_for_teammate(&mut tx, &me, allowed.as_deref(), lead_id).await?;
+        let after = transition(lead.status, &action, LeadActor::Teammate)?;
         let now = now_ms();
         let customer_id: Option<i64> = if after == LeadStatus::Converted {
             // The customer is attributed to the lead's partnership, from the lead.
@@ -209,14 +196,14 @@ pub async fn decide_lead(
                     "INSERT INTO customers (program_id, partnership_id, external_key, name, source, created_at, email, domain, company_key, status, attributed_at) \
                      VALUES ($1, $2, $3, $4, 'lead', $5, $6, $7, $8, 'signed_up', $5) RETURNING id",
                 )
-                .bind(row.try_get::<i64, _>(1)?)
-                .bind(row.try_get::<i64, _>(2)?)
+                .bind(lead.program_id)
+                .bind(lead.partnership_id)
                 .bind(format!("lead-{lead_id}"))
-                .bind(row.try_get::<String, _>(3)?)
+                .bind(&lead.company)
                 .bind(now)
-                .bind(row.try_get::<String, _>(4)?)
-                .bind(row.try_get::<Option<String>, _>(5)?)
-                .bind(row.try_get::<String, _>(6)?)
+                .bind(&lead.email)
+                .bind(&lead.domain)
+                .bind(&lead.company_key)
                 .fetch_one(&mut *tx)
                 .await?,
             )
@@ -224,34 +211,8 @@ pub async fn decide_lead(
             None
         };
         let reason = matches!(action, LeadAction::Reject { .. }).then(|| reason.trim().to_owned());
-        // The status in the WHERE makes a concurrent decision lose instead of overwrite.
-        let done = sqlx::query(
-            "UPDATE leads SET status = $1, reason = COALESCE($2, reason), customer_id = COALESCE($3, customer_id), updated_at = $4 \
-             WHERE id = $5 AND status = $6",
-        )
-        .bind(after.as_str())
-        .bind(&reason)
-        .bind(customer_id)
-        .bind(now)
-        .bind(lead_id)
-        .bind(before.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(AppError::new(409, "Someone else changed this lead; reload and try again"));
-        }
-        events::append(
-            &mut tx,
-            NewEvent {
-                actor_user_id: Some(me.identity.user_id),
-                company_id: Some(me.company_id),
-                kind: "lead.status_changed",
-                subject_type: "lead",
-                subject_id: lead_id,
-                payload: serde_json::json!({ "before": before.as_str(), "after": after.as_str(), "reason": reason, "customer_id": customer_id }),
-            },
-        )
-        .await?;
+        let change = leads::StatusChange { lead_id, before: lead.status, after, reason, customer_id, now };
+        leads::change_status(&mut tx, &change, me.identity.user_id, me.company_id).await?;
         tx.commit().await?;
         Ok(())
     })
@@ -421,8 +382,7 @@ pub async fn answer_lead(
     action: String,
     reason: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::events::{self, NewEvent};
-    use crate::server::{db::now_ms, endpoint, require_contact};
+    use crate::server::{db::now_ms, endpoint, leads, require_contact};
     use domain::lead::{LeadAction, LeadActor, LeadStatus, transition};
     use domain::permissions::ContactPermission;
     use sqlx::Row;
@@ -449,17 +409,8 @@ pub async fn answer_lead(
         let after = transition(before, &action, LeadActor::Partner)?;
         let reason = matches!(action, LeadAction::Decline { .. }).then(|| reason.trim().to_owned());
         let now = now_ms();
-        let done = sqlx::query("UPDATE leads SET status = $1, reason = COALESCE($2, reason), updated_at = $3 WHERE id = $4 AND status = $5")
-            .bind(after.as_str())
-            .bind(&reason)
-            .bind(now)
-            .bind(lead_id)
-            .bind(before.as_str())
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(AppError::new(409, "Someone else changed this lead; reload and try again"));
-        }
+        let change = leads::StatusChange { lead_id, before, after, reason: reason.clone(), customer_id: None, now };
+        leads::change_status(&mut tx, &change, me.identity.user_id, row.try_get(1)?).await?;
         sqlx::query(
             "UPDATE lead_passes SET status = $1, reason = $2, answered_by_user_id = $3, answered_at = $4 \
              WHERE lead_id = $5 AND partnership_id = $6 AND answered_at IS NULL",
@@ -471,18 +422,6 @@ pub async fn answer_lead(
         .bind(lead_id)
         .bind(row.try_get::<i64, _>(2)?)
         .execute(&mut *tx)
-        .await?;
-        events::append(
-            &mut tx,
-            NewEvent {
-                actor_user_id: Some(me.identity.user_id),
-                company_id: Some(row.try_get(1)?),
-                kind: "lead.status_changed",
-                subject_type: "lead",
-                subject_id: lead_id,
-                payload: serde_json::json!({ "before": before.as_str(), "after": after.as_str(), "reason": reason }),
-            },
-        )
         .await?;
         tx.commit().await?;
         Ok(())

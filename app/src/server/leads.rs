@@ -244,6 +244,10 @@ pub struct LoadedLead {
     pub status: LeadStatus,
     pub program_id: i64,
     pub partnership_id: i64,
+    pub company: String,
+    pub email: String,
+    pub domain: Option<String>,
+    pub company_key: String,
 }
 
 pub async fn load_for_teammate(
@@ -253,7 +257,7 @@ pub async fn load_for_teammate(
     lead_id: i64,
 ) -> Result<LoadedLead, AppError> {
     let row = sqlx::query(
-        "SELECT l.status, l.program_id, l.partnership_id, p.group_id FROM leads l \
+        "SELECT l.status, l.program_id, l.partnership_id, p.group_id, l.company_name, l.contact_email, l.domain, l.company_key FROM leads l \
          JOIN programs pr ON pr.id = l.program_id JOIN partnerships p ON p.id = l.partnership_id \
          WHERE l.id = $1 AND pr.company_id = $2",
     )
@@ -270,7 +274,68 @@ pub async fn load_for_teammate(
         status: LeadStatus::parse(&row.try_get::<String, _>(0)?).map_err(AppError::internal)?,
         program_id: row.try_get(1)?,
         partnership_id: row.try_get(2)?,
+        company: row.try_get(4)?,
+        email: row.try_get(5)?,
+        domain: row.try_get(6)?,
+        company_key: row.try_get(7)?,
     })
+}
+
+/// A move of a lead along its state machine, already allowed by `domain::lead::transition`.
+pub struct StatusChange {
+    pub lead_id: i64,
+    pub before: LeadStatus,
+    pub after: LeadStatus,
+    /// A rejection's or decline's reason, shown to the other side.
+    pub reason: Option<String>,
+    pub customer_id: Option<i64>,
+    pub now: i64,
+}
+
+/// Writes a status change with its event. The old status in the WHERE makes a concurrent
+/// change lose (409) instead of overwriting the other.
+pub async fn change_status(
+    tx: &mut Tx,
+    change: &StatusChange,
+    actor_user_id: i64,
+    company_id: i64,
+) -> Result<(), AppError> {
+    let done = sqlx::query(
+        "UPDATE leads SET status = $1, reason = COALESCE($2, reason), customer_id = COALESCE($3, customer_id), updated_at = $4 \
+         WHERE id = $5 AND status = $6",
+    )
+    .bind(change.after.as_str())
+    .bind(&change.reason)
+    .bind(change.customer_id)
+    .bind(change.now)
+    .bind(change.lead_id)
+    .bind(change.before.as_str())
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::new(
+            409,
+            "Someone else changed this lead; reload and try again",
+        ));
+    }
+    super::events::append(
+        tx,
+        super::events::NewEvent {
+            actor_user_id: Some(actor_user_id),
+            company_id: Some(company_id),
+            kind: "lead.status_changed",
+            subject_type: "lead",
+            subject_id: change.lead_id,
+            payload: serde_json::json!({
+                "before": change.before.as_str(),
+                "after": change.after.as_str(),
+                "reason": change.reason,
+                "customer_id": change.customer_id,
+            }),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Records that `lead_id` was passed to `partnership_id`, with its event.
