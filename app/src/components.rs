@@ -15,6 +15,7 @@ fn sections(home: &str) -> &'static [(&'static str, &'static str)] {
             ("/vendor/partners", "Partners"),
             ("/vendor/applications", "Applications"),
             ("/vendor/leads", "Leads"),
+            ("/vendor/customers", "Customers"),
             ("/vendor/structure", "Structure"),
             ("/vendor/segments", "Segments"),
             ("/vendor/teammates", "Teammates"),

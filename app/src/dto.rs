@@ -525,3 +525,27 @@ pub struct PartnerCustomersPage {
     pub customers: Vec<CustomerRow>,
     pub next: Option<i64>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorCustomerRow {
+    pub id: i64,
+    pub name: String,
+    pub external_key: String,
+    pub email: Option<String>,
+    pub domain: Option<String>,
+    /// The partner team it is attributed to, if any.
+    pub partner_team: Option<String>,
+    pub source: String,
+    pub status: String,
+    pub attributed_at: Option<i64>,
+}
+
+/// `/vendor/customers`: the program's customers and their attribution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorCustomersPage {
+    pub viewer: Viewer,
+    pub program: Option<ProgramSummary>,
+    pub q: String,
+    pub customers: Vec<VendorCustomerRow>,
+    pub next: Option<i64>,
+}

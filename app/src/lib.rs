@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/partner/leads") view=pages::leads::PartnerLeadsPage ssr=SsrMode::Async />
                 <Route path=path!("/partner/customers") view=pages::leads::PartnerCustomersPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/leads") view=pages::leads::VendorLeadsPage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/customers") view=pages::leads::VendorCustomersPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/partners") view=pages::partners::PartnersPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/structure") view=pages::structure::StructurePage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/segments") view=pages::segments::SegmentsPage ssr=SsrMode::Async />

@@ -166,6 +166,15 @@ test("a partner member registers a lead, a teammate converts it, and the partner
   const customer = page.getByRole("table", { name: "Customers" }).getByRole("row", { name: new RegExp(company) });
   await expect(customer).toContainText("a•••@");
   await expect(customer).toContainText("lead");
+
+  // The vendor sees the same customer, its full email and the partner it is attributed to.
+  await manager.getByRole("link", { name: "Customers" }).click();
+  await expect(manager.getByRole("heading", { level: 1 })).toHaveText("Customers");
+  await manager.getByLabel("Name, email or domain").fill(company);
+  await manager.getByRole("button", { name: "Search" }).click();
+  const vendorRow = manager.getByRole("table", { name: "Customers" }).getByRole("row", { name: new RegExp(company) });
+  await expect(vendorRow).toContainText("Northwind Agency");
+  await expect(vendorRow).toContainText("ann@");
 });
 
 test("a teammate passes a lead, the partner declines it with a reason, and it goes to Lakeside", async ({ page, browser }) => {

@@ -12,6 +12,7 @@ on_both_backends!(
     conflicts_are_flagged_for_teammates,
     roles_and_illegal_moves,
     a_passed_lead_is_declined_and_passed_on,
+    teammates_search_the_programs_customers,
 );
 
 fn lead_form<'a>(company: &'a str, email: &'a str, domain: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -437,4 +438,83 @@ async fn a_passed_lead_is_declined_and_passed_on(app: &TestApp) {
         .await
         .unwrap();
     assert!(lk.contains("Passed Co"));
+}
+
+async fn teammates_search_the_programs_customers(app: &TestApp) {
+    let owner = app.signed_in("owner@acme.example").await;
+    let page: Value = app
+        .call(&owner, "vendor_customers", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["customers"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        page["customers"][0]["email"], "billing@tailspin.example",
+        "teammates see emails"
+    );
+    let found: Value = app
+        .call(&owner, "vendor_customers", &[("q", "CONTOSO")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = found["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Contoso Retail"]);
+    assert_eq!(found["customers"][0]["partner_team"], "Northwind Agency");
+    // LIKE wildcards in the search are plain characters.
+    let none: Value = app
+        .call(&owner, "vendor_customers", &[("q", "%")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(none["customers"].as_array().unwrap().is_empty());
+    // A partner manager restricted to the Resellers group sees only Lakeside's customer.
+    let manager = app
+        .id_of(
+            "SELECT t.id FROM teammates t JOIN users u ON u.id = t.user_id WHERE u.email_normalized = $1",
+            "manager@acme.example",
+        )
+        .await
+        .to_string();
+    let resellers = app
+        .id_of("SELECT id FROM partner_groups WHERE name = $1 AND is_default = 0 AND program_id = (SELECT id FROM programs WHERE slug = 'acme-partner-program')", "Resellers")
+        .await
+        .to_string();
+    let res = app
+        .call(
+            &owner,
+            "set_teammate_groups",
+            &[
+                ("teammate_id", manager.as_str()),
+                ("groups[]", resellers.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let restricted = app.signed_in("manager@acme.example").await;
+    let page: Value = app
+        .call(&restricted, "vendor_customers", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = page["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Tailspin Toys"]);
+    let partner = app.signed_in("owner@northwind.example").await;
+    assert_eq!(
+        app.call(&partner, "vendor_customers", &[]).await.status(),
+        403
+    );
 }

@@ -885,6 +885,15 @@ async fn cross_tenant_table(app: &TestApp) {
             acme_secrets,
         ),
         case(gx, "vendor_leads", vec![], 200, acme_secrets),
+        case(gx, "vendor_customers", vec![], 200, acme_secrets),
+        case(
+            gx,
+            "vendor_customers",
+            vec![("program", &acme_program)],
+            404,
+            acme_secrets,
+        ),
+        case(ini, "vendor_customers", vec![], 403, acme_secrets),
         case(
             gx,
             "pass_lead",

@@ -428,3 +428,88 @@ pub async fn answer_lead(
     })
     .await
 }
+
+/// The program's customers for teammates, newest first; `q` matches name, email or domain.
+/// A partner manager restricted to groups sees the customers of partners in those groups.
+#[server(prefix = "/api", endpoint = "vendor_customers")]
+pub async fn fetch_vendor_customers(
+    program: Option<i64>,
+    q: Option<String>,
+    after: Option<i64>,
+) -> Result<crate::dto::VendorCustomersPage, AppError> {
+    use crate::dto::VendorCustomerRow;
+    use crate::server::{endpoint, leads, require_teammate, structure, vendor, viewer};
+    use domain::permissions::Permission;
+    use sqlx::Row;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ViewProgram).await?;
+        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let q = q.unwrap_or_default().trim().to_owned();
+        let pattern = format!(
+            "%{}%",
+            q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        );
+        let allowed = structure::allowed_groups(&state.db, &me).await?;
+        let mut customers = Vec::new();
+        let mut next = None;
+        if let Some(p) = &selected {
+            let mut cursor = after.unwrap_or(i64::MAX);
+            // Restricted managers skip other groups' customers; read on until a page is full.
+            'pages: loop {
+                let rows = sqlx::query(
+                    "SELECT c.id, c.name, c.external_key, c.email, c.domain, t.name, c.source, c.status, c.attributed_at, pa.group_id \
+                     FROM customers c LEFT JOIN partnerships pa ON pa.id = c.partnership_id \
+                     LEFT JOIN partner_teams t ON t.id = pa.partner_team_id \
+                     WHERE c.program_id = $1 AND c.id < $2 AND ($3 = '' OR LOWER(c.name) LIKE $4 ESCAPE '\\' \
+                     OR LOWER(COALESCE(c.email, '')) LIKE $4 ESCAPE '\\' OR COALESCE(c.domain, '') LIKE $4 ESCAPE '\\') \
+                     ORDER BY c.id DESC LIMIT $5",
+                )
+                .bind(p.id)
+                .bind(cursor)
+                .bind(&q)
+                .bind(&pattern)
+                .bind(leads::PAGE + 1)
+                .fetch_all(&state.db.pool)
+                .await?;
+                let fetched = rows.len();
+                for (index, r) in rows.iter().take(leads::PAGE as usize).enumerate() {
+                    cursor = r.try_get(0)?;
+                    let group: Option<i64> = r.try_get(9)?;
+                    if let Some(groups) = &allowed
+                        && !group.is_some_and(|g| groups.contains(&g))
+                    {
+                        continue;
+                    }
+                    customers.push(VendorCustomerRow {
+                        id: cursor,
+                        name: r.try_get(1)?,
+                        external_key: r.try_get(2)?,
+                        email: r.try_get(3)?,
+                        domain: r.try_get(4)?,
+                        partner_team: r.try_get(5)?,
+                        source: r.try_get(6)?,
+                        status: r.try_get(7)?,
+                        attributed_at: r.try_get(8)?,
+                    });
+                    if customers.len() as i64 == leads::PAGE {
+                        next = (index + 1 < fetched).then_some(cursor);
+                        break 'pages;
+                    }
+                }
+                if fetched <= leads::PAGE as usize {
+                    break;
+                }
+            }
+        }
+        Ok(crate::dto::VendorCustomersPage {
+            viewer: viewer(&state, &me.identity, &me.company_name, selected.as_ref().map(|p| p.id)).await?,
+            program: selected,
+            q,
+            customers,
+            next,
+        })
+    })
+    .await
+}

@@ -5,10 +5,12 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::{
     AnswerLead, DecideLead, RegisterLead, RepassLead, fetch_partner_customers, fetch_partner_leads,
-    fetch_vendor_leads,
+    fetch_vendor_customers, fetch_vendor_leads,
 };
 use crate::components::{FieldError, FormAlert, Submit, TopBar, data_page};
-use crate::dto::{LeadRow, PartnerCustomersPage, PartnerLeadsPage, VendorLeadsPage};
+use crate::dto::{
+    LeadRow, PartnerCustomersPage, PartnerLeadsPage, VendorCustomersPage, VendorLeadsPage,
+};
 
 fn after_param() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
     let query = use_query_map();
@@ -342,4 +344,81 @@ fn VendorLeadLine(
             {actions}
         </tr>
     }
+}
+
+/// `/vendor/customers`: the program's customers, whom they are attributed to and how.
+#[component]
+pub fn VendorCustomersPage() -> impl IntoView {
+    let query = use_query_map();
+    let params = move || {
+        let q = query.read();
+        (
+            q.get("program").and_then(|v| v.parse::<i64>().ok()),
+            q.get("q"),
+            q.get("after").and_then(|v| v.parse::<i64>().ok()),
+        )
+    };
+    let data = Resource::new(params, |(program, q, after)| {
+        fetch_vendor_customers(program, q, after)
+    });
+    data_page("Customers", data, move |data| {
+        view! { <VendorCustomers data /> }.into_any()
+    })
+}
+
+#[component]
+fn VendorCustomers(data: VendorCustomersPage) -> impl IntoView {
+    let VendorCustomersPage {
+        viewer,
+        program,
+        q,
+        customers,
+        next,
+    } = data;
+    let empty = customers.is_empty();
+    // The search travels on in the next page's link, percent-encoded.
+    let encoded: String = q
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let next = next.map(|after| format!("/vendor/customers?q={encoded}&after={after}"));
+    view! {
+        <TopBar viewer home="/vendor" />
+        <main class="page">
+            <h1>"Customers"</h1>
+            <p class="muted">{program.map(|p| format!("Customers of {} and the partners they are attributed to.", p.name))}</p>
+            <form method="get" action="/vendor/customers" class="inline" aria-label="Search customers">
+                <label for="customer-q">"Name, email or domain"</label>
+                <input id="customer-q" name="q" value=q.clone() />
+                <button type="submit" class="secondary">"Search"</button>
+            </form>
+            <table aria-label="Customers">
+                <thead><tr>
+                    <th scope="col">"Customer"</th><th scope="col">"Email"</th><th scope="col">"Partner"</th>
+                    <th scope="col">"Source"</th><th scope="col">"Status"</th><th scope="col">"Attributed"</th>
+                </tr></thead>
+                <tbody>
+                    {customers.into_iter().map(|c| view! {
+                        <tr>
+                            <td>{c.name}<br /><span class="muted">{format!("{} · {}", c.external_key, c.domain.unwrap_or_default())}</span></td>
+                            <td>{c.email.unwrap_or_else(|| "—".into())}</td>
+                            <td>{c.partner_team.unwrap_or_else(|| "Not attributed".into())}</td>
+                            <td>{c.source}</td>
+                            <td>{c.status.replace('_', " ")}</td>
+                            <td>{c.attributed_at.map(format_date).unwrap_or_else(|| "—".into())}</td>
+                        </tr>
+                    }).collect_view()}
+                    {empty.then(|| view! { <tr><td colspan="6" class="empty">{if q.is_empty() { "No customers yet." } else { "No customers match." }}</td></tr> })}
+                </tbody>
+            </table>
+            {next.map(|href| view! { <p><a href=href>"Older customers"</a></p> })}
+        </main>
+    }
+    .into_any()
 }
