@@ -114,8 +114,14 @@ impl Db {
             .map_err(|e| format!("migration failed: {e}"))
     }
 
+    /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
+    /// a deferred transaction that reads and then writes after another writer committed fails
+    /// with SQLITE_BUSY_SNAPSHOT, which the busy timeout does not retry.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        self.pool.begin().await
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
     }
 
     /// The versions of the embedded migrations of each backend (they must be the same list).
