@@ -113,6 +113,14 @@ pub fn safe_next(next: Option<&str>) -> Option<&str> {
     .then_some(next)
 }
 
+/// The program a workspace works in: the one chosen (in the header or the URL) when it is
+/// still one of the workspace's `programs`, else the first of them.
+pub fn chosen_program(programs: &[i64], chosen: Option<i64>) -> Option<i64> {
+    chosen
+        .filter(|id| programs.contains(id))
+        .or_else(|| programs.first().copied())
+}
+
 /// Where the header's program switcher returns to: the same section of the same side, in the
 /// newly chosen program. Query strings and record pages belong to the old program, so they are
 /// dropped; anything outside the workspace's side falls back to its home.
@@ -313,5 +321,13 @@ mod page_access_tests {
             "/partner"
         );
         assert_eq!(after_program_switch(Vendor, "/profile"), "/vendor");
+    }
+
+    #[test]
+    fn a_stale_program_choice_falls_back_to_the_first() {
+        assert_eq!(chosen_program(&[3, 7], Some(7)), Some(7));
+        assert_eq!(chosen_program(&[3, 7], Some(9)), Some(3));
+        assert_eq!(chosen_program(&[3, 7], None), Some(3));
+        assert_eq!(chosen_program(&[], Some(3)), None);
     }
 }

@@ -155,10 +155,8 @@ pub async fn viewer(
         Some((kind, id)) => program_choices(&state.db, kind, id).await?,
         None => Vec::new(),
     };
-    let program = showing
-        .or(identity.program_id)
-        .filter(|id| programs.iter().any(|p| p.id == *id))
-        .or_else(|| programs.first().map(|p| p.id));
+    let ids: Vec<i64> = programs.iter().map(|p| p.id).collect();
+    let program = domain::workspace::chosen_program(&ids, showing.or(identity.program_id));
     Ok(crate::dto::Viewer {
         name: identity.name.clone(),
         email: identity.email.clone(),

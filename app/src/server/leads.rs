@@ -43,12 +43,10 @@ pub async fn partner_context(db: &Db, me: &Contact) -> Result<Option<PartnerCont
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let chosen = me
-        .identity
-        .program_id
-        .and_then(|id| contexts.iter().position(|c| c.program_id == id))
-        .unwrap_or(0);
-    Ok((!contexts.is_empty()).then(|| contexts.swap_remove(chosen)))
+    let ids: Vec<i64> = contexts.iter().map(|c| c.program_id).collect();
+    let chosen = domain::workspace::chosen_program(&ids, me.identity.program_id);
+    let index = contexts.iter().position(|c| Some(c.program_id) == chosen);
+    Ok(index.map(|i| contexts.swap_remove(i)))
 }
 
 /// The program's open leads, open deals and customers with the same domain or company name.

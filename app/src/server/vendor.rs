@@ -36,8 +36,11 @@ pub fn current_program(
     asked: Option<i64>,
     chosen: Option<i64>,
 ) -> Result<Option<ProgramSummary>, crate::error::AppError> {
-    let chosen = chosen.filter(|id| programs.iter().any(|p| p.id == *id));
-    select_program(programs, asked.or(chosen))
+    let ids: Vec<i64> = programs.iter().map(|p| p.id).collect();
+    select_program(
+        programs,
+        asked.or(domain::workspace::chosen_program(&ids, chosen)),
+    )
 }
 
 /// The program asked for, which must be one of `programs`; none asked: the first.
