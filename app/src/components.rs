@@ -15,6 +15,7 @@ fn sections(home: &str) -> &'static [(&'static str, &'static str)] {
             ("/vendor/partners", "Partners"),
             ("/vendor/applications", "Applications"),
             ("/vendor/leads", "Leads"),
+            ("/vendor/deals", "Deals"),
             ("/vendor/customers", "Customers"),
             ("/vendor/structure", "Structure"),
             ("/vendor/segments", "Segments"),
@@ -25,6 +26,7 @@ fn sections(home: &str) -> &'static [(&'static str, &'static str)] {
         &[
             ("/partner", "Dashboard"),
             ("/partner/leads", "Leads"),
+            ("/partner/deals", "Deals"),
             ("/partner/customers", "Customers"),
             ("/partner/team", "My team"),
         ]

@@ -400,6 +400,8 @@ pub struct ProgramForm {
     pub signup_mode: domain::program::SignupMode,
     pub allowed_domains: String,
     pub terms: String,
+    pub deal_protection_days: u32,
+    pub customer_emails_visible: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -522,6 +524,7 @@ pub struct CustomerRow {
 pub struct PartnerCustomersPage {
     pub viewer: Viewer,
     pub program: Option<String>,
+    pub emails_masked: bool,
     pub customers: Vec<CustomerRow>,
     pub next: Option<i64>,
 }
@@ -548,4 +551,106 @@ pub struct VendorCustomersPage {
     pub q: String,
     pub customers: Vec<VendorCustomerRow>,
     pub next: Option<i64>,
+}
+
+/// One deal as a pipeline shows it; amounts are formatted in the program's currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealRow {
+    pub id: i64,
+    pub company: String,
+    pub domain: Option<String>,
+    pub amount: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub motion: domain::deal::DealMotion,
+    pub stage: domain::deal::DealStage,
+    pub expected_close_at: Option<i64>,
+    pub partner_team: String,
+    /// The contact who registered it.
+    pub registered_by: Option<String>,
+    /// The vendor's rep on a co-sell deal.
+    pub rep: Option<String>,
+    pub rep_user_id: Option<i64>,
+    /// Resell: what the partner buys at, and the discount it came from ("12.5%").
+    pub buy_price: Option<String>,
+    pub discount: Option<String>,
+    /// Resell, teammates only: the amount less the buy price.
+    pub margin: Option<String>,
+    /// Why it was rejected; the partner sees it.
+    pub reason: Option<String>,
+    /// What it collided with at registration (teammates only).
+    pub conflict: Option<String>,
+    /// Until when the partner's protection lasts, and whether it still does.
+    pub protected_until: Option<i64>,
+    pub protected: bool,
+    pub customer: Option<String>,
+    pub customer_id: Option<i64>,
+    pub notes: String,
+    pub created_at: i64,
+    /// Who did what to the deal, oldest first; both sides see it.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: i64,
+    pub text: String,
+}
+
+/// One stage of a pipeline: its deals (one page) and their count and total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageColumn {
+    pub stage: domain::deal::DealStage,
+    pub count: usize,
+    pub total: String,
+    pub deals: Vec<DealRow>,
+    /// The cursor of this stage's next page.
+    pub next: Option<i64>,
+}
+
+/// The filters a vendor pipeline was asked for, to show them back.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealFilters {
+    pub partner: String,
+    pub motion: Option<domain::deal::DealMotion>,
+    pub rep: Option<i64>,
+    /// Only this stage (paging through one stage).
+    pub stage: Option<domain::deal::DealStage>,
+}
+
+/// `/vendor/deals`: the program's pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorDealsPage {
+    pub viewer: Viewer,
+    pub program: Option<ProgramSummary>,
+    pub filters: DealFilters,
+    /// Teammates who can be a co-sell deal's rep (user id, name).
+    pub reps: Vec<Named>,
+    pub can_manage: bool,
+    pub stages: Vec<StageColumn>,
+}
+
+/// `/partner/deals`: register deals and follow the team's (or one's own) pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerDealsPage {
+    pub viewer: Viewer,
+    pub program: Option<String>,
+    pub currency: Option<String>,
+    pub can_register: bool,
+    pub whole_team: bool,
+    pub stage: Option<domain::deal::DealStage>,
+    pub stages: Vec<StageColumn>,
+}
+
+/// `/vendor/customers/:id`: one customer, its attribution and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerDetailPage {
+    pub viewer: Viewer,
+    pub customer: VendorCustomerRow,
+    pub program: String,
+    pub partner_id: Option<i64>,
+    /// The leads that became this customer ("Lead from Northwind Agency, converted").
+    pub leads: Vec<TimelineEntry>,
+    pub deals: Vec<DealRow>,
+    pub history: Vec<TimelineEntry>,
 }

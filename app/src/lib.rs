@@ -55,6 +55,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/partner/customers") view=pages::leads::PartnerCustomersPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/leads") view=pages::leads::VendorLeadsPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/customers") view=pages::leads::VendorCustomersPage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/customers/:id") view=pages::deals::CustomerDetailPage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/deals") view=pages::deals::VendorDealsPage ssr=SsrMode::Async />
+                <Route path=path!("/partner/deals") view=pages::deals::PartnerDealsPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/partners") view=pages::partners::PartnersPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/structure") view=pages::structure::StructurePage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/segments") view=pages::segments::SegmentsPage ssr=SsrMode::Async />

@@ -196,6 +196,61 @@ pub fn validate_label_name(name: &str) -> Result<String, RuleViolation> {
     }
 }
 
+/// How partners work with deals and customers in a program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DealSettings {
+    /// How long an approved deal protects its partner.
+    pub protection_days: u32,
+    /// Whether partners see their customers' emails in full (masked by default).
+    pub customer_emails_visible: bool,
+}
+
+impl DealSettings {
+    pub const DEFAULT: DealSettings = DealSettings {
+        protection_days: 90,
+        customer_emails_visible: false,
+    };
+}
+
+/// Reads the deal settings from the program form; missing fields keep the defaults (90
+/// days, emails masked), so an API client that leaves them out never unmasks anything.
+pub fn validate_deal_settings(
+    protection_days: Option<&str>,
+    customer_emails: Option<&str>,
+) -> Result<DealSettings, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let protection_days = match protection_days.map(str::trim) {
+        None | Some("") => DealSettings::DEFAULT.protection_days,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=730).contains(d))
+            .unwrap_or_else(|| {
+                errors.push((
+                    "deal_protection_days",
+                    "Enter a number of days from 1 to 730".into(),
+                ));
+                0
+            }),
+    };
+    let customer_emails_visible = match customer_emails.map(str::trim) {
+        None | Some("") | Some("masked") => false,
+        Some("visible") => true,
+        Some(_) => {
+            errors.push(("customer_emails", "Choose masked or visible".into()));
+            false
+        }
+    };
+    if errors.is_empty() {
+        Ok(DealSettings {
+            protection_days,
+            customer_emails_visible,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
 pub fn validate_reason(reason: &str) -> Result<String, RuleViolation> {
     let reason = reason.trim();
     match reason.chars().count() {
@@ -211,6 +266,25 @@ pub fn validate_reason(reason: &str) -> Result<String, RuleViolation> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn deal_settings_default_to_masked_and_ninety_days() {
+        assert_eq!(
+            validate_deal_settings(None, None),
+            Ok(DealSettings::DEFAULT)
+        );
+        assert_eq!(
+            validate_deal_settings(Some("30"), Some("visible")),
+            Ok(DealSettings {
+                protection_days: 30,
+                customer_emails_visible: true
+            })
+        );
+        let errors = validate_deal_settings(Some("0"), Some("yes")).unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert!(validate_deal_settings(Some("731"), None).is_err());
+        assert!(validate_deal_settings(Some("-1"), None).is_err());
+    }
 
     #[test]
     fn signup_modes_decide_the_first_status() {

@@ -12,6 +12,37 @@ pub fn date_to_ms(year: i64, month: u32, day: u32) -> i64 {
     days_from_civil(year, month, day) * 86_400_000
 }
 
+/// Reads a date as a form sends it (`2026-11-24`, what `<input type="date">` gives) into
+/// milliseconds at the start of that UTC day.
+pub fn parse_date(text: &str) -> Result<i64, crate::RuleViolation> {
+    let invalid = || crate::RuleViolation::new("Enter a date as YYYY-MM-DD");
+    let text = text.trim();
+    let mut parts = text.split('-');
+    let (Some(y), Some(m), Some(d), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(invalid());
+    };
+    if y.len() != 4
+        || m.len() != 2
+        || d.len() != 2
+        || !text.chars().all(|c| c.is_ascii_digit() || c == '-')
+    {
+        return Err(invalid());
+    }
+    let (year, month, day): (i64, u32, u32) = (
+        y.parse().map_err(|_| invalid())?,
+        m.parse().map_err(|_| invalid())?,
+        d.parse().map_err(|_| invalid())?,
+    );
+    let ms = date_to_ms(year, month, day);
+    // Rejects 2026-02-30 and month 13: the date must read back as typed.
+    if !(1..=12).contains(&month) || day == 0 || format_date(ms) != text {
+        return Err(crate::RuleViolation::new(format!("{text} is not a date")));
+    }
+    Ok(ms)
+}
+
 // Howard Hinnant's days-from-civil algorithms (proleptic Gregorian calendar).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -38,6 +69,33 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dates_parse_as_typed_only() {
+        assert_eq!(
+            super::parse_date("2026-11-24"),
+            Ok(super::date_to_ms(2026, 11, 24))
+        );
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "26-11-24",
+            "2026/11/24",
+            "",
+            "2026-1-05",
+            "+026-11-24",
+        ] {
+            assert!(super::parse_date(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_day_reads_back(days in -100_000i64..200_000) {
+            let ms = days * 86_400_000;
+            proptest::prop_assert_eq!(super::parse_date(&super::format_date(ms)), Ok(ms));
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 

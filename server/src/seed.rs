@@ -53,6 +53,22 @@ fn day(n: i64) -> i64 {
     date_to_ms(2026, 1, 1) + n * 86_400_000
 }
 
+/// A demo deal; the dates not given follow the demo calendar.
+#[derive(Default)]
+struct SeedDeal<'a> {
+    name: &'a str,
+    domain: &'a str,
+    amount: i64,
+    motion: &'a str,
+    stage: &'a str,
+    rep: Option<i64>,
+    buy_price: Option<i64>,
+    discount_bp: Option<i64>,
+    reason: Option<&'a str>,
+    approved_at: Option<i64>,
+    customer: Option<i64>,
+}
+
 struct Seeder {
     tx: Tx,
 }
@@ -263,20 +279,37 @@ impl Seeder {
         .await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn deal(
         &mut self,
         program: i64,
         partnership: i64,
-        name: &str,
-        amount: i64,
-        currency: &str,
-        motion: &str,
-        stage: &str,
+        d: SeedDeal<'_>,
     ) -> Result<i64, String> {
+        let closed = matches!(d.stage, "closed_won" | "closed_lost").then(|| day(80));
         self.id(
-            "INSERT INTO deals (program_id, partnership_id, name, amount_minor, currency, motion, stage, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            vec![I(program), I(partnership), S(name.into()), I(amount), S(currency.into()), S(motion.into()), S(stage.into()), I(day(40))],
+            "INSERT INTO deals (program_id, partnership_id, name, amount_minor, currency, motion, stage, created_at, updated_at, domain, company_key, \
+             expected_close_at, rep_user_id, buy_price_minor, discount_bp, reason, approved_at, protected_until, closed_at, customer_id) \
+             VALUES ($1, $2, $3, $4, 'USD', $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+            vec![
+                I(program),
+                I(partnership),
+                S(d.name.into()),
+                I(d.amount),
+                S(d.motion.into()),
+                S(d.stage.into()),
+                I(day(40)),
+                S(d.domain.into()),
+                S(domain::conflict::normalize_company_name(d.name)),
+                I(day(120)),
+                OI(d.rep),
+                OI(d.buy_price),
+                OI(d.discount_bp),
+                OS(d.reason.map(Into::into)),
+                OI(d.approved_at),
+                OI(d.approved_at.map(|at| domain::deal::protected_until(at, 90))),
+                OI(closed),
+                OI(d.customer),
+            ],
         )
         .await
     }
@@ -477,7 +510,8 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     )
     .await?;
 
-    s.customer(program, nw, "cus_1001", "Contoso Retail", "link")
+    let contoso = s
+        .customer(program, nw, "cus_1001", "Contoso Retail", "link")
         .await?;
     s.customer(program, nw, "cus_1002", "Fabrikam Foods", "lead")
         .await?;
@@ -517,34 +551,153 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     )
     .await?;
 
+    // Leads in the states the seed above leaves out: rejected, and passed by the vendor
+    // (waiting, taken, declined).
+    let rejected = s
+        .lead(
+            program,
+            lk,
+            "Adventure Works",
+            "buyer@adventure-works.example",
+            "rejected",
+        )
+        .await?;
+    s.id(
+        "UPDATE leads SET reason = $1 WHERE id = $2 RETURNING id",
+        vec![
+            S("Adventure Works is already talking to our sales team".into()),
+            I(rejected),
+        ],
+    )
+    .await?;
+    for (company, email, partnership, status, reason) in [
+        (
+            "Coho Winery",
+            "owner@cohowinery.example",
+            nw,
+            "passed",
+            None,
+        ),
+        (
+            "Alpine Ski House",
+            "it@alpineskihouse.example",
+            lk,
+            "taken",
+            None,
+        ),
+        (
+            "Proseware",
+            "cio@proseware.example",
+            nw,
+            "declined",
+            Some("We do not cover the public sector"),
+        ),
+    ] {
+        let lead = s.lead(program, partnership, company, email, status).await?;
+        s.id(
+            "INSERT INTO lead_passes (lead_id, partnership_id, status, reason, passed_by_user_id, passed_at, answered_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            vec![
+                I(lead),
+                I(partnership),
+                S(status.into()),
+                OS(reason.map(Into::into)),
+                I(acme_manager),
+                I(day(31)),
+                OI((status != "passed").then(|| day(33))),
+            ],
+        )
+        .await?;
+    }
+
+    // Deals in every stage. The approved co-sell deal is protected from today (so the demo
+    // shows protection running); the in-progress resell one was approved in the demo calendar,
+    // so its protection has lapsed.
     s.deal(
         program,
         nw,
-        "Blue Yonder analytics rollout",
-        1_200_000,
-        "USD",
-        "cosell",
-        "registered",
+        SeedDeal {
+            name: "Blue Yonder analytics rollout",
+            domain: "blueyonder.example",
+            amount: 1_200_000,
+            motion: "cosell",
+            stage: "registered",
+            ..SeedDeal::default()
+        },
     )
     .await?;
     s.deal(
         program,
         nw,
-        "Contoso annual plan",
-        500_000,
-        "USD",
-        "referral",
-        "closed_won",
+        SeedDeal {
+            name: "Wide World Importers expansion",
+            domain: "wideworld.example",
+            amount: 850_000,
+            motion: "cosell",
+            stage: "approved",
+            rep: Some(acme_manager),
+            approved_at: Some(now),
+            ..SeedDeal::default()
+        },
+    )
+    .await?;
+    s.deal(
+        program,
+        nw,
+        SeedDeal {
+            name: "Contoso annual plan",
+            domain: "contoso.example",
+            amount: 500_000,
+            motion: "referral",
+            stage: "closed_won",
+            approved_at: Some(day(42)),
+            customer: Some(contoso),
+            ..SeedDeal::default()
+        },
+    )
+    .await?;
+    s.deal(
+        program,
+        nw,
+        SeedDeal {
+            name: "Lucerne Publishing pilot",
+            domain: "lucerne.example",
+            amount: 300_000,
+            motion: "referral",
+            stage: "closed_lost",
+            approved_at: Some(day(42)),
+            ..SeedDeal::default()
+        },
     )
     .await?;
     s.deal(
         program,
         lk,
-        "Tailspin resell bundle",
-        2_000_000,
-        "USD",
-        "resell",
-        "in_progress",
+        SeedDeal {
+            name: "Tailspin resell bundle",
+            domain: "tailspin.example",
+            amount: 2_000_000,
+            motion: "resell",
+            stage: "in_progress",
+            buy_price: Some(1_600_000),
+            discount_bp: Some(2000),
+            approved_at: Some(day(42)),
+            ..SeedDeal::default()
+        },
+    )
+    .await?;
+    s.deal(
+        program,
+        lk,
+        SeedDeal {
+            name: "Margie's Travel renewal",
+            domain: "margies.example",
+            amount: 150_000,
+            motion: "referral",
+            stage: "rejected",
+            reason: Some("Margie's Travel already works with our sales team"),
+            ..SeedDeal::default()
+        },
     )
     .await?;
 

@@ -51,7 +51,7 @@ async fn a_member_registers_and_a_teammate_converts(app: &TestApp) {
         1,
         "the domain comes from the contact's email"
     );
-    // A member sees only their own leads; the owner sees the team's (the seed has three).
+    // A member sees only their own leads; the owner sees the team's (the seed has five).
     let mine: Value = app
         .call(&member, "partner_leads", &[])
         .await
@@ -67,7 +67,7 @@ async fn a_member_registers_and_a_teammate_converts(app: &TestApp) {
         .json()
         .await
         .unwrap();
-    assert_eq!(team["leads"].as_array().unwrap().len(), 4);
+    assert_eq!(team["leads"].as_array().unwrap().len(), 6);
     assert!(
         team["leads"][0]["conflict"].is_null(),
         "partners never see conflicts"
@@ -256,7 +256,8 @@ async fn roles_and_illegal_moves(app: &TestApp) {
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM leads WHERE status = $1", "rejected")
             .await,
-        0
+        1,
+        "only the seed's rejected lead"
     );
     let res = app
         .call(

@@ -72,8 +72,8 @@ async fn sign_in_and_out(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(overview["kpis"]["active_partners"], 2);
-    assert_eq!(overview["kpis"]["open_leads"], 2);
-    assert_eq!(overview["kpis"]["open_deals"], 2);
+    assert_eq!(overview["kpis"]["open_leads"], 4);
+    assert_eq!(overview["kpis"]["open_deals"], 3);
     assert_eq!(overview["kpis"]["rewards_pending"]["minor"], 29425);
     assert_eq!(overview["kpis"]["payouts_requested"]["minor"], 80000);
     assert_eq!(overview["partners"].as_array().unwrap().len(), 3);
@@ -927,6 +927,80 @@ async fn cross_tenant_table(app: &TestApp) {
             "decide_lead",
             vec![("lead_id", &acme_lead), ("action", "accept")],
             404,
+            acme_secrets,
+        ),
+    ]);
+    let acme_deal = app
+        .id_of(
+            "SELECT id FROM deals WHERE name = $1",
+            "Blue Yonder analytics rollout",
+        )
+        .await
+        .to_string();
+    let acme_customer = app
+        .id_of("SELECT id FROM customers WHERE name = $1", "Contoso Retail")
+        .await
+        .to_string();
+    let deal_form = vec![
+        ("company", "Initech Deal"),
+        ("domain", "initech-deal.example"),
+        ("amount", "100"),
+        ("expected_close", "2099-01-01"),
+        ("motion", "cosell"),
+    ];
+    cases.extend([
+        case(ini, "register_deal", deal_form.clone(), 200, acme_secrets),
+        case(gx, "register_deal", deal_form, 403, acme_secrets),
+        case(ini, "partner_deals", vec![], 200, acme_secrets),
+        case(ini, "vendor_deals", vec![], 403, acme_secrets),
+        case(gx, "vendor_deals", vec![], 200, acme_secrets),
+        case(
+            gx,
+            "vendor_deals",
+            vec![("program", &acme_program)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "decide_deal",
+            vec![("deal_id", &acme_deal), ("action", "approve")],
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "decide_deal",
+            vec![("deal_id", &acme_deal), ("action", "approve")],
+            403,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "advance_deal",
+            vec![("deal_id", &acme_deal)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "assign_deal_rep",
+            vec![("deal_id", &acme_deal), ("rep", "")],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "vendor_customer",
+            vec![("id", &acme_customer)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "vendor_customer",
+            vec![("id", &acme_customer)],
+            403,
             acme_secrets,
         ),
     ]);

@@ -219,7 +219,8 @@ pub async fn decide_lead(
     .await
 }
 
-/// The customers attributed to the partner's team in the current program, emails masked.
+/// The customers attributed to the partner's team in the current program, emails masked
+/// unless the program shows them in full.
 #[server(prefix = "/api", endpoint = "partner_customers")]
 pub async fn fetch_partner_customers(after: Option<i64>) -> Result<PartnerCustomersPage, AppError> {
     use crate::dto::CustomerRow;
@@ -246,9 +247,13 @@ pub async fn fetch_partner_customers(after: Option<i64>) -> Result<PartnerCustom
                 customers.push(CustomerRow {
                     id: r.try_get(0)?,
                     name: r.try_get(1)?,
-                    email: r
-                        .try_get::<Option<String>, _>(2)?
-                        .map(|e| domain::identity::mask_email(&e)),
+                    email: r.try_get::<Option<String>, _>(2)?.map(|e| {
+                        if c.customer_emails_visible {
+                            e
+                        } else {
+                            domain::identity::mask_email(&e)
+                        }
+                    }),
                     source: r.try_get(3)?,
                     status: r.try_get(4)?,
                     attributed_at: r.try_get(5)?,
@@ -266,6 +271,7 @@ pub async fn fetch_partner_customers(after: Option<i64>) -> Result<PartnerCustom
                 context.as_ref().map(|c| c.program_id),
             )
             .await?,
+            emails_masked: !context.as_ref().is_some_and(|c| c.customer_emails_visible),
             program: context.map(|c| c.program),
             customers,
             next,

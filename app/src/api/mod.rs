@@ -5,6 +5,7 @@
 mod applications;
 mod auth;
 mod dashboards;
+mod deals;
 mod invites;
 mod leads;
 mod partner_detail;
@@ -18,6 +19,7 @@ mod teammates;
 pub use applications::*;
 pub use auth::*;
 pub use dashboards::*;
+pub use deals::*;
 pub use invites::*;
 pub use leads::*;
 pub use partner_detail::*;

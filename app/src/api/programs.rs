@@ -34,10 +34,13 @@ pub async fn fetch_program_settings(
                 signup_mode: SignupMode::Approval,
                 allowed_domains: String::new(),
                 terms: String::new(),
+                deal_protection_days: domain::program::DealSettings::DEFAULT.protection_days,
+                customer_emails_visible: false,
             },
             Some(p) => {
                 let r = sqlx::query(
-                    "SELECT name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, allowed_domains, terms \
+                    "SELECT name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, allowed_domains, terms, \
+                     deal_protection_days, customer_email_visible \
                      FROM programs WHERE id = $1 AND company_id = $2",
                 )
                 .bind(p.id)
@@ -59,6 +62,8 @@ pub async fn fetch_program_settings(
                     signup_mode: SignupMode::parse(&mode).map_err(AppError::internal)?,
                     allowed_domains: r.try_get::<String, _>(7)?.replace(',', ", "),
                     terms: r.try_get(8)?,
+                    deal_protection_days: u32::try_from(r.try_get::<i64, _>(9)?).map_err(AppError::internal)?,
+                    customer_emails_visible: r.try_get::<i64, _>(10)? != 0,
                 }
             }
         };
@@ -86,6 +91,8 @@ pub async fn save_program(
     signup_mode: String,
     allowed_domains: String,
     terms: String,
+    deal_protection_days: Option<String>,
+    customer_emails: Option<String>,
 ) -> Result<i64, AppError> {
     use crate::server::events::{self, NewEvent};
     use crate::server::{db::now_ms, endpoint, require_teammate, vendor};
@@ -110,6 +117,8 @@ pub async fn save_program(
             &terms,
         )
         .map_err(AppError::invalid_fields)?;
+        let deals = domain::program::validate_deal_settings(deal_protection_days.as_deref(), customer_emails.as_deref())
+            .map_err(AppError::invalid_fields)?;
         if let Some(p) = &existing
             && p.currency != settings.currency.code()
         {
@@ -129,7 +138,8 @@ pub async fn save_program(
         let program_id: i64 = match id {
             Some(id) => sqlx::query_scalar(
                 "UPDATE programs SET name = $1, slug = $2, attribution_window_days = $3, hold_days = $4, min_cashout_minor = $5, \
-                 signup_mode = $6, allowed_domains = $7, terms = $8 WHERE id = $9 AND company_id = $10 RETURNING id",
+                 signup_mode = $6, allowed_domains = $7, terms = $8, deal_protection_days = $11, customer_email_visible = $12 \
+                 WHERE id = $9 AND company_id = $10 RETURNING id",
             )
             .bind(&settings.name)
             .bind(&settings.slug)
@@ -141,12 +151,14 @@ pub async fn save_program(
             .bind(&settings.terms)
             .bind(id)
             .bind(me.company_id)
+            .bind(i64::from(deals.protection_days))
+            .bind(i64::from(deals.customer_emails_visible))
             .fetch_one(&mut *tx)
             .await?,
             None => {
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO programs (company_id, name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, allowed_domains, terms, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                    "INSERT INTO programs (company_id, name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, allowed_domains, terms, created_at, \
+                     deal_protection_days, customer_email_visible) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
                 )
                 .bind(me.company_id)
                 .bind(&settings.name)
@@ -159,6 +171,8 @@ pub async fn save_program(
                 .bind(&domains)
                 .bind(&settings.terms)
                 .bind(now)
+                .bind(i64::from(deals.protection_days))
+                .bind(i64::from(deals.customer_emails_visible))
                 .fetch_one(&mut *tx)
                 .await?;
                 // Every partnership needs a group: a program starts with its default one.
@@ -184,6 +198,8 @@ pub async fn save_program(
                     "slug": settings.slug,
                     "signup_mode": settings.signup_mode.as_str(),
                     "min_cashout_minor": settings.min_cashout_minor,
+                    "deal_protection_days": deals.protection_days,
+                    "customer_emails_visible": deals.customer_emails_visible,
                 }),
             },
         )

@@ -162,6 +162,7 @@ fn PartnerCustomers(data: PartnerCustomersPage) -> impl IntoView {
     let PartnerCustomersPage {
         viewer,
         program,
+        emails_masked,
         customers,
         next,
     } = data;
@@ -170,7 +171,7 @@ fn PartnerCustomers(data: PartnerCustomersPage) -> impl IntoView {
         <TopBar viewer home="/partner" />
         <main class="page">
             <h1>"Customers"</h1>
-            <p class="muted">{program.map(|p| format!("Customers of {p} attributed to your team. Emails are masked."))}</p>
+            <p class="muted">{program.map(|p| format!("Customers of {p} attributed to your team.{}", if emails_masked { " Emails are masked." } else { "" }))}</p>
             <table aria-label="Customers">
                 <thead><tr><th scope="col">"Customer"</th><th scope="col">"Email"</th><th scope="col">"Source"</th><th scope="col">"Status"</th><th scope="col">"Attributed"</th></tr></thead>
                 <tbody>
@@ -406,7 +407,7 @@ fn VendorCustomers(data: VendorCustomersPage) -> impl IntoView {
                 <tbody>
                     {customers.into_iter().map(|c| view! {
                         <tr>
-                            <td>{c.name}<br /><span class="muted">{format!("{} · {}", c.external_key, c.domain.unwrap_or_default())}</span></td>
+                            <td><a href=format!("/vendor/customers/{}", c.id)>{c.name}</a><br /><span class="muted">{format!("{} · {}", c.external_key, c.domain.unwrap_or_default())}</span></td>
                             <td>{c.email.unwrap_or_else(|| "—".into())}</td>
                             <td>{c.partner_team.unwrap_or_else(|| "Not attributed".into())}</td>
                             <td>{c.source}</td>

@@ -1,4 +1,5 @@
 pub mod applications;
+pub mod deals;
 pub mod home;
 pub mod invite;
 pub mod join;

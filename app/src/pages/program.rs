@@ -96,6 +96,15 @@ fn Settings(data: Data, save: ServerAction<SaveProgram>) -> impl IntoView {
                 <label for="p-domains">"Allowed link destinations (domains, comma separated)"</label>
                 <input id="p-domains" name="allowed_domains" value=form.allowed_domains disabled=!can_edit />
                 <FieldError error name="allowed_domains" />
+                <label for="p-protection">"Deal protection (days after approval)"</label>
+                <input id="p-protection" name="deal_protection_days" type="number" min="1" max="730" value=form.deal_protection_days disabled=!can_edit />
+                <FieldError error name="deal_protection_days" />
+                <label for="p-emails">"Customer emails partners see"</label>
+                <select id="p-emails" name="customer_emails" disabled=!can_edit>
+                    <option value="masked" selected=!form.customer_emails_visible>"Masked (j•••@example.com)"</option>
+                    <option value="visible" selected=form.customer_emails_visible>"In full"</option>
+                </select>
+                <FieldError error name="customer_emails" />
                 <label for="p-terms">"Terms"</label>
                 <textarea id="p-terms" name="terms" rows="6" disabled=!can_edit>{form.terms}</textarea>
                 <FieldError error name="terms" />

@@ -21,11 +21,14 @@ pub struct PartnerContext {
     pub program: String,
     pub company_id: i64,
     pub active: bool,
+    pub currency: String,
+    /// The program shows partners their customers' emails in full (else masked).
+    pub customer_emails_visible: bool,
 }
 
 pub async fn partner_context(db: &Db, me: &Contact) -> Result<Option<PartnerContext>, AppError> {
     let rows = sqlx::query(
-        "SELECT p.id, p.program_id, pr.name, pr.company_id, p.status FROM partnerships p \
+        "SELECT p.id, p.program_id, pr.name, pr.company_id, p.status, pr.currency, pr.customer_email_visible FROM partnerships p \
          JOIN programs pr ON pr.id = p.program_id WHERE p.partner_team_id = $1 ORDER BY p.program_id",
     )
     .bind(me.partner_team_id)
@@ -40,6 +43,8 @@ pub async fn partner_context(db: &Db, me: &Contact) -> Result<Option<PartnerCont
                 program: r.try_get(2)?,
                 company_id: r.try_get(3)?,
                 active: r.try_get::<String, _>(4)? == "active",
+                currency: r.try_get(5)?,
+                customer_emails_visible: r.try_get::<i64, _>(6)? != 0,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;

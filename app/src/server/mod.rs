@@ -5,6 +5,7 @@ pub mod authz;
 pub mod bulk;
 pub mod contacts;
 pub mod db;
+pub mod deals;
 pub mod events;
 pub mod invites;
 pub mod joining;

@@ -1,0 +1,510 @@
+//! Deal pipelines: `/partner/deals` (register and follow), `/vendor/deals` (decide, assign a
+//! rep, close), and `/vendor/customers/:id`, where a customer's deals and leads show.
+
+use domain::deal::{DealMotion, DealStage};
+use domain::time::format_date;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::{
+    AdvanceDeal, AssignDealRep, DecideDeal, RegisterDeal, fetch_partner_deals,
+    fetch_vendor_customer, fetch_vendor_deals,
+};
+use crate::components::{FieldError, FormAlert, Submit, TopBar, data_page};
+use crate::dto::{
+    CustomerDetailPage, DealRow, Named, PartnerDealsPage, StageColumn, TimelineEntry,
+    VendorDealsPage,
+};
+
+/// What a row of the pipeline offers: the vendor's decisions, or the partner's one move.
+#[derive(Clone, Copy)]
+enum RowActions {
+    Vendor {
+        decide: ServerAction<DecideDeal>,
+        assign: ServerAction<AssignDealRep>,
+    },
+    Partner {
+        advance: ServerAction<AdvanceDeal>,
+    },
+    None,
+}
+
+/// `/partner/deals`: register a deal and follow the team's (or one's own) pipeline.
+#[component]
+pub fn PartnerDealsPage() -> impl IntoView {
+    let register = ServerAction::<RegisterDeal>::new();
+    let advance = ServerAction::<AdvanceDeal>::new();
+    let query = use_query_map();
+    let params = move || {
+        let q = query.read();
+        (
+            q.get("stage").filter(|s| !s.is_empty()),
+            q.get("after").and_then(|v| v.parse::<i64>().ok()),
+            (register.version().get(), advance.version().get()),
+        )
+    };
+    let data = Resource::new(params, |(stage, after, _)| {
+        fetch_partner_deals(stage, after)
+    });
+    data_page("Deals", data, move |data| {
+        view! { <PartnerDeals data register advance /> }.into_any()
+    })
+}
+
+#[component]
+fn PartnerDeals(
+    data: PartnerDealsPage,
+    register: ServerAction<RegisterDeal>,
+    advance: ServerAction<AdvanceDeal>,
+) -> impl IntoView {
+    let PartnerDealsPage {
+        viewer,
+        program,
+        currency,
+        can_register,
+        whole_team,
+        stage,
+        stages,
+    } = data;
+    let error = Signal::derive(move || register.value().get().and_then(Result::err));
+    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
+    let advance_error = Signal::derive(move || advance.value().get().and_then(Result::err));
+    let registered = move || {
+        register.value().get().and_then(Result::ok).map(|_| {
+            view! { <p role="status" class="notice">"Deal registered. The vendor's team will review it."</p> }
+        })
+    };
+    let heading = if whole_team {
+        "Your team's pipeline"
+    } else {
+        "Your pipeline"
+    };
+    let currency = currency.unwrap_or_default();
+    view! {
+        <TopBar viewer home="/partner" />
+        <main class="page">
+            <h1>"Deals"</h1>
+            {match program {
+                None => view! { <p class="empty">"Your team is not in any partner program yet."</p> }.into_any(),
+                Some(program) => view! { <p class="muted">{format!("Deals you register go to {program}, in {currency}.")}</p> }.into_any(),
+            }}
+            {can_register.then(|| view! {
+                <section class="card">
+                    <h2>"Register a deal"</h2>
+                    <ActionForm action=register attr:class="form-row">
+                        <div class="field"><label for="deal-company">"Company"</label><input id="deal-company" name="company" required maxlength="200" /><FieldError error name="company" /></div>
+                        <div class="field"><label for="deal-domain">"Company website"</label><input id="deal-domain" name="domain" required placeholder="acme.com" /><FieldError error name="domain" /></div>
+                        <div class="field"><label for="deal-amount">"Amount"</label><input id="deal-amount" name="amount" required inputmode="decimal" placeholder="12,000.00" /><FieldError error name="amount" /></div>
+                        <div class="field"><label for="deal-close">"Expected close"</label><input id="deal-close" name="expected_close" type="date" required /><FieldError error name="expected_close" /></div>
+                        <div class="field"><label for="deal-motion">"Motion"</label>
+                            <select id="deal-motion" name="motion">
+                                {DealMotion::ALL.iter().map(|m| view! { <option value=m.as_str()>{m.label()}</option> }).collect_view()}
+                            </select><FieldError error name="motion" /></div>
+                        <div class="field"><label for="deal-buy">"Resell: your buy price"</label><input id="deal-buy" name="buy_price" inputmode="decimal" /><FieldError error name="buy_price" /></div>
+                        <div class="field"><label for="deal-discount">"Resell: or your discount %"</label><input id="deal-discount" name="discount" inputmode="decimal" /><FieldError error name="discount" /></div>
+                        <div class="field wide"><label for="deal-notes">"Notes (optional)"</label><textarea id="deal-notes" name="notes" rows="2" maxlength="5000"></textarea><FieldError error name="notes" /></div>
+                        <div class="field end"><Submit label="Register deal" pending=register.pending() busy_text="Registering…" /></div>
+                    </ActionForm>
+                    <FormAlert error=general />
+                    {registered}
+                </section>
+            }.into_any())}
+            <h2>{heading}</h2>
+            <FormAlert error=advance_error />
+            <Pipeline stages base="/partner/deals?".to_owned() stage actions=RowActions::Partner { advance } vendor=false reps=Vec::new() />
+        </main>
+    }
+    .into_any()
+}
+
+/// `/vendor/deals`: the program's pipeline by stage, with filters.
+#[component]
+pub fn VendorDealsPage() -> impl IntoView {
+    let decide = ServerAction::<DecideDeal>::new();
+    let assign = ServerAction::<AssignDealRep>::new();
+    let query = use_query_map();
+    let params = move || {
+        let q = query.read();
+        (
+            (
+                q.get("program").and_then(|v| v.parse::<i64>().ok()),
+                q.get("partner"),
+                q.get("motion"),
+                q.get("rep").and_then(|v| v.parse::<i64>().ok()),
+            ),
+            (
+                q.get("stage").filter(|s| !s.is_empty()),
+                q.get("after").and_then(|v| v.parse::<i64>().ok()),
+            ),
+            (decide.version().get(), assign.version().get()),
+        )
+    };
+    let data = Resource::new(
+        params,
+        |((program, partner, motion, rep), (stage, after), _)| {
+            fetch_vendor_deals(program, partner, motion, rep, stage, after)
+        },
+    );
+    data_page("Deals", data, move |data| {
+        view! { <VendorDeals data decide assign /> }.into_any()
+    })
+}
+
+#[component]
+fn VendorDeals(
+    data: VendorDealsPage,
+    decide: ServerAction<DecideDeal>,
+    assign: ServerAction<AssignDealRep>,
+) -> impl IntoView {
+    let VendorDealsPage {
+        viewer,
+        program,
+        filters,
+        reps,
+        can_manage,
+        stages,
+    } = data;
+    let error = Signal::derive(move || {
+        decide
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| assign.value().get().and_then(Result::err))
+    });
+    let actions = if can_manage {
+        RowActions::Vendor { decide, assign }
+    } else {
+        RowActions::None
+    };
+    // Paging one stage keeps the filters.
+    let base = format!(
+        "/vendor/deals?partner={}&motion={}&rep={}&",
+        encode(&filters.partner),
+        filters.motion.map(|m| m.as_str()).unwrap_or(""),
+        filters.rep.map(|r| r.to_string()).unwrap_or_default()
+    );
+    view! {
+        <TopBar viewer home="/vendor" />
+        <main class="page">
+            <h1>"Deals"</h1>
+            <p class="muted">{program.map(|p| format!("Deals partners registered in {}, by stage.", p.name))}</p>
+            <form method="get" action="/vendor/deals" class="inline" aria-label="Filter deals">
+                <label for="deal-partner">"Partner key"</label>
+                <input id="deal-partner" name="partner" value=filters.partner.clone() />
+                <label for="deal-motion-filter">"Motion"</label>
+                <select id="deal-motion-filter" name="motion">
+                    <option value="" selected=filters.motion.is_none()>"Any"</option>
+                    {DealMotion::ALL.iter().map(|m| view! { <option value=m.as_str() selected=Some(*m) == filters.motion>{m.label()}</option> }).collect_view()}
+                </select>
+                <label for="deal-rep-filter">"Rep"</label>
+                <select id="deal-rep-filter" name="rep">
+                    <option value="" selected=filters.rep.is_none()>"Anyone"</option>
+                    {reps.iter().map(|r| view! { <option value=r.id selected=Some(r.id) == filters.rep>{r.name.clone()}</option> }).collect_view()}
+                </select>
+                <button type="submit" class="secondary">"Show"</button>
+            </form>
+            <FormAlert error />
+            <Pipeline stages base stage=filters.stage actions vendor=true reps />
+        </main>
+    }
+    .into_any()
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Stages as sections, each with the count and total of the deals it shows.
+#[component]
+fn Pipeline(
+    stages: Vec<StageColumn>,
+    /// The page's address with its filters, ending in `?` or `&`.
+    base: String,
+    stage: Option<DealStage>,
+    actions: RowActions,
+    vendor: bool,
+    reps: Vec<Named>,
+) -> impl IntoView {
+    let all = stage.map(|_| {
+        let href = base.trim_end_matches(['?', '&']).to_owned();
+        view! { <p><a href=href>"All stages"</a></p> }
+    });
+    view! {
+        {all}
+        <div class="pipeline">
+            {stages.into_iter().map(|column| {
+                let id = format!("stage-{}", column.stage.as_str());
+                let labelled_by = id.clone();
+                let label = column.stage.heading();
+                let summary = format!(
+                    "{} {} · total {}",
+                    column.count,
+                    if column.count == 1 { "deal" } else { "deals" },
+                    column.total
+                );
+                let more = column.next.map(|after| {
+                    let href = format!("{base}stage={}&after={after}", column.stage.as_str());
+                    view! { <p><a href=href>{format!("More {}", column.stage.label())}</a></p> }
+                });
+                let empty = column.deals.is_empty();
+                let reps = reps.clone();
+                view! {
+                    <section class="card stage" aria-labelledby=labelled_by>
+                        <h2 id=id>{label}</h2>
+                        <p class="muted stage-total">{summary}</p>
+                        {if empty {
+                            view! { <p class="empty">"No deals."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="plain deals">
+                                    {column.deals.into_iter().map(|d| view! { <DealCard d actions vendor reps=reps.clone() /> }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                        {more}
+                    </section>
+                }
+            }).collect_view()}
+        </div>
+    }
+}
+
+#[component]
+fn DealCard(d: DealRow, actions: RowActions, vendor: bool, reps: Vec<Named>) -> impl IntoView {
+    let terms = match d.motion {
+        DealMotion::Cosell => Some(format!(
+            "Rep: {}",
+            d.rep.clone().unwrap_or_else(|| "not assigned".into())
+        )),
+        DealMotion::Resell => d.buy_price.clone().map(|price| {
+            let discount = d
+                .discount
+                .clone()
+                .map(|p| format!(" ({p} off)"))
+                .unwrap_or_default();
+            let margin = d
+                .margin
+                .clone()
+                .map(|m| format!(" · margin {m}"))
+                .unwrap_or_default();
+            format!("Buy price {price}{discount}{margin}")
+        }),
+        DealMotion::Referral => None,
+    };
+    let protection = d.protected_until.map(|until| {
+        if d.protected {
+            format!("Protected until {}", format_date(until))
+        } else {
+            format!("Protection ended {}", format_date(until))
+        }
+    });
+    let controls = deal_controls(&d, actions, reps);
+    let timeline = (!d.timeline.is_empty())
+        .then(|| timeline_list(format!("Timeline of {}", d.company), d.timeline.clone()));
+    view! {
+        <li class="deal" aria-label=d.company.clone()>
+            <div class="deal-head">
+                <strong>{d.company.clone()}</strong>
+                <span class="amount">{d.amount.clone()}</span>
+            </div>
+            <p class="muted">
+                {d.domain.clone().unwrap_or_default()}
+                {vendor.then(|| format!(" · {}", d.partner_team))}
+                {d.registered_by.clone().map(|b| format!(" · by {b}"))}
+            </p>
+            <p>
+                <span class="badge">{d.motion.label()}</span>
+                {terms.map(|t| view! { <span class="muted">{format!(" {t}")}</span> })}
+            </p>
+            <p class="muted">
+                {d.expected_close_at.map(|c| format!("Expected close {}", format_date(c)))}
+                {protection.map(|p| format!(" · {p}"))}
+                {d.customer.clone().map(|c| format!(" · customer {c}"))}
+            </p>
+            {d.reason.clone().map(|r| view! { <p class="muted">{format!("Reason: {r}")}</p> })}
+            {d.conflict.clone().map(|c| view! { <p><span class="badge conflict">{format!("Conflicts with {c}")}</span></p> })}
+            {controls}
+            {timeline}
+        </li>
+    }
+}
+
+fn timeline_list(label: String, entries: Vec<TimelineEntry>) -> impl IntoView {
+    view! {
+        <details class="timeline">
+            <summary>{format!("Timeline ({})", entries.len())}</summary>
+            <ol aria-label=label>
+                {entries.into_iter().map(|e| view! { <li><span class="muted">{format_date(e.at)}</span>" "{e.text}</li> }).collect_view()}
+            </ol>
+        </details>
+    }
+}
+
+fn deal_controls(d: &DealRow, actions: RowActions, reps: Vec<Named>) -> Option<AnyView> {
+    let id = d.id;
+    let company = d.company.clone();
+    let start_label = format!("Start work on {company}");
+    let reject_reason = format!("Reason for rejecting {company}");
+    let reject_label = format!("Reject {company}");
+    let amount_label = format!("Closing amount for {company}");
+    let amount_hint = format!("Closed at (default {})", d.amount);
+    let won_label = format!("Mark {company} won");
+    let rep_label = format!("Rep for {company}");
+    let assign_label = format!("Assign rep for {company}");
+    match actions {
+        RowActions::None => None,
+        RowActions::Partner { advance } => (d.stage == DealStage::Approved).then(|| {
+            view! {
+                <ActionForm action=advance attr:class="inline">
+                    <input type="hidden" name="deal_id" value=id />
+                    <button type="submit" aria-label=start_label disabled=move || advance.pending().get()>"Start work"</button>
+                </ActionForm>
+            }
+            .into_any()
+        }),
+        RowActions::Vendor { decide, assign } => {
+            let button = move |action: &'static str, label: &'static str, class: &'static str| {
+                let name = format!("{label} {}", company);
+                view! {
+                    <ActionForm action=decide attr:class="inline">
+                        <input type="hidden" name="deal_id" value=id />
+                        <input type="hidden" name="action" value=action />
+                        <button type="submit" class=class aria-label=name disabled=move || decide.pending().get()>{label}</button>
+                    </ActionForm>
+                }
+            };
+            let stage_controls = match d.stage {
+                DealStage::Registered => Some(view! {
+                    {button("approve", "Approve", "")}
+                    <ActionForm action=decide attr:class="inline">
+                        <input type="hidden" name="deal_id" value=id />
+                        <input type="hidden" name="action" value="reject" />
+                        <label class="visually-hidden" for=format!("deal-reason-{id}")>{reject_reason}</label>
+                        <input id=format!("deal-reason-{id}") name="reason" placeholder="Reason, e.g. duplicate (the partner sees it)" required maxlength="500" />
+                        <button type="submit" class="danger" aria-label=reject_label disabled=move || decide.pending().get()>"Reject"</button>
+                    </ActionForm>
+                }.into_any()),
+                DealStage::Approved => Some(button("start", "Start", "secondary").into_any()),
+                DealStage::InProgress => Some(view! {
+                    <ActionForm action=decide attr:class="inline">
+                        <input type="hidden" name="deal_id" value=id />
+                        <input type="hidden" name="action" value="won" />
+                        <label class="visually-hidden" for=format!("deal-amount-{id}")>{amount_label}</label>
+                        <input id=format!("deal-amount-{id}") name="amount" inputmode="decimal" placeholder=amount_hint />
+                        <button type="submit" aria-label=won_label disabled=move || decide.pending().get()>"Won"</button>
+                    </ActionForm>
+                    {button("lost", "Lost", "secondary")}
+                }.into_any()),
+                _ => None,
+            };
+            let rep_control = (d.motion == DealMotion::Cosell && d.stage.is_open()).then(|| {
+                let current = d.rep_user_id;
+                view! {
+                    <ActionForm action=assign attr:class="inline">
+                        <input type="hidden" name="deal_id" value=id />
+                        <label class="visually-hidden" for=format!("deal-rep-{id}")>{rep_label}</label>
+                        <select id=format!("deal-rep-{id}") name="rep">
+                            <option value="" selected=current.is_none()>"No rep"</option>
+                            {reps.into_iter().map(|r| view! { <option value=r.id selected=Some(r.id) == current>{r.name}</option> }).collect_view()}
+                        </select>
+                        <button type="submit" class="secondary" aria-label=assign_label disabled=move || assign.pending().get()>"Assign"</button>
+                    </ActionForm>
+                }
+            });
+            (stage_controls.is_some() || rep_control.is_some())
+                .then(|| view! { <div class="actions">{stage_controls}{rep_control}</div> }.into_any())
+        }
+    }
+}
+
+/// `/vendor/customers/:id`: a customer's attribution, the leads and deals it came from, and
+/// its history.
+#[component]
+pub fn CustomerDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let data = Resource::new(id, fetch_vendor_customer);
+    data_page("Customer", data, move |data| {
+        view! { <CustomerDetail data /> }.into_any()
+    })
+}
+
+#[component]
+fn CustomerDetail(data: CustomerDetailPage) -> impl IntoView {
+    let CustomerDetailPage {
+        viewer,
+        customer,
+        program,
+        partner_id,
+        leads,
+        deals,
+        history,
+    } = data;
+    let partner = match (customer.partner_team.clone(), partner_id) {
+        (Some(team), Some(id)) => {
+            view! { <a href=format!("/vendor/partners/{id}")>{team}</a> }.into_any()
+        }
+        _ => view! { <span>"Not attributed"</span> }.into_any(),
+    };
+    let no_leads = leads.is_empty();
+    let no_deals = deals.is_empty();
+    view! {
+        <TopBar viewer home="/vendor" />
+        <main class="page">
+            <p><a href="/vendor/customers">"← Customers"</a></p>
+            <h1>{customer.name.clone()}</h1>
+            <section class="card">
+                <h2>"Attribution"</h2>
+                <dl class="facts">
+                    <dt>"Program"</dt><dd>{program}</dd>
+                    <dt>"Partner"</dt><dd>{partner}</dd>
+                    <dt>"Source"</dt><dd>{customer.source.clone()}</dd>
+                    <dt>"Attributed"</dt><dd>{customer.attributed_at.map(format_date).unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Status"</dt><dd>{customer.status.replace('_', " ")}</dd>
+                    <dt>"External key"</dt><dd>{customer.external_key.clone()}</dd>
+                    <dt>"Email"</dt><dd>{customer.email.clone().unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Domain"</dt><dd>{customer.domain.clone().unwrap_or_else(|| "—".into())}</dd>
+                </dl>
+            </section>
+            <section class="card">
+                <h2>"Deals"</h2>
+                {if no_deals {
+                    view! { <p class="empty">"No deals made or linked this customer."</p> }.into_any()
+                } else {
+                    view! { <ul class="plain deals">{deals.into_iter().map(|d| view! { <DealCard d actions=RowActions::None vendor=true reps=Vec::new() /> }).collect_view()}</ul> }.into_any()
+                }}
+            </section>
+            <section class="card">
+                <h2>"Leads"</h2>
+                {if no_leads {
+                    view! { <p class="empty">"No lead became this customer."</p> }.into_any()
+                } else {
+                    view! { <ul class="plain">{leads.into_iter().map(|l| view! { <li><span class="muted">{format_date(l.at)}</span>" "{l.text}</li> }).collect_view()}</ul> }.into_any()
+                }}
+            </section>
+            <section class="card">
+                <h2>"History"</h2>
+                {if history.is_empty() {
+                    view! { <p class="empty">"Nothing recorded yet."</p> }.into_any()
+                } else {
+                    view! { <ul class="plain">{history.into_iter().map(|e| view! { <li><span class="muted">{format_date(e.at)}</span>" "{e.text}</li> }).collect_view()}</ul> }.into_any()
+                }}
+            </section>
+        </main>
+    }
+    .into_any()
+}
