@@ -15,7 +15,7 @@ export default defineConfig({
   // Flows that add partners and teammates run after the checks that count the seeded ones.
   projects: [
     { name: "seeded", testMatch: /(auth|dashboards)\.spec\.ts/ },
-    { name: "changes", testMatch: /(people|structure)\.spec\.ts/, dependencies: ["seeded"] },
+    { name: "changes", testMatch: /(people|structure|deals)\.spec\.ts/, dependencies: ["seeded"] },
   ],
   use: {
     baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",

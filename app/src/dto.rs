@@ -264,6 +264,8 @@ pub struct GroupInfo {
     pub name: String,
     pub is_default: bool,
     pub partners: i64,
+    /// What partners in the group answer when they register a lead.
+    pub lead_fields: Vec<domain::lead_fields::LeadField>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -481,6 +483,8 @@ pub struct LeadRow {
     pub customer: Option<String>,
     /// The lead's passes, oldest first (teammates only).
     pub passes: Vec<String>,
+    /// Answers to the group's custom lead fields, as (label, value).
+    pub custom: Vec<(String, String)>,
 }
 
 /// `/partner/leads`: register leads and follow them.
@@ -493,6 +497,8 @@ pub struct PartnerLeadsPage {
     pub can_register: bool,
     /// Owners and admins see the team's leads; others their own.
     pub whole_team: bool,
+    /// The group's custom questions the registration form asks.
+    pub lead_fields: Vec<domain::lead_fields::LeadField>,
     pub leads: Vec<LeadRow>,
     pub next: Option<i64>,
 }
@@ -653,4 +659,49 @@ pub struct CustomerDetailPage {
     pub leads: Vec<TimelineEntry>,
     pub deals: Vec<DealRow>,
     pub history: Vec<TimelineEntry>,
+}
+
+/// One row of a leads import as the preview shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRow {
+    /// The line in the file (the header is line 1).
+    pub line: usize,
+    pub company: String,
+    pub email: String,
+    pub partner_key: Option<String>,
+    /// Empty when the row can be imported.
+    pub errors: Vec<String>,
+    /// What the lead would collide with (teammates' previews only).
+    pub conflict: Option<String>,
+}
+
+/// A leads import: the preview of every row, or how many were written when confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOutcome {
+    pub rows: Vec<ImportRow>,
+    pub valid: usize,
+    pub invalid: usize,
+    /// Set once the import is confirmed and written (all rows, or none).
+    pub imported: Option<usize>,
+}
+
+/// An active partner a teammate might pass a lead to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerSuggestion {
+    pub partnership_id: i64,
+    pub team: String,
+    pub partner_key: String,
+    pub partner_type: String,
+    pub country: Option<String>,
+    pub tier: Option<String>,
+}
+
+/// The filters of a suggestion and what matched, best tier first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerSuggestions {
+    pub country: String,
+    pub partner_type: Option<domain::program::PartnerType>,
+    pub tier: Option<i64>,
+    pub tiers: Vec<Named>,
+    pub partners: Vec<PartnerSuggestion>,
 }

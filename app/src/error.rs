@@ -33,6 +33,15 @@ impl AppError {
         }
     }
 
+    /// Like [`AppError::invalid_fields`], for fields named at run time (custom lead fields).
+    pub fn invalid_named_fields(fields: Vec<(String, String)>) -> Self {
+        Self {
+            status: 400,
+            message: "Some fields need attention".into(),
+            fields,
+        }
+    }
+
     /// The message for the form field `name`, if it has one.
     pub fn field(&self, name: &str) -> Option<String> {
         self.fields

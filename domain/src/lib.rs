@@ -32,6 +32,8 @@ pub mod deal;
 pub mod identity;
 pub mod invite;
 pub mod lead;
+pub mod lead_fields;
+pub mod lead_import;
 pub mod money;
 pub mod partnership;
 pub mod payout;

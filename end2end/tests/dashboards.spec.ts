@@ -7,8 +7,8 @@ test("a teammate lands on the program overview with KPI cards from the database"
   await expectOneH1(page);
   const kpi = (name: string) => page.getByRole("article", { name }).locator(".kpi-value");
   await expect(kpi("Active partners")).toHaveText("2");
-  await expect(kpi("Open leads")).toHaveText("2");
-  await expect(kpi("Open deals")).toHaveText("2");
+  await expect(kpi("Open leads")).toHaveText("4");
+  await expect(kpi("Open deals")).toHaveText("3");
   await expect(kpi("Rewards pending")).toHaveText("$294.25");
   await expect(kpi("Payouts requested")).toHaveText("$800.00");
   const table = page.getByRole("table", { name: "Partners" });

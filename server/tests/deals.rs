@@ -659,7 +659,7 @@ async fn program_settings_for_deals_and_customer_emails(app: &TestApp) {
         ("allowed_domains", text("allowed_domains")),
         ("terms", text("terms")),
     ];
-    let mut with = |extra: Vec<(&'static str, &'static str)>| {
+    let with = |extra: Vec<(&'static str, &'static str)>| {
         let mut all: Vec<(&str, String)> = values.iter().map(|(k, v)| (*k, v.clone())).collect();
         all.extend(extra.into_iter().map(|(k, v)| (k, v.to_owned())));
         all

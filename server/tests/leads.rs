@@ -13,6 +13,9 @@ on_both_backends!(
     roles_and_illegal_moves,
     a_passed_lead_is_declined_and_passed_on,
     teammates_search_the_programs_customers,
+    csv_imports_preview_then_write_all_or_nothing,
+    custom_lead_fields_per_group,
+    partner_suggestions_for_a_pass,
 );
 
 fn lead_form<'a>(company: &'a str, email: &'a str, domain: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -516,6 +519,333 @@ async fn teammates_search_the_programs_customers(app: &TestApp) {
     let partner = app.signed_in("owner@northwind.example").await;
     assert_eq!(
         app.call(&partner, "vendor_customers", &[]).await.status(),
+        403
+    );
+}
+
+async fn csv_imports_preview_then_write_all_or_nothing(app: &TestApp) {
+    let member = app.signed_in("member@northwind.example").await;
+    let leads_before = app
+        .scalar("SELECT COUNT(*) FROM leads WHERE $1 = $1", "")
+        .await;
+    let bad = "company,email,contact_name\nImported One,one@imported-one.example,Ann\n,not-an-email,Bob\n";
+    let preview: Value = app
+        .call(&member, "import_partner_leads", &[("csv", bad)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(preview["valid"], 1);
+    assert_eq!(preview["invalid"], 1);
+    assert_eq!(preview["rows"][1]["line"], 3);
+    assert_eq!(preview["rows"][1]["errors"].as_array().unwrap().len(), 2);
+    assert!(preview["imported"].is_null());
+    // Confirming a file with a bad row writes nothing.
+    let res = app
+        .call(
+            &member,
+            "import_partner_leads",
+            &[("csv", bad), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        "Nothing was imported: 1 of 2 rows need fixing first"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM leads WHERE $1 = $1", "")
+            .await,
+        leads_before
+    );
+
+    let good = "Company,Email\nImported One,one@imported-one.example\n\"Contoso, EU\",buyer@contoso.example\n";
+    let done: Value = app
+        .call(
+            &member,
+            "import_partner_leads",
+            &[("csv", good), ("confirm", "1")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(done["imported"], 2);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM leads WHERE $1 = $1", "")
+            .await,
+        leads_before + 2
+    );
+    let mine: Value = app
+        .call(&member, "partner_leads", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        mine["leads"].as_array().unwrap().len(),
+        2,
+        "imported leads are the member's own"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM leads WHERE company_name = $1 AND conflict = 'customer Contoso Retail'", "Contoso, EU").await,
+        1,
+        "conflicts are recorded for imported leads too"
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM events WHERE kind = 'lead.registered' AND payload LIKE $1",
+            "%\"csv\"%"
+        )
+        .await,
+        2
+    );
+    // A partner's file cannot pass leads to other partners.
+    let res = app
+        .call(
+            &member,
+            "import_partner_leads",
+            &[(
+                "csv",
+                "company,email,partner_key\nA,a@a.example,lakeside-2c9d\n",
+            )],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let finance = app.signed_in("finance@northwind.example").await;
+    assert_eq!(
+        app.call(&finance, "import_partner_leads", &[("csv", good)])
+            .await
+            .status(),
+        403
+    );
+
+    // A teammate's import passes each lead to the partner its key names.
+    let manager = app.signed_in("manager@acme.example").await;
+    let vendor_csv = "company,email,partner_key\nPassed One,p1@passed-one.example,lakeside-2c9d\nPassed Two,p2@passed-two.example,no-such-key\n";
+    let preview: Value = app
+        .call(&manager, "import_vendor_leads", &[("csv", vendor_csv)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(preview["invalid"], 1);
+    assert_eq!(
+        preview["rows"][1]["errors"][0],
+        "No partner of this program has the key no-such-key"
+    );
+    let fixed = vendor_csv.replace("no-such-key", "lakeside-2c9d");
+    let done: Value = app
+        .call(
+            &manager,
+            "import_vendor_leads",
+            &[("csv", &fixed), ("confirm", "1")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(done["imported"], 2);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM lead_passes lp JOIN leads l ON l.id = lp.lead_id WHERE l.company_name LIKE $1 AND l.status = 'passed'", "Passed %").await,
+        2
+    );
+    let tech = app.signed_in("finance@acme.example").await;
+    assert_eq!(
+        app.call(&tech, "import_vendor_leads", &[("csv", &fixed)])
+            .await
+            .status(),
+        403
+    );
+}
+
+async fn custom_lead_fields_per_group(app: &TestApp) {
+    let owner = app.signed_in("owner@acme.example").await;
+    // Northwind's group in the Acme program.
+    let group: String = sqlx::query_scalar::<_, i64>(
+        "SELECT p.group_id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id JOIN programs pr ON pr.id = p.program_id \
+         WHERE t.name = 'Northwind Agency' AND pr.slug = 'acme-partner-program'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+    .to_string();
+    let add =
+        |label: &'static str, kind: &'static str, options: &'static str, required: &'static str| {
+            vec![
+                ("group_id", group.clone()),
+                ("label", label.into()),
+                ("kind", kind.into()),
+                ("options", options.into()),
+                ("required", required.into()),
+            ]
+        };
+    let as_pairs = |v: &Vec<(&'static str, String)>| {
+        v.iter().map(|(k, x)| (*k, x.clone())).collect::<Vec<_>>()
+    };
+    for form in [
+        add("Industry", "select", "Retail, Health", "yes"),
+        add("Seats", "number", "", "no"),
+    ] {
+        let pairs = as_pairs(&form);
+        let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = app.call(&owner, "add_lead_field", &refs).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
+    let dup = as_pairs(&add("industry", "text", "", "no"));
+    let refs: Vec<(&str, &str)> = dup.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        app.call(&owner, "add_lead_field", &refs).await.status(),
+        400
+    );
+    // A finance teammate cannot change the structure.
+    let finance = app.signed_in("finance@acme.example").await;
+    assert_eq!(
+        app.call(&finance, "add_lead_field", &refs).await.status(),
+        403
+    );
+
+    let member = app.signed_in("member@northwind.example").await;
+    let page: Value = app
+        .call(&member, "partner_leads", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["lead_fields"].as_array().unwrap().len(), 2);
+    let mut form = lead_form("Fielded Co", "x@fielded.example", "");
+    let res = app.call(&member, "register_lead", &form).await;
+    assert_eq!(res.status(), 400, "the required field is missing");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["fields"][0][0], "custom[industry]");
+    form.push(("custom[industry]", "Mining"));
+    assert_eq!(
+        app.call(&member, "register_lead", &form).await.status(),
+        400
+    );
+    form.pop();
+    form.push(("custom[industry]", "Health"));
+    form.push(("custom[seats]", "40"));
+    let res = app.call(&member, "register_lead", &form).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let manager = app.signed_in("manager@acme.example").await;
+    let leads: Value = app
+        .call(&manager, "vendor_leads", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let lead = leads["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["company"] == "Fielded Co")
+        .unwrap();
+    assert_eq!(
+        lead["custom"],
+        serde_json::json!([["Industry", "Health"], ["Seats", "40"]])
+    );
+
+    // Imports answer custom fields in columns named by key.
+    let csv = "company,email,industry\nImported Fielded,i@imported-fielded.example,Retail\nNo Answer,n@no-answer.example,\n";
+    let preview: Value = app
+        .call(&member, "import_partner_leads", &[("csv", csv)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(preview["invalid"], 1);
+    assert_eq!(preview["rows"][1]["errors"][0], "Industry is required");
+
+    // Removing a field keeps the answers leads were given.
+    let res = app
+        .call(
+            &owner,
+            "remove_lead_field",
+            &[("group_id", &group), ("key", "industry")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let leads: Value = app
+        .call(&manager, "vendor_leads", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let lead = leads["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["company"] == "Fielded Co")
+        .unwrap();
+    assert_eq!(lead["custom"][0][1], "Health");
+    let page: Value = app
+        .call(&member, "partner_leads", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["lead_fields"].as_array().unwrap().len(), 1);
+}
+
+async fn partner_suggestions_for_a_pass(app: &TestApp) {
+    let manager = app.signed_in("manager@acme.example").await;
+    let all: Value = app
+        .call(&manager, "suggest_partners", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let teams: Vec<&str> = all["partners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["team"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        teams,
+        ["Lakeside IT", "Northwind Agency"],
+        "active partners only, highest tier first"
+    );
+    let country: String =
+        sqlx::query_scalar("SELECT country FROM partner_teams WHERE name = 'Lakeside IT'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let by_country: Value = app
+        .call(
+            &manager,
+            "suggest_partners",
+            &[("country", &country.to_lowercase())],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let teams: Vec<&str> = by_country["partners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["team"].as_str().unwrap())
+        .collect();
+    assert!(teams.contains(&"Lakeside IT"), "{teams:?}");
+    assert!(
+        by_country["partners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["country"] == country.as_str())
+    );
+    assert_eq!(
+        app.call(&manager, "suggest_partners", &[("partner_type", "pirate")])
+            .await
+            .status(),
+        400
+    );
+    let finance = app.signed_in("finance@acme.example").await;
+    assert_eq!(
+        app.call(&finance, "suggest_partners", &[]).await.status(),
         403
     );
 }

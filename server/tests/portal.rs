@@ -1003,6 +1003,70 @@ async fn cross_tenant_table(app: &TestApp) {
             403,
             acme_secrets,
         ),
+        case(
+            ini,
+            "import_partner_leads",
+            vec![("csv", "company,email\nImported,x@imported.example\n")],
+            200,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "import_vendor_leads",
+            vec![
+                ("program", &acme_program),
+                (
+                    "csv",
+                    "company,email,partner_key\nX,x@x.example,northwind-3f7a\n",
+                ),
+            ],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "import_vendor_leads",
+            vec![(
+                "csv",
+                "company,email,partner_key\nX,x@x.example,lakeside-2c9d\n",
+            )],
+            200,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "import_vendor_leads",
+            vec![("csv", "company,email\n")],
+            403,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "add_lead_field",
+            vec![
+                ("group_id", &acme_group),
+                ("label", "Industry"),
+                ("kind", "text"),
+            ],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "remove_lead_field",
+            vec![("group_id", &acme_group), ("key", "industry")],
+            404,
+            acme_secrets,
+        ),
+        case(gx, "suggest_partners", vec![], 200, acme_secrets),
+        case(
+            gx,
+            "suggest_partners",
+            vec![("program", &acme_program)],
+            404,
+            acme_secrets,
+        ),
+        case(ini, "suggest_partners", vec![], 403, acme_secrets),
     ]);
     cases.extend([
         case(

@@ -15,9 +15,9 @@ pub async fn register_lead(
     email: String,
     domain: String,
     notes: String,
+    custom: Option<std::collections::HashMap<String, String>>,
 ) -> Result<i64, AppError> {
-    use crate::server::events::{self, NewEvent};
-    use crate::server::{db::now_ms, endpoint, leads, require_contact};
+    use crate::server::{db::now_ms, endpoint, leads, require_contact, structure};
     use domain::lead::{LeadStatus, validate_new_lead};
     use domain::permissions::ContactPermission;
 
@@ -26,46 +26,73 @@ pub async fn register_lead(
         let context = leads::partner_context(&state.db, &me)
             .await?
             .filter(|c| c.active)
-            .ok_or_else(|| AppError::new(403, "Leads can be registered once your partnership is active"))?;
-        let lead = validate_new_lead(&company, &contact_name, &email, &domain, &notes).map_err(AppError::invalid_fields)?;
-        let now = now_ms();
+            .ok_or_else(|| {
+                AppError::new(
+                    403,
+                    "Leads can be registered once your partnership is active",
+                )
+            })?;
         let mut tx = state.db.begin().await?;
-        let claims = leads::claims(&mut tx, context.program_id, lead.domain.as_deref(), &lead.company_key).await?;
-        let conflict = leads::describe(&claims);
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO leads (program_id, partnership_id, company_name, contact_email, status, created_at, updated_at, \
-             contact_name, domain, company_key, notes, contact_id, conflict) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-        )
-        .bind(context.program_id)
-        .bind(context.partnership_id)
-        .bind(&lead.company)
-        .bind(&lead.email)
-        .bind(LeadStatus::Submitted.as_str())
-        .bind(now)
-        .bind(&lead.contact_name)
-        .bind(&lead.domain)
-        .bind(&lead.company_key)
-        .bind(&lead.notes)
-        .bind(me.contact_id)
-        .bind(&conflict)
-        .fetch_one(&mut *tx)
-        .await?;
-        events::append(
+        let fields =
+            structure::lead_fields_of_partnership(&mut *tx, context.partnership_id).await?;
+        let custom = custom.unwrap_or_default();
+        let answers = domain::lead_fields::check_answers(&fields, |key| custom.get(key).cloned());
+        let lead = validate_new_lead(&company, &contact_name, &email, &domain, &notes);
+        let (lead, answers) = match (lead, answers) {
+            (Ok(lead), Ok(answers)) => (lead, answers),
+            (lead, answers) => {
+                // Every field's problem at once: the lead's own, then the custom ones.
+                let mut errors: Vec<(String, String)> = lead
+                    .err()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(f, m)| (f.to_owned(), m))
+                    .collect();
+                errors.extend(
+                    answers
+                        .err()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(key, m)| (format!("custom[{key}]"), m)),
+                );
+                return Err(AppError::invalid_named_fields(errors));
+            }
+        };
+        let now = now_ms();
+        let claims = leads::claims(
             &mut tx,
-            NewEvent {
-                actor_user_id: Some(me.identity.user_id),
-                company_id: Some(context.company_id),
-                kind: "lead.registered",
-                subject_type: "lead",
-                subject_id: id,
-                payload: serde_json::json!({
-                    "partnership_id": context.partnership_id,
-                    "company": lead.company,
-                    "domain": lead.domain,
-                    "conflicts_with": claims.iter().map(|(c, name)| serde_json::json!({ "kind": format!("{:?}", c.kind), "id": c.id, "name": name })).collect::<Vec<_>>(),
-                }),
+            context.program_id,
+            lead.domain.as_deref(),
+            &lead.company_key,
+        )
+        .await?;
+        let conflict = leads::describe(&claims);
+        let id = leads::insert(
+            &mut tx,
+            leads::Insert {
+                program_id: context.program_id,
+                partnership_id: context.partnership_id,
+                lead: &lead,
+                status: LeadStatus::Submitted,
+                contact_id: Some(me.contact_id),
+                conflict,
+                custom: &answers,
+                now,
             },
+        )
+        .await?;
+        let registration = leads::Registration {
+            lead_id: id,
+            partnership_id: context.partnership_id,
+            lead: &lead,
+            claims: &claims,
+            source: "form",
+        };
+        leads::record_registration(
+            &mut tx,
+            me.identity.user_id,
+            context.company_id,
+            registration,
         )
         .await?;
         tx.commit().await?;
@@ -85,6 +112,16 @@ pub async fn fetch_partner_leads(after: Option<i64>) -> Result<PartnerLeadsPage,
         let (state, me) = require_contact(ContactPermission::ManageOwnLeadsDeals).await?;
         let whole_team = me.role.can(ContactPermission::ManageTeamLeadsDeals);
         let context = leads::partner_context(&state.db, &me).await?;
+        let lead_fields = match &context {
+            Some(c) => {
+                crate::server::structure::lead_fields_of_partnership(
+                    &state.db.pool,
+                    c.partnership_id,
+                )
+                .await?
+            }
+            None => Vec::new(),
+        };
         let (leads, next) = match &context {
             Some(c) => {
                 let scope = leads::Scope::Partnership {
@@ -106,6 +143,7 @@ pub async fn fetch_partner_leads(after: Option<i64>) -> Result<PartnerLeadsPage,
             can_register: context.as_ref().is_some_and(|c| c.active),
             program: context.map(|c| c.program),
             whole_team,
+            lead_fields,
             leads,
             next,
         })
@@ -298,31 +336,36 @@ pub async fn pass_lead(
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageLeads).await?;
         let allowed = structure::allowed_groups(&state.db, &me).await?;
-        let lead = validate_new_lead(&company, &contact_name, &email, &domain, &notes).map_err(AppError::invalid_fields)?;
+        let lead = validate_new_lead(&company, &contact_name, &email, &domain, &notes)
+            .map_err(AppError::invalid_fields)?;
         let mut tx = state.db.begin().await?;
         let partner = partnerships::load(&mut tx, &me, allowed.as_deref(), partnership_id).await?;
         if partner.status != PartnershipStatus::Active {
-            return Err(AppError::bad_request("Only active partners can be passed leads"));
+            return Err(AppError::bad_request(
+                "Only active partners can be passed leads",
+            ));
         }
         let now = now_ms();
-        let claims = leads::claims(&mut tx, partner.program_id, lead.domain.as_deref(), &lead.company_key).await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO leads (program_id, partnership_id, company_name, contact_email, status, created_at, updated_at, \
-             contact_name, domain, company_key, notes, conflict) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11) RETURNING id",
+        let claims = leads::claims(
+            &mut tx,
+            partner.program_id,
+            lead.domain.as_deref(),
+            &lead.company_key,
         )
-        .bind(partner.program_id)
-        .bind(partner.id)
-        .bind(&lead.company)
-        .bind(&lead.email)
-        .bind(LeadStatus::Passed.as_str())
-        .bind(now)
-        .bind(&lead.contact_name)
-        .bind(&lead.domain)
-        .bind(&lead.company_key)
-        .bind(&lead.notes)
-        .bind(leads::describe(&claims))
-        .fetch_one(&mut *tx)
+        .await?;
+        let id = leads::insert(
+            &mut tx,
+            leads::Insert {
+                program_id: partner.program_id,
+                partnership_id: partner.id,
+                lead: &lead,
+                status: LeadStatus::Passed,
+                contact_id: None,
+                conflict: leads::describe(&claims),
+                custom: &[],
+                now,
+            },
+        )
         .await?;
         leads::record_pass(&mut tx, &me, id, partner.id, now).await?;
         tx.commit().await?;
@@ -516,6 +559,82 @@ pub async fn fetch_vendor_customers(
             customers,
             next,
         })
+    })
+    .await
+}
+
+/// Active partners of the program to pass a lead to, by country, type and tier; the highest
+/// tier first. A restricted partner manager gets only partners of their groups.
+#[server(prefix = "/api", endpoint = "suggest_partners")]
+pub async fn suggest_partners(
+    program: Option<i64>,
+    country: Option<String>,
+    partner_type: Option<String>,
+    tier: Option<i64>,
+) -> Result<crate::dto::PartnerSuggestions, AppError> {
+    use crate::dto::{Named, PartnerSuggestion, PartnerSuggestions};
+    use crate::server::{endpoint, require_teammate, structure, vendor};
+    use domain::permissions::Permission;
+    use domain::program::{PartnerType, partner_type_label};
+    use sqlx::Row;
+
+    const SUGGESTED: i64 = 10;
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageLeads).await?;
+        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let program = vendor::current_program(&programs, program, me.identity.program_id)?
+            .ok_or_else(|| AppError::bad_request("Create a program first"))?;
+        let country = country.unwrap_or_default().trim().to_ascii_uppercase();
+        let partner_type = match partner_type.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(t) => Some(PartnerType::parse(t)?),
+        };
+        let tier = tier.filter(|t| *t > 0);
+        let tiers: Vec<Named> = sqlx::query("SELECT id, name FROM tiers WHERE program_id = $1 ORDER BY rank")
+            .bind(program.id)
+            .fetch_all(&state.db.pool)
+            .await?
+            .iter()
+            .map(|r| Ok(Named { id: r.try_get(0)?, name: r.try_get(1)? }))
+            .collect::<Result<_, sqlx::Error>>()?;
+        let groups = structure::allowed_groups(&state.db, &me).await?;
+        let group_filter = match &groups {
+            None => String::new(),
+            Some(g) if g.is_empty() => " AND p.group_id IN (NULL)".to_owned(),
+            Some(g) => format!(" AND p.group_id IN ({})", (0..g.len()).map(|i| format!("${}", i + 6)).collect::<Vec<_>>().join(", ")),
+        };
+        let sql = format!(
+            "SELECT p.id, t.name, p.partner_key, t.kind, t.country, ti.name FROM partnerships p \
+             JOIN partner_teams t ON t.id = p.partner_team_id LEFT JOIN tiers ti ON ti.id = p.tier_id \
+             WHERE p.program_id = $1 AND p.status = 'active' AND ($2 = '' OR t.country = $2) AND ($3 = '' OR t.kind = $3) \
+             AND ($4 = 0 OR p.tier_id = $4){group_filter} ORDER BY COALESCE(ti.rank, -1) DESC, p.team_name, p.id LIMIT $5"
+        );
+        // Safe: `group_filter` holds numbered placeholders only; every value is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(program.id)
+            .bind(&country)
+            .bind(partner_type.map(|t| t.as_str()).unwrap_or(""))
+            .bind(tier.unwrap_or(0))
+            .bind(SUGGESTED);
+        for group in groups.iter().flatten() {
+            query = query.bind(*group);
+        }
+        let partners = query
+            .fetch_all(&state.db.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(PartnerSuggestion {
+                    partnership_id: r.try_get(0)?,
+                    team: r.try_get(1)?,
+                    partner_key: r.try_get(2)?,
+                    partner_type: partner_type_label(&r.try_get::<String, _>(3)?),
+                    country: r.try_get(4)?,
+                    tier: r.try_get(5)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok(PartnerSuggestions { country, partner_type, tier, tiers, partners })
     })
     .await
 }

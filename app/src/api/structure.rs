@@ -520,3 +520,82 @@ pub async fn preview_segment(program: i64, rule: String) -> Result<SegmentPrevie
     })
     .await
 }
+
+/// Adds a custom lead field to a group: partners in it answer it when registering a lead.
+#[server(prefix = "/api", endpoint = "add_lead_field")]
+pub async fn add_lead_field(
+    group_id: i64,
+    label: String,
+    kind: String,
+    options: Option<String>,
+    required: Option<String>,
+) -> Result<(), AppError> {
+    use crate::server::{endpoint, events, require_teammate, structure};
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageGroupsTagsTiers).await?;
+        let mut tx = state.db.begin().await?;
+        let mut fields = structure::lead_fields_of_group(&mut tx, &me, group_id).await?;
+        let required = required.as_deref() == Some("yes");
+        let field = domain::lead_fields::define_field(
+            &label,
+            &kind,
+            options.as_deref().unwrap_or(""),
+            required,
+            &fields,
+        )
+        .map_err(AppError::invalid_fields)?;
+        fields.push(field.clone());
+        structure::store_lead_fields(&mut tx, group_id, &fields).await?;
+        events::append(
+            &mut tx,
+            events::NewEvent {
+                actor_user_id: Some(me.identity.user_id),
+                company_id: Some(me.company_id),
+                kind: "group.lead_field_added",
+                subject_type: "group",
+                subject_id: group_id,
+                payload: serde_json::json!({ "field": field }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Removes a custom lead field from a group; leads keep the answers they were given.
+#[server(prefix = "/api", endpoint = "remove_lead_field")]
+pub async fn remove_lead_field(group_id: i64, key: String) -> Result<(), AppError> {
+    use crate::server::{endpoint, events, require_teammate, structure};
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageGroupsTagsTiers).await?;
+        let mut tx = state.db.begin().await?;
+        let mut fields = structure::lead_fields_of_group(&mut tx, &me, group_id).await?;
+        let before = fields.len();
+        fields.retain(|f| f.key != key);
+        if fields.len() == before {
+            return Err(AppError::not_found("Lead field"));
+        }
+        structure::store_lead_fields(&mut tx, group_id, &fields).await?;
+        events::append(
+            &mut tx,
+            events::NewEvent {
+                actor_user_id: Some(me.identity.user_id),
+                company_id: Some(me.company_id),
+                kind: "group.lead_field_removed",
+                subject_type: "group",
+                subject_id: group_id,
+                payload: serde_json::json!({ "key": key }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}

@@ -89,8 +89,8 @@ fn PartnerDeals(
                 Some(program) => view! { <p class="muted">{format!("Deals you register go to {program}, in {currency}.")}</p> }.into_any(),
             }}
             {can_register.then(|| view! {
-                <section class="card">
-                    <h2>"Register a deal"</h2>
+                <section class="card" aria-labelledby="register-deal">
+                    <h2 id="register-deal">"Register a deal"</h2>
                     <ActionForm action=register attr:class="form-row">
                         <div class="field"><label for="deal-company">"Company"</label><input id="deal-company" name="company" required maxlength="200" /><FieldError error name="company" /></div>
                         <div class="field"><label for="deal-domain">"Company website"</label><input id="deal-domain" name="domain" required placeholder="acme.com" /><FieldError error name="domain" /></div>
@@ -467,8 +467,8 @@ fn CustomerDetail(data: CustomerDetailPage) -> impl IntoView {
         <main class="page">
             <p><a href="/vendor/customers">"← Customers"</a></p>
             <h1>{customer.name.clone()}</h1>
-            <section class="card">
-                <h2>"Attribution"</h2>
+            <section class="card" aria-labelledby="customer-attribution">
+                <h2 id="customer-attribution">"Attribution"</h2>
                 <dl class="facts">
                     <dt>"Program"</dt><dd>{program}</dd>
                     <dt>"Partner"</dt><dd>{partner}</dd>
@@ -480,24 +480,24 @@ fn CustomerDetail(data: CustomerDetailPage) -> impl IntoView {
                     <dt>"Domain"</dt><dd>{customer.domain.clone().unwrap_or_else(|| "—".into())}</dd>
                 </dl>
             </section>
-            <section class="card">
-                <h2>"Deals"</h2>
+            <section class="card" aria-labelledby="customer-deals">
+                <h2 id="customer-deals">"Deals"</h2>
                 {if no_deals {
                     view! { <p class="empty">"No deals made or linked this customer."</p> }.into_any()
                 } else {
                     view! { <ul class="plain deals">{deals.into_iter().map(|d| view! { <DealCard d actions=RowActions::None vendor=true reps=Vec::new() /> }).collect_view()}</ul> }.into_any()
                 }}
             </section>
-            <section class="card">
-                <h2>"Leads"</h2>
+            <section class="card" aria-labelledby="customer-leads">
+                <h2 id="customer-leads">"Leads"</h2>
                 {if no_leads {
                     view! { <p class="empty">"No lead became this customer."</p> }.into_any()
                 } else {
                     view! { <ul class="plain">{leads.into_iter().map(|l| view! { <li><span class="muted">{format_date(l.at)}</span>" "{l.text}</li> }).collect_view()}</ul> }.into_any()
                 }}
             </section>
-            <section class="card">
-                <h2>"History"</h2>
+            <section class="card" aria-labelledby="customer-history">
+                <h2 id="customer-history">"History"</h2>
                 {if history.is_empty() {
                     view! { <p class="empty">"Nothing recorded yet."</p> }.into_any()
                 } else {

@@ -4,13 +4,15 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{
-    AnswerLead, DecideLead, RegisterLead, RepassLead, fetch_partner_customers, fetch_partner_leads,
-    fetch_vendor_customers, fetch_vendor_leads,
+    AnswerLead, DecideLead, ImportPartnerLeads, ImportVendorLeads, RegisterLead, RepassLead,
+    fetch_partner_customers, fetch_partner_leads, fetch_vendor_customers, fetch_vendor_leads,
+    suggest_partners,
 };
 use crate::components::{FieldError, FormAlert, Submit, TopBar, data_page};
 use crate::dto::{
     LeadRow, PartnerCustomersPage, PartnerLeadsPage, VendorCustomersPage, VendorLeadsPage,
 };
+use crate::pages::lead_import::{PartnerLeadImport, VendorLeadImport};
 
 fn after_param() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
     let query = use_query_map();
@@ -27,13 +29,21 @@ fn after_param() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
 pub fn PartnerLeadsPage() -> impl IntoView {
     let register = ServerAction::<RegisterLead>::new();
     let answer = ServerAction::<AnswerLead>::new();
+    let import = ServerAction::<ImportPartnerLeads>::new();
     let after = after_param();
     let data = Resource::new(
-        move || (after(), register.version().get(), answer.version().get()),
-        |(after, _, _)| fetch_partner_leads(after),
+        move || {
+            (
+                after(),
+                register.version().get(),
+                answer.version().get(),
+                import.version().get(),
+            )
+        },
+        |(after, _, _, _)| fetch_partner_leads(after),
     );
     data_page("Leads", data, move |data| {
-        view! { <PartnerLeads data register answer /> }.into_any()
+        view! { <PartnerLeads data register answer import /> }.into_any()
     })
 }
 
@@ -42,12 +52,14 @@ fn PartnerLeads(
     data: PartnerLeadsPage,
     register: ServerAction<RegisterLead>,
     answer: ServerAction<AnswerLead>,
+    import: ServerAction<ImportPartnerLeads>,
 ) -> impl IntoView {
     let PartnerLeadsPage {
         viewer,
         program,
         can_register,
         whole_team,
+        lead_fields,
         leads,
         next,
     } = data;
@@ -83,6 +95,7 @@ fn PartnerLeads(
                         <div class="field"><label for="lead-contact">"Contact name"</label><input id="lead-contact" name="contact_name" maxlength="100" /><FieldError error name="contact_name" /></div>
                         <div class="field"><label for="lead-email">"Contact email"</label><input id="lead-email" name="email" type="email" required /><FieldError error name="email" /></div>
                         <div class="field"><label for="lead-domain">"Company website (optional)"</label><input id="lead-domain" name="domain" placeholder="acme.com" /><FieldError error name="domain" /></div>
+                        {lead_fields.into_iter().map(|f| view! { <CustomLeadField f error /> }).collect_view()}
                         <div class="field wide"><label for="lead-notes">"Notes (optional)"</label><textarea id="lead-notes" name="notes" rows="2" maxlength="5000"></textarea><FieldError error name="notes" /></div>
                         <div class="field end"><Submit label="Register lead" pending=register.pending() busy_text="Registering…" /></div>
                     </ActionForm>
@@ -90,6 +103,7 @@ fn PartnerLeads(
                     {registered}
                 </section>
             }.into_any())}
+            {can_register.then(|| view! { <PartnerLeadImport action=import /> })}
             <section class="card">
                 <h2 id="leads-heading">{heading}</h2>
                 <FormAlert error=answer_error />
@@ -103,7 +117,7 @@ fn PartnerLeads(
                             let passed = (whole_team && l.status == LeadStatus::Passed).then(|| view! { <PassAnswer id=l.id company=l.company.clone() answer /> });
                             view! {
                             <tr>
-                                <td>{l.company}</td>
+                                <td>{l.company}<CustomAnswers custom=l.custom /></td>
                                 <td>{l.contact_name}<br /><span class="muted">{l.email}</span></td>
                                 <td><span class=format!("badge {}", l.status.as_str())>{l.status.label()}</span>
                                     {l.reason.map(|r| view! { <span class="muted">{format!(" — {r}")}</span> })}
@@ -198,6 +212,7 @@ fn PartnerCustomers(data: PartnerCustomersPage) -> impl IntoView {
 pub fn VendorLeadsPage() -> impl IntoView {
     let decide = ServerAction::<DecideLead>::new();
     let repass = ServerAction::<RepassLead>::new();
+    let import = ServerAction::<ImportVendorLeads>::new();
     let query = use_query_map();
     let params = move || {
         let q = query.read();
@@ -205,14 +220,18 @@ pub fn VendorLeadsPage() -> impl IntoView {
             q.get("program").and_then(|v| v.parse::<i64>().ok()),
             q.get("status").filter(|s| !s.is_empty()),
             q.get("after").and_then(|v| v.parse::<i64>().ok()),
-            (decide.version().get(), repass.version().get()),
+            (
+                decide.version().get(),
+                repass.version().get(),
+                import.version().get(),
+            ),
         )
     };
     let data = Resource::new(params, |(program, status, after, _)| {
         fetch_vendor_leads(program, status, after)
     });
     data_page("Leads", data, move |data| {
-        view! { <VendorLeads data decide repass /> }.into_any()
+        view! { <VendorLeads data decide repass import /> }.into_any()
     })
 }
 
@@ -221,6 +240,7 @@ fn VendorLeads(
     data: VendorLeadsPage,
     decide: ServerAction<DecideLead>,
     repass: ServerAction<RepassLead>,
+    import: ServerAction<ImportVendorLeads>,
 ) -> impl IntoView {
     let VendorLeadsPage {
         viewer,
@@ -239,6 +259,7 @@ fn VendorLeads(
     });
     let empty = leads.is_empty();
     let columns = if can_decide { 7 } else { 6 };
+    let importable = program.as_ref().filter(|_| can_decide).map(|p| p.id);
     let status_value = status.map(|s| s.as_str().to_owned()).unwrap_or_default();
     let next = next.map(|after| format!("/vendor/leads?status={status_value}&after={after}"));
     view! {
@@ -267,6 +288,7 @@ fn VendorLeads(
                 </tbody>
             </table>
             {next.map(|href| view! { <p><a href=href>"Older leads"</a></p> })}
+            {importable.map(|program| view! { <SuggestPartners program /> <VendorLeadImport action=import program /> })}
         </main>
     }
     .into_any()
@@ -328,7 +350,7 @@ fn VendorLeadLine(
     });
     view! {
         <tr>
-            <td>{l.company.clone()}<br /><span class="muted">{l.domain.clone().unwrap_or_default()}</span></td>
+            <td>{l.company.clone()}<br /><span class="muted">{l.domain.clone().unwrap_or_default()}</span><CustomAnswers custom=l.custom.clone() /></td>
             <td>{l.contact_name.clone()}<br /><span class="muted">{l.email.clone()}</span></td>
             <td>{l.partner_team.clone()}<br /><span class="muted">{l.registered_by.clone().unwrap_or_default()}</span></td>
             <td><span class=format!("badge {}", l.status.as_str())>{l.status.label()}</span>
@@ -422,4 +444,124 @@ fn VendorCustomers(data: VendorCustomersPage) -> impl IntoView {
         </main>
     }
     .into_any()
+}
+
+/// Active partners to pass a lead to, found by country, type and tier (a plain GET form, so
+/// it works before hydration); their keys go into "Pass again".
+#[component]
+fn SuggestPartners(program: i64) -> impl IntoView {
+    let query = use_query_map();
+    let params = move || {
+        let q = query.read();
+        q.get("suggest").map(|_| {
+            (
+                q.get("country").unwrap_or_default(),
+                q.get("partner_type").unwrap_or_default(),
+                q.get("tier").and_then(|t| t.parse::<i64>().ok()),
+            )
+        })
+    };
+    let found = Resource::new(params, move |params| {
+        let (country, partner_type, tier) = params.unwrap_or_default();
+        suggest_partners(Some(program), Some(country), Some(partner_type), tier)
+    });
+    view! {
+        <section class="card" aria-labelledby="suggest-heading">
+            <h2 id="suggest-heading">"Find a partner to pass a lead to"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || found.get().map(|result| match result {
+                    Err(e) => view! { <p role="alert" class="alert">{e.message}</p> }.into_any(),
+                    Ok(s) => {
+                        let searched = params().is_some();
+                        let empty = s.partners.is_empty();
+                        view! {
+                            <form method="get" action="/vendor/leads" class="inline" aria-label="Find partners">
+                                <input type="hidden" name="suggest" value="1" />
+                                <label for="suggest-country">"Country (2 letters)"</label>
+                                <input id="suggest-country" name="country" size="3" maxlength="2" value=s.country.clone() />
+                                <label for="suggest-type">"Type"</label>
+                                <select id="suggest-type" name="partner_type">
+                                    <option value="" selected=s.partner_type.is_none()>"Any"</option>
+                                    {domain::program::PartnerType::ALL.iter().map(|t| view! { <option value=t.as_str() selected=Some(*t) == s.partner_type>{t.label()}</option> }).collect_view()}
+                                </select>
+                                <label for="suggest-tier">"Tier"</label>
+                                <select id="suggest-tier" name="tier">
+                                    <option value="" selected=s.tier.is_none()>"Any"</option>
+                                    {s.tiers.iter().map(|t| view! { <option value=t.id selected=Some(t.id) == s.tier>{t.name.clone()}</option> }).collect_view()}
+                                </select>
+                                <button type="submit" class="secondary">"Find partners"</button>
+                            </form>
+                            {searched.then(|| view! {
+                                <table aria-label="Suggested partners">
+                                    <thead><tr><th scope="col">"Partner"</th><th scope="col">"Key"</th><th scope="col">"Type"</th><th scope="col">"Country"</th><th scope="col">"Tier"</th></tr></thead>
+                                    <tbody>
+                                        {s.partners.into_iter().map(|p| view! {
+                                            <tr>
+                                                <td><a href=format!("/vendor/partners/{}", p.partnership_id)>{p.team}</a></td>
+                                                <td><code>{p.partner_key}</code></td>
+                                                <td>{p.partner_type}</td>
+                                                <td>{p.country.unwrap_or_else(|| "—".into())}</td>
+                                                <td>{p.tier.unwrap_or_else(|| "—".into())}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                        {empty.then(|| view! { <tr><td colspan="5" class="empty">"No active partner matches."</td></tr> })}
+                                    </tbody>
+                                </table>
+                            })}
+                        }.into_any()
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// One of the group's custom questions in the lead form; its answer travels as
+/// `custom[<key>]`.
+#[component]
+fn CustomLeadField(
+    f: domain::lead_fields::LeadField,
+    error: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    use domain::lead_fields::FieldKind;
+    let id = format!("lead-custom-{}", f.key);
+    let name = format!("custom[{}]", f.key);
+    let label = if f.required {
+        f.label.clone()
+    } else {
+        format!("{} (optional)", f.label)
+    };
+    let message = {
+        let name = name.clone();
+        move || {
+            error
+                .get()
+                .and_then(|e| e.field(&name))
+                .map(|m| view! { <p class="field-error">{m}</p> })
+        }
+    };
+    let input = match f.kind {
+        FieldKind::Select { options } => view! {
+            <select id=id.clone() name=name required=f.required>
+                <option value="">"Choose…"</option>
+                {options.into_iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()}
+            </select>
+        }
+        .into_any(),
+        FieldKind::Number => view! { <input id=id.clone() name=name inputmode="decimal" required=f.required /> }.into_any(),
+        FieldKind::Text => view! { <input id=id.clone() name=name maxlength="500" required=f.required /> }.into_any(),
+    };
+    view! {
+        <div class="field"><label for=id>{label}</label>{input}{message}</div>
+    }
+}
+
+/// A lead's answers to its group's custom fields.
+#[component]
+fn CustomAnswers(custom: Vec<(String, String)>) -> impl IntoView {
+    (!custom.is_empty()).then(|| view! {
+        <ul class="plain answers">
+            {custom.into_iter().map(|(label, value)| view! { <li class="muted">{format!("{label}: {value}")}</li> }).collect_view()}
+        </ul>
+    })
 }

@@ -3,6 +3,7 @@ pub mod deals;
 pub mod home;
 pub mod invite;
 pub mod join;
+pub mod lead_import;
 pub mod leads;
 pub mod login;
 pub mod not_found;

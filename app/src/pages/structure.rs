@@ -3,7 +3,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{
-    CreateLabel, DeleteLabel, RenameLabel, SaveTier, SetDefaultGroup, fetch_structure,
+    AddLeadField, CreateLabel, DeleteLabel, RemoveLeadField, RenameLabel, SaveTier,
+    SetDefaultGroup, fetch_structure,
 };
 use crate::components::{FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
 use crate::dto::{ProgramSummary, Structure, StructurePage as Data, TierInfo};
@@ -19,6 +20,8 @@ pub fn StructurePage() -> impl IntoView {
     let tier = ServerAction::<SaveTier>::new();
     let rename = ServerAction::<RenameLabel>::new();
     let make_default = ServerAction::<SetDefaultGroup>::new();
+    let add_field = ServerAction::<AddLeadField>::new();
+    let remove_field = ServerAction::<RemoveLeadField>::new();
     let actions = Actions {
         create_group,
         create_tag,
@@ -26,6 +29,8 @@ pub fn StructurePage() -> impl IntoView {
         tier,
         rename,
         make_default,
+        add_field,
+        remove_field,
     };
     let data = Resource::new(
         move || {
@@ -40,6 +45,7 @@ pub fn StructurePage() -> impl IntoView {
                 tier.version().get(),
                 rename.version().get(),
                 make_default.version().get(),
+                (add_field.version().get(), remove_field.version().get()),
             );
             (program, versions)
         },
@@ -59,6 +65,8 @@ struct Actions {
     tier: ServerAction<SaveTier>,
     rename: ServerAction<RenameLabel>,
     make_default: ServerAction<SetDefaultGroup>,
+    add_field: ServerAction<AddLeadField>,
+    remove_field: ServerAction<RemoveLeadField>,
 }
 
 #[component]
@@ -102,6 +110,7 @@ fn StructureView(data: Data, actions: Actions) -> impl IntoView {
                 <Labels kind="tag" title="Tags" structure=structure.clone() program=program.clone() can_edit create=create_tag actions />
             </div>
             <Tiers tiers=structure.tiers.clone() program=program.clone() can_edit action=tier delete />
+            <LeadFields groups=structure.groups.clone() can_edit add=actions.add_field remove=actions.remove_field />
             <section class="card">
                 <h2>"Segments"</h2>
                 <ul class="plain">
@@ -364,5 +373,89 @@ fn TierForm(
             <div class="field"><label for=id("multiplier")>"Reward multiplier %"</label><input id=id("multiplier") name="multiplier_percent" type="number" min="1" max="1000" placeholder="110" value=multiplier /><FieldError error name="multiplier_percent" /></div>
             <div class="field end"><Submit label=label pending=action.pending() busy_text="Saving…" /></div>
         </ActionForm>
+    }
+}
+
+/// Each group's custom lead fields, with a form to add one and a button to remove each.
+#[component]
+fn LeadFields(
+    groups: Vec<crate::dto::GroupInfo>,
+    can_edit: bool,
+    add: ServerAction<AddLeadField>,
+    remove: ServerAction<RemoveLeadField>,
+) -> impl IntoView {
+    use domain::lead_fields::FieldKind;
+    let error = Signal::derive(move || add.value().get().and_then(Result::err));
+    let general = Signal::derive(move || {
+        error
+            .get()
+            .filter(|e| e.fields.is_empty())
+            .or_else(|| remove.value().get().and_then(Result::err))
+    });
+    let choices: Vec<(i64, String)> = groups.iter().map(|g| (g.id, g.name.clone())).collect();
+    view! {
+        <section class="card" aria-labelledby="lead-fields">
+            <h2 id="lead-fields">"Lead fields"</h2>
+            <p class="muted">"Extra questions partners in a group answer when they register a lead."</p>
+            <ul class="plain">
+                {groups.into_iter().map(|g| {
+                    let group_id = g.id;
+                    let group = g.name.clone();
+                    let none = g.lead_fields.is_empty();
+                    view! {
+                        <li>
+                            <strong>{g.name}</strong>
+                            {none.then(|| view! { <span class="muted">" — no custom fields"</span> })}
+                            <ul class="plain">
+                                {g.lead_fields.into_iter().map(|f| {
+                                    let kind = match &f.kind {
+                                        FieldKind::Text => "text".to_owned(),
+                                        FieldKind::Number => "number".to_owned(),
+                                        FieldKind::Select { options } => format!("one of {}", options.join(", ")),
+                                    };
+                                    let remove_label = format!("Remove {} from {group}", f.label);
+                                    view! {
+                                        <li>
+                                            {format!("{} ({kind}{})", f.label, if f.required { ", required" } else { "" })}
+                                            {can_edit.then(|| view! {
+                                                <ActionForm action=remove attr:class="inline">
+                                                    <input type="hidden" name="group_id" value=group_id />
+                                                    <input type="hidden" name="key" value=f.key.clone() />
+                                                    <button type="submit" class="link danger" aria-label=remove_label disabled=move || remove.pending().get()>"Remove"</button>
+                                                </ActionForm>
+                                            })}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {can_edit.then(|| view! {
+                <h3>"Add a lead field"</h3>
+                <ActionForm action=add attr:class="form-row">
+                    <div class="field"><label for="lf-group">"Group"</label>
+                        <select id="lf-group" name="group_id">
+                            {choices.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                        </select></div>
+                    <div class="field"><label for="lf-label">"Question"</label><input id="lf-label" name="label" required maxlength="60" /><FieldError error name="label" /></div>
+                    <div class="field"><label for="lf-kind">"Answer"</label>
+                        <select id="lf-kind" name="kind">
+                            <option value="text">"Text"</option>
+                            <option value="number">"Number"</option>
+                            <option value="select">"One of a list"</option>
+                        </select><FieldError error name="kind" /></div>
+                    <div class="field"><label for="lf-options">"List choices (comma separated)"</label><input id="lf-options" name="options" /><FieldError error name="options" /></div>
+                    <div class="field"><label for="lf-required">"Required"</label>
+                        <select id="lf-required" name="required">
+                            <option value="no">"Optional"</option>
+                            <option value="yes">"Required"</option>
+                        </select></div>
+                    <div class="field end"><Submit label="Add field" pending=add.pending() busy_text="Adding…" /></div>
+                </ActionForm>
+            })}
+            <FormAlert error=general />
+        </section>
     }
 }

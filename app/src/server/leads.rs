@@ -115,6 +115,80 @@ pub async fn claims(
         .collect())
 }
 
+/// Writes a new lead (registered by a partner contact, passed or imported) with its conflict
+/// text; events are the caller's, as they differ.
+pub struct Insert<'a> {
+    pub program_id: i64,
+    pub partnership_id: i64,
+    pub lead: &'a domain::lead::NewLead,
+    pub status: LeadStatus,
+    pub contact_id: Option<i64>,
+    pub conflict: Option<String>,
+    /// Answers to the group's custom fields, as (label, value).
+    pub custom: &'a [(String, String)],
+    pub now: i64,
+}
+
+pub async fn insert(tx: &mut Tx, new: Insert<'_>) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO leads (program_id, partnership_id, company_name, contact_email, status, created_at, updated_at, \
+         contact_name, domain, company_key, notes, contact_id, conflict, custom_fields) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(new.program_id)
+    .bind(new.partnership_id)
+    .bind(&new.lead.company)
+    .bind(&new.lead.email)
+    .bind(new.status.as_str())
+    .bind(new.now)
+    .bind(&new.lead.contact_name)
+    .bind(&new.lead.domain)
+    .bind(&new.lead.company_key)
+    .bind(&new.lead.notes)
+    .bind(new.contact_id)
+    .bind(&new.conflict)
+    .bind(serde_json::to_string(new.custom).map_err(AppError::internal)?)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// A partner's new lead and what it collided with, for its `lead.registered` event.
+pub struct Registration<'a> {
+    pub lead_id: i64,
+    pub partnership_id: i64,
+    pub lead: &'a domain::lead::NewLead,
+    pub claims: &'a [(Claim, String)],
+    /// "form" or "csv".
+    pub source: &'static str,
+}
+
+pub async fn record_registration(
+    tx: &mut Tx,
+    actor_user_id: i64,
+    company_id: i64,
+    r: Registration<'_>,
+) -> Result<(), AppError> {
+    super::events::append(
+        tx,
+        super::events::NewEvent {
+            actor_user_id: Some(actor_user_id),
+            company_id: Some(company_id),
+            kind: "lead.registered",
+            subject_type: "lead",
+            subject_id: r.lead_id,
+            payload: serde_json::json!({
+                "partnership_id": r.partnership_id,
+                "company": r.lead.company,
+                "domain": r.lead.domain,
+                "source": r.source,
+                "conflicts_with": r.claims.iter().map(|(c, name)| serde_json::json!({ "kind": format!("{:?}", c.kind), "id": c.id, "name": name })).collect::<Vec<_>>(),
+            }),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// What a teammate reads about a conflict: "customer Contoso Retail, open lead Contoso".
 pub fn describe(claims: &[(Claim, String)]) -> Option<String> {
     (!claims.is_empty()).then(|| {
@@ -176,7 +250,7 @@ pub async fn page(
     };
     let sql = format!(
         "SELECT l.id, l.company_name, l.contact_name, l.contact_email, l.domain, l.status, l.reason, t.name, u.name, \
-         l.conflict, l.created_at, cu.name, p.group_id FROM leads l \
+         l.conflict, l.created_at, cu.name, p.group_id, l.custom_fields FROM leads l \
          JOIN partnerships p ON p.id = l.partnership_id JOIN partner_teams t ON t.id = p.partner_team_id \
          LEFT JOIN contacts c ON c.id = l.contact_id LEFT JOIN users u ON u.id = c.user_id \
          LEFT JOIN customers cu ON cu.id = l.customer_id \
@@ -223,6 +297,7 @@ pub async fn page(
                 created_at: r.try_get(10)?,
                 customer: r.try_get(11)?,
                 passes: Vec::new(),
+                custom: serde_json::from_str(&r.try_get::<String, _>(13)?).unwrap_or_default(),
             });
             if out.len() as i64 == PAGE {
                 let more = index + 1 < fetched;

@@ -9,6 +9,7 @@ pub mod deals;
 pub mod events;
 pub mod invites;
 pub mod joining;
+pub mod lead_import;
 pub mod leads;
 pub mod membership;
 pub mod partner;

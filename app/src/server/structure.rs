@@ -10,9 +10,61 @@ use super::db::Db;
 use crate::dto::{GroupInfo, Named, SegmentInfo, Structure, TierInfo};
 use crate::error::AppError;
 
+/// A group's stored custom lead fields; a damaged list counts as none.
+pub fn parse_lead_fields(json: &str) -> Vec<domain::lead_fields::LeadField> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// The custom lead fields of the group a partnership is in.
+pub async fn lead_fields_of_partnership<'e, E>(
+    executor: E,
+    partnership_id: i64,
+) -> Result<Vec<domain::lead_fields::LeadField>, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let json: Option<String> = sqlx::query_scalar(
+        "SELECT g.lead_fields FROM partnerships p JOIN partner_groups g ON g.id = p.group_id WHERE p.id = $1",
+    )
+    .bind(partnership_id)
+    .fetch_optional(executor)
+    .await?;
+    Ok(json.map(|j| parse_lead_fields(&j)).unwrap_or_default())
+}
+
+/// The custom lead fields of a group of one of the teammate's company's programs.
+pub async fn lead_fields_of_group(
+    tx: &mut super::db::Tx,
+    me: &Teammate,
+    group_id: i64,
+) -> Result<Vec<domain::lead_fields::LeadField>, AppError> {
+    let json: String = sqlx::query_scalar(
+        "SELECT g.lead_fields FROM partner_groups g JOIN programs p ON p.id = g.program_id WHERE g.id = $1 AND p.company_id = $2",
+    )
+    .bind(group_id)
+    .bind(me.company_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| AppError::not_found("Group"))?;
+    Ok(parse_lead_fields(&json))
+}
+
+pub async fn store_lead_fields(
+    tx: &mut super::db::Tx,
+    group_id: i64,
+    fields: &[domain::lead_fields::LeadField],
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE partner_groups SET lead_fields = $1 WHERE id = $2")
+        .bind(serde_json::to_string(fields).map_err(AppError::internal)?)
+        .bind(group_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 pub async fn load(db: &Db, program_id: i64, company_id: i64) -> Result<Structure, AppError> {
     let groups = sqlx::query(
-        "SELECT g.id, g.name, g.is_default, (SELECT COUNT(*) FROM partnerships p WHERE p.group_id = g.id) \
+        "SELECT g.id, g.name, g.is_default, (SELECT COUNT(*) FROM partnerships p WHERE p.group_id = g.id), g.lead_fields \
          FROM partner_groups g WHERE g.program_id = $1 ORDER BY g.name, g.id",
     )
     .bind(program_id)
@@ -25,6 +77,7 @@ pub async fn load(db: &Db, program_id: i64, company_id: i64) -> Result<Structure
             name: r.try_get(1)?,
             is_default: r.try_get::<i64, _>(2)? != 0,
             partners: r.try_get(3)?,
+            lead_fields: parse_lead_fields(&r.try_get::<String, _>(4)?),
         })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
