@@ -15,7 +15,9 @@ export default defineConfig({
   // Flows that add partners and teammates run after the checks that count the seeded ones.
   projects: [
     { name: "seeded", testMatch: /(auth|dashboards)\.spec\.ts/ },
-    { name: "changes", testMatch: /(people|structure|deals)\.spec\.ts/, dependencies: ["seeded"] },
+    { name: "changes", testMatch: /(people|structure|deals|lead_tools)\.spec\.ts/, dependencies: ["seeded"] },
+    // Program-wide settings change what the flows above see, so they go last.
+    { name: "settings", testMatch: /program_settings\.spec\.ts/, dependencies: ["changes"] },
   ],
   use: {
     baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",

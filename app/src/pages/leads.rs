@@ -24,12 +24,33 @@ fn after_param() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
     }
 }
 
+/// How many imports were written: the leads list reloads after those, not after a preview
+/// (reloading would also clear the file being previewed).
+fn imports_written<A>(action: ServerAction<A>) -> Memo<usize>
+where
+    A: leptos::server_fn::ServerFn<
+            Output = crate::dto::ImportOutcome,
+            Error = crate::error::AppError,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    Memo::new(move |before: Option<&usize>| {
+        let written = action
+            .value()
+            .with(|v| matches!(v, Some(Ok(o)) if o.imported.is_some()));
+        before.copied().unwrap_or(0) + usize::from(written)
+    })
+}
+
 /// `/partner/leads`: register a lead and follow the team's (or one's own) leads.
 #[component]
 pub fn PartnerLeadsPage() -> impl IntoView {
     let register = ServerAction::<RegisterLead>::new();
     let answer = ServerAction::<AnswerLead>::new();
     let import = ServerAction::<ImportPartnerLeads>::new();
+    let imported = imports_written(import);
     let after = after_param();
     let data = Resource::new(
         move || {
@@ -37,7 +58,7 @@ pub fn PartnerLeadsPage() -> impl IntoView {
                 after(),
                 register.version().get(),
                 answer.version().get(),
-                import.version().get(),
+                imported.get(),
             )
         },
         |(after, _, _, _)| fetch_partner_leads(after),
@@ -88,8 +109,8 @@ fn PartnerLeads(
                 Some(program) => view! { <p class="muted">{format!("Leads you register go to {program}.")}</p> }.into_any(),
             }}
             {can_register.then(|| view! {
-                <section class="card">
-                    <h2>"Register a lead"</h2>
+                <section class="card" aria-labelledby="register-lead">
+                    <h2 id="register-lead">"Register a lead"</h2>
                     <ActionForm action=register attr:class="form-row">
                         <div class="field"><label for="lead-company">"Company"</label><input id="lead-company" name="company" required maxlength="200" /><FieldError error name="company" /></div>
                         <div class="field"><label for="lead-contact">"Contact name"</label><input id="lead-contact" name="contact_name" maxlength="100" /><FieldError error name="contact_name" /></div>
@@ -213,6 +234,7 @@ pub fn VendorLeadsPage() -> impl IntoView {
     let decide = ServerAction::<DecideLead>::new();
     let repass = ServerAction::<RepassLead>::new();
     let import = ServerAction::<ImportVendorLeads>::new();
+    let imported = imports_written(import);
     let query = use_query_map();
     let params = move || {
         let q = query.read();
@@ -223,7 +245,7 @@ pub fn VendorLeadsPage() -> impl IntoView {
             (
                 decide.version().get(),
                 repass.version().get(),
-                import.version().get(),
+                imported.get(),
             ),
         )
     };
