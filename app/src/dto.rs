@@ -555,6 +555,8 @@ pub struct VendorCustomersPage {
     pub viewer: Viewer,
     pub program: Option<ProgramSummary>,
     pub q: String,
+    pub status: Option<domain::customer::CustomerStatus>,
+    pub source: Option<domain::customer::CustomerSource>,
     pub customers: Vec<VendorCustomerRow>,
     pub next: Option<i64>,
 }

@@ -28,6 +28,7 @@ macro_rules! stored_names {
 }
 
 pub mod conflict;
+pub mod customer;
 pub mod deal;
 pub mod identity;
 pub mod invite;

@@ -225,6 +225,41 @@ async fn a_cosell_deal_is_won_and_shows_in_both_pipelines(app: &TestApp) {
     assert_eq!(detail["customer"]["partner_team"], "Northwind Agency");
     assert_eq!(detail["deals"][0]["company"], "Fourth Coffee");
     assert_eq!(detail["history"].as_array().unwrap().len(), 1);
+    // The customers list filters by status and source.
+    let paying = json(
+        app.call(
+            &manager,
+            "vendor_customers",
+            &[("status", "paying"), ("source", "deal")],
+        )
+        .await,
+    )
+    .await;
+    let names: Vec<&str> = paying["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Fourth Coffee"]);
+    let from_links = json(
+        app.call(&manager, "vendor_customers", &[("source", "link")])
+            .await,
+    )
+    .await;
+    assert!(
+        from_links["customers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["source"] == "link")
+    );
+    assert_eq!(
+        app.call(&manager, "vendor_customers", &[("status", "asleep")])
+            .await
+            .status(),
+        400
+    );
     let partner_customers = json(app.call(&member, "partner_customers", &[]).await).await;
     assert!(
         partner_customers["customers"]

@@ -484,6 +484,8 @@ pub async fn answer_lead(
 pub async fn fetch_vendor_customers(
     program: Option<i64>,
     q: Option<String>,
+    status: Option<String>,
+    source: Option<String>,
     after: Option<i64>,
 ) -> Result<crate::dto::VendorCustomersPage, AppError> {
     use crate::dto::VendorCustomerRow;
@@ -496,6 +498,14 @@ pub async fn fetch_vendor_customers(
         let programs = vendor::programs(&state.db, me.company_id).await?;
         let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
         let q = q.unwrap_or_default().trim().to_owned();
+        let status = match status.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => Some(domain::customer::CustomerStatus::parse(s)?),
+        };
+        let source = match source.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => Some(domain::customer::CustomerSource::parse(s)?),
+        };
         let pattern = format!(
             "%{}%",
             q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
@@ -513,6 +523,7 @@ pub async fn fetch_vendor_customers(
                      LEFT JOIN partner_teams t ON t.id = pa.partner_team_id \
                      WHERE c.program_id = $1 AND c.id < $2 AND ($3 = '' OR LOWER(c.name) LIKE $4 ESCAPE '\\' \
                      OR LOWER(COALESCE(c.email, '')) LIKE $4 ESCAPE '\\' OR COALESCE(c.domain, '') LIKE $4 ESCAPE '\\') \
+                     AND ($6 = '' OR c.status = $6) AND ($7 = '' OR c.source = $7) \
                      ORDER BY c.id DESC LIMIT $5",
                 )
                 .bind(p.id)
@@ -520,6 +531,8 @@ pub async fn fetch_vendor_customers(
                 .bind(&q)
                 .bind(&pattern)
                 .bind(leads::PAGE + 1)
+                .bind(status.map(|s| s.as_str()).unwrap_or(""))
+                .bind(source.map(|s| s.as_str()).unwrap_or(""))
                 .fetch_all(&state.db.pool)
                 .await?;
                 let fetched = rows.len();
@@ -556,6 +569,8 @@ pub async fn fetch_vendor_customers(
             viewer: viewer(&state, &me.identity, &me.company_name, selected.as_ref().map(|p| p.id)).await?,
             program: selected,
             q,
+            status,
+            source,
             customers,
             next,
         })

@@ -472,9 +472,9 @@ fn CustomerDetail(data: CustomerDetailPage) -> impl IntoView {
                 <dl class="facts">
                     <dt>"Program"</dt><dd>{program}</dd>
                     <dt>"Partner"</dt><dd>{partner}</dd>
-                    <dt>"Source"</dt><dd>{customer.source.clone()}</dd>
+                    <dt>"Source"</dt><dd>{domain::customer::source_label(&customer.source)}</dd>
                     <dt>"Attributed"</dt><dd>{customer.attributed_at.map(format_date).unwrap_or_else(|| "—".into())}</dd>
-                    <dt>"Status"</dt><dd>{customer.status.replace('_', " ")}</dd>
+                    <dt>"Status"</dt><dd>{domain::customer::status_label(&customer.status)}</dd>
                     <dt>"External key"</dt><dd>{customer.external_key.clone()}</dd>
                     <dt>"Email"</dt><dd>{customer.email.clone().unwrap_or_else(|| "—".into())}</dd>
                     <dt>"Domain"</dt><dd>{customer.domain.clone().unwrap_or_else(|| "—".into())}</dd>

@@ -1,3 +1,4 @@
+use domain::customer::{CustomerSource, CustomerStatus};
 use domain::lead::LeadStatus;
 use domain::time::format_date;
 use leptos::prelude::*;
@@ -214,8 +215,8 @@ fn PartnerCustomers(data: PartnerCustomersPage) -> impl IntoView {
                         <tr>
                             <td>{c.name}</td>
                             <td>{c.email.unwrap_or_else(|| "—".into())}</td>
-                            <td>{c.source}</td>
-                            <td>{c.status.replace('_', " ")}</td>
+                            <td>{domain::customer::source_label(&c.source)}</td>
+                            <td>{domain::customer::status_label(&c.status)}</td>
                             <td>{c.attributed_at.map(format_date).unwrap_or_else(|| "—".into())}</td>
                         </tr>
                     }).collect_view()}
@@ -400,11 +401,12 @@ pub fn VendorCustomersPage() -> impl IntoView {
         (
             q.get("program").and_then(|v| v.parse::<i64>().ok()),
             q.get("q"),
+            (q.get("status"), q.get("source")),
             q.get("after").and_then(|v| v.parse::<i64>().ok()),
         )
     };
-    let data = Resource::new(params, |(program, q, after)| {
-        fetch_vendor_customers(program, q, after)
+    let data = Resource::new(params, |(program, q, (status, source), after)| {
+        fetch_vendor_customers(program, q, status, source, after)
     });
     data_page("Customers", data, move |data| {
         view! { <VendorCustomers data /> }.into_any()
@@ -417,6 +419,8 @@ fn VendorCustomers(data: VendorCustomersPage) -> impl IntoView {
         viewer,
         program,
         q,
+        status,
+        source,
         customers,
         next,
     } = data;
@@ -432,7 +436,14 @@ fn VendorCustomers(data: VendorCustomersPage) -> impl IntoView {
             }
         })
         .collect();
-    let next = next.map(|after| format!("/vendor/customers?q={encoded}&after={after}"));
+    let next = next.map(|after| {
+        format!(
+            "/vendor/customers?q={encoded}&status={}&source={}&after={after}",
+            status.map(|s| s.as_str()).unwrap_or(""),
+            source.map(|s| s.as_str()).unwrap_or("")
+        )
+    });
+    let filtered = !q.is_empty() || status.is_some() || source.is_some();
     view! {
         <TopBar viewer home="/vendor" />
         <main class="page">
@@ -441,6 +452,16 @@ fn VendorCustomers(data: VendorCustomersPage) -> impl IntoView {
             <form method="get" action="/vendor/customers" class="inline" aria-label="Search customers">
                 <label for="customer-q">"Name, email or domain"</label>
                 <input id="customer-q" name="q" value=q.clone() />
+                <label for="customer-status">"Status"</label>
+                <select id="customer-status" name="status">
+                    <option value="" selected=status.is_none()>"Any"</option>
+                    {CustomerStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=Some(*s) == status>{s.label()}</option> }).collect_view()}
+                </select>
+                <label for="customer-source">"Source"</label>
+                <select id="customer-source" name="source">
+                    <option value="" selected=source.is_none()>"Any"</option>
+                    {CustomerSource::ALL.iter().map(|s| view! { <option value=s.as_str() selected=Some(*s) == source>{s.label()}</option> }).collect_view()}
+                </select>
                 <button type="submit" class="secondary">"Search"</button>
             </form>
             <table aria-label="Customers">
@@ -454,12 +475,12 @@ fn VendorCustomers(data: VendorCustomersPage) -> impl IntoView {
                             <td><a href=format!("/vendor/customers/{}", c.id)>{c.name}</a><br /><span class="muted">{format!("{} · {}", c.external_key, c.domain.unwrap_or_default())}</span></td>
                             <td>{c.email.unwrap_or_else(|| "—".into())}</td>
                             <td>{c.partner_team.unwrap_or_else(|| "Not attributed".into())}</td>
-                            <td>{c.source}</td>
-                            <td>{c.status.replace('_', " ")}</td>
+                            <td>{domain::customer::source_label(&c.source)}</td>
+                            <td>{domain::customer::status_label(&c.status)}</td>
                             <td>{c.attributed_at.map(format_date).unwrap_or_else(|| "—".into())}</td>
                         </tr>
                     }).collect_view()}
-                    {empty.then(|| view! { <tr><td colspan="6" class="empty">{if q.is_empty() { "No customers yet." } else { "No customers match." }}</td></tr> })}
+                    {empty.then(|| view! { <tr><td colspan="6" class="empty">{if filtered { "No customers match." } else { "No customers yet." }}</td></tr> })}
                 </tbody>
             </table>
             {next.map(|href| view! { <p><a href=href>"Older customers"</a></p> })}
