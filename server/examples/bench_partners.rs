@@ -5,47 +5,15 @@
 //! ratio large/small. Keyset pages should stay near 1x; a search by text and a segment count
 //! scan the program and grow with it (reported, not hidden).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use app::server::db::Db;
 use app::server::partner_list::{self, Cursor, Sort};
-use app::server::password::Hasher;
 use app::server::segments;
+use common::{database, median, report};
 use domain::segment::{Condition, Rule};
-
-async fn database(url_env: Option<&str>, name: &str) -> Option<Db> {
-    let url = match url_env {
-        None => format!(
-            "sqlite://{}",
-            std::env::temp_dir().join(format!("{name}.db")).display()
-        ),
-        Some(var) => {
-            let admin = std::env::var(var).ok()?;
-            let admin_db = Db::connect(&admin).await.ok()?;
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&admin_db.pool)
-            .await;
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&admin_db.pool)
-                .await
-                .ok()?;
-            let base = admin
-                .rsplit_once('/')
-                .map(|(b, _)| b.to_owned())
-                .unwrap_or(admin);
-            format!("{base}/{name}")
-        }
-    };
-    if url_env.is_none() {
-        let _ = std::fs::remove_file(url.trim_start_matches("sqlite://"));
-    }
-    let db = Db::connect(&url).await.expect("connect");
-    db.migrate().await.expect("migrate");
-    server::seed::seed(&db, &Hasher::new()).await.expect("seed");
-    Some(db)
-}
 
 /// Adds partnerships until the program has `total` (10% tagged `bench`).
 async fn grow(db: &Db, program: i64, group: i64, tag: i64, total: i64) {
@@ -92,22 +60,6 @@ async fn grow(db: &Db, program: i64, group: i64, tag: i64, total: i64) {
     .unwrap();
     // Fresh statistics, as a running database would have.
     sqlx::query("ANALYZE").execute(&db.pool).await.unwrap();
-}
-
-async fn median<F, Fut>(mut run: F) -> Duration
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    run().await; // warm the caches
-    let mut times = Vec::new();
-    for _ in 0..15 {
-        let started = Instant::now();
-        run().await;
-        times.push(started.elapsed());
-    }
-    times.sort();
-    times[times.len() / 2]
 }
 
 async fn measure(db: &Db, program: i64, tag: i64) -> Vec<(&'static str, Duration)> {
@@ -213,18 +165,7 @@ async fn run(label: &str, db: Db) {
         started.elapsed().as_secs_f64()
     );
     let large = measure(&db, program, tag).await;
-    println!(
-        "{label}: {:<30} {:>12} {:>12} {:>8}",
-        "query", "1k (ms)", "100k (ms)", "ratio"
-    );
-    for ((name, s), (_, l)) in small.iter().zip(&large) {
-        println!(
-            "{label}: {name:<30} {:>12.3} {:>12.3} {:>7.2}x",
-            s.as_secs_f64() * 1e3,
-            l.as_secs_f64() * 1e3,
-            l.as_secs_f64() / s.as_secs_f64()
-        );
-    }
+    report(label, &small, &large);
 }
 
 #[tokio::main]

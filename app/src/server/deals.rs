@@ -43,6 +43,10 @@ const COLUMNS: &str = "SELECT d.id, d.name, d.domain, d.amount_minor, d.currency
      LEFT JOIN users ru ON ru.id = d.rep_user_id LEFT JOIN customers cu ON cu.id = d.customer_id";
 
 /// One keyset page of deals in `stage` (any stage when `None`), newest first.
+///
+/// Only the filters in use become conditions, each an equality the indexes
+/// `(program_id | partnership_id, [motion | rep_user_id,] stage, id)` answer, so a page costs
+/// the same however many deals the program has.
 pub async fn page(
     db: &Db,
     scope: &Scope,
@@ -50,71 +54,65 @@ pub async fn page(
     after: Option<i64>,
     for_vendor: bool,
 ) -> Result<(Vec<DealRow>, Option<i64>), AppError> {
-    let (filter, groups): (String, &[i64]) = match scope {
-        Scope::Program { groups, .. } => {
-            let groups = groups.as_deref().unwrap_or(&[]);
-            let mut filter = "d.program_id = $4 AND ($5 = 0 OR d.partnership_id = $5) AND ($6 = '' OR d.motion = $6) \
-                 AND ($7 = 0 OR d.rep_user_id = $7)"
-                .to_owned();
-            if let Scope::Program {
-                groups: Some(_), ..
-            } = scope
-            {
-                // A restricted manager with no groups sees nothing: `IN (NULL)` matches no row.
-                let placeholders: Vec<String> =
-                    (0..groups.len()).map(|i| format!("${}", i + 8)).collect();
-                let list = if placeholders.is_empty() {
-                    "NULL".to_owned()
-                } else {
-                    placeholders.join(", ")
-                };
-                filter.push_str(&format!(" AND p.group_id IN ({list})"));
-            }
-            (filter, groups)
-        }
-        Scope::Partnership { .. } => (
-            "d.partnership_id = $4 AND ($5 = 0 OR d.contact_id = $5) AND $6 = '' AND $7 = 0"
-                .to_owned(),
-            &[],
-        ),
-        Scope::Customer { .. } => (
-            "d.customer_id = $4 AND $5 = 0 AND $6 = '' AND $7 = 0".to_owned(),
-            &[],
-        ),
-    };
-    let (a, b, motion, rep) = match scope {
+    let mut filter = Filter::default();
+    match scope {
         Scope::Program {
             program_id,
+            groups,
             partnership,
             motion,
             rep,
-            ..
-        } => (
-            *program_id,
-            partnership.unwrap_or(0),
-            motion.map(|m| m.as_str()).unwrap_or(""),
-            rep.unwrap_or(0),
-        ),
+        } => {
+            filter.equals("d.program_id", Value::Int(*program_id));
+            if let Some(p) = partnership {
+                filter.equals("d.partnership_id", Value::Int(*p));
+            }
+            if let Some(m) = motion {
+                filter.equals("d.motion", Value::Text(m.as_str()));
+            }
+            if let Some(r) = rep {
+                filter.equals("d.rep_user_id", Value::Int(*r));
+            }
+            if let Some(groups) = groups {
+                // A restricted manager with no groups sees nothing: `IN (NULL)` matches no row.
+                let list: Vec<String> =
+                    groups.iter().map(|g| filter.bind(Value::Int(*g))).collect();
+                let list = if list.is_empty() {
+                    "NULL".to_owned()
+                } else {
+                    list.join(", ")
+                };
+                filter.conditions.push(format!("p.group_id IN ({list})"));
+            }
+        }
         Scope::Partnership {
             partnership_id,
             contact,
-        } => (*partnership_id, contact.unwrap_or(0), "", 0),
-        Scope::Customer { customer_id } => (*customer_id, 0, "", 0),
-    };
+        } => {
+            filter.equals("d.partnership_id", Value::Int(*partnership_id));
+            if let Some(c) = contact {
+                filter.equals("d.contact_id", Value::Int(*c));
+            }
+        }
+        Scope::Customer { customer_id } => filter.equals("d.customer_id", Value::Int(*customer_id)),
+    }
+    if let Some(stage) = stage {
+        filter.equals("d.stage", Value::Text(stage.as_str()));
+    }
+    let cursor = filter.bind(Value::Int(after.unwrap_or(i64::MAX)));
+    filter.conditions.push(format!("d.id < {cursor}"));
+    let limit = filter.bind(Value::Int(PAGE + 1));
     let sql = format!(
-        "{COLUMNS} WHERE ($1 = '' OR d.stage = $1) AND d.id < $2 AND {filter} ORDER BY d.id DESC LIMIT $3"
+        "{COLUMNS} WHERE {} ORDER BY d.id DESC LIMIT {limit}",
+        filter.conditions.join(" AND ")
     );
-    // Safe: `filter` is built from fixed texts and numbered placeholders; every value is bound.
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(stage.map(|s| s.as_str()).unwrap_or(""))
-        .bind(after.unwrap_or(i64::MAX))
-        .bind(PAGE + 1)
-        .bind(a)
-        .bind(b)
-        .bind(motion)
-        .bind(rep);
-    for group in groups {
-        query = query.bind(*group);
+    // Safe: the conditions are fixed column names and numbered placeholders; every value is bound.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for value in filter.values {
+        query = match value {
+            Value::Int(v) => query.bind(v),
+            Value::Text(v) => query.bind(v),
+        };
     }
     let rows = query.fetch_all(&db.pool).await?;
     let now = super::db::now_ms();
@@ -126,6 +124,31 @@ pub async fn page(
         .then(|| deals.last().map(|d| d.id))
         .flatten();
     Ok((deals, next))
+}
+
+enum Value {
+    Int(i64),
+    Text(&'static str),
+}
+
+/// The conditions of a page query and the values they bind, numbered in order.
+#[derive(Default)]
+struct Filter {
+    conditions: Vec<String>,
+    values: Vec<Value>,
+}
+
+impl Filter {
+    /// Binds a value and returns its placeholder (`$3`).
+    fn bind(&mut self, value: Value) -> String {
+        self.values.push(value);
+        format!("${}", self.values.len())
+    }
+
+    fn equals(&mut self, column: &str, value: Value) {
+        let placeholder = self.bind(value);
+        self.conditions.push(format!("{column} = {placeholder}"));
+    }
 }
 
 fn row(r: &sqlx::any::AnyRow, for_vendor: bool, now: i64) -> Result<DealRow, AppError> {

@@ -1,0 +1,76 @@
+//! What the benchmarks share: a fresh seeded database per backend, the median of repeated
+//! runs, and the 1k-versus-100k report.
+
+use std::time::{Duration, Instant};
+
+use app::server::db::Db;
+use app::server::password::Hasher;
+
+/// A migrated, seeded database: SQLite in the temp dir, or PostgreSQL when `url_env` names a
+/// set variable (a fresh database `name` on that server).
+pub async fn database(url_env: Option<&str>, name: &str) -> Option<Db> {
+    let url = match url_env {
+        None => format!(
+            "sqlite://{}",
+            std::env::temp_dir().join(format!("{name}.db")).display()
+        ),
+        Some(var) => {
+            let admin = std::env::var(var).ok()?;
+            let admin_db = Db::connect(&admin).await.ok()?;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&admin_db.pool)
+            .await;
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&admin_db.pool)
+                .await
+                .ok()?;
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(admin);
+            format!("{base}/{name}")
+        }
+    };
+    if url_env.is_none() {
+        let _ = std::fs::remove_file(url.trim_start_matches("sqlite://"));
+    }
+    let db = Db::connect(&url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    server::seed::seed(&db, &Hasher::new()).await.expect("seed");
+    Some(db)
+}
+
+/// The median of 15 runs after one warm-up.
+pub async fn median<F, Fut>(mut run: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    run().await; // warm the caches
+    let mut times = Vec::new();
+    for _ in 0..15 {
+        let started = Instant::now();
+        run().await;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// Prints each query's median at both sizes and the ratio.
+pub fn report(label: &str, small: &[(&str, Duration)], large: &[(&str, Duration)]) {
+    println!(
+        "{label}: {:<34} {:>12} {:>12} {:>8}",
+        "query", "1k (ms)", "100k (ms)", "ratio"
+    );
+    for ((name, s), (_, l)) in small.iter().zip(large) {
+        println!(
+            "{label}: {name:<34} {:>12.3} {:>12.3} {:>7.2}x",
+            s.as_secs_f64() * 1e3,
+            l.as_secs_f64() * 1e3,
+            l.as_secs_f64() / s.as_secs_f64()
+        );
+    }
+}
