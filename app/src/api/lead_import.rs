@@ -35,24 +35,10 @@ pub async fn import_partner_leads(
             let now = now_ms();
             let leads_ok = lines.iter().filter_map(|l| l.lead.as_ref().ok());
             for (lead, row) in leads_ok.zip(&ready) {
-                let claims = leads::claims(
-                    &mut tx,
-                    context.program_id,
-                    lead.domain.as_deref(),
-                    &lead.company_key,
-                )
-                .await?;
-                let insert = leads::Insert {
-                    program_id: context.program_id,
-                    partnership_id: row.partnership_id,
-                    lead,
-                    status: LeadStatus::Submitted,
-                    contact_id: Some(me.contact_id),
-                    conflict: leads::describe(&claims),
-                    custom: &row.answers,
-                    now,
-                };
-                let id = leads::insert(&mut tx, insert).await?;
+                let who = (LeadStatus::Submitted, Some(me.contact_id));
+                let (id, claims) =
+                    leads::insert_imported(&mut tx, context.program_id, lead, row, who, now)
+                        .await?;
                 let registration = leads::Registration {
                     lead_id: id,
                     partnership_id: row.partnership_id,
@@ -105,24 +91,9 @@ pub async fn import_vendor_leads(
             let now = now_ms();
             let leads_ok = lines.iter().filter_map(|l| l.lead.as_ref().ok());
             for (lead, row) in leads_ok.zip(&ready) {
-                let claims = leads::claims(
-                    &mut tx,
-                    program.id,
-                    lead.domain.as_deref(),
-                    &lead.company_key,
-                )
-                .await?;
-                let insert = leads::Insert {
-                    program_id: program.id,
-                    partnership_id: row.partnership_id,
-                    lead,
-                    status: LeadStatus::Passed,
-                    contact_id: None,
-                    conflict: leads::describe(&claims),
-                    custom: &row.answers,
-                    now,
-                };
-                let id = leads::insert(&mut tx, insert).await?;
+                let who = (LeadStatus::Passed, None);
+                let (id, _) =
+                    leads::insert_imported(&mut tx, program.id, lead, row, who, now).await?;
                 leads::record_pass(&mut tx, &me, id, row.partnership_id, now).await?;
             }
             tx.commit().await?;

@@ -530,7 +530,7 @@ pub async fn add_lead_field(
     options: Option<String>,
     required: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::{endpoint, events, require_teammate, structure};
+    use crate::server::{endpoint, require_teammate, structure};
     use domain::permissions::Permission;
 
     endpoint(async move {
@@ -547,19 +547,11 @@ pub async fn add_lead_field(
         )
         .map_err(AppError::invalid_fields)?;
         fields.push(field.clone());
-        structure::store_lead_fields(&mut tx, group_id, &fields).await?;
-        events::append(
-            &mut tx,
-            events::NewEvent {
-                actor_user_id: Some(me.identity.user_id),
-                company_id: Some(me.company_id),
-                kind: "group.lead_field_added",
-                subject_type: "group",
-                subject_id: group_id,
-                payload: serde_json::json!({ "field": field }),
-            },
-        )
-        .await?;
+        let change = (
+            "group.lead_field_added",
+            serde_json::json!({ "field": field }),
+        );
+        structure::store_lead_fields(&mut tx, &me, group_id, &fields, change).await?;
         tx.commit().await?;
         Ok(())
     })
@@ -569,7 +561,7 @@ pub async fn add_lead_field(
 /// Removes a custom lead field from a group; leads keep the answers they were given.
 #[server(prefix = "/api", endpoint = "remove_lead_field")]
 pub async fn remove_lead_field(group_id: i64, key: String) -> Result<(), AppError> {
-    use crate::server::{endpoint, events, require_teammate, structure};
+    use crate::server::{endpoint, require_teammate, structure};
     use domain::permissions::Permission;
 
     endpoint(async move {
@@ -581,19 +573,11 @@ pub async fn remove_lead_field(group_id: i64, key: String) -> Result<(), AppErro
         if fields.len() == before {
             return Err(AppError::not_found("Lead field"));
         }
-        structure::store_lead_fields(&mut tx, group_id, &fields).await?;
-        events::append(
-            &mut tx,
-            events::NewEvent {
-                actor_user_id: Some(me.identity.user_id),
-                company_id: Some(me.company_id),
-                kind: "group.lead_field_removed",
-                subject_type: "group",
-                subject_id: group_id,
-                payload: serde_json::json!({ "key": key }),
-            },
-        )
-        .await?;
+        let change = (
+            "group.lead_field_removed",
+            serde_json::json!({ "key": key }),
+        );
+        structure::store_lead_fields(&mut tx, &me, group_id, &fields, change).await?;
         tx.commit().await?;
         Ok(())
     })

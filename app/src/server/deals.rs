@@ -528,18 +528,7 @@ pub async fn customer_for_won_deal(
         .execute(&mut **tx)
         .await?;
         if attributed.rows_affected() > 0 {
-            events::append(
-                tx,
-                NewEvent {
-                    actor_user_id: Some(actor_user_id),
-                    company_id: Some(deal.company_id),
-                    kind: "customer.attributed",
-                    subject_type: "customer",
-                    subject_id: existing.id,
-                    payload: serde_json::json!({ "partnership_id": deal.partnership_id, "deal_id": deal.id, "source": "deal" }),
-                },
-            )
-            .await?;
+            customer_event(tx, deal, actor_user_id, "customer.attributed", existing.id).await?;
         }
         return Ok(existing.id);
     }
@@ -556,17 +545,29 @@ pub async fn customer_for_won_deal(
     .bind(&deal.company_key)
     .fetch_one(&mut **tx)
     .await?;
+    customer_event(tx, deal, actor_user_id, "customer.created", id).await?;
+    Ok(id)
+}
+
+/// The event of a customer a won deal made or attributed.
+async fn customer_event(
+    tx: &mut Tx,
+    deal: &LoadedDeal,
+    actor_user_id: i64,
+    kind: &'static str,
+    customer_id: i64,
+) -> Result<(), AppError> {
     events::append(
         tx,
         NewEvent {
             actor_user_id: Some(actor_user_id),
             company_id: Some(deal.company_id),
-            kind: "customer.created",
+            kind,
             subject_type: "customer",
-            subject_id: id,
+            subject_id: customer_id,
             payload: serde_json::json!({ "partnership_id": deal.partnership_id, "deal_id": deal.id, "source": "deal" }),
         },
     )
     .await?;
-    Ok(id)
+    Ok(())
 }

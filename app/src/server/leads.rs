@@ -152,6 +152,32 @@ pub async fn insert(tx: &mut Tx, new: Insert<'_>) -> Result<i64, AppError> {
     .await?)
 }
 
+/// Writes one imported row (see `lead_import`) with the conflicts it has now; returns the new
+/// lead and what it collided with.
+pub async fn insert_imported(
+    tx: &mut Tx,
+    program_id: i64,
+    lead: &domain::lead::NewLead,
+    row: &super::lead_import::Ready,
+    who: (LeadStatus, Option<i64>),
+    now: i64,
+) -> Result<(i64, Vec<(Claim, String)>), AppError> {
+    let claims = claims(tx, program_id, lead.domain.as_deref(), &lead.company_key).await?;
+    let (status, contact_id) = who;
+    let insert = Insert {
+        program_id,
+        partnership_id: row.partnership_id,
+        lead,
+        status,
+        contact_id,
+        conflict: describe(&claims),
+        custom: &row.answers,
+        now,
+    };
+    let id = self::insert(tx, insert).await?;
+    Ok((id, claims))
+}
+
 /// A partner's new lead and what it collided with, for its `lead.registered` event.
 pub struct Registration<'a> {
     pub lead_id: i64,

@@ -49,16 +49,32 @@ pub async fn lead_fields_of_group(
     Ok(parse_lead_fields(&json))
 }
 
+/// Saves a group's custom lead fields with the event of the change (kind, payload).
 pub async fn store_lead_fields(
     tx: &mut super::db::Tx,
+    me: &Teammate,
     group_id: i64,
     fields: &[domain::lead_fields::LeadField],
+    change: (&'static str, serde_json::Value),
 ) -> Result<(), AppError> {
     sqlx::query("UPDATE partner_groups SET lead_fields = $1 WHERE id = $2")
         .bind(serde_json::to_string(fields).map_err(AppError::internal)?)
         .bind(group_id)
         .execute(&mut **tx)
         .await?;
+    let (kind, payload) = change;
+    super::events::append(
+        tx,
+        super::events::NewEvent {
+            actor_user_id: Some(me.identity.user_id),
+            company_id: Some(me.company_id),
+            kind,
+            subject_type: "group",
+            subject_id: group_id,
+            payload,
+        },
+    )
+    .await?;
     Ok(())
 }
 
