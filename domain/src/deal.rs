@@ -177,6 +177,40 @@ pub fn is_protected(stage: DealStage, protected_until: Option<i64>, now: i64) ->
         && protected_until.is_some_and(|until| now < until)
 }
 
+/// Whether a deal's vendor rep may be set or changed: co-sell deals only, while still open.
+pub fn check_rep_change(motion: DealMotion, stage: DealStage) -> Result<(), RuleViolation> {
+    if motion != DealMotion::Cosell {
+        return Err(RuleViolation::new("Only co-sell deals have a vendor rep"));
+    }
+    if !stage.is_open() {
+        return Err(RuleViolation::new(format!(
+            "A {} deal keeps the rep it had",
+            stage.label()
+        )));
+    }
+    Ok(())
+}
+
+/// What closing a deal won does to the customer of the same company.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WonCustomer {
+    /// No such customer yet: create one attributed to the deal's partner.
+    Create,
+    /// The customer has no partner: it is now the deal's partner's.
+    Attribute(i64),
+    /// The customer already belongs to a partner (the first one wins): link it only.
+    Link(i64),
+}
+
+/// Decides [`WonCustomer`] from the oldest matching customer and whether it has a partner.
+pub fn won_customer(existing: Option<(i64, bool)>) -> WonCustomer {
+    match existing {
+        None => WonCustomer::Create,
+        Some((id, false)) => WonCustomer::Attribute(id),
+        Some((id, true)) => WonCustomer::Link(id),
+    }
+}
+
 /// What a partner types to register a deal; every field is text from the form.
 #[derive(Debug, Clone, Default)]
 pub struct DealForm<'a> {
@@ -455,6 +489,21 @@ mod tests {
             prop_assert!(!is_protected(ClosedLost, Some(until), approved));
             prop_assert!(!is_protected(Registered, None, approved));
         }
+    }
+
+    #[test]
+    fn reps_are_for_open_cosell_deals() {
+        assert!(check_rep_change(DealMotion::Cosell, Approved).is_ok());
+        assert_eq!(
+            check_rep_change(DealMotion::Resell, Approved)
+                .unwrap_err()
+                .0,
+            "Only co-sell deals have a vendor rep"
+        );
+        assert!(check_rep_change(DealMotion::Cosell, ClosedWon).is_err());
+        assert_eq!(won_customer(None), WonCustomer::Create);
+        assert_eq!(won_customer(Some((7, false))), WonCustomer::Attribute(7));
+        assert_eq!(won_customer(Some((7, true))), WonCustomer::Link(7));
     }
 
     #[test]

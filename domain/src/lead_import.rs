@@ -33,6 +33,17 @@ const LEAD_COLUMNS: &[&str] = &[
     "partner_key",
 ];
 
+/// Whether an import writes: only when confirmed, and never while a row is wrong (all rows
+/// or none).
+pub fn writes(confirmed: bool, rows: usize, invalid: usize) -> Result<bool, RuleViolation> {
+    if confirmed && invalid > 0 {
+        return Err(RuleViolation::new(format!(
+            "Nothing was imported: {invalid} of {rows} rows need fixing first"
+        )));
+    }
+    Ok(confirmed)
+}
+
 /// Splits CSV text into records (RFC 4180: comma separated, `"` quotes, `""` inside quotes,
 /// CRLF or LF line ends). Blank lines are skipped.
 pub fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, RuleViolation> {
@@ -240,6 +251,13 @@ mod tests {
             lines[2].lead.as_ref().unwrap_err(),
             &vec!["The same email is on an earlier line".to_owned()]
         );
+    }
+
+    #[test]
+    fn all_rows_or_none() {
+        assert_eq!(writes(false, 3, 1), Ok(false));
+        assert_eq!(writes(true, 3, 0), Ok(true));
+        assert!(writes(true, 3, 1).is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use serde_json::Value;
 on_both_backends!(
     a_cosell_deal_is_won_and_shows_in_both_pipelines,
     conflicts_are_flagged_and_protection_moves,
+    a_won_deal_links_or_attributes_the_existing_customer,
     roles_and_illegal_moves,
     resell_terms_and_pipeline_filters,
     program_settings_for_deals_and_customer_emails,
@@ -399,6 +400,89 @@ async fn conflicts_are_flagged_and_protection_moves(app: &TestApp) {
     assert_eq!(
         deal_in(&rejected, "Rejected", "Contoso expansion").unwrap()["reason"],
         "Duplicate of Contoso Retail"
+    );
+}
+
+/// Registers, approves, starts and wins a deal of `client`'s team; returns the customer id.
+async fn win(app: &TestApp, client: &reqwest::Client, company: &str, domain: &str) -> i64 {
+    let res = app
+        .call(
+            client,
+            "register_deal",
+            &deal_form(company, domain, "500", "referral"),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let id = deal_id(app, company).await;
+    let manager = app.signed_in("manager@acme.example").await;
+    for action in ["approve", "start", "won"] {
+        let res = app
+            .call(
+                &manager,
+                "decide_deal",
+                &[("deal_id", &id), ("action", action)],
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{action}: {}", res.text().await.unwrap());
+    }
+    app.scalar("SELECT customer_id FROM deals WHERE name = $1", company)
+        .await
+}
+
+async fn a_won_deal_links_or_attributes_the_existing_customer(app: &TestApp) {
+    let lakeside = app.signed_in("owner@lakeside.example").await;
+    // Contoso Retail belongs to Northwind: the first partner keeps it; the deal only links it.
+    let contoso = app
+        .id_of("SELECT id FROM customers WHERE name = $1", "Contoso Retail")
+        .await;
+    assert_eq!(
+        win(app, &lakeside, "Contoso upsell", "contoso.example").await,
+        contoso
+    );
+    let owner: String = sqlx::query_scalar(
+        "SELECT t.name FROM customers c JOIN partnerships p ON p.id = c.partnership_id JOIN partner_teams t ON t.id = p.partner_team_id WHERE c.id = $1",
+    )
+    .bind(contoso)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(owner, "Northwind Agency");
+    // A customer nobody brought becomes the deal's partner's.
+    let program = app
+        .id_of(
+            "SELECT id FROM programs WHERE slug = $1",
+            "acme-partner-program",
+        )
+        .await;
+    let orphan: i64 = sqlx::query_scalar(
+        "INSERT INTO customers (program_id, external_key, name, source, created_at, domain, company_key, status) \
+         VALUES ($1, 'cus_orphan', 'Orphan Ltd', 'api', 1, 'orphan.example', 'orphan', 'signed_up') RETURNING id",
+    )
+    .bind(program)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        win(app, &lakeside, "Orphan rollout", "www.orphan.example").await,
+        orphan
+    );
+    let lake = app.partnership_id("Lakeside IT").await;
+    assert_eq!(
+        app.scalar(
+            "SELECT partnership_id FROM customers WHERE source = 'deal' AND name = $1",
+            "Orphan Ltd"
+        )
+        .await
+        .to_string(),
+        lake
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM events WHERE kind = $1",
+            "customer.attributed"
+        )
+        .await,
+        1
     );
 }
 

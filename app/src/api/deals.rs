@@ -323,7 +323,6 @@ pub async fn advance_deal(deal_id: i64) -> Result<(), AppError> {
 pub async fn assign_deal_rep(deal_id: i64, rep: Option<String>) -> Result<(), AppError> {
     use crate::server::events::{self, NewEvent};
     use crate::server::{db::now_ms, deals, endpoint, require_teammate, structure};
-    use domain::deal::DealMotion;
     use domain::permissions::Permission;
 
     endpoint(async move {
@@ -335,12 +334,7 @@ pub async fn assign_deal_rep(deal_id: i64, rep: Option<String>) -> Result<(), Ap
         let allowed = structure::allowed_groups(&state.db, &me).await?;
         let mut tx = state.db.begin().await?;
         let deal = deals::load_for_teammate(&mut tx, &me, allowed.as_deref(), deal_id).await?;
-        if deal.motion != DealMotion::Cosell {
-            return Err(AppError::bad_request("Only co-sell deals have a vendor rep"));
-        }
-        if !deal.stage.is_open() {
-            return Err(AppError::bad_request(format!("A {} deal keeps the rep it had", deal.stage.label())));
-        }
+        domain::deal::check_rep_change(deal.motion, deal.stage)?;
         let rep_name: Option<String> = match rep {
             Some(user_id) => Some(
                 sqlx::query_scalar("SELECT u.name FROM teammates t JOIN users u ON u.id = t.user_id WHERE t.company_id = $1 AND u.id = $2")

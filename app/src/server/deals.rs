@@ -2,7 +2,7 @@
 //! stage changes with their events, protection moving on approval, and each deal's timeline.
 
 use domain::conflict::ClaimKind;
-use domain::deal::{DealMotion, DealStage};
+use domain::deal::{DealMotion, DealStage, WonCustomer};
 use rust_decimal::Decimal;
 use sqlx::Row;
 
@@ -514,23 +514,39 @@ pub async fn customer_for_won_deal(
         &deal.company_key,
     )
     .await?;
-    if let Some((existing, _)) = claims
+    let oldest = claims
         .iter()
         .filter(|(c, _)| c.kind == ClaimKind::Customer)
-        .min_by_key(|(c, _)| c.registered_at)
-    {
-        let attributed = sqlx::query(
-            "UPDATE customers SET partnership_id = $1, source = 'deal', attributed_at = $2 WHERE id = $3 AND partnership_id IS NULL",
-        )
-        .bind(deal.partnership_id)
-        .bind(now)
-        .bind(existing.id)
-        .execute(&mut **tx)
-        .await?;
-        if attributed.rows_affected() > 0 {
-            customer_event(tx, deal, actor_user_id, "customer.attributed", existing.id).await?;
+        .min_by_key(|(c, _)| c.registered_at);
+    let existing = match oldest {
+        Some((c, _)) => {
+            let partner: Option<i64> =
+                sqlx::query_scalar("SELECT partnership_id FROM customers WHERE id = $1")
+                    .bind(c.id)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            Some((c.id, partner.is_some()))
         }
-        return Ok(existing.id);
+        None => None,
+    };
+    match domain::deal::won_customer(existing) {
+        WonCustomer::Link(id) => return Ok(id),
+        WonCustomer::Attribute(id) => {
+            // The NULL check keeps a concurrent attribution (the first partner wins).
+            let attributed = sqlx::query(
+                "UPDATE customers SET partnership_id = $1, source = 'deal', attributed_at = $2 WHERE id = $3 AND partnership_id IS NULL",
+            )
+            .bind(deal.partnership_id)
+            .bind(now)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+            if attributed.rows_affected() > 0 {
+                customer_event(tx, deal, actor_user_id, "customer.attributed", id).await?;
+            }
+            return Ok(id);
+        }
+        WonCustomer::Create => {}
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO customers (program_id, partnership_id, external_key, name, source, created_at, domain, company_key, status, attributed_at) \

@@ -129,15 +129,12 @@ pub async fn check(
     ))
 }
 
-/// Whether to write: only when asked, and never with a row in error (all or nothing).
+/// Whether to write this import (see `domain::lead_import::writes`).
 pub fn confirmed(confirm: &Option<String>, outcome: &ImportOutcome) -> Result<bool, AppError> {
     let asked = confirm.as_deref().is_some_and(|c| !c.is_empty());
-    if asked && outcome.invalid > 0 {
-        return Err(AppError::bad_request(format!(
-            "Nothing was imported: {} of {} rows need fixing first",
-            outcome.invalid,
-            outcome.rows.len()
-        )));
-    }
-    Ok(asked)
+    Ok(domain::lead_import::writes(
+        asked,
+        outcome.rows.len(),
+        outcome.invalid,
+    )?)
 }
