@@ -36,6 +36,7 @@ pub mod lead;
 pub mod lead_fields;
 pub mod lead_import;
 pub mod money;
+pub mod offer;
 pub mod partnership;
 pub mod payout;
 pub mod permissions;

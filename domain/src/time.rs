@@ -43,6 +43,23 @@ pub fn parse_date(text: &str) -> Result<i64, crate::RuleViolation> {
     Ok(ms)
 }
 
+/// The same moment `months` calendar months later (UTC); a day past the end of the target
+/// month falls back to its last day (Jan 31 + 1 month = Feb 28 or 29).
+pub fn add_months(ms: i64, months: u32) -> i64 {
+    let days = ms.div_euclid(86_400_000);
+    let within_day = ms.rem_euclid(86_400_000);
+    let (year, month, day) = civil_from_days(days);
+    let index = year * 12 + i64::from(month - 1) + i64::from(months);
+    let (year, month) = (index.div_euclid(12), index.rem_euclid(12) as u32 + 1);
+    let next_first = if month == 12 {
+        days_from_civil(year + 1, 1, 1)
+    } else {
+        days_from_civil(year, month + 1, 1)
+    };
+    let last_day = (next_first - days_from_civil(year, month, 1)) as u32;
+    days_from_civil(year, month, day.min(last_day)) * 86_400_000 + within_day
+}
+
 // Howard Hinnant's days-from-civil algorithms (proleptic Gregorian calendar).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -88,7 +105,36 @@ mod tests {
         }
     }
 
+    #[test]
+    fn months_are_calendar_months() {
+        use super::{add_months, date_to_ms};
+        assert_eq!(
+            add_months(date_to_ms(2026, 1, 31), 1),
+            date_to_ms(2026, 2, 28)
+        );
+        assert_eq!(
+            add_months(date_to_ms(2028, 1, 31), 1),
+            date_to_ms(2028, 2, 29)
+        );
+        assert_eq!(
+            add_months(date_to_ms(2026, 11, 24) + 5, 14),
+            date_to_ms(2028, 1, 24) + 5
+        );
+        assert_eq!(
+            add_months(date_to_ms(2026, 5, 1), 0),
+            date_to_ms(2026, 5, 1)
+        );
+    }
+
     proptest::proptest! {
+        #[test]
+        fn months_never_go_backwards(days in -50_000i64..50_000, months in 0u32..600) {
+            let ms = days * 86_400_000;
+            let later = super::add_months(ms, months);
+            proptest::prop_assert!(later >= ms);
+            proptest::prop_assert!(later - ms <= i64::from(months) * 31 * 86_400_000);
+        }
+
         #[test]
         fn every_day_reads_back(days in -100_000i64..200_000) {
             let ms = days * 86_400_000;

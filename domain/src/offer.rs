@@ -1,0 +1,511 @@
+//! Offers: what a partner earns for an event. An offer is a list of versions; the version in
+//! force at the event's own time decides, and every reward it makes says how it was computed
+//! (the "why did I get this?" steps). Refunds claw back rewards in proportion.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::RuleViolation;
+use crate::money::{Currency, RoundingMode, format_minor, from_minor, round, to_minor};
+use crate::tier::TierBenefits;
+
+/// What an offer pays for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OfferEvent {
+    CustomerCreated,
+    TransactionCreated,
+    DealClosedWon,
+    LeadConverted,
+    PartnerJoined,
+}
+
+crate::stored_names!(OfferEvent, "offer event", {
+    CustomerCreated => "customer_created",
+    TransactionCreated => "transaction_created",
+    DealClosedWon => "deal_closed_won",
+    LeadConverted => "lead_converted",
+    PartnerJoined => "partner_joined",
+});
+
+impl OfferEvent {
+    /// Events that carry an amount a percentage can apply to.
+    pub fn has_amount(self) -> bool {
+        matches!(
+            self,
+            OfferEvent::TransactionCreated | OfferEvent::DealClosedWon
+        )
+    }
+}
+
+/// How much: a flat amount, or a percentage (two decimals: 2050 = 20.50%) of the event's
+/// amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Payout {
+    Flat { amount_minor: i64 },
+    Percent { basis_points: i64 },
+}
+
+/// Which partnerships an offer is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Target {
+    Everyone,
+    Groups(Vec<i64>),
+    Tiers(Vec<i64>),
+    Segment(i64),
+}
+
+/// Optional limits of an offer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Only events within this many calendar months of the customer's attribution.
+    pub first_months: Option<u32>,
+    /// At most this much per customer, over all rewards of this offer.
+    pub cap_per_customer_minor: Option<i64>,
+    /// Only transactions of at least this amount.
+    pub min_amount_minor: Option<i64>,
+    /// Only transactions of these products (empty: any).
+    pub product_keys: Vec<String>,
+}
+
+/// One version of an offer, in force from `effective_from` until the next version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferVersion {
+    pub version: u32,
+    pub effective_from: i64,
+    pub event: OfferEvent,
+    pub payout: Payout,
+    pub target: Target,
+    pub limits: Limits,
+}
+
+/// The version in force at `at`: the latest one that started at or before it. Versions are
+/// never edited, so a reward can always be explained by the version it names.
+pub fn version_at(versions: &[OfferVersion], at: i64) -> Option<&OfferVersion> {
+    versions
+        .iter()
+        .filter(|v| v.effective_from <= at)
+        .max_by_key(|v| (v.effective_from, v.version))
+}
+
+/// What is known about an event when it is evaluated, all at the event's own time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventFacts {
+    pub event: OfferEvent,
+    pub occurred_at: i64,
+    /// The transaction's or deal's amount, in the program currency.
+    pub amount_minor: Option<i64>,
+    pub product_key: Option<String>,
+    pub customer_attributed_at: Option<i64>,
+    pub group_id: i64,
+    /// The partnership's tier when the event happened.
+    pub tier_id: Option<i64>,
+    pub in_segment: bool,
+    /// What this offer already paid for this customer (for the cap).
+    pub paid_for_customer_minor: i64,
+}
+
+/// A reward an offer makes, with the steps that explain it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evaluation {
+    pub amount_minor: i64,
+    pub rounding: RoundingMode,
+    pub steps: Vec<String>,
+}
+
+/// Why an offer pays nothing for an event (shown in the simulator and explanations).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoReward {
+    OtherEvent,
+    NotTargeted,
+    OutsideFirstMonths,
+    BelowMinimum,
+    OtherProduct,
+    CapReached,
+}
+
+/// Evaluates one offer version for one event: target and limits, then the payout, the tier
+/// multiplier, the cap per customer, and the one rounding function.
+pub fn evaluate(
+    offer: &OfferVersion,
+    facts: &EventFacts,
+    tier: Option<&TierBenefits>,
+    currency: Currency,
+) -> Result<Evaluation, NoReward> {
+    if offer.event != facts.event {
+        return Err(NoReward::OtherEvent);
+    }
+    let targeted = match &offer.target {
+        Target::Everyone => true,
+        Target::Groups(groups) => groups.contains(&facts.group_id),
+        Target::Tiers(tiers) => facts.tier_id.is_some_and(|t| tiers.contains(&t)),
+        Target::Segment(_) => facts.in_segment,
+    };
+    if !targeted {
+        return Err(NoReward::NotTargeted);
+    }
+    let limits = &offer.limits;
+    if let Some(months) = limits.first_months {
+        let within = facts.customer_attributed_at.is_some_and(|at| {
+            facts.occurred_at >= at && facts.occurred_at < crate::time::add_months(at, months)
+        });
+        if !within {
+            return Err(NoReward::OutsideFirstMonths);
+        }
+    }
+    let amount = facts.amount_minor.unwrap_or(0);
+    if limits.min_amount_minor.is_some_and(|min| amount < min) {
+        return Err(NoReward::BelowMinimum);
+    }
+    if !limits.product_keys.is_empty()
+        && !facts
+            .product_key
+            .as_ref()
+            .is_some_and(|p| limits.product_keys.contains(p))
+    {
+        return Err(NoReward::OtherProduct);
+    }
+    let money = |minor: i64| format_minor(minor, currency);
+    let mut steps = Vec::new();
+    let mut value: Decimal = match offer.payout {
+        Payout::Flat { amount_minor } => {
+            steps.push(format!(
+                "Flat {} (offer version {})",
+                money(amount_minor),
+                offer.version
+            ));
+            from_minor(amount_minor, currency)
+        }
+        Payout::Percent { basis_points } => {
+            let percent = Decimal::new(basis_points, 2);
+            let base = from_minor(amount, currency);
+            let value = base * percent / Decimal::from(100);
+            steps.push(format!(
+                "{}% of {} = {} (offer version {})",
+                percent.normalize(),
+                money(amount),
+                value.normalize(),
+                offer.version
+            ));
+            value
+        }
+    };
+    if let Some(multiplier) = tier.and_then(|t| t.multiplier_percent) {
+        value = value * Decimal::from(multiplier) / Decimal::from(100);
+        steps.push(format!(
+            "Tier multiplier {}x = {}",
+            (Decimal::from(multiplier) / Decimal::from(100)).normalize(),
+            value.normalize()
+        ));
+    }
+    if let Some(cap) = limits.cap_per_customer_minor {
+        let left = from_minor((cap - facts.paid_for_customer_minor).max(0), currency);
+        if left <= Decimal::ZERO {
+            return Err(NoReward::CapReached);
+        }
+        if value > left {
+            value = left;
+            steps.push(format!(
+                "Capped at {} per customer: {} left",
+                money(cap),
+                value.normalize()
+            ));
+        }
+    }
+    let (rounded, rounding) = round(value, currency);
+    let amount_minor = to_minor(rounded, currency).map_err(|_| NoReward::CapReached)?;
+    steps.push(format!(
+        "Rounded half away from zero to {}",
+        money(amount_minor)
+    ));
+    Ok(Evaluation {
+        amount_minor,
+        rounding,
+        steps,
+    })
+}
+
+/// What a refund of a rewarded transaction takes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refund {
+    /// The reward the transaction earned.
+    pub reward_minor: i64,
+    pub transaction_minor: i64,
+    /// Refunded before this one, and clawed back for those refunds (both positive).
+    pub refunded_before_minor: i64,
+    pub clawed_minor: i64,
+    /// This refund (positive).
+    pub refund_minor: i64,
+}
+
+/// The clawback (negative) for a refund: the same share of the reward as of the
+/// transaction, never more than what is left; the refund that completes the transaction
+/// takes back exactly the rest, so rounding never leaves or takes a cent too many.
+pub fn clawback(r: Refund, currency: Currency) -> Result<i64, RuleViolation> {
+    let refunded = r.refunded_before_minor + r.refund_minor;
+    if r.transaction_minor <= 0 || r.refund_minor <= 0 || refunded > r.transaction_minor {
+        return Err(RuleViolation::new(
+            "A refund is above zero and at most what is left of the transaction",
+        ));
+    }
+    let (reward_minor, transaction_minor, refund_minor) =
+        (r.reward_minor, r.transaction_minor, r.refund_minor);
+    let left = (reward_minor - r.clawed_minor).max(0);
+    if refunded == transaction_minor {
+        return Ok(-left);
+    }
+    let share = from_minor(reward_minor, currency) * Decimal::from(refund_minor)
+        / Decimal::from(transaction_minor);
+    let (share, _) = round(share, currency);
+    let share = to_minor(share, currency)?;
+    Ok(-share.min(left))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn currency(code: &str) -> Currency {
+        Currency::parse(code).unwrap()
+    }
+
+    fn offer(payout: Payout) -> OfferVersion {
+        OfferVersion {
+            version: 1,
+            effective_from: 0,
+            event: OfferEvent::TransactionCreated,
+            payout,
+            target: Target::Groups(vec![7]),
+            limits: Limits::default(),
+        }
+    }
+
+    fn facts(amount_minor: i64) -> EventFacts {
+        EventFacts {
+            event: OfferEvent::TransactionCreated,
+            occurred_at: 1_000,
+            amount_minor: Some(amount_minor),
+            product_key: None,
+            customer_attributed_at: Some(0),
+            group_id: 7,
+            tier_id: None,
+            in_segment: false,
+            paid_for_customer_minor: 0,
+        }
+    }
+
+    #[test]
+    fn twenty_percent_of_five_hundred_dollars_is_one_hundred() {
+        let e = evaluate(
+            &offer(Payout::Percent { basis_points: 2000 }),
+            &facts(50_000),
+            None,
+            currency("USD"),
+        )
+        .unwrap();
+        assert_eq!(e.amount_minor, 10_000);
+        assert_eq!(
+            e.steps.last().unwrap(),
+            "Rounded half away from zero to $100.00"
+        );
+        assert_eq!(e.rounding, RoundingMode::HalfAwayFromZero);
+    }
+
+    #[test]
+    fn rounding_in_usd_jpy_and_kwd() {
+        // 12.5% of 0.01 USD = 0.00125 -> 0.00; of 1.01 USD = 0.12625 -> 0.13.
+        let pct = offer(Payout::Percent { basis_points: 1250 });
+        assert_eq!(
+            evaluate(&pct, &facts(101), None, currency("USD"))
+                .unwrap()
+                .amount_minor,
+            13
+        );
+        // 12.5% of ¥1,004 = ¥125.5 -> ¥126.
+        assert_eq!(
+            evaluate(&pct, &facts(1_004), None, currency("JPY"))
+                .unwrap()
+                .amount_minor,
+            126
+        );
+        // 12.5% of KWD 1.004 = 0.1255 -> 0.126 (three decimals).
+        assert_eq!(
+            evaluate(&pct, &facts(1_004), None, currency("KWD"))
+                .unwrap()
+                .amount_minor,
+            126
+        );
+    }
+
+    #[test]
+    fn targets_limits_tiers_and_caps() {
+        let usd = currency("USD");
+        let mut o = offer(Payout::Percent { basis_points: 1000 });
+        let mut f = facts(100_000);
+        f.group_id = 8;
+        assert_eq!(evaluate(&o, &f, None, usd), Err(NoReward::NotTargeted));
+        f.group_id = 7;
+        let gold = TierBenefits {
+            multiplier_percent: Some(150),
+        };
+        assert_eq!(
+            evaluate(&o, &f, Some(&gold), usd).unwrap().amount_minor,
+            15_000
+        );
+        o.limits.cap_per_customer_minor = Some(12_000);
+        f.paid_for_customer_minor = 5_000;
+        let capped = evaluate(&o, &f, Some(&gold), usd).unwrap();
+        assert_eq!(capped.amount_minor, 7_000);
+        assert!(
+            capped
+                .steps
+                .iter()
+                .any(|s| s.starts_with("Capped at $120.00"))
+        );
+        f.paid_for_customer_minor = 12_000;
+        assert_eq!(evaluate(&o, &f, None, usd), Err(NoReward::CapReached));
+        o.limits = Limits {
+            first_months: Some(1),
+            ..Limits::default()
+        };
+        f.occurred_at = 40 * 86_400_000;
+        assert_eq!(
+            evaluate(&o, &f, None, usd),
+            Err(NoReward::OutsideFirstMonths)
+        );
+        o.limits = Limits {
+            min_amount_minor: Some(200_000),
+            ..Limits::default()
+        };
+        assert_eq!(evaluate(&o, &f, None, usd), Err(NoReward::BelowMinimum));
+        o.limits = Limits {
+            product_keys: vec!["pro".into()],
+            ..Limits::default()
+        };
+        assert_eq!(evaluate(&o, &f, None, usd), Err(NoReward::OtherProduct));
+        f.product_key = Some("pro".into());
+        assert!(evaluate(&o, &f, None, usd).is_ok());
+        f.event = OfferEvent::DealClosedWon;
+        assert_eq!(evaluate(&o, &f, None, usd), Err(NoReward::OtherEvent));
+    }
+
+    #[test]
+    fn the_version_at_the_event_time_decides() {
+        let mut v1 = offer(Payout::Flat { amount_minor: 100 });
+        v1.effective_from = 10;
+        let mut v2 = v1.clone();
+        v2.version = 2;
+        v2.effective_from = 20;
+        let versions = [v1, v2];
+        assert_eq!(version_at(&versions, 5), None);
+        assert_eq!(version_at(&versions, 10).unwrap().version, 1);
+        assert_eq!(version_at(&versions, 19).unwrap().version, 1);
+        assert_eq!(version_at(&versions, 20).unwrap().version, 2);
+    }
+
+    #[test]
+    fn a_half_refund_claws_back_half() {
+        let usd = currency("USD");
+        // $500 earned $100; a $250 refund claws back $50.
+        let half = Refund {
+            reward_minor: 10_000,
+            transaction_minor: 50_000,
+            refunded_before_minor: 0,
+            clawed_minor: 0,
+            refund_minor: 25_000,
+        };
+        assert_eq!(clawback(half, usd), Ok(-5_000));
+        assert!(
+            clawback(
+                Refund {
+                    refund_minor: 60_000,
+                    ..half
+                },
+                usd
+            )
+            .is_err()
+        );
+        assert!(
+            clawback(
+                Refund {
+                    refund_minor: 0,
+                    ..half
+                },
+                usd
+            )
+            .is_err()
+        );
+        assert!(
+            clawback(
+                Refund {
+                    refunded_before_minor: 30_000,
+                    ..half
+                },
+                usd
+            )
+            .is_err()
+        );
+        // Three thirds of 1 cent of reward: 0, 0, then the rest.
+        let third = Refund {
+            reward_minor: 1,
+            transaction_minor: 3,
+            refunded_before_minor: 0,
+            clawed_minor: 0,
+            refund_minor: 1,
+        };
+        assert_eq!(clawback(third, usd), Ok(0));
+        assert_eq!(
+            clawback(
+                Refund {
+                    refunded_before_minor: 2,
+                    ..third
+                },
+                usd
+            ),
+            Ok(-1)
+        );
+    }
+
+    proptest! {
+        /// However a transaction is refunded in parts, the clawbacks never exceed the reward,
+        /// and refunding all of it claws back exactly all of it.
+        #[test]
+        fn clawbacks_never_exceed_the_reward(
+            reward in 0i64..1_000_000,
+            transaction in 1i64..10_000_000,
+            cuts in proptest::collection::vec(1u32..100, 1..8),
+        ) {
+            let usd = currency("USD");
+            let total: u64 = cuts.iter().map(|c| u64::from(*c)).sum();
+            let mut refunded = 0i64;
+            let mut clawed = 0i64;
+            for (i, cut) in cuts.iter().enumerate() {
+                let part = if i + 1 == cuts.len() {
+                    transaction - refunded
+                } else {
+                    (transaction as u64 * u64::from(*cut) / total) as i64
+                };
+                if part <= 0 { continue; }
+                let refund = Refund { reward_minor: reward, transaction_minor: transaction, refunded_before_minor: refunded, clawed_minor: clawed, refund_minor: part };
+                let back = clawback(refund, usd).unwrap();
+                refunded += part;
+                prop_assert!(back <= 0);
+                clawed -= back;
+                prop_assert!(clawed <= reward);
+            }
+            prop_assert_eq!(refunded, transaction);
+            prop_assert_eq!(clawed, reward);
+        }
+
+        /// A percentage reward is never negative for a positive amount and never more than
+        /// the amount times the multiplier.
+        #[test]
+        fn percentage_rewards_stay_in_bounds(amount in 0i64..1_000_000_000, bp in 0i64..10_000, mult in 100u32..300) {
+            let usd = currency("USD");
+            let tier = TierBenefits { multiplier_percent: Some(mult) };
+            let e = evaluate(&offer(Payout::Percent { basis_points: bp }), &facts(amount), Some(&tier), usd).unwrap();
+            prop_assert!(e.amount_minor >= 0);
+            prop_assert!(e.amount_minor <= amount * i64::from(mult) / 100 + 1);
+        }
+    }
+}
