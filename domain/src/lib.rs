@@ -30,6 +30,7 @@ macro_rules! stored_names {
 pub mod conflict;
 pub mod customer;
 pub mod deal;
+pub mod idempotency;
 pub mod identity;
 pub mod invite;
 pub mod lead;
