@@ -36,6 +36,7 @@ pub mod invite;
 pub mod lead;
 pub mod lead_fields;
 pub mod lead_import;
+pub mod ledger;
 pub mod money;
 pub mod offer;
 pub mod partnership;
