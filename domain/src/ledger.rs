@@ -15,7 +15,27 @@ pub enum PayoutStatus {
     Canceled,
 }
 
+crate::stored_names!(PayoutStatus, "payout status", {
+    Requested => "requested",
+    Processing => "processing",
+    Paid => "paid",
+    Failed => "failed",
+    Canceled => "canceled",
+});
+
 impl PayoutStatus {
+    pub fn transition(self, next: PayoutStatus) -> Result<PayoutStatus, RuleViolation> {
+        if self.can_become(next) {
+            Ok(next)
+        } else {
+            Err(RuleViolation::new(format!(
+                "A {} payout cannot become {}",
+                self.as_str(),
+                next.as_str()
+            )))
+        }
+    }
+
     /// `requested -> processing -> paid | failed`, or `requested | processing -> canceled`.
     pub fn can_become(self, next: PayoutStatus) -> bool {
         use PayoutStatus::*;

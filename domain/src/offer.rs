@@ -224,6 +224,187 @@ pub fn evaluate(
     })
 }
 
+/// An offer as a teammate fills in its form (every field as typed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OfferForm<'a> {
+    pub name: &'a str,
+    pub event: &'a str,
+    /// `percent` or `flat`.
+    pub payout_kind: &'a str,
+    pub payout_value: &'a str,
+    /// `everyone`, `group:ID`, `tier:ID` or `segment:ID`.
+    pub target: &'a str,
+    pub first_months: &'a str,
+    pub cap_per_customer: &'a str,
+    pub min_amount: &'a str,
+    /// Comma-separated.
+    pub product_keys: &'a str,
+}
+
+/// What an offer's form defines; its version number and start come from where it is saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferDraft {
+    pub name: String,
+    pub event: OfferEvent,
+    pub payout: Payout,
+    pub target: Target,
+    pub limits: Limits,
+}
+
+impl OfferDraft {
+    pub fn version(self, version: u32, effective_from: i64) -> OfferVersion {
+        OfferVersion {
+            version,
+            effective_from,
+            event: self.event,
+            payout: self.payout,
+            target: self.target,
+            limits: self.limits,
+        }
+    }
+}
+
+/// Checks an offer's form; every problem is reported beside its field.
+fn optional(text: &str) -> Option<&str> {
+    Some(text.trim()).filter(|t| !t.is_empty())
+}
+
+/// A percentage as typed: digits with at most two decimals ("20", "12.5"), in basis points.
+fn parse_percent(text: &str) -> Result<i64, String> {
+    let invalid = || "Enter a percentage with up to 2 decimals, e.g. 20 or 12.5".to_owned();
+    let text = text.trim().trim_end_matches('%');
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty()
+        || whole.len() > 3
+        || fraction.len() > 2
+        || !digits(whole)
+        || !digits(fraction)
+    {
+        return Err(invalid());
+    }
+    let bp = whole.parse::<i64>().map_err(|_| invalid())? * 100
+        + format!("{fraction:0<2}")
+            .parse::<i64>()
+            .map_err(|_| invalid())?;
+    if bp == 0 || bp > 10_000 {
+        return Err("A percentage is above 0 and at most 100".to_owned());
+    }
+    Ok(bp)
+}
+
+pub fn validate_offer(
+    form: &OfferForm<'_>,
+    currency: Currency,
+) -> Result<OfferDraft, Vec<(&'static str, String)>> {
+    use crate::money::parse_positive_amount;
+    let mut problems = Vec::new();
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        problems.push(("name", "Name the offer (1 to 80 characters)".to_owned()));
+    }
+    let event = OfferEvent::parse(form.event.trim());
+    if event.is_err() {
+        problems.push(("event", "Choose the event the offer pays for".to_owned()));
+    }
+    let amount =
+        |text: &str| parse_positive_amount(text, currency).and_then(|a| to_minor(a, currency));
+    let payout = match form.payout_kind {
+        "flat" => amount(form.payout_value)
+            .map(|amount_minor| Payout::Flat { amount_minor })
+            .map_err(|e| e.0),
+        "percent" => {
+            parse_percent(form.payout_value).map(|basis_points| Payout::Percent { basis_points })
+        }
+        _ => Err("Choose a percentage or a flat amount".to_owned()),
+    };
+    if let (Ok(Payout::Percent { .. }), Ok(e)) = (&payout, &event)
+        && !e.has_amount()
+    {
+        problems.push((
+            "payout_value",
+            "Only transactions and won deals have an amount a percentage applies to; pay a flat amount".to_owned(),
+        ));
+    }
+    let payout = payout.map_err(|e| problems.push(("payout_value", e)));
+    let id = |text: &str| text.parse::<i64>().ok().filter(|id| *id > 0);
+    let target = match form.target.trim().split_once(':') {
+        _ if form.target.trim() == "everyone" => Some(Target::Everyone),
+        Some(("group", g)) => id(g).map(|g| Target::Groups(vec![g])),
+        Some(("tier", t)) => id(t).map(|t| Target::Tiers(vec![t])),
+        Some(("segment", s)) => id(s).map(Target::Segment),
+        _ => None,
+    };
+    if target.is_none() {
+        problems.push(("target", "Choose who earns it".to_owned()));
+    }
+    let mut limits = Limits::default();
+    if let Some(text) = optional(form.first_months) {
+        match text.parse::<u32>() {
+            Ok(m) if (1..=120).contains(&m) => limits.first_months = Some(m),
+            _ => problems.push((
+                "first_months",
+                "Enter a number of months from 1 to 120".to_owned(),
+            )),
+        }
+    }
+    if let Some(text) = optional(form.cap_per_customer) {
+        match amount(text) {
+            Ok(cap) => limits.cap_per_customer_minor = Some(cap),
+            Err(e) => problems.push(("cap_per_customer", e.0)),
+        }
+    }
+    if let Some(text) = optional(form.min_amount) {
+        match amount(text) {
+            Ok(min) => limits.min_amount_minor = Some(min),
+            Err(e) => problems.push(("min_amount", e.0)),
+        }
+    }
+    limits.product_keys = form
+        .product_keys
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if limits.product_keys.iter().any(|k| k.len() > 255) || limits.product_keys.len() > 50 {
+        problems.push((
+            "product_keys",
+            "At most 50 product keys of up to 255 characters".to_owned(),
+        ));
+    }
+    match (event, payout, target) {
+        (Ok(event), Ok(payout), Some(target)) if problems.is_empty() => Ok(OfferDraft {
+            name: name.to_owned(),
+            event,
+            payout,
+            target,
+            limits,
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// One line describing what a version pays, for lists ("20% of each transaction").
+pub fn describe(version: &OfferVersion, currency: Currency) -> String {
+    let what = match version.event {
+        OfferEvent::CustomerCreated => "new customer",
+        OfferEvent::TransactionCreated => "transaction",
+        OfferEvent::DealClosedWon => "deal won",
+        OfferEvent::LeadConverted => "converted lead",
+        OfferEvent::PartnerJoined => "partner who joins",
+    };
+    match version.payout {
+        Payout::Flat { amount_minor } => {
+            format!("{} per {what}", format_minor(amount_minor, currency))
+        }
+        Payout::Percent { basis_points } => format!(
+            "{}% of each {what}",
+            Decimal::new(basis_points, 2).normalize()
+        ),
+    }
+}
+
 /// What a refund of a rewarded transaction takes back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refund {
@@ -387,6 +568,95 @@ mod tests {
         assert!(evaluate(&o, &f, None, usd).is_ok());
         f.event = OfferEvent::DealClosedWon;
         assert_eq!(evaluate(&o, &f, None, usd), Err(NoReward::OtherEvent));
+    }
+
+    #[test]
+    fn an_offer_form_becomes_a_draft_or_field_problems() {
+        let usd = currency("USD");
+        let form = OfferForm {
+            name: " Resellers 20% ",
+            event: "transaction_created",
+            payout_kind: "percent",
+            payout_value: "20",
+            target: "group:7",
+            product_keys: "pro, , team",
+            ..OfferForm::default()
+        };
+        let draft = validate_offer(&form, usd).unwrap();
+        assert_eq!(draft.name, "Resellers 20%");
+        assert_eq!(draft.payout, Payout::Percent { basis_points: 2000 });
+        assert_eq!(draft.target, Target::Groups(vec![7]));
+        assert_eq!(draft.limits.product_keys, vec!["pro", "team"]);
+        assert_eq!(
+            describe(&draft.clone().version(1, 0), usd),
+            "20% of each transaction"
+        );
+        let twelve_and_a_half = OfferForm {
+            payout_value: "12.5",
+            ..form.clone()
+        };
+        assert_eq!(
+            validate_offer(&twelve_and_a_half, usd).unwrap().payout,
+            Payout::Percent { basis_points: 1250 }
+        );
+        let fields = |f: OfferForm<'_>| {
+            validate_offer(&f, usd)
+                .unwrap_err()
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            fields(OfferForm {
+                payout_value: "120",
+                ..form.clone()
+            }),
+            ["payout_value"]
+        );
+        assert_eq!(
+            fields(OfferForm {
+                payout_value: "1.234",
+                ..form.clone()
+            }),
+            ["payout_value"]
+        );
+        assert_eq!(
+            fields(OfferForm {
+                target: "group:x",
+                ..form.clone()
+            }),
+            ["target"]
+        );
+        assert_eq!(
+            fields(OfferForm {
+                event: "partner_joined",
+                ..form.clone()
+            }),
+            ["payout_value"],
+            "a percentage of an event without an amount"
+        );
+        assert_eq!(
+            fields(OfferForm {
+                name: "",
+                first_months: "0",
+                cap_per_customer: "-1",
+                ..form.clone()
+            }),
+            ["name", "first_months", "cap_per_customer"]
+        );
+        let flat = OfferForm {
+            event: "partner_joined",
+            payout_kind: "flat",
+            payout_value: "50",
+            target: "everyone",
+            ..form
+        };
+        assert_eq!(
+            validate_offer(&flat, usd).unwrap().payout,
+            Payout::Flat {
+                amount_minor: 5_000
+            }
+        );
     }
 
     #[test]

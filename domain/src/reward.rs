@@ -43,6 +43,11 @@ impl RewardStatus {
     }
 }
 
+/// When a reward created at `created_at` leaves the program's hold.
+pub fn available_at(created_at: i64, hold_days: i64) -> i64 {
+    created_at.saturating_add(hold_days.max(0).saturating_mul(86_400_000))
+}
+
 /// The partner-facing sums over a partnership's rewards, in minor units of one currency.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Earnings {
@@ -68,6 +73,13 @@ mod tests {
     use super::RewardStatus::*;
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_hold_starts_when_the_reward_is_made() {
+        assert_eq!(available_at(1_000, 30), 1_000 + 30 * 86_400_000);
+        assert_eq!(available_at(1_000, 0), 1_000);
+        assert_eq!(available_at(1_000, -3), 1_000);
+    }
 
     #[test]
     fn the_documented_transitions() {

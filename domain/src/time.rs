@@ -43,6 +43,51 @@ pub fn parse_date(text: &str) -> Result<i64, crate::RuleViolation> {
     Ok(ms)
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` (UTC, whole seconds) for a timestamp in milliseconds: how the API
+/// writes times.
+pub fn format_timestamp(ms: i64) -> String {
+    let seconds = ms.div_euclid(1000);
+    let within = seconds.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        format_date(ms),
+        within / 3600,
+        within % 3600 / 60,
+        within % 60
+    )
+}
+
+/// Reads an RFC 3339 time in UTC as the API takes it (`2026-11-24T13:05:00Z`, optionally
+/// with milliseconds: `…:00.250Z`) into milliseconds since the epoch.
+pub fn parse_timestamp(text: &str) -> Result<i64, crate::RuleViolation> {
+    let invalid =
+        || crate::RuleViolation::new("Give the time in UTC as RFC 3339, e.g. 2026-11-24T13:05:00Z");
+    let text = text.trim();
+    let rest = text.strip_suffix('Z').ok_or_else(invalid)?;
+    let (date, clock) = rest.split_once('T').ok_or_else(invalid)?;
+    let day = parse_date(date).map_err(|_| invalid())?;
+    let (clock, millis) = match clock.split_once('.') {
+        Some((c, f)) if (1..=3).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()) => {
+            (c, format!("{f:0<3}").parse::<i64>().map_err(|_| invalid())?)
+        }
+        Some(_) => return Err(invalid()),
+        None => (clock, 0),
+    };
+    let parts: Vec<&str> = clock.split(':').collect();
+    let [h, m, s] = parts.as_slice() else {
+        return Err(invalid());
+    };
+    let number = |t: &str, max: i64| -> Result<i64, crate::RuleViolation> {
+        if t.len() != 2 || !t.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        let n: i64 = t.parse().map_err(|_| invalid())?;
+        if n > max { Err(invalid()) } else { Ok(n) }
+    };
+    let (h, m, s) = (number(h, 23)?, number(m, 59)?, number(s, 59)?);
+    Ok(day + ((h * 60 + m) * 60 + s) * 1000 + millis)
+}
+
 /// The same moment `months` calendar months later (UTC); a day past the end of the target
 /// month falls back to its last day (Jan 31 + 1 month = Feb 28 or 29).
 pub fn add_months(ms: i64, months: u32) -> i64 {
@@ -160,6 +205,36 @@ mod tests {
             let (y, m, d) = civil_from_days(days);
             prop_assert!((1..=12).contains(&m) && (1..=31).contains(&d));
             prop_assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+
+    #[test]
+    fn api_timestamps_are_utc_rfc3339() {
+        let ms = super::date_to_ms(2026, 11, 24) + (13 * 3600 + 5 * 60) * 1000;
+        assert_eq!(super::parse_timestamp("2026-11-24T13:05:00Z"), Ok(ms));
+        assert_eq!(
+            super::parse_timestamp("2026-11-24T13:05:00.25Z"),
+            Ok(ms + 250)
+        );
+        assert_eq!(super::format_timestamp(ms + 999), "2026-11-24T13:05:00Z");
+        for bad in [
+            "2026-11-24T13:05:00",
+            "2026-11-24 13:05:00Z",
+            "2026-11-24T24:00:00Z",
+            "2026-11-24T13:5:00Z",
+            "2026-11-24T13:05:00+01:00",
+            "2026-11-24T13:05:00.1234Z",
+            "2026-02-30T00:00:00Z",
+        ] {
+            assert!(super::parse_timestamp(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn timestamps_read_back_as_written(seconds in -2_000_000_000i64..8_000_000_000) {
+            let ms = seconds * 1000;
+            proptest::prop_assert_eq!(super::parse_timestamp(&super::format_timestamp(ms)), Ok(ms));
         }
     }
 }

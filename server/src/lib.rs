@@ -3,7 +3,10 @@
 //! The portal's HTTP server: configuration, the axum router around the Leptos app, and the
 //! middleware every request passes (session, CSRF, page access, body limit).
 
+pub mod api_v1;
+pub mod jobs;
 pub mod middleware;
+pub mod payouts_export;
 pub mod seed;
 
 use std::net::SocketAddr;
@@ -29,6 +32,10 @@ pub struct Settings {
     pub site_root: String,
     pub output_name: String,
     pub public_origin: Option<String>,
+    /// How often held rewards are checked for release (`PORTAL_JOB_INTERVAL_SECS`, 60).
+    pub job_interval: std::time::Duration,
+    /// `PORTAL_TEST_CLOCK=1` mounts the end-to-end tests' clock (see [`router_with_clock`]).
+    pub test_clock: bool,
 }
 
 impl Settings {
@@ -45,6 +52,17 @@ impl Settings {
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
             output_name: var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "portal".to_owned()),
             public_origin: var("PORTAL_PUBLIC_ORIGIN").map(|o| o.trim_end_matches('/').to_owned()),
+            job_interval: std::time::Duration::from_secs(
+                var("PORTAL_JOB_INTERVAL_SECS")
+                    .map(|v| {
+                        v.parse::<u64>()
+                            .map_err(|e| format!("PORTAL_JOB_INTERVAL_SECS {v:?}: {e}"))
+                    })
+                    .transpose()?
+                    .unwrap_or(60)
+                    .max(1),
+            ),
+            test_clock: var("PORTAL_TEST_CLOCK").as_deref() == Some("1"),
         })
     }
 
@@ -80,8 +98,20 @@ pub fn app_state(db: Db, settings: &Settings) -> AppState {
     )
 }
 
-/// The whole application: Leptos pages and server functions, static files, health check.
+/// The whole application: Leptos pages and server functions, the vendor API, static files,
+/// health check.
 pub fn router(state: AppState, options: LeptosOptions) -> Router {
+    router_with_clock(state, options, None)
+}
+
+/// [`router`], plus `POST /test/clock` when a test clock is given: it moves the jobs' clock
+/// forward by `days` and runs the hold release at once. Only for end-to-end tests
+/// (`PORTAL_TEST_CLOCK=1`); never enable it in production.
+pub fn router_with_clock(
+    state: AppState,
+    options: LeptosOptions,
+    clock: Option<jobs::Clock>,
+) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let leptos_router = Router::new()
@@ -96,8 +126,17 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options);
-    Router::new()
+    let api = Router::new().nest("/api/v1", api_v1::router(state.clone()));
+    let api = match clock {
+        Some(clock) => api.merge(jobs::test_clock_router(state.clone(), clock)),
+        None => api,
+    };
+    let portal = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/vendor/payouts/export.csv",
+            get(payouts_export::export).with_state(state.clone()),
+        )
         .merge(leptos_router)
         .layer(axum::middleware::from_fn(middleware::server_fn_status))
         .layer(axum::middleware::from_fn(middleware::page_guard))
@@ -110,7 +149,9 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
             middleware::same_origin,
         ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
+    // The API authenticates with keys, not cookies: none of the page middleware applies.
+    api.merge(portal)
 }
 
 /// Serves `router` on `listener` until the process is stopped.

@@ -1,7 +1,7 @@
 //! `server [serve|migrate|seed-demo]`: runs the portal (the default), applies migrations, or
 //! seeds the demo data into an empty database.
 
-use server::{Settings, app_state, open_database, router, seed};
+use server::{Settings, app_state, jobs, open_database, router_with_clock, seed};
 
 #[tokio::main]
 async fn main() {
@@ -66,7 +66,16 @@ async fn serve(settings: Settings) -> Result<(), String> {
     for (email, who) in seed::DEMO_LOGINS {
         println!("  {email:<28} {who}");
     }
-    server::serve(listener, router(state, settings.leptos_options()))
-        .await
-        .map_err(|e| e.to_string())
+    let clock = jobs::Clock::default();
+    jobs::spawn_hold_release(state.db.clone(), clock.clone(), settings.job_interval);
+    let test_clock = settings.test_clock.then_some(clock);
+    if test_clock.is_some() {
+        println!("PORTAL_TEST_CLOCK is on: POST /test/clock moves time forward (tests only)");
+    }
+    server::serve(
+        listener,
+        router_with_clock(state, settings.leptos_options(), test_clock),
+    )
+    .await
+    .map_err(|e| e.to_string())
 }

@@ -78,6 +78,16 @@ pub struct Contact {
 pub async fn require_teammate(permission: Permission) -> Result<(AppState, Teammate), AppError> {
     let state = state()?;
     let identity = require_user()?;
+    let teammate = teammate_of(&state.db, identity, permission).await?;
+    Ok((state, teammate))
+}
+
+/// [`require_teammate`] for handlers outside server functions (the payouts export).
+pub async fn teammate_of(
+    db: &super::db::Db,
+    identity: Identity,
+    permission: Permission,
+) -> Result<Teammate, AppError> {
     let Some((WorkspaceKind::Vendor, company_id)) = identity.workspace else {
         return Err(AppError::forbidden());
     };
@@ -87,7 +97,7 @@ pub async fn require_teammate(permission: Permission) -> Result<(AppState, Teamm
     )
     .bind(company_id)
     .bind(identity.user_id)
-    .fetch_optional(&state.db.pool)
+    .fetch_optional(&db.pool)
     .await
     .map_err(AppError::internal)?
     .ok_or_else(AppError::forbidden)?;
@@ -96,14 +106,13 @@ pub async fn require_teammate(permission: Permission) -> Result<(AppState, Teamm
     if !role.can(permission) {
         return Err(AppError::forbidden());
     }
-    let teammate = Teammate {
+    Ok(Teammate {
         teammate_id: row.try_get(0).map_err(AppError::internal)?,
         company_id,
         company_name: row.try_get(2).map_err(AppError::internal)?,
         role,
         identity,
-    };
-    Ok((state, teammate))
+    })
 }
 
 /// The caller acting as a contact of the partner team of their session's workspace, holding

@@ -1,6 +1,7 @@
 //! Server-only code: database, sessions, hashing, authorisation and queries.
 //! Compiled only with the `ssr` feature; never shipped to the browser.
 
+pub mod api_keys;
 pub mod authz;
 pub mod bulk;
 pub mod contacts;
@@ -12,15 +13,19 @@ pub mod joining;
 pub mod lead_import;
 pub mod leads;
 pub mod membership;
+pub mod offers;
 pub mod partner;
 pub mod partner_list;
 pub mod partnerships;
 pub mod password;
+pub mod payouts;
+pub mod rewards;
 pub mod segments;
 pub mod session;
 pub mod state;
 pub mod structure;
 pub mod teammates;
+pub mod transactions;
 pub mod vendor;
 
 pub use authz::{

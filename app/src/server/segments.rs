@@ -159,6 +159,37 @@ pub async fn count(db: &super::db::Db, program_id: i64, rule: &Rule) -> Result<i
     sqlx::Row::try_get(&row, 0)
 }
 
+/// Whether the segment (of the partnership's own program) selects the partnership now.
+pub async fn contains(
+    tx: &mut super::db::Tx,
+    segment_id: i64,
+    partnership_id: i64,
+) -> Result<bool, crate::error::AppError> {
+    let rule: Option<String> = sqlx::query_scalar(
+        "SELECT s.rule FROM segments s JOIN partnerships p ON p.program_id = s.program_id \
+         WHERE s.id = $1 AND p.id = $2",
+    )
+    .bind(segment_id)
+    .bind(partnership_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(rule) = rule.and_then(|r| serde_json::from_str::<Rule>(&r).ok()) else {
+        return Ok(false);
+    };
+    let condition = to_sql(&rule, 2);
+    let sql = format!(
+        "SELECT COUNT(*) FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id \
+         WHERE p.id = $1 AND {}",
+        condition.sql
+    );
+    // Safe: the text holds only fixed fragments and placeholders (see the module comment).
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(partnership_id);
+    let row = bind_all(query, &condition.binds)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(sqlx::Row::try_get::<i64, _>(&row, 0)? > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,6 +77,8 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
         site_root: "target/site".into(),
         output_name: "portal".into(),
         public_origin: None,
+        job_interval: std::time::Duration::from_secs(60),
+        test_clock: false,
     };
     let db = open_database(&settings).await.expect("open database");
     let state = app_state(db.clone(), &settings);

@@ -1,0 +1,505 @@
+//! Rewards: made by offers from events, clawed back by refunds, approved when their hold ends
+//! (or early by finance), declined with a reason, put on hold for review. Rows are appended;
+//! only their status (and the payout they are in) ever moves.
+
+use domain::money::{Currency, format_minor};
+use domain::offer::{EventFacts, OfferEvent, Refund, clawback, evaluate};
+use domain::reward::{RewardStatus, available_at};
+use domain::tier::TierBenefits;
+use sqlx::Row;
+
+use super::db::{Db, Tx};
+use super::events::{self, NewEvent};
+use super::offers;
+use crate::error::AppError;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The program facts every reward needs.
+#[derive(Debug, Clone)]
+pub struct ProgramMoney {
+    pub program_id: i64,
+    pub company_id: i64,
+    pub currency: Currency,
+    pub hold_days: i64,
+    pub min_cashout_minor: i64,
+}
+
+pub async fn program_money<'e, E>(executor: E, program_id: i64) -> Result<ProgramMoney, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(
+        "SELECT company_id, currency, hold_days, min_cashout_minor FROM programs WHERE id = $1",
+    )
+    .bind(program_id)
+    .fetch_optional(executor)
+    .await?
+    .ok_or_else(|| AppError::not_found("Program"))?;
+    Ok(ProgramMoney {
+        program_id,
+        company_id: row.try_get(0)?,
+        currency: Currency::parse(&row.try_get::<String, _>(1)?).map_err(AppError::internal)?,
+        hold_days: row.try_get(2)?,
+        min_cashout_minor: row.try_get(3)?,
+    })
+}
+
+/// An event that may earn rewards for one partnership.
+#[derive(Debug, Clone)]
+pub struct Earned {
+    pub event: OfferEvent,
+    pub partnership_id: i64,
+    pub occurred_at: i64,
+    pub amount_minor: Option<i64>,
+    pub product_key: Option<String>,
+    pub customer_id: Option<i64>,
+    pub customer_attributed_at: Option<i64>,
+    pub transaction_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    /// How the event reads in the explanation, before the offer's own steps.
+    pub story: Vec<String>,
+}
+
+/// Runs every offer of the program for `earned` and appends the pending rewards they make,
+/// each with its explanation and event row. Returns the new rewards' ids.
+pub async fn reward_event(
+    tx: &mut Tx,
+    program: &ProgramMoney,
+    earned: &Earned,
+    actor_user_id: Option<i64>,
+    now: i64,
+) -> Result<Vec<i64>, AppError> {
+    let partnership = sqlx::query(
+        "SELECT p.status, p.group_id, p.tier_id, t.name, t.benefits, p.partner_key FROM partnerships p \
+         LEFT JOIN tiers t ON t.id = p.tier_id WHERE p.id = $1 AND p.program_id = $2",
+    )
+    .bind(earned.partnership_id)
+    .bind(program.program_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| AppError::not_found("Partnership"))?;
+    let status: String = partnership.try_get(0)?;
+    if !domain::partnership::PartnershipStatus::parse(&status).is_ok_and(|s| s.shows_earnings()) {
+        return Ok(Vec::new());
+    }
+    let group_id: i64 = partnership.try_get(1)?;
+    let tier_id: Option<i64> = partnership.try_get(2)?;
+    let tier_name: Option<String> = partnership.try_get(3)?;
+    let benefits: Option<String> = partnership.try_get(4)?;
+    let benefits: Option<TierBenefits> = benefits
+        .filter(|b| !b.is_empty())
+        .and_then(|b| serde_json::from_str(&b).ok());
+    let mut made = Vec::new();
+    for offer in offers::load(&mut **tx, program.program_id, Some(earned.event)).await? {
+        let Some((version_id, version)) = offer.version_at(earned.occurred_at) else {
+            continue;
+        };
+        let in_segment = match &version.target {
+            domain::offer::Target::Segment(segment_id) => {
+                super::segments::contains(tx, *segment_id, earned.partnership_id).await?
+            }
+            _ => false,
+        };
+        let paid_for_customer_minor: i64 = match earned.customer_id {
+            Some(customer_id) => {
+                sqlx::query_scalar(
+                    "SELECT CAST(COALESCE(SUM(r.amount_minor), 0) AS BIGINT) FROM rewards r \
+                     JOIN offer_versions v ON v.id = r.offer_version_id \
+                     WHERE r.customer_id = $1 AND v.offer_id = $2 AND r.status <> $3",
+                )
+                .bind(customer_id)
+                .bind(offer.id)
+                .bind(RewardStatus::Declined.as_str())
+                .fetch_one(&mut **tx)
+                .await?
+            }
+            None => 0,
+        };
+        let facts = EventFacts {
+            event: earned.event,
+            occurred_at: earned.occurred_at,
+            amount_minor: earned.amount_minor,
+            product_key: earned.product_key.clone(),
+            customer_attributed_at: earned.customer_attributed_at,
+            group_id,
+            tier_id,
+            in_segment,
+            paid_for_customer_minor,
+        };
+        let Ok(evaluation) = evaluate(version, &facts, benefits.as_ref(), program.currency) else {
+            continue;
+        };
+        let mut steps = earned.story.clone();
+        steps.push(format!(
+            "Offer: {} — version {} in force since {}",
+            offer.name,
+            version.version,
+            domain::time::format_date(version.effective_from)
+        ));
+        steps.push(
+            match (
+                &tier_name,
+                benefits.as_ref().and_then(|b| b.multiplier_percent),
+            ) {
+                (Some(name), Some(_)) => format!("Tier at the event: {name}"),
+                (Some(name), None) => format!("Tier at the event: {name} (no multiplier)"),
+                (None, _) => "Tier at the event: none".to_owned(),
+            },
+        );
+        steps.extend(evaluation.steps);
+        let id = insert(
+            tx,
+            program,
+            NewReward {
+                partnership_id: earned.partnership_id,
+                amount_minor: evaluation.amount_minor,
+                rounding: evaluation.rounding.as_str(),
+                status: RewardStatus::Pending,
+                description: offer.name.clone(),
+                source: "offer",
+                contact_id: earned.contact_id,
+                customer_id: earned.customer_id,
+                transaction_id: earned.transaction_id,
+                offer_version_id: Some(version_id),
+                created_by_user_id: None,
+                reason: None,
+                clawback_of: None,
+                available_at: available_at(now, program.hold_days),
+                steps,
+            },
+            actor_user_id,
+            now,
+        )
+        .await?;
+        made.push(id);
+    }
+    Ok(made)
+}
+
+pub struct NewReward<'a> {
+    pub partnership_id: i64,
+    pub amount_minor: i64,
+    pub rounding: &'a str,
+    pub status: RewardStatus,
+    pub description: String,
+    /// `offer`, `clawback` or `manual`.
+    pub source: &'a str,
+    pub contact_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub transaction_id: Option<i64>,
+    pub offer_version_id: Option<i64>,
+    pub created_by_user_id: Option<i64>,
+    pub reason: Option<String>,
+    pub clawback_of: Option<i64>,
+    pub available_at: i64,
+    pub steps: Vec<String>,
+}
+
+/// Appends one reward and its `reward.created` event.
+pub async fn insert(
+    tx: &mut Tx,
+    program: &ProgramMoney,
+    reward: NewReward<'_>,
+    actor_user_id: Option<i64>,
+    now: i64,
+) -> Result<i64, AppError> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO rewards (program_id, partnership_id, amount_minor, currency, rounding_mode, status, description, \
+         available_at, created_at, updated_at, contact_id, customer_id, transaction_id, offer_version_id, source, \
+         created_by_user_id, reason, clawback_of, explanation) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+    )
+    .bind(program.program_id)
+    .bind(reward.partnership_id)
+    .bind(reward.amount_minor)
+    .bind(program.currency.code())
+    .bind(reward.rounding)
+    .bind(reward.status.as_str())
+    .bind(&reward.description)
+    .bind(reward.available_at)
+    .bind(now)
+    .bind(reward.contact_id)
+    .bind(reward.customer_id)
+    .bind(reward.transaction_id)
+    .bind(reward.offer_version_id)
+    .bind(reward.source)
+    .bind(reward.created_by_user_id)
+    .bind(&reward.reason)
+    .bind(reward.clawback_of)
+    .bind(serde_json::to_string(&reward.steps).map_err(AppError::internal)?)
+    .fetch_one(&mut **tx)
+    .await?;
+    events::append(
+        tx,
+        NewEvent {
+            actor_user_id,
+            company_id: Some(program.company_id),
+            kind: "reward.created",
+            subject_type: "reward",
+            subject_id: id,
+            payload: serde_json::json!({
+                "partnership_id": reward.partnership_id,
+                "amount_minor": reward.amount_minor,
+                "currency": program.currency.code(),
+                "status": reward.status.as_str(),
+                "source": reward.source,
+                "offer_version_id": reward.offer_version_id,
+                "transaction_id": reward.transaction_id,
+                "clawback_of": reward.clawback_of,
+            }),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// A refund of `original_id` (a payment of `original_minor`, `refunded_before_minor` of it
+/// refunded earlier): each reward the payment earned is clawed back in proportion, or
+/// declined when the refund completes while it is still pending.
+pub async fn claw_back(
+    tx: &mut Tx,
+    program: &ProgramMoney,
+    refund: (i64, &str, i64),
+    original: (i64, &str, i64),
+    refunded_before_minor: i64,
+    actor_user_id: Option<i64>,
+    now: i64,
+) -> Result<Vec<i64>, AppError> {
+    let (refund_id, refund_key, refund_minor) = refund;
+    let (original_id, original_key, original_minor) = original;
+    let rewards = sqlx::query(
+        "SELECT id, partnership_id, amount_minor, status, contact_id, customer_id, description, available_at \
+         FROM rewards WHERE transaction_id = $1 AND clawback_of IS NULL AND amount_minor > 0 ORDER BY id",
+    )
+    .bind(original_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let completes = refunded_before_minor + refund_minor == original_minor;
+    let money = |minor: i64| format_minor(minor, program.currency);
+    let mut made = Vec::new();
+    for r in rewards {
+        let reward_id: i64 = r.try_get(0)?;
+        let reward_minor: i64 = r.try_get(2)?;
+        let status = RewardStatus::parse(&r.try_get::<String, _>(3)?)?;
+        if status == RewardStatus::Declined {
+            continue;
+        }
+        if status == RewardStatus::Pending && completes {
+            let reason = format!("Transaction {original_key} was refunded before the hold ended");
+            // Its pending clawbacks from earlier partial refunds go with it.
+            let pending: Vec<i64> =
+                sqlx::query_scalar("SELECT id FROM rewards WHERE clawback_of = $1 AND status = $2")
+                    .bind(reward_id)
+                    .bind(RewardStatus::Pending.as_str())
+                    .fetch_all(&mut **tx)
+                    .await?;
+            for id in std::iter::once(reward_id).chain(pending) {
+                set_status(
+                    tx,
+                    program.company_id,
+                    id,
+                    RewardStatus::Pending,
+                    RewardStatus::Declined,
+                    Some(&reason),
+                    actor_user_id,
+                    now,
+                )
+                .await?;
+            }
+            continue;
+        }
+        let clawed_minor: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(-amount_minor), 0) AS BIGINT) FROM rewards WHERE clawback_of = $1 AND status <> $2",
+        )
+        .bind(reward_id)
+        .bind(RewardStatus::Declined.as_str())
+        .fetch_one(&mut **tx)
+        .await?;
+        let amount = clawback(
+            Refund {
+                reward_minor,
+                transaction_minor: original_minor,
+                refunded_before_minor,
+                clawed_minor,
+                refund_minor,
+            },
+            program.currency,
+        )?;
+        if amount == 0 {
+            continue;
+        }
+        // A pending reward's clawback waits with it; otherwise it nets against the balance now.
+        let (status, available) = if status == RewardStatus::Pending {
+            (RewardStatus::Pending, r.try_get::<i64, _>(7)?)
+        } else {
+            (RewardStatus::Approved, now)
+        };
+        let steps = vec![
+            format!(
+                "Event: refund {refund_key} of {} on {}",
+                money(-refund_minor),
+                domain::time::format_date(now)
+            ),
+            format!(
+                "It refunds {} of transaction {original_key} ({})",
+                money(refund_minor),
+                money(original_minor)
+            ),
+            format!(
+                "Reward #{reward_id} of {} was earned on that transaction",
+                money(reward_minor)
+            ),
+            format!(
+                "Clawback: the same share of the reward, {}, rounded half away from zero",
+                money(amount)
+            ),
+        ];
+        let id = insert(
+            tx,
+            program,
+            NewReward {
+                partnership_id: r.try_get(1)?,
+                amount_minor: amount,
+                rounding: domain::money::RoundingMode::HalfAwayFromZero.as_str(),
+                status,
+                description: format!("Clawback: {}", r.try_get::<String, _>(6)?),
+                source: "clawback",
+                contact_id: r.try_get(4)?,
+                customer_id: r.try_get(5)?,
+                transaction_id: Some(refund_id),
+                offer_version_id: None,
+                created_by_user_id: actor_user_id,
+                reason: Some(format!("Refund {refund_key}")),
+                clawback_of: Some(reward_id),
+                available_at: available,
+                steps,
+            },
+            actor_user_id,
+            now,
+        )
+        .await?;
+        made.push(id);
+    }
+    Ok(made)
+}
+
+/// Moves one reward from `from` to `to` if it is still there (and, for approvals and declines,
+/// not inside a payout); a concurrent change makes this a 409.
+#[allow(clippy::too_many_arguments)]
+pub async fn set_status(
+    tx: &mut Tx,
+    company_id: i64,
+    reward_id: i64,
+    from: RewardStatus,
+    to: RewardStatus,
+    reason: Option<&str>,
+    actor_user_id: Option<i64>,
+    now: i64,
+) -> Result<(), AppError> {
+    from.transition(to)?;
+    let moved = sqlx::query(
+        "UPDATE rewards SET status = $1, decline_reason = COALESCE($2, decline_reason), updated_at = $3 \
+         WHERE id = $4 AND status = $5 AND payout_id IS NULL",
+    )
+    .bind(to.as_str())
+    .bind(reason)
+    .bind(now)
+    .bind(reward_id)
+    .bind(from.as_str())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if moved != 1 {
+        return Err(AppError::new(
+            409,
+            "This reward changed meanwhile (or is in a payout); reload and try again",
+        ));
+    }
+    events::append(
+        tx,
+        NewEvent {
+            actor_user_id,
+            company_id: Some(company_id),
+            kind: match to {
+                RewardStatus::Approved => "reward.approved",
+                RewardStatus::Declined => "reward.declined",
+                RewardStatus::Paid => "reward.paid",
+                RewardStatus::Pending => "reward.pending",
+            },
+            subject_type: "reward",
+            subject_id: reward_id,
+            payload: serde_json::json!({ "from": from.as_str(), "reason": reason }),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Approves pending rewards whose hold has passed (and that no one put on hold), at most
+/// `batch` at a time. Safe with several server processes: the update is conditional on the
+/// status, so a reward is approved (and its event written) by exactly one of them.
+pub async fn approve_due(db: &Db, now: i64, batch: i64) -> Result<usize, AppError> {
+    let mut tx = db.begin().await?;
+    let rows = sqlx::query(
+        "UPDATE rewards SET status = $1, updated_at = $2 WHERE id IN ( \
+             SELECT id FROM rewards WHERE status = $3 AND available_at <= $2 AND on_hold = 0 \
+             ORDER BY available_at, id LIMIT $4) \
+         AND status = $3 AND on_hold = 0 \
+         RETURNING id, program_id, partnership_id, amount_minor",
+    )
+    .bind(RewardStatus::Approved.as_str())
+    .bind(now)
+    .bind(RewardStatus::Pending.as_str())
+    .bind(batch)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut companies = std::collections::HashMap::new();
+    for r in &rows {
+        let program_id: i64 = r.try_get(1)?;
+        if let std::collections::hash_map::Entry::Vacant(e) = companies.entry(program_id) {
+            let company: i64 = sqlx::query_scalar("SELECT company_id FROM programs WHERE id = $1")
+                .bind(program_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            e.insert(company);
+        }
+        events::append(
+            &mut tx,
+            NewEvent {
+                actor_user_id: None,
+                company_id: companies.get(&program_id).copied(),
+                kind: "reward.approved",
+                subject_type: "reward",
+                subject_id: r.try_get(0)?,
+                payload: serde_json::json!({
+                    "from": "pending",
+                    "partnership_id": r.try_get::<i64, _>(2)?,
+                    "amount_minor": r.try_get::<i64, _>(3)?,
+                    "reason": "hold ended",
+                }),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len())
+}
+
+/// Approves every due reward, batch after batch.
+pub async fn approve_all_due(db: &Db, now: i64) -> Result<usize, AppError> {
+    const BATCH: i64 = 500;
+    let mut total = 0;
+    loop {
+        let n = approve_due(db, now, BATCH).await?;
+        total += n;
+        if (n as i64) < BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// The days left of a reward's hold, for lists.
+pub fn hold_days_left(available_at: i64, now: i64) -> i64 {
+    ((available_at - now).max(0) + DAY_MS - 1) / DAY_MS
+}
