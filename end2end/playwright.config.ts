@@ -16,8 +16,10 @@ export default defineConfig({
   projects: [
     { name: "seeded", testMatch: /(auth|dashboards)\.spec\.ts/ },
     { name: "changes", testMatch: /(people|structure|deals|lead_tools)\.spec\.ts/, dependencies: ["seeded"] },
+    // The money flow empties and refunds Northwind's balance, which the dashboards count.
+    { name: "money", testMatch: /money\.spec\.ts/, dependencies: ["changes"] },
     // Program-wide settings change what the flows above see, so they go last.
-    { name: "settings", testMatch: /program_settings\.spec\.ts/, dependencies: ["changes"] },
+    { name: "settings", testMatch: /program_settings\.spec\.ts/, dependencies: ["money"] },
   ],
   use: {
     baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",

@@ -17,6 +17,9 @@ fn sections(home: &str) -> &'static [(&'static str, &'static str)] {
             ("/vendor/leads", "Leads"),
             ("/vendor/deals", "Deals"),
             ("/vendor/customers", "Customers"),
+            ("/vendor/offers", "Offers"),
+            ("/vendor/rewards", "Rewards"),
+            ("/vendor/payouts", "Payouts"),
             ("/vendor/structure", "Structure"),
             ("/vendor/segments", "Segments"),
             ("/vendor/teammates", "Teammates"),
@@ -28,6 +31,7 @@ fn sections(home: &str) -> &'static [(&'static str, &'static str)] {
             ("/partner/leads", "Leads"),
             ("/partner/deals", "Deals"),
             ("/partner/customers", "Customers"),
+            ("/partner/earnings", "Earnings"),
             ("/partner/team", "My team"),
         ]
     }

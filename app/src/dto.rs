@@ -707,3 +707,155 @@ pub struct PartnerSuggestions {
     pub tiers: Vec<Named>,
     pub partners: Vec<PartnerSuggestion>,
 }
+
+/// One version of an offer, as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferVersionRow {
+    pub version: u32,
+    pub effective_from: String,
+    pub summary: String,
+    pub target: String,
+    pub limits: String,
+    pub created_by: String,
+}
+
+/// The fields of an offer's form, as saved last (to start the next version from).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferFormValues {
+    pub name: String,
+    pub event: String,
+    pub payout_kind: String,
+    pub payout_value: String,
+    pub target: String,
+    pub first_months: String,
+    pub cap_per_customer: String,
+    pub min_amount: String,
+    pub product_keys: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferRow {
+    pub id: i64,
+    pub name: String,
+    pub event: String,
+    /// Newest first.
+    pub versions: Vec<OfferVersionRow>,
+    pub form: OfferFormValues,
+}
+
+/// `/vendor/offers`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffersPage {
+    pub viewer: Viewer,
+    pub program: Option<ProgramSummary>,
+    pub offers: Vec<OfferRow>,
+    /// (form value, label) of everyone, each group, tier and segment.
+    pub targets: Vec<(String, String)>,
+    pub can_edit: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyRow {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub revoked_at: Option<String>,
+}
+
+/// `/vendor/api-keys`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeysPage {
+    pub viewer: Viewer,
+    pub program: Option<ProgramSummary>,
+    pub keys: Vec<ApiKeyRow>,
+}
+
+/// A key just made: the only time its secret is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedApiKey {
+    pub name: String,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewardRow {
+    pub id: i64,
+    pub partner: String,
+    pub amount: Money,
+    pub status: String,
+    pub on_hold: bool,
+    pub in_payout: bool,
+    pub description: String,
+    pub created_at: String,
+    pub available_at: String,
+    pub decline_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutRow {
+    pub id: i64,
+    pub partner: String,
+    pub amount: Money,
+    pub status: String,
+    pub method: String,
+    pub details: String,
+    pub reference: Option<String>,
+    pub reason: Option<String>,
+    pub created_at: String,
+    pub rewards: i64,
+}
+
+/// `/vendor/rewards`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorRewardsPage {
+    pub viewer: Viewer,
+    pub program: Option<ProgramSummary>,
+    pub status: Option<String>,
+    pub rewards: Vec<RewardRow>,
+    /// The id to pass as `after` for the next page.
+    pub next: Option<i64>,
+    pub can_review: bool,
+}
+
+/// `/vendor/payouts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorPayoutsPage {
+    pub viewer: Viewer,
+    pub program: Option<ProgramSummary>,
+    pub status: Option<String>,
+    pub payouts: Vec<PayoutRow>,
+    pub next: Option<i64>,
+    pub can_process: bool,
+    pub can_export: bool,
+}
+
+/// `/partner/earnings`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerEarningsPage {
+    pub viewer: Viewer,
+    pub program: Option<String>,
+    /// The team's sums (owner and finance contacts only).
+    pub earnings: Option<EarningsDto>,
+    pub can_cash_out: bool,
+    pub has_payout_details: bool,
+    /// Whether `rewards` are the team's (else the contact's own).
+    pub whole_team: bool,
+    pub rewards: Vec<RewardRow>,
+    pub next: Option<i64>,
+    pub payouts: Vec<PayoutRow>,
+}
+
+/// "Why did I get this?": a reward and the steps that made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewardExplanation {
+    pub viewer: Viewer,
+    pub reward: RewardRow,
+    pub source: String,
+    pub steps: Vec<String>,
+    pub rounding: String,
+    pub clawback_of: Option<i64>,
+    pub payout: Option<(i64, String)>,
+    pub can_review: bool,
+}

@@ -57,6 +57,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/vendor/customers") view=pages::leads::VendorCustomersPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/customers/:id") view=pages::deals::CustomerDetailPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/deals") view=pages::deals::VendorDealsPage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/offers") view=pages::offers::OffersPage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/rewards") view=pages::money::VendorRewardsPage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/rewards/:id") view=pages::money::VendorRewardPage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/payouts") view=pages::money::VendorPayoutsPage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/api-keys") view=pages::api_keys::ApiKeysPage ssr=SsrMode::Async />
+                <Route path=path!("/partner/earnings") view=pages::money::PartnerEarningsPage ssr=SsrMode::Async />
+                <Route path=path!("/partner/rewards/:id") view=pages::money::PartnerRewardPage ssr=SsrMode::Async />
                 <Route path=path!("/partner/deals") view=pages::deals::PartnerDealsPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/partners") view=pages::partners::PartnersPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/structure") view=pages::structure::StructurePage ssr=SsrMode::Async />

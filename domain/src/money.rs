@@ -165,6 +165,22 @@ impl RoundingMode {
             RoundingMode::HalfAwayFromZero => "half_away_from_zero",
         }
     }
+
+    pub fn parse(text: &str) -> Result<Self, RuleViolation> {
+        match text {
+            "half_away_from_zero" => Ok(RoundingMode::HalfAwayFromZero),
+            _ => Err(RuleViolation::new(format!("Unknown rounding mode: {text}"))),
+        }
+    }
+
+    /// How the explanation page names it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            RoundingMode::HalfAwayFromZero => {
+                "Half away from zero, to the currency's smallest unit (0.125 → 0.13)"
+            }
+        }
+    }
 }
 
 /// The one rounding function: rounds `amount` to the currency's minor unit.

@@ -31,25 +31,66 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/transactions", get(list).post(create))
         .route("/transactions/{id}", get(fetch))
+        .route("/openapi.json", get(openapi_json))
         .fallback(|| async { error(404, "not_found", "No such API endpoint") })
         .layer(RequestBodyLimitLayer::new(API_BODY_LIMIT_BYTES))
         .with_state(state)
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
+/// Every error: a stable machine `code` and a message for people.
+#[derive(Serialize, utoipa::ToSchema)]
+struct ErrorBody {
+    error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message: &'a str,
+#[derive(Serialize, utoipa::ToSchema)]
+struct ErrorDetail {
+    /// e.g. `unauthorized`, `customer_not_found`, `currency_mismatch`, `invalid_amount`,
+    /// `duplicate_transaction_key`, `idempotency_key_reused`, `idempotency_key_in_use`.
+    code: String,
+    message: String,
+}
+
+/// The OpenAPI document of this API, generated from the handlers and types below.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Partner portal vendor API", version = "1"),
+    paths(create, list, fetch),
+    components(schemas(TransactionRequest, TransactionView, ListBody, ErrorBody)),
+    modifiers(&BearerKey)
+)]
+pub struct ApiDoc;
+
+struct BearerKey;
+
+impl utoipa::Modify for BearerKey {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "program_api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        openapi.security = Some(vec![SecurityRequirement::new(
+            "program_api_key",
+            Vec::<String>::new(),
+        )]);
+    }
+}
+
+async fn openapi_json() -> Response {
+    use utoipa::OpenApi;
+    json(200, ApiDoc::openapi().to_json().unwrap_or_default())
 }
 
 fn error_body(code: &str, message: &str) -> String {
     serde_json::to_string(&ErrorBody {
-        error: ErrorDetail { code, message },
+        error: ErrorDetail {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        },
     })
     .unwrap_or_default()
 }
@@ -114,18 +155,29 @@ async fn authenticate(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct ListQuery {
+    /// The `id` of the last transaction of the previous page.
+    #[param(value_type = Option<i64>)]
     starting_after: Option<String>,
+    /// 1 to 250; 25 when absent.
+    #[param(value_type = Option<i64>)]
     limit: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A page of transactions, newest first.
+#[derive(Serialize, utoipa::ToSchema)]
 struct ListBody {
     data: Vec<TransactionView>,
     has_more: bool,
 }
 
+/// The program's transactions, newest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/transactions", params(ListQuery), responses(
+    (status = 200, body = ListBody),
+    (status = 401, body = ErrorBody),
+    (status = 422, description = "A bad `limit` or cursor", body = ErrorBody),
+))]
 async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -164,6 +216,12 @@ async fn list(
     }
 }
 
+/// One transaction of the program.
+#[utoipa::path(get, path = "/api/v1/transactions/{id}", params(("id" = i64, Path)), responses(
+    (status = 200, body = TransactionView),
+    (status = 401, body = ErrorBody),
+    (status = 404, body = ErrorBody),
+))]
 async fn fetch(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -183,70 +241,64 @@ async fn fetch(
     }
 }
 
+/// The body of `POST /api/v1/transactions`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransactionRequest {
+    /// Your key of the customer; give this or `customer_email`.
+    customer_key: Option<String>,
+    customer_email: Option<String>,
+    /// Whole minor units (cents): 50000 is $500.00. Negative for a refund.
+    #[schema(value_type = i64)]
+    amount: Option<serde_json::Value>,
+    /// ISO 4217; must be the program's currency.
+    currency: Option<String>,
+    /// Your id of the transaction, unique per program (a repeat is refused with 409).
+    transaction_key: Option<String>,
+    product_key: Option<String>,
+    /// For a refund: the `transaction_key` of the payment it refunds.
+    refunds: Option<String>,
+    /// RFC 3339 in UTC (`2026-11-24T13:05:00Z`); defaults to the time of receipt.
+    occurred_at: Option<String>,
+    /// Up to 25 string pairs.
+    metadata: Option<std::collections::BTreeMap<String, String>>,
+}
+
 /// Reads the JSON body into a transaction; unknown fields and wrong types get their own codes.
 fn read_body(body: &[u8]) -> Result<TransactionInput, Refused> {
-    let bad = |code: &'static str, message: &str| Refused::new(422, code, message);
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|_| Refused::new(400, "invalid_json", "The body is not a JSON object"))?;
-    let serde_json::Value::Object(fields) = value else {
-        return Err(Refused::new(
-            400,
-            "invalid_json",
-            "The body is not a JSON object",
-        ));
-    };
-    let mut input = TransactionInput::default();
-    for (name, value) in fields {
-        let text = |v: &serde_json::Value| -> Result<Option<String>, Refused> {
-            match v {
-                serde_json::Value::Null => Ok(None),
-                serde_json::Value::String(s) => Ok(Some(s.clone())),
-                _ => Err(Refused::new(
-                    422,
-                    "invalid_field",
-                    format!("{name} is a string"),
-                )),
-            }
-        };
-        match name.as_str() {
-            "customer_key" => input.customer_key = text(&value)?,
-            "customer_email" => input.customer_email = text(&value)?,
-            "currency" => input.currency = text(&value)?.unwrap_or_default(),
-            "transaction_key" => input.transaction_key = text(&value)?.unwrap_or_default(),
-            "product_key" => input.product_key = text(&value)?,
-            "refunds" => input.refunds = text(&value)?,
-            "occurred_at" => input.occurred_at = text(&value)?,
-            // Only a JSON integer is an amount: 500.0, "500" and 5e2 are refused.
-            "amount" => input.amount_minor = value.as_i64(),
-            "metadata" => match value {
-                serde_json::Value::Null => {}
-                serde_json::Value::Object(pairs) => {
-                    for (k, v) in pairs {
-                        match v {
-                            serde_json::Value::String(s) => input.metadata.push((k, s)),
-                            _ => {
-                                return Err(bad("invalid_metadata", "metadata values are strings"));
-                            }
-                        }
-                    }
-                }
-                _ => {
-                    return Err(bad(
-                        "invalid_metadata",
-                        "metadata is an object of string pairs",
-                    ));
-                }
-            },
-            _ => {
-                return Err(Refused::new(
-                    422,
-                    "unknown_field",
-                    format!("Unknown field {name}"),
-                ));
-            }
+    let request: TransactionRequest = serde_json::from_slice(body).map_err(|e| {
+        let message = e.to_string();
+        if e.is_syntax() || e.is_eof() {
+            Refused::new(400, "invalid_json", "The body is not valid JSON")
+        } else if message.starts_with("unknown field") {
+            Refused::new(
+                422,
+                "unknown_field",
+                message.split(" at line").next().unwrap_or_default(),
+            )
+        } else {
+            Refused::new(
+                422,
+                "invalid_field",
+                format!(
+                    "A field has the wrong type: {}",
+                    message.split(" at line").next().unwrap_or_default()
+                ),
+            )
         }
-    }
-    Ok(input)
+    })?;
+    Ok(TransactionInput {
+        customer_key: request.customer_key,
+        customer_email: request.customer_email,
+        // Only a JSON integer is an amount: 500.0, "500" and 5e2 are refused.
+        amount_minor: request.amount.as_ref().and_then(serde_json::Value::as_i64),
+        currency: request.currency.unwrap_or_default(),
+        transaction_key: request.transaction_key.unwrap_or_default(),
+        product_key: request.product_key,
+        refunds: request.refunds,
+        occurred_at: request.occurred_at,
+        metadata: request.metadata.unwrap_or_default().into_iter().collect(),
+    })
 }
 
 /// Runs the request itself: (status, JSON body).
@@ -272,6 +324,18 @@ async fn run(
     }
 }
 
+/// Records a payment or a refund; offers reward it (or claw back what its payment earned).
+#[utoipa::path(post, path = "/api/v1/transactions", request_body = TransactionRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 255 characters; the first response is replayed for 24 hours")),
+    responses(
+        (status = 201, body = TransactionView),
+        (status = 400, description = "Not JSON, or a bad Idempotency-Key", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "No such customer (or refunded transaction) in the program", body = ErrorBody),
+        (status = 409, description = "The transaction key exists, or the idempotency key is in use", body = ErrorBody),
+        (status = 413, description = "The body is over 16 KB"),
+        (status = 422, description = "A field is wrong; see `code`", body = ErrorBody),
+    ))]
 async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let (key_id, program) = match authenticate(&state, &headers).await {
         Ok(p) => p,

@@ -174,8 +174,9 @@ impl Seeder {
             window_days: Some(90),
             threshold: threshold_minor,
         };
+        // Only the top tier earns more per reward; the others show progress toward it.
         let benefits = domain::tier::TierBenefits {
-            multiplier_percent: Some(100 + 5 * (rank as u32 - 1)),
+            multiplier_percent: (rank >= 3).then_some(110),
         };
         self.id(
             "INSERT INTO tiers (program_id, name, rank, rule, benefits, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -344,6 +345,13 @@ impl Seeder {
     ) -> Result<i64, String> {
         let decline_reason =
             (status == "declined").then(|| "Duplicate of an existing customer".to_owned());
+        // Pending rewards stay inside their hold for a while from whenever the demo is seeded,
+        // so the hold release does not change the demo's numbers on its first run.
+        let available_at = if status == "pending" {
+            app::server::db::now_ms() + 20 * 86_400_000
+        } else {
+            day(created + 30)
+        };
         self.id(
             "INSERT INTO rewards (program_id, partnership_id, amount_minor, currency, rounding_mode, status, description, decline_reason, payout_id, available_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -357,7 +365,7 @@ impl Seeder {
                 S(description.into()),
                 OS(decline_reason),
                 OI(payout),
-                I(day(created + 30)),
+                I(available_at),
                 I(day(created)),
             ],
         )

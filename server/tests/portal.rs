@@ -1068,6 +1068,158 @@ async fn cross_tenant_table(app: &TestApp) {
         ),
         case(ini, "suggest_partners", vec![], 403, acme_secrets),
     ]);
+    let acme_reward = app
+        .id_of(
+            "SELECT MIN(r.id) FROM rewards r JOIN programs p ON p.id = r.program_id WHERE p.slug = $1",
+            "acme-partner-program",
+        )
+        .await
+        .to_string();
+    let acme_payout = app
+        .id_of(
+            "SELECT MIN(o.id) FROM payouts o JOIN programs p ON p.id = o.program_id WHERE p.slug = $1",
+            "acme-partner-program",
+        )
+        .await
+        .to_string();
+    let acme_key: i64 = sqlx::query_scalar(
+        "INSERT INTO api_keys (program_id, name, prefix, key_hash, created_by_user_id, created_at) \
+         SELECT p.id, 'Acme billing', 'pp_acmekey00000', 'x', u.id, 0 FROM programs p, users u \
+         WHERE p.slug = 'acme-partner-program' AND u.email_normalized = 'owner@acme.example' RETURNING id",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let acme_key = acme_key.to_string();
+    let offer_form = vec![
+        ("program", acme_program.as_str()),
+        ("name", "Sneaky"),
+        ("event", "transaction_created"),
+        ("payout_kind", "percent"),
+        ("payout_value", "50"),
+        ("target", "everyone"),
+    ];
+    cases.extend([
+        case(gx, "offers", vec![], 200, acme_secrets),
+        case(
+            gx,
+            "offers",
+            vec![("program", &acme_program)],
+            404,
+            acme_secrets,
+        ),
+        case(ini, "offers", vec![], 403, acme_secrets),
+        case(gx, "save_offer", offer_form.clone(), 404, acme_secrets),
+        case(ini, "save_offer", offer_form, 403, acme_secrets),
+        case(gx, "api_keys", vec![], 200, acme_secrets),
+        case(
+            gx,
+            "api_keys",
+            vec![("program", &acme_program)],
+            404,
+            acme_secrets,
+        ),
+        case(ini, "api_keys", vec![], 403, acme_secrets),
+        case(
+            gx,
+            "create_api_key",
+            vec![("program", &acme_program), ("name", "x")],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "revoke_api_key",
+            vec![("key_id", &acme_key)],
+            404,
+            acme_secrets,
+        ),
+        case(gx, "vendor_rewards", vec![], 200, acme_secrets),
+        case(
+            gx,
+            "vendor_rewards",
+            vec![("program", &acme_program)],
+            404,
+            acme_secrets,
+        ),
+        case(ini, "vendor_rewards", vec![], 403, acme_secrets),
+        case(
+            gx,
+            "review_reward",
+            vec![("reward_id", &acme_reward), ("action", "approve")],
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "review_reward",
+            vec![("reward_id", &acme_reward), ("action", "approve")],
+            403,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "add_manual_reward",
+            vec![
+                ("program", &acme_program),
+                ("partner_key", "northwind-3f7a"),
+                ("amount", "10"),
+                ("reason", "x"),
+            ],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "record_transaction",
+            vec![
+                ("customer_id", &acme_customer),
+                ("amount", "10"),
+                ("transaction_key", "sneaky"),
+            ],
+            404,
+            acme_secrets,
+        ),
+        case(gx, "vendor_payouts", vec![], 200, acme_secrets),
+        case(
+            gx,
+            "vendor_payouts",
+            vec![("program", &acme_program)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "update_payout",
+            vec![("payout_id", &acme_payout), ("status", "processing")],
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "update_payout",
+            vec![("payout_id", &acme_payout), ("status", "processing")],
+            403,
+            acme_secrets,
+        ),
+        case(ini, "partner_earnings", vec![], 200, acme_secrets),
+        case(gx, "partner_earnings", vec![], 403, acme_secrets),
+        case(gx, "cash_out", vec![], 403, acme_secrets),
+        case(
+            gx,
+            "vendor_reward",
+            vec![("reward_id", &acme_reward)],
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "partner_reward",
+            vec![("reward_id", &acme_reward)],
+            404,
+            acme_secrets,
+        ),
+    ]);
     cases.extend([
         case(
             gx,

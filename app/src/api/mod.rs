@@ -2,6 +2,7 @@
 //! authorises against the domain permission matrix and the caller's tenant, loads, applies the
 //! domain rule, persists with its event in one transaction, and returns a DTO.
 
+mod api_keys;
 mod applications;
 mod auth;
 mod dashboards;
@@ -9,14 +10,17 @@ mod deals;
 mod invites;
 mod lead_import;
 mod leads;
+mod offers;
 mod partner_detail;
 mod partners;
 mod profile;
 mod programs;
+mod rewards;
 mod structure;
 mod team;
 mod teammates;
 
+pub use api_keys::*;
 pub use applications::*;
 pub use auth::*;
 pub use dashboards::*;
@@ -24,10 +28,12 @@ pub use deals::*;
 pub use invites::*;
 pub use lead_import::*;
 pub use leads::*;
+pub use offers::*;
 pub use partner_detail::*;
 pub use partners::*;
 pub use profile::*;
 pub use programs::*;
+pub use rewards::*;
 pub use structure::*;
 pub use team::*;
 pub use teammates::*;

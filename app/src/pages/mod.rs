@@ -1,3 +1,4 @@
+pub mod api_keys;
 pub mod applications;
 pub mod deals;
 pub mod home;
@@ -6,7 +7,9 @@ pub mod join;
 pub mod lead_import;
 pub mod leads;
 pub mod login;
+pub mod money;
 pub mod not_found;
+pub mod offers;
 pub mod partner;
 pub mod partner_detail;
 pub mod partners;

@@ -62,6 +62,8 @@ fn Settings(data: Data, save: ServerAction<SaveProgram>) -> impl IntoView {
             <p>
                 {join.map(|href| view! { "Public signup page: " <a href=href.clone()>{href.clone()}</a> " · " })}
                 <a href="/vendor/program?new=1">"Create another program"</a>
+                " · "
+                <a href="/vendor/api-keys">"API keys"</a>
             </p>
             <ActionForm action=save attr:class="card form">
                 <input type="hidden" name="id" value=form.id.map(|i| i.to_string()).unwrap_or_default() />

@@ -299,3 +299,61 @@ pub fn to_csv(lines: &[ExportLine]) -> String {
     }
     out
 }
+
+/// A page of payouts (of a program, optionally in one status; or of a partnership), newest
+/// first, after the id `after`.
+pub async fn page(
+    db: &Db,
+    program_id: i64,
+    partnership_id: Option<i64>,
+    status: Option<PayoutStatus>,
+    after: Option<i64>,
+    mask_details: bool,
+) -> Result<(Vec<crate::dto::PayoutRow>, Option<i64>), AppError> {
+    const PAGE: i64 = 50;
+    let rows = sqlx::query(
+        "SELECT o.id, t.name, o.amount_minor, o.currency, o.status, COALESCE(o.method, ''), COALESCE(o.details, ''), \
+         o.reference, o.reason, o.created_at, (SELECT COUNT(*) FROM rewards r WHERE r.payout_id = o.id) \
+         FROM payouts o JOIN partnerships p ON p.id = o.partnership_id JOIN partner_teams t ON t.id = p.partner_team_id \
+         WHERE o.program_id = $1 AND ($2 = 0 OR o.partnership_id = $2) AND ($3 = '' OR o.status = $3) AND o.id < $4 \
+         ORDER BY o.id DESC LIMIT $5",
+    )
+    .bind(program_id)
+    .bind(partnership_id.unwrap_or(0))
+    .bind(status.map(|s| s.as_str()).unwrap_or(""))
+    .bind(after.unwrap_or(i64::MAX))
+    .bind(PAGE + 1)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let currency: String = r.try_get(3)?;
+        let method: String = r.try_get(5)?;
+        let details: String = r.try_get(6)?;
+        out.push(crate::dto::PayoutRow {
+            id: r.try_get(0)?,
+            partner: r.try_get(1)?,
+            amount: crate::dto::Money::new(r.try_get(2)?, &currency),
+            status: r.try_get(4)?,
+            method: domain::payout::PayoutMethod::parse(&method)
+                .map(|m| m.label().to_owned())
+                .unwrap_or(method),
+            details: if mask_details {
+                domain::payout::mask(&details)
+            } else {
+                details
+            },
+            reference: r.try_get(7)?,
+            reason: r.try_get(8)?,
+            created_at: domain::time::format_date(r.try_get(9)?),
+            rewards: r.try_get(10)?,
+        });
+    }
+    let next = if out.len() as i64 > PAGE {
+        out.truncate(PAGE as usize);
+        out.last().map(|p| p.id)
+    } else {
+        None
+    };
+    Ok((out, next))
+}

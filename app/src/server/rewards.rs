@@ -503,3 +503,144 @@ pub async fn approve_all_due(db: &Db, now: i64) -> Result<usize, AppError> {
 pub fn hold_days_left(available_at: i64, now: i64) -> i64 {
     ((available_at - now).max(0) + DAY_MS - 1) / DAY_MS
 }
+
+/// Whose rewards a list shows.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// A program's, for teammates; `restricted_to` is a partner manager limited to their
+    /// groups (their teammate id).
+    Program {
+        program_id: i64,
+        status: Option<RewardStatus>,
+        restricted_to: Option<i64>,
+    },
+    /// A partnership's, or one contact's within it.
+    Partnership {
+        partnership_id: i64,
+        contact_id: Option<i64>,
+    },
+    /// One reward, for its explanation.
+    One { reward_id: i64 },
+}
+
+pub const PAGE: i64 = 50;
+
+const ROW_SQL: &str = "SELECT r.id, t.name, r.amount_minor, r.currency, r.status, r.on_hold, r.payout_id, r.description, \
+     r.created_at, r.available_at, r.decline_reason, r.program_id, r.partnership_id, r.contact_id, r.source, \
+     r.explanation, r.rounding_mode, r.clawback_of, o.status \
+     FROM rewards r JOIN partnerships p ON p.id = r.partnership_id JOIN partner_teams t ON t.id = p.partner_team_id \
+     LEFT JOIN payouts o ON o.id = r.payout_id";
+
+/// A reward as loaded, with what authorisation and its explanation need.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub row: crate::dto::RewardRow,
+    pub program_id: i64,
+    pub partnership_id: i64,
+    pub contact_id: Option<i64>,
+    pub source: String,
+    pub steps: Vec<String>,
+    pub rounding: String,
+    pub clawback_of: Option<i64>,
+    pub payout: Option<(i64, String)>,
+}
+
+fn loaded(r: &sqlx::any::AnyRow) -> Result<Loaded, AppError> {
+    let currency: String = r.try_get(3)?;
+    let payout_id: Option<i64> = r.try_get(6)?;
+    let payout_status: Option<String> = r.try_get(18)?;
+    let explanation: String = r.try_get(15)?;
+    Ok(Loaded {
+        row: crate::dto::RewardRow {
+            id: r.try_get(0)?,
+            partner: r.try_get(1)?,
+            amount: crate::dto::Money::new(r.try_get(2)?, &currency),
+            status: r.try_get(4)?,
+            on_hold: r.try_get::<i64, _>(5)? != 0,
+            in_payout: payout_id.is_some(),
+            description: r.try_get(7)?,
+            created_at: domain::time::format_date(r.try_get(8)?),
+            available_at: domain::time::format_date(r.try_get(9)?),
+            decline_reason: r.try_get(10)?,
+        },
+        program_id: r.try_get(11)?,
+        partnership_id: r.try_get(12)?,
+        contact_id: r.try_get(13)?,
+        source: r.try_get(14)?,
+        steps: serde_json::from_str(&explanation).unwrap_or_default(),
+        rounding: r.try_get(16)?,
+        clawback_of: r.try_get(17)?,
+        payout: payout_id.zip(payout_status),
+    })
+}
+
+/// A page of rewards, newest first, after the id `after`; returns the rows and the cursor of
+/// the next page.
+pub async fn page(
+    db: &Db,
+    scope: &Scope,
+    after: Option<i64>,
+) -> Result<(Vec<Loaded>, Option<i64>), AppError> {
+    use super::segments::{Bind, bind_all};
+    let mut binds = vec![Bind::Int(after.unwrap_or(i64::MAX))];
+    let mut conditions = vec!["r.id < $1".to_owned()];
+    let mut add = |sql: &str, bind: Bind, binds: &mut Vec<Bind>| {
+        binds.push(bind);
+        conditions.push(sql.replace('?', &format!("${}", binds.len())));
+    };
+    match scope {
+        Scope::Program {
+            program_id,
+            status,
+            restricted_to,
+        } => {
+            add("r.program_id = ?", Bind::Int(*program_id), &mut binds);
+            if let Some(status) = status {
+                add(
+                    "r.status = ?",
+                    Bind::Text(status.as_str().to_owned()),
+                    &mut binds,
+                );
+            }
+            if let Some(teammate) = restricted_to {
+                add(
+                    "p.group_id IN (SELECT group_id FROM teammate_groups WHERE teammate_id = ?)",
+                    Bind::Int(*teammate),
+                    &mut binds,
+                );
+            }
+        }
+        Scope::Partnership {
+            partnership_id,
+            contact_id,
+        } => {
+            add(
+                "r.partnership_id = ?",
+                Bind::Int(*partnership_id),
+                &mut binds,
+            );
+            if let Some(contact) = contact_id {
+                add("r.contact_id = ?", Bind::Int(*contact), &mut binds);
+            }
+        }
+        Scope::One { reward_id } => add("r.id = ?", Bind::Int(*reward_id), &mut binds),
+    }
+    binds.push(Bind::Int(PAGE + 1));
+    // Safe: only fixed fragments and numbered placeholders are written into the text.
+    let sql = format!(
+        "{ROW_SQL} WHERE {} ORDER BY r.id DESC LIMIT ${}",
+        conditions.join(" AND "),
+        binds.len()
+    );
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &binds)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut out = rows.iter().map(loaded).collect::<Result<Vec<_>, _>>()?;
+    let next = if out.len() as i64 > PAGE {
+        out.truncate(PAGE as usize);
+        out.last().map(|r| r.row.id)
+    } else {
+        None
+    };
+    Ok((out, next))
+}

@@ -51,20 +51,27 @@ pub enum Recorder {
 }
 
 /// A transaction as the API and the pages show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Transaction)]
 pub struct TransactionView {
     pub id: i64,
+    /// Your id of the transaction (unique per program).
     pub transaction_key: String,
     pub customer_key: String,
     pub customer_name: String,
+    /// Minor units (cents); negative for a refund.
     pub amount_minor: i64,
     pub currency: String,
     pub product_key: Option<String>,
+    /// The transaction key this refund gives money back of.
     pub refunds: Option<String>,
+    /// RFC 3339, UTC.
     pub occurred_at: String,
     pub created_at: String,
     pub metadata: std::collections::BTreeMap<String, String>,
+    /// The partner the customer is attributed to, if any.
     pub partner_key: Option<String>,
+    /// `api` or `manual`.
     pub source: String,
 }
 

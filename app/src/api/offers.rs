@@ -1,0 +1,207 @@
+//! Offers: what partners earn for which events. Saving an offer that exists makes its next
+//! version, effective from now; earlier versions stay readable and keep explaining the
+//! rewards they made.
+
+use leptos::prelude::*;
+
+use crate::dto::OffersPage;
+use crate::error::AppError;
+
+/// The program's offers with every version, and the targets an offer can have.
+#[server(prefix = "/api", endpoint = "offers")]
+pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> {
+    use crate::dto::{OfferFormValues, OfferRow, OfferVersionRow};
+    use crate::server::{endpoint, offers, require_teammate, vendor, viewer};
+    use domain::money::{Currency, input_text};
+    use domain::offer::{Payout, Target, describe};
+    use domain::permissions::Permission;
+    use sqlx::Row;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ViewProgram).await?;
+        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let mut rows = Vec::new();
+        let mut targets = vec![("everyone".to_owned(), "All partners".to_owned())];
+        if let Some(p) = &selected {
+            let currency = Currency::parse(&p.currency).map_err(AppError::internal)?;
+            let names = sqlx::query(
+                "SELECT 'group', id, name FROM partner_groups WHERE program_id = $1 \
+                 UNION ALL SELECT 'tier', id, name FROM tiers WHERE program_id = $1 \
+                 UNION ALL SELECT 'segment', id, name FROM segments WHERE program_id = $1",
+            )
+            .bind(p.id)
+            .fetch_all(&state.db.pool)
+            .await?;
+            for r in names {
+                let kind: String = r.try_get(0)?;
+                let id: i64 = r.try_get(1)?;
+                let name: String = r.try_get(2)?;
+                let label = match kind.as_str() {
+                    "group" => format!("Group: {name}"),
+                    "tier" => format!("Tier: {name}"),
+                    _ => format!("Segment: {name}"),
+                };
+                targets.push((format!("{kind}:{id}"), label));
+            }
+            let label_of = |value: &str| {
+                targets
+                    .iter()
+                    .find(|(v, _)| v == value)
+                    .map(|(_, l)| l.clone())
+                    .unwrap_or_else(|| "A removed group, tier or segment".into())
+            };
+            let target_value = |t: &Target| match t {
+                Target::Everyone => "everyone".to_owned(),
+                Target::Groups(g) => g.first().map(|g| format!("group:{g}")).unwrap_or_default(),
+                Target::Tiers(t) => t.first().map(|t| format!("tier:{t}")).unwrap_or_default(),
+                Target::Segment(s) => format!("segment:{s}"),
+            };
+            let money = |minor: i64| domain::money::format_minor(minor, currency);
+            for offer in offers::load(&state.db.pool, p.id, None).await? {
+                let Some(last) = offer.versions.last().cloned() else {
+                    continue;
+                };
+                let versions = offer
+                    .versions
+                    .iter()
+                    .zip(&offer.version_created)
+                    .rev()
+                    .map(|(v, (_, by))| {
+                        let l = &v.limits;
+                        let limits: Vec<String> = [
+                            l.first_months
+                                .map(|m| format!("first {m} months of a customer")),
+                            l.cap_per_customer_minor
+                                .map(|c| format!("at most {} per customer", money(c))),
+                            l.min_amount_minor
+                                .map(|m| format!("transactions from {}", money(m))),
+                            (!l.product_keys.is_empty())
+                                .then(|| format!("products {}", l.product_keys.join(", "))),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                        OfferVersionRow {
+                            version: v.version,
+                            effective_from: domain::time::format_date(v.effective_from),
+                            summary: describe(v, currency),
+                            target: label_of(&target_value(&v.target)),
+                            limits: if limits.is_empty() {
+                                "No limits".into()
+                            } else {
+                                limits.join("; ")
+                            },
+                            created_by: by.clone(),
+                        }
+                    })
+                    .collect();
+                let (payout_kind, payout_value) = match last.payout {
+                    Payout::Flat { amount_minor } => {
+                        ("flat", input_text(amount_minor, currency.code()))
+                    }
+                    Payout::Percent { basis_points } => (
+                        "percent",
+                        rust_decimal::Decimal::new(basis_points, 2)
+                            .normalize()
+                            .to_string(),
+                    ),
+                };
+                let l = &last.limits;
+                rows.push(OfferRow {
+                    id: offer.id,
+                    name: offer.name.clone(),
+                    event: last.event.as_str().to_owned(),
+                    versions,
+                    form: OfferFormValues {
+                        name: offer.name,
+                        event: last.event.as_str().to_owned(),
+                        payout_kind: payout_kind.to_owned(),
+                        payout_value,
+                        target: target_value(&last.target),
+                        first_months: l.first_months.map(|m| m.to_string()).unwrap_or_default(),
+                        cap_per_customer: l
+                            .cap_per_customer_minor
+                            .map(|c| input_text(c, currency.code()))
+                            .unwrap_or_default(),
+                        min_amount: l
+                            .min_amount_minor
+                            .map(|m| input_text(m, currency.code()))
+                            .unwrap_or_default(),
+                        product_keys: l.product_keys.join(", "),
+                    },
+                });
+            }
+        }
+        Ok(OffersPage {
+            viewer: viewer(
+                &state,
+                &me.identity,
+                &me.company_name,
+                selected.as_ref().map(|p| p.id),
+            )
+            .await?,
+            program: selected,
+            offers: rows,
+            targets,
+            can_edit: me.role.can(Permission::ManageProgramSettings),
+        })
+    })
+    .await
+}
+
+/// Creates an offer, or (with `offer`) saves its next version, effective from now.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api", endpoint = "save_offer")]
+pub async fn save_offer(
+    program: i64,
+    offer: Option<i64>,
+    name: String,
+    event: String,
+    payout_kind: String,
+    payout_value: String,
+    target: String,
+    first_months: Option<String>,
+    cap_per_customer: Option<String>,
+    min_amount: Option<String>,
+    product_keys: Option<String>,
+) -> Result<i64, AppError> {
+    use crate::server::{db::now_ms, endpoint, offers, require_teammate, vendor};
+    use domain::money::Currency;
+    use domain::offer::{OfferForm, validate_offer};
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageProgramSettings).await?;
+        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let program = vendor::select_program(&programs, Some(program))?
+            .ok_or_else(|| AppError::not_found("Program"))?;
+        let currency = Currency::parse(&program.currency).map_err(AppError::internal)?;
+        let form = OfferForm {
+            name: &name,
+            event: &event,
+            payout_kind: &payout_kind,
+            payout_value: &payout_value,
+            target: &target,
+            first_months: first_months.as_deref().unwrap_or(""),
+            cap_per_customer: cap_per_customer.as_deref().unwrap_or(""),
+            min_amount: min_amount.as_deref().unwrap_or(""),
+            product_keys: product_keys.as_deref().unwrap_or(""),
+        };
+        let draft = validate_offer(&form, currency).map_err(AppError::invalid_fields)?;
+        let mut tx = state.db.begin().await?;
+        let id = offers::save(
+            &mut tx,
+            program.id,
+            me.company_id,
+            offer,
+            draft,
+            me.identity.user_id,
+            now_ms(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    })
+    .await
+}

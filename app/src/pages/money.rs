@@ -1,0 +1,530 @@
+//! Money pages: `/vendor/rewards`, `/vendor/payouts`, `/partner/earnings`, and the reward
+//! explanation on both sides (`/vendor/rewards/:id`, `/partner/rewards/:id`).
+
+use domain::ledger::PayoutStatus;
+use domain::reward::RewardStatus;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::{
+    AddManualReward, CashOut, ReviewReward, UpdatePayout, fetch_partner_earnings,
+    fetch_partner_reward, fetch_vendor_payouts, fetch_vendor_reward, fetch_vendor_rewards,
+};
+use crate::components::{FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
+use crate::dto::{
+    PartnerEarningsPage as EarningsData, PayoutRow, RewardExplanation, RewardRow,
+    VendorPayoutsPage as PayoutsData, VendorRewardsPage as RewardsData,
+};
+
+fn status_text(r: &RewardRow) -> String {
+    match r.status.as_str() {
+        "pending" if r.on_hold => "on hold".into(),
+        "approved" if r.in_payout => "in payout".into(),
+        "approved" => "available".into(),
+        other => other.into(),
+    }
+}
+
+/// A table of rewards, each linked to its explanation under `base`.
+#[component]
+fn RewardsTable(
+    rewards: Vec<RewardRow>,
+    base: &'static str,
+    #[prop(optional_no_strip)] actions: Option<Callback<RewardRow, AnyView>>,
+) -> impl IntoView {
+    let empty = rewards.is_empty();
+    let with_actions = actions.is_some();
+    view! {
+        <table aria-label="Rewards">
+            <thead><tr>
+                <th scope="col">"Reward"</th><th scope="col">"Partner"</th><th scope="col">"Amount"</th>
+                <th scope="col">"Status"</th><th scope="col">"Created"</th><th scope="col">"Available from"</th>
+                {with_actions.then(|| view! { <th scope="col">"Actions"</th> })}
+            </tr></thead>
+            <tbody>
+                {rewards.into_iter().map(|r| {
+                    let status = status_text(&r);
+                    let actions = actions.map(|a| a.run(r.clone()));
+                    view! {
+                        <tr>
+                            <td><a href=format!("{base}/{}", r.id) aria-label=format!("Why reward {}", r.id)>{r.description.clone()}</a>
+                                {r.decline_reason.clone().map(|d| view! { <br /><span class="muted">{format!("Declined: {d}")}</span> })}</td>
+                            <td>{r.partner.clone()}</td>
+                            <td class="num">{r.amount.display()}</td>
+                            <td><span class=format!("badge {}", r.status)>{status}</span></td>
+                            <td>{r.created_at.clone()}</td>
+                            <td>{r.available_at.clone()}</td>
+                            {actions.map(|a| view! { <td>{a}</td> })}
+                        </tr>
+                    }
+                }).collect_view()}
+                {empty.then(|| view! { <tr><td colspan="7" class="empty">"No rewards yet."</td></tr> })}
+            </tbody>
+        </table>
+    }
+}
+
+/// `/vendor/rewards`: review, approve early, decline, hold; add manual rewards.
+#[component]
+pub fn VendorRewardsPage() -> impl IntoView {
+    let query = use_query_map();
+    let review = ServerAction::<ReviewReward>::new();
+    let manual = ServerAction::<AddManualReward>::new();
+    let data = Resource::new(
+        move || {
+            let q = query.read();
+            (
+                q.get("program").and_then(|v| v.parse::<i64>().ok()),
+                q.get("status"),
+                q.get("after").and_then(|v| v.parse::<i64>().ok()),
+                (review.version().get(), manual.version().get()),
+            )
+        },
+        |(program, status, after, _)| fetch_vendor_rewards(program, status, after),
+    );
+    data_page("Rewards", data, move |data| {
+        view! { <VendorRewards data review manual /> }.into_any()
+    })
+}
+
+#[component]
+fn VendorRewards(
+    data: RewardsData,
+    review: ServerAction<ReviewReward>,
+    manual: ServerAction<AddManualReward>,
+) -> impl IntoView {
+    let RewardsData {
+        viewer,
+        program,
+        status,
+        rewards,
+        next,
+        can_review,
+    } = data;
+    let Some(program) = program else {
+        return view! { <NoProgram viewer title="Rewards" /> }.into_any();
+    };
+    let review_error = Signal::derive(move || review.value().get().and_then(Result::err));
+    let manual_error = Signal::derive(move || manual.value().get().and_then(Result::err));
+    let next = next.map(|after| {
+        format!(
+            "/vendor/rewards?program={}&status={}&after={after}",
+            program.id,
+            status.clone().unwrap_or_default()
+        )
+    });
+    let actions = can_review.then(|| {
+        Callback::new(move |r: RewardRow| {
+            let open = (r.status == "pending" || (r.status == "approved" && !r.in_payout)) && r.amount.minor != 0;
+            if !open {
+                return ().into_any();
+            }
+            let pending = r.status == "pending";
+            let id = r.id;
+            view! {
+                <div class="inline">
+                    {pending.then(|| view! {
+                        <ActionForm action=review attr:class="inline">
+                            <input type="hidden" name="reward_id" value=id />
+                            <input type="hidden" name="action" value="approve" />
+                            <button type="submit" class="secondary" aria-label=format!("Approve reward {id}") disabled=move || review.pending().get()>"Approve"</button>
+                        </ActionForm>
+                        <ActionForm action=review attr:class="inline">
+                            <input type="hidden" name="reward_id" value=id />
+                            <input type="hidden" name="action" value=if r.on_hold { "release" } else { "hold" } />
+                            <button type="submit" class="secondary" aria-label=format!("{} reward {id}", if r.on_hold { "Release" } else { "Hold" }) disabled=move || review.pending().get()>
+                                {if r.on_hold { "Release" } else { "Hold" }}
+                            </button>
+                        </ActionForm>
+                    })}
+                    <details>
+                        <summary>"Decline"</summary>
+                        <ActionForm action=review attr:class="inline">
+                            <input type="hidden" name="reward_id" value=id />
+                            <input type="hidden" name="action" value="decline" />
+                            <label for=format!("decline-{id}")>"Reason"</label>
+                            <input id=format!("decline-{id}") name="reason" required />
+                            <button type="submit" aria-label=format!("Decline reward {id}") disabled=move || review.pending().get()>"Decline"</button>
+                        </ActionForm>
+                    </details>
+                </div>
+            }
+            .into_any()
+        })
+    });
+    view! {
+        <TopBar viewer home="/vendor" />
+        <main class="page">
+            <h1>"Rewards"</h1>
+            <p class="muted">{format!("Rewards of {}. Pending rewards become available when their hold ends, unless held for review.", program.name)}</p>
+            <form method="get" action="/vendor/rewards" class="inline" aria-label="Filter rewards">
+                <input type="hidden" name="program" value=program.id />
+                <label for="reward-status">"Status"</label>
+                <select id="reward-status" name="status">
+                    <option value="" selected=status.is_none()>"Any"</option>
+                    {RewardStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=status.as_deref() == Some(s.as_str())>{s.as_str()}</option> }).collect_view()}
+                </select>
+                <button type="submit" class="secondary">"Filter"</button>
+            </form>
+            <FormAlert error=review_error />
+            {move || review.pending().get().then(|| view! { <p role="status" class="muted">"Working…"</p> })}
+            <RewardsTable rewards base="/vendor/rewards" actions=actions />
+            {next.map(|href| view! { <p><a href=href>"Older rewards"</a></p> })}
+            {can_review.then(|| view! {
+                <section class="card" aria-labelledby="manual-reward">
+                    <h2 id="manual-reward">"Add a manual reward"</h2>
+                    <ActionForm action=manual attr:class="form">
+                        <input type="hidden" name="program" value=program.id />
+                        <label for="manual-partner">"Partner key"</label>
+                        <input id="manual-partner" name="partner_key" required />
+                        <FieldError error=manual_error name="partner_key" />
+                        <label for="manual-amount">{format!("Amount ({}; negative deducts)", program.currency)}</label>
+                        <input id="manual-amount" name="amount" required inputmode="decimal" />
+                        <FieldError error=manual_error name="amount" />
+                        <label for="manual-reason">"Reason (the partner sees it)"</label>
+                        <input id="manual-reason" name="reason" required maxlength="500" />
+                        <FieldError error=manual_error name="reason" />
+                        <Submit label="Add reward" pending=manual.pending() busy_text="Adding…" />
+                    </ActionForm>
+                    {move || manual.value().get().and_then(Result::ok).map(|_| view! { <p role="status" class="notice">"Reward added."</p> })}
+                </section>
+            })}
+        </main>
+    }
+    .into_any()
+}
+
+#[component]
+fn PayoutsTable(
+    payouts: Vec<PayoutRow>,
+    #[prop(optional_no_strip)] actions: Option<Callback<PayoutRow, AnyView>>,
+) -> impl IntoView {
+    let empty = payouts.is_empty();
+    let with_actions = actions.is_some();
+    view! {
+        <table aria-label="Payouts">
+            <thead><tr>
+                <th scope="col">"Payout"</th><th scope="col">"Partner"</th><th scope="col">"Amount"</th><th scope="col">"Rewards"</th>
+                <th scope="col">"Method"</th><th scope="col">"Status"</th><th scope="col">"Requested"</th>
+                {with_actions.then(|| view! { <th scope="col">"Actions"</th> })}
+            </tr></thead>
+            <tbody>
+                {payouts.into_iter().map(|p| {
+                    let actions = actions.map(|a| a.run(p.clone()));
+                    let note = p.reference.clone().map(|r| format!("Reference {r}")).or_else(|| p.reason.clone());
+                    view! {
+                        <tr>
+                            <td>{format!("#{}", p.id)}</td>
+                            <td>{p.partner.clone()}</td>
+                            <td class="num">{p.amount.display()}</td>
+                            <td>{p.rewards}</td>
+                            <td>{format!("{} {}", p.method, p.details)}</td>
+                            <td><span class=format!("badge {}", p.status)>{p.status.clone()}</span>
+                                {note.map(|n| view! { <br /><span class="muted">{n}</span> })}</td>
+                            <td>{p.created_at.clone()}</td>
+                            {actions.map(|a| view! { <td>{a}</td> })}
+                        </tr>
+                    }
+                }).collect_view()}
+                {empty.then(|| view! { <tr><td colspan="8" class="empty">"No payouts yet."</td></tr> })}
+            </tbody>
+        </table>
+    }
+}
+
+/// `/vendor/payouts`: requested payouts to process, pay or fail; the CSV export.
+#[component]
+pub fn VendorPayoutsPage() -> impl IntoView {
+    let query = use_query_map();
+    let update = ServerAction::<UpdatePayout>::new();
+    let data = Resource::new(
+        move || {
+            let q = query.read();
+            (
+                q.get("program").and_then(|v| v.parse::<i64>().ok()),
+                q.get("status"),
+                q.get("after").and_then(|v| v.parse::<i64>().ok()),
+                update.version().get(),
+            )
+        },
+        |(program, status, after, _)| fetch_vendor_payouts(program, status, after),
+    );
+    data_page("Payouts", data, move |data| {
+        view! { <VendorPayouts data update /> }.into_any()
+    })
+}
+
+#[component]
+fn VendorPayouts(data: PayoutsData, update: ServerAction<UpdatePayout>) -> impl IntoView {
+    let PayoutsData {
+        viewer,
+        program,
+        status,
+        payouts,
+        next,
+        can_process,
+        can_export,
+    } = data;
+    let Some(program) = program else {
+        return view! { <NoProgram viewer title="Payouts" /> }.into_any();
+    };
+    let error = Signal::derive(move || update.value().get().and_then(Result::err));
+    let next = next.map(|after| {
+        format!(
+            "/vendor/payouts?program={}&status={}&after={after}",
+            program.id,
+            status.clone().unwrap_or_default()
+        )
+    });
+    let actions = can_process.then(|| {
+        Callback::new(move |p: PayoutRow| {
+            let Ok(current) = PayoutStatus::parse(&p.status) else {
+                return ().into_any();
+            };
+            let id = p.id;
+            let simple = |to: PayoutStatus, label: &'static str| {
+                current.can_become(to).then(|| view! {
+                    <ActionForm action=update attr:class="inline">
+                        <input type="hidden" name="payout_id" value=id />
+                        <input type="hidden" name="status" value=to.as_str() />
+                        <button type="submit" class="secondary" aria-label=format!("{label} payout {id}") disabled=move || update.pending().get()>{label}</button>
+                    </ActionForm>
+                })
+            };
+            let with_note = |to: PayoutStatus, label: &'static str, note: &'static str| {
+                current.can_become(to).then(|| view! {
+                    <details>
+                        <summary>{label}</summary>
+                        <ActionForm action=update attr:class="inline">
+                            <input type="hidden" name="payout_id" value=id />
+                            <input type="hidden" name="status" value=to.as_str() />
+                            <label for=format!("{}-{id}", to.as_str())>{note}</label>
+                            <input id=format!("{}-{id}", to.as_str()) name="note" required />
+                            <button type="submit" aria-label=format!("{label} payout {id}") disabled=move || update.pending().get()>{label}</button>
+                        </ActionForm>
+                    </details>
+                })
+            };
+            view! {
+                <div class="inline">
+                    {simple(PayoutStatus::Processing, "Start processing")}
+                    {with_note(PayoutStatus::Paid, "Mark paid", "Payment reference")}
+                    {with_note(PayoutStatus::Failed, "Mark failed", "Why it failed")}
+                    {simple(PayoutStatus::Canceled, "Cancel")}
+                </div>
+            }
+            .into_any()
+        })
+    });
+    view! {
+        <TopBar viewer home="/vendor" />
+        <main class="page">
+            <h1>"Payouts"</h1>
+            <p class="muted">{format!("Cashouts partners of {} requested. Paying one marks its rewards paid; a failed or canceled one makes them available again.", program.name)}</p>
+            <form method="get" action="/vendor/payouts" class="inline" aria-label="Filter payouts">
+                <input type="hidden" name="program" value=program.id />
+                <label for="payout-status">"Status"</label>
+                <select id="payout-status" name="status">
+                    <option value="" selected=status.is_none()>"Any"</option>
+                    {PayoutStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=status.as_deref() == Some(s.as_str())>{s.as_str()}</option> }).collect_view()}
+                </select>
+                <button type="submit" class="secondary">"Filter"</button>
+            </form>
+            {can_export.then(|| view! {
+                <p><a href=format!("/vendor/payouts/export.csv?program={}", program.id) download="">"Export payouts to pay (CSV)"</a></p>
+            })}
+            <FormAlert error />
+            {move || update.pending().get().then(|| view! { <p role="status" class="muted">"Working…"</p> })}
+            <PayoutsTable payouts actions=actions />
+            {next.map(|href| view! { <p><a href=href>"Older payouts"</a></p> })}
+        </main>
+    }
+    .into_any()
+}
+
+/// `/partner/earnings`: balance, cashout (owner), rewards and payout history.
+#[component]
+pub fn PartnerEarningsPage() -> impl IntoView {
+    let query = use_query_map();
+    let cash_out = ServerAction::<CashOut>::new();
+    let data = Resource::new(
+        move || {
+            (
+                query
+                    .read()
+                    .get("after")
+                    .and_then(|v| v.parse::<i64>().ok()),
+                cash_out.version().get(),
+            )
+        },
+        |(after, _)| fetch_partner_earnings(after),
+    );
+    data_page("Earnings", data, move |data| {
+        view! { <PartnerEarnings data cash_out /> }.into_any()
+    })
+}
+
+#[component]
+fn PartnerEarnings(data: EarningsData, cash_out: ServerAction<CashOut>) -> impl IntoView {
+    let EarningsData {
+        viewer,
+        program,
+        earnings,
+        can_cash_out,
+        has_payout_details,
+        whole_team,
+        rewards,
+        next,
+        payouts,
+    } = data;
+    let error = Signal::derive(move || cash_out.value().get().and_then(Result::err));
+    let intro = match (&program, whole_team) {
+        (None, _) => "Your team is not in a partner program yet.".to_owned(),
+        (Some(p), true) => format!("Your team's rewards and payouts in {p}."),
+        (Some(p), false) => format!(
+            "The rewards you earned in {p}. Your team's owner and finance contacts see the team's balance."
+        ),
+    };
+    let next = next.map(|after| format!("/partner/earnings?after={after}"));
+    view! {
+        <TopBar viewer home="/partner" />
+        <main class="page">
+            <h1>"Earnings"</h1>
+            <p class="muted">{intro}</p>
+            {earnings.map(|e| {
+                let negative = e.available.minor < 0;
+                view! {
+                    <section class="kpis" aria-label="Balance">
+                        <article class="kpi" aria-label="Available balance">
+                            <h3>"Available balance"</h3>
+                            <p class="kpi-value">{e.available.display()}</p>
+                            <p class="muted">{format!("Minimum cashout {}", e.minimum_cashout.display())}</p>
+                        </article>
+                        <article class="kpi" aria-label="Pending rewards">
+                            <h3>"Pending rewards"</h3>
+                            <p class="kpi-value">{e.pending.display()}</p>
+                            <p class="muted">"Inside the hold period"</p>
+                        </article>
+                        <article class="kpi" aria-label="Lifetime paid">
+                            <h3>"Lifetime paid"</h3>
+                            <p class="kpi-value">{e.lifetime_paid.display()}</p>
+                        </article>
+                    </section>
+                    {negative.then(|| view! { <p class="notice" role="status">"Your balance is negative after a refund: cashing out resumes once new rewards cover it."</p> })}
+                    {can_cash_out.then(|| view! {
+                        <section class="card" aria-labelledby="cash-out">
+                            <h2 id="cash-out">"Cash out"</h2>
+                            {if has_payout_details {
+                                view! {
+                                    <p class="muted">"Every available reward goes into one payout to your payout details."</p>
+                                    <ActionForm action=cash_out attr:class="inline">
+                                        <Submit label="Cash out" pending=cash_out.pending() busy_text="Requesting…" />
+                                    </ActionForm>
+                                }.into_any()
+                            } else {
+                                view! { <p>"Add your payout details on "<a href="/profile">"your profile"</a>" to cash out."</p> }.into_any()
+                            }}
+                            <FormAlert error />
+                            {move || cash_out.value().get().and_then(Result::ok).map(|id| view! { <p role="status" class="notice">{format!("Payout #{id} requested.")}</p> })}
+                        </section>
+                    })}
+                }
+            })}
+            <h2>"Rewards"</h2>
+            <RewardsTable rewards base="/partner/rewards" />
+            {next.map(|href| view! { <p><a href=href>"Older rewards"</a></p> })}
+            {whole_team.then(|| view! {
+                <h2>"Payouts"</h2>
+                <PayoutsTable payouts />
+            })}
+        </main>
+    }
+}
+
+/// `/vendor/rewards/:id` and `/partner/rewards/:id`: "Why did I get this?"
+#[component]
+pub fn VendorRewardPage() -> impl IntoView {
+    let params = use_params_map();
+    let data = Resource::new(
+        move || {
+            params
+                .read()
+                .get("id")
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(0)
+        },
+        fetch_vendor_reward,
+    );
+    data_page("Reward", data, move |data| {
+        view! { <Explanation data home="/vendor" /> }.into_any()
+    })
+}
+
+#[component]
+pub fn PartnerRewardPage() -> impl IntoView {
+    let params = use_params_map();
+    let data = Resource::new(
+        move || {
+            params
+                .read()
+                .get("id")
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(0)
+        },
+        fetch_partner_reward,
+    );
+    data_page("Reward", data, move |data| {
+        view! { <Explanation data home="/partner" /> }.into_any()
+    })
+}
+
+#[component]
+fn Explanation(data: RewardExplanation, home: &'static str) -> impl IntoView {
+    let RewardExplanation {
+        viewer,
+        reward,
+        source,
+        steps,
+        rounding,
+        clawback_of,
+        payout,
+        can_review,
+    } = data;
+    let base = if home == "/vendor" {
+        "/vendor/rewards"
+    } else {
+        "/partner/rewards"
+    };
+    let list = if home == "/vendor" {
+        "/vendor/rewards"
+    } else {
+        "/partner/earnings"
+    };
+    let status = status_text(&reward);
+    view! {
+        <TopBar viewer home />
+        <main class="page narrow">
+            <h1>{format!("Reward #{}: {}", reward.id, reward.amount.display())}</h1>
+            <dl class="facts">
+                <dt>"Partner"</dt><dd>{reward.partner.clone()}</dd>
+                <dt>"For"</dt><dd>{reward.description.clone()}</dd>
+                <dt>"Status"</dt><dd><span class=format!("badge {}", reward.status)>{status}</span></dd>
+                <dt>"Created"</dt><dd>{reward.created_at.clone()}</dd>
+                <dt>"Available from"</dt><dd>{reward.available_at.clone()}</dd>
+                <dt>"Source"</dt><dd>{source}</dd>
+                {reward.decline_reason.clone().map(|d| view! { <dt>"Declined because"</dt><dd>{d}</dd> })}
+                {clawback_of.map(|id| view! { <dt>"Claws back"</dt><dd><a href=format!("{base}/{id}")>{format!("Reward #{id}")}</a></dd> })}
+                {payout.map(|(id, s)| view! { <dt>"Payout"</dt><dd>{format!("#{id} ({s})")}</dd> })}
+            </dl>
+            <section class="card" aria-labelledby="why">
+                <h2 id="why">"Why did I get this?"</h2>
+                <ol class="explanation">
+                    {steps.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
+                </ol>
+                <p class="muted">{format!("Rounding: {rounding}.")}</p>
+            </section>
+            {can_review.then(|| view! { <p><a href="/vendor/rewards?status=pending">"Review pending rewards"</a></p> })}
+            <p><a href=list>"Back to rewards"</a></p>
+        </main>
+    }
+}

@@ -1,0 +1,195 @@
+//! `/vendor/offers`: the program's offers, each with its version history; saving an existing
+//! offer makes its next version.
+
+use domain::offer::OfferEvent;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::{SaveOffer, fetch_offers};
+use crate::components::{FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
+use crate::dto::{OfferFormValues, OfferRow, OffersPage as Data};
+
+#[component]
+pub fn OffersPage() -> impl IntoView {
+    let query = use_query_map();
+    let create = ServerAction::<SaveOffer>::new();
+    let revise = ServerAction::<SaveOffer>::new();
+    let data = Resource::new(
+        move || {
+            let program = query
+                .read()
+                .get("program")
+                .and_then(|v| v.parse::<i64>().ok());
+            (program, create.version().get(), revise.version().get())
+        },
+        |(program, _, _)| fetch_offers(program),
+    );
+    data_page("Offers", data, move |data| {
+        view! { <Offers data create revise /> }.into_any()
+    })
+}
+
+fn event_label(event: &str) -> &'static str {
+    match OfferEvent::parse(event) {
+        Ok(OfferEvent::CustomerCreated) => "A customer is created",
+        Ok(OfferEvent::TransactionCreated) => "A transaction is recorded",
+        Ok(OfferEvent::DealClosedWon) => "A deal is won",
+        Ok(OfferEvent::LeadConverted) => "A lead converts",
+        Ok(OfferEvent::PartnerJoined) => "A partner joins",
+        Err(_) => "Unknown event",
+    }
+}
+
+#[component]
+fn Offers(
+    data: Data,
+    create: ServerAction<SaveOffer>,
+    revise: ServerAction<SaveOffer>,
+) -> impl IntoView {
+    let Data {
+        viewer,
+        program,
+        offers,
+        targets,
+        can_edit,
+    } = data;
+    let Some(program) = program else {
+        return view! { <NoProgram viewer title="Offers" /> }.into_any();
+    };
+    let empty = offers.is_empty();
+    let blank = OfferFormValues {
+        event: OfferEvent::TransactionCreated.as_str().into(),
+        payout_kind: "percent".into(),
+        target: "everyone".into(),
+        ..OfferFormValues::default()
+    };
+    let revise_error = Signal::derive(move || revise.value().get().and_then(Result::err));
+    view! {
+        <TopBar viewer home="/vendor" />
+        <main class="page">
+            <h1>"Offers"</h1>
+            <p class="muted">{format!("What partners of {} earn, in {}. An edit takes effect from the moment it is saved; rewards made earlier keep the version that made them.", program.name, program.currency)}</p>
+            <FormAlert error=revise_error />
+            {offers.into_iter().map(|offer| view! { <OfferCard offer targets=targets.clone() program=program.id can_edit action=revise /> }).collect_view()}
+            {empty.then(|| view! { <p class="empty">"No offers yet: partners earn nothing until one exists."</p> })}
+            {can_edit.then(|| view! {
+                <section class="card" aria-labelledby="new-offer">
+                    <h2 id="new-offer">"Create an offer"</h2>
+                    <OfferForm action=create program=program.id offer=None values=blank targets=targets.clone() label="Create offer" />
+                </section>
+            })}
+        </main>
+    }
+    .into_any()
+}
+
+#[component]
+fn OfferCard(
+    offer: OfferRow,
+    targets: Vec<(String, String)>,
+    program: i64,
+    can_edit: bool,
+    action: ServerAction<SaveOffer>,
+) -> impl IntoView {
+    let current = offer.versions.first().cloned();
+    let label = offer.name.clone();
+    view! {
+        <section class="card" aria-label=label>
+            <h2>{offer.name.clone()}</h2>
+            <p>{event_label(&offer.event)}{current.as_ref().map(|v| format!(" · {} · {} · {}", v.summary, v.target, v.limits))}</p>
+            <table aria-label=format!("Versions of {}", offer.name)>
+                <thead><tr>
+                    <th scope="col">"Version"</th><th scope="col">"In force from"</th><th scope="col">"Pays"</th>
+                    <th scope="col">"Who earns it"</th><th scope="col">"Limits"</th><th scope="col">"Saved by"</th>
+                </tr></thead>
+                <tbody>
+                    {offer.versions.iter().map(|v| view! {
+                        <tr>
+                            <td>{v.version}</td><td>{v.effective_from.clone()}</td><td>{v.summary.clone()}</td>
+                            <td>{v.target.clone()}</td><td>{v.limits.clone()}</td><td>{v.created_by.clone()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {can_edit.then(|| view! {
+                <details>
+                    <summary>{format!("Edit {} (new version)", offer.name)}</summary>
+                    <OfferForm action program offer=Some(offer.id) values=offer.form.clone() targets label="Save new version" />
+                </details>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn OfferForm(
+    action: ServerAction<SaveOffer>,
+    program: i64,
+    offer: Option<i64>,
+    values: OfferFormValues,
+    targets: Vec<(String, String)>,
+    label: &'static str,
+) -> impl IntoView {
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
+    // Ids stay unique when several forms share the page.
+    let id = move |field: &str| format!("offer-{}-{field}", offer.unwrap_or(0));
+    let editing = offer.is_some();
+    view! {
+        <ActionForm action=action attr:class="form">
+            <input type="hidden" name="program" value=program />
+            {offer.map(|o| view! { <input type="hidden" name="offer" value=o /> })}
+            <label for=id("name")>"Offer name"</label>
+            <input id=id("name") name="name" required maxlength="80" value=values.name.clone() readonly=editing />
+            {(!editing).then(|| view! { <FieldError error name="name" /> })}
+            <label for=id("event")>"Pays when"</label>
+            {if editing {
+                view! {
+                    <input type="hidden" name="event" value=values.event.clone() />
+                    <input id=id("event") value=event_label(&values.event) readonly />
+                }.into_any()
+            } else {
+                view! {
+                    <select id=id("event") name="event">
+                        {OfferEvent::ALL.iter().map(|e| view! { <option value=e.as_str() selected=e.as_str() == values.event>{event_label(e.as_str())}</option> }).collect_view()}
+                    </select>
+                }.into_any()
+            }}
+            <FieldError error name="event" />
+            <fieldset>
+                <legend>"Reward"</legend>
+                <label><input type="radio" name="payout_kind" value="percent" checked=values.payout_kind == "percent" />" Percentage of the amount"</label>
+                <label><input type="radio" name="payout_kind" value="flat" checked=values.payout_kind == "flat" />" Flat amount"</label>
+            </fieldset>
+            <label for=id("value")>"Percentage or amount"</label>
+            <input id=id("value") name="payout_value" required inputmode="decimal" value=values.payout_value.clone() />
+            <FieldError error name="payout_value" />
+            <label for=id("target")>"Who earns it"</label>
+            <select id=id("target") name="target">
+                {targets.into_iter().map(|(v, l)| {
+                    let selected = v == values.target;
+                    view! { <option value=v selected=selected>{l}</option> }
+                }).collect_view()}
+            </select>
+            <FieldError error name="target" />
+            <details>
+                <summary>"Limits (optional)"</summary>
+                <label for=id("months")>"Only in the first months after the customer's attribution"</label>
+                <input id=id("months") name="first_months" inputmode="numeric" value=values.first_months.clone() />
+                <FieldError error name="first_months" />
+                <label for=id("cap")>"Cap per customer"</label>
+                <input id=id("cap") name="cap_per_customer" inputmode="decimal" value=values.cap_per_customer.clone() />
+                <FieldError error name="cap_per_customer" />
+                <label for=id("min")>"Minimum transaction amount"</label>
+                <input id=id("min") name="min_amount" inputmode="decimal" value=values.min_amount.clone() />
+                <FieldError error name="min_amount" />
+                <label for=id("products")>"Only these product keys (comma-separated)"</label>
+                <input id=id("products") name="product_keys" value=values.product_keys.clone() />
+                <FieldError error name="product_keys" />
+            </details>
+            <Submit label pending=action.pending() busy_text="Saving…" />
+            <FormAlert error=general />
+            {move || action.value().get().and_then(Result::ok).map(|_| view! { <p role="status" class="notice">"Saved."</p> })}
+        </ActionForm>
+    }
+}

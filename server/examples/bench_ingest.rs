@@ -1,0 +1,182 @@
+//! Benchmark: transactions per second through `POST /api/v1/transactions` (key check, body
+//! validation, customer lookup, offer evaluation, reward and event rows, one database
+//! transaction each) against a raw `INSERT` of the same rows, one statement per row.
+//!
+//! `cargo run --release -p server --example bench_ingest` (add `TEST_DATABASE_URL` to run it on
+//! PostgreSQL too). Sequential and 8 concurrent clients through the API.
+
+mod common;
+
+use std::time::Instant;
+
+use app::server::db::{Db, now_ms};
+use common::database;
+use domain::offer::{Limits, OfferDraft, OfferEvent, Payout, Target};
+use server::{Settings, app_state, router};
+
+const ROWS: usize = 1_000;
+
+async fn setup(db: &Db) -> (i64, String) {
+    let program: i64 =
+        sqlx::query_scalar("SELECT id FROM programs WHERE slug = 'acme-partner-program'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    let (company, owner): (i64, i64) = {
+        let row = sqlx::query("SELECT p.company_id, u.id FROM programs p, users u WHERE p.id = $1 AND u.email_normalized = 'owner@acme.example'")
+            .bind(program)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        (sqlx::Row::get(&row, 0), sqlx::Row::get(&row, 1))
+    };
+    let mut tx = db.begin().await.unwrap();
+    let draft = OfferDraft {
+        name: "Bench 20%".into(),
+        event: OfferEvent::TransactionCreated,
+        payout: Payout::Percent { basis_points: 2000 },
+        target: Target::Everyone,
+        limits: Limits::default(),
+    };
+    app::server::offers::save(
+        &mut tx,
+        program,
+        company,
+        None,
+        draft,
+        owner,
+        now_ms() - 1_000,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (key, prefix, hash) = app::server::api_keys::generate();
+    sqlx::query("INSERT INTO api_keys (program_id, name, prefix, key_hash, created_by_user_id, created_at) VALUES ($1, 'bench', $2, $3, $4, 0)")
+        .bind(program)
+        .bind(prefix)
+        .bind(hash)
+        .bind(owner)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    (program, key)
+}
+
+async fn through_api(base: &str, key: &str, tag: &str, clients: usize) -> f64 {
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let per_client = ROWS / clients;
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (http, key, url, tag) = (
+            http.clone(),
+            key.to_owned(),
+            format!("{base}/api/v1/transactions"),
+            tag.to_owned(),
+        );
+        tasks.push(tokio::spawn(async move {
+            for i in 0..per_client {
+                let body = serde_json::json!({
+                    "customer_key": "cus_1001", "amount": 10_000 + i, "currency": "USD",
+                    "transaction_key": format!("{tag}-{c}-{i}"),
+                });
+                let res = http
+                    .post(&url)
+                    .bearer_auth(&key)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 201);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    (per_client * clients) as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn raw(db: &Db, program: i64) -> f64 {
+    let customer: i64 =
+        sqlx::query_scalar("SELECT id FROM customers WHERE external_key = 'cus_1001'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    let started = Instant::now();
+    for i in 0..ROWS {
+        sqlx::query(
+            "INSERT INTO transactions (program_id, customer_id, transaction_key, amount_minor, currency, metadata, source, occurred_at, created_at) \
+             VALUES ($1, $2, $3, $4, 'USD', '{}', 'api', $5, $5)",
+        )
+        .bind(program)
+        .bind(customer)
+        .bind(format!("raw-{i}"))
+        .bind(10_000 + i as i64)
+        .bind(now_ms())
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    }
+    ROWS as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn bench(label: &str, db: Db, url: String) {
+    let (program, key) = setup(&db).await;
+    let settings = Settings {
+        database_url: url,
+        addr: "127.0.0.1:0".parse().unwrap(),
+        site_root: "target/site".into(),
+        output_name: "portal".into(),
+        public_origin: None,
+        job_interval: std::time::Duration::from_secs(3600),
+        test_clock: false,
+    };
+    let state = app_state(db.clone(), &settings);
+    let listener = tokio::net::TcpListener::bind(settings.addr).await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = router(state, settings.leptos_options());
+    tokio::spawn(async move { server::serve(listener, app).await });
+    let raw_rate = raw(&db, program).await;
+    let one = through_api(&base, &key, "seq", 1).await;
+    let eight = through_api(&base, &key, "par", 8).await;
+    let rewards: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM rewards WHERE transaction_id IS NOT NULL")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        rewards as usize,
+        2 * ROWS,
+        "every API transaction earned its reward"
+    );
+    println!("{label}: raw INSERT, 1 row per statement        {raw_rate:>9.0} rows/s");
+    println!(
+        "{label}: API with evaluation, 1 client          {one:>9.0} tx/s  ({:.1}x slower than raw)",
+        raw_rate / one
+    );
+    println!(
+        "{label}: API with evaluation, 8 clients         {eight:>9.0} tx/s  ({:.1}x slower than raw)",
+        raw_rate / eight
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let sqlite = database(None, "portal_bench_ingest").await.expect("sqlite");
+    let url = format!(
+        "sqlite://{}",
+        std::env::temp_dir()
+            .join("portal_bench_ingest.db")
+            .display()
+    );
+    bench("sqlite", sqlite, url).await;
+    if let Some(pg) = database(Some("TEST_DATABASE_URL"), "portal_bench_ingest").await {
+        let admin = std::env::var("TEST_DATABASE_URL").unwrap();
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_owned())
+            .unwrap_or(admin);
+        bench("postgres", pg, format!("{base}/portal_bench_ingest")).await;
+    }
+}

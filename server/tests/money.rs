@@ -1,0 +1,924 @@
+//! Money: the transactions API (keys, errors, idempotency, pagination), offers making rewards
+//! with explanations, the hold release, cashout and payouts, refunds clawing back, the ledger's
+//! invariants over a random sequence of operations, and concurrency. On SQLite and PostgreSQL.
+
+#[macro_use]
+mod common;
+
+use common::TestApp;
+use serde_json::{Value, json};
+
+on_both_backends!(
+    a_transaction_earns_a_reward_that_is_held_cashed_out_and_clawed_back,
+    api_keys_errors_and_pagination,
+    idempotency_keys_replay_refuse_and_wait,
+    thirty_two_cashouts_make_one_payout,
+    thirty_two_identical_posts_make_one_transaction,
+    the_ledger_holds_its_invariants,
+    money_permissions,
+);
+
+const DAY: i64 = 86_400_000;
+
+async fn json_of(res: reqwest::Response) -> Value {
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn acme_program(app: &TestApp) -> String {
+    app.id_of(
+        "SELECT id FROM programs WHERE slug = $1",
+        "acme-partner-program",
+    )
+    .await
+    .to_string()
+}
+
+/// A new API key of the Acme program.
+async fn api_key(app: &TestApp) -> String {
+    let owner = app.signed_in("owner@acme.example").await;
+    let program = acme_program(app).await;
+    let res = app
+        .call(
+            &owner,
+            "create_api_key",
+            &[("program", &program), ("name", "Billing")],
+        )
+        .await;
+    json_of(res).await["key"].as_str().unwrap().to_owned()
+}
+
+/// A 20% offer on transactions for Northwind's group.
+async fn twenty_percent_offer(app: &TestApp) {
+    let owner = app.signed_in("owner@acme.example").await;
+    let program = acme_program(app).await;
+    let group = app
+        .id_of(
+            "SELECT p.group_id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.name = $1",
+            "Northwind Agency",
+        )
+        .await;
+    let target = format!("group:{group}");
+    let res = app
+        .call(
+            &owner,
+            "save_offer",
+            &[
+                ("program", &program),
+                ("name", "Agencies 20%"),
+                ("event", "transaction_created"),
+                ("payout_kind", "percent"),
+                ("payout_value", "20"),
+                ("target", &target),
+            ],
+        )
+        .await;
+    json_of(res).await;
+}
+
+async fn post(app: &TestApp, key: &str, body: &Value, idem: Option<&str>) -> (u16, Value, bool) {
+    let mut req = reqwest::Client::new()
+        .post(app.url("/api/v1/transactions"))
+        .bearer_auth(key)
+        .json(body);
+    if let Some(idem) = idem {
+        req = req.header("Idempotency-Key", idem);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let replayed = res.headers().contains_key("idempotent-replayed");
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        replayed,
+    )
+}
+
+fn payment(key: &str, amount: i64) -> Value {
+    json!({ "customer_key": "cus_1001", "amount": amount, "currency": "USD", "transaction_key": key })
+}
+
+async fn northwind_balance(app: &TestApp) -> i64 {
+    let id = app.partnership_id("Northwind Agency").await;
+    app.scalar(
+        "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM rewards WHERE partnership_id = CAST($1 AS BIGINT) AND status = 'approved' AND payout_id IS NULL",
+        &id,
+    )
+    .await
+}
+
+async fn set_payout_details(app: &TestApp, client: &reqwest::Client) {
+    let res = app
+        .call(
+            client,
+            "set_payout_details",
+            &[
+                ("method", "paypal"),
+                ("details", "pay@northwind.example"),
+                ("password", common::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}
+
+async fn a_transaction_earns_a_reward_that_is_held_cashed_out_and_clawed_back(app: &TestApp) {
+    twenty_percent_offer(app).await;
+    let key = api_key(app).await;
+    let (status, tx, _) = post(app, &key, &payment("inv_500", 50_000), None).await;
+    assert_eq!(status, 201, "{tx}");
+    assert_eq!(tx["partner_key"], "northwind-3f7a");
+    let reward: i64 = sqlx::query_scalar("SELECT id FROM rewards WHERE transaction_id = $1")
+        .bind(tx["id"].as_i64().unwrap())
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let owner = app.signed_in("owner@northwind.example").await;
+    let why = json_of(
+        app.call(
+            &owner,
+            "partner_reward",
+            &[("reward_id", &reward.to_string())],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(why["reward"]["amount"]["minor"], 10_000);
+    assert_eq!(why["reward"]["status"], "pending");
+    let steps: Vec<String> = serde_json::from_value(why["steps"].clone()).unwrap();
+    assert!(
+        steps[0].starts_with("Event: transaction inv_500 of $500.00"),
+        "{steps:?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("Customer: Contoso Retail")),
+        "{steps:?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("Attribution: Northwind Agency")),
+        "{steps:?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("Offer: Agencies 20% — version 1")),
+        "{steps:?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|s| s == "20% of $500.00 = 100 (offer version 1)"),
+        "{steps:?}"
+    );
+    assert_eq!(
+        steps.last().unwrap(),
+        "Rounded half away from zero to $100.00"
+    );
+
+    // The hold: nothing moves before it ends, everything due moves after.
+    let now = app::server::db::now_ms();
+    app::server::rewards::approve_all_due(&app.db, now)
+        .await
+        .unwrap();
+    let status: String = sqlx::query_scalar("SELECT status FROM rewards WHERE id = $1")
+        .bind(reward)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "pending");
+    app::server::rewards::approve_all_due(&app.db, now + 31 * DAY)
+        .await
+        .unwrap();
+    let status: String = sqlx::query_scalar("SELECT status FROM rewards WHERE id = $1")
+        .bind(reward)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "approved");
+    let approved_events = app
+        .scalar("SELECT COUNT(*) FROM events WHERE kind = $1 AND subject_id = (SELECT MAX(id) FROM rewards WHERE amount_minor = 10000)", "reward.approved")
+        .await;
+    assert_eq!(approved_events, 1);
+
+    // Cashout takes the whole balance; without payout details it is refused.
+    let res = app.call(&owner, "cash_out", &[]).await;
+    assert_eq!(res.status(), 400);
+    set_payout_details(app, &owner).await;
+    let before = northwind_balance(app).await;
+    assert!(before >= 10_000);
+    let payout = json_of(app.call(&owner, "cash_out", &[]).await)
+        .await
+        .as_i64()
+        .unwrap();
+    assert_eq!(northwind_balance(app).await, 0);
+    let amount: i64 = sqlx::query_scalar("SELECT amount_minor FROM payouts WHERE id = $1")
+        .bind(payout)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(amount, before);
+
+    // Finance pays it; the CSV export lists it until then.
+    let finance = app.signed_in("finance@acme.example").await;
+    let program = acme_program(app).await;
+    let csv = finance
+        .get(app.url(&format!("/vendor/payouts/export.csv?program={program}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with("payout_id,payee,method,details,amount,currency,status,reward_ids"));
+    assert!(
+        csv.contains(&format!(
+            "{payout},Northwind Agency,paypal,pay@northwind.example,"
+        )),
+        "{csv}"
+    );
+    let id = payout.to_string();
+    let res = app
+        .call(
+            &finance,
+            "update_payout",
+            &[("payout_id", &id), ("status", "paid"), ("note", "ACH-9")],
+        )
+        .await;
+    assert_eq!(res.status(), 400, "paid needs processing first");
+    json_of(
+        app.call(
+            &finance,
+            "update_payout",
+            &[("payout_id", &id), ("status", "processing")],
+        )
+        .await,
+    )
+    .await;
+    json_of(
+        app.call(
+            &finance,
+            "update_payout",
+            &[("payout_id", &id), ("status", "paid"), ("note", "ACH-9")],
+        )
+        .await,
+    )
+    .await;
+    let status: String = sqlx::query_scalar("SELECT status FROM rewards WHERE id = $1")
+        .bind(reward)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "paid");
+
+    // A $250 refund claws back $50 and the balance goes negative, which blocks cashout.
+    let refund = json!({ "customer_key": "cus_1001", "amount": -25_000, "currency": "USD", "transaction_key": "ref_250", "refunds": "inv_500" });
+    let (status, body, _) = post(app, &key, &refund, None).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["refunds"], "inv_500");
+    let clawback: i64 =
+        sqlx::query_scalar("SELECT amount_minor FROM rewards WHERE clawback_of = $1")
+            .bind(reward)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(clawback, -5_000);
+    assert_eq!(northwind_balance(app).await, -5_000);
+    let res = app.call(&owner, "cash_out", &[]).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("negative"));
+    // The rest of the refund claws back exactly the rest; more than the payment is refused.
+    let rest = json!({ "customer_key": "cus_1001", "amount": -25_001, "currency": "USD", "transaction_key": "ref_x", "refunds": "inv_500" });
+    assert_eq!(post(app, &key, &rest, None).await.0, 422);
+    let rest = json!({ "customer_key": "cus_1001", "amount": -25_000, "currency": "USD", "transaction_key": "ref_rest", "refunds": "inv_500" });
+    assert_eq!(post(app, &key, &rest, None).await.0, 201);
+    let clawed: i64 = sqlx::query_scalar(
+        "SELECT CAST(SUM(amount_minor) AS BIGINT) FROM rewards WHERE clawback_of = $1",
+    )
+    .bind(reward)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(clawed, -10_000);
+
+    // A refund while the reward is still pending declines it instead.
+    let (_, second, _) = post(app, &key, &payment("inv_2", 10_000), None).await;
+    let full = json!({ "customer_key": "cus_1001", "amount": -10_000, "currency": "USD", "transaction_key": "ref_2", "refunds": "inv_2" });
+    assert_eq!(post(app, &key, &full, None).await.0, 201);
+    let row: (String, Option<String>) = {
+        let r = sqlx::query("SELECT status, decline_reason FROM rewards WHERE transaction_id = $1")
+            .bind(second["id"].as_i64().unwrap())
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        (sqlx::Row::get(&r, 0), sqlx::Row::get(&r, 1))
+    };
+    assert_eq!(row.0, "declined");
+    assert!(row.1.unwrap().contains("refunded before the hold ended"));
+}
+
+async fn api_keys_errors_and_pagination(app: &TestApp) {
+    let key = api_key(app).await;
+    let url = app.url("/api/v1/transactions");
+    let client = reqwest::Client::new();
+    let res = client
+        .post(&url)
+        .json(&payment("a", 100))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let wrong = format!("{}0", &key[..key.len() - 1]);
+    assert_eq!(post(app, &wrong, &payment("a", 100), None).await.0, 401);
+    let code = |r: (u16, Value, bool)| {
+        (
+            r.0,
+            r.1["error"]["code"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    // Another program's customer does not exist for this key.
+    let globex = json!({ "customer_key": "gx_cus_1", "amount": 100, "currency": "USD", "transaction_key": "g" });
+    let globex_customer: Option<String> = sqlx::query_scalar(
+        "SELECT c.external_key FROM customers c JOIN programs p ON p.id = c.program_id JOIN companies co ON co.id = p.company_id WHERE co.name = 'Globex' LIMIT 1",
+    )
+    .fetch_optional(&app.db.pool)
+    .await
+    .unwrap();
+    let globex = match globex_customer {
+        Some(k) => {
+            json!({ "customer_key": k, "amount": 100, "currency": "USD", "transaction_key": "g" })
+        }
+        None => globex,
+    };
+    assert_eq!(
+        code(post(app, &key, &globex, None).await),
+        (404, "customer_not_found".into())
+    );
+    let eur = json!({ "customer_key": "cus_1001", "amount": 100, "currency": "EUR", "transaction_key": "e" });
+    assert_eq!(
+        code(post(app, &key, &eur, None).await),
+        (422, "currency_mismatch".into())
+    );
+    for amount in [json!(500.5), json!("500"), json!(0), json!(1e3)] {
+        let bad = json!({ "customer_key": "cus_1001", "amount": amount, "currency": "USD", "transaction_key": "b" });
+        assert_eq!(
+            code(post(app, &key, &bad, None).await),
+            (422, "invalid_amount".into()),
+            "{amount}"
+        );
+    }
+    let unknown = json!({ "customer_key": "cus_1001", "amount": 1, "currency": "USD", "transaction_key": "u", "amout": 1 });
+    assert_eq!(
+        code(post(app, &key, &unknown, None).await),
+        (422, "unknown_field".into())
+    );
+    let big = json!({ "customer_key": "cus_1001", "amount": 1, "currency": "USD", "transaction_key": "big", "product_key": "x".repeat(17_000) });
+    assert_eq!(post(app, &key, &big, None).await.0, 413);
+    let before: i64 = app
+        .scalar(
+            "SELECT COUNT(*) FROM transactions WHERE transaction_key <> $1",
+            "",
+        )
+        .await;
+    assert_eq!(before, 0, "refused requests wrote nothing");
+
+    // Pagination: newest first, `starting_after` the last id of the page.
+    for i in 0..5 {
+        assert_eq!(
+            post(app, &key, &payment(&format!("p{i}"), 1_000 + i), None)
+                .await
+                .0,
+            201
+        );
+    }
+    assert_eq!(
+        code(post(app, &key, &payment("p0", 1), None).await),
+        (409, "duplicate_transaction_key".into())
+    );
+    let page = |query: String| {
+        let client = client.clone();
+        let key = key.clone();
+        let url = app.url(&format!("/api/v1/transactions{query}"));
+        async move {
+            let res = client.get(url).bearer_auth(key).send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, first) = page("?limit=2".into()).await;
+    assert_eq!(status, 200);
+    assert_eq!(first["has_more"], true);
+    let keys = |v: &Value| {
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["transaction_key"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(keys(&first), ["p4", "p3"]);
+    let last = first["data"][1]["id"].as_i64().unwrap();
+    let (_, second) = page(format!("?limit=2&starting_after={last}")).await;
+    assert_eq!(keys(&second), ["p2", "p1"]);
+    let (_, rest) = page(format!(
+        "?limit=250&starting_after={}",
+        second["data"][1]["id"]
+    ))
+    .await;
+    assert_eq!(keys(&rest), ["p0"]);
+    assert_eq!(rest["has_more"], false);
+    assert_eq!(page("?limit=251".into()).await.0, 422);
+    assert_eq!(page("?limit=0".into()).await.0, 422);
+    let (status, one) = page(format!("/{last}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(one["transaction_key"], "p3");
+    assert_eq!(one["amount_minor"], 1_003);
+    assert_eq!(page("/999999".into()).await.0, 404);
+
+    // The OpenAPI document is public and describes these endpoints and their types.
+    let doc: Value = client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        doc["paths"]["/api/v1/transactions"]["post"].is_object(),
+        "{doc}"
+    );
+    assert!(doc["paths"]["/api/v1/transactions/{id}"]["get"].is_object());
+    let request = &doc["components"]["schemas"]["TransactionRequest"]["properties"];
+    for field in [
+        "customer_key",
+        "customer_email",
+        "amount",
+        "currency",
+        "transaction_key",
+        "refunds",
+        "metadata",
+    ] {
+        assert!(request[field].is_object(), "{field} in {request}");
+    }
+    assert!(doc["components"]["schemas"]["Transaction"]["properties"]["amount_minor"].is_object());
+
+    // A revoked key stops working at once.
+    let owner = app.signed_in("owner@acme.example").await;
+    let key_id = app
+        .id_of("SELECT MAX(id) FROM api_keys WHERE name = $1", "Billing")
+        .await
+        .to_string();
+    json_of(
+        app.call(&owner, "revoke_api_key", &[("key_id", &key_id)])
+            .await,
+    )
+    .await;
+    assert_eq!(page("".into()).await.0, 401);
+}
+
+async fn idempotency_keys_replay_refuse_and_wait(app: &TestApp) {
+    let key = api_key(app).await;
+    let first = post(app, &key, &payment("i1", 2_000), Some("order-1")).await;
+    assert_eq!(first.0, 201);
+    assert!(!first.2);
+    let again = post(app, &key, &payment("i1", 2_000), Some("order-1")).await;
+    assert_eq!((again.0, &again.1), (201, &first.1));
+    assert!(again.2, "a replay says so");
+    let other = post(app, &key, &payment("i1", 2_001), Some("order-1")).await;
+    assert_eq!(
+        (other.0, other.1["error"]["code"].as_str().unwrap()),
+        (422, "idempotency_key_reused")
+    );
+    // A refused request is stored and replayed like any other answer.
+    let bad = post(app, &key, &payment("i1", 2_000), Some("order-2")).await;
+    assert_eq!(bad.1["error"]["code"], "duplicate_transaction_key");
+    assert_eq!(
+        post(app, &key, &payment("i1", 2_000), Some("order-2"))
+            .await
+            .1,
+        bad.1
+    );
+    // A request still running under the key: the duplicate waits, then gets 409.
+    let program = acme_program(app).await;
+    let body = serde_json::to_vec(&payment("i3", 3_000)).unwrap();
+    let hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&body))
+    };
+    sqlx::query("INSERT INTO idempotency_keys (program_id, idem_key, request_hash, created_at) VALUES (CAST($1 AS BIGINT), 'busy', $2, $3)")
+        .bind(&program)
+        .bind(&hash)
+        .bind(app::server::db::now_ms())
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let busy = reqwest::Client::new()
+        .post(app.url("/api/v1/transactions"))
+        .bearer_auth(&key)
+        .header("Idempotency-Key", "busy")
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(busy.status(), 409);
+    let long = "k".repeat(256);
+    assert_eq!(post(app, &key, &payment("i4", 1), Some(&long)).await.0, 400);
+    let count = app
+        .scalar(
+            "SELECT COUNT(*) FROM transactions WHERE transaction_key LIKE $1",
+            "i%",
+        )
+        .await;
+    assert_eq!(count, 1);
+}
+
+async fn thirty_two_cashouts_make_one_payout(app: &TestApp) {
+    let owner = app.signed_in("owner@northwind.example").await;
+    set_payout_details(app, &owner).await;
+    let before = northwind_balance(app).await;
+    assert!(before > 0);
+    let payouts_before = app
+        .scalar(
+            "SELECT COUNT(*) FROM payouts WHERE status = $1",
+            "requested",
+        )
+        .await;
+    let calls = (0..32).map(|_| {
+        let owner = owner.clone();
+        let url = app.url("/api/cash_out");
+        tokio::spawn(async move {
+            owner
+                .post(url)
+                .form(&[("x", "")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    });
+    let statuses: Vec<u16> = futures_join(calls).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [200, 400, 409].contains(s)),
+        "{statuses:?}"
+    );
+    let payouts_after = app
+        .scalar(
+            "SELECT COUNT(*) FROM payouts WHERE status = $1",
+            "requested",
+        )
+        .await;
+    assert_eq!(payouts_after, payouts_before + 1);
+    assert_eq!(northwind_balance(app).await, 0);
+    let amount = app
+        .scalar("SELECT amount_minor FROM payouts WHERE id = (SELECT MAX(id) FROM payouts WHERE status = $1)", "requested")
+        .await;
+    assert_eq!(amount, before);
+}
+
+async fn futures_join<T: Send + 'static>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for h in handles.collect::<Vec<_>>() {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+async fn thirty_two_identical_posts_make_one_transaction(app: &TestApp) {
+    twenty_percent_offer(app).await;
+    let key = api_key(app).await;
+    let calls = (0..32).map(|_| {
+        let url = app.url("/api/v1/transactions");
+        let key = key.clone();
+        tokio::spawn(async move {
+            let res = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(key)
+                .header("Idempotency-Key", "same-order")
+                .json(&payment("same", 7_000))
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        })
+    });
+    let answers = futures_join(calls).await;
+    assert!(answers.iter().all(|a| a == &answers[0]), "{answers:?}");
+    assert_eq!(answers[0].0, 201);
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM transactions WHERE transaction_key = $1",
+            "same"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM rewards WHERE transaction_id = (SELECT id FROM transactions WHERE transaction_key = $1)", "same").await,
+        1
+    );
+}
+
+/// Checks, per partnership of the program: the balance the dashboards show equals the approved
+/// rewards outside payouts; every payout that holds rewards sums to its amount; failed and
+/// canceled payouts hold none.
+async fn check_ledger(app: &TestApp) {
+    let rows = sqlx::query("SELECT id FROM partnerships")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    for r in rows {
+        let id: i64 = sqlx::Row::get(&r, 0);
+        let e = app::server::partner::earnings(&app.db, id).await.unwrap();
+        let balance = app::server::payouts::balance(&app.db.pool, id)
+            .await
+            .unwrap();
+        assert_eq!(e.available, balance);
+    }
+    let payouts = sqlx::query(
+        "SELECT o.id, o.amount_minor, o.status, CAST(COALESCE(SUM(r.amount_minor), 0) AS BIGINT), COUNT(r.id) FROM payouts o \
+         LEFT JOIN rewards r ON r.payout_id = o.id WHERE o.created_at > $1 GROUP BY o.id, o.amount_minor, o.status",
+    )
+    .bind(app::server::db::now_ms() - DAY)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    for p in payouts {
+        let (id, amount, status, sum, count): (i64, i64, String, i64, i64) = (
+            sqlx::Row::get(&p, 0),
+            sqlx::Row::get(&p, 1),
+            sqlx::Row::get(&p, 2),
+            sqlx::Row::get(&p, 3),
+            sqlx::Row::get(&p, 4),
+        );
+        if status == "failed" || status == "canceled" {
+            assert_eq!(count, 0, "payout {id} ({status}) still holds rewards");
+        } else {
+            assert_eq!(amount, sum, "payout {id} ({status})");
+        }
+    }
+    // Paid rewards are in a paid payout; rewards in a payout are approved or paid.
+    let stray = app
+        .scalar(
+            "SELECT COUNT(*) FROM rewards r LEFT JOIN payouts o ON o.id = r.payout_id \
+             WHERE (r.status = 'paid' AND (o.status IS NULL OR o.status <> 'paid')) \
+             OR (r.payout_id IS NOT NULL AND r.status NOT IN ('approved', 'paid')) OR r.status = $1",
+            "deleted",
+        )
+        .await;
+    assert_eq!(stray, 0);
+}
+
+async fn the_ledger_holds_its_invariants(app: &TestApp) {
+    use rand::{Rng, SeedableRng};
+    twenty_percent_offer(app).await;
+    let key = api_key(app).await;
+    let owner = app.signed_in("owner@northwind.example").await;
+    set_payout_details(app, &owner).await;
+    let finance = app.signed_in("finance@acme.example").await;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed);
+    let mut payments: Vec<(String, i64, i64)> = Vec::new();
+    let mut clock = app::server::db::now_ms();
+    let rewards_before = app
+        .scalar("SELECT COUNT(*) FROM rewards WHERE id > $1", "0")
+        .await;
+    for step in 0..60 {
+        match rng.gen_range(0..6) {
+            0 | 1 => {
+                let amount = rng.gen_range(1..200_000);
+                let key_text = format!("t{step}");
+                let (status, _, _) = post(app, &key, &payment(&key_text, amount), None).await;
+                assert_eq!(status, 201);
+                payments.push((key_text, amount, 0));
+            }
+            2 if !payments.is_empty() => {
+                let i = rng.gen_range(0..payments.len());
+                let (original, amount, refunded) = payments[i].clone();
+                if refunded < amount {
+                    let part = rng.gen_range(1..=amount - refunded);
+                    let body = json!({ "customer_key": "cus_1001", "amount": -part, "currency": "USD", "transaction_key": format!("r{step}"), "refunds": original });
+                    assert_eq!(post(app, &key, &body, None).await.0, 201);
+                    payments[i].2 += part;
+                }
+            }
+            3 => {
+                clock += rng.gen_range(0..40) * DAY;
+                app::server::rewards::approve_all_due(&app.db, clock)
+                    .await
+                    .unwrap();
+            }
+            4 => {
+                let status = app.call(&owner, "cash_out", &[]).await.status().as_u16();
+                assert!([200, 400].contains(&status), "{status}");
+            }
+            _ => {
+                let open: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(id) FROM payouts WHERE status IN ('requested', 'processing')",
+                )
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+                if let Some(id) = open {
+                    let id = id.to_string();
+                    let _ = app
+                        .call(
+                            &finance,
+                            "update_payout",
+                            &[("payout_id", &id), ("status", "processing")],
+                        )
+                        .await;
+                    let (to, note) = if rng.gen_bool(0.5) {
+                        ("paid", "REF")
+                    } else {
+                        ("failed", "Bounced")
+                    };
+                    json_of(
+                        app.call(
+                            &finance,
+                            "update_payout",
+                            &[("payout_id", &id), ("status", to), ("note", note)],
+                        )
+                        .await,
+                    )
+                    .await;
+                }
+            }
+        }
+        check_ledger(app).await;
+    }
+    assert!(
+        app.scalar("SELECT COUNT(*) FROM rewards WHERE id > $1", "0")
+            .await
+            > rewards_before
+    );
+}
+
+async fn money_permissions(app: &TestApp) {
+    let member = app.signed_in("member@northwind.example").await;
+    assert_eq!(app.call(&member, "cash_out", &[]).await.status(), 403);
+    let page = json_of(app.call(&member, "partner_earnings", &[]).await).await;
+    assert!(page["earnings"].is_null(), "members see no team balance");
+    assert!(
+        page["rewards"].as_array().unwrap().is_empty(),
+        "nor others' rewards"
+    );
+    let finance = app.signed_in("finance@northwind.example").await;
+    assert_eq!(app.call(&finance, "cash_out", &[]).await.status(), 403);
+    let page = json_of(app.call(&finance, "partner_earnings", &[]).await).await;
+    assert_eq!(page["earnings"]["available"]["minor"], 37_050);
+    assert_eq!(
+        app.call(
+            &finance,
+            "set_payout_details",
+            &[
+                ("method", "paypal"),
+                ("details", "x@y.example"),
+                ("password", common::DEMO_PASSWORD)
+            ]
+        )
+        .await
+        .status(),
+        403
+    );
+    let reward = app
+        .id_of("SELECT MIN(id) FROM rewards WHERE status = $1", "pending")
+        .await
+        .to_string();
+    let manager = app.signed_in("manager@acme.example").await;
+    assert_eq!(
+        app.call(
+            &manager,
+            "review_reward",
+            &[("reward_id", &reward), ("action", "approve")]
+        )
+        .await
+        .status(),
+        403
+    );
+    let tech = app.signed_in("tech@acme.example").await;
+    assert_eq!(app.call(&tech, "vendor_rewards", &[]).await.status(), 403);
+    let program = acme_program(app).await;
+    assert_eq!(
+        app.call(
+            &tech,
+            "create_api_key",
+            &[("program", &program), ("name", "CI")]
+        )
+        .await
+        .status(),
+        200
+    );
+    let finance_teammate = app.signed_in("finance@acme.example").await;
+    assert_eq!(
+        app.call(
+            &finance_teammate,
+            "create_api_key",
+            &[("program", &program), ("name", "x")]
+        )
+        .await
+        .status(),
+        403
+    );
+    let res = app
+        .call(
+            &finance_teammate,
+            "review_reward",
+            &[
+                ("reward_id", &reward),
+                ("action", "decline"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    json_of(
+        app.call(
+            &finance_teammate,
+            "review_reward",
+            &[("reward_id", &reward), ("action", "hold")],
+        )
+        .await,
+    )
+    .await;
+    // A held reward stays pending past its hold.
+    app::server::rewards::approve_all_due(&app.db, app::server::db::now_ms() + 365 * DAY)
+        .await
+        .unwrap();
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM rewards WHERE id = CAST($1 AS BIGINT)")
+            .bind(&reward)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "pending");
+    json_of(
+        app.call(
+            &finance_teammate,
+            "review_reward",
+            &[
+                ("reward_id", &reward),
+                ("action", "decline"),
+                ("reason", "Duplicate order"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    let owner = app.signed_in("owner@northwind.example").await;
+    let why = json_of(
+        app.call(&owner, "partner_reward", &[("reward_id", &reward)])
+            .await,
+    )
+    .await;
+    assert_eq!(why["reward"]["decline_reason"], "Duplicate order");
+    let res = app
+        .call(
+            &finance_teammate,
+            "review_reward",
+            &[("reward_id", &reward), ("action", "approve")],
+        )
+        .await;
+    assert_eq!(res.status(), 400, "a declined reward stays declined");
+    let manual = app
+        .call(
+            &finance_teammate,
+            "add_manual_reward",
+            &[
+                ("program", &program),
+                ("partner_key", "northwind-3f7a"),
+                ("amount", "12.345"),
+                ("reason", "Bonus"),
+            ],
+        )
+        .await;
+    assert_eq!(manual.status(), 400);
+    json_of(
+        app.call(
+            &finance_teammate,
+            "add_manual_reward",
+            &[
+                ("program", &program),
+                ("partner_key", "northwind-3f7a"),
+                ("amount", "12.34"),
+                ("reason", "Bonus"),
+            ],
+        )
+        .await,
+    )
+    .await;
+}
