@@ -1162,7 +1162,7 @@ async fn cross_tenant_table(app: &TestApp) {
             "add_manual_reward",
             vec![
                 ("program", &acme_program),
-                ("partner_key", "northwind-3f7a"),
+                ("partner_key", "northwind-7f3a"),
                 ("amount", "10"),
                 ("reason", "x"),
             ],

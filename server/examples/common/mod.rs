@@ -1,6 +1,8 @@
 //! What the benchmarks share: a fresh seeded database per backend, the median of repeated
 //! runs, and the 1k-versus-100k report.
 
+#![allow(dead_code)] // each benchmark uses some of these
+
 use std::time::{Duration, Instant};
 
 use app::server::db::Db;

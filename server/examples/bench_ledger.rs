@@ -1,0 +1,105 @@
+//! Benchmark: the balance query the dashboards, the earnings page and cashout run (one indexed
+//! sum per partnership over `rewards (partnership_id, status)`) with 1,000 and with 1,000,000
+//! rewards in the table: for a typical partnership (1,000 of its own rewards either way) and
+//! for the largest one (100,000 of its own at the large size).
+//!
+//! `cargo run --release -p server --example bench_ledger` (add `TEST_DATABASE_URL` for
+//! PostgreSQL).
+
+mod common;
+
+use std::time::Duration;
+
+use app::server::db::Db;
+use common::{database, median, report};
+
+/// Makes `teams` partnerships of the program, each with `each` approved rewards.
+async fn grow(db: &Db, program: i64, group: i64, teams: i64, each: i64, tag: &str) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for t in 0..teams {
+        let team: i64 = sqlx::query_scalar("INSERT INTO partner_teams (name, kind, created_at) VALUES ($1, 'agency', 0) RETURNING id")
+            .bind(format!("Bench {tag} {t}"))
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        let partnership: i64 = sqlx::query_scalar(
+            "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, joined_at) \
+             VALUES ($1, $2, 'active', $3, $4, 0) RETURNING id",
+        )
+        .bind(program)
+        .bind(team)
+        .bind(format!("bench-{tag}-{t}"))
+        .bind(group)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+             INSERT INTO rewards (program_id, partnership_id, amount_minor, currency, rounding_mode, status, description, available_at, created_at, updated_at) \
+             SELECT $2, $3, 100 + i % 5000, 'USD', 'half_away_from_zero', CASE WHEN i % 10 = 0 THEN 'pending' WHEN i % 10 = 1 THEN 'paid' ELSE 'approved' END, \
+             'bench', i, i, i FROM n",
+        )
+        .bind(each)
+        .bind(program)
+        .bind(partnership)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        ids.push(partnership);
+    }
+    ids
+}
+
+async fn time(db: &Db, partnership: i64) -> Duration {
+    median(|| async {
+        app::server::partner::earnings(db, partnership)
+            .await
+            .unwrap();
+    })
+    .await
+}
+
+async fn bench(label: &str, db: Db) {
+    let (program, group): (i64, i64) = {
+        let r = sqlx::query("SELECT p.id, g.id FROM programs p JOIN partner_groups g ON g.program_id = p.id WHERE p.slug = 'acme-partner-program' LIMIT 1")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        (sqlx::Row::get(&r, 0), sqlx::Row::get(&r, 1))
+    };
+    let typical = grow(&db, program, group, 1, 1_000, "typical").await[0];
+    let small = [
+        ("typical partnership (1k rewards)", time(&db, typical).await),
+        ("largest partnership", time(&db, typical).await),
+    ];
+    let big = grow(&db, program, group, 1, 100_000, "big").await[0];
+    grow(&db, program, group, 899, 1_000, "rest").await;
+    if label == "postgres" {
+        sqlx::query("ANALYZE rewards")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rewards")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    println!("{label}: rewards in the table: {total}");
+    let large = [
+        ("typical partnership (1k rewards)", time(&db, typical).await),
+        ("largest partnership (100k rewards)", time(&db, big).await),
+    ];
+    report(label, &small, &large);
+}
+
+#[tokio::main]
+async fn main() {
+    bench(
+        "sqlite",
+        database(None, "portal_bench_ledger").await.expect("sqlite"),
+    )
+    .await;
+    if let Some(pg) = database(Some("TEST_DATABASE_URL"), "portal_bench_ledger").await {
+        bench("postgres", pg).await;
+    }
+}
