@@ -84,7 +84,7 @@ async fn bench(label: &str, db: Db) {
         .fetch_one(&db.pool)
         .await
         .unwrap();
-    println!("{label}: rewards in the table: {total}");
+    println!("{label}: rewards in the table: {total} (the report's columns: 1k and 1M rewards)");
     let large = [
         ("typical partnership (1k rewards)", time(&db, typical).await),
         ("largest partnership (100k rewards)", time(&db, big).await),

@@ -16,6 +16,7 @@ on_both_backends!(
     thirty_two_identical_posts_make_one_transaction,
     the_ledger_holds_its_invariants,
     money_permissions,
+    won_deals_and_converted_leads_earn_by_offer,
 );
 
 const DAY: i64 = 86_400_000;
@@ -923,4 +924,82 @@ async fn money_permissions(app: &TestApp) {
         .await,
     )
     .await;
+}
+
+async fn flat_offer(app: &TestApp, name: &str, event: &str, amount: &str) {
+    let owner = app.signed_in("owner@acme.example").await;
+    let program = acme_program(app).await;
+    let form = [
+        ("program", program.as_str()),
+        ("name", name),
+        ("event", event),
+        ("payout_kind", "flat"),
+        ("payout_value", amount),
+        ("target", "everyone"),
+    ];
+    json_of(app.call(&owner, "save_offer", &form).await).await;
+}
+
+async fn won_deals_and_converted_leads_earn_by_offer(app: &TestApp) {
+    flat_offer(app, "Deal bonus", "deal_closed_won", "50").await;
+    flat_offer(app, "Lead bonus", "lead_converted", "25").await;
+    let owner = app.signed_in("owner@acme.example").await;
+    let deal = app
+        .id_of(
+            "SELECT id FROM deals WHERE name = $1",
+            "Tailspin resell bundle",
+        )
+        .await
+        .to_string();
+    json_of(
+        app.call(
+            &owner,
+            "decide_deal",
+            &[("deal_id", &deal), ("action", "won")],
+        )
+        .await,
+    )
+    .await;
+    // Lakeside is in the Gold tier: 110% of the flat $50.
+    let row = sqlx::query(
+        "SELECT amount_minor, status, explanation FROM rewards WHERE description = 'Deal bonus'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let (amount, status, steps): (i64, String, String) = (
+        sqlx::Row::get(&row, 0),
+        sqlx::Row::get(&row, 1),
+        sqlx::Row::get(&row, 2),
+    );
+    assert_eq!((amount, status.as_str()), (5_500, "pending"));
+    assert!(
+        steps.contains("Event: deal Tailspin resell bundle won at $20,000.00"),
+        "{steps}"
+    );
+    assert!(steps.contains("Tier at the event: Gold"), "{steps}");
+    let lead = app
+        .id_of(
+            "SELECT id FROM leads WHERE company_name = $1",
+            "Wide World Importers",
+        )
+        .await
+        .to_string();
+    json_of(
+        app.call(
+            &owner,
+            "decide_lead",
+            &[("lead_id", &lead), ("action", "convert")],
+        )
+        .await,
+    )
+    .await;
+    let northwind = app.partnership_id("Northwind Agency").await;
+    let amount = app
+        .scalar(
+            "SELECT amount_minor FROM rewards WHERE description = 'Lead bonus' AND partnership_id = CAST($1 AS BIGINT)",
+            &northwind,
+        )
+        .await;
+    assert_eq!(amount, 2_500);
 }

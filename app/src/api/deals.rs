@@ -230,7 +230,7 @@ pub async fn decide_deal(
     reason: Option<String>,
     amount: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::{db::now_ms, deals, endpoint, require_teammate, structure};
+    use crate::server::{db::now_ms, deals, endpoint, require_teammate, rewards, structure};
     use domain::deal::{DealAction, DealActor, DealStage, transition};
     use domain::money::{Currency, parse_positive_amount, to_minor};
     use domain::permissions::Permission;
@@ -277,9 +277,19 @@ pub async fn decide_deal(
                 };
                 change.amount_minor = Some(amount);
                 change.closed_at = Some(now);
-                change.customer_id = Some(
-                    deals::customer_for_won_deal(&mut tx, &deal, me.identity.user_id, now).await?,
-                );
+                let customer =
+                    deals::customer_for_won_deal(&mut tx, &deal, me.identity.user_id, now).await?;
+                change.customer_id = Some(customer);
+                let sale = rewards::Sale {
+                    program_id: deal.program_id,
+                    partnership_id: deal.partnership_id,
+                    event: domain::offer::OfferEvent::DealClosedWon,
+                    amount_minor: Some(amount),
+                    customer: Some((customer, &deal.company)),
+                    contact_id: deal.contact_id,
+                    what: format!("deal {} won", deal.company),
+                };
+                rewards::reward_sale(&mut tx, sale, Some(me.identity.user_id), now).await?;
             }
             DealStage::ClosedLost => change.closed_at = Some(now),
             DealStage::Registered | DealStage::InProgress => {}

@@ -251,6 +251,24 @@ pub async fn decide_lead(
         let reason = matches!(action, LeadAction::Reject { .. }).then(|| reason.trim().to_owned());
         let change = leads::StatusChange { lead_id, before: lead.status, after, reason, customer_id, now };
         leads::change_status(&mut tx, &change, me.identity.user_id, me.company_id).await?;
+        if let Some(customer) = customer_id {
+            // A conversion is both a converted lead and a new customer for the offers.
+            for (event, what) in [
+                (domain::offer::OfferEvent::LeadConverted, format!("lead {} converted", lead.company)),
+                (domain::offer::OfferEvent::CustomerCreated, format!("customer {} created from a lead", lead.company)),
+            ] {
+                let sale = crate::server::rewards::Sale {
+                    program_id: lead.program_id,
+                    partnership_id: lead.partnership_id,
+                    event,
+                    amount_minor: None,
+                    customer: Some((customer, &lead.company)),
+                    contact_id: lead.contact_id,
+                    what,
+                };
+                crate::server::rewards::reward_sale(&mut tx, sale, Some(me.identity.user_id), now).await?;
+            }
+        }
         tx.commit().await?;
         Ok(())
     })

@@ -324,7 +324,7 @@ pub struct LoadedDeal {
     pub company_id: i64,
     group_id: i64,
     partner_team_id: i64,
-    contact_id: Option<i64>,
+    pub contact_id: Option<i64>,
 }
 
 async fn load(tx: &mut Tx, deal_id: i64) -> Result<Option<LoadedDeal>, AppError> {

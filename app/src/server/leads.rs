@@ -352,6 +352,8 @@ pub struct LoadedLead {
     pub email: String,
     pub domain: Option<String>,
     pub company_key: String,
+    /// The contact who registered it (whose reward it earns).
+    pub contact_id: Option<i64>,
 }
 
 pub async fn load_for_teammate(
@@ -361,7 +363,7 @@ pub async fn load_for_teammate(
     lead_id: i64,
 ) -> Result<LoadedLead, AppError> {
     let row = sqlx::query(
-        "SELECT l.status, l.program_id, l.partnership_id, p.group_id, l.company_name, l.contact_email, l.domain, l.company_key FROM leads l \
+        "SELECT l.status, l.program_id, l.partnership_id, p.group_id, l.company_name, l.contact_email, l.domain, l.company_key, l.contact_id FROM leads l \
          JOIN programs pr ON pr.id = l.program_id JOIN partnerships p ON p.id = l.partnership_id \
          WHERE l.id = $1 AND pr.company_id = $2",
     )
@@ -382,6 +384,7 @@ pub async fn load_for_teammate(
         email: row.try_get(5)?,
         domain: row.try_get(6)?,
         company_key: row.try_get(7)?,
+        contact_id: row.try_get(8)?,
     })
 }
 

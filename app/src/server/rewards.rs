@@ -177,6 +177,52 @@ pub async fn reward_event(
     Ok(made)
 }
 
+/// A sales event other than a transaction (a won deal, a converted lead, a new customer):
+/// runs the program's offers for `event` at `now`, for the partnership that earned it.
+pub struct Sale<'a> {
+    pub program_id: i64,
+    pub partnership_id: i64,
+    pub event: OfferEvent,
+    pub amount_minor: Option<i64>,
+    pub customer: Option<(i64, &'a str)>,
+    pub contact_id: Option<i64>,
+    /// What happened, for the explanation ("deal Contoso won").
+    pub what: String,
+}
+
+pub async fn reward_sale(
+    tx: &mut Tx,
+    sale: Sale<'_>,
+    actor_user_id: Option<i64>,
+    now: i64,
+) -> Result<Vec<i64>, AppError> {
+    let program = program_money(&mut **tx, sale.program_id).await?;
+    let mut story = vec![format!(
+        "Event: {}{} on {}",
+        sale.what,
+        sale.amount_minor
+            .map(|a| format!(" at {}", format_minor(a, program.currency)))
+            .unwrap_or_default(),
+        domain::time::format_date(now)
+    )];
+    if let Some((_, name)) = sale.customer {
+        story.push(format!("Customer: {name}"));
+    }
+    let earned = Earned {
+        event: sale.event,
+        partnership_id: sale.partnership_id,
+        occurred_at: now,
+        amount_minor: sale.amount_minor,
+        product_key: None,
+        customer_id: sale.customer.map(|(id, _)| id),
+        customer_attributed_at: sale.customer.map(|_| now),
+        transaction_id: None,
+        contact_id: sale.contact_id,
+        story,
+    };
+    reward_event(tx, &program, &earned, actor_user_id, now).await
+}
+
 pub struct NewReward<'a> {
     pub partnership_id: i64,
     pub amount_minor: i64,
