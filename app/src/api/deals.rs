@@ -96,6 +96,7 @@ pub async fn register_deal(
     .await
 }
 
+#[cfg(feature = "ssr")]
 fn stage_param(stage: Option<String>) -> Result<Option<domain::deal::DealStage>, AppError> {
     match stage.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
