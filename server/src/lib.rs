@@ -98,6 +98,16 @@ pub fn app_state(db: Db, settings: &Settings) -> AppState {
     )
 }
 
+/// The app's routes, generated once per process. Generation runs the app with resource loading
+/// suppressed through a process-wide flag, and a resource first polled meanwhile (a page
+/// rendering in another server of the same process, as in the integration tests) would wait
+/// forever; generating once, before any server of the process serves, rules that out.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole application: Leptos pages and server functions, the vendor API, static files,
 /// health check.
 pub fn router(state: AppState, options: LeptosOptions) -> Router {
@@ -112,7 +122,7 @@ pub fn router_with_clock(
     options: LeptosOptions,
     clock: Option<jobs::Clock>,
 ) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context_state = state.clone();
     let leptos_router = Router::new()
         .leptos_routes_with_context(
