@@ -300,3 +300,28 @@ pub fn NoProgram(viewer: Viewer, title: &'static str) -> impl IntoView {
         </main>
     }
 }
+
+/// A partnership's balance, pending rewards and lifetime paid, as the partner dashboard and
+/// the earnings page show them.
+#[component]
+pub fn EarningsKpis(earnings: crate::dto::EarningsDto, label: &'static str) -> impl IntoView {
+    let e = earnings;
+    view! {
+        <section class="kpis" aria-label=label>
+            <article class="kpi" aria-label="Available balance">
+                <h3>"Available balance"</h3>
+                <p class="kpi-value">{e.available.display()}</p>
+                <p class="muted">{format!("Minimum cashout {}", e.minimum_cashout.display())}</p>
+            </article>
+            <article class="kpi" aria-label="Pending rewards">
+                <h3>"Pending rewards"</h3>
+                <p class="kpi-value">{e.pending.display()}</p>
+                <p class="muted">"Inside the hold period"</p>
+            </article>
+            <article class="kpi" aria-label="Lifetime paid">
+                <h3>"Lifetime paid"</h3>
+                <p class="kpi-value">{e.lifetime_paid.display()}</p>
+            </article>
+        </section>
+    }
+}

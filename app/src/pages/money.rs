@@ -10,7 +10,9 @@ use crate::api::{
     AddManualReward, CashOut, ReviewReward, UpdatePayout, fetch_partner_earnings,
     fetch_partner_reward, fetch_vendor_payouts, fetch_vendor_reward, fetch_vendor_rewards,
 };
-use crate::components::{FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
+use crate::components::{
+    EarningsKpis, FieldError, FormAlert, NoProgram, Submit, TopBar, data_page,
+};
 use crate::dto::{
     PartnerEarningsPage as EarningsData, PayoutRow, RewardExplanation, RewardRow,
     VendorPayoutsPage as PayoutsData, VendorRewardsPage as RewardsData,
@@ -394,22 +396,7 @@ fn PartnerEarnings(data: EarningsData, cash_out: ServerAction<CashOut>) -> impl 
             {earnings.map(|e| {
                 let negative = e.available.minor < 0;
                 view! {
-                    <section class="kpis" aria-label="Balance">
-                        <article class="kpi" aria-label="Available balance">
-                            <h3>"Available balance"</h3>
-                            <p class="kpi-value">{e.available.display()}</p>
-                            <p class="muted">{format!("Minimum cashout {}", e.minimum_cashout.display())}</p>
-                        </article>
-                        <article class="kpi" aria-label="Pending rewards">
-                            <h3>"Pending rewards"</h3>
-                            <p class="kpi-value">{e.pending.display()}</p>
-                            <p class="muted">"Inside the hold period"</p>
-                        </article>
-                        <article class="kpi" aria-label="Lifetime paid">
-                            <h3>"Lifetime paid"</h3>
-                            <p class="kpi-value">{e.lifetime_paid.display()}</p>
-                        </article>
-                    </section>
+                    <EarningsKpis earnings=e label="Balance" />
                     {negative.then(|| view! { <p class="notice" role="status">"Your balance is negative after a refund: cashing out resumes once new rewards cover it."</p> })}
                     {can_cash_out.then(|| view! {
                         <section class="card" aria-labelledby="cash-out">

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::api::fetch_partner_dashboard;
-use crate::components::{TopBar, data_page};
+use crate::components::{EarningsKpis, TopBar, data_page};
 use crate::dto::{PartnerDashboard, PartnershipCard};
 
 /// `/partner`: the partner contact's dashboard.
@@ -58,25 +58,7 @@ fn Partnership(card: PartnershipCard) -> impl IntoView {
         .is_ok_and(|s| s.shows_earnings());
     let earnings = match card.earnings.filter(|_| earns) {
         _ if !earns => ().into_any(),
-        Some(e) => view! {
-            <section class="kpis" aria-label="Earnings">
-                <article class="kpi" aria-label="Available balance">
-                    <h3>"Available balance"</h3>
-                    <p class="kpi-value">{e.available.display()}</p>
-                    <p class="muted">{format!("Minimum cashout {}", e.minimum_cashout.display())}</p>
-                </article>
-                <article class="kpi" aria-label="Pending rewards">
-                    <h3>"Pending rewards"</h3>
-                    <p class="kpi-value">{e.pending.display()}</p>
-                    <p class="muted">"Inside the hold period"</p>
-                </article>
-                <article class="kpi" aria-label="Lifetime paid">
-                    <h3>"Lifetime paid"</h3>
-                    <p class="kpi-value">{e.lifetime_paid.display()}</p>
-                </article>
-            </section>
-        }
-        .into_any(),
+        Some(e) => view! { <EarningsKpis earnings=e label="Earnings" /> }.into_any(),
         None => view! {
             <p class="muted">"Earnings are visible to your team's owner and finance contacts."</p>
         }
