@@ -18,8 +18,11 @@ export default defineConfig({
     { name: "changes", testMatch: /(people|structure|deals|lead_tools)\.spec\.ts/, dependencies: ["seeded"] },
     // The money flow empties and refunds Northwind's balance, which the dashboards count.
     { name: "money", testMatch: /money\.spec\.ts/, dependencies: ["changes"] },
-    // Program-wide settings change what the flows above see, so they go last.
-    { name: "settings", testMatch: /program_settings\.spec\.ts/, dependencies: ["money"] },
+    // Program-wide settings change what the flows above see, so they go last; finance's tools
+    // use Lakeside, which the settings flow does not look at.
+    { name: "settings", testMatch: /(program_settings|money_tools)\.spec\.ts/, dependencies: ["money"] },
+    // The tier promotion changes what Northwind earns from then on.
+    { name: "tiers", testMatch: /tiers\.spec\.ts/, dependencies: ["settings"] },
   ],
   use: {
     baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",

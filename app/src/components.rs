@@ -17,6 +17,7 @@ fn sections(home: &str) -> &'static [(&'static str, &'static str)] {
             ("/vendor/leads", "Leads"),
             ("/vendor/deals", "Deals"),
             ("/vendor/customers", "Customers"),
+            ("/vendor/transactions", "Transactions"),
             ("/vendor/offers", "Offers"),
             ("/vendor/rewards", "Rewards"),
             ("/vendor/payouts", "Payouts"),

@@ -110,6 +110,10 @@ pub struct PartnershipCard {
     pub terms: String,
     /// Progress toward the next tier, when there is one with a rule that can be measured.
     pub tier_progress: Option<TierProgress>,
+    /// Set while the partnership is below its own tier's rule: when it will move down.
+    pub tier_warning: Option<String>,
+    /// The latest tier changes, newest first, with their reasons.
+    pub tier_changes: Vec<TierChangeView>,
     /// `None` when the contact's role does not see earnings.
     pub earnings: Option<EarningsDto>,
 }
@@ -403,6 +407,7 @@ pub struct ProgramForm {
     pub allowed_domains: String,
     pub terms: String,
     pub deal_protection_days: u32,
+    pub tier_grace_days: i64,
     pub customer_emails_visible: bool,
 }
 
@@ -461,6 +466,16 @@ pub struct TierProgress {
     pub threshold: String,
     pub remaining: String,
     pub percent: u8,
+}
+
+/// A tier change as partners and teammates read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierChangeView {
+    pub date: String,
+    /// "Promoted to Gold".
+    pub title: String,
+    pub from: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -726,7 +741,8 @@ pub struct OfferFormValues {
     pub event: String,
     pub payout_kind: String,
     pub payout_value: String,
-    pub target: String,
+    /// The chosen target values (`everyone`, `group:ID`…).
+    pub target: Vec<String>,
     pub first_months: String,
     pub cap_per_customer: String,
     pub min_amount: String,
@@ -741,6 +757,42 @@ pub struct OfferRow {
     /// Newest first.
     pub versions: Vec<OfferVersionRow>,
     pub form: OfferFormValues,
+}
+
+/// What saving an offer's form did: saved a version, or (the Simulate button) replayed past
+/// events through it without saving.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferOutcome {
+    pub saved: Option<i64>,
+    pub simulation: Option<OfferSimulation>,
+}
+
+/// A draft offer replayed over the last `days`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferSimulation {
+    /// The offer whose form ran it (`None`: the new-offer form).
+    pub offer: Option<i64>,
+    pub days: i64,
+    pub events: u32,
+    /// More events happened than one run replays; the totals cover the oldest ones.
+    pub truncated: bool,
+    /// Partners with an event or a reward in the window (the table lists the largest).
+    pub partners: u32,
+    pub rows: Vec<SimulationRow>,
+    pub total_would_earn: Money,
+    pub total_earned: Money,
+    /// Whether "earned" is the edited offer's actual rewards (false for a new offer).
+    pub compared: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimulationRow {
+    pub partner: String,
+    pub events: u32,
+    pub rewards: u32,
+    pub would_earn: Money,
+    pub earned: Money,
+    pub difference: Money,
 }
 
 /// `/vendor/offers`.
@@ -829,6 +881,54 @@ pub struct VendorPayoutsPage {
     pub next: Option<i64>,
     pub can_process: bool,
     pub can_export: bool,
+}
+
+/// A transaction as the transactions page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionRow {
+    pub id: i64,
+    pub transaction_key: String,
+    pub customer: String,
+    pub customer_key: String,
+    pub amount: Money,
+    pub product_key: Option<String>,
+    /// The transaction key a refund gives money back of.
+    pub refunds: Option<String>,
+    pub occurred_on: String,
+    pub partner_key: Option<String>,
+    /// `api` or `manual`.
+    pub source: String,
+}
+
+#[cfg(feature = "ssr")]
+impl TransactionRow {
+    pub fn from_view(t: crate::server::transactions::TransactionView) -> Self {
+        let occurred_on = domain::time::parse_timestamp(&t.occurred_at)
+            .map(domain::time::format_date)
+            .unwrap_or(t.occurred_at);
+        Self {
+            id: t.id,
+            transaction_key: t.transaction_key,
+            customer: t.customer_name,
+            customer_key: t.customer_key,
+            amount: Money::new(t.amount_minor, &t.currency),
+            product_key: t.product_key,
+            refunds: t.refunds,
+            occurred_on,
+            partner_key: t.partner_key,
+            source: t.source,
+        }
+    }
+}
+
+/// `/vendor/transactions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorTransactionsPage {
+    pub viewer: Viewer,
+    pub program: Option<ProgramSummary>,
+    pub transactions: Vec<TransactionRow>,
+    pub next: Option<i64>,
+    pub can_record: bool,
 }
 
 /// `/partner/earnings`.

@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/vendor/customers/:id") view=pages::deals::CustomerDetailPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/deals") view=pages::deals::VendorDealsPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/offers") view=pages::offers::OffersPage ssr=SsrMode::Async />
+                <Route path=path!("/vendor/transactions") view=pages::transactions::VendorTransactionsPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/rewards") view=pages::money::VendorRewardsPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/rewards/:id") view=pages::money::VendorRewardPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/payouts") view=pages::money::VendorPayoutsPage ssr=SsrMode::Async />

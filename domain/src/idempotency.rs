@@ -1,11 +1,17 @@
 //! Idempotent API requests, as Stripe does them: the first response to an `Idempotency-Key`
 //! is stored and replayed for 24 hours; the same key with another body is refused (422); the
-//! same key while the first request is still running is refused (409).
+//! same key while the first request is still running is refused (409) — unless that request
+//! has run so long it must have died with its process, when the key is taken over.
 
 use crate::RuleViolation;
 
 /// How long a stored response is replayed.
 pub const REPLAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// A request still without a response after this long died with its server process (requests
+/// run well under the 30-second timeout): a retry takes the key over. A retry never creates a
+/// second transaction either way, since transaction keys are unique.
+pub const ABANDONED_MS: i64 = 60 * 1000;
 
 /// What is stored under a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +51,11 @@ pub fn decide(stored: Option<&Stored>, request_hash: &str, now: i64) -> Decision
         None => Decision::Run,
         Some(s) if now - s.created_at >= REPLAY_MS => Decision::Run,
         Some(s) if s.request_hash != request_hash => Decision::Mismatch,
+        Some(Stored {
+            response: None,
+            created_at,
+            ..
+        }) if now - created_at >= ABANDONED_MS => Decision::Run,
         Some(Stored { response: None, .. }) => Decision::InFlight,
         Some(Stored {
             response: Some((status, body)),
@@ -83,6 +94,19 @@ mod tests {
         assert_eq!(decide(Some(&done), "h2", 2_000), Decision::Mismatch);
         assert_eq!(decide(Some(&stored(None)), "h1", 2_000), Decision::InFlight);
         assert_eq!(decide(Some(&done), "h2", 1_000 + REPLAY_MS), Decision::Run);
+        // A request that never answered is taken over after a minute (same body only).
+        assert_eq!(
+            decide(Some(&stored(None)), "h1", 1_000 + ABANDONED_MS - 1),
+            Decision::InFlight
+        );
+        assert_eq!(
+            decide(Some(&stored(None)), "h1", 1_000 + ABANDONED_MS),
+            Decision::Run
+        );
+        assert_eq!(
+            decide(Some(&stored(None)), "h2", 1_000 + ABANDONED_MS),
+            Decision::Mismatch
+        );
     }
 
     #[test]

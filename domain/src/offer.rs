@@ -232,8 +232,8 @@ pub struct OfferForm<'a> {
     /// `percent` or `flat`.
     pub payout_kind: &'a str,
     pub payout_value: &'a str,
-    /// `everyone`, `group:ID`, `tier:ID` or `segment:ID`.
-    pub target: &'a str,
+    /// `everyone`; one or more `group:ID`; one or more `tier:ID`; or one `segment:ID`.
+    pub target: &'a [String],
     pub first_months: &'a str,
     pub cap_per_customer: &'a str,
     pub min_amount: &'a str,
@@ -327,17 +327,13 @@ pub fn validate_offer(
         ));
     }
     let payout = payout.map_err(|e| problems.push(("payout_value", e)));
-    let id = |text: &str| text.parse::<i64>().ok().filter(|id| *id > 0);
-    let target = match form.target.trim().split_once(':') {
-        _ if form.target.trim() == "everyone" => Some(Target::Everyone),
-        Some(("group", g)) => id(g).map(|g| Target::Groups(vec![g])),
-        Some(("tier", t)) => id(t).map(|t| Target::Tiers(vec![t])),
-        Some(("segment", s)) => id(s).map(Target::Segment),
-        _ => None,
+    let target = match parse_target(form.target) {
+        Ok(target) => Some(target),
+        Err(e) => {
+            problems.push(("target", e));
+            None
+        }
     };
-    if target.is_none() {
-        problems.push(("target", "Choose who earns it".to_owned()));
-    }
     let mut limits = Limits::default();
     if let Some(text) = optional(form.first_months) {
         match text.parse::<u32>() {
@@ -383,6 +379,111 @@ pub fn validate_offer(
         }),
         _ => Err(problems),
     }
+}
+
+/// The target a form chose: everyone, some groups, some tiers, or one segment (never a mix:
+/// a partnership in a chosen group or of a chosen tier would be ambiguous to explain).
+pub fn parse_target(values: &[String]) -> Result<Target, String> {
+    let id = |text: &str| text.trim().parse::<i64>().ok().filter(|id| *id > 0);
+    let mut groups = Vec::new();
+    let mut tiers = Vec::new();
+    let mut segments = Vec::new();
+    let mut everyone = false;
+    for value in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        match value.split_once(':') {
+            _ if value == "everyone" => everyone = true,
+            Some(("group", g)) if id(g).is_some() => groups.extend(id(g)),
+            Some(("tier", t)) if id(t).is_some() => tiers.extend(id(t)),
+            Some(("segment", s)) if id(s).is_some() => segments.extend(id(s)),
+            _ => return Err("Choose who earns it".to_owned()),
+        }
+    }
+    for list in [&mut groups, &mut tiers, &mut segments] {
+        list.sort_unstable();
+        list.dedup();
+    }
+    let kinds = usize::from(everyone)
+        + usize::from(!groups.is_empty())
+        + usize::from(!tiers.is_empty())
+        + usize::from(!segments.is_empty());
+    match kinds {
+        0 => Err("Choose who earns it".to_owned()),
+        1 if everyone => Ok(Target::Everyone),
+        1 if !groups.is_empty() => Ok(Target::Groups(groups)),
+        1 if !tiers.is_empty() => Ok(Target::Tiers(tiers)),
+        1 if segments.len() == 1 => Ok(Target::Segment(segments[0])),
+        1 => Err("Choose one segment".to_owned()),
+        _ => Err("Choose everyone, some groups, some tiers or one segment — not a mix".to_owned()),
+    }
+}
+
+/// The form values of a target, the inverse of [`parse_target`].
+pub fn target_values(target: &Target) -> Vec<String> {
+    match target {
+        Target::Everyone => vec!["everyone".to_owned()],
+        Target::Groups(g) => g.iter().map(|g| format!("group:{g}")).collect(),
+        Target::Tiers(t) => t.iter().map(|t| format!("tier:{t}")).collect(),
+        Target::Segment(s) => vec![format!("segment:{s}")],
+    }
+}
+
+/// One past event replayed through a draft offer version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayedEvent {
+    pub partnership_id: i64,
+    pub customer_id: Option<i64>,
+    /// `paid_for_customer_minor` is filled in by [`simulate`] from the replay itself.
+    pub facts: EventFacts,
+    /// The benefits of the partnership's tier at the event.
+    pub benefits: Option<TierBenefits>,
+}
+
+/// What a draft would have paid one partnership over the replayed events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SimulatedTotal {
+    pub partnership_id: i64,
+    pub events: u32,
+    pub rewards: u32,
+    pub amount_minor: i64,
+}
+
+/// Replays `events` (oldest first) through `version`, as the reward engine would have: the cap
+/// per customer counts what the replay itself paid. Totals are per partnership, in the order
+/// partnerships first appear.
+pub fn simulate(
+    version: &OfferVersion,
+    events: &[ReplayedEvent],
+    currency: Currency,
+) -> Vec<SimulatedTotal> {
+    use std::collections::HashMap;
+    let mut totals: Vec<SimulatedTotal> = Vec::new();
+    let mut index_of: HashMap<i64, usize> = HashMap::new();
+    let mut paid: HashMap<i64, i64> = HashMap::new();
+    for e in events {
+        let index = *index_of.entry(e.partnership_id).or_insert_with(|| {
+            totals.push(SimulatedTotal {
+                partnership_id: e.partnership_id,
+                ..SimulatedTotal::default()
+            });
+            totals.len() - 1
+        });
+        totals[index].events += 1;
+        let facts = EventFacts {
+            paid_for_customer_minor: e
+                .customer_id
+                .and_then(|c| paid.get(&c).copied())
+                .unwrap_or(0),
+            ..e.facts.clone()
+        };
+        if let Ok(evaluation) = evaluate(version, &facts, e.benefits.as_ref(), currency) {
+            totals[index].rewards += 1;
+            totals[index].amount_minor += evaluation.amount_minor;
+            if let Some(c) = e.customer_id {
+                *paid.entry(c).or_insert(0) += evaluation.amount_minor;
+            }
+        }
+    }
+    totals
 }
 
 /// One line describing what a version pays, for lists ("20% of each transaction").
@@ -472,6 +573,115 @@ mod tests {
             tier_id: None,
             in_segment: false,
             paid_for_customer_minor: 0,
+        }
+    }
+
+    fn values(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn targets_are_everyone_groups_tiers_or_one_segment() {
+        assert_eq!(parse_target(&values(&["everyone"])), Ok(Target::Everyone));
+        assert_eq!(
+            parse_target(&values(&["group:9", "group:3", "group:9"])),
+            Ok(Target::Groups(vec![3, 9]))
+        );
+        assert_eq!(
+            parse_target(&values(&["tier:2", "tier:1"])),
+            Ok(Target::Tiers(vec![1, 2]))
+        );
+        assert_eq!(
+            parse_target(&values(&["segment:4"])),
+            Ok(Target::Segment(4))
+        );
+        assert!(parse_target(&values(&[])).is_err());
+        assert!(parse_target(&values(&["group:1", "tier:2"])).is_err());
+        assert!(parse_target(&values(&["everyone", "group:1"])).is_err());
+        assert!(parse_target(&values(&["segment:1", "segment:2"])).is_err());
+        assert!(parse_target(&values(&["group:x"])).is_err());
+        for target in [
+            Target::Everyone,
+            Target::Groups(vec![1, 5]),
+            Target::Tiers(vec![2]),
+            Target::Segment(8),
+        ] {
+            assert_eq!(parse_target(&target_values(&target)), Ok(target));
+        }
+    }
+
+    fn replayed(partnership_id: i64, customer_id: i64, amount_minor: i64) -> ReplayedEvent {
+        ReplayedEvent {
+            partnership_id,
+            customer_id: Some(customer_id),
+            facts: facts(amount_minor),
+            benefits: None,
+        }
+    }
+
+    #[test]
+    fn the_simulator_totals_per_partner_and_respects_the_cap() {
+        let mut version = offer(Payout::Percent { basis_points: 2000 });
+        version.limits.cap_per_customer_minor = Some(15_000);
+        let events = [
+            replayed(1, 10, 50_000),
+            replayed(2, 20, 10_000),
+            replayed(1, 10, 50_000),
+            replayed(1, 11, 1_000),
+        ];
+        let totals = simulate(&version, &events, currency("USD"));
+        assert_eq!(
+            totals,
+            vec![
+                // $100 + $50 (capped at $150 for customer 10) + $2.
+                SimulatedTotal {
+                    partnership_id: 1,
+                    events: 3,
+                    rewards: 3,
+                    amount_minor: 15_200
+                },
+                SimulatedTotal {
+                    partnership_id: 2,
+                    events: 1,
+                    rewards: 1,
+                    amount_minor: 2_000
+                },
+            ]
+        );
+        let mut other_group = replayed(3, 30, 50_000);
+        other_group.facts.group_id = 8;
+        let totals = simulate(&version, &[other_group], currency("USD"));
+        assert_eq!(totals[0].rewards, 0);
+        assert_eq!(totals[0].amount_minor, 0);
+    }
+
+    proptest! {
+        /// Without a cap the simulator pays exactly what evaluating each event alone pays; with
+        /// one, no customer is ever paid more than the cap.
+        #[test]
+        fn simulation_matches_evaluation(
+            events in proptest::collection::vec((1i64..4, 1i64..6, 1i64..1_000_000), 0..40),
+            cap in proptest::option::of(1i64..200_000),
+        ) {
+            let mut version = offer(Payout::Percent { basis_points: 1250 });
+            version.limits.cap_per_customer_minor = cap;
+            let replay: Vec<ReplayedEvent> = events.iter().map(|(p, c, a)| replayed(*p, *c, *a)).collect();
+            let totals = simulate(&version, &replay, currency("USD"));
+            let total: i64 = totals.iter().map(|t| t.amount_minor).sum();
+            prop_assert_eq!(totals.iter().map(|t| t.events as usize).sum::<usize>(), replay.len());
+            match cap {
+                None => {
+                    let alone: i64 = replay
+                        .iter()
+                        .map(|e| evaluate(&version, &e.facts, None, currency("USD")).map_or(0, |r| r.amount_minor))
+                        .sum();
+                    prop_assert_eq!(total, alone);
+                }
+                Some(cap) => {
+                    let customers: std::collections::BTreeSet<i64> = events.iter().map(|(_, c, _)| *c).collect();
+                    prop_assert!(total <= cap * customers.len() as i64);
+                }
+            }
         }
     }
 
@@ -578,7 +788,7 @@ mod tests {
             event: "transaction_created",
             payout_kind: "percent",
             payout_value: "20",
-            target: "group:7",
+            target: &["group:7".to_owned()],
             product_keys: "pro, , team",
             ..OfferForm::default()
         };
@@ -622,7 +832,7 @@ mod tests {
         );
         assert_eq!(
             fields(OfferForm {
-                target: "group:x",
+                target: &["group:x".to_owned()],
                 ..form.clone()
             }),
             ["target"]
@@ -648,7 +858,7 @@ mod tests {
             event: "partner_joined",
             payout_kind: "flat",
             payout_value: "50",
-            target: "everyone",
+            target: &["everyone".to_owned()],
             ..form
         };
         assert_eq!(

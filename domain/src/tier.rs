@@ -1,7 +1,7 @@
 //! Tiers: ordered levels with a qualification rule (a metric over a window, at least a
-//! threshold) and benefits. Promotion happens when the rule holds; demotion only after a grace
-//! period without it. Automatic evaluation runs with the money features; the rule and its
-//! evaluation live here now.
+//! threshold) and benefits. The engine promotes a partnership as soon as a higher tier's rule
+//! holds and demotes it only after it has stayed below its tier's rule for the program's grace
+//! period ([`decide`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +36,11 @@ impl Metric {
         !matches!(self, Metric::PayingCustomers)
     }
 }
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Days a partnership keeps a tier after it stops qualifying, unless the program says otherwise.
+pub const DEFAULT_GRACE_DAYS: i64 = 30;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TierRule {
@@ -74,6 +79,29 @@ impl TierRule {
         (self.threshold - value).max(0)
     }
 
+    /// The start of the rule's window when measured at `now` (`i64::MIN`: all time).
+    pub fn window_start(&self, now: i64) -> i64 {
+        self.window_days
+            .map_or(i64::MIN, |d| now - i64::from(d) * DAY_MS)
+    }
+
+    /// "Closed-won deal revenue in the last 90 days".
+    pub fn measure(&self) -> String {
+        match self.window_days {
+            Some(d) => format!("{} in the last {d} days", self.metric.label()),
+            None => format!("{} (all time)", self.metric.label()),
+        }
+    }
+
+    /// A value of the rule's metric as people read it: money in the program currency, or a count.
+    pub fn value_text(&self, value: i64, currency: &str) -> String {
+        if self.metric.is_money() {
+            crate::money::format_stored(value, currency)
+        } else {
+            value.to_string()
+        }
+    }
+
     /// Progress toward the threshold in whole percent, 0 to 100.
     pub fn progress_percent(&self, value: i64) -> u8 {
         if value >= self.threshold {
@@ -107,6 +135,122 @@ pub fn next_tier<T>(current_rank: Option<i64>, tiers: &[(i64, T)]) -> Option<&T>
         .filter(|(rank, _)| current_rank.is_none_or(|current| *rank > current))
         .min_by_key(|(rank, _)| *rank)
         .map(|(_, t)| t)
+}
+
+/// A tier as the engine compares them: its rank and its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub rank: i64,
+    pub tier_id: i64,
+}
+
+/// What the engine does with one partnership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TierDecision {
+    /// The tier stays; `below_since` is what to keep of the time it stopped qualifying (set when
+    /// a grace period starts, cleared when the rule holds again).
+    Keep { below_since: Option<i64> },
+    /// Up at once, to the highest tier whose rule holds.
+    Promote(Standing),
+    /// Down (possibly to no tier) after the grace period, to the highest tier whose rule holds.
+    Demote(Option<Standing>),
+}
+
+/// The engine's rule: `current` is the tier held, `qualifying` the highest tier whose rule holds
+/// now, `below_since` when the partnership stopped qualifying for `current`. Promotion is
+/// immediate; demotion waits until `grace_days` have passed below (0: at once).
+pub fn decide(
+    current: Option<Standing>,
+    qualifying: Option<Standing>,
+    below_since: Option<i64>,
+    now: i64,
+    grace_days: i64,
+) -> TierDecision {
+    use std::cmp::Ordering;
+    let rank = |s: Option<Standing>| s.map(|s| s.rank);
+    match rank(qualifying).cmp(&rank(current)) {
+        Ordering::Greater => match qualifying {
+            Some(to) => TierDecision::Promote(to),
+            None => TierDecision::Keep { below_since: None },
+        },
+        Ordering::Equal => TierDecision::Keep { below_since: None },
+        Ordering::Less => {
+            let since = below_since.unwrap_or(now).min(now);
+            if now - since >= grace_days.max(0) * DAY_MS {
+                TierDecision::Demote(qualifying)
+            } else {
+                TierDecision::Keep {
+                    below_since: Some(since),
+                }
+            }
+        }
+    }
+}
+
+/// One entry of a partnership's tier history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TierChange {
+    pub effective_at: i64,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+/// The tier held at `at`, from the history (oldest first) and the tier held now: the last change
+/// at or before `at`, else what the first later change moved from, else the current tier.
+pub fn tier_at(history: &[TierChange], current: Option<i64>, at: i64) -> Option<i64> {
+    match history.iter().rposition(|c| c.effective_at <= at) {
+        Some(i) => history[i].to,
+        None => history.first().map_or(current, |c| c.from),
+    }
+}
+
+/// When a partnership below its tier's rule will be demoted, if it stays below.
+pub fn demotion_due(below_since: i64, grace_days: i64) -> i64 {
+    below_since + grace_days.max(0) * DAY_MS
+}
+
+/// The grace period setting: whole days, 0 to 365 (empty: the default).
+pub fn parse_grace_days(text: Option<&str>) -> Result<i64, RuleViolation> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(DEFAULT_GRACE_DAYS),
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|d| (0..=365).contains(d))
+            .ok_or_else(|| RuleViolation::new("Enter a number of days from 0 to 365")),
+    }
+}
+
+/// Why a partnership moved up: the rule of the tier it reached and the value that met it.
+pub fn promotion_reason(to: &str, rule: &TierRule, value: i64, currency: &str) -> String {
+    format!(
+        "{} reached {} ({to} needs {})",
+        rule.measure(),
+        rule.value_text(value, currency),
+        rule.value_text(rule.threshold, currency)
+    )
+}
+
+/// Why a partnership moved down: the rule of the tier it left, below which it stayed for the
+/// grace period.
+pub fn demotion_reason(
+    from: &str,
+    rule: &TierRule,
+    value: i64,
+    currency: &str,
+    grace_days: i64,
+) -> String {
+    let grace = match grace_days {
+        0 => String::new(),
+        1 => " for 1 day".to_owned(),
+        n => format!(" for {n} days"),
+    };
+    format!(
+        "{} stayed below {from}'s {}{grace} (now {})",
+        rule.measure(),
+        rule.value_text(rule.threshold, currency),
+        rule.value_text(value, currency)
+    )
 }
 
 /// A tier's name: 1 to 60 characters.
@@ -176,7 +320,162 @@ mod tests {
         assert!(validate_tier_name("").is_err());
     }
 
+    const DAY: i64 = DAY_MS;
+
+    fn at(rank: i64) -> Option<Standing> {
+        Some(Standing {
+            rank,
+            tier_id: rank * 10,
+        })
+    }
+
+    #[test]
+    fn promotion_is_immediate_and_demotion_waits_for_the_grace_period() {
+        assert_eq!(
+            decide(at(1), at(2), None, 100 * DAY, 30),
+            TierDecision::Promote(at(2).unwrap())
+        );
+        assert_eq!(
+            decide(None, at(1), None, 0, 30),
+            TierDecision::Promote(at(1).unwrap())
+        );
+        // Below: the grace period starts, then runs out.
+        assert_eq!(
+            decide(at(2), at(1), None, 100 * DAY, 30),
+            TierDecision::Keep {
+                below_since: Some(100 * DAY)
+            }
+        );
+        assert_eq!(
+            decide(at(2), at(1), Some(100 * DAY), 129 * DAY, 30),
+            TierDecision::Keep {
+                below_since: Some(100 * DAY)
+            }
+        );
+        assert_eq!(
+            decide(at(2), at(1), Some(100 * DAY), 130 * DAY, 30),
+            TierDecision::Demote(at(1))
+        );
+        assert_eq!(
+            decide(at(2), None, Some(0), 30 * DAY, 30),
+            TierDecision::Demote(None)
+        );
+        // Qualifying again ends the grace period; no grace demotes at once.
+        assert_eq!(
+            decide(at(2), at(2), Some(100 * DAY), 120 * DAY, 30),
+            TierDecision::Keep { below_since: None }
+        );
+        assert_eq!(
+            decide(at(2), at(1), None, 5 * DAY, 0),
+            TierDecision::Demote(at(1))
+        );
+    }
+
+    #[test]
+    fn the_tier_at_a_time_comes_from_the_history() {
+        let history = [
+            TierChange {
+                effective_at: 10,
+                from: None,
+                to: Some(1),
+            },
+            TierChange {
+                effective_at: 20,
+                from: Some(1),
+                to: Some(2),
+            },
+            TierChange {
+                effective_at: 30,
+                from: Some(2),
+                to: None,
+            },
+        ];
+        assert_eq!(tier_at(&history, None, 5), None);
+        assert_eq!(tier_at(&history, None, 10), Some(1));
+        assert_eq!(tier_at(&history, None, 25), Some(2));
+        assert_eq!(tier_at(&history, None, 99), None);
+        assert_eq!(tier_at(&[], Some(7), 5), Some(7));
+        let set_later = [TierChange {
+            effective_at: 50,
+            from: Some(4),
+            to: Some(5),
+        }];
+        assert_eq!(tier_at(&set_later, Some(5), 40), Some(4));
+    }
+
+    #[test]
+    fn reasons_name_the_rule_and_the_values() {
+        let r = rule(5_000_000);
+        assert_eq!(
+            promotion_reason("Gold", &r, 6_000_000, "USD"),
+            "Closed-won deal revenue in the last 90 days reached $60,000.00 (Gold needs $50,000.00)"
+        );
+        assert_eq!(
+            demotion_reason("Gold", &r, 100_000, "USD", 30),
+            "Closed-won deal revenue in the last 90 days stayed below Gold's $50,000.00 for 30 days (now $1,000.00)"
+        );
+        let customers = TierRule {
+            metric: Metric::PayingCustomers,
+            window_days: None,
+            threshold: 5,
+        };
+        assert_eq!(
+            promotion_reason("Silver", &customers, 7, "USD"),
+            "Paying customers (all time) reached 7 (Silver needs 5)"
+        );
+        assert_eq!(parse_grace_days(None), Ok(DEFAULT_GRACE_DAYS));
+        assert_eq!(parse_grace_days(Some(" 0 ")), Ok(0));
+        assert!(parse_grace_days(Some("366")).is_err());
+        assert!(parse_grace_days(Some("two")).is_err());
+    }
+
     proptest! {
+        /// Over any sequence of daily evaluations: a higher qualifying tier is taken the same
+        /// day; a partnership is never demoted before it has been below its tier for the whole
+        /// grace period; and it never moves to a tier other than the qualifying one.
+        #[test]
+        fn the_engine_never_demotes_early(
+            days in proptest::collection::vec(proptest::option::of(1i64..=4), 1..80),
+            grace in 0i64..20,
+        ) {
+            let mut current: Option<Standing> = None;
+            let mut below_since: Option<i64> = None;
+            let mut below_from_day: Option<i64> = None;
+            for (day, qualifying_rank) in days.into_iter().enumerate() {
+                let day = day as i64;
+                let qualifying = qualifying_rank.and_then(at);
+                let rank = |s: Option<Standing>| s.map(|s| s.rank);
+                if rank(qualifying) < rank(current) {
+                    below_from_day.get_or_insert(day);
+                } else {
+                    below_from_day = None;
+                }
+                match decide(current, qualifying, below_since, day * DAY, grace) {
+                    TierDecision::Promote(to) => {
+                        prop_assert!(rank(Some(to)) > rank(current));
+                        prop_assert_eq!(Some(to), qualifying);
+                        current = Some(to);
+                        below_since = None;
+                        below_from_day = None;
+                    }
+                    TierDecision::Demote(to) => {
+                        prop_assert!(rank(to) < rank(current));
+                        prop_assert_eq!(to, qualifying);
+                        let from = below_from_day.expect("demoted while qualifying");
+                        prop_assert!(day - from >= grace, "demoted after {} of {} days", day - from, grace);
+                        current = to;
+                        below_since = None;
+                        below_from_day = None;
+                    }
+                    TierDecision::Keep { below_since: kept } => {
+                        prop_assert!(rank(qualifying) <= rank(current));
+                        prop_assert_eq!(kept.is_some(), rank(qualifying) < rank(current));
+                        below_since = kept;
+                    }
+                }
+            }
+        }
+
         #[test]
         fn progress_and_remaining_agree(threshold in prop_oneof![Just(0i64), 0i64..1_000_000], value in -10i64..2_000_000) {
             let r = rule(threshold);

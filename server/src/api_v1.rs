@@ -430,7 +430,8 @@ async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
                     "A request with this Idempotency-Key is still running; retry shortly",
                 );
             }
-            // Expired: release the old key (if no one else did) and claim it anew.
+            // Expired, or abandoned by a process that died: release the old key (if no one else
+            // did) and claim it anew.
             Decision::Run => {
                 if let Err(e) =
                     sqlx::query("DELETE FROM idempotency_keys WHERE id = $1 AND created_at = $2")

@@ -1,13 +1,13 @@
-//! Work the server does on its own: approving rewards whose hold has passed. Each server
-//! process runs it; the approval is a conditional update, so processes never approve a reward
-//! twice.
+//! Work the server does on its own: approving rewards whose hold has passed, and the daily tier
+//! evaluation. Each server process runs both; the approval is a conditional update, so
+//! processes never approve a reward twice, and the day's tier run is claimed by one process.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use app::server::db::{Db, now_ms};
-use app::server::rewards;
+use app::server::{rewards, tiers};
 
 /// The time the jobs see: the real clock, moved forward only by the test clock
 /// (`PORTAL_TEST_CLOCK=1`), which lets end-to-end tests let a 30-day hold pass.
@@ -26,8 +26,9 @@ impl Clock {
     }
 }
 
-/// Approves due rewards every `every`, until the process ends.
-pub fn spawn_hold_release(db: Db, clock: Clock, every: Duration) {
+/// Approves due rewards (and runs the tier evaluation once a day) every `every`, until the
+/// process ends.
+pub fn spawn(db: Db, clock: Clock, every: Duration) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         loop {
@@ -36,6 +37,11 @@ pub fn spawn_hold_release(db: Db, clock: Clock, every: Duration) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(approved = n, "rewards left their hold"),
                 Err(e) => tracing::warn!(error = %e.message, "approving due rewards failed"),
+            }
+            match tiers::evaluate_daily(&db, clock.now()).await {
+                Ok(Some(changed)) => tracing::info!(changed, "daily tier evaluation"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e.message, "tier evaluation failed"),
             }
         }
     });
@@ -55,10 +61,20 @@ pub fn test_clock_router(state: app::server::state::AppState, clock: Clock) -> a
         Form(form): Form<Advance>,
     ) -> axum::response::Response {
         clock.advance(form.days.clamp(0, 3650) * 86_400_000);
-        match rewards::approve_all_due(&state.db, clock.now()).await {
-            Ok(n) => {
-                axum::Json(serde_json::json!({ "approved": n, "now": clock.now() })).into_response()
-            }
+        let now = clock.now();
+        // What the job would do on its next tick, done now so tests need not wait for it.
+        let ran = async {
+            let approved = rewards::approve_all_due(&state.db, now).await?;
+            let tiers_changed = tiers::evaluate_daily(&state.db, now).await?;
+            Ok::<_, app::error::AppError>((approved, tiers_changed))
+        };
+        match ran.await {
+            Ok((approved, tiers_changed)) => axum::Json(serde_json::json!({
+                "approved": approved,
+                "tiers_changed": tiers_changed,
+                "now": now,
+            }))
+            .into_response(),
             Err(e) => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.message).into_response(),
         }
     }

@@ -67,7 +67,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
         println!("  {email:<28} {who}");
     }
     let clock = jobs::Clock::default();
-    jobs::spawn_hold_release(state.db.clone(), clock.clone(), settings.job_interval);
+    jobs::spawn(state.db.clone(), clock.clone(), settings.job_interval);
     let test_clock = settings.test_clock.then_some(clock);
     if test_clock.is_some() {
         println!("PORTAL_TEST_CLOCK is on: POST /test/clock moves time forward (tests only)");

@@ -17,6 +17,10 @@ on_both_backends!(
     the_ledger_holds_its_invariants,
     money_permissions,
     won_deals_and_converted_leads_earn_by_offer,
+    finance_reviews_rewards_in_bulk,
+    teammates_record_payments_and_refunds_by_hand,
+    the_simulator_replays_past_events_without_saving,
+    offers_target_several_groups_and_pay_partners_who_join,
 );
 
 const DAY: i64 = 86_400_000;
@@ -72,7 +76,7 @@ async fn twenty_percent_offer(app: &TestApp) {
                 ("event", "transaction_created"),
                 ("payout_kind", "percent"),
                 ("payout_value", "20"),
-                ("target", &target),
+                ("target[]", &target),
             ],
         )
         .await;
@@ -935,7 +939,7 @@ async fn flat_offer(app: &TestApp, name: &str, event: &str, amount: &str) {
         ("event", event),
         ("payout_kind", "flat"),
         ("payout_value", amount),
-        ("target", "everyone"),
+        ("target[]", "everyone"),
     ];
     json_of(app.call(&owner, "save_offer", &form).await).await;
 }
@@ -1002,4 +1006,372 @@ async fn won_deals_and_converted_leads_earn_by_offer(app: &TestApp) {
         )
         .await;
     assert_eq!(amount, 2_500);
+}
+
+/// Three $500 payments for Contoso (Northwind) under the 20% offer: three pending $100 rewards.
+async fn three_pending_rewards(app: &TestApp) -> Vec<String> {
+    twenty_percent_offer(app).await;
+    let key = api_key(app).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let (status, tx, _) =
+            post(app, &key, &payment(&format!("inv_bulk_{n}"), 50_000), None).await;
+        assert_eq!(status, 201, "{tx}");
+        let id: i64 = sqlx::query_scalar("SELECT id FROM rewards WHERE transaction_id = $1")
+            .bind(tx["id"].as_i64().unwrap())
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        ids.push(id.to_string());
+    }
+    ids
+}
+
+async fn reward_state(app: &TestApp, id: &str) -> (String, i64) {
+    sqlx::query_as("SELECT status, on_hold FROM rewards WHERE id = CAST($1 AS BIGINT)")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+async fn finance_reviews_rewards_in_bulk(app: &TestApp) {
+    let ids = three_pending_rewards(app).await;
+    let program = acme_program(app).await;
+    let finance = app.signed_in("finance@acme.example").await;
+    let bulk = |action: &'static str, chosen: Vec<&String>, reason: Option<&'static str>| {
+        let mut form: Vec<(&str, String)> =
+            vec![("program", program.clone()), ("action", action.to_owned())];
+        form.extend(chosen.into_iter().map(|id| ("ids[]", id.clone())));
+        if let Some(r) = reason {
+            form.push(("reason", r.to_owned()));
+        }
+        let finance = finance.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call(&finance, "bulk_review_rewards", &pairs).await
+        }
+    };
+    let changed =
+        |res: reqwest::Response| async move { json_of(res).await["changed"].as_i64().unwrap() };
+    assert_eq!(changed(bulk("hold", vec![&ids[2]], None).await).await, 1);
+    assert_eq!(
+        changed(bulk("approve", vec![&ids[0], &ids[1]], None).await).await,
+        2
+    );
+    // Approved ones are skipped, not approved twice.
+    assert_eq!(
+        changed(bulk("approve", vec![&ids[0], &ids[1]], None).await).await,
+        0
+    );
+    assert_eq!(reward_state(app, &ids[2]).await, ("pending".into(), 1));
+    // A decline needs a reason, and changes nothing without one.
+    let res = bulk("decline", vec![&ids[1], &ids[2]], None).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(reward_state(app, &ids[1]).await.0, "approved");
+    assert_eq!(
+        changed(bulk("decline", vec![&ids[1], &ids[2]], Some("Duplicate order")).await).await,
+        2
+    );
+    assert_eq!(reward_state(app, &ids[2]).await.0, "declined");
+    let events = app
+        .scalar(
+            "SELECT COUNT(*) FROM events WHERE kind = $1",
+            "reward.declined",
+        )
+        .await;
+    assert_eq!(events, 2);
+    // An id of another company's reward fails the whole request.
+    let stranger: i64 = sqlx::query_scalar(
+        "SELECT r.id FROM rewards r JOIN programs p ON p.id = r.program_id WHERE p.slug <> $1 LIMIT 1",
+    )
+    .bind("acme-partner-program")
+    .fetch_optional(&app.db.pool)
+    .await
+    .unwrap()
+    .unwrap_or(999_999);
+    let stranger = stranger.to_string();
+    assert_eq!(
+        bulk("approve", vec![&ids[0], &stranger], None)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(bulk("approve", vec![], None).await.status(), 400);
+    // Partner managers see rewards but do not review them.
+    let manager = app.signed_in("manager@acme.example").await;
+    let form = [
+        ("program", program.as_str()),
+        ("action", "approve"),
+        ("ids[]", ids[0].as_str()),
+    ];
+    assert_eq!(
+        app.call(&manager, "bulk_review_rewards", &form)
+            .await
+            .status(),
+        403
+    );
+}
+
+async fn teammates_record_payments_and_refunds_by_hand(app: &TestApp) {
+    twenty_percent_offer(app).await;
+    let program = acme_program(app).await;
+    let finance = app.signed_in("finance@acme.example").await;
+    let record = |fields: Vec<(&'static str, &'static str)>| {
+        let mut form: Vec<(&str, String)> = vec![("program", program.clone())];
+        form.extend(fields.into_iter().map(|(k, v)| (k, v.to_owned())));
+        let finance = finance.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call(&finance, "record_transaction", &pairs).await
+        }
+    };
+    let paid = json_of(
+        record(vec![
+            ("customer", "cus_1001"),
+            ("kind", "payment"),
+            ("amount", "500.00"),
+            ("transaction_key", "inv_manual"),
+        ])
+        .await,
+    )
+    .await;
+    assert_eq!(paid["amount"]["minor"], 50_000);
+    assert_eq!(paid["source"], "manual");
+    assert_eq!(paid["partner_key"], "northwind-7f3a");
+    let reward: i64 = app
+        .scalar(
+            "SELECT r.amount_minor FROM rewards r JOIN transactions t ON t.id = r.transaction_id WHERE t.transaction_key = $1",
+            "inv_manual",
+        )
+        .await;
+    assert_eq!(reward, 10_000);
+    // Bad input is refused field by field and records nothing.
+    for (fields, field) in [
+        (
+            vec![
+                ("customer", "cus_1001"),
+                ("kind", "payment"),
+                ("amount", "-5"),
+            ],
+            "amount",
+        ),
+        (
+            vec![
+                ("customer", "cus_1001"),
+                ("kind", "refund"),
+                ("amount", "5"),
+            ],
+            "refunds",
+        ),
+        (
+            vec![("customer", "cus_1001"), ("kind", "gift"), ("amount", "5")],
+            "kind",
+        ),
+    ] {
+        let res = record(fields).await;
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains(field));
+    }
+    assert_eq!(
+        record(vec![
+            ("customer", "cus_nobody"),
+            ("kind", "payment"),
+            ("amount", "5")
+        ])
+        .await
+        .status(),
+        404
+    );
+    let count = app
+        .scalar(
+            "SELECT COUNT(*) FROM transactions WHERE source = $1",
+            "manual",
+        )
+        .await;
+    assert_eq!(count, 1);
+    // A refund of half claws back half; the key is made when none is given.
+    let refund = json_of(
+        record(vec![
+            ("customer", "cus_1001"),
+            ("kind", "refund"),
+            ("amount", "250"),
+            ("refunds", "inv_manual"),
+        ])
+        .await,
+    )
+    .await;
+    assert_eq!(refund["amount"]["minor"], -25_000);
+    assert!(
+        refund["transaction_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("manual-")
+    );
+    let clawback = app
+        .scalar(
+            "SELECT amount_minor FROM rewards WHERE source = $1",
+            "clawback",
+        )
+        .await;
+    assert_eq!(clawback, -5_000);
+    // The list shows both, newest first.
+    let page = json_of(
+        app.call(&finance, "vendor_transactions", &[("program", &program)])
+            .await,
+    )
+    .await;
+    let rows = page["transactions"].as_array().unwrap();
+    assert_eq!(rows[0]["refunds"], "inv_manual");
+    assert_eq!(rows[1]["transaction_key"], "inv_manual");
+    assert_eq!(page["can_record"], true);
+    // Partner managers see money but do not record it.
+    let manager = app.signed_in("manager@acme.example").await;
+    let form = [
+        ("program", program.as_str()),
+        ("customer", "cus_1001"),
+        ("kind", "payment"),
+        ("amount", "5"),
+    ];
+    assert_eq!(
+        app.call(&manager, "record_transaction", &form)
+            .await
+            .status(),
+        403
+    );
+    let page = json_of(app.call(&manager, "vendor_transactions", &[]).await).await;
+    assert_eq!(page["can_record"], false);
+}
+
+async fn the_simulator_replays_past_events_without_saving(app: &TestApp) {
+    twenty_percent_offer(app).await;
+    let key = api_key(app).await;
+    for (n, amount) in [(0, 50_000), (1, 20_000)] {
+        let (status, _, _) = post(app, &key, &payment(&format!("inv_sim_{n}"), amount), None).await;
+        assert_eq!(status, 201);
+    }
+    let owner = app.signed_in("owner@acme.example").await;
+    let program = acme_program(app).await;
+    let offer = app
+        .scalar("SELECT id FROM offers WHERE name = $1", "Agencies 20%")
+        .await
+        .to_string();
+    let versions_before = app
+        .scalar(
+            "SELECT COUNT(*) FROM offer_versions WHERE offer_id = CAST($1 AS BIGINT)",
+            &offer,
+        )
+        .await;
+    let simulate = |offer: Option<&str>, percent: &str, days: &str| {
+        let mut form: Vec<(&str, String)> = vec![
+            ("program", program.clone()),
+            ("name", "Agencies 20%".into()),
+            ("event", "transaction_created".into()),
+            ("payout_kind", "percent".into()),
+            ("payout_value", percent.into()),
+            ("target[]", "everyone".into()),
+            ("intent", "simulate".into()),
+            ("simulate_days", days.into()),
+        ];
+        if let Some(o) = offer {
+            form.push(("offer", o.into()));
+        }
+        let owner = owner.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call(&owner, "save_offer", &pairs).await
+        }
+    };
+    let outcome = json_of(simulate(Some(&offer), "10", "30").await).await;
+    assert!(outcome["saved"].is_null());
+    let sim = &outcome["simulation"];
+    assert_eq!(sim["events"], 2);
+    assert_eq!(sim["compared"], true);
+    let row = &sim["rows"][0];
+    assert_eq!(row["partner"], "Northwind Agency");
+    assert_eq!(row["would_earn"]["minor"], 7_000);
+    assert_eq!(row["earned"]["minor"], 14_000);
+    assert_eq!(row["difference"]["minor"], -7_000);
+    assert_eq!(sim["total_would_earn"]["minor"], 7_000);
+    // A new offer has no rewards to compare with.
+    let outcome = json_of(simulate(None, "10", "1").await).await;
+    assert_eq!(outcome["simulation"]["compared"], false);
+    assert_eq!(outcome["simulation"]["events"], 2);
+    let res = simulate(Some(&offer), "10", "0").await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("simulate_days"));
+    let versions_after = app
+        .scalar(
+            "SELECT COUNT(*) FROM offer_versions WHERE offer_id = CAST($1 AS BIGINT)",
+            &offer,
+        )
+        .await;
+    assert_eq!(
+        versions_before, versions_after,
+        "a simulation saves nothing"
+    );
+    // Another program's offer is not found.
+    assert_eq!(simulate(Some("999999"), "10", "30").await.status(), 404);
+}
+
+async fn offers_target_several_groups_and_pay_partners_who_join(app: &TestApp) {
+    let owner = app.signed_in("owner@acme.example").await;
+    let program = acme_program(app).await;
+    let groups: Vec<i64> = sqlx::query_scalar(
+        "SELECT g.id FROM partner_groups g JOIN programs p ON p.id = g.program_id WHERE p.slug = $1 ORDER BY g.id",
+    )
+    .bind("acme-partner-program")
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let targets: Vec<String> = groups.iter().map(|g| format!("group:{g}")).collect();
+    let mut form: Vec<(&str, &str)> = vec![
+        ("program", &program),
+        ("name", "Welcome bonus"),
+        ("event", "partner_joined"),
+        ("payout_kind", "flat"),
+        ("payout_value", "50"),
+    ];
+    form.extend(targets.iter().map(|t| ("target[]", t.as_str())));
+    json_of(app.call(&owner, "save_offer", &form).await).await;
+    let offers = json_of(app.call(&owner, "offers", &[("program", &program)]).await).await;
+    let saved = &offers["offers"][0]["form"]["target"];
+    assert_eq!(saved.as_array().unwrap().len(), groups.len());
+    // A mix of a group and a tier is refused.
+    let tier = app
+        .scalar("SELECT id FROM tiers WHERE name = $1", "Gold")
+        .await
+        .to_string();
+    let tier = format!("tier:{tier}");
+    let mix = [
+        ("program", program.as_str()),
+        ("name", "Mixed"),
+        ("event", "partner_joined"),
+        ("payout_kind", "flat"),
+        ("payout_value", "5"),
+        ("target[]", targets[0].as_str()),
+        ("target[]", tier.as_str()),
+    ];
+    let res = app.call(&owner, "save_offer", &mix).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("not a mix"));
+    // Approving Brightside's application is its join: the offer pays once.
+    let brightside = app.partnership_id("Brightside Affiliates").await;
+    json_of(
+        app.call(
+            &owner,
+            "approve_application",
+            &[("partnership_id", &brightside)],
+        )
+        .await,
+    )
+    .await;
+    let (amount, status): (i64, String) = sqlx::query_as(
+        "SELECT amount_minor, status FROM rewards WHERE partnership_id = CAST($1 AS BIGINT) AND description = 'Welcome bonus'",
+    )
+    .bind(&brightside)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!((amount, status.as_str()), (5_000, "pending"));
 }

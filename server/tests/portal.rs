@@ -1097,8 +1097,10 @@ async fn cross_tenant_table(app: &TestApp) {
         ("event", "transaction_created"),
         ("payout_kind", "percent"),
         ("payout_value", "50"),
-        ("target", "everyone"),
+        ("target[]", "everyone"),
     ];
+    let mut simulate_form = offer_form.clone();
+    simulate_form.push(("intent", "simulate"));
     cases.extend([
         case(gx, "offers", vec![], 200, acme_secrets),
         case(
@@ -1111,6 +1113,7 @@ async fn cross_tenant_table(app: &TestApp) {
         case(ini, "offers", vec![], 403, acme_secrets),
         case(gx, "save_offer", offer_form.clone(), 404, acme_secrets),
         case(ini, "save_offer", offer_form, 403, acme_secrets),
+        case(gx, "save_offer", simulate_form, 404, acme_secrets),
         case(gx, "api_keys", vec![], 200, acme_secrets),
         case(
             gx,
@@ -1173,11 +1176,56 @@ async fn cross_tenant_table(app: &TestApp) {
             gx,
             "record_transaction",
             vec![
-                ("customer_id", &acme_customer),
+                ("program", &acme_program),
+                ("customer", "cus_1001"),
+                ("kind", "payment"),
                 ("amount", "10"),
                 ("transaction_key", "sneaky"),
             ],
             404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "record_transaction",
+            vec![
+                ("program", &acme_program),
+                ("customer", "cus_1001"),
+                ("kind", "payment"),
+                ("amount", "10"),
+            ],
+            403,
+            acme_secrets,
+        ),
+        case(gx, "vendor_transactions", vec![], 200, acme_secrets),
+        case(
+            gx,
+            "vendor_transactions",
+            vec![("program", &acme_program)],
+            404,
+            acme_secrets,
+        ),
+        case(ini, "vendor_transactions", vec![], 403, acme_secrets),
+        case(
+            gx,
+            "bulk_review_rewards",
+            vec![
+                ("program", &acme_program),
+                ("action", "approve"),
+                ("ids[]", &acme_reward),
+            ],
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "bulk_review_rewards",
+            vec![
+                ("program", &acme_program),
+                ("action", "approve"),
+                ("ids[]", &acme_reward),
+            ],
+            403,
             acme_secrets,
         ),
         case(gx, "vendor_payouts", vec![], 200, acme_secrets),

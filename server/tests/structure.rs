@@ -999,8 +999,8 @@ async fn partners_see_progress_to_the_next_tier(app: &TestApp) {
             .unwrap()
             .contains("Rewards are held")
     );
-    // A deal won now counts.
-    sqlx::query("UPDATE deals SET created_at = $1 WHERE stage = 'closed_won'")
+    // A deal won now counts (by the time it closed, not when it was registered).
+    sqlx::query("UPDATE deals SET closed_at = $1 WHERE stage = 'closed_won'")
         .bind(app::server::db::now_ms())
         .execute(&app.db.pool)
         .await

@@ -358,6 +358,16 @@ pub async fn approve_application(partnership_id: i64) -> Result<(), AppError> {
         let mut tx = state.db.begin().await?;
         let loaded = partnerships::load(&mut tx, &me, allowed.as_deref(), partnership_id).await?;
         partnerships::set_status(&mut tx, &me, &loaded, PartnershipStatus::Active, None).await?;
+        if loaded.status == PartnershipStatus::Applied {
+            crate::server::rewards::reward_join(
+                &mut tx,
+                loaded.program_id,
+                loaded.id,
+                Some(me.identity.user_id),
+                crate::server::db::now_ms(),
+            )
+            .await?;
+        }
         partnerships::email_team_owners(
             &mut tx,
             loaded.partner_team_id,

@@ -76,18 +76,18 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
             } else {
                 None
             };
-            let tier_progress = if row.status == "active" {
-                partner::tier_progress(
+            let (tier_progress, tier_warning) = if row.status == "active" {
+                crate::server::tiers::progress(
                     &state.db,
                     row.program_id,
                     row.id,
-                    row.tier_rank,
-                    &row.currency,
+                    crate::server::db::now_ms(),
                 )
                 .await?
             } else {
-                None
+                (None, None)
             };
+            let tier_changes = crate::server::tiers::history(&state.db, row.id, 5).await?;
             partnerships.push(PartnershipCard {
                 partnership_id: row.id,
                 program: row.program,
@@ -99,6 +99,8 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
                 rejection_reason: row.rejection_reason,
                 terms: row.terms,
                 tier_progress,
+                tier_warning,
+                tier_changes,
                 earnings,
             });
         }

@@ -296,6 +296,17 @@ pub async fn decide_deal(
             DealStage::Registered | DealStage::InProgress => {}
         }
         deals::change_stage(&mut tx, &deal, after, &change, me.identity.user_id).await?;
+        if after == DealStage::ClosedWon {
+            // A won deal may lift the partnership's tier at once.
+            crate::server::tiers::evaluate(
+                &mut tx,
+                deal.program_id,
+                deal.partnership_id,
+                now,
+                None,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     })

@@ -13,7 +13,7 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
     use crate::dto::{OfferFormValues, OfferRow, OfferVersionRow};
     use crate::server::{endpoint, offers, require_teammate, vendor, viewer};
     use domain::money::{Currency, input_text};
-    use domain::offer::{Payout, Target, describe};
+    use domain::offer::{Payout, Target, describe, target_values};
     use domain::permissions::Permission;
     use sqlx::Row;
 
@@ -51,11 +51,12 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
                     .map(|(_, l)| l.clone())
                     .unwrap_or_else(|| "A removed group, tier or segment".into())
             };
-            let target_value = |t: &Target| match t {
-                Target::Everyone => "everyone".to_owned(),
-                Target::Groups(g) => g.first().map(|g| format!("group:{g}")).unwrap_or_default(),
-                Target::Tiers(t) => t.first().map(|t| format!("tier:{t}")).unwrap_or_default(),
-                Target::Segment(s) => format!("segment:{s}"),
+            let target_label = |t: &Target| {
+                target_values(t)
+                    .iter()
+                    .map(|v| label_of(v))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             let money = |minor: i64| domain::money::format_minor(minor, currency);
             for offer in offers::load(&state.db.pool, p.id, None).await? {
@@ -86,7 +87,7 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
                             version: v.version,
                             effective_from: domain::time::format_date(v.effective_from),
                             summary: describe(v, currency),
-                            target: label_of(&target_value(&v.target)),
+                            target: target_label(&v.target),
                             limits: if limits.is_empty() {
                                 "No limits".into()
                             } else {
@@ -118,7 +119,7 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
                         event: last.event.as_str().to_owned(),
                         payout_kind: payout_kind.to_owned(),
                         payout_value,
-                        target: target_value(&last.target),
+                        target: target_values(&last.target),
                         first_months: l.first_months.map(|m| m.to_string()).unwrap_or_default(),
                         cap_per_customer: l
                             .cap_per_customer_minor
@@ -150,7 +151,9 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
     .await
 }
 
-/// Creates an offer, or (with `offer`) saves its next version, effective from now.
+/// Creates an offer, or (with `offer`) saves its next version, effective from now. With
+/// `intent=simulate` nothing is saved: the form's version replays the last `simulate_days` of
+/// the program's events and the result says what each partner would have earned.
 #[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "save_offer")]
 pub async fn save_offer(
@@ -160,13 +163,16 @@ pub async fn save_offer(
     event: String,
     payout_kind: String,
     payout_value: String,
-    target: String,
+    target: Option<Vec<String>>,
     first_months: Option<String>,
     cap_per_customer: Option<String>,
     min_amount: Option<String>,
     product_keys: Option<String>,
-) -> Result<i64, AppError> {
-    use crate::server::{db::now_ms, endpoint, offers, require_teammate, vendor};
+    intent: Option<String>,
+    simulate_days: Option<String>,
+) -> Result<crate::dto::OfferOutcome, AppError> {
+    use crate::dto::OfferOutcome;
+    use crate::server::{db::now_ms, endpoint, offers, require_teammate, simulator, vendor};
     use domain::money::Currency;
     use domain::offer::{OfferForm, validate_offer};
     use domain::permissions::Permission;
@@ -182,13 +188,30 @@ pub async fn save_offer(
             event: &event,
             payout_kind: &payout_kind,
             payout_value: &payout_value,
-            target: &target,
+            target: target.as_deref().unwrap_or_default(),
             first_months: first_months.as_deref().unwrap_or(""),
             cap_per_customer: cap_per_customer.as_deref().unwrap_or(""),
             min_amount: min_amount.as_deref().unwrap_or(""),
             product_keys: product_keys.as_deref().unwrap_or(""),
         };
         let draft = validate_offer(&form, currency).map_err(AppError::invalid_fields)?;
+        let now = now_ms();
+        if intent.as_deref() == Some("simulate") {
+            let days = simulator::parse_days(simulate_days.as_deref())?;
+            let mut conn = state.db.pool.acquire().await?;
+            offers::check_target(&mut conn, program.id, &draft.target).await?;
+            if let Some(offer_id) = offer {
+                offers::check_offer(&mut conn, program.id, offer_id).await?;
+            }
+            drop(conn);
+            let version = draft.version(0, now);
+            let simulation =
+                simulator::run(&state.db, program.id, currency, offer, &version, days, now).await?;
+            return Ok(OfferOutcome {
+                saved: None,
+                simulation: Some(simulation),
+            });
+        }
         let mut tx = state.db.begin().await?;
         let id = offers::save(
             &mut tx,
@@ -197,11 +220,14 @@ pub async fn save_offer(
             offer,
             draft,
             me.identity.user_id,
-            now_ms(),
+            now,
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(OfferOutcome {
+            saved: Some(id),
+            simulation: None,
+        })
     })
     .await
 }

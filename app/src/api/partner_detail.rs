@@ -146,7 +146,7 @@ fn describe_event(kind: &str, payload: &str) -> String {
         "partnership.tag_added" => "Tag added".into(),
         "partnership.tag_removed" => "Tag removed".into(),
         "partnership.group_changed" => "Moved to another group".into(),
-        "partnership.tier_changed" => "Tier changed".into(),
+        "partnership.tier_changed" => field("summary").unwrap_or_else(|| "Tier changed".into()),
         "partnership.manager_changed" => "Partner manager changed".into(),
         "partnership.notes_changed" => "Notes edited".into(),
         other => other.replace(['.', '_'], " "),

@@ -35,12 +35,13 @@ pub async fn fetch_program_settings(
                 allowed_domains: String::new(),
                 terms: String::new(),
                 deal_protection_days: domain::program::DealSettings::DEFAULT.protection_days,
+                tier_grace_days: domain::tier::DEFAULT_GRACE_DAYS,
                 customer_emails_visible: false,
             },
             Some(p) => {
                 let r = sqlx::query(
                     "SELECT name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, allowed_domains, terms, \
-                     deal_protection_days, customer_email_visible \
+                     deal_protection_days, customer_email_visible, tier_grace_days \
                      FROM programs WHERE id = $1 AND company_id = $2",
                 )
                 .bind(p.id)
@@ -64,6 +65,7 @@ pub async fn fetch_program_settings(
                     terms: r.try_get(8)?,
                     deal_protection_days: u32::try_from(r.try_get::<i64, _>(9)?).map_err(AppError::internal)?,
                     customer_emails_visible: r.try_get::<i64, _>(10)? != 0,
+                    tier_grace_days: r.try_get(11)?,
                 }
             }
         };
@@ -93,6 +95,7 @@ pub async fn save_program(
     terms: String,
     deal_protection_days: Option<String>,
     customer_emails: Option<String>,
+    tier_grace_days: Option<String>,
 ) -> Result<i64, AppError> {
     use crate::server::events::{self, NewEvent};
     use crate::server::{db::now_ms, endpoint, require_teammate, vendor};
@@ -119,6 +122,8 @@ pub async fn save_program(
         .map_err(AppError::invalid_fields)?;
         let deals = domain::program::validate_deal_settings(deal_protection_days.as_deref(), customer_emails.as_deref())
             .map_err(AppError::invalid_fields)?;
+        let grace_days = domain::tier::parse_grace_days(tier_grace_days.as_deref())
+            .map_err(|e| AppError::invalid_fields(vec![("tier_grace_days", e.0)]))?;
         if let Some(p) = &existing
             && p.currency != settings.currency.code()
         {
@@ -138,7 +143,7 @@ pub async fn save_program(
         let program_id: i64 = match id {
             Some(id) => sqlx::query_scalar(
                 "UPDATE programs SET name = $1, slug = $2, attribution_window_days = $3, hold_days = $4, min_cashout_minor = $5, \
-                 signup_mode = $6, allowed_domains = $7, terms = $8, deal_protection_days = $11, customer_email_visible = $12 \
+                 signup_mode = $6, allowed_domains = $7, terms = $8, deal_protection_days = $11, customer_email_visible = $12, tier_grace_days = $13 \
                  WHERE id = $9 AND company_id = $10 RETURNING id",
             )
             .bind(&settings.name)
@@ -153,12 +158,13 @@ pub async fn save_program(
             .bind(me.company_id)
             .bind(i64::from(deals.protection_days))
             .bind(i64::from(deals.customer_emails_visible))
+            .bind(grace_days)
             .fetch_one(&mut *tx)
             .await?,
             None => {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO programs (company_id, name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, allowed_domains, terms, created_at, \
-                     deal_protection_days, customer_email_visible) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                     deal_protection_days, customer_email_visible, tier_grace_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
                 )
                 .bind(me.company_id)
                 .bind(&settings.name)
@@ -173,6 +179,7 @@ pub async fn save_program(
                 .bind(now)
                 .bind(i64::from(deals.protection_days))
                 .bind(i64::from(deals.customer_emails_visible))
+                .bind(grace_days)
                 .fetch_one(&mut *tx)
                 .await?;
                 // Every partnership needs a group: a program starts with its default one.
@@ -200,6 +207,7 @@ pub async fn save_program(
                     "min_cashout_minor": settings.min_cashout_minor,
                     "deal_protection_days": deals.protection_days,
                     "customer_emails_visible": deals.customer_emails_visible,
+                    "tier_grace_days": grace_days,
                 }),
             },
         )

@@ -73,70 +73,78 @@ pub async fn review_reward(
     action: String,
     reason: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::events::{self, NewEvent};
     use crate::server::{db::now_ms, endpoint, require_teammate, rewards};
     use domain::permissions::Permission;
-    use domain::reward::RewardStatus;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ReviewRewards).await?;
+        let review = rewards::Review::parse(&action, reason.as_deref())?;
         let mut tx = state.db.begin().await?;
-        let row = sqlx::query(
-            "SELECT r.status, r.on_hold, pr.company_id FROM rewards r JOIN programs pr ON pr.id = r.program_id WHERE r.id = $1",
+        let status = rewards::status_for_review(&mut tx, me.company_id, None, reward_id).await?;
+        rewards::review(
+            &mut tx,
+            me.company_id,
+            (reward_id, status),
+            &review,
+            Some(me.identity.user_id),
+            now_ms(),
         )
-        .bind(reward_id)
-        .fetch_optional(&mut *tx)
         .await?;
-        let Some(row) = row.filter(|r| sqlx::Row::try_get::<i64, _>(r, 2).ok() == Some(me.company_id)) else {
-            return Err(AppError::not_found("Reward"));
-        };
-        let status = RewardStatus::parse(&sqlx::Row::try_get::<String, _>(&row, 0)?)?;
-        let now = now_ms();
-        let user = Some(me.identity.user_id);
-        match action.as_str() {
-            "approve" => rewards::set_status(&mut tx, me.company_id, reward_id, status, RewardStatus::Approved, None, user, now).await?,
-            "decline" => {
-                let reason = reason.unwrap_or_default();
-                let reason = reason.trim();
-                if reason.is_empty() {
-                    return Err(AppError::invalid_fields(vec![("reason", "Say why the reward is declined; the partner sees it".into())]));
-                }
-                rewards::set_status(&mut tx, me.company_id, reward_id, status, RewardStatus::Declined, Some(reason), user, now).await?;
-            }
-            "hold" | "release" => {
-                let hold = action == "hold";
-                if status != RewardStatus::Pending {
-                    return Err(AppError::new(409, "Only a pending reward can be held or released"));
-                }
-                let moved = sqlx::query("UPDATE rewards SET on_hold = $1, updated_at = $2 WHERE id = $3 AND status = $4 AND on_hold = $5")
-                    .bind(i64::from(hold))
-                    .bind(now)
-                    .bind(reward_id)
-                    .bind(RewardStatus::Pending.as_str())
-                    .bind(i64::from(!hold))
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if moved != 1 {
-                    return Err(AppError::new(409, "This reward changed meanwhile; reload and try again"));
-                }
-                events::append(
-                    &mut tx,
-                    NewEvent {
-                        actor_user_id: user,
-                        company_id: Some(me.company_id),
-                        kind: if hold { "reward.held" } else { "reward.released" },
-                        subject_type: "reward",
-                        subject_id: reward_id,
-                        payload: serde_json::json!({}),
-                    },
-                )
-                .await?;
-            }
-            _ => return Err(AppError::bad_request("Choose approve, decline, hold or release")),
-        }
         tx.commit().await?;
         Ok(())
+    })
+    .await
+}
+
+/// The same review for a selection of a program's rewards, in one transaction. Rewards the
+/// action does not apply to (already approved, in a payout, declined) are left as they are
+/// and not counted.
+#[server(prefix = "/api", endpoint = "bulk_review_rewards")]
+pub async fn bulk_review_rewards(
+    program: i64,
+    action: String,
+    ids: Option<Vec<i64>>,
+    reason: Option<String>,
+) -> Result<crate::dto::BulkResult, AppError> {
+    use crate::server::{bulk::MAX_IDS, db::now_ms, endpoint, require_teammate, rewards, vendor};
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ReviewRewards).await?;
+        let program = vendor::program_of(&state.db, me.company_id, program).await?;
+        let review = rewards::Review::parse(&action, reason.as_deref())?;
+        let mut ids = ids.unwrap_or_default();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Err(AppError::bad_request("Select at least one reward"));
+        }
+        if ids.len() > MAX_IDS {
+            return Err(AppError::bad_request(format!(
+                "Select at most {MAX_IDS} rewards at a time"
+            )));
+        }
+        let now = now_ms();
+        let mut tx = state.db.begin().await?;
+        let mut changed = 0;
+        for id in ids {
+            let status =
+                rewards::status_for_review(&mut tx, me.company_id, Some(program.id), id).await?;
+            if review.applies_to(status) {
+                rewards::review(
+                    &mut tx,
+                    me.company_id,
+                    (id, status),
+                    &review,
+                    Some(me.identity.user_id),
+                    now,
+                )
+                .await?;
+                changed += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(crate::dto::BulkResult { changed })
     })
     .await
 }
@@ -240,53 +248,145 @@ pub async fn add_manual_reward(
     .await
 }
 
-/// A teammate records a payment or (negative, naming the refunded transaction) a refund for a
-/// customer of the program, as the API would.
+/// A teammate records a payment, or a refund of an earlier transaction, for a customer of the
+/// program (by customer key or email), as the API would. The amount is typed positive; a
+/// refund names the transaction key it gives money back of. Without a transaction key one is
+/// made (`manual-…`).
+#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "record_transaction")]
 pub async fn record_transaction(
-    customer_id: i64,
+    program: i64,
+    customer: String,
+    kind: String,
     amount: String,
-    transaction_key: String,
+    transaction_key: Option<String>,
     product_key: Option<String>,
     refunds: Option<String>,
-) -> Result<i64, AppError> {
+) -> Result<crate::dto::TransactionRow, AppError> {
     use crate::server::transactions::{self, Recorder};
-    use crate::server::{db::now_ms, endpoint, require_teammate, rewards};
-    use domain::money::{parse_amount, to_minor};
+    use crate::server::{db::now_ms, endpoint, require_teammate, rewards, vendor};
+    use domain::money::{parse_positive_amount, to_minor};
     use domain::permissions::Permission;
     use domain::transaction::{TransactionInput, validate};
-    use sqlx::Row;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageTransactions).await?;
-        let row = sqlx::query(
-            "SELECT c.external_key, c.program_id FROM customers c JOIN programs pr ON pr.id = c.program_id \
-             WHERE c.id = $1 AND pr.company_id = $2",
-        )
-        .bind(customer_id)
-        .bind(me.company_id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or_else(|| AppError::not_found("Customer"))?;
-        let program = rewards::program_money(&state.db.pool, row.try_get(1)?).await?;
-        let amount_minor = parse_amount(&amount, program.currency)
+        let program = vendor::program_of(&state.db, me.company_id, program).await?;
+        let program = rewards::program_money(&state.db.pool, program.id).await?;
+        let refund = match kind.as_str() {
+            "payment" => false,
+            "refund" => true,
+            _ => {
+                return Err(AppError::invalid_fields(vec![(
+                    "kind",
+                    "Choose a payment or a refund".into(),
+                )]));
+            }
+        };
+        let amount_minor = parse_positive_amount(&amount, program.currency)
             .and_then(|a| to_minor(a, program.currency))
             .map_err(|e| AppError::invalid_fields(vec![("amount", e.0)]))?;
+        let customer = customer.trim();
+        let (customer_key, customer_email) = if customer.contains('@') {
+            (None, Some(customer.to_owned()))
+        } else {
+            (Some(customer.to_owned()), None)
+        };
+        let transaction_key = match transaction_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+        {
+            Some(key) => key.to_owned(),
+            None => format!("manual-{}", &crate::server::session::new_token()[..16]),
+        };
+        let refunds = refunds
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty());
+        if refund && refunds.is_none() {
+            return Err(AppError::invalid_fields(vec![(
+                "refunds",
+                "Name the transaction key this refund gives money back of".into(),
+            )]));
+        }
         let now = now_ms();
         let input = TransactionInput {
-            customer_key: Some(row.try_get(0)?),
-            amount_minor: Some(amount_minor),
+            customer_key,
+            customer_email,
+            amount_minor: Some(if refund { -amount_minor } else { amount_minor }),
             currency: program.currency.code().to_owned(),
             transaction_key,
             product_key,
-            refunds,
+            refunds: if refund { refunds } else { None },
             ..TransactionInput::default()
         };
-        let new = validate(input, program.currency, now).map_err(|p| AppError::invalid_fields(vec![(p.field, p.message)]))?;
-        match transactions::record(&state.db, &program, new, Recorder::Teammate(me.identity.user_id), now).await? {
-            Ok(t) => Ok(t.id),
+        let new = validate(input, program.currency, now).map_err(|p| {
+            let field = match p.field {
+                "customer_key" | "customer_email" | "customer" => "customer",
+                "amount_minor" => "amount",
+                other => other,
+            };
+            AppError::invalid_fields(vec![(field, p.message)])
+        })?;
+        match transactions::record(
+            &state.db,
+            &program,
+            new,
+            Recorder::Teammate(me.identity.user_id),
+            now,
+        )
+        .await?
+        {
+            Ok(t) => Ok(crate::dto::TransactionRow::from_view(t)),
             Err(refused) => Err(refused.into()),
         }
+    })
+    .await
+}
+
+/// The program's transactions, newest first, for teammates who see money.
+#[server(prefix = "/api", endpoint = "vendor_transactions")]
+pub async fn fetch_vendor_transactions(
+    program: Option<i64>,
+    after: Option<i64>,
+) -> Result<crate::dto::VendorTransactionsPage, AppError> {
+    use crate::server::{endpoint, require_teammate, transactions, vendor, viewer};
+    use domain::permissions::Permission;
+
+    const PAGE: i64 = 50;
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ViewMoney).await?;
+        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let (rows, next) = match &selected {
+            Some(p) => {
+                let mut rows = transactions::list(&state.db, p.id, after, PAGE + 1).await?;
+                let next = (rows.len() as i64 > PAGE).then(|| {
+                    rows.truncate(PAGE as usize);
+                    rows.last().map(|t| t.id)
+                });
+                (
+                    rows.into_iter()
+                        .map(crate::dto::TransactionRow::from_view)
+                        .collect(),
+                    next.flatten(),
+                )
+            }
+            None => (Vec::new(), None),
+        };
+        Ok(crate::dto::VendorTransactionsPage {
+            viewer: viewer(
+                &state,
+                &me.identity,
+                &me.company_name,
+                selected.as_ref().map(|p| p.id),
+            )
+            .await?,
+            program: selected,
+            transactions: rows,
+            next,
+            can_record: me.role.can(Permission::ManageTransactions),
+        })
     })
     .await
 }

@@ -19,5 +19,6 @@ pub mod segments;
 pub mod structure;
 pub mod team;
 pub mod teammates;
+pub mod transactions;
 pub mod vendor;
 pub mod workspaces;

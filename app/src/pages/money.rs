@@ -7,8 +7,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
-    AddManualReward, CashOut, ReviewReward, UpdatePayout, fetch_partner_earnings,
-    fetch_partner_reward, fetch_vendor_payouts, fetch_vendor_reward, fetch_vendor_rewards,
+    AddManualReward, BulkReviewRewards, CashOut, ReviewReward, UpdatePayout,
+    fetch_partner_earnings, fetch_partner_reward, fetch_vendor_payouts, fetch_vendor_reward,
+    fetch_vendor_rewards,
 };
 use crate::components::{
     EarningsKpis, FieldError, FormAlert, NoProgram, Submit, TopBar, data_page,
@@ -33,12 +34,17 @@ fn RewardsTable(
     rewards: Vec<RewardRow>,
     base: &'static str,
     #[prop(optional_no_strip)] actions: Option<Callback<RewardRow, AnyView>>,
+    /// The id of the bulk form the rows' checkboxes belong to (the form sits outside the table,
+    /// since the rows hold forms of their own).
+    #[prop(optional_no_strip)]
+    select_form: Option<&'static str>,
 ) -> impl IntoView {
     let empty = rewards.is_empty();
     let with_actions = actions.is_some();
     view! {
         <table aria-label="Rewards">
             <thead><tr>
+                {select_form.map(|_| view! { <th scope="col"><span class="visually-hidden">"Select"</span></th> })}
                 <th scope="col">"Reward"</th><th scope="col">"Partner"</th><th scope="col">"Amount"</th>
                 <th scope="col">"Status"</th><th scope="col">"Created"</th><th scope="col">"Available from"</th>
                 {with_actions.then(|| view! { <th scope="col">"Actions"</th> })}
@@ -49,6 +55,9 @@ fn RewardsTable(
                     let actions = actions.map(|a| a.run(r.clone()));
                     view! {
                         <tr>
+                            {select_form.map(|form| view! {
+                                <td><input type="checkbox" name="ids[]" value=r.id form=form aria-label=format!("Select reward {}", r.id) /></td>
+                            })}
                             <td><a href=format!("{base}/{}", r.id) aria-label=format!("Why reward {}", r.id)>{r.description.clone()}</a>
                                 {r.decline_reason.clone().map(|d| view! { <br /><span class="muted">{format!("Declined: {d}")}</span> })}</td>
                             <td>{r.partner.clone()}</td>
@@ -60,7 +69,7 @@ fn RewardsTable(
                         </tr>
                     }
                 }).collect_view()}
-                {empty.then(|| view! { <tr><td colspan="7" class="empty">"No rewards yet."</td></tr> })}
+                {empty.then(|| view! { <tr><td colspan="8" class="empty">"No rewards yet."</td></tr> })}
             </tbody>
         </table>
     }
@@ -72,6 +81,7 @@ pub fn VendorRewardsPage() -> impl IntoView {
     let query = use_query_map();
     let review = ServerAction::<ReviewReward>::new();
     let manual = ServerAction::<AddManualReward>::new();
+    let bulk = ServerAction::<BulkReviewRewards>::new();
     let data = Resource::new(
         move || {
             let q = query.read();
@@ -79,13 +89,17 @@ pub fn VendorRewardsPage() -> impl IntoView {
                 q.get("program").and_then(|v| v.parse::<i64>().ok()),
                 q.get("status"),
                 q.get("after").and_then(|v| v.parse::<i64>().ok()),
-                (review.version().get(), manual.version().get()),
+                (
+                    review.version().get(),
+                    manual.version().get(),
+                    bulk.version().get(),
+                ),
             )
         },
         |(program, status, after, _)| fetch_vendor_rewards(program, status, after),
     );
     data_page("Rewards", data, move |data| {
-        view! { <VendorRewards data review manual /> }.into_any()
+        view! { <VendorRewards data review manual bulk /> }.into_any()
     })
 }
 
@@ -94,6 +108,7 @@ fn VendorRewards(
     data: RewardsData,
     review: ServerAction<ReviewReward>,
     manual: ServerAction<AddManualReward>,
+    bulk: ServerAction<BulkReviewRewards>,
 ) -> impl IntoView {
     let RewardsData {
         viewer,
@@ -170,7 +185,26 @@ fn VendorRewards(
             </form>
             <FormAlert error=review_error />
             {move || review.pending().get().then(|| view! { <p role="status" class="muted">"Working…"</p> })}
-            <RewardsTable rewards base="/vendor/rewards" actions=actions />
+            {can_review.then(|| view! {
+                <ActionForm action=bulk attr:id="bulk-rewards" attr:class="inline bulk" attr:aria-label="Selected rewards">
+                    <input type="hidden" name="program" value=program.id />
+                    <label for="bulk-action">"With the selected rewards"</label>
+                    <select id="bulk-action" name="action">
+                        <option value="approve">"Approve"</option>
+                        <option value="hold">"Hold for review"</option>
+                        <option value="release">"Release from hold"</option>
+                        <option value="decline">"Decline"</option>
+                    </select>
+                    <label for="bulk-reason">"Reason (for a decline; the partner sees it)"</label>
+                    <input id="bulk-reason" name="reason" maxlength="500" />
+                    <Submit label="Apply to selected" pending=bulk.pending() busy_text="Updating…" />
+                </ActionForm>
+                {move || bulk.value().get().map(|r| match r {
+                    Ok(r) => view! { <p role="status" class="notice">{match r.changed { 1 => "1 reward updated.".to_owned(), n => format!("{n} rewards updated.") }}</p> }.into_any(),
+                    Err(e) => view! { <p role="alert" class="error">{e.message}</p> }.into_any(),
+                })}
+            })}
+            <RewardsTable rewards base="/vendor/rewards" actions=actions select_form=can_review.then_some("bulk-rewards") />
             {next.map(|href| view! { <p><a href=href>"Older rewards"</a></p> })}
             {can_review.then(|| view! {
                 <section class="card" aria-labelledby="manual-reward">

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::{SaveOffer, fetch_offers};
 use crate::components::{FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
-use crate::dto::{OfferFormValues, OfferRow, OffersPage as Data};
+use crate::dto::{OfferFormValues, OfferRow, OfferSimulation, OffersPage as Data};
 
 #[component]
 pub fn OffersPage() -> impl IntoView {
@@ -60,7 +60,7 @@ fn Offers(
     let blank = OfferFormValues {
         event: OfferEvent::TransactionCreated.as_str().into(),
         payout_kind: "percent".into(),
-        target: "everyone".into(),
+        target: vec!["everyone".into()],
         ..OfferFormValues::default()
     };
     let revise_error = Signal::derive(move || revise.value().get().and_then(Result::err));
@@ -165,9 +165,10 @@ fn OfferForm(
             <input id=id("value") name="payout_value" required inputmode="decimal" value=values.payout_value.clone() />
             <FieldError error name="payout_value" />
             <label for=id("target")>"Who earns it"</label>
-            <select id=id("target") name="target">
+            <p class="muted" id=id("target-help")>"Everyone, one or more groups, one or more tiers, or one segment (Ctrl or Shift to choose several)."</p>
+            <select id=id("target") name="target[]" multiple size="5" aria-describedby=id("target-help")>
                 {targets.into_iter().map(|(v, l)| {
-                    let selected = v == values.target;
+                    let selected = values.target.contains(&v);
                     view! { <option value=v selected=selected>{l}</option> }
                 }).collect_view()}
             </select>
@@ -187,9 +188,76 @@ fn OfferForm(
                 <input id=id("products") name="product_keys" value=values.product_keys.clone() />
                 <FieldError error name="product_keys" />
             </details>
-            <Submit label pending=action.pending() busy_text="Saving…" />
+            <Submit label pending=action.pending() busy_text="Working…" />
+            <fieldset class="simulate">
+                <legend>"Simulator"</legend>
+                <label for=id("days")>"Replay the last (days)"</label>
+                <input id=id("days") name="simulate_days" value="30" inputmode="numeric" />
+                <FieldError error name="simulate_days" />
+                <button type="submit" name="intent" value="simulate" class="secondary" disabled=move || action.pending().get()>
+                    "Simulate"
+                </button>
+                <p class="muted">"Replays the program's events of those days through this form's version, without saving it."</p>
+            </fieldset>
             <FormAlert error=general />
-            {move || action.value().get().and_then(Result::ok).map(|_| view! { <p role="status" class="notice">"Saved."</p> })}
+            {move || action.value().get().and_then(Result::ok).map(|outcome| match (outcome.saved, outcome.simulation) {
+                (_, Some(sim)) if sim.offer == offer => view! { <Simulation sim /> }.into_any(),
+                (Some(id), _) if offer.is_none_or(|o| o == id) => view! { <p role="status" class="notice">"Saved."</p> }.into_any(),
+                _ => ().into_any(),
+            })}
         </ActionForm>
+    }
+}
+
+/// What a draft would have paid each partner, beside what the edited offer paid.
+#[component]
+fn Simulation(sim: OfferSimulation) -> impl IntoView {
+    let OfferSimulation {
+        days,
+        events,
+        truncated,
+        partners,
+        rows,
+        total_would_earn,
+        total_earned,
+        compared,
+        ..
+    } = sim;
+    let empty = rows.is_empty();
+    let listed = rows.len();
+    let summary = format!(
+        "Replayed {events} event{} of the last {days} days: {} for {partners} partner{}{}.",
+        if events == 1 { "" } else { "s" },
+        total_would_earn.display(),
+        if partners == 1 { "" } else { "s" },
+        if compared {
+            format!(" (this offer paid {})", total_earned.display())
+        } else {
+            String::new()
+        }
+    );
+    view! {
+        <div class="simulation" role="status">
+            <p><strong>{summary}</strong></p>
+            {truncated.then(|| view! { <p class="notice">"Only the oldest events of the window were replayed; choose fewer days for a complete run."</p> })}
+            <table aria-label="Simulation">
+                <thead><tr>
+                    <th scope="col">"Partner"</th><th scope="col">"Events"</th><th scope="col">"Rewards"</th>
+                    <th scope="col">"Would earn"</th>
+                    {compared.then(|| view! { <th scope="col">"Earned"</th><th scope="col">"Difference"</th> })}
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|r| view! {
+                        <tr>
+                            <td>{r.partner}</td><td class="num">{r.events}</td><td class="num">{r.rewards}</td>
+                            <td class="num">{r.would_earn.display()}</td>
+                            {compared.then(|| view! { <td class="num">{r.earned.display()}</td><td class="num">{r.difference.display()}</td> })}
+                        </tr>
+                    }).collect_view()}
+                    {empty.then(|| view! { <tr><td colspan="6" class="empty">"No events of this kind in those days."</td></tr> })}
+                </tbody>
+            </table>
+            {(partners as usize > listed).then(|| view! { <p class="muted">{format!("The {listed} partners with the largest amounts are listed.")}</p> })}
+        </div>
     }
 }

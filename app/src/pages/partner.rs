@@ -89,6 +89,18 @@ fn Partnership(card: PartnershipCard) -> impl IntoView {
                     </div>
                 }
             })}
+            {card.tier_warning.map(|w| view! { <p class="notice">{w}</p> })}
+            {(!card.tier_changes.is_empty()).then(|| view! {
+                <h3>"Tier changes"</h3>
+                <ul class="tier-changes" aria-label="Tier changes">
+                    {card.tier_changes.into_iter().map(|c| view! {
+                        <li>
+                            <strong>{c.title}</strong>" "<span class="muted">{format!("{} (from {})", c.date, c.from)}</span>
+                            <br />{c.reason}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
             {(!card.terms.is_empty()).then(|| view! {
                 <details><summary>"Program terms"</summary><p class="terms">{card.terms.clone()}</p></details>
             })}

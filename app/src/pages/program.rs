@@ -101,6 +101,9 @@ fn Settings(data: Data, save: ServerAction<SaveProgram>) -> impl IntoView {
                 <label for="p-protection">"Deal protection (days after approval)"</label>
                 <input id="p-protection" name="deal_protection_days" type="number" min="1" max="730" value=form.deal_protection_days disabled=!can_edit />
                 <FieldError error name="deal_protection_days" />
+                <label for="p-grace">"Tier grace period (days below a tier's rule before moving down)"</label>
+                <input id="p-grace" name="tier_grace_days" type="number" min="0" max="365" value=form.tier_grace_days disabled=!can_edit />
+                <FieldError error name="tier_grace_days" />
                 <label for="p-emails">"Customer emails partners see"</label>
                 <select id="p-emails" name="customer_emails" disabled=!can_edit>
                     <option value="masked" selected=!form.customer_emails_visible>"Masked (j•••@example.com)"</option>

@@ -126,15 +126,18 @@ pub async fn apply(
                 )
             }
             BulkAction::SetTier(tier) if tier != t.tier_id => {
-                sqlx::query("UPDATE partnerships SET tier_id = $1 WHERE id = $2")
-                    .bind(tier)
-                    .bind(t.id)
-                    .execute(&mut *tx)
-                    .await?;
-                (
-                    "partnership.tier_changed",
-                    serde_json::json!({ "before": t.tier_id, "after": tier }),
+                // The change goes into the tier history (with its own event), which rewards read.
+                super::tiers::set_by_teammate(
+                    &mut tx,
+                    (program_id, actor.company_id),
+                    t.id,
+                    (t.tier_id, tier),
+                    actor.identity.user_id,
+                    now,
                 )
+                .await?;
+                changed += 1;
+                continue;
             }
             BulkAction::AssignManager(manager) if manager != t.manager_id => {
                 sqlx::query("UPDATE partnerships SET manager_teammate_id = $1 WHERE id = $2")

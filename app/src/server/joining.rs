@@ -139,8 +139,12 @@ pub async fn join(
         },
     )
     .await?;
-    if status == PartnershipStatus::Applied {
-        email_deciders(tx, program, team_name, now).await?;
+    match status {
+        PartnershipStatus::Applied => email_deciders(tx, program, team_name, now).await?,
+        _ => {
+            super::rewards::reward_join(tx, program.id, partnership_id, Some(actor_user_id), now)
+                .await?;
+        }
     }
     Ok((partnership_id, status))
 }

@@ -22,9 +22,11 @@ pub mod payouts;
 pub mod rewards;
 pub mod segments;
 pub mod session;
+pub mod simulator;
 pub mod state;
 pub mod structure;
 pub mod teammates;
+pub mod tiers;
 pub mod transactions;
 pub mod vendor;
 

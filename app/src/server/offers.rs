@@ -71,7 +71,7 @@ where
 
 /// Checks that the groups, tiers or segment an offer targets belong to the program.
 pub async fn check_target(
-    tx: &mut Tx,
+    conn: &mut sqlx::AnyConnection,
     program_id: i64,
     target: &domain::offer::Target,
 ) -> Result<(), AppError> {
@@ -93,7 +93,7 @@ pub async fn check_target(
         let found: i64 = sqlx::query_scalar(sql)
             .bind(id)
             .bind(program_id)
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut *conn)
             .await?;
         if found == 0 {
             return Err(AppError::invalid_fields(vec![(
@@ -101,6 +101,24 @@ pub async fn check_target(
                 "Choose a group, tier or segment of this program".into(),
             )]));
         }
+    }
+    Ok(())
+}
+
+/// "Not found" unless `offer_id` is an offer of the program.
+pub async fn check_offer(
+    conn: &mut sqlx::AnyConnection,
+    program_id: i64,
+    offer_id: i64,
+) -> Result<(), AppError> {
+    let found: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM offers WHERE id = $1 AND program_id = $2")
+            .bind(offer_id)
+            .bind(program_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    if found == 0 {
+        return Err(AppError::not_found("Offer"));
     }
     Ok(())
 }

@@ -71,8 +71,7 @@ pub async fn reward_event(
     now: i64,
 ) -> Result<Vec<i64>, AppError> {
     let partnership = sqlx::query(
-        "SELECT p.status, p.group_id, p.tier_id, t.name, t.benefits, p.partner_key FROM partnerships p \
-         LEFT JOIN tiers t ON t.id = p.tier_id WHERE p.id = $1 AND p.program_id = $2",
+        "SELECT p.status, p.group_id, p.tier_id FROM partnerships p WHERE p.id = $1 AND p.program_id = $2",
     )
     .bind(earned.partnership_id)
     .bind(program.program_id)
@@ -84,9 +83,17 @@ pub async fn reward_event(
         return Ok(Vec::new());
     }
     let group_id: i64 = partnership.try_get(1)?;
-    let tier_id: Option<i64> = partnership.try_get(2)?;
-    let tier_name: Option<String> = partnership.try_get(3)?;
-    let benefits: Option<String> = partnership.try_get(4)?;
+    // The tier in force when the event happened, not the one held now.
+    let history = super::tiers::history_of(tx, earned.partnership_id).await?;
+    let tier_id = domain::tier::tier_at(&history, partnership.try_get(2)?, earned.occurred_at);
+    let (tier_name, benefits): (Option<String>, Option<String>) = match tier_id {
+        Some(id) => sqlx::query_as("SELECT name, benefits FROM tiers WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map_or((None, None), |(n, b): (String, String)| (Some(n), Some(b))),
+        None => (None, None),
+    };
     let benefits: Option<TierBenefits> = benefits
         .filter(|b| !b.is_empty())
         .and_then(|b| serde_json::from_str(&b).ok());
@@ -221,6 +228,27 @@ pub async fn reward_sale(
         story,
     };
     reward_event(tx, &program, &earned, actor_user_id, now).await
+}
+
+/// A partnership joined its program (an approved application or an open signup): runs the
+/// program's `partner_joined` offers once, at the join.
+pub async fn reward_join(
+    tx: &mut Tx,
+    program_id: i64,
+    partnership_id: i64,
+    actor_user_id: Option<i64>,
+    now: i64,
+) -> Result<Vec<i64>, AppError> {
+    let sale = Sale {
+        program_id,
+        partnership_id,
+        event: OfferEvent::PartnerJoined,
+        amount_minor: None,
+        customer: None,
+        contact_id: None,
+        what: "joined the program".into(),
+    };
+    reward_sale(tx, sale, actor_user_id, now).await
 }
 
 pub struct NewReward<'a> {
@@ -428,6 +456,156 @@ pub async fn claw_back(
         made.push(id);
     }
     Ok(made)
+}
+
+/// What finance does to a reward under review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Review {
+    Approve,
+    Decline(String),
+    Hold,
+    Release,
+}
+
+impl Review {
+    pub fn parse(action: &str, reason: Option<&str>) -> Result<Review, AppError> {
+        Ok(match action {
+            "approve" => Review::Approve,
+            "decline" => {
+                let reason = reason.map(str::trim).unwrap_or_default();
+                if reason.is_empty() {
+                    return Err(AppError::invalid_fields(vec![(
+                        "reason",
+                        "Say why the reward is declined; the partner sees it".into(),
+                    )]));
+                }
+                Review::Decline(reason.to_owned())
+            }
+            "hold" => Review::Hold,
+            "release" => Review::Release,
+            _ => {
+                return Err(AppError::bad_request(
+                    "Choose approve, decline, hold or release",
+                ));
+            }
+        })
+    }
+
+    /// Whether a reward in `status` can take this review (bulk actions skip the others).
+    pub fn applies_to(&self, (status, on_hold, in_payout): (RewardStatus, bool, bool)) -> bool {
+        match self {
+            Review::Approve => status == RewardStatus::Pending,
+            Review::Decline(_) => status.transition(RewardStatus::Declined).is_ok() && !in_payout,
+            Review::Hold => status == RewardStatus::Pending && !on_hold,
+            Review::Release => status == RewardStatus::Pending && on_hold,
+        }
+    }
+}
+
+/// A reward's status, whether it is held and whether it is in a payout, if it belongs to the
+/// company (and to `program`, when given); "not found" otherwise.
+pub async fn status_for_review(
+    tx: &mut Tx,
+    company_id: i64,
+    program_id: Option<i64>,
+    reward_id: i64,
+) -> Result<(RewardStatus, bool, bool), AppError> {
+    let row = sqlx::query(
+        "SELECT r.status, r.on_hold, r.payout_id FROM rewards r JOIN programs pr ON pr.id = r.program_id \
+         WHERE r.id = $1 AND pr.company_id = $2 AND ($3 = 0 OR r.program_id = $3)",
+    )
+    .bind(reward_id)
+    .bind(company_id)
+    .bind(program_id.unwrap_or(0))
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| AppError::not_found("Reward"))?;
+    Ok((
+        RewardStatus::parse(&row.try_get::<String, _>(0)?)?,
+        row.try_get::<i64, _>(1)? != 0,
+        row.try_get::<Option<i64>, _>(2)?.is_some(),
+    ))
+}
+
+/// Applies one review to one reward, conditionally on the status it was read in.
+pub async fn review(
+    tx: &mut Tx,
+    company_id: i64,
+    (reward_id, (status, _, _)): (i64, (RewardStatus, bool, bool)),
+    review: &Review,
+    actor_user_id: Option<i64>,
+    now: i64,
+) -> Result<(), AppError> {
+    let hold = match review {
+        Review::Approve => {
+            return set_status(
+                tx,
+                company_id,
+                reward_id,
+                status,
+                RewardStatus::Approved,
+                None,
+                actor_user_id,
+                now,
+            )
+            .await;
+        }
+        Review::Decline(reason) => {
+            return set_status(
+                tx,
+                company_id,
+                reward_id,
+                status,
+                RewardStatus::Declined,
+                Some(reason),
+                actor_user_id,
+                now,
+            )
+            .await;
+        }
+        Review::Hold => true,
+        Review::Release => false,
+    };
+    if status != RewardStatus::Pending {
+        return Err(AppError::new(
+            409,
+            "Only a pending reward can be held or released",
+        ));
+    }
+    let moved = sqlx::query(
+        "UPDATE rewards SET on_hold = $1, updated_at = $2 WHERE id = $3 AND status = $4 AND on_hold = $5",
+    )
+    .bind(i64::from(hold))
+    .bind(now)
+    .bind(reward_id)
+    .bind(RewardStatus::Pending.as_str())
+    .bind(i64::from(!hold))
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if moved != 1 {
+        return Err(AppError::new(
+            409,
+            "This reward changed meanwhile; reload and try again",
+        ));
+    }
+    events::append(
+        tx,
+        NewEvent {
+            actor_user_id,
+            company_id: Some(company_id),
+            kind: if hold {
+                "reward.held"
+            } else {
+                "reward.released"
+            },
+            subject_type: "reward",
+            subject_id: reward_id,
+            payload: serde_json::json!({}),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Moves one reward from `from` to `to` if it is still there (and, for approvals and declines,

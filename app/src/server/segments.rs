@@ -161,7 +161,7 @@ pub async fn count(db: &super::db::Db, program_id: i64, rule: &Rule) -> Result<i
 
 /// Whether the segment (of the partnership's own program) selects the partnership now.
 pub async fn contains(
-    tx: &mut super::db::Tx,
+    conn: &mut sqlx::AnyConnection,
     segment_id: i64,
     partnership_id: i64,
 ) -> Result<bool, crate::error::AppError> {
@@ -171,7 +171,7 @@ pub async fn contains(
     )
     .bind(segment_id)
     .bind(partnership_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?;
     let Some(rule) = rule.and_then(|r| serde_json::from_str::<Rule>(&r).ok()) else {
         return Ok(false);
@@ -185,7 +185,7 @@ pub async fn contains(
     // Safe: the text holds only fixed fragments and placeholders (see the module comment).
     let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(partnership_id);
     let row = bind_all(query, &condition.binds)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *conn)
         .await?;
     Ok(sqlx::Row::try_get::<i64, _>(&row, 0)? > 0)
 }

@@ -350,6 +350,10 @@ pub async fn record(
         }
         (None, None) => {}
     }
+    if let Some(partnership_id) = customer.partnership_id {
+        // Revenue moved: the tier may go up at once (or start its grace period on a refund).
+        super::tiers::evaluate(&mut tx, program.program_id, partnership_id, now, None).await?;
+    }
     let sql = format!("{VIEW_SQL} WHERE t.id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)

@@ -179,7 +179,9 @@ impl TestApp {
     /// The id of the partnership of the partner team called `team`, as form text.
     pub async fn partnership_id(&self, team: &str) -> String {
         sqlx::query_scalar::<_, i64>(
-            "SELECT p.id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.name = $1",
+            // The team's first partnership (its Acme one): PostgreSQL returns rows in no fixed
+            // order once they have been updated.
+            "SELECT p.id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.name = $1 ORDER BY p.id LIMIT 1",
         )
         .bind(team)
         .fetch_one(&self.db.pool)
