@@ -747,6 +747,8 @@ pub struct OfferFormValues {
     pub cap_per_customer: String,
     pub min_amount: String,
     pub product_keys: String,
+    /// (tier id, tier name, its own rate as typed; empty for none), for every program tier.
+    pub tier_overrides: Vec<(String, String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -67,6 +67,14 @@ pub struct Limits {
     pub product_keys: Vec<String>,
 }
 
+/// A tier's own rate in an offer: partnerships holding `tier_id` at the event earn `payout`
+/// instead of the offer's, and the tier's multiplier does not apply on top of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierOverride {
+    pub tier_id: i64,
+    pub payout: Payout,
+}
+
 /// One version of an offer, in force from `effective_from` until the next version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfferVersion {
@@ -76,6 +84,9 @@ pub struct OfferVersion {
     pub payout: Payout,
     pub target: Target,
     pub limits: Limits,
+    /// Versions saved before overrides existed have none.
+    #[serde(default)]
+    pub tier_overrides: Vec<TierOverride>,
 }
 
 /// The version in force at `at`: the latest one that started at or before it. Versions are
@@ -166,7 +177,15 @@ pub fn evaluate(
     }
     let money = |minor: i64| format_minor(minor, currency);
     let mut steps = Vec::new();
-    let mut value: Decimal = match offer.payout {
+    let overridden = offer
+        .tier_overrides
+        .iter()
+        .find(|o| Some(o.tier_id) == facts.tier_id)
+        .map(|o| o.payout);
+    if overridden.is_some() {
+        steps.push("The partner's tier has its own rate in this offer".to_owned());
+    }
+    let mut value: Decimal = match overridden.unwrap_or(offer.payout) {
         Payout::Flat { amount_minor } => {
             steps.push(format!(
                 "Flat {} (offer version {})",
@@ -189,7 +208,10 @@ pub fn evaluate(
             value
         }
     };
-    if let Some(multiplier) = tier.and_then(|t| t.multiplier_percent) {
+    if let Some(multiplier) = tier
+        .and_then(|t| t.multiplier_percent)
+        .filter(|_| overridden.is_none())
+    {
         value = value * Decimal::from(multiplier) / Decimal::from(100);
         steps.push(format!(
             "Tier multiplier {}x = {}",
@@ -239,6 +261,8 @@ pub struct OfferForm<'a> {
     pub min_amount: &'a str,
     /// Comma-separated.
     pub product_keys: &'a str,
+    /// (tier id, rate or amount as typed in the payout's kind); an empty rate is no override.
+    pub tier_overrides: &'a [(String, String)],
 }
 
 /// What an offer's form defines; its version number and start come from where it is saved.
@@ -249,6 +273,7 @@ pub struct OfferDraft {
     pub payout: Payout,
     pub target: Target,
     pub limits: Limits,
+    pub tier_overrides: Vec<TierOverride>,
 }
 
 impl OfferDraft {
@@ -260,6 +285,7 @@ impl OfferDraft {
             payout: self.payout,
             target: self.target,
             limits: self.limits,
+            tier_overrides: self.tier_overrides,
         }
     }
 }
@@ -369,6 +395,37 @@ pub fn validate_offer(
             "At most 50 product keys of up to 255 characters".to_owned(),
         ));
     }
+    let mut tier_overrides = Vec::new();
+    if let Ok(base) = &payout {
+        for (tier, value) in form.tier_overrides {
+            let Some(value) = optional(value) else {
+                continue;
+            };
+            let Some(tier_id) = tier.trim().parse::<i64>().ok().filter(|t| *t > 0) else {
+                problems.push(("tier_overrides", "Choose a tier of this program".to_owned()));
+                continue;
+            };
+            let payout = match base {
+                Payout::Flat { .. } => amount(value)
+                    .map(|amount_minor| Payout::Flat { amount_minor })
+                    .map_err(|e| e.0),
+                Payout::Percent { .. } => {
+                    parse_percent(value).map(|basis_points| Payout::Percent { basis_points })
+                }
+            };
+            match payout {
+                Ok(payout)
+                    if !tier_overrides
+                        .iter()
+                        .any(|o: &TierOverride| o.tier_id == tier_id) =>
+                {
+                    tier_overrides.push(TierOverride { tier_id, payout });
+                }
+                Ok(_) => problems.push(("tier_overrides", "One rate per tier".to_owned())),
+                Err(e) => problems.push(("tier_overrides", e)),
+            }
+        }
+    }
     match (event, payout, target) {
         (Ok(event), Ok(payout), Some(target)) if problems.is_empty() => Ok(OfferDraft {
             name: name.to_owned(),
@@ -376,6 +433,7 @@ pub fn validate_offer(
             payout,
             target,
             limits,
+            tier_overrides,
         }),
         _ => Err(problems),
     }
@@ -559,6 +617,7 @@ mod tests {
             payout,
             target: Target::Groups(vec![7]),
             limits: Limits::default(),
+            tier_overrides: Vec::new(),
         }
     }
 
@@ -683,6 +742,60 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_tier_override_replaces_the_rate_and_its_multiplier() {
+        let mut version = offer(Payout::Percent { basis_points: 2000 });
+        version.tier_overrides = vec![TierOverride {
+            tier_id: 3,
+            payout: Payout::Percent { basis_points: 2500 },
+        }];
+        let gold = TierBenefits {
+            multiplier_percent: Some(110),
+        };
+        let usd = currency("USD");
+        let mut at_gold = facts(50_000);
+        at_gold.tier_id = Some(3);
+        let e = evaluate(&version, &at_gold, Some(&gold), usd).unwrap();
+        assert_eq!(e.amount_minor, 12_500, "25% of $500, no multiplier on top");
+        assert!(e.steps[0].contains("its own rate"));
+        let mut at_silver = facts(50_000);
+        at_silver.tier_id = Some(2);
+        let e = evaluate(&version, &at_silver, Some(&gold), usd).unwrap();
+        assert_eq!(e.amount_minor, 11_000, "the base 20% with the tier's 1.1x");
+        // A form's overrides take the payout's kind; empty ones are none.
+        let overrides = [
+            ("3".to_owned(), "25".to_owned()),
+            ("2".to_owned(), " ".to_owned()),
+        ];
+        let form = OfferForm {
+            name: "Gold rate",
+            event: "transaction_created",
+            payout_kind: "percent",
+            payout_value: "20",
+            target: &["everyone".to_owned()],
+            tier_overrides: &overrides,
+            ..OfferForm::default()
+        };
+        assert_eq!(
+            validate_offer(&form, usd).unwrap().tier_overrides,
+            version.tier_overrides
+        );
+        let bad = [("3".to_owned(), "101".to_owned())];
+        let problems = validate_offer(
+            &OfferForm {
+                tier_overrides: &bad,
+                ..form.clone()
+            },
+            usd,
+        )
+        .unwrap_err();
+        assert_eq!(problems[0].0, "tier_overrides");
+        // Versions stored before overrides existed still read.
+        let old = r#"{"version":1,"effective_from":0,"event":"TransactionCreated","payout":{"Flat":{"amount_minor":100}},"target":"Everyone","limits":{"first_months":null,"cap_per_customer_minor":null,"min_amount_minor":null,"product_keys":[]}}"#;
+        let read: OfferVersion = serde_json::from_str(old).unwrap();
+        assert!(read.tier_overrides.is_empty());
     }
 
     #[test]

@@ -22,10 +22,13 @@ test.describe("money tools", () => {
     await create.getByLabel("Percentage of the amount").check();
     await create.getByLabel("Percentage or amount").fill("15");
     await create.getByLabel("Who earns it").selectOption([{ label: "Group: Resellers" }, { label: "Group: Default" }]);
+    await create.getByText("Rates per tier (optional)").click();
+    await create.getByLabel("Rate for Gold").fill("20");
     await create.getByRole("button", { name: "Create offer" }).click();
     const card = page.getByRole("region", { name: offer });
     await expect(card.getByRole("table", { name: `Versions of ${offer}` })).toContainText("Group: Resellers");
     await expect(card.getByRole("table", { name: `Versions of ${offer}` })).toContainText("Group: Default");
+    await expect(card.getByRole("table", { name: `Versions of ${offer}` })).toContainText("15% of each transaction (Gold 20%)");
 
     // Finance records two payments and a refund for Tailspin Toys (Lakeside's customer).
     const finance = await (await browser.newContext()).newPage();
@@ -60,6 +63,9 @@ test.describe("money tools", () => {
     await hydrated(finance);
     const rows = finance.getByRole("table", { name: "Rewards" }).getByRole("row").filter({ hasText: offer });
     await expect(rows).toHaveCount(2);
+    // Lakeside is in Gold, whose own rate in this offer is 20%.
+    await expect(rows.filter({ hasText: "$200.00" })).toHaveCount(1);
+    await expect(rows.filter({ hasText: "$40.00" })).toHaveCount(1);
     const selectBoth = async () => {
       for (const row of await rows.all()) await row.getByRole("checkbox").check();
     };
@@ -90,12 +96,15 @@ test.describe("money tools", () => {
     await hydrated(page);
     await card.getByText(`Edit ${offer} (new version)`).click();
     await card.getByLabel("Percentage or amount").fill("10");
+    await card.getByLabel("Rate for Gold").fill("12");
     await card.getByLabel("Replay the last (days)").fill("30");
     await card.getByRole("button", { name: "Simulate" }).click();
     const simulation = card.getByRole("table", { name: "Simulation" });
     const lakeside = simulation.getByRole("row").filter({ hasText: "Lakeside IT" });
-    // 10% of the $1,000 and $200 payments (before any tier multiplier) is at least $120.
-    await expect(lakeside).toContainText(/\$1[23]\d\.\d\d/);
+    // Gold's 12% of the $1,000 and $200 payments, beside the $200 + $40 the offer paid.
+    await expect(lakeside).toContainText("$144.00");
+    await expect(lakeside).toContainText("$240.00");
+    await expect(lakeside).toContainText("-$96.00");
     await expect(card).toContainText(/Replayed \d+ events? of the last 30 days/);
     await expect(card.getByRole("table", { name: `Versions of ${offer}` }).getByRole("row")).toHaveCount(2);
   });

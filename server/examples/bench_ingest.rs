@@ -37,6 +37,7 @@ async fn setup(db: &Db) -> (i64, String) {
         payout: Payout::Percent { basis_points: 2000 },
         target: Target::Everyone,
         limits: Limits::default(),
+        tier_overrides: Vec::new(),
     };
     app::server::offers::save(
         &mut tx,

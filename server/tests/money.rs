@@ -21,6 +21,7 @@ on_both_backends!(
     teammates_record_payments_and_refunds_by_hand,
     the_simulator_replays_past_events_without_saving,
     offers_target_several_groups_and_pay_partners_who_join,
+    a_tier_rate_replaces_the_offer_rate,
 );
 
 const DAY: i64 = 86_400_000;
@@ -1374,4 +1375,65 @@ async fn offers_target_several_groups_and_pay_partners_who_join(app: &TestApp) {
     .await
     .unwrap();
     assert_eq!((amount, status.as_str()), (5_000, "pending"));
+}
+
+async fn a_tier_rate_replaces_the_offer_rate(app: &TestApp) {
+    let owner = app.signed_in("owner@acme.example").await;
+    let program = acme_program(app).await;
+    let gold = app
+        .scalar("SELECT id FROM tiers WHERE name = $1", "Gold")
+        .await
+        .to_string();
+    let silver = app
+        .scalar("SELECT id FROM tiers WHERE name = $1", "Silver")
+        .await
+        .to_string();
+    let form = [
+        ("program", program.as_str()),
+        ("name", "Everyone 20%"),
+        ("event", "transaction_created"),
+        ("payout_kind", "percent"),
+        ("payout_value", "20"),
+        ("target[]", "everyone"),
+        ("override_tier[]", silver.as_str()),
+        ("override_value[]", ""),
+        ("override_tier[]", gold.as_str()),
+        ("override_value[]", "25"),
+    ];
+    json_of(app.call(&owner, "save_offer", &form).await).await;
+    let offers = json_of(app.call(&owner, "offers", &[("program", &program)]).await).await;
+    let offer = &offers["offers"][0];
+    assert_eq!(
+        offer["versions"][0]["summary"],
+        "20% of each transaction (Gold 25%)"
+    );
+    let rates = offer["form"]["tier_overrides"].as_array().unwrap();
+    assert!(rates.iter().any(|r| r[1] == "Gold" && r[2] == "25"));
+    assert!(rates.iter().any(|r| r[1] == "Silver" && r[2] == ""));
+    let key = api_key(app).await;
+    // Lakeside (Gold) earns its tier's 25%, without Gold's 1.1x on top; Northwind (Silver) 20%.
+    let lakeside = json!({ "customer_key": "cus_1003", "amount": 100_000, "currency": "USD", "transaction_key": "inv_gold" });
+    let (status, _, _) = post(app, &key, &lakeside, None).await;
+    assert_eq!(status, 201);
+    let (status, _, _) = post(app, &key, &payment("inv_silver", 50_000), None).await;
+    assert_eq!(status, 201);
+    let amount = |key: &'static str| async move {
+        app.scalar(
+            "SELECT r.amount_minor FROM rewards r JOIN transactions t ON t.id = r.transaction_id WHERE t.transaction_key = $1",
+            key,
+        )
+        .await
+    };
+    assert_eq!(amount("inv_gold").await, 25_000);
+    assert_eq!(amount("inv_silver").await, 10_000);
+    // A rate for another program's tier, or one out of range, is refused beside the field.
+    let mut bad = form.to_vec();
+    bad[9] = ("override_value[]", "101");
+    let res = app.call(&owner, "save_offer", &bad).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("tier_overrides"));
+    let mut foreign = form.to_vec();
+    foreign[8] = ("override_tier[]", "999999");
+    foreign[1] = ("name", "Another");
+    assert_eq!(app.call(&owner, "save_offer", &foreign).await.status(), 400);
 }

@@ -59,6 +59,29 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
                     .join(", ")
             };
             let money = |minor: i64| domain::money::format_minor(minor, currency);
+            let payout_text = |p: &Payout| match *p {
+                Payout::Flat { amount_minor } => {
+                    ("flat", input_text(amount_minor, currency.code()))
+                }
+                Payout::Percent { basis_points } => (
+                    "percent",
+                    rust_decimal::Decimal::new(basis_points, 2)
+                        .normalize()
+                        .to_string(),
+                ),
+            };
+            // "25%" or "$40.00", as a version's summary lists a tier's own rate.
+            let rate_text = |p: &Payout| match *p {
+                Payout::Flat { amount_minor } => money(amount_minor),
+                Payout::Percent { .. } => format!("{}%", payout_text(p).1),
+            };
+            let tiers: Vec<(i64, String)> = targets
+                .iter()
+                .filter_map(|(value, label)| {
+                    let id = value.strip_prefix("tier:")?.parse().ok()?;
+                    Some((id, label.trim_start_matches("Tier: ").to_owned()))
+                })
+                .collect();
             for offer in offers::load(&state.db.pool, p.id, None).await? {
                 let Some(last) = offer.versions.last().cloned() else {
                     continue;
@@ -86,7 +109,25 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
                         OfferVersionRow {
                             version: v.version,
                             effective_from: domain::time::format_date(v.effective_from),
-                            summary: describe(v, currency),
+                            summary: {
+                                let rates: Vec<String> = v
+                                    .tier_overrides
+                                    .iter()
+                                    .map(|o| {
+                                        let tier = label_of(&format!("tier:{}", o.tier_id));
+                                        format!(
+                                            "{} {}",
+                                            tier.trim_start_matches("Tier: "),
+                                            rate_text(&o.payout)
+                                        )
+                                    })
+                                    .collect();
+                                if rates.is_empty() {
+                                    describe(v, currency)
+                                } else {
+                                    format!("{} ({})", describe(v, currency), rates.join(", "))
+                                }
+                            },
                             target: target_label(&v.target),
                             limits: if limits.is_empty() {
                                 "No limits".into()
@@ -97,17 +138,19 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
                         }
                     })
                     .collect();
-                let (payout_kind, payout_value) = match last.payout {
-                    Payout::Flat { amount_minor } => {
-                        ("flat", input_text(amount_minor, currency.code()))
-                    }
-                    Payout::Percent { basis_points } => (
-                        "percent",
-                        rust_decimal::Decimal::new(basis_points, 2)
-                            .normalize()
-                            .to_string(),
-                    ),
-                };
+                let (payout_kind, payout_value) = payout_text(&last.payout);
+                let tier_overrides = tiers
+                    .iter()
+                    .map(|(id, label)| {
+                        let value = last
+                            .tier_overrides
+                            .iter()
+                            .find(|o| o.tier_id == *id)
+                            .map(|o| payout_text(&o.payout).1)
+                            .unwrap_or_default();
+                        (id.to_string(), label.clone(), value)
+                    })
+                    .collect();
                 let l = &last.limits;
                 rows.push(OfferRow {
                     id: offer.id,
@@ -130,6 +173,7 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
                             .map(|m| input_text(m, currency.code()))
                             .unwrap_or_default(),
                         product_keys: l.product_keys.join(", "),
+                        tier_overrides,
                     },
                 });
             }
@@ -168,6 +212,8 @@ pub async fn save_offer(
     cap_per_customer: Option<String>,
     min_amount: Option<String>,
     product_keys: Option<String>,
+    override_tier: Option<Vec<String>>,
+    override_value: Option<Vec<String>>,
     intent: Option<String>,
     simulate_days: Option<String>,
 ) -> Result<crate::dto::OfferOutcome, AppError> {
@@ -183,6 +229,12 @@ pub async fn save_offer(
         let program = vendor::select_program(&programs, Some(program))?
             .ok_or_else(|| AppError::not_found("Program"))?;
         let currency = Currency::parse(&program.currency).map_err(AppError::internal)?;
+        // The form sends every tier's id with its (possibly empty) rate, in the same order.
+        let overrides: Vec<(String, String)> = override_tier
+            .unwrap_or_default()
+            .into_iter()
+            .zip(override_value.unwrap_or_default())
+            .collect();
         let form = OfferForm {
             name: &name,
             event: &event,
@@ -193,13 +245,14 @@ pub async fn save_offer(
             cap_per_customer: cap_per_customer.as_deref().unwrap_or(""),
             min_amount: min_amount.as_deref().unwrap_or(""),
             product_keys: product_keys.as_deref().unwrap_or(""),
+            tier_overrides: &overrides,
         };
         let draft = validate_offer(&form, currency).map_err(AppError::invalid_fields)?;
         let now = now_ms();
         if intent.as_deref() == Some("simulate") {
             let days = simulator::parse_days(simulate_days.as_deref())?;
             let mut conn = state.db.pool.acquire().await?;
-            offers::check_target(&mut conn, program.id, &draft.target).await?;
+            offers::check_target(&mut conn, program.id, &draft).await?;
             if let Some(offer_id) = offer {
                 offers::check_offer(&mut conn, program.id, offer_id).await?;
             }

@@ -135,6 +135,16 @@ fn OfferForm(
     // Ids stay unique when several forms share the page.
     let id = move |field: &str| format!("offer-{}-{field}", offer.unwrap_or(0));
     let editing = offer.is_some();
+    // (id, name) of the program's tiers, from the target choices ("tier:ID" / "Tier: Name").
+    let tiers: Vec<(String, String)> = targets
+        .iter()
+        .filter_map(|(value, label)| {
+            Some((
+                value.strip_prefix("tier:")?.to_owned(),
+                label.trim_start_matches("Tier: ").to_owned(),
+            ))
+        })
+        .collect();
     view! {
         <ActionForm action=action attr:class="form">
             <input type="hidden" name="program" value=program />
@@ -188,6 +198,27 @@ fn OfferForm(
                 <input id=id("products") name="product_keys" value=values.product_keys.clone() />
                 <FieldError error name="product_keys" />
             </details>
+            {(!tiers.is_empty()).then(|| view! {
+                <details open=values.tier_overrides.iter().any(|(_, _, v)| !v.is_empty())>
+                    <summary>"Rates per tier (optional)"</summary>
+                    <p class="muted">"A tier's own rate replaces the one above (and its multiplier) for partners in that tier at the event; in the same unit as the reward."</p>
+                    {tiers.into_iter().map(|(tier_id, name)| {
+                        let value = values
+                            .tier_overrides
+                            .iter()
+                            .find(|(t, _, _)| *t == tier_id)
+                            .map(|(_, _, v)| v.clone())
+                            .unwrap_or_default();
+                        let field = id(&format!("rate-{tier_id}"));
+                        view! {
+                            <input type="hidden" name="override_tier[]" value=tier_id.clone() />
+                            <label for=field.clone()>{format!("Rate for {name}")}</label>
+                            <input id=field name="override_value[]" inputmode="decimal" value=value />
+                        }
+                    }).collect_view()}
+                    <FieldError error name="tier_overrides" />
+                </details>
+            })}
             <Submit label pending=action.pending() busy_text="Working…" />
             <fieldset class="simulate">
                 <legend>"Simulator"</legend>

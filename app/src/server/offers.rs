@@ -69,14 +69,29 @@ where
     Ok(offers)
 }
 
-/// Checks that the groups, tiers or segment an offer targets belong to the program.
+/// Checks that the groups, tiers or segment an offer targets, and the tiers it has rates for,
+/// belong to the program.
 pub async fn check_target(
     conn: &mut sqlx::AnyConnection,
     program_id: i64,
-    target: &domain::offer::Target,
+    draft: &OfferDraft,
 ) -> Result<(), AppError> {
     use domain::offer::Target;
-    let (table, ids): (&str, Vec<i64>) = match target {
+    for o in &draft.tier_overrides {
+        let found: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM tiers WHERE id = $1 AND program_id = $2")
+                .bind(o.tier_id)
+                .bind(program_id)
+                .fetch_one(&mut *conn)
+                .await?;
+        if found == 0 {
+            return Err(AppError::invalid_fields(vec![(
+                "tier_overrides",
+                "Choose a tier of this program".into(),
+            )]));
+        }
+    }
+    let (table, ids): (&str, Vec<i64>) = match &draft.target {
         Target::Everyone => return Ok(()),
         Target::Groups(ids) => ("partner_groups", ids.clone()),
         Target::Tiers(ids) => ("tiers", ids.clone()),
@@ -133,7 +148,7 @@ pub async fn save(
     user_id: i64,
     now: i64,
 ) -> Result<i64, AppError> {
-    check_target(tx, program_id, &draft.target).await?;
+    check_target(tx, program_id, &draft).await?;
     let name = draft.name.clone();
     let event = draft.event;
     let (offer_id, version) = match offer_id {
