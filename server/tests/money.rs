@@ -948,6 +948,7 @@ async fn flat_offer(app: &TestApp, name: &str, event: &str, amount: &str) {
 async fn won_deals_and_converted_leads_earn_by_offer(app: &TestApp) {
     flat_offer(app, "Deal bonus", "deal_closed_won", "50").await;
     flat_offer(app, "Lead bonus", "lead_converted", "25").await;
+    flat_offer(app, "Customer bonus", "customer_created", "10").await;
     let owner = app.signed_in("owner@acme.example").await;
     let deal = app
         .id_of(
@@ -1007,6 +1008,39 @@ async fn won_deals_and_converted_leads_earn_by_offer(app: &TestApp) {
         )
         .await;
     assert_eq!(amount, 2_500);
+    // New customers earn the customer offer: the converted lead's, and the one a won deal
+    // makes. Tailspin's deal linked the customer Lakeside already had, which earns nothing.
+    let customer_bonuses = |partnership: String| async move {
+        app.scalar(
+            "SELECT COUNT(*) FROM rewards WHERE description = 'Customer bonus' AND partnership_id = CAST($1 AS BIGINT)",
+            &partnership,
+        )
+        .await
+    };
+    assert_eq!(customer_bonuses(northwind.clone()).await, 1);
+    assert_eq!(
+        customer_bonuses(app.partnership_id("Lakeside IT").await).await,
+        0
+    );
+    let deal = app
+        .id_of(
+            "SELECT id FROM deals WHERE name = $1",
+            "Blue Yonder analytics rollout",
+        )
+        .await
+        .to_string();
+    for action in ["approve", "start", "won"] {
+        json_of(
+            app.call(
+                &owner,
+                "decide_deal",
+                &[("deal_id", &deal), ("action", action)],
+            )
+            .await,
+        )
+        .await;
+    }
+    assert_eq!(customer_bonuses(northwind).await, 2);
 }
 
 /// Three $500 payments for Contoso (Northwind) under the 20% offer: three pending $100 rewards.

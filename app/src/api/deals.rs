@@ -278,19 +278,34 @@ pub async fn decide_deal(
                 };
                 change.amount_minor = Some(amount);
                 change.closed_at = Some(now);
-                let customer =
+                let (customer, created) =
                     deals::customer_for_won_deal(&mut tx, &deal, me.identity.user_id, now).await?;
                 change.customer_id = Some(customer);
-                let sale = rewards::Sale {
-                    program_id: deal.program_id,
-                    partnership_id: deal.partnership_id,
-                    event: domain::offer::OfferEvent::DealClosedWon,
-                    amount_minor: Some(amount),
-                    customer: Some((customer, &deal.company)),
-                    contact_id: deal.contact_id,
-                    what: format!("deal {} won", deal.company),
-                };
-                rewards::reward_sale(&mut tx, sale, Some(me.identity.user_id), now).await?;
+                // A won deal that makes a new customer is also a new customer for the offers.
+                let mut events = vec![(
+                    domain::offer::OfferEvent::DealClosedWon,
+                    Some(amount),
+                    format!("deal {} won", deal.company),
+                )];
+                if created {
+                    events.push((
+                        domain::offer::OfferEvent::CustomerCreated,
+                        None,
+                        format!("customer {} created from a won deal", deal.company),
+                    ));
+                }
+                for (event, amount_minor, what) in events {
+                    let sale = rewards::Sale {
+                        program_id: deal.program_id,
+                        partnership_id: deal.partnership_id,
+                        event,
+                        amount_minor,
+                        customer: Some((customer, &deal.company)),
+                        contact_id: deal.contact_id,
+                        what,
+                    };
+                    rewards::reward_sale(&mut tx, sale, Some(me.identity.user_id), now).await?;
+                }
             }
             DealStage::ClosedLost => change.closed_at = Some(now),
             DealStage::Registered | DealStage::InProgress => {}

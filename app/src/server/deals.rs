@@ -500,13 +500,13 @@ pub async fn move_protection(
 
 /// The customer a won deal makes or links: an existing customer of the program with the same
 /// company keeps its attribution (the first partner wins) unless it has none; otherwise a
-/// new customer attributed to the deal's partnership.
+/// new customer attributed to the deal's partnership. `true` when it made a new one.
 pub async fn customer_for_won_deal(
     tx: &mut Tx,
     deal: &LoadedDeal,
     actor_user_id: i64,
     now: i64,
-) -> Result<i64, AppError> {
+) -> Result<(i64, bool), AppError> {
     let claims = super::leads::claims(
         tx,
         deal.program_id,
@@ -530,7 +530,7 @@ pub async fn customer_for_won_deal(
         None => None,
     };
     match domain::deal::won_customer(existing) {
-        WonCustomer::Link(id) => return Ok(id),
+        WonCustomer::Link(id) => return Ok((id, false)),
         WonCustomer::Attribute(id) => {
             // The NULL check keeps a concurrent attribution (the first partner wins).
             let attributed = sqlx::query(
@@ -544,7 +544,7 @@ pub async fn customer_for_won_deal(
             if attributed.rows_affected() > 0 {
                 customer_event(tx, deal, actor_user_id, "customer.attributed", id).await?;
             }
-            return Ok(id);
+            return Ok((id, false));
         }
         WonCustomer::Create => {}
     }
@@ -562,7 +562,7 @@ pub async fn customer_for_won_deal(
     .fetch_one(&mut **tx)
     .await?;
     customer_event(tx, deal, actor_user_id, "customer.created", id).await?;
-    Ok(id)
+    Ok((id, true))
 }
 
 /// The event of a customer a won deal made or attributed.
