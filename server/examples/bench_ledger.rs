@@ -11,28 +11,13 @@ mod common;
 use std::time::Duration;
 
 use app::server::db::Db;
-use common::{database, median, report};
+use common::{active_partnership, database, median, report};
 
 /// Makes `teams` partnerships of the program, each with `each` approved rewards.
 async fn grow(db: &Db, program: i64, group: i64, teams: i64, each: i64, tag: &str) -> Vec<i64> {
     let mut ids = Vec::new();
     for t in 0..teams {
-        let team: i64 = sqlx::query_scalar("INSERT INTO partner_teams (name, kind, created_at) VALUES ($1, 'agency', 0) RETURNING id")
-            .bind(format!("Bench {tag} {t}"))
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-        let partnership: i64 = sqlx::query_scalar(
-            "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, joined_at) \
-             VALUES ($1, $2, 'active', $3, $4, 0) RETURNING id",
-        )
-        .bind(program)
-        .bind(team)
-        .bind(format!("bench-{tag}-{t}"))
-        .bind(group)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+        let partnership = active_partnership(db, program, group, &format!("Bench {tag} {t}")).await;
         sqlx::query(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
              INSERT INTO rewards (program_id, partnership_id, amount_minor, currency, rounding_mode, status, description, available_at, created_at, updated_at) \

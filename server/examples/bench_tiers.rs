@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use app::server::db::{Db, now_ms};
 use app::server::tiers;
-use common::{database, median, report};
+use common::{active_partnership, database, median, report};
 
 const DAY: i64 = 86_400_000;
 
@@ -22,22 +22,7 @@ async fn grow(db: &Db, program: i64, group: i64, teams: i64, each: i64, tag: &st
     let now = now_ms();
     let mut ids = Vec::new();
     for t in 0..teams {
-        let team: i64 = sqlx::query_scalar("INSERT INTO partner_teams (name, kind, created_at) VALUES ($1, 'agency', 0) RETURNING id")
-            .bind(format!("Bench {tag} {t}"))
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-        let partnership: i64 = sqlx::query_scalar(
-            "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, joined_at) \
-             VALUES ($1, $2, 'active', $3, $4, 0) RETURNING id",
-        )
-        .bind(program)
-        .bind(team)
-        .bind(format!("bench-{tag}-{t}"))
-        .bind(group)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+        let partnership = active_partnership(db, program, group, &format!("Bench {tag} {t}")).await;
         let customer: i64 = sqlx::query_scalar(
             "INSERT INTO customers (program_id, partnership_id, external_key, name, source, created_at) \
              VALUES ($1, $2, $3, $3, 'link', 0) RETURNING id",

@@ -5,7 +5,7 @@
 #[macro_use]
 mod common;
 
-use common::TestApp;
+use common::{TestApp, json_of};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -25,13 +25,6 @@ on_both_backends!(
 );
 
 const DAY: i64 = 86_400_000;
-
-async fn json_of(res: reqwest::Response) -> Value {
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap()
-}
 
 async fn acme_program(app: &TestApp) -> String {
     app.id_of(

@@ -7,7 +7,7 @@ mod common;
 
 use app::server::db::now_ms;
 use app::server::tiers;
-use common::TestApp;
+use common::{TestApp, json_of};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -17,13 +17,6 @@ on_both_backends!(
 );
 
 const DAY: i64 = 86_400_000;
-
-async fn json_of(res: reqwest::Response) -> Value {
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap()
-}
 
 async fn tier_of(app: &TestApp, team: &str) -> Option<String> {
     sqlx::query_scalar(

@@ -170,7 +170,7 @@ pub async fn evaluate(
         tier_id: t.id,
     };
     let current = program.get(tier_id);
-    match decide(
+    let (to, change) = match decide(
         current.map(standing),
         qualifying.map(standing),
         below_since,
@@ -185,7 +185,7 @@ pub async fn evaluate(
                     .execute(&mut **tx)
                     .await?;
             }
-            Ok(None)
+            return Ok(None);
         }
         TierDecision::Promote(to) => {
             let to = program
@@ -197,24 +197,15 @@ pub async fn evaluate(
                 value_of(&to.rule),
                 &program.currency,
             );
-            let change = Change {
-                from: current.map(|t| t.name.clone()),
-                to: Some(to.name.clone()),
-                kind: "promoted",
-                reason,
-            };
-            record(
-                tx,
-                program_id,
-                program.company_id,
-                partnership_id,
-                (tier_id, Some(to.id)),
-                &change,
-                actor_user_id,
-                now,
+            (
+                Some(to),
+                Change {
+                    from: current.map(|t| t.name.clone()),
+                    to: Some(to.name.clone()),
+                    kind: "promoted",
+                    reason,
+                },
             )
-            .await?;
-            Ok(Some(change))
         }
         TierDecision::Demote(to) => {
             let from = current.expect("only a held tier is demoted");
@@ -226,26 +217,29 @@ pub async fn evaluate(
                 program.grace_days,
             );
             let to = to.and_then(|s| program.get(Some(s.tier_id)));
-            let change = Change {
-                from: Some(from.name.clone()),
-                to: to.map(|t| t.name.clone()),
-                kind: "demoted",
-                reason,
-            };
-            record(
-                tx,
-                program_id,
-                program.company_id,
-                partnership_id,
-                (tier_id, to.map(|t| t.id)),
-                &change,
-                actor_user_id,
-                now,
+            (
+                to,
+                Change {
+                    from: Some(from.name.clone()),
+                    to: to.map(|t| t.name.clone()),
+                    kind: "demoted",
+                    reason,
+                },
             )
-            .await?;
-            Ok(Some(change))
         }
-    }
+    };
+    record(
+        tx,
+        program_id,
+        program.company_id,
+        partnership_id,
+        (tier_id, to.map(|t| t.id)),
+        &change,
+        actor_user_id,
+        now,
+    )
+    .await?;
+    Ok(Some(change))
 }
 
 /// Moves a partnership to `to` and keeps the change: the history row the reward engine reads and

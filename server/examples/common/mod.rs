@@ -44,6 +44,28 @@ pub async fn database(url_env: Option<&str>, name: &str) -> Option<Db> {
     Some(db)
 }
 
+/// A new partner team with an active partnership in `program`; returns the partnership.
+pub async fn active_partnership(db: &Db, program: i64, group: i64, name: &str) -> i64 {
+    let team: i64 = sqlx::query_scalar(
+        "INSERT INTO partner_teams (name, kind, created_at) VALUES ($1, 'agency', 0) RETURNING id",
+    )
+    .bind(name)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query_scalar(
+        "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, joined_at) \
+         VALUES ($1, $2, 'active', $3, $4, 0) RETURNING id",
+    )
+    .bind(program)
+    .bind(team)
+    .bind(name.to_lowercase().replace(' ', "-"))
+    .bind(group)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+}
+
 /// The median of 15 runs after one warm-up.
 pub async fn median<F, Fut>(mut run: F) -> Duration
 where

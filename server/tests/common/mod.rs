@@ -116,6 +116,14 @@ fn replace_database(url: &str, name: &str) -> String {
     }
 }
 
+/// The JSON of a successful answer; fails the test with the status and body otherwise.
+pub async fn json_of(res: reqwest::Response) -> serde_json::Value {
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
