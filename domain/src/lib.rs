@@ -37,6 +37,7 @@ pub mod lead;
 pub mod lead_fields;
 pub mod lead_import;
 pub mod ledger;
+pub mod link;
 pub mod money;
 pub mod offer;
 pub mod partnership;

@@ -1,0 +1,492 @@
+//! Referral links: their keys, the destinations a program allows, the redirect a click gets,
+//! and how a signup is attributed to a click (first or last click within the program's
+//! window, never to a bot, held for review when the signup looks like the partner's own).
+//!
+//! The redirect's `Location` is built only from a stored destination that passed
+//! [`parse_destination`] and from values this module checks, so a request can never choose where
+//! a visitor goes or put a line break into a header.
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::RuleViolation;
+
+/// Characters of a link key: URL-safe in any position, easy to read aloud.
+const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// Keys are this long: 62^10 ≈ 8·10^17 possibilities, so keys are unguessable from each other.
+pub const KEY_LEN: usize = 10;
+
+/// A key from 16 random bytes (the caller's CSPRNG): the bytes read as one number in base 62.
+/// Uniform to within 62^10 / 2^128, which no one can measure.
+pub fn key_from_random(bytes: [u8; 16]) -> String {
+    let mut n = u128::from_le_bytes(bytes);
+    (0..KEY_LEN)
+        .map(|_| {
+            let c = ALPHABET[(n % 62) as usize] as char;
+            n /= 62;
+            c
+        })
+        .collect()
+}
+
+/// Whether `key` can be a link key at all (checked before any lookup, so a request's key can't
+/// carry anything but letters and digits anywhere).
+pub fn is_key(key: &str) -> bool {
+    (6..=32).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// The query parameters a redirect adds: the partner key and the click id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkParams {
+    pub partner: String,
+    pub click: String,
+}
+
+impl Default for LinkParams {
+    fn default() -> Self {
+        LinkParams {
+            partner: "partner_key".into(),
+            click: "click_id".into(),
+        }
+    }
+}
+
+impl LinkParams {
+    /// Names are 1 to 32 of `a-z`, `0-9`, `_`, `-`, and differ from each other.
+    pub fn new(partner: &str, click: &str) -> Result<LinkParams, RuleViolation> {
+        let valid = |name: &str| {
+            (1..=32).contains(&name.len())
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        };
+        let (partner, click) = (partner.trim(), click.trim());
+        if !valid(partner) || !valid(click) {
+            return Err(RuleViolation::new(
+                "Parameter names are 1 to 32 lowercase letters, digits, _ or -",
+            ));
+        }
+        if partner == click {
+            return Err(RuleViolation::new(
+                "The partner key and the click id need different parameter names",
+            ));
+        }
+        Ok(LinkParams {
+            partner: partner.to_owned(),
+            click: click.to_owned(),
+        })
+    }
+}
+
+/// A program's allow-list: lowercase domains ("example.com" also allows "www.example.com").
+pub fn allows(allowed: &[String], host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    allowed.iter().any(|domain| {
+        let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+        !domain.is_empty()
+            && (host == domain
+                || host
+                    .strip_suffix(&domain)
+                    .is_some_and(|rest| rest.ends_with('.')))
+    })
+}
+
+/// Checks a destination a teammate or partner typed: an absolute `http`/`https` URL without
+/// credentials, whose host is on the allow-list, at most 2,000 characters, with no control
+/// characters or spaces. Returns it normalised (as it will be stored and served).
+pub fn parse_destination(text: &str, allowed: &[String]) -> Result<String, RuleViolation> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(RuleViolation::new("Enter the address the link goes to"));
+    }
+    if text.len() > 2_000 {
+        return Err(RuleViolation::new("Addresses are at most 2,000 characters"));
+    }
+    // The URL parser would silently drop tabs and line breaks: refuse them instead.
+    if text.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(RuleViolation::new(
+            "The address cannot contain spaces or line breaks",
+        ));
+    }
+    let url = Url::parse(text).map_err(|_| {
+        RuleViolation::new("Enter a full address such as https://example.com/pricing")
+    })?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(RuleViolation::new(
+            "Links go to http:// or https:// addresses",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(RuleViolation::new(
+            "The address cannot carry a user name or password",
+        ));
+    }
+    let host = url
+        .host_str()
+        .ok_or_else(|| RuleViolation::new("The address needs a domain"))?;
+    if !allows(allowed, host) {
+        return Err(RuleViolation::new(format!(
+            "{host} is not one of the program's link domains"
+        )));
+    }
+    Ok(url.to_string())
+}
+
+/// Where a click on a link goes: the stored destination (its own query, UTM parameters
+/// included, kept) with the partner key and the click id set. `None` when the stored
+/// destination no longer passes the allow-list (a domain was removed): the caller answers 404.
+pub fn redirect_location(
+    destination: &str,
+    allowed: &[String],
+    params: &LinkParams,
+    partner_key: &str,
+    click_id: &str,
+) -> Option<String> {
+    let destination = parse_destination(destination, allowed).ok()?;
+    let mut url = Url::parse(&destination).ok()?;
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| *k != params.partner && *k != params.click)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    {
+        let mut query = url.query_pairs_mut();
+        query.clear();
+        for (k, v) in &kept {
+            query.append_pair(k, v);
+        }
+        query.append_pair(&params.partner, partner_key);
+        query.append_pair(&params.click, click_id);
+    }
+    let location = url.to_string();
+    // Url serialises with percent-encoding; this is the guarantee the header relies on.
+    (!location.bytes().any(|b| b.is_ascii_control() || b == b' ')).then_some(location)
+}
+
+/// Which click a signup is credited to when several partners' clicks came before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AttributionModel {
+    FirstClick,
+    LastClick,
+}
+
+crate::stored_names!(AttributionModel, "attribution model", {
+    FirstClick => "first_click",
+    LastClick => "last_click",
+});
+
+impl AttributionModel {
+    pub fn label(self) -> &'static str {
+        match self {
+            AttributionModel::FirstClick => "First click",
+            AttributionModel::LastClick => "Last click",
+        }
+    }
+}
+
+/// A click as attribution sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Click {
+    pub id: i64,
+    pub partnership_id: i64,
+    pub at: i64,
+    pub bot: bool,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The click a signup at `signup_at` is attributed to: among human clicks no later than the
+/// signup and no older than `window_days`, the first or the last by the program's model.
+/// `None`: the signup is unattributed.
+pub fn attribute(
+    clicks: &[Click],
+    signup_at: i64,
+    window_days: i64,
+    model: AttributionModel,
+) -> Option<Click> {
+    let since = signup_at - window_days.max(0) * DAY_MS;
+    let eligible = clicks
+        .iter()
+        .filter(|c| !c.bot && c.at <= signup_at && c.at >= since);
+    match model {
+        AttributionModel::FirstClick => eligible.min_by_key(|c| (c.at, c.id)),
+        AttributionModel::LastClick => eligible.max_by_key(|c| (c.at, c.id)),
+    }
+    .copied()
+}
+
+/// A signup through a partner's link by someone of that partner's own team: the same email as
+/// a contact of the team, or (outside public email providers) the same email domain. Such a
+/// signup waits for a teammate's review instead of being attributed.
+pub fn is_self_referral(signup_email: &str, team_emails: &[String]) -> bool {
+    let normalise = |e: &str| e.trim().to_ascii_lowercase();
+    let email = normalise(signup_email);
+    let domain_of = |e: &str| e.rsplit_once('@').map(|(_, d)| d.to_owned());
+    let Some(domain) = domain_of(&email) else {
+        return false;
+    };
+    team_emails.iter().map(|e| normalise(e)).any(|team| {
+        team == email
+            || (!PUBLIC_EMAIL_DOMAINS.contains(&domain.as_str())
+                && domain_of(&team).is_some_and(|d| d == domain))
+    })
+}
+
+/// Providers whose addresses say nothing about the company behind them.
+const PUBLIC_EMAIL_DOMAINS: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "yahoo.com",
+    "icloud.com",
+    "me.com",
+    "proton.me",
+    "protonmail.com",
+    "aol.com",
+    "gmx.com",
+    "gmx.de",
+    "web.de",
+    "mail.com",
+    "yandex.com",
+    "zoho.com",
+];
+
+/// A user agent's family as clicks store it (never the full string).
+pub fn user_agent_family(user_agent: &str) -> &'static str {
+    let ua = user_agent.to_ascii_lowercase();
+    if is_bot(&ua) {
+        "bot"
+    } else if ua.contains("edg/") {
+        "Edge"
+    } else if ua.contains("opr/") || ua.contains("opera") {
+        "Opera"
+    } else if ua.contains("firefox/") {
+        "Firefox"
+    } else if ua.contains("chrome/") || ua.contains("crios/") {
+        "Chrome"
+    } else if ua.contains("safari/") {
+        "Safari"
+    } else {
+        "Other"
+    }
+}
+
+/// Obvious automated clients: counted apart, never attributed. An empty user agent is one.
+pub fn is_bot(user_agent: &str) -> bool {
+    let ua = user_agent.to_ascii_lowercase();
+    ua.trim().is_empty() || BOT_MARKERS.iter().any(|m| ua.contains(m))
+}
+
+const BOT_MARKERS: &[&str] = &[
+    "bot",
+    "crawler",
+    "spider",
+    "slurp",
+    "curl/",
+    "wget/",
+    "python-requests",
+    "python-urllib",
+    "go-http-client",
+    "java/",
+    "okhttp",
+    "headlesschrome",
+    "facebookexternalhit",
+    "preview",
+    "monitor",
+    "lighthouse",
+    "wrk",
+    "oha/",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn allowed() -> Vec<String> {
+        vec!["acme.example".into(), "shop.acme-store.example".into()]
+    }
+
+    #[test]
+    fn keys_are_ten_url_safe_characters() {
+        let key = key_from_random([7; 16]);
+        assert_eq!(key.len(), KEY_LEN);
+        assert!(is_key(&key));
+        assert_ne!(key, key_from_random([8; 16]));
+        assert!(!is_key("abc"));
+        assert!(!is_key("abcdef%0d%0aSet-Cookie"));
+        assert!(!is_key("abcdef\r\nx"));
+        assert!(!is_key("abcdefgh/../x"));
+    }
+
+    #[test]
+    fn destinations_must_be_on_the_allow_list() {
+        let ok = |t: &str| parse_destination(t, &allowed());
+        assert_eq!(
+            ok("https://www.acme.example/pricing?utm_source=partner").unwrap(),
+            "https://www.acme.example/pricing?utm_source=partner"
+        );
+        assert!(ok("https://acme.example").is_ok());
+        assert!(ok("https://shop.acme-store.example/x").is_ok());
+        assert!(
+            ok("https://acme-store.example/x").is_err(),
+            "only the listed subdomain"
+        );
+        assert!(ok("https://evilacme.example/").is_err());
+        assert!(ok("https://acme.example.evil.example/").is_err());
+        assert!(ok("https://user:pw@acme.example/").is_err());
+        assert!(ok("javascript:alert(1)").is_err());
+        assert!(ok("ftp://acme.example/").is_err());
+        assert!(ok("//acme.example/").is_err());
+        assert!(ok("https://acme.example/\r\nSet-Cookie: x").is_err());
+        assert!(ok("https://acme.example/a b").is_err());
+        assert!(ok("").is_err());
+    }
+
+    #[test]
+    fn the_redirect_keeps_the_destination_query_and_sets_the_parameters() {
+        let params = LinkParams::default();
+        let location = redirect_location(
+            "https://acme.example/pricing?utm_source=partner&partner_key=forged",
+            &allowed(),
+            &params,
+            "northwind-7f3a",
+            "c_123",
+        )
+        .unwrap();
+        assert_eq!(
+            location,
+            "https://acme.example/pricing?utm_source=partner&partner_key=northwind-7f3a&click_id=c_123"
+        );
+        let custom = LinkParams::new("ps_partner_key", "ps_xid").unwrap();
+        assert_eq!(
+            redirect_location("https://acme.example/", &allowed(), &custom, "a b&c", "1").unwrap(),
+            "https://acme.example/?ps_partner_key=a+b%26c&ps_xid=1"
+        );
+        // A domain taken off the list stops its links.
+        assert!(redirect_location("https://old.example/", &allowed(), &params, "k", "1").is_none());
+        assert!(LinkParams::new("same", "same").is_err());
+        assert!(LinkParams::new("Bad Name", "click").is_err());
+    }
+
+    fn click(id: i64, partnership_id: i64, day: i64, bot: bool) -> Click {
+        Click {
+            id,
+            partnership_id,
+            at: day * DAY_MS,
+            bot,
+        }
+    }
+
+    #[test]
+    fn attribution_honours_the_model_the_window_and_bots() {
+        let clicks = [
+            click(1, 10, 1, false),
+            click(2, 20, 20, false),
+            click(3, 30, 25, true),
+            click(4, 40, 40, false),
+        ];
+        let signup = 30 * DAY_MS;
+        let first = attribute(&clicks, signup, 90, AttributionModel::FirstClick).unwrap();
+        assert_eq!(first.partnership_id, 10);
+        let last = attribute(&clicks, signup, 90, AttributionModel::LastClick).unwrap();
+        assert_eq!(
+            last.partnership_id, 20,
+            "the bot's and the later click never count"
+        );
+        // A click older than the window does not attribute.
+        let first = attribute(&clicks, signup, 15, AttributionModel::FirstClick).unwrap();
+        assert_eq!(first.partnership_id, 20);
+        assert_eq!(
+            attribute(&clicks, signup, 5, AttributionModel::LastClick),
+            None
+        );
+        assert_eq!(
+            attribute(&[], signup, 90, AttributionModel::LastClick),
+            None
+        );
+    }
+
+    #[test]
+    fn self_referrals_are_recognised() {
+        let team = vec![
+            "owner@northwind.example".to_owned(),
+            "ann@gmail.com".to_owned(),
+        ];
+        assert!(is_self_referral("Owner@Northwind.example", &team));
+        assert!(is_self_referral("someone@northwind.example", &team));
+        assert!(is_self_referral("ann@gmail.com", &team));
+        assert!(
+            !is_self_referral("bob@gmail.com", &team),
+            "a shared provider is not a company"
+        );
+        assert!(!is_self_referral("buyer@contoso.example", &team));
+        assert!(!is_self_referral("not-an-email", &team));
+    }
+
+    #[test]
+    fn user_agents_and_bots() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36";
+        assert_eq!(user_agent_family(chrome), "Chrome");
+        assert_eq!(
+            user_agent_family(
+                "Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15"
+            ),
+            "Safari"
+        );
+        assert_eq!(user_agent_family("Mozilla/5.0 Firefox/128.0"), "Firefox");
+        assert_eq!(
+            user_agent_family("Mozilla/5.0 Chrome/126.0 Edg/126.0"),
+            "Edge"
+        );
+        assert_eq!(
+            user_agent_family("Googlebot/2.1 (+http://www.google.com/bot.html)"),
+            "bot"
+        );
+        assert!(is_bot("curl/8.5.0"));
+        assert!(is_bot(""));
+        assert!(!is_bot(chrome));
+    }
+
+    proptest! {
+        /// Whatever a stored destination and the key values hold, a Location never carries a
+        /// control character or a space, and never leaves the allow-list.
+        #[test]
+        fn locations_are_safe(path in ".{0,40}", key in ".{0,20}", click in ".{0,20}") {
+            let destination = format!("https://acme.example/{path}");
+            if let Some(location) = redirect_location(&destination, &allowed(), &LinkParams::default(), &key, &click) {
+                prop_assert!(!location.bytes().any(|b| b.is_ascii_control() || b == b' '));
+                let url = Url::parse(&location).unwrap();
+                prop_assert!(allows(&allowed(), url.host_str().unwrap()));
+            }
+        }
+
+        #[test]
+        fn keys_from_any_bytes_are_keys(bytes in any::<[u8; 16]>()) {
+            prop_assert!(is_key(&key_from_random(bytes)));
+        }
+
+        /// The attributed click is always an eligible one, and first ≤ last.
+        #[test]
+        fn attribution_picks_an_eligible_click(
+            clicks in proptest::collection::vec((1i64..5, 0i64..100, any::<bool>()), 0..20),
+            signup_day in 0i64..100,
+            window in 0i64..60,
+        ) {
+            let clicks: Vec<Click> = clicks.iter().enumerate().map(|(i, (p, d, b))| click(i as i64, *p, *d, *b)).collect();
+            let signup = signup_day * DAY_MS;
+            let first = attribute(&clicks, signup, window, AttributionModel::FirstClick);
+            let last = attribute(&clicks, signup, window, AttributionModel::LastClick);
+            prop_assert_eq!(first.is_some(), last.is_some());
+            for c in [first, last].into_iter().flatten() {
+                prop_assert!(!c.bot && c.at <= signup && c.at >= signup - window * DAY_MS);
+            }
+            if let (Some(f), Some(l)) = (first, last) {
+                prop_assert!(f.at <= l.at);
+            }
+        }
+    }
+}
