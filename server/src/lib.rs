@@ -7,6 +7,7 @@ pub mod api_v1;
 pub mod jobs;
 pub mod middleware;
 pub mod payouts_export;
+pub mod redirect;
 pub mod seed;
 
 use std::net::SocketAddr;
@@ -108,19 +109,22 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// The whole application: Leptos pages and server functions, the vendor API, static files,
-/// health check.
+/// The whole application: Leptos pages and server functions, the vendor API, the referral
+/// redirect, static files, health check. Its click writer stops when the router is dropped.
 pub fn router(state: AppState, options: LeptosOptions) -> Router {
-    router_with_clock(state, options, None)
+    let (redirects, _writer) = redirect::start(state.db.clone());
+    router_with_clock(state, options, None, redirects)
 }
 
-/// [`router`], plus `POST /test/clock` when a test clock is given: it moves the jobs' clock
+/// [`router`] with the redirect's state given (the binary waits for its click writer at
+/// shutdown), plus `POST /test/clock` when a test clock is given: it moves the jobs' clock
 /// forward by `days` and runs the hold release at once. Only for end-to-end tests
 /// (`PORTAL_TEST_CLOCK=1`); never enable it in production.
 pub fn router_with_clock(
     state: AppState,
     options: LeptosOptions,
     clock: Option<jobs::Clock>,
+    redirects: redirect::Redirects,
 ) -> Router {
     let routes = route_list();
     let context_state = state.clone();
@@ -160,8 +164,14 @@ pub fn router_with_clock(
         ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
+    // The redirect reads no session and changes nothing a visitor owns: it stays off the page
+    // middleware's path, for speed.
+    let referral = Router::new()
+        .route("/r/{key}", get(redirect::redirect))
+        .with_state(redirects)
+        .layer(axum::middleware::from_fn(middleware::security_headers));
     // The API authenticates with keys, not cookies: none of the page middleware applies.
-    api.merge(portal)
+    api.merge(referral).merge(portal)
 }
 
 /// Serves `router` on `listener` until the process is stopped.
@@ -170,8 +180,28 @@ pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(stopped())
     .await
+}
+
+/// Ctrl-C or (on Unix) SIGTERM, the signal service managers stop a server with.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async {
+                match term.as_mut() {
+                    Some(t) => { t.recv().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

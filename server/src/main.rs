@@ -72,10 +72,14 @@ async fn serve(settings: Settings) -> Result<(), String> {
     if test_clock.is_some() {
         println!("PORTAL_TEST_CLOCK is on: POST /test/clock moves time forward (tests only)");
     }
-    server::serve(
+    let (redirects, click_writer) = server::redirect::start(state.db.clone());
+    let served = server::serve(
         listener,
-        router_with_clock(state, settings.leptos_options(), test_clock),
+        router_with_clock(state, settings.leptos_options(), test_clock, redirects),
     )
     .await
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string());
+    // The router is gone with the server: store the clicks still queued before exiting.
+    click_writer.finish().await;
+    served
 }

@@ -12,6 +12,7 @@ pub mod invites;
 pub mod joining;
 pub mod lead_import;
 pub mod leads;
+pub mod links;
 pub mod membership;
 pub mod offers;
 pub mod partner;

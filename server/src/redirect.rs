@@ -1,0 +1,288 @@
+//! `GET /r/<key>`: the referral redirect. It answers from an in-memory cache of link targets
+//! and hands the click to a bounded queue; a writer task stores queued clicks in batches (one
+//! transaction per batch) and drains the queue when the server stops. When the queue is full
+//! the visitor is still redirected and the lost click is counted and logged.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use app::server::db::{Db, now_ms};
+use app::server::links::{self, Target};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use tokio::sync::{RwLock, mpsc};
+
+/// Clicks waiting to be written; beyond this the redirect still happens and the click is counted
+/// as dropped.
+pub const QUEUE_CAPACITY: usize = 50_000;
+/// Most rows per insert statement.
+const BATCH: usize = 500;
+/// How long a cached target (or a cached "no such link") is used before it is read again, so a
+/// disabled link stops within this time on every server process.
+const CACHE_TTL: Duration = Duration::from_secs(30);
+/// Entries kept; the cache starts over when full (a bound, not an eviction policy).
+const CACHE_MAX: usize = 200_000;
+
+/// One click as it is stored.
+#[derive(Debug, Clone)]
+pub struct ClickRow {
+    pub link_id: i64,
+    pub program_id: i64,
+    pub partnership_id: i64,
+    pub click_key: String,
+    pub occurred_at: i64,
+    pub ip_hash: String,
+    pub user_agent_family: &'static str,
+    pub referrer_host: Option<String>,
+    pub country: Option<String>,
+    pub bot: bool,
+}
+
+/// Counts the benchmark and the logs read.
+#[derive(Debug, Default)]
+pub struct ClickCounters {
+    pub served: AtomicU64,
+    pub stored: AtomicU64,
+    pub dropped: AtomicU64,
+}
+
+/// Link key -> when it was read, and its target (`None`: no such enabled link).
+type TargetCache = HashMap<String, (Instant, Option<Arc<Target>>)>;
+
+/// The redirect's state: the target cache and the queue's sending end.
+#[derive(Clone)]
+pub struct Redirects {
+    db: Db,
+    cache: Arc<RwLock<TargetCache>>,
+    queue: mpsc::Sender<ClickRow>,
+    pub counters: Arc<ClickCounters>,
+    salt: Arc<String>,
+}
+
+/// The writer task; [`ClickWriter::finish`] waits until every queued click is stored (call it
+/// after the server, and with it every sender, is gone).
+pub struct ClickWriter {
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl ClickWriter {
+    pub async fn finish(self) {
+        let _ = self.handle.await;
+    }
+}
+
+/// Starts the writer and returns the redirect state that feeds it.
+pub fn start(db: Db) -> (Redirects, ClickWriter) {
+    let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
+    let counters = Arc::new(ClickCounters::default());
+    let handle = tokio::spawn(write_clicks(db.clone(), receiver, counters.clone()));
+    let salt = Arc::new(app::server::session::new_token());
+    (
+        Redirects {
+            db,
+            cache: Arc::default(),
+            queue,
+            counters,
+            salt,
+        },
+        ClickWriter { handle },
+    )
+}
+
+async fn write_clicks(
+    db: Db,
+    mut receiver: mpsc::Receiver<ClickRow>,
+    counters: Arc<ClickCounters>,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    // `recv` returns None once every sender is dropped and the queue is empty: all is written.
+    while let Some(first) = receiver.recv().await {
+        batch.push(first);
+        while batch.len() < BATCH {
+            match receiver.try_recv() {
+                Ok(click) => batch.push(click),
+                Err(_) => break,
+            }
+        }
+        let n = batch.len() as u64;
+        match insert(&db, &batch).await {
+            Ok(()) => {
+                counters.stored.fetch_add(n, Ordering::Relaxed);
+            }
+            Err(e) => {
+                counters.dropped.fetch_add(n, Ordering::Relaxed);
+                tracing::error!(error = %e, clicks = n, "storing clicks failed; they are lost");
+            }
+        }
+        batch.clear();
+    }
+}
+
+/// One multi-row insert in one transaction: the same SQL text on both backends.
+async fn insert(db: &Db, batch: &[ClickRow]) -> Result<(), sqlx::Error> {
+    const COLUMNS: usize = 10;
+    let mut sql = String::from(
+        "INSERT INTO clicks (link_id, program_id, partnership_id, click_key, occurred_at, ip_hash, user_agent_family, referrer_host, country, bot) VALUES ",
+    );
+    for i in 0..batch.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let n = i * COLUMNS;
+        sql.push('(');
+        sql.push_str(
+            &(1..=COLUMNS)
+                .map(|c| format!("${}", n + c))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        sql.push(')');
+    }
+    // Safe: the text holds only placeholders; every value is bound.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for c in batch {
+        query = query
+            .bind(c.link_id)
+            .bind(c.program_id)
+            .bind(c.partnership_id)
+            .bind(c.click_key.clone())
+            .bind(c.occurred_at)
+            .bind(c.ip_hash.clone())
+            .bind(c.user_agent_family)
+            .bind(c.referrer_host.clone())
+            .bind(c.country.clone())
+            .bind(i64::from(c.bot));
+    }
+    let mut tx = db.begin().await?;
+    query.execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+impl Redirects {
+    async fn target(&self, key: &str) -> Result<Option<Arc<Target>>, app::error::AppError> {
+        if let Some((at, target)) = self.cache.read().await.get(key)
+            && at.elapsed() < CACHE_TTL
+        {
+            return Ok(target.clone());
+        }
+        let target = links::target(&self.db, key).await?.map(Arc::new);
+        let mut cache = self.cache.write().await;
+        if cache.len() >= CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(key.to_owned(), (Instant::now(), target.clone()));
+        Ok(target)
+    }
+
+    /// The visitor's IP, hashed with this process's salt and the day, so clicks of one visitor
+    /// group within a day and no IP is ever stored.
+    fn ip_hash(&self, ip: &str, now: i64) -> String {
+        let day = now.div_euclid(86_400_000);
+        let digest = Sha256::digest(format!("{}:{day}:{ip}", self.salt).as_bytes());
+        hex::encode(&digest[..16])
+    }
+}
+
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<!doctype html><title>Link not found</title><h1>Link not found</h1><p>This referral link does not exist or was turned off.</p>",
+    )
+        .into_response()
+}
+
+/// `GET /r/<key>`.
+pub async fn redirect(
+    State(redirects): State<Redirects>,
+    Path(key): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if !domain::link::is_key(&key) {
+        return not_found();
+    }
+    let target = match redirects.target(&key).await {
+        Ok(Some(target)) => target,
+        Ok(None) => return not_found(),
+        Err(e) => {
+            tracing::error!(error = %e.message, "looking up a link failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let click_key = links::new_key();
+    let Some(location) = domain::link::redirect_location(
+        &target.destination,
+        &target.allowed,
+        &target.params,
+        &target.partner_key,
+        &click_key,
+    ) else {
+        return not_found();
+    };
+    let Ok(location) = HeaderValue::from_str(&location) else {
+        return not_found();
+    };
+    let text = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    let user_agent = text(header::USER_AGENT);
+    let now = now_ms();
+    let click = ClickRow {
+        link_id: target.link_id,
+        program_id: target.program_id,
+        partnership_id: target.partnership_id,
+        click_key,
+        occurred_at: now,
+        ip_hash: redirects.ip_hash(&peer.ip().to_string(), now),
+        user_agent_family: domain::link::user_agent_family(user_agent),
+        referrer_host: url_host(text(header::REFERER)),
+        country: headers
+            .get("cf-ipcountry")
+            .and_then(|v| v.to_str().ok())
+            .filter(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()))
+            .map(|c| c.to_ascii_uppercase()),
+        bot: domain::link::is_bot(user_agent),
+    };
+    redirects.counters.served.fetch_add(1, Ordering::Relaxed);
+    if redirects.queue.try_send(click).is_err() {
+        let dropped = redirects.counters.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+        if dropped.is_power_of_two() {
+            tracing::warn!(dropped, "the click queue is full; clicks are being dropped");
+        }
+    }
+    (
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, location),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer-when-downgrade"),
+            ),
+        ],
+    )
+        .into_response()
+}
+
+/// The host of a Referer header, lowercase, if it is a URL.
+fn url_host(referer: &str) -> Option<String> {
+    let rest = referer.split_once("://")?.1;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = host.split(':').next()?.to_ascii_lowercase();
+    (!host.is_empty()
+        && host.len() <= 253
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'))
+    .then_some(host)
+}
