@@ -89,7 +89,10 @@ test.describe("money", () => {
     await details.getByLabel("Method").selectOption({ label: "PayPal" });
     await details.getByLabel("Account (IBAN or email)").fill("payouts@northwind.example");
     await details.getByLabel("Your password").fill("partner-portal-demo");
+    // The select already reads "PayPal": wait for the save itself before leaving the page.
+    const saved = partner.waitForResponse((r) => r.url().endsWith("/api/set_payout_details") && r.ok());
     await details.getByRole("button", { name: "Save payout details" }).click();
+    await saved;
     await expect(details).toContainText("PayPal");
     await partner.goto("/partner/earnings");
     await hydrated(partner);
