@@ -11,7 +11,7 @@ mod common;
 use std::time::Duration;
 
 use app::server::db::Db;
-use common::{active_partnership, database, median, report};
+use common::{acme_program_and_group, active_partnership, database, median, report};
 
 /// Makes `teams` partnerships of the program, each with `each` approved rewards.
 async fn grow(db: &Db, program: i64, group: i64, teams: i64, each: i64, tag: &str) -> Vec<i64> {
@@ -45,13 +45,7 @@ async fn time(db: &Db, partnership: i64) -> Duration {
 }
 
 async fn bench(label: &str, db: Db) {
-    let (program, group): (i64, i64) = {
-        let r = sqlx::query("SELECT p.id, g.id FROM programs p JOIN partner_groups g ON g.program_id = p.id WHERE p.slug = 'acme-partner-program' LIMIT 1")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-        (sqlx::Row::get(&r, 0), sqlx::Row::get(&r, 1))
-    };
+    let (program, group) = acme_program_and_group(&db).await;
     let typical = grow(&db, program, group, 1, 1_000, "typical").await[0];
     let small = [
         ("typical partnership (1k rewards)", time(&db, typical).await),

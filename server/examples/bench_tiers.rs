@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use app::server::db::{Db, now_ms};
 use app::server::tiers;
-use common::{active_partnership, database, median, report};
+use common::{acme_program_and_group, active_partnership, database, median, report};
 
 const DAY: i64 = 86_400_000;
 
@@ -66,13 +66,7 @@ async fn time(db: &Db, program: i64, partnership: i64) -> Duration {
 }
 
 async fn bench(label: &str, db: Db) {
-    let (program, group): (i64, i64) = {
-        let r = sqlx::query("SELECT p.id, g.id FROM programs p JOIN partner_groups g ON g.program_id = p.id WHERE p.slug = 'acme-partner-program' LIMIT 1")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-        (sqlx::Row::get(&r, 0), sqlx::Row::get(&r, 1))
-    };
+    let (program, group) = acme_program_and_group(&db).await;
     // Tiers on every metric, so an evaluation measures all three.
     for (name, rank, rule) in [
         (

@@ -18,7 +18,6 @@ pub struct PartnershipRow {
     pub rejection_reason: Option<String>,
     pub program_id: i64,
     pub terms: String,
-    pub tier_rank: Option<i64>,
 }
 
 pub async fn partnerships(
@@ -26,7 +25,7 @@ pub async fn partnerships(
     partner_team_id: i64,
 ) -> Result<Vec<PartnershipRow>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT p.id, pr.name, c.name, pr.currency, pr.min_cashout_minor, p.status, g.name, tr.name, p.partner_key, p.rejection_reason, pr.id, pr.terms, tr.rank \
+        "SELECT p.id, pr.name, c.name, pr.currency, pr.min_cashout_minor, p.status, g.name, tr.name, p.partner_key, p.rejection_reason, pr.id, pr.terms \
          FROM partnerships p \
          JOIN programs pr ON pr.id = p.program_id \
          JOIN companies c ON c.id = pr.company_id \
@@ -52,7 +51,6 @@ pub async fn partnerships(
                 rejection_reason: r.try_get(9)?,
                 program_id: r.try_get(10)?,
                 terms: r.try_get(11)?,
-                tier_rank: r.try_get(12)?,
             })
         })
         .collect()

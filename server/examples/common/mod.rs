@@ -44,6 +44,15 @@ pub async fn database(url_env: Option<&str>, name: &str) -> Option<Db> {
     Some(db)
 }
 
+/// The seeded Acme program and one of its groups.
+pub async fn acme_program_and_group(db: &Db) -> (i64, i64) {
+    let r = sqlx::query("SELECT p.id, g.id FROM programs p JOIN partner_groups g ON g.program_id = p.id WHERE p.slug = 'acme-partner-program' LIMIT 1")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    (sqlx::Row::get(&r, 0), sqlx::Row::get(&r, 1))
+}
+
 /// A new partner team with an active partnership in `program`; returns the partnership.
 pub async fn active_partnership(db: &Db, program: i64, group: i64, name: &str) -> i64 {
     let team: i64 = sqlx::query_scalar(
