@@ -301,6 +301,199 @@ const BOT_MARKERS: &[&str] = &[
     "oha/",
 ];
 
+/// A program's public key for the tracking snippet: `pk_` and two link keys' worth of random
+/// characters. Public (it sits in the vendor's pages); it only lets a page report signups.
+pub fn public_key_from_random(a: [u8; 16], b: [u8; 16]) -> String {
+    format!("pk_{}{}", key_from_random(a), key_from_random(b))
+}
+
+/// Whether `key` can be a public key at all (checked before any lookup).
+pub fn is_public_key(key: &str) -> bool {
+    key.strip_prefix("pk_").is_some_and(|rest| {
+        rest.len() == 2 * KEY_LEN && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
+}
+
+/// Whether a browser `Origin` (`https://www.acme.example`, port allowed) is one of the
+/// program's domains or a subdomain of one: the only origins the snippet's endpoint answers
+/// with CORS headers and the only pages that may frame the referral widget.
+pub fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
+    let Ok(url) = Url::parse(origin) else {
+        return false;
+    };
+    matches!(url.scheme(), "http" | "https")
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.host_str().is_some_and(|host| allows(allowed, host))
+}
+
+/// The `frame-ancestors` sources of the referral widget: each allowed domain and its
+/// subdomains, over https (and http, for local development hosts such as `127.0.0.1`).
+/// `'none'` when the program allows no domain.
+pub fn frame_ancestors(allowed: &[String]) -> String {
+    let sources: Vec<String> = allowed
+        .iter()
+        .filter(|d| {
+            d.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        })
+        .flat_map(|d| {
+            [
+                format!("http://{d}:*"),
+                format!("https://{d}"),
+                format!("https://*.{d}"),
+            ]
+        })
+        .collect();
+    if sources.is_empty() {
+        "frame-ancestors 'none'".into()
+    } else {
+        format!("frame-ancestors {}", sources.join(" "))
+    }
+}
+
+/// A program's link and tracking settings as a teammate enters them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackingSettings {
+    /// Where links without a destination of their own go; empty: nowhere yet.
+    pub default_destination: String,
+    pub params: LinkParams,
+    pub model: AttributionModel,
+}
+
+/// Checks the tracking fields against the program's allowed domains (already validated).
+pub fn validate_tracking(
+    default_destination: &str,
+    param_partner: &str,
+    param_click: &str,
+    model: &str,
+    allowed: &[String],
+) -> Result<TrackingSettings, crate::program::FieldErrors> {
+    let mut errors = crate::program::FieldErrors::new();
+    let destination = if default_destination.trim().is_empty() {
+        Some(String::new())
+    } else {
+        parse_destination(default_destination, allowed)
+            .map_err(|e| errors.push(("default_destination", e.0)))
+            .ok()
+    };
+    let params = LinkParams::new(param_partner.trim(), param_click.trim())
+        .map_err(|e| errors.push(("link_param_partner", e.0)))
+        .ok();
+    let model = AttributionModel::parse(model)
+        .map_err(|_| {
+            errors.push((
+                "attribution_model",
+                "Choose first click or last click".into(),
+            ))
+        })
+        .ok();
+    match (destination, params, model) {
+        (Some(default_destination), Some(params), Some(model)) if errors.is_empty() => {
+            Ok(TrackingSettings {
+                default_destination,
+                params,
+                model,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// A signup as the snippet or the API reports it, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signup {
+    /// The vendor's own key for the customer (its user or account id).
+    pub customer_key: String,
+    pub email: String,
+    pub name: String,
+}
+
+/// Customer keys are 1 to 200 visible characters; the email is required (self-referrals are
+/// found by it); the name defaults to the email.
+pub fn validate_signup(
+    customer_key: &str,
+    email: &str,
+    name: &str,
+) -> Result<Signup, RuleViolation> {
+    let key = customer_key.trim();
+    if key.is_empty() || key.chars().count() > 200 || key.chars().any(char::is_control) {
+        return Err(RuleViolation::new(
+            "key must be 1 to 200 characters without control characters",
+        ));
+    }
+    let email = crate::identity::normalize_email(email).map_err(|_| {
+        RuleViolation::new("email must be an email address such as ana@example.com")
+    })?;
+    let name = name.trim();
+    if name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(RuleViolation::new("name must be at most 200 characters"));
+    }
+    Ok(Signup {
+        customer_key: key.to_owned(),
+        name: if name.is_empty() {
+            email.clone()
+        } else {
+            name.to_owned()
+        },
+        email,
+    })
+}
+
+/// What happens to a signup: credited to a click's partnership, held for a teammate's review
+/// (it looks like the partner's own team), or unattributed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attribution {
+    Attributed(Click),
+    HeldForReview(Click),
+    Unattributed,
+}
+
+/// The attribution of a signup by `email` at `signup_at` given the clicks its visitor made;
+/// `team_emails` returns the emails of the contacts of a click's partnership.
+pub fn decide(
+    clicks: &[Click],
+    signup_at: i64,
+    window_days: i64,
+    model: AttributionModel,
+    email: &str,
+    team_emails: impl FnOnce(i64) -> Vec<String>,
+) -> Attribution {
+    match attribute(clicks, signup_at, window_days, model) {
+        None => Attribution::Unattributed,
+        Some(click) if is_self_referral(email, &team_emails(click.partnership_id)) => {
+            Attribution::HeldForReview(click)
+        }
+        Some(click) => Attribution::Attributed(click),
+    }
+}
+
+/// What a teammate decides about a held self-referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ReviewStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+crate::stored_names!(ReviewStatus, "referral review", {
+    Pending => "pending",
+    Approved => "approved",
+    Rejected => "rejected",
+});
+
+/// A review moves only out of `pending`.
+pub fn review(current: ReviewStatus, approve: bool) -> Result<ReviewStatus, RuleViolation> {
+    match current {
+        ReviewStatus::Pending if approve => Ok(ReviewStatus::Approved),
+        ReviewStatus::Pending => Ok(ReviewStatus::Rejected),
+        _ => Err(RuleViolation::new("This signup has already been reviewed")),
+    }
+}
+
+/// How long a referral widget token lives: the vendor's page makes a new one per view.
+pub const REFERRAL_TOKEN_TTL_MS: i64 = 60 * 60 * 1000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,6 +501,107 @@ mod tests {
 
     fn allowed() -> Vec<String> {
         vec!["acme.example".into(), "shop.acme-store.example".into()]
+    }
+
+    #[test]
+    fn public_keys_and_origins() {
+        let key = public_key_from_random([1; 16], [2; 16]);
+        assert!(is_public_key(&key));
+        assert!(!is_public_key("pk_short"));
+        assert!(!is_public_key(&key.replace("pk_", "sk_")));
+        let allowed = allowed();
+        assert!(origin_allowed("https://acme.example", &allowed));
+        assert!(origin_allowed("https://www.acme.example:8443", &allowed));
+        assert!(origin_allowed("http://shop.acme-store.example", &allowed));
+        assert!(!origin_allowed("https://evilacme.example", &allowed));
+        assert!(!origin_allowed("https://acme.example.evil.test", &allowed));
+        assert!(!origin_allowed("null", &allowed));
+        assert!(!origin_allowed("ftp://acme.example", &allowed));
+        assert_eq!(frame_ancestors(&[]), "frame-ancestors 'none'");
+        assert_eq!(
+            frame_ancestors(&["acme.example".into()]),
+            "frame-ancestors http://acme.example:* https://acme.example https://*.acme.example"
+        );
+    }
+
+    #[test]
+    fn tracking_settings() {
+        let ok = validate_tracking(
+            "https://acme.example/start",
+            "ref",
+            "cid",
+            "first_click",
+            &allowed(),
+        )
+        .unwrap();
+        assert_eq!(ok.model, AttributionModel::FirstClick);
+        assert_eq!(ok.params.partner, "ref");
+        assert_eq!(
+            validate_tracking("", "partner_key", "click_id", "last_click", &[])
+                .unwrap()
+                .default_destination,
+            ""
+        );
+        let errors = validate_tracking("https://other.example/", "same", "same", "any", &allowed())
+            .unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|(f, _)| *f).collect();
+        assert_eq!(
+            fields,
+            [
+                "default_destination",
+                "link_param_partner",
+                "attribution_model"
+            ]
+        );
+    }
+
+    #[test]
+    fn signups_are_checked() {
+        let s = validate_signup(" user_42 ", "Ana@Example.com", "").unwrap();
+        assert_eq!(
+            (s.customer_key.as_str(), s.email.as_str(), s.name.as_str()),
+            ("user_42", "ana@example.com", "ana@example.com")
+        );
+        assert!(validate_signup("", "ana@example.com", "").is_err());
+        assert!(validate_signup("k", "not an email", "").is_err());
+        assert!(validate_signup("k\r\nx", "ana@example.com", "").is_err());
+        assert!(validate_signup(&"k".repeat(201), "ana@example.com", "").is_err());
+    }
+
+    #[test]
+    fn decisions_hold_self_referrals_and_reviews_end() {
+        let click = Click {
+            id: 1,
+            partnership_id: 7,
+            at: 1_000,
+            bot: false,
+        };
+        let team = |p: i64| {
+            assert_eq!(p, 7);
+            vec!["owner@northwind.example".to_string()]
+        };
+        let d = |email: &str, clicks: &[Click]| {
+            decide(clicks, 2_000, 30, AttributionModel::LastClick, email, team)
+        };
+        assert_eq!(
+            d("new@contoso.example", &[click]),
+            Attribution::Attributed(click)
+        );
+        assert_eq!(
+            d("intern@northwind.example", &[click]),
+            Attribution::HeldForReview(click)
+        );
+        assert_eq!(d("new@contoso.example", &[]), Attribution::Unattributed);
+        assert_eq!(
+            review(ReviewStatus::Pending, true).unwrap(),
+            ReviewStatus::Approved
+        );
+        assert_eq!(
+            review(ReviewStatus::Pending, false).unwrap(),
+            ReviewStatus::Rejected
+        );
+        assert!(review(ReviewStatus::Approved, false).is_err());
+        assert!(review(ReviewStatus::Rejected, true).is_err());
     }
 
     #[test]
@@ -486,6 +780,36 @@ mod tests {
             }
             if let (Some(f), Some(l)) = (first, last) {
                 prop_assert!(f.at <= l.at);
+            }
+        }
+
+        /// A decision credits or holds exactly the click `attribute` picks, and holds it only
+        /// when the signup's email is the team's own.
+        #[test]
+        fn decisions_follow_attribution(
+            clicks in proptest::collection::vec((1i64..5, 0i64..100, any::<bool>()), 0..20),
+            signup_day in 0i64..100,
+            own in any::<bool>(),
+        ) {
+            let clicks: Vec<Click> = clicks.iter().enumerate().map(|(i, (p, d, b))| click(i as i64, *p, *d, *b)).collect();
+            let signup = signup_day * DAY_MS;
+            let email = if own { "ana@northwind.example" } else { "ana@contoso.example" };
+            let team = |_| vec!["owner@northwind.example".to_string()];
+            let decision = decide(&clicks, signup, 30, AttributionModel::LastClick, email, team);
+            match attribute(&clicks, signup, 30, AttributionModel::LastClick) {
+                None => prop_assert_eq!(decision, Attribution::Unattributed),
+                Some(c) if own => prop_assert_eq!(decision, Attribution::HeldForReview(c)),
+                Some(c) => prop_assert_eq!(decision, Attribution::Attributed(c)),
+            }
+        }
+
+        /// Any origin the snippet's endpoint accepts is on the allow-list.
+        #[test]
+        fn accepted_origins_are_allowed(host in "[a-z.-]{1,30}", scheme in "(https?|ftp)") {
+            let origin = format!("{scheme}://{host}");
+            if origin_allowed(&origin, &allowed()) {
+                let url = Url::parse(&origin).unwrap();
+                prop_assert!(allows(&allowed(), url.host_str().unwrap()));
             }
         }
     }

@@ -187,6 +187,10 @@ pub enum ContactPermission {
     ManageOwnLeadsDeals,
     /// Apply to (or accept an invite into) another vendor's program on the team's behalf.
     JoinPrograms,
+    /// The contact's own links: share them, see their clicks, make more.
+    ShareOwnLinks,
+    /// The team's links (the team link and every contact's): see them all, make team links.
+    ManageTeamLinks,
 }
 
 /// A contact's role in a partner team.
@@ -218,6 +222,8 @@ impl ContactRole {
                 ManageTeamLeadsDeals,
                 ManageOwnLeadsDeals,
                 JoinPrograms,
+                ShareOwnLinks,
+                ManageTeamLinks,
             ],
             ContactRole::Admin => &[
                 ViewDashboard,
@@ -225,9 +231,11 @@ impl ContactRole {
                 ManageTeamLeadsDeals,
                 ManageOwnLeadsDeals,
                 JoinPrograms,
+                ShareOwnLinks,
+                ManageTeamLinks,
             ],
             ContactRole::Finance => &[ViewDashboard, ViewEarnings],
-            ContactRole::Member => &[ViewDashboard, ManageOwnLeadsDeals],
+            ContactRole::Member => &[ViewDashboard, ManageOwnLeadsDeals, ShareOwnLinks],
         }
     }
 

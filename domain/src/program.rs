@@ -51,6 +51,8 @@ pub enum PartnerType {
     Reseller,
     Msp,
     Referral,
+    /// A customer of the vendor referring others through the referral widget.
+    CustomerReferral,
 }
 
 crate::stored_names!(PartnerType, "partner type", {
@@ -59,9 +61,19 @@ crate::stored_names!(PartnerType, "partner type", {
     Reseller => "reseller",
     Msp => "msp",
     Referral => "referral",
+    CustomerReferral => "customer_referral",
 });
 
 impl PartnerType {
+    /// The types a team can apply as (customer referrers come only through the widget).
+    pub const APPLYING: &'static [PartnerType] = &[
+        PartnerType::Affiliate,
+        PartnerType::Agency,
+        PartnerType::Reseller,
+        PartnerType::Msp,
+        PartnerType::Referral,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             PartnerType::Affiliate => "Affiliate",
@@ -69,6 +81,7 @@ impl PartnerType {
             PartnerType::Reseller => "Reseller",
             PartnerType::Msp => "MSP",
             PartnerType::Referral => "Referral partner",
+            PartnerType::CustomerReferral => "Customer referrer",
         }
     }
 }
@@ -122,8 +135,11 @@ pub fn validate_application(
             "Team name must be at most 100 characters".into(),
         ));
     }
+    // Customer referrers come only through the referral widget.
     let partner_type = PartnerType::parse(partner_type)
-        .map_err(|_| errors.push(("partner_type", "Choose a partner type".into())))
+        .ok()
+        .filter(|t| *t != PartnerType::CustomerReferral)
+        .ok_or_else(|| errors.push(("partner_type", "Choose a partner type".into())))
         .ok();
     let website = website.trim();
     let website = if website.is_empty() {

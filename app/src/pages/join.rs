@@ -118,7 +118,7 @@ fn Join(
                     <FieldError error name="team_name" />
                     <label for="partner_type">"Partner type"</label>
                     <select id="partner_type" name="partner_type">
-                        {PartnerType::ALL.iter().map(|t| view! { <option value=t.as_str()>{t.label()}</option> }).collect_view()}
+                        {PartnerType::APPLYING.iter().map(|t| view! { <option value=t.as_str()>{t.label()}</option> }).collect_view()}
                     </select>
                     <FieldError error name="partner_type" />
                     <label for="website">"Website (optional)"</label>
