@@ -23,6 +23,8 @@ export default defineConfig({
     { name: "settings", testMatch: /(program_settings|money_tools)\.spec\.ts/, dependencies: ["money"] },
     // The tier promotion changes what Northwind earns from then on.
     { name: "tiers", testMatch: /tiers\.spec\.ts/, dependencies: ["settings"] },
+    // Points the program's links at the test's own landing page.
+    { name: "links", testMatch: /links\.spec\.ts/, dependencies: ["tiers"] },
   ],
   use: {
     baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",

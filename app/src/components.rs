@@ -218,30 +218,38 @@ pub fn Submit(
     }
 }
 
-/// The link to share while no email is sent, with a copy button.
+/// Copies `text` to the clipboard; says "Copied" once it did.
 #[component]
-pub fn InviteLink(email: String, link: String) -> impl IntoView {
+pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
     let copied = RwSignal::new(false);
-    let to_copy = link.clone();
     let copy = move |_| {
         #[cfg(feature = "hydrate")]
         {
             let clipboard = window().navigator().clipboard();
-            let _ = clipboard.write_text(&to_copy);
+            let _ = clipboard.write_text(&text);
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = &to_copy;
+        let _ = &text;
         copied.set(true);
     };
+    view! {
+        <button type="button" class="secondary" on:click=copy>
+            {move || if copied.get() { "Copied" } else { label }}
+        </button>
+    }
+}
+
+/// The link to share while no email is sent, with a copy button.
+#[component]
+pub fn InviteLink(email: String, link: String) -> impl IntoView {
+    let to_copy = link.clone();
     view! {
         <div class="invite-link" role="status">
             <p>{format!("Invite created for {email}. Share this link with them; it works once and expires in 7 days.")}</p>
             <label for="invite-link">"Invite link"</label>
             <div class="inline">
                 <input id="invite-link" type="text" readonly value=link size="60" />
-                <button type="button" class="secondary" on:click=copy>
-                    {move || if copied.get() { "Copied" } else { "Copy link" }}
-                </button>
+                <CopyButton text=to_copy label="Copy link" />
             </div>
         </div>
     }

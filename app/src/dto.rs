@@ -116,6 +116,30 @@ pub struct PartnershipCard {
     pub tier_changes: Vec<TierChangeView>,
     /// `None` when the contact's role does not see earnings.
     pub earnings: Option<EarningsDto>,
+    /// The links the contact may share (their own; the team's for owners and admins).
+    pub links: Vec<LinkView>,
+    /// Whether the contact may make links, and team links.
+    pub can_make_links: bool,
+    pub can_make_team_links: bool,
+    /// Where links without their own destination go ("" when the vendor set none yet).
+    pub default_destination: String,
+    /// The latest customers credited to the partnership.
+    pub recent_customers: Vec<CustomerRow>,
+}
+
+/// A referral link as its partner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkView {
+    pub id: i64,
+    pub name: String,
+    /// The address to share (`https://portal/r/<key>`).
+    pub url: String,
+    /// The link's own destination; `None`: the program's default.
+    pub destination: Option<String>,
+    /// The contact whose link it is; `None`: the team's.
+    pub owner: Option<String>,
+    pub clicks: i64,
+    pub signups: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -409,6 +433,12 @@ pub struct ProgramForm {
     pub deal_protection_days: u32,
     pub tier_grace_days: i64,
     pub customer_emails_visible: bool,
+    pub default_destination: String,
+    pub link_param_partner: String,
+    pub link_param_click: String,
+    pub attribution_model: domain::link::AttributionModel,
+    /// The tracking snippet to paste, with the program's public key (existing programs).
+    pub snippet: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -562,6 +592,8 @@ pub struct VendorCustomerRow {
     pub source: String,
     pub status: String,
     pub attributed_at: Option<i64>,
+    /// `pending` while a self-referral waits for a teammate, then `approved` / `rejected`.
+    pub review_status: Option<String>,
 }
 
 /// `/vendor/customers`: the program's customers and their attribution.
@@ -676,6 +708,11 @@ pub struct CustomerDetailPage {
     pub leads: Vec<TimelineEntry>,
     pub deals: Vec<DealRow>,
     pub history: Vec<TimelineEntry>,
+    /// Click -> signup -> partner, with times, when the customer came through a link.
+    pub journey: Vec<TimelineEntry>,
+    /// The partner team a held self-referral would go to.
+    pub held_for: Option<String>,
+    pub can_review: bool,
 }
 
 /// One row of a leads import as the preview shows it.

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use app::server::api_keys;
+use app::server::attribution::{self, Referrer, SignupOutcome, SignupRequest};
 use app::server::db::now_ms;
 use app::server::rewards::{self, ProgramMoney};
 use app::server::state::AppState;
@@ -15,6 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use domain::customer::CustomerSource;
 use domain::idempotency::{Decision, Stored, decide, validate_key};
 use domain::transaction::{TransactionInput, validate};
 use serde::{Deserialize, Serialize};
@@ -31,6 +33,19 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/transactions", get(list).post(create))
         .route("/transactions/{id}", get(fetch))
+        .route("/customers", axum::routing::post(create_customer))
+        .route(
+            "/referral_tokens",
+            axum::routing::post(create_referral_token),
+        )
+        .route(
+            "/track/signup",
+            axum::routing::post(super::track::signup)
+                .options(super::track::preflight)
+                .layer(RequestBodyLimitLayer::new(
+                    super::track::SIGNUP_BODY_LIMIT_BYTES,
+                )),
+        )
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { error(404, "not_found", "No such API endpoint") })
         .layer(RequestBodyLimitLayer::new(API_BODY_LIMIT_BYTES))
@@ -55,8 +70,8 @@ struct ErrorDetail {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Partner portal vendor API", version = "1"),
-    paths(create, list, fetch),
-    components(schemas(TransactionRequest, TransactionView, ListBody, ErrorBody)),
+    paths(create, list, fetch, create_customer, create_referral_token),
+    components(schemas(TransactionRequest, TransactionView, ListBody, ErrorBody, CustomerRequest, SignupOutcome, ReferralTokenRequest, ReferralTokenBody)),
     modifiers(&BearerKey)
 )]
 pub struct ApiDoc;
@@ -95,7 +110,7 @@ fn error_body(code: &str, message: &str) -> String {
     .unwrap_or_default()
 }
 
-fn json(status: u16, body: String) -> Response {
+pub(crate) fn json(status: u16, body: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (
         status,
@@ -108,11 +123,11 @@ fn json(status: u16, body: String) -> Response {
         .into_response()
 }
 
-fn error(status: u16, code: &str, message: &str) -> Response {
+pub(crate) fn error(status: u16, code: &str, message: &str) -> Response {
     json(status, error_body(code, message))
 }
 
-fn internal(cause: impl std::fmt::Display) -> Response {
+pub(crate) fn internal(cause: impl std::fmt::Display) -> Response {
     tracing::error!(%cause, "API request failed");
     error(
         500,
@@ -477,4 +492,181 @@ async fn finish(
             response
         }
     }
+}
+
+/// A customer who signed up on the vendor's side, with the referral it came through.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CustomerRequest {
+    /// The vendor's own key for the customer; a known key is updated, never attributed twice.
+    key: String,
+    email: String,
+    #[serde(default)]
+    name: String,
+    /// The click id a referral link added to the landing URL (attributed by the program's
+    /// model and window, like the snippet).
+    click_id: Option<String>,
+    /// Credits the customer to this partnership directly (your backend vouches for it).
+    partner_key: Option<String>,
+}
+
+/// Creates (or updates) a customer and attributes it, server to server.
+#[utoipa::path(post, path = "/api/v1/customers", request_body = CustomerRequest, responses(
+    (status = 201, description = "Created", body = SignupOutcome),
+    (status = 200, description = "The key was known: name and email updated", body = SignupOutcome),
+    (status = 400, body = ErrorBody),
+    (status = 401, body = ErrorBody),
+    (status = 404, description = "No active partnership has the partner key", body = ErrorBody),
+))]
+async fn create_customer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (_, program) = match authenticate(&state, &headers).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let body: CustomerRequest = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            return error(
+                400,
+                "malformed_json",
+                &format!("The body is not a customer: {e}"),
+            );
+        }
+    };
+    let signup = match domain::link::validate_signup(&body.key, &body.email, &body.name) {
+        Ok(s) => s,
+        Err(e) => return error(400, "invalid_customer", &e.0),
+    };
+    let referrer = match (body.click_id, body.partner_key) {
+        (Some(_), Some(_)) => {
+            return error(
+                400,
+                "invalid_customer",
+                "Send click_id or partner_key, not both",
+            );
+        }
+        (Some(click), None) => Referrer::Clicks(vec![click]),
+        (None, Some(key)) => Referrer::PartnerKey(key),
+        (None, None) => Referrer::Clicks(Vec::new()),
+    };
+    let source = match referrer {
+        Referrer::Clicks(_) => CustomerSource::Link,
+        Referrer::PartnerKey(_) => CustomerSource::Api,
+    };
+    let request = SignupRequest {
+        program_id: program.program_id,
+        signup,
+        referrer,
+        source,
+        now: now_ms(),
+    };
+    match attribution::record_signup(&state.db, request).await {
+        Ok(outcome) => json(
+            if outcome.created { 201 } else { 200 },
+            serde_json::to_string(&outcome).unwrap_or_default(),
+        ),
+        Err(e) if e.status == 404 => error(404, "partner_not_found", &e.message),
+        Err(e) if e.status < 500 => error(e.status, "refused", &e.message),
+        Err(e) => internal(e.message),
+    }
+}
+
+/// The customer a referral widget is for (created unattributed when the key is new).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ReferralTokenRequest {
+    customer_key: String,
+    email: String,
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct ReferralTokenBody {
+    token: String,
+    /// The widget's address: put it in an iframe on one of the program's allowed domains.
+    url: String,
+    /// Milliseconds since the Unix epoch; ask for a new token each time the page shows.
+    expires_at: i64,
+}
+
+/// A short-lived token for one customer's referral widget.
+#[utoipa::path(post, path = "/api/v1/referral_tokens", request_body = ReferralTokenRequest, responses(
+    (status = 201, body = ReferralTokenBody),
+    (status = 400, body = ErrorBody),
+    (status = 401, body = ErrorBody),
+))]
+async fn create_referral_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (_, program) = match authenticate(&state, &headers).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let body: ReferralTokenRequest = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            return error(
+                400,
+                "malformed_json",
+                &format!("The body is not a referral token request: {e}"),
+            );
+        }
+    };
+    let signup = match domain::link::validate_signup(&body.customer_key, &body.email, &body.name) {
+        Ok(s) => s,
+        Err(e) => return error(400, "invalid_customer", &e.0),
+    };
+    let now = now_ms();
+    let request = SignupRequest {
+        program_id: program.program_id,
+        signup,
+        referrer: Referrer::Clicks(Vec::new()),
+        source: CustomerSource::Api,
+        now,
+    };
+    let customer = match attribution::record_signup(&state.db, request).await {
+        Ok(o) => o.customer_id,
+        Err(e) => return internal(e.message),
+    };
+    match app::server::referral::create_token(&state.db, program.program_id, customer, now).await {
+        Ok((token, expires_at)) => {
+            let url = format!(
+                "{}/embed/referral?token={token}",
+                request_origin(&state, &headers).trim_end_matches('/')
+            );
+            json(
+                201,
+                serde_json::to_string(&ReferralTokenBody {
+                    token,
+                    url,
+                    expires_at,
+                })
+                .unwrap_or_default(),
+            )
+        }
+        Err(e) => internal(e.message),
+    }
+}
+
+/// The portal's address as the caller reached it (the configured public origin wins).
+pub(crate) fn request_origin(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(origin) = &state.config.public_origin {
+        return origin.clone();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("127.0.0.1:3000");
+    format!("http://{host}")
 }

@@ -4,11 +4,13 @@
 //! middleware every request passes (session, CSRF, page access, body limit).
 
 pub mod api_v1;
+pub mod embed;
 pub mod jobs;
 pub mod middleware;
 pub mod payouts_export;
 pub mod redirect;
 pub mod seed;
+pub mod track;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -170,8 +172,15 @@ pub fn router_with_clock(
         .route("/r/{key}", get(redirect::redirect))
         .with_state(redirects)
         .layer(axum::middleware::from_fn(middleware::security_headers));
+    // Loaded by and framed in vendors' pages: their own headers (CORP, frame-ancestors).
+    let vendor_pages = Router::new()
+        .route("/js/track.js", get(track::script))
+        .route(
+            "/embed/referral",
+            get(embed::referral).with_state(state.clone()),
+        );
     // The API authenticates with keys, not cookies: none of the page middleware applies.
-    api.merge(referral).merge(portal)
+    api.merge(referral).merge(vendor_pages).merge(portal)
 }
 
 /// Serves `router` on `listener` until the process is stopped.

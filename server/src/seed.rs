@@ -139,8 +139,8 @@ impl Seeder {
         min_cashout: i64,
     ) -> Result<i64, String> {
         self.id(
-            "INSERT INTO programs (company_id, name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, terms, created_at) \
-             VALUES ($1, $2, $3, $4, 90, 30, $5, 'approval', $6, $7) RETURNING id",
+            "INSERT INTO programs (company_id, name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, terms, created_at, public_key) \
+             VALUES ($1, $2, $3, $4, 90, 30, $5, 'approval', $6, $7, $8) RETURNING id",
             vec![
                 I(company),
                 S(name.into()),
@@ -149,6 +149,7 @@ impl Seeder {
                 I(min_cashout),
                 S(format!("Partners of {name} earn rewards on the customers they bring. Rewards are held for 30 days before they can be cashed out.")),
                 I(day(0)),
+                S(app::server::links::new_public_key()),
             ],
         )
         .await

@@ -19,7 +19,7 @@ on_both_backends!(
 /// Gives the Acme program its link domains and default destination.
 async fn configure_links(app: &TestApp) {
     sqlx::query(
-        "UPDATE programs SET link_domains = $1, default_destination = $2 WHERE slug = 'acme-partner-program'",
+        "UPDATE programs SET allowed_domains = $1, default_destination = $2 WHERE slug = 'acme-partner-program'",
     )
     .bind("acme.example")
     .bind("https://www.acme.example/pricing?utm_source=partners")

@@ -1268,7 +1268,43 @@ async fn cross_tenant_table(app: &TestApp) {
             acme_secrets,
         ),
     ]);
+    let acme_customer = app
+        .id_of(
+            "SELECT id FROM customers WHERE external_key = $1",
+            "cus_1001",
+        )
+        .await
+        .to_string();
     cases.extend([
+        case(
+            gx,
+            "review_referral",
+            vec![("customer", &acme_customer), ("decision", "approve")],
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "review_referral",
+            vec![("customer", &acme_customer), ("decision", "approve")],
+            403,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "create_link",
+            vec![("name", "X"), ("destination", "")],
+            403,
+            acme_secrets,
+        ),
+        // Initech's program allows no domain: another vendor's site is refused.
+        case(
+            ini,
+            "create_link",
+            vec![("name", "X"), ("destination", "https://www.acme.example/")],
+            400,
+            acme_secrets,
+        ),
         case(
             gx,
             "select_program",

@@ -88,6 +88,12 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
                 (None, None)
             };
             let tier_changes = crate::server::tiers::history(&state.db, row.id, 5).await?;
+            let active = row.status == "active";
+            let (links, default_destination, recent_customers) = if active {
+                shared_links(&state, &contact, row.program_id, row.id).await?
+            } else {
+                (Vec::new(), String::new(), Vec::new())
+            };
             partnerships.push(PartnershipCard {
                 partnership_id: row.id,
                 program: row.program,
@@ -102,6 +108,11 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
                 tier_warning,
                 tier_changes,
                 earnings,
+                links,
+                can_make_links: active && contact.role.can(ContactPermission::ShareOwnLinks),
+                can_make_team_links: active && contact.role.can(ContactPermission::ManageTeamLinks),
+                default_destination,
+                recent_customers,
             });
         }
         Ok(PartnerDashboard {
@@ -113,4 +124,87 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
         })
     })
     .await
+}
+
+/// The links a contact shares in an active partnership (their own link and the team link are
+/// made on first view), the program's default destination, and the latest customers.
+#[cfg(feature = "ssr")]
+async fn shared_links(
+    state: &crate::server::state::AppState,
+    contact: &crate::server::authz::Contact,
+    program_id: i64,
+    partnership_id: i64,
+) -> Result<
+    (
+        Vec<crate::dto::LinkView>,
+        String,
+        Vec<crate::dto::CustomerRow>,
+    ),
+    AppError,
+> {
+    use crate::dto::{CustomerRow, LinkView};
+    use crate::server::links::{self, LinkScope};
+    use domain::permissions::ContactPermission;
+    use sqlx::Row;
+
+    let program = sqlx::query(
+        "SELECT default_destination, customer_email_visible FROM programs WHERE id = $1",
+    )
+    .bind(program_id)
+    .fetch_one(&state.db.pool)
+    .await?;
+    let emails_visible = program.try_get::<i64, _>(1)? != 0;
+    let scope = if contact.role.can(ContactPermission::ManageTeamLinks) {
+        Some(LinkScope::Team)
+    } else if contact.role.can(ContactPermission::ShareOwnLinks) {
+        Some(LinkScope::Contact(contact.contact_id))
+    } else {
+        None
+    };
+    let mut views = Vec::new();
+    if let Some(scope) = scope {
+        let now = crate::server::db::now_ms();
+        let mut tx = state.db.begin().await?;
+        links::default_link(&mut tx, program_id, partnership_id, None, now).await?;
+        links::default_link(
+            &mut tx,
+            program_id,
+            partnership_id,
+            Some(contact.contact_id),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        let origin = crate::server::public_origin(state);
+        for l in links::list(&state.db, partnership_id, scope).await? {
+            views.push(LinkView {
+                id: l.id,
+                url: links::share_url(&origin, &l.key),
+                name: l.name,
+                destination: l.destination,
+                owner: l.contact,
+                clicks: l.clicks,
+                signups: l.signups,
+            });
+        }
+    }
+    let customers = sqlx::query(
+        "SELECT id, name, email, source, status, attributed_at FROM customers WHERE partnership_id = $1 ORDER BY id DESC LIMIT 5",
+    )
+    .bind(partnership_id)
+    .fetch_all(&state.db.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(CustomerRow {
+            id: r.try_get(0)?,
+            name: r.try_get(1)?,
+            email: r.try_get::<Option<String>, _>(2)?.map(|e| if emails_visible { e } else { domain::identity::mask_email(&e) }),
+            source: r.try_get(3)?,
+            status: r.try_get(4)?,
+            attributed_at: r.try_get(5)?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok((views, program.try_get(0)?, customers))
 }

@@ -420,9 +420,12 @@ pub async fn fetch_vendor_customer(id: i64) -> Result<CustomerDetailPage, AppErr
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
         let r = sqlx::query(
-            "SELECT c.id, c.name, c.external_key, c.email, c.domain, t.name, c.source, c.status, c.attributed_at, pa.group_id, \
-             pr.name, pr.id, c.partnership_id FROM customers c JOIN programs pr ON pr.id = c.program_id \
+            "SELECT c.id, c.name, c.external_key, c.email, c.domain, t.name, c.source, c.status, c.attributed_at, COALESCE(pa.group_id, rp.group_id), \
+             pr.name, pr.id, c.partnership_id, c.review_status, rt.name, c.click_key, c.clicked_at, c.signed_up_at, c.attribution_model, \
+             l.name, lu.name FROM customers c JOIN programs pr ON pr.id = c.program_id \
              LEFT JOIN partnerships pa ON pa.id = c.partnership_id LEFT JOIN partner_teams t ON t.id = pa.partner_team_id \
+             LEFT JOIN partnerships rp ON rp.id = c.review_partnership_id LEFT JOIN partner_teams rt ON rt.id = rp.partner_team_id \
+             LEFT JOIN links l ON l.id = c.link_id LEFT JOIN contacts lc ON lc.id = l.contact_id LEFT JOIN users lu ON lu.id = lc.user_id \
              WHERE c.id = $1 AND pr.company_id = $2",
         )
         .bind(id)
@@ -446,8 +449,40 @@ pub async fn fetch_vendor_customer(id: i64) -> Result<CustomerDetailPage, AppErr
             source: r.try_get(6)?,
             status: r.try_get(7)?,
             attributed_at: r.try_get(8)?,
+            review_status: r.try_get(13)?,
         };
         let program_id: i64 = r.try_get(11)?;
+        let held_for: Option<String> = r.try_get(14)?;
+        // The customer's way in: the click, the signup, the partner it went to.
+        let mut journey = Vec::new();
+        if let Some(clicked_at) = r.try_get::<Option<i64>, _>(16)? {
+            let link: Option<String> = r.try_get(19)?;
+            let person: Option<String> = r.try_get(20)?;
+            journey.push(TimelineEntry {
+                at: clicked_at,
+                text: format!(
+                    "Clicked {}{} (click {})",
+                    link.map(|l| format!("\"{l}\"")).unwrap_or_else(|| "a referral link".into()),
+                    person.map(|p| format!(" of {p}")).unwrap_or_default(),
+                    r.try_get::<Option<String>, _>(15)?.unwrap_or_default()
+                ),
+            });
+        }
+        if let Some(signed_up_at) = r.try_get::<Option<i64>, _>(17)? {
+            let model = r.try_get::<Option<String>, _>(18)?
+                .and_then(|m| domain::link::AttributionModel::parse(&m).ok())
+                .map(|m| format!(" ({} attribution)", m.label().to_lowercase()))
+                .unwrap_or_default();
+            journey.push(TimelineEntry { at: signed_up_at, text: format!("Signed up{model}") });
+            let outcome = match (&customer.partner_team, customer.review_status.as_deref(), &held_for) {
+                (Some(team), Some("approved"), _) => Some(format!("Credited to {team} after review")),
+                (Some(team), _, _) => Some(format!("Credited to {team}")),
+                (None, Some("pending"), Some(team)) => Some(format!("Held for review: the signup looks like {team}'s own team")),
+                (None, Some("rejected"), Some(team)) => Some(format!("Not credited: a teammate rejected the referral by {team}")),
+                _ => Some("Not attributed: no referral click within the attribution window".into()),
+            };
+            journey.extend(outcome.map(|text| TimelineEntry { at: customer.attributed_at.unwrap_or(signed_up_at), text }));
+        }
         let leads = sqlx::query(
             "SELECT l.created_at, t.name, l.status, l.updated_at FROM leads l JOIN partnerships p ON p.id = l.partnership_id \
              JOIN partner_teams t ON t.id = p.partner_team_id WHERE l.customer_id = $1 ORDER BY l.id",
@@ -464,6 +499,7 @@ pub async fn fetch_vendor_customer(id: i64) -> Result<CustomerDetailPage, AppErr
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
+        let pending_review = customer.review_status.as_deref() == Some("pending");
         let (mut deals, _) = deals::page(&state.db, &deals::Scope::Customer { customer_id: id }, None, None, true).await?;
         deals::attach_timelines(&state.db, &mut deals).await?;
         let history = sqlx::query(
@@ -479,6 +515,9 @@ pub async fn fetch_vendor_customer(id: i64) -> Result<CustomerDetailPage, AppErr
             let what = match e.try_get::<String, _>(1)?.as_str() {
                 "customer.created" => "Created",
                 "customer.attributed" => "Attributed to a partner",
+                "customer.referral_held" => "Held as a possible self-referral",
+                "customer.referral_approved" => "Referral approved",
+                "customer.referral_rejected" => "Referral rejected",
                 _ => "Changed",
             };
             Ok(TimelineEntry { at: e.try_get(0)?, text: format!("{what} by {actor}") })
@@ -492,7 +531,40 @@ pub async fn fetch_vendor_customer(id: i64) -> Result<CustomerDetailPage, AppErr
             leads,
             deals,
             history,
+            journey,
+            held_for: held_for.filter(|_| pending_review),
+            can_review: me.role.can(Permission::ManagePartners),
         })
+    })
+    .await
+}
+
+/// A teammate approves or rejects a signup held as a possible self-referral.
+#[server(prefix = "/api", endpoint = "review_referral")]
+pub async fn review_referral(customer: i64, decision: String) -> Result<(), AppError> {
+    use crate::server::{db::now_ms, endpoint, require_teammate, structure};
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManagePartners).await?;
+        let approve = match decision.as_str() {
+            "approve" => true,
+            "reject" => false,
+            _ => return Err(AppError::bad_request("Choose approve or reject")),
+        };
+        // A manager restricted to groups reviews only their groups' partners' signups.
+        if let Some(groups) = structure::allowed_groups(&state.db, &me).await? {
+            let group: Option<i64> = sqlx::query_scalar(
+                "SELECT p.group_id FROM customers c JOIN partnerships p ON p.id = c.review_partnership_id WHERE c.id = $1",
+            )
+            .bind(customer)
+            .fetch_optional(&state.db.pool)
+            .await?;
+            if !group.is_some_and(|g| groups.contains(&g)) {
+                return Err(AppError::not_found("Customer"));
+            }
+        }
+        crate::server::attribution::review(&state.db, me.company_id, customer, approve, me.identity.user_id, now_ms()).await
     })
     .await
 }

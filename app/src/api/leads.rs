@@ -536,8 +536,8 @@ pub async fn fetch_vendor_customers(
             // Restricted managers skip other groups' customers; read on until a page is full.
             'pages: loop {
                 let rows = sqlx::query(
-                    "SELECT c.id, c.name, c.external_key, c.email, c.domain, t.name, c.source, c.status, c.attributed_at, pa.group_id \
-                     FROM customers c LEFT JOIN partnerships pa ON pa.id = c.partnership_id \
+                    "SELECT c.id, c.name, c.external_key, c.email, c.domain, t.name, c.source, c.status, c.attributed_at, COALESCE(pa.group_id, rp.group_id), c.review_status \
+                     FROM customers c LEFT JOIN partnerships pa ON pa.id = c.partnership_id LEFT JOIN partnerships rp ON rp.id = c.review_partnership_id \
                      LEFT JOIN partner_teams t ON t.id = pa.partner_team_id \
                      WHERE c.program_id = $1 AND c.id < $2 AND ($3 = '' OR LOWER(c.name) LIKE $4 ESCAPE '\\' \
                      OR LOWER(COALESCE(c.email, '')) LIKE $4 ESCAPE '\\' OR COALESCE(c.domain, '') LIKE $4 ESCAPE '\\') \
@@ -572,6 +572,7 @@ pub async fn fetch_vendor_customers(
                         source: r.try_get(6)?,
                         status: r.try_get(7)?,
                         attributed_at: r.try_get(8)?,
+                        review_status: r.try_get(10)?,
                     });
                     if customers.len() as i64 == leads::PAGE {
                         next = (index + 1 < fetched).then_some(cursor);

@@ -37,12 +37,17 @@ pub async fn fetch_program_settings(
                 deal_protection_days: domain::program::DealSettings::DEFAULT.protection_days,
                 tier_grace_days: domain::tier::DEFAULT_GRACE_DAYS,
                 customer_emails_visible: false,
+                default_destination: String::new(),
+                link_param_partner: domain::link::LinkParams::default().partner,
+                link_param_click: domain::link::LinkParams::default().click,
+                attribution_model: domain::link::AttributionModel::LastClick,
+                snippet: None,
             },
             Some(p) => {
                 let r = sqlx::query(
                     "SELECT name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, allowed_domains, terms, \
-                     deal_protection_days, customer_email_visible, tier_grace_days \
-                     FROM programs WHERE id = $1 AND company_id = $2",
+                     deal_protection_days, customer_email_visible, tier_grace_days, default_destination, link_param_partner, link_param_click, \
+                     attribution_model, public_key FROM programs WHERE id = $1 AND company_id = $2",
                 )
                 .bind(p.id)
                 .bind(me.company_id)
@@ -66,6 +71,13 @@ pub async fn fetch_program_settings(
                     deal_protection_days: u32::try_from(r.try_get::<i64, _>(9)?).map_err(AppError::internal)?,
                     customer_emails_visible: r.try_get::<i64, _>(10)? != 0,
                     tier_grace_days: r.try_get(11)?,
+                    default_destination: r.try_get(12)?,
+                    link_param_partner: r.try_get(13)?,
+                    link_param_click: r.try_get(14)?,
+                    attribution_model: domain::link::AttributionModel::parse(&r.try_get::<String, _>(15)?).map_err(AppError::internal)?,
+                    snippet: r
+                        .try_get::<Option<String>, _>(16)?
+                        .map(|key| snippet(&crate::server::public_origin(&state), &key, r.try_get(3).unwrap_or(90), r.try_get(14).ok())),
                 }
             }
         };
@@ -96,6 +108,10 @@ pub async fn save_program(
     deal_protection_days: Option<String>,
     customer_emails: Option<String>,
     tier_grace_days: Option<String>,
+    default_destination: Option<String>,
+    link_param_partner: Option<String>,
+    link_param_click: Option<String>,
+    attribution_model: Option<String>,
 ) -> Result<i64, AppError> {
     use crate::server::events::{self, NewEvent};
     use crate::server::{db::now_ms, endpoint, require_teammate, vendor};
@@ -122,6 +138,15 @@ pub async fn save_program(
         .map_err(AppError::invalid_fields)?;
         let deals = domain::program::validate_deal_settings(deal_protection_days.as_deref(), customer_emails.as_deref())
             .map_err(AppError::invalid_fields)?;
+        let defaults = domain::link::LinkParams::default();
+        let tracking = domain::link::validate_tracking(
+            default_destination.as_deref().unwrap_or(""),
+            link_param_partner.as_deref().unwrap_or(&defaults.partner),
+            link_param_click.as_deref().unwrap_or(&defaults.click),
+            attribution_model.as_deref().unwrap_or(domain::link::AttributionModel::LastClick.as_str()),
+            &settings.allowed_domains,
+        )
+        .map_err(AppError::invalid_fields)?;
         let grace_days = domain::tier::parse_grace_days(tier_grace_days.as_deref())
             .map_err(|e| AppError::invalid_fields(vec![("tier_grace_days", e.0)]))?;
         if let Some(p) = &existing
@@ -143,7 +168,8 @@ pub async fn save_program(
         let program_id: i64 = match id {
             Some(id) => sqlx::query_scalar(
                 "UPDATE programs SET name = $1, slug = $2, attribution_window_days = $3, hold_days = $4, min_cashout_minor = $5, \
-                 signup_mode = $6, allowed_domains = $7, terms = $8, deal_protection_days = $11, customer_email_visible = $12, tier_grace_days = $13 \
+                 signup_mode = $6, allowed_domains = $7, terms = $8, deal_protection_days = $11, customer_email_visible = $12, tier_grace_days = $13, \
+                 default_destination = $14, link_param_partner = $15, link_param_click = $16, attribution_model = $17 \
                  WHERE id = $9 AND company_id = $10 RETURNING id",
             )
             .bind(&settings.name)
@@ -159,12 +185,17 @@ pub async fn save_program(
             .bind(i64::from(deals.protection_days))
             .bind(i64::from(deals.customer_emails_visible))
             .bind(grace_days)
+            .bind(&tracking.default_destination)
+            .bind(&tracking.params.partner)
+            .bind(&tracking.params.click)
+            .bind(tracking.model.as_str())
             .fetch_one(&mut *tx)
             .await?,
             None => {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO programs (company_id, name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, allowed_domains, terms, created_at, \
-                     deal_protection_days, customer_email_visible, tier_grace_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+                     deal_protection_days, customer_email_visible, tier_grace_days, default_destination, link_param_partner, link_param_click, attribution_model, public_key) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
                 )
                 .bind(me.company_id)
                 .bind(&settings.name)
@@ -180,6 +211,11 @@ pub async fn save_program(
                 .bind(i64::from(deals.protection_days))
                 .bind(i64::from(deals.customer_emails_visible))
                 .bind(grace_days)
+                .bind(&tracking.default_destination)
+                .bind(&tracking.params.partner)
+                .bind(&tracking.params.click)
+                .bind(tracking.model.as_str())
+                .bind(crate::server::links::new_public_key())
                 .fetch_one(&mut *tx)
                 .await?;
                 // Every partnership needs a group: a program starts with its default one.
@@ -208,6 +244,8 @@ pub async fn save_program(
                     "deal_protection_days": deals.protection_days,
                     "customer_emails_visible": deals.customer_emails_visible,
                     "tier_grace_days": grace_days,
+                    "default_destination": tracking.default_destination,
+                    "attribution_model": tracking.model.as_str(),
                 }),
             },
         )
@@ -216,4 +254,22 @@ pub async fn save_program(
         Ok(program_id)
     })
     .await
+}
+
+/// The `<script>` tag a vendor pastes into its site.
+#[cfg(feature = "ssr")]
+fn snippet(
+    origin: &str,
+    public_key: &str,
+    window_days: i64,
+    click_param: Option<String>,
+) -> String {
+    let click = click_param
+        .filter(|p| *p != domain::link::LinkParams::default().click)
+        .map(|p| format!(" data-click-param=\"{p}\""))
+        .unwrap_or_default();
+    format!(
+        "<script src=\"{}/js/track.js\" data-key=\"{public_key}\" data-window-days=\"{window_days}\"{click} async></script>",
+        origin.trim_end_matches('/')
+    )
 }

@@ -2,12 +2,12 @@
 //! rep, close), and `/vendor/customers/:id`, where a customer's deals and leads show.
 
 use domain::deal::{DealMotion, DealStage};
-use domain::time::format_date;
+use domain::time::{format_date, format_timestamp};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
-    AdvanceDeal, AssignDealRep, DecideDeal, RegisterDeal, fetch_partner_deals,
+    AdvanceDeal, AssignDealRep, DecideDeal, RegisterDeal, ReviewReferral, fetch_partner_deals,
     fetch_vendor_customer, fetch_vendor_deals,
 };
 use crate::components::{FieldError, FormAlert, Submit, TopBar, data_page};
@@ -425,6 +425,31 @@ fn deal_controls(d: &DealRow, actions: RowActions, reps: Vec<Named>) -> Option<A
     }
 }
 
+/// Approve or reject a signup held as a possible self-referral.
+#[component]
+fn ReferralReview(customer_id: i64, team: String, can_review: bool) -> impl IntoView {
+    let review = expect_context::<ServerAction<ReviewReferral>>();
+    let error = Signal::derive(move || review.value().get().and_then(Result::err));
+    view! {
+        <div class="notice" role="region" aria-label="Self-referral review">
+            <p>{format!("This signup came through {team}'s link but its email looks like {team}'s own team. It is credited to nobody until a teammate decides.")}</p>
+            {if can_review {
+                view! {
+                    <ActionForm action=review attr:class="inline">
+                        <input type="hidden" name="customer" value=customer_id />
+                        <button type="submit" name="decision" value="approve" disabled=review.pending()>{format!("Credit to {team}")}</button>
+                        " "
+                        <button type="submit" name="decision" value="reject" class="secondary" disabled=review.pending()>"Reject the referral"</button>
+                        <FormAlert error />
+                    </ActionForm>
+                }.into_any()
+            } else {
+                view! { <p class="muted">"Partner managers and admins review self-referrals."</p> }.into_any()
+            }}
+        </div>
+    }
+}
+
 /// `/vendor/customers/:id`: a customer's attribution, the leads and deals it came from, and
 /// its history.
 #[component]
@@ -437,7 +462,12 @@ pub fn CustomerDetailPage() -> impl IntoView {
             .and_then(|v| v.parse::<i64>().ok())
             .unwrap_or(0)
     };
-    let data = Resource::new(id, fetch_vendor_customer);
+    let review = ServerAction::<ReviewReferral>::new();
+    provide_context(review);
+    let data = Resource::new(
+        move || (id(), review.version().get()),
+        |(id, _)| fetch_vendor_customer(id),
+    );
     data_page("Customer", data, move |data| {
         view! { <CustomerDetail data /> }.into_any()
     })
@@ -453,7 +483,11 @@ fn CustomerDetail(data: CustomerDetailPage) -> impl IntoView {
         leads,
         deals,
         history,
+        journey,
+        held_for,
+        can_review,
     } = data;
+    let customer_id = customer.id;
     let partner = match (customer.partner_team.clone(), partner_id) {
         (Some(team), Some(id)) => {
             view! { <a href=format!("/vendor/partners/{id}")>{team}</a> }.into_any()
@@ -479,6 +513,13 @@ fn CustomerDetail(data: CustomerDetailPage) -> impl IntoView {
                     <dt>"Email"</dt><dd>{customer.email.clone().unwrap_or_else(|| "—".into())}</dd>
                     <dt>"Domain"</dt><dd>{customer.domain.clone().unwrap_or_else(|| "—".into())}</dd>
                 </dl>
+                {(!journey.is_empty()).then(|| view! {
+                    <h3 id="customer-journey">"How they came"</h3>
+                    <ol class="journey" aria-labelledby="customer-journey">
+                        {journey.into_iter().map(|e| view! { <li><span class="muted">{format_timestamp(e.at)}</span>" "{e.text}</li> }).collect_view()}
+                    </ol>
+                })}
+                {held_for.map(|team| view! { <ReferralReview customer_id team can_review /> })}
             </section>
             <section class="card" aria-labelledby="customer-deals">
                 <h2 id="customer-deals">"Deals"</h2>

@@ -474,7 +474,11 @@ fn VendorCustomers(data: VendorCustomersPage) -> impl IntoView {
                         <tr>
                             <td><a href=format!("/vendor/customers/{}", c.id)>{c.name}</a><br /><span class="muted">{format!("{} · {}", c.external_key, c.domain.unwrap_or_default())}</span></td>
                             <td>{c.email.unwrap_or_else(|| "—".into())}</td>
-                            <td>{c.partner_team.unwrap_or_else(|| "Not attributed".into())}</td>
+                            <td>{match (c.partner_team, c.review_status.as_deref()) {
+                                (Some(team), _) => team,
+                                (None, Some("pending")) => "Self-referral? Waiting for review".into(),
+                                _ => "Not attributed".into(),
+                            }}</td>
                             <td>{domain::customer::source_label(&c.source)}</td>
                             <td>{domain::customer::status_label(&c.status)}</td>
                             <td>{c.attributed_at.map(format_date).unwrap_or_else(|| "—".into())}</td>

@@ -1,13 +1,20 @@
 use leptos::prelude::*;
 
-use crate::api::fetch_partner_dashboard;
-use crate::components::{EarningsKpis, TopBar, data_page};
-use crate::dto::{PartnerDashboard, PartnershipCard};
+use crate::api::{CreateLink, fetch_partner_dashboard};
+use crate::components::{
+    CopyButton, EarningsKpis, FieldError, FormAlert, Submit, TopBar, data_page,
+};
+use crate::dto::{CustomerRow, LinkView, PartnerDashboard, PartnershipCard};
 
 /// `/partner`: the partner contact's dashboard.
 #[component]
 pub fn PartnerDashboardPage() -> impl IntoView {
-    let dashboard = Resource::new(|| (), |_| fetch_partner_dashboard());
+    let create = ServerAction::<CreateLink>::new();
+    let dashboard = Resource::new(
+        move || create.version().get(),
+        |_| fetch_partner_dashboard(),
+    );
+    provide_context(create);
     data_page("Partner dashboard", dashboard, move |dashboard| {
         view! { <Dashboard dashboard /> }.into_any()
     })
@@ -101,9 +108,100 @@ fn Partnership(card: PartnershipCard) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             })}
+            {(card.status == "active").then(|| view! {
+                <Links
+                    links=card.links.clone()
+                    can_make=card.can_make_links
+                    can_make_team=card.can_make_team_links
+                    default_destination=card.default_destination.clone()
+                />
+                <RecentCustomers customers=card.recent_customers.clone() />
+            })}
             {(!card.terms.is_empty()).then(|| view! {
                 <details><summary>"Program terms"</summary><p class="terms">{card.terms.clone()}</p></details>
             })}
         </section>
+    }
+}
+
+/// The contact's links with their clicks and signups, and the form for another link.
+#[component]
+fn Links(
+    links: Vec<LinkView>,
+    can_make: bool,
+    can_make_team: bool,
+    default_destination: String,
+) -> impl IntoView {
+    let create = expect_context::<ServerAction<CreateLink>>();
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
+    let empty = links.is_empty();
+    let default_text = if default_destination.is_empty() {
+        "the vendor has not set a destination yet".to_owned()
+    } else {
+        default_destination
+    };
+    view! {
+        <h3 id="links-heading">"Referral links"</h3>
+        <table aria-labelledby="links-heading">
+            <thead><tr><th>"Link"</th><th>"Goes to"</th><th>"Clicks"</th><th>"Signups"</th><th><span class="sr-only">"Copy"</span></th></tr></thead>
+            <tbody>
+                {empty.then(|| view! { <tr><td colspan="5" class="empty">"Your role has no referral links to share."</td></tr> })}
+                {links.into_iter().map(|l| {
+                    let label = match &l.owner {
+                        Some(owner) if l.name == "My link" => format!("{} ({owner})", l.name),
+                        _ => l.name.clone(),
+                    };
+                    view! {
+                        <tr>
+                            <td><strong>{label}</strong><br /><code>{l.url.clone()}</code></td>
+                            <td>{l.destination.clone().unwrap_or_else(|| default_text.clone())}</td>
+                            <td class="num">{l.clicks}</td>
+                            <td class="num">{l.signups}</td>
+                            <td><CopyButton text=l.url label="Copy" /></td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        {can_make.then(|| view! {
+            <ActionForm action=create attr:class="form inline-form" attr:aria-label="New referral link">
+                <label for="link-name">"Link name"</label>
+                <input id="link-name" name="name" required maxlength="80" placeholder="Newsletter, pricing page…" />
+                <FieldError error name="name" />
+                <label for="link-destination">"Destination (empty: the default)"</label>
+                <input id="link-destination" name="destination" type="url" placeholder="https://…" />
+                <FieldError error name="destination" />
+                {can_make_team.then(|| view! {
+                    <label class="check"><input type="checkbox" name="for_team" value="1" />" A team link (not credited to you)"</label>
+                })}
+                <FormAlert error=general />
+                <Submit label="Create link" pending=create.pending() busy_text="Creating…" />
+                {move || create.value().get().and_then(Result::ok).map(|l| view! { <p role="status" class="notice">{format!("Link \"{}\" created.", l.name)}</p> })}
+            </ActionForm>
+        })}
+    }
+}
+
+/// The latest customers credited to the partnership.
+#[component]
+fn RecentCustomers(customers: Vec<CustomerRow>) -> impl IntoView {
+    let empty = customers.is_empty();
+    view! {
+        <h3 id="recent-customers-heading">"Latest customers"</h3>
+        <table aria-labelledby="recent-customers-heading">
+            <thead><tr><th>"Customer"</th><th>"Came through"</th><th>"Since"</th></tr></thead>
+            <tbody>
+                {empty.then(|| view! { <tr><td colspan="3" class="empty">"No customers yet: share your link."</td></tr> })}
+                {customers.into_iter().map(|c| view! {
+                    <tr>
+                        <td>{c.name}</td>
+                        <td>{domain::customer::source_label(&c.source)}</td>
+                        <td>{c.attributed_at.map(domain::time::format_date).unwrap_or_default()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        <p><a href="/partner/customers">"All customers"</a></p>
     }
 }

@@ -1,3 +1,4 @@
+use domain::link::AttributionModel;
 use domain::money::Currency;
 use domain::program::SignupMode;
 use leptos::prelude::*;
@@ -98,6 +99,27 @@ fn Settings(data: Data, save: ServerAction<SaveProgram>) -> impl IntoView {
                 <label for="p-domains">"Allowed link destinations (domains, comma separated)"</label>
                 <input id="p-domains" name="allowed_domains" value=form.allowed_domains disabled=!can_edit />
                 <FieldError error name="allowed_domains" />
+                <fieldset>
+                    <legend>"Referral links and tracking"</legend>
+                    <label for="p-destination">"Default link destination"</label>
+                    <input id="p-destination" name="default_destination" type="url" value=form.default_destination placeholder="https://www.example.com/" disabled=!can_edit />
+                    <FieldError error name="default_destination" />
+                    <label for="p-param-partner">"Partner key parameter"</label>
+                    <input id="p-param-partner" name="link_param_partner" value=form.link_param_partner maxlength="32" disabled=!can_edit />
+                    <FieldError error name="link_param_partner" />
+                    <label for="p-param-click">"Click id parameter"</label>
+                    <input id="p-param-click" name="link_param_click" value=form.link_param_click maxlength="32" disabled=!can_edit />
+                    <label for="p-model">"Attribution model"</label>
+                    <select id="p-model" name="attribution_model" disabled=!can_edit>
+                        {AttributionModel::ALL.iter().map(|m| view! { <option value=m.as_str() selected=*m == form.attribution_model>{m.label()}</option> }).collect_view()}
+                    </select>
+                    <FieldError error name="attribution_model" />
+                    {form.snippet.map(|snippet| view! {
+                        <label for="p-snippet">"Tracking snippet (paste on every page of your site)"</label>
+                        <textarea id="p-snippet" readonly rows="3">{snippet}</textarea>
+                        <p class="muted">"Then call " <code>"portal.signup({ key, email, name })"</code> " when someone signs up."</p>
+                    })}
+                </fieldset>
                 <label for="p-protection">"Deal protection (days after approval)"</label>
                 <input id="p-protection" name="deal_protection_days" type="number" min="1" max="730" value=form.deal_protection_days disabled=!can_edit />
                 <FieldError error name="deal_protection_days" />

@@ -149,7 +149,7 @@ pub async fn join(
     Ok((partnership_id, status))
 }
 
-async fn default_group(tx: &mut Tx, program_id: i64, now: i64) -> Result<i64, AppError> {
+pub async fn default_group(tx: &mut Tx, program_id: i64, now: i64) -> Result<i64, AppError> {
     let found: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM partner_groups WHERE program_id = $1 ORDER BY is_default DESC, id LIMIT 1",
     )
@@ -206,7 +206,7 @@ async fn email_deciders(
     Ok(())
 }
 
-async fn unique_partner_key(tx: &mut Tx, base: &str) -> Result<String, AppError> {
+pub async fn unique_partner_key(tx: &mut Tx, base: &str) -> Result<String, AppError> {
     use rand::Rng;
     for _ in 0..8 {
         let suffix: u16 = rand::thread_rng().r#gen();

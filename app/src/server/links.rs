@@ -15,6 +15,15 @@ pub fn new_key() -> String {
     key_from_random(bytes)
 }
 
+/// A fresh public key for a program's tracking snippet.
+pub fn new_public_key() -> String {
+    let mut a = [0u8; 16];
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut a);
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    domain::link::public_key_from_random(a, b)
+}
+
 /// The default link of a partnership (`contact_id` `None`) or of one of its contacts, made on
 /// first use. Concurrent first uses make one: the second insert hits the unique index and reads
 /// the first one's row.
@@ -71,7 +80,7 @@ pub struct Target {
 pub async fn target(db: &Db, key: &str) -> Result<Option<Target>, AppError> {
     let row = sqlx::query(
         "SELECT l.id, l.program_id, l.partnership_id, p.partner_key, COALESCE(l.destination, pr.default_destination), \
-         pr.link_domains, pr.link_param_partner, pr.link_param_click \
+         pr.allowed_domains, pr.link_param_partner, pr.link_param_click \
          FROM links l JOIN partnerships p ON p.id = l.partnership_id JOIN programs pr ON pr.id = l.program_id \
          WHERE l.link_key = $1 AND l.disabled_at IS NULL AND p.status = 'active'",
     )
@@ -81,7 +90,6 @@ pub async fn target(db: &Db, key: &str) -> Result<Option<Target>, AppError> {
     let Some(row) = row else {
         return Ok(None);
     };
-    let domains: String = row.try_get(5)?;
     let params = LinkParams::new(&row.try_get::<String, _>(6)?, &row.try_get::<String, _>(7)?)
         .unwrap_or_default();
     Ok(Some(Target {
@@ -90,12 +98,116 @@ pub async fn target(db: &Db, key: &str) -> Result<Option<Target>, AppError> {
         partnership_id: row.try_get(2)?,
         partner_key: row.try_get(3)?,
         destination: row.try_get(4)?,
-        allowed: domains
-            .split(',')
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        allowed: domain_list(&row.try_get::<String, _>(5)?),
         params,
     }))
+}
+
+/// `programs.allowed_domains` as a list (stored comma-separated).
+pub fn domain_list(stored: &str) -> Vec<String> {
+    stored
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The address a key is shared as.
+pub fn share_url(origin: &str, key: &str) -> String {
+    format!("{}/r/{key}", origin.trim_end_matches('/'))
+}
+
+/// A link as its partner sees it.
+pub struct LinkListRow {
+    pub id: i64,
+    pub key: String,
+    pub name: String,
+    pub destination: Option<String>,
+    pub contact: Option<String>,
+    pub clicks: i64,
+    pub signups: i64,
+    pub is_default: bool,
+}
+
+/// Whose links a list holds: one contact's, or the whole team's.
+#[derive(Debug, Clone, Copy)]
+pub enum LinkScope {
+    Contact(i64),
+    Team,
+}
+
+/// The links of a partnership in `scope`, defaults first. A partnership has few links (one per
+/// contact and the ones they make), and each count is an indexed per-link lookup.
+pub async fn list(
+    db: &Db,
+    partnership_id: i64,
+    scope: LinkScope,
+) -> Result<Vec<LinkListRow>, AppError> {
+    let contact = match scope {
+        LinkScope::Contact(id) => id,
+        LinkScope::Team => 0,
+    };
+    let rows = sqlx::query(
+        "SELECT l.id, l.link_key, l.name, l.destination, u.name, l.click_count,          (SELECT COUNT(*) FROM customers c WHERE c.link_id = l.id), l.is_default          FROM links l LEFT JOIN contacts ct ON ct.id = l.contact_id LEFT JOIN users u ON u.id = ct.user_id          WHERE l.partnership_id = $1 AND l.disabled_at IS NULL AND ($2 = 0 OR l.contact_id = $2)          ORDER BY l.is_default DESC, l.id LIMIT 200",
+    )
+    .bind(partnership_id)
+    .bind(contact)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(LinkListRow {
+                id: r.try_get(0)?,
+                key: r.try_get(1)?,
+                name: r.try_get(2)?,
+                destination: r.try_get(3)?,
+                contact: r.try_get(4)?,
+                clicks: r.try_get(5)?,
+                signups: r.try_get(6)?,
+                is_default: r.try_get::<i64, _>(7)? != 0,
+            })
+        })
+        .collect()
+}
+
+/// A partnership's links are capped: links are for campaigns, not one per visitor.
+pub const MAX_LINKS_PER_PARTNERSHIP: i64 = 200;
+
+/// Makes an extra link (its destination already checked against the program's domains).
+pub async fn create(
+    tx: &mut Tx,
+    program_id: i64,
+    partnership_id: i64,
+    contact_id: Option<i64>,
+    name: &str,
+    destination: Option<&str>,
+    user_id: i64,
+    now: i64,
+) -> Result<(i64, String), AppError> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM links WHERE partnership_id = $1")
+        .bind(partnership_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if count >= MAX_LINKS_PER_PARTNERSHIP {
+        return Err(AppError::new(
+            409,
+            format!("A partnership has at most {MAX_LINKS_PER_PARTNERSHIP} links"),
+        ));
+    }
+    let key = new_key();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO links (program_id, partnership_id, contact_id, link_key, name, destination, is_default, created_by_user_id, created_at)          VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8) RETURNING id",
+    )
+    .bind(program_id)
+    .bind(partnership_id)
+    .bind(contact_id)
+    .bind(&key)
+    .bind(name)
+    .bind(destination)
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((id, key))
 }

@@ -2,6 +2,7 @@
 //! Compiled only with the `ssr` feature; never shipped to the browser.
 
 pub mod api_keys;
+pub mod attribution;
 pub mod authz;
 pub mod bulk;
 pub mod contacts;
@@ -20,6 +21,7 @@ pub mod partner_list;
 pub mod partnerships;
 pub mod password;
 pub mod payouts;
+pub mod referral;
 pub mod rewards;
 pub mod segments;
 pub mod session;

@@ -11,11 +11,22 @@ use app::server::password::Hasher;
 /// A migrated, seeded database: SQLite in the temp dir, or PostgreSQL when `url_env` names a
 /// set variable (a fresh database `name` on that server).
 pub async fn database(url_env: Option<&str>, name: &str) -> Option<Db> {
-    let url = match url_env {
-        None => format!(
-            "sqlite://{}",
-            std::env::temp_dir().join(format!("{name}.db")).display()
-        ),
+    let url = database_url(url_env, name).await?;
+    let db = Db::connect(&url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    server::seed::seed(&db, &Hasher::new()).await.expect("seed");
+    Some(db)
+}
+
+/// The URL of a fresh database `name`: a new SQLite file in the temp dir, or a new PostgreSQL
+/// database when `url_env` names a set variable. `None` when that variable is unset.
+pub async fn database_url(url_env: Option<&str>, name: &str) -> Option<String> {
+    match url_env {
+        None => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            let _ = std::fs::remove_file(&path);
+            Some(format!("sqlite://{}", path.display()))
+        }
         Some(var) => {
             let admin = std::env::var(var).ok()?;
             let admin_db = Db::connect(&admin).await.ok()?;
@@ -32,16 +43,9 @@ pub async fn database(url_env: Option<&str>, name: &str) -> Option<Db> {
                 .rsplit_once('/')
                 .map(|(b, _)| b.to_owned())
                 .unwrap_or(admin);
-            format!("{base}/{name}")
+            Some(format!("{base}/{name}"))
         }
-    };
-    if url_env.is_none() {
-        let _ = std::fs::remove_file(url.trim_start_matches("sqlite://"));
     }
-    let db = Db::connect(&url).await.expect("connect");
-    db.migrate().await.expect("migrate");
-    server::seed::seed(&db, &Hasher::new()).await.expect("seed");
-    Some(db)
 }
 
 /// The seeded Acme program and one of its groups.

@@ -1,0 +1,85 @@
+//! Partners' referral links.
+
+use leptos::prelude::*;
+
+use crate::dto::LinkView;
+use crate::error::AppError;
+
+/// Makes an extra link in the current program for the contact (or, with `for_team` and the
+/// permission, for the team), to the program's default destination or one on its allow-list.
+#[server(prefix = "/api", endpoint = "create_link")]
+pub async fn create_link(
+    name: String,
+    destination: String,
+    for_team: Option<String>,
+) -> Result<LinkView, AppError> {
+    use crate::server::events::{self, NewEvent};
+    use crate::server::{db::now_ms, endpoint, leads, links, public_origin, require_contact};
+    use domain::permissions::ContactPermission;
+    use sqlx::Row;
+
+    endpoint(async move {
+        let (state, me) = require_contact(ContactPermission::ShareOwnLinks).await?;
+        let for_team = for_team.is_some_and(|v| !v.is_empty());
+        if for_team && !me.role.can(ContactPermission::ManageTeamLinks) {
+            return Err(AppError::forbidden());
+        }
+        let context = leads::partner_context(&state.db, &me)
+            .await?
+            .filter(|c| c.active)
+            .ok_or_else(|| AppError::new(409, "Links are for active partnerships"))?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 80 {
+            return Err(AppError::invalid_fields(vec![("name", "Name the link in 1 to 80 characters".into())]));
+        }
+        let allowed: String = sqlx::query("SELECT allowed_domains FROM programs WHERE id = $1")
+            .bind(context.program_id)
+            .fetch_one(&state.db.pool)
+            .await?
+            .try_get(0)?;
+        let destination = match destination.trim() {
+            "" => None,
+            text => Some(
+                domain::link::parse_destination(text, &links::domain_list(&allowed))
+                    .map_err(|e| AppError::invalid_fields(vec![("destination", e.0)]))?,
+            ),
+        };
+        let now = now_ms();
+        let contact = (!for_team).then_some(me.contact_id);
+        let mut tx = state.db.begin().await?;
+        let (id, key) = links::create(
+            &mut tx,
+            context.program_id,
+            context.partnership_id,
+            contact,
+            name,
+            destination.as_deref(),
+            me.identity.user_id,
+            now,
+        )
+        .await?;
+        events::append(
+            &mut tx,
+            NewEvent {
+                actor_user_id: Some(me.identity.user_id),
+                company_id: Some(context.company_id),
+                kind: "link.created",
+                subject_type: "link",
+                subject_id: id,
+                payload: serde_json::json!({ "partnership_id": context.partnership_id, "name": name, "destination": destination, "team": for_team }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(LinkView {
+            id,
+            name: name.to_owned(),
+            url: links::share_url(&public_origin(&state), &key),
+            destination,
+            owner: (!for_team).then(|| me.identity.name.clone()),
+            clicks: 0,
+            signups: 0,
+        })
+    })
+    .await
+}

@@ -1,0 +1,264 @@
+//! Benchmark: the referral redirect under load. Builds a database with 100,000 links, starts
+//! the release server on it, and drives `GET /r/<random key>` and the plaintext `/healthz` of
+//! the same server with `wrk` at 64 connections. Prints requests/s of both, their ratio, p99,
+//! and after a graceful stop the clicks stored + dropped against the redirects served.
+//!
+//! ```sh
+//! apt-get install -y wrk
+//! cargo build --release -p server && cargo run --release -p server --example bench_redirect
+//! ```
+//! `BENCH_BACKEND=postgres` (with `TEST_DATABASE_URL`) runs it on PostgreSQL;
+//! `BENCH_SECONDS` sets each run's length (default 15).
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use app::server::db::{Db, now_ms};
+use common::{acme_program_and_group, active_partnership, database_url};
+
+const LINKS: usize = 100_000;
+const TEAMS: usize = 1_000;
+const CONNECTIONS: u32 = 64;
+
+/// 100 links for each of 1,000 partnerships; returns every key.
+async fn links(db: &Db) -> Vec<String> {
+    let (program, group) = acme_program_and_group(db).await;
+    sqlx::query("UPDATE programs SET allowed_domains = 'acme.example', default_destination = 'https://www.acme.example/start' WHERE id = $1")
+        .bind(program)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let mut keys = Vec::with_capacity(LINKS);
+    for t in 0..TEAMS {
+        let partnership = active_partnership(db, program, group, &format!("Bench links {t}")).await;
+        let batch: Vec<String> = (0..LINKS / TEAMS)
+            .map(|_| app::server::links::new_key())
+            .collect();
+        let mut sql = String::from(
+            "INSERT INTO links (program_id, partnership_id, link_key, name, created_at) VALUES ",
+        );
+        for i in 0..batch.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("($1, $2, ${}, 'Bench', 0)", i + 3));
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(program)
+            .bind(partnership);
+        for key in &batch {
+            query = query.bind(key.clone());
+        }
+        query.execute(&db.pool).await.unwrap();
+        keys.extend(batch);
+    }
+    keys
+}
+
+struct Run {
+    requests_per_sec: f64,
+    p99_ms: f64,
+    requests: u64,
+    non_2xx_3xx: u64,
+}
+
+fn wrk(url: &str, script: Option<&std::path::Path>, seconds: u64) -> Run {
+    let mut cmd = Command::new("wrk");
+    cmd.args([
+        "-t2",
+        &format!("-c{CONNECTIONS}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+    ]);
+    if let Some(script) = script {
+        cmd.arg("-s").arg(script);
+    }
+    let out = cmd
+        .arg(url)
+        .output()
+        .expect("wrk: install it with `apt-get install -y wrk`");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let number = |prefix: &str| -> Option<String> {
+        text.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| {
+                l[prefix.len()..]
+                    .split_whitespace()
+                    .next()
+                    .map(str::to_owned)
+            })
+    };
+    let p99 = number("99%").unwrap_or_default();
+    let p99_ms = if let Some(us) = p99.strip_suffix("us") {
+        us.parse::<f64>().unwrap_or(f64::NAN) / 1000.0
+    } else if let Some(ms) = p99.strip_suffix("ms") {
+        ms.parse().unwrap_or(f64::NAN)
+    } else if let Some(s) = p99.strip_suffix('s') {
+        s.parse::<f64>().unwrap_or(f64::NAN) * 1000.0
+    } else {
+        f64::NAN
+    };
+    let requests = text
+        .lines()
+        .find(|l| l.contains("requests in"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    Run {
+        requests_per_sec: number("Requests/sec:")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0.0),
+        p99_ms,
+        requests,
+        non_2xx_3xx: number("Non-2xx or 3xx responses:")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let postgres = std::env::var("BENCH_BACKEND").is_ok_and(|b| b == "postgres");
+    let seconds: u64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(15);
+    let Some(url) = database_url(
+        postgres.then_some("TEST_DATABASE_URL"),
+        "portal_bench_redirect",
+    )
+    .await
+    else {
+        eprintln!("BENCH_BACKEND=postgres needs TEST_DATABASE_URL");
+        return;
+    };
+    let db = Db::connect(&url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    server::seed::seed(&db, &app::server::password::Hasher::new())
+        .await
+        .expect("seed");
+    let started = now_ms();
+    let keys = links(&db).await;
+    println!(
+        "{} links made in {:.1} s",
+        keys.len(),
+        (now_ms() - started) as f64 / 1000.0
+    );
+
+    let dir = std::env::temp_dir().join("portal_bench_redirect");
+    std::fs::create_dir_all(&dir).unwrap();
+    let keys_file = dir.join("keys.txt");
+    std::fs::write(&keys_file, keys.join("\n")).unwrap();
+    let script = dir.join("redirect.lua");
+    let mut lua = std::fs::File::create(&script).unwrap();
+    write!(
+        lua,
+        "local keys = {{}}\nfor line in io.lines(\"{}\") do keys[#keys + 1] = line end\n\
+         math.randomseed(os.time())\n\
+         request = function() return wrk.format(\"GET\", \"/r/\" .. keys[math.random(#keys)]) end\n",
+        keys_file.display()
+    )
+    .unwrap();
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let binary = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("server");
+    let log = dir.join("server.log");
+    let mut server = Command::new(&binary)
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("PORTAL_SEED_DEMO", "never")
+        .env("RUST_LOG", "info,sqlx=warn")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (build it with cargo build --release -p server)",
+                binary.display()
+            )
+        });
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Warm the process (and fill the target cache) before measuring.
+    let _ = wrk(&base, Some(&script), 5);
+    let baseline = wrk(&format!("{base}/healthz"), None, seconds);
+    let redirect = wrk(&base, Some(&script), seconds);
+
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(server.id().to_string())
+        .status()
+        .unwrap();
+    server.wait().unwrap();
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let counter = |name: &str| -> u64 {
+        text.lines()
+            .filter(|l| l.contains("click writer stopped"))
+            .find_map(|l| {
+                l.split_whitespace()
+                    .find_map(|w| w.strip_prefix(&format!("{name}=")))
+                    .map(|n| n.parse().unwrap_or(0))
+            })
+            .unwrap_or(0)
+    };
+    let (served, stored, dropped) = (counter("served"), counter("stored"), counter("dropped"));
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM clicks")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+
+    println!(
+        "backend: {}",
+        if postgres { "PostgreSQL" } else { "SQLite" }
+    );
+    println!(
+        "baseline /healthz: {:.0} req/s, p99 {:.2} ms",
+        baseline.requests_per_sec, baseline.p99_ms
+    );
+    println!(
+        "redirect /r/<key>: {:.0} req/s, p99 {:.2} ms, non-3xx {}",
+        redirect.requests_per_sec, redirect.p99_ms, redirect.non_2xx_3xx
+    );
+    println!(
+        "ratio redirect/baseline: {:.2} (target >= 0.6)",
+        redirect.requests_per_sec / baseline.requests_per_sec
+    );
+    println!(
+        "redirects served {served} (warm-up included; the measured run {}), clicks stored {stored} + dropped {dropped} = {} ({}); click rows {rows}",
+        redirect.requests,
+        stored + dropped,
+        if stored + dropped == served {
+            "equal"
+        } else {
+            "DIFFERENT"
+        }
+    );
+    db.pool.close().await;
+}
