@@ -30,6 +30,21 @@ pub fn key_from_random(bytes: [u8; 16]) -> String {
         .collect()
 }
 
+/// A click id: eight characters of the time (milliseconds, base 62, so ids sort by time until
+/// the year 8800) and a random link key. Ids written in time order append to the click-id
+/// index instead of landing anywhere in it; the random part keeps them unguessable.
+pub fn click_key_from(now_ms: i64, random: [u8; 16]) -> String {
+    let mut n = now_ms.max(0) as u64;
+    let mut time = [b'0'; 8];
+    for slot in time.iter_mut().rev() {
+        *slot = ALPHABET[(n % 62) as usize];
+        n /= 62;
+    }
+    let mut key = String::from_utf8(time.to_vec()).unwrap_or_default();
+    key.push_str(&key_from_random(random));
+    key
+}
+
 /// Whether `key` can be a link key at all (checked before any lookup, so a request's key can't
 /// carry anything but letters and digits anywhere).
 pub fn is_key(key: &str) -> bool {
@@ -602,6 +617,16 @@ mod tests {
         );
         assert!(review(ReviewStatus::Approved, false).is_err());
         assert!(review(ReviewStatus::Rejected, true).is_err());
+    }
+
+    #[test]
+    fn click_keys_sort_by_time_and_are_keys() {
+        let a = click_key_from(1_764_000_000_000, [1; 16]);
+        let b = click_key_from(1_764_000_000_001, [0; 16]);
+        let later = click_key_from(1_900_000_000_000, [0; 16]);
+        assert_eq!(a.len(), 18);
+        assert!(is_key(&a) && a < b && b < later);
+        assert_ne!(click_key_from(5, [1; 16]), click_key_from(5, [2; 16]));
     }
 
     #[test]

@@ -73,7 +73,7 @@ test("a partner copies their link, a visitor signs up on the vendor's site, the 
     const visitorContext = await browser.newContext({ userAgent: VISITOR_AGENT });
     const visitor = await visitorContext.newPage();
     await visitor.goto(link);
-    await expect(visitor).toHaveURL(/\/welcome\?partner_key=northwind-7f3a&click_id=[A-Za-z0-9]{10}$/);
+    await expect(visitor).toHaveURL(/\/welcome\?partner_key=northwind-7f3a&click_id=[A-Za-z0-9]{18}$/);
     await visitor.getByLabel("Work email").fill("lee@fabrikam.example");
     await visitor.getByRole("button", { name: "Start free trial" }).click();
     await expect(visitor.getByRole("status")).toHaveText("Signed up: attributed");

@@ -65,7 +65,7 @@ struct Run {
     non_2xx_3xx: u64,
 }
 
-fn wrk(url: &str, script: Option<&std::path::Path>, seconds: u64) -> Run {
+fn wrk(url: &str, script: Option<&std::path::PathBuf>, seconds: u64) -> Run {
     let mut cmd = Command::new("wrk");
     cmd.args([
         "-t2",
@@ -153,16 +153,22 @@ async fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let keys_file = dir.join("keys.txt");
     std::fs::write(&keys_file, keys.join("\n")).unwrap();
-    let script = dir.join("redirect.lua");
-    let mut lua = std::fs::File::create(&script).unwrap();
-    write!(
-        lua,
-        "local keys = {{}}\nfor line in io.lines(\"{}\") do keys[#keys + 1] = line end\n\
-         math.randomseed(os.time())\n\
-         request = function() return wrk.format(\"GET\", \"/r/\" .. keys[math.random(#keys)]) end\n",
-        keys_file.display()
-    )
-    .unwrap();
+    // Both runs pick a random key per request, so the client does the same work in each.
+    let lua = |name: &str, path: &str| {
+        let script = dir.join(name);
+        let mut file = std::fs::File::create(&script).unwrap();
+        write!(
+            file,
+            "local keys = {{}}\nfor line in io.lines(\"{}\") do keys[#keys + 1] = line end\n\
+             math.randomseed(os.time())\n\
+             request = function() return wrk.format(\"GET\", \"{path}\" .. keys[math.random(#keys)]) end\n",
+            keys_file.display()
+        )
+        .unwrap();
+        script
+    };
+    let script = lua("redirect.lua", "/r/");
+    let plain = lua("plaintext.lua", "/healthz?k=");
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -183,8 +189,9 @@ async fn main() {
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("PORTAL_SEED_DEMO", "never")
         .env("RUST_LOG", "info,sqlx=warn")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(Stdio::null())
+        .env("NO_COLOR", "1")
         .spawn()
         .unwrap_or_else(|e| {
             panic!(
@@ -208,7 +215,7 @@ async fn main() {
 
     // Warm the process (and fill the target cache) before measuring.
     let _ = wrk(&base, Some(&script), 5);
-    let baseline = wrk(&format!("{base}/healthz"), None, seconds);
+    let baseline = wrk(&base, Some(&plain), seconds);
     let redirect = wrk(&base, Some(&script), seconds);
 
     Command::new("kill")
@@ -217,7 +224,17 @@ async fn main() {
         .status()
         .unwrap();
     server.wait().unwrap();
-    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    // The log may carry colour codes: drop every `ESC … m`.
+    let mut text = String::new();
+    let mut in_escape = false;
+    for c in std::fs::read_to_string(&log).unwrap_or_default().chars() {
+        match (in_escape, c) {
+            (false, '\u{1b}') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (false, c) => text.push(c),
+            (true, _) => {}
+        }
+    }
     let counter = |name: &str| -> u64 {
         text.lines()
             .filter(|l| l.contains("click writer stopped"))

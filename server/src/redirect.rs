@@ -21,7 +21,7 @@ use tokio::sync::{RwLock, mpsc};
 /// as dropped.
 pub const QUEUE_CAPACITY: usize = 50_000;
 /// Most rows per insert statement.
-const BATCH: usize = 500;
+const BATCH: usize = 1_000;
 /// How long a cached target (or a cached "no such link") is used before it is read again, so a
 /// disabled link stops within this time on every server process.
 const CACHE_TTL: Duration = Duration::from_secs(30);
@@ -51,8 +51,36 @@ pub struct ClickCounters {
     pub dropped: AtomicU64,
 }
 
-/// Link key -> when it was read, and its target (`None`: no such enabled link).
-type TargetCache = HashMap<String, (Instant, Option<Arc<Target>>)>;
+/// A target with its `Location` built once: everything but the click id, which comes last.
+pub struct Prepared {
+    target: Target,
+    location_prefix: String,
+}
+
+/// Link key -> when it was read, and its prepared target (`None`: no such enabled link, or
+/// its destination is no longer allowed).
+type TargetCache = HashMap<String, (Instant, Option<Arc<Prepared>>)>;
+
+/// Stands for the click id while the `Location` is built once per cached target: letters and
+/// digits like every click id, so it is appended as is and cut off again.
+const CLICK_PLACEHOLDER: &str = "CLICKIDXXX";
+
+impl Prepared {
+    fn new(target: Target) -> Option<Prepared> {
+        let location = domain::link::redirect_location(
+            &target.destination,
+            &target.allowed,
+            &target.params,
+            &target.partner_key,
+            CLICK_PLACEHOLDER,
+        )?;
+        let location_prefix = location.strip_suffix(CLICK_PLACEHOLDER)?.to_owned();
+        Some(Prepared {
+            target,
+            location_prefix,
+        })
+    }
+}
 
 /// The redirect's state: the target cache and the queue's sending end.
 #[derive(Clone)]
@@ -136,29 +164,59 @@ async fn write_clicks(
     }
 }
 
-/// One multi-row insert in one transaction: the same SQL text on both backends.
+/// Rows per insert statement and links per counter update. The SQLite driver looks each
+/// placeholder up by name, which costs the square of a statement's placeholders: statements of
+/// a few hundred placeholders, several per transaction, keep that small (and, being of a few
+/// fixed sizes, stay prepared).
+const ROWS_PER_STATEMENT: usize = 50;
+
+/// A batch in one transaction: multi-row inserts, then the links' counters. The same SQL text
+/// on both backends.
 async fn insert(db: &Db, batch: &[ClickRow]) -> Result<(), sqlx::Error> {
-    const COLUMNS: usize = 10;
-    let mut sql = String::from(
-        "INSERT INTO clicks (link_id, program_id, partnership_id, click_key, occurred_at, ip_hash, user_agent_family, referrer_host, country, bot) VALUES ",
-    );
-    for i in 0..batch.len() {
-        if i > 0 {
-            sql.push_str(", ");
+    // Link lists show these counts without counting clicks. In link order, so writers in
+    // several processes take the rows' locks in the same order.
+    let mut counts: std::collections::BTreeMap<i64, (i64, i64)> = Default::default();
+    for c in batch {
+        let entry = counts.entry(c.link_id).or_default();
+        if c.bot {
+            entry.1 += 1;
+        } else {
+            entry.0 += 1;
         }
-        let n = i * COLUMNS;
-        sql.push('(');
-        sql.push_str(
-            &(1..=COLUMNS)
-                .map(|c| format!("${}", n + c))
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-        sql.push(')');
     }
+    let counts: Vec<(i64, (i64, i64))> = counts.into_iter().collect();
+    let mut tx = db.begin().await?;
+    for rows in batch.chunks(ROWS_PER_STATEMENT) {
+        insert_rows(rows).execute(&mut *tx).await?;
+    }
+    for links in counts.chunks(ROWS_PER_STATEMENT) {
+        counter_update(links).execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// `$1, $2, …` for `n` placeholders starting after `offset`.
+fn placeholders(offset: usize, n: usize) -> String {
+    (offset + 1..=offset + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn insert_rows(rows: &[ClickRow]) -> AnyQuery {
+    const COLUMNS: usize = 10;
+    let values = (0..rows.len())
+        .map(|i| format!("({})", placeholders(i * COLUMNS, COLUMNS)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO clicks (link_id, program_id, partnership_id, click_key, occurred_at, ip_hash, user_agent_family, referrer_host, country, bot) VALUES {values}"
+    );
     // Safe: the text holds only placeholders; every value is bound.
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for c in batch {
+    for c in rows {
         query = query
             .bind(c.link_id)
             .bind(c.program_id)
@@ -171,40 +229,46 @@ async fn insert(db: &Db, batch: &[ClickRow]) -> Result<(), sqlx::Error> {
             .bind(c.country.clone())
             .bind(i64::from(c.bot));
     }
-    // Link lists show these counts without counting clicks. In link order, so writers in
-    // several processes take the rows' locks in the same order.
-    let mut counts: std::collections::BTreeMap<i64, (i64, i64)> = Default::default();
-    for c in batch {
-        let entry = counts.entry(c.link_id).or_default();
-        if c.bot {
-            entry.1 += 1;
-        } else {
-            entry.0 += 1;
-        }
-    }
-    let mut tx = db.begin().await?;
-    query.execute(&mut *tx).await?;
+    query
+}
+
+/// One `UPDATE` for some links of a batch: `click_count + CASE id WHEN … END`.
+fn counter_update(counts: &[(i64, (i64, i64))]) -> AnyQuery {
+    let n = counts.len();
+    let cases = |offset: usize| {
+        (0..n)
+            .map(|i| format!(" WHEN ${} THEN ${}", 3 * i + 1, 3 * i + 1 + offset))
+            .collect::<String>()
+    };
+    let ids = (0..n)
+        .map(|i| format!("${}", 3 * i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE links SET click_count = click_count + CASE id{} ELSE 0 END, \
+         bot_click_count = bot_click_count + CASE id{} ELSE 0 END WHERE id IN ({ids})",
+        cases(1),
+        cases(2)
+    );
+    // Safe: the text holds only placeholders; every value is bound.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for (link_id, (human, bot)) in counts {
-        sqlx::query(
-            "UPDATE links SET click_count = click_count + $1, bot_click_count = bot_click_count + $2 WHERE id = $3",
-        )
-        .bind(human)
-        .bind(bot)
-        .bind(link_id)
-        .execute(&mut *tx)
-        .await?;
+        query = query.bind(*link_id).bind(*human).bind(*bot);
     }
-    tx.commit().await
+    query
 }
 
 impl Redirects {
-    async fn target(&self, key: &str) -> Result<Option<Arc<Target>>, app::error::AppError> {
+    async fn target(&self, key: &str) -> Result<Option<Arc<Prepared>>, app::error::AppError> {
         if let Some((at, target)) = self.cache.read().await.get(key)
             && at.elapsed() < CACHE_TTL
         {
             return Ok(target.clone());
         }
-        let target = links::target(&self.db, key).await?.map(Arc::new);
+        let target = links::target(&self.db, key)
+            .await?
+            .and_then(Prepared::new)
+            .map(Arc::new);
         let mut cache = self.cache.write().await;
         if cache.len() >= CACHE_MAX {
             cache.clear();
@@ -241,25 +305,19 @@ pub async fn redirect(
     if !domain::link::is_key(&key) {
         return not_found();
     }
-    let target = match redirects.target(&key).await {
-        Ok(Some(target)) => target,
+    let prepared = match redirects.target(&key).await {
+        Ok(Some(prepared)) => prepared,
         Ok(None) => return not_found(),
         Err(e) => {
             tracing::error!(error = %e.message, "looking up a link failed");
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    let click_key = links::new_key();
-    let Some(location) = domain::link::redirect_location(
-        &target.destination,
-        &target.allowed,
-        &target.params,
-        &target.partner_key,
-        &click_key,
-    ) else {
-        return not_found();
-    };
-    let Ok(location) = HeaderValue::from_str(&location) else {
+    let target = &prepared.target;
+    let now = now_ms();
+    let click_key = links::new_click_key(now);
+    let Ok(location) = HeaderValue::from_str(&format!("{}{click_key}", prepared.location_prefix))
+    else {
         return not_found();
     };
     let text = |name: header::HeaderName| {
@@ -269,7 +327,6 @@ pub async fn redirect(
             .unwrap_or("")
     };
     let user_agent = text(header::USER_AGENT);
-    let now = now_ms();
     let click = ClickRow {
         link_id: target.link_id,
         program_id: target.program_id,

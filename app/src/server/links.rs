@@ -15,6 +15,13 @@ pub fn new_key() -> String {
     key_from_random(bytes)
 }
 
+/// A click id (time-ordered, see [`domain::link::click_key_from`]) from the thread's CSPRNG
+/// (seeded from the OS, so the redirect makes no system call per click).
+pub fn new_click_key(now: i64) -> String {
+    use rand::Rng;
+    domain::link::click_key_from(now, rand::thread_rng().r#gen())
+}
+
 /// A fresh public key for a program's tracking snippet.
 pub fn new_public_key() -> String {
     let mut a = [0u8; 16];
