@@ -47,17 +47,15 @@ pub async fn create_link(
         let now = now_ms();
         let contact = (!for_team).then_some(me.contact_id);
         let mut tx = state.db.begin().await?;
-        let (id, key) = links::create(
-            &mut tx,
-            context.program_id,
-            context.partnership_id,
-            contact,
+        let link = links::NewLink {
+            program_id: context.program_id,
+            partnership_id: context.partnership_id,
+            contact_id: contact,
             name,
-            destination.as_deref(),
-            me.identity.user_id,
-            now,
-        )
-        .await?;
+            destination: destination.as_deref(),
+            user_id: me.identity.user_id,
+        };
+        let (id, key) = links::create(&mut tx, link, now).await?;
         events::append(
             &mut tx,
             NewEvent {

@@ -181,17 +181,27 @@ pub async fn list(
 /// A partnership's links are capped: links are for campaigns, not one per visitor.
 pub const MAX_LINKS_PER_PARTNERSHIP: i64 = 200;
 
-/// Makes an extra link (its destination already checked against the program's domains).
-pub async fn create(
-    tx: &mut Tx,
-    program_id: i64,
-    partnership_id: i64,
-    contact_id: Option<i64>,
-    name: &str,
-    destination: Option<&str>,
-    user_id: i64,
-    now: i64,
-) -> Result<(i64, String), AppError> {
+/// An extra link: its destination already checked against the program's domains (`None`: the
+/// program's default), `contact_id` `None` for a team link.
+pub struct NewLink<'a> {
+    pub program_id: i64,
+    pub partnership_id: i64,
+    pub contact_id: Option<i64>,
+    pub name: &'a str,
+    pub destination: Option<&'a str>,
+    pub user_id: i64,
+}
+
+/// Makes an extra link; returns its id and key.
+pub async fn create(tx: &mut Tx, link: NewLink<'_>, now: i64) -> Result<(i64, String), AppError> {
+    let NewLink {
+        program_id,
+        partnership_id,
+        contact_id,
+        name,
+        destination,
+        user_id,
+    } = link;
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM links WHERE partnership_id = $1")
         .bind(partnership_id)
         .fetch_one(&mut **tx)
