@@ -494,6 +494,29 @@ async fn finish(
     }
 }
 
+/// The API key's program, the parsed body and the customer it names (key, email, name), or
+/// the error response: 401, 400 `malformed_json`, 400 `invalid_customer`.
+async fn customer_request<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    what: &str,
+    fields: impl Fn(&T) -> (String, String, String),
+) -> Result<(ProgramMoney, T, domain::link::Signup), Response> {
+    let (_, program) = authenticate(state, headers).await?;
+    let parsed: T = serde_json::from_slice(body).map_err(|e| {
+        error(
+            400,
+            "malformed_json",
+            &format!("The body is not {what}: {e}"),
+        )
+    })?;
+    let (key, email, name) = fields(&parsed);
+    let signup = domain::link::validate_signup(&key, &email, &name)
+        .map_err(|e| error(400, "invalid_customer", &e.0))?;
+    Ok((program, parsed, signup))
+}
+
 /// A customer who signed up on the vendor's side, with the referral it came through.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -523,23 +546,17 @@ async fn create_customer(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (_, program) = match authenticate(&state, &headers).await {
-        Ok(p) => p,
+    let (program, body, signup) = match customer_request(
+        &state,
+        &headers,
+        &body,
+        "a customer",
+        |b: &CustomerRequest| (b.key.clone(), b.email.clone(), b.name.clone()),
+    )
+    .await
+    {
+        Ok(parsed) => parsed,
         Err(r) => return r,
-    };
-    let body: CustomerRequest = match serde_json::from_slice(&body) {
-        Ok(b) => b,
-        Err(e) => {
-            return error(
-                400,
-                "malformed_json",
-                &format!("The body is not a customer: {e}"),
-            );
-        }
-    };
-    let signup = match domain::link::validate_signup(&body.key, &body.email, &body.name) {
-        Ok(s) => s,
-        Err(e) => return error(400, "invalid_customer", &e.0),
     };
     let referrer = match (body.click_id, body.partner_key) {
         (Some(_), Some(_)) => {
@@ -605,23 +622,17 @@ async fn create_referral_token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (_, program) = match authenticate(&state, &headers).await {
-        Ok(p) => p,
+    let (program, _, signup) = match customer_request(
+        &state,
+        &headers,
+        &body,
+        "a referral token request",
+        |b: &ReferralTokenRequest| (b.customer_key.clone(), b.email.clone(), b.name.clone()),
+    )
+    .await
+    {
+        Ok(parsed) => parsed,
         Err(r) => return r,
-    };
-    let body: ReferralTokenRequest = match serde_json::from_slice(&body) {
-        Ok(b) => b,
-        Err(e) => {
-            return error(
-                400,
-                "malformed_json",
-                &format!("The body is not a referral token request: {e}"),
-            );
-        }
-    };
-    let signup = match domain::link::validate_signup(&body.customer_key, &body.email, &body.name) {
-        Ok(s) => s,
-        Err(e) => return error(400, "invalid_customer", &e.0),
     };
     let now = now_ms();
     let request = SignupRequest {

@@ -91,6 +91,26 @@ async fn signup(app: &TestApp, origin: &str, body: &Value) -> reqwest::Response 
         .unwrap()
 }
 
+/// A new secret API key of the Acme program, made by its owner.
+async fn secret_key(app: &TestApp, name: &str) -> String {
+    let owner = app.signed_in("owner@acme.example").await;
+    let program = app
+        .scalar(
+            "SELECT id FROM programs WHERE slug = $1",
+            "acme-partner-program",
+        )
+        .await
+        .to_string();
+    let res = app
+        .call(
+            &owner,
+            "create_api_key",
+            &[("program", &program), ("name", name)],
+        )
+        .await;
+    json_of(res).await["key"].as_str().unwrap().to_owned()
+}
+
 async fn customers(app: &TestApp) -> i64 {
     app.scalar(
         "SELECT COUNT(*) FROM customers WHERE external_key LIKE $1",
@@ -424,26 +444,7 @@ async fn self_referrals_wait_for_a_teammate(app: &TestApp) {
 
 async fn the_customers_api_attributes_server_to_server(app: &TestApp) {
     configure(app, "last_click").await;
-    let owner = app.signed_in("owner@acme.example").await;
-    let program = app
-        .scalar(
-            "SELECT id FROM programs WHERE slug = $1",
-            "acme-partner-program",
-        )
-        .await
-        .to_string();
-    let secret = json_of(
-        app.call(
-            &owner,
-            "create_api_key",
-            &[("program", &program), ("name", "Signups")],
-        )
-        .await,
-    )
-    .await["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let secret = secret_key(app, "Signups").await;
     let post = |auth: Option<String>, body: Value| {
         let mut req = app.client().post(app.url("/api/v1/customers")).json(&body);
         if let Some(key) = auth {
@@ -660,26 +661,7 @@ async fn partners_make_links_and_see_their_clicks_and_customers(app: &TestApp) {
 
 async fn the_referral_widget_makes_a_referrer_once(app: &TestApp) {
     configure(app, "last_click").await;
-    let owner = app.signed_in("owner@acme.example").await;
-    let program = app
-        .scalar(
-            "SELECT id FROM programs WHERE slug = $1",
-            "acme-partner-program",
-        )
-        .await
-        .to_string();
-    let secret = json_of(
-        app.call(
-            &owner,
-            "create_api_key",
-            &[("program", &program), ("name", "App")],
-        )
-        .await,
-    )
-    .await["key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let secret = secret_key(app, "App").await;
     let token_for = |key: &'static str| {
         app.client()
             .post(app.url("/api/v1/referral_tokens"))
