@@ -140,6 +140,16 @@ pub struct LinkView {
     pub owner: Option<String>,
     pub clicks: i64,
     pub signups: i64,
+    /// `false`: turned off; its address answers "not found".
+    pub enabled: bool,
+}
+
+/// A link after it was turned off or on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkState {
+    pub id: i64,
+    pub name: String,
+    pub enabled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::RuleViolation;
+use crate::permissions::ContactPermission;
 
 /// Characters of a link key: URL-safe in any position, easy to read aloud.
 const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -43,6 +44,16 @@ pub fn click_key_from(now_ms: i64, random: [u8; 16]) -> String {
     let mut key = String::from_utf8(time.to_vec()).unwrap_or_default();
     key.push_str(&key_from_random(random));
     key
+}
+
+/// What a contact needs to turn a link off or on: their own link, the right to share links;
+/// the team's or another contact's, the right to manage the team's links.
+pub fn manage_link_permission(own: bool) -> ContactPermission {
+    if own {
+        ContactPermission::ShareOwnLinks
+    } else {
+        ContactPermission::ManageTeamLinks
+    }
 }
 
 /// Whether `key` can be a link key at all (checked before any lookup, so a request's key can't
@@ -269,11 +280,14 @@ const PUBLIC_EMAIL_DOMAINS: &[&str] = &[
     "zoho.com",
 ];
 
+/// The family of every obvious automated client ([`is_bot`]).
+pub const BOT_FAMILY: &str = "bot";
+
 /// A user agent's family as clicks store it (never the full string).
 pub fn user_agent_family(user_agent: &str) -> &'static str {
     let ua = user_agent.to_ascii_lowercase();
     if is_bot(&ua) {
-        "bot"
+        BOT_FAMILY
     } else if ua.contains("edg/") {
         "Edge"
     } else if ua.contains("opr/") || ua.contains("opera") {
@@ -516,6 +530,17 @@ mod tests {
 
     fn allowed() -> Vec<String> {
         vec!["acme.example".into(), "shop.acme-store.example".into()]
+    }
+
+    #[test]
+    fn who_may_turn_links_off_and_on() {
+        use crate::permissions::ContactRole::*;
+        let may =
+            |role: crate::permissions::ContactRole, own| role.can(manage_link_permission(own));
+        assert!(may(Member, true) && !may(Member, false));
+        assert!(may(Owner, true) && may(Owner, false));
+        assert!(may(Admin, true) && may(Admin, false));
+        assert!(!may(Finance, true) && !may(Finance, false));
     }
 
     #[test]

@@ -79,12 +79,24 @@ test("a partner copies their link, a visitor signs up on the vendor's site, the 
     await expect(visitor.getByRole("status")).toHaveText("Signed up: attributed");
     await visitorContext.close();
 
-    // The partner sees the click and the new customer.
-    await partner.reload();
-    await hydrated(partner);
-    await expect(clicks).toHaveText(String(before + 1));
+    // The partner sees the click (counted within a second or so) and the new customer.
+    await expect(async () => {
+      await partner.reload();
+      await hydrated(partner);
+      await expect(clicks).toHaveText(String(before + 1), { timeout: 1000 });
+    }).toPass({ timeout: 15000 });
     await expect(mine.getByRole("cell").nth(3)).toHaveText("1");
     await expect(partner.getByRole("table", { name: "Latest customers" })).toContainText("Fabrikam Trial");
+
+    // The member turns the link off (the row says so, no Copy button), then on again.
+    await mine.getByRole("button", { name: "Turn off My link (Mia Member)" }).click();
+    await expect(partner.getByRole("status").filter({ hasText: "turned off" })).toBeVisible();
+    await expect(mine.locator(".badge")).toHaveText("Off");
+    await expect(mine.getByRole("button", { name: "Copy" })).toHaveCount(0);
+    await mine.getByRole("button", { name: "Turn on My link (Mia Member)" }).click();
+    await expect(partner.getByRole("status").filter({ hasText: "turned on" })).toBeVisible();
+    await expect(mine.getByRole("button", { name: "Copy" })).toBeVisible();
+    await expect(mine.locator(".badge")).toHaveCount(0);
     await partnerContext.close();
 
     // The vendor sees how the customer came: click, signup, partner.

@@ -5,7 +5,8 @@
 //!
 //! ```sh
 //! apt-get install -y wrk
-//! cargo build --release -p server && cargo run --release -p server --example bench_redirect
+//! cargo build --release -p server --bin server --example bench_redirect
+//! "${CARGO_TARGET_DIR:-target}/release/examples/bench_redirect"
 //! ```
 //! `BENCH_BACKEND=postgres` (with `TEST_DATABASE_URL`) runs it on PostgreSQL;
 //! `BENCH_SECONDS` sets each run's length (default 15).
@@ -195,7 +196,7 @@ async fn main() {
         .spawn()
         .unwrap_or_else(|e| {
             panic!(
-                "{}: {e} (build it with cargo build --release -p server)",
+                "{}: {e} (build it with cargo build --release -p server --bin server --example bench_redirect)",
                 binary.display()
             )
         });

@@ -6,7 +6,7 @@
 mod common;
 
 use app::server::db::now_ms;
-use common::{TestApp, json_of};
+use common::{TestApp, eventually, json_of};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -15,6 +15,7 @@ on_both_backends!(
     self_referrals_wait_for_a_teammate,
     the_customers_api_attributes_server_to_server,
     partners_make_links_and_see_their_clicks_and_customers,
+    partners_turn_their_links_off_and_on,
     the_referral_widget_makes_a_referrer_once,
 );
 
@@ -41,12 +42,7 @@ async fn configure(app: &TestApp, model: &str) -> String {
 
 async fn team_link(app: &TestApp, team: &str) -> String {
     let partnership: i64 = app.partnership_id(team).await.parse().unwrap();
-    let program: i64 = app
-        .scalar(
-            "SELECT id FROM programs WHERE slug = $1",
-            "acme-partner-program",
-        )
-        .await;
+    let program: i64 = app.acme_program_id().await;
     let mut tx = app.db.begin().await.unwrap();
     let (_, key) = app::server::links::default_link(&mut tx, program, partnership, None, now_ms())
         .await
@@ -67,17 +63,13 @@ async fn click(app: &TestApp, key: &str, user_agent: &str) -> String {
     assert_eq!(res.status(), 302);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     let click = location.rsplit_once("click_id=").unwrap().1.to_owned();
-    for _ in 0..100 {
-        if app
-            .scalar("SELECT COUNT(*) FROM clicks WHERE click_key = $1", &click)
-            .await
-            == 1
-        {
-            return click;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("click {click} was not stored");
+    let stored = eventually(
+        || app.scalar("SELECT COUNT(*) FROM clicks WHERE click_key = $1", &click),
+        |n| *n == 1,
+    )
+    .await;
+    assert_eq!(stored, 1, "click {click} was not stored");
+    click
 }
 
 async fn signup(app: &TestApp, origin: &str, body: &Value) -> reqwest::Response {
@@ -94,13 +86,7 @@ async fn signup(app: &TestApp, origin: &str, body: &Value) -> reqwest::Response 
 /// A new secret API key of the Acme program, made by its owner.
 async fn secret_key(app: &TestApp, name: &str) -> String {
     let owner = app.signed_in("owner@acme.example").await;
-    let program = app
-        .scalar(
-            "SELECT id FROM programs WHERE slug = $1",
-            "acme-partner-program",
-        )
-        .await
-        .to_string();
+    let program = app.acme_program_id().await.to_string();
     let res = app
         .call(
             &owner,
@@ -508,6 +494,17 @@ async fn the_customers_api_attributes_server_to_server(app: &TestApp) {
     assert!(doc.contains("/api/v1/customers") && doc.contains("/api/v1/referral_tokens"));
 }
 
+/// The link "Pricing" on a partner dashboard.
+fn pricing_of(dashboard: &Value) -> Value {
+    dashboard["partnerships"][0]["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "Pricing")
+        .unwrap()
+        .clone()
+}
+
 async fn partners_make_links_and_see_their_clicks_and_customers(app: &TestApp) {
     let public_key = configure(app, "last_click").await;
     let owner = app.signed_in("owner@northwind.example").await;
@@ -624,14 +621,13 @@ async fn partners_make_links_and_see_their_clicks_and_customers(app: &TestApp) {
     .await
     .unwrap();
     assert_eq!(outcome["attribution"], "attributed");
-    let dashboard = json_of(app.call(&owner, "partner_dashboard", &[]).await).await;
-    let pricing = dashboard["partnerships"][0]["links"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["name"] == "Pricing")
-        .unwrap()
-        .clone();
+    // Clicks reach the links' counters within a second or so of being stored.
+    let dashboard = eventually(
+        || async { json_of(app.call(&owner, "partner_dashboard", &[]).await).await },
+        |d| pricing_of(d)["clicks"] == 2,
+    )
+    .await;
+    let pricing = pricing_of(&dashboard);
     assert_eq!(
         (pricing["clicks"].as_i64(), pricing["signups"].as_i64()),
         (Some(2), Some(1))
@@ -715,15 +711,17 @@ async fn the_referral_widget_makes_a_referrer_once(app: &TestApp) {
         .await
         .unwrap();
     let again_url = again["url"].as_str().unwrap();
-    let html = app
-        .client()
-        .get(app.url(&again_url[again_url.find("/embed").unwrap()..]))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let widget = || async {
+        app.client()
+            .get(app.url(&again_url[again_url.find("/embed").unwrap()..]))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let html = widget().await;
     assert!(html.contains(&link_key));
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.kind = $1", "customer_referral").await,
@@ -746,15 +744,8 @@ async fn the_referral_widget_makes_a_referrer_once(app: &TestApp) {
     .await
     .unwrap();
     assert_eq!(outcome["attribution"], "attributed");
-    let html = app
-        .client()
-        .get(app.url(&again_url[again_url.find("/embed").unwrap()..]))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // The click reaches the link's counter within a second or so of being stored.
+    let html = eventually(widget, |html| html.contains("<dt>Clicks</dt><dd>1</dd>")).await;
     assert!(
         html.contains("<dt>Clicks</dt><dd>1</dd>") && html.contains("<dt>Signups</dt><dd>1</dd>"),
         "{html}"
@@ -781,5 +772,88 @@ async fn the_referral_widget_makes_a_referrer_once(app: &TestApp) {
             .unwrap()
             .status(),
         404
+    );
+}
+
+/// The links a contact's dashboard lists, by name: (id, key, enabled).
+async fn dashboard_links(
+    app: &TestApp,
+    client: &reqwest::Client,
+) -> Vec<(String, i64, String, bool)> {
+    let dashboard = json_of(app.call(client, "partner_dashboard", &[]).await).await;
+    dashboard["partnerships"][0]["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let url = l["url"].as_str().unwrap();
+            (
+                l["name"].as_str().unwrap().to_owned(),
+                l["id"].as_i64().unwrap(),
+                url.rsplit('/').next().unwrap().to_owned(),
+                l["enabled"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn partners_turn_their_links_off_and_on(app: &TestApp) {
+    configure(app, "last_click").await;
+    let member = app.signed_in("member@northwind.example").await;
+    let mine = dashboard_links(app, &member).await;
+    let (_, my_id, my_key, enabled) = mine[0].clone();
+    assert!(enabled);
+    let owner = app.signed_in("owner@northwind.example").await;
+    let team = dashboard_links(app, &owner).await;
+    let team_id = team.iter().find(|l| l.0 == "Team link").unwrap().1;
+    let switch = |client: reqwest::Client, link: i64, turn: &'static str| async move {
+        app.call(
+            &client,
+            "set_link_enabled",
+            &[("link", &link.to_string()), ("turn", turn)],
+        )
+        .await
+    };
+    // The member turns their own link off: it leads nowhere and the list says so.
+    let res = switch(member.clone(), my_id, "off").await;
+    assert_eq!(res.status(), 200);
+    let state = json_of(res).await;
+    assert_eq!(
+        (state["enabled"].as_bool(), state["id"].as_i64()),
+        (Some(false), Some(my_id))
+    );
+    let res = app
+        .client()
+        .get(app.url(&format!("/r/{my_key}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(!dashboard_links(app, &member).await[0].3);
+    // Not the team's link, a bad word, a link of another team, another role.
+    assert_eq!(switch(member.clone(), team_id, "off").await.status(), 403);
+    assert_eq!(switch(member.clone(), my_id, "maybe").await.status(), 400);
+    let lakeside = app.signed_in("owner@lakeside.example").await;
+    assert_eq!(switch(lakeside, my_id, "on").await.status(), 404);
+    let finance = app.signed_in("finance@northwind.example").await;
+    assert_eq!(switch(finance, my_id, "on").await.status(), 403);
+    let teammate = app.signed_in("owner@acme.example").await;
+    assert_eq!(switch(teammate, my_id, "on").await.status(), 403);
+    assert!(
+        !dashboard_links(app, &member).await[0].3,
+        "refusals change nothing"
+    );
+    // The owner manages every link of the team: turns the member's back on.
+    assert_eq!(switch(owner.clone(), my_id, "on").await.status(), 200);
+    assert!(dashboard_links(app, &member).await[0].3);
+    // Turning a link to the state it has is accepted and records nothing.
+    assert_eq!(switch(owner.clone(), my_id, "on").await.status(), 200);
+    let events = |kind: &'static str| async move {
+        app.scalar("SELECT COUNT(*) FROM events WHERE kind = $1", kind)
+            .await
+    };
+    assert_eq!(
+        (events("link.disabled").await, events("link.enabled").await),
+        (1, 1)
     );
 }

@@ -448,12 +448,7 @@ async fn a_won_deal_links_or_attributes_the_existing_customer(app: &TestApp) {
     .unwrap();
     assert_eq!(owner, "Northwind Agency");
     // A customer nobody brought becomes the deal's partner's.
-    let program = app
-        .id_of(
-            "SELECT id FROM programs WHERE slug = $1",
-            "acme-partner-program",
-        )
-        .await;
+    let program = app.acme_program_id().await;
     let orphan: i64 = sqlx::query_scalar(
         "INSERT INTO customers (program_id, external_key, name, source, created_at, domain, company_key, status) \
          VALUES ($1, 'cus_orphan', 'Orphan Ltd', 'api', 1, 'orphan.example', 'orphan', 'signed_up') RETURNING id",
@@ -745,13 +740,7 @@ async fn resell_terms_and_pipeline_filters(app: &TestApp) {
 
 async fn program_settings_for_deals_and_customer_emails(app: &TestApp) {
     let owner = app.signed_in("owner@acme.example").await;
-    let program = app
-        .id_of(
-            "SELECT id FROM programs WHERE slug = $1",
-            "acme-partner-program",
-        )
-        .await
-        .to_string();
+    let program = app.acme_program_id().await.to_string();
     let settings = json(
         app.call(&owner, "program_settings", &[("program", &program)])
             .await,

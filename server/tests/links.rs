@@ -8,12 +8,13 @@ mod common;
 use std::net::SocketAddr;
 
 use app::server::db::now_ms;
-use common::TestApp;
+use common::{TestApp, eventually};
 
 on_both_backends!(
     a_link_redirects_to_its_destination_and_counts_clicks,
     unknown_disabled_and_unsafe_links_answer_404,
     stopping_the_server_loses_no_queued_click,
+    a_burst_of_new_keys_gets_each_its_own_target,
 );
 
 /// Gives the Acme program its link domains and default destination.
@@ -31,12 +32,7 @@ async fn configure_links(app: &TestApp) {
 /// The default link of a team's Acme partnership (or of its first contact).
 async fn default_link(app: &TestApp, team: &str, contact: bool) -> String {
     let partnership: i64 = app.partnership_id(team).await.parse().unwrap();
-    let program: i64 = app
-        .scalar(
-            "SELECT id FROM programs WHERE slug = $1",
-            "acme-partner-program",
-        )
-        .await;
+    let program: i64 = app.acme_program_id().await;
     let contact_id: Option<i64> = if contact {
         sqlx::query_scalar(
             "SELECT c.id FROM contacts c JOIN partnerships p ON p.partner_team_id = c.partner_team_id WHERE p.id = $1 ORDER BY c.id LIMIT 1",
@@ -58,18 +54,12 @@ async fn default_link(app: &TestApp, team: &str, contact: bool) -> String {
 }
 
 async fn clicks(app: &TestApp, expected: i64) -> i64 {
-    // The writer stores clicks a moment after the redirects; wait for it (at most 5 s).
-    let mut stored = 0;
-    for _ in 0..100 {
-        stored = app
-            .scalar("SELECT COUNT(*) FROM clicks WHERE click_key <> $1", "")
-            .await;
-        if stored >= expected {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    stored
+    // The writer stores clicks a moment after the redirects.
+    eventually(
+        || app.scalar("SELECT COUNT(*) FROM clicks WHERE click_key <> $1", ""),
+        |n| *n >= expected,
+    )
+    .await
 }
 
 async fn a_link_redirects_to_its_destination_and_counts_clicks(app: &TestApp) {
@@ -109,21 +99,20 @@ async fn a_link_redirects_to_its_destination_and_counts_clicks(app: &TestApp) {
         assert_eq!(res.status(), 302);
     }
     assert_eq!(clicks(app, 50).await, 50);
-    let (family, referrer, bot): (String, Option<String>, i64) = sqlx::query_as(
-        "SELECT user_agent_family, referrer_host, bot FROM clicks WHERE click_key = $1",
-    )
-    .bind(click_key)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let (family, referrer): (String, Option<String>) =
+        sqlx::query_as("SELECT user_agent_family, referrer_host FROM clicks WHERE click_key = $1")
+            .bind(click_key)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
     assert_eq!(
-        (family.as_str(), referrer.as_deref(), bot),
-        ("Chrome", Some("blog.example"), 0)
+        (family.as_str(), referrer.as_deref()),
+        ("Chrome", Some("blog.example"))
     );
     let bots = app
         .scalar(
-            "SELECT COUNT(*) FROM clicks WHERE bot = CAST($1 AS BIGINT)",
-            "1",
+            "SELECT COUNT(*) FROM clicks WHERE user_agent_family = $1",
+            domain::link::BOT_FAMILY,
         )
         .await;
     assert_eq!(bots, 49, "curl is counted, as a bot");
@@ -134,6 +123,21 @@ async fn a_link_redirects_to_its_destination_and_counts_clicks(app: &TestApp) {
         )
         .await;
     assert_eq!(hashes, 1, "one visitor, one salted hash, no address stored");
+    // The writer adds stored clicks to their links' counters within a second or so.
+    let counts = |key: String| async move {
+        let read = || {
+            sqlx::query_as::<_, (i64, i64)>(
+                "SELECT click_count, bot_click_count FROM links WHERE link_key = $1",
+            )
+            .bind(key.clone())
+            .fetch_one(&app.db.pool)
+        };
+        eventually(read, |c| c.as_ref().is_ok_and(|c| *c != (0, 0)))
+            .await
+            .unwrap()
+    };
+    assert_eq!(counts(key).await, (1, 0));
+    assert_eq!(counts(mine).await, (0, 49), "bots are counted apart");
 }
 
 async fn unknown_disabled_and_unsafe_links_answer_404(app: &TestApp) {
@@ -229,4 +233,61 @@ async fn stopping_the_server_loses_no_queued_click(app: &TestApp) {
         .scalar("SELECT COUNT(*) FROM clicks WHERE click_key <> $1", "")
         .await;
     assert_eq!(stored, N);
+}
+
+/// Keys requested at once before any is cached are read together; each still gets its own
+/// destination, and an unknown key among them its 404.
+async fn a_burst_of_new_keys_gets_each_its_own_target(app: &TestApp) {
+    configure_links(app).await;
+    let partnership: i64 = app
+        .partnership_id("Northwind Agency")
+        .await
+        .parse()
+        .unwrap();
+    let program: i64 = app.acme_program_id().await;
+    const N: usize = 150;
+    let mut keys = Vec::new();
+    for i in 0..N {
+        let key = app::server::links::new_key();
+        sqlx::query(
+            "INSERT INTO links (program_id, partnership_id, link_key, name, destination, created_at) VALUES ($1, $2, $3, $4, $5, 0)",
+        )
+        .bind(program)
+        .bind(partnership)
+        .bind(&key)
+        .bind(format!("Page {i}"))
+        .bind(format!("https://www.acme.example/page/{i}"))
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+        keys.push(key);
+    }
+    let client = app.client();
+    let mut requests = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        let (client, url) = (client.clone(), app.url(&format!("/r/{key}")));
+        requests.push(tokio::spawn(async move {
+            let res = client.get(url).send().await.unwrap();
+            (
+                i,
+                res.status().as_u16(),
+                res.headers()
+                    .get("location")
+                    .map(|l| l.to_str().unwrap().to_owned()),
+            )
+        }));
+    }
+    let unknown = client.get(app.url("/r/NoSuchKey2")).send().await.unwrap();
+    assert_eq!(unknown.status(), 404);
+    for request in requests {
+        let (i, status, location) = request.await.unwrap();
+        assert_eq!(status, 302);
+        let location = location.unwrap();
+        assert!(
+            location.starts_with(&format!(
+                "https://www.acme.example/page/{i}?partner_key=northwind-7f3a&click_id="
+            )),
+            "link {i}: {location}"
+        );
+    }
 }

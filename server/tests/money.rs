@@ -27,12 +27,7 @@ on_both_backends!(
 const DAY: i64 = 86_400_000;
 
 async fn acme_program(app: &TestApp) -> String {
-    app.id_of(
-        "SELECT id FROM programs WHERE slug = $1",
-        "acme-partner-program",
-    )
-    .await
-    .to_string()
+    app.acme_program_id().await.to_string()
 }
 
 /// A new API key of the Acme program.

@@ -916,13 +916,7 @@ async fn invited_partners_join_invite_only_programs(app: &TestApp) {
     .execute(&app.db.pool)
     .await
     .unwrap();
-    let program = app
-        .id_of(
-            "SELECT id FROM programs WHERE slug = $1",
-            "acme-partner-program",
-        )
-        .await
-        .to_string();
+    let program = app.acme_program_id().await.to_string();
     // Who may invite follows the matrix; partners already in the program are refused.
     let tech = app.signed_in("tech@acme.example").await;
     let res = app

@@ -307,13 +307,7 @@ async fn cross_tenant_table(app: &TestApp) {
         )
         .await
         .to_string();
-    let acme_program = app
-        .id_of(
-            "SELECT id FROM programs WHERE slug = $1",
-            "acme-partner-program",
-        )
-        .await
-        .to_string();
+    let acme_program = app.acme_program_id().await.to_string();
     let acme_owner = app.signed_in("owner@acme.example").await;
     let res = app
         .call(
@@ -1297,6 +1291,14 @@ async fn cross_tenant_table(app: &TestApp) {
             403,
             acme_secrets,
         ),
+        // Teammates don't turn partners' links off.
+        case(
+            gx,
+            "set_link_enabled",
+            vec![("link", "1"), ("turn", "off")],
+            403,
+            acme_secrets,
+        ),
         // Initech's program allows no domain: another vendor's site is refused.
         case(
             ini,
@@ -1682,13 +1684,7 @@ async fn program_switcher_scopes_each_side(app: &TestApp) {
         resellers
     );
     // The URL still wins over the session.
-    let acme = app
-        .id_of(
-            "SELECT id FROM programs WHERE slug = $1",
-            "acme-partner-program",
-        )
-        .await
-        .to_string();
+    let acme = app.acme_program_id().await.to_string();
     let partners: Value = app
         .call(&owner, "partners", &[("program", &acme)])
         .await

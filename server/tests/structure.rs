@@ -27,11 +27,7 @@ on_both_backends!(
 );
 
 async fn program_id(app: &TestApp) -> i64 {
-    app.id_of(
-        "SELECT id FROM programs WHERE slug = $1",
-        "acme-partner-program",
-    )
-    .await
+    app.acme_program_id().await
 }
 
 async fn ids(app: &TestApp, sql: &'static str, program: i64) -> Vec<i64> {

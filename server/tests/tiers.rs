@@ -153,13 +153,7 @@ async fn a_won_deal_promotes_at_once_and_demotion_waits_for_the_grace_period(app
 
 async fn rewards_use_the_tier_in_force_at_the_event(app: &TestApp) {
     let owner = app.signed_in("owner@acme.example").await;
-    let program = app
-        .scalar(
-            "SELECT id FROM programs WHERE slug = $1",
-            "acme-partner-program",
-        )
-        .await
-        .to_string();
+    let program = app.acme_program_id().await.to_string();
     json_of(
         app.call(
             &owner,

@@ -185,6 +185,7 @@ async fn shared_links(
                 owner: l.contact,
                 clicks: l.clicks,
                 signups: l.signups,
+                enabled: l.enabled,
             });
         }
     }

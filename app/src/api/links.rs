@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::dto::LinkView;
+use crate::dto::{LinkState, LinkView};
 use crate::error::AppError;
 
 /// Makes an extra link in the current program for the contact (or, with `for_team` and the
@@ -77,6 +77,59 @@ pub async fn create_link(
             owner: (!for_team).then(|| me.identity.name.clone()),
             clicks: 0,
             signups: 0,
+            enabled: true,
+        })
+    })
+    .await
+}
+
+/// Turns one of the current program's links off (`turn=off`) or back on (`turn=on`): the
+/// contact's own with the right to share links, the team's or another contact's with the right
+/// to manage the team's links.
+#[server(prefix = "/api", endpoint = "set_link_enabled")]
+pub async fn set_link_enabled(link: i64, turn: String) -> Result<LinkState, AppError> {
+    use crate::server::events::{self, NewEvent};
+    use crate::server::{db::now_ms, endpoint, leads, links, require_contact};
+    use domain::permissions::ContactPermission;
+
+    endpoint(async move {
+        let (state, me) = require_contact(ContactPermission::ShareOwnLinks).await?;
+        let enabled = match turn.as_str() {
+            "on" => true,
+            "off" => false,
+            _ => return Err(AppError::bad_request("Say turn=on or turn=off")),
+        };
+        let context = leads::partner_context(&state.db, &me)
+            .await?
+            .ok_or_else(|| AppError::not_found("Link"))?;
+        let mut tx = state.db.begin().await?;
+        let found = links::owner(&mut tx, link, context.partnership_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("Link"))?;
+        let own = found.contact_id == Some(me.contact_id);
+        if !me.role.can(domain::link::manage_link_permission(own)) {
+            return Err(AppError::forbidden());
+        }
+        if found.enabled != enabled {
+            links::set_enabled(&mut tx, link, enabled, now_ms()).await?;
+            events::append(
+                &mut tx,
+                NewEvent {
+                    actor_user_id: Some(me.identity.user_id),
+                    company_id: Some(context.company_id),
+                    kind: if enabled { "link.enabled" } else { "link.disabled" },
+                    subject_type: "link",
+                    subject_id: link,
+                    payload: serde_json::json!({ "partnership_id": context.partnership_id, "name": found.name }),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(LinkState {
+            id: link,
+            name: found.name,
+            enabled,
         })
     })
     .await

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::api::{CreateLink, fetch_partner_dashboard};
+use crate::api::{CreateLink, SetLinkEnabled, fetch_partner_dashboard};
 use crate::components::{
     CopyButton, EarningsKpis, FieldError, FormAlert, Submit, TopBar, data_page,
 };
@@ -10,11 +10,13 @@ use crate::dto::{CustomerRow, LinkView, PartnerDashboard, PartnershipCard};
 #[component]
 pub fn PartnerDashboardPage() -> impl IntoView {
     let create = ServerAction::<CreateLink>::new();
+    let switch = ServerAction::<SetLinkEnabled>::new();
     let dashboard = Resource::new(
-        move || create.version().get(),
+        move || (create.version().get(), switch.version().get()),
         |_| fetch_partner_dashboard(),
     );
     provide_context(create);
+    provide_context(switch);
     data_page("Partner dashboard", dashboard, move |dashboard| {
         view! { <Dashboard dashboard /> }.into_any()
     })
@@ -133,6 +135,8 @@ fn Links(
     default_destination: String,
 ) -> impl IntoView {
     let create = expect_context::<ServerAction<CreateLink>>();
+    let switch = expect_context::<ServerAction<SetLinkEnabled>>();
+    let switch_error = Signal::derive(move || switch.value().get().and_then(Result::err));
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
     let empty = links.is_empty();
@@ -144,7 +148,7 @@ fn Links(
     view! {
         <h3 id="links-heading">"Referral links"</h3>
         <table aria-labelledby="links-heading">
-            <thead><tr><th>"Link"</th><th>"Goes to"</th><th>"Clicks"</th><th>"Signups"</th><th><span class="sr-only">"Copy"</span></th></tr></thead>
+            <thead><tr><th>"Link"</th><th>"Goes to"</th><th>"Clicks"</th><th>"Signups"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
             <tbody>
                 {empty.then(|| view! { <tr><td colspan="5" class="empty">"Your role has no referral links to share."</td></tr> })}
                 {links.into_iter().map(|l| {
@@ -152,18 +156,32 @@ fn Links(
                         Some(owner) if l.name == "My link" => format!("{} ({owner})", l.name),
                         _ => l.name.clone(),
                     };
+                    let enabled = l.enabled;
                     view! {
                         <tr>
-                            <td><strong>{label}</strong><br /><code>{l.url.clone()}</code></td>
+                            <td>
+                                <strong>{label.clone()}</strong>
+                                {(!enabled).then(|| view! { " "<span class="badge suspended">"Off"</span> })}
+                                <br /><code>{l.url.clone()}</code>
+                            </td>
                             <td>{l.destination.clone().unwrap_or_else(|| default_text.clone())}</td>
                             <td class="num">{l.clicks}</td>
                             <td class="num">{l.signups}</td>
-                            <td><CopyButton text=l.url label="Copy" /></td>
+                            <td class="row-actions">
+                                {enabled.then(|| view! { <CopyButton text=l.url.clone() label="Copy" /> })}
+                                {can_make.then(|| view! { <LinkSwitch id=l.id name=label enabled /> })}
+                            </td>
                         </tr>
                     }
                 }).collect_view()}
             </tbody>
         </table>
+        <FormAlert error=switch_error />
+        {move || switch.value().get().and_then(Result::ok).map(|l| view! {
+            <p role="status" class="notice">
+                {format!("Link \"{}\" turned {}.", l.name, if l.enabled { "on" } else { "off: its address now answers \"not found\" (within a minute)" })}
+            </p>
+        })}
         {can_make.then(|| view! {
             <ActionForm action=create attr:class="form inline-form" attr:aria-label="New referral link">
                 <label for="link-name">"Link name"</label>
@@ -180,6 +198,31 @@ fn Links(
                 {move || create.value().get().and_then(Result::ok).map(|l| view! { <p role="status" class="notice">{format!("Link \"{}\" created.", l.name)}</p> })}
             </ActionForm>
         })}
+    }
+}
+
+/// Turns one link off or back on; named after the link for screen readers.
+#[component]
+fn LinkSwitch(id: i64, name: String, enabled: bool) -> impl IntoView {
+    let switch = expect_context::<ServerAction<SetLinkEnabled>>();
+    let (text, turn) = if enabled {
+        ("Turn off", "off")
+    } else {
+        ("Turn on", "on")
+    };
+    view! {
+        <ActionForm action=switch attr:class="inline">
+            <input type="hidden" name="link" value=id />
+            <input type="hidden" name="turn" value=turn />
+            <button
+                type="submit"
+                class="secondary"
+                aria-label=format!("{text} {name}")
+                disabled=move || switch.pending().get()
+            >
+                {move || if switch.pending().get() { "Saving…" } else { text }}
+            </button>
+        </ActionForm>
     }
 }
 

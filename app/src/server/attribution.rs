@@ -59,12 +59,14 @@ async fn clicks(tx: &mut Tx, program_id: i64, keys: &[String]) -> Result<Vec<Cli
         .take(MAX_CLICK_IDS)
     {
         let row = sqlx::query(
-            "SELECT c.id, c.partnership_id, c.occurred_at, c.bot, c.link_id, l.contact_id FROM clicks c \
-             JOIN links l ON l.id = c.link_id JOIN partnerships p ON p.id = c.partnership_id \
-             WHERE c.click_key = $1 AND c.program_id = $2 AND p.status = 'active'",
+            "SELECT c.id, l.partnership_id, c.occurred_at, CAST(CASE WHEN c.user_agent_family = $3 THEN 1 ELSE 0 END AS BIGINT), \
+             c.link_id, l.contact_id \
+             FROM clicks c JOIN links l ON l.id = c.link_id JOIN partnerships p ON p.id = l.partnership_id \
+             WHERE c.click_key = $1 AND l.program_id = $2 AND p.status = 'active'",
         )
         .bind(key)
         .bind(program_id)
+        .bind(domain::link::BOT_FAMILY)
         .fetch_optional(&mut **tx)
         .await?;
         if let Some(r) = row {

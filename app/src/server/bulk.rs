@@ -183,11 +183,11 @@ pub async fn apply(
 }
 
 async fn load(tx: &mut Tx, program_id: i64, ids: &BTreeSet<i64>) -> Result<Vec<Target>, AppError> {
-    let placeholders: Vec<String> = (2..ids.len() + 2).map(|i| format!("${i}")).collect();
+    let placeholders = super::db::placeholders(1, ids.len());
     let sql = format!(
         "SELECT id, status, group_id, tier_id, manager_teammate_id FROM partnerships \
          WHERE program_id = $1 AND id IN ({}) ORDER BY id",
-        placeholders.join(", ")
+        placeholders
     );
     // Safe: placeholders only.
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_id);

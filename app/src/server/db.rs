@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -37,6 +37,43 @@ pub type Tx = Transaction<'static, Any>;
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// `$1, $2, …`: `n` placeholders numbered from `offset + 1`, for `IN (…)` lists and
+/// multi-row inserts.
+pub fn placeholders(offset: usize, n: usize) -> String {
+    (offset + 1..=offset + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Settings every connection gets, pooled or not.
+async fn configure(conn: &mut AnyConnection, backend: Backend) -> Result<(), sqlx::Error> {
+    if backend == Backend::Sqlite {
+        // WAL lets readers work while a writer commits; the busy timeout makes a second
+        // writer wait instead of failing at once.
+        conn.execute("PRAGMA journal_mode = WAL").await?;
+        conn.execute("PRAGMA foreign_keys = ON").await?;
+        conn.execute("PRAGMA busy_timeout = 5000").await?;
+        conn.execute("PRAGMA synchronous = NORMAL").await?;
+        // 32 MiB of pages per connection (the default is 2 MiB) and reads through a memory
+        // map: the click writer and the lists stay off read() calls.
+        conn.execute("PRAGMA cache_size = -32768").await?;
+        conn.execute("PRAGMA mmap_size = 268435456").await?;
+    } else {
+        // Statements are prepared and cached per connection; after five runs PostgreSQL may
+        // switch to a generic plan that ignores the bound values (the program, the page
+        // size), and such plans scan whole programs. Planning each run with its values keeps
+        // pages on their indexes.
+        conn.execute("SET plan_cache_mode = force_custom_plan")
+            .await?;
+        // The default cost of a random page read assumes spinning disks and makes the planner
+        // walk the primary key backwards past every row of a program instead of reading a
+        // keyset index such as (partnership_id, stage, id); 1.1 is the usual value for SSDs.
+        conn.execute("SET random_page_cost = 1.1").await?;
+    }
+    Ok(())
+}
 
 impl Db {
     /// Connects, creating the SQLite file (and its folder) when missing.
@@ -77,35 +114,7 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers work while a writer commits; the busy timeout makes a
-                        // second writer wait instead of failing at once.
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA busy_timeout = 5000").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        // 32 MiB of pages per connection (the default is 2 MiB) and reads through
-                        // a memory map: the click writer and the lists stay off read() calls.
-                        conn.execute("PRAGMA cache_size = -32768").await?;
-                        conn.execute("PRAGMA mmap_size = 268435456").await?;
-                    } else {
-                        // Statements are prepared and cached per connection; after five runs
-                        // PostgreSQL may switch to a generic plan that ignores the bound values
-                        // (the program, the page size), and such plans scan whole programs.
-                        // Planning each run with its values keeps pages on their indexes.
-                        conn.execute("SET plan_cache_mode = force_custom_plan")
-                            .await?;
-                        // The default cost of a random page read assumes spinning disks and
-                        // makes the planner walk the primary key backwards past every row of a
-                        // program instead of reading a keyset index such as
-                        // (partnership_id, stage, id); 1.1 is the usual value for SSDs.
-                        conn.execute("SET random_page_cost = 1.1").await?;
-                    }
-                    Ok(())
-                })
-            })
+            .after_connect(move |conn, _meta| Box::pin(configure(conn, backend)))
             .connect_with(options)
             .await
             .map_err(|e| format!("cannot connect to the database: {e}"))?;
@@ -130,6 +139,25 @@ impl Db {
         match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// A connection of its own, outside the pool and set up like the pool's, for a task that
+    /// writes all the time (the click writer) and would otherwise hold a pooled one.
+    pub async fn connect_one(&self) -> Result<AnyConnection, sqlx::Error> {
+        let mut conn = AnyConnection::connect_with(&self.pool.connect_options()).await?;
+        configure(&mut conn, self.backend).await?;
+        Ok(conn)
+    }
+
+    /// [`Db::begin`] on a connection of [`Db::connect_one`].
+    pub async fn begin_on<'c>(
+        &self,
+        conn: &'c mut AnyConnection,
+    ) -> Result<Transaction<'c, Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => conn.begin().await,
         }
     }
 

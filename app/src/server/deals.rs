@@ -236,11 +236,11 @@ pub async fn attach_timelines(db: &Db, deals: &mut [DealRow]) -> Result<(), AppE
     if deals.is_empty() {
         return Ok(());
     }
-    let placeholders: Vec<String> = (1..=deals.len()).map(|i| format!("${i}")).collect();
+    let placeholders = super::db::placeholders(0, deals.len());
     let sql = format!(
         "SELECT e.subject_id, e.occurred_at, e.kind, e.payload, u.name FROM events e LEFT JOIN users u ON u.id = e.actor_user_id \
          WHERE e.subject_type = 'deal' AND e.subject_id IN ({}) ORDER BY e.id",
-        placeholders.join(", ")
+        placeholders
     );
     // Safe: placeholders only; every value is bound.
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));

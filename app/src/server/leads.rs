@@ -483,12 +483,12 @@ pub async fn attach_passes(db: &Db, rows: &mut [LeadRow]) -> Result<(), AppError
     if rows.is_empty() {
         return Ok(());
     }
-    let placeholders: Vec<String> = (1..=rows.len()).map(|i| format!("${i}")).collect();
+    let placeholders = super::db::placeholders(0, rows.len());
     let sql = format!(
         "SELECT lp.lead_id, t.name, lp.status, lp.reason FROM lead_passes lp \
          JOIN partnerships p ON p.id = lp.partnership_id JOIN partner_teams t ON t.id = p.partner_team_id \
          WHERE lp.lead_id IN ({}) ORDER BY lp.id",
-        placeholders.join(", ")
+        placeholders
     );
     // Safe: placeholders only; every value is bound.
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));

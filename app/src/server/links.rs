@@ -5,7 +5,7 @@ use domain::link::{LinkParams, key_from_random};
 use rand::RngCore;
 use sqlx::Row;
 
-use super::db::{Db, Tx};
+use super::db::{Db, Tx, placeholders};
 use crate::error::AppError;
 
 /// A fresh random link key.
@@ -74,8 +74,6 @@ pub async fn default_link(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub link_id: i64,
-    pub program_id: i64,
-    pub partnership_id: i64,
     pub partner_key: String,
     /// The link's own destination, else the program's default (may be empty: no destination).
     pub destination: String,
@@ -83,31 +81,52 @@ pub struct Target {
     pub params: LinkParams,
 }
 
-/// The target of `key`, or `None` when no enabled link of an active partnership has it.
-pub async fn target(db: &Db, key: &str) -> Result<Option<Target>, AppError> {
-    let row = sqlx::query(
-        "SELECT l.id, l.program_id, l.partnership_id, p.partner_key, COALESCE(l.destination, pr.default_destination), \
-         pr.allowed_domains, pr.link_param_partner, pr.link_param_click \
-         FROM links l JOIN partnerships p ON p.id = l.partnership_id JOIN programs pr ON pr.id = l.program_id \
-         WHERE l.link_key = $1 AND l.disabled_at IS NULL AND p.status = 'active'",
-    )
-    .bind(key)
-    .fetch_optional(&db.pool)
-    .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let params = LinkParams::new(&row.try_get::<String, _>(6)?, &row.try_get::<String, _>(7)?)
-        .unwrap_or_default();
-    Ok(Some(Target {
-        link_id: row.try_get(0)?,
-        program_id: row.try_get(1)?,
-        partnership_id: row.try_get(2)?,
-        partner_key: row.try_get(3)?,
-        destination: row.try_get(4)?,
-        allowed: domain_list(&row.try_get::<String, _>(5)?),
-        params,
-    }))
+/// Most keys [`targets`] reads in one statement.
+pub const TARGETS_PER_STATEMENT: usize = 64;
+
+/// The targets of those of `keys` that are enabled links of active partnerships, with their
+/// keys, read `TARGETS_PER_STATEMENT` at a time. The last statement repeats its last key up to
+/// 1, 8 or 64 keys: statements of three sizes only, which stay prepared.
+pub async fn targets(
+    conn: &mut sqlx::AnyConnection,
+    keys: &[String],
+) -> Result<Vec<(String, Target)>, AppError> {
+    let mut found = Vec::new();
+    for chunk in keys.chunks(TARGETS_PER_STATEMENT) {
+        let Some(last) = chunk.last() else { continue };
+        let size = [1, 8, TARGETS_PER_STATEMENT]
+            .into_iter()
+            .find(|size| *size >= chunk.len())
+            .unwrap_or(TARGETS_PER_STATEMENT);
+        let placeholders = placeholders(0, size);
+        let sql = format!(
+            "SELECT l.link_key, l.id, p.partner_key, \
+             COALESCE(l.destination, pr.default_destination), pr.allowed_domains, pr.link_param_partner, pr.link_param_click \
+             FROM links l JOIN partnerships p ON p.id = l.partnership_id JOIN programs pr ON pr.id = l.program_id \
+             WHERE l.link_key IN ({placeholders}) AND l.disabled_at IS NULL AND p.status = 'active'"
+        );
+        // Safe: the text holds only placeholders; every key is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for i in 0..size {
+            query = query.bind(chunk.get(i).unwrap_or(last).clone());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let params =
+                LinkParams::new(&row.try_get::<String, _>(5)?, &row.try_get::<String, _>(6)?)
+                    .unwrap_or_default();
+            found.push((
+                row.try_get(0)?,
+                Target {
+                    link_id: row.try_get(1)?,
+                    partner_key: row.try_get(2)?,
+                    destination: row.try_get(3)?,
+                    allowed: domain_list(&row.try_get::<String, _>(4)?),
+                    params,
+                },
+            ));
+        }
+    }
+    Ok(found)
 }
 
 /// `programs.allowed_domains` as a list (stored comma-separated).
@@ -134,7 +153,7 @@ pub struct LinkListRow {
     pub contact: Option<String>,
     pub clicks: i64,
     pub signups: i64,
-    pub is_default: bool,
+    pub enabled: bool,
 }
 
 /// Whose links a list holds: one contact's, or the whole team's.
@@ -156,7 +175,12 @@ pub async fn list(
         LinkScope::Team => 0,
     };
     let rows = sqlx::query(
-        "SELECT l.id, l.link_key, l.name, l.destination, u.name, l.click_count,          (SELECT COUNT(*) FROM customers c WHERE c.link_id = l.id), l.is_default          FROM links l LEFT JOIN contacts ct ON ct.id = l.contact_id LEFT JOIN users u ON u.id = ct.user_id          WHERE l.partnership_id = $1 AND l.disabled_at IS NULL AND ($2 = 0 OR l.contact_id = $2)          ORDER BY l.is_default DESC, l.id LIMIT 200",
+        "SELECT l.id, l.link_key, l.name, l.destination, u.name, l.click_count, \
+         (SELECT COUNT(*) FROM customers c WHERE c.link_id = l.id), \
+         CAST(CASE WHEN l.disabled_at IS NULL THEN 1 ELSE 0 END AS BIGINT) \
+         FROM links l LEFT JOIN contacts ct ON ct.id = l.contact_id LEFT JOIN users u ON u.id = ct.user_id \
+         WHERE l.partnership_id = $1 AND ($2 = 0 OR l.contact_id = $2) \
+         ORDER BY l.is_default DESC, l.id LIMIT 200",
     )
     .bind(partnership_id)
     .bind(contact)
@@ -172,7 +196,7 @@ pub async fn list(
                 contact: r.try_get(4)?,
                 clicks: r.try_get(5)?,
                 signups: r.try_get(6)?,
-                is_default: r.try_get::<i64, _>(7)? != 0,
+                enabled: r.try_get::<i64, _>(7)? != 0,
             })
         })
         .collect()
@@ -214,7 +238,8 @@ pub async fn create(tx: &mut Tx, link: NewLink<'_>, now: i64) -> Result<(i64, St
     }
     let key = new_key();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO links (program_id, partnership_id, contact_id, link_key, name, destination, is_default, created_by_user_id, created_at)          VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8) RETURNING id",
+        "INSERT INTO links (program_id, partnership_id, contact_id, link_key, name, destination, is_default, created_by_user_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8) RETURNING id",
     )
     .bind(program_id)
     .bind(partnership_id)
@@ -227,4 +252,51 @@ pub async fn create(tx: &mut Tx, link: NewLink<'_>, now: i64) -> Result<(i64, St
     .fetch_one(&mut **tx)
     .await?;
     Ok((id, key))
+}
+
+/// A link of a partnership, as turning it off or on needs it.
+pub struct LinkOwner {
+    pub name: String,
+    pub contact_id: Option<i64>,
+    pub enabled: bool,
+}
+
+/// The link `link_id` if it belongs to `partnership_id`.
+pub async fn owner(
+    tx: &mut Tx,
+    link_id: i64,
+    partnership_id: i64,
+) -> Result<Option<LinkOwner>, AppError> {
+    let row = sqlx::query(
+        "SELECT name, contact_id, CAST(CASE WHEN disabled_at IS NULL THEN 1 ELSE 0 END AS BIGINT) \
+         FROM links WHERE id = $1 AND partnership_id = $2",
+    )
+    .bind(link_id)
+    .bind(partnership_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| {
+        Ok(LinkOwner {
+            name: r.try_get(0)?,
+            contact_id: r.try_get(1)?,
+            enabled: r.try_get::<i64, _>(2)? != 0,
+        })
+    })
+    .transpose()
+}
+
+/// Turns a link off (its redirect answers 404 once the servers' caches have read it again) or
+/// back on.
+pub async fn set_enabled(
+    tx: &mut Tx,
+    link_id: i64,
+    enabled: bool,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE links SET disabled_at = $1 WHERE id = $2")
+        .bind((!enabled).then_some(now))
+        .bind(link_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

@@ -151,11 +151,11 @@ async fn attach_tags(db: &Db, rows: &mut [PartnerListRow]) -> Result<(), AppErro
     if rows.is_empty() {
         return Ok(());
     }
-    let placeholders: Vec<String> = (1..=rows.len()).map(|i| format!("${i}")).collect();
+    let placeholders = super::db::placeholders(0, rows.len());
     let sql = format!(
         "SELECT pt.partnership_id, tg.name FROM partnership_tags pt JOIN tags tg ON tg.id = pt.tag_id \
          WHERE pt.partnership_id IN ({}) ORDER BY tg.name",
-        placeholders.join(", ")
+        placeholders
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for row in rows.iter() {

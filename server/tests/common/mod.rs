@@ -116,6 +116,25 @@ fn replace_database(url: &str, name: &str) -> String {
     }
 }
 
+/// Reads again every 50 ms, for at most 5 s, until `done` holds for what `read` returns, and
+/// returns the last read: for what the server does a moment after answering (storing clicks,
+/// counting them on links).
+pub async fn eventually<T, F, R>(mut read: F, done: impl Fn(&T) -> bool) -> T
+where
+    F: FnMut() -> R,
+    R: std::future::Future<Output = T>,
+{
+    let mut value = read().await;
+    for _ in 0..100 {
+        if done(&value) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        value = read().await;
+    }
+    value
+}
+
 /// The JSON of a successful answer; fails the test with the status and body otherwise.
 pub async fn json_of(res: reqwest::Response) -> serde_json::Value {
     let status = res.status();
@@ -185,6 +204,15 @@ impl TestApp {
     }
 
     /// The id of the partnership of the partner team called `team`, as form text.
+    /// The id of the seeded Acme program.
+    pub async fn acme_program_id(&self) -> i64 {
+        self.scalar(
+            "SELECT id FROM programs WHERE slug = $1",
+            "acme-partner-program",
+        )
+        .await
+    }
+
     pub async fn partnership_id(&self, team: &str) -> String {
         sqlx::query_scalar::<_, i64>(
             // The team's first partnership (its Acme one): PostgreSQL returns rows in no fixed
