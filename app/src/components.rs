@@ -145,9 +145,12 @@ where
     T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
     F: Fn(T) -> AnyView + Clone + Send + Sync + 'static,
 {
+    // A Transition, not a Suspense: when an action on the page refetches its data, the page
+    // stays on screen until the new data replaces it, instead of flashing "Loading…" (and a
+    // result line under a fallback nobody sees).
     view! {
         <leptos_meta::Title text=title />
-        <Suspense fallback=Loading>
+        <Transition fallback=Loading>
             {move || {
                 let page = page.clone();
                 Suspend::new(async move {
@@ -157,7 +160,7 @@ where
                     }
                 })
             }}
-        </Suspense>
+        </Transition>
     }
 }
 

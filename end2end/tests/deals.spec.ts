@@ -6,7 +6,7 @@ test.describe("deal registration", () => {
   // The bad amount is answered with 400, which Chromium logs.
   test.use({ allowedHttpErrors: [400] });
 
-test("a partner registers a deal that conflicts with a customer, and the vendor sees it flagged", async ({ page, browser }) => {
+test("a partner registers a deal that conflicts with a customer, and the vendor sees it flagged", async ({ page, openPage }) => {
   const company = `Contoso Division ${unique()}`;
   await signIn(page, "owner@northwind.example");
   await expect(page).toHaveURL(/\/partner$/);
@@ -30,7 +30,7 @@ test("a partner registers a deal that conflicts with a customer, and the vendor 
   await expect(mine).toContainText("$4,250.00");
   await expect(mine).not.toContainText("Conflicts");
 
-  const manager = await (await browser.newContext()).newPage();
+  const manager = await openPage();
   await signIn(manager, "manager@acme.example");
   await expect(manager).toHaveURL(/\/vendor$/);
   await manager.getByRole("link", { name: "Deals" }).click();
@@ -50,7 +50,7 @@ test("a partner registers a deal that conflicts with a customer, and the vendor 
 });
 });
 
-test("a co-sell deal gets manager@acme.example as rep, is closed won, and shows in both pipelines", async ({ page, browser }) => {
+test("a co-sell deal gets manager@acme.example as rep, is closed won, and shows in both pipelines", async ({ page, openPage }) => {
   const company = `Cosell ${unique()}`;
   await signIn(page, "member@northwind.example");
   await expect(page).toHaveURL(/\/partner$/);
@@ -65,7 +65,7 @@ test("a co-sell deal gets manager@acme.example as rep, is closed won, and shows 
   await form.getByRole("button", { name: "Register deal" }).click();
   await expect(form.getByRole("status").filter({ hasText: "Deal registered." })).toBeVisible();
 
-  const manager = await (await browser.newContext()).newPage();
+  const manager = await openPage();
   await signIn(manager, "manager@acme.example");
   await expect(manager).toHaveURL(/\/vendor$/);
   await manager.goto("/vendor/deals");

@@ -1,30 +1,50 @@
-import { test as base, expect, type Page } from "@playwright/test";
+import { test as base, expect, type BrowserContextOptions, type Page } from "@playwright/test";
 
 export const DEMO_PASSWORD = "partner-portal-demo";
 
-// Every test fails if the browser logged an error or a page threw: a broken hydration shows
-// up here first.
+// Every test fails if the browser logged an error or a page threw, on its own page and on
+// every page it opened with `openPage`: a broken hydration shows up here first.
 // A test that expects the server to answer with an HTTP error (401 for a wrong password, 403
 // for a forbidden page) names those statuses; Chromium logs them, and only them, are let through.
-export const test = base.extend<{ consoleErrors: string[]; allowedHttpErrors: number[] }>({
+export const test = base.extend<{
+  consoleErrors: string[];
+  allowedHttpErrors: number[];
+  /** A page in a browser context of its own (another person signed in), watched like `page`. */
+  openPage: (options?: BrowserContextOptions) => Promise<Page>;
+}>({
   allowedHttpErrors: [[], { option: true }],
   consoleErrors: [
     async ({ page, allowedHttpErrors }, use) => {
       const errors: string[] = [];
-      const expected = (text: string) =>
-        allowedHttpErrors.some((status) =>
-          text.startsWith(`Failed to load resource: the server responded with a status of ${status} `),
-        );
-      page.on("console", (msg) => {
-        if (msg.type() === "error" && !expected(msg.text())) errors.push(`${page.url()}: ${msg.text()}`);
-      });
-      page.on("pageerror", (error) => errors.push(`${page.url()}: ${error.message}`));
+      watchConsole(page, errors, allowedHttpErrors);
       await use(errors);
       expect(errors, "browser console errors").toEqual([]);
     },
     { auto: true },
   ],
+  openPage: async ({ browser, consoleErrors, allowedHttpErrors }, use) => {
+    const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = [];
+    await use(async (options) => {
+      const context = await browser.newContext(options);
+      contexts.push(context);
+      const page = await context.newPage();
+      watchConsole(page, consoleErrors, allowedHttpErrors);
+      return page;
+    });
+    for (const context of contexts) await context.close();
+  },
 });
+
+function watchConsole(page: Page, errors: string[], allowedHttpErrors: number[]) {
+  const expected = (text: string) =>
+    allowedHttpErrors.some((status) =>
+      text.startsWith(`Failed to load resource: the server responded with a status of ${status} `),
+    );
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !expected(msg.text())) errors.push(`${page.url()}: ${msg.text()}`);
+  });
+  page.on("pageerror", (error) => errors.push(`${page.url()}: ${error.message}`));
+}
 
 export { expect };
 

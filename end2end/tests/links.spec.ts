@@ -29,7 +29,7 @@ document.getElementById("trial").addEventListener("submit", function (event) {
 
 test("a partner copies their link, a visitor signs up on the vendor's site, the partner sees the customer and the click", async ({
   page,
-  browser,
+  openPage,
   baseURL,
 }) => {
   const portal = new URL(baseURL!).origin;
@@ -55,8 +55,7 @@ test("a partner copies their link, a visitor signs up on the vendor's site, the 
     expect(snippet).toContain(`${portal}/js/track.js`);
 
     // The partner (a member: their own link) copies it.
-    const partnerContext = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
-    const partner = await partnerContext.newPage();
+    const partner = await openPage({ permissions: ["clipboard-read", "clipboard-write"] });
     await signIn(partner, "member@northwind.example");
     await expect(partner).toHaveURL(/\/partner$/);
     await hydrated(partner);
@@ -70,14 +69,13 @@ test("a partner copies their link, a visitor signs up on the vendor's site, the 
     expect(link).toMatch(new RegExp(`^${portal}/r/[A-Za-z0-9]{10}$`));
 
     // A visitor follows it, lands on the vendor's page with the snippet, and signs up.
-    const visitorContext = await browser.newContext({ userAgent: VISITOR_AGENT });
-    const visitor = await visitorContext.newPage();
+    const visitor = await openPage({ userAgent: VISITOR_AGENT });
     await visitor.goto(link);
     await expect(visitor).toHaveURL(/\/welcome\?partner_key=northwind-7f3a&click_id=[A-Za-z0-9]{18}$/);
     await visitor.getByLabel("Work email").fill("lee@fabrikam.example");
     await visitor.getByRole("button", { name: "Start free trial" }).click();
     await expect(visitor.getByRole("status")).toHaveText("Signed up: attributed");
-    await visitorContext.close();
+    await visitor.context().close();
 
     // The partner sees the click (counted within a second or so) and the new customer.
     await expect(async () => {
@@ -97,7 +95,7 @@ test("a partner copies their link, a visitor signs up on the vendor's site, the 
     await expect(partner.getByRole("status").filter({ hasText: "turned on" })).toBeVisible();
     await expect(mine.getByRole("button", { name: "Copy" })).toBeVisible();
     await expect(mine.locator(".badge")).toHaveCount(0);
-    await partnerContext.close();
+    await partner.context().close();
 
     // The vendor sees how the customer came: click, signup, partner.
     await page.goto("/vendor/customers");

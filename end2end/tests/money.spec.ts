@@ -9,7 +9,7 @@ test.describe("money", () => {
   // The refused cashout answers 400, which Chromium logs.
   test.use({ allowedHttpErrors: [400] });
 
-  test("an API transaction earns a held reward that is cashed out, paid and clawed back", async ({ page: ownerPage, browser, request }) => {
+  test("an API transaction earns a held reward that is cashed out, paid and clawed back", async ({ page: ownerPage, openPage, request }) => {
     let page = ownerPage;
     test.setTimeout(120_000);
     const offer = `Agencies 20% ${unique()}`;
@@ -51,7 +51,7 @@ test.describe("money", () => {
     expect(sent.status()).toBe(201);
 
     // Northwind's owner sees the pending $100 and why.
-    const partner = await (await browser.newContext()).newPage();
+    const partner = await openPage();
     const partnerErrors: string[] = [];
     partner.on("console", (m) => {
       if (m.type() === "error" && !m.text().includes("status of 400")) partnerErrors.push(m.text());
@@ -104,7 +104,7 @@ test.describe("money", () => {
     const payoutId = payoutText.match(/#(\d+)/)![1];
 
     // Finance processes and pays it.
-    page = await (await browser.newContext()).newPage();
+    page = await openPage();
     await signIn(page, "finance@acme.example");
     await expect(page).toHaveURL(/\/vendor$/);
     await page.getByRole("link", { name: "Payouts" }).click();

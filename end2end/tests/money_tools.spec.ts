@@ -9,7 +9,7 @@ test.describe("money tools", () => {
   // The refund without a refunded key answers 400, which Chromium logs.
   test.use({ allowedHttpErrors: [400] });
 
-  test("finance records payments by hand, reviews their rewards in bulk and simulates an offer", async ({ page, browser }) => {
+  test("finance records payments by hand, reviews their rewards in bulk and simulates an offer", async ({ page, openPage }) => {
     test.setTimeout(120_000);
     const offer = `Resellers ${unique()}`;
     await signIn(page, "owner@acme.example");
@@ -31,7 +31,7 @@ test.describe("money tools", () => {
     await expect(card.getByRole("table", { name: `Versions of ${offer}` })).toContainText("15% of each transaction (Gold 20%)");
 
     // Finance records two payments and a refund for Tailspin Toys (Lakeside's customer).
-    const finance = await (await browser.newContext()).newPage();
+    const finance = await openPage();
     await signIn(finance, "finance@acme.example");
     await expect(finance).toHaveURL(/\/vendor$/);
     await finance.getByRole("link", { name: "Transactions" }).click();
@@ -70,14 +70,20 @@ test.describe("money tools", () => {
       for (const row of await rows.all()) await row.getByRole("checkbox").check();
     };
     const bulk = finance.getByRole("form", { name: "Selected rewards" });
-    await selectBoth();
-    await bulk.getByLabel("With the selected rewards").selectOption({ label: "Hold for review" });
-    await bulk.getByRole("button", { name: "Apply to selected" }).click();
+    // Applies `action` to both rows; the server's answer is checked first so that a failure
+    // says what the server said.
+    const applyToBoth = async (action: string) => {
+      await selectBoth();
+      await bulk.getByLabel("With the selected rewards").selectOption({ label: action });
+      const answer = finance.waitForResponse((r) => r.url().endsWith("/api/bulk_review_rewards"));
+      await bulk.getByRole("button", { name: "Apply to selected" }).click();
+      const response = await answer;
+      expect(response.status(), await response.text()).toBe(200);
+    };
+    await applyToBoth("Hold for review");
     await expect(finance.getByRole("status").filter({ hasText: "2 rewards updated." })).toBeVisible();
     await expect(rows.filter({ hasText: "on hold" })).toHaveCount(2);
-    await selectBoth();
-    await bulk.getByLabel("With the selected rewards").selectOption({ label: "Approve" });
-    await bulk.getByRole("button", { name: "Apply to selected" }).click();
+    await applyToBoth("Approve");
     await expect(rows).toHaveCount(0);
     await finance.goto("/vendor/rewards?status=approved");
     await expect(finance.getByRole("table", { name: "Rewards" }).getByRole("row").filter({ hasText: offer })).toHaveCount(2);

@@ -2,7 +2,7 @@ import { test, expect, signIn, hydrated, expectOneH1, DEMO_PASSWORD } from "./fi
 
 const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
-test("a teammate invites a teammate and the invitee accepts", async ({ page, browser }) => {
+test("a teammate invites a teammate and the invitee accepts", async ({ page, openPage }) => {
   const email = `new-${unique()}@acme.example`;
   await signIn(page, "owner@acme.example");
   await expect(page).toHaveURL(/\/vendor$/);
@@ -18,7 +18,7 @@ test("a teammate invites a teammate and the invitee accepts", async ({ page, bro
   const link = await linkField.inputValue();
   await expect(page.getByRole("table", { name: "Pending invites" })).toContainText(email);
 
-  const invitee = await (await browser.newContext()).newPage();
+  const invitee = await openPage();
   const errors: string[] = [];
   invitee.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   await invitee.goto(link);
@@ -36,7 +36,7 @@ test("a teammate invites a teammate and the invitee accepts", async ({ page, bro
   await expect(page.getByRole("table", { name: "Team" })).toContainText("Ivy Invitee");
 });
 
-test("a visitor applies, a teammate approves, and the partner signs in", async ({ page, browser }) => {
+test("a visitor applies, a teammate approves, and the partner signs in", async ({ page, openPage }) => {
   const id = unique();
   const email = `pat-${id}@pat.example`;
   const team = `Pat Agency ${id}`;
@@ -55,7 +55,7 @@ test("a visitor applies, a teammate approves, and the partner signs in", async (
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`${team} dashboard`);
   await expect(page.getByText("Your application is waiting for Acme Analytics to review it.")).toBeVisible();
 
-  const manager = await (await browser.newContext()).newPage();
+  const manager = await openPage();
   await signIn(manager, "manager@acme.example");
   await expect(manager).toHaveURL(/\/vendor$/);
   await manager.getByRole("link", { name: "Applications" }).click();
@@ -90,7 +90,7 @@ test.describe("field errors", () => {
   });
 });
 
-test("a partner owner invites a member, who sees the team but cannot invite", async ({ page, browser }) => {
+test("a partner owner invites a member, who sees the team but cannot invite", async ({ page, openPage }) => {
   const email = `member-${unique()}@northwind.example`;
   await signIn(page, "owner@northwind.example");
   await expect(page).toHaveURL(/\/partner$/);
@@ -103,7 +103,7 @@ test("a partner owner invites a member, who sees the team but cannot invite", as
   const link = await page.getByLabel("Invite link").inputValue();
   expect(link).toMatch(/\/invite\/[0-9a-f]{64}$/);
 
-  const member = await (await browser.newContext()).newPage();
+  const member = await openPage();
   await member.goto(link);
   await hydrated(member);
   await expect(member.getByRole("heading", { level: 1 })).toHaveText("Join Northwind Agency");

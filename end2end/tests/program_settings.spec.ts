@@ -1,7 +1,7 @@
 import { test, expect, signIn, hydrated } from "./fixtures";
 
 // Runs after the other flows: it changes what every partner of the Acme program sees.
-test("a vendor shows partners their customers' emails in full, then masks them again", async ({ page, browser }) => {
+test("a vendor shows partners their customers' emails in full, then masks them again", async ({ page, openPage }) => {
   await signIn(page, "owner@acme.example");
   await expect(page).toHaveURL(/\/vendor$/);
   await page.getByRole("link", { name: "Settings" }).click();
@@ -16,7 +16,7 @@ test("a vendor shows partners their customers' emails in full, then masks them a
   await expect(page.getByLabel("Deal protection (days after approval)")).toHaveValue("90");
   await setEmails("In full");
 
-  const partner = await (await browser.newContext()).newPage();
+  const partner = await openPage();
   await signIn(partner, "owner@northwind.example");
   await expect(partner).toHaveURL(/\/partner$/);
   await partner.goto("/partner/customers");

@@ -93,7 +93,7 @@ test("a teammate assigns a manager and a tier from the partner's page", async ({
   await expect(page.getByRole("table", { name: "History" })).toContainText("Partner manager changed");
 });
 
-test("a teammate invites a partner, who signs up from the link and starts active", async ({ page, browser }) => {
+test("a teammate invites a partner, who signs up from the link and starts active", async ({ page, openPage }) => {
   const email = `ivy-${unique()}@ivy.example`;
   const team = `Ivy Digital ${unique()}`;
   await signIn(page, "manager@acme.example");
@@ -106,7 +106,7 @@ test("a teammate invites a partner, who signs up from the link and starts active
   expect(link).toContain("/join/acme-partner-program?invite=");
   await expect(page.getByRole("table", { name: "Pending invites" })).toContainText(email);
 
-  const visitor = await (await browser.newContext()).newPage();
+  const visitor = await openPage();
   await visitor.goto(link);
   await hydrated(visitor);
   await expect(visitor.getByText(`This invite is for ${email}.`)).toBeVisible();
@@ -134,7 +134,7 @@ test("a partner admin joins a second vendor's program with their team", async ({
   await expect(page.getByText("Northwind Agency is already in this program.")).toBeVisible();
 });
 
-test("a partner member registers a lead, a teammate converts it, and the partner sees the customer", async ({ page, browser }) => {
+test("a partner member registers a lead, a teammate converts it, and the partner sees the customer", async ({ page, openPage }) => {
   const company = `Prospect ${unique()}`;
   await signIn(page, "member@northwind.example");
   await expect(page).toHaveURL(/\/partner$/);
@@ -149,7 +149,7 @@ test("a partner member registers a lead, a teammate converts it, and the partner
   const mine = page.getByRole("table", { name: "Your leads" });
   await expect(mine.getByRole("row", { name: new RegExp(company) })).toContainText("submitted");
 
-  const manager = await (await browser.newContext()).newPage();
+  const manager = await openPage();
   await signIn(manager, "manager@acme.example");
   await expect(manager).toHaveURL(/\/vendor$/);
   await manager.getByRole("link", { name: "Leads" }).click();
@@ -177,7 +177,7 @@ test("a partner member registers a lead, a teammate converts it, and the partner
   await expect(vendorRow).toContainText("ann@");
 });
 
-test("a teammate passes a lead, the partner declines it with a reason, and it goes to Lakeside", async ({ page, browser }) => {
+test("a teammate passes a lead, the partner declines it with a reason, and it goes to Lakeside", async ({ page, openPage }) => {
   const company = `Handoff ${unique()}`;
   await signIn(page, "manager@acme.example");
   await expect(page).toHaveURL(/\/vendor$/);
@@ -191,7 +191,7 @@ test("a teammate passes a lead, the partner declines it with a reason, and it go
   await pass.getByRole("button", { name: "Pass lead" }).click();
   await expect(pass.getByRole("status").filter({ hasText: "Lead passed to Northwind Agency." })).toBeVisible();
 
-  const partner = await (await browser.newContext()).newPage();
+  const partner = await openPage();
   await signIn(partner, "owner@northwind.example");
   await expect(partner).toHaveURL(/\/partner$/);
   await partner.getByRole("link", { name: "Leads" }).click();

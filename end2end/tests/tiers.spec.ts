@@ -4,7 +4,7 @@ const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6
 
 // Runs last: it moves Northwind up to the top tier, which changes what every later reward of
 // Northwind's pays.
-test("a won deal promotes Northwind at once and its owner sees why; the grace period is a setting", async ({ page, browser }) => {
+test("a won deal promotes Northwind at once and its owner sees why; the grace period is a setting", async ({ page, openPage }) => {
   test.setTimeout(90_000);
   await signIn(page, "owner@acme.example");
   await expect(page).toHaveURL(/\/vendor$/);
@@ -20,7 +20,7 @@ test("a won deal promotes Northwind at once and its owner sees why; the grace pe
 
   // Northwind registers a large deal; the vendor approves it and, once work started, wins it.
   const company = `Enterprise ${unique()}`;
-  const partner = await (await browser.newContext()).newPage();
+  const partner = await openPage();
   await signIn(partner, "owner@northwind.example");
   await expect(partner).toHaveURL(/\/partner$/);
   await partner.goto("/partner/deals");
