@@ -144,6 +144,16 @@ pub struct LinkView {
     pub enabled: bool,
 }
 
+impl LinkView {
+    /// How the link is named in lists: a contact's own link says whose it is.
+    pub fn label(&self) -> String {
+        match &self.owner {
+            Some(owner) if self.name == "My link" => format!("{} ({owner})", self.name),
+            _ => self.name.clone(),
+        }
+    }
+}
+
 /// A link after it was turned off or on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkState {
@@ -495,6 +505,8 @@ pub struct PartnerDetail {
     pub choices: Option<Structure>,
     /// The viewer may pass leads to this (active) partner.
     pub can_pass_leads: bool,
+    /// The team's referral links, with their clicks and signups.
+    pub links: Vec<LinkView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

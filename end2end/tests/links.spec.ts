@@ -106,6 +106,15 @@ test("a partner copies their link, a visitor signs up on the vendor's site, the 
     await expect(journey).toContainText("Clicked \"My link\" of Mia Member");
     await expect(journey).toContainText("Signed up (last click attribution)");
     await expect(journey).toContainText("Credited to Northwind Agency");
+
+    // The partner's page shows the vendor the team's links with the same counts.
+    await page.goto("/vendor/partners");
+    await page.getByRole("link", { name: "Northwind Agency" }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Northwind Agency");
+    const vendorRow = page.getByRole("table", { name: "Referral links" }).getByRole("row", { name: /My link \(Mia Member\)/ });
+    await expect(vendorRow.getByRole("cell").nth(2)).toHaveText(String(before + 1));
+    await expect(vendorRow.getByRole("cell").nth(3)).toHaveText("1");
+    await expect(vendorRow.getByRole("button")).toHaveCount(0);
   } finally {
     site.close();
   }

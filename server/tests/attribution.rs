@@ -653,6 +653,33 @@ async fn partners_make_links_and_see_their_clicks_and_customers(app: &TestApp) {
         .status(),
         403
     );
+    // The vendor sees the same links on the partner's page, with the same counts, whoever
+    // of its teammates looks (the technical one too: clicks are not money).
+    let northwind = app
+        .scalar(
+            "SELECT id FROM partnerships WHERE partner_key = $1",
+            "northwind-7f3a",
+        )
+        .await
+        .to_string();
+    for email in ["owner@acme.example", "tech@acme.example"] {
+        let viewer = app.signed_in(email).await;
+        let detail = json_of(
+            app.call(&viewer, "partner", &[("partnership_id", &northwind)])
+                .await,
+        )
+        .await;
+        let vendor_links = json!({ "partnerships": [{ "links": detail["links"].clone() }] });
+        assert_eq!(pricing_of(&vendor_links), pricing, "{email}");
+        assert_eq!(
+            detail["links"].as_array().unwrap().len(),
+            dashboard["partnerships"][0]["links"]
+                .as_array()
+                .unwrap()
+                .len(),
+            "{email} sees the team's links"
+        );
+    }
 }
 
 async fn the_referral_widget_makes_a_referrer_once(app: &TestApp) {

@@ -142,7 +142,7 @@ async fn shared_links(
     ),
     AppError,
 > {
-    use crate::dto::{CustomerRow, LinkView};
+    use crate::dto::CustomerRow;
     use crate::server::links::{self, LinkScope};
     use domain::permissions::ContactPermission;
     use sqlx::Row;
@@ -161,8 +161,7 @@ async fn shared_links(
     } else {
         None
     };
-    let mut views = Vec::new();
-    if let Some(scope) = scope {
+    let views = if let Some(scope) = scope {
         let now = crate::server::db::now_ms();
         let mut tx = state.db.begin().await?;
         links::default_link(&mut tx, program_id, partnership_id, None, now).await?;
@@ -176,19 +175,10 @@ async fn shared_links(
         .await?;
         tx.commit().await?;
         let origin = crate::server::public_origin(state);
-        for l in links::list(&state.db, partnership_id, scope).await? {
-            views.push(LinkView {
-                id: l.id,
-                url: links::share_url(&origin, &l.key),
-                name: l.name,
-                destination: l.destination,
-                owner: l.contact,
-                clicks: l.clicks,
-                signups: l.signups,
-                enabled: l.enabled,
-            });
-        }
-    }
+        links::list(&state.db, &origin, partnership_id, scope).await?
+    } else {
+        Vec::new()
+    };
     let customers = sqlx::query(
         "SELECT id, name, email, source, status, attributed_at FROM customers WHERE partnership_id = $1 ORDER BY id DESC LIMIT 5",
     )

@@ -8,7 +8,10 @@ use crate::error::AppError;
 #[server(prefix = "/api", endpoint = "partner")]
 pub async fn fetch_partner(partnership_id: i64) -> Result<PartnerDetail, AppError> {
     use crate::dto::{ContactRow, HistoryEntry};
-    use crate::server::{endpoint, partnerships, require_teammate, structure, viewer};
+    use crate::server::links::{self, LinkScope};
+    use crate::server::{
+        endpoint, partnerships, public_origin, require_teammate, structure, viewer,
+    };
     use domain::permissions::{ContactRole, Permission};
     use sqlx::Row;
 
@@ -85,6 +88,7 @@ pub async fn fetch_partner(partnership_id: i64) -> Result<PartnerDetail, AppErro
             let payload: String = e.try_get(3)?;
             history.push(HistoryEntry { at: e.try_get(0)?, actor: e.try_get(1)?, what: describe_event(&kind, &payload) });
         }
+        let links = links::list(&state.db, &public_origin(&state), loaded.id, LinkScope::Team).await?;
         let kind: String = r.try_get(0)?;
         Ok(PartnerDetail {
             viewer: viewer(&state, &me.identity, &me.company_name, Some(loaded.program_id)).await?,
@@ -113,6 +117,7 @@ pub async fn fetch_partner(partnership_id: i64) -> Result<PartnerDetail, AppErro
             tag_ids,
             choices,
             can_pass_leads: me.role.can(Permission::ManageLeads) && loaded.status == domain::partnership::PartnershipStatus::Active,
+            links,
         })
     })
     .await

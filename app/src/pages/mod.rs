@@ -6,6 +6,7 @@ pub mod invite;
 pub mod join;
 pub mod lead_import;
 pub mod leads;
+pub mod links;
 pub mod login;
 pub mod money;
 pub mod not_found;

@@ -5,6 +5,7 @@ use crate::components::{
     CopyButton, EarningsKpis, FieldError, FormAlert, Submit, TopBar, data_page,
 };
 use crate::dto::{CustomerRow, LinkView, PartnerDashboard, PartnershipCard};
+use crate::pages::links::LinksTable;
 
 /// `/partner`: the partner contact's dashboard.
 #[component]
@@ -139,7 +140,6 @@ fn Links(
     let switch_error = Signal::derive(move || switch.value().get().and_then(Result::err));
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
-    let empty = links.is_empty();
     let default_text = if default_destination.is_empty() {
         "the vendor has not set a destination yet".to_owned()
     } else {
@@ -147,35 +147,20 @@ fn Links(
     };
     view! {
         <h3 id="links-heading">"Referral links"</h3>
-        <table aria-labelledby="links-heading">
-            <thead><tr><th>"Link"</th><th>"Goes to"</th><th>"Clicks"</th><th>"Signups"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
-            <tbody>
-                {empty.then(|| view! { <tr><td colspan="5" class="empty">"Your role has no referral links to share."</td></tr> })}
-                {links.into_iter().map(|l| {
-                    let label = match &l.owner {
-                        Some(owner) if l.name == "My link" => format!("{} ({owner})", l.name),
-                        _ => l.name.clone(),
-                    };
-                    let enabled = l.enabled;
-                    view! {
-                        <tr>
-                            <td>
-                                <strong>{label.clone()}</strong>
-                                {(!enabled).then(|| view! { " "<span class="badge suspended">"Off"</span> })}
-                                <br /><code>{l.url.clone()}</code>
-                            </td>
-                            <td>{l.destination.clone().unwrap_or_else(|| default_text.clone())}</td>
-                            <td class="num">{l.clicks}</td>
-                            <td class="num">{l.signups}</td>
-                            <td class="row-actions">
-                                {enabled.then(|| view! { <CopyButton text=l.url.clone() label="Copy" /> })}
-                                {can_make.then(|| view! { <LinkSwitch id=l.id name=label enabled /> })}
-                            </td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
+        <LinksTable
+            links
+            labelled_by="links-heading"
+            default_text
+            empty_text="Your role has no referral links to share."
+            actions=Some(Callback::new(move |l: LinkView| {
+                let label = l.label();
+                view! {
+                    {l.enabled.then(|| view! { <CopyButton text=l.url.clone() label="Copy" /> })}
+                    {can_make.then(|| view! { <LinkSwitch id=l.id name=label enabled=l.enabled /> })}
+                }
+                .into_any()
+            }))
+        />
         <FormAlert error=switch_error />
         {move || switch.value().get().and_then(Result::ok).map(|l| view! {
             <p role="status" class="notice">

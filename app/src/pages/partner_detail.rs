@@ -5,6 +5,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::{BulkUpdatePartners, PassLead, SavePartnerNotes, fetch_partner};
 use crate::components::{FieldError, FormAlert, Submit, TopBar, data_page};
 use crate::dto::{Named, PartnerDetail, Structure};
+use crate::pages::links::LinksTable;
 
 /// `/vendor/partners/<id>`: one partner in detail.
 #[component]
@@ -75,6 +76,15 @@ fn Detail(
                     </table>
                 </section>
             </div>
+            <section class="card">
+                <h2 id="links-heading">"Referral links"</h2>
+                <LinksTable
+                    links=d.links.clone()
+                    labelled_by="links-heading"
+                    default_text="The program's default destination".to_owned()
+                    empty_text="No links yet: a partner's links are made when one of its contacts first opens the portal."
+                />
+            </section>
             {d.choices.clone().map(|choices| view! { <Manage detail=d.clone() choices change /> })}
             {d.can_pass_leads.then(|| view! { <PassLeadForm partnership_id=d.partnership_id team=d.partner_team.clone() /> })}
             <section class="card">

@@ -6,6 +6,7 @@ use rand::RngCore;
 use sqlx::Row;
 
 use super::db::{Db, Tx, placeholders};
+use crate::dto::LinkView;
 use crate::error::AppError;
 
 /// A fresh random link key.
@@ -144,18 +145,6 @@ pub fn share_url(origin: &str, key: &str) -> String {
     format!("{}/r/{key}", origin.trim_end_matches('/'))
 }
 
-/// A link as its partner sees it.
-pub struct LinkListRow {
-    pub id: i64,
-    pub key: String,
-    pub name: String,
-    pub destination: Option<String>,
-    pub contact: Option<String>,
-    pub clicks: i64,
-    pub signups: i64,
-    pub enabled: bool,
-}
-
 /// Whose links a list holds: one contact's, or the whole team's.
 #[derive(Debug, Clone, Copy)]
 pub enum LinkScope {
@@ -163,13 +152,15 @@ pub enum LinkScope {
     Team,
 }
 
-/// The links of a partnership in `scope`, defaults first. A partnership has few links (one per
-/// contact and the ones they make), and each count is an indexed per-link lookup.
+/// The links of a partnership in `scope`, defaults first, shared from `origin`. A partnership
+/// has few links (one per contact and the ones they make), and each count is an indexed
+/// per-link lookup.
 pub async fn list(
     db: &Db,
+    origin: &str,
     partnership_id: i64,
     scope: LinkScope,
-) -> Result<Vec<LinkListRow>, AppError> {
+) -> Result<Vec<LinkView>, AppError> {
     let contact = match scope {
         LinkScope::Contact(id) => id,
         LinkScope::Team => 0,
@@ -188,12 +179,12 @@ pub async fn list(
     .await?;
     rows.iter()
         .map(|r| {
-            Ok(LinkListRow {
+            Ok(LinkView {
                 id: r.try_get(0)?,
-                key: r.try_get(1)?,
+                url: share_url(origin, &r.try_get::<String, _>(1)?),
                 name: r.try_get(2)?,
                 destination: r.try_get(3)?,
-                contact: r.try_get(4)?,
+                owner: r.try_get(4)?,
                 clicks: r.try_get(5)?,
                 signups: r.try_get(6)?,
                 enabled: r.try_get::<i64, _>(7)? != 0,
