@@ -145,12 +145,9 @@ pub struct LinkView {
 }
 
 impl LinkView {
-    /// How the link is named in lists: a contact's own link says whose it is.
+    /// How the link is named in lists ([`domain::link::link_label`]).
     pub fn label(&self) -> String {
-        match &self.owner {
-            Some(owner) if self.name == "My link" => format!("{} ({owner})", self.name),
-            _ => self.name.clone(),
-        }
+        domain::link::link_label(&self.name, self.owner.as_deref())
     }
 }
 

@@ -280,6 +280,29 @@ const PUBLIC_EMAIL_DOMAINS: &[&str] = &[
     "zoho.com",
 ];
 
+/// The name of the link every contact gets for themselves.
+pub const OWN_LINK_NAME: &str = "My link";
+/// The name of the link every partnership gets for the team.
+pub const TEAM_LINK_NAME: &str = "Team link";
+
+/// The name of a default link: the contact's own, or the team's.
+pub fn default_link_name(for_contact: bool) -> &'static str {
+    if for_contact {
+        OWN_LINK_NAME
+    } else {
+        TEAM_LINK_NAME
+    }
+}
+
+/// How a link is named in lists: every contact's own link has the same name, so it says whose
+/// it is; other links go by their name.
+pub fn link_label(name: &str, owner: Option<&str>) -> String {
+    match owner {
+        Some(owner) if name == OWN_LINK_NAME => format!("{name} ({owner})"),
+        _ => name.to_owned(),
+    }
+}
+
 /// The family of every obvious automated client ([`is_bot`]).
 pub const BOT_FAMILY: &str = "bot";
 
@@ -525,6 +548,18 @@ pub const REFERRAL_TOKEN_TTL_MS: i64 = 60 * 60 * 1000;
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn own_links_say_whose_they_are() {
+        assert_eq!(
+            link_label(OWN_LINK_NAME, Some("Mia Member")),
+            "My link (Mia Member)"
+        );
+        assert_eq!(link_label("Pricing", Some("Mia Member")), "Pricing");
+        assert_eq!(link_label(TEAM_LINK_NAME, None), "Team link");
+        assert_eq!(default_link_name(true), OWN_LINK_NAME);
+        assert_eq!(default_link_name(false), TEAM_LINK_NAME);
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -59,7 +59,7 @@ pub async fn default_link(
     .bind(partnership_id)
     .bind(contact_id)
     .bind(new_key())
-    .bind(if contact_id.is_some() { "My link" } else { "Team link" })
+    .bind(domain::link::default_link_name(contact_id.is_some()))
     .bind(now)
     .execute(&mut **tx)
     .await?;
