@@ -25,6 +25,8 @@ export default defineConfig({
     { name: "tiers", testMatch: /tiers\.spec\.ts/, dependencies: ["settings"] },
     // Points the program's links at the test's own landing page.
     { name: "links", testMatch: /links\.spec\.ts/, dependencies: ["tiers"] },
+    // Adds an Initech contact to Lakeside and a new company: nothing after it counts them.
+    { name: "trust", testMatch: /trust\.spec\.ts/, dependencies: ["links"] },
   ],
   use: {
     baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",

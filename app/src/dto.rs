@@ -216,6 +216,15 @@ pub struct InviteCreated {
     pub link: String,
 }
 
+/// A set-password link, as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordLinkInfo {
+    pub email: String,
+    pub name: String,
+    /// Why the link cannot be used, when it cannot.
+    pub problem: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InviteInfo {
     /// "Acme Analytics" or "Northwind Agency".
@@ -226,8 +235,10 @@ pub struct InviteInfo {
     pub email: String,
     /// Why the invite cannot be accepted, when it cannot.
     pub problem: Option<String>,
-    /// The invited email already has an account: accepting asks for its password, not a new one.
-    pub account_exists: bool,
+    /// The email of whoever is signed in on this browser: the page offers them a one-click
+    /// accept when it is the invited one. Whether the invited email has an account is never
+    /// said.
+    pub signed_in_as: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -463,6 +474,8 @@ pub struct ProgramSettingsPage {
     pub viewer: Viewer,
     pub form: ProgramForm,
     pub can_edit: bool,
+    /// Owners, admins and technical teammates save the link and tracking settings.
+    pub can_edit_tracking: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -987,6 +1000,8 @@ pub struct VendorTransactionsPage {
     pub transactions: Vec<TransactionRow>,
     pub next: Option<i64>,
     pub can_record: bool,
+    /// New with every load: the record form sends it, so a form sent twice records once.
+    pub form_key: String,
 }
 
 /// `/partner/earnings`.

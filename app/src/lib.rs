@@ -18,6 +18,8 @@ use leptos_router::{SsrMode, path};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    server::headers::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -77,6 +79,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/vendor/teammates") view=pages::teammates::TeammatesPage ssr=SsrMode::Async />
                 <Route path=path!("/vendor/applications") view=pages::applications::ApplicationsPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=pages::invite::InvitePage ssr=SsrMode::Async />
+                <Route path=path!("/set-password/:token") view=pages::set_password::SetPasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/join/:slug") view=pages::join::JoinPage ssr=SsrMode::Async />
             </Routes>
         </Router>

@@ -27,6 +27,7 @@ macro_rules! stored_names {
     };
 }
 
+pub mod company;
 pub mod conflict;
 pub mod customer;
 pub mod deal;
@@ -38,12 +39,14 @@ pub mod lead_fields;
 pub mod lead_import;
 pub mod ledger;
 pub mod link;
+pub mod listing;
 pub mod money;
 pub mod offer;
 pub mod partnership;
 pub mod payout;
 pub mod permissions;
 pub mod program;
+pub mod request;
 pub mod reward;
 pub mod segment;
 pub mod session;

@@ -18,15 +18,14 @@ pub enum Permission {
     ManageDeals,
     ManageGroupsTagsTiers,
     ManageProgramSettings,
-    ManageLinks,
     ManageApiKeys,
-    ManageWebhooks,
+    /// The program's link and tracking settings: default destination, link parameters,
+    /// attribution model.
     ManageTracking,
     ManageTransactions,
     ReviewRewards,
     ProcessPayouts,
     ExportPayouts,
-    ApprovePayouts,
     ManageTeammates,
 }
 
@@ -41,15 +40,12 @@ impl Permission {
         Permission::ManageDeals,
         Permission::ManageGroupsTagsTiers,
         Permission::ManageProgramSettings,
-        Permission::ManageLinks,
         Permission::ManageApiKeys,
-        Permission::ManageWebhooks,
         Permission::ManageTracking,
         Permission::ManageTransactions,
         Permission::ReviewRewards,
         Permission::ProcessPayouts,
         Permission::ExportPayouts,
-        Permission::ApprovePayouts,
         Permission::ManageTeammates,
     ];
 }
@@ -88,13 +84,7 @@ impl TeammateRole {
                 ManageDeals,
                 ManageGroupsTagsTiers,
             ],
-            TeammateRole::Technical => &[
-                ViewProgram,
-                ManageLinks,
-                ManageApiKeys,
-                ManageWebhooks,
-                ManageTracking,
-            ],
+            TeammateRole::Technical => &[ViewProgram, ManageApiKeys, ManageTracking],
             TeammateRole::Finance => &[
                 ViewProgram,
                 ViewMoney,
@@ -324,10 +314,12 @@ mod tests {
         // Partner managers run the partner side but never approve payouts.
         assert!(TeammateRole::PartnerManager.can(ManagePartners));
         assert!(TeammateRole::PartnerManager.can(ViewMoney));
-        assert!(!TeammateRole::PartnerManager.can(ApprovePayouts));
         assert!(!TeammateRole::PartnerManager.can(ProcessPayouts));
-        // Technical: links, keys, webhooks, tracking; no money.
+        assert!(!TeammateRole::PartnerManager.can(ManageTracking));
+        // Technical: keys and tracking settings; no money, no program settings.
         assert!(TeammateRole::Technical.can(ManageApiKeys));
+        assert!(TeammateRole::Technical.can(ManageTracking));
+        assert!(!TeammateRole::Technical.can(ManageProgramSettings));
         assert!(!TeammateRole::Technical.can(ViewMoney));
         assert!(!TeammateRole::Technical.can(ManagePartners));
         // Finance: money, no program structure.

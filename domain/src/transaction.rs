@@ -222,6 +222,24 @@ pub fn check_refund(
     Ok(())
 }
 
+/// A record form's own key (`VendorTransactionsPage::form_key`): 16 to 64 lower-case hex
+/// characters. Anything else is ignored and the transaction gets a random key.
+pub fn is_form_key(key: &str) -> bool {
+    (16..=64).contains(&key.len()) && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+#[cfg(test)]
+mod form_key_tests {
+    #[test]
+    fn form_keys_are_hex_of_a_sane_length() {
+        assert!(super::is_form_key("0123456789abcdef"));
+        assert!(!super::is_form_key("0123456789abcde"));
+        assert!(!super::is_form_key("0123456789ABCDEF"));
+        assert!(!super::is_form_key(&"a".repeat(65)));
+        assert!(!super::is_form_key("0123456789abcdeg"));
+    }
+}
+
 /// API keys: `pp_` + 12 characters of prefix (shown in lists, finds the key's row) + `_` + the
 /// secret. Only a hash of the whole key is stored.
 pub mod api_key {

@@ -102,7 +102,14 @@ impl Landing {
 /// `//evil.example`, `javascript:`) falls back to the landing page.
 pub fn safe_next(next: Option<&str>) -> Option<&str> {
     let next = next?.trim();
-    let allowed_prefixes = ["/vendor", "/partner", PICKER_PATH, PROFILE_PATH];
+    let allowed_prefixes = [
+        "/vendor",
+        "/partner",
+        PICKER_PATH,
+        PROFILE_PATH,
+        "/invite",
+        "/join",
+    ];
     let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
     let path_only = !next.contains("://") && next.chars().all(|c| !c.is_control());
     (local
@@ -171,6 +178,11 @@ mod tests {
     fn next_is_allow_listed() {
         assert_eq!(safe_next(Some("/vendor")), Some("/vendor"));
         assert_eq!(safe_next(Some("/partner/links")), Some("/partner/links"));
+        assert_eq!(safe_next(Some("/invite/abc")), Some("/invite/abc"));
+        assert_eq!(
+            destination(Landing::Picker, Some("/join/acme?x=1")),
+            "/join/acme?x=1"
+        );
         for bad in [
             "https://evil.example/",
             "//evil.example",
@@ -197,7 +209,13 @@ mod tests {
 /// workspace they land in, the landing page otherwise.
 pub fn destination(landing: Landing, next: Option<&str>) -> String {
     safe_next(next)
-        .filter(|n| matches!(landing, Landing::Workspace { .. }) && n.starts_with(landing.path()))
+        .filter(|n| {
+            // An invite or a program's signup page is accepted as whoever signed in, whatever
+            // workspace they land in.
+            n.starts_with("/invite/")
+                || n.starts_with("/join/")
+                || (matches!(landing, Landing::Workspace { .. }) && n.starts_with(landing.path()))
+        })
         .unwrap_or(landing.path())
         .to_owned()
 }

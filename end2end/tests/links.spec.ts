@@ -44,12 +44,18 @@ test("a partner copies their link, a visitor signs up on the vendor's site, the 
     await page.getByRole("link", { name: "Settings" }).click();
     await hydrated(page);
     await page.getByLabel("Allowed link destinations (domains, comma separated)").fill("acme.example, 127.0.0.1");
-    await page.getByLabel("Default link destination").fill(landing);
-    await page.getByLabel("Attribution model").selectOption({ label: "Last click" });
     const saved = page.waitForResponse((r) => r.url().endsWith("/api/save_program") && r.ok());
     await page.getByRole("button", { name: "Save settings" }).click();
     await saved;
     await expect(page.getByRole("status").filter({ hasText: /Saved/ })).toBeVisible();
+    // Link and tracking settings are a form of their own (technical teammates save them too).
+    const tracking = page.getByRole("form", { name: "Referral links and tracking" });
+    await tracking.getByLabel("Default link destination").fill(landing);
+    await tracking.getByLabel("Attribution model").selectOption({ label: "Last click" });
+    const trackingSaved = page.waitForResponse((r) => r.url().endsWith("/api/save_tracking") && r.ok());
+    await tracking.getByRole("button", { name: "Save tracking" }).click();
+    await trackingSaved;
+    await expect(page.getByRole("status").filter({ hasText: "Tracking settings saved." })).toBeVisible();
     const snippet = await page.getByLabel("Tracking snippet (paste on every page of your site)").inputValue();
     publicKey = /data-key="(pk_[A-Za-z0-9]+)"/.exec(snippet)![1];
     expect(snippet).toContain(`${portal}/js/track.js`);

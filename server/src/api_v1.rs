@@ -218,7 +218,7 @@ async fn list(
             );
         }
     };
-    match transactions::list(&state.db, program.program_id, after, limit + 1).await {
+    match transactions::list(&state.db, program.program_id, after, limit + 1, None).await {
         Ok(mut data) => {
             let has_more = data.len() as i64 > limit;
             data.truncate(limit as usize);
@@ -322,6 +322,7 @@ async fn run(
     key_id: i64,
     program: &ProgramMoney,
     body: &[u8],
+    idempotency_key_row: Option<i64>,
 ) -> Result<(u16, String), Response> {
     let input = match read_body(body) {
         Ok(i) => i,
@@ -332,8 +333,12 @@ async fn run(
         Ok(t) => t,
         Err(p) => return Ok(refused(&p.into())),
     };
-    match transactions::record(&state.db, program, new, Recorder::ApiKey(key_id), now).await {
-        Ok(Ok(t)) => Ok((201, serde_json::to_string(&t).unwrap_or_default())),
+    let recorder = Recorder::ApiKey(key_id);
+    match transactions::record(&state.db, program, new, recorder, now, idempotency_key_row).await {
+        Ok(Ok(t)) => Ok((
+            transactions::CREATED,
+            serde_json::to_string(&t).unwrap_or_default(),
+        )),
         Ok(Err(r)) => Ok(refused(&r)),
         Err(e) => Err(internal(e.message)),
     }
@@ -357,7 +362,7 @@ async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         Err(r) => return r,
     };
     let Some(idem) = headers.get("idempotency-key") else {
-        return match run(&state, key_id, &program, &body).await {
+        return match run(&state, key_id, &program, &body, None).await {
             Ok((status, body)) => json(status, body),
             Err(r) => r,
         };
@@ -369,7 +374,7 @@ async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
             "Idempotency-Key is 1 to 255 visible ASCII characters",
         );
     };
-    let request_hash = hex::encode(Sha256::digest(&body));
+    let request_hash = transaction_request_hash(&body);
     let deadline = tokio::time::Instant::now() + IN_FLIGHT_WAIT;
     loop {
         let now = now_ms();
@@ -388,7 +393,8 @@ async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
             Err(e) => return internal(e),
         };
         if let Some(row_id) = claimed {
-            return finish(&state, row_id, run(&state, key_id, &program, &body).await).await;
+            let outcome = run(&state, key_id, &program, &body, Some(row_id)).await;
+            return finish(&state, row_id, outcome).await;
         }
         let stored = sqlx::query(
             "SELECT id, request_hash, created_at, status_code, response_body FROM idempotency_keys \
@@ -462,8 +468,17 @@ async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
     }
 }
 
-/// Stores the response under the claimed key; a failure on our side releases the key so the
-/// client's retry runs again.
+/// What an `Idempotency-Key` of `POST /api/v1/transactions` is stored with: the same key on
+/// another endpoint is another request, so the hash covers method and path with the body.
+pub fn transaction_request_hash(body: &[u8]) -> String {
+    hex::encode(Sha256::digest(
+        [b"POST /api/v1/transactions\n".as_slice(), body].concat(),
+    ))
+}
+
+/// Stores the response under the claimed key (a recorded transaction's was stored with it, in
+/// its transaction; storing it again changes nothing); a failure on our side releases the key
+/// so the client's retry runs again.
 async fn finish(
     state: &AppState,
     row_id: i64,
@@ -580,6 +595,7 @@ async fn create_customer(
         referrer,
         source,
         now: now_ms(),
+        public: false,
     };
     match attribution::record_signup(&state.db, request).await {
         Ok(outcome) => json(
@@ -641,6 +657,7 @@ async fn create_referral_token(
         referrer: Referrer::Clicks(Vec::new()),
         source: CustomerSource::Api,
         now,
+        public: false,
     };
     let customer = match attribution::record_signup(&state.db, request).await {
         Ok(o) => o.customer_id,

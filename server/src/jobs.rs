@@ -1,47 +1,33 @@
-//! Work the server does on its own: approving rewards whose hold has passed, and the daily tier
-//! evaluation. Each server process runs both; the approval is a conditional update, so
-//! processes never approve a reward twice, and the day's tier run is claimed by one process.
+//! Work the server does on its own: approving rewards whose hold has passed, the daily tier
+//! evaluation, and deleting stale attempt counters. Each server process runs them all; the
+//! approval is a conditional update, so processes never approve a reward twice, and the day's
+//! tier run is claimed by one process.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use app::server::db::{Db, now_ms};
-use app::server::{rewards, tiers};
-
-/// The time the jobs see: the real clock, moved forward only by the test clock
-/// (`PORTAL_TEST_CLOCK=1`), which lets end-to-end tests let a 30-day hold pass.
-#[derive(Clone, Debug, Default)]
-pub struct Clock {
-    offset_ms: Arc<AtomicI64>,
-}
-
-impl Clock {
-    pub fn now(&self) -> i64 {
-        now_ms() + self.offset_ms.load(Ordering::Relaxed)
-    }
-
-    pub fn advance(&self, ms: i64) {
-        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
-    }
-}
+use app::server::{rewards, throttle, tiers};
 
 /// Approves due rewards (and runs the tier evaluation once a day) every `every`, until the
 /// process ends.
-pub fn spawn(db: Db, clock: Clock, every: Duration) {
+pub fn spawn(db: Db, every: Duration) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         loop {
             ticks.tick().await;
-            match rewards::approve_all_due(&db, clock.now()).await {
+            let now = now_ms();
+            match rewards::approve_all_due(&db, now).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(approved = n, "rewards left their hold"),
                 Err(e) => tracing::warn!(error = %e.message, "approving due rewards failed"),
             }
-            match tiers::evaluate_daily(&db, clock.now()).await {
+            match tiers::evaluate_daily(&db, now).await {
                 Ok(Some(changed)) => tracing::info!(changed, "daily tier evaluation"),
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e.message, "tier evaluation failed"),
+            }
+            if let Err(e) = throttle::delete_stale(&db, now).await {
+                tracing::warn!(error = %e.message, "deleting stale attempt counters failed");
             }
         }
     });
@@ -52,27 +38,28 @@ struct Advance {
     days: i64,
 }
 
-/// `POST /test/clock` (form `days=N`): see [`crate::router_with_clock`].
-pub fn test_clock_router(state: app::server::state::AppState, clock: Clock) -> axum::Router {
+/// `POST /test/clock` (form `days=N`): see [`crate::router_with_clock`]. It runs, once, what
+/// the jobs would do N days from now (release the rewards due by then, evaluate tiers at that
+/// time) and changes no clock: requests and jobs keep reading the real time, so a reward made
+/// after the call is held for its full period like any other.
+pub fn test_clock_router(state: app::server::state::AppState) -> axum::Router {
     use axum::extract::{Form, State};
     use axum::response::IntoResponse;
     async fn advance(
-        State((state, clock)): State<(app::server::state::AppState, Clock)>,
+        State(state): State<app::server::state::AppState>,
         Form(form): Form<Advance>,
     ) -> axum::response::Response {
-        clock.advance(form.days.clamp(0, 3650) * 86_400_000);
-        let now = clock.now();
-        // What the job would do on its next tick, done now so tests need not wait for it.
+        let as_of = now_ms() + form.days.clamp(0, 3650) * 86_400_000;
         let ran = async {
-            let approved = rewards::approve_all_due(&state.db, now).await?;
-            let tiers_changed = tiers::evaluate_daily(&state.db, now).await?;
+            let approved = rewards::approve_all_due(&state.db, as_of).await?;
+            let tiers_changed = tiers::evaluate_all(&state.db, as_of).await?;
             Ok::<_, app::error::AppError>((approved, tiers_changed))
         };
         match ran.await {
             Ok((approved, tiers_changed)) => axum::Json(serde_json::json!({
                 "approved": approved,
                 "tiers_changed": tiers_changed,
-                "now": now,
+                "now": as_of,
             }))
             .into_response(),
             Err(e) => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.message).into_response(),
@@ -80,5 +67,5 @@ pub fn test_clock_router(state: app::server::state::AppState, clock: Clock) -> a
     }
     axum::Router::new()
         .route("/test/clock", axum::routing::post(advance))
-        .with_state((state, clock))
+        .with_state(state)
 }

@@ -4,6 +4,7 @@
 //! middleware every request passes (session, CSRF, page access, body limit).
 
 pub mod api_v1;
+pub mod cli;
 pub mod embed;
 pub mod jobs;
 pub mod middleware;
@@ -23,7 +24,6 @@ use axum::routing::get;
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use tower_http::limit::RequestBodyLimitLayer;
 
 /// Requests bigger than this are refused with 413 before any handler reads them.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -115,20 +115,25 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 /// redirect, static files, health check. Its click writer stops when the router is dropped.
 pub fn router(state: AppState, options: LeptosOptions) -> Router {
     let (redirects, _writer) = redirect::start(state.db.clone());
-    router_with_clock(state, options, None, redirects)
+    router_with_clock(state, options, false, redirects)
 }
 
 /// [`router`] with the redirect's state given (the binary waits for its click writer at
-/// shutdown), plus `POST /test/clock` when a test clock is given: it moves the jobs' clock
-/// forward by `days` and runs the hold release at once. Only for end-to-end tests
-/// (`PORTAL_TEST_CLOCK=1`); never enable it in production.
+/// shutdown), plus `POST /test/clock` when `test_clock` is on: it runs the hold release and the
+/// tier evaluation as of `days` from now. Only for end-to-end tests (`PORTAL_TEST_CLOCK=1`);
+/// never enable it in production.
 pub fn router_with_clock(
     state: AppState,
     options: LeptosOptions,
-    clock: Option<jobs::Clock>,
+    test_clock: bool,
     redirects: redirect::Redirects,
 ) -> Router {
     let routes = route_list();
+    let header_policy = middleware::HeaderPolicy {
+        https: state.config.secure_cookies,
+    };
+    let security_headers =
+        || axum::middleware::from_fn_with_state(header_policy, middleware::security_headers);
     let context_state = state.clone();
     let leptos_router = Router::new()
         .leptos_routes_with_context(
@@ -142,10 +147,13 @@ pub fn router_with_clock(
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options);
-    let api = Router::new().nest("/api/v1", api_v1::router(state.clone()));
-    let api = match clock {
-        Some(clock) => api.merge(jobs::test_clock_router(state.clone(), clock)),
-        None => api,
+    let api = Router::new()
+        .nest("/api/v1", api_v1::router(state.clone()))
+        .layer(security_headers());
+    let api = if test_clock {
+        api.merge(jobs::test_clock_router(state.clone()))
+    } else {
+        api
     };
     let portal = Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -164,14 +172,16 @@ pub fn router_with_clock(
             Arc::new(state.config.public_origin.clone()),
             middleware::same_origin,
         ))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
+        .layer(security_headers())
+        .layer(axum::middleware::from_fn(|request, next| {
+            middleware::body_limit(BODY_LIMIT_BYTES, request, next)
+        }));
     // The redirect reads no session and changes nothing a visitor owns: it stays off the page
     // middleware's path, for speed.
     let referral = Router::new()
         .route("/r/{key}", get(redirect::redirect))
         .with_state(redirects)
-        .layer(axum::middleware::from_fn(middleware::security_headers));
+        .layer(security_headers());
     // Loaded by and framed in vendors' pages: their own headers (CORP, frame-ancestors).
     let vendor_pages = Router::new()
         .route("/js/track.js", get(track::script))

@@ -1,5 +1,6 @@
-//! `server [serve|migrate|seed-demo]`: runs the portal (the default), applies migrations, or
-//! seeds the demo data into an empty database.
+//! `server [serve|migrate|seed-demo|create-company]`: runs the portal (the default), applies
+//! migrations, seeds the demo data into an empty database, or creates a vendor company with
+//! its first program and owner.
 
 use server::{Settings, app_state, jobs, open_database, router_with_clock, seed};
 
@@ -17,11 +18,18 @@ async fn main() {
     }
 }
 
+/// Bad input on the command line: the message is printed and the process exits with 2.
+const USAGE_ERROR: i32 = 2;
+
 async fn run() -> Result<(), String> {
     let command = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "serve".to_owned());
     let settings = Settings::from_env()?;
+    if command == "create-company" {
+        let args: Vec<String> = std::env::args().skip(2).collect();
+        return create_company(&settings, &args).await;
+    }
     match command.as_str() {
         "serve" => serve(settings).await,
         "migrate" => {
@@ -40,7 +48,10 @@ async fn run() -> Result<(), String> {
             Ok(())
         }
         "help" | "--help" | "-h" => {
-            println!("usage: server [serve|migrate|seed-demo]  (configuration: see README.md)");
+            println!(
+                "usage: server [serve|migrate|seed-demo]  (configuration: see README.md)\n       \
+                 server create-company --name NAME --owner-email EMAIL --owner-name NAME [--currency USD]"
+            );
             Ok(())
         }
         other => Err(format!("unknown command {other:?}; try `server help`")),
@@ -50,8 +61,9 @@ async fn run() -> Result<(), String> {
 async fn serve(settings: Settings) -> Result<(), String> {
     let db = open_database(&settings).await?;
     let state = app_state(db, &settings);
-    let seed_mode = std::env::var("PORTAL_SEED_DEMO").unwrap_or_else(|_| "if-empty".to_owned());
-    if seed_mode != "never" && seed::seed_if_empty(&state.db, &state.hasher).await? {
+    // The demo's password is published: it is seeded only when asked for, never by default.
+    let seed_demo = std::env::var("PORTAL_SEED_DEMO").is_ok_and(|v| v == "1");
+    if seed_demo && seed::seed_if_empty(&state.db, &state.hasher).await? {
         println!("Seeded the demo data into the empty database.");
     }
     let listener = tokio::net::TcpListener::bind(settings.addr)
@@ -62,14 +74,15 @@ async fn serve(settings: Settings) -> Result<(), String> {
         listener.local_addr().map_err(|e| e.to_string())?
     );
     println!("Partner portal listening on {url}");
-    println!("Demo logins (password: {}):", seed::DEMO_PASSWORD);
-    for (email, who) in seed::DEMO_LOGINS {
-        println!("  {email:<28} {who}");
+    if seed_demo {
+        println!("Demo logins (password: {}):", seed::DEMO_PASSWORD);
+        for (email, who) in seed::DEMO_LOGINS {
+            println!("  {email:<28} {who}");
+        }
     }
-    let clock = jobs::Clock::default();
-    jobs::spawn(state.db.clone(), clock.clone(), settings.job_interval);
-    let test_clock = settings.test_clock.then_some(clock);
-    if test_clock.is_some() {
+    jobs::spawn(state.db.clone(), settings.job_interval);
+    let test_clock = settings.test_clock;
+    if test_clock {
         println!("PORTAL_TEST_CLOCK is on: POST /test/clock moves time forward (tests only)");
     }
     let (redirects, click_writer) = server::redirect::start(state.db.clone());
@@ -82,4 +95,65 @@ async fn serve(settings: Settings) -> Result<(), String> {
     // The router is gone with the server: store the clicks still queued before exiting.
     click_writer.finish().await;
     served
+}
+
+/// `server create-company --name NAME --owner-email EMAIL --owner-name NAME [--currency USD]`:
+/// bad input is named and exits with 2, writing nothing.
+async fn create_company(settings: &Settings, args: &[String]) -> Result<(), String> {
+    use app::server::companies::{self, CreateRefused};
+    let refuse = |problems: Vec<String>| -> ! {
+        for problem in problems {
+            eprintln!("error: {problem}");
+        }
+        eprintln!(
+            "usage: server create-company --name NAME --owner-email EMAIL --owner-name NAME [--currency USD]"
+        );
+        std::process::exit(USAGE_ERROR);
+    };
+    let options = match server::cli::options(
+        args,
+        &["--name", "--owner-email", "--owner-name", "--currency"],
+    ) {
+        Ok(o) => o,
+        Err(problem) => refuse(vec![problem]),
+    };
+    let get = |flag: &str| options.get(flag).cloned().unwrap_or_default();
+    let company = match domain::company::validate_new_company(
+        &get("--name"),
+        &get("--owner-email"),
+        &get("--owner-name"),
+    ) {
+        Ok(c) => c,
+        Err(problems) => refuse(problems.into_iter().map(|p| p.0).collect()),
+    };
+    let currency = options
+        .get("--currency")
+        .cloned()
+        .unwrap_or_else(|| "USD".to_owned());
+    let db = open_database(settings).await?;
+    let state = app_state(db, settings);
+    match companies::create(&state.db, &state.hasher, &company, &currency).await {
+        Ok(created) => {
+            let origin = settings
+                .public_origin
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", settings.addr));
+            println!(
+                "Created {} with the program {} ({origin}/join/{}); owner {}.",
+                company.name, company.program_name, created.program_slug, company.owner_email
+            );
+            match created.password_token {
+                Some(token) => println!(
+                    "The owner sets a password here (the link works once, for 24 hours):\n{origin}/set-password/{token}"
+                ),
+                None => println!(
+                    "{} already has an account: they sign in with their password and find {} among their workspaces.",
+                    company.owner_email, company.name
+                ),
+            }
+            Ok(())
+        }
+        Err(CreateRefused::Invalid(problems)) => refuse(problems),
+        Err(CreateRefused::Failed(e)) => Err(e.message),
+    }
 }

@@ -22,7 +22,9 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|v| session::token_from_cookie_header(v).map(str::to_owned));
+        .find_map(|v| {
+            session::token_from_cookie_header(v, state.config.secure_cookies).map(str::to_owned)
+        });
     if let Some(token) = token {
         match session::resolve(&state.db, &token).await {
             Ok(Some(identity)) => {
@@ -42,8 +44,10 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
     next.run(request).await
 }
 
-/// Cross-site request forgery guard: a state-changing request whose `Origin` (or, without one,
-/// `Referer`) is another site gets 403 before any handler runs.
+/// Cross-site request forgery guard: a state-changing request must prove it comes from the
+/// portal's own pages with its `Origin` (or, without one, its `Referer`). Another site's, or
+/// neither, gets 403 before any handler runs: browsers send `Origin` on every POST, so only
+/// a forged or stripped request lacks both.
 pub async fn same_origin(
     State(public_origin): State<Arc<Option<String>>>,
     request: Request,
@@ -56,45 +60,21 @@ pub async fn same_origin(
         return next.run(request).await;
     }
     let headers = request.headers();
-    let claimed = headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| {
-            headers
-                .get(header::REFERER)
-                .and_then(|v| v.to_str().ok())
-                .map(origin_of)
-        });
-    if let Some(claimed) = claimed {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let allowed = match public_origin.as_deref() {
-            Some(origin) => claimed == origin,
-            None => claimed == format!("http://{host}") || claimed == format!("https://{host}"),
-        };
-        if !allowed {
-            return (
-                StatusCode::FORBIDDEN,
-                "Cross-origin requests are not allowed",
-            )
-                .into_response();
-        }
+    let value = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let allowed = domain::request::same_origin(
+        value(header::ORIGIN),
+        value(header::REFERER),
+        public_origin.as_deref(),
+        value(header::HOST).unwrap_or_default(),
+    );
+    if !allowed {
+        return (
+            StatusCode::FORBIDDEN,
+            "Cross-origin requests are not allowed",
+        )
+            .into_response();
     }
     next.run(request).await
-}
-
-/// `scheme://host[:port]` of a URL.
-fn origin_of(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-            format!("{scheme}://{host}")
-        }
-        None => String::new(),
-    }
 }
 
 /// Dashboards need a session (visitors go to sign-in, keeping where they were going) and the
@@ -149,8 +129,24 @@ fn encode_query_value(value: &str) -> String {
         .collect()
 }
 
-/// Headers that keep the pages out of frames and stop content sniffing.
-pub async fn security_headers(request: Request<Body>, next: Next) -> Response {
+/// What [`security_headers`] needs to know of the deployment.
+#[derive(Clone, Copy, Debug)]
+pub struct HeaderPolicy {
+    /// Served over https: browsers are told to use nothing else (HSTS).
+    pub https: bool,
+}
+
+/// Headers every response of the portal and its API carries: no framing, no content sniffing,
+/// no referrer to other sites, a content security policy (pages set their own, with a nonce;
+/// everything else may load nothing), HSTS over https, and no caching of anything but the
+/// static files: authenticated pages and server functions' answers must not stay in a cache.
+pub async fn security_headers(
+    State(policy): State<HeaderPolicy>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let static_file = path.starts_with("/pkg/") || path == "/favicon.ico";
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
@@ -162,7 +158,40 @@ pub async fn security_headers(request: Request<Body>, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(app::server::headers::NOTHING_POLICY),
+        );
+    }
+    if !static_file {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if policy.https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     response
+}
+
+/// Reads a request's whole body before any handler sees it and answers 413 when it is longer
+/// than `limit`, whether its length was declared (`Content-Length`) or not (chunked): a handler
+/// never meets a body that ends in an error halfway through.
+pub async fn body_limit(limit: usize, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(_) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("The request is larger than {} KB.", limit / 1024),
+        )
+            .into_response(),
+    }
 }
 
 /// Server functions that fail before their body runs (a missing or malformed argument) are

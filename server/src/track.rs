@@ -6,10 +6,13 @@ use app::server::attribution::{self, Referrer, SignupRequest};
 use app::server::db::now_ms;
 use app::server::state::AppState;
 use axum::body::Bytes;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::customer::CustomerSource;
+use domain::throttle;
 use serde::Deserialize;
 use sqlx::Row;
 
@@ -48,7 +51,12 @@ struct SignupBody {
 }
 
 /// `POST /api/v1/track/signup`.
-pub async fn signup(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn signup(
+    State(state): State<AppState>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let body: SignupBody = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => {
@@ -103,6 +111,30 @@ pub async fn signup(State(state): State<AppState>, headers: HeaderMap, body: Byt
         }
         response
     };
+    // Anyone can send these: per program and per address, a flood stops before it writes.
+    let program_key = program_id.to_string();
+    let address = address.ip().to_string();
+    let limits = [
+        (throttle::SIGNUPS_PER_PROGRAM, program_key.as_str()),
+        (throttle::SIGNUPS_PER_ADDRESS, address.as_str()),
+    ];
+    match app::server::throttle::over_limit(&state.db, &limits).await {
+        Ok(None) => {}
+        Ok(Some(wait_ms)) => {
+            let mut response = cors(super::api_v1::error(
+                429,
+                "rate_limited",
+                &format!("Too many signups. {}", throttle::wait_in_words(wait_ms)),
+            ));
+            if let Ok(value) =
+                HeaderValue::from_str(&throttle::retry_after_seconds(wait_ms).to_string())
+            {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return response;
+        }
+        Err(e) => return super::api_v1::internal(e.message),
+    }
     let signup = match domain::link::validate_signup(&body.key, &body.email, &body.name) {
         Ok(s) => s,
         Err(e) => return cors(super::api_v1::error(400, "invalid_signup", &e.0)),
@@ -120,6 +152,7 @@ pub async fn signup(State(state): State<AppState>, headers: HeaderMap, body: Byt
         referrer: Referrer::Clicks(body.click_ids),
         source: CustomerSource::Link,
         now: now_ms(),
+        public: true,
     };
     match attribution::record_signup(&state.db, request).await {
         Ok(outcome) => cors(super::api_v1::json(

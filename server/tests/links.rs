@@ -196,7 +196,7 @@ async fn stopping_the_server_loses_no_queued_click(app: &TestApp) {
     };
     let state = server::app_state(app.db.clone(), &settings);
     let (redirects, writer) = server::redirect::start(app.db.clone());
-    let router = server::router_with_clock(state, settings.leptos_options(), None, redirects);
+    let router = server::router_with_clock(state, settings.leptos_options(), false, redirects);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -22,6 +22,9 @@ on_both_backends!(
     the_simulator_replays_past_events_without_saving,
     offers_target_several_groups_and_pay_partners_who_join,
     a_tier_rate_replaces_the_offer_rate,
+    sixteen_concurrent_full_refunds_make_one,
+    rewards_made_after_the_test_clock_ran_stay_held,
+    a_recorded_transaction_stores_its_idempotent_answer_with_it,
 );
 
 const DAY: i64 = 86_400_000;
@@ -504,10 +507,7 @@ async fn idempotency_keys_replay_refuse_and_wait(app: &TestApp) {
     // A request still running under the key: the duplicate waits, then gets 409.
     let program = acme_program(app).await;
     let body = serde_json::to_vec(&payment("i3", 3_000)).unwrap();
-    let hash = {
-        use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(&body))
-    };
+    let hash = server::api_v1::transaction_request_hash(&body);
     sqlx::query("INSERT INTO idempotency_keys (program_id, idem_key, request_hash, created_at) VALUES (CAST($1 AS BIGINT), 'busy', $2, $3)")
         .bind(&program)
         .bind(&hash)
@@ -1458,4 +1458,150 @@ async fn a_tier_rate_replaces_the_offer_rate(app: &TestApp) {
     foreign[8] = ("override_tier[]", "999999");
     foreign[1] = ("name", "Another");
     assert_eq!(app.call(&owner, "save_offer", &foreign).await.status(), 400);
+}
+
+/// Sixteen full refunds of one payment, each with its own key, at once: one is recorded, the
+/// rest are refused, and what the payment earned is taken back once.
+async fn sixteen_concurrent_full_refunds_make_one(app: &TestApp) {
+    twenty_percent_offer(app).await;
+    let key = api_key(app).await;
+    let (status, paid, _) = post(app, &key, &payment("pay-16", 10_000), None).await;
+    assert_eq!(status, 201, "{paid}");
+    let calls = (0..16).map(|i| {
+        let url = app.url("/api/v1/transactions");
+        let key = key.clone();
+        tokio::spawn(async move {
+            let body = json!({ "customer_key": "cus_1001", "amount": -10_000, "currency": "USD",
+                "transaction_key": format!("refund-16-{i}"), "refunds": "pay-16" });
+            let res = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        })
+    });
+    let answers = futures_join(calls).await;
+    let recorded = answers.iter().filter(|(s, _)| *s == 201).count();
+    assert_eq!(recorded, 1, "{answers:?}");
+    for (status, body) in answers.iter().filter(|(s, _)| *s != 201) {
+        assert_eq!(*status, 422, "{body}");
+        assert!(body.contains("refund_exceeds_transaction"), "{body}");
+    }
+    let payment_id = app
+        .scalar(
+            "SELECT id FROM transactions WHERE transaction_key = $1",
+            "pay-16",
+        )
+        .await;
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM transactions WHERE refund_of = CAST($1 AS BIGINT)",
+            &payment_id.to_string()
+        )
+        .await,
+        1
+    );
+    // The reward and its clawbacks (or its decline while held) leave nothing owed.
+    let owed = app
+        .scalar(
+            "SELECT CAST(COALESCE(SUM(r.amount_minor), 0) AS BIGINT) FROM rewards r JOIN transactions t ON t.id = r.transaction_id \
+             WHERE (t.id = CAST($1 AS BIGINT) OR t.refund_of = CAST($1 AS BIGINT)) AND r.status <> 'declined'",
+            &payment_id.to_string(),
+        )
+        .await;
+    assert_eq!(owed, 0);
+}
+
+/// The end-to-end tests' clock releases what is due N days from now, once; it moves no clock
+/// the jobs keep using, so a reward made afterwards is held its full period however often the
+/// job runs (a lasting offset approved such rewards at the job's next tick).
+async fn rewards_made_after_the_test_clock_ran_stay_held(app: &TestApp) {
+    twenty_percent_offer(app).await;
+    let key = api_key(app).await;
+    let run_jobs = |days: &'static str| {
+        let url = app.url("/test/clock");
+        async move {
+            let res = reqwest::Client::new()
+                .post(url)
+                .form(&[("days", days)])
+                .send()
+                .await
+                .unwrap();
+            json_of(res).await
+        }
+    };
+    let (status, _, _) = post(app, &key, &payment("before-clock", 10_000), None).await;
+    assert_eq!(status, 201);
+    let moved = run_jobs("31").await;
+    assert!(moved["approved"].as_i64().unwrap() >= 1, "{moved}");
+    let (status, _, _) = post(app, &key, &payment("after-clock", 10_000), None).await;
+    assert_eq!(status, 201);
+    // What the job does on its next tick.
+    run_jobs("0").await;
+    let status_of = |key: &'static str| async move {
+        sqlx::query_scalar::<_, String>(
+            "SELECT r.status FROM rewards r JOIN transactions t ON t.id = r.transaction_id WHERE t.transaction_key = $1",
+        )
+        .bind(key)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(status_of("before-clock").await, "approved");
+    assert_eq!(status_of("after-clock").await, "pending");
+}
+
+/// A transaction recorded under an idempotency key stores the key's answer in the same
+/// database transaction: nothing can record the payment and lose the answer to replay.
+async fn a_recorded_transaction_stores_its_idempotent_answer_with_it(app: &TestApp) {
+    use app::server::rewards::program_money;
+    use app::server::transactions::{self, Recorder};
+    let key = api_key(app).await;
+    let program_id = app.acme_program_id().await;
+    let key_id = app
+        .scalar("SELECT id FROM api_keys WHERE program_id = CAST($1 AS BIGINT) ORDER BY id DESC LIMIT 1", &program_id.to_string())
+        .await;
+    let claimed: i64 = sqlx::query_scalar(
+        "INSERT INTO idempotency_keys (program_id, idem_key, request_hash, created_at) VALUES ($1, 'crash-1', 'h', $2) RETURNING id",
+    )
+    .bind(program_id)
+    .bind(app::server::db::now_ms())
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let program = program_money(&app.db.pool, program_id).await.unwrap();
+    let input = domain::transaction::TransactionInput {
+        customer_key: Some("cus_1001".into()),
+        amount_minor: Some(4_200),
+        currency: "USD".into(),
+        transaction_key: "crash-order".into(),
+        ..Default::default()
+    };
+    let now = app::server::db::now_ms();
+    let new = domain::transaction::validate(input, program.currency, now).unwrap();
+    // The request "dies" right after recording: nothing else runs.
+    let recorded = transactions::record(
+        &app.db,
+        &program,
+        new,
+        Recorder::ApiKey(key_id),
+        now,
+        Some(claimed),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let (status, body): (Option<i64>, Option<String>) =
+        sqlx::query_as("SELECT status_code, response_body FROM idempotency_keys WHERE id = $1")
+            .bind(claimed)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(status, Some(201));
+    let stored: Value = serde_json::from_str(&body.unwrap()).unwrap();
+    assert_eq!(stored["id"], json!(recorded.id));
+    let _ = key;
 }

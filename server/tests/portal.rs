@@ -1322,6 +1322,46 @@ async fn cross_tenant_table(app: &TestApp) {
             acme_secrets,
         ),
     ]);
+    // One-time set-password links: a token is the only key; another's is not found.
+    fn tracking_form(program: &str) -> Vec<(&str, &str)> {
+        vec![
+            ("program", program),
+            ("default_destination", ""),
+            ("link_param_partner", "partner_key"),
+            ("link_param_click", "click_id"),
+            ("attribution_model", "last_click"),
+        ]
+    }
+    cases.extend([
+        case(
+            gx,
+            "save_tracking",
+            tracking_form(&acme_program),
+            404,
+            acme_secrets,
+        ),
+        case(
+            ini,
+            "save_tracking",
+            tracking_form(&acme_program),
+            403,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "password_link",
+            vec![("token", "0123abcd")],
+            404,
+            acme_secrets,
+        ),
+        case(
+            gx,
+            "set_password",
+            vec![("token", "0123abcd"), ("password", long)],
+            404,
+            acme_secrets,
+        ),
+    ]);
     for case in &cases {
         let client = app.signed_in(case.caller).await;
         let res = app.call(&client, case.endpoint, &case.form).await;
@@ -1340,6 +1380,197 @@ async fn cross_tenant_table(app: &TestApp) {
                 case.endpoint
             );
         }
+    }
+    // Sibling partner teams of one program see nothing of each other's.
+    let northwind_reward = app
+        .id_of(
+            "SELECT MIN(r.id) FROM rewards r JOIN partnerships p ON p.id = r.partnership_id WHERE p.partner_key = $1",
+            "northwind-7f3a",
+        )
+        .await
+        .to_string();
+    let northwind_deal = app
+        .id_of(
+            "SELECT MIN(d.id) FROM deals d JOIN partnerships p ON p.id = d.partnership_id WHERE p.partner_key = $1",
+            "northwind-7f3a",
+        )
+        .await
+        .to_string();
+    let northwind_secrets: &[&str] = &["Northwind", "northwind-7f3a", "Nora"];
+    let lakeside_secrets: &[&str] = &["Lakeside", "lakeside-2c9d"];
+    let lk = "owner@lakeside.example";
+    let siblings = [
+        case(
+            lk,
+            "partner_reward",
+            vec![("reward_id", &northwind_reward)],
+            404,
+            northwind_secrets,
+        ),
+        case(lk, "partner_dashboard", vec![], 200, northwind_secrets),
+        case(lk, "partner_earnings", vec![], 200, northwind_secrets),
+        case(lk, "partner_deals", vec![], 200, northwind_secrets),
+        case(lk, "partner_leads", vec![], 200, northwind_secrets),
+        case(lk, "partner_customers", vec![], 200, northwind_secrets),
+        case(
+            lk,
+            "advance_deal",
+            vec![("deal_id", &northwind_deal)],
+            404,
+            northwind_secrets,
+        ),
+        case(
+            "owner@northwind.example",
+            "team",
+            vec![],
+            200,
+            lakeside_secrets,
+        ),
+    ];
+    // A partner manager restricted to Resellers (Lakeside) meets Northwind (Agencies) nowhere.
+    let resellers = app
+        .id_of(
+            "SELECT g.id FROM partner_groups g JOIN programs p ON p.id = g.program_id WHERE p.slug = $1 AND g.name = 'Resellers'",
+            "acme-partner-program",
+        )
+        .await
+        .to_string();
+    let res = app
+        .call(
+            &acme_owner,
+            "set_teammate_groups",
+            &[("teammate_id", &acme_teammate), ("groups[]", &resellers)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let northwind_partnership = app.partnership_id("Northwind Agency").await;
+    let mgr = "manager@acme.example";
+    let restricted = [
+        case(mgr, "vendor_overview", vec![], 200, northwind_secrets),
+        case(mgr, "partners", vec![], 200, northwind_secrets),
+        case(
+            mgr,
+            "partner",
+            vec![("partnership_id", &northwind_partnership)],
+            404,
+            northwind_secrets,
+        ),
+        case(mgr, "vendor_rewards", vec![], 200, northwind_secrets),
+        case(
+            mgr,
+            "vendor_reward",
+            vec![("reward_id", &northwind_reward)],
+            404,
+            northwind_secrets,
+        ),
+        case(mgr, "vendor_payouts", vec![], 200, northwind_secrets),
+        case(mgr, "vendor_transactions", vec![], 200, northwind_secrets),
+        case(mgr, "vendor_deals", vec![], 200, northwind_secrets),
+    ];
+    for case in siblings.iter().chain(restricted.iter()) {
+        let client = app.signed_in(case.caller).await;
+        let res = app.call(&client, case.endpoint, &case.form).await;
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        assert_eq!(
+            status, case.status,
+            "{} -> {}: {body}",
+            case.caller, case.endpoint
+        );
+        for secret in case.must_not_contain {
+            assert!(
+                !body.contains(secret),
+                "{} -> {} leaked {secret}: {body}",
+                case.caller,
+                case.endpoint
+            );
+        }
+    }
+    // Another company's payouts export, and the vendor API with another program's key.
+    let globex = app.signed_in(gx).await;
+    let csv = globex
+        .get(app.url(&format!(
+            "/vendor/payouts/export.csv?program={acme_program}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 404);
+    let body = csv.text().await.unwrap();
+    assert!(
+        !body.contains("Northwind") && !body.contains("Lakeside"),
+        "{body}"
+    );
+    let globex_key: serde_json::Value = app
+        .call(
+            &globex,
+            "create_api_key",
+            &[("program", &globex_program), ("name", "Billing")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let globex_key = globex_key["key"].as_str().unwrap().to_owned();
+    let acme_key: serde_json::Value = app
+        .call(
+            &acme_owner,
+            "create_api_key",
+            &[("program", &acme_program), ("name", "Billing")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let paid: serde_json::Value = reqwest::Client::new()
+        .post(app.url("/api/v1/transactions"))
+        .bearer_auth(acme_key["key"].as_str().unwrap())
+        .json(&serde_json::json!({ "customer_key": "cus_1001", "amount": 1_000, "currency": "USD", "transaction_key": "acme-only" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let acme_transaction = paid["id"].as_i64().unwrap();
+    let res = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/transactions/{acme_transaction}")))
+        .bearer_auth(&globex_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let listed = reqwest::Client::new()
+        .get(app.url("/api/v1/transactions"))
+        .bearer_auth(&globex_key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!listed.contains("cus_1001"), "{listed}");
+    // The referral widget of another program's customer key shows that program's customer
+    // only: Acme's customer cus_1001 is not Globex's.
+    let widget: serde_json::Value = reqwest::Client::new()
+        .post(app.url("/api/v1/referral_tokens"))
+        .bearer_auth(&globex_key)
+        .json(&serde_json::json!({ "customer_key": "cus_1001", "email": "cus1001@contoso.example", "name": "C" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let page = reqwest::Client::new()
+        .get(widget["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    for secret in acme_secrets {
+        assert!(!page.contains(secret), "the widget leaked {secret}");
     }
     // Every server function the portal serves is in the table.
     let served: std::collections::BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
@@ -1364,7 +1595,8 @@ async fn cross_origin_posts_are_refused(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(evil_origin.status(), 403);
-    let evil_referer = client
+    let evil_referer = app
+        .client_without_origin()
         .post(app.url("/api/login"))
         .header("referer", "http://evil.example/page")
         .form(&form)
@@ -1372,6 +1604,15 @@ async fn cross_origin_posts_are_refused(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(evil_referer.status(), 403);
+    // Neither Origin nor Referer: a browser never does that on a post; refused.
+    let bare = app
+        .client_without_origin()
+        .post(app.url("/api/login"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 403);
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM sessions WHERE $1 = $1", "")
             .await,

@@ -98,6 +98,12 @@ pub async fn apply_to_program(
             .map_err(|errors| fields.extend(errors))
             .ok();
         if let Some(email) = &email {
+            crate::server::throttle::check(
+                &state.db,
+                &[(domain::throttle::ACCOUNT_SIGNUPS_PER_ADDRESS, &super::auth::client_ip())],
+                "Too many signups from your network.",
+            )
+            .await?;
             let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email_normalized = $1")
                 .bind(email)
                 .fetch_one(&state.db.pool)

@@ -9,7 +9,7 @@ use crate::error::AppError;
 /// in the same time; too many failures per account or address answer 429 with Retry-After.
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::server::{db::now_ms, endpoint, membership, session, state};
+    use crate::server::{endpoint, membership, session, state, throttle};
     use domain::workspace::{Landing, destination, landing};
     use sqlx::Row;
 
@@ -20,20 +20,9 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             .clone()
             .unwrap_or_else(|| email.trim().to_lowercase());
         let ip = client_ip();
-        let now = now_ms();
-        if let Some(wait_ms) = state.limiter.retry_after(&account_key, &ip, now) {
-            let seconds = (wait_ms + 999) / 1000;
-            if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
-                && let Ok(value) = http::HeaderValue::from_str(&seconds.to_string())
-            {
-                response.insert_header(http::header::RETRY_AFTER, value);
-            }
-            let minutes = (seconds + 59) / 60;
-            return Err(AppError::too_many_requests(format!(
-                "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
-                if minutes == 1 { "" } else { "s" }
-            )));
-        }
+        // Counted before the check, in one step with reading the count: parallel guesses
+        // cannot all slip under the limit.
+        throttle::password_attempt(&state.db, &account_key, &ip).await?;
         let user = match &account {
             Some(account) => {
                 sqlx::query("SELECT id, password_hash FROM users WHERE email_normalized = $1")
@@ -57,12 +46,9 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             .map_err(AppError::internal)?;
         let user_id = match user {
             Some((id, _)) if verified && plausible => id,
-            _ => {
-                state.limiter.record_failure(&account_key, &ip, now);
-                return Err(AppError::new(401, "Invalid email or password"));
-            }
+            _ => return Err(AppError::new(401, "Invalid email or password")),
         };
-        state.limiter.record_success(&account_key);
+        throttle::password_verified(&state.db, &account_key, &ip).await?;
 
         let memberships = membership::memberships(&state.db, user_id).await?;
         let landing = landing(&memberships);

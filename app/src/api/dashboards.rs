@@ -11,18 +11,22 @@ pub async fn fetch_vendor_overview(
     program: Option<i64>,
     after: Option<i64>,
 ) -> Result<VendorOverview, AppError> {
-    use crate::server::{endpoint, require_teammate, vendor, viewer};
+    use crate::server::{endpoint, require_teammate, structure, vendor, viewer};
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, teammate) = require_teammate(Permission::ViewProgram).await?;
+        let restricted_to = structure::allowed_groups(&state.db, &teammate)
+            .await?
+            .map(|_| teammate.teammate_id);
         let programs = vendor::programs(&state.db, teammate.company_id).await?;
         let selected = vendor::current_program(&programs, program, teammate.identity.program_id)?;
         let (kpis, partners, next) = match &selected {
             Some(program) => {
                 let with_money = teammate.role.can(Permission::ViewMoney);
-                let kpis = vendor::kpis(&state.db, program, with_money).await?;
-                let (partners, next) = vendor::partners_page(&state.db, program.id, after).await?;
+                let kpis = vendor::kpis(&state.db, program, with_money, restricted_to).await?;
+                let (partners, next) =
+                    vendor::partners_page(&state.db, program.id, after, restricted_to).await?;
                 (Some(kpis), partners, next)
             }
             None => (None, Vec::new(), None),

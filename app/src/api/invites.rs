@@ -1,5 +1,7 @@
-//! Accepting an invite: a new person sets their name and password, an existing user confirms
-//! with theirs; either way they join the company or partner team and are signed in there.
+//! Accepting an invite: a new person sets their name and password; someone who already has an
+//! account signs in as usual (through the sign-in limits) and then accepts with one click.
+//! Either way they join the company or partner team and are signed in there. Whoever holds an
+//! invite link can never test passwords with it.
 
 use leptos::prelude::*;
 
@@ -11,7 +13,7 @@ const NOT_VALID: &str = "This invite link is not valid. Check that you copied al
 
 #[server(prefix = "/api", endpoint = "invite")]
 pub async fn fetch_invite(token: String) -> Result<InviteInfo, AppError> {
-    use crate::server::{db::now_ms, endpoint, invites, state};
+    use crate::server::{db::now_ms, endpoint, identity, invites, state};
     use domain::invite::InviteKind;
 
     endpoint(async move {
@@ -21,11 +23,6 @@ pub async fn fetch_invite(token: String) -> Result<InviteInfo, AppError> {
             .await?
             .filter(|i| i.kind != InviteKind::Partner)
             .ok_or_else(|| AppError::new(404, NOT_VALID))?;
-        let account_exists: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email_normalized = $1")
-                .bind(&invite.email)
-                .fetch_one(&state.db.pool)
-                .await?;
         let role = role_label(invite.kind, &invite.role);
         Ok(InviteInfo {
             workspace_name: invite.workspace_name,
@@ -36,7 +33,7 @@ pub async fn fetch_invite(token: String) -> Result<InviteInfo, AppError> {
             role,
             email: invite.email,
             problem: invite.times.usable(now_ms()).err().map(|e| e.0),
-            account_exists: account_exists > 0,
+            signed_in_as: identity().map(|me| me.email),
         })
     })
     .await
@@ -58,14 +55,19 @@ fn role_label(kind: domain::invite::InviteKind, role: &str) -> String {
     }
 }
 
-/// Accepts the invite. `name` is used only for a new account.
+/// Accepts the invite: the signed-in user whose email it names joins with one click; a visitor
+/// makes a new account with `name` and `password`. An email that already has an account must
+/// sign in first: a password is never checked here.
 #[server(prefix = "/api", endpoint = "accept_invite")]
-pub async fn accept_invite(token: String, name: String, password: String) -> Result<(), AppError> {
+pub async fn accept_invite(
+    token: String,
+    #[server(default)] name: String,
+    #[server(default)] password: String,
+) -> Result<(), AppError> {
     use crate::server::events::{self, NewEvent};
-    use crate::server::{db::now_ms, endpoint, invites, membership, session, state};
+    use crate::server::{db::now_ms, endpoint, identity, invites, membership, session, state};
     use domain::invite::InviteKind;
     use domain::workspace::WorkspaceKind;
-    use sqlx::Row;
 
     endpoint(async move {
         let state = state()?;
@@ -74,25 +76,34 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
             .filter(|i| i.kind != InviteKind::Partner)
             .ok_or_else(|| AppError::new(404, NOT_VALID))?;
         invite.times.usable(now_ms())?;
-        let existing = sqlx::query("SELECT id, password_hash FROM users WHERE email_normalized = $1")
-            .bind(&invite.email)
-            .fetch_optional(&state.db.pool)
-            .await?;
-        let existing = existing.map(|r| Ok::<_, sqlx::Error>((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?))).transpose()?;
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = $1")
+                .bind(&invite.email)
+                .fetch_optional(&state.db.pool)
+                .await?;
+        let signed_in = identity().map(|me| {
+            let mine = domain::identity::normalize_email(&me.email).is_ok_and(|e| e == invite.email);
+            (me, mine)
+        });
         // A new account's details are checked and hashed before the transaction starts.
-        let new_account = match &existing {
-            Some((_, hash)) => {
-                let ok = domain::identity::plausible_login_password(&password)
-                    && state.hasher.verify(&password, Some(hash)).await.map_err(AppError::internal)?;
-                if !ok {
-                    return Err(AppError::invalid_fields(vec![(
-                        "password",
-                        format!("That is not the password of the account {}", invite.email),
-                    )]));
-                }
-                None
+        let new_account = match (&signed_in, existing) {
+            (Some((_, true)), Some(_)) => None,
+            (Some((me, false)), _) => {
+                return Err(AppError::new(
+                    403,
+                    format!(
+                        "You are signed in as {}, and this invite is for {}. Sign out, then open the link again.",
+                        me.email, invite.email
+                    ),
+                ));
             }
-            None => {
+            (_, Some(_)) => {
+                return Err(AppError::new(
+                    409,
+                    format!("Sign in as {} to accept this invite.", invite.email),
+                ));
+            }
+            (_, None) => {
                 let mut fields = Vec::new();
                 let name = domain::invite::validate_person_name(&name).map_err(|e| fields.push(("name", e.0))).ok();
                 if let Err(e) = domain::identity::check_new_password(&password) {
@@ -108,7 +119,7 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
         let now = now_ms();
         let mut tx = state.db.begin().await?;
         let user_id = match (existing, new_account) {
-            (Some((id, _)), _) => id,
+            (Some(id), None) => id,
             (None, Some((name, hash))) => {
                 membership::create_user(
                     &mut tx,
@@ -120,7 +131,7 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
                 )
                 .await?
             }
-            (None, None) => return Err(AppError::internal("invite acceptance without an account")),
+            _ => return Err(AppError::internal("invite acceptance without one account")),
         };
         let claimed = sqlx::query(
             "UPDATE invites SET accepted_at = $1, accepted_user_id = $2 WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL",

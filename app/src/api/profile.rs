@@ -131,6 +131,8 @@ pub async fn change_password(
     .await
 }
 
+/// Checks a signed-in user's password again, through the same attempt limits as sign-in (a
+/// stolen session must not become a password oracle).
 #[cfg(feature = "ssr")]
 async fn verify_current(
     state: &crate::server::state::AppState,
@@ -138,10 +140,15 @@ async fn verify_current(
     password: &str,
     field: &'static str,
 ) -> Result<(), AppError> {
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+    use crate::server::throttle;
+    use sqlx::Row;
+    let row = sqlx::query("SELECT password_hash, email_normalized FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_one(&state.db.pool)
         .await?;
+    let (hash, account): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+    let address = super::auth::client_ip();
+    throttle::password_attempt(&state.db, &account, &address).await?;
     let ok = domain::identity::plausible_login_password(password)
         && state
             .hasher
@@ -149,7 +156,7 @@ async fn verify_current(
             .await
             .map_err(AppError::internal)?;
     if ok {
-        Ok(())
+        throttle::password_verified(&state.db, &account, &address).await
     } else {
         Err(AppError::invalid_fields(vec![(
             field,

@@ -85,6 +85,7 @@ pub async fn fetch_program_settings(
             viewer: viewer(&state, &me.identity, &me.company_name, showing).await?,
             form,
             can_edit: me.role.can(Permission::ManageProgramSettings),
+            can_edit_tracking: me.role.can(Permission::ManageTracking),
         })
     })
     .await
@@ -108,10 +109,6 @@ pub async fn save_program(
     deal_protection_days: Option<String>,
     customer_emails: Option<String>,
     tier_grace_days: Option<String>,
-    default_destination: Option<String>,
-    link_param_partner: Option<String>,
-    link_param_click: Option<String>,
-    attribution_model: Option<String>,
 ) -> Result<i64, AppError> {
     use crate::server::events::{self, NewEvent};
     use crate::server::{db::now_ms, endpoint, require_teammate, vendor};
@@ -138,12 +135,13 @@ pub async fn save_program(
         .map_err(AppError::invalid_fields)?;
         let deals = domain::program::validate_deal_settings(deal_protection_days.as_deref(), customer_emails.as_deref())
             .map_err(AppError::invalid_fields)?;
+        // A new program starts with the default tracking settings; `save_tracking` changes them.
         let defaults = domain::link::LinkParams::default();
         let tracking = domain::link::validate_tracking(
-            default_destination.as_deref().unwrap_or(""),
-            link_param_partner.as_deref().unwrap_or(&defaults.partner),
-            link_param_click.as_deref().unwrap_or(&defaults.click),
-            attribution_model.as_deref().unwrap_or(domain::link::AttributionModel::LastClick.as_str()),
+            "",
+            &defaults.partner,
+            &defaults.click,
+            domain::link::AttributionModel::LastClick.as_str(),
             &settings.allowed_domains,
         )
         .map_err(AppError::invalid_fields)?;
@@ -154,22 +152,16 @@ pub async fn save_program(
         {
             return Err(AppError::invalid_fields(vec![("currency", "The currency cannot change once a program exists".into())]));
         }
-        let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM programs WHERE slug = $1 AND id <> $2")
-            .bind(&settings.slug)
-            .bind(id.unwrap_or(0))
-            .fetch_one(&state.db.pool)
-            .await?;
-        if taken > 0 {
-            return Err(AppError::invalid_fields(vec![("slug", format!("/join/{} is taken; choose another address", settings.slug))]));
-        }
         let now = now_ms();
         let domains = settings.allowed_domains.join(",");
         let mut tx = state.db.begin().await?;
+        if crate::server::programs::slug_taken(&mut tx, &settings.slug, id.unwrap_or(0)).await? {
+            return Err(AppError::invalid_fields(vec![("slug", format!("/join/{} is taken; choose another address", settings.slug))]));
+        }
         let program_id: i64 = match id {
             Some(id) => sqlx::query_scalar(
                 "UPDATE programs SET name = $1, slug = $2, attribution_window_days = $3, hold_days = $4, min_cashout_minor = $5, \
-                 signup_mode = $6, allowed_domains = $7, terms = $8, deal_protection_days = $11, customer_email_visible = $12, tier_grace_days = $13, \
-                 default_destination = $14, link_param_partner = $15, link_param_click = $16, attribution_model = $17 \
+                 signup_mode = $6, allowed_domains = $7, terms = $8, deal_protection_days = $11, customer_email_visible = $12, tier_grace_days = $13 \
                  WHERE id = $9 AND company_id = $10 RETURNING id",
             )
             .bind(&settings.name)
@@ -185,46 +177,16 @@ pub async fn save_program(
             .bind(i64::from(deals.protection_days))
             .bind(i64::from(deals.customer_emails_visible))
             .bind(grace_days)
-            .bind(&tracking.default_destination)
-            .bind(&tracking.params.partner)
-            .bind(&tracking.params.click)
-            .bind(tracking.model.as_str())
             .fetch_one(&mut *tx)
             .await?,
             None => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO programs (company_id, name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, allowed_domains, terms, created_at, \
-                     deal_protection_days, customer_email_visible, tier_grace_days, default_destination, link_param_partner, link_param_click, attribution_model, public_key) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+                crate::server::programs::insert(
+                    &mut tx,
+                    me.company_id,
+                    crate::server::programs::NewProgram { settings: &settings, deals: &deals, tier_grace_days: grace_days, tracking: &tracking },
+                    now,
                 )
-                .bind(me.company_id)
-                .bind(&settings.name)
-                .bind(&settings.slug)
-                .bind(settings.currency.code())
-                .bind(settings.attribution_window_days)
-                .bind(settings.hold_days)
-                .bind(settings.min_cashout_minor)
-                .bind(settings.signup_mode.as_str())
-                .bind(&domains)
-                .bind(&settings.terms)
-                .bind(now)
-                .bind(i64::from(deals.protection_days))
-                .bind(i64::from(deals.customer_emails_visible))
-                .bind(grace_days)
-                .bind(&tracking.default_destination)
-                .bind(&tracking.params.partner)
-                .bind(&tracking.params.click)
-                .bind(tracking.model.as_str())
-                .bind(crate::server::links::new_public_key())
-                .fetch_one(&mut *tx)
-                .await?;
-                // Every partnership needs a group: a program starts with its default one.
-                sqlx::query("INSERT INTO partner_groups (program_id, name, is_default, created_at) VALUES ($1, 'Default', 1, $2)")
-                    .bind(id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                id
+                .await?
             }
         };
         events::append(
@@ -244,14 +206,76 @@ pub async fn save_program(
                     "deal_protection_days": deals.protection_days,
                     "customer_emails_visible": deals.customer_emails_visible,
                     "tier_grace_days": grace_days,
-                    "default_destination": tracking.default_destination,
-                    "attribution_model": tracking.model.as_str(),
                 }),
             },
         )
         .await?;
         tx.commit().await?;
         Ok(program_id)
+    })
+    .await
+}
+
+/// Saves a program's link and tracking settings: where links without a destination go, the
+/// names of the partner-key and click-id parameters, and the attribution model. Owners,
+/// admins and technical teammates (`ManageTracking`).
+#[server(prefix = "/api", endpoint = "save_tracking")]
+pub async fn save_tracking(
+    program: i64,
+    default_destination: String,
+    link_param_partner: String,
+    link_param_click: String,
+    attribution_model: String,
+) -> Result<(), AppError> {
+    use crate::server::events::{self, NewEvent};
+    use crate::server::{endpoint, require_teammate, vendor};
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageTracking).await?;
+        let program = vendor::program_of(&state.db, me.company_id, program).await?;
+        let mut tx = state.db.begin().await?;
+        let domains: String = sqlx::query_scalar("SELECT allowed_domains FROM programs WHERE id = $1")
+            .bind(program.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let tracking = domain::link::validate_tracking(
+            &default_destination,
+            &link_param_partner,
+            &link_param_click,
+            &attribution_model,
+            &crate::server::links::domain_list(&domains),
+        )
+        .map_err(AppError::invalid_fields)?;
+        sqlx::query(
+            "UPDATE programs SET default_destination = $1, link_param_partner = $2, link_param_click = $3, attribution_model = $4 WHERE id = $5",
+        )
+        .bind(&tracking.default_destination)
+        .bind(&tracking.params.partner)
+        .bind(&tracking.params.click)
+        .bind(tracking.model.as_str())
+        .bind(program.id)
+        .execute(&mut *tx)
+        .await?;
+        events::append(
+            &mut tx,
+            NewEvent {
+                actor_user_id: Some(me.identity.user_id),
+                company_id: Some(me.company_id),
+                kind: "program.tracking_updated",
+                subject_type: "program",
+                subject_id: program.id,
+                payload: serde_json::json!({
+                    "default_destination": tracking.default_destination,
+                    "link_param_partner": tracking.params.partner,
+                    "link_param_click": tracking.params.click,
+                    "attribution_model": tracking.model.as_str(),
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     })
     .await
 }

@@ -262,6 +262,7 @@ pub async fn record_transaction(
     transaction_key: Option<String>,
     product_key: Option<String>,
     refunds: Option<String>,
+    form_key: Option<String>,
 ) -> Result<crate::dto::TransactionRow, AppError> {
     use crate::server::transactions::{self, Recorder};
     use crate::server::{db::now_ms, endpoint, require_teammate, rewards, vendor};
@@ -298,8 +299,17 @@ pub async fn record_transaction(
             .filter(|k| !k.is_empty())
         {
             Some(key) => key.to_owned(),
-            None => format!("manual-{}", &crate::server::session::new_token()[..16]),
+            // The form's own key: the same form sent twice (a double click, a retried post)
+            // names one transaction.
+            None => match form_key
+                .as_deref()
+                .filter(|k| domain::transaction::is_form_key(k))
+            {
+                Some(form_key) => format!("manual-{form_key}"),
+                None => format!("manual-{}", &crate::server::session::new_token()[..16]),
+            },
         };
+        let replay_key = transaction_key.clone();
         let refunds = refunds
             .map(|r| r.trim().to_owned())
             .filter(|r| !r.is_empty());
@@ -320,6 +330,7 @@ pub async fn record_transaction(
             refunds: if refund { refunds } else { None },
             ..TransactionInput::default()
         };
+        let signed_amount = if refund { -amount_minor } else { amount_minor };
         let new = validate(input, program.currency, now).map_err(|p| {
             let field = match p.field {
                 "customer_key" | "customer_email" | "customer" => "customer",
@@ -334,10 +345,28 @@ pub async fn record_transaction(
             new,
             Recorder::Teammate(me.identity.user_id),
             now,
+            None,
         )
         .await?
         {
             Ok(t) => Ok(crate::dto::TransactionRow::from_view(t)),
+            Err(refused)
+                if refused.code == "duplicate_transaction_key"
+                    && replay_key.starts_with("manual-") =>
+            {
+                match transactions::recorded_by_hand(
+                    &state.db,
+                    program.program_id,
+                    &replay_key,
+                    me.identity.user_id,
+                    signed_amount,
+                )
+                .await?
+                {
+                    Some(t) => Ok(crate::dto::TransactionRow::from_view(t)),
+                    None => Err(refused.into()),
+                }
+            }
             Err(refused) => Err(refused.into()),
         }
     })
@@ -350,7 +379,7 @@ pub async fn fetch_vendor_transactions(
     program: Option<i64>,
     after: Option<i64>,
 ) -> Result<crate::dto::VendorTransactionsPage, AppError> {
-    use crate::server::{endpoint, require_teammate, transactions, vendor, viewer};
+    use crate::server::{endpoint, require_teammate, structure, transactions, vendor, viewer};
     use domain::permissions::Permission;
 
     const PAGE: i64 = 50;
@@ -358,9 +387,13 @@ pub async fn fetch_vendor_transactions(
         let (state, me) = require_teammate(Permission::ViewMoney).await?;
         let programs = vendor::programs(&state.db, me.company_id).await?;
         let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let restricted_to = structure::allowed_groups(&state.db, &me)
+            .await?
+            .map(|_| me.teammate_id);
         let (rows, next) = match &selected {
             Some(p) => {
-                let mut rows = transactions::list(&state.db, p.id, after, PAGE + 1).await?;
+                let mut rows =
+                    transactions::list(&state.db, p.id, after, PAGE + 1, restricted_to).await?;
                 let next = (rows.len() as i64 > PAGE).then(|| {
                     rows.truncate(PAGE as usize);
                     rows.last().map(|t| t.id)
@@ -386,6 +419,7 @@ pub async fn fetch_vendor_transactions(
             transactions: rows,
             next,
             can_record: me.role.can(Permission::ManageTransactions),
+            form_key: crate::server::session::new_token()[..32].to_owned(),
         })
     })
     .await
@@ -398,7 +432,7 @@ pub async fn fetch_vendor_payouts(
     status: Option<String>,
     after: Option<i64>,
 ) -> Result<VendorPayoutsPage, AppError> {
-    use crate::server::{endpoint, payouts, require_teammate, vendor, viewer};
+    use crate::server::{endpoint, payouts, require_teammate, structure, vendor, viewer};
     use domain::ledger::PayoutStatus;
     use domain::permissions::Permission;
 
@@ -407,10 +441,13 @@ pub async fn fetch_vendor_payouts(
         let status = status_param(status, PayoutStatus::parse)?;
         let programs = vendor::programs(&state.db, me.company_id).await?;
         let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let restricted_to = structure::allowed_groups(&state.db, &me)
+            .await?
+            .map(|_| me.teammate_id);
         let (rows, next) = match &selected {
             Some(p) => {
                 let masked = !me.role.can(Permission::ViewPayoutMethods);
-                payouts::page(&state.db, p.id, None, status, after, masked).await?
+                payouts::page(&state.db, p.id, None, status, after, masked, restricted_to).await?
             }
             None => (Vec::new(), None),
         };
@@ -522,7 +559,7 @@ pub async fn fetch_partner_earnings(after: Option<i64>) -> Result<PartnerEarning
                     lifetime_paid: Money::new(e.lifetime_paid, &c.currency),
                     minimum_cashout: Money::new(money.min_cashout_minor, &c.currency),
                 });
-                page.payouts = payouts::page(&state.db, c.program_id, Some(c.partnership_id), None, None, true).await?.0;
+                page.payouts = payouts::page(&state.db, c.program_id, Some(c.partnership_id), None, None, true, None).await?.0;
             }
         }
         Ok(page)

@@ -27,36 +27,47 @@ fn Accept(info: InviteInfo, token: String, accept: ServerAction<AcceptInvite>) -
         role,
         email,
         problem,
-        account_exists,
+        signed_in_as,
     } = info;
-    let form = match problem {
-        Some(problem) => view! { <p role="alert" class="alert">{problem}</p> }.into_any(),
-        None => view! {
+    let sign_in_href = format!("/login?next=/invite/{token}");
+    let form = match (problem, signed_in_as) {
+        (Some(problem), _) => view! { <p role="alert" class="alert">{problem}</p> }.into_any(),
+        (None, Some(me)) if me.eq_ignore_ascii_case(&email) => view! {
             <ActionForm action=accept attr:class="card form">
+                <input type="hidden" name="token" value=token />
+                <p>{format!("You are signed in as {me}.")}</p>
+                <FormAlert error=general />
+                <Submit label="Accept invite" pending=accept.pending() busy_text="Joining…" />
+            </ActionForm>
+        }
+        .into_any(),
+        (None, Some(me)) => view! {
+            <div class="card">
+                <p role="alert" class="alert">
+                    {format!("You are signed in as {me}, and this invite is for {email}. Sign out, then open the link again.")}
+                </p>
+            </div>
+        }
+        .into_any(),
+        (None, None) => view! {
+            <div class="card">
+                <h2>"Already have an account?"</h2>
+                <p>
+                    <a href=sign_in_href>{format!("Sign in as {email} to accept")}</a>
+                </p>
+            </div>
+            <ActionForm action=accept attr:class="card form">
+                <h2>"New to the portal?"</h2>
                 <input type="hidden" name="token" value=token />
                 <label for="invite-email">"Email"</label>
                 <input id="invite-email" type="email" value=email.clone() readonly />
-                {if account_exists {
-                    view! {
-                        <input type="hidden" name="name" value="" />
-                        <p class="muted">"You already have an account. Enter its password to join."</p>
-                        <label for="password">"Password"</label>
-                        <input id="password" type="password" name="password" autocomplete="current-password" required />
-                        <FieldError error name="password" />
-                    }
-                    .into_any()
-                } else {
-                    view! {
-                        <label for="name">"Your name"</label>
-                        <input id="name" name="name" autocomplete="name" required maxlength="100" />
-                        <FieldError error name="name" />
-                        <label for="password">"Choose a password"</label>
-                        <input id="password" type="password" name="password" autocomplete="new-password" required minlength="12" maxlength="128" />
-                        <p class="muted">"At least 12 characters."</p>
-                        <FieldError error name="password" />
-                    }
-                    .into_any()
-                }}
+                <label for="name">"Your name"</label>
+                <input id="name" name="name" autocomplete="name" required maxlength="100" />
+                <FieldError error name="name" />
+                <label for="password">"Choose a password"</label>
+                <input id="password" type="password" name="password" autocomplete="new-password" required minlength="12" maxlength="128" />
+                <p class="muted">"At least 12 characters."</p>
+                <FieldError error name="password" />
                 <FormAlert error=general />
                 <Submit label="Accept invite" pending=accept.pending() busy_text="Joining…" />
             </ActionForm>

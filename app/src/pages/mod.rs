@@ -17,6 +17,7 @@ pub mod partners;
 pub mod profile;
 pub mod program;
 pub mod segments;
+pub mod set_password;
 pub mod structure;
 pub mod team;
 pub mod teammates;

@@ -4,7 +4,7 @@ use domain::program::SignupMode;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{SaveProgram, fetch_program_settings};
+use crate::api::{SaveProgram, SaveTracking, fetch_program_settings};
 use crate::components::{FieldError, FormAlert, Submit, TopBar, data_page};
 use crate::dto::ProgramSettingsPage as Data;
 
@@ -13,28 +13,34 @@ use crate::dto::ProgramSettingsPage as Data;
 pub fn ProgramSettingsPage() -> impl IntoView {
     let query = use_query_map();
     let save = ServerAction::<SaveProgram>::new();
+    let save_tracking = ServerAction::<SaveTracking>::new();
     let data = Resource::new(
         move || {
             let q = query.read();
             (
                 q.get("program").and_then(|v| v.parse::<i64>().ok()),
                 q.get("new").is_some(),
-                save.version().get(),
+                save.version().get() + save_tracking.version().get(),
             )
         },
         |(program, new, _)| fetch_program_settings(program, Some(new)),
     );
     data_page("Program settings", data, move |data| {
-        view! { <Settings data save /> }.into_any()
+        view! { <Settings data save save_tracking /> }.into_any()
     })
 }
 
 #[component]
-fn Settings(data: Data, save: ServerAction<SaveProgram>) -> impl IntoView {
+fn Settings(
+    data: Data,
+    save: ServerAction<SaveProgram>,
+    save_tracking: ServerAction<SaveTracking>,
+) -> impl IntoView {
     let Data {
         viewer,
         form,
         can_edit,
+        can_edit_tracking,
     } = data;
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
@@ -54,6 +60,7 @@ fn Settings(data: Data, save: ServerAction<SaveProgram>) -> impl IntoView {
         })
     };
     let join = (!creating).then(|| format!("/join/{}", form.slug));
+    let tracking_form = form.clone();
     view! {
         <TopBar viewer home="/vendor" />
         <main class="page narrow">
@@ -99,27 +106,6 @@ fn Settings(data: Data, save: ServerAction<SaveProgram>) -> impl IntoView {
                 <label for="p-domains">"Allowed link destinations (domains, comma separated)"</label>
                 <input id="p-domains" name="allowed_domains" value=form.allowed_domains disabled=!can_edit />
                 <FieldError error name="allowed_domains" />
-                <fieldset>
-                    <legend>"Referral links and tracking"</legend>
-                    <label for="p-destination">"Default link destination"</label>
-                    <input id="p-destination" name="default_destination" type="url" value=form.default_destination placeholder="https://www.example.com/" disabled=!can_edit />
-                    <FieldError error name="default_destination" />
-                    <label for="p-param-partner">"Partner key parameter"</label>
-                    <input id="p-param-partner" name="link_param_partner" value=form.link_param_partner maxlength="32" disabled=!can_edit />
-                    <FieldError error name="link_param_partner" />
-                    <label for="p-param-click">"Click id parameter"</label>
-                    <input id="p-param-click" name="link_param_click" value=form.link_param_click maxlength="32" disabled=!can_edit />
-                    <label for="p-model">"Attribution model"</label>
-                    <select id="p-model" name="attribution_model" disabled=!can_edit>
-                        {AttributionModel::ALL.iter().map(|m| view! { <option value=m.as_str() selected=*m == form.attribution_model>{m.label()}</option> }).collect_view()}
-                    </select>
-                    <FieldError error name="attribution_model" />
-                    {form.snippet.map(|snippet| view! {
-                        <label for="p-snippet">"Tracking snippet (paste on every page of your site)"</label>
-                        <textarea id="p-snippet" readonly rows="3">{snippet}</textarea>
-                        <p class="muted">"Then call " <code>"portal.signup({ key, email, name })"</code> " when someone signs up."</p>
-                    })}
-                </fieldset>
                 <label for="p-protection">"Deal protection (days after approval)"</label>
                 <input id="p-protection" name="deal_protection_days" type="number" min="1" max="730" value=form.deal_protection_days disabled=!can_edit />
                 <FieldError error name="deal_protection_days" />
@@ -143,7 +129,61 @@ fn Settings(data: Data, save: ServerAction<SaveProgram>) -> impl IntoView {
                 }}
                 {saved}
             </ActionForm>
+            {form.id.map(|program_id| view! {
+                <Tracking program_id form=tracking_form can_edit=can_edit_tracking save=save_tracking />
+            })}
         </main>
     }
     .into_any()
+}
+
+/// The link and tracking settings: a form of their own, for owners, admins and technical
+/// teammates.
+#[component]
+fn Tracking(
+    program_id: i64,
+    form: crate::dto::ProgramForm,
+    can_edit: bool,
+    save: ServerAction<SaveTracking>,
+) -> impl IntoView {
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
+    let saved = move || {
+        save.value()
+            .get()
+            .and_then(Result::ok)
+            .map(|()| view! { <p role="status" class="notice">"Tracking settings saved."</p> })
+    };
+    view! {
+        <ActionForm action=save attr:class="card form" attr:aria-labelledby="tracking-title">
+            <h2 id="tracking-title">"Referral links and tracking"</h2>
+            <input type="hidden" name="program" value=program_id />
+            <label for="p-destination">"Default link destination"</label>
+            <input id="p-destination" name="default_destination" type="url" value=form.default_destination placeholder="https://www.example.com/" disabled=!can_edit />
+            <FieldError error name="default_destination" />
+            <label for="p-param-partner">"Partner key parameter"</label>
+            <input id="p-param-partner" name="link_param_partner" value=form.link_param_partner maxlength="32" disabled=!can_edit />
+            <FieldError error name="link_param_partner" />
+            <label for="p-param-click">"Click id parameter"</label>
+            <input id="p-param-click" name="link_param_click" value=form.link_param_click maxlength="32" disabled=!can_edit />
+            <FieldError error name="link_param_click" />
+            <label for="p-model">"Attribution model"</label>
+            <select id="p-model" name="attribution_model" disabled=!can_edit>
+                {AttributionModel::ALL.iter().map(|m| view! { <option value=m.as_str() selected=*m == form.attribution_model>{m.label()}</option> }).collect_view()}
+            </select>
+            <FieldError error name="attribution_model" />
+            {form.snippet.map(|snippet| view! {
+                <label for="p-snippet">"Tracking snippet (paste on every page of your site)"</label>
+                <textarea id="p-snippet" readonly rows="3">{snippet}</textarea>
+                <p class="muted">"Then call " <code>"portal.signup({ key, email, name })"</code> " when someone signs up."</p>
+            })}
+            <FormAlert error=general />
+            {if can_edit {
+                view! { <Submit label="Save tracking" pending=save.pending() busy_text="Saving…" /> }.into_any()
+            } else {
+                view! { <p class="muted">"Owners, admins and technical teammates change these."</p> }.into_any()
+            }}
+            {saved}
+        </ActionForm>
+    }
 }

@@ -36,6 +36,7 @@ fn Transactions(data: Data, record: ServerAction<RecordTransaction>) -> impl Int
         transactions,
         next,
         can_record,
+        form_key,
     } = data;
     let Some(program) = program else {
         return view! { <NoProgram viewer title="Transactions" /> }.into_any();
@@ -56,6 +57,7 @@ fn Transactions(data: Data, record: ServerAction<RecordTransaction>) -> impl Int
                     <h2 id="record-transaction">"Record a transaction"</h2>
                     <ActionForm action=record attr:class="form">
                         <input type="hidden" name="program" value=program.id />
+                        <input type="hidden" name="form_key" value=form_key />
                         <label for="tx-customer">"Customer key or email"</label>
                         <input id="tx-customer" name="customer" required maxlength="320" />
                         <FieldError error name="customer" />

@@ -29,13 +29,17 @@ pub struct SignupRequest {
     pub referrer: Referrer,
     pub source: CustomerSource,
     pub now: i64,
+    /// Reported by a browser with the program's public key: anyone can send it, so a known
+    /// customer key changes nothing and the answer tells nothing about that customer.
+    pub public: bool,
 }
 
 /// What became of a signup, as the API answers it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct SignupOutcome {
     pub customer_id: i64,
-    /// `attributed`, `held_for_review` (looks like the partner's own team) or `unattributed`.
+    /// `attributed`, `held_for_review` (looks like the partner's own team) or `unattributed`;
+    /// `already_recorded` for a known key reported with the public key.
     pub attribution: String,
     /// The partner key of the partnership it is credited to, once attributed.
     pub partner_key: Option<String>,
@@ -120,6 +124,7 @@ async fn try_record(db: &Db, request: &SignupRequest) -> Result<Option<SignupOut
         ref referrer,
         source,
         now,
+        public,
     } = *request;
     let mut tx = db.begin().await?;
     let program = sqlx::query(
@@ -143,6 +148,14 @@ async fn try_record(db: &Db, request: &SignupRequest) -> Result<Option<SignupOut
     let domain = domain::conflict::company_domain_of_email(&signup.email);
     if let Some(row) = existing {
         let id: i64 = row.try_get(0)?;
+        if public {
+            return Ok(Some(SignupOutcome {
+                customer_id: id,
+                attribution: "already_recorded".into(),
+                partner_key: None,
+                created: false,
+            }));
+        }
         sqlx::query("UPDATE customers SET name = $1, email = $2, domain = COALESCE(domain, $3) WHERE id = $4")
             .bind(&signup.name)
             .bind(&signup.email)

@@ -75,9 +75,43 @@ async fn configure(conn: &mut AnyConnection, backend: Backend) -> Result<(), sql
     Ok(())
 }
 
+/// The password of a database URL (`postgres://user:PASSWORD@host/db`), if it has one.
+fn url_password(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let credentials = rest.split(['/', '?', '#']).next()?.rsplit_once('@')?.0;
+    credentials
+        .split_once(':')
+        .map(|(_, p)| p)
+        .filter(|p| !p.is_empty())
+}
+
+/// `message` with the URL's password replaced by `***`, wherever the message quotes it (raw or
+/// percent-decoded): errors are printed and logged, passwords never are.
+pub fn redact(message: &str, url: &str) -> String {
+    let Some(password) = url_password(url) else {
+        return message.to_owned();
+    };
+    let decoded = url::form_urlencoded::parse(format!("p={password}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let mut message = message.replace(password, "***");
+    if !decoded.is_empty() {
+        message = message.replace(&decoded, "***");
+    }
+    message
+}
+
 impl Db {
-    /// Connects, creating the SQLite file (and its folder) when missing.
+    /// Connects, creating the SQLite file (and its folder) when missing. Errors never quote
+    /// the URL's password.
     pub async fn connect(url: &str) -> Result<Self, String> {
+        Self::connect_unredacted(url)
+            .await
+            .map_err(|e| redact(&e, url))
+    }
+
+    async fn connect_unredacted(url: &str) -> Result<Self, String> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let mut url = url.to_owned();
@@ -174,4 +208,21 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_never_quote_the_password() {
+        let url = "postgres://portal:s3cr%40t-pw@db.internal:5432/portal";
+        assert_eq!(url_password(url), Some("s3cr%40t-pw"));
+        let said = format!("cannot connect to {url}: password s3cr@t-pw rejected");
+        let shown = redact(&said, url);
+        assert!(!shown.contains("s3cr"), "{shown}");
+        assert!(shown.contains("portal:***@db.internal"), "{shown}");
+        assert_eq!(redact("plain", "sqlite://data/portal.db"), "plain");
+        assert_eq!(url_password("postgres://postgres@127.0.0.1:5432/x"), None);
+    }
 }

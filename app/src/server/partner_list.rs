@@ -2,6 +2,7 @@
 //! No OFFSET: each page continues after the last row of the previous one, through indexes on
 //! `(program_id, joined_at, id)` and `(program_id, team_name, id)`, so a page costs the same on page 1 and page 4,000.
 
+pub use domain::listing::Cursor;
 use domain::segment::Rule;
 use sqlx::Row;
 
@@ -25,37 +26,6 @@ impl Sort {
             Some("oldest") => Sort::Oldest,
             Some("name") => Sort::Name,
             _ => Sort::Newest,
-        }
-    }
-}
-
-/// Where the previous page ended: the sort value and the id of its last row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cursor {
-    Joined(i64, i64),
-    Name(String, i64),
-}
-
-impl Cursor {
-    pub fn encode(&self) -> String {
-        match self {
-            Cursor::Joined(at, id) => format!("j{at}.{id}"),
-            Cursor::Name(name, id) => format!("n{id}.{name}"),
-        }
-    }
-
-    pub fn decode(text: &str) -> Option<Self> {
-        let (kind, rest) = text.split_at_checked(1)?;
-        match kind {
-            "j" => {
-                let (at, id) = rest.split_once('.')?;
-                Some(Cursor::Joined(at.parse().ok()?, id.parse().ok()?))
-            }
-            "n" => {
-                let (id, name) = rest.split_once('.')?;
-                Some(Cursor::Name(name.to_owned(), id.parse().ok()?))
-            }
-            _ => None,
         }
     }
 }
@@ -169,22 +139,4 @@ async fn attach_tags(db: &Db, rows: &mut [PartnerListRow]) -> Result<(), AppErro
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip() {
-        for c in [
-            Cursor::Joined(1_700_000_000_000, 42),
-            Cursor::Name("Acme. Co.".into(), 7),
-        ] {
-            assert_eq!(Cursor::decode(&c.encode()), Some(c));
-        }
-        assert_eq!(Cursor::decode("x1.2"), None);
-        assert_eq!(Cursor::decode("jabc.1"), None);
-        assert_eq!(Cursor::decode(""), None);
-    }
 }

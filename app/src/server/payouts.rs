@@ -302,6 +302,9 @@ pub fn to_csv(lines: &[ExportLine]) -> String {
 
 /// A page of payouts (of a program, optionally in one status; or of a partnership), newest
 /// first, after the id `after`.
+/// `restricted_to`: the teammate id of a teammate restricted to some groups, who sees only their
+/// groups' partnerships' payouts.
+#[allow(clippy::too_many_arguments)]
 pub async fn page(
     db: &Db,
     program_id: i64,
@@ -309,6 +312,7 @@ pub async fn page(
     status: Option<PayoutStatus>,
     after: Option<i64>,
     mask_details: bool,
+    restricted_to: Option<i64>,
 ) -> Result<(Vec<crate::dto::PayoutRow>, Option<i64>), AppError> {
     const PAGE: i64 = 50;
     let rows = sqlx::query(
@@ -316,6 +320,7 @@ pub async fn page(
          o.reference, o.reason, o.created_at, (SELECT COUNT(*) FROM rewards r WHERE r.payout_id = o.id) \
          FROM payouts o JOIN partnerships p ON p.id = o.partnership_id JOIN partner_teams t ON t.id = p.partner_team_id \
          WHERE o.program_id = $1 AND ($2 = 0 OR o.partnership_id = $2) AND ($3 = '' OR o.status = $3) AND o.id < $4 \
+         AND ($6 = 0 OR p.group_id IN (SELECT group_id FROM teammate_groups WHERE teammate_id = $6)) \
          ORDER BY o.id DESC LIMIT $5",
     )
     .bind(program_id)
@@ -323,6 +328,7 @@ pub async fn page(
     .bind(status.map(|s| s.as_str()).unwrap_or(""))
     .bind(after.unwrap_or(i64::MAX))
     .bind(PAGE + 1)
+    .bind(restricted_to.unwrap_or(0))
     .fetch_all(&db.pool)
     .await?;
     let mut out = Vec::with_capacity(rows.len());

@@ -10,6 +10,17 @@ use super::db::{Db, Tx, now_ms};
 use super::events::{self, NewEvent};
 
 pub const COOKIE_NAME: &str = "portal_session";
+/// The cookie's name over https. Browsers accept a `__Host-` cookie only with `Secure`,
+/// `Path=/` and no `Domain`, so a sibling subdomain can neither set nor shadow it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-portal_session";
+
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
 
 /// Who is signed in on this request, and in which workspace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,23 +46,21 @@ pub fn hash_token(token: &str) -> String {
 
 pub fn cookie(token: &str, secure: bool) -> String {
     let max_age = domain::session::ABSOLUTE_TIMEOUT_MS / 1000;
+    let name = cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
-    format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
 pub fn clear_cookie(secure: bool) -> String {
+    let name = cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
-    format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
-/// The session token in a `Cookie` header, if any.
-pub fn token_from_cookie_header(header: &str) -> Option<&str> {
-    header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
-        .map(|(_, value)| value)
-        .filter(|v| !v.is_empty())
+/// The session token in a `Cookie` header, if any: only the cookie of the name the portal
+/// sets (`secure` as in [`cookie`]).
+pub fn token_from_cookie_header(header: &str, secure: bool) -> Option<&str> {
+    domain::request::cookie_value(header, cookie_name(secure))
 }
 
 /// Creates a session for `user_id` in `workspace`, returning the token for the cookie.

@@ -110,19 +110,48 @@ pub async fn get(db: &Db, program_id: i64, id: i64) -> Result<Option<Transaction
     row.as_ref().map(view).transpose()
 }
 
+/// The transaction of the program with `transaction_key` that `user_id` recorded by hand for
+/// `amount_minor`: what a second submission of the same form finds.
+pub async fn recorded_by_hand(
+    db: &Db,
+    program_id: i64,
+    transaction_key: &str,
+    user_id: i64,
+    amount_minor: i64,
+) -> Result<Option<TransactionView>, AppError> {
+    let sql = format!(
+        "{VIEW_SQL} WHERE t.program_id = $1 AND t.transaction_key = $2 AND t.created_by_user_id = $3 AND t.amount_minor = $4"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(program_id)
+        .bind(transaction_key)
+        .bind(user_id)
+        .bind(amount_minor)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(view).transpose()
+}
+
 /// A page of the program's transactions, newest first, after the id `starting_after`.
+/// One page of the program's transactions, newest first. A teammate restricted to some groups
+/// (`restricted_to`: their teammate id) sees only those of their groups' partnerships.
 pub async fn list(
     db: &Db,
     program_id: i64,
     starting_after: Option<i64>,
     limit: i64,
+    restricted_to: Option<i64>,
 ) -> Result<Vec<TransactionView>, AppError> {
-    let sql =
-        format!("{VIEW_SQL} WHERE t.program_id = $1 AND t.id < $2 ORDER BY t.id DESC LIMIT $3");
+    let sql = format!(
+        "{VIEW_SQL} WHERE t.program_id = $1 AND t.id < $2 \
+         AND ($4 = 0 OR p.group_id IN (SELECT group_id FROM teammate_groups WHERE teammate_id = $4)) \
+         ORDER BY t.id DESC LIMIT $3"
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(program_id)
         .bind(starting_after.unwrap_or(i64::MAX))
         .bind(limit)
+        .bind(restricted_to.unwrap_or(0))
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(view).collect()
@@ -190,6 +219,7 @@ pub async fn record(
     new: NewTransaction,
     by: Recorder,
     now: i64,
+    idempotency_key_row: Option<i64>,
 ) -> Result<Result<TransactionView, Refused>, AppError> {
     let mut tx = db.begin().await?;
     let Some(customer) = customer(&mut tx, program.program_id, &new.customer).await? else {
@@ -212,6 +242,16 @@ pub async fn record(
     let original = match &new.refunds {
         None => None,
         Some(key) => {
+            // Locks the refunded payment's row until this transaction ends, so concurrent
+            // refunds of it are checked one after another against what is already refunded
+            // (PostgreSQL's row lock; SQLite's write lock is already held since BEGIN).
+            sqlx::query(
+                "UPDATE transactions SET currency = currency WHERE program_id = $1 AND transaction_key = $2",
+            )
+            .bind(program.program_id)
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
             let row = sqlx::query(
                 "SELECT id, customer_id, amount_minor, \
                  (SELECT CAST(COALESCE(SUM(-r.amount_minor), 0) AS BIGINT) FROM transactions r WHERE r.refund_of = t.id) \
@@ -360,9 +400,24 @@ pub async fn record(
         .fetch_one(&mut *tx)
         .await?;
     let recorded = view(&row)?;
+    if let Some(key_row) = idempotency_key_row {
+        // The response is stored with the transaction it describes: a crash can lose both or
+        // neither, never leave a recorded payment whose key cannot replay it.
+        sqlx::query(
+            "UPDATE idempotency_keys SET status_code = $1, response_body = $2 WHERE id = $3",
+        )
+        .bind(i64::from(CREATED))
+        .bind(serde_json::to_string(&recorded).map_err(AppError::internal)?)
+        .bind(key_row)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     Ok(Ok(recorded))
 }
+
+/// The status of a recorded transaction's answer.
+pub const CREATED: u16 = 201;
 
 fn duplicate() -> Refused {
     Refused::new(

@@ -60,55 +60,69 @@ pub fn select_program(
     }
 }
 
+/// A teammate restricted to some groups (`restricted_to`: their teammate id) counts only the
+/// partnerships of those groups, and what belongs to them.
 pub async fn kpis(
     db: &Db,
     program: &ProgramSummary,
     with_money: bool,
+    restricted_to: Option<i64>,
 ) -> Result<VendorKpis, sqlx::Error> {
+    let restricted = restricted_to.unwrap_or(0);
     let active_partners: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM partnerships WHERE program_id = $1 AND status = $2",
+        "SELECT COUNT(*) FROM partnerships WHERE program_id = $1 AND status = $2 \
+         AND ($3 = 0 OR group_id IN (SELECT group_id FROM teammate_groups WHERE teammate_id = $3))",
     )
     .bind(program.id)
     .bind(PartnershipStatus::Active.as_str())
+    .bind(restricted)
     .fetch_one(&db.pool)
     .await?;
     let [l1, l2, l3, l4] = LeadStatus::OPEN else {
         unreachable!("four open lead statuses")
     };
     let open_leads: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM leads WHERE program_id = $1 AND status IN ($2, $3, $4, $5)",
+        "SELECT COUNT(*) FROM leads WHERE program_id = $1 AND status IN ($2, $3, $4, $5) \
+         AND ($6 = 0 OR partnership_id IN (SELECT p.id FROM partnerships p JOIN teammate_groups g ON g.group_id = p.group_id WHERE g.teammate_id = $6))",
     )
     .bind(program.id)
     .bind(l1.as_str())
     .bind(l2.as_str())
     .bind(l3.as_str())
     .bind(l4.as_str())
+    .bind(restricted)
     .fetch_one(&db.pool)
     .await?;
     let [d1, d2, d3] = DealStage::OPEN else {
         unreachable!("three open deal stages")
     };
     let open_deals: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM deals WHERE program_id = $1 AND stage IN ($2, $3, $4)",
+        "SELECT COUNT(*) FROM deals WHERE program_id = $1 AND stage IN ($2, $3, $4) \
+         AND ($5 = 0 OR partnership_id IN (SELECT p.id FROM partnerships p JOIN teammate_groups g ON g.group_id = p.group_id WHERE g.teammate_id = $5))",
     )
     .bind(program.id)
     .bind(d1.as_str())
     .bind(d2.as_str())
     .bind(d3.as_str())
+    .bind(restricted)
     .fetch_one(&db.pool)
     .await?;
     let rewards_pending: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM rewards WHERE program_id = $1 AND status = $2",
+        "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM rewards WHERE program_id = $1 AND status = $2 \
+         AND ($3 = 0 OR partnership_id IN (SELECT p.id FROM partnerships p JOIN teammate_groups g ON g.group_id = p.group_id WHERE g.teammate_id = $3))",
     )
     .bind(program.id)
     .bind(RewardStatus::Pending.as_str())
+    .bind(restricted)
     .fetch_one(&db.pool)
     .await?;
     let payouts = sqlx::query(
-        "SELECT COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM payouts WHERE program_id = $1 AND status = $2",
+        "SELECT COUNT(*), CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM payouts WHERE program_id = $1 AND status = $2 \
+         AND ($3 = 0 OR partnership_id IN (SELECT p.id FROM partnerships p JOIN teammate_groups g ON g.group_id = p.group_id WHERE g.teammate_id = $3))",
     )
     .bind(program.id)
     .bind("requested")
+    .bind(restricted)
     .fetch_one(&db.pool)
     .await?;
     let money = |minor: i64| with_money.then(|| Money::new(minor, &program.currency));
@@ -128,6 +142,7 @@ pub async fn partners_page(
     db: &Db,
     program_id: i64,
     before_id: Option<i64>,
+    restricted_to: Option<i64>,
 ) -> Result<(Vec<PartnerRow>, Option<i64>), sqlx::Error> {
     let rows = sqlx::query(
         "SELECT p.id, t.name, t.kind, p.status, g.name, tr.name, p.partner_key, p.joined_at \
@@ -136,11 +151,13 @@ pub async fn partners_page(
          JOIN partner_groups g ON g.id = p.group_id \
          LEFT JOIN tiers tr ON tr.id = p.tier_id \
          WHERE p.program_id = $1 AND p.id < $2 \
+         AND ($4 = 0 OR p.group_id IN (SELECT group_id FROM teammate_groups WHERE teammate_id = $4)) \
          ORDER BY p.id DESC LIMIT $3",
     )
     .bind(program_id)
     .bind(before_id.unwrap_or(i64::MAX))
     .bind(PARTNERS_PAGE + 1)
+    .bind(restricted_to.unwrap_or(0))
     .fetch_all(&db.pool)
     .await?;
     let mut partners = rows

@@ -7,13 +7,17 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use app::server::db::{Backend, Db};
 use rand::Rng;
-use server::{Settings, app_state, open_database, router, seed};
+use server::{Settings, app_state, open_database, seed};
 
 pub const DEMO_PASSWORD: &str = seed::DEMO_PASSWORD;
 
 pub struct TestApp {
     pub base: String,
     pub db: Db,
+    /// The database this server uses (a second server can share it).
+    pub database_url: String,
+    /// What browsers send as `Origin`: the public origin when one is set, else `base`.
+    pub origin: String,
     admin_url: Option<String>,
     database_name: Option<String>,
     sqlite_path: Option<std::path::PathBuf>,
@@ -30,6 +34,11 @@ fn unique_name() -> String {
 /// `None` when the backend is not configured here (PostgreSQL without `TEST_DATABASE_URL`);
 /// in CI that is a failure, not a skip.
 pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    spawn_with(backend, |_| {}).await
+}
+
+/// [`spawn`] with the settings changed first (a public origin, say).
+pub async fn spawn_with(backend: Backend, change: impl FnOnce(&mut Settings)) -> Option<TestApp> {
     let name = unique_name();
     let (database_url, admin_url, database_name, sqlite_path) = match backend {
         Backend::Sqlite => {
@@ -71,33 +80,48 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
             )
         }
     };
-    let settings = Settings {
+    let mut settings = Settings {
         database_url,
         addr: "127.0.0.1:0".parse().expect("address"),
         site_root: "target/site".into(),
         output_name: "portal".into(),
         public_origin: None,
         job_interval: std::time::Duration::from_secs(60),
-        test_clock: false,
+        test_clock: true,
     };
+    change(&mut settings);
     let db = open_database(&settings).await.expect("open database");
     let state = app_state(db.clone(), &settings);
     seed::seed(&state.db, &state.hasher)
         .await
         .expect("seed demo data");
-    let listener = tokio::net::TcpListener::bind(settings.addr)
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("local addr"));
-    let app = router(state, settings.leptos_options());
-    tokio::spawn(async move { server::serve(listener, app).await });
+    let base = serve(&settings, db.clone()).await;
     Some(TestApp {
+        origin: settings
+            .public_origin
+            .clone()
+            .unwrap_or_else(|| base.clone()),
         base,
+        database_url: settings.database_url.clone(),
         db,
         admin_url,
         database_name,
         sqlite_path,
     })
+}
+
+/// Starts a server on port 0 over `db` (with the end-to-end tests' clock) and returns its base
+/// URL.
+async fn serve(settings: &Settings, db: Db) -> String {
+    let state = app_state(db, settings);
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("local addr"));
+    let (redirects, _writer) = server::redirect::start(state.db.clone());
+    let app = server::router_with_clock(state, settings.leptos_options(), true, redirects);
+    tokio::spawn(async move { server::serve(listener, app).await });
+    base
 }
 
 fn replace_database(url: &str, name: &str) -> String {
@@ -148,13 +172,45 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
-    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them),
+    /// and sends the portal's `Origin` on every request as browsers do on posts.
     pub fn client(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ORIGIN,
+            reqwest::header::HeaderValue::from_str(&self.origin).expect("origin header"),
+        );
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("client")
+    }
+
+    /// A client that sends no `Origin` (a script, or a forged request).
+    pub fn client_without_origin(&self) -> reqwest::Client {
         reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client")
+    }
+
+    /// A second server process on this one's database (what a load balancer would spread
+    /// requests over); its base URL.
+    pub async fn second_server(&self) -> String {
+        let settings = Settings {
+            database_url: self.database_url.clone(),
+            addr: "127.0.0.1:0".parse().expect("address"),
+            site_root: "target/site".into(),
+            output_name: "portal".into(),
+            public_origin: None,
+            job_interval: std::time::Duration::from_secs(60),
+            test_clock: true,
+        };
+        let db = open_database(&settings).await.expect("open database");
+        serve(&settings, db).await
     }
 
     /// Calls a server function as an API client would (form body, JSON answer).
