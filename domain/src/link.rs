@@ -413,6 +413,17 @@ pub struct TrackingSettings {
     pub model: AttributionModel,
 }
 
+impl Default for TrackingSettings {
+    /// A new program's: no default destination yet, the usual parameter names, last click.
+    fn default() -> Self {
+        TrackingSettings {
+            default_destination: String::new(),
+            params: LinkParams::default(),
+            model: AttributionModel::LastClick,
+        }
+    }
+}
+
 /// Checks the tracking fields against the program's allowed domains (already validated).
 pub fn validate_tracking(
     default_destination: &str,
@@ -561,6 +572,19 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn a_new_programs_tracking_settings_are_valid_ones() {
+        let d = TrackingSettings::default();
+        let checked = validate_tracking(
+            &d.default_destination,
+            &d.params.partner,
+            &d.params.click,
+            d.model.as_str(),
+            &[],
+        );
+        assert_eq!(checked, Ok(d));
+    }
     use proptest::prelude::*;
 
     fn allowed() -> Vec<String> {

@@ -136,15 +136,7 @@ pub async fn save_program(
         let deals = domain::program::validate_deal_settings(deal_protection_days.as_deref(), customer_emails.as_deref())
             .map_err(AppError::invalid_fields)?;
         // A new program starts with the default tracking settings; `save_tracking` changes them.
-        let defaults = domain::link::LinkParams::default();
-        let tracking = domain::link::validate_tracking(
-            "",
-            &defaults.partner,
-            &defaults.click,
-            domain::link::AttributionModel::LastClick.as_str(),
-            &settings.allowed_domains,
-        )
-        .map_err(AppError::invalid_fields)?;
+        let tracking = domain::link::TrackingSettings::default();
         let grace_days = domain::tier::parse_grace_days(tier_grace_days.as_deref())
             .map_err(|e| AppError::invalid_fields(vec![("tier_grace_days", e.0)]))?;
         if let Some(p) = &existing

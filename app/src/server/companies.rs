@@ -74,15 +74,7 @@ pub async fn create(
     })?;
     let deals = validate_deal_settings(None, None)
         .map_err(|_| AppError::internal("default deal settings are invalid"))?;
-    let defaults = domain::link::LinkParams::default();
-    let tracking = domain::link::validate_tracking(
-        "",
-        &defaults.partner,
-        &defaults.click,
-        domain::link::AttributionModel::LastClick.as_str(),
-        &[],
-    )
-    .map_err(|_| AppError::internal("default tracking settings are invalid"))?;
+    let tracking = domain::link::TrackingSettings::default();
     // Hashed before the transaction: a password nobody knows, until the owner sets theirs.
     let unusable = hasher
         .hash(&session::new_token())
