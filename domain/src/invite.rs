@@ -72,9 +72,92 @@ pub fn validate_person_name(name: &str) -> Result<String, RuleViolation> {
     }
 }
 
+/// Who accepts an invite. Its link may be in anyone's hands (the inviter sees it), so it never
+/// checks a password: an email that already has an account accepts by signing in first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acceptance {
+    /// The signed-in user is the invited email's account: one click.
+    SignedInAccount,
+    /// A visitor makes the invited email's account with a name and a password.
+    NewAccount,
+}
+
+/// Why an invite cannot be accepted as things are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcceptRefusal {
+    /// Someone else is signed in on this browser (403).
+    OtherAccountSignedIn { signed_in: String },
+    /// The invited email has an account: sign in as it first (409).
+    SignInFirst,
+}
+
+impl AcceptRefusal {
+    pub fn message(&self, invited: &str) -> String {
+        match self {
+            AcceptRefusal::OtherAccountSignedIn { signed_in } => format!(
+                "You are signed in as {signed_in}, and this invite is for {invited}. Sign out, then open the link again."
+            ),
+            AcceptRefusal::SignInFirst => format!("Sign in as {invited} to accept this invite."),
+        }
+    }
+}
+
+/// How the invite for `invited` (normalised) may be accepted by whoever is signed in (their
+/// normalised email), given whether the invited email has an account.
+pub fn acceptance(
+    invited: &str,
+    signed_in: Option<&str>,
+    account_exists: bool,
+) -> Result<Acceptance, AcceptRefusal> {
+    match (signed_in, account_exists) {
+        (Some(me), true) if me == invited => Ok(Acceptance::SignedInAccount),
+        (Some(me), _) if me != invited => Err(AcceptRefusal::OtherAccountSignedIn {
+            signed_in: me.to_owned(),
+        }),
+        (_, true) => Err(AcceptRefusal::SignInFirst),
+        (_, false) => Ok(Acceptance::NewAccount),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_existing_account_accepts_only_signed_in_as_itself() {
+        let invited = "ann@acme.example";
+        assert_eq!(
+            acceptance(invited, Some(invited), true),
+            Ok(Acceptance::SignedInAccount)
+        );
+        assert_eq!(
+            acceptance(invited, None, true),
+            Err(AcceptRefusal::SignInFirst)
+        );
+        assert_eq!(
+            acceptance(invited, Some("eve@evil.example"), true),
+            Err(AcceptRefusal::OtherAccountSignedIn {
+                signed_in: "eve@evil.example".into()
+            })
+        );
+        assert_eq!(acceptance(invited, None, false), Ok(Acceptance::NewAccount));
+        assert!(acceptance(invited, Some("eve@evil.example"), false).is_err());
+    }
+
+    proptest! {
+        /// Nobody but the invited account, signed in, ever joins an existing account.
+        #[test]
+        fn only_the_account_itself_joins_an_existing_account(me in proptest::option::of("[a-c]@x\\.example"), exists in any::<bool>()) {
+            let invited = "a@x.example";
+            let result = acceptance(invited, me.as_deref(), exists);
+            if exists && result.is_ok() {
+                prop_assert_eq!(me.as_deref(), Some(invited));
+            }
+            if me.as_deref().is_some_and(|m| m != invited) {
+                prop_assert!(result.is_err());
+            }
+        }
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -81,29 +81,19 @@ pub async fn accept_invite(
                 .bind(&invite.email)
                 .fetch_optional(&state.db.pool)
                 .await?;
-        let signed_in = identity().map(|me| {
-            let mine = domain::identity::normalize_email(&me.email).is_ok_and(|e| e == invite.email);
-            (me, mine)
-        });
+        let signed_in = identity().and_then(|me| domain::identity::normalize_email(&me.email).ok());
+        let acceptance = domain::invite::acceptance(&invite.email, signed_in.as_deref(), existing.is_some())
+            .map_err(|refusal| {
+                let status = match refusal {
+                    domain::invite::AcceptRefusal::OtherAccountSignedIn { .. } => 403,
+                    domain::invite::AcceptRefusal::SignInFirst => 409,
+                };
+                AppError::new(status, refusal.message(&invite.email))
+            })?;
         // A new account's details are checked and hashed before the transaction starts.
-        let new_account = match (&signed_in, existing) {
-            (Some((_, true)), Some(_)) => None,
-            (Some((me, false)), _) => {
-                return Err(AppError::new(
-                    403,
-                    format!(
-                        "You are signed in as {}, and this invite is for {}. Sign out, then open the link again.",
-                        me.email, invite.email
-                    ),
-                ));
-            }
-            (_, Some(_)) => {
-                return Err(AppError::new(
-                    409,
-                    format!("Sign in as {} to accept this invite.", invite.email),
-                ));
-            }
-            (_, None) => {
+        let new_account = match acceptance {
+            domain::invite::Acceptance::SignedInAccount => None,
+            domain::invite::Acceptance::NewAccount => {
                 let mut fields = Vec::new();
                 let name = domain::invite::validate_person_name(&name).map_err(|e| fields.push(("name", e.0))).ok();
                 if let Err(e) = domain::identity::check_new_password(&password) {
