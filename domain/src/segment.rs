@@ -185,13 +185,9 @@ impl Condition {
                 id().map(Some)
             }
         };
-        let date = || {
-            let mut parts = value.split('-').map(|p| p.parse::<i64>().ok());
-            let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
-            let (m, d) = (u32::try_from(m).ok()?, u32::try_from(d).ok()?);
-            ((1..=12).contains(&m) && (1..=31).contains(&d) && parts.next().is_none())
-                .then(|| crate::time::date_to_ms(y, m, d))
-        };
+        // The one date parser: YYYY-MM-DD that reads back as typed (a year of any length
+        // overflowed the milliseconds; found by the `segment_form` fuzz target).
+        let date = || crate::time::parse_date(value).ok();
         Some(match field {
             "status" => Condition::Status(PartnershipStatus::parse(value).ok()?),
             "group" => Condition::Group(id()?),
@@ -489,6 +485,13 @@ mod tests {
         assert_eq!(Condition::from_field("tag", " "), None);
         assert_eq!(Condition::from_field("tag", "x"), None);
         assert_eq!(Condition::from_field("joined_before", "2026-13-01"), None);
+        // Found by the `segment_form` fuzz target: a year of many digits overflowed into a
+        // date that did not read back.
+        assert_eq!(
+            Condition::from_field("joined_before", "0000000800000000000077-7-7"),
+            None
+        );
+        assert_eq!(Condition::from_field("joined_before", "2026-1-5"), None);
         assert_eq!(Condition::from_field("nope", "1"), None);
         assert_eq!(
             Condition::from_field("tier", "none"),
