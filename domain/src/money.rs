@@ -197,9 +197,14 @@ pub fn round(amount: Decimal, currency: Currency) -> (Decimal, RoundingMode) {
 
 /// Converts an amount to integer minor units for storage, rounding with [`round`].
 pub fn to_minor(amount: Decimal, currency: Currency) -> Result<i64, RuleViolation> {
+    let too_large = || RuleViolation::new("Amount is too large");
     let (rounded, _) = round(amount, currency);
-    let scaled = rounded * Decimal::from(10_i64.pow(currency.exponent));
-    i64::try_from(scaled.trunc()).map_err(|_| RuleViolation::new("Amount is too large"))
+    // Checked: a 28-digit amount typed in a form overflowed the multiplication and panicked
+    // (found by the `money_input` fuzz target).
+    let scaled = rounded
+        .checked_mul(Decimal::from(10_i64.pow(currency.exponent)))
+        .ok_or_else(too_large)?;
+    i64::try_from(scaled.trunc()).map_err(|_| too_large())
 }
 
 /// Converts stored minor units back to a `Decimal` amount.
@@ -303,6 +308,19 @@ fn group_thousands(mut value: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `money_input` fuzz target: this amount parsed, then overflowed the
+    /// conversion to minor units with a panic.
+    #[test]
+    fn an_amount_too_large_for_minor_units_is_refused() {
+        for currency in Currency::all() {
+            let typed = "-3808888308888888888880808888885.";
+            if let Ok(amount) = parse_amount(typed, *currency) {
+                assert!(to_minor(amount, *currency).is_err(), "{}", currency.code());
+            }
+            assert!(to_minor(Decimal::MAX, *currency).is_err());
+        }
+    }
     use proptest::prelude::*;
     use std::str::FromStr;
 
