@@ -786,6 +786,21 @@ async fn a_payment_form_sent_twice_records_one_payment(app: &TestApp) {
         .await,
         1
     );
+    // An amount too large for minor units is a clear error, not a panic (fuzzing found it).
+    let huge = app
+        .call(
+            &finance,
+            "record_transaction",
+            &[
+                ("program", program.as_str()),
+                ("customer", "cus_1001"),
+                ("kind", "payment"),
+                ("amount", "7922816251426433759354395033"),
+            ],
+        )
+        .await;
+    assert_eq!(huge.status(), 400);
+    assert!(huge.text().await.unwrap().contains("too large"));
     // The next load brings a new key: the next payment is a new one.
     let again: Value = json_of(app.call(&finance, "vendor_transactions", &[]).await).await;
     assert_ne!(again["form_key"], page["form_key"]);
