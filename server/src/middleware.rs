@@ -137,7 +137,7 @@ pub struct HeaderPolicy {
 }
 
 /// Headers every response of the portal and its API carries: no framing, no content sniffing,
-/// no referrer to other sites, no cross-origin opener or embedding, a content security policy (pages set their own, with a nonce;
+/// no referrer to other sites, a content security policy (pages set their own, with a nonce;
 /// everything else may load nothing), HSTS over https, and no caching of anything but the
 /// static files: authenticated pages and server functions' answers must not stay in a cache.
 pub async fn security_headers(
@@ -156,15 +156,6 @@ pub async fn security_headers(
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    // No other site's window keeps a handle on ours, nor embeds our answers.
-    headers.insert(
-        header::HeaderName::from_static("cross-origin-opener-policy"),
-        HeaderValue::from_static("same-origin"),
-    );
-    headers.insert(
-        header::HeaderName::from_static("cross-origin-resource-policy"),
         HeaderValue::from_static("same-origin"),
     );
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
