@@ -19,7 +19,7 @@ use leptos_router::{SsrMode, path};
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    server::headers::set_page_policy();
+    server::headers::use_request_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">

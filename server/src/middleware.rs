@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use app::server::headers::{NOTHING_POLICY, PageNonce, page_policy};
 use app::server::session::{self, Identity};
 use app::server::state::AppState;
 use axum::body::Body;
@@ -137,17 +138,25 @@ pub struct HeaderPolicy {
 }
 
 /// Headers every response of the portal and its API carries: no framing, no content sniffing,
-/// no referrer to other sites, a content security policy (pages set their own, with a nonce;
-/// everything else may load nothing), HSTS over https, and no caching of anything but the
+/// no referrer to other sites, a content security policy (HTML pages: the portal's own files
+/// and inline scripts with this response's nonce; everything else may load nothing), HSTS over https, and no caching of anything but the
 /// static files: authenticated pages and server functions' answers must not stay in a cache.
 pub async fn security_headers(
     State(policy): State<HeaderPolicy>,
-    request: Request<Body>,
+    mut request: Request<Body>,
     next: Next,
 ) -> Response {
     let path = request.uri().path();
     let static_file = path.starts_with("/pkg/") || path == "/favicon.ico";
+    // The page's script nonce: Leptos writes it on its scripts (the shell takes it from here)
+    // and the policy below names it.
+    let nonce = PageNonce::new();
+    request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     let headers = response.headers_mut();
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -159,10 +168,13 @@ pub async fn security_headers(
         HeaderValue::from_static("same-origin"),
     );
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(app::server::headers::NOTHING_POLICY),
-        );
+        let policy = if html {
+            HeaderValue::from_str(&page_policy(&nonce.0))
+                .unwrap_or_else(|_| HeaderValue::from_static(NOTHING_POLICY))
+        } else {
+            HeaderValue::from_static(NOTHING_POLICY)
+        };
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     if !static_file {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

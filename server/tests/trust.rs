@@ -359,6 +359,26 @@ async fn pages_carry_their_security_headers(app: &TestApp) {
         scripts,
         "every inline script carries the response's nonce"
     );
+    // The not-found page too: the header's nonce is the one on its scripts.
+    let missing = visitor.get(app.url("/no-such-page")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    let missing_policy = missing.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let missing_nonce = missing_policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap()
+        .to_owned();
+    let missing_html = missing.text().await.unwrap();
+    assert_eq!(
+        missing_html
+            .matches(&format!("nonce=\"{missing_nonce}\""))
+            .count(),
+        missing_html.matches("<script").count()
+    );
     // A new nonce per response.
     let again = visitor.get(app.url("/login")).send().await.unwrap();
     assert!(
