@@ -1,15 +1,16 @@
-//! The portal's Leptos application: routes, pages and server functions. Server-only code lives
-//! in [`server`] behind the `ssr` feature.
+//! The portal's Leptos application: routes, pages and server functions. The request context
+//! server functions start from lives in [`server`] behind the `ssr` feature; the SQL is in the
+//! `store` crate.
 
 #![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;
-pub mod dto;
-pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+
+pub use wire::{dto, error};
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

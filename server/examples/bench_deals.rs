@@ -9,10 +9,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use app::server::db::Db;
-use app::server::{deals, leads};
 use common::{database, median, report};
 use domain::deal::{DealMotion, DealStage};
+use store::db::Db;
+use store::{deals, leads};
 
 /// Adds deals (every stage and motion in turn, amounts 100.00 up) and as many customers until
 /// the program has `total` of each.

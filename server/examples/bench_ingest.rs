@@ -9,10 +9,10 @@ mod common;
 
 use std::time::Instant;
 
-use app::server::db::{Db, now_ms};
 use common::database;
 use domain::offer::{Limits, OfferDraft, OfferEvent, Payout, Target};
 use server::{Settings, app_state, router};
+use store::db::{Db, now_ms};
 
 const ROWS: usize = 1_000;
 
@@ -39,7 +39,7 @@ async fn setup(db: &Db) -> (i64, String) {
         limits: Limits::default(),
         tier_overrides: Vec::new(),
     };
-    app::server::offers::save(
+    store::offers::save(
         &mut tx,
         program,
         company,
@@ -51,7 +51,7 @@ async fn setup(db: &Db) -> (i64, String) {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let (key, prefix, hash) = app::server::api_keys::generate();
+    let (key, prefix, hash) = store::api_keys::generate();
     sqlx::query("INSERT INTO api_keys (program_id, name, prefix, key_hash, created_by_user_id, created_at) VALUES ($1, 'bench', $2, $3, $4, 0)")
         .bind(program)
         .bind(prefix)

@@ -10,8 +10,8 @@ mod common;
 
 use std::time::Duration;
 
-use app::server::db::Db;
 use common::{acme_program_and_group, active_partnership, database, median, report};
+use store::db::Db;
 
 /// Makes `teams` partnerships of the program, each with `each` approved rewards.
 async fn grow(db: &Db, program: i64, group: i64, teams: i64, each: i64, tag: &str) -> Vec<i64> {
@@ -37,9 +37,7 @@ async fn grow(db: &Db, program: i64, group: i64, teams: i64, each: i64, tag: &st
 
 async fn time(db: &Db, partnership: i64) -> Duration {
     median(|| async {
-        app::server::partner::earnings(db, partnership)
-            .await
-            .unwrap();
+        store::partner::earnings(db, partnership).await.unwrap();
     })
     .await
 }

@@ -9,11 +9,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use app::server::db::Db;
-use app::server::partner_list::{self, Cursor, Sort};
-use app::server::segments;
 use common::{database, median, report};
 use domain::segment::{Condition, Rule};
+use store::db::Db;
+use store::partner_list::{self, Cursor, Sort};
+use store::segments;
 
 /// Adds partnerships until the program has `total` (10% tagged `bench`).
 async fn grow(db: &Db, program: i64, group: i64, tag: i64, total: i64) {

@@ -14,15 +14,12 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
-use std::time::Duration;
 
-use app::server::db::{Db, now_ms};
-use common::{acme_program_and_group, active_partnership, database_url};
+use common::{acme_program_and_group, active_partnership, database_url, start_server, wrk};
+use store::db::{Db, now_ms};
 
 const LINKS: usize = 100_000;
 const TEAMS: usize = 1_000;
-const CONNECTIONS: u32 = 64;
 
 /// 100 links for each of 1,000 partnerships; returns every key.
 async fn links(db: &Db) -> Vec<String> {
@@ -36,7 +33,7 @@ async fn links(db: &Db) -> Vec<String> {
     for t in 0..TEAMS {
         let partnership = active_partnership(db, program, group, &format!("Bench links {t}")).await;
         let batch: Vec<String> = (0..LINKS / TEAMS)
-            .map(|_| app::server::links::new_key())
+            .map(|_| store::links::new_key())
             .collect();
         let mut sql = String::from(
             "INSERT INTO links (program_id, partnership_id, link_key, name, created_at) VALUES ",
@@ -59,68 +56,6 @@ async fn links(db: &Db) -> Vec<String> {
     keys
 }
 
-struct Run {
-    requests_per_sec: f64,
-    p99_ms: f64,
-    requests: u64,
-    non_2xx_3xx: u64,
-}
-
-fn wrk(url: &str, script: Option<&std::path::PathBuf>, seconds: u64) -> Run {
-    let mut cmd = Command::new("wrk");
-    cmd.args([
-        "-t2",
-        &format!("-c{CONNECTIONS}"),
-        &format!("-d{seconds}s"),
-        "--latency",
-    ]);
-    if let Some(script) = script {
-        cmd.arg("-s").arg(script);
-    }
-    let out = cmd
-        .arg(url)
-        .output()
-        .expect("wrk: install it with `apt-get install -y wrk`");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let number = |prefix: &str| -> Option<String> {
-        text.lines()
-            .map(str::trim)
-            .find(|l| l.starts_with(prefix))
-            .and_then(|l| {
-                l[prefix.len()..]
-                    .split_whitespace()
-                    .next()
-                    .map(str::to_owned)
-            })
-    };
-    let p99 = number("99%").unwrap_or_default();
-    let p99_ms = if let Some(us) = p99.strip_suffix("us") {
-        us.parse::<f64>().unwrap_or(f64::NAN) / 1000.0
-    } else if let Some(ms) = p99.strip_suffix("ms") {
-        ms.parse().unwrap_or(f64::NAN)
-    } else if let Some(s) = p99.strip_suffix('s') {
-        s.parse::<f64>().unwrap_or(f64::NAN) * 1000.0
-    } else {
-        f64::NAN
-    };
-    let requests = text
-        .lines()
-        .find(|l| l.contains("requests in"))
-        .and_then(|l| l.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    Run {
-        requests_per_sec: number("Requests/sec:")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0.0),
-        p99_ms,
-        requests,
-        non_2xx_3xx: number("Non-2xx or 3xx responses:")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0),
-    }
-}
-
 #[tokio::main]
 async fn main() {
     let postgres = std::env::var("BENCH_BACKEND").is_ok_and(|b| b == "postgres");
@@ -139,7 +74,7 @@ async fn main() {
     };
     let db = Db::connect(&url).await.expect("connect");
     db.migrate().await.expect("migrate");
-    server::seed::seed(&db, &app::server::password::Hasher::new())
+    server::seed::seed(&db, &store::password::Hasher::new())
         .await
         .expect("seed");
     let started = now_ms();
@@ -171,60 +106,16 @@ async fn main() {
     let script = lua("redirect.lua", "/r/");
     let plain = lua("plaintext.lua", "/healthz?k=");
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let binary = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("server");
     let log = dir.join("server.log");
-    let mut server = Command::new(&binary)
-        .arg("serve")
-        .env("DATABASE_URL", &url)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("PORTAL_SEED_DEMO", "never")
-        .env("RUST_LOG", "info,sqlx=warn")
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(Stdio::null())
-        .env("NO_COLOR", "1")
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (build it with cargo build --release -p server --bin server --example bench_redirect)",
-                binary.display()
-            )
-        });
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let mut server = start_server(&url, &log, "bench_redirect").await;
+    let base = server.base.clone();
 
     // Warm the process (and fill the target cache) before measuring.
-    let _ = wrk(&base, Some(&script), 5);
-    let baseline = wrk(&base, Some(&plain), seconds);
-    let redirect = wrk(&base, Some(&script), seconds);
+    let _ = wrk(&base, Some(&script), &[], 5);
+    let baseline = wrk(&base, Some(&plain), &[], seconds);
+    let redirect = wrk(&base, Some(&script), &[], seconds);
 
-    Command::new("kill")
-        .arg("-TERM")
-        .arg(server.id().to_string())
-        .status()
-        .unwrap();
-    server.wait().unwrap();
+    server.stop();
     // The log may carry colour codes: drop every `ESC … m`.
     let mut text = String::new();
     let mut in_escape = false;

@@ -10,9 +10,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use app::server::db::{Db, now_ms};
-use app::server::tiers;
 use common::{acme_program_and_group, active_partnership, database, median, report};
+use store::db::{Db, now_ms};
+use store::tiers;
 
 const DAY: i64 = 86_400_000;
 

@@ -4,12 +4,6 @@
 
 use std::time::Duration;
 
-use app::server::api_keys;
-use app::server::attribution::{self, Referrer, SignupOutcome, SignupRequest};
-use app::server::db::now_ms;
-use app::server::rewards::{self, ProgramMoney};
-use app::server::state::AppState;
-use app::server::transactions::{self, Recorder, Refused, TransactionView};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -22,6 +16,12 @@ use domain::transaction::{TransactionInput, validate};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
+use store::api_keys;
+use store::attribution::{self, Referrer, SignupOutcome, SignupRequest};
+use store::db::now_ms;
+use store::rewards::{self, ProgramMoney};
+use store::state::AppState;
+use store::transactions::{self, Recorder, Refused, TransactionView};
 use tower_http::limit::RequestBodyLimitLayer;
 
 /// API request bodies larger than this are refused with 413.
@@ -663,7 +663,7 @@ async fn create_referral_token(
         Ok(o) => o.customer_id,
         Err(e) => return internal(e.message),
     };
-    match app::server::referral::create_token(&state.db, program.program_id, customer, now).await {
+    match store::referral::create_token(&state.db, program.program_id, customer, now).await {
         Ok((token, expires_at)) => {
             let url = format!(
                 "{}/embed/referral?token={token}",

@@ -3,12 +3,12 @@
 //! backend (`POST /api/v1/referral_tokens`); there is no login and nothing else of the portal
 //! is reachable from it.
 
-use app::server::db::now_ms;
-use app::server::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use store::db::now_ms;
+use store::state::AppState;
 
 #[derive(Deserialize)]
 pub struct WidgetQuery {
@@ -62,7 +62,7 @@ pub async fn referral(
     headers: HeaderMap,
     Query(query): Query<WidgetQuery>,
 ) -> Response {
-    let nonce = app::server::session::new_token();
+    let nonce = store::session::new_token();
     let gone = |status| {
         page(
             status,
@@ -74,7 +74,7 @@ pub async fn referral(
     let Some(token) = query.token else {
         return gone(StatusCode::NOT_FOUND);
     };
-    let widget = match app::server::referral::widget(&state.db, &token, now_ms()).await {
+    let widget = match store::referral::widget(&state.db, &token, now_ms()).await {
         Ok(Some(w)) => w,
         Ok(None) => return gone(StatusCode::NOT_FOUND),
         Err(e) => {
@@ -82,7 +82,7 @@ pub async fn referral(
             return gone(StatusCode::SERVICE_UNAVAILABLE);
         }
     };
-    let link = app::server::links::share_url(
+    let link = store::links::share_url(
         &super::api_v1::request_origin(&state, &headers),
         &widget.link_key,
     );

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use app::server::db::{Db, now_ms};
-use app::server::{rewards, throttle, tiers};
+use store::db::{Db, now_ms};
+use store::{rewards, throttle, tiers};
 
 /// Approves due rewards (and runs the tier evaluation once a day) every `every`, until the
 /// process ends.
@@ -42,18 +42,18 @@ struct Advance {
 /// the jobs would do N days from now (release the rewards due by then, evaluate tiers at that
 /// time) and changes no clock: requests and jobs keep reading the real time, so a reward made
 /// after the call is held for its full period like any other.
-pub fn test_clock_router(state: app::server::state::AppState) -> axum::Router {
+pub fn test_clock_router(state: store::state::AppState) -> axum::Router {
     use axum::extract::{Form, State};
     use axum::response::IntoResponse;
     async fn advance(
-        State(state): State<app::server::state::AppState>,
+        State(state): State<store::state::AppState>,
         Form(form): Form<Advance>,
     ) -> axum::response::Response {
         let as_of = now_ms() + form.days.clamp(0, 3650) * 86_400_000;
         let ran = async {
             let approved = rewards::approve_all_due(&state.db, as_of).await?;
             let tiers_changed = tiers::evaluate_all(&state.db, as_of).await?;
-            Ok::<_, app::error::AppError>((approved, tiers_changed))
+            Ok::<_, wire::error::AppError>((approved, tiers_changed))
         };
         match ran.await {
             Ok((approved, tiers_changed)) => axum::Json(serde_json::json!({

@@ -16,14 +16,14 @@ pub mod track;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use app::server::db::Db;
-use app::server::state::{AppState, Config};
 use app::{App, shell};
 use axum::Router;
 use axum::routing::get;
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use store::db::Db;
+use store::state::{AppState, Config};
 
 /// Requests bigger than this are refused with 413 before any handler reads them.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;

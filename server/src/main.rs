@@ -4,6 +4,9 @@
 
 use server::{Settings, app_state, jobs, open_database, router_with_clock, seed};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
@@ -100,7 +103,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
 /// `server create-company --name NAME --owner-email EMAIL --owner-name NAME [--currency USD]`:
 /// bad input is named and exits with 2, writing nothing.
 async fn create_company(settings: &Settings, args: &[String]) -> Result<(), String> {
-    use app::server::companies::{self, CreateRefused};
+    use store::companies::{self, CreateRefused};
     let refuse = |problems: Vec<String>| -> ! {
         for problem in problems {
             eprintln!("error: {problem}");

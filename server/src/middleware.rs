@@ -3,16 +3,18 @@
 use std::sync::Arc;
 
 use app::server::headers::{NOTHING_POLICY, PageNonce, page_policy};
-use app::server::session::{self, Identity};
-use app::server::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::workspace::{self, PageAccess};
+use store::context::{self, Session};
+use store::session;
+use store::state::AppState;
 
-/// Attaches the signed-in [`Identity`] (if any) to the request for pages and server functions.
+/// Attaches the signed-in [`Session`] (if any, with its membership and programs) to the request
+/// for pages and server functions.
 pub async fn session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if path.starts_with("/pkg/") || path == "/favicon.ico" || path == "/healthz" {
@@ -26,23 +28,31 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
         .find_map(|v| {
             session::token_from_cookie_header(v, state.config.secure_cookies).map(str::to_owned)
         });
-    if let Some(token) = token {
-        match session::resolve(&state.db, &token).await {
-            Ok(Some(identity)) => {
-                request.extensions_mut().insert(identity);
-            }
-            Ok(None) => {}
-            Err(error) => {
-                tracing::error!(%error, "session lookup failed");
-                return (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The portal cannot reach its database. Try again shortly.",
-                )
-                    .into_response();
-            }
+    let Some(token) = token else {
+        return next.run(request).await;
+    };
+    // Only requests that change nothing reuse a session read a moment ago.
+    let reuse = matches!(*request.method(), Method::GET | Method::HEAD);
+    match context::load_cached(&state.db, &state.sessions, &token, reuse).await {
+        Ok(Some(session)) => {
+            request.extensions_mut().insert(session);
+        }
+        Ok(None) => {}
+        Err(error) => {
+            tracing::error!(%error, "session lookup failed");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The portal cannot reach its database. Try again shortly.",
+            )
+                .into_response();
         }
     }
-    next.run(request).await
+    let response = next.run(request).await;
+    if !reuse {
+        // A page read while this request ran may have cached the session as it was before.
+        state.sessions.forget(&session::hash_token(&token));
+    }
+    response
 }
 
 /// Cross-site request forgery guard: a state-changing request must prove it comes from the
@@ -85,7 +95,10 @@ pub async fn page_guard(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let path = request.uri().path().to_owned();
-    let identity = request.extensions().get::<Identity>();
+    let identity = request
+        .extensions()
+        .get::<Arc<Session>>()
+        .map(|s| &s.identity);
     if (path == "/" || path == "/login")
         && let Some(identity) = identity
     {
@@ -221,7 +234,7 @@ pub async fn server_fn_status(request: Request, next: Next) -> Response {
         Ok(bytes) => bytes,
         Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response(),
     };
-    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes)
+    if let Ok(error) = serde_json::from_slice::<wire::error::AppError>(&bytes)
         && let Ok(status) = StatusCode::from_u16(error.status)
     {
         parts.status = status;

@@ -1,17 +1,18 @@
 //! `GET /vendor/payouts/export.csv?program=ID[&status=S]`: the payouts to pay (requested and
 //! processing, or one status) as CSV, for finance teammates.
 
-use app::error::AppError;
-use app::server::authz::teammate_of;
-use app::server::payouts;
-use app::server::session::Identity;
-use app::server::state::AppState;
+use std::sync::Arc;
+use wire::error::AppError;
+
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::ledger::PayoutStatus;
 use domain::permissions::Permission;
+use store::context::Session;
+use store::payouts;
+use store::state::AppState;
 
 #[derive(serde::Deserialize)]
 pub struct ExportQuery {
@@ -21,10 +22,10 @@ pub struct ExportQuery {
 
 pub async fn export(
     State(state): State<AppState>,
-    identity: Option<Extension<Identity>>,
+    session: Option<Extension<Arc<Session>>>,
     Query(query): Query<ExportQuery>,
 ) -> Response {
-    match csv(&state, identity.map(|Extension(i)| i), query).await {
+    match csv(&state, session.map(|Extension(s)| s), query).await {
         Ok((name, body)) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -46,18 +47,12 @@ pub async fn export(
 
 async fn csv(
     state: &AppState,
-    identity: Option<Identity>,
+    session: Option<Arc<Session>>,
     query: ExportQuery,
 ) -> Result<(String, String), AppError> {
-    let identity = identity.ok_or_else(AppError::unauthorized)?;
-    let me = teammate_of(&state.db, identity, Permission::ExportPayouts).await?;
-    let owned: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM programs WHERE id = $1 AND company_id = $2")
-            .bind(query.program)
-            .bind(me.company_id)
-            .fetch_one(&state.db.pool)
-            .await?;
-    if owned == 0 {
+    let session = session.ok_or_else(AppError::unauthorized)?;
+    session.teammate(Permission::ExportPayouts)?;
+    if !session.programs().iter().any(|p| p.id == query.program) {
         return Err(AppError::not_found("Program"));
     }
     let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
@@ -68,7 +63,7 @@ async fn csv(
     let name = format!(
         "payouts-{}-{}.csv",
         query.program,
-        domain::time::format_date(app::server::db::now_ms())
+        domain::time::format_date(store::db::now_ms())
     );
     Ok((name, payouts::to_csv(&lines)))
 }

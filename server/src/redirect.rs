@@ -11,12 +11,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use app::server::db::{Db, now_ms};
-use app::server::links;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
+use store::db::{Db, now_ms};
+use store::links;
 use tokio::sync::mpsc;
 
 use targets::Targets;
@@ -36,7 +36,7 @@ pub struct Redirects {
 pub fn start(db: Db) -> (Redirects, ClickWriter) {
     let targets = Arc::new(Targets::start(db.clone()));
     let (queue, counters, writer) = ClickWriter::start(db);
-    let salt = Arc::new(app::server::session::new_token());
+    let salt = Arc::new(store::session::new_token());
     (
         Redirects {
             targets,

@@ -2,11 +2,11 @@
 //! leads, deals, customers, rewards and a payout so both dashboards show real numbers.
 //! Deterministic: the same rows (and times) every run; only password salts differ.
 
-use app::server::db::{Db, Tx};
-use app::server::events::{self, NewEvent};
-use app::server::password::Hasher;
 use domain::money::RoundingMode;
 use domain::time::date_to_ms;
+use store::db::{Db, Tx};
+use store::events::{self, NewEvent};
+use store::password::Hasher;
 
 pub const DEMO_PASSWORD: &str = "partner-portal-demo";
 
@@ -149,7 +149,7 @@ impl Seeder {
                 I(min_cashout),
                 S(format!("Partners of {name} earn rewards on the customers they bring. Rewards are held for 30 days before they can be cashed out.")),
                 I(day(0)),
-                S(app::server::links::new_public_key()),
+                S(store::links::new_public_key()),
             ],
         )
         .await
@@ -349,7 +349,7 @@ impl Seeder {
         // Pending rewards stay inside their hold for a while from whenever the demo is seeded,
         // so the hold release does not change the demo's numbers on its first run.
         let available_at = if status == "pending" {
-            app::server::db::now_ms() + 20 * 86_400_000
+            store::db::now_ms() + 20 * 86_400_000
         } else {
             day(created + 30)
         };
@@ -492,12 +492,12 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     // A partner invite waiting for an answer, so the Applications page lists one. It is dated
     // now (invites expire after 7 days); its token is random and thrown away: withdraw it and
     // invite again to get a link.
-    let now = app::server::db::now_ms();
+    let now = store::db::now_ms();
     s.id(
         "INSERT INTO invites (token_hash, kind, company_id, program_id, email, role, invited_by_user_id, created_at, expires_at) \
          VALUES ($1, 'partner', $2, $3, $4, 'owner', $5, $6, $7) RETURNING id",
         vec![
-            S(app::server::session::hash_token(&app::server::session::new_token())),
+            S(store::session::hash_token(&store::session::new_token())),
             I(acme),
             I(program),
             S("hello@fabrikam-agency.example".into()),

@@ -2,11 +2,11 @@
 //! `POST /api/v1/track/signup` (public key, CORS for the program's allowed domains only,
 //! bodies up to 4 KB). Every refusal happens before anything is written.
 
-use app::server::attribution::{self, Referrer, SignupRequest};
-use app::server::db::now_ms;
-use app::server::state::AppState;
 use axum::body::Bytes;
 use std::net::SocketAddr;
+use store::attribution::{self, Referrer, SignupRequest};
+use store::db::now_ms;
+use store::state::AppState;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -79,7 +79,7 @@ pub async fn signup(
         .await;
     let (program_id, allowed) = match program {
         Ok(Some(row)) => match (row.try_get::<i64, _>(0), row.try_get::<String, _>(1)) {
-            (Ok(id), Ok(domains)) => (id, app::server::links::domain_list(&domains)),
+            (Ok(id), Ok(domains)) => (id, store::links::domain_list(&domains)),
             (Err(e), _) | (_, Err(e)) => return super::api_v1::internal(e),
         },
         Ok(None) => return unauthorized(),
@@ -118,7 +118,7 @@ pub async fn signup(
         (throttle::SIGNUPS_PER_PROGRAM, program_key.as_str()),
         (throttle::SIGNUPS_PER_ADDRESS, address.as_str()),
     ];
-    match app::server::throttle::over_limit(&state.db, &limits).await {
+    match store::throttle::over_limit(&state.db, &limits).await {
         Ok(None) => {}
         Ok(Some(wait_ms)) => {
             let mut response = cors(super::api_v1::error(

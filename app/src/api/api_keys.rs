@@ -15,7 +15,7 @@ pub async fn fetch_api_keys(program: Option<i64>) -> Result<ApiKeysPage, AppErro
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageApiKeys).await?;
-        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let programs = crate::server::authz::programs()?;
         let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
         let mut keys = Vec::new();
         if let Some(p) = &selected {
@@ -38,7 +38,7 @@ pub async fn fetch_api_keys(program: Option<i64>) -> Result<ApiKeysPage, AppErro
             }
         }
         Ok(ApiKeysPage {
-            viewer: viewer(&state, &me.identity, &me.company_name, selected.as_ref().map(|p| p.id)).await?,
+            viewer: viewer(&me.company_name, selected.as_ref().map(|p| p.id))?,
             program: selected,
             keys,
         })
@@ -56,7 +56,7 @@ pub async fn create_api_key(program: i64, name: String) -> Result<CreatedApiKey,
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageApiKeys).await?;
-        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let programs = crate::server::authz::programs()?;
         let program = vendor::select_program(&programs, Some(program))?.ok_or_else(|| AppError::not_found("Program"))?;
         let name = validate_name(&name).map_err(|e| AppError::invalid_fields(vec![("name", e.0)]))?;
         let (key, prefix, hash) = api_keys::generate();

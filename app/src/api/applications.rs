@@ -212,13 +212,13 @@ pub async fn invite_partner(
     email: String,
 ) -> Result<crate::dto::InviteCreated, AppError> {
     use crate::server::invites::{NewInvite, create};
-    use crate::server::{authz::public_origin, endpoint, require_teammate, vendor};
+    use crate::server::{authz::public_origin, endpoint, require_teammate};
     use domain::invite::InviteKind;
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageApplications).await?;
-        let program = vendor::program_of(&state.db, me.company_id, program).await?;
+        let program = crate::server::authz::program(program)?;
         let email = domain::identity::normalize_email(&email).map_err(|e| AppError::invalid_fields(vec![("email", e.0)]))?;
         let already: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM partnerships p JOIN contacts c ON c.partner_team_id = p.partner_team_id \
@@ -286,7 +286,7 @@ pub async fn fetch_applications(
     after: Option<i64>,
 ) -> Result<ApplicationsPage, AppError> {
     use crate::dto::ApplicationRow;
-    use crate::server::{endpoint, require_teammate, structure, vendor, viewer};
+    use crate::server::{endpoint, require_teammate, vendor, viewer};
     use domain::partnership::PartnershipStatus;
     use domain::permissions::Permission;
     use sqlx::Row;
@@ -294,25 +294,26 @@ pub async fn fetch_applications(
     const PAGE: i64 = 25;
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let programs = crate::server::authz::programs()?;
         let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
         let mut applications = Vec::new();
         let mut next_after = None;
         if let Some(program) = &selected {
-            let rows = sqlx::query(
+            // The limit is written into the text (see the `store::db` module: bound limits re-plan).
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT p.id, t.name, t.kind, t.website, t.country, p.joined_at, p.group_id, \
                  (SELECT u.name FROM contacts c JOIN users u ON u.id = c.user_id WHERE c.partner_team_id = t.id AND c.role = 'owner' ORDER BY c.id LIMIT 1), \
                  (SELECT u.email FROM contacts c JOIN users u ON u.id = c.user_id WHERE c.partner_team_id = t.id AND c.role = 'owner' ORDER BY c.id LIMIT 1) \
                  FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id \
-                 WHERE p.program_id = $1 AND p.status = $2 AND p.id > $3 ORDER BY p.id LIMIT $4",
-            )
+                 WHERE p.program_id = $1 AND p.status = $2 AND p.id > $3 ORDER BY p.id LIMIT {}",
+                PAGE + 1
+            )))
             .bind(program.id)
             .bind(PartnershipStatus::Applied.as_str())
             .bind(after.unwrap_or(0))
-            .bind(PAGE + 1)
             .fetch_all(&state.db.pool)
             .await?;
-            let allowed = structure::allowed_groups(&state.db, &me).await?;
+            let allowed = me.allowed_groups.clone();
             for r in rows {
                 let group_id: i64 = r.try_get(6)?;
                 if allowed.as_ref().is_some_and(|groups| !groups.contains(&group_id)) {
@@ -342,7 +343,7 @@ pub async fn fetch_applications(
         };
         Ok(ApplicationsPage {
             invites,
-            viewer: viewer(&state, &me.identity, &me.company_name, selected.as_ref().map(|p| p.id)).await?,
+            viewer: viewer(&me.company_name, selected.as_ref().map(|p| p.id))?,
             program: selected,
             can_decide: me.role.can(Permission::ManageApplications),
             applications,
@@ -354,13 +355,13 @@ pub async fn fetch_applications(
 
 #[server(prefix = "/api", endpoint = "approve_application")]
 pub async fn approve_application(partnership_id: i64) -> Result<(), AppError> {
-    use crate::server::{endpoint, partnerships, require_teammate, structure};
+    use crate::server::{endpoint, partnerships, require_teammate};
     use domain::partnership::PartnershipStatus;
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageApplications).await?;
-        let allowed = structure::allowed_groups(&state.db, &me).await?;
+        let allowed = me.allowed_groups.clone();
         let mut tx = state.db.begin().await?;
         let loaded = partnerships::load(&mut tx, &me, allowed.as_deref(), partnership_id).await?;
         partnerships::set_status(&mut tx, &me, &loaded, PartnershipStatus::Active, None).await?;
@@ -392,7 +393,7 @@ pub async fn approve_application(partnership_id: i64) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "reject_application")]
 pub async fn reject_application(partnership_id: i64, reason: String) -> Result<(), AppError> {
-    use crate::server::{endpoint, partnerships, require_teammate, structure};
+    use crate::server::{endpoint, partnerships, require_teammate};
     use domain::partnership::PartnershipStatus;
     use domain::permissions::Permission;
 
@@ -400,7 +401,7 @@ pub async fn reject_application(partnership_id: i64, reason: String) -> Result<(
         let (state, me) = require_teammate(Permission::ManageApplications).await?;
         let reason = domain::program::validate_reason(&reason)
             .map_err(|e| AppError::invalid_fields(vec![("reason", e.0)]))?;
-        let allowed = structure::allowed_groups(&state.db, &me).await?;
+        let allowed = me.allowed_groups.clone();
         let mut tx = state.db.begin().await?;
         let loaded = partnerships::load(&mut tx, &me, allowed.as_deref(), partnership_id).await?;
         partnerships::set_status(

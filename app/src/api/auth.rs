@@ -133,31 +133,26 @@ pub async fn select_workspace(kind: String, id: i64) -> Result<(), AppError> {
 /// returns to the same section in it.
 #[server(prefix = "/api", endpoint = "select_program")]
 pub async fn select_program(program: i64, current: String) -> Result<(), AppError> {
-    use crate::server::{authz, endpoint, require_contact, require_teammate, session, state};
+    use crate::server::{authz, endpoint, session, state};
     use domain::permissions::{ContactPermission, Permission};
     use domain::workspace::{WorkspaceKind, after_program_switch};
 
     endpoint(async move {
         let state = state()?;
-        let identity = crate::server::require_user()?;
-        let Some((kind, workspace_id)) = identity.workspace else {
+        let me = authz::session().ok_or_else(AppError::unauthorized)?;
+        let identity = me.identity.clone();
+        let Some((kind, _)) = identity.workspace else {
             return Err(AppError::forbidden());
         };
-        // The membership is read again, so a removed teammate or contact cannot switch.
+        // Only a current member can switch: a removed teammate or contact has no membership.
         let company_id = match kind {
-            WorkspaceKind::Vendor => Some(
-                require_teammate(Permission::ViewProgram)
-                    .await?
-                    .1
-                    .company_id,
-            ),
+            WorkspaceKind::Vendor => Some(me.teammate(Permission::ViewProgram)?.company_id),
             WorkspaceKind::Partner => {
-                require_contact(ContactPermission::ViewDashboard).await?;
+                me.contact(ContactPermission::ViewDashboard)?;
                 None
             }
         };
-        let choices = authz::program_choices(&state.db, kind, workspace_id).await?;
-        if !choices.iter().any(|c| c.id == program) {
+        if !me.program_choices().iter().any(|c| c.id == program) {
             return Err(AppError::not_found("Program"));
         }
         let mut tx = state.db.begin().await?;

@@ -11,15 +11,16 @@ pub async fn fetch_vendor_overview(
     program: Option<i64>,
     after: Option<i64>,
 ) -> Result<VendorOverview, AppError> {
-    use crate::server::{endpoint, require_teammate, structure, vendor, viewer};
+    use crate::server::{endpoint, require_teammate, vendor, viewer};
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, teammate) = require_teammate(Permission::ViewProgram).await?;
-        let restricted_to = structure::allowed_groups(&state.db, &teammate)
-            .await?
+        let restricted_to = teammate
+            .allowed_groups
+            .clone()
             .map(|_| teammate.teammate_id);
-        let programs = vendor::programs(&state.db, teammate.company_id).await?;
+        let programs = crate::server::authz::programs()?;
         let selected = vendor::current_program(&programs, program, teammate.identity.program_id)?;
         let (kpis, partners, next) = match &selected {
             Some(program) => {
@@ -32,13 +33,7 @@ pub async fn fetch_vendor_overview(
             None => (None, Vec::new(), None),
         };
         Ok(VendorOverview {
-            viewer: viewer(
-                &state,
-                &teammate.identity,
-                &teammate.company_name,
-                selected.as_ref().map(|p| p.id),
-            )
-            .await?,
+            viewer: viewer(&teammate.company_name, selected.as_ref().map(|p| p.id))?,
             role: teammate.role,
             company: teammate.company_name,
             program: selected,
@@ -61,16 +56,19 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
     endpoint(async move {
         let (state, contact) = require_contact(ContactPermission::ViewDashboard).await?;
         let with_earnings = contact.role.can(ContactPermission::ViewEarnings);
-        let viewer = viewer(&state, &contact.identity, &contact.partner_team_name, None).await?;
+        let viewer = viewer(&contact.partner_team_name, None)?;
         // Only the program chosen in the header: nothing of one vendor shows in another's.
-        let rows = partner::partnerships(&state.db, contact.partner_team_id).await?;
+        let chosen = crate::server::authz::partnership()?;
+        let row = match chosen {
+            Some(p) => {
+                partner::partnership(&state.db, contact.partner_team_id, p.partnership_id).await?
+            }
+            None => None,
+        };
         let mut partnerships = Vec::with_capacity(1);
-        for row in rows
-            .into_iter()
-            .filter(|r| Some(r.program_id) == viewer.program)
-        {
+        if let Some(row) = row {
             let earnings = if with_earnings {
-                let e = partner::earnings(&state.db, row.id).await?;
+                let e = &row.earnings;
                 Some(EarningsDto {
                     available: Money::new(e.available, &row.currency),
                     pending: Money::new(e.pending, &row.currency),
@@ -85,6 +83,7 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
                     &state.db,
                     row.program_id,
                     row.id,
+                    (row.tier_id, row.tier_below_since),
                     crate::server::db::now_ms(),
                 )
                 .await?
@@ -146,18 +145,10 @@ async fn shared_links(
     ),
     AppError,
 > {
-    use crate::dto::CustomerRow;
+    use crate::server::leads;
     use crate::server::links::{self, LinkScope};
     use domain::permissions::ContactPermission;
-    use sqlx::Row;
 
-    let program = sqlx::query(
-        "SELECT default_destination, customer_email_visible FROM programs WHERE id = $1",
-    )
-    .bind(program_id)
-    .fetch_one(&state.db.pool)
-    .await?;
-    let emails_visible = program.try_get::<i64, _>(1)? != 0;
     let scope = if contact.role.can(ContactPermission::ManageTeamLinks) {
         Some(LinkScope::Team)
     } else if contact.role.can(ContactPermission::ShareOwnLinks) {
@@ -165,41 +156,22 @@ async fn shared_links(
     } else {
         None
     };
-    let views = if let Some(scope) = scope {
-        let now = crate::server::db::now_ms();
-        let mut tx = state.db.begin().await?;
-        links::default_link(&mut tx, program_id, partnership_id, None, now).await?;
-        links::default_link(
-            &mut tx,
-            program_id,
-            partnership_id,
-            Some(contact.contact_id),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        let origin = crate::server::public_origin(state);
-        links::list(&state.db, &origin, partnership_id, scope).await?
-    } else {
-        Vec::new()
-    };
-    let customers = sqlx::query(
-        "SELECT id, name, email, source, status, attributed_at FROM customers WHERE partnership_id = $1 ORDER BY id DESC LIMIT 5",
+    let now = crate::server::db::now_ms();
+    let (destination, emails_visible) = links::ensure_defaults(
+        &state.db,
+        program_id,
+        partnership_id,
+        scope.is_some().then_some(contact.contact_id),
+        now,
     )
-    .bind(partnership_id)
-    .fetch_all(&state.db.pool)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(CustomerRow {
-            id: r.try_get(0)?,
-            name: r.try_get(1)?,
-            email: r.try_get::<Option<String>, _>(2)?.map(|e| if emails_visible { e } else { domain::identity::mask_email(&e) }),
-            source: r.try_get(3)?,
-            status: r.try_get(4)?,
-            attributed_at: r.try_get(5)?,
-        })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok((views, program.try_get(0)?, customers))
+    .await?;
+    let views = match scope {
+        Some(scope) => {
+            let origin = crate::server::public_origin(state);
+            links::list(&state.db, &origin, partnership_id, scope).await?
+        }
+        None => Vec::new(),
+    };
+    let customers = leads::recent_customers(&state.db, partnership_id, emails_visible).await?;
+    Ok((views, destination, customers))
 }

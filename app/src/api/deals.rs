@@ -28,8 +28,7 @@ pub async fn register_deal(
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ManageOwnLeadsDeals).await?;
-        let context = leads::partner_context(&state.db, &me)
-            .await?
+        let context = crate::server::authz::partnership()?
             .filter(|c| c.active)
             .ok_or_else(|| AppError::new(403, "Deals can be registered once your partnership is active"))?;
         let currency = Currency::parse(&context.currency).map_err(AppError::internal)?;
@@ -111,14 +110,14 @@ pub async fn fetch_partner_deals(
     stage: Option<String>,
     after: Option<i64>,
 ) -> Result<PartnerDealsPage, AppError> {
-    use crate::server::{deals, endpoint, leads, require_contact, viewer};
+    use crate::server::{deals, endpoint, require_contact, viewer};
     use domain::permissions::ContactPermission;
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ManageOwnLeadsDeals).await?;
         let stage = stage_param(stage)?;
         let whole_team = me.role.can(ContactPermission::ManageTeamLeadsDeals);
-        let context = leads::partner_context(&state.db, &me).await?;
+        let context = crate::server::authz::partnership()?;
         let stages = match &context {
             Some(c) => {
                 let scope = deals::Scope::Partnership {
@@ -131,12 +130,9 @@ pub async fn fetch_partner_deals(
         };
         Ok(PartnerDealsPage {
             viewer: viewer(
-                &state,
-                &me.identity,
                 &me.partner_team_name,
                 context.as_ref().map(|c| c.program_id),
-            )
-            .await?,
+            )?,
             can_register: context.as_ref().is_some_and(|c| c.active),
             currency: context.as_ref().map(|c| c.currency.clone()),
             program: context.map(|c| c.program),
@@ -159,14 +155,14 @@ pub async fn fetch_vendor_deals(
     after: Option<i64>,
 ) -> Result<VendorDealsPage, AppError> {
     use crate::dto::{DealFilters, Named};
-    use crate::server::{deals, endpoint, require_teammate, structure, vendor, viewer};
+    use crate::server::{deals, endpoint, require_teammate, vendor, viewer};
     use domain::deal::DealMotion;
     use domain::permissions::Permission;
     use sqlx::Row;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let programs = crate::server::authz::programs()?;
         let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
         let filters = DealFilters {
             partner: partner.unwrap_or_default().trim().to_owned(),
@@ -201,7 +197,7 @@ pub async fn fetch_vendor_deals(
                 };
                 let scope = deals::Scope::Program {
                     program_id: p.id,
-                    groups: structure::allowed_groups(&state.db, &me).await?,
+                    groups: me.allowed_groups.clone(),
                     partnership,
                     motion: filters.motion,
                     rep: filters.rep,
@@ -211,7 +207,7 @@ pub async fn fetch_vendor_deals(
             None => Vec::new(),
         };
         Ok(VendorDealsPage {
-            viewer: viewer(&state, &me.identity, &me.company_name, selected.as_ref().map(|p| p.id)).await?,
+            viewer: viewer(&me.company_name, selected.as_ref().map(|p| p.id))?,
             program: selected,
             filters,
             reps,
@@ -231,7 +227,7 @@ pub async fn decide_deal(
     reason: Option<String>,
     amount: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::{db::now_ms, deals, endpoint, require_teammate, rewards, structure};
+    use crate::server::{db::now_ms, deals, endpoint, require_teammate, rewards};
     use domain::deal::{DealAction, DealActor, DealStage, transition};
     use domain::money::{Currency, parse_positive_amount, to_minor};
     use domain::permissions::Permission;
@@ -253,7 +249,7 @@ pub async fn decide_deal(
                 ));
             }
         };
-        let allowed = structure::allowed_groups(&state.db, &me).await?;
+        let allowed = me.allowed_groups.clone();
         let mut tx = state.db.begin().await?;
         let deal = deals::load_for_teammate(&mut tx, &me, allowed.as_deref(), deal_id).await?;
         let after = transition(deal.stage, &action, DealActor::Teammate)?;
@@ -359,7 +355,7 @@ pub async fn advance_deal(deal_id: i64) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "assign_deal_rep")]
 pub async fn assign_deal_rep(deal_id: i64, rep: Option<String>) -> Result<(), AppError> {
     use crate::server::events::{self, NewEvent};
-    use crate::server::{db::now_ms, deals, endpoint, require_teammate, structure};
+    use crate::server::{db::now_ms, deals, endpoint, require_teammate};
     use domain::permissions::Permission;
 
     endpoint(async move {
@@ -368,7 +364,7 @@ pub async fn assign_deal_rep(deal_id: i64, rep: Option<String>) -> Result<(), Ap
             None | Some("") => None,
             Some(r) => Some(r.parse::<i64>().map_err(|_| AppError::bad_request("Choose a teammate"))?),
         };
-        let allowed = structure::allowed_groups(&state.db, &me).await?;
+        let allowed = me.allowed_groups.clone();
         let mut tx = state.db.begin().await?;
         let deal = deals::load_for_teammate(&mut tx, &me, allowed.as_deref(), deal_id).await?;
         domain::deal::check_rep_change(deal.motion, deal.stage)?;
@@ -412,7 +408,7 @@ pub async fn assign_deal_rep(deal_id: i64, rep: Option<String>) -> Result<(), Ap
 #[server(prefix = "/api", endpoint = "vendor_customer")]
 pub async fn fetch_vendor_customer(id: i64) -> Result<CustomerDetailPage, AppError> {
     use crate::dto::{TimelineEntry, VendorCustomerRow};
-    use crate::server::{deals, endpoint, require_teammate, structure, viewer};
+    use crate::server::{deals, endpoint, require_teammate, viewer};
     use domain::lead::LeadStatus;
     use domain::permissions::Permission;
     use sqlx::Row;
@@ -434,7 +430,7 @@ pub async fn fetch_vendor_customer(id: i64) -> Result<CustomerDetailPage, AppErr
         .await?
         .ok_or_else(|| AppError::not_found("Customer"))?;
         let group: Option<i64> = r.try_get(9)?;
-        if let Some(groups) = structure::allowed_groups(&state.db, &me).await?
+        if let Some(groups) = me.allowed_groups.clone()
             && !group.is_some_and(|g| groups.contains(&g))
         {
             return Err(AppError::not_found("Customer"));
@@ -524,7 +520,7 @@ pub async fn fetch_vendor_customer(id: i64) -> Result<CustomerDetailPage, AppErr
         })
         .collect::<Result<Vec<_>, AppError>>()?;
         Ok(CustomerDetailPage {
-            viewer: viewer(&state, &me.identity, &me.company_name, Some(program_id)).await?,
+            viewer: viewer(&me.company_name, Some(program_id))?,
             program: r.try_get(10)?,
             partner_id: r.try_get(12)?,
             customer,
@@ -542,7 +538,7 @@ pub async fn fetch_vendor_customer(id: i64) -> Result<CustomerDetailPage, AppErr
 /// A teammate approves or rejects a signup held as a possible self-referral.
 #[server(prefix = "/api", endpoint = "review_referral")]
 pub async fn review_referral(customer: i64, decision: String) -> Result<(), AppError> {
-    use crate::server::{db::now_ms, endpoint, require_teammate, structure};
+    use crate::server::{db::now_ms, endpoint, require_teammate};
     use domain::permissions::Permission;
 
     endpoint(async move {
@@ -553,7 +549,7 @@ pub async fn review_referral(customer: i64, decision: String) -> Result<(), AppE
             _ => return Err(AppError::bad_request("Choose approve or reject")),
         };
         // A manager restricted to groups reviews only their groups' partners' signups.
-        if let Some(groups) = structure::allowed_groups(&state.db, &me).await? {
+        if let Some(groups) = me.allowed_groups.clone() {
             let group: Option<i64> = sqlx::query_scalar(
                 "SELECT p.group_id FROM customers c JOIN partnerships p ON p.id = c.review_partnership_id WHERE c.id = $1",
             )

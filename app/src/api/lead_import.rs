@@ -20,8 +20,7 @@ pub async fn import_partner_leads(
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ManageOwnLeadsDeals).await?;
-        let context = leads::partner_context(&state.db, &me)
-            .await?
+        let context = crate::server::authz::partnership()?
             .filter(|c| c.active)
             .ok_or_else(|| {
                 AppError::new(403, "Leads can be imported once your partnership is active")
@@ -71,16 +70,16 @@ pub async fn import_vendor_leads(
     confirm: Option<String>,
 ) -> Result<ImportOutcome, AppError> {
     use crate::server::lead_import::{Target, check, confirmed};
-    use crate::server::{db::now_ms, endpoint, leads, require_teammate, structure, vendor};
+    use crate::server::{db::now_ms, endpoint, leads, require_teammate, vendor};
     use domain::lead::LeadStatus;
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageLeads).await?;
-        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let programs = crate::server::authz::programs()?;
         let program = vendor::current_program(&programs, program, me.identity.program_id)?
             .ok_or_else(|| AppError::bad_request("Create a program first"))?;
-        let allowed = structure::allowed_groups(&state.db, &me).await?;
+        let allowed = me.allowed_groups.clone();
         let lines = domain::lead_import::read_import(&csv, true)?;
         let mut tx = state.db.begin().await?;
         let target = Target::ByKey {

@@ -14,7 +14,7 @@ pub async fn create_link(
     for_team: Option<String>,
 ) -> Result<LinkView, AppError> {
     use crate::server::events::{self, NewEvent};
-    use crate::server::{db::now_ms, endpoint, leads, links, public_origin, require_contact};
+    use crate::server::{db::now_ms, endpoint, links, public_origin, require_contact};
     use domain::permissions::ContactPermission;
     use sqlx::Row;
 
@@ -24,8 +24,7 @@ pub async fn create_link(
         if for_team && !me.role.can(ContactPermission::ManageTeamLinks) {
             return Err(AppError::forbidden());
         }
-        let context = leads::partner_context(&state.db, &me)
-            .await?
+        let context = crate::server::authz::partnership()?
             .filter(|c| c.active)
             .ok_or_else(|| AppError::new(409, "Links are for active partnerships"))?;
         let name = name.trim();
@@ -89,7 +88,7 @@ pub async fn create_link(
 #[server(prefix = "/api", endpoint = "set_link_enabled")]
 pub async fn set_link_enabled(link: i64, turn: String) -> Result<LinkState, AppError> {
     use crate::server::events::{self, NewEvent};
-    use crate::server::{db::now_ms, endpoint, leads, links, require_contact};
+    use crate::server::{db::now_ms, endpoint, links, require_contact};
     use domain::permissions::ContactPermission;
 
     endpoint(async move {
@@ -99,8 +98,7 @@ pub async fn set_link_enabled(link: i64, turn: String) -> Result<LinkState, AppE
             "off" => false,
             _ => return Err(AppError::bad_request("Say turn=on or turn=off")),
         };
-        let context = leads::partner_context(&state.db, &me)
-            .await?
+        let context = crate::server::authz::partnership()?
             .ok_or_else(|| AppError::not_found("Link"))?;
         let mut tx = state.db.begin().await?;
         let found = links::owner(&mut tx, link, context.partnership_id)

@@ -19,7 +19,7 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let programs = crate::server::authz::programs()?;
         let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
         let mut rows = Vec::new();
         let mut targets = vec![("everyone".to_owned(), "All partners".to_owned())];
@@ -179,13 +179,7 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
             }
         }
         Ok(OffersPage {
-            viewer: viewer(
-                &state,
-                &me.identity,
-                &me.company_name,
-                selected.as_ref().map(|p| p.id),
-            )
-            .await?,
+            viewer: viewer(&me.company_name, selected.as_ref().map(|p| p.id))?,
             program: selected,
             offers: rows,
             targets,
@@ -225,7 +219,7 @@ pub async fn save_offer(
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageProgramSettings).await?;
-        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let programs = crate::server::authz::programs()?;
         let program = vendor::select_program(&programs, Some(program))?
             .ok_or_else(|| AppError::not_found("Program"))?;
         let currency = Currency::parse(&program.currency).map_err(AppError::internal)?;

@@ -17,7 +17,7 @@ pub async fn fetch_partner(partnership_id: i64) -> Result<PartnerDetail, AppErro
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let allowed = structure::allowed_groups(&state.db, &me).await?;
+        let allowed = me.allowed_groups.clone();
         let mut tx = state.db.begin().await?;
         let loaded = partnerships::load(&mut tx, &me, allowed.as_deref(), partnership_id).await?;
         tx.commit().await?;
@@ -91,7 +91,7 @@ pub async fn fetch_partner(partnership_id: i64) -> Result<PartnerDetail, AppErro
         let links = links::list(&state.db, &public_origin(&state), loaded.id, LinkScope::Team).await?;
         let kind: String = r.try_get(0)?;
         Ok(PartnerDetail {
-            viewer: viewer(&state, &me.identity, &me.company_name, Some(loaded.program_id)).await?,
+            viewer: viewer(&me.company_name, Some(loaded.program_id))?,
             partnership_id: loaded.id,
             program: loaded.program,
             partner_team: loaded.partner_team,
@@ -161,7 +161,7 @@ fn describe_event(kind: &str, payload: &str) -> String {
 #[server(prefix = "/api", endpoint = "save_partner_notes")]
 pub async fn save_partner_notes(partnership_id: i64, notes: String) -> Result<(), AppError> {
     use crate::server::events::{self, NewEvent};
-    use crate::server::{endpoint, partnerships, require_teammate, structure};
+    use crate::server::{endpoint, partnerships, require_teammate};
     use domain::permissions::Permission;
 
     endpoint(async move {
@@ -173,7 +173,7 @@ pub async fn save_partner_notes(partnership_id: i64, notes: String) -> Result<()
                 "Notes are at most 10,000 characters".into(),
             )]));
         }
-        let allowed = structure::allowed_groups(&state.db, &me).await?;
+        let allowed = me.allowed_groups.clone();
         let mut tx = state.db.begin().await?;
         let loaded = partnerships::load(&mut tx, &me, allowed.as_deref(), partnership_id).await?;
         sqlx::query("UPDATE partnerships SET notes = $1 WHERE id = $2")

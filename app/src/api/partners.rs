@@ -28,15 +28,9 @@ pub async fn fetch_partners(
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let programs = crate::server::authz::programs()?;
         let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
-        let viewer = viewer(
-            &state,
-            &me.identity,
-            &me.company_name,
-            selected.as_ref().map(|p| p.id),
-        )
-        .await?;
+        let viewer = viewer(&me.company_name, selected.as_ref().map(|p| p.id))?;
         let can_bulk_edit = me.role.can(Permission::ManagePartners)
             && me.role.can(Permission::ManageGroupsTagsTiers);
         let Some(program) = selected else {
@@ -102,7 +96,7 @@ pub async fn fetch_partners(
             rule = Rule::All(vec![rule, saved.rule.clone()]);
         }
         rule.validate()?;
-        let allowed = structure::allowed_groups(&state.db, &me).await?;
+        let allowed = me.allowed_groups.clone();
         let rule = structure::within_groups(rule, allowed.as_deref());
         let sort = partner_list::Sort::parse(sort.as_deref());
         let (rows, next) =
@@ -134,12 +128,12 @@ pub async fn bulk_update_partners(
     manager: Option<String>,
 ) -> Result<BulkResult, AppError> {
     use crate::server::bulk::{self, BulkAction};
-    use crate::server::{endpoint, require_teammate, structure, vendor};
+    use crate::server::{endpoint, require_teammate};
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let program = vendor::program_of(&state.db, me.company_id, program).await?;
+        let program = crate::server::authz::program(program)?;
         let ids = ids.unwrap_or_default();
         if ids.is_empty() {
             return Err(AppError::bad_request("Select at least one partner"));
@@ -179,7 +173,7 @@ pub async fn bulk_update_partners(
         if !me.role.can(needed) {
             return Err(AppError::forbidden());
         }
-        let allowed = structure::allowed_groups(&state.db, &me).await?;
+        let allowed = me.allowed_groups.clone();
         let changed =
             bulk::apply(&state.db, &me, program.id, &ids, allowed.as_deref(), action).await?;
         Ok(BulkResult { changed })

@@ -19,7 +19,7 @@ pub async fn fetch_program_settings(
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let programs = crate::server::authz::programs()?;
         let selected = if new.unwrap_or(false) { None } else { vendor::current_program(&programs, program, me.identity.program_id)? };
         let showing = selected.as_ref().map(|p| p.id);
         let form = match selected {
@@ -82,7 +82,7 @@ pub async fn fetch_program_settings(
             }
         };
         Ok(ProgramSettingsPage {
-            viewer: viewer(&state, &me.identity, &me.company_name, showing).await?,
+            viewer: viewer(&me.company_name, showing)?,
             form,
             can_edit: me.role.can(Permission::ManageProgramSettings),
             can_edit_tracking: me.role.can(Permission::ManageTracking),
@@ -111,14 +111,14 @@ pub async fn save_program(
     tier_grace_days: Option<String>,
 ) -> Result<i64, AppError> {
     use crate::server::events::{self, NewEvent};
-    use crate::server::{db::now_ms, endpoint, require_teammate, vendor};
+    use crate::server::{db::now_ms, endpoint, require_teammate};
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageProgramSettings).await?;
         let id = id.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| v.parse::<i64>()).transpose().map_err(|_| AppError::bad_request("Unknown program"))?;
         let existing = match id {
-            Some(id) => Some(vendor::program_of(&state.db, me.company_id, id).await?),
+            Some(id) => Some(crate::server::authz::program(id)?),
             None => None,
         };
         let settings = domain::program::validate_program(
@@ -220,12 +220,12 @@ pub async fn save_tracking(
     attribution_model: String,
 ) -> Result<(), AppError> {
     use crate::server::events::{self, NewEvent};
-    use crate::server::{endpoint, require_teammate, vendor};
+    use crate::server::{endpoint, require_teammate};
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageTracking).await?;
-        let program = vendor::program_of(&state.db, me.company_id, program).await?;
+        let program = crate::server::authz::program(program)?;
         let mut tx = state.db.begin().await?;
         let domains: String = sqlx::query_scalar("SELECT allowed_domains FROM programs WHERE id = $1")
             .bind(program.id)

@@ -24,18 +24,16 @@ pub async fn fetch_vendor_rewards(
     status: Option<String>,
     after: Option<i64>,
 ) -> Result<VendorRewardsPage, AppError> {
-    use crate::server::{endpoint, require_teammate, rewards, structure, vendor, viewer};
+    use crate::server::{endpoint, require_teammate, rewards, vendor, viewer};
     use domain::permissions::Permission;
     use domain::reward::RewardStatus;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewMoney).await?;
         let status = status_param(status, RewardStatus::parse)?;
-        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let programs = crate::server::authz::programs()?;
         let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
-        let restricted_to = structure::allowed_groups(&state.db, &me)
-            .await?
-            .map(|_| me.teammate_id);
+        let restricted_to = me.allowed_groups.clone().map(|_| me.teammate_id);
         let (rows, next) = match &selected {
             Some(p) => {
                 let scope = rewards::Scope::Program {
@@ -48,13 +46,7 @@ pub async fn fetch_vendor_rewards(
             None => (Vec::new(), None),
         };
         Ok(VendorRewardsPage {
-            viewer: viewer(
-                &state,
-                &me.identity,
-                &me.company_name,
-                selected.as_ref().map(|p| p.id),
-            )
-            .await?,
+            viewer: viewer(&me.company_name, selected.as_ref().map(|p| p.id))?,
             program: selected,
             status: status.map(|s| s.as_str().to_owned()),
             rewards: rows.into_iter().map(|r| r.row).collect(),
@@ -106,12 +98,12 @@ pub async fn bulk_review_rewards(
     ids: Option<Vec<i64>>,
     reason: Option<String>,
 ) -> Result<crate::dto::BulkResult, AppError> {
-    use crate::server::{bulk::MAX_IDS, db::now_ms, endpoint, require_teammate, rewards, vendor};
+    use crate::server::{bulk::MAX_IDS, db::now_ms, endpoint, require_teammate, rewards};
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ReviewRewards).await?;
-        let program = vendor::program_of(&state.db, me.company_id, program).await?;
+        let program = crate::server::authz::program(program)?;
         let review = rewards::Review::parse(&action, reason.as_deref())?;
         let mut ids = ids.unwrap_or_default();
         ids.sort_unstable();
@@ -164,7 +156,7 @@ pub async fn add_manual_reward(
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ReviewRewards).await?;
-        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let programs = crate::server::authz::programs()?;
         let program = vendor::select_program(&programs, Some(program))?
             .ok_or_else(|| AppError::not_found("Program"))?;
         let money = rewards::program_money(&state.db.pool, program.id).await?;
@@ -265,14 +257,14 @@ pub async fn record_transaction(
     form_key: Option<String>,
 ) -> Result<crate::dto::TransactionRow, AppError> {
     use crate::server::transactions::{self, Recorder};
-    use crate::server::{db::now_ms, endpoint, require_teammate, rewards, vendor};
+    use crate::server::{db::now_ms, endpoint, require_teammate, rewards};
     use domain::money::{parse_positive_amount, to_minor};
     use domain::permissions::Permission;
     use domain::transaction::{TransactionInput, validate};
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageTransactions).await?;
-        let program = vendor::program_of(&state.db, me.company_id, program).await?;
+        let program = crate::server::authz::program(program)?;
         let program = rewards::program_money(&state.db.pool, program.id).await?;
         let refund = match kind.as_str() {
             "payment" => false,
@@ -349,7 +341,7 @@ pub async fn record_transaction(
         )
         .await?
         {
-            Ok(t) => Ok(crate::dto::TransactionRow::from_view(t)),
+            Ok(t) => Ok(store::transactions::TransactionView::into_row(t)),
             Err(refused)
                 if refused.code == "duplicate_transaction_key"
                     && replay_key.starts_with("manual-") =>
@@ -363,7 +355,7 @@ pub async fn record_transaction(
                 )
                 .await?
                 {
-                    Some(t) => Ok(crate::dto::TransactionRow::from_view(t)),
+                    Some(t) => Ok(store::transactions::TransactionView::into_row(t)),
                     None => Err(refused.into()),
                 }
             }
@@ -379,17 +371,15 @@ pub async fn fetch_vendor_transactions(
     program: Option<i64>,
     after: Option<i64>,
 ) -> Result<crate::dto::VendorTransactionsPage, AppError> {
-    use crate::server::{endpoint, require_teammate, structure, transactions, vendor, viewer};
+    use crate::server::{endpoint, require_teammate, transactions, vendor, viewer};
     use domain::permissions::Permission;
 
     const PAGE: i64 = 50;
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewMoney).await?;
-        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let programs = crate::server::authz::programs()?;
         let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
-        let restricted_to = structure::allowed_groups(&state.db, &me)
-            .await?
-            .map(|_| me.teammate_id);
+        let restricted_to = me.allowed_groups.clone().map(|_| me.teammate_id);
         let (rows, next) = match &selected {
             Some(p) => {
                 let mut rows =
@@ -400,7 +390,7 @@ pub async fn fetch_vendor_transactions(
                 });
                 (
                     rows.into_iter()
-                        .map(crate::dto::TransactionRow::from_view)
+                        .map(store::transactions::TransactionView::into_row)
                         .collect(),
                     next.flatten(),
                 )
@@ -408,13 +398,7 @@ pub async fn fetch_vendor_transactions(
             None => (Vec::new(), None),
         };
         Ok(crate::dto::VendorTransactionsPage {
-            viewer: viewer(
-                &state,
-                &me.identity,
-                &me.company_name,
-                selected.as_ref().map(|p| p.id),
-            )
-            .await?,
+            viewer: viewer(&me.company_name, selected.as_ref().map(|p| p.id))?,
             program: selected,
             transactions: rows,
             next,
@@ -432,18 +416,16 @@ pub async fn fetch_vendor_payouts(
     status: Option<String>,
     after: Option<i64>,
 ) -> Result<VendorPayoutsPage, AppError> {
-    use crate::server::{endpoint, payouts, require_teammate, structure, vendor, viewer};
+    use crate::server::{endpoint, payouts, require_teammate, vendor, viewer};
     use domain::ledger::PayoutStatus;
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewMoney).await?;
         let status = status_param(status, PayoutStatus::parse)?;
-        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let programs = crate::server::authz::programs()?;
         let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
-        let restricted_to = structure::allowed_groups(&state.db, &me)
-            .await?
-            .map(|_| me.teammate_id);
+        let restricted_to = me.allowed_groups.clone().map(|_| me.teammate_id);
         let (rows, next) = match &selected {
             Some(p) => {
                 let masked = !me.role.can(Permission::ViewPayoutMethods);
@@ -452,13 +434,7 @@ pub async fn fetch_vendor_payouts(
             None => (Vec::new(), None),
         };
         Ok(VendorPayoutsPage {
-            viewer: viewer(
-                &state,
-                &me.identity,
-                &me.company_name,
-                selected.as_ref().map(|p| p.id),
-            )
-            .await?,
+            viewer: viewer(&me.company_name, selected.as_ref().map(|p| p.id))?,
             program: selected,
             status: status.map(|s| s.as_str().to_owned()),
             payouts: rows,
@@ -517,13 +493,13 @@ pub async fn update_payout(
 #[server(prefix = "/api", endpoint = "partner_earnings")]
 pub async fn fetch_partner_earnings(after: Option<i64>) -> Result<PartnerEarningsPage, AppError> {
     use crate::dto::{EarningsDto, Money};
-    use crate::server::{endpoint, leads, partner, payouts, require_contact, rewards, viewer};
+    use crate::server::{endpoint, partner, payouts, require_contact, rewards, viewer};
     use domain::permissions::ContactPermission;
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ViewDashboard).await?;
         let whole_team = me.role.can(ContactPermission::ViewEarnings);
-        let context = leads::partner_context(&state.db, &me).await?;
+        let context = crate::server::authz::partnership()?;
         let has_payout_details: bool = sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM partner_teams WHERE id = $1 AND payout_method IS NOT NULL AND payout_details IS NOT NULL",
         )
@@ -532,7 +508,7 @@ pub async fn fetch_partner_earnings(after: Option<i64>) -> Result<PartnerEarning
         .await?
             > 0;
         let mut page = PartnerEarningsPage {
-            viewer: viewer(&state, &me.identity, &me.partner_team_name, context.as_ref().map(|c| c.program_id)).await?,
+            viewer: viewer(&me.partner_team_name, context.as_ref().map(|c| c.program_id))?,
             program: context.as_ref().map(|c| c.program.clone()),
             earnings: None,
             can_cash_out: me.role.can(ContactPermission::CashOut),
@@ -570,13 +546,12 @@ pub async fn fetch_partner_earnings(after: Option<i64>) -> Result<PartnerEarning
 /// The partner team's owner cashes out the whole balance of the current program.
 #[server(prefix = "/api", endpoint = "cash_out")]
 pub async fn cash_out() -> Result<i64, AppError> {
-    use crate::server::{db::now_ms, endpoint, leads, payouts, require_contact, rewards};
+    use crate::server::{db::now_ms, endpoint, payouts, require_contact, rewards};
     use domain::permissions::ContactPermission;
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::CashOut).await?;
-        let context = leads::partner_context(&state.db, &me)
-            .await?
+        let context = crate::server::authz::partnership()?
             .filter(|c| c.active)
             .ok_or_else(|| AppError::new(403, "Cashing out needs an active partnership"))?;
         let program = rewards::program_money(&state.db.pool, context.program_id).await?;
@@ -596,12 +571,12 @@ pub async fn cash_out() -> Result<i64, AppError> {
 /// "Why did I get this?" for a teammate who sees money (within their groups).
 #[server(prefix = "/api", endpoint = "vendor_reward")]
 pub async fn fetch_vendor_reward(reward_id: i64) -> Result<RewardExplanation, AppError> {
-    use crate::server::{endpoint, require_teammate, rewards, structure, viewer};
+    use crate::server::{endpoint, require_teammate, rewards, viewer};
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewMoney).await?;
-        let restricted_to = structure::allowed_groups(&state.db, &me).await?.map(|_| me.teammate_id);
+        let restricted_to = me.allowed_groups.clone().map(|_| me.teammate_id);
         let (rows, _) = rewards::page(&state.db, &rewards::Scope::One { reward_id }, None).await?;
         let reward = rows.into_iter().next().ok_or_else(|| AppError::not_found("Reward"))?;
         let visible: i64 = sqlx::query_scalar(
@@ -619,7 +594,7 @@ pub async fn fetch_vendor_reward(reward_id: i64) -> Result<RewardExplanation, Ap
             return Err(AppError::not_found("Reward"));
         }
         Ok(explanation(
-            viewer(&state, &me.identity, &me.company_name, Some(reward.program_id)).await?,
+            viewer(&me.company_name, Some(reward.program_id))?,
             reward,
             me.role.can(Permission::ReviewRewards),
         ))
@@ -651,13 +626,7 @@ pub async fn fetch_partner_reward(reward_id: i64) -> Result<RewardExplanation, A
             return Err(AppError::not_found("Reward"));
         }
         Ok(explanation(
-            viewer(
-                &state,
-                &me.identity,
-                &me.partner_team_name,
-                Some(reward.program_id),
-            )
-            .await?,
+            viewer(&me.partner_team_name, Some(reward.program_id))?,
             reward,
             false,
         ))

@@ -17,7 +17,7 @@ pub async fn fetch_structure(
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let programs = vendor::programs(&state.db, me.company_id).await?;
+        let programs = crate::server::authz::programs()?;
         let program = match segment {
             Some(segment) => {
                 let of_segment: i64 = sqlx::query_scalar(
@@ -38,7 +38,7 @@ pub async fn fetch_structure(
             None => None,
         };
         Ok(StructurePage {
-            viewer: viewer(&state, &me.identity, &me.company_name, program.as_ref().map(|p| p.id)).await?,
+            viewer: viewer(&me.company_name, program.as_ref().map(|p| p.id))?,
             program,
             structure,
             can_edit: me.role.can(Permission::ManageGroupsTagsTiers),
@@ -50,12 +50,12 @@ pub async fn fetch_structure(
 /// Creates a tag or group (`kind` = `tag` | `group`) in one of the company's programs.
 #[server(prefix = "/api", endpoint = "create_label")]
 pub async fn create_label(program: i64, kind: String, name: String) -> Result<(), AppError> {
-    use crate::server::{db::now_ms, endpoint, events, require_teammate, vendor};
+    use crate::server::{db::now_ms, endpoint, events, require_teammate};
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageGroupsTagsTiers).await?;
-        let program = vendor::program_of(&state.db, me.company_id, program).await?;
+        let program = crate::server::authz::program(program)?;
         let name = domain::program::validate_label_name(&name).map_err(|e| AppError::invalid_fields(vec![("name", e.0)]))?;
         let (sql, taken_sql, event): (&'static str, &'static str, &'static str) = match kind.as_str() {
             "tag" => (
@@ -308,14 +308,14 @@ pub async fn save_tier(
     threshold: String,
     multiplier_percent: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::{db::now_ms, endpoint, events, require_teammate, vendor};
+    use crate::server::{db::now_ms, endpoint, events, require_teammate};
     use domain::permissions::Permission;
     use domain::tier::{Metric, TierBenefits, TierRule, validate_tier_name};
     use sqlx::Row;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageGroupsTagsTiers).await?;
-        let program = vendor::program_of(&state.db, me.company_id, program).await?;
+        let program = crate::server::authz::program(program)?;
         let mut fields = Vec::new();
         let name = validate_tier_name(&name).map_err(|e| fields.push(("name", e.0))).ok();
         let metric = Metric::parse(&metric).map_err(|_| fields.push(("metric", "Choose a metric".into()))).ok();
@@ -431,13 +431,13 @@ pub async fn save_segment(
     name: String,
     rule: String,
 ) -> Result<i64, AppError> {
-    use crate::server::{db::now_ms, endpoint, events, require_teammate, vendor};
+    use crate::server::{db::now_ms, endpoint, events, require_teammate};
     use domain::permissions::Permission;
     use domain::segment::{Rule, validate_segment_name};
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageGroupsTagsTiers).await?;
-        let program = vendor::program_of(&state.db, me.company_id, program).await?;
+        let program = crate::server::authz::program(program)?;
         let name = validate_segment_name(&name).map_err(|e| AppError::invalid_fields(vec![("name", e.0)]))?;
         let parsed: Rule = serde_json::from_str(&rule).map_err(|_| AppError::bad_request("The rule is not valid"))?;
         parsed.validate()?;
@@ -492,17 +492,17 @@ pub async fn save_segment(
 /// How many partnerships a rule selects, with the first few names.
 #[server(prefix = "/api", endpoint = "preview_segment")]
 pub async fn preview_segment(program: i64, rule: String) -> Result<SegmentPreview, AppError> {
-    use crate::server::{endpoint, partner_list, require_teammate, segments, structure, vendor};
+    use crate::server::{endpoint, partner_list, require_teammate, segments, structure};
     use domain::permissions::Permission;
     use domain::segment::Rule;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let program = vendor::program_of(&state.db, me.company_id, program).await?;
+        let program = crate::server::authz::program(program)?;
         let parsed: Rule = serde_json::from_str(&rule)
             .map_err(|_| AppError::bad_request("The rule is not valid"))?;
         parsed.validate()?;
-        let allowed = structure::allowed_groups(&state.db, &me).await?;
+        let allowed = me.allowed_groups.clone();
         let parsed = structure::within_groups(parsed, allowed.as_deref());
         let count = segments::count(&state.db, program.id, &parsed).await?;
         let (rows, _) = partner_list::page(

@@ -41,7 +41,7 @@ pub async fn fetch_team() -> Result<TeamPage, AppError> {
             Vec::new()
         };
         Ok(TeamPage {
-            viewer: viewer(&state, &me.identity, &me.partner_team_name, None).await?,
+            viewer: viewer(&me.partner_team_name, None)?,
             team: me.partner_team_name.clone(),
             your_role: me.role,
             can_manage,
@@ -73,7 +73,8 @@ pub async fn invite_contact(email: String, role: String) -> Result<InviteCreated
             name: &me.partner_team_name,
         };
         invite_member(
-            &state,
+            &state.db,
+            &crate::server::public_origin(&state),
             &me.identity,
             place,
             &email,

@@ -69,7 +69,7 @@ pub async fn fetch_teammates() -> Result<TeammatesPage, AppError> {
             Vec::new()
         };
         Ok(TeammatesPage {
-            viewer: viewer(&state, &me.identity, &me.company_name, None).await?,
+            viewer: viewer(&me.company_name, None)?,
             company: me.company_name.clone(),
             can_manage,
             assignable_roles: TeammateRole::ALL.iter().copied().filter(|r| me.role.can_assign(*r)).collect(),
@@ -104,7 +104,8 @@ pub async fn invite_teammate(email: String, role: String) -> Result<InviteCreate
             name: &me.company_name,
         };
         invite_member(
-            &state,
+            &state.db,
+            &crate::server::public_origin(&state),
             &me.identity,
             place,
             &email,

@@ -3,10 +3,14 @@
 
 #![allow(dead_code)] // each benchmark uses some of these
 
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use app::server::db::Db;
-use app::server::password::Hasher;
+use store::db::Db;
+use store::password::Hasher;
+
+/// Connections every `wrk` run holds open.
+pub const CONNECTIONS: u32 = 64;
 
 /// A migrated, seeded database: SQLite in the temp dir, or PostgreSQL when `url_env` names a
 /// set variable (a fresh database `name` on that server).
@@ -110,4 +114,141 @@ pub fn report(label: &str, small: &[(&str, Duration)], large: &[(&str, Duration)
             l.as_secs_f64() / s.as_secs_f64()
         );
     }
+}
+
+/// One `wrk` run's numbers.
+pub struct Run {
+    pub requests_per_sec: f64,
+    pub p99_ms: f64,
+    pub requests: u64,
+    pub non_2xx_3xx: u64,
+}
+
+/// `wrk -t2` at [`CONNECTIONS`] for `seconds` against `url`, with an optional Lua `script` and
+/// extra request headers.
+pub fn wrk(
+    url: &str,
+    script: Option<&std::path::PathBuf>,
+    headers: &[String],
+    seconds: u64,
+) -> Run {
+    let mut cmd = Command::new("wrk");
+    cmd.args([
+        "-t2",
+        &format!("-c{CONNECTIONS}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+    ]);
+    if let Some(script) = script {
+        cmd.arg("-s").arg(script);
+    }
+    for header in headers {
+        cmd.arg("-H").arg(header);
+    }
+    let out = cmd
+        .arg(url)
+        .output()
+        .expect("wrk: install it with `apt-get install -y wrk`");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let number = |prefix: &str| -> Option<String> {
+        text.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| {
+                l[prefix.len()..]
+                    .split_whitespace()
+                    .next()
+                    .map(str::to_owned)
+            })
+    };
+    let p99 = number("99%").unwrap_or_default();
+    let p99_ms = if let Some(us) = p99.strip_suffix("us") {
+        us.parse::<f64>().unwrap_or(f64::NAN) / 1000.0
+    } else if let Some(ms) = p99.strip_suffix("ms") {
+        ms.parse().unwrap_or(f64::NAN)
+    } else if let Some(s) = p99.strip_suffix('s') {
+        s.parse::<f64>().unwrap_or(f64::NAN) * 1000.0
+    } else {
+        f64::NAN
+    };
+    let requests = text
+        .lines()
+        .find(|l| l.contains("requests in"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    Run {
+        requests_per_sec: number("Requests/sec:")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0.0),
+        p99_ms,
+        requests,
+        non_2xx_3xx: number("Non-2xx or 3xx responses:")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0),
+    }
+}
+
+/// The release server, started on a free port by a benchmark.
+pub struct Server {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl Server {
+    /// A graceful stop (SIGTERM), waiting for the process to end.
+    pub fn stop(&mut self) {
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill");
+        self.child.wait().expect("wait for the server");
+    }
+}
+
+/// Starts the release `server` binary (built beside this example) on `url`, logging to `log`,
+/// and waits until `/healthz` answers. `example` names the benchmark for the build hint.
+pub async fn start_server(url: &str, log: &std::path::Path, example: &str) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("its address")
+        .port();
+    let binary = std::env::current_exe()
+        .expect("this example's path")
+        .parent()
+        .and_then(|p| p.parent())
+        .expect("the target folder")
+        .join("server");
+    let child = Command::new(&binary)
+        .arg("serve")
+        .env("DATABASE_URL", url)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("PORTAL_SEED_DEMO", "never")
+        .env("RUST_LOG", "info,sqlx=warn")
+        .env("NO_COLOR", "1")
+        .stdout(std::fs::File::create(log).expect("the log file"))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (build it with cargo build --release -p server --bin server --example {example})",
+                binary.display()
+            )
+        });
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Server { child, base }
 }

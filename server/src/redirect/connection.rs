@@ -1,8 +1,8 @@
 //! A database connection of its own for a task that uses one all the time (the click writer,
 //! the target loader), instead of taking turns with requests for the pool's.
 
-use app::server::db::{Backend, Db};
 use sqlx::{Any, AnyConnection, Executor, Transaction};
+use store::db::{Backend, Db};
 
 /// Opened on first use, and again after an error.
 pub struct Dedicated {

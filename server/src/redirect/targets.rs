@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use app::server::db::Db;
-use app::server::links::{self, Target};
+use store::db::Db;
+use store::links::{self, Target};
 use tokio::sync::{mpsc, oneshot};
 
 use super::connection::Dedicated;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use app::server::db::{Db, placeholders};
+use store::db::{Db, placeholders};
 use tokio::sync::{mpsc, oneshot};
 
 use super::connection::Dedicated;

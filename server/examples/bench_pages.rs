@@ -1,0 +1,254 @@
+//! Benchmark: the signed-in pages people use all day, against the same server's plaintext
+//! `/healthz`. Seeds the demo, optionally grows it (`BENCH_SCALE=large`: 10,000 more
+//! partnerships, 100,000 customers, 1,000,000 transactions with a reward each), starts the
+//! release server on it, signs in as the Acme owner and the Northwind owner, and drives
+//! `/healthz`, `/vendor` and `/partner` with `wrk` at 64 connections. Prints requests/s, the
+//! ratio to `/healthz`, and p99.
+//!
+//! ```sh
+//! apt-get install -y wrk
+//! cargo build --release -p server --bin server --example bench_pages
+//! "${CARGO_TARGET_DIR:-target}/release/examples/bench_pages"
+//! ```
+//! `BENCH_BACKEND=postgres` (with `TEST_DATABASE_URL`) runs it on PostgreSQL;
+//! `BENCH_SECONDS` sets each run's length (default 10); `BENCH_PAGES` a comma-separated list
+//! of extra paths to drive as the vendor owner (for example `/vendor/transactions`).
+
+mod common;
+
+use std::time::Instant;
+
+use common::{acme_program_and_group, database_url, start_server, wrk};
+use store::db::Db;
+
+const PARTNERSHIPS: i64 = 10_000;
+const CUSTOMERS: i64 = 100_000;
+const TRANSACTIONS: i64 = 1_000_000;
+
+/// `INSERT … SELECT` over the numbers 1..=`n` (a recursive CTE both backends run), so a million
+/// rows go in as one statement.
+async fn insert_numbered(db: &Db, n: i64, insert: &str, select: &str, binds: &[i64]) {
+    let sql = format!(
+        "{insert} WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) {select}"
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(n);
+    for value in binds {
+        query = query.bind(*value);
+    }
+    query.execute(&db.pool).await.expect(insert);
+}
+
+async fn max_id(db: &Db, table: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table}"
+    )))
+    .fetch_one(&db.pool)
+    .await
+    .expect("max id")
+}
+
+/// 10,000 active partnerships in Acme's program, 100,000 customers and 1,000,000 transactions
+/// (one in ten on Northwind's partnership, the rest spread over the new ones), each with a
+/// reward: pending, approved or paid.
+async fn grow(db: &Db) {
+    let started = Instant::now();
+    let (program, group) = acme_program_and_group(db).await;
+    let northwind: i64 = sqlx::query_scalar(
+        "SELECT p.id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id \
+         WHERE t.name = 'Northwind Agency' AND p.program_id = $1",
+    )
+    .bind(program)
+    .fetch_one(&db.pool)
+    .await
+    .expect("Northwind's partnership");
+    let teams = max_id(db, "partner_teams").await;
+    insert_numbered(
+        db,
+        PARTNERSHIPS,
+        "INSERT INTO partner_teams (name, kind, created_at)",
+        "SELECT 'Bench team ' || i, 'agency', 0 FROM n",
+        &[],
+    )
+    .await;
+    let partnerships = max_id(db, "partnerships").await;
+    sqlx::query(
+        "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, joined_at) \
+         SELECT $1, id, 'active', 'bench-' || id, $2, id FROM partner_teams WHERE id > $3",
+    )
+    .bind(program)
+    .bind(group)
+    .bind(teams)
+    .execute(&db.pool)
+    .await
+    .expect("partnerships");
+    let customers = max_id(db, "customers").await;
+    // Customer i belongs to Northwind when i % 10 = 0, else to bench partnership i % 10,000.
+    insert_numbered(
+        db,
+        CUSTOMERS,
+        "INSERT INTO customers (program_id, partnership_id, external_key, name, source, created_at, attributed_at)",
+        "SELECT $2, CASE WHEN i % 10 = 0 THEN $3 ELSE $4 + 1 + (i % $5) END, 'bench-' || i, 'Bench customer ' || i, 'api', i, i FROM n",
+        &[program, northwind, partnerships, PARTNERSHIPS],
+    )
+    .await;
+    let transactions = max_id(db, "transactions").await;
+    insert_numbered(
+        db,
+        TRANSACTIONS,
+        "INSERT INTO transactions (program_id, customer_id, partnership_id, transaction_key, amount_minor, currency, source, occurred_at, created_at)",
+        "SELECT $2, c.id, c.partnership_id, 'bench-t-' || i, 1000 + (i % 9000), 'USD', 'api', 1700000000000 + i, 1700000000000 + i \
+         FROM n JOIN customers c ON c.id = $3 + 1 + (i % $4)",
+        &[program, customers, CUSTOMERS],
+    )
+    .await;
+    sqlx::query(
+        "INSERT INTO rewards (program_id, partnership_id, amount_minor, currency, rounding_mode, status, description, \
+         available_at, created_at, customer_id, transaction_id, source) \
+         SELECT program_id, partnership_id, amount_minor / 10, currency, 'half_even', \
+         CASE WHEN id % 3 = 0 THEN 'pending' WHEN id % 3 = 1 THEN 'approved' ELSE 'paid' END, \
+         'Bench reward', occurred_at, occurred_at, customer_id, id, 'offer' FROM transactions WHERE id > $1",
+    )
+    .bind(transactions)
+    .execute(&db.pool)
+    .await
+    .expect("rewards");
+    // PostgreSQL's autovacuum would have analysed the tables by now; SQLite never is in
+    // production (statistics would make it plan statements again on every run).
+    if db.backend == store::db::Backend::Postgres {
+        sqlx::query("ANALYZE")
+            .execute(&db.pool)
+            .await
+            .expect("analyze");
+    }
+    println!(
+        "grown by {PARTNERSHIPS} partnerships, {CUSTOMERS} customers, {TRANSACTIONS} transactions and rewards in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Signs in through the portal's own `login` server function; returns the `Cookie` header.
+async fn sign_in(base: &str, email: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let response = client
+        .post(format!("{base}/api/login"))
+        .header("Origin", base)
+        .header("Accept", "application/json")
+        .form(&[("email", email), ("password", "partner-portal-demo")])
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("portal_session="))
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_else(|| panic!("{email} could not sign in: {}", response.status()))
+        .to_owned();
+    format!("Cookie: {cookie}")
+}
+
+#[tokio::main]
+async fn main() {
+    let postgres = std::env::var("BENCH_BACKEND").is_ok_and(|b| b == "postgres");
+    let large = std::env::var("BENCH_SCALE").is_ok_and(|s| s == "large");
+    let seconds: u64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let Some(url) = database_url(
+        postgres.then_some("TEST_DATABASE_URL"),
+        "portal_bench_pages",
+    )
+    .await
+    else {
+        eprintln!("BENCH_BACKEND=postgres needs TEST_DATABASE_URL");
+        return;
+    };
+    let db = Db::connect(&url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    server::seed::seed(&db, &store::password::Hasher::new())
+        .await
+        .expect("seed");
+    if large {
+        grow(&db).await;
+    }
+
+    let dir = std::env::temp_dir().join("portal_bench_pages");
+    std::fs::create_dir_all(&dir).expect("bench folder");
+    let mut server = start_server(&url, &dir.join("server.log"), "bench_pages").await;
+    let base = server.base.clone();
+    let vendor = vec![sign_in(&base, "owner@acme.example").await];
+    let partner = vec![sign_in(&base, "owner@northwind.example").await];
+
+    let mut pages = vec![
+        ("/vendor".to_owned(), &vendor),
+        ("/partner".to_owned(), &partner),
+    ];
+    if let Ok(extra) = std::env::var("BENCH_PAGES") {
+        pages.extend(
+            extra
+                .split(',')
+                .filter(|p| !p.is_empty())
+                .map(|p| (p.to_owned(), &vendor)),
+        );
+    }
+    // A page that answers with a redirect to sign in would measure nothing.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    for (path, cookie) in &pages {
+        let (name, value) = cookie[0].split_once(": ").expect("a header");
+        let response = client
+            .get(format!("{base}{path}"))
+            .header(name, value)
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(
+            response.status(),
+            200,
+            "{path} must answer 200 when signed in"
+        );
+    }
+    // Warm the process and the database's caches before measuring.
+    let _ = wrk(&format!("{base}/healthz"), None, &[], 3);
+    for (path, cookie) in &pages {
+        let _ = wrk(&format!("{base}{path}"), None, cookie, 3);
+    }
+    let baseline = wrk(&format!("{base}/healthz"), None, &[], seconds);
+    println!(
+        "backend: {}, data: {}",
+        if postgres { "PostgreSQL" } else { "SQLite" },
+        if large {
+            "demo + 10k partnerships, 1M transactions"
+        } else {
+            "demo"
+        }
+    );
+    println!(
+        "{:<24} {:>10} {:>8} {:>10} {:>8}",
+        "page", "req/s", "ratio", "p99 (ms)", "non-2xx"
+    );
+    println!(
+        "{:<24} {:>10.0} {:>8} {:>10.2} {:>8}",
+        "/healthz", baseline.requests_per_sec, "1", baseline.p99_ms, baseline.non_2xx_3xx
+    );
+    for (path, cookie) in &pages {
+        let run = wrk(&format!("{base}{path}"), None, cookie, seconds);
+        println!(
+            "{path:<24} {:>10.0} {:>8.3} {:>10.2} {:>8}",
+            run.requests_per_sec,
+            run.requests_per_sec / baseline.requests_per_sec,
+            run.p99_ms,
+            run.non_2xx_3xx
+        );
+    }
+    server.stop();
+    db.pool.close().await;
+}

@@ -1,0 +1,342 @@
+//! Starts the real server on port 0 against a fresh database: a temporary SQLite file, or a
+//! new PostgreSQL database on the server `TEST_DATABASE_URL` points at.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use rand::Rng;
+use server::{Settings, app_state, open_database, seed};
+use store::db::{Backend, Db};
+
+pub const DEMO_PASSWORD: &str = seed::DEMO_PASSWORD;
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    /// The database this server uses (a second server can share it).
+    pub database_url: String,
+    /// What browsers send as `Origin`: the public origin when one is set, else `base`.
+    pub origin: String,
+    admin_url: Option<String>,
+    database_name: Option<String>,
+    sqlite_path: Option<std::path::PathBuf>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique_name() -> String {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let r: u32 = rand::thread_rng().r#gen();
+    format!("portal_test_{}_{n}_{r:08x}", std::process::id())
+}
+
+/// `None` when the backend is not configured here (PostgreSQL without `TEST_DATABASE_URL`);
+/// in CI that is a failure, not a skip.
+pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    spawn_with(backend, |_| {}).await
+}
+
+/// [`spawn`] with the settings changed first (a public origin, say).
+pub async fn spawn_with(backend: Backend, change: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    let name = unique_name();
+    let (database_url, admin_url, database_name, sqlite_path) = match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            (
+                format!("sqlite://{}", path.display()),
+                None,
+                None,
+                Some(path),
+            )
+        }
+        Backend::Postgres => {
+            let Some(admin) = std::env::var("TEST_DATABASE_URL")
+                .ok()
+                .filter(|v| !v.is_empty())
+            else {
+                assert!(
+                    std::env::var("CI").is_err(),
+                    "TEST_DATABASE_URL must point at PostgreSQL in CI"
+                );
+                eprintln!(
+                    "PostgreSQL tests skipped: set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres"
+                );
+                return None;
+            };
+            let admin_db = Db::connect(&admin)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&admin_db.pool)
+                .await
+                .expect("create test database");
+            admin_db.pool.close().await;
+            (
+                replace_database(&admin, &name),
+                Some(admin),
+                Some(name),
+                None,
+            )
+        }
+    };
+    let mut settings = Settings {
+        database_url,
+        addr: "127.0.0.1:0".parse().expect("address"),
+        site_root: "target/site".into(),
+        output_name: "portal".into(),
+        public_origin: None,
+        job_interval: std::time::Duration::from_secs(60),
+        test_clock: true,
+    };
+    change(&mut settings);
+    let db = open_database(&settings).await.expect("open database");
+    let state = app_state(db.clone(), &settings);
+    seed::seed(&state.db, &state.hasher)
+        .await
+        .expect("seed demo data");
+    let base = serve(&settings, db.clone()).await;
+    Some(TestApp {
+        origin: settings
+            .public_origin
+            .clone()
+            .unwrap_or_else(|| base.clone()),
+        base,
+        database_url: settings.database_url.clone(),
+        db,
+        admin_url,
+        database_name,
+        sqlite_path,
+    })
+}
+
+/// Starts a server on port 0 over `db` (with the end-to-end tests' clock) and returns its base
+/// URL.
+async fn serve(settings: &Settings, db: Db) -> String {
+    let state = app_state(db, settings);
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("local addr"));
+    let (redirects, _writer) = server::redirect::start(state.db.clone());
+    let app = server::router_with_clock(state, settings.leptos_options(), true, redirects);
+    tokio::spawn(async move { server::serve(listener, app).await });
+    base
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (head, query) = match url.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = head.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match head[scheme_end..].find('/') {
+        Some(slash) => &head[..scheme_end + slash],
+        None => head,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Reads again every 50 ms, for at most 5 s, until `done` holds for what `read` returns, and
+/// returns the last read: for what the server does a moment after answering (storing clicks,
+/// counting them on links).
+pub async fn eventually<T, F, R>(mut read: F, done: impl Fn(&T) -> bool) -> T
+where
+    F: FnMut() -> R,
+    R: std::future::Future<Output = T>,
+{
+    let mut value = read().await;
+    for _ in 0..100 {
+        if done(&value) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        value = read().await;
+    }
+    value
+}
+
+/// The JSON of a successful answer; fails the test with the status and body otherwise.
+pub async fn json_of(res: reqwest::Response) -> serde_json::Value {
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them),
+    /// and sends the portal's `Origin` on every request as browsers do on posts.
+    pub fn client(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ORIGIN,
+            reqwest::header::HeaderValue::from_str(&self.origin).expect("origin header"),
+        );
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("client")
+    }
+
+    /// A client that sends no `Origin` (a script, or a forged request).
+    pub fn client_without_origin(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// A second server process on this one's database (what a load balancer would spread
+    /// requests over); its base URL.
+    pub async fn second_server(&self) -> String {
+        let settings = Settings {
+            database_url: self.database_url.clone(),
+            addr: "127.0.0.1:0".parse().expect("address"),
+            site_root: "target/site".into(),
+            output_name: "portal".into(),
+            public_origin: None,
+            job_interval: std::time::Duration::from_secs(60),
+            test_clock: true,
+        };
+        let db = open_database(&settings).await.expect("open database");
+        serve(&settings, db).await
+    }
+
+    /// Calls a server function as an API client would (form body, JSON answer).
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Calls the server function whose arguments are `args` (its generated struct, e.g.
+    /// `app::api::AdvanceDeal { deal_id }`), so a changed signature fails to compile here.
+    pub async fn invoke<F>(&self, client: &reqwest::Client, args: &F) -> reqwest::Response
+    where
+        F: server_fn::ServerFn + serde::Serialize,
+    {
+        client
+            .post(self.url(F::PATH))
+            .form(args)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs in and returns the client holding the session cookie.
+    pub async fn signed_in(&self, email: &str) -> reqwest::Client {
+        let client = self.client();
+        let res = self
+            .call(
+                &client,
+                "login",
+                &[("email", email), ("password", DEMO_PASSWORD)],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            200,
+            "sign-in of {email} failed: {}",
+            res.text().await.unwrap_or_default()
+        );
+        client
+    }
+
+    pub async fn scalar(&self, sql: &'static str, bind: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql)
+            .bind(bind)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("scalar query")
+    }
+
+    pub async fn id_of(&self, sql: &'static str, bind: &str) -> i64 {
+        self.scalar(sql, bind).await
+    }
+
+    /// The id of the partnership of the partner team called `team`, as form text.
+    /// The id of the seeded Acme program.
+    pub async fn acme_program_id(&self) -> i64 {
+        self.scalar(
+            "SELECT id FROM programs WHERE slug = $1",
+            "acme-partner-program",
+        )
+        .await
+    }
+
+    pub async fn partnership_id(&self, team: &str) -> String {
+        sqlx::query_scalar::<_, i64>(
+            // The team's first partnership (its Acme one): PostgreSQL returns rows in no fixed
+            // order once they have been updated.
+            "SELECT p.id FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id WHERE t.name = $1 ORDER BY p.id LIMIT 1",
+        )
+        .bind(team)
+        .fetch_one(&self.db.pool)
+        .await
+        .expect("partnership of the team")
+        .to_string()
+    }
+
+    /// Drops the PostgreSQL database or deletes the SQLite file.
+    pub async fn cleanup(self) {
+        self.db.pool.close().await;
+        if let (Some(admin), Some(name)) = (self.admin_url, self.database_name)
+            && let Ok(admin_db) = Db::connect(&admin).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&admin_db.pool)
+            .await;
+            admin_db.pool.close().await;
+        }
+        if let Some(path) = self.sqlite_path {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+}
+
+/// Runs an async test body on SQLite and on PostgreSQL.
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = crate::common::spawn(store::db::Backend::Sqlite).await.expect("sqlite app");
+                    super::$name(&app).await;
+                    app.cleanup().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = crate::common::spawn(store::db::Backend::Postgres).await {
+                        super::$name(&app).await;
+                        app.cleanup().await;
+                    }
+                }
+            }
+        )+
+    };
+}

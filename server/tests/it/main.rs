@@ -1,0 +1,17 @@
+//! The integration tests, one binary: each module starts the real server on port 0 and runs
+//! its tests on SQLite and on PostgreSQL (when `TEST_DATABASE_URL` is set).
+
+#[macro_use]
+mod common;
+
+mod attribution;
+mod context;
+mod deals;
+mod leads;
+mod links;
+mod money;
+mod people;
+mod portal;
+mod structure;
+mod tiers;
+mod trust;

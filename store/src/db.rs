@@ -1,0 +1,238 @@
+//! The database: SQLite (embedded default) or PostgreSQL, chosen by URL, behind sqlx's `Any`
+//! driver so every query is one SQL text with `$1` placeholders that runs on both.
+//!
+//! Lists write their `LIMIT` into the SQL text instead of binding it: SQLite reads a bound
+//! LIMIT's value while planning and marks the statement stale whenever the value is bound
+//! again, so a cached statement with `LIMIT $n` was parsed and planned anew on every run (a
+//! quarter of a list page's time). A literal keeps the statement cached and the planner knowing
+//! the page size. The same holds for a bound value compared with the column of a partial
+//! index's `WHERE`: the schema has none on columns that queries compare with bound values.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(format!(
+                "unsupported database URL scheme (use sqlite: or postgres:): {url}"
+            ))
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+pub type Tx = Transaction<'static, Any>;
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// `$1, $2, …`: `n` placeholders numbered from `offset + 1`, for `IN (…)` lists and
+/// multi-row inserts.
+pub fn placeholders(offset: usize, n: usize) -> String {
+    (offset + 1..=offset + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Settings every connection gets, pooled or not.
+async fn configure(conn: &mut AnyConnection, backend: Backend) -> Result<(), sqlx::Error> {
+    if backend == Backend::Sqlite {
+        // WAL lets readers work while a writer commits; the busy timeout makes a second
+        // writer wait instead of failing at once.
+        conn.execute("PRAGMA journal_mode = WAL").await?;
+        conn.execute("PRAGMA foreign_keys = ON").await?;
+        conn.execute("PRAGMA busy_timeout = 5000").await?;
+        conn.execute("PRAGMA synchronous = NORMAL").await?;
+        // 32 MiB of pages per connection (the default is 2 MiB) and reads through a memory
+        // map: the click writer and the lists stay off read() calls.
+        conn.execute("PRAGMA cache_size = -32768").await?;
+        conn.execute("PRAGMA mmap_size = 268435456").await?;
+    } else {
+        // Statements are prepared and cached per connection; after five runs PostgreSQL may
+        // switch to a generic plan that ignores the bound values (the program, the page
+        // size), and such plans scan whole programs. Planning each run with its values keeps
+        // pages on their indexes.
+        conn.execute("SET plan_cache_mode = force_custom_plan")
+            .await?;
+        // The default cost of a random page read assumes spinning disks and makes the planner
+        // walk the primary key backwards past every row of a program instead of reading a
+        // keyset index such as (partnership_id, stage, id); 1.1 is the usual value for SSDs.
+        conn.execute("SET random_page_cost = 1.1").await?;
+    }
+    Ok(())
+}
+
+/// The password of a database URL (`postgres://user:PASSWORD@host/db`), if it has one.
+fn url_password(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let credentials = rest.split(['/', '?', '#']).next()?.rsplit_once('@')?.0;
+    credentials
+        .split_once(':')
+        .map(|(_, p)| p)
+        .filter(|p| !p.is_empty())
+}
+
+/// `message` with the URL's password replaced by `***`, wherever the message quotes it (raw or
+/// percent-decoded): errors are printed and logged, passwords never are.
+pub fn redact(message: &str, url: &str) -> String {
+    let Some(password) = url_password(url) else {
+        return message.to_owned();
+    };
+    let decoded = url::form_urlencoded::parse(format!("p={password}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let mut message = message.replace(password, "***");
+    if !decoded.is_empty() {
+        message = message.replace(&decoded, "***");
+    }
+    message
+}
+
+impl Db {
+    /// Connects, creating the SQLite file (and its folder) when missing. Errors never quote
+    /// the URL's password.
+    pub async fn connect(url: &str) -> Result<Self, String> {
+        Self::connect_unredacted(url)
+            .await
+            .map_err(|e| redact(&e, url))
+    }
+
+    async fn connect_unredacted(url: &str) -> Result<Self, String> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let mut url = url.to_owned();
+        if backend == Backend::Sqlite {
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:")
+                .split('?')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            if !path.is_empty()
+                && path != ":memory:"
+                && let Some(dir) = std::path::Path::new(&path).parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            if !url.contains("mode=") {
+                url.push_str(if url.contains('?') {
+                    "&mode=rwc"
+                } else {
+                    "?mode=rwc"
+                });
+            }
+        }
+        let options =
+            AnyConnectOptions::from_str(&url).map_err(|e| format!("bad database URL: {e}"))?;
+        let max = match backend {
+            Backend::Sqlite => 4,
+            Backend::Postgres => 10,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(10))
+            // Checking a connection before every use doubled the round trips of a one-query
+            // call; a connection that died fails its query and is dropped from the pool.
+            .test_before_acquire(false)
+            .after_connect(move |conn, _meta| Box::pin(configure(conn, backend)))
+            .connect_with(options)
+            .await
+            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        Ok(Self { pool, backend })
+    }
+
+    pub async fn migrate(&self) -> Result<(), String> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &POSTGRES_MIGRATOR,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| format!("migration failed: {e}"))
+    }
+
+    /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
+    /// a deferred transaction that reads and then writes after another writer committed fails
+    /// with SQLITE_BUSY_SNAPSHOT, which the busy timeout does not retry.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// A connection of its own, outside the pool and set up like the pool's, for a task that
+    /// writes all the time (the click writer) and would otherwise hold a pooled one.
+    pub async fn connect_one(&self) -> Result<AnyConnection, sqlx::Error> {
+        let mut conn = AnyConnection::connect_with(&self.pool.connect_options()).await?;
+        configure(&mut conn, self.backend).await?;
+        Ok(conn)
+    }
+
+    /// [`Db::begin`] on a connection of [`Db::connect_one`].
+    pub async fn begin_on<'c>(
+        &self,
+        conn: &'c mut AnyConnection,
+    ) -> Result<Transaction<'c, Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => conn.begin().await,
+        }
+    }
+
+    /// The versions of the embedded migrations of each backend (they must be the same list).
+    pub fn migration_versions() -> (Vec<i64>, Vec<i64>) {
+        let versions = |m: &sqlx::migrate::Migrator| m.iter().map(|m| m.version).collect();
+        (versions(&SQLITE_MIGRATOR), versions(&POSTGRES_MIGRATOR))
+    }
+}
+
+/// Now, in UTC milliseconds: the one clock for stored times.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_never_quote_the_password() {
+        let url = "postgres://portal:s3cr%40t-pw@db.internal:5432/portal";
+        assert_eq!(url_password(url), Some("s3cr%40t-pw"));
+        let said = format!("cannot connect to {url}: password s3cr@t-pw rejected");
+        let shown = redact(&said, url);
+        assert!(!shown.contains("s3cr"), "{shown}");
+        assert!(shown.contains("portal:***@db.internal"), "{shown}");
+        assert_eq!(redact("plain", "sqlite://data/portal.db"), "plain");
+        assert_eq!(url_password("postgres://postgres@127.0.0.1:5432/x"), None);
+    }
+}

@@ -1,0 +1,41 @@
+//! The store: all of the portal's SQL, on SQLite and PostgreSQL alike (one SQL text per query,
+//! `$1` placeholders). One module per aggregate; each is the only code touching its tables.
+//! Calls take a [`db::Db`] or a transaction, apply the domain's pure rules and write the
+//! change with its `events` row in the same transaction. Native only: no Leptos here.
+
+pub mod api_keys;
+pub mod attribution;
+pub mod bulk;
+pub mod companies;
+pub mod contacts;
+pub mod context;
+pub mod db;
+pub mod deals;
+pub mod events;
+pub mod invites;
+pub mod joining;
+pub mod lead_import;
+pub mod leads;
+pub mod links;
+pub mod membership;
+pub mod offers;
+pub mod partner;
+pub mod partner_list;
+pub mod partnerships;
+pub mod password;
+pub mod payouts;
+pub mod programs;
+pub mod referral;
+pub mod rewards;
+pub mod segments;
+pub mod session;
+pub mod simulator;
+pub mod state;
+pub mod structure;
+pub mod teammates;
+pub mod throttle;
+pub mod tiers;
+pub mod transactions;
+pub mod vendor;
+
+use wire::{dto, error};

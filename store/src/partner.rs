@@ -1,0 +1,109 @@
+//! Queries behind the partner dashboard.
+
+use domain::reward::{Earnings, RewardStatus};
+use sqlx::Row;
+
+use super::db::Db;
+
+/// The sums of one partnership's rewards (`$1`), by status (`$2` approved, `$3` pending, `$4`
+/// paid): available, pending, paid, in a payout. One pass over its rewards, by index.
+macro_rules! earnings_sql {
+    () => {
+        "SELECT \
+           CAST(COALESCE(SUM(CASE WHEN r.status = $2 AND r.payout_id IS NULL THEN r.amount_minor ELSE 0 END), 0) AS BIGINT) AS available, \
+           CAST(COALESCE(SUM(CASE WHEN r.status = $3 THEN r.amount_minor ELSE 0 END), 0) AS BIGINT) AS pending, \
+           CAST(COALESCE(SUM(CASE WHEN r.status = $4 THEN r.amount_minor ELSE 0 END), 0) AS BIGINT) AS paid, \
+           CAST(COALESCE(SUM(CASE WHEN r.status = $2 AND r.payout_id IS NOT NULL THEN r.amount_minor ELSE 0 END), 0) AS BIGINT) AS in_payout \
+         FROM rewards r WHERE r.partnership_id = $1"
+    };
+}
+
+pub struct PartnershipRow {
+    pub id: i64,
+    pub program: String,
+    pub vendor: String,
+    pub currency: String,
+    pub min_cashout_minor: i64,
+    pub status: String,
+    pub group: String,
+    pub tier: Option<String>,
+    pub partner_key: String,
+    pub rejection_reason: Option<String>,
+    pub program_id: i64,
+    pub terms: String,
+    pub tier_id: Option<i64>,
+    /// Since when the partnership is below its tier's rule (it moves down after the grace).
+    pub tier_below_since: Option<i64>,
+    /// The partnership's balance and totals.
+    pub earnings: Earnings,
+}
+
+/// One of a team's partnerships, as its dashboard card shows it, with its earnings (`None`: not
+/// the team's). One query: the sums read only this partnership's rewards, by index.
+pub async fn partnership(
+    db: &Db,
+    partner_team_id: i64,
+    partnership_id: i64,
+) -> Result<Option<PartnershipRow>, sqlx::Error> {
+    let row = sqlx::query(concat!(
+        "SELECT p.id, pr.name, c.name, pr.currency, pr.min_cashout_minor, p.status, g.name, tr.name, p.partner_key, p.rejection_reason, pr.id, pr.terms, \
+         p.tier_id, p.tier_below_since, e.available, e.pending, e.paid, e.in_payout \
+         FROM partnerships p \
+         JOIN programs pr ON pr.id = p.program_id \
+         JOIN companies c ON c.id = pr.company_id \
+         JOIN partner_groups g ON g.id = p.group_id \
+         LEFT JOIN tiers tr ON tr.id = p.tier_id \
+         CROSS JOIN (",
+        earnings_sql!(),
+        ") e WHERE p.id = $1 AND p.partner_team_id = $5"
+    ))
+    .bind(partnership_id)
+    .bind(RewardStatus::Approved.as_str())
+    .bind(RewardStatus::Pending.as_str())
+    .bind(RewardStatus::Paid.as_str())
+    .bind(partner_team_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| {
+        Ok(PartnershipRow {
+            id: r.try_get(0)?,
+            program: r.try_get(1)?,
+            vendor: r.try_get(2)?,
+            currency: r.try_get(3)?,
+            min_cashout_minor: r.try_get(4)?,
+            status: r.try_get(5)?,
+            group: r.try_get(6)?,
+            tier: r.try_get(7)?,
+            partner_key: r.try_get(8)?,
+            rejection_reason: r.try_get(9)?,
+            program_id: r.try_get(10)?,
+            terms: r.try_get(11)?,
+            tier_id: r.try_get(12)?,
+            tier_below_since: r.try_get(13)?,
+            earnings: Earnings {
+                available: r.try_get(14)?,
+                pending: r.try_get(15)?,
+                lifetime_paid: r.try_get(16)?,
+                in_payout: r.try_get(17)?,
+            },
+        })
+    })
+    .transpose()
+}
+
+/// The partnership's balance and totals, in one pass over its rewards (indexed by partnership).
+pub async fn earnings(db: &Db, partnership_id: i64) -> Result<Earnings, sqlx::Error> {
+    let row = sqlx::query(earnings_sql!())
+        .bind(partnership_id)
+        .bind(RewardStatus::Approved.as_str())
+        .bind(RewardStatus::Pending.as_str())
+        .bind(RewardStatus::Paid.as_str())
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(Earnings {
+        available: row.try_get(0)?,
+        pending: row.try_get(1)?,
+        lifetime_paid: row.try_get(2)?,
+        in_payout: row.try_get(3)?,
+    })
+}

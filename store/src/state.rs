@@ -1,0 +1,36 @@
+//! What every request handler on the server can reach.
+
+use std::sync::Arc;
+
+use super::context::SessionCache;
+use super::db::Db;
+use super::password::Hasher;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Sets `Secure` on the session cookie; on when the portal is served over https.
+    pub secure_cookies: bool,
+    /// The origin browsers use to reach the portal (`https://partners.example.com`). When unset,
+    /// a request's own `Host` is its origin.
+    pub public_origin: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub hasher: Hasher,
+    pub config: Arc<Config>,
+    /// Sessions read in the last second (see [`SessionCache`]).
+    pub sessions: Arc<SessionCache>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> Self {
+        Self {
+            db,
+            hasher: Hasher::new(),
+            config: Arc::new(config),
+            sessions: Arc::new(SessionCache::default()),
+        }
+    }
+}

@@ -1,0 +1,508 @@
+//! The tier engine: measures each partnership against its program's tier rules, promotes at
+//! once and demotes after the grace period (`domain::tier::decide`), and keeps every change in
+//! `tier_changes` so that rewards use the tier in force at their event's time.
+
+use domain::tier::{Metric, Standing, TierDecision, TierRule, decide};
+use sqlx::Row;
+
+use super::db::{Db, Tx};
+use super::events::{self, NewEvent};
+use crate::error::AppError;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// A program's tiers with their rules, and what the engine needs to judge them.
+#[derive(Debug, Clone)]
+pub struct ProgramTiers {
+    pub company_id: i64,
+    pub currency: String,
+    pub grace_days: i64,
+    pub tiers: Vec<TierRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TierRow {
+    pub id: i64,
+    pub rank: i64,
+    pub name: String,
+    pub rule: TierRule,
+}
+
+impl ProgramTiers {
+    fn get(&self, id: Option<i64>) -> Option<&TierRow> {
+        id.and_then(|id| self.tiers.iter().find(|t| t.id == id))
+    }
+}
+
+pub async fn program_tiers(
+    conn: &mut sqlx::AnyConnection,
+    program_id: i64,
+) -> Result<ProgramTiers, AppError> {
+    // The program and its tiers in one read: a program without tiers gives one row of NULLs.
+    let rows = sqlx::query(
+        "SELECT pr.company_id, pr.currency, pr.tier_grace_days, t.id, t.rank, t.name, t.rule \
+         FROM programs pr LEFT JOIN tiers t ON t.program_id = pr.id WHERE pr.id = $1 ORDER BY t.rank, t.id",
+    )
+    .bind(program_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let program = rows.first().ok_or_else(|| AppError::not_found("Program"))?;
+    let mut tiers = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let Some(id) = r.try_get::<Option<i64>, _>(3)? else {
+            continue;
+        };
+        // A tier saved without a rule is never reached automatically.
+        if let Ok(rule) = serde_json::from_str::<TierRule>(&r.try_get::<String, _>(6)?) {
+            tiers.push(TierRow {
+                id,
+                rank: r.try_get(4)?,
+                name: r.try_get(5)?,
+                rule,
+            });
+        }
+    }
+    Ok(ProgramTiers {
+        company_id: program.try_get(0)?,
+        currency: program.try_get(1)?,
+        grace_days: program.try_get(2)?,
+        tiers,
+    })
+}
+
+/// The value of `rule`'s metric for one partnership over the rule's window ending at `now`. The
+/// queries read only that partnership's rows through their indexes.
+pub async fn measure<'e, E>(
+    executor: E,
+    partnership_id: i64,
+    rule: &TierRule,
+    now: i64,
+) -> Result<i64, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let since = rule.window_start(now);
+    let sql = match rule.metric {
+        Metric::ClosedWonRevenue => {
+            "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM deals \
+             WHERE partnership_id = $1 AND stage = 'closed_won' AND COALESCE(closed_at, created_at) >= $2 AND COALESCE(closed_at, created_at) <= $3"
+        }
+        Metric::PaidRevenue => {
+            "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM transactions \
+             WHERE partnership_id = $1 AND occurred_at >= $2 AND occurred_at <= $3"
+        }
+        Metric::PayingCustomers => {
+            "SELECT COUNT(*) FROM (SELECT customer_id FROM transactions \
+             WHERE partnership_id = $1 AND occurred_at >= $2 AND occurred_at <= $3 \
+             GROUP BY customer_id HAVING SUM(amount_minor) > 0) paying"
+        }
+    };
+    sqlx::query_scalar(sql)
+        .bind(partnership_id)
+        .bind(since)
+        .bind(now)
+        .fetch_one(executor)
+        .await
+}
+
+/// One tier change as it is shown.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub kind: &'static str,
+    pub reason: String,
+}
+
+/// Evaluates one active partnership's tier now and applies the decision, with its history row
+/// and event. Returns the change, if the tier moved.
+pub async fn evaluate(
+    tx: &mut Tx,
+    program_id: i64,
+    partnership_id: i64,
+    now: i64,
+    actor_user_id: Option<i64>,
+) -> Result<Option<Change>, AppError> {
+    let program = program_tiers(tx, program_id).await?;
+    if program.tiers.is_empty() {
+        return Ok(None);
+    }
+    let row = sqlx::query("SELECT tier_id, tier_below_since, status FROM partnerships WHERE id = $1 AND program_id = $2")
+        .bind(partnership_id)
+        .bind(program_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("Partnership"))?;
+    let tier_id: Option<i64> = row.try_get(0)?;
+    let below_since: Option<i64> = row.try_get(1)?;
+    if row.try_get::<String, _>(2)? != domain::partnership::PartnershipStatus::Active.as_str() {
+        return Ok(None);
+    }
+    // A tier without a rule (or removed) was set by hand: the engine leaves it alone.
+    if tier_id.is_some() && program.get(tier_id).is_none() {
+        return Ok(None);
+    }
+    // Each distinct rule is measured once.
+    let mut values: Vec<(TierRule, i64)> = Vec::new();
+    for t in &program.tiers {
+        let key = TierRule {
+            threshold: 0,
+            ..t.rule.clone()
+        };
+        if !values.iter().any(|(r, _)| *r == key) {
+            let v = measure(&mut **tx, partnership_id, &t.rule, now).await?;
+            values.push((key, v));
+        }
+    }
+    let value_of = |rule: &TierRule| {
+        values
+            .iter()
+            .find(|(r, _)| r.metric == rule.metric && r.window_days == rule.window_days)
+            .map_or(0, |(_, v)| *v)
+    };
+    let qualifying = program
+        .tiers
+        .iter()
+        .filter(|t| t.rule.qualifies(value_of(&t.rule)))
+        .max_by_key(|t| (t.rank, t.id));
+    let standing = |t: &TierRow| Standing {
+        rank: t.rank,
+        tier_id: t.id,
+    };
+    let current = program.get(tier_id);
+    let (to, change) = match decide(
+        current.map(standing),
+        qualifying.map(standing),
+        below_since,
+        now,
+        program.grace_days,
+    ) {
+        TierDecision::Keep { below_since: kept } => {
+            if kept != below_since {
+                sqlx::query("UPDATE partnerships SET tier_below_since = $1 WHERE id = $2")
+                    .bind(kept)
+                    .bind(partnership_id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            return Ok(None);
+        }
+        TierDecision::Promote(to) => {
+            let to = program
+                .get(Some(to.tier_id))
+                .expect("decided from the program's tiers");
+            let reason = domain::tier::promotion_reason(
+                &to.name,
+                &to.rule,
+                value_of(&to.rule),
+                &program.currency,
+            );
+            (
+                Some(to),
+                Change {
+                    from: current.map(|t| t.name.clone()),
+                    to: Some(to.name.clone()),
+                    kind: "promoted",
+                    reason,
+                },
+            )
+        }
+        TierDecision::Demote(to) => {
+            let from = current.expect("only a held tier is demoted");
+            let reason = domain::tier::demotion_reason(
+                &from.name,
+                &from.rule,
+                value_of(&from.rule),
+                &program.currency,
+                program.grace_days,
+            );
+            let to = to.and_then(|s| program.get(Some(s.tier_id)));
+            (
+                to,
+                Change {
+                    from: Some(from.name.clone()),
+                    to: to.map(|t| t.name.clone()),
+                    kind: "demoted",
+                    reason,
+                },
+            )
+        }
+    };
+    record(
+        tx,
+        program_id,
+        program.company_id,
+        partnership_id,
+        (tier_id, to.map(|t| t.id)),
+        &change,
+        actor_user_id,
+        now,
+    )
+    .await?;
+    Ok(Some(change))
+}
+
+/// Moves a partnership to `to` and keeps the change: the history row the reward engine reads and
+/// the event the timeline and the outbox read. A teammate's change is a `set` with their reason.
+#[allow(clippy::too_many_arguments)]
+pub async fn record(
+    tx: &mut Tx,
+    program_id: i64,
+    company_id: i64,
+    partnership_id: i64,
+    (from, to): (Option<i64>, Option<i64>),
+    change: &Change,
+    actor_user_id: Option<i64>,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE partnerships SET tier_id = $1, tier_below_since = NULL WHERE id = $2")
+        .bind(to)
+        .bind(partnership_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO tier_changes (program_id, partnership_id, from_tier_id, to_tier_id, kind, reason, actor_user_id, effective_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(program_id)
+    .bind(partnership_id)
+    .bind(from)
+    .bind(to)
+    .bind(change.kind)
+    .bind(&change.reason)
+    .bind(actor_user_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    events::append(
+        tx,
+        NewEvent {
+            actor_user_id,
+            company_id: Some(company_id),
+            kind: "partnership.tier_changed",
+            subject_type: "partnership",
+            subject_id: partnership_id,
+            payload: serde_json::json!({
+                "before": from,
+                "after": to,
+                "kind": change.kind,
+                "reason": change.reason,
+                "summary": change.summary(),
+            }),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A teammate's choice of tier for a partnership. The engine may still move it later by the
+/// rules (up at once, down after the grace period).
+pub async fn set_by_teammate(
+    tx: &mut Tx,
+    (program_id, company_id): (i64, i64),
+    partnership_id: i64,
+    (from, to): (Option<i64>, Option<i64>),
+    actor_user_id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut names = Vec::with_capacity(2);
+    for id in [from, to] {
+        names.push(match id {
+            Some(id) => {
+                sqlx::query_scalar::<_, String>("SELECT name FROM tiers WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut **tx)
+                    .await?
+            }
+            None => None,
+        });
+    }
+    let to_name = names.pop().flatten();
+    let change = Change {
+        from: names.pop().flatten(),
+        to: to_name,
+        kind: "set",
+        reason: "Set by the vendor's team".into(),
+    };
+    record(
+        tx,
+        program_id,
+        company_id,
+        partnership_id,
+        (from, to),
+        &change,
+        Some(actor_user_id),
+        now,
+    )
+    .await
+}
+
+impl Change {
+    /// "Promoted from Silver to Gold: …" as the timeline and the partner read it.
+    pub fn summary(&self) -> String {
+        let verb = match self.kind {
+            "promoted" => "Promoted",
+            "demoted" => "Moved down",
+            _ => "Tier set",
+        };
+        let from = self.from.as_deref().unwrap_or("no tier");
+        let to = self.to.as_deref().unwrap_or("no tier");
+        format!("{verb} from {from} to {to}: {}", self.reason)
+    }
+}
+
+/// A partnership's tier history, oldest first.
+pub async fn history_of(
+    conn: &mut sqlx::AnyConnection,
+    partnership_id: i64,
+) -> Result<Vec<domain::tier::TierChange>, sqlx::Error> {
+    sqlx::query_as::<_, (i64, Option<i64>, Option<i64>)>(
+        "SELECT effective_at, from_tier_id, to_tier_id FROM tier_changes WHERE partnership_id = $1 \
+         ORDER BY effective_at, id",
+    )
+    .bind(partnership_id)
+    .fetch_all(&mut *conn)
+    .await
+    .map(|rows| {
+        rows.into_iter()
+            .map(|(effective_at, from, to)| domain::tier::TierChange {
+                effective_at,
+                from,
+                to,
+            })
+            .collect()
+    })
+}
+
+/// Runs the daily evaluation if no server process has run it today (UTC): the run is claimed
+/// with a conditional update, then every active partnership is evaluated in pages, each in its
+/// own transaction. Returns how many tiers changed, or `None` when today's run was taken.
+pub async fn evaluate_daily(db: &Db, now: i64) -> Result<Option<usize>, AppError> {
+    let today = now - now.rem_euclid(DAY_MS);
+    let claimed = sqlx::query(
+        "UPDATE job_runs SET last_run_at = $1 WHERE name = 'tier_evaluation' AND last_run_at < $2",
+    )
+    .bind(now)
+    .bind(today)
+    .execute(&db.pool)
+    .await?;
+    if claimed.rows_affected() == 0 {
+        return Ok(None);
+    }
+    evaluate_all(db, now).await.map(Some)
+}
+
+/// Evaluates every active partnership that has tiers to reach, 200 at a time by id.
+pub async fn evaluate_all(db: &Db, now: i64) -> Result<usize, AppError> {
+    let mut after = 0_i64;
+    let mut changed = 0;
+    loop {
+        let page: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT p.id, p.program_id FROM partnerships p WHERE p.id > $1 AND p.status = 'active' \
+             AND EXISTS (SELECT 1 FROM tiers t WHERE t.program_id = p.program_id) ORDER BY p.id LIMIT 200",
+        )
+        .bind(after)
+        .fetch_all(&db.pool)
+        .await?;
+        let Some(&(last, _)) = page.last() else {
+            return Ok(changed);
+        };
+        after = last;
+        for (partnership_id, program_id) in page {
+            let mut tx = db.begin().await?;
+            if evaluate(&mut tx, program_id, partnership_id, now, None)
+                .await?
+                .is_some()
+            {
+                changed += 1;
+            }
+            tx.commit().await?;
+        }
+    }
+}
+
+/// The latest tier changes of a partnership, newest first.
+pub async fn history(
+    db: &Db,
+    partnership_id: i64,
+    limit: i64,
+) -> Result<Vec<crate::dto::TierChangeView>, sqlx::Error> {
+    // The limit is written into the text (see the `db` module: bound limits re-plan).
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT c.effective_at, c.kind, f.name, t.name, c.reason FROM tier_changes c \
+         LEFT JOIN tiers f ON f.id = c.from_tier_id LEFT JOIN tiers t ON t.id = c.to_tier_id \
+         WHERE c.partnership_id = $1 ORDER BY c.effective_at DESC, c.id DESC LIMIT {limit}"
+    )))
+    .bind(partnership_id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(|r| {
+        let kind: String = r.try_get(1)?;
+        Ok(crate::dto::TierChangeView {
+            date: domain::time::format_date(r.try_get(0)?),
+            title: match kind.as_str() {
+                "promoted" => format!(
+                    "Promoted to {}",
+                    r.try_get::<Option<String>, _>(3)?
+                        .unwrap_or_else(|| "no tier".into())
+                ),
+                "demoted" => format!(
+                    "Moved to {}",
+                    r.try_get::<Option<String>, _>(3)?
+                        .unwrap_or_else(|| "no tier".into())
+                ),
+                _ => format!(
+                    "Tier set to {}",
+                    r.try_get::<Option<String>, _>(3)?
+                        .unwrap_or_else(|| "none".into())
+                ),
+            },
+            from: r
+                .try_get::<Option<String>, _>(2)?
+                .unwrap_or_else(|| "No tier".into()),
+            reason: r.try_get(4)?,
+        })
+    })
+    .collect()
+}
+
+/// Progress toward the tier above the one held, measured like the engine measures it, and (for
+/// a partnership below its own tier's rule) when it will move down.
+pub async fn progress(
+    db: &Db,
+    program_id: i64,
+    partnership_id: i64,
+    (tier_id, below_since): (Option<i64>, Option<i64>),
+    now: i64,
+) -> Result<(Option<crate::dto::TierProgress>, Option<String>), AppError> {
+    // One connection for the three reads: a request never holds one while waiting for another.
+    let mut conn = db.pool.acquire().await?;
+    let program = program_tiers(&mut conn, program_id).await?;
+    let current_rank = program.get(tier_id).map(|t| t.rank);
+    let ranked: Vec<(i64, &TierRow)> = program.tiers.iter().map(|t| (t.rank, t)).collect();
+    let warning = match (program.get(tier_id), below_since) {
+        (Some(held), Some(since)) => Some(format!(
+            "Below {}'s rule since {}: keeps {} until {} unless it qualifies again",
+            held.name,
+            domain::time::format_date(since),
+            held.name,
+            domain::time::format_date(domain::tier::demotion_due(since, program.grace_days))
+        )),
+        _ => None,
+    };
+    let Some(next) = domain::tier::next_tier(current_rank, &ranked) else {
+        return Ok((None, warning));
+    };
+    let value = measure(&mut *conn, partnership_id, &next.rule, now).await?;
+    let text = |v: i64| next.rule.value_text(v, &program.currency);
+    let progress = crate::dto::TierProgress {
+        next_tier: next.name.clone(),
+        metric: next.rule.measure(),
+        value: text(value),
+        threshold: text(next.rule.threshold),
+        remaining: text(next.rule.remaining(value)),
+        percent: next.rule.progress_percent(value),
+    };
+    Ok((Some(progress), warning))
+}

@@ -1,0 +1,152 @@
+//! Queries behind the vendor overview. Each returns one page or one aggregate, served by an
+//! index, so the cost does not grow with the number of partners.
+
+use domain::deal::DealStage;
+use domain::lead::LeadStatus;
+use domain::ledger::PayoutStatus;
+use domain::partnership::PartnershipStatus;
+use domain::reward::RewardStatus;
+use sqlx::Row;
+
+use super::db::Db;
+use crate::dto::{Money, PartnerRow, ProgramSummary, VendorKpis};
+
+pub const PARTNERS_PAGE: i64 = 25;
+
+/// The program a page shows: the one asked for in the URL (which must be the company's), else
+/// the one chosen in the header (if it is still the company's), else the first.
+pub fn current_program(
+    programs: &[ProgramSummary],
+    asked: Option<i64>,
+    chosen: Option<i64>,
+) -> Result<Option<ProgramSummary>, crate::error::AppError> {
+    let ids: Vec<i64> = programs.iter().map(|p| p.id).collect();
+    select_program(
+        programs,
+        asked.or(domain::workspace::chosen_program(&ids, chosen)),
+    )
+}
+
+/// The program asked for, which must be one of `programs`; none asked: the first.
+pub fn select_program(
+    programs: &[ProgramSummary],
+    asked: Option<i64>,
+) -> Result<Option<ProgramSummary>, crate::error::AppError> {
+    match asked {
+        // Another company's program id is indistinguishable from a missing one.
+        Some(id) => programs
+            .iter()
+            .find(|p| p.id == id)
+            .cloned()
+            .map(Some)
+            .ok_or_else(|| crate::error::AppError::not_found("Program")),
+        None => Ok(programs.first().cloned()),
+    }
+}
+
+/// A teammate restricted to some groups (`restricted_to`: their teammate id) counts only the
+/// partnerships of those groups, and what belongs to them.
+pub async fn kpis(
+    db: &Db,
+    program: &ProgramSummary,
+    with_money: bool,
+    restricted_to: Option<i64>,
+) -> Result<VendorKpis, sqlx::Error> {
+    let restricted = restricted_to.unwrap_or(0);
+    let [l1, l2, l3, l4] = LeadStatus::OPEN else {
+        unreachable!("four open lead statuses")
+    };
+    let [d1, d2, d3] = DealStage::OPEN else {
+        unreachable!("three open deal stages")
+    };
+    // One round trip for the five cards; `$2 = 0` sees the whole program, else only the
+    // partnerships in the restricted teammate's groups.
+    let row = sqlx::query(
+        "SELECT \
+         (SELECT COUNT(*) FROM partnerships WHERE program_id = $1 AND status = $3 \
+          AND ($2 = 0 OR group_id IN (SELECT group_id FROM teammate_groups WHERE teammate_id = $2))), \
+         (SELECT COUNT(*) FROM leads WHERE program_id = $1 AND status IN ($4, $5, $6, $7) \
+          AND ($2 = 0 OR partnership_id IN (SELECT p.id FROM partnerships p JOIN teammate_groups g ON g.group_id = p.group_id WHERE g.teammate_id = $2))), \
+         (SELECT COUNT(*) FROM deals WHERE program_id = $1 AND stage IN ($8, $9, $10) \
+          AND ($2 = 0 OR partnership_id IN (SELECT p.id FROM partnerships p JOIN teammate_groups g ON g.group_id = p.group_id WHERE g.teammate_id = $2))), \
+         (SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM rewards WHERE program_id = $1 AND status = $11 \
+          AND ($2 = 0 OR partnership_id IN (SELECT p.id FROM partnerships p JOIN teammate_groups g ON g.group_id = p.group_id WHERE g.teammate_id = $2))), \
+         (SELECT COUNT(*) FROM payouts WHERE program_id = $1 AND status = $12 \
+          AND ($2 = 0 OR partnership_id IN (SELECT p.id FROM partnerships p JOIN teammate_groups g ON g.group_id = p.group_id WHERE g.teammate_id = $2))), \
+         (SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM payouts WHERE program_id = $1 AND status = $12 \
+          AND ($2 = 0 OR partnership_id IN (SELECT p.id FROM partnerships p JOIN teammate_groups g ON g.group_id = p.group_id WHERE g.teammate_id = $2)))",
+    )
+    .bind(program.id)
+    .bind(restricted)
+    .bind(PartnershipStatus::Active.as_str())
+    .bind(l1.as_str())
+    .bind(l2.as_str())
+    .bind(l3.as_str())
+    .bind(l4.as_str())
+    .bind(d1.as_str())
+    .bind(d2.as_str())
+    .bind(d3.as_str())
+    .bind(RewardStatus::Pending.as_str())
+    .bind(PayoutStatus::Requested.as_str())
+    .fetch_one(&db.pool)
+    .await?;
+    let money = |minor: i64| with_money.then(|| Money::new(minor, &program.currency));
+    Ok(VendorKpis {
+        active_partners: row.try_get(0)?,
+        open_leads: row.try_get(1)?,
+        open_deals: row.try_get(2)?,
+        rewards_pending: money(row.try_get(3)?),
+        payouts_requested: money(row.try_get(5)?),
+        payouts_requested_count: row.try_get(4)?,
+    })
+}
+
+/// One page of the program's partners, newest first, after the keyset cursor `before_id`.
+/// Returns the rows and the cursor of the next page.
+pub async fn partners_page(
+    db: &Db,
+    program_id: i64,
+    before_id: Option<i64>,
+    restricted_to: Option<i64>,
+) -> Result<(Vec<PartnerRow>, Option<i64>), sqlx::Error> {
+    // The limit is written into the text (see the `db` module: bound limits re-plan).
+    let sql = format!(
+        "SELECT p.id, t.name, t.kind, p.status, g.name, tr.name, p.partner_key, p.joined_at \
+         FROM partnerships p \
+         JOIN partner_teams t ON t.id = p.partner_team_id \
+         JOIN partner_groups g ON g.id = p.group_id \
+         LEFT JOIN tiers tr ON tr.id = p.tier_id \
+         WHERE p.program_id = $1 AND p.id < $2 \
+         AND ($3 = 0 OR p.group_id IN (SELECT group_id FROM teammate_groups WHERE teammate_id = $3)) \
+         ORDER BY p.id DESC LIMIT {}",
+        PARTNERS_PAGE + 1
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(program_id)
+        .bind(before_id.unwrap_or(i64::MAX))
+        .bind(restricted_to.unwrap_or(0))
+        .fetch_all(&db.pool)
+        .await?;
+    let mut partners = rows
+        .into_iter()
+        .map(|r| {
+            Ok(PartnerRow {
+                partnership_id: r.try_get(0)?,
+                partner_team: r.try_get(1)?,
+                kind: domain::program::partner_type_label(&r.try_get::<String, _>(2)?),
+                status: r.try_get(3)?,
+                group: r.try_get(4)?,
+                tier: r.try_get(5)?,
+                partner_key: r.try_get(6)?,
+                joined_at: r.try_get(7)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let next = if partners.len() as i64 > PARTNERS_PAGE {
+        partners.truncate(PARTNERS_PAGE as usize);
+        partners.last().map(|p| p.partnership_id)
+    } else {
+        None
+    };
+    Ok((partners, next))
+}
