@@ -18,7 +18,7 @@ mod common;
 
 use std::time::Instant;
 
-use common::{acme_program_and_group, database_url, start_server, wrk};
+use common::{acme_program_and_group, bench_database, bench_seconds, start_server, wrk};
 use store::db::Db;
 
 const PARTNERSHIPS: i64 = 10_000;
@@ -154,26 +154,11 @@ async fn sign_in(base: &str, email: &str) -> String {
 
 #[tokio::main]
 async fn main() {
-    let postgres = std::env::var("BENCH_BACKEND").is_ok_and(|b| b == "postgres");
     let large = std::env::var("BENCH_SCALE").is_ok_and(|s| s == "large");
-    let seconds: u64 = std::env::var("BENCH_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10);
-    let Some(url) = database_url(
-        postgres.then_some("TEST_DATABASE_URL"),
-        "portal_bench_pages",
-    )
-    .await
-    else {
-        eprintln!("BENCH_BACKEND=postgres needs TEST_DATABASE_URL");
+    let seconds = bench_seconds(10);
+    let Some((db, url, postgres)) = bench_database("portal_bench_pages").await else {
         return;
     };
-    let db = Db::connect(&url).await.expect("connect");
-    db.migrate().await.expect("migrate");
-    server::seed::seed(&db, &store::password::Hasher::new())
-        .await
-        .expect("seed");
     if large {
         grow(&db).await;
     }

@@ -15,7 +15,9 @@ mod common;
 
 use std::io::Write;
 
-use common::{acme_program_and_group, active_partnership, database_url, start_server, wrk};
+use common::{
+    acme_program_and_group, active_partnership, bench_database, bench_seconds, start_server, wrk,
+};
 use store::db::{Db, now_ms};
 
 const LINKS: usize = 100_000;
@@ -58,25 +60,10 @@ async fn links(db: &Db) -> Vec<String> {
 
 #[tokio::main]
 async fn main() {
-    let postgres = std::env::var("BENCH_BACKEND").is_ok_and(|b| b == "postgres");
-    let seconds: u64 = std::env::var("BENCH_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(15);
-    let Some(url) = database_url(
-        postgres.then_some("TEST_DATABASE_URL"),
-        "portal_bench_redirect",
-    )
-    .await
-    else {
-        eprintln!("BENCH_BACKEND=postgres needs TEST_DATABASE_URL");
+    let seconds = bench_seconds(15);
+    let Some((db, url, postgres)) = bench_database("portal_bench_redirect").await else {
         return;
     };
-    let db = Db::connect(&url).await.expect("connect");
-    db.migrate().await.expect("migrate");
-    server::seed::seed(&db, &store::password::Hasher::new())
-        .await
-        .expect("seed");
     let started = now_ms();
     let keys = links(&db).await;
     println!(

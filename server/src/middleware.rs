@@ -28,31 +28,25 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
         .find_map(|v| {
             session::token_from_cookie_header(v, state.config.secure_cookies).map(str::to_owned)
         });
-    let Some(token) = token else {
-        return next.run(request).await;
-    };
-    // Only requests that change nothing reuse a session read a moment ago.
-    let reuse = matches!(*request.method(), Method::GET | Method::HEAD);
-    match context::load_cached(&state.db, &state.sessions, &token, reuse).await {
-        Ok(Some(session)) => {
-            request.extensions_mut().insert(session);
-        }
-        Ok(None) => {}
-        Err(error) => {
-            tracing::error!(%error, "session lookup failed");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The portal cannot reach its database. Try again shortly.",
-            )
-                .into_response();
+    if let Some(token) = token {
+        // Read for every request, never cached: a sign-out, a removed membership, a changed
+        // role or program setting applies to the very next request on every server process.
+        match context::load(&state.db, &token).await {
+            Ok(Some(session)) => {
+                request.extensions_mut().insert(Arc::new(session));
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::error!(%error, "session lookup failed");
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The portal cannot reach its database. Try again shortly.",
+                )
+                    .into_response();
+            }
         }
     }
-    let response = next.run(request).await;
-    if !reuse {
-        // A page read while this request ran may have cached the session as it was before.
-        state.sessions.forget(&session::hash_token(&token));
-    }
-    response
+    next.run(request).await
 }
 
 /// Cross-site request forgery guard: a state-changing request must prove it comes from the

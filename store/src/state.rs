@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use super::context::SessionCache;
 use super::db::Db;
 use super::password::Hasher;
 
@@ -20,8 +19,6 @@ pub struct AppState {
     pub db: Db,
     pub hasher: Hasher,
     pub config: Arc<Config>,
-    /// Sessions read in the last second (see [`SessionCache`]).
-    pub sessions: Arc<SessionCache>,
 }
 
 impl AppState {
@@ -30,7 +27,6 @@ impl AppState {
             db,
             hasher: Hasher::new(),
             config: Arc::new(config),
-            sessions: Arc::new(SessionCache::default()),
         }
     }
 }

@@ -22,6 +22,29 @@ pub async fn database(url_env: Option<&str>, name: &str) -> Option<Db> {
     Some(db)
 }
 
+/// `BENCH_SECONDS` (each `wrk` run's length), else `default`.
+pub fn bench_seconds(default: u64) -> u64 {
+    std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The database a server benchmark runs on: a fresh, migrated and seeded one named `name`, on
+/// PostgreSQL when `BENCH_BACKEND=postgres` (with `TEST_DATABASE_URL`), else SQLite. Returns
+/// it, its URL and whether it is PostgreSQL; `None` (said on stderr) without the URL.
+pub async fn bench_database(name: &str) -> Option<(Db, String, bool)> {
+    let postgres = std::env::var("BENCH_BACKEND").is_ok_and(|b| b == "postgres");
+    let Some(url) = database_url(postgres.then_some("TEST_DATABASE_URL"), name).await else {
+        eprintln!("BENCH_BACKEND=postgres needs TEST_DATABASE_URL");
+        return None;
+    };
+    let db = Db::connect(&url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    server::seed::seed(&db, &Hasher::new()).await.expect("seed");
+    Some((db, url, postgres))
+}
+
 /// The URL of a fresh database `name`: a new SQLite file in the temp dir, or a new PostgreSQL
 /// database when `url_env` names a set variable. `None` when that variable is unset.
 pub async fn database_url(url_env: Option<&str>, name: &str) -> Option<String> {
