@@ -106,9 +106,13 @@ async fn grow(db: &Db) {
          available_at, created_at, customer_id, transaction_id, source) \
          SELECT program_id, partnership_id, amount_minor / 10, currency, 'half_even', \
          CASE WHEN id % 3 = 0 THEN 'pending' WHEN id % 3 = 1 THEN 'approved' ELSE 'paid' END, \
-         'Bench reward', occurred_at, occurred_at, customer_id, id, 'offer' FROM transactions WHERE id > $1",
+         'Bench reward', CASE WHEN id % 3 = 0 THEN $2 ELSE occurred_at END, occurred_at, customer_id, id, 'offer' \
+         FROM transactions WHERE id > $1",
     )
     .bind(transactions)
+    // Pending rewards are still in their hold, so the server's job has nothing to release
+    // while the pages are measured.
+    .bind(store::db::now_ms() + 30 * 24 * 60 * 60 * 1000)
     .execute(&db.pool)
     .await
     .expect("rewards");
