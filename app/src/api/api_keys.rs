@@ -9,14 +9,13 @@ use crate::error::AppError;
 #[server(prefix = "/api", endpoint = "api_keys")]
 pub async fn fetch_api_keys(program: Option<i64>) -> Result<ApiKeysPage, AppError> {
     use crate::dto::ApiKeyRow;
-    use crate::server::{endpoint, require_teammate, vendor, viewer};
+    use crate::server::{endpoint, require_teammate, viewer};
     use domain::permissions::Permission;
     use sqlx::Row;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageApiKeys).await?;
-        let programs = crate::server::authz::programs()?;
-        let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let selected = crate::server::authz::current_program(program)?;
         let mut keys = Vec::new();
         if let Some(p) = &selected {
             let rows = sqlx::query(
@@ -50,14 +49,13 @@ pub async fn fetch_api_keys(program: Option<i64>) -> Result<ApiKeysPage, AppErro
 #[server(prefix = "/api", endpoint = "create_api_key")]
 pub async fn create_api_key(program: i64, name: String) -> Result<CreatedApiKey, AppError> {
     use crate::server::events::{self, NewEvent};
-    use crate::server::{api_keys, db::now_ms, endpoint, require_teammate, vendor};
+    use crate::server::{api_keys, db::now_ms, endpoint, require_teammate};
     use domain::permissions::Permission;
     use domain::transaction::api_key::validate_name;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageApiKeys).await?;
-        let programs = crate::server::authz::programs()?;
-        let program = vendor::select_program(&programs, Some(program))?.ok_or_else(|| AppError::not_found("Program"))?;
+        let program = crate::server::authz::program(program)?;
         let name = validate_name(&name).map_err(|e| AppError::invalid_fields(vec![("name", e.0)]))?;
         let (key, prefix, hash) = api_keys::generate();
         let mut tx = state.db.begin().await?;

@@ -286,7 +286,7 @@ pub async fn fetch_applications(
     after: Option<i64>,
 ) -> Result<ApplicationsPage, AppError> {
     use crate::dto::ApplicationRow;
-    use crate::server::{endpoint, require_teammate, vendor, viewer};
+    use crate::server::{endpoint, require_teammate, viewer};
     use domain::partnership::PartnershipStatus;
     use domain::permissions::Permission;
     use sqlx::Row;
@@ -294,8 +294,7 @@ pub async fn fetch_applications(
     const PAGE: i64 = 25;
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let programs = crate::server::authz::programs()?;
-        let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let selected = crate::server::authz::current_program(program)?;
         let mut applications = Vec::new();
         let mut next_after = None;
         if let Some(program) = &selected {

@@ -20,8 +20,7 @@ pub async fn fetch_vendor_overview(
             .allowed_groups
             .clone()
             .map(|_| teammate.teammate_id);
-        let programs = crate::server::authz::programs()?;
-        let selected = vendor::current_program(&programs, program, teammate.identity.program_id)?;
+        let selected = crate::server::authz::current_program(program)?;
         let (kpis, partners, next) = match &selected {
             Some(program) => {
                 let with_money = teammate.role.can(Permission::ViewMoney);

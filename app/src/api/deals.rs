@@ -155,15 +155,14 @@ pub async fn fetch_vendor_deals(
     after: Option<i64>,
 ) -> Result<VendorDealsPage, AppError> {
     use crate::dto::{DealFilters, Named};
-    use crate::server::{deals, endpoint, require_teammate, vendor, viewer};
+    use crate::server::{deals, endpoint, require_teammate, viewer};
     use domain::deal::DealMotion;
     use domain::permissions::Permission;
     use sqlx::Row;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let programs = crate::server::authz::programs()?;
-        let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let selected = crate::server::authz::current_program(program)?;
         let filters = DealFilters {
             partner: partner.unwrap_or_default().trim().to_owned(),
             motion: match motion.as_deref().map(str::trim) {

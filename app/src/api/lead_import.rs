@@ -70,14 +70,13 @@ pub async fn import_vendor_leads(
     confirm: Option<String>,
 ) -> Result<ImportOutcome, AppError> {
     use crate::server::lead_import::{Target, check, confirmed};
-    use crate::server::{db::now_ms, endpoint, leads, require_teammate, vendor};
+    use crate::server::{db::now_ms, endpoint, leads, require_teammate};
     use domain::lead::LeadStatus;
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageLeads).await?;
-        let programs = crate::server::authz::programs()?;
-        let program = vendor::current_program(&programs, program, me.identity.program_id)?
+        let program = crate::server::authz::current_program(program)?
             .ok_or_else(|| AppError::bad_request("Create a program first"))?;
         let allowed = me.allowed_groups.clone();
         let lines = domain::lead_import::read_import(&csv, true)?;

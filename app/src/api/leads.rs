@@ -154,14 +154,13 @@ pub async fn fetch_vendor_leads(
     status: Option<String>,
     after: Option<i64>,
 ) -> Result<VendorLeadsPage, AppError> {
-    use crate::server::{endpoint, leads, require_teammate, vendor, viewer};
+    use crate::server::{endpoint, leads, require_teammate, viewer};
     use domain::lead::LeadStatus;
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let programs = crate::server::authz::programs()?;
-        let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let selected = crate::server::authz::current_program(program)?;
         let status = match status.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(s) => Some(LeadStatus::parse(s)?),
@@ -495,14 +494,13 @@ pub async fn fetch_vendor_customers(
     after: Option<i64>,
 ) -> Result<crate::dto::VendorCustomersPage, AppError> {
     use crate::dto::VendorCustomerRow;
-    use crate::server::{endpoint, leads, require_teammate, vendor, viewer};
+    use crate::server::{endpoint, leads, require_teammate, viewer};
     use domain::permissions::Permission;
     use sqlx::Row;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let programs = crate::server::authz::programs()?;
-        let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let selected = crate::server::authz::current_program(program)?;
         let q = q.unwrap_or_default().trim().to_owned();
         let status = match status.as_deref().map(str::trim) {
             None | Some("") => None,
@@ -596,7 +594,7 @@ pub async fn suggest_partners(
     tier: Option<i64>,
 ) -> Result<crate::dto::PartnerSuggestions, AppError> {
     use crate::dto::{Named, PartnerSuggestion, PartnerSuggestions};
-    use crate::server::{endpoint, require_teammate, vendor};
+    use crate::server::{endpoint, require_teammate};
     use domain::permissions::Permission;
     use domain::program::{PartnerType, partner_type_label};
     use sqlx::Row;
@@ -604,8 +602,7 @@ pub async fn suggest_partners(
     const SUGGESTED: i64 = 10;
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageLeads).await?;
-        let programs = crate::server::authz::programs()?;
-        let program = vendor::current_program(&programs, program, me.identity.program_id)?
+        let program = crate::server::authz::current_program(program)?
             .ok_or_else(|| AppError::bad_request("Create a program first"))?;
         let country = country.unwrap_or_default().trim().to_ascii_uppercase();
         let partner_type = match partner_type.as_deref().map(str::trim) {

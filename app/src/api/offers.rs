@@ -11,7 +11,7 @@ use crate::error::AppError;
 #[server(prefix = "/api", endpoint = "offers")]
 pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> {
     use crate::dto::{OfferFormValues, OfferRow, OfferVersionRow};
-    use crate::server::{endpoint, offers, require_teammate, vendor, viewer};
+    use crate::server::{endpoint, offers, require_teammate, viewer};
     use domain::money::{Currency, input_text};
     use domain::offer::{Payout, Target, describe, target_values};
     use domain::permissions::Permission;
@@ -19,8 +19,7 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let programs = crate::server::authz::programs()?;
-        let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let selected = crate::server::authz::current_program(program)?;
         let mut rows = Vec::new();
         let mut targets = vec![("everyone".to_owned(), "All partners".to_owned())];
         if let Some(p) = &selected {
@@ -212,16 +211,14 @@ pub async fn save_offer(
     simulate_days: Option<String>,
 ) -> Result<crate::dto::OfferOutcome, AppError> {
     use crate::dto::OfferOutcome;
-    use crate::server::{db::now_ms, endpoint, offers, require_teammate, simulator, vendor};
+    use crate::server::{db::now_ms, endpoint, offers, require_teammate, simulator};
     use domain::money::Currency;
     use domain::offer::{OfferForm, validate_offer};
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageProgramSettings).await?;
-        let programs = crate::server::authz::programs()?;
-        let program = vendor::select_program(&programs, Some(program))?
-            .ok_or_else(|| AppError::not_found("Program"))?;
+        let program = crate::server::authz::program(program)?;
         let currency = Currency::parse(&program.currency).map_err(AppError::internal)?;
         // The form sends every tier's id with its (possibly empty) rate, in the same order.
         let overrides: Vec<(String, String)> = override_tier

@@ -21,15 +21,14 @@ pub async fn fetch_partners(
     sort: Option<String>,
     after: Option<String>,
 ) -> Result<PartnersPage, AppError> {
-    use crate::server::{endpoint, partner_list, require_teammate, structure, vendor, viewer};
+    use crate::server::{endpoint, partner_list, require_teammate, structure, viewer};
     use domain::partnership::PartnershipStatus;
     use domain::permissions::Permission;
     use domain::segment::{Condition, Rule};
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let programs = crate::server::authz::programs()?;
-        let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let selected = crate::server::authz::current_program(program)?;
         let viewer = viewer(&me.company_name, selected.as_ref().map(|p| p.id))?;
         let can_bulk_edit = me.role.can(Permission::ManagePartners)
             && me.role.can(Permission::ManageGroupsTagsTiers);

@@ -12,15 +12,14 @@ pub async fn fetch_program_settings(
     new: Option<bool>,
 ) -> Result<ProgramSettingsPage, AppError> {
     use crate::dto::ProgramForm;
-    use crate::server::{endpoint, require_teammate, vendor, viewer};
+    use crate::server::{endpoint, require_teammate, viewer};
     use domain::permissions::Permission;
     use domain::program::SignupMode;
     use sqlx::Row;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let programs = crate::server::authz::programs()?;
-        let selected = if new.unwrap_or(false) { None } else { vendor::current_program(&programs, program, me.identity.program_id)? };
+        let selected = if new.unwrap_or(false) { None } else { crate::server::authz::current_program(program)? };
         let showing = selected.as_ref().map(|p| p.id);
         let form = match selected {
             None => ProgramForm {

@@ -24,15 +24,14 @@ pub async fn fetch_vendor_rewards(
     status: Option<String>,
     after: Option<i64>,
 ) -> Result<VendorRewardsPage, AppError> {
-    use crate::server::{endpoint, require_teammate, rewards, vendor, viewer};
+    use crate::server::{endpoint, require_teammate, rewards, viewer};
     use domain::permissions::Permission;
     use domain::reward::RewardStatus;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewMoney).await?;
         let status = status_param(status, RewardStatus::parse)?;
-        let programs = crate::server::authz::programs()?;
-        let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let selected = crate::server::authz::current_program(program)?;
         let restricted_to = me.allowed_groups.clone().map(|_| me.teammate_id);
         let (rows, next) = match &selected {
             Some(p) => {
@@ -149,16 +148,14 @@ pub async fn add_manual_reward(
     amount: String,
     reason: String,
 ) -> Result<i64, AppError> {
-    use crate::server::{db::now_ms, endpoint, require_teammate, rewards, vendor};
+    use crate::server::{db::now_ms, endpoint, require_teammate, rewards};
     use domain::money::{parse_amount, to_minor};
     use domain::permissions::Permission;
     use domain::reward::{RewardStatus, available_at};
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ReviewRewards).await?;
-        let programs = crate::server::authz::programs()?;
-        let program = vendor::select_program(&programs, Some(program))?
-            .ok_or_else(|| AppError::not_found("Program"))?;
+        let program = crate::server::authz::program(program)?;
         let money = rewards::program_money(&state.db.pool, program.id).await?;
         let mut problems = Vec::new();
         let amount =
@@ -371,14 +368,13 @@ pub async fn fetch_vendor_transactions(
     program: Option<i64>,
     after: Option<i64>,
 ) -> Result<crate::dto::VendorTransactionsPage, AppError> {
-    use crate::server::{endpoint, require_teammate, transactions, vendor, viewer};
+    use crate::server::{endpoint, require_teammate, transactions, viewer};
     use domain::permissions::Permission;
 
     const PAGE: i64 = 50;
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewMoney).await?;
-        let programs = crate::server::authz::programs()?;
-        let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let selected = crate::server::authz::current_program(program)?;
         let restricted_to = me.allowed_groups.clone().map(|_| me.teammate_id);
         let (rows, next) = match &selected {
             Some(p) => {
@@ -416,15 +412,14 @@ pub async fn fetch_vendor_payouts(
     status: Option<String>,
     after: Option<i64>,
 ) -> Result<VendorPayoutsPage, AppError> {
-    use crate::server::{endpoint, payouts, require_teammate, vendor, viewer};
+    use crate::server::{endpoint, payouts, require_teammate, viewer};
     use domain::ledger::PayoutStatus;
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewMoney).await?;
         let status = status_param(status, PayoutStatus::parse)?;
-        let programs = crate::server::authz::programs()?;
-        let selected = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let selected = crate::server::authz::current_program(program)?;
         let restricted_to = me.allowed_groups.clone().map(|_| me.teammate_id);
         let (rows, next) = match &selected {
             Some(p) => {

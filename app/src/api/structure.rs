@@ -12,12 +12,11 @@ pub async fn fetch_structure(
     program: Option<i64>,
     segment: Option<i64>,
 ) -> Result<StructurePage, AppError> {
-    use crate::server::{endpoint, require_teammate, structure, vendor, viewer};
+    use crate::server::{endpoint, require_teammate, structure, viewer};
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let programs = crate::server::authz::programs()?;
         let program = match segment {
             Some(segment) => {
                 let of_segment: i64 = sqlx::query_scalar(
@@ -32,7 +31,7 @@ pub async fn fetch_structure(
             }
             None => program,
         };
-        let program = vendor::current_program(&programs, program, me.identity.program_id)?;
+        let program = crate::server::authz::current_program(program)?;
         let structure = match &program {
             Some(p) => Some(structure::load(&state.db, p.id, me.company_id).await?),
             None => None,

@@ -38,9 +38,11 @@ pub fn require_user() -> Result<Identity, AppError> {
     identity().ok_or_else(AppError::unauthorized)
 }
 
-/// The programs of the caller's company (a teammate's session; empty otherwise).
-pub fn programs() -> Result<Vec<ProgramSummary>, AppError> {
-    Ok(require_session()?.programs().to_vec())
+/// The program a vendor page shows: `asked` (which must be the caller's company's), else the
+/// one chosen in the header, else the first.
+pub fn current_program(asked: Option<i64>) -> Result<Option<ProgramSummary>, AppError> {
+    let session = require_session()?;
+    store::vendor::current_program(session.programs(), asked, session.identity.program_id)
 }
 
 /// The program `id` when it is the caller's company's; "not found" otherwise (another
