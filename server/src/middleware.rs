@@ -28,12 +28,21 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
         .find_map(|v| {
             session::token_from_cookie_header(v, state.config.secure_cookies).map(str::to_owned)
         });
+    // Pages only read: they may use this process's read of the last second. Anything else
+    // may change something, so it reads the session anew, and afterwards no earlier read is
+    // used again: here a change applies to the very next page, elsewhere within a second.
+    let reads_only = matches!(*request.method(), Method::GET | Method::HEAD);
     if let Some(token) = token {
-        // Read for every request, never cached: a sign-out, a removed membership, a changed
-        // role or program setting applies to the very next request on every server process.
-        match context::load(&state.db, &token).await {
+        let loaded = if reads_only {
+            state.recent_contexts.load(&state.db, &token).await
+        } else {
+            context::load(&state.db, &token)
+                .await
+                .map(|s| s.map(Arc::new))
+        };
+        match loaded {
             Ok(Some(session)) => {
-                request.extensions_mut().insert(Arc::new(session));
+                request.extensions_mut().insert(session);
             }
             Ok(None) => {}
             Err(error) => {
@@ -46,7 +55,11 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
             }
         }
     }
-    next.run(request).await
+    let response = next.run(request).await;
+    if !reads_only {
+        state.recent_contexts.forget_all();
+    }
+    response
 }
 
 /// Cross-site request forgery guard: a state-changing request must prove it comes from the

@@ -1,7 +1,13 @@
 //! The signed-in request's context, read in two queries: the session and its user, the
 //! membership the session acts in (teammate of a company or contact of a partner team) with its
 //! role, how many memberships the user has, and the programs of the workspace. Every page and
-//! server function starts from it, so none of them reads these again.
+//! server function starts from it, so none of them reads these again. Pages may use one read
+//! within the last second ([`Recent`]); everything that may change something reads it anew.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use domain::permissions::{ContactPermission, ContactRole, Permission, TeammateRole};
 use domain::session::SessionTimes;
@@ -82,6 +88,8 @@ pub struct Session {
     pub memberships: i64,
     /// `None` before a workspace is chosen, or when the membership is gone.
     pub member: Option<Member>,
+    /// When the session began and was last seen, as read: a recent read expires with them.
+    pub times: SessionTimes,
 }
 
 impl Session {
@@ -266,6 +274,7 @@ pub async fn load(db: &Db, token: &str) -> Result<Option<Session>, sqlx::Error> 
         identity,
         memberships: first.try_get(9)?,
         member,
+        times,
     }))
 }
 
@@ -342,4 +351,94 @@ fn contact(
         role: ContactRole::parse(&role).map_err(bad_role)?,
         partnerships,
     }))
+}
+
+/// How long a page may use a context read by an earlier request: a sign-out, a removed
+/// membership or a changed role on another server process applies to pages within this time.
+pub const RECENT_FOR: Duration = Duration::from_secs(1);
+
+/// Room for this many sessions' contexts; past it, the stale ones go (and all, if none is).
+const RECENT_CAPACITY: usize = 10_000;
+
+/// The contexts this process read in the last [`RECENT_FOR`], by session token hash, for pages
+/// (`GET`), which only read. Anything that may change (every other method, so every server
+/// function) reads its context from the database, and when it is done drops all of these
+/// ([`Recent::forget_all`]): on this process a change applies to the very next page, on the
+/// others within a second. Nothing here decides a write.
+#[derive(Default)]
+pub struct Recent {
+    /// Moves on at every change; a context read before a change is not used after it.
+    generation: AtomicU64,
+    entries: Mutex<HashMap<String, RecentEntry>>,
+}
+
+struct RecentEntry {
+    session: Arc<Session>,
+    read_at: Instant,
+    generation: u64,
+}
+
+impl std::fmt::Debug for Recent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recent")
+            .field("generation", &self.generation.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Recent {
+    /// The context of `token` if this process read it within [`RECENT_FOR`] and nothing
+    /// changed since; else it is read (and kept when the session is live).
+    pub async fn load(&self, db: &Db, token: &str) -> Result<Option<Arc<Session>>, sqlx::Error> {
+        let key = hash_token(token);
+        // Taken before the read: a change finishing during the read makes this one stale.
+        let generation = self.generation.load(Ordering::Acquire);
+        if let Some(session) = self.get(&key, generation) {
+            return Ok(Some(session));
+        }
+        let Some(session) = load(db, token).await?.map(Arc::new) else {
+            return Ok(None);
+        };
+        self.put(key, Arc::clone(&session), generation);
+        Ok(Some(session))
+    }
+
+    fn get(&self, key: &str, generation: u64) -> Option<Arc<Session>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key)
+            .filter(|e| {
+                e.generation == generation
+                    && e.read_at.elapsed() < RECENT_FOR
+                    && e.session.times.is_live(now_ms())
+            })
+            .map(|e| Arc::clone(&e.session))
+    }
+
+    fn put(&self, key: String, session: Arc<Session>, generation: u64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= RECENT_CAPACITY {
+            entries.retain(|_, e| e.read_at.elapsed() < RECENT_FOR);
+            if entries.len() >= RECENT_CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            key,
+            RecentEntry {
+                session,
+                read_at: Instant::now(),
+                generation,
+            },
+        );
+    }
+
+    /// Something may have changed: no context read before now is used again.
+    pub fn forget_all(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::context::Recent;
 use super::db::Db;
 use super::password::Hasher;
 
@@ -19,6 +20,8 @@ pub struct AppState {
     pub db: Db,
     pub hasher: Hasher,
     pub config: Arc<Config>,
+    /// Contexts this process read in the last second, for pages (see [`Recent`]).
+    pub recent_contexts: Arc<Recent>,
 }
 
 impl AppState {
@@ -27,6 +30,7 @@ impl AppState {
             db,
             hasher: Hasher::new(),
             config: Arc::new(config),
+            recent_contexts: Arc::new(Recent::default()),
         }
     }
 }

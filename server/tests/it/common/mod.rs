@@ -298,6 +298,7 @@ impl TestApp {
 
     /// Drops the PostgreSQL database or deletes the SQLite file.
     pub async fn cleanup(self) {
+        self.assert_kept_totals().await;
         self.db.pool.close().await;
         if let (Some(admin), Some(name)) = (self.admin_url, self.database_name)
             && let Ok(admin_db) = Db::connect(&admin).await
@@ -312,6 +313,56 @@ impl TestApp {
         if let Some(path) = self.sqlite_path {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+}
+
+impl TestApp {
+    /// Every test ends here: the sums the database keeps (triggers of migration
+    /// `kept_totals`) equal a count of the rows, whatever the test did: the dashboard cards of
+    /// every program, whole and as each teammate limited to groups sees them, and the earnings
+    /// of every partnership.
+    async fn assert_kept_totals(&self) {
+        let partnerships: Vec<i64> = sqlx::query_scalar("SELECT id FROM partnerships ORDER BY id")
+            .fetch_all(&self.db.pool)
+            .await
+            .expect("partnerships");
+        for id in partnerships {
+            let kept = store::partner::earnings(&self.db, id).await.expect("kept");
+            let counted = store::partner::earnings_recounted(&self.db, id)
+                .await
+                .expect("counted");
+            assert_eq!(kept, counted, "earnings of partnership {id}");
+        }
+        let programs = sqlx::query("SELECT id, name, currency FROM programs ORDER BY id")
+            .fetch_all(&self.db.pool)
+            .await
+            .expect("programs");
+        let restricted: Vec<i64> =
+            sqlx::query_scalar("SELECT DISTINCT teammate_id FROM teammate_groups ORDER BY 1")
+                .fetch_all(&self.db.pool)
+                .await
+                .expect("restricted teammates");
+        for row in programs {
+            use sqlx::Row;
+            let program = app::dto::ProgramSummary {
+                id: row.get(0),
+                name: row.get(1),
+                currency: row.get(2),
+            };
+            for teammate in std::iter::once(None).chain(restricted.iter().copied().map(Some)) {
+                let kept = store::vendor::kpis(&self.db, &program, true, teammate)
+                    .await
+                    .expect("kept totals");
+                let counted = store::vendor::kpis_recounted(&self.db, &program, teammate)
+                    .await
+                    .expect("counted totals");
+                assert_eq!(
+                    kept, counted,
+                    "group totals of program {} (teammate {teammate:?})",
+                    program.id
+                );
             }
         }
     }
