@@ -44,6 +44,22 @@ pub fn select_program(
     }
 }
 
+/// The kept sums of program `$1` as one row `(active partners, open leads, open deals, pending
+/// rewards, requested payouts, their amount)`; `$2 = 0` sees the whole program, else only the
+/// groups of teammate `$2`.
+macro_rules! kept_kpis {
+    () => {
+        "(SELECT CAST(COALESCE(SUM(active_partners), 0) AS BIGINT) AS active_partners, \
+         CAST(COALESCE(SUM(open_leads), 0) AS BIGINT) AS open_leads, \
+         CAST(COALESCE(SUM(open_deals), 0) AS BIGINT) AS open_deals, \
+         CAST(COALESCE(SUM(pending_rewards_minor), 0) AS BIGINT) AS pending_rewards, \
+         CAST(COALESCE(SUM(requested_payouts), 0) AS BIGINT) AS requested_payouts, \
+         CAST(COALESCE(SUM(requested_payouts_minor), 0) AS BIGINT) AS requested_payouts_minor \
+         FROM group_totals WHERE program_id = $1 \
+         AND ($2 = 0 OR group_id IN (SELECT group_id FROM teammate_groups WHERE teammate_id = $2)))"
+    };
+}
+
 /// A teammate restricted to some groups (`restricted_to`: their teammate id) counts only the
 /// partnerships of those groups, and what belongs to them. The sums are kept per group by the
 /// database in the transaction of each change (migration `group_totals`), so this reads one
@@ -54,21 +70,47 @@ pub async fn kpis(
     with_money: bool,
     restricted_to: Option<i64>,
 ) -> Result<VendorKpis, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(active_partners), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(open_leads), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(open_deals), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(pending_rewards_minor), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(requested_payouts), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(requested_payouts_minor), 0) AS BIGINT) \
-         FROM group_totals WHERE program_id = $1 \
-         AND ($2 = 0 OR group_id IN (SELECT group_id FROM teammate_groups WHERE teammate_id = $2))",
-    )
-    .bind(program.id)
-    .bind(restricted_to.unwrap_or(0))
-    .fetch_one(&db.pool)
-    .await?;
+    let row = sqlx::query(concat!("SELECT k.* FROM ", kept_kpis!(), " k"))
+        .bind(program.id)
+        .bind(restricted_to.unwrap_or(0))
+        .fetch_one(&db.pool)
+        .await?;
     kpis_of(&row, program, with_money)
+}
+
+/// The overview page's data in one statement: the cards ([`kpis`]) and one page of partners
+/// ([`partners_page_sql`]), a row per partner, each carrying the cards (one row of cards alone when
+/// the page is empty).
+pub async fn overview(
+    db: &Db,
+    program: &ProgramSummary,
+    with_money: bool,
+    before_id: Option<i64>,
+    restricted_to: Option<i64>,
+) -> Result<(VendorKpis, Vec<PartnerRow>, Option<i64>), sqlx::Error> {
+    let sql = format!(
+        "SELECT k.*, pg.* FROM {kpis} k LEFT JOIN ({page}) pg ON 1 = 1 ORDER BY pg.id DESC",
+        kpis = kept_kpis!(),
+        page = partners_page_sql("$2", "$3"),
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(program.id)
+        .bind(restricted_to.unwrap_or(0))
+        .bind(before_id.unwrap_or(i64::MAX))
+        .fetch_all(&db.pool)
+        .await?;
+    let Some(first) = rows.first() else {
+        return Err(sqlx::Error::RowNotFound);
+    };
+    let kpis = kpis_of(first, program, with_money)?;
+    let mut partners = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if row.try_get::<Option<i64>, _>(6)?.is_some() {
+            partners.push(partner_row(row, 6)?);
+        }
+    }
+    let next = next_cursor(&mut partners);
+    Ok((kpis, partners, next))
 }
 
 fn kpis_of(
@@ -130,52 +172,45 @@ pub async fn kpis_recounted(
     kpis_of(&row, program, true)
 }
 
-/// One page of the program's partners, newest first, after the keyset cursor `before_id`.
-/// Returns the rows and the cursor of the next page.
-pub async fn partners_page(
-    db: &Db,
-    program_id: i64,
-    before_id: Option<i64>,
-    restricted_to: Option<i64>,
-) -> Result<(Vec<PartnerRow>, Option<i64>), sqlx::Error> {
-    // The limit is written into the text (see the `db` module: bound limits re-plan).
-    let sql = format!(
-        "SELECT p.id, t.name, t.kind, p.status, g.name, tr.name, p.partner_key, p.joined_at \
+/// The SELECT of one page of program `$1`'s partners, newest first, below the keyset cursor
+/// `before`, only in the groups of teammate `restricted` unless it is 0; one more row than a
+/// page, to know whether another follows. The limit is written into the text (see the `db`
+/// module: bound limits re-plan).
+fn partners_page_sql(restricted: &str, before: &str) -> String {
+    format!(
+        "SELECT p.id, t.name AS team, t.kind, p.status, g.name AS group_name, tr.name AS tier, \
+         p.partner_key, p.joined_at \
          FROM partnerships p \
          JOIN partner_teams t ON t.id = p.partner_team_id \
          JOIN partner_groups g ON g.id = p.group_id \
          LEFT JOIN tiers tr ON tr.id = p.tier_id \
-         WHERE p.program_id = $1 AND p.id < $2 \
-         AND ($3 = 0 OR p.group_id IN (SELECT group_id FROM teammate_groups WHERE teammate_id = $3)) \
+         WHERE p.program_id = $1 AND p.id < {before} \
+         AND ({restricted} = 0 OR p.group_id IN (SELECT group_id FROM teammate_groups WHERE teammate_id = {restricted})) \
          ORDER BY p.id DESC LIMIT {}",
         PARTNERS_PAGE + 1
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(program_id)
-        .bind(before_id.unwrap_or(i64::MAX))
-        .bind(restricted_to.unwrap_or(0))
-        .fetch_all(&db.pool)
-        .await?;
-    let mut partners = rows
-        .into_iter()
-        .map(|r| {
-            Ok(PartnerRow {
-                partnership_id: r.try_get(0)?,
-                partner_team: r.try_get(1)?,
-                kind: domain::program::partner_type_label(&r.try_get::<String, _>(2)?),
-                status: r.try_get(3)?,
-                group: r.try_get(4)?,
-                tier: r.try_get(5)?,
-                partner_key: r.try_get(6)?,
-                joined_at: r.try_get(7)?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let next = if partners.len() as i64 > PARTNERS_PAGE {
+    )
+}
+
+/// A partner row of [`partners_page_sql`]'s columns, starting at column `at`.
+fn partner_row(r: &sqlx::any::AnyRow, at: usize) -> Result<PartnerRow, sqlx::Error> {
+    Ok(PartnerRow {
+        partnership_id: r.try_get(at)?,
+        partner_team: r.try_get(at + 1)?,
+        kind: domain::program::partner_type_label(&r.try_get::<String, _>(at + 2)?),
+        status: r.try_get(at + 3)?,
+        group: r.try_get(at + 4)?,
+        tier: r.try_get(at + 5)?,
+        partner_key: r.try_get(at + 6)?,
+        joined_at: r.try_get(at + 7)?,
+    })
+}
+
+/// Cuts the extra row off a page read one row long; the next page's cursor, if there is one.
+fn next_cursor(partners: &mut Vec<PartnerRow>) -> Option<i64> {
+    if partners.len() as i64 > PARTNERS_PAGE {
         partners.truncate(PARTNERS_PAGE as usize);
         partners.last().map(|p| p.partnership_id)
     } else {
         None
-    };
-    Ok((partners, next))
+    }
 }

@@ -24,9 +24,8 @@ pub async fn fetch_vendor_overview(
         let (kpis, partners, next) = match &selected {
             Some(program) => {
                 let with_money = teammate.role.can(Permission::ViewMoney);
-                let kpis = vendor::kpis(&state.db, program, with_money, restricted_to).await?;
-                let (partners, next) =
-                    vendor::partners_page(&state.db, program.id, after, restricted_to).await?;
+                let (kpis, partners, next) =
+                    vendor::overview(&state.db, program, with_money, after, restricted_to).await?;
                 (Some(kpis), partners, next)
             }
             None => (None, Vec::new(), None),
