@@ -71,37 +71,21 @@ pub async fn default_link(
     Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
-/// The program's default destination and whether partners see customers' emails in full, for
-/// a partner's dashboard; with `contact`, first makes the partnership's team link and that
-/// contact's own link when they are missing (links are made on first view). One read when they
-/// exist, which is every view but the first.
-pub async fn ensure_defaults(
+/// Makes the partnership's team link and `contact_id`'s own link, those of them that are
+/// missing (links are made on first view: the dashboard calls this when
+/// [`crate::partner::partnership`] counted fewer than two).
+pub async fn make_defaults(
     db: &Db,
     program_id: i64,
     partnership_id: i64,
-    contact: Option<i64>,
+    contact_id: i64,
     now: i64,
-) -> Result<(String, bool), AppError> {
-    let row = sqlx::query(
-        "SELECT default_destination, customer_email_visible, \
-         (SELECT COUNT(*) FROM links WHERE partnership_id = $2 AND is_default = 1 AND (contact_id IS NULL OR contact_id = $3)) \
-         FROM programs WHERE id = $1",
-    )
-    .bind(program_id)
-    .bind(partnership_id)
-    .bind(contact.unwrap_or(0))
-    .fetch_one(&db.pool)
-    .await?;
-    let defaults: i64 = row.try_get(2)?;
-    if let Some(contact_id) = contact
-        && defaults < 2
-    {
-        let mut tx = db.begin().await?;
-        default_link(&mut tx, program_id, partnership_id, None, now).await?;
-        default_link(&mut tx, program_id, partnership_id, Some(contact_id), now).await?;
-        tx.commit().await?;
-    }
-    Ok((row.try_get(0)?, row.try_get::<i64, _>(1)? != 0))
+) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    default_link(&mut tx, program_id, partnership_id, None, now).await?;
+    default_link(&mut tx, program_id, partnership_id, Some(contact_id), now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// What a redirect needs about an enabled link of an active partnership.

@@ -44,19 +44,27 @@ pub struct PartnershipRow {
     pub tier_below_since: Option<i64>,
     /// The partnership's balance and totals.
     pub earnings: Earnings,
+    /// Where the program's links lead when they name no destination of their own.
+    pub default_destination: String,
+    /// The partnership's default links that the contact asking shares: its team link and
+    /// their own (2 once both are made).
+    pub default_links: i64,
 }
 
-/// One of a team's partnerships, as its dashboard card shows it, with its earnings (`None`: not
-/// the team's). One query: the sums are the ones the database keeps per partnership (migration
-/// `kept_totals`), one row however many rewards it has.
+/// One of a team's partnerships, as its dashboard card shows it to `contact_id`, with its
+/// earnings (`None`: not the team's). One query: the sums are the ones the database keeps per
+/// partnership (migration `kept_totals`), one row however many rewards it has.
 pub async fn partnership(
     db: &Db,
     partner_team_id: i64,
     partnership_id: i64,
+    contact_id: i64,
 ) -> Result<Option<PartnershipRow>, sqlx::Error> {
     let row = sqlx::query(concat!(
         "SELECT p.id, pr.name, c.name, pr.currency, pr.min_cashout_minor, p.status, g.name, tr.name, p.partner_key, p.rejection_reason, pr.id, pr.terms, \
-         p.tier_id, p.tier_below_since, ", kept_earnings!(), " \
+         p.tier_id, p.tier_below_since, ", kept_earnings!(), ", pr.default_destination, \
+         (SELECT COUNT(*) FROM links l WHERE l.partnership_id = p.id AND l.is_default = 1 \
+          AND (l.contact_id IS NULL OR l.contact_id = $3)) \
          FROM partnerships p \
          JOIN programs pr ON pr.id = p.program_id \
          JOIN companies c ON c.id = pr.company_id \
@@ -67,6 +75,7 @@ pub async fn partnership(
     ))
     .bind(partnership_id)
     .bind(partner_team_id)
+    .bind(contact_id)
     .fetch_optional(&db.pool)
     .await?;
     row.map(|r| {
@@ -91,6 +100,8 @@ pub async fn partnership(
                 lifetime_paid: r.try_get(16)?,
                 in_payout: r.try_get(17)?,
             },
+            default_destination: r.try_get(18)?,
+            default_links: r.try_get(19)?,
         })
     })
     .transpose()

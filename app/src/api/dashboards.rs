@@ -57,9 +57,15 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
         let viewer = viewer(&contact.partner_team_name, None)?;
         // Only the program chosen in the header: nothing of one vendor shows in another's.
         let chosen = crate::server::authz::partnership()?;
-        let row = match chosen {
+        let row = match &chosen {
             Some(p) => {
-                partner::partnership(&state.db, contact.partner_team_id, p.partnership_id).await?
+                partner::partnership(
+                    &state.db,
+                    contact.partner_team_id,
+                    p.partnership_id,
+                    contact.contact_id,
+                )
+                .await?
             }
             None => None,
         };
@@ -91,7 +97,12 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
             let tier_changes = crate::server::tiers::history(&state.db, row.id, 5).await?;
             let active = row.status == "active";
             let (links, default_destination, recent_customers) = if active {
-                shared_links(&state, &contact, row.program_id, row.id).await?
+                let emails_visible = chosen.as_ref().is_some_and(|p| p.customer_emails_visible);
+                let links = shared_links(&state, &contact, &row).await?;
+                let customers =
+                    crate::server::leads::recent_customers(&state.db, row.id, emails_visible)
+                        .await?;
+                (links, row.default_destination.clone(), customers)
             } else {
                 (Vec::new(), String::new(), Vec::new())
             };
@@ -127,49 +138,28 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
     .await
 }
 
-/// The links a contact shares in an active partnership (their own link and the team link are
-/// made on first view), the program's default destination, and the latest customers.
+/// The links a contact shares in an active partnership; their own link and the team link are
+/// made on first view.
 #[cfg(feature = "ssr")]
 async fn shared_links(
     state: &crate::server::state::AppState,
     contact: &crate::server::authz::Contact,
-    program_id: i64,
-    partnership_id: i64,
-) -> Result<
-    (
-        Vec<crate::dto::LinkView>,
-        String,
-        Vec<crate::dto::CustomerRow>,
-    ),
-    AppError,
-> {
-    use crate::server::leads;
+    row: &crate::server::partner::PartnershipRow,
+) -> Result<Vec<crate::dto::LinkView>, AppError> {
     use crate::server::links::{self, LinkScope};
     use domain::permissions::ContactPermission;
 
     let scope = if contact.role.can(ContactPermission::ManageTeamLinks) {
-        Some(LinkScope::Team)
+        LinkScope::Team
     } else if contact.role.can(ContactPermission::ShareOwnLinks) {
-        Some(LinkScope::Contact(contact.contact_id))
+        LinkScope::Contact(contact.contact_id)
     } else {
-        None
+        return Ok(Vec::new());
     };
-    let now = crate::server::db::now_ms();
-    let (destination, emails_visible) = links::ensure_defaults(
-        &state.db,
-        program_id,
-        partnership_id,
-        scope.is_some().then_some(contact.contact_id),
-        now,
-    )
-    .await?;
-    let views = match scope {
-        Some(scope) => {
-            let origin = crate::server::public_origin(state);
-            links::list(&state.db, &origin, partnership_id, scope).await?
-        }
-        None => Vec::new(),
-    };
-    let customers = leads::recent_customers(&state.db, partnership_id, emails_visible).await?;
-    Ok((views, destination, customers))
+    if row.default_links < 2 {
+        let now = crate::server::db::now_ms();
+        links::make_defaults(&state.db, row.program_id, row.id, contact.contact_id, now).await?;
+    }
+    let origin = crate::server::public_origin(state);
+    links::list(&state.db, &origin, row.id, scope).await
 }
