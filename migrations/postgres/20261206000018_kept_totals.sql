@@ -28,130 +28,314 @@ SELECT p.program_id, p.group_id,
 FROM partnerships p
 GROUP BY p.program_id, p.group_id;
 
--- Adds to the sums of the group `partnership` is in now. The partnership's row is read FOR
--- SHARE: a concurrent move to another group waits for this transaction (or this one for the
--- move), so no change is counted in the group it just left.
-CREATE FUNCTION group_totals_add(p_program BIGINT, p_partnership BIGINT, d_leads BIGINT,
-    d_deals BIGINT, d_rewards BIGINT, d_payouts BIGINT, d_payouts_minor BIGINT)
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    g BIGINT;
-BEGIN
-    IF d_leads = 0 AND d_deals = 0 AND d_rewards = 0 AND d_payouts = 0 AND d_payouts_minor = 0 THEN
-        RETURN;
-    END IF;
-    SELECT p.group_id INTO g FROM partnerships p WHERE p.id = p_partnership FOR SHARE;
-    INSERT INTO group_totals AS t (program_id, group_id, open_leads, open_deals,
-                                   pending_rewards_minor, requested_payouts, requested_payouts_minor)
-    VALUES (p_program, g, d_leads, d_deals, d_rewards, d_payouts, d_payouts_minor)
-    ON CONFLICT (program_id, group_id) DO UPDATE SET
-        open_leads = t.open_leads + excluded.open_leads,
-        open_deals = t.open_deals + excluded.open_deals,
-        pending_rewards_minor = t.pending_rewards_minor + excluded.pending_rewards_minor,
-        requested_payouts = t.requested_payouts + excluded.requested_payouts,
-        requested_payouts_minor = t.requested_payouts_minor + excluded.requested_payouts_minor;
-END $$;
+
+-- The triggers run once per statement over its transition tables: a statement that writes
+-- many rows (an import, a bulk action) updates each sum row once. Row triggers updated the same
+-- sum row once per written row within one transaction, and each update walked the row's chain
+-- of versions from that transaction: 20,000 rewards in one statement took 12 s.
 
 -- A partnership counts as active or not; when it moves group (or program) it takes what it
 -- owns along.
 CREATE FUNCTION partnerships_totals() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND (TG_OP = 'DELETE' OR OLD.status <> NEW.status
-        OR OLD.group_id <> NEW.group_id OR OLD.program_id <> NEW.program_id) THEN
+    IF TG_OP = 'INSERT' THEN
         INSERT INTO group_totals AS t (program_id, group_id, active_partners, open_leads, open_deals, pending_rewards_minor, requested_payouts, requested_payouts_minor)
-        SELECT OLD.program_id, OLD.group_id, -(CASE WHEN OLD.status = 'active' THEN 1 ELSE 0 END),
-               -(SELECT COUNT(*) FROM leads l WHERE l.partnership_id = OLD.id AND l.status IN ('submitted', 'accepted', 'passed', 'taken')),
-               -(SELECT COUNT(*) FROM deals d WHERE d.partnership_id = OLD.id AND d.stage IN ('registered', 'approved', 'in_progress')),
-               -(SELECT COALESCE(SUM(r.amount_minor), 0) FROM rewards r WHERE r.partnership_id = OLD.id AND r.status = 'pending'),
-               -(SELECT COUNT(*) FROM payouts o WHERE o.partnership_id = OLD.id AND o.status = 'requested'),
-               -(SELECT COALESCE(SUM(o.amount_minor), 0) FROM payouts o WHERE o.partnership_id = OLD.id AND o.status = 'requested')
+        SELECT program_id, group_id, SUM(active_partners), SUM(open_leads), SUM(open_deals), SUM(pending_rewards_minor), SUM(requested_payouts), SUM(requested_payouts_minor)
+        FROM (
+            SELECT n.program_id, n.group_id, (CASE WHEN n.status = 'active' THEN 1 ELSE 0 END) AS active_partners, 0 AS open_leads, 0 AS open_deals,
+                   0 AS pending_rewards_minor, 0 AS requested_payouts, 0 AS requested_payouts_minor
+            FROM new_rows n
+        ) changes
+        GROUP BY program_id, group_id
+        HAVING SUM(active_partners) <> 0 OR SUM(open_leads) <> 0 OR SUM(open_deals) <> 0 OR SUM(pending_rewards_minor) <> 0 OR SUM(requested_payouts) <> 0 OR SUM(requested_payouts_minor) <> 0
         ON CONFLICT (program_id, group_id) DO UPDATE SET
             active_partners = t.active_partners + excluded.active_partners,
-        open_leads = t.open_leads + excluded.open_leads,
-        open_deals = t.open_deals + excluded.open_deals,
-        pending_rewards_minor = t.pending_rewards_minor + excluded.pending_rewards_minor,
-        requested_payouts = t.requested_payouts + excluded.requested_payouts,
-        requested_payouts_minor = t.requested_payouts_minor + excluded.requested_payouts_minor;
-    END IF;
-    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (OLD.status <> NEW.status
-        OR OLD.group_id <> NEW.group_id OR OLD.program_id <> NEW.program_id)) THEN
+            open_leads = t.open_leads + excluded.open_leads,
+            open_deals = t.open_deals + excluded.open_deals,
+            pending_rewards_minor = t.pending_rewards_minor + excluded.pending_rewards_minor,
+            requested_payouts = t.requested_payouts + excluded.requested_payouts,
+            requested_payouts_minor = t.requested_payouts_minor + excluded.requested_payouts_minor;
+    ELSIF TG_OP = 'DELETE' THEN
         INSERT INTO group_totals AS t (program_id, group_id, active_partners, open_leads, open_deals, pending_rewards_minor, requested_payouts, requested_payouts_minor)
-        SELECT NEW.program_id, NEW.group_id, CASE WHEN NEW.status = 'active' THEN 1 ELSE 0 END,
-               (SELECT COUNT(*) FROM leads l WHERE l.partnership_id = NEW.id AND l.status IN ('submitted', 'accepted', 'passed', 'taken')),
-               (SELECT COUNT(*) FROM deals d WHERE d.partnership_id = NEW.id AND d.stage IN ('registered', 'approved', 'in_progress')),
-               (SELECT COALESCE(SUM(r.amount_minor), 0) FROM rewards r WHERE r.partnership_id = NEW.id AND r.status = 'pending'),
-               (SELECT COUNT(*) FROM payouts o WHERE o.partnership_id = NEW.id AND o.status = 'requested'),
-               (SELECT COALESCE(SUM(o.amount_minor), 0) FROM payouts o WHERE o.partnership_id = NEW.id AND o.status = 'requested')
+        SELECT program_id, group_id, SUM(active_partners), SUM(open_leads), SUM(open_deals), SUM(pending_rewards_minor), SUM(requested_payouts), SUM(requested_payouts_minor)
+        FROM (
+            SELECT o.program_id, o.group_id, -(CASE WHEN o.status = 'active' THEN 1 ELSE 0 END) AS active_partners, 0 AS open_leads, 0 AS open_deals,
+                   0 AS pending_rewards_minor, 0 AS requested_payouts, 0 AS requested_payouts_minor
+            FROM old_rows o
+        ) changes
+        GROUP BY program_id, group_id
+        HAVING SUM(active_partners) <> 0 OR SUM(open_leads) <> 0 OR SUM(open_deals) <> 0 OR SUM(pending_rewards_minor) <> 0 OR SUM(requested_payouts) <> 0 OR SUM(requested_payouts_minor) <> 0
         ON CONFLICT (program_id, group_id) DO UPDATE SET
             active_partners = t.active_partners + excluded.active_partners,
-        open_leads = t.open_leads + excluded.open_leads,
-        open_deals = t.open_deals + excluded.open_deals,
-        pending_rewards_minor = t.pending_rewards_minor + excluded.pending_rewards_minor,
-        requested_payouts = t.requested_payouts + excluded.requested_payouts,
-        requested_payouts_minor = t.requested_payouts_minor + excluded.requested_payouts_minor;
+            open_leads = t.open_leads + excluded.open_leads,
+            open_deals = t.open_deals + excluded.open_deals,
+            pending_rewards_minor = t.pending_rewards_minor + excluded.pending_rewards_minor,
+            requested_payouts = t.requested_payouts + excluded.requested_payouts,
+            requested_payouts_minor = t.requested_payouts_minor + excluded.requested_payouts_minor;
+    ELSE
+        INSERT INTO group_totals AS t (program_id, group_id, active_partners, open_leads, open_deals, pending_rewards_minor, requested_payouts, requested_payouts_minor)
+        SELECT program_id, group_id, SUM(active_partners), SUM(open_leads), SUM(open_deals), SUM(pending_rewards_minor), SUM(requested_payouts), SUM(requested_payouts_minor)
+        FROM (
+            SELECT o.program_id, o.group_id, -(CASE WHEN o.status = 'active' THEN 1 ELSE 0 END) AS active_partners,
+                   -(SELECT COUNT(*) FROM leads l WHERE l.partnership_id = o.id AND l.status IN ('submitted', 'accepted', 'passed', 'taken')) AS open_leads,
+                   -(SELECT COUNT(*) FROM deals d WHERE d.partnership_id = o.id AND d.stage IN ('registered', 'approved', 'in_progress')) AS open_deals,
+                   -(SELECT COALESCE(SUM(r.amount_minor), 0) FROM rewards r WHERE r.partnership_id = o.id AND r.status = 'pending') AS pending_rewards_minor,
+                   -(SELECT COUNT(*) FROM payouts py WHERE py.partnership_id = o.id AND py.status = 'requested') AS requested_payouts,
+                   -(SELECT COALESCE(SUM(py.amount_minor), 0) FROM payouts py WHERE py.partnership_id = o.id AND py.status = 'requested') AS requested_payouts_minor
+            FROM old_rows o JOIN new_rows n ON n.id = o.id
+            WHERE o.status <> n.status OR o.group_id <> n.group_id OR o.program_id <> n.program_id
+            UNION ALL
+            SELECT n.program_id, n.group_id, (CASE WHEN n.status = 'active' THEN 1 ELSE 0 END) AS active_partners,
+                   (SELECT COUNT(*) FROM leads l WHERE l.partnership_id = n.id AND l.status IN ('submitted', 'accepted', 'passed', 'taken')) AS open_leads,
+                   (SELECT COUNT(*) FROM deals d WHERE d.partnership_id = n.id AND d.stage IN ('registered', 'approved', 'in_progress')) AS open_deals,
+                   (SELECT COALESCE(SUM(r.amount_minor), 0) FROM rewards r WHERE r.partnership_id = n.id AND r.status = 'pending') AS pending_rewards_minor,
+                   (SELECT COUNT(*) FROM payouts py WHERE py.partnership_id = n.id AND py.status = 'requested') AS requested_payouts,
+                   (SELECT COALESCE(SUM(py.amount_minor), 0) FROM payouts py WHERE py.partnership_id = n.id AND py.status = 'requested') AS requested_payouts_minor
+            FROM old_rows o JOIN new_rows n ON n.id = o.id
+            WHERE o.status <> n.status OR o.group_id <> n.group_id OR o.program_id <> n.program_id
+        ) changes
+        GROUP BY program_id, group_id
+        HAVING SUM(active_partners) <> 0 OR SUM(open_leads) <> 0 OR SUM(open_deals) <> 0 OR SUM(pending_rewards_minor) <> 0 OR SUM(requested_payouts) <> 0 OR SUM(requested_payouts_minor) <> 0
+        ON CONFLICT (program_id, group_id) DO UPDATE SET
+            active_partners = t.active_partners + excluded.active_partners,
+            open_leads = t.open_leads + excluded.open_leads,
+            open_deals = t.open_deals + excluded.open_deals,
+            pending_rewards_minor = t.pending_rewards_minor + excluded.pending_rewards_minor,
+            requested_payouts = t.requested_payouts + excluded.requested_payouts,
+            requested_payouts_minor = t.requested_payouts_minor + excluded.requested_payouts_minor;
     END IF;
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER partnerships_totals AFTER INSERT OR DELETE OR UPDATE OF status, group_id, program_id
-ON partnerships FOR EACH ROW EXECUTE FUNCTION partnerships_totals();
+CREATE TRIGGER partnerships_totals_insert AFTER INSERT ON partnerships
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION partnerships_totals();
+CREATE TRIGGER partnerships_totals_update AFTER UPDATE ON partnerships
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION partnerships_totals();
+CREATE TRIGGER partnerships_totals_delete AFTER DELETE ON partnerships
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION partnerships_totals();
 
 CREATE FUNCTION leads_totals() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status IN ('submitted', 'accepted', 'passed', 'taken') THEN
-        PERFORM group_totals_add(OLD.program_id, OLD.partnership_id, -1, 0, 0, 0, 0);
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status IN ('submitted', 'accepted', 'passed', 'taken') THEN
-        PERFORM group_totals_add(NEW.program_id, NEW.partnership_id, 1, 0, 0, 0, 0);
+    IF TG_OP = 'INSERT' THEN
+        -- A concurrent move of a partnership to another group waits for this transaction (or
+        -- this one for the move), so nothing is counted in the group it just left.
+        PERFORM 1 FROM partnerships WHERE id IN (SELECT partnership_id FROM new_rows) FOR SHARE;
+        INSERT INTO group_totals AS t (program_id, group_id, open_leads)
+        SELECT program_id, group_id, SUM(open_leads)
+        FROM (
+            SELECT n.program_id, p.group_id, CASE WHEN n.status IN ('submitted', 'accepted', 'passed', 'taken') THEN 1 ELSE 0 END AS open_leads
+            FROM new_rows n JOIN partnerships p ON p.id = n.partnership_id
+        ) changes
+        GROUP BY program_id, group_id
+        HAVING SUM(open_leads) <> 0
+        ON CONFLICT (program_id, group_id) DO UPDATE SET
+            open_leads = t.open_leads + excluded.open_leads;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO group_totals AS t (program_id, group_id, open_leads)
+        SELECT program_id, group_id, SUM(open_leads)
+        FROM (
+            SELECT o.program_id, p.group_id, CASE WHEN o.status IN ('submitted', 'accepted', 'passed', 'taken') THEN -1 ELSE 0 END AS open_leads
+            FROM old_rows o JOIN partnerships p ON p.id = o.partnership_id
+        ) changes
+        GROUP BY program_id, group_id
+        HAVING SUM(open_leads) <> 0
+        ON CONFLICT (program_id, group_id) DO UPDATE SET
+            open_leads = t.open_leads + excluded.open_leads;
+    ELSE
+        -- A concurrent move of a partnership to another group waits for this transaction (or
+        -- this one for the move), so nothing is counted in the group it just left.
+        PERFORM 1 FROM partnerships WHERE id IN (SELECT partnership_id FROM new_rows) FOR SHARE;
+        INSERT INTO group_totals AS t (program_id, group_id, open_leads)
+        SELECT program_id, group_id, SUM(open_leads)
+        FROM (
+            SELECT o.program_id, p.group_id, CASE WHEN o.status IN ('submitted', 'accepted', 'passed', 'taken') THEN -1 ELSE 0 END AS open_leads
+            FROM old_rows o JOIN partnerships p ON p.id = o.partnership_id
+            UNION ALL
+            SELECT n.program_id, p.group_id, CASE WHEN n.status IN ('submitted', 'accepted', 'passed', 'taken') THEN 1 ELSE 0 END AS open_leads
+            FROM new_rows n JOIN partnerships p ON p.id = n.partnership_id
+        ) changes
+        GROUP BY program_id, group_id
+        HAVING SUM(open_leads) <> 0
+        ON CONFLICT (program_id, group_id) DO UPDATE SET
+            open_leads = t.open_leads + excluded.open_leads;
     END IF;
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER leads_totals AFTER INSERT OR DELETE OR UPDATE OF status, partnership_id, program_id
-ON leads FOR EACH ROW EXECUTE FUNCTION leads_totals();
+CREATE TRIGGER leads_totals_insert AFTER INSERT ON leads
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION leads_totals();
+CREATE TRIGGER leads_totals_update AFTER UPDATE ON leads
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION leads_totals();
+CREATE TRIGGER leads_totals_delete AFTER DELETE ON leads
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION leads_totals();
 
 CREATE FUNCTION deals_totals() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.stage IN ('registered', 'approved', 'in_progress') THEN
-        PERFORM group_totals_add(OLD.program_id, OLD.partnership_id, 0, -1, 0, 0, 0);
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.stage IN ('registered', 'approved', 'in_progress') THEN
-        PERFORM group_totals_add(NEW.program_id, NEW.partnership_id, 0, 1, 0, 0, 0);
+    IF TG_OP = 'INSERT' THEN
+        -- A concurrent move of a partnership to another group waits for this transaction (or
+        -- this one for the move), so nothing is counted in the group it just left.
+        PERFORM 1 FROM partnerships WHERE id IN (SELECT partnership_id FROM new_rows) FOR SHARE;
+        INSERT INTO group_totals AS t (program_id, group_id, open_deals)
+        SELECT program_id, group_id, SUM(open_deals)
+        FROM (
+            SELECT n.program_id, p.group_id, CASE WHEN n.stage IN ('registered', 'approved', 'in_progress') THEN 1 ELSE 0 END AS open_deals
+            FROM new_rows n JOIN partnerships p ON p.id = n.partnership_id
+        ) changes
+        GROUP BY program_id, group_id
+        HAVING SUM(open_deals) <> 0
+        ON CONFLICT (program_id, group_id) DO UPDATE SET
+            open_deals = t.open_deals + excluded.open_deals;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO group_totals AS t (program_id, group_id, open_deals)
+        SELECT program_id, group_id, SUM(open_deals)
+        FROM (
+            SELECT o.program_id, p.group_id, CASE WHEN o.stage IN ('registered', 'approved', 'in_progress') THEN -1 ELSE 0 END AS open_deals
+            FROM old_rows o JOIN partnerships p ON p.id = o.partnership_id
+        ) changes
+        GROUP BY program_id, group_id
+        HAVING SUM(open_deals) <> 0
+        ON CONFLICT (program_id, group_id) DO UPDATE SET
+            open_deals = t.open_deals + excluded.open_deals;
+    ELSE
+        -- A concurrent move of a partnership to another group waits for this transaction (or
+        -- this one for the move), so nothing is counted in the group it just left.
+        PERFORM 1 FROM partnerships WHERE id IN (SELECT partnership_id FROM new_rows) FOR SHARE;
+        INSERT INTO group_totals AS t (program_id, group_id, open_deals)
+        SELECT program_id, group_id, SUM(open_deals)
+        FROM (
+            SELECT o.program_id, p.group_id, CASE WHEN o.stage IN ('registered', 'approved', 'in_progress') THEN -1 ELSE 0 END AS open_deals
+            FROM old_rows o JOIN partnerships p ON p.id = o.partnership_id
+            UNION ALL
+            SELECT n.program_id, p.group_id, CASE WHEN n.stage IN ('registered', 'approved', 'in_progress') THEN 1 ELSE 0 END AS open_deals
+            FROM new_rows n JOIN partnerships p ON p.id = n.partnership_id
+        ) changes
+        GROUP BY program_id, group_id
+        HAVING SUM(open_deals) <> 0
+        ON CONFLICT (program_id, group_id) DO UPDATE SET
+            open_deals = t.open_deals + excluded.open_deals;
     END IF;
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER deals_totals AFTER INSERT OR DELETE OR UPDATE OF stage, partnership_id, program_id
-ON deals FOR EACH ROW EXECUTE FUNCTION deals_totals();
+CREATE TRIGGER deals_totals_insert AFTER INSERT ON deals
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION deals_totals();
+CREATE TRIGGER deals_totals_update AFTER UPDATE ON deals
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION deals_totals();
+CREATE TRIGGER deals_totals_delete AFTER DELETE ON deals
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION deals_totals();
 
 CREATE FUNCTION rewards_totals() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'pending' THEN
-        PERFORM group_totals_add(OLD.program_id, OLD.partnership_id, 0, 0, -OLD.amount_minor, 0, 0);
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'pending' THEN
-        PERFORM group_totals_add(NEW.program_id, NEW.partnership_id, 0, 0, NEW.amount_minor, 0, 0);
+    IF TG_OP = 'INSERT' THEN
+        -- A concurrent move of a partnership to another group waits for this transaction (or
+        -- this one for the move), so nothing is counted in the group it just left.
+        PERFORM 1 FROM partnerships WHERE id IN (SELECT partnership_id FROM new_rows) FOR SHARE;
+        INSERT INTO group_totals AS t (program_id, group_id, pending_rewards_minor)
+        SELECT program_id, group_id, SUM(pending_rewards_minor)
+        FROM (
+            SELECT n.program_id, p.group_id, CASE WHEN n.status = 'pending' THEN n.amount_minor ELSE 0 END AS pending_rewards_minor
+            FROM new_rows n JOIN partnerships p ON p.id = n.partnership_id
+        ) changes
+        GROUP BY program_id, group_id
+        HAVING SUM(pending_rewards_minor) <> 0
+        ON CONFLICT (program_id, group_id) DO UPDATE SET
+            pending_rewards_minor = t.pending_rewards_minor + excluded.pending_rewards_minor;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO group_totals AS t (program_id, group_id, pending_rewards_minor)
+        SELECT program_id, group_id, SUM(pending_rewards_minor)
+        FROM (
+            SELECT o.program_id, p.group_id, CASE WHEN o.status = 'pending' THEN -o.amount_minor ELSE 0 END AS pending_rewards_minor
+            FROM old_rows o JOIN partnerships p ON p.id = o.partnership_id
+        ) changes
+        GROUP BY program_id, group_id
+        HAVING SUM(pending_rewards_minor) <> 0
+        ON CONFLICT (program_id, group_id) DO UPDATE SET
+            pending_rewards_minor = t.pending_rewards_minor + excluded.pending_rewards_minor;
+    ELSE
+        -- A concurrent move of a partnership to another group waits for this transaction (or
+        -- this one for the move), so nothing is counted in the group it just left.
+        PERFORM 1 FROM partnerships WHERE id IN (SELECT partnership_id FROM new_rows) FOR SHARE;
+        INSERT INTO group_totals AS t (program_id, group_id, pending_rewards_minor)
+        SELECT program_id, group_id, SUM(pending_rewards_minor)
+        FROM (
+            SELECT o.program_id, p.group_id, CASE WHEN o.status = 'pending' THEN -o.amount_minor ELSE 0 END AS pending_rewards_minor
+            FROM old_rows o JOIN partnerships p ON p.id = o.partnership_id
+            UNION ALL
+            SELECT n.program_id, p.group_id, CASE WHEN n.status = 'pending' THEN n.amount_minor ELSE 0 END AS pending_rewards_minor
+            FROM new_rows n JOIN partnerships p ON p.id = n.partnership_id
+        ) changes
+        GROUP BY program_id, group_id
+        HAVING SUM(pending_rewards_minor) <> 0
+        ON CONFLICT (program_id, group_id) DO UPDATE SET
+            pending_rewards_minor = t.pending_rewards_minor + excluded.pending_rewards_minor;
     END IF;
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER rewards_totals AFTER INSERT OR DELETE OR UPDATE OF status, amount_minor, partnership_id, program_id
-ON rewards FOR EACH ROW EXECUTE FUNCTION rewards_totals();
+CREATE TRIGGER rewards_totals_insert AFTER INSERT ON rewards
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rewards_totals();
+CREATE TRIGGER rewards_totals_update AFTER UPDATE ON rewards
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rewards_totals();
+CREATE TRIGGER rewards_totals_delete AFTER DELETE ON rewards
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION rewards_totals();
 
 CREATE FUNCTION payouts_totals() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'requested' THEN
-        PERFORM group_totals_add(OLD.program_id, OLD.partnership_id, 0, 0, 0, -1, -OLD.amount_minor);
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'requested' THEN
-        PERFORM group_totals_add(NEW.program_id, NEW.partnership_id, 0, 0, 0, 1, NEW.amount_minor);
+    IF TG_OP = 'INSERT' THEN
+        -- A concurrent move of a partnership to another group waits for this transaction (or
+        -- this one for the move), so nothing is counted in the group it just left.
+        PERFORM 1 FROM partnerships WHERE id IN (SELECT partnership_id FROM new_rows) FOR SHARE;
+        INSERT INTO group_totals AS t (program_id, group_id, requested_payouts, requested_payouts_minor)
+        SELECT program_id, group_id, SUM(requested_payouts), SUM(requested_payouts_minor)
+        FROM (
+            SELECT n.program_id, p.group_id, CASE WHEN n.status = 'requested' THEN 1 ELSE 0 END AS requested_payouts, CASE WHEN n.status = 'requested' THEN n.amount_minor ELSE 0 END AS requested_payouts_minor
+            FROM new_rows n JOIN partnerships p ON p.id = n.partnership_id
+        ) changes
+        GROUP BY program_id, group_id
+        HAVING SUM(requested_payouts) <> 0 OR SUM(requested_payouts_minor) <> 0
+        ON CONFLICT (program_id, group_id) DO UPDATE SET
+            requested_payouts = t.requested_payouts + excluded.requested_payouts,
+            requested_payouts_minor = t.requested_payouts_minor + excluded.requested_payouts_minor;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO group_totals AS t (program_id, group_id, requested_payouts, requested_payouts_minor)
+        SELECT program_id, group_id, SUM(requested_payouts), SUM(requested_payouts_minor)
+        FROM (
+            SELECT o.program_id, p.group_id, CASE WHEN o.status = 'requested' THEN -1 ELSE 0 END AS requested_payouts, CASE WHEN o.status = 'requested' THEN -o.amount_minor ELSE 0 END AS requested_payouts_minor
+            FROM old_rows o JOIN partnerships p ON p.id = o.partnership_id
+        ) changes
+        GROUP BY program_id, group_id
+        HAVING SUM(requested_payouts) <> 0 OR SUM(requested_payouts_minor) <> 0
+        ON CONFLICT (program_id, group_id) DO UPDATE SET
+            requested_payouts = t.requested_payouts + excluded.requested_payouts,
+            requested_payouts_minor = t.requested_payouts_minor + excluded.requested_payouts_minor;
+    ELSE
+        -- A concurrent move of a partnership to another group waits for this transaction (or
+        -- this one for the move), so nothing is counted in the group it just left.
+        PERFORM 1 FROM partnerships WHERE id IN (SELECT partnership_id FROM new_rows) FOR SHARE;
+        INSERT INTO group_totals AS t (program_id, group_id, requested_payouts, requested_payouts_minor)
+        SELECT program_id, group_id, SUM(requested_payouts), SUM(requested_payouts_minor)
+        FROM (
+            SELECT o.program_id, p.group_id, CASE WHEN o.status = 'requested' THEN -1 ELSE 0 END AS requested_payouts, CASE WHEN o.status = 'requested' THEN -o.amount_minor ELSE 0 END AS requested_payouts_minor
+            FROM old_rows o JOIN partnerships p ON p.id = o.partnership_id
+            UNION ALL
+            SELECT n.program_id, p.group_id, CASE WHEN n.status = 'requested' THEN 1 ELSE 0 END AS requested_payouts, CASE WHEN n.status = 'requested' THEN n.amount_minor ELSE 0 END AS requested_payouts_minor
+            FROM new_rows n JOIN partnerships p ON p.id = n.partnership_id
+        ) changes
+        GROUP BY program_id, group_id
+        HAVING SUM(requested_payouts) <> 0 OR SUM(requested_payouts_minor) <> 0
+        ON CONFLICT (program_id, group_id) DO UPDATE SET
+            requested_payouts = t.requested_payouts + excluded.requested_payouts,
+            requested_payouts_minor = t.requested_payouts_minor + excluded.requested_payouts_minor;
     END IF;
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER payouts_totals AFTER INSERT OR DELETE OR UPDATE OF status, amount_minor, partnership_id, program_id
-ON payouts FOR EACH ROW EXECUTE FUNCTION payouts_totals();
-
+CREATE TRIGGER payouts_totals_insert AFTER INSERT ON payouts
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION payouts_totals();
+CREATE TRIGGER payouts_totals_update AFTER UPDATE ON payouts
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION payouts_totals();
+CREATE TRIGGER payouts_totals_delete AFTER DELETE ON payouts
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION payouts_totals();
 -- A partnership's balance and totals (what its dashboard and cash-out read), kept the same
 -- way: available (approved, in no payout), pending, paid, and approved in a payout.
 CREATE TABLE partnership_earnings (
@@ -169,18 +353,46 @@ GROUP BY r.partnership_id;
 
 CREATE FUNCTION rewards_earnings() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    IF TG_OP = 'INSERT' THEN
         INSERT INTO partnership_earnings AS t (partnership_id, available_minor, pending_minor, paid_minor, in_payout_minor)
-        VALUES (OLD.partnership_id, CASE WHEN OLD.status = 'approved' AND OLD.payout_id IS NULL THEN -OLD.amount_minor ELSE 0 END, CASE WHEN OLD.status = 'pending' THEN -OLD.amount_minor ELSE 0 END, CASE WHEN OLD.status = 'paid' THEN -OLD.amount_minor ELSE 0 END, CASE WHEN OLD.status = 'approved' AND OLD.payout_id IS NOT NULL THEN -OLD.amount_minor ELSE 0 END)
+        SELECT partnership_id, SUM(available_minor), SUM(pending_minor), SUM(paid_minor), SUM(in_payout_minor)
+        FROM (
+            SELECT n.partnership_id, CASE WHEN n.status = 'approved' AND n.payout_id IS NULL THEN n.amount_minor ELSE 0 END AS available_minor, CASE WHEN n.status = 'pending' THEN n.amount_minor ELSE 0 END AS pending_minor, CASE WHEN n.status = 'paid' THEN n.amount_minor ELSE 0 END AS paid_minor, CASE WHEN n.status = 'approved' AND n.payout_id IS NOT NULL THEN n.amount_minor ELSE 0 END AS in_payout_minor
+            FROM new_rows n
+        ) changes
+        GROUP BY partnership_id
+        HAVING SUM(available_minor) <> 0 OR SUM(pending_minor) <> 0 OR SUM(paid_minor) <> 0 OR SUM(in_payout_minor) <> 0
         ON CONFLICT (partnership_id) DO UPDATE SET
             available_minor = t.available_minor + excluded.available_minor,
             pending_minor = t.pending_minor + excluded.pending_minor,
             paid_minor = t.paid_minor + excluded.paid_minor,
             in_payout_minor = t.in_payout_minor + excluded.in_payout_minor;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    ELSIF TG_OP = 'DELETE' THEN
         INSERT INTO partnership_earnings AS t (partnership_id, available_minor, pending_minor, paid_minor, in_payout_minor)
-        VALUES (NEW.partnership_id, CASE WHEN NEW.status = 'approved' AND NEW.payout_id IS NULL THEN NEW.amount_minor ELSE 0 END, CASE WHEN NEW.status = 'pending' THEN NEW.amount_minor ELSE 0 END, CASE WHEN NEW.status = 'paid' THEN NEW.amount_minor ELSE 0 END, CASE WHEN NEW.status = 'approved' AND NEW.payout_id IS NOT NULL THEN NEW.amount_minor ELSE 0 END)
+        SELECT partnership_id, SUM(available_minor), SUM(pending_minor), SUM(paid_minor), SUM(in_payout_minor)
+        FROM (
+            SELECT o.partnership_id, CASE WHEN o.status = 'approved' AND o.payout_id IS NULL THEN -o.amount_minor ELSE 0 END AS available_minor, CASE WHEN o.status = 'pending' THEN -o.amount_minor ELSE 0 END AS pending_minor, CASE WHEN o.status = 'paid' THEN -o.amount_minor ELSE 0 END AS paid_minor, CASE WHEN o.status = 'approved' AND o.payout_id IS NOT NULL THEN -o.amount_minor ELSE 0 END AS in_payout_minor
+            FROM old_rows o
+        ) changes
+        GROUP BY partnership_id
+        HAVING SUM(available_minor) <> 0 OR SUM(pending_minor) <> 0 OR SUM(paid_minor) <> 0 OR SUM(in_payout_minor) <> 0
+        ON CONFLICT (partnership_id) DO UPDATE SET
+            available_minor = t.available_minor + excluded.available_minor,
+            pending_minor = t.pending_minor + excluded.pending_minor,
+            paid_minor = t.paid_minor + excluded.paid_minor,
+            in_payout_minor = t.in_payout_minor + excluded.in_payout_minor;
+    ELSE
+        INSERT INTO partnership_earnings AS t (partnership_id, available_minor, pending_minor, paid_minor, in_payout_minor)
+        SELECT partnership_id, SUM(available_minor), SUM(pending_minor), SUM(paid_minor), SUM(in_payout_minor)
+        FROM (
+            SELECT o.partnership_id, CASE WHEN o.status = 'approved' AND o.payout_id IS NULL THEN -o.amount_minor ELSE 0 END AS available_minor, CASE WHEN o.status = 'pending' THEN -o.amount_minor ELSE 0 END AS pending_minor, CASE WHEN o.status = 'paid' THEN -o.amount_minor ELSE 0 END AS paid_minor, CASE WHEN o.status = 'approved' AND o.payout_id IS NOT NULL THEN -o.amount_minor ELSE 0 END AS in_payout_minor
+            FROM old_rows o
+            UNION ALL
+            SELECT n.partnership_id, CASE WHEN n.status = 'approved' AND n.payout_id IS NULL THEN n.amount_minor ELSE 0 END AS available_minor, CASE WHEN n.status = 'pending' THEN n.amount_minor ELSE 0 END AS pending_minor, CASE WHEN n.status = 'paid' THEN n.amount_minor ELSE 0 END AS paid_minor, CASE WHEN n.status = 'approved' AND n.payout_id IS NOT NULL THEN n.amount_minor ELSE 0 END AS in_payout_minor
+            FROM new_rows n
+        ) changes
+        GROUP BY partnership_id
+        HAVING SUM(available_minor) <> 0 OR SUM(pending_minor) <> 0 OR SUM(paid_minor) <> 0 OR SUM(in_payout_minor) <> 0
         ON CONFLICT (partnership_id) DO UPDATE SET
             available_minor = t.available_minor + excluded.available_minor,
             pending_minor = t.pending_minor + excluded.pending_minor,
@@ -190,5 +402,9 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER rewards_earnings AFTER INSERT OR DELETE OR UPDATE OF status, amount_minor, payout_id, partnership_id
-ON rewards FOR EACH ROW EXECUTE FUNCTION rewards_earnings();
+CREATE TRIGGER rewards_earnings_insert AFTER INSERT ON rewards
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rewards_earnings();
+CREATE TRIGGER rewards_earnings_update AFTER UPDATE ON rewards
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rewards_earnings();
+CREATE TRIGGER rewards_earnings_delete AFTER DELETE ON rewards
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION rewards_earnings();
