@@ -68,12 +68,16 @@ async fn configure(conn: &mut AnyConnection, backend: Backend) -> Result<(), sql
         conn.execute("PRAGMA cache_size = -32768").await?;
         conn.execute("PRAGMA mmap_size = 268435456").await?;
     } else {
-        // Statements are prepared and cached per connection; after five runs PostgreSQL may
-        // switch to a generic plan that ignores the bound values (the program, the page
-        // size), and such plans scan whole programs. Planning each run with its values keeps
-        // pages on their indexes.
-        conn.execute("SET plan_cache_mode = force_custom_plan")
-            .await?;
+        // Prepared statements may run a generic plan (PostgreSQL's choice after five runs):
+        // planning a page's query took longer than running it (1.8 ms against 0.24 ms for the
+        // overview), and with page sizes written into the text the generic plans keep to their
+        // keyset indexes. A query whose optional filters (`$2 = '' OR …`) need their values
+        // to plan well runs unprepared (`.persistent(false)`), planned with its values each
+        // time. PORTAL_PG_PLANS=custom plans every statement with its values, for comparing.
+        if std::env::var("PORTAL_PG_PLANS").is_ok_and(|v| v == "custom") {
+            conn.execute("SET plan_cache_mode = force_custom_plan")
+                .await?;
+        }
         // The default cost of a random page read assumes spinning disks and makes the planner
         // walk the primary key backwards past every row of a program instead of reading a
         // keyset index such as (partnership_id, stage, id); 1.1 is the usual value for SSDs.
