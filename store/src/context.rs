@@ -211,8 +211,13 @@ const CONTACT_SQL: &str = "SELECT ct.id, ct.role, pt.name, pt.kind, pp.id, pp.st
 /// two together); an expired session is deleted on sight, and a session in use has its
 /// last-seen time moved on now and then.
 pub async fn load(db: &Db, token: &str) -> Result<Option<Session>, sqlx::Error> {
+    load_hashed(db, &hash_token(token)).await
+}
+
+/// [`load`] by the token's hash.
+async fn load_hashed(db: &Db, token_hash: &str) -> Result<Option<Session>, sqlx::Error> {
     let Some(first) = sqlx::query(SESSION_SQL)
-        .bind(hash_token(token))
+        .bind(token_hash)
         .fetch_optional(&db.pool)
         .await?
     else {
@@ -396,7 +401,7 @@ impl Recent {
         if let Some(session) = self.get(&key, generation) {
             return Ok(Some(session));
         }
-        let Some(session) = load(db, token).await?.map(Arc::new) else {
+        let Some(session) = load_hashed(db, &key).await?.map(Arc::new) else {
             return Ok(None);
         };
         self.put(key, Arc::clone(&session), generation);

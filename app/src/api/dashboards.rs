@@ -82,7 +82,8 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
             } else {
                 None
             };
-            let (tier_progress, tier_warning) = if row.status == "active" {
+            let active = row.status == domain::partnership::PartnershipStatus::Active.as_str();
+            let (tier_progress, tier_warning) = if active {
                 crate::server::tiers::progress(
                     &state.db,
                     row.program_id,
@@ -95,7 +96,6 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
                 (None, None)
             };
             let tier_changes = crate::server::tiers::history(&state.db, row.id, 5).await?;
-            let active = row.status == "active";
             let (links, default_destination, recent_customers) = if active {
                 let emails_visible = chosen.as_ref().is_some_and(|p| p.customer_emails_visible);
                 let links = shared_links(&state, &contact, &row).await?;
