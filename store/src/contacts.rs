@@ -1,11 +1,16 @@
-//! Changing, removing and promoting a partner team's contacts.
+//! A partner team's contacts: listing, changing, removing and promoting them, and withdrawing
+//! contact invites.
 
 use domain::permissions::{ContactRole, check_contact_change, transfer_ownership};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use super::context::Contact;
-use super::db::Tx;
+use super::db::{Db, Tx};
 use super::events::{self, NewEvent};
+use super::invites;
+use super::session::Identity;
+use crate::dto::ContactRow;
 use crate::error::AppError;
 
 /// A contact's own referral code: random, so codes say nothing about who or how many.
@@ -14,6 +19,38 @@ pub fn new_referral_code() -> String {
     let mut bytes = [0u8; 6];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
+}
+
+/// The team's contacts by name; `viewer_user_id` is marked as "you".
+pub async fn list(
+    db: &Db,
+    partner_team_id: i64,
+    viewer_user_id: i64,
+) -> Result<Vec<ContactRow>, AppError> {
+    let rows = sqlx::query(
+        "SELECT c.id, u.name, u.email, c.role, c.created_at, c.user_id, c.referral_code FROM contacts c \
+         JOIN users u ON u.id = c.user_id WHERE c.partner_team_id = $1 ORDER BY u.name, c.id",
+    )
+    .bind(partner_team_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| contact_row(r, viewer_user_id))
+        .collect()
+}
+
+/// A row of [`list`]. An unknown stored role is refused as the domain refuses it.
+fn contact_row(r: &AnyRow, viewer_user_id: i64) -> Result<ContactRow, AppError> {
+    let role: String = r.try_get(3)?;
+    Ok(ContactRow {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        email: r.try_get(2)?,
+        role: ContactRole::parse(&role)?,
+        joined_at: r.try_get(4)?,
+        is_you: r.try_get::<i64, _>(5)? == viewer_user_id,
+        referral_code: r.try_get(6)?,
+    })
 }
 
 struct Target {
@@ -65,50 +102,54 @@ async fn record(
 
 /// Gives contact `contact_id` of the actor's team the role `new`, or removes them (`None`).
 pub async fn change(
-    tx: &mut Tx,
+    db: &Db,
     actor: &Contact,
     contact_id: i64,
     new: Option<ContactRole>,
 ) -> Result<(), AppError> {
-    let t = target(tx, actor, contact_id).await?;
+    let mut tx = db.begin().await?;
+    let t = target(&mut tx, actor, contact_id).await?;
     check_contact_change(actor.role, t.user_id == actor.identity.user_id, t.role, new)?;
     let kind = match new {
         Some(role) => {
             sqlx::query("UPDATE contacts SET role = $1 WHERE id = $2")
                 .bind(role.as_str())
                 .bind(contact_id)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
             "contact.role_changed"
         }
         None => {
             sqlx::query("DELETE FROM contacts WHERE id = $1")
                 .bind(contact_id)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
             "contact.removed"
         }
     };
-    record(tx, actor, kind, contact_id, t.role, new).await
+    record(&mut tx, actor, kind, contact_id, t.role, new).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Makes `contact_id` the owner and the current owner an admin, in one transaction.
-pub async fn transfer(tx: &mut Tx, actor: &Contact, contact_id: i64) -> Result<(), AppError> {
-    let t = target(tx, actor, contact_id).await?;
+pub async fn transfer(db: &Db, actor: &Contact, contact_id: i64) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let t = target(&mut tx, actor, contact_id).await?;
     let (old_owner_role, new_owner_role) =
         transfer_ownership(actor.role, t.user_id == actor.identity.user_id)?;
     sqlx::query("UPDATE contacts SET role = $1 WHERE id = $2")
         .bind(old_owner_role.as_str())
         .bind(actor.contact_id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     sqlx::query("UPDATE contacts SET role = $1 WHERE id = $2")
         .bind(new_owner_role.as_str())
         .bind(contact_id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     record(
-        tx,
+        &mut tx,
         actor,
         "contact.ownership_transferred",
         contact_id,
@@ -117,12 +158,33 @@ pub async fn transfer(tx: &mut Tx, actor: &Contact, contact_id: i64) -> Result<(
     )
     .await?;
     record(
-        tx,
+        &mut tx,
         actor,
         "contact.role_changed",
         actor.contact_id,
         actor.role,
         Some(old_owner_role),
     )
-    .await
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Withdraws a pending contact invite of the partner team.
+pub async fn revoke_invite(
+    db: &Db,
+    partner_team_id: i64,
+    invite_id: i64,
+    actor: &Identity,
+) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    invites::revoke(
+        &mut tx,
+        invite_id,
+        invites::Owner::PartnerTeam(partner_team_id),
+        actor,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -3,13 +3,23 @@
 
 use domain::invite::InviteKind;
 use domain::partnership::PartnershipStatus;
-use domain::program::{SignupMode, partner_key_base};
+use domain::permissions::{ContactPermission, ContactRole};
+use domain::program::{Application, SignupMode, partner_key_base};
+use domain::workspace::WorkspaceKind;
 use sqlx::Row;
 
+use super::context::Contact;
 use super::db::{Db, Tx, now_ms};
 use super::events::{self, NewEvent};
 use super::invites::{self, StoredInvite};
+use super::{contacts, membership, session};
+use crate::dto::YourTeam;
 use crate::error::AppError;
+
+/// What a visitor signing up with the email of an existing account is told (for the form's
+/// email field).
+pub const ACCOUNT_EXISTS: &str =
+    "An account with this email already exists. Sign in, then join with your team.";
 
 pub struct JoinProgram {
     pub id: i64,
@@ -38,6 +48,145 @@ pub async fn program_by_slug(db: &Db, slug: &str) -> Result<JoinProgram, AppErro
         mode: SignupMode::parse(&mode).map_err(AppError::internal)?,
         terms: row.try_get(5)?,
     })
+}
+
+/// The team partner contact `user_id` could join the program with from their workspace
+/// `team_id`: named when their role may join programs (`None` otherwise), and whether it is
+/// already in the program.
+pub async fn your_team(
+    db: &Db,
+    team_id: i64,
+    user_id: i64,
+    program_id: i64,
+) -> Result<Option<YourTeam>, AppError> {
+    let row = sqlx::query(
+        "SELECT t.name, c.role, (SELECT COUNT(*) FROM partnerships p WHERE p.partner_team_id = t.id AND p.program_id = $3) \
+         FROM contacts c JOIN partner_teams t ON t.id = c.partner_team_id WHERE c.partner_team_id = $1 AND c.user_id = $2",
+    )
+    .bind(team_id)
+    .bind(user_id)
+    .bind(program_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let role: String = row.try_get(1)?;
+    let already: i64 = row.try_get(2)?;
+    if !ContactRole::parse(&role).is_ok_and(|r| r.can(ContactPermission::JoinPrograms)) {
+        return Ok(None);
+    }
+    Ok(Some(YourTeam {
+        name: row.try_get(0)?,
+        already_in: already > 0,
+    }))
+}
+
+/// Whether an account has the normalised `email`: a sign-up with it is refused
+/// ([`ACCOUNT_EXISTS`]) before its password is hashed.
+pub async fn account_exists(db: &Db, email: &str) -> Result<bool, AppError> {
+    let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email_normalized = $1")
+        .bind(email)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(taken > 0)
+}
+
+/// A visitor signing up through a program's page, validated, the password already hashed.
+pub struct SignUp<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    pub application: &'a Application,
+}
+
+/// Creates the visitor's account, their partner team (they are its owner) and its partnership
+/// in the program ([`join`]), and a session in the team and program, in one transaction;
+/// returns the session's token. An account made with the same email since the caller's
+/// [`account_exists`] check is refused with the same message.
+pub async fn sign_up(
+    db: &Db,
+    program: &JoinProgram,
+    invite: Option<&StoredInvite>,
+    new: SignUp<'_>,
+) -> Result<String, AppError> {
+    let application = new.application;
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let user_id = membership::create_user(
+        &mut tx,
+        new.email,
+        new.name,
+        new.password_hash,
+        Some(program.company_id),
+        serde_json::json!({ "via": "signup", "program_id": program.id }),
+    )
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::invalid_fields(vec![("email", ACCOUNT_EXISTS.into())])
+        } else {
+            e.into()
+        }
+    })?;
+    let team_id: i64 = sqlx::query_scalar(
+        "INSERT INTO partner_teams (name, kind, country, website, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(&application.team_name)
+    .bind(application.partner_type.as_str())
+    .bind(&application.country)
+    .bind(&application.website)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO contacts (partner_team_id, user_id, role, created_at, referral_code) VALUES ($1, $2, 'owner', $3, $4)")
+        .bind(team_id)
+        .bind(user_id)
+        .bind(now)
+        .bind(contacts::new_referral_code())
+        .execute(&mut *tx)
+        .await?;
+    join(
+        &mut tx,
+        program,
+        team_id,
+        &application.team_name,
+        user_id,
+        invite,
+    )
+    .await?;
+    let token = session::create_in_program(
+        &mut tx,
+        user_id,
+        (WorkspaceKind::Partner, team_id),
+        program.id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// A signed-in partner contact joins the program with their team ([`join`]), and their session
+/// moves to the program, in one transaction. The caller checked the invite is addressed to them.
+pub async fn join_team(
+    db: &Db,
+    program: &JoinProgram,
+    contact: &Contact,
+    invite: Option<&StoredInvite>,
+) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    join(
+        &mut tx,
+        program,
+        contact.partner_team_id,
+        &contact.partner_team_name,
+        contact.identity.user_id,
+        invite,
+    )
+    .await?;
+    session::set_program(&mut tx, &contact.identity, None, program.id).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The partner invite behind `token`, which must be this program's and still usable.
@@ -86,10 +235,7 @@ pub async fn join(
     .fetch_one(&mut **tx)
     .await?;
     if already > 0 {
-        return Err(AppError::bad_request(format!(
-            "{team_name} is already in {}.",
-            program.name
-        )));
+        return Err(already_in(team_name, program));
     }
     if let Some(invite) = invite {
         let claimed = sqlx::query(
@@ -106,6 +252,8 @@ pub async fn join(
     }
     let group_id = default_group(tx, program.id, now).await?;
     let key = unique_partner_key(tx, &partner_key_base(team_name)).await?;
+    // The count above sees only committed rows: a join of the same team in a concurrent
+    // transaction (a double submit) fails on the unique (program_id, partner_team_id) instead.
     let partnership_id: i64 = sqlx::query_scalar(
         "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, joined_at, team_name) \
          VALUES ($1, $2, $3, $4, $5, $6, (SELECT name FROM partner_teams WHERE id = $2)) RETURNING id",
@@ -117,7 +265,14 @@ pub async fn join(
     .bind(group_id)
     .bind(now)
     .fetch_one(&mut **tx)
-    .await?;
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            already_in(team_name, program)
+        } else {
+            e.into()
+        }
+    })?;
     events::append(
         tx,
         NewEvent {
@@ -147,6 +302,16 @@ pub async fn join(
         }
     }
     Ok((partnership_id, status))
+}
+
+fn already_in(team_name: &str, program: &JoinProgram) -> AppError {
+    AppError::bad_request(format!("{team_name} is already in {}.", program.name))
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
 }
 
 pub async fn default_group(tx: &mut Tx, program_id: i64, now: i64) -> Result<i64, AppError> {

@@ -4,6 +4,7 @@
 //! change with its `events` row in the same transaction. Native only: no Leptos here.
 
 pub mod api_keys;
+pub mod applications;
 pub mod attribution;
 pub mod bulk;
 pub mod companies;
@@ -24,6 +25,7 @@ pub mod partner_list;
 pub mod partnerships;
 pub mod password;
 pub mod payouts;
+pub mod profile;
 pub mod programs;
 pub mod referral;
 pub mod rewards;

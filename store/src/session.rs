@@ -3,9 +3,11 @@
 use domain::workspace::WorkspaceKind;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use sqlx::Row;
 
-use super::db::{Tx, now_ms};
+use super::db::{Db, Tx, now_ms};
 use super::events::{self, NewEvent};
+use crate::error::AppError;
 
 pub const COOKIE_NAME: &str = "portal_session";
 /// The cookie's name over https. Browsers accept a `__Host-` cookie only with `Secure`,
@@ -61,6 +63,34 @@ pub fn token_from_cookie_header(header: &str, secure: bool) -> Option<&str> {
     domain::request::cookie_value(header, cookie_name(secure))
 }
 
+/// The account of a normalised sign-in email: its user id and password hash, for the caller
+/// to verify (off the async runtime) after counting the attempt.
+pub async fn sign_in_credentials(
+    db: &Db,
+    account: &str,
+) -> Result<Option<(i64, String)>, AppError> {
+    let row = sqlx::query("SELECT id, password_hash FROM users WHERE email_normalized = $1")
+        .bind(account)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row
+        .map(|row| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?)))
+        .transpose()?)
+}
+
+/// Starts the session of a user whose password was verified, returning the token for the
+/// cookie.
+pub async fn sign_in(
+    db: &Db,
+    user_id: i64,
+    workspace: Option<(WorkspaceKind, i64)>,
+) -> Result<String, AppError> {
+    let mut tx = db.begin().await?;
+    let token = create(&mut tx, user_id, workspace).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
 /// Creates a session for `user_id` in `workspace`, returning the token for the cookie.
 pub async fn create(
     tx: &mut Tx,
@@ -95,6 +125,46 @@ pub async fn create(
     Ok(token)
 }
 
+/// [`create`] for a partner who just signed up: the session starts in the program they joined.
+/// The choice has no event of its own (the sign-up's events say it).
+pub async fn create_in_program(
+    tx: &mut Tx,
+    user_id: i64,
+    workspace: (WorkspaceKind, i64),
+    program_id: i64,
+) -> Result<String, sqlx::Error> {
+    let token = create(tx, user_id, Some(workspace)).await?;
+    sqlx::query("UPDATE sessions SET program_id = $1 WHERE token_hash = $2")
+        .bind(program_id)
+        .bind(hash_token(&token))
+        .execute(&mut **tx)
+        .await?;
+    Ok(token)
+}
+
+/// Ends the session (signing out).
+pub async fn sign_out(db: &Db, identity: &Identity) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    delete(&mut tx, identity).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends every session of `user_id` but `keep_session_id` (the one that changed the password),
+/// returning how many ended.
+pub async fn end_others(
+    tx: &mut Tx,
+    user_id: i64,
+    keep_session_id: i64,
+) -> Result<u64, sqlx::Error> {
+    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(user_id)
+        .bind(keep_session_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(ended.rows_affected())
+}
+
 pub async fn delete(tx: &mut Tx, identity: &Identity) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM sessions WHERE id = $1")
         .bind(identity.session_id)
@@ -112,6 +182,20 @@ pub async fn delete(tx: &mut Tx, identity: &Identity) -> Result<(), sqlx::Error>
         },
     )
     .await?;
+    Ok(())
+}
+
+/// Switches the session to workspace `kind` `id`, which the caller checked is one of the
+/// user's own.
+pub async fn select_workspace(
+    db: &Db,
+    identity: &Identity,
+    kind: WorkspaceKind,
+    id: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    set_workspace(&mut tx, identity, kind, id).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -168,5 +252,18 @@ pub async fn set_program(
         },
     )
     .await?;
+    Ok(())
+}
+
+/// [`set_program`] in a transaction of its own (the header's program switcher).
+pub async fn select_program(
+    db: &Db,
+    identity: &Identity,
+    company_id: Option<i64>,
+    program_id: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    set_program(&mut tx, identity, company_id, program_id).await?;
+    tx.commit().await?;
     Ok(())
 }

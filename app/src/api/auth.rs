@@ -11,7 +11,6 @@ use crate::error::AppError;
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::server::{endpoint, membership, session, state, throttle};
     use domain::workspace::{Landing, destination, landing};
-    use sqlx::Row;
 
     endpoint(async move {
         let state = state()?;
@@ -24,19 +23,9 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         // cannot all slip under the limit.
         throttle::password_attempt(&state.db, &account_key, &ip).await?;
         let user = match &account {
-            Some(account) => {
-                sqlx::query("SELECT id, password_hash FROM users WHERE email_normalized = $1")
-                    .bind(account)
-                    .fetch_optional(&state.db.pool)
-                    .await?
-            }
+            Some(account) => session::sign_in_credentials(&state.db, account).await?,
             None => None,
         };
-        let user = user
-            .map(|row| {
-                Ok::<_, sqlx::Error>((row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?))
-            })
-            .transpose()?;
         let plausible = domain::identity::plausible_login_password(&password);
         let password = if plausible { password } else { String::new() };
         let verified = state
@@ -56,9 +45,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             Landing::Workspace { kind, id } => Some((kind, id)),
             Landing::Picker => None,
         };
-        let mut tx = state.db.begin().await?;
-        let token = session::create(&mut tx, user_id, workspace).await?;
-        tx.commit().await?;
+        let token = session::sign_in(&state.db, user_id, workspace).await?;
         set_cookie(&session::cookie(&token, state.config.secure_cookies));
         leptos_axum::redirect(&destination(landing, next.as_deref()));
         Ok(())
@@ -74,9 +61,7 @@ pub async fn logout() -> Result<(), AppError> {
     endpoint(async move {
         let state = state()?;
         if let Some(identity) = identity() {
-            let mut tx = state.db.begin().await?;
-            session::delete(&mut tx, &identity).await?;
-            tx.commit().await?;
+            session::sign_out(&state.db, &identity).await?;
         }
         set_cookie(&session::clear_cookie(state.config.secure_cookies));
         leptos_axum::redirect("/login");
@@ -120,9 +105,7 @@ pub async fn select_workspace(kind: String, id: i64) -> Result<(), AppError> {
         {
             return Err(AppError::forbidden());
         }
-        let mut tx = state.db.begin().await?;
-        session::set_workspace(&mut tx, &identity, kind, id).await?;
-        tx.commit().await?;
+        session::select_workspace(&state.db, &identity, kind, id).await?;
         leptos_axum::redirect(kind.home());
         Ok(())
     })
@@ -155,9 +138,7 @@ pub async fn select_program(program: i64, current: String) -> Result<(), AppErro
         if !me.program_choices().iter().any(|c| c.id == program) {
             return Err(AppError::not_found("Program"));
         }
-        let mut tx = state.db.begin().await?;
-        session::set_program(&mut tx, &identity, company_id, program).await?;
-        tx.commit().await?;
+        session::select_program(&state.db, &identity, company_id, program).await?;
         leptos_axum::redirect(&after_program_switch(kind, &current));
         Ok(())
     })

@@ -7,36 +7,20 @@ use crate::error::AppError;
 
 #[server(prefix = "/api", endpoint = "team")]
 pub async fn fetch_team() -> Result<TeamPage, AppError> {
-    use crate::dto::ContactRow;
-    use crate::server::{endpoint, invites, require_contact, viewer};
+    use crate::server::{contacts, endpoint, invites, require_contact, viewer};
     use domain::permissions::{ContactPermission, ContactRole};
-    use sqlx::Row;
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ViewDashboard).await?;
-        let rows = sqlx::query(
-            "SELECT c.id, u.name, u.email, c.role, c.created_at, c.user_id, c.referral_code FROM contacts c \
-             JOIN users u ON u.id = c.user_id WHERE c.partner_team_id = $1 ORDER BY u.name, c.id",
-        )
-        .bind(me.partner_team_id)
-        .fetch_all(&state.db.pool)
-        .await?;
-        let mut contacts = Vec::with_capacity(rows.len());
-        for r in rows {
-            let role: String = r.try_get(3)?;
-            contacts.push(ContactRow {
-                id: r.try_get(0)?,
-                name: r.try_get(1)?,
-                email: r.try_get(2)?,
-                role: ContactRole::parse(&role)?,
-                joined_at: r.try_get(4)?,
-                is_you: r.try_get::<i64, _>(5)? == me.identity.user_id,
-                referral_code: r.try_get(6)?,
-            });
-        }
+        let contacts = contacts::list(&state.db, me.partner_team_id, me.identity.user_id).await?;
         let can_manage = me.role.can(ContactPermission::ManageContacts);
         let invites = if can_manage {
-            invites::pending(&state.db, invites::Owner::PartnerTeam(me.partner_team_id), None).await?
+            invites::pending(
+                &state.db,
+                invites::Owner::PartnerTeam(me.partner_team_id),
+                None,
+            )
+            .await?
         } else {
             Vec::new()
         };
@@ -46,7 +30,11 @@ pub async fn fetch_team() -> Result<TeamPage, AppError> {
             your_role: me.role,
             can_manage,
             can_transfer: me.role.can(ContactPermission::TransferOwnership),
-            assignable_roles: ContactRole::ALL.iter().copied().filter(|r| me.role.can_assign(*r)).collect(),
+            assignable_roles: ContactRole::ALL
+                .iter()
+                .copied()
+                .filter(|r| me.role.can_assign(*r))
+                .collect(),
             contacts,
             invites,
         })
@@ -88,21 +76,12 @@ pub async fn invite_contact(email: String, role: String) -> Result<InviteCreated
 
 #[server(prefix = "/api", endpoint = "revoke_contact_invite")]
 pub async fn revoke_contact_invite(invite_id: i64) -> Result<(), AppError> {
-    use crate::server::{endpoint, invites, require_contact};
+    use crate::server::{contacts, endpoint, require_contact};
     use domain::permissions::ContactPermission;
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ManageContacts).await?;
-        let mut tx = state.db.begin().await?;
-        invites::revoke(
-            &mut tx,
-            invite_id,
-            invites::Owner::PartnerTeam(me.partner_team_id),
-            &me.identity,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        contacts::revoke_invite(&state.db, me.partner_team_id, invite_id, &me.identity).await
     })
     .await
 }
@@ -115,10 +94,7 @@ pub async fn change_contact_role(contact_id: i64, role: String) -> Result<(), Ap
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ManageContacts).await?;
         let role = ContactRole::parse(&role)?;
-        let mut tx = state.db.begin().await?;
-        contacts::change(&mut tx, &me, contact_id, Some(role)).await?;
-        tx.commit().await?;
-        Ok(())
+        contacts::change(&state.db, &me, contact_id, Some(role)).await
     })
     .await
 }
@@ -130,10 +106,7 @@ pub async fn remove_contact(contact_id: i64) -> Result<(), AppError> {
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ManageContacts).await?;
-        let mut tx = state.db.begin().await?;
-        contacts::change(&mut tx, &me, contact_id, None).await?;
-        tx.commit().await?;
-        Ok(())
+        contacts::change(&state.db, &me, contact_id, None).await
     })
     .await
 }
@@ -145,10 +118,7 @@ pub async fn transfer_team_ownership(contact_id: i64) -> Result<(), AppError> {
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::TransferOwnership).await?;
-        let mut tx = state.db.begin().await?;
-        contacts::transfer(&mut tx, &me, contact_id).await?;
-        tx.commit().await?;
-        Ok(())
+        contacts::transfer(&state.db, &me, contact_id).await
     })
     .await
 }
