@@ -39,6 +39,12 @@ impl Metric {
 
 const DAY_MS: i64 = 86_400_000;
 
+/// The UTC day of a time in milliseconds, numbered from 1970-01-01 = 0. Truncating division,
+/// as SQL's integer `/` computes it in the kept per-day sums (times are after 1970).
+pub fn day_of(ms: i64) -> i64 {
+    ms / DAY_MS
+}
+
 /// Days a partnership keeps a tier after it stops qualifying, unless the program says otherwise.
 pub const DEFAULT_GRACE_DAYS: i64 = 30;
 
@@ -79,10 +85,15 @@ impl TierRule {
         (self.threshold - value).max(0)
     }
 
-    /// The start of the rule's window when measured at `now` (`i64::MIN`: all time).
-    pub fn window_start(&self, now: i64) -> i64 {
-        self.window_days
-            .map_or(i64::MIN, |d| now - i64::from(d) * DAY_MS)
+    /// The UTC days the rule's window covers when measured at `now`, first and last inclusive:
+    /// today and the `window_days - 1` days before it (every day up to today for all time).
+    /// Whole days, so the sums kept per partnership and day answer a measure exactly.
+    pub fn window_days(&self, now: i64) -> (i64, i64) {
+        let today = day_of(now);
+        let first = self
+            .window_days
+            .map_or(i64::MIN, |d| today - i64::from(d) + 1);
+        (first, today)
     }
 
     /// "Closed-won deal revenue in the last 90 days".
@@ -429,7 +440,36 @@ mod tests {
         assert!(parse_grace_days(Some("two")).is_err());
     }
 
+    #[test]
+    fn windows_are_whole_utc_days_ending_today() {
+        let rule = |window_days| TierRule {
+            metric: Metric::PaidRevenue,
+            window_days,
+            threshold: 0,
+        };
+        // 2026-12-06 13:00 UTC is day 20,428.
+        let now = 20_428 * DAY_MS + 13 * 3_600_000;
+        assert_eq!(rule(Some(1)).window_days(now), (20_428, 20_428));
+        assert_eq!(rule(Some(90)).window_days(now), (20_339, 20_428));
+        assert_eq!(rule(None).window_days(now), (i64::MIN, 20_428));
+        assert_eq!(day_of(20_428 * DAY_MS), 20_428);
+        assert_eq!(day_of(20_429 * DAY_MS - 1), 20_428);
+    }
+
     proptest! {
+        /// A window of n days holds exactly n days, ends on the day of `now`, and covers every
+        /// time of its first day and none of the day before (times late enough that the
+        /// window starts after 1970).
+        #[test]
+        fn a_window_holds_exactly_its_days(now in 400_000_000_000_i64..4_000_000_000_000, days in 1_u32..=3650) {
+            let rule = TierRule { metric: Metric::ClosedWonRevenue, window_days: Some(days), threshold: 0 };
+            let (first, last) = rule.window_days(now);
+            prop_assert_eq!(last, day_of(now));
+            prop_assert_eq!(last - first + 1, i64::from(days));
+            prop_assert_eq!(day_of(first * DAY_MS), first);
+            prop_assert_eq!(day_of(first * DAY_MS - 1), first - 1);
+        }
+
         /// Over any sequence of daily evaluations: a higher qualifying tier is taken the same
         /// day; a partnership is never demoted before it has been below its tier for the whole
         /// grace period; and it never moves to a tier other than the qualifying one.

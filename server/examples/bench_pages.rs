@@ -1,9 +1,13 @@
 //! Benchmark: the signed-in pages people use all day, against the same server's plaintext
 //! `/healthz`. Seeds the demo, optionally grows it (`BENCH_SCALE=large`: 10,000 more
-//! partnerships, 100,000 customers, 1,000,000 transactions with a reward each), starts the
-//! release server on it, signs in as the Acme owner and the Northwind owner, and drives
-//! `/healthz`, `/vendor` and `/partner` with `wrk` at 64 connections. Prints requests/s, the
-//! ratio to `/healthz`, and p99.
+//! partnerships, 100,000 customers, 1,000,000 transactions with a reward each, 100,000 leads
+//! and 100,000 deals; `BENCH_SCALE=small`: the same shape a thousand times smaller, to compare
+//! a list page at 1e3 rows with 1e6), starts the release server on it, signs in as the Acme
+//! owner and the Northwind owner, and drives `/healthz`, `/vendor` and `/partner` with `wrk` at
+//! 64 connections. Prints requests/s, the ratio to `/healthz`, and p99.
+//!
+//! The grown rows are dated within the last 90 days, inside the demo tiers' windows, so tier
+//! progress on `/partner` measures a tenth of them (Northwind's share).
 //!
 //! ```sh
 //! apt-get install -y wrk
@@ -21,9 +25,35 @@ use std::time::Instant;
 use common::{acme_program_and_group, bench_database, bench_seconds, start_server, wrk};
 use store::db::Db;
 
-const PARTNERSHIPS: i64 = 10_000;
-const CUSTOMERS: i64 = 100_000;
-const TRANSACTIONS: i64 = 1_000_000;
+/// How many rows `grow` adds.
+struct Scale {
+    name: &'static str,
+    partnerships: i64,
+    customers: i64,
+    transactions: i64,
+    leads: i64,
+    deals: i64,
+}
+
+const LARGE: Scale = Scale {
+    name: "demo + 10k partnerships, 100k customers, 1M transactions, 100k leads, 100k deals",
+    partnerships: 10_000,
+    customers: 100_000,
+    transactions: 1_000_000,
+    leads: 100_000,
+    deals: 100_000,
+};
+
+const SMALL: Scale = Scale {
+    name: "demo + 10 partnerships, 100 customers, 1k transactions, 100 leads, 100 deals",
+    partnerships: 10,
+    customers: 100,
+    transactions: 1_000,
+    leads: 100,
+    deals: 100,
+};
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// `INSERT … SELECT` over the numbers 1..=`n` (a recursive CTE both backends run), so a million
 /// rows go in as one statement.
@@ -47,10 +77,11 @@ async fn max_id(db: &Db, table: &str) -> i64 {
     .expect("max id")
 }
 
-/// 10,000 active partnerships in Acme's program, 100,000 customers and 1,000,000 transactions
-/// (one in ten on Northwind's partnership, the rest spread over the new ones), each with a
-/// reward: pending, approved or paid.
-async fn grow(db: &Db) {
+/// `scale`'s active partnerships in Acme's program, its customers and transactions (one in ten
+/// on Northwind's partnership, the rest spread over the new ones), each transaction with a
+/// reward (pending, approved or paid), and its leads and deals, spread the same way over every
+/// open and closed status. Everything is dated within the last 90 days.
+async fn grow(db: &Db, scale: &Scale) {
     let started = Instant::now();
     let (program, group) = acme_program_and_group(db).await;
     let northwind: i64 = sqlx::query_scalar(
@@ -64,7 +95,7 @@ async fn grow(db: &Db) {
     let teams = max_id(db, "partner_teams").await;
     insert_numbered(
         db,
-        PARTNERSHIPS,
+        scale.partnerships,
         "INSERT INTO partner_teams (name, kind, created_at)",
         "SELECT 'Bench team ' || i, 'agency', 0 FROM n",
         &[],
@@ -85,20 +116,48 @@ async fn grow(db: &Db) {
     // Customer i belongs to Northwind when i % 10 = 0, else to bench partnership i % 10,000.
     insert_numbered(
         db,
-        CUSTOMERS,
+        scale.customers,
         "INSERT INTO customers (program_id, partnership_id, external_key, name, source, created_at, attributed_at)",
         "SELECT $2, CASE WHEN i % 10 = 0 THEN $3 ELSE $4 + 1 + (i % $5) END, 'bench-' || i, 'Bench customer ' || i, 'api', i, i FROM n",
-        &[program, northwind, partnerships, PARTNERSHIPS],
+        &[program, northwind, partnerships, scale.partnerships],
+    )
+    .await;
+    let now = store::db::now_ms();
+    // Row i is dated i minutes before now, wrapping every 90 days (129,600 minutes).
+    let dated = |i: &str| format!("$6 - CAST({i} % 129600 AS BIGINT) * 60000");
+    insert_numbered(
+        db,
+        scale.leads,
+        "INSERT INTO leads (program_id, partnership_id, company_name, contact_email, status, created_at, updated_at, company_key)",
+        &format!(
+            "SELECT $2, CASE WHEN i % 10 = 0 THEN $3 ELSE $4 + 1 + (i % $5) END, 'Bench lead ' || i, 'lead' || i || '@bench.example', \
+             CASE i % 4 WHEN 0 THEN 'submitted' WHEN 1 THEN 'accepted' WHEN 2 THEN 'converted' ELSE 'rejected' END, {d}, {d}, 'bench-lead-' || i FROM n",
+            d = dated("i")
+        ),
+        &[program, northwind, partnerships, scale.partnerships, now],
+    )
+    .await;
+    insert_numbered(
+        db,
+        scale.deals,
+        "INSERT INTO deals (program_id, partnership_id, name, amount_minor, currency, motion, stage, created_at, updated_at, company_key, closed_at)",
+        &format!(
+            "SELECT $2, CASE WHEN i % 10 = 0 THEN $3 ELSE $4 + 1 + (i % $5) END, 'Bench deal ' || i, 10000 + (i % 90000), 'USD', 'referral', \
+             CASE i % 4 WHEN 0 THEN 'registered' WHEN 1 THEN 'in_progress' WHEN 2 THEN 'closed_won' ELSE 'closed_lost' END, {d}, {d}, 'bench-deal-' || i, \
+             CASE WHEN i % 4 >= 2 THEN {d} END FROM n",
+            d = dated("i")
+        ),
+        &[program, northwind, partnerships, scale.partnerships, now],
     )
     .await;
     let transactions = max_id(db, "transactions").await;
     insert_numbered(
         db,
-        TRANSACTIONS,
+        scale.transactions,
         "INSERT INTO transactions (program_id, customer_id, partnership_id, transaction_key, amount_minor, currency, source, occurred_at, created_at)",
-        "SELECT $2, c.id, c.partnership_id, 'bench-t-' || i, 1000 + (i % 9000), 'USD', 'api', 1700000000000 + i, 1700000000000 + i \
+        "SELECT $2, c.id, c.partnership_id, 'bench-t-' || i, 1000 + (i % 9000), 'USD', 'api', $5 - CAST(i % 129600 AS BIGINT) * 60000, $5 - CAST(i % 129600 AS BIGINT) * 60000 \
          FROM n JOIN customers c ON c.id = $3 + 1 + (i % $4)",
-        &[program, customers, CUSTOMERS],
+        &[program, customers, scale.customers, now],
     )
     .await;
     sqlx::query(
@@ -112,7 +171,7 @@ async fn grow(db: &Db) {
     .bind(transactions)
     // Pending rewards are still in their hold, so the server's job has nothing to release
     // while the pages are measured.
-    .bind(store::db::now_ms() + 30 * 24 * 60 * 60 * 1000)
+    .bind(now + 30 * DAY_MS)
     .execute(&db.pool)
     .await
     .expect("rewards");
@@ -125,7 +184,8 @@ async fn grow(db: &Db) {
             .expect("analyze");
     }
     println!(
-        "grown by {PARTNERSHIPS} partnerships, {CUSTOMERS} customers, {TRANSACTIONS} transactions and rewards in {:.1} s",
+        "grown by {} in {:.1} s",
+        scale.name,
         started.elapsed().as_secs_f64()
     );
 }
@@ -158,13 +218,17 @@ async fn sign_in(base: &str, email: &str) -> String {
 
 #[tokio::main]
 async fn main() {
-    let large = std::env::var("BENCH_SCALE").is_ok_and(|s| s == "large");
+    let scale = match std::env::var("BENCH_SCALE").as_deref() {
+        Ok("large") => Some(&LARGE),
+        Ok("small") => Some(&SMALL),
+        _ => None,
+    };
     let seconds = bench_seconds(10);
     let Some((db, url, postgres)) = bench_database("portal_bench_pages").await else {
         return;
     };
-    if large {
-        grow(&db).await;
+    if let Some(scale) = scale {
+        grow(&db, scale).await;
     }
 
     let dir = std::env::temp_dir().join("portal_bench_pages");
@@ -214,11 +278,7 @@ async fn main() {
     println!(
         "backend: {}, data: {}",
         if postgres { "PostgreSQL" } else { "SQLite" },
-        if large {
-            "demo + 10k partnerships, 1M transactions"
-        } else {
-            "demo"
-        }
+        scale.map_or("demo", |s| s.name)
     );
     println!(
         "{:<24} {:>10} {:>8} {:>10} {:>8}",

@@ -70,8 +70,9 @@ pub async fn program_tiers(
     })
 }
 
-/// The value of `rule`'s metric for one partnership over the rule's window ending at `now`. The
-/// queries read only that partnership's rows through their indexes.
+/// The value of `rule`'s metric for one partnership over the rule's window of days ending today.
+/// Revenue is summed from the kept per-day sums (`partnership_days`), at most one row per day
+/// of the window; paying customers are counted from the partnership's transactions.
 pub async fn measure<'e, E>(
     executor: E,
     partnership_id: i64,
@@ -81,26 +82,32 @@ pub async fn measure<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let since = rule.window_start(now);
-    let sql = match rule.metric {
-        Metric::ClosedWonRevenue => {
-            "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM deals \
-             WHERE partnership_id = $1 AND stage = 'closed_won' AND COALESCE(closed_at, created_at) >= $2 AND COALESCE(closed_at, created_at) <= $3"
-        }
-        Metric::PaidRevenue => {
-            "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM transactions \
-             WHERE partnership_id = $1 AND occurred_at >= $2 AND occurred_at <= $3"
-        }
-        Metric::PayingCustomers => {
+    let (first, last) = rule.window_days(now);
+    let (sql, from, to) = match rule.metric {
+        Metric::ClosedWonRevenue => (
+            "SELECT CAST(COALESCE(SUM(closed_won_minor), 0) AS BIGINT) FROM partnership_days \
+             WHERE partnership_id = $1 AND day >= $2 AND day <= $3",
+            first,
+            last,
+        ),
+        Metric::PaidRevenue => (
+            "SELECT CAST(COALESCE(SUM(paid_minor), 0) AS BIGINT) FROM partnership_days \
+             WHERE partnership_id = $1 AND day >= $2 AND day <= $3",
+            first,
+            last,
+        ),
+        Metric::PayingCustomers => (
             "SELECT COUNT(*) FROM (SELECT customer_id FROM transactions \
              WHERE partnership_id = $1 AND occurred_at >= $2 AND occurred_at <= $3 \
-             GROUP BY customer_id HAVING SUM(amount_minor) > 0) paying"
-        }
+             GROUP BY customer_id HAVING SUM(amount_minor) > 0) paying",
+            first.saturating_mul(DAY_MS),
+            (last + 1) * DAY_MS - 1,
+        ),
     };
     sqlx::query_scalar(sql)
         .bind(partnership_id)
-        .bind(since)
-        .bind(now)
+        .bind(from)
+        .bind(to)
         .fetch_one(executor)
         .await
 }

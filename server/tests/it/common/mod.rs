@@ -319,11 +319,31 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// Every test ends here: the sums the database keeps (triggers of migration
-    /// `kept_totals`) equal a count of the rows, whatever the test did: the dashboard cards of
-    /// every program, whole and as each teammate limited to groups sees them, and the earnings
-    /// of every partnership.
+    /// Every test ends here: the sums the database keeps (triggers of migrations
+    /// `kept_totals` and `partnership_days`) equal a count of the rows, whatever the test did:
+    /// the dashboard cards of every program, whole and as each teammate limited to groups sees
+    /// them, the earnings of every partnership, and its revenue per day.
     async fn assert_kept_totals(&self) {
+        type Day = (i64, i64, i64, i64);
+        let kept: Vec<Day> = sqlx::query_as(
+            "SELECT partnership_id, day, closed_won_minor, paid_minor FROM partnership_days \
+             WHERE closed_won_minor <> 0 OR paid_minor <> 0 ORDER BY 1, 2",
+        )
+        .fetch_all(&self.db.pool)
+        .await
+        .expect("kept days");
+        let counted: Vec<Day> = sqlx::query_as(
+            "SELECT partnership_id, day, CAST(SUM(won) AS BIGINT), CAST(SUM(paid) AS BIGINT) FROM ( \
+               SELECT partnership_id, COALESCE(closed_at, created_at) / 86400000 AS day, amount_minor AS won, 0 AS paid \
+               FROM deals WHERE stage = 'closed_won' \
+               UNION ALL \
+               SELECT partnership_id, occurred_at / 86400000, 0, amount_minor FROM transactions WHERE partnership_id IS NOT NULL \
+             ) x GROUP BY partnership_id, day HAVING SUM(won) <> 0 OR SUM(paid) <> 0 ORDER BY 1, 2",
+        )
+        .fetch_all(&self.db.pool)
+        .await
+        .expect("counted days");
+        assert_eq!(kept, counted, "revenue per partnership and day");
         let partnerships: Vec<i64> = sqlx::query_scalar("SELECT id FROM partnerships ORDER BY id")
             .fetch_all(&self.db.pool)
             .await
