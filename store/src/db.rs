@@ -216,6 +216,14 @@ impl Db {
     }
 }
 
+/// Whether `error` is a unique constraint refusing a row: a name or key that a concurrent
+/// request took between a "taken?" check and the write. Callers answer it as the check does.
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+}
+
 /// Now, in UTC milliseconds: the one clock for stored times.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

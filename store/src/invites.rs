@@ -1,10 +1,12 @@
 //! Invites and the email outbox they are queued in.
 
-use domain::invite::{InviteKind, InviteTimes};
+use domain::invite::{AcceptRefusal, Acceptance, InviteKind, InviteTimes};
+use domain::workspace::WorkspaceKind;
 use sqlx::Row;
 
-use super::db::{Db, Tx, now_ms};
+use super::db::{Db, Tx, is_unique_violation, now_ms};
 use super::events::{self, NewEvent};
+use super::password::Hasher;
 use super::session::{self, Identity};
 use crate::error::AppError;
 
@@ -193,6 +195,166 @@ pub async fn find(db: &super::db::Db, token: &str) -> Result<Option<StoredInvite
         workspace_name: r.try_get(9)?,
         program_id: r.try_get(10)?,
     }))
+}
+
+/// Who accepts an invite: the normalised email of whoever is signed in on this browser, and
+/// the name and password typed for a new account (unused when the account exists).
+pub struct Accepting<'a> {
+    pub signed_in: Option<&'a str>,
+    pub name: &'a str,
+    pub password: &'a str,
+}
+
+/// A signed-in session made by accepting an invite: the cookie's token and the workspace.
+pub struct Accepted {
+    pub token: String,
+    pub workspace: (WorkspaceKind, i64),
+}
+
+/// Accepts a teammate or contact invite (see `domain::invite::acceptance`): the signed-in user
+/// whose email it names joins; a visitor makes the invited email's account with `name` and
+/// `password`. An email that already has an account must sign in first: a password is never
+/// checked here. Claims the invite, adds the membership and starts a session there, in one
+/// transaction.
+pub async fn accept(
+    db: &Db,
+    hasher: &Hasher,
+    invite: &StoredInvite,
+    who: Accepting<'_>,
+) -> Result<Accepted, AppError> {
+    invite.times.usable(now_ms())?;
+    let existing: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = $1")
+            .bind(&invite.email)
+            .fetch_optional(&db.pool)
+            .await?;
+    let refused = |refusal: AcceptRefusal| {
+        let status = match refusal {
+            AcceptRefusal::OtherAccountSignedIn { .. } => 403,
+            AcceptRefusal::SignInFirst => 409,
+        };
+        AppError::new(status, refusal.message(&invite.email))
+    };
+    let acceptance = domain::invite::acceptance(&invite.email, who.signed_in, existing.is_some())
+        .map_err(refused)?;
+    // A new account's details are checked and hashed before the transaction starts.
+    let new_account = match acceptance {
+        Acceptance::SignedInAccount => None,
+        Acceptance::NewAccount => {
+            let mut fields = Vec::new();
+            let name = domain::invite::validate_person_name(who.name)
+                .map_err(|e| fields.push(("name", e.0)))
+                .ok();
+            if let Err(e) = domain::identity::check_new_password(who.password) {
+                fields.push(("password", e.0));
+            }
+            let Some(name) = name.filter(|_| fields.is_empty()) else {
+                return Err(AppError::invalid_fields(fields));
+            };
+            Some((
+                name,
+                hasher
+                    .hash(who.password)
+                    .await
+                    .map_err(AppError::internal)?,
+            ))
+        }
+    };
+
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let user_id = match (existing, new_account) {
+        (Some(id), None) => id,
+        (None, Some((name, hash))) => super::membership::create_user(
+            &mut tx,
+            &invite.email,
+            &name,
+            &hash,
+            invite.company_id,
+            serde_json::json!({ "via": "invite", "invite_id": invite.id }),
+        )
+        .await
+        // The account was made since it was looked for: it is an existing account now.
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                refused(AcceptRefusal::SignInFirst)
+            } else {
+                e.into()
+            }
+        })?,
+        _ => return Err(AppError::internal("invite acceptance without one account")),
+    };
+    let claimed = sqlx::query(
+        "UPDATE invites SET accepted_at = $1, accepted_user_id = $2 WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(invite.id)
+    .execute(&mut *tx)
+    .await?;
+    if claimed.rows_affected() == 0 {
+        return Err(AppError::bad_request(
+            "This invite has already been used. Sign in instead.",
+        ));
+    }
+    let (workspace, membership_sql, membership_kind): (_, &'static str, _) = match (
+        invite.kind,
+        invite.company_id,
+        invite.partner_team_id,
+    ) {
+        (InviteKind::Teammate, Some(company), _) => (
+            (WorkspaceKind::Vendor, company),
+            "INSERT INTO teammates (company_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (company_id, user_id) DO NOTHING RETURNING id",
+            "teammate.added",
+        ),
+        (InviteKind::Contact, _, Some(team)) => (
+            (WorkspaceKind::Partner, team),
+            "INSERT INTO contacts (partner_team_id, user_id, role, created_at, referral_code) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (partner_team_id, user_id) DO NOTHING RETURNING id",
+            "contact.added",
+        ),
+        _ => {
+            return Err(AppError::internal(format!(
+                "invite {} has no place to join",
+                invite.id
+            )));
+        }
+    };
+    let mut insert = sqlx::query_scalar::<_, i64>(membership_sql)
+        .bind(workspace.1)
+        .bind(user_id)
+        .bind(&invite.role)
+        .bind(now);
+    if invite.kind == InviteKind::Contact {
+        insert = insert.bind(super::contacts::new_referral_code());
+    }
+    let member_id = insert.fetch_optional(&mut *tx).await?;
+    let Some(member_id) = member_id else {
+        return Err(AppError::bad_request(format!(
+            "You are already a member of {}. Sign in instead.",
+            invite.workspace_name
+        )));
+    };
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor_user_id: Some(user_id),
+            company_id: invite.company_id,
+            kind: membership_kind,
+            subject_type: if invite.kind == InviteKind::Teammate {
+                "teammate"
+            } else {
+                "contact"
+            },
+            subject_id: member_id,
+            payload: serde_json::json!({ "invite_id": invite.id, "role": invite.role, "partner_team_id": invite.partner_team_id }),
+        },
+    )
+    .await?;
+    let token = session::create(&mut tx, user_id, Some(workspace)).await?;
+    tx.commit().await?;
+    Ok(Accepted { token, workspace })
 }
 
 /// Where an invite leads: a company (as a teammate) or a partner team (as a contact).

@@ -1,14 +1,18 @@
-//! Checking a leads import against the database: which partnership each row goes to (the
-//! importer's own, or the active partner a teammate's row names), its answers to that group's
-//! custom lead fields, and, for teammates, its conflicts. Nothing here writes.
+//! CSV imports of leads: checking them against the database (which partnership each row goes
+//! to, the importer's own or the active partner a teammate's row names; its answers to that
+//! group's custom lead fields; for teammates, its conflicts) and, when confirmed, writing
+//! every row in one transaction or none.
 
 use std::collections::HashMap;
 
+use domain::lead::LeadStatus;
 use domain::lead_fields::LeadField;
 use domain::lead_import::ImportLine;
 use sqlx::Row;
 
-use super::db::Tx;
+use super::context::Teammate;
+use super::db::{Db, Tx, now_ms};
+use super::leads;
 use crate::dto::{ImportOutcome, ImportRow};
 use crate::error::AppError;
 
@@ -130,11 +134,82 @@ pub async fn check(
 }
 
 /// Whether to write this import (see `domain::lead_import::writes`).
-pub fn confirmed(confirm: &Option<String>, outcome: &ImportOutcome) -> Result<bool, AppError> {
-    let asked = confirm.as_deref().is_some_and(|c| !c.is_empty());
+fn confirmed(confirm: Option<&str>, outcome: &ImportOutcome) -> Result<bool, AppError> {
+    let asked = confirm.is_some_and(|c| !c.is_empty());
     Ok(domain::lead_import::writes(
         asked,
         outcome.rows.len(),
         outcome.invalid,
     )?)
+}
+
+/// A partner contact importing leads into their team's partnership in a program.
+pub struct PartnerImporter {
+    pub program_id: i64,
+    pub company_id: i64,
+    pub partnership_id: i64,
+    pub contact_id: i64,
+    pub user_id: i64,
+}
+
+/// Checks a partner's import and, with `confirm`, registers every row as the contact's own
+/// lead, all in the transaction that checked them (or none, when a row is wrong).
+pub async fn import_as_partner(
+    db: &Db,
+    by: PartnerImporter,
+    lines: &[ImportLine],
+    confirm: Option<&str>,
+) -> Result<ImportOutcome, AppError> {
+    let mut tx = db.begin().await?;
+    let target = Target::Partnership(by.partnership_id);
+    let (mut outcome, ready) = check(&mut tx, by.program_id, lines, &target, false).await?;
+    if confirmed(confirm, &outcome)? {
+        let now = now_ms();
+        let leads_ok = lines.iter().filter_map(|l| l.lead.as_ref().ok());
+        for (lead, row) in leads_ok.zip(&ready) {
+            let who = (LeadStatus::Submitted, Some(by.contact_id));
+            let (id, claims) =
+                leads::insert_imported(&mut tx, by.program_id, lead, row, who, now).await?;
+            let registration = leads::Registration {
+                lead_id: id,
+                partnership_id: row.partnership_id,
+                lead,
+                claims: &claims,
+                source: "csv",
+            };
+            leads::record_registration(&mut tx, by.user_id, by.company_id, registration).await?;
+        }
+        tx.commit().await?;
+        outcome.imported = Some(ready.len());
+    }
+    Ok(outcome)
+}
+
+/// Checks a teammate's import into `program_id` (one of their company's) and, with `confirm`,
+/// passes each row to the active partner its `partner_key` names, within the teammate's
+/// groups; checked and written in one transaction, as [`import_as_partner`].
+pub async fn import_as_teammate(
+    db: &Db,
+    program_id: i64,
+    me: &Teammate,
+    lines: &[ImportLine],
+    confirm: Option<&str>,
+) -> Result<ImportOutcome, AppError> {
+    let mut tx = db.begin().await?;
+    let target = Target::ByKey {
+        allowed: me.allowed_groups.as_deref(),
+    };
+    let (mut outcome, ready) = check(&mut tx, program_id, lines, &target, true).await?;
+    if confirmed(confirm, &outcome)? {
+        let now = now_ms();
+        let leads_ok = lines.iter().filter_map(|l| l.lead.as_ref().ok());
+        for (lead, row) in leads_ok.zip(&ready) {
+            let who = (LeadStatus::Passed, None);
+            let (id, _) = leads::insert_imported(&mut tx, program_id, lead, row, who, now).await?;
+            leads::record_pass(&mut tx, me, id, row.partnership_id, now).await?;
+        }
+        tx.commit().await?;
+        outcome.imported = Some(ready.len());
+    }
+    Ok(outcome)
 }

@@ -2,11 +2,13 @@
 //! redirect needs to know about a key.
 
 use domain::link::{LinkParams, key_from_random};
+use domain::permissions::ContactRole;
 use rand::RngCore;
 use sqlx::Row;
 
 use super::db::{Db, Tx, placeholders};
-use crate::dto::LinkView;
+use super::events::{self, NewEvent};
+use crate::dto::{LinkState, LinkView};
 use crate::error::AppError;
 
 /// A fresh random link key.
@@ -307,4 +309,136 @@ pub async fn set_enabled(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// An extra link as a contact asks for it in one of their team's partnerships.
+pub struct ExtraLink<'a> {
+    pub program_id: i64,
+    pub company_id: i64,
+    pub partnership_id: i64,
+    /// The contact whose own link it is, with their name; `None` for a team link.
+    pub owner: Option<(i64, &'a str)>,
+    pub user_id: i64,
+    /// Already checked.
+    pub name: &'a str,
+    /// As typed: empty for the program's default destination.
+    pub destination: &'a str,
+}
+
+/// Makes an extra link, to the program's default destination or to one on the program's
+/// allow-list, with its event; returns it as shared from `origin`.
+pub async fn add_extra(db: &Db, origin: &str, link: ExtraLink<'_>) -> Result<LinkView, AppError> {
+    let ExtraLink {
+        program_id,
+        company_id,
+        partnership_id,
+        owner,
+        user_id,
+        name,
+        destination,
+    } = link;
+    let allowed: String = sqlx::query_scalar("SELECT allowed_domains FROM programs WHERE id = $1")
+        .bind(program_id)
+        .fetch_one(&db.pool)
+        .await?;
+    let destination = match destination.trim() {
+        "" => None,
+        text => Some(
+            domain::link::parse_destination(text, &domain_list(&allowed))
+                .map_err(|e| AppError::invalid_fields(vec![("destination", e.0)]))?,
+        ),
+    };
+    let now = super::db::now_ms();
+    let mut tx = db.begin().await?;
+    let new = NewLink {
+        program_id,
+        partnership_id,
+        contact_id: owner.map(|(id, _)| id),
+        name,
+        destination: destination.as_deref(),
+        user_id,
+    };
+    let (id, key) = create(&mut tx, new, now).await?;
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor_user_id: Some(user_id),
+            company_id: Some(company_id),
+            kind: "link.created",
+            subject_type: "link",
+            subject_id: id,
+            payload: serde_json::json!({ "partnership_id": partnership_id, "name": name, "destination": destination, "team": owner.is_none() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(LinkView {
+        id,
+        name: name.to_owned(),
+        url: share_url(origin, &key),
+        destination,
+        owner: owner.map(|(_, name)| name.to_owned()),
+        clicks: 0,
+        signups: 0,
+        enabled: true,
+    })
+}
+
+/// A contact turning a link of their team's partnership off or on.
+pub struct LinkSwitch {
+    pub link_id: i64,
+    pub partnership_id: i64,
+    pub company_id: i64,
+    pub contact_id: i64,
+    pub role: ContactRole,
+    pub user_id: i64,
+    pub enabled: bool,
+}
+
+/// Turns a link of the partnership off or back on: the contact's own with the right to share
+/// links, the team's or another contact's with the right to manage the team's links. A link
+/// already in that state is left as it is, without an event.
+pub async fn turn(db: &Db, switch: LinkSwitch) -> Result<LinkState, AppError> {
+    let LinkSwitch {
+        link_id,
+        partnership_id,
+        company_id,
+        contact_id,
+        role,
+        user_id,
+        enabled,
+    } = switch;
+    let mut tx = db.begin().await?;
+    let found = owner(&mut tx, link_id, partnership_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("Link"))?;
+    let own = found.contact_id == Some(contact_id);
+    if !role.can(domain::link::manage_link_permission(own)) {
+        return Err(AppError::forbidden());
+    }
+    if found.enabled != enabled {
+        set_enabled(&mut tx, link_id, enabled, super::db::now_ms()).await?;
+        events::append(
+            &mut tx,
+            NewEvent {
+                actor_user_id: Some(user_id),
+                company_id: Some(company_id),
+                kind: if enabled {
+                    "link.enabled"
+                } else {
+                    "link.disabled"
+                },
+                subject_type: "link",
+                subject_id: link_id,
+                payload: serde_json::json!({ "partnership_id": partnership_id, "name": found.name }),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(LinkState {
+        id: link_id,
+        name: found.name,
+        enabled,
+    })
 }

@@ -1,11 +1,14 @@
 //! Offers and their versions. A version is never updated: an edit inserts the next version,
 //! effective from the moment it is saved, so every reward can name the version that made it.
 
+use domain::money::Currency;
 use domain::offer::{OfferDraft, OfferEvent, OfferVersion};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
-use super::db::Tx;
+use super::db::{Db, Tx, is_unique_violation};
 use super::events::{self, NewEvent};
+use crate::dto::OfferSimulation;
 use crate::error::AppError;
 
 /// An offer with its versions, oldest first; `version_ids[i]` is the row of `versions[i]`.
@@ -160,11 +163,14 @@ pub async fn save(
             .bind(&name)
             .fetch_one(&mut **tx)
             .await?;
-            if taken > 0 {
-                return Err(AppError::invalid_fields(vec![(
+            let name_taken = || {
+                AppError::invalid_fields(vec![(
                     "name",
                     format!("An offer named {name} exists already"),
-                )]));
+                )])
+            };
+            if taken > 0 {
+                return Err(name_taken());
             }
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO offers (program_id, name, event, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -174,7 +180,14 @@ pub async fn save(
             .bind(event.as_str())
             .bind(now)
             .fetch_one(&mut **tx)
-            .await?;
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    name_taken()
+                } else {
+                    e.into()
+                }
+            })?;
             (id, 1)
         }
         Some(id) => {
@@ -234,4 +247,90 @@ pub async fn save(
     )
     .await?;
     Ok(offer_id)
+}
+
+/// Saves the form's offer (see [`save`]) in a transaction of its own.
+pub async fn publish(
+    db: &Db,
+    program_id: i64,
+    company_id: i64,
+    offer_id: Option<i64>,
+    draft: OfferDraft,
+    user_id: i64,
+    now: i64,
+) -> Result<i64, AppError> {
+    let mut tx = db.begin().await?;
+    let id = save(
+        &mut tx, program_id, company_id, offer_id, draft, user_id, now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Replays the form's offer, without saving it, over the last `days` of the program's events
+/// (see [`crate::simulator::run`]), after the checks saving it would make: its targets, and
+/// `offer_id` (the offer it would version) being the program's.
+pub async fn simulate(
+    db: &Db,
+    program_id: i64,
+    currency: Currency,
+    offer_id: Option<i64>,
+    draft: OfferDraft,
+    days: i64,
+    now: i64,
+) -> Result<OfferSimulation, AppError> {
+    let mut conn = db.pool.acquire().await?;
+    check_target(&mut conn, program_id, &draft).await?;
+    if let Some(offer_id) = offer_id {
+        check_offer(&mut conn, program_id, offer_id).await?;
+    }
+    // The replay takes a connection of its own: this one goes back to the pool first.
+    drop(conn);
+    let version = draft.version(0, now);
+    super::simulator::run(db, program_id, currency, offer_id, &version, days, now).await
+}
+
+/// What an offer can target besides everyone, as (form value `kind:id`, label): the program's
+/// groups, tiers and segments.
+async fn targets(db: &Db, program_id: i64) -> Result<Vec<(String, String)>, AppError> {
+    let rows = sqlx::query(
+        "SELECT 'group', id, name FROM partner_groups WHERE program_id = $1 \
+         UNION ALL SELECT 'tier', id, name FROM tiers WHERE program_id = $1 \
+         UNION ALL SELECT 'segment', id, name FROM segments WHERE program_id = $1",
+    )
+    .bind(program_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(target_row)
+        .collect::<Result<_, sqlx::Error>>()?)
+}
+
+fn target_row(r: &AnyRow) -> Result<(String, String), sqlx::Error> {
+    let kind: String = r.try_get(0)?;
+    let id: i64 = r.try_get(1)?;
+    let name: String = r.try_get(2)?;
+    let label = match kind.as_str() {
+        "group" => format!("Group: {name}"),
+        "tier" => format!("Tier: {name}"),
+        _ => format!("Segment: {name}"),
+    };
+    Ok((format!("{kind}:{id}"), label))
+}
+
+/// What the offers page shows of a program: its offers with every version, and what an offer
+/// can target besides everyone.
+pub struct Listing {
+    pub targets: Vec<(String, String)>,
+    pub offers: Vec<Offer>,
+}
+
+/// Reads a program's [`Listing`].
+pub async fn listing(db: &Db, program_id: i64) -> Result<Listing, AppError> {
+    Ok(Listing {
+        targets: targets(db, program_id).await?,
+        offers: load(&db.pool, program_id, None).await?,
+    })
 }

@@ -1,4 +1,5 @@
-//! Password hashing with argon2id at the OWASP parameters (m = 19 MiB, t = 2, p = 1).
+//! Password hashing with argon2id at the OWASP parameters (m = 19 MiB, t = 2, p = 1), and
+//! setting a password with a one-time link.
 //!
 //! Hashing is CPU- and memory-heavy: it runs on the blocking pool, and a semaphore sized to
 //! the cores keeps a burst of logins from starving everything else.
@@ -9,7 +10,13 @@ use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
+use domain::workspace::{Landing, landing};
 use tokio::sync::{OnceCell, Semaphore};
+
+use super::companies::{self, PasswordLink};
+use super::db::{Db, now_ms};
+use super::{membership, session};
+use crate::error::AppError;
 
 #[derive(Clone)]
 pub struct Hasher {
@@ -87,4 +94,41 @@ impl Hasher {
             .await?;
         Ok(ok && known)
     }
+}
+
+/// The session a set-password link signed its person in with: the cookie's token, and where
+/// they land (their one workspace, else the picker).
+pub struct PasswordSet {
+    pub token: String,
+    pub landing: Landing,
+}
+
+/// Sets the password of a set-password link's user, once, and signs them in. The password is
+/// checked and hashed before the transaction; the link is claimed in it, so of two requests
+/// with one link only the first sets a password.
+pub async fn set_with_link(
+    db: &Db,
+    hasher: &Hasher,
+    link: &PasswordLink,
+    password: &str,
+) -> Result<PasswordSet, AppError> {
+    link.usable(now_ms())?;
+    domain::identity::check_new_password(password)
+        .map_err(|e| AppError::invalid_fields(vec![("password", e.0)]))?;
+    let hash = hasher.hash(password).await.map_err(AppError::internal)?;
+    let memberships = membership::memberships(db, link.user_id).await?;
+    let landing = landing(&memberships);
+    let workspace = match landing {
+        Landing::Workspace { kind, id } => Some((kind, id)),
+        Landing::Picker => None,
+    };
+    let mut tx = db.begin().await?;
+    if !companies::use_password_link(&mut tx, link, &hash, now_ms()).await? {
+        return Err(AppError::bad_request(
+            "This link has already been used. Sign in with your password instead.",
+        ));
+    }
+    let token = session::create(&mut tx, link.user_id, workspace).await?;
+    tx.commit().await?;
+    Ok(PasswordSet { token, landing })
 }

@@ -1,8 +1,14 @@
 //! Segment rules as SQL: one parameterised condition over `partnerships p` joined with
 //! `partner_teams t`. Only fixed fragments and `$n` placeholders are written into the text;
-//! every value from a rule is a bound parameter.
+//! every value from a rule is a bound parameter. Saved segments, and a rule's preview.
 
 use domain::segment::{Condition, Rule};
+
+use super::db::{Db, is_unique_violation, now_ms};
+use super::events::{self, NewEvent};
+use super::partner_list::{self, Sort};
+use crate::dto::SegmentPreview;
+use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Bind {
@@ -144,7 +150,7 @@ pub fn bind_all<'q>(
 }
 
 /// Counts the partnerships of `program_id` the rule selects.
-pub async fn count(db: &super::db::Db, program_id: i64, rule: &Rule) -> Result<i64, sqlx::Error> {
+pub async fn count(db: &Db, program_id: i64, rule: &Rule) -> Result<i64, sqlx::Error> {
     let condition = to_sql(rule, 2);
     let sql = format!(
         "SELECT COUNT(*) FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id \
@@ -164,7 +170,7 @@ pub async fn contains(
     conn: &mut sqlx::AnyConnection,
     segment_id: i64,
     partnership_id: i64,
-) -> Result<bool, crate::error::AppError> {
+) -> Result<bool, AppError> {
     let rule: Option<String> = sqlx::query_scalar(
         "SELECT s.rule FROM segments s JOIN partnerships p ON p.program_id = s.program_id \
          WHERE s.id = $1 AND p.id = $2",
@@ -188,6 +194,98 @@ pub async fn contains(
         .fetch_one(&mut *conn)
         .await?;
     Ok(sqlx::Row::try_get::<i64, _>(&row, 0)? > 0)
+}
+
+/// How many partnerships of `program_id` a rule selects, with the first ten names (by name).
+pub async fn preview(db: &Db, program_id: i64, rule: &Rule) -> Result<SegmentPreview, AppError> {
+    let count = count(db, program_id, rule).await?;
+    let (rows, _) = partner_list::page(db, program_id, rule, Sort::Name, None).await?;
+    Ok(SegmentPreview {
+        count,
+        sample: rows.into_iter().take(10).map(|r| r.partner_team).collect(),
+    })
+}
+
+/// Saves a segment of `program_id`, which the caller checked is `company_id`'s: a new one
+/// (`id` `None`), or `id`'s new name and rule. Returns the segment's id.
+pub async fn save(
+    db: &Db,
+    program_id: i64,
+    company_id: i64,
+    user_id: i64,
+    id: Option<i64>,
+    name: &str,
+    rule: &Rule,
+) -> Result<i64, AppError> {
+    let stored_rule = serde_json::to_string(rule).map_err(AppError::internal)?;
+    let now = now_ms();
+    let taken = || {
+        AppError::invalid_fields(vec![(
+            "name",
+            format!("A segment called \"{name}\" exists"),
+        )])
+    };
+    let mut tx = db.begin().await?;
+    let same_name: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM segments WHERE program_id = $1 AND name = $2 AND id <> $3",
+    )
+    .bind(program_id)
+    .bind(name)
+    .bind(id.unwrap_or(0))
+    .fetch_one(&mut *tx)
+    .await?;
+    if same_name > 0 {
+        return Err(taken());
+    }
+    let written = match id {
+        Some(id) => sqlx::query_scalar(
+            "UPDATE segments SET name = $1, rule = $2, updated_at = $3 WHERE id = $4 AND program_id = $5 RETURNING id",
+        )
+        .bind(name)
+        .bind(&stored_rule)
+        .bind(now)
+        .bind(id)
+        .bind(program_id)
+        .fetch_optional(&mut *tx)
+        .await,
+        None => sqlx::query_scalar(
+            "INSERT INTO segments (program_id, name, rule, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+        )
+        .bind(program_id)
+        .bind(name)
+        .bind(&stored_rule)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map(Some),
+    };
+    let segment_id: i64 = written
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                taken()
+            } else {
+                e.into()
+            }
+        })?
+        .ok_or_else(|| AppError::not_found("Segment"))?;
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor_user_id: Some(user_id),
+            company_id: Some(company_id),
+            kind: if id.is_some() {
+                "segment.updated"
+            } else {
+                "segment.created"
+            },
+            subject_type: "segment",
+            subject_id: segment_id,
+            payload: serde_json::json!({ "program_id": program_id, "name": name, "rule": rule }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(segment_id)
 }
 
 #[cfg(test)]

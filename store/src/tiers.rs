@@ -2,10 +2,11 @@
 //! once and demotes after the grace period (`domain::tier::decide`), and keeps every change in
 //! `tier_changes` so that rewards use the tier in force at their event's time.
 
-use domain::tier::{Metric, Standing, TierDecision, TierRule, decide};
+use domain::tier::{Metric, Standing, TierBenefits, TierDecision, TierRule, decide};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
-use super::db::{Db, Tx};
+use super::db::{Db, Tx, is_unique_violation, now_ms};
 use super::events::{self, NewEvent};
 use crate::error::AppError;
 
@@ -512,4 +513,135 @@ pub async fn progress(
         percent: next.rule.progress_percent(value),
     };
     Ok((Some(progress), warning))
+}
+
+/// A tier as a teammate saves it: a new one (`id` `None`) or `id`'s new name, rank, rule and
+/// benefits, all checked.
+pub struct TierForm<'a> {
+    pub id: Option<i64>,
+    pub name: &'a str,
+    pub rank: i64,
+    pub rule: &'a TierRule,
+    pub multiplier_percent: Option<u32>,
+}
+
+/// A tier's name, rank, rule and benefits before a change, for the change's event.
+fn tier_before_row(r: &AnyRow) -> Result<serde_json::Value, sqlx::Error> {
+    // A rule or benefits saved damaged are recorded as null rather than refusing the change.
+    let json = |i: usize| -> Result<serde_json::Value, sqlx::Error> {
+        Ok(serde_json::from_str(&r.try_get::<String, _>(i)?).unwrap_or_default())
+    };
+    Ok(serde_json::json!({
+        "name": r.try_get::<String, _>(0)?,
+        "rank": r.try_get::<i64, _>(1)?,
+        "rule": json(2)?,
+        "benefits": json(3)?,
+    }))
+}
+
+/// Saves a tier of `program_id`, which the caller checked is `company_id`'s. A rank is one
+/// tier's in a program: the engine orders tiers by it.
+pub async fn save(
+    db: &Db,
+    program_id: i64,
+    company_id: i64,
+    user_id: i64,
+    tier: TierForm<'_>,
+) -> Result<(), AppError> {
+    let TierForm {
+        id,
+        name,
+        rank,
+        rule,
+        multiplier_percent,
+    } = tier;
+    let rank_taken = || {
+        AppError::invalid_fields(vec![(
+            "rank",
+            format!("Another tier already has rank {rank}"),
+        )])
+    };
+    let taken: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tiers WHERE program_id = $1 AND rank = $2 AND id <> $3",
+    )
+    .bind(program_id)
+    .bind(rank)
+    .bind(id.unwrap_or(0))
+    .fetch_one(&db.pool)
+    .await?;
+    if taken > 0 {
+        return Err(rank_taken());
+    }
+    let unique = |e: sqlx::Error| -> AppError {
+        if is_unique_violation(&e) {
+            rank_taken()
+        } else {
+            e.into()
+        }
+    };
+    let rule_json = serde_json::to_string(rule).map_err(AppError::internal)?;
+    let benefits =
+        serde_json::to_string(&TierBenefits { multiplier_percent }).map_err(AppError::internal)?;
+    let mut tx = db.begin().await?;
+    let (tier_id, kind, before) = match id {
+        Some(id) => {
+            let before = sqlx::query(
+                "SELECT name, rank, rule, benefits FROM tiers WHERE id = $1 AND program_id = $2",
+            )
+            .bind(id)
+            .bind(program_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| AppError::not_found("Tier"))?;
+            let before = tier_before_row(&before)?;
+            sqlx::query(
+                "UPDATE tiers SET name = $1, rank = $2, rule = $3, benefits = $4 WHERE id = $5",
+            )
+            .bind(name)
+            .bind(rank)
+            .bind(&rule_json)
+            .bind(&benefits)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(unique)?;
+            (id, "tier.updated", Some(before))
+        }
+        None => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO tiers (program_id, name, rank, rule, benefits, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(program_id)
+            .bind(name)
+            .bind(rank)
+            .bind(&rule_json)
+            .bind(&benefits)
+            .bind(now_ms())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(unique)?;
+            (id, "tier.created", None)
+        }
+    };
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor_user_id: Some(user_id),
+            company_id: Some(company_id),
+            kind,
+            subject_type: "tier",
+            subject_id: tier_id,
+            payload: serde_json::json!({
+                "program_id": program_id,
+                "before": before,
+                "name": name,
+                "rank": rank,
+                "rule": rule,
+                "benefits": { "multiplier_percent": multiplier_percent },
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -13,9 +13,7 @@ pub async fn import_partner_leads(
     csv: String,
     confirm: Option<String>,
 ) -> Result<ImportOutcome, AppError> {
-    use crate::server::lead_import::{Target, check, confirmed};
-    use crate::server::{db::now_ms, endpoint, leads, require_contact};
-    use domain::lead::LeadStatus;
+    use crate::server::{endpoint, lead_import, require_contact};
     use domain::permissions::ContactPermission;
 
     endpoint(async move {
@@ -26,37 +24,14 @@ pub async fn import_partner_leads(
                 AppError::new(403, "Leads can be imported once your partnership is active")
             })?;
         let lines = domain::lead_import::read_import(&csv, false)?;
-        let mut tx = state.db.begin().await?;
-        let target = Target::Partnership(context.partnership_id);
-        let (mut outcome, ready) =
-            check(&mut tx, context.program_id, &lines, &target, false).await?;
-        if confirmed(&confirm, &outcome)? {
-            let now = now_ms();
-            let leads_ok = lines.iter().filter_map(|l| l.lead.as_ref().ok());
-            for (lead, row) in leads_ok.zip(&ready) {
-                let who = (LeadStatus::Submitted, Some(me.contact_id));
-                let (id, claims) =
-                    leads::insert_imported(&mut tx, context.program_id, lead, row, who, now)
-                        .await?;
-                let registration = leads::Registration {
-                    lead_id: id,
-                    partnership_id: row.partnership_id,
-                    lead,
-                    claims: &claims,
-                    source: "csv",
-                };
-                leads::record_registration(
-                    &mut tx,
-                    me.identity.user_id,
-                    context.company_id,
-                    registration,
-                )
-                .await?;
-            }
-            tx.commit().await?;
-            outcome.imported = Some(ready.len());
-        }
-        Ok(outcome)
+        let by = lead_import::PartnerImporter {
+            program_id: context.program_id,
+            company_id: context.company_id,
+            partnership_id: context.partnership_id,
+            contact_id: me.contact_id,
+            user_id: me.identity.user_id,
+        };
+        lead_import::import_as_partner(&state.db, by, &lines, confirm.as_deref()).await
     })
     .await
 }
@@ -69,35 +44,16 @@ pub async fn import_vendor_leads(
     csv: String,
     confirm: Option<String>,
 ) -> Result<ImportOutcome, AppError> {
-    use crate::server::lead_import::{Target, check, confirmed};
-    use crate::server::{db::now_ms, endpoint, leads, require_teammate};
-    use domain::lead::LeadStatus;
+    use crate::server::{endpoint, lead_import, require_teammate};
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageLeads).await?;
         let program = crate::server::authz::current_program(program)?
             .ok_or_else(|| AppError::bad_request("Create a program first"))?;
-        let allowed = me.allowed_groups.clone();
         let lines = domain::lead_import::read_import(&csv, true)?;
-        let mut tx = state.db.begin().await?;
-        let target = Target::ByKey {
-            allowed: allowed.as_deref(),
-        };
-        let (mut outcome, ready) = check(&mut tx, program.id, &lines, &target, true).await?;
-        if confirmed(&confirm, &outcome)? {
-            let now = now_ms();
-            let leads_ok = lines.iter().filter_map(|l| l.lead.as_ref().ok());
-            for (lead, row) in leads_ok.zip(&ready) {
-                let who = (LeadStatus::Passed, None);
-                let (id, _) =
-                    leads::insert_imported(&mut tx, program.id, lead, row, who, now).await?;
-                leads::record_pass(&mut tx, &me, id, row.partnership_id, now).await?;
-            }
-            tx.commit().await?;
-            outcome.imported = Some(ready.len());
-        }
-        Ok(outcome)
+        lead_import::import_as_teammate(&state.db, program.id, &me, &lines, confirm.as_deref())
+            .await
     })
     .await
 }

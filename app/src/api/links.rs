@@ -13,10 +13,8 @@ pub async fn create_link(
     destination: String,
     for_team: Option<String>,
 ) -> Result<LinkView, AppError> {
-    use crate::server::events::{self, NewEvent};
-    use crate::server::{db::now_ms, endpoint, links, public_origin, require_contact};
+    use crate::server::{endpoint, links, public_origin, require_contact};
     use domain::permissions::ContactPermission;
-    use sqlx::Row;
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ShareOwnLinks).await?;
@@ -29,55 +27,21 @@ pub async fn create_link(
             .ok_or_else(|| AppError::new(409, "Links are for active partnerships"))?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 80 {
-            return Err(AppError::invalid_fields(vec![("name", "Name the link in 1 to 80 characters".into())]));
+            return Err(AppError::invalid_fields(vec![(
+                "name",
+                "Name the link in 1 to 80 characters".into(),
+            )]));
         }
-        let allowed: String = sqlx::query("SELECT allowed_domains FROM programs WHERE id = $1")
-            .bind(context.program_id)
-            .fetch_one(&state.db.pool)
-            .await?
-            .try_get(0)?;
-        let destination = match destination.trim() {
-            "" => None,
-            text => Some(
-                domain::link::parse_destination(text, &links::domain_list(&allowed))
-                    .map_err(|e| AppError::invalid_fields(vec![("destination", e.0)]))?,
-            ),
-        };
-        let now = now_ms();
-        let contact = (!for_team).then_some(me.contact_id);
-        let mut tx = state.db.begin().await?;
-        let link = links::NewLink {
+        let link = links::ExtraLink {
             program_id: context.program_id,
+            company_id: context.company_id,
             partnership_id: context.partnership_id,
-            contact_id: contact,
-            name,
-            destination: destination.as_deref(),
+            owner: (!for_team).then_some((me.contact_id, me.identity.name.as_str())),
             user_id: me.identity.user_id,
+            name,
+            destination: &destination,
         };
-        let (id, key) = links::create(&mut tx, link, now).await?;
-        events::append(
-            &mut tx,
-            NewEvent {
-                actor_user_id: Some(me.identity.user_id),
-                company_id: Some(context.company_id),
-                kind: "link.created",
-                subject_type: "link",
-                subject_id: id,
-                payload: serde_json::json!({ "partnership_id": context.partnership_id, "name": name, "destination": destination, "team": for_team }),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(LinkView {
-            id,
-            name: name.to_owned(),
-            url: links::share_url(&public_origin(&state), &key),
-            destination,
-            owner: (!for_team).then(|| me.identity.name.clone()),
-            clicks: 0,
-            signups: 0,
-            enabled: true,
-        })
+        links::add_extra(&state.db, &public_origin(&state), link).await
     })
     .await
 }
@@ -87,8 +51,7 @@ pub async fn create_link(
 /// to manage the team's links.
 #[server(prefix = "/api", endpoint = "set_link_enabled")]
 pub async fn set_link_enabled(link: i64, turn: String) -> Result<LinkState, AppError> {
-    use crate::server::events::{self, NewEvent};
-    use crate::server::{db::now_ms, endpoint, links, require_contact};
+    use crate::server::{endpoint, links, require_contact};
     use domain::permissions::ContactPermission;
 
     endpoint(async move {
@@ -98,37 +61,18 @@ pub async fn set_link_enabled(link: i64, turn: String) -> Result<LinkState, AppE
             "off" => false,
             _ => return Err(AppError::bad_request("Say turn=on or turn=off")),
         };
-        let context = crate::server::authz::partnership()?
-            .ok_or_else(|| AppError::not_found("Link"))?;
-        let mut tx = state.db.begin().await?;
-        let found = links::owner(&mut tx, link, context.partnership_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("Link"))?;
-        let own = found.contact_id == Some(me.contact_id);
-        if !me.role.can(domain::link::manage_link_permission(own)) {
-            return Err(AppError::forbidden());
-        }
-        if found.enabled != enabled {
-            links::set_enabled(&mut tx, link, enabled, now_ms()).await?;
-            events::append(
-                &mut tx,
-                NewEvent {
-                    actor_user_id: Some(me.identity.user_id),
-                    company_id: Some(context.company_id),
-                    kind: if enabled { "link.enabled" } else { "link.disabled" },
-                    subject_type: "link",
-                    subject_id: link,
-                    payload: serde_json::json!({ "partnership_id": context.partnership_id, "name": found.name }),
-                },
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(LinkState {
-            id: link,
-            name: found.name,
+        let context =
+            crate::server::authz::partnership()?.ok_or_else(|| AppError::not_found("Link"))?;
+        let switch = links::LinkSwitch {
+            link_id: link,
+            partnership_id: context.partnership_id,
+            company_id: context.company_id,
+            contact_id: me.contact_id,
+            role: me.role,
+            user_id: me.identity.user_id,
             enabled,
-        })
+        };
+        links::turn(&state.db, switch).await
     })
     .await
 }

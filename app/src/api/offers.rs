@@ -15,7 +15,6 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
     use domain::money::{Currency, input_text};
     use domain::offer::{Payout, Target, describe, target_values};
     use domain::permissions::Permission;
-    use sqlx::Row;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
@@ -24,25 +23,8 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
         let mut targets = vec![("everyone".to_owned(), "All partners".to_owned())];
         if let Some(p) = &selected {
             let currency = Currency::parse(&p.currency).map_err(AppError::internal)?;
-            let names = sqlx::query(
-                "SELECT 'group', id, name FROM partner_groups WHERE program_id = $1 \
-                 UNION ALL SELECT 'tier', id, name FROM tiers WHERE program_id = $1 \
-                 UNION ALL SELECT 'segment', id, name FROM segments WHERE program_id = $1",
-            )
-            .bind(p.id)
-            .fetch_all(&state.db.pool)
-            .await?;
-            for r in names {
-                let kind: String = r.try_get(0)?;
-                let id: i64 = r.try_get(1)?;
-                let name: String = r.try_get(2)?;
-                let label = match kind.as_str() {
-                    "group" => format!("Group: {name}"),
-                    "tier" => format!("Tier: {name}"),
-                    _ => format!("Segment: {name}"),
-                };
-                targets.push((format!("{kind}:{id}"), label));
-            }
+            let listing = offers::listing(&state.db, p.id).await?;
+            targets.extend(listing.targets);
             let label_of = |value: &str| {
                 targets
                     .iter()
@@ -81,7 +63,7 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
                     Some((id, label.trim_start_matches("Tier: ").to_owned()))
                 })
                 .collect();
-            for offer in offers::load(&state.db.pool, p.id, None).await? {
+            for offer in listing.offers {
                 let Some(last) = offer.versions.last().cloned() else {
                     continue;
                 };
@@ -242,23 +224,15 @@ pub async fn save_offer(
         let now = now_ms();
         if intent.as_deref() == Some("simulate") {
             let days = simulator::parse_days(simulate_days.as_deref())?;
-            let mut conn = state.db.pool.acquire().await?;
-            offers::check_target(&mut conn, program.id, &draft).await?;
-            if let Some(offer_id) = offer {
-                offers::check_offer(&mut conn, program.id, offer_id).await?;
-            }
-            drop(conn);
-            let version = draft.version(0, now);
             let simulation =
-                simulator::run(&state.db, program.id, currency, offer, &version, days, now).await?;
+                offers::simulate(&state.db, program.id, currency, offer, draft, days, now).await?;
             return Ok(OfferOutcome {
                 saved: None,
                 simulation: Some(simulation),
             });
         }
-        let mut tx = state.db.begin().await?;
-        let id = offers::save(
-            &mut tx,
+        let id = offers::publish(
+            &state.db,
             program.id,
             me.company_id,
             offer,
@@ -267,7 +241,6 @@ pub async fn save_offer(
             now,
         )
         .await?;
-        tx.commit().await?;
         Ok(OfferOutcome {
             saved: Some(id),
             simulation: None,

@@ -31,38 +31,17 @@ pub async fn fetch_password_link(token: String) -> Result<PasswordLinkInfo, AppE
 /// Sets the password once and signs the person in.
 #[server(prefix = "/api", endpoint = "set_password")]
 pub async fn set_password(token: String, password: String) -> Result<(), AppError> {
-    use crate::server::{companies, db::now_ms, endpoint, membership, session, state};
-    use domain::workspace::{Landing, landing};
+    use crate::server::password::set_with_link;
+    use crate::server::{companies, endpoint, session, state};
 
     endpoint(async move {
         let state = state()?;
         let link = companies::find_password_link(&state.db, &token)
             .await?
             .ok_or_else(|| AppError::new(404, NOT_VALID))?;
-        link.usable(now_ms())?;
-        domain::identity::check_new_password(&password)
-            .map_err(|e| AppError::invalid_fields(vec![("password", e.0)]))?;
-        let hash = state
-            .hasher
-            .hash(&password)
-            .await
-            .map_err(AppError::internal)?;
-        let memberships = membership::memberships(&state.db, link.user_id).await?;
-        let landing = landing(&memberships);
-        let workspace = match landing {
-            Landing::Workspace { kind, id } => Some((kind, id)),
-            Landing::Picker => None,
-        };
-        let mut tx = state.db.begin().await?;
-        if !companies::use_password_link(&mut tx, &link, &hash, now_ms()).await? {
-            return Err(AppError::bad_request(
-                "This link has already been used. Sign in with your password instead.",
-            ));
-        }
-        let token = session::create(&mut tx, link.user_id, workspace).await?;
-        tx.commit().await?;
-        super::auth::set_cookie(&session::cookie(&token, state.config.secure_cookies));
-        leptos_axum::redirect(landing.path());
+        let set = set_with_link(&state.db, &state.hasher, &link, &password).await?;
+        super::auth::set_cookie(&session::cookie(&set.token, state.config.secure_cookies));
+        leptos_axum::redirect(set.landing.path());
         Ok(())
     })
     .await
