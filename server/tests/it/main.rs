@@ -6,6 +6,7 @@ mod common;
 
 mod attribution;
 mod context;
+mod cross_tenant;
 mod deals;
 mod leads;
 mod links;
