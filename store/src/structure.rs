@@ -471,11 +471,39 @@ pub async fn set_default_group(
     Ok(())
 }
 
+/// A program's structure for the structure page: groups and tiers with how many partnerships
+/// hold each (a count over the program's partnerships).
 pub async fn load(db: &Db, program_id: i64, company_id: i64) -> Result<Structure, AppError> {
-    let groups = sqlx::query(
+    read(db, program_id, company_id, true).await
+}
+
+/// A program's structure as the choices of filters and forms: no partnership counts (each
+/// `partners` is 0), so a list page's cost does not grow with the program.
+pub async fn choices(db: &Db, program_id: i64, company_id: i64) -> Result<Structure, AppError> {
+    read(db, program_id, company_id, false).await
+}
+
+async fn read(
+    db: &Db,
+    program_id: i64,
+    company_id: i64,
+    with_counts: bool,
+) -> Result<Structure, AppError> {
+    let groups_sql = if with_counts {
         "SELECT g.id, g.name, g.is_default, (SELECT COUNT(*) FROM partnerships p WHERE p.group_id = g.id), g.lead_fields \
-         FROM partner_groups g WHERE g.program_id = $1 ORDER BY g.name, g.id",
-    )
+         FROM partner_groups g WHERE g.program_id = $1 ORDER BY g.name, g.id"
+    } else {
+        "SELECT g.id, g.name, g.is_default, CAST(0 AS BIGINT), g.lead_fields \
+         FROM partner_groups g WHERE g.program_id = $1 ORDER BY g.name, g.id"
+    };
+    let tiers_sql = if with_counts {
+        "SELECT tr.id, tr.name, tr.rank, tr.rule, (SELECT COUNT(*) FROM partnerships p WHERE p.tier_id = tr.id), tr.benefits \
+         FROM tiers tr WHERE tr.program_id = $1 ORDER BY tr.rank, tr.id"
+    } else {
+        "SELECT tr.id, tr.name, tr.rank, tr.rule, CAST(0 AS BIGINT), tr.benefits \
+         FROM tiers tr WHERE tr.program_id = $1 ORDER BY tr.rank, tr.id"
+    };
+    let groups = sqlx::query(groups_sql)
     .bind(program_id)
     .fetch_all(&db.pool)
     .await?
@@ -490,10 +518,7 @@ pub async fn load(db: &Db, program_id: i64, company_id: i64) -> Result<Structure
         })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let tiers = sqlx::query(
-        "SELECT tr.id, tr.name, tr.rank, tr.rule, (SELECT COUNT(*) FROM partnerships p WHERE p.tier_id = tr.id), tr.benefits \
-         FROM tiers tr WHERE tr.program_id = $1 ORDER BY tr.rank, tr.id",
-    )
+    let tiers = sqlx::query(tiers_sql)
     .bind(program_id)
     .fetch_all(&db.pool)
     .await?

@@ -49,7 +49,7 @@ pub async fn fetch_partners(
                 next: None,
             });
         };
-        let structure = structure::load(&state.db, program.id, me.company_id).await?;
+        let structure = structure::choices(&state.db, program.id, me.company_id).await?;
         let blank = |v: &Option<String>| {
             v.as_deref()
                 .map(str::trim)

@@ -322,7 +322,7 @@ impl TestApp {
     /// Every test ends here: the sums the database keeps (triggers of migrations
     /// `kept_totals` and `partnership_days`) equal a count of the rows, whatever the test did:
     /// the dashboard cards of every program, whole and as each teammate limited to groups sees
-    /// them, the earnings of every partnership, and its revenue per day.
+    /// them, the earnings of every partnership, its revenue per day, and its tier's rank.
     async fn assert_kept_totals(&self) {
         type Day = (i64, i64, i64, i64);
         let kept: Vec<Day> = sqlx::query_as(
@@ -344,6 +344,14 @@ impl TestApp {
         .await
         .expect("counted days");
         assert_eq!(kept, counted, "revenue per partnership and day");
+        let stale_ranks: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM partnerships p LEFT JOIN tiers t ON t.id = p.tier_id \
+             WHERE p.tier_rank <> COALESCE(t.rank, -1)",
+        )
+        .fetch_one(&self.db.pool)
+        .await
+        .expect("tier ranks");
+        assert_eq!(stale_ranks, 0, "partnerships whose kept tier rank is not their tier's");
         let partnerships: Vec<i64> = sqlx::query_scalar("SELECT id FROM partnerships ORDER BY id")
             .fetch_all(&self.db.pool)
             .await
