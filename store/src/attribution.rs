@@ -351,15 +351,29 @@ async fn credit(
 }
 
 /// A teammate's decision on a held self-referral: approved, the customer is credited to the
-/// partnership (and earns its offers); rejected, it stays unattributed.
+/// partnership (and earns its offers); rejected, it stays unattributed. A partner manager
+/// restricted to `allowed_groups` reviews only their groups' partners' signups; others are
+/// "not found".
 pub async fn review(
     db: &Db,
     company_id: i64,
+    allowed_groups: Option<&[i64]>,
     customer_id: i64,
     approve: bool,
     actor_user_id: i64,
     now: i64,
 ) -> Result<(), AppError> {
+    if let Some(groups) = allowed_groups {
+        let group: Option<i64> = sqlx::query_scalar(
+            "SELECT p.group_id FROM customers c JOIN partnerships p ON p.id = c.review_partnership_id WHERE c.id = $1",
+        )
+        .bind(customer_id)
+        .fetch_optional(&db.pool)
+        .await?;
+        if !group.is_some_and(|g| groups.contains(&g)) {
+            return Err(AppError::not_found("Customer"));
+        }
+    }
     let mut tx = db.begin().await?;
     let row = sqlx::query(
         "SELECT c.review_status, c.review_partnership_id, c.program_id, c.name, c.contact_id FROM customers c \

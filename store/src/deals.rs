@@ -1,15 +1,18 @@
-//! Deals: pipelines by stage for both sides, the one loader every deal action goes through,
-//! stage changes with their events, protection moving on approval, and each deal's timeline.
+//! Deals: registrations, pipelines by stage for both sides, the one loader every deal action
+//! goes through, stage changes with their events, protection moving on approval, and each
+//! deal's timeline.
 
 use domain::conflict::ClaimKind;
-use domain::deal::{DealMotion, DealStage, WonCustomer};
+use domain::deal::{
+    DealAction, DealActor, DealMotion, DealStage, NewDeal, WonCustomer, transition,
+};
+use domain::money::{Currency, parse_positive_amount, to_minor};
 use rust_decimal::Decimal;
 use sqlx::Row;
 
-use super::context::{Contact, Teammate};
 use super::db::{Db, Tx};
 use super::events::{self, NewEvent};
-use crate::dto::{DealRow, StageColumn, TimelineEntry};
+use crate::dto::{DealFilters, DealRow, Named, ProgramSummary, StageColumn, TimelineEntry};
 use crate::error::AppError;
 
 /// Deals shown per stage on one page of a pipeline.
@@ -231,6 +234,121 @@ pub async fn pipeline(
     Ok(columns)
 }
 
+/// A partner contact registers a deal in their partnership's program, in the program's
+/// currency. Conflicts with the program's open leads, open deals and customers are recorded on
+/// the deal and in its `deal.registered` event, for the teammates who decide.
+pub async fn register(
+    db: &Db,
+    context: &super::context::Partnership,
+    contact_id: i64,
+    actor_user_id: i64,
+    currency: Currency,
+    deal: &NewDeal,
+    now: i64,
+) -> Result<i64, AppError> {
+    let mut tx = db.begin().await?;
+    let claims = super::leads::claims(
+        &mut tx,
+        context.program_id,
+        Some(&deal.domain),
+        &deal.company_key,
+    )
+    .await?;
+    let conflict = super::leads::describe(&claims);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO deals (program_id, partnership_id, name, amount_minor, currency, motion, stage, created_at, updated_at, \
+         domain, company_key, contact_id, expected_close_at, buy_price_minor, discount_bp, notes, conflict) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+    )
+    .bind(context.program_id)
+    .bind(context.partnership_id)
+    .bind(&deal.company)
+    .bind(deal.amount_minor)
+    .bind(currency.code())
+    .bind(deal.motion.as_str())
+    .bind(DealStage::Registered.as_str())
+    .bind(now)
+    .bind(&deal.domain)
+    .bind(&deal.company_key)
+    .bind(contact_id)
+    .bind(deal.expected_close_at)
+    .bind(deal.resell.map(|r| r.buy_price_minor))
+    .bind(deal.resell.and_then(|r| r.discount_bp))
+    .bind(&deal.notes)
+    .bind(&conflict)
+    .fetch_one(&mut *tx)
+    .await?;
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor_user_id: Some(actor_user_id),
+            company_id: Some(context.company_id),
+            kind: "deal.registered",
+            subject_type: "deal",
+            subject_id: id,
+            payload: serde_json::json!({
+                "partnership_id": context.partnership_id,
+                "company": deal.company,
+                "domain": deal.domain,
+                "amount_minor": deal.amount_minor,
+                "motion": deal.motion.as_str(),
+                "conflicts_with": claims.iter().map(|(c, name)| serde_json::json!({ "kind": format!("{:?}", c.kind), "id": c.id, "name": name })).collect::<Vec<_>>(),
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The company's teammates a co-sell deal's rep can be (user id, name), and, when a program is
+/// chosen, its pipeline under `filters` for teammates (`groups`: a restricted manager's).
+pub async fn vendor_pipeline(
+    db: &Db,
+    company_id: i64,
+    program: Option<&ProgramSummary>,
+    filters: &DealFilters,
+    groups: Option<Vec<i64>>,
+    after: Option<i64>,
+) -> Result<(Vec<Named>, Vec<StageColumn>), AppError> {
+    let reps: Vec<Named> = sqlx::query_as::<_, (i64, String)>(
+        "SELECT u.id, u.name FROM teammates t JOIN users u ON u.id = t.user_id WHERE t.company_id = $1 ORDER BY u.name, u.id",
+    )
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(|(id, name)| Named { id, name })
+    .collect();
+    let Some(p) = program else {
+        return Ok((reps, Vec::new()));
+    };
+    // An unknown partner key matches no deal (id -1) rather than every deal.
+    let partnership = if filters.partner.is_empty() {
+        None
+    } else {
+        Some(
+            sqlx::query_scalar::<_, i64>(
+                "SELECT id FROM partnerships WHERE program_id = $1 AND partner_key = $2",
+            )
+            .bind(p.id)
+            .bind(&filters.partner)
+            .fetch_optional(&db.pool)
+            .await?
+            .unwrap_or(-1),
+        )
+    };
+    let scope = Scope::Program {
+        program_id: p.id,
+        groups,
+        partnership,
+        motion: filters.motion,
+        rep: filters.rep,
+    };
+    let stages = pipeline(db, &scope, filters.stage, after, &p.currency, true).await?;
+    Ok((reps, stages))
+}
+
 /// Each deal's events, oldest first, in words both sides may read.
 pub async fn attach_timelines(db: &Db, deals: &mut [DealRow]) -> Result<(), AppError> {
     if deals.is_empty() {
@@ -361,31 +479,188 @@ async fn load(tx: &mut Tx, deal_id: i64) -> Result<Option<LoadedDeal>, AppError>
 /// A deal of the teammate's company, within a restricted manager's groups; else not found.
 pub async fn load_for_teammate(
     tx: &mut Tx,
-    me: &Teammate,
+    company_id: i64,
     allowed_groups: Option<&[i64]>,
     deal_id: i64,
 ) -> Result<LoadedDeal, AppError> {
     load(tx, deal_id)
         .await?
-        .filter(|d| d.company_id == me.company_id)
+        .filter(|d| d.company_id == company_id)
         .filter(|d| allowed_groups.is_none_or(|g| g.contains(&d.group_id)))
         .ok_or_else(|| AppError::not_found("Deal"))
 }
 
-/// A deal of the contact's team; a contact who may not act on the team's deals only reaches
-/// their own. Anything else is not found.
+/// A deal of the contact's team; `own_only` (a contact who may not act on the team's deals)
+/// reaches only that contact's own. Anything else is not found.
 pub async fn load_for_contact(
     tx: &mut Tx,
-    me: &Contact,
+    partner_team_id: i64,
+    own_only: Option<i64>,
     deal_id: i64,
 ) -> Result<LoadedDeal, AppError> {
-    use domain::permissions::ContactPermission;
-    let whole_team = me.role.can(ContactPermission::ManageTeamLeadsDeals);
     load(tx, deal_id)
         .await?
-        .filter(|d| d.partner_team_id == me.partner_team_id)
-        .filter(|d| whole_team || d.contact_id == Some(me.contact_id))
+        .filter(|d| d.partner_team_id == partner_team_id)
+        .filter(|d| own_only.is_none_or(|contact| d.contact_id == Some(contact)))
         .ok_or_else(|| AppError::not_found("Deal"))
+}
+
+/// A teammate's decision on a deal of their company (within a restricted manager's groups),
+/// as the deal state machine allows. Approval moves the protection to this deal; a deal won
+/// (at `amount`, typed in the deal's currency, else at its registered amount) makes or links
+/// its customer, runs the program's offers and may lift the partnership's tier, all in the
+/// transaction of the stage change.
+#[allow(clippy::too_many_arguments)]
+pub async fn decide(
+    db: &Db,
+    company_id: i64,
+    allowed_groups: Option<&[i64]>,
+    actor_user_id: i64,
+    deal_id: i64,
+    action: &DealAction,
+    amount: Option<&str>,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let deal = load_for_teammate(&mut tx, company_id, allowed_groups, deal_id).await?;
+    let after = transition(deal.stage, action, DealActor::Teammate)?;
+    let mut change = StageChange::default();
+    match after {
+        DealStage::Approved => {
+            change.approved_at = Some(now);
+            change.protected_until = Some(domain::deal::protected_until(now, deal.protection_days));
+            move_protection(&mut tx, &deal, actor_user_id, now).await?;
+        }
+        DealStage::Rejected => {
+            if let DealAction::Reject { reason } = action {
+                change.reason = Some(reason.trim().to_owned());
+            }
+        }
+        DealStage::ClosedWon => {
+            let currency = Currency::parse(&deal.currency).map_err(AppError::internal)?;
+            // The amount it closed at, if it differs from the registered one.
+            let amount = match amount.map(str::trim).filter(|a| !a.is_empty()) {
+                Some(text) => parse_positive_amount(text, currency)
+                    .and_then(|a| to_minor(a, currency))
+                    .map_err(|e| AppError::invalid_fields(vec![("amount", e.0)]))?,
+                None => deal.amount_minor,
+            };
+            change.amount_minor = Some(amount);
+            change.closed_at = Some(now);
+            let (customer, created) =
+                customer_for_won_deal(&mut tx, &deal, actor_user_id, now).await?;
+            change.customer_id = Some(customer);
+            // A won deal that makes a new customer is also a new customer for the offers.
+            let mut events = vec![(
+                domain::offer::OfferEvent::DealClosedWon,
+                Some(amount),
+                format!("deal {} won", deal.company),
+            )];
+            if created {
+                events.push((
+                    domain::offer::OfferEvent::CustomerCreated,
+                    None,
+                    format!("customer {} created from a won deal", deal.company),
+                ));
+            }
+            for (event, amount_minor, what) in events {
+                let sale = super::rewards::Sale {
+                    program_id: deal.program_id,
+                    partnership_id: deal.partnership_id,
+                    event,
+                    amount_minor,
+                    customer: Some((customer, &deal.company)),
+                    contact_id: deal.contact_id,
+                    what,
+                };
+                super::rewards::reward_sale(&mut tx, sale, Some(actor_user_id), now).await?;
+            }
+        }
+        DealStage::ClosedLost => change.closed_at = Some(now),
+        DealStage::Registered | DealStage::InProgress => {}
+    }
+    change_stage(&mut tx, &deal, after, &change, actor_user_id).await?;
+    if after == DealStage::ClosedWon {
+        // A won deal may lift the partnership's tier at once.
+        super::tiers::evaluate(&mut tx, deal.program_id, deal.partnership_id, now, None).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A partner contact starts work on an approved deal of their team; `own_only` (a contact who
+/// may not act on the team's deals) reaches only that contact's own.
+pub async fn start(
+    db: &Db,
+    partner_team_id: i64,
+    own_only: Option<i64>,
+    actor_user_id: i64,
+    deal_id: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let deal = load_for_contact(&mut tx, partner_team_id, own_only, deal_id).await?;
+    let after = transition(deal.stage, &DealAction::Start, DealActor::Partner)?;
+    change_stage(
+        &mut tx,
+        &deal,
+        after,
+        &StageChange::default(),
+        actor_user_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A teammate assigns (or, with `None`, removes) the vendor's rep on a co-sell deal of their
+/// company; the rep must be one of the company's teammates.
+pub async fn assign_rep(
+    db: &Db,
+    company_id: i64,
+    allowed_groups: Option<&[i64]>,
+    actor_user_id: i64,
+    deal_id: i64,
+    rep: Option<i64>,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let deal = load_for_teammate(&mut tx, company_id, allowed_groups, deal_id).await?;
+    domain::deal::check_rep_change(deal.motion, deal.stage)?;
+    let rep_name: Option<String> = match rep {
+        Some(user_id) => Some(
+            sqlx::query_scalar(
+                "SELECT u.name FROM teammates t JOIN users u ON u.id = t.user_id WHERE t.company_id = $1 AND u.id = $2",
+            )
+            .bind(company_id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid_fields(vec![("rep", "Choose one of your teammates".into())])
+            })?,
+        ),
+        None => None,
+    };
+    sqlx::query("UPDATE deals SET rep_user_id = $1, updated_at = $2 WHERE id = $3")
+        .bind(rep)
+        .bind(now)
+        .bind(deal.id)
+        .execute(&mut *tx)
+        .await?;
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor_user_id: Some(actor_user_id),
+            company_id: Some(company_id),
+            kind: "deal.rep_assigned",
+            subject_type: "deal",
+            subject_id: deal.id,
+            payload: serde_json::json!({ "rep_user_id": rep, "rep": rep_name }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A move along the deal state machine, already allowed by `domain::deal::transition`, and
@@ -548,7 +823,7 @@ pub async fn customer_for_won_deal(
         }
         WonCustomer::Create => {}
     }
-    let id: i64 = sqlx::query_scalar(
+    let inserted = sqlx::query_scalar(
         "INSERT INTO customers (program_id, partnership_id, external_key, name, source, created_at, domain, company_key, status, attributed_at) \
          VALUES ($1, $2, $3, $4, 'deal', $5, $6, $7, 'paying', $5) RETURNING id",
     )
@@ -560,7 +835,19 @@ pub async fn customer_for_won_deal(
     .bind(&deal.domain)
     .bind(&deal.company_key)
     .fetch_one(&mut **tx)
-    .await?;
+    .await;
+    // The key comes from the deal: a concurrent close of the same deal finds it taken and
+    // lost the race, as the stage check would have said.
+    let id: i64 = match inserted {
+        Ok(id) => id,
+        Err(e) if super::transactions::is_unique_violation(&e) => {
+            return Err(AppError::new(
+                409,
+                "Someone else changed this deal; reload and try again",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
     customer_event(tx, deal, actor_user_id, "customer.created", id).await?;
     Ok((id, true))
 }

@@ -1,13 +1,18 @@
 //! Leads and the customers they become: the partner's current partnership, conflict checks
-//! against the program's open leads, open deals and customers, and keyset pages of leads.
+//! against the program's open leads, open deals and customers, registrations, teammates'
+//! decisions, passes to other partners and their answers, and keyset pages of leads.
+
+use std::collections::HashMap;
 
 use domain::conflict::{Claim, ClaimKind, conflicts};
 use domain::deal::DealStage;
-use domain::lead::LeadStatus;
+use domain::lead::{LeadAction, LeadActor, LeadStatus, transition, validate_new_lead};
+use domain::program::{PartnerType, partner_type_label};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use super::db::{Db, Tx};
-use crate::dto::LeadRow;
+use crate::dto::{LeadRow, Named, PartnerSuggestion, PartnerSuggestions};
 use crate::error::AppError;
 
 pub const PAGE: i64 = 25;
@@ -29,22 +34,7 @@ pub async fn recent_customers(
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok(crate::dto::CustomerRow {
-                id: r.try_get(0)?,
-                name: r.try_get(1)?,
-                email: r.try_get::<Option<String>, _>(2)?.map(|e| {
-                    if emails_visible {
-                        e
-                    } else {
-                        domain::identity::mask_email(&e)
-                    }
-                }),
-                source: r.try_get(3)?,
-                status: r.try_get(4)?,
-                attributed_at: r.try_get(5)?,
-            })
-        })
+        .map(|r| super::customers::customer_row(r, emails_visible))
         .collect()
 }
 
@@ -209,6 +199,94 @@ pub async fn record_registration(
     Ok(())
 }
 
+/// What a partner contact typed to register a lead, checked by [`register`] together with
+/// the answers to their group's custom fields.
+pub struct LeadForm<'a> {
+    pub company: &'a str,
+    pub contact_name: &'a str,
+    pub email: &'a str,
+    pub domain: &'a str,
+    pub notes: &'a str,
+    /// Answers to the group's custom fields, by field key.
+    pub custom: &'a HashMap<String, String>,
+}
+
+/// A partner contact registers a lead in their partnership's program. The custom fields are
+/// read in the transaction that writes the lead, so the answers are checked against the
+/// fields in force; every problem is reported at once. Conflicts with the program's open
+/// leads, open deals and customers are recorded for the teammates who decide.
+pub async fn register(
+    db: &Db,
+    context: &PartnerContext,
+    contact_id: i64,
+    actor_user_id: i64,
+    form: LeadForm<'_>,
+    now: i64,
+) -> Result<i64, AppError> {
+    let mut tx = db.begin().await?;
+    let fields =
+        super::structure::lead_fields_of_partnership(&mut *tx, context.partnership_id).await?;
+    let answers = domain::lead_fields::check_answers(&fields, |key| form.custom.get(key).cloned());
+    let lead = validate_new_lead(
+        form.company,
+        form.contact_name,
+        form.email,
+        form.domain,
+        form.notes,
+    );
+    let (lead, answers) = match (lead, answers) {
+        (Ok(lead), Ok(answers)) => (lead, answers),
+        (lead, answers) => {
+            // Every field's problem at once: the lead's own, then the custom ones.
+            let mut errors: Vec<(String, String)> = lead
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(f, m)| (f.to_owned(), m))
+                .collect();
+            errors.extend(
+                answers
+                    .err()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(key, m)| (format!("custom[{key}]"), m)),
+            );
+            return Err(AppError::invalid_named_fields(errors));
+        }
+    };
+    let claims = claims(
+        &mut tx,
+        context.program_id,
+        lead.domain.as_deref(),
+        &lead.company_key,
+    )
+    .await?;
+    let id = insert(
+        &mut tx,
+        Insert {
+            program_id: context.program_id,
+            partnership_id: context.partnership_id,
+            lead: &lead,
+            status: LeadStatus::Submitted,
+            contact_id: Some(contact_id),
+            conflict: describe(&claims),
+            custom: &answers,
+            now,
+        },
+    )
+    .await?;
+    let registration = Registration {
+        lead_id: id,
+        partnership_id: context.partnership_id,
+        lead: &lead,
+        claims: &claims,
+        source: "form",
+    };
+    record_registration(&mut tx, actor_user_id, context.company_id, registration).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
 /// What a teammate reads about a conflict: "customer Contoso Retail, open lead Contoso".
 pub fn describe(claims: &[(Claim, String)]) -> Option<String> {
     (!claims.is_empty()).then(|| {
@@ -352,7 +430,7 @@ pub struct LoadedLead {
 
 pub async fn load_for_teammate(
     tx: &mut Tx,
-    me: &super::context::Teammate,
+    company_id: i64,
     allowed_groups: Option<&[i64]>,
     lead_id: i64,
 ) -> Result<LoadedLead, AppError> {
@@ -362,7 +440,7 @@ pub async fn load_for_teammate(
          WHERE l.id = $1 AND pr.company_id = $2",
     )
     .bind(lead_id)
-    .bind(me.company_id)
+    .bind(company_id)
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(|| AppError::not_found("Lead"))?;
@@ -439,6 +517,350 @@ pub async fn change_status(
     Ok(())
 }
 
+/// A teammate's decision on a lead of their company (within a restricted manager's groups),
+/// as the lead state machine allows. A conversion makes the customer, attributed to the lead's
+/// partnership, and runs the program's offers for the converted lead and for the new customer
+/// in the same transaction as the status change.
+pub async fn decide(
+    db: &Db,
+    company_id: i64,
+    allowed_groups: Option<&[i64]>,
+    actor_user_id: i64,
+    lead_id: i64,
+    action: &LeadAction,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let lead = load_for_teammate(&mut tx, company_id, allowed_groups, lead_id).await?;
+    let after = transition(lead.status, action, LeadActor::Teammate)?;
+    let customer_id = if after == LeadStatus::Converted {
+        Some(customer_of_lead(&mut tx, lead_id, &lead, now).await?)
+    } else {
+        None
+    };
+    let reason = match action {
+        LeadAction::Reject { reason } => Some(reason.trim().to_owned()),
+        _ => None,
+    };
+    let change = StatusChange {
+        lead_id,
+        before: lead.status,
+        after,
+        reason,
+        customer_id,
+        now,
+    };
+    change_status(&mut tx, &change, actor_user_id, company_id).await?;
+    if let Some(customer) = customer_id {
+        // A conversion is both a converted lead and a new customer for the offers.
+        for (event, what) in [
+            (
+                domain::offer::OfferEvent::LeadConverted,
+                format!("lead {} converted", lead.company),
+            ),
+            (
+                domain::offer::OfferEvent::CustomerCreated,
+                format!("customer {} created from a lead", lead.company),
+            ),
+        ] {
+            let sale = super::rewards::Sale {
+                program_id: lead.program_id,
+                partnership_id: lead.partnership_id,
+                event,
+                amount_minor: None,
+                customer: Some((customer, &lead.company)),
+                contact_id: lead.contact_id,
+                what,
+            };
+            super::rewards::reward_sale(&mut tx, sale, Some(actor_user_id), now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The customer a converted lead becomes, attributed to the lead's partnership. Its key comes
+/// from the lead, so a concurrent conversion of the same lead finds it taken: that one lost
+/// the race, as the status check would have said.
+async fn customer_of_lead(
+    tx: &mut Tx,
+    lead_id: i64,
+    lead: &LoadedLead,
+    now: i64,
+) -> Result<i64, AppError> {
+    let inserted = sqlx::query_scalar(
+        "INSERT INTO customers (program_id, partnership_id, external_key, name, source, created_at, email, domain, company_key, status, attributed_at) \
+         VALUES ($1, $2, $3, $4, 'lead', $5, $6, $7, $8, 'signed_up', $5) RETURNING id",
+    )
+    .bind(lead.program_id)
+    .bind(lead.partnership_id)
+    .bind(format!("lead-{lead_id}"))
+    .bind(&lead.company)
+    .bind(now)
+    .bind(&lead.email)
+    .bind(&lead.domain)
+    .bind(&lead.company_key)
+    .fetch_one(&mut **tx)
+    .await;
+    match inserted {
+        Ok(id) => Ok(id),
+        Err(e) if super::transactions::is_unique_violation(&e) => Err(AppError::new(
+            409,
+            "Someone else changed this lead; reload and try again",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A teammate makes a lead and passes it to an active partner of their company (within a
+/// restricted manager's groups), with the conflicts it has now.
+pub async fn pass_new(
+    db: &Db,
+    company_id: i64,
+    allowed_groups: Option<&[i64]>,
+    actor_user_id: i64,
+    partnership_id: i64,
+    lead: &domain::lead::NewLead,
+    now: i64,
+) -> Result<i64, AppError> {
+    let mut tx = db.begin().await?;
+    let partner =
+        super::partnerships::load_in_company(&mut tx, company_id, allowed_groups, partnership_id)
+            .await?;
+    if partner.status != domain::partnership::PartnershipStatus::Active {
+        return Err(AppError::bad_request(
+            "Only active partners can be passed leads",
+        ));
+    }
+    let claims = claims(
+        &mut tx,
+        partner.program_id,
+        lead.domain.as_deref(),
+        &lead.company_key,
+    )
+    .await?;
+    let id = insert(
+        &mut tx,
+        Insert {
+            program_id: partner.program_id,
+            partnership_id: partner.id,
+            lead,
+            status: LeadStatus::Passed,
+            contact_id: None,
+            conflict: describe(&claims),
+            custom: &[],
+            now,
+        },
+    )
+    .await?;
+    let pass = Pass {
+        lead_id: id,
+        partnership_id: partner.id,
+        actor_user_id,
+        company_id,
+        now,
+    };
+    write_pass(&mut tx, &pass).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A teammate passes a declined lead of their company to another active partner of its
+/// program, named by its partner key. A partner outside a restricted manager's groups reads
+/// as an unknown key.
+pub async fn pass_again(
+    db: &Db,
+    company_id: i64,
+    allowed_groups: Option<&[i64]>,
+    actor_user_id: i64,
+    lead_id: i64,
+    partner_key: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let unknown = || {
+        AppError::invalid_fields(vec![(
+            "partner_key",
+            "No partner of this program has that key".into(),
+        )])
+    };
+    let mut tx = db.begin().await?;
+    let lead = load_for_teammate(&mut tx, company_id, allowed_groups, lead_id).await?;
+    let next = transition(lead.status, &LeadAction::PassAgain, LeadActor::Teammate)?;
+    let (target_id, status, group): (i64, String, i64) = sqlx::query_as(
+        "SELECT id, status, group_id FROM partnerships WHERE program_id = $1 AND partner_key = $2",
+    )
+    .bind(lead.program_id)
+    .bind(partner_key.trim())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(unknown)?;
+    if allowed_groups.is_some_and(|g| !g.contains(&group)) {
+        return Err(unknown());
+    }
+    if status != "active" {
+        return Err(AppError::invalid_fields(vec![(
+            "partner_key",
+            "Only active partners can be passed leads".into(),
+        )]));
+    }
+    if target_id == lead.partnership_id {
+        return Err(AppError::invalid_fields(vec![(
+            "partner_key",
+            "This partner declined the lead already".into(),
+        )]));
+    }
+    let done = sqlx::query(
+        "UPDATE leads SET status = $1, partnership_id = $2, updated_at = $3 WHERE id = $4 AND status = $5",
+    )
+    .bind(next.as_str())
+    .bind(target_id)
+    .bind(now)
+    .bind(lead_id)
+    .bind(LeadStatus::Declined.as_str())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::new(
+            409,
+            "Someone else changed this lead; reload and try again",
+        ));
+    }
+    let pass = Pass {
+        lead_id,
+        partnership_id: target_id,
+        actor_user_id,
+        company_id,
+        now,
+    };
+    write_pass(&mut tx, &pass).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The partner team a lead was passed to takes it or declines it (with a reason the vendor
+/// sees); the open pass records the answer. A lead of another team is not found.
+pub async fn answer_pass(
+    db: &Db,
+    partner_team_id: i64,
+    actor_user_id: i64,
+    lead_id: i64,
+    action: &LeadAction,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let (status, company_id, partnership_id): (String, i64, i64) = sqlx::query_as(
+        "SELECT l.status, pr.company_id, l.partnership_id FROM leads l JOIN partnerships p ON p.id = l.partnership_id \
+         JOIN programs pr ON pr.id = l.program_id WHERE l.id = $1 AND p.partner_team_id = $2",
+    )
+    .bind(lead_id)
+    .bind(partner_team_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::not_found("Lead"))?;
+    let before = LeadStatus::parse(&status).map_err(AppError::internal)?;
+    let after = transition(before, action, LeadActor::Partner)?;
+    let reason = match action {
+        LeadAction::Decline { reason } => Some(reason.trim().to_owned()),
+        _ => None,
+    };
+    let change = StatusChange {
+        lead_id,
+        before,
+        after,
+        reason: reason.clone(),
+        customer_id: None,
+        now,
+    };
+    change_status(&mut tx, &change, actor_user_id, company_id).await?;
+    sqlx::query(
+        "UPDATE lead_passes SET status = $1, reason = $2, answered_by_user_id = $3, answered_at = $4 \
+         WHERE lead_id = $5 AND partnership_id = $6 AND answered_at IS NULL",
+    )
+    .bind(after.as_str())
+    .bind(&reason)
+    .bind(actor_user_id)
+    .bind(now)
+    .bind(lead_id)
+    .bind(partnership_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Active partners of the program to pass a lead to, by country, type and tier, the highest
+/// tier first (at most ten), with the program's tiers to filter by. `groups` limits a
+/// restricted partner manager to their groups' partners (none when they have no group).
+pub async fn suggest_partners(
+    db: &Db,
+    program_id: i64,
+    country: String,
+    partner_type: Option<PartnerType>,
+    tier: Option<i64>,
+    groups: Option<&[i64]>,
+) -> Result<PartnerSuggestions, AppError> {
+    const SUGGESTED: i64 = 10;
+    let tiers: Vec<Named> = sqlx::query_as::<_, (i64, String)>(
+        "SELECT id, name FROM tiers WHERE program_id = $1 ORDER BY rank",
+    )
+    .bind(program_id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(|(id, name)| Named { id, name })
+    .collect();
+    let group_filter = match groups {
+        None => String::new(),
+        Some([]) => " AND p.group_id IN (NULL)".to_owned(),
+        Some(g) => format!(
+            " AND p.group_id IN ({})",
+            super::db::placeholders(4, g.len())
+        ),
+    };
+    let sql = format!(
+        "SELECT p.id, t.name, p.partner_key, t.kind, t.country, ti.name FROM partnerships p \
+         JOIN partner_teams t ON t.id = p.partner_team_id LEFT JOIN tiers ti ON ti.id = p.tier_id \
+         WHERE p.program_id = $1 AND p.status = 'active' AND ($2 = '' OR t.country = $2) AND ($3 = '' OR t.kind = $3) \
+         AND ($4 = 0 OR p.tier_id = $4){group_filter} ORDER BY COALESCE(ti.rank, -1) DESC, p.team_name, p.id LIMIT {SUGGESTED}"
+    );
+    // Safe: `group_filter` holds numbered placeholders only; every value is bound. Not
+    // kept prepared: PostgreSQL plans it with the filters' values each time (a generic plan
+    // of its optional filters sorted every active partnership: p99 1 s at 10,000).
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .persistent(false)
+        .bind(program_id)
+        .bind(&country)
+        .bind(partner_type.map(|t| t.as_str()).unwrap_or(""))
+        .bind(tier.unwrap_or(0));
+    for group in groups.into_iter().flatten() {
+        query = query.bind(*group);
+    }
+    let partners = query
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(suggestion_row)
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(PartnerSuggestions {
+        country,
+        partner_type,
+        tier,
+        tiers,
+        partners,
+    })
+}
+
+fn suggestion_row(r: &AnyRow) -> Result<PartnerSuggestion, sqlx::Error> {
+    Ok(PartnerSuggestion {
+        partnership_id: r.try_get(0)?,
+        team: r.try_get(1)?,
+        partner_key: r.try_get(2)?,
+        partner_type: partner_type_label(&r.try_get::<String, _>(3)?),
+        country: r.try_get(4)?,
+        tier: r.try_get(5)?,
+    })
+}
+
 /// Records that `lead_id` was passed to `partnership_id`, with its event.
 pub async fn record_pass(
     tx: &mut Tx,
@@ -447,25 +869,45 @@ pub async fn record_pass(
     partnership_id: i64,
     now: i64,
 ) -> Result<(), AppError> {
+    let pass = Pass {
+        lead_id,
+        partnership_id,
+        actor_user_id: me.identity.user_id,
+        company_id: me.company_id,
+        now,
+    };
+    write_pass(tx, &pass).await
+}
+
+/// A lead passed to a partnership by a teammate of `company_id`.
+struct Pass {
+    lead_id: i64,
+    partnership_id: i64,
+    actor_user_id: i64,
+    company_id: i64,
+    now: i64,
+}
+
+async fn write_pass(tx: &mut Tx, pass: &Pass) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO lead_passes (lead_id, partnership_id, status, passed_by_user_id, passed_at) VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(lead_id)
-    .bind(partnership_id)
+    .bind(pass.lead_id)
+    .bind(pass.partnership_id)
     .bind(LeadStatus::Passed.as_str())
-    .bind(me.identity.user_id)
-    .bind(now)
+    .bind(pass.actor_user_id)
+    .bind(pass.now)
     .execute(&mut **tx)
     .await?;
     super::events::append(
         tx,
         super::events::NewEvent {
-            actor_user_id: Some(me.identity.user_id),
-            company_id: Some(me.company_id),
+            actor_user_id: Some(pass.actor_user_id),
+            company_id: Some(pass.company_id),
             kind: "lead.passed",
             subject_type: "lead",
-            subject_id: lead_id,
-            payload: serde_json::json!({ "partnership_id": partnership_id }),
+            subject_id: pass.lead_id,
+            payload: serde_json::json!({ "partnership_id": pass.partnership_id }),
         },
     )
     .await?;

@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod companies;
 pub mod contacts;
 pub mod context;
+pub mod customers;
 pub mod db;
 pub mod deals;
 pub mod events;

@@ -1,11 +1,16 @@
-//! Partnership changes made by teammates, always inside the teammate's company.
+//! Partnerships as teammates see and change them (the partner page, status, notes), always
+//! inside the teammate's company.
 
 use domain::partnership::PartnershipStatus;
+use domain::permissions::ContactRole;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use super::context::Teammate;
-use super::db::{Tx, now_ms};
+use super::db::{Db, Tx, now_ms};
 use super::events::{self, NewEvent};
+use super::links::{self, LinkScope};
+use crate::dto::{ContactRow, HistoryEntry, LinkView, Structure};
 use crate::error::AppError;
 
 pub struct Loaded {
@@ -26,13 +31,23 @@ pub async fn load(
     allowed_groups: Option<&[i64]>,
     partnership_id: i64,
 ) -> Result<Loaded, AppError> {
+    load_in_company(tx, teammate.company_id, allowed_groups, partnership_id).await
+}
+
+/// [`load`] for a teammate of `company_id`.
+pub async fn load_in_company(
+    tx: &mut Tx,
+    company_id: i64,
+    allowed_groups: Option<&[i64]>,
+    partnership_id: i64,
+) -> Result<Loaded, AppError> {
     let row = sqlx::query(
         "SELECT p.id, p.status, p.partner_team_id, t.name, pr.name, p.group_id, p.program_id FROM partnerships p \
          JOIN programs pr ON pr.id = p.program_id JOIN partner_teams t ON t.id = p.partner_team_id \
          WHERE p.id = $1 AND pr.company_id = $2",
     )
     .bind(partnership_id)
-    .bind(teammate.company_id)
+    .bind(company_id)
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(|| AppError::not_found("Partner"))?;
@@ -115,5 +130,220 @@ pub async fn email_team_owners(
     .bind(domain::permissions::ContactRole::Owner.as_str())
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// One partnership as the vendor's partner page shows it.
+pub struct Detail {
+    pub id: i64,
+    pub status: PartnershipStatus,
+    pub program: String,
+    pub program_id: i64,
+    pub partner_team: String,
+    /// The partner type, in words.
+    pub kind: String,
+    pub website: Option<String>,
+    pub country: Option<String>,
+    pub partner_key: String,
+    pub rejection_reason: Option<String>,
+    pub group: String,
+    pub group_id: i64,
+    pub tier: Option<String>,
+    pub tier_id: Option<i64>,
+    pub manager: Option<String>,
+    pub manager_id: Option<i64>,
+    pub joined_at: i64,
+    pub notes: String,
+    pub tags: Vec<String>,
+    pub tag_ids: Vec<i64>,
+    pub contacts: Vec<ContactRow>,
+    /// The latest 50 events about the partnership, newest first.
+    pub history: Vec<HistoryEntry>,
+    /// The program's groups (a restricted manager's only), tiers, tags and managers, when
+    /// asked for.
+    pub choices: Option<Structure>,
+    /// The team's referral links, shared from `origin`.
+    pub links: Vec<LinkView>,
+}
+
+/// A partnership of the company (within a restricted manager's groups; else "not found") with
+/// its team, terms, tags, contacts, history and links; `with_choices` adds what its forms
+/// choose from.
+pub async fn detail(
+    db: &Db,
+    company_id: i64,
+    allowed_groups: Option<&[i64]>,
+    partnership_id: i64,
+    with_choices: bool,
+    origin: &str,
+) -> Result<Detail, AppError> {
+    let mut tx = db.begin().await?;
+    let loaded = load_in_company(&mut tx, company_id, allowed_groups, partnership_id).await?;
+    tx.commit().await?;
+    let r = sqlx::query(
+        "SELECT t.kind, t.website, t.country, p.partner_key, p.rejection_reason, g.name, tr.name, u.name, p.joined_at, p.notes, p.group_id, p.tier_id, p.manager_teammate_id \
+         FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id JOIN partner_groups g ON g.id = p.group_id \
+         LEFT JOIN tiers tr ON tr.id = p.tier_id LEFT JOIN teammates m ON m.id = p.manager_teammate_id \
+         LEFT JOIN users u ON u.id = m.user_id WHERE p.id = $1",
+    )
+    .bind(loaded.id)
+    .fetch_one(&db.pool)
+    .await?;
+    let (tag_ids, tags): (Vec<i64>, Vec<String>) = sqlx::query_as::<_, (i64, String)>(
+        "SELECT tg.id, tg.name FROM partnership_tags pt JOIN tags tg ON tg.id = pt.tag_id WHERE pt.partnership_id = $1 ORDER BY tg.name",
+    )
+    .bind(loaded.id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .unzip();
+    let choices = if with_choices {
+        let mut s = super::structure::load(db, loaded.program_id, company_id).await?;
+        if let Some(groups) = allowed_groups {
+            s.groups.retain(|g| groups.contains(&g.id));
+        }
+        Some(s)
+    } else {
+        None
+    };
+    let contacts = sqlx::query(
+        "SELECT c.id, u.name, u.email, c.role, c.created_at, c.referral_code FROM contacts c JOIN users u ON u.id = c.user_id \
+         WHERE c.partner_team_id = $1 ORDER BY u.name",
+    )
+    .bind(loaded.partner_team_id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(contact_row)
+    .collect::<Result<Vec<_>, AppError>>()?;
+    let history = sqlx::query(
+        "SELECT e.occurred_at, u.name, e.kind, e.payload FROM events e LEFT JOIN users u ON u.id = e.actor_user_id \
+         WHERE e.subject_type = 'partnership' AND e.subject_id = $1 AND e.company_id = $2 ORDER BY e.id DESC LIMIT 50",
+    )
+    .bind(loaded.id)
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(history_row)
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let links = links::list(db, origin, loaded.id, LinkScope::Team).await?;
+    Ok(Detail {
+        id: loaded.id,
+        status: loaded.status,
+        program: loaded.program,
+        program_id: loaded.program_id,
+        partner_team: loaded.partner_team,
+        kind: domain::program::partner_type_label(&r.try_get::<String, _>(0)?),
+        website: r.try_get(1)?,
+        country: r.try_get(2)?,
+        partner_key: r.try_get(3)?,
+        rejection_reason: r.try_get(4)?,
+        group: r.try_get(5)?,
+        tier: r.try_get(6)?,
+        manager: r.try_get(7)?,
+        joined_at: r.try_get(8)?,
+        notes: r.try_get(9)?,
+        group_id: r.try_get(10)?,
+        tier_id: r.try_get(11)?,
+        manager_id: r.try_get(12)?,
+        tags,
+        tag_ids,
+        contacts,
+        history,
+        choices,
+        links,
+    })
+}
+
+/// A partner team's contact, from `id, name, email, role, created_at, referral_code`.
+fn contact_row(r: &AnyRow) -> Result<ContactRow, AppError> {
+    let role: String = r.try_get(3)?;
+    Ok(ContactRow {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        email: r.try_get(2)?,
+        role: ContactRole::parse(&role).map_err(AppError::internal)?,
+        joined_at: r.try_get(4)?,
+        is_you: false,
+        referral_code: r.try_get(5)?,
+    })
+}
+
+/// A partnership event in words, from `occurred_at, actor name, kind, payload`.
+fn history_row(r: &AnyRow) -> Result<HistoryEntry, sqlx::Error> {
+    let kind: String = r.try_get(2)?;
+    let payload: String = r.try_get(3)?;
+    Ok(HistoryEntry {
+        at: r.try_get(0)?,
+        actor: r.try_get(1)?,
+        what: describe_event(&kind, &payload),
+    })
+}
+
+/// A line of history a person can read, from an event's kind and payload.
+fn describe_event(kind: &str, payload: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(payload).unwrap_or_default();
+    let field = |name: &str| {
+        value.get(name).map(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| v.to_string())
+        })
+    };
+    match kind {
+        "partnership.status_changed" => {
+            let mut text = format!(
+                "Status {} → {}",
+                field("before").unwrap_or_default(),
+                field("after").unwrap_or_default()
+            );
+            if let Some(reason) = field("reason").filter(|r| r != "null") {
+                text.push_str(&format!(" ({reason})"));
+            }
+            text
+        }
+        "partnership.applied" => "Applied to the program".into(),
+        "partner_joined" => "Joined the program".into(),
+        "partnership.tag_added" => "Tag added".into(),
+        "partnership.tag_removed" => "Tag removed".into(),
+        "partnership.group_changed" => "Moved to another group".into(),
+        "partnership.tier_changed" => field("summary").unwrap_or_else(|| "Tier changed".into()),
+        "partnership.manager_changed" => "Partner manager changed".into(),
+        "partnership.notes_changed" => "Notes edited".into(),
+        other => other.replace(['.', '_'], " "),
+    }
+}
+
+/// A teammate replaces the notes on a partnership of their company (within a restricted
+/// manager's groups); the event records only their length.
+pub async fn save_notes(
+    db: &Db,
+    company_id: i64,
+    allowed_groups: Option<&[i64]>,
+    actor_user_id: i64,
+    partnership_id: i64,
+    notes: &str,
+) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let loaded = load_in_company(&mut tx, company_id, allowed_groups, partnership_id).await?;
+    sqlx::query("UPDATE partnerships SET notes = $1 WHERE id = $2")
+        .bind(notes)
+        .bind(loaded.id)
+        .execute(&mut *tx)
+        .await?;
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor_user_id: Some(actor_user_id),
+            company_id: Some(company_id),
+            kind: "partnership.notes_changed",
+            subject_type: "partnership",
+            subject_id: loaded.id,
+            payload: serde_json::json!({ "length": notes.chars().count() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -1,14 +1,17 @@
-//! Cashout and payouts. A cashout puts every approved, unpaid reward of the partnership into
-//! one payout; the database decides which request gets them (a conditional update), so two
-//! simultaneous cashouts — in two tabs or two server processes — make exactly one payout.
+//! Cashout and payouts, and a partner's earnings. A cashout puts every approved, unpaid reward
+//! of the partnership into one payout; the database decides which request gets them (a
+//! conditional update), so two simultaneous cashouts — in two tabs or two server processes —
+//! make exactly one payout.
 
 use domain::ledger::PayoutStatus;
 use domain::reward::RewardStatus;
 use sqlx::Row;
 
+use super::context::Partnership;
 use super::db::{Db, Tx};
 use super::events::{self, NewEvent};
 use super::rewards::ProgramMoney;
+use crate::dto::{EarningsDto, Money, PayoutRow, RewardRow};
 use crate::error::AppError;
 
 /// The partnership's balance: approved rewards not in a payout. One indexed sum over
@@ -27,15 +30,17 @@ where
     .await
 }
 
-/// Requests a payout of the whole balance for the partnership (its team's owner asked).
+/// Requests a payout of the whole balance for the partnership in its program (its team's owner
+/// asked).
 pub async fn cash_out(
     db: &Db,
-    program: &ProgramMoney,
+    program_id: i64,
     partnership_id: i64,
     partner_team_id: i64,
     user_id: i64,
     now: i64,
 ) -> Result<i64, AppError> {
+    let program = super::rewards::program_money(&db.pool, program_id).await?;
     let mut tx = db.begin().await?;
     let details =
         sqlx::query("SELECT payout_method, payout_details FROM partner_teams WHERE id = $1")
@@ -49,7 +54,7 @@ pub async fn cash_out(
             "Add your payout details on your profile before cashing out",
         ));
     };
-    check_balance(balance(&mut *tx, partnership_id).await?, program)?;
+    check_balance(balance(&mut *tx, partnership_id).await?, &program)?;
     let payout_id: i64 = sqlx::query_scalar(
         "INSERT INTO payouts (program_id, partnership_id, amount_minor, currency, status, created_at, updated_at, \
          method, details, requested_by_user_id) VALUES ($1, $2, 0, $3, $4, $5, $5, $6, $7, $8) RETURNING id",
@@ -86,7 +91,7 @@ pub async fn cash_out(
     if count == 0 {
         return Err(AppError::new(409, "This balance was cashed out already"));
     }
-    check_balance(amount, program)?;
+    check_balance(amount, &program)?;
     sqlx::query("UPDATE payouts SET amount_minor = $1 WHERE id = $2")
         .bind(amount)
         .bind(payout_id)
@@ -212,6 +217,103 @@ pub async fn move_payout(
     )
     .await?;
     Ok(())
+}
+
+/// Finance moves a payout of one of the company's programs along its state machine (see
+/// [`move_payout`]); another company's payout is "not found".
+pub async fn update(
+    db: &Db,
+    company_id: i64,
+    actor_user_id: i64,
+    payout_id: i64,
+    next: PayoutStatus,
+    note: Option<&str>,
+    now: i64,
+) -> Result<(), AppError> {
+    let program_id: i64 = sqlx::query_scalar(
+        "SELECT o.program_id FROM payouts o JOIN programs pr ON pr.id = o.program_id WHERE o.id = $1 AND pr.company_id = $2",
+    )
+    .bind(payout_id)
+    .bind(company_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or_else(|| AppError::not_found("Payout"))?;
+    let program = super::rewards::program_money(&db.pool, program_id).await?;
+    let mut tx = db.begin().await?;
+    move_payout(&mut tx, &program, payout_id, next, note, actor_user_id, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A partner contact's earnings in one program, as their earnings page shows them.
+pub struct PartnerEarnings {
+    /// The team gave a payout method and its details (needed to cash out).
+    pub has_payout_details: bool,
+    pub rewards: Vec<RewardRow>,
+    pub next: Option<i64>,
+    /// The team's sums, for contacts who see the team's earnings.
+    pub earnings: Option<EarningsDto>,
+    /// The team's payouts, for contacts who see the team's earnings.
+    pub payouts: Vec<PayoutRow>,
+}
+
+/// What a partner contact's earnings page shows in their current partnership, if any: the
+/// team's rewards when `whole_team` (the contact sees the team's earnings; then also its sums
+/// and payouts), else the contact's own.
+pub async fn partner_earnings(
+    db: &Db,
+    partner_team_id: i64,
+    contact_id: i64,
+    whole_team: bool,
+    partnership: Option<&Partnership>,
+    after: Option<i64>,
+) -> Result<PartnerEarnings, AppError> {
+    let has_payout_details = sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM partner_teams WHERE id = $1 AND payout_method IS NOT NULL AND payout_details IS NOT NULL",
+    )
+    .bind(partner_team_id)
+    .fetch_one(&db.pool)
+    .await?
+        > 0;
+    let mut out = PartnerEarnings {
+        has_payout_details,
+        rewards: Vec::new(),
+        next: None,
+        earnings: None,
+        payouts: Vec::new(),
+    };
+    let Some(c) = partnership else {
+        return Ok(out);
+    };
+    let scope = super::rewards::Scope::Partnership {
+        partnership_id: c.partnership_id,
+        contact_id: (!whole_team).then_some(contact_id),
+    };
+    let (rows, next) = super::rewards::page(db, &scope, after).await?;
+    out.rewards = rows.into_iter().map(|r| r.row).collect();
+    out.next = next;
+    if whole_team {
+        let money = super::rewards::program_money(&db.pool, c.program_id).await?;
+        let e = super::partner::earnings(db, c.partnership_id).await?;
+        out.earnings = Some(EarningsDto {
+            available: Money::new(e.available, &c.currency),
+            pending: Money::new(e.pending, &c.currency),
+            lifetime_paid: Money::new(e.lifetime_paid, &c.currency),
+            minimum_cashout: Money::new(money.min_cashout_minor, &c.currency),
+        });
+        out.payouts = page(
+            db,
+            c.program_id,
+            Some(c.partnership_id),
+            None,
+            None,
+            true,
+            None,
+        )
+        .await?
+        .0;
+    }
+    Ok(out)
 }
 
 /// One line of the payouts export.

@@ -608,6 +608,158 @@ pub async fn review(
     Ok(())
 }
 
+/// Finance reviews one reward of their company.
+pub async fn review_one(
+    db: &Db,
+    company_id: i64,
+    actor_user_id: i64,
+    reward_id: i64,
+    action: &Review,
+    now: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let status = status_for_review(&mut tx, company_id, None, reward_id).await?;
+    review(
+        &mut tx,
+        company_id,
+        (reward_id, status),
+        action,
+        Some(actor_user_id),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The same review for rewards of one program of the company, in one transaction: all or
+/// none. Rewards the review does not apply to are left as they are and not counted; an id
+/// outside the program is "not found" and changes nothing.
+pub async fn review_many(
+    db: &Db,
+    company_id: i64,
+    program_id: i64,
+    actor_user_id: i64,
+    ids: &[i64],
+    action: &Review,
+    now: i64,
+) -> Result<i64, AppError> {
+    let mut tx = db.begin().await?;
+    let mut changed = 0;
+    for &id in ids {
+        let status = status_for_review(&mut tx, company_id, Some(program_id), id).await?;
+        if action.applies_to(status) {
+            review(
+                &mut tx,
+                company_id,
+                (id, status),
+                action,
+                Some(actor_user_id),
+                now,
+            )
+            .await?;
+            changed += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// What finance typed for a manual reward (a deduction when negative).
+pub struct ManualReward<'a> {
+    pub partner_key: &'a str,
+    /// In the program's currency.
+    pub amount: &'a str,
+    /// Shown to the partner.
+    pub reason: &'a str,
+}
+
+/// Finance adds a reward (or a deduction) by hand for a partner of the program, named by its
+/// partner key. The amount is read in the program's currency; every problem with the form is
+/// reported at once. The explanation names who added it and why.
+pub async fn add_manual(
+    db: &Db,
+    program_id: i64,
+    actor_user_id: i64,
+    actor_name: &str,
+    form: ManualReward<'_>,
+    now: i64,
+) -> Result<i64, AppError> {
+    let money = program_money(&db.pool, program_id).await?;
+    let mut problems = Vec::new();
+    let amount = match domain::money::parse_amount(form.amount, money.currency)
+        .and_then(|a| domain::money::to_minor(a, money.currency))
+    {
+        Ok(0) => {
+            problems.push(("amount", "The amount is not zero".to_owned()));
+            0
+        }
+        Ok(a) => a,
+        Err(e) => {
+            problems.push(("amount", e.0));
+            0
+        }
+    };
+    let reason = form.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        problems.push((
+            "reason",
+            "Say why (up to 500 characters); the partner sees it".to_owned(),
+        ));
+    }
+    let partnership: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM partnerships WHERE program_id = $1 AND partner_key = $2",
+    )
+    .bind(program_id)
+    .bind(form.partner_key.trim())
+    .fetch_optional(&db.pool)
+    .await?;
+    if partnership.is_none() {
+        problems.push((
+            "partner_key",
+            "No partner of this program has that key".to_owned(),
+        ));
+    }
+    let Some(partnership_id) = partnership.filter(|_| problems.is_empty()) else {
+        return Err(AppError::invalid_fields(problems));
+    };
+    let mut tx = db.begin().await?;
+    let steps = vec![
+        format!(
+            "Manual reward by {actor_name} on {}",
+            domain::time::format_date(now)
+        ),
+        format!("Reason: {reason}"),
+        format!("Amount: {}", format_minor(amount, money.currency)),
+    ];
+    let id = insert(
+        &mut tx,
+        &money,
+        NewReward {
+            partnership_id,
+            amount_minor: amount,
+            rounding: domain::money::RoundingMode::HalfAwayFromZero.as_str(),
+            status: RewardStatus::Pending,
+            description: format!("Manual: {reason}"),
+            source: "manual",
+            contact_id: None,
+            customer_id: None,
+            transaction_id: None,
+            offer_version_id: None,
+            created_by_user_id: Some(actor_user_id),
+            reason: Some(reason),
+            clawback_of: None,
+            available_at: available_at(now, money.hold_days),
+            steps,
+        },
+        Some(actor_user_id),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
 /// Moves one reward from `from` to `to` if it is still there (and, for approvals and declines,
 /// not inside a payout); a concurrent change makes this a 409.
 #[allow(clippy::too_many_arguments)]
@@ -867,4 +1019,60 @@ pub async fn page(
         None
     };
     Ok((out, next))
+}
+
+/// One reward, for its explanation: one of the company's programs' rewards, and for a teammate
+/// restricted to some groups (`restricted_to`: their teammate id) one of their groups'
+/// partnerships'. Anything else is "not found".
+pub async fn one_for_teammate(
+    db: &Db,
+    company_id: i64,
+    restricted_to: Option<i64>,
+    reward_id: i64,
+) -> Result<Loaded, AppError> {
+    let (rows, _) = page(db, &Scope::One { reward_id }, None).await?;
+    let reward = rows
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::not_found("Reward"))?;
+    let visible: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM programs pr JOIN partnerships p ON p.program_id = pr.id \
+         WHERE pr.id = $1 AND pr.company_id = $2 AND p.id = $3 \
+         AND ($4 = 0 OR p.group_id IN (SELECT group_id FROM teammate_groups WHERE teammate_id = $4))",
+    )
+    .bind(reward.program_id)
+    .bind(company_id)
+    .bind(reward.partnership_id)
+    .bind(restricted_to.unwrap_or(0))
+    .fetch_one(&db.pool)
+    .await?;
+    if visible == 0 {
+        return Err(AppError::not_found("Reward"));
+    }
+    Ok(reward)
+}
+
+/// One reward, for its explanation to a partner contact: one of the team's rewards, and for a
+/// contact who does not see the team's earnings (`own_only`: their contact id) one of their
+/// own. Anything else is "not found".
+pub async fn one_for_contact(
+    db: &Db,
+    partner_team_id: i64,
+    own_only: Option<i64>,
+    reward_id: i64,
+) -> Result<Loaded, AppError> {
+    let (rows, _) = page(db, &Scope::One { reward_id }, None).await?;
+    let reward = rows
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::not_found("Reward"))?;
+    let team: i64 = sqlx::query_scalar("SELECT partner_team_id FROM partnerships WHERE id = $1")
+        .bind(reward.partnership_id)
+        .fetch_one(&db.pool)
+        .await?;
+    let visible = own_only.is_none_or(|contact| reward.contact_id == Some(contact));
+    if team != partner_team_id || !visible {
+        return Err(AppError::not_found("Reward"));
+    }
+    Ok(reward)
 }

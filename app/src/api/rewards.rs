@@ -70,19 +70,15 @@ pub async fn review_reward(
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ReviewRewards).await?;
         let review = rewards::Review::parse(&action, reason.as_deref())?;
-        let mut tx = state.db.begin().await?;
-        let status = rewards::status_for_review(&mut tx, me.company_id, None, reward_id).await?;
-        rewards::review(
-            &mut tx,
+        rewards::review_one(
+            &state.db,
             me.company_id,
-            (reward_id, status),
+            me.identity.user_id,
+            reward_id,
             &review,
-            Some(me.identity.user_id),
             now_ms(),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     })
     .await
 }
@@ -115,26 +111,16 @@ pub async fn bulk_review_rewards(
                 "Select at most {MAX_IDS} rewards at a time"
             )));
         }
-        let now = now_ms();
-        let mut tx = state.db.begin().await?;
-        let mut changed = 0;
-        for id in ids {
-            let status =
-                rewards::status_for_review(&mut tx, me.company_id, Some(program.id), id).await?;
-            if review.applies_to(status) {
-                rewards::review(
-                    &mut tx,
-                    me.company_id,
-                    (id, status),
-                    &review,
-                    Some(me.identity.user_id),
-                    now,
-                )
-                .await?;
-                changed += 1;
-            }
-        }
-        tx.commit().await?;
+        let changed = rewards::review_many(
+            &state.db,
+            me.company_id,
+            program.id,
+            me.identity.user_id,
+            &ids,
+            &review,
+            now_ms(),
+        )
+        .await?;
         Ok(crate::dto::BulkResult { changed })
     })
     .await
@@ -149,90 +135,25 @@ pub async fn add_manual_reward(
     reason: String,
 ) -> Result<i64, AppError> {
     use crate::server::{db::now_ms, endpoint, require_teammate, rewards};
-    use domain::money::{parse_amount, to_minor};
     use domain::permissions::Permission;
-    use domain::reward::{RewardStatus, available_at};
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ReviewRewards).await?;
         let program = crate::server::authz::program(program)?;
-        let money = rewards::program_money(&state.db.pool, program.id).await?;
-        let mut problems = Vec::new();
-        let amount =
-            match parse_amount(&amount, money.currency).and_then(|a| to_minor(a, money.currency)) {
-                Ok(0) => {
-                    problems.push(("amount", "The amount is not zero".to_owned()));
-                    0
-                }
-                Ok(a) => a,
-                Err(e) => {
-                    problems.push(("amount", e.0));
-                    0
-                }
-            };
-        let reason = reason.trim().to_owned();
-        if reason.is_empty() || reason.chars().count() > 500 {
-            problems.push((
-                "reason",
-                "Say why (up to 500 characters); the partner sees it".to_owned(),
-            ));
-        }
-        let partnership: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM partnerships WHERE program_id = $1 AND partner_key = $2",
-        )
-        .bind(program.id)
-        .bind(partner_key.trim())
-        .fetch_optional(&state.db.pool)
-        .await?;
-        if partnership.is_none() {
-            problems.push((
-                "partner_key",
-                "No partner of this program has that key".to_owned(),
-            ));
-        }
-        let Some(partnership_id) = partnership.filter(|_| problems.is_empty()) else {
-            return Err(AppError::invalid_fields(problems));
+        let form = rewards::ManualReward {
+            partner_key: &partner_key,
+            amount: &amount,
+            reason: &reason,
         };
-        let now = now_ms();
-        let mut tx = state.db.begin().await?;
-        let steps = vec![
-            format!(
-                "Manual reward by {} on {}",
-                me.identity.name,
-                domain::time::format_date(now)
-            ),
-            format!("Reason: {reason}"),
-            format!(
-                "Amount: {}",
-                domain::money::format_minor(amount, money.currency)
-            ),
-        ];
-        let id = rewards::insert(
-            &mut tx,
-            &money,
-            rewards::NewReward {
-                partnership_id,
-                amount_minor: amount,
-                rounding: domain::money::RoundingMode::HalfAwayFromZero.as_str(),
-                status: RewardStatus::Pending,
-                description: format!("Manual: {reason}"),
-                source: "manual",
-                contact_id: None,
-                customer_id: None,
-                transaction_id: None,
-                offer_version_id: None,
-                created_by_user_id: Some(me.identity.user_id),
-                reason: Some(reason),
-                clawback_of: None,
-                available_at: available_at(now, money.hold_days),
-                steps,
-            },
-            Some(me.identity.user_id),
-            now,
+        rewards::add_manual(
+            &state.db,
+            program.id,
+            me.identity.user_id,
+            &me.identity.name,
+            form,
+            now_ms(),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        .await
     })
     .await
 }
@@ -449,7 +370,7 @@ pub async fn update_payout(
     status: String,
     note: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::{db::now_ms, endpoint, payouts, require_teammate, rewards};
+    use crate::server::{db::now_ms, endpoint, payouts, require_teammate};
     use domain::ledger::PayoutStatus;
     use domain::permissions::Permission;
 
@@ -459,26 +380,29 @@ pub async fn update_payout(
         let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
         match (next, &note) {
             (PayoutStatus::Paid, None) => {
-                return Err(AppError::invalid_fields(vec![("note", "Enter the payment's reference".into())]));
+                return Err(AppError::invalid_fields(vec![(
+                    "note",
+                    "Enter the payment's reference".into(),
+                )]));
             }
             (PayoutStatus::Failed, None) => {
-                return Err(AppError::invalid_fields(vec![("note", "Say why the payment failed; the partner sees it".into())]));
+                return Err(AppError::invalid_fields(vec![(
+                    "note",
+                    "Say why the payment failed; the partner sees it".into(),
+                )]));
             }
             _ => {}
         }
-        let program_id: i64 = sqlx::query_scalar(
-            "SELECT o.program_id FROM payouts o JOIN programs pr ON pr.id = o.program_id WHERE o.id = $1 AND pr.company_id = $2",
+        payouts::update(
+            &state.db,
+            me.company_id,
+            me.identity.user_id,
+            payout_id,
+            next,
+            note.as_deref(),
+            now_ms(),
         )
-        .bind(payout_id)
-        .bind(me.company_id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or_else(|| AppError::not_found("Payout"))?;
-        let program = rewards::program_money(&state.db.pool, program_id).await?;
-        let mut tx = state.db.begin().await?;
-        payouts::move_payout(&mut tx, &program, payout_id, next, note.as_deref(), me.identity.user_id, now_ms()).await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     })
     .await
 }
@@ -487,53 +411,36 @@ pub async fn update_payout(
 /// and finance, the rewards (the team's, or one's own for other roles).
 #[server(prefix = "/api", endpoint = "partner_earnings")]
 pub async fn fetch_partner_earnings(after: Option<i64>) -> Result<PartnerEarningsPage, AppError> {
-    use crate::dto::{EarningsDto, Money};
-    use crate::server::{endpoint, partner, payouts, require_contact, rewards, viewer};
+    use crate::server::{endpoint, payouts, require_contact, viewer};
     use domain::permissions::ContactPermission;
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ViewDashboard).await?;
         let whole_team = me.role.can(ContactPermission::ViewEarnings);
         let context = crate::server::authz::partnership()?;
-        let has_payout_details: bool = sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM partner_teams WHERE id = $1 AND payout_method IS NOT NULL AND payout_details IS NOT NULL",
-        )
-        .bind(me.partner_team_id)
-        .fetch_one(&state.db.pool)
-        .await?
-            > 0;
-        let mut page = PartnerEarningsPage {
-            viewer: viewer(&me.partner_team_name, context.as_ref().map(|c| c.program_id))?,
-            program: context.as_ref().map(|c| c.program.clone()),
-            earnings: None,
-            can_cash_out: me.role.can(ContactPermission::CashOut),
-            has_payout_details,
+        let e = payouts::partner_earnings(
+            &state.db,
+            me.partner_team_id,
+            me.contact_id,
             whole_team,
-            rewards: Vec::new(),
-            next: None,
-            payouts: Vec::new(),
-        };
-        if let Some(c) = &context {
-            let scope = rewards::Scope::Partnership {
-                partnership_id: c.partnership_id,
-                contact_id: (!whole_team).then_some(me.contact_id),
-            };
-            let (rows, next) = rewards::page(&state.db, &scope, after).await?;
-            page.rewards = rows.into_iter().map(|r| r.row).collect();
-            page.next = next;
-            if whole_team {
-                let money = rewards::program_money(&state.db.pool, c.program_id).await?;
-                let e = partner::earnings(&state.db, c.partnership_id).await?;
-                page.earnings = Some(EarningsDto {
-                    available: Money::new(e.available, &c.currency),
-                    pending: Money::new(e.pending, &c.currency),
-                    lifetime_paid: Money::new(e.lifetime_paid, &c.currency),
-                    minimum_cashout: Money::new(money.min_cashout_minor, &c.currency),
-                });
-                page.payouts = payouts::page(&state.db, c.program_id, Some(c.partnership_id), None, None, true, None).await?.0;
-            }
-        }
-        Ok(page)
+            context.as_ref(),
+            after,
+        )
+        .await?;
+        Ok(PartnerEarningsPage {
+            viewer: viewer(
+                &me.partner_team_name,
+                context.as_ref().map(|c| c.program_id),
+            )?,
+            program: context.map(|c| c.program),
+            earnings: e.earnings,
+            can_cash_out: me.role.can(ContactPermission::CashOut),
+            has_payout_details: e.has_payout_details,
+            whole_team,
+            rewards: e.rewards,
+            next: e.next,
+            payouts: e.payouts,
+        })
     })
     .await
 }
@@ -541,7 +448,7 @@ pub async fn fetch_partner_earnings(after: Option<i64>) -> Result<PartnerEarning
 /// The partner team's owner cashes out the whole balance of the current program.
 #[server(prefix = "/api", endpoint = "cash_out")]
 pub async fn cash_out() -> Result<i64, AppError> {
-    use crate::server::{db::now_ms, endpoint, payouts, require_contact, rewards};
+    use crate::server::{db::now_ms, endpoint, payouts, require_contact};
     use domain::permissions::ContactPermission;
 
     endpoint(async move {
@@ -549,10 +456,9 @@ pub async fn cash_out() -> Result<i64, AppError> {
         let context = crate::server::authz::partnership()?
             .filter(|c| c.active)
             .ok_or_else(|| AppError::new(403, "Cashing out needs an active partnership"))?;
-        let program = rewards::program_money(&state.db.pool, context.program_id).await?;
         payouts::cash_out(
             &state.db,
-            &program,
+            context.program_id,
             context.partnership_id,
             me.partner_team_id,
             me.identity.user_id,
@@ -572,22 +478,8 @@ pub async fn fetch_vendor_reward(reward_id: i64) -> Result<RewardExplanation, Ap
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewMoney).await?;
         let restricted_to = me.allowed_groups.clone().map(|_| me.teammate_id);
-        let (rows, _) = rewards::page(&state.db, &rewards::Scope::One { reward_id }, None).await?;
-        let reward = rows.into_iter().next().ok_or_else(|| AppError::not_found("Reward"))?;
-        let visible: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM programs pr JOIN partnerships p ON p.program_id = pr.id \
-             WHERE pr.id = $1 AND pr.company_id = $2 AND p.id = $3 \
-             AND ($4 = 0 OR p.group_id IN (SELECT group_id FROM teammate_groups WHERE teammate_id = $4))",
-        )
-        .bind(reward.program_id)
-        .bind(me.company_id)
-        .bind(reward.partnership_id)
-        .bind(restricted_to.unwrap_or(0))
-        .fetch_one(&state.db.pool)
-        .await?;
-        if visible == 0 {
-            return Err(AppError::not_found("Reward"));
-        }
+        let reward =
+            rewards::one_for_teammate(&state.db, me.company_id, restricted_to, reward_id).await?;
         Ok(explanation(
             viewer(&me.company_name, Some(reward.program_id))?,
             reward,
@@ -606,20 +498,10 @@ pub async fn fetch_partner_reward(reward_id: i64) -> Result<RewardExplanation, A
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ViewDashboard).await?;
-        let (rows, _) = rewards::page(&state.db, &rewards::Scope::One { reward_id }, None).await?;
-        let reward = rows
-            .into_iter()
-            .next()
-            .ok_or_else(|| AppError::not_found("Reward"))?;
-        let team: i64 =
-            sqlx::query_scalar("SELECT partner_team_id FROM partnerships WHERE id = $1")
-                .bind(reward.partnership_id)
-                .fetch_one(&state.db.pool)
-                .await?;
-        let own = reward.contact_id == Some(me.contact_id);
-        if team != me.partner_team_id || !(own || me.role.can(ContactPermission::ViewEarnings)) {
-            return Err(AppError::not_found("Reward"));
-        }
+        let whole_team = me.role.can(ContactPermission::ViewEarnings);
+        let own_only = (!whole_team).then_some(me.contact_id);
+        let reward =
+            rewards::one_for_contact(&state.db, me.partner_team_id, own_only, reward_id).await?;
         Ok(explanation(
             viewer(&me.partner_team_name, Some(reward.program_id))?,
             reward,

@@ -1,0 +1,319 @@
+//! Customers as each side sees them: a partner's customers (emails masked unless the program
+//! shows them), the program's customers for teammates, and one customer's way in, leads,
+//! deals and history.
+
+use domain::customer::{CustomerSource, CustomerStatus};
+use domain::lead::LeadStatus;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::db::Db;
+use super::deals;
+use super::leads::PAGE;
+use crate::dto::{CustomerRow, DealRow, TimelineEntry, VendorCustomerRow};
+use crate::error::AppError;
+
+/// A customer as a partner sees it, from `id, name, email, source, status, attributed_at`.
+pub(crate) fn customer_row(r: &AnyRow, emails_visible: bool) -> Result<CustomerRow, sqlx::Error> {
+    Ok(CustomerRow {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        email: r.try_get::<Option<String>, _>(2)?.map(|e| {
+            if emails_visible {
+                e
+            } else {
+                domain::identity::mask_email(&e)
+            }
+        }),
+        source: r.try_get(3)?,
+        status: r.try_get(4)?,
+        attributed_at: r.try_get(5)?,
+    })
+}
+
+/// One keyset page of the customers attributed to a partnership, newest first; the cursor is
+/// the last id shown.
+pub async fn partner_page(
+    db: &Db,
+    partnership_id: i64,
+    emails_visible: bool,
+    after: Option<i64>,
+) -> Result<(Vec<CustomerRow>, Option<i64>), AppError> {
+    // Safe: fixed text and the page size, written into the text (see the `db` module: bound
+    // limits re-plan).
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, name, email, source, status, attributed_at FROM customers \
+         WHERE partnership_id = $1 AND id < $2 ORDER BY id DESC LIMIT {}",
+        PAGE + 1
+    )))
+    .bind(partnership_id)
+    .bind(after.unwrap_or(i64::MAX))
+    .fetch_all(&db.pool)
+    .await?;
+    let customers = rows
+        .iter()
+        .take(PAGE as usize)
+        .map(|r| customer_row(r, emails_visible))
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = if rows.len() as i64 > PAGE {
+        customers.last().map(|c| c.id)
+    } else {
+        None
+    };
+    Ok((customers, next))
+}
+
+/// A customer as teammates see it, from the first eleven columns of [`VENDOR_COLUMNS`].
+fn vendor_customer_row(r: &AnyRow) -> Result<VendorCustomerRow, sqlx::Error> {
+    Ok(VendorCustomerRow {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        external_key: r.try_get(2)?,
+        email: r.try_get(3)?,
+        domain: r.try_get(4)?,
+        partner_team: r.try_get(5)?,
+        source: r.try_get(6)?,
+        status: r.try_get(7)?,
+        attributed_at: r.try_get(8)?,
+        review_status: r.try_get(10)?,
+    })
+}
+
+/// What [`vendor_customer_row`] reads, then (column 9) the group of the partnership the
+/// customer is credited to, or else held for: what a restricted manager's groups are checked
+/// against.
+const VENDOR_COLUMNS: &str = "c.id, c.name, c.external_key, c.email, c.domain, t.name, c.source, c.status, c.attributed_at, \
+     COALESCE(pa.group_id, rp.group_id), c.review_status";
+
+/// The filters of the teammates' customers list; `q` matches name, email or domain.
+pub struct VendorFilter<'a> {
+    pub q: &'a str,
+    pub status: Option<CustomerStatus>,
+    pub source: Option<CustomerSource>,
+}
+
+/// One keyset page of the program's customers for teammates, newest first. A partner
+/// manager restricted to `allowed_groups` sees the customers of their groups' partners only.
+pub async fn vendor_page(
+    db: &Db,
+    program_id: i64,
+    filter: &VendorFilter<'_>,
+    allowed_groups: Option<&[i64]>,
+    after: Option<i64>,
+) -> Result<(Vec<VendorCustomerRow>, Option<i64>), AppError> {
+    let pattern = format!(
+        "%{}%",
+        filter
+            .q
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    // The limit is written into the text (see the `db` module: bound limits re-plan).
+    let sql = format!(
+        "SELECT {VENDOR_COLUMNS} \
+         FROM customers c LEFT JOIN partnerships pa ON pa.id = c.partnership_id LEFT JOIN partnerships rp ON rp.id = c.review_partnership_id \
+         LEFT JOIN partner_teams t ON t.id = pa.partner_team_id \
+         WHERE c.program_id = $1 AND c.id < $2 AND ($3 = '' OR LOWER(c.name) LIKE $4 ESCAPE '\\' \
+         OR LOWER(COALESCE(c.email, '')) LIKE $4 ESCAPE '\\' OR COALESCE(c.domain, '') LIKE $4 ESCAPE '\\') \
+         AND ($5 = '' OR c.status = $5) AND ($6 = '' OR c.source = $6) \
+         ORDER BY c.id DESC LIMIT {}",
+        PAGE + 1
+    );
+    let mut customers = Vec::new();
+    let mut cursor = after.unwrap_or(i64::MAX);
+    // Restricted managers skip other groups' customers; read on until a page is full.
+    loop {
+        // Safe: fixed text and the page size; every value is bound.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(program_id)
+            .bind(cursor)
+            .bind(filter.q)
+            .bind(&pattern)
+            .bind(filter.status.map(|s| s.as_str()).unwrap_or(""))
+            .bind(filter.source.map(|s| s.as_str()).unwrap_or(""))
+            .fetch_all(&db.pool)
+            .await?;
+        let fetched = rows.len();
+        for (index, r) in rows.iter().take(PAGE as usize).enumerate() {
+            cursor = r.try_get(0)?;
+            let group: Option<i64> = r.try_get(9)?;
+            if let Some(groups) = allowed_groups
+                && !group.is_some_and(|g| groups.contains(&g))
+            {
+                continue;
+            }
+            customers.push(vendor_customer_row(r)?);
+            if customers.len() as i64 == PAGE {
+                return Ok((customers, (index + 1 < fetched).then_some(cursor)));
+            }
+        }
+        if fetched <= PAGE as usize {
+            return Ok((customers, None));
+        }
+    }
+}
+
+/// One customer as a teammate sees it, for the customer's page.
+pub struct Detail {
+    pub customer: VendorCustomerRow,
+    pub program: String,
+    pub program_id: i64,
+    pub partner_id: Option<i64>,
+    /// The leads that became this customer.
+    pub leads: Vec<TimelineEntry>,
+    pub deals: Vec<DealRow>,
+    pub history: Vec<TimelineEntry>,
+    /// Click, signup and the partner it went to, when it came through a link.
+    pub journey: Vec<TimelineEntry>,
+    /// The partner team a self-referral still waiting for review would go to.
+    pub held_for: Option<String>,
+}
+
+/// A customer of one of the company's programs with the leads and deals it came from and its
+/// history. Outside a restricted manager's groups it is "not found", like another company's.
+pub async fn detail(
+    db: &Db,
+    company_id: i64,
+    allowed_groups: Option<&[i64]>,
+    customer_id: i64,
+) -> Result<Detail, AppError> {
+    // Safe: fixed text only.
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {VENDOR_COLUMNS}, pr.name, pr.id, c.partnership_id, rt.name, c.click_key, c.clicked_at, c.signed_up_at, \
+         c.attribution_model, l.name, lu.name FROM customers c JOIN programs pr ON pr.id = c.program_id \
+         LEFT JOIN partnerships pa ON pa.id = c.partnership_id LEFT JOIN partner_teams t ON t.id = pa.partner_team_id \
+         LEFT JOIN partnerships rp ON rp.id = c.review_partnership_id LEFT JOIN partner_teams rt ON rt.id = rp.partner_team_id \
+         LEFT JOIN links l ON l.id = c.link_id LEFT JOIN contacts lc ON lc.id = l.contact_id LEFT JOIN users lu ON lu.id = lc.user_id \
+         WHERE c.id = $1 AND pr.company_id = $2"
+    )))
+    .bind(customer_id)
+    .bind(company_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or_else(|| AppError::not_found("Customer"))?;
+    let group: Option<i64> = r.try_get(9)?;
+    if let Some(groups) = allowed_groups
+        && !group.is_some_and(|g| groups.contains(&g))
+    {
+        return Err(AppError::not_found("Customer"));
+    }
+    let customer = vendor_customer_row(&r)?;
+    let held_for: Option<String> = r.try_get(14)?;
+    // The customer's way in: the click, the signup, the partner it went to.
+    let mut journey = Vec::new();
+    if let Some(clicked_at) = r.try_get::<Option<i64>, _>(16)? {
+        let link: Option<String> = r.try_get(19)?;
+        let person: Option<String> = r.try_get(20)?;
+        journey.push(TimelineEntry {
+            at: clicked_at,
+            text: format!(
+                "Clicked {}{} (click {})",
+                link.map(|l| format!("\"{l}\""))
+                    .unwrap_or_else(|| "a referral link".into()),
+                person.map(|p| format!(" of {p}")).unwrap_or_default(),
+                r.try_get::<Option<String>, _>(15)?.unwrap_or_default()
+            ),
+        });
+    }
+    if let Some(signed_up_at) = r.try_get::<Option<i64>, _>(17)? {
+        let model = r
+            .try_get::<Option<String>, _>(18)?
+            .and_then(|m| domain::link::AttributionModel::parse(&m).ok())
+            .map(|m| format!(" ({} attribution)", m.label().to_lowercase()))
+            .unwrap_or_default();
+        journey.push(TimelineEntry {
+            at: signed_up_at,
+            text: format!("Signed up{model}"),
+        });
+        let outcome = match (
+            &customer.partner_team,
+            customer.review_status.as_deref(),
+            &held_for,
+        ) {
+            (Some(team), Some("approved"), _) => Some(format!("Credited to {team} after review")),
+            (Some(team), _, _) => Some(format!("Credited to {team}")),
+            (None, Some("pending"), Some(team)) => Some(format!(
+                "Held for review: the signup looks like {team}'s own team"
+            )),
+            (None, Some("rejected"), Some(team)) => Some(format!(
+                "Not credited: a teammate rejected the referral by {team}"
+            )),
+            _ => Some("Not attributed: no referral click within the attribution window".into()),
+        };
+        journey.extend(outcome.map(|text| TimelineEntry {
+            at: customer.attributed_at.unwrap_or(signed_up_at),
+            text,
+        }));
+    }
+    let leads = sqlx::query(
+        "SELECT l.created_at, t.name, l.status, l.updated_at FROM leads l JOIN partnerships p ON p.id = l.partnership_id \
+         JOIN partner_teams t ON t.id = p.partner_team_id WHERE l.customer_id = $1 ORDER BY l.id",
+    )
+    .bind(customer_id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(lead_entry)
+    .collect::<Result<Vec<_>, AppError>>()?;
+    let pending_review = customer.review_status.as_deref() == Some("pending");
+    let scope = deals::Scope::Customer { customer_id };
+    let (mut deals, _) = deals::page(db, &scope, None, None, true).await?;
+    deals::attach_timelines(db, &mut deals).await?;
+    let history = sqlx::query(
+        "SELECT e.occurred_at, e.kind, u.name FROM events e LEFT JOIN users u ON u.id = e.actor_user_id \
+         WHERE e.subject_type = 'customer' AND e.subject_id = $1 ORDER BY e.id",
+    )
+    .bind(customer_id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(history_entry)
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Detail {
+        program: r.try_get(11)?,
+        program_id: r.try_get(12)?,
+        partner_id: r.try_get(13)?,
+        customer,
+        leads,
+        deals,
+        history,
+        journey,
+        held_for: held_for.filter(|_| pending_review),
+    })
+}
+
+/// "Lead from Northwind Agency, converted 3 Mar 2026", from
+/// `created_at, team name, status, updated_at`.
+fn lead_entry(r: &AnyRow) -> Result<TimelineEntry, AppError> {
+    let status = LeadStatus::parse(&r.try_get::<String, _>(2)?).map_err(AppError::internal)?;
+    Ok(TimelineEntry {
+        at: r.try_get(0)?,
+        text: format!(
+            "Lead from {}, {} {}",
+            r.try_get::<String, _>(1)?,
+            status.label(),
+            domain::time::format_date(r.try_get(3)?)
+        ),
+    })
+}
+
+/// A customer event in words, from `occurred_at, kind, actor name`.
+fn history_entry(r: &AnyRow) -> Result<TimelineEntry, sqlx::Error> {
+    let actor = r
+        .try_get::<Option<String>, _>(2)?
+        .unwrap_or_else(|| "the portal".into());
+    let what = match r.try_get::<String, _>(1)?.as_str() {
+        "customer.created" => "Created",
+        "customer.attributed" => "Attributed to a partner",
+        "customer.referral_held" => "Held as a possible self-referral",
+        "customer.referral_approved" => "Referral approved",
+        "customer.referral_rejected" => "Referral rejected",
+        _ => "Changed",
+    };
+    Ok(TimelineEntry {
+        at: r.try_get(0)?,
+        text: format!("{what} by {actor}"),
+    })
+}
