@@ -821,7 +821,7 @@ pub async fn suggest_partners(
         "SELECT p.id, t.name, p.partner_key, t.kind, t.country, ti.name FROM partnerships p \
          JOIN partner_teams t ON t.id = p.partner_team_id LEFT JOIN tiers ti ON ti.id = p.tier_id \
          WHERE p.program_id = $1 AND p.status = 'active' AND ($2 = '' OR t.country = $2) AND ($3 = '' OR t.kind = $3) \
-         AND ($4 = 0 OR p.tier_id = $4){group_filter} ORDER BY COALESCE(ti.rank, -1) DESC, p.team_name, p.id LIMIT {SUGGESTED}"
+         AND ($4 = 0 OR p.tier_id = $4){group_filter} ORDER BY p.tier_rank DESC, p.team_name, p.id LIMIT {SUGGESTED}"
     );
     // Safe: `group_filter` holds numbered placeholders only; every value is bound. Not
     // kept prepared: PostgreSQL plans it with the filters' values each time (a generic plan

@@ -198,7 +198,7 @@ pub async fn detail(
     .into_iter()
     .unzip();
     let choices = if with_choices {
-        let mut s = super::structure::load(db, loaded.program_id, company_id).await?;
+        let mut s = super::structure::choices(db, loaded.program_id, company_id).await?;
         if let Some(groups) = allowed_groups {
             s.groups.retain(|g| groups.contains(&g.id));
         }
