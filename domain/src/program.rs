@@ -370,7 +370,7 @@ pub struct ProgramSettings {
     pub terms: String,
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "one value per form field")]
 pub fn validate_program(
     name: &str,
     slug: &str,

@@ -5,6 +5,12 @@
 //! `cargo run --release -p server --example bench_ingest` (add `TEST_DATABASE_URL` to run it on
 //! PostgreSQL too). Sequential and 8 concurrent clients through the API.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark stops at its first failure"
+)]
+
 mod common;
 
 use std::time::Instant;

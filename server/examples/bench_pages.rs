@@ -18,6 +18,12 @@
 //! `BENCH_SECONDS` sets each run's length (default 10); `BENCH_PAGES` a comma-separated list
 //! of extra paths to drive as the vendor owner (for example `/vendor/transactions`).
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark stops at its first failure"
+)]
+
 mod common;
 
 use std::time::Instant;

@@ -5,6 +5,12 @@
 //! ratio large/small. Keyset pages should stay near 1x; a search by text and a segment count
 //! scan the program and grow with it (reported, not hidden).
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark stops at its first failure"
+)]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -11,6 +11,12 @@
 //! `BENCH_BACKEND=postgres` (with `TEST_DATABASE_URL`) runs it on PostgreSQL;
 //! `BENCH_SECONDS` sets each run's length (default 15).
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark stops at its first failure"
+)]
+
 mod common;
 
 use std::io::Write;

@@ -6,6 +6,12 @@
 //! `cargo run --release -p server --example bench_tiers` (add `TEST_DATABASE_URL` for
 //! PostgreSQL).
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark stops at its first failure"
+)]
+
 mod common;
 
 use std::time::{Duration, Instant};

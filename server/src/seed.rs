@@ -210,7 +210,7 @@ impl Seeder {
         Ok(tag)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "one value per column written")]
     async fn partnership(
         &mut self,
         program: i64,
@@ -332,7 +332,7 @@ impl Seeder {
         .await
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "one value per column written")]
     async fn reward(
         &mut self,
         program: i64,

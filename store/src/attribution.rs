@@ -326,7 +326,7 @@ fn describe(attributed: bool, review: Option<&str>) -> String {
 }
 
 /// The offers a new customer earns its partnership.
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "one value per column written")]
 async fn credit(
     tx: &mut Tx,
     program_id: i64,

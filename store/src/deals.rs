@@ -510,7 +510,7 @@ pub async fn load_for_contact(
 /// (at `amount`, typed in the deal's currency, else at its registered amount) makes or links
 /// its customer, runs the program's offers and may lift the partnership's tier, all in the
 /// transaction of the stage change.
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "one value per column written")]
 pub async fn decide(
     db: &Db,
     company_id: i64,

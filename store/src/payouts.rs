@@ -406,7 +406,6 @@ pub fn to_csv(lines: &[ExportLine]) -> String {
 /// first, after the id `after`.
 /// `restricted_to`: the teammate id of a teammate restricted to some groups, who sees only their
 /// groups' partnerships' payouts.
-#[allow(clippy::too_many_arguments)]
 pub async fn page(
     db: &Db,
     program_id: i64,

@@ -762,7 +762,7 @@ pub async fn add_manual(
 
 /// Moves one reward from `from` to `to` if it is still there (and, for approvals and declines,
 /// not inside a payout); a concurrent change makes this a 409.
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "one value per column written")]
 pub async fn set_status(
     tx: &mut Tx,
     company_id: i64,

@@ -198,7 +198,7 @@ pub async fn evaluate(
         TierDecision::Promote(to) => {
             let to = program
                 .get(Some(to.tier_id))
-                .expect("decided from the program's tiers");
+                .ok_or_else(|| AppError::internal("a promotion to a tier not in the program"))?;
             let reason = domain::tier::promotion_reason(
                 &to.name,
                 &to.rule,
@@ -216,7 +216,7 @@ pub async fn evaluate(
             )
         }
         TierDecision::Demote(to) => {
-            let from = current.expect("only a held tier is demoted");
+            let from = current.ok_or_else(|| AppError::internal("a demotion from no tier"))?;
             let reason = domain::tier::demotion_reason(
                 &from.name,
                 &from.rule,
@@ -252,7 +252,7 @@ pub async fn evaluate(
 
 /// Moves a partnership to `to` and keeps the change: the history row the reward engine reads and
 /// the event the timeline and the outbox read. A teammate's change is a `set` with their reason.
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "one value per column written")]
 pub async fn record(
     tx: &mut Tx,
     program_id: i64,

@@ -43,7 +43,6 @@ pub async fn fetch_join_info(slug: String, invite: Option<String>) -> Result<Joi
 
 /// A visitor creates their account and partner team and applies. Open programs (and invited
 /// partners) start active at once; approval programs queue it for a teammate.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "apply")]
 pub async fn apply_to_program(
     slug: String,

@@ -8,7 +8,6 @@ use crate::dto::{CustomerDetailPage, PartnerDealsPage, VendorDealsPage};
 use crate::error::AppError;
 
 /// A partner contact registers a deal in their current program, in the program's currency.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "register_deal")]
 pub async fn register_deal(
     company: String,

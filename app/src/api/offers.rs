@@ -173,7 +173,6 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
 /// Creates an offer, or (with `offer`) saves its next version, effective from now. With
 /// `intent=simulate` nothing is saved: the form's version replays the last `simulate_days` of
 /// the program's events and the result says what each partner would have earned.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "save_offer")]
 pub async fn save_offer(
     program: i64,

@@ -7,7 +7,6 @@ use crate::error::AppError;
 
 /// One page of the program's partners matching the filters. Every filter is optional;
 /// `segment` applies a saved segment's rule.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "partners")]
 pub async fn fetch_partners(
     program: Option<i64>,
@@ -115,7 +114,6 @@ pub async fn fetch_partners(
 /// Applies one action to the selected partnerships of a program: `add_tag`, `remove_tag`
 /// (with `tag`), `move_group` (with `group`), `set_tier` (with `tier`, empty for none),
 /// `assign_manager` (with `manager`, empty for none) or `suspend`.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "bulk_update_partners")]
 pub async fn bulk_update_partners(
     program: i64,

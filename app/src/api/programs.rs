@@ -62,7 +62,6 @@ pub async fn fetch_program_settings(
 
 /// Creates a program (`id` empty) or saves one of the company's programs. The currency is
 /// fixed once the program exists: its amounts are stored in that currency's minor units.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "save_program")]
 pub async fn save_program(
     id: Option<String>,

@@ -162,7 +162,6 @@ pub async fn add_manual_reward(
 /// program (by customer key or email), as the API would. The amount is typed positive; a
 /// refund names the transaction key it gives money back of. Without a transaction key one is
 /// made (`manual-…`).
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "record_transaction")]
 pub async fn record_transaction(
     program: i64,

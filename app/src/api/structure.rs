@@ -109,7 +109,6 @@ pub async fn set_default_group(id: i64) -> Result<(), AppError> {
 }
 
 /// Adds a tier (no `id`) or changes one, with its qualification rule and benefits.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "save_tier")]
 pub async fn save_tier(
     program: i64,

@@ -50,6 +50,10 @@ pub struct ClickWriter {
 impl ClickWriter {
     /// Starts the writer thread; it stops once every sender of the queue is dropped and the
     /// queue is written.
+    #[expect(
+        clippy::expect_used,
+        reason = "at startup: a server that cannot start a thread cannot serve"
+    )]
     pub fn start(db: Db) -> (mpsc::Sender<ClickRow>, Arc<ClickCounters>, ClickWriter) {
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let counters = Arc::new(ClickCounters::default());

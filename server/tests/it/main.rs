@@ -1,6 +1,12 @@
 //! The integration tests, one binary: each module starts the real server on port 0 and runs
 //! its tests on SQLite and on PostgreSQL (when `TEST_DATABASE_URL` is set).
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first surprise"
+)]
+
 #[macro_use]
 mod common;
 
