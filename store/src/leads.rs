@@ -21,23 +21,6 @@ pub const PAGE: i64 = 25;
 /// in the header (else the team's first), from the request's context.
 pub type PartnerContext = super::context::Partnership;
 
-/// A partnership's five newest customers, emails masked unless the program shows them.
-pub async fn recent_customers(
-    db: &Db,
-    partnership_id: i64,
-    emails_visible: bool,
-) -> Result<Vec<crate::dto::CustomerRow>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT id, name, email, source, status, attributed_at FROM customers WHERE partnership_id = $1 ORDER BY id DESC LIMIT 5",
-    )
-    .bind(partnership_id)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| super::customers::customer_row(r, emails_visible))
-        .collect()
-}
-
 /// The program's open leads, open deals and customers with the same domain or company name.
 pub async fn claims(
     tx: &mut Tx,

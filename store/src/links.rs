@@ -164,11 +164,31 @@ pub fn share_url(origin: &str, key: &str) -> String {
     format!("{}/r/{key}", origin.trim_end_matches('/'))
 }
 
+/// The columns [`link_row`] reads, of `links l`, its contact's user `u` and its signups.
+macro_rules! link_columns {
+    () => {
+        "l.id, l.link_key, l.name, l.destination, u.name, l.click_count, \
+         (SELECT COUNT(*) FROM customers c WHERE c.link_id = l.id), \
+         CAST(CASE WHEN l.disabled_at IS NULL THEN 1 ELSE 0 END AS BIGINT)"
+    };
+}
+pub(crate) use link_columns;
+
 /// Whose links a list holds: one contact's, or the whole team's.
 #[derive(Debug, Clone, Copy)]
 pub enum LinkScope {
     Contact(i64),
     Team,
+}
+
+impl LinkScope {
+    /// The contact whose links to list, 0 for the team's (the SQL's `$n = 0 OR …`).
+    pub(crate) fn contact_or_zero(self) -> i64 {
+        match self {
+            LinkScope::Contact(id) => id,
+            LinkScope::Team => 0,
+        }
+    }
 }
 
 /// The links of a partnership in `scope`, defaults first, shared from `origin`. A partnership
@@ -180,36 +200,34 @@ pub async fn list(
     partnership_id: i64,
     scope: LinkScope,
 ) -> Result<Vec<LinkView>, AppError> {
-    let contact = match scope {
-        LinkScope::Contact(id) => id,
-        LinkScope::Team => 0,
-    };
-    let rows = sqlx::query(
-        "SELECT l.id, l.link_key, l.name, l.destination, u.name, l.click_count, \
-         (SELECT COUNT(*) FROM customers c WHERE c.link_id = l.id), \
-         CAST(CASE WHEN l.disabled_at IS NULL THEN 1 ELSE 0 END AS BIGINT) \
-         FROM links l LEFT JOIN contacts ct ON ct.id = l.contact_id LEFT JOIN users u ON u.id = ct.user_id \
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        link_columns!(),
+        " FROM links l LEFT JOIN contacts ct ON ct.id = l.contact_id LEFT JOIN users u ON u.id = ct.user_id \
          WHERE l.partnership_id = $1 AND ($2 = 0 OR l.contact_id = $2) \
-         ORDER BY l.is_default DESC, l.id LIMIT 200",
-    )
+         ORDER BY l.is_default DESC, l.id LIMIT 200"
+    ))
     .bind(partnership_id)
-    .bind(contact)
+    .bind(scope.contact_or_zero())
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok(LinkView {
-                id: r.try_get(0)?,
-                url: share_url(origin, &r.try_get::<String, _>(1)?),
-                name: r.try_get(2)?,
-                destination: r.try_get(3)?,
-                owner: r.try_get(4)?,
-                clicks: r.try_get(5)?,
-                signups: r.try_get(6)?,
-                enabled: r.try_get::<i64, _>(7)? != 0,
-            })
-        })
+        .map(|r| link_row(origin, r).map_err(AppError::from))
         .collect()
+}
+
+/// A link as its list shows it, from the columns of [`link_columns!`].
+pub(crate) fn link_row(origin: &str, r: &sqlx::any::AnyRow) -> Result<LinkView, sqlx::Error> {
+    Ok(LinkView {
+        id: r.try_get(0)?,
+        url: share_url(origin, &r.try_get::<String, _>(1)?),
+        name: r.try_get(2)?,
+        destination: r.try_get(3)?,
+        owner: r.try_get(4)?,
+        clicks: r.try_get(5)?,
+        signups: r.try_get(6)?,
+        enabled: r.try_get::<i64, _>(7)? != 0,
+    })
 }
 
 /// A partnership's links are capped: links are for campaigns, not one per visitor.

@@ -49,6 +49,98 @@ pub struct PartnershipRow {
     /// The partnership's default links that the contact asking shares: its team link and
     /// their own (2 once both are made).
     pub default_links: i64,
+    /// The vendor company, and the days its program keeps a tier after the rule stops holding.
+    pub company_id: i64,
+    pub tier_grace_days: i64,
+}
+
+/// What the partner dashboard lists under a partnership card: the program's tiers (for
+/// progress), the latest tier changes, the links the contact shares, and the latest customers.
+pub struct CardLists {
+    pub tiers: super::tiers::ProgramTiers,
+    pub tier_changes: Vec<crate::dto::TierChangeView>,
+    pub links: Vec<crate::dto::LinkView>,
+    pub recent_customers: Vec<crate::dto::CustomerRow>,
+}
+
+/// What [`card_lists`] reads besides the partnership: `links` in a scope (`None`: none), and
+/// recent customers (`None`: none; `Some(emails_visible)`).
+pub struct CardAsk<'a> {
+    pub origin: &'a str,
+    pub links: Option<super::links::LinkScope>,
+    pub customers: Option<bool>,
+}
+
+/// The lists of a partnership card in one statement: every list is a branch of one
+/// `UNION ALL`, each row tagged with its list (column 9) and its place in it (column 10), and
+/// laid out so each list's row mapping reads the same columns as its own query would. One
+/// round trip instead of four; each branch reads its rows through an index.
+pub async fn card_lists(
+    db: &Db,
+    row: &PartnershipRow,
+    ask: CardAsk<'_>,
+) -> Result<CardLists, crate::error::AppError> {
+    use super::tiers::{ProgramTiers, TierRow};
+    const LINKS: usize = 200;
+    let rows = sqlx::query(concat!(
+        "SELECT c.id, c.name, c.email, c.source, c.status, c.attributed_at, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
+           'c', ROW_NUMBER() OVER (ORDER BY c.id DESC) \
+         FROM (SELECT id, name, email, source, status, attributed_at FROM customers \
+               WHERE partnership_id = $1 AND $3 = 1 ORDER BY id DESC LIMIT 5) c \
+         UNION ALL \
+         SELECT h.effective_at, h.kind, h.from_name, h.to_name, h.reason, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
+           'h', ROW_NUMBER() OVER (ORDER BY h.effective_at DESC, h.id DESC) \
+         FROM (SELECT c.id, c.effective_at, c.kind, f.name AS from_name, t.name AS to_name, c.reason FROM tier_changes c \
+               LEFT JOIN tiers f ON f.id = c.from_tier_id LEFT JOIN tiers t ON t.id = c.to_tier_id \
+               WHERE c.partnership_id = $1 ORDER BY c.effective_at DESC, c.id DESC LIMIT 5) h \
+         UNION ALL \
+         SELECT ", super::links::link_columns!(), ", 'l', ROW_NUMBER() OVER (ORDER BY l.is_default DESC, l.id) \
+         FROM links l LEFT JOIN contacts ct ON ct.id = l.contact_id LEFT JOIN users u ON u.id = ct.user_id \
+         WHERE l.partnership_id = $1 AND $4 = 1 AND ($5 = 0 OR l.contact_id = $5) \
+         UNION ALL \
+         SELECT t.id, t.name, t.rule, CAST(NULL AS TEXT), CAST(NULL AS TEXT), t.rank, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
+           't', ROW_NUMBER() OVER (ORDER BY t.rank, t.id) \
+         FROM tiers t WHERE t.program_id = $2 \
+         ORDER BY 9, 10"
+    ))
+    .bind(row.id)
+    .bind(row.program_id)
+    .bind(i64::from(ask.customers.is_some()))
+    .bind(i64::from(ask.links.is_some()))
+    .bind(ask.links.map_or(0, |scope| scope.contact_or_zero()))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut lists = CardLists {
+        tiers: ProgramTiers {
+            company_id: row.company_id,
+            currency: row.currency.clone(),
+            grace_days: row.tier_grace_days,
+            tiers: Vec::new(),
+        },
+        tier_changes: Vec::new(),
+        links: Vec::new(),
+        recent_customers: Vec::new(),
+    };
+    for r in &rows {
+        match r.try_get::<String, _>(8)?.as_str() {
+            "c" => lists.recent_customers.push(super::customers::customer_row(
+                r,
+                ask.customers.unwrap_or(false),
+            )?),
+            "h" => lists.tier_changes.push(super::tiers::change_row(r)?),
+            "l" if lists.links.len() < LINKS => {
+                lists.links.push(super::links::link_row(ask.origin, r)?)
+            }
+            "t" => lists.tiers.tiers.extend(TierRow::with_rule(
+                r.try_get(0)?,
+                r.try_get(5)?,
+                r.try_get(1)?,
+                &r.try_get::<String, _>(2)?,
+            )),
+            _ => {}
+        }
+    }
+    Ok(lists)
 }
 
 /// One of a team's partnerships, as its dashboard card shows it to `contact_id`, with its
@@ -64,7 +156,7 @@ pub async fn partnership(
         "SELECT p.id, pr.name, c.name, pr.currency, pr.min_cashout_minor, p.status, g.name, tr.name, p.partner_key, p.rejection_reason, pr.id, pr.terms, \
          p.tier_id, p.tier_below_since, ", kept_earnings!(), ", pr.default_destination, \
          (SELECT COUNT(*) FROM links l WHERE l.partnership_id = p.id AND l.is_default = 1 \
-          AND (l.contact_id IS NULL OR l.contact_id = $3)) \
+          AND (l.contact_id IS NULL OR l.contact_id = $3)), pr.company_id, pr.tier_grace_days \
          FROM partnerships p \
          JOIN programs pr ON pr.id = p.program_id \
          JOIN companies c ON c.id = pr.company_id \
@@ -102,6 +194,8 @@ pub async fn partnership(
             },
             default_destination: r.try_get(18)?,
             default_links: r.try_get(19)?,
+            company_id: r.try_get(20)?,
+            tier_grace_days: r.try_get(21)?,
         })
     })
     .transpose()

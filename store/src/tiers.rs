@@ -29,6 +29,21 @@ pub struct TierRow {
     pub rule: TierRule,
 }
 
+impl TierRow {
+    /// A tier the engine can reach: `None` for one saved without a valid rule, which is never
+    /// reached automatically.
+    pub(crate) fn with_rule(id: i64, rank: i64, name: String, rule: &str) -> Option<TierRow> {
+        serde_json::from_str::<TierRule>(rule)
+            .ok()
+            .map(|rule| TierRow {
+                id,
+                rank,
+                name,
+                rule,
+            })
+    }
+}
+
 impl ProgramTiers {
     fn get(&self, id: Option<i64>) -> Option<&TierRow> {
         id.and_then(|id| self.tiers.iter().find(|t| t.id == id))
@@ -53,15 +68,12 @@ pub async fn program_tiers(
         let Some(id) = r.try_get::<Option<i64>, _>(3)? else {
             continue;
         };
-        // A tier saved without a rule is never reached automatically.
-        if let Ok(rule) = serde_json::from_str::<TierRule>(&r.try_get::<String, _>(6)?) {
-            tiers.push(TierRow {
-                id,
-                rank: r.try_get(4)?,
-                name: r.try_get(5)?,
-                rule,
-            });
-        }
+        tiers.extend(TierRow::with_rule(
+            id,
+            r.try_get(4)?,
+            r.try_get(5)?,
+            &r.try_get::<String, _>(6)?,
+        ));
     }
     Ok(ProgramTiers {
         company_id: program.try_get(0)?,
@@ -429,64 +441,34 @@ pub async fn evaluate_all(db: &Db, now: i64) -> Result<usize, AppError> {
     }
 }
 
-/// The latest tier changes of a partnership, newest first.
-pub async fn history(
-    db: &Db,
-    partnership_id: i64,
-    limit: i64,
-) -> Result<Vec<crate::dto::TierChangeView>, sqlx::Error> {
-    // The limit is written into the text (see the `db` module: bound limits re-plan).
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT c.effective_at, c.kind, f.name, t.name, c.reason FROM tier_changes c \
-         LEFT JOIN tiers f ON f.id = c.from_tier_id LEFT JOIN tiers t ON t.id = c.to_tier_id \
-         WHERE c.partnership_id = $1 ORDER BY c.effective_at DESC, c.id DESC LIMIT {limit}"
-    )))
-    .bind(partnership_id)
-    .fetch_all(&db.pool)
-    .await?
-    .into_iter()
-    .map(|r| {
-        let kind: String = r.try_get(1)?;
-        Ok(crate::dto::TierChangeView {
-            date: domain::time::format_date(r.try_get(0)?),
-            title: match kind.as_str() {
-                "promoted" => format!(
-                    "Promoted to {}",
-                    r.try_get::<Option<String>, _>(3)?
-                        .unwrap_or_else(|| "no tier".into())
-                ),
-                "demoted" => format!(
-                    "Moved to {}",
-                    r.try_get::<Option<String>, _>(3)?
-                        .unwrap_or_else(|| "no tier".into())
-                ),
-                _ => format!(
-                    "Tier set to {}",
-                    r.try_get::<Option<String>, _>(3)?
-                        .unwrap_or_else(|| "none".into())
-                ),
-            },
-            from: r
-                .try_get::<Option<String>, _>(2)?
-                .unwrap_or_else(|| "No tier".into()),
-            reason: r.try_get(4)?,
-        })
+/// A tier change as the partner's dashboard shows it, from `effective_at, kind, from tier's
+/// name, to tier's name, reason`.
+pub(crate) fn change_row(r: &AnyRow) -> Result<crate::dto::TierChangeView, sqlx::Error> {
+    let kind: String = r.try_get(1)?;
+    let to = r.try_get::<Option<String>, _>(3)?;
+    Ok(crate::dto::TierChangeView {
+        date: domain::time::format_date(r.try_get(0)?),
+        title: match kind.as_str() {
+            "promoted" => format!("Promoted to {}", to.unwrap_or_else(|| "no tier".into())),
+            "demoted" => format!("Moved to {}", to.unwrap_or_else(|| "no tier".into())),
+            _ => format!("Tier set to {}", to.unwrap_or_else(|| "none".into())),
+        },
+        from: r
+            .try_get::<Option<String>, _>(2)?
+            .unwrap_or_else(|| "No tier".into()),
+        reason: r.try_get(4)?,
     })
-    .collect()
 }
 
 /// Progress toward the tier above the one held, measured like the engine measures it, and (for
 /// a partnership below its own tier's rule) when it will move down.
 pub async fn progress(
     db: &Db,
-    program_id: i64,
+    program: &ProgramTiers,
     partnership_id: i64,
     (tier_id, below_since): (Option<i64>, Option<i64>),
     now: i64,
 ) -> Result<(Option<crate::dto::TierProgress>, Option<String>), AppError> {
-    // One connection for the three reads: a request never holds one while waiting for another.
-    let mut conn = db.pool.acquire().await?;
-    let program = program_tiers(&mut conn, program_id).await?;
     let current_rank = program.get(tier_id).map(|t| t.rank);
     let ranked: Vec<(i64, &TierRow)> = program.tiers.iter().map(|t| (t.rank, t)).collect();
     let warning = match (program.get(tier_id), below_since) {
@@ -502,7 +484,7 @@ pub async fn progress(
     let Some(next) = domain::tier::next_tier(current_rank, &ranked) else {
         return Ok((None, warning));
     };
-    let value = measure(&mut *conn, partnership_id, &next.rule, now).await?;
+    let value = measure(&db.pool, partnership_id, &next.rule, now).await?;
     let text = |v: i64| next.rule.value_text(v, &program.currency);
     let progress = crate::dto::TierProgress {
         next_tier: next.name.clone(),

@@ -83,10 +83,34 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
                 None
             };
             let active = row.status == domain::partnership::PartnershipStatus::Active.as_str();
+            let links = if active { link_scope(&contact) } else { None };
+            if links.is_some() && row.default_links < 2 {
+                let now = crate::server::db::now_ms();
+                crate::server::links::make_defaults(
+                    &state.db,
+                    row.program_id,
+                    row.id,
+                    contact.contact_id,
+                    now,
+                )
+                .await?;
+            }
+            let origin = crate::server::public_origin(&state);
+            let emails_visible = chosen.as_ref().is_some_and(|p| p.customer_emails_visible);
+            let lists = partner::card_lists(
+                &state.db,
+                &row,
+                partner::CardAsk {
+                    origin: &origin,
+                    links,
+                    customers: active.then_some(emails_visible),
+                },
+            )
+            .await?;
             let (tier_progress, tier_warning) = if active {
                 crate::server::tiers::progress(
                     &state.db,
-                    row.program_id,
+                    &lists.tiers,
                     row.id,
                     (row.tier_id, row.tier_below_since),
                     crate::server::db::now_ms(),
@@ -95,14 +119,13 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
             } else {
                 (None, None)
             };
-            let tier_changes = crate::server::tiers::history(&state.db, row.id, 5).await?;
+            let tier_changes = lists.tier_changes;
             let (links, default_destination, recent_customers) = if active {
-                let emails_visible = chosen.as_ref().is_some_and(|p| p.customer_emails_visible);
-                let links = shared_links(&state, &contact, &row).await?;
-                let customers =
-                    crate::server::leads::recent_customers(&state.db, row.id, emails_visible)
-                        .await?;
-                (links, row.default_destination.clone(), customers)
+                (
+                    lists.links,
+                    row.default_destination.clone(),
+                    lists.recent_customers,
+                )
             } else {
                 (Vec::new(), String::new(), Vec::new())
             };
@@ -138,28 +161,18 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
     .await
 }
 
-/// The links a contact shares in an active partnership; their own link and the team link are
-/// made on first view.
+/// Whose links a contact shares on the dashboard: the team's (a contact who manages team
+/// links), their own, or none.
 #[cfg(feature = "ssr")]
-async fn shared_links(
-    state: &crate::server::state::AppState,
-    contact: &crate::server::authz::Contact,
-    row: &crate::server::partner::PartnershipRow,
-) -> Result<Vec<crate::dto::LinkView>, AppError> {
-    use crate::server::links::{self, LinkScope};
+fn link_scope(contact: &crate::server::authz::Contact) -> Option<crate::server::links::LinkScope> {
+    use crate::server::links::LinkScope;
     use domain::permissions::ContactPermission;
 
-    let scope = if contact.role.can(ContactPermission::ManageTeamLinks) {
-        LinkScope::Team
+    if contact.role.can(ContactPermission::ManageTeamLinks) {
+        Some(LinkScope::Team)
     } else if contact.role.can(ContactPermission::ShareOwnLinks) {
-        LinkScope::Contact(contact.contact_id)
+        Some(LinkScope::Contact(contact.contact_id))
     } else {
-        return Ok(Vec::new());
-    };
-    if row.default_links < 2 {
-        let now = crate::server::db::now_ms();
-        links::make_defaults(&state.db, row.program_id, row.id, contact.contact_id, now).await?;
+        None
     }
-    let origin = crate::server::public_origin(state);
-    links::list(&state.db, &origin, row.id, scope).await
 }
