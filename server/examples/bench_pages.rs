@@ -16,7 +16,8 @@
 //! ```
 //! `BENCH_BACKEND=postgres` (with `TEST_DATABASE_URL`) runs it on PostgreSQL;
 //! `BENCH_SECONDS` sets each run's length (default 10); `BENCH_PAGES` a comma-separated list
-//! of extra paths to drive as the vendor owner (for example `/vendor/transactions`).
+//! of extra paths to drive, as the Northwind owner for `/partner…` paths and the Acme owner
+//! otherwise (for example `/vendor/transactions,/partner/customers`).
 
 #![expect(
     clippy::unwrap_used,
@@ -249,12 +250,14 @@ async fn main() {
         ("/partner".to_owned(), &partner),
     ];
     if let Ok(extra) = std::env::var("BENCH_PAGES") {
-        pages.extend(
-            extra
-                .split(',')
-                .filter(|p| !p.is_empty())
-                .map(|p| (p.to_owned(), &vendor)),
-        );
+        pages.extend(extra.split(',').filter(|p| !p.is_empty()).map(|p| {
+            let who = if p.starts_with("/partner") {
+                &partner
+            } else {
+                &vendor
+            };
+            (p.to_owned(), who)
+        }));
     }
     // A page that answers with a redirect to sign in would measure nothing.
     let client = reqwest::Client::builder()
