@@ -55,11 +55,15 @@ pub fn TopBar(viewer: Viewer, home: &'static str) -> impl IntoView {
                     .map(|(href, label)| {
                         let current = move || {
                             let path = location.pathname.get();
-                            // A record page belongs to its section ("/vendor/partners/7").
                             let inside = *href != home && path.starts_with(&format!("{href}/"));
                             (path == *href || inside).then_some("page")
                         };
-                        view! { <a href=*href aria-current=current>{*label}</a> }
+                        // A record page belongs to its section ("/vendor/partners/7").
+                        view! {
+                            <a href=*href aria-current=current>
+                                {*label}
+                            </a>
+                        }
                     })
                     .collect_view()}
             </nav>
@@ -69,7 +73,11 @@ pub fn TopBar(viewer: Viewer, home: &'static str) -> impl IntoView {
                 </a>
                 {viewer.can_switch.then(|| view! { <a href="/workspaces">"Switch workspace"</a> })}
                 <ActionForm action=logout>
-                    <button type="submit" class="secondary" aria-busy=move || logout.pending().get().to_string()>
+                    <button
+                        type="submit"
+                        class="secondary"
+                        aria-busy=move || logout.pending().get().to_string()
+                    >
                         "Sign out"
                     </button>
                 </ActionForm>
@@ -89,16 +97,33 @@ fn HeaderProgram(programs: Vec<crate::dto::ProgramChoice>, program: Option<i64>)
         0 => ().into_any(),
         1 => view! { <span class="program-name">{programs[0].label.clone()}</span> }.into_any(),
         _ => view! {
-            <form method="post" action="/api/select_program" class="inline program-switcher" on:submit=move |_| switching.set(true)>
+            <form
+                method="post"
+                action="/api/select_program"
+                class="inline program-switcher"
+                on:submit=move |_| switching.set(true)
+            >
                 <input type="hidden" name="current" value=move || location.pathname.get() />
-                <label for="header-program" class="visually-hidden">"Program"</label>
+                <label for="header-program" class="visually-hidden">
+                    "Program"
+                </label>
                 <select id="header-program" name="program">
                     {programs
                         .into_iter()
-                        .map(|p| view! { <option value=p.id selected=Some(p.id) == program>{p.label}</option> })
+                        .map(|p| {
+                            view! {
+                                <option value=p.id selected=Some(p.id) == program>
+                                    {p.label}
+                                </option>
+                            }
+                        })
                         .collect_view()}
                 </select>
-                <button type="submit" class="secondary" aria-busy=move || switching.get().to_string()>
+                <button
+                    type="submit"
+                    class="secondary"
+                    aria-busy=move || switching.get().to_string()
+                >
                     {move || if switching.get() { "Switching…" } else { "Switch program" }}
                 </button>
             </form>
@@ -166,7 +191,11 @@ where
 
 #[component]
 pub fn Loading() -> impl IntoView {
-    view! { <p class="loading" role="status">"Loading…"</p> }
+    view! {
+        <p class="loading" role="status">
+            "Loading…"
+        </p>
+    }
 }
 
 /// The message of a form field's error, beside the field.
@@ -177,7 +206,11 @@ pub fn FieldError(
 ) -> impl IntoView {
     move || {
         error.get().and_then(|e| e.field(name)).map(|message| {
-            view! { <p class="field-error" id=format!("{name}-error")>{message}</p> }
+            view! {
+                <p class="field-error" id=format!("{name}-error")>
+                    {message}
+                </p>
+            }
         })
     }
 }
@@ -197,7 +230,11 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
                     .collect::<Vec<_>>()
                     .join(" ")
             };
-            view! { <p role="alert" class="alert">{text}</p> }
+            view! {
+                <p role="alert" class="alert">
+                    {text}
+                </p>
+            }
         })
     }
 }
@@ -248,7 +285,11 @@ pub fn InviteLink(email: String, link: String) -> impl IntoView {
     let to_copy = link.clone();
     view! {
         <div class="invite-link" role="status">
-            <p>{format!("Invite created for {email}. Share this link with them; it works once and expires in 7 days.")}</p>
+            <p>
+                {format!(
+                    "Invite created for {email}. Share this link with them; it works once and expires in 7 days.",
+                )}
+            </p>
             <label for="invite-link">"Invite link"</label>
             <div class="inline">
                 <input id="invite-link" type="text" readonly value=link size="60" />
@@ -293,7 +334,16 @@ pub fn PendingInvites(
                             }
                         })
                         .collect_view()}
-                    {empty.then(|| view! { <tr><td colspan="5" class="empty">"No pending invites."</td></tr> })}
+                    {empty
+                        .then(|| {
+                            view! {
+                                <tr>
+                                    <td colspan="5" class="empty">
+                                        "No pending invites."
+                                    </td>
+                                </tr>
+                            }
+                        })}
                 </tbody>
             </table>
         </section>
@@ -308,7 +358,9 @@ pub fn NoProgram(viewer: Viewer, title: &'static str) -> impl IntoView {
         <main class="page">
             <h1>{title}</h1>
             <p class="empty">"Your company has no partner program yet."</p>
-            <p><a href="/vendor/program?new=1">"Create a program"</a></p>
+            <p>
+                <a href="/vendor/program?new=1">"Create a program"</a>
+            </p>
         </main>
     }
 }

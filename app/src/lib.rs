@@ -50,37 +50,153 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=pages::login::LoginPage />
                 // Pages with data render whole on the server (no streamed fragments), so they
                 // read the same before hydration and without JavaScript.
-                <Route path=path!("/workspaces") view=pages::workspaces::WorkspacesPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor") view=pages::vendor::VendorOverviewPage ssr=SsrMode::Async />
-                <Route path=path!("/partner") view=pages::partner::PartnerDashboardPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/workspaces")
+                    view=pages::workspaces::WorkspacesPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor")
+                    view=pages::vendor::VendorOverviewPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/partner")
+                    view=pages::partner::PartnerDashboardPage
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/partner/team") view=pages::team::TeamPage ssr=SsrMode::Async />
-                <Route path=path!("/partner/leads") view=pages::leads::PartnerLeadsPage ssr=SsrMode::Async />
-                <Route path=path!("/partner/customers") view=pages::leads::PartnerCustomersPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/leads") view=pages::leads::VendorLeadsPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/customers") view=pages::leads::VendorCustomersPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/customers/:id") view=pages::deals::CustomerDetailPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/deals") view=pages::deals::VendorDealsPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/offers") view=pages::offers::OffersPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/transactions") view=pages::transactions::VendorTransactionsPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/rewards") view=pages::money::VendorRewardsPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/rewards/:id") view=pages::money::VendorRewardPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/payouts") view=pages::money::VendorPayoutsPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/api-keys") view=pages::api_keys::ApiKeysPage ssr=SsrMode::Async />
-                <Route path=path!("/partner/earnings") view=pages::money::PartnerEarningsPage ssr=SsrMode::Async />
-                <Route path=path!("/partner/rewards/:id") view=pages::money::PartnerRewardPage ssr=SsrMode::Async />
-                <Route path=path!("/partner/deals") view=pages::deals::PartnerDealsPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/partners") view=pages::partners::PartnersPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/structure") view=pages::structure::StructurePage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/segments") view=pages::segments::SegmentsPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/segments/new") view=pages::segments::SegmentBuilderPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/segments/:id") view=pages::segments::SegmentBuilderPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/partner/leads")
+                    view=pages::leads::PartnerLeadsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/partner/customers")
+                    view=pages::leads::PartnerCustomersPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/leads")
+                    view=pages::leads::VendorLeadsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/customers")
+                    view=pages::leads::VendorCustomersPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/customers/:id")
+                    view=pages::deals::CustomerDetailPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/deals")
+                    view=pages::deals::VendorDealsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/offers")
+                    view=pages::offers::OffersPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/transactions")
+                    view=pages::transactions::VendorTransactionsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/rewards")
+                    view=pages::money::VendorRewardsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/rewards/:id")
+                    view=pages::money::VendorRewardPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/payouts")
+                    view=pages::money::VendorPayoutsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/api-keys")
+                    view=pages::api_keys::ApiKeysPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/partner/earnings")
+                    view=pages::money::PartnerEarningsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/partner/rewards/:id")
+                    view=pages::money::PartnerRewardPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/partner/deals")
+                    view=pages::deals::PartnerDealsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/partners")
+                    view=pages::partners::PartnersPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/structure")
+                    view=pages::structure::StructurePage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/segments")
+                    view=pages::segments::SegmentsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/segments/new")
+                    view=pages::segments::SegmentBuilderPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/segments/:id")
+                    view=pages::segments::SegmentBuilderPage
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/profile") view=pages::profile::ProfilePage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/program") view=pages::program::ProgramSettingsPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/partners/:id") view=pages::partner_detail::PartnerDetailPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/teammates") view=pages::teammates::TeammatesPage ssr=SsrMode::Async />
-                <Route path=path!("/vendor/applications") view=pages::applications::ApplicationsPage ssr=SsrMode::Async />
-                <Route path=path!("/invite/:token") view=pages::invite::InvitePage ssr=SsrMode::Async />
-                <Route path=path!("/set-password/:token") view=pages::set_password::SetPasswordPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/vendor/program")
+                    view=pages::program::ProgramSettingsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/partners/:id")
+                    view=pages::partner_detail::PartnerDetailPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/teammates")
+                    view=pages::teammates::TeammatesPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/applications")
+                    view=pages::applications::ApplicationsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/invite/:token")
+                    view=pages::invite::InvitePage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/set-password/:token")
+                    view=pages::set_password::SetPasswordPage
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/join/:slug") view=pages::join::JoinPage ssr=SsrMode::Async />
             </Routes>
         </Router>

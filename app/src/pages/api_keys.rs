@@ -48,50 +48,119 @@ fn ApiKeys(
         <TopBar viewer home="/vendor" />
         <main class="page">
             <h1>"API keys"</h1>
-            <p class="muted">{format!(
-                "Keys let your systems record transactions of {} through POST /api/v1/transactions (Authorization: Bearer <key>).",
-                program.name
-            )}</p>
+            <p class="muted">
+                {format!(
+                    "Keys let your systems record transactions of {} through POST /api/v1/transactions (Authorization: Bearer <key>).",
+                    program.name,
+                )}
+            </p>
             <section class="card" aria-labelledby="new-key">
                 <h2 id="new-key">"Create a key"</h2>
                 <ActionForm action=create attr:class="form">
                     <input type="hidden" name="program" value=program.id />
                     <label for="key-name">"Key name"</label>
-                    <input id="key-name" name="name" required maxlength="80" placeholder="Billing system" />
+                    <input
+                        id="key-name"
+                        name="name"
+                        required
+                        maxlength="80"
+                        placeholder="Billing system"
+                    />
                     <FieldError error name="name" />
                     <Submit label="Create key" pending=create.pending() busy_text="Creating…" />
                 </ActionForm>
-                {move || create.value().get().and_then(Result::ok).map(|k| view! {
-                    <div class="invite-link" role="status">
-                        <p>{format!("Key {} created. Copy it now: it is not shown again.", k.name)}</p>
-                        <label for="new-api-key">"New API key"</label>
-                        <input id="new-api-key" type="text" readonly value=k.key size="80" />
-                    </div>
-                })}
+                {move || {
+                    create
+                        .value()
+                        .get()
+                        .and_then(Result::ok)
+                        .map(|k| {
+                            view! {
+                                <div class="invite-link" role="status">
+                                    <p>
+                                        {format!(
+                                            "Key {} created. Copy it now: it is not shown again.",
+                                            k.name,
+                                        )}
+                                    </p>
+                                    <label for="new-api-key">"New API key"</label>
+                                    <input
+                                        id="new-api-key"
+                                        type="text"
+                                        readonly
+                                        value=k.key
+                                        size="80"
+                                    />
+                                </div>
+                            }
+                        })
+                }}
             </section>
             <FormAlert error=revoke_error />
             <table aria-label="API keys">
-                <thead><tr>
-                    <th scope="col">"Name"</th><th scope="col">"Key"</th><th scope="col">"Created"</th>
-                    <th scope="col">"By"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th>
-                </tr></thead>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Key"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"By"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Actions"</th>
+                    </tr>
+                </thead>
                 <tbody>
-                    {keys.into_iter().map(|k| view! {
-                        <tr>
-                            <td>{k.name.clone()}</td>
-                            <td><code>{format!("{}_…", k.prefix)}</code></td>
-                            <td>{k.created_at}</td>
-                            <td>{k.created_by}</td>
-                            <td>{k.revoked_at.clone().map(|d| format!("Revoked {d}")).unwrap_or_else(|| "Live".into())}</td>
-                            <td>{k.revoked_at.is_none().then(|| view! {
-                                <ActionForm action=revoke attr:class="inline">
-                                    <input type="hidden" name="key_id" value=k.id />
-                                    <button type="submit" class="secondary" aria-label=format!("Revoke {}", k.name) disabled=move || revoke.pending().get()>"Revoke"</button>
-                                </ActionForm>
-                            })}</td>
-                        </tr>
-                    }).collect_view()}
-                    {empty.then(|| view! { <tr><td colspan="6" class="empty">"No API keys yet."</td></tr> })}
+                    {keys
+                        .into_iter()
+                        .map(|k| {
+                            view! {
+                                <tr>
+                                    <td>{k.name.clone()}</td>
+                                    <td>
+                                        <code>{format!("{}_…", k.prefix)}</code>
+                                    </td>
+                                    <td>{k.created_at}</td>
+                                    <td>{k.created_by}</td>
+                                    <td>
+                                        {k
+                                            .revoked_at
+                                            .clone()
+                                            .map(|d| format!("Revoked {d}"))
+                                            .unwrap_or_else(|| "Live".into())}
+                                    </td>
+                                    <td>
+                                        {k
+                                            .revoked_at
+                                            .is_none()
+                                            .then(|| {
+                                                view! {
+                                                    <ActionForm action=revoke attr:class="inline">
+                                                        <input type="hidden" name="key_id" value=k.id />
+                                                        <button
+                                                            type="submit"
+                                                            class="secondary"
+                                                            aria-label=format!("Revoke {}", k.name)
+                                                            disabled=move || revoke.pending().get()
+                                                        >
+                                                            "Revoke"
+                                                        </button>
+                                                    </ActionForm>
+                                                }
+                                            })}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                    {empty
+                        .then(|| {
+                            view! {
+                                <tr>
+                                    <td colspan="6" class="empty">
+                                        "No API keys yet."
+                                    </td>
+                                </tr>
+                            }
+                        })}
                 </tbody>
             </table>
         </main>

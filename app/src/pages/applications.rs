@@ -83,9 +83,19 @@ fn Applications(
                 <h1>"Applications"</h1>
             </div>
             <p class="muted">
-                {program.map(|p| format!("Partner teams that applied to {} and wait for a decision.", p.name))}
+                {program
+                    .map(|p| {
+                        format!("Partner teams that applied to {} and wait for a decision.", p.name)
+                    })}
             </p>
-            {(!can_decide).then(|| view! { <p class="muted">"Your role can see applications but not decide on them."</p> })}
+            {(!can_decide)
+                .then(|| {
+                    view! {
+                        <p class="muted">
+                            "Your role can see applications but not decide on them."
+                        </p>
+                    }
+                })}
             <FormAlert error=errors />
             <section class="card">
                 <table aria-label="Applications">
@@ -102,28 +112,50 @@ fn Applications(
                     </thead>
                     <tbody>
                         {rows}
-                        {empty.then(|| view! { <tr><td colspan="7" class="empty">"No applications are waiting."</td></tr> })}
+                        {empty
+                            .then(|| {
+                                view! {
+                                    <tr>
+                                        <td colspan="7" class="empty">
+                                            "No applications are waiting."
+                                        </td>
+                                    </tr>
+                                }
+                            })}
                     </tbody>
                 </table>
-                {next.map(|href| view! { <p><a href=href>"Next page"</a></p> })}
+                {next
+                    .map(|href| {
+                        view! {
+                            <p>
+                                <a href=href>"Next page"</a>
+                            </p>
+                        }
+                    })}
             </section>
-            {inviting.map(|(program, name)| {
-                let withdraw = Callback::new(move |(id, email): (i64, String)| {
+            {inviting
+                .map(|(program, name)| {
+                    let withdraw = Callback::new(move |(id, email): (i64, String)| {
+                        view! {
+                            <ActionForm action=revoke>
+                                <input type="hidden" name="invite_id" value=id />
+                                <button
+                                    type="submit"
+                                    class="secondary"
+                                    aria-label=format!("Withdraw the invite of {email}")
+                                    disabled=move || revoke.pending().get()
+                                >
+                                    "Withdraw"
+                                </button>
+                            </ActionForm>
+                        }
+                            .into_any()
+                    });
                     view! {
-                        <ActionForm action=revoke>
-                            <input type="hidden" name="invite_id" value=id />
-                            <button type="submit" class="secondary" aria-label=format!("Withdraw the invite of {email}") disabled=move || revoke.pending().get()>
-                                "Withdraw"
-                            </button>
-                        </ActionForm>
+                        <InvitePartnerForm program name action=invite />
+                        <PendingInvites invites withdraw />
                     }
-                    .into_any()
-                });
-                view! {
-                    <InvitePartnerForm program name action=invite />
-                    <PendingInvites invites withdraw />
-                }
-            })}
+                })}
         </main>
     }
     .into_any()
@@ -146,13 +178,34 @@ fn ApplicationLine(
             <td class="actions">
                 <ActionForm action=approve attr:class="inline">
                     <input type="hidden" name="partnership_id" value=id />
-                    <button type="submit" aria-label=approve_label disabled=move || approve.pending().get()>"Approve"</button>
+                    <button
+                        type="submit"
+                        aria-label=approve_label
+                        disabled=move || approve.pending().get()
+                    >
+                        "Approve"
+                    </button>
                 </ActionForm>
                 <ActionForm action=reject attr:class="inline">
                     <input type="hidden" name="partnership_id" value=id />
-                    <label class="visually-hidden" for=format!("reason-{id}")>{reason_label}</label>
-                    <input id=format!("reason-{id}") name="reason" placeholder="Reason (the partner sees it)" required maxlength="500" />
-                    <button type="submit" class="danger" aria-label=reject_label disabled=move || reject.pending().get()>"Reject"</button>
+                    <label class="visually-hidden" for=format!("reason-{id}")>
+                        {reason_label}
+                    </label>
+                    <input
+                        id=format!("reason-{id}")
+                        name="reason"
+                        placeholder="Reason (the partner sees it)"
+                        required
+                        maxlength="500"
+                    />
+                    <button
+                        type="submit"
+                        class="danger"
+                        aria-label=reject_label
+                        disabled=move || reject.pending().get()
+                    >
+                        "Reject"
+                    </button>
                 </ActionForm>
             </td>
         }
@@ -184,16 +237,30 @@ fn InvitePartnerForm(
     view! {
         <section class="card">
             <h2>"Invite a partner"</h2>
-            <p class="muted">{format!("Invited partners join {name} at once, even when it is invite-only or needs approval.")}</p>
+            <p class="muted">
+                {format!(
+                    "Invited partners join {name} at once, even when it is invite-only or needs approval.",
+                )}
+            </p>
             <ActionForm action=action attr:class="form-row">
                 <input type="hidden" name="program" value=program />
                 <div class="field">
                     <label for="partner-invite-email">"Partner's email"</label>
-                    <input id="partner-invite-email" type="email" name="email" required autocomplete="off" />
+                    <input
+                        id="partner-invite-email"
+                        type="email"
+                        name="email"
+                        required
+                        autocomplete="off"
+                    />
                     <FieldError error name="email" />
                 </div>
                 <div class="field end">
-                    <Submit label="Invite partner" pending=action.pending() busy_text="Sending…" />
+                    <Submit
+                        label="Invite partner"
+                        pending=action.pending()
+                        busy_text="Sending…"
+                    />
                 </div>
             </ActionForm>
             <FormAlert error=general />

@@ -71,7 +71,11 @@ fn PartnerDeals(
     let advance_error = Signal::derive(move || advance.value().get().and_then(Result::err));
     let registered = move || {
         register.value().get().and_then(Result::ok).map(|_| {
-            view! { <p role="status" class="notice">"Deal registered. The vendor's team will review it."</p> }
+            view! {
+                <p role="status" class="notice">
+                    "Deal registered. The vendor's team will review it."
+                </p>
+            }
         })
     };
     let heading = if whole_team {
@@ -85,33 +89,122 @@ fn PartnerDeals(
         <main class="page">
             <h1>"Deals"</h1>
             {match program {
-                None => view! { <p class="empty">"Your team is not in any partner program yet."</p> }.into_any(),
-                Some(program) => view! { <p class="muted">{format!("Deals you register go to {program}, in {currency}.")}</p> }.into_any(),
+                None => {
+                    view! { <p class="empty">"Your team is not in any partner program yet."</p> }
+                        .into_any()
+                }
+                Some(program) => {
+                    view! {
+                        <p class="muted">
+                            {format!("Deals you register go to {program}, in {currency}.")}
+                        </p>
+                    }
+                        .into_any()
+                }
             }}
-            {can_register.then(|| view! {
-                <section class="card" aria-labelledby="register-deal">
-                    <h2 id="register-deal">"Register a deal"</h2>
-                    <ActionForm action=register attr:class="form-row">
-                        <div class="field"><label for="deal-company">"Company"</label><input id="deal-company" name="company" required maxlength="200" /><FieldError error name="company" /></div>
-                        <div class="field"><label for="deal-domain">"Company website"</label><input id="deal-domain" name="domain" required placeholder="acme.com" /><FieldError error name="domain" /></div>
-                        <div class="field"><label for="deal-amount">"Amount"</label><input id="deal-amount" name="amount" required inputmode="decimal" placeholder="12,000.00" /><FieldError error name="amount" /></div>
-                        <div class="field"><label for="deal-close">"Expected close"</label><input id="deal-close" name="expected_close" type="date" required /><FieldError error name="expected_close" /></div>
-                        <div class="field"><label for="deal-motion">"Motion"</label>
-                            <select id="deal-motion" name="motion">
-                                {DealMotion::ALL.iter().map(|m| view! { <option value=m.as_str()>{m.label()}</option> }).collect_view()}
-                            </select><FieldError error name="motion" /></div>
-                        <div class="field"><label for="deal-buy">"Resell: your buy price"</label><input id="deal-buy" name="buy_price" inputmode="decimal" /><FieldError error name="buy_price" /></div>
-                        <div class="field"><label for="deal-discount">"Resell: or your discount %"</label><input id="deal-discount" name="discount" inputmode="decimal" /><FieldError error name="discount" /></div>
-                        <div class="field wide"><label for="deal-notes">"Notes (optional)"</label><textarea id="deal-notes" name="notes" rows="2" maxlength="5000"></textarea><FieldError error name="notes" /></div>
-                        <div class="field end"><Submit label="Register deal" pending=register.pending() busy_text="Registering…" /></div>
-                    </ActionForm>
-                    <FormAlert error=general />
-                    {registered}
-                </section>
-            }.into_any())}
+            {can_register
+                .then(|| {
+                    view! {
+                        <section class="card" aria-labelledby="register-deal">
+                            <h2 id="register-deal">"Register a deal"</h2>
+                            <ActionForm action=register attr:class="form-row">
+                                <div class="field">
+                                    <label for="deal-company">"Company"</label>
+                                    <input
+                                        id="deal-company"
+                                        name="company"
+                                        required
+                                        maxlength="200"
+                                    />
+                                    <FieldError error name="company" />
+                                </div>
+                                <div class="field">
+                                    <label for="deal-domain">"Company website"</label>
+                                    <input
+                                        id="deal-domain"
+                                        name="domain"
+                                        required
+                                        placeholder="acme.com"
+                                    />
+                                    <FieldError error name="domain" />
+                                </div>
+                                <div class="field">
+                                    <label for="deal-amount">"Amount"</label>
+                                    <input
+                                        id="deal-amount"
+                                        name="amount"
+                                        required
+                                        inputmode="decimal"
+                                        placeholder="12,000.00"
+                                    />
+                                    <FieldError error name="amount" />
+                                </div>
+                                <div class="field">
+                                    <label for="deal-close">"Expected close"</label>
+                                    <input
+                                        id="deal-close"
+                                        name="expected_close"
+                                        type="date"
+                                        required
+                                    />
+                                    <FieldError error name="expected_close" />
+                                </div>
+                                <div class="field">
+                                    <label for="deal-motion">"Motion"</label>
+                                    <select id="deal-motion" name="motion">
+                                        {DealMotion::ALL
+                                            .iter()
+                                            .map(|m| {
+                                                view! { <option value=m.as_str()>{m.label()}</option> }
+                                            })
+                                            .collect_view()}
+                                    </select>
+                                    <FieldError error name="motion" />
+                                </div>
+                                <div class="field">
+                                    <label for="deal-buy">"Resell: your buy price"</label>
+                                    <input id="deal-buy" name="buy_price" inputmode="decimal" />
+                                    <FieldError error name="buy_price" />
+                                </div>
+                                <div class="field">
+                                    <label for="deal-discount">"Resell: or your discount %"</label>
+                                    <input id="deal-discount" name="discount" inputmode="decimal" />
+                                    <FieldError error name="discount" />
+                                </div>
+                                <div class="field wide">
+                                    <label for="deal-notes">"Notes (optional)"</label>
+                                    <textarea
+                                        id="deal-notes"
+                                        name="notes"
+                                        rows="2"
+                                        maxlength="5000"
+                                    ></textarea>
+                                    <FieldError error name="notes" />
+                                </div>
+                                <div class="field end">
+                                    <Submit
+                                        label="Register deal"
+                                        pending=register.pending()
+                                        busy_text="Registering…"
+                                    />
+                                </div>
+                            </ActionForm>
+                            <FormAlert error=general />
+                            {registered}
+                        </section>
+                    }
+                        .into_any()
+                })}
             <h2>{heading}</h2>
             <FormAlert error=advance_error />
-            <Pipeline stages base="/partner/deals?".to_owned() stage actions=RowActions::Partner { advance } vendor=false reps=Vec::new() />
+            <Pipeline
+                stages
+                base="/partner/deals?".to_owned()
+                stage
+                actions=RowActions::Partner { advance }
+                vendor=false
+                reps=Vec::new()
+            />
         </main>
     }
     .into_any()
@@ -187,21 +280,47 @@ fn VendorDeals(
         <TopBar viewer home="/vendor" />
         <main class="page">
             <h1>"Deals"</h1>
-            <p class="muted">{program.map(|p| format!("Deals partners registered in {}, by stage.", p.name))}</p>
+            <p class="muted">
+                {program.map(|p| format!("Deals partners registered in {}, by stage.", p.name))}
+            </p>
             <form method="get" action="/vendor/deals" class="inline" aria-label="Filter deals">
                 <label for="deal-partner">"Partner key"</label>
                 <input id="deal-partner" name="partner" value=filters.partner.clone() />
                 <label for="deal-motion-filter">"Motion"</label>
                 <select id="deal-motion-filter" name="motion">
-                    <option value="" selected=filters.motion.is_none()>"Any"</option>
-                    {DealMotion::ALL.iter().map(|m| view! { <option value=m.as_str() selected=Some(*m) == filters.motion>{m.label()}</option> }).collect_view()}
+                    <option value="" selected=filters.motion.is_none()>
+                        "Any"
+                    </option>
+                    {DealMotion::ALL
+                        .iter()
+                        .map(|m| {
+                            view! {
+                                <option value=m.as_str() selected=Some(*m) == filters.motion>
+                                    {m.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
                 <label for="deal-rep-filter">"Rep"</label>
                 <select id="deal-rep-filter" name="rep">
-                    <option value="" selected=filters.rep.is_none()>"Anyone"</option>
-                    {reps.iter().map(|r| view! { <option value=r.id selected=Some(r.id) == filters.rep>{r.name.clone()}</option> }).collect_view()}
+                    <option value="" selected=filters.rep.is_none()>
+                        "Anyone"
+                    </option>
+                    {reps
+                        .iter()
+                        .map(|r| {
+                            view! {
+                                <option value=r.id selected=Some(r.id) == filters.rep>
+                                    {r.name.clone()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
-                <button type="submit" class="secondary">"Show"</button>
+                <button type="submit" class="secondary">
+                    "Show"
+                </button>
             </form>
             <FormAlert error />
             <Pipeline stages base stage=filters.stage actions vendor=true reps />
@@ -235,44 +354,67 @@ fn Pipeline(
 ) -> impl IntoView {
     let all = stage.map(|_| {
         let href = base.trim_end_matches(['?', '&']).to_owned();
-        view! { <p><a href=href>"All stages"</a></p> }
+        view! {
+            <p>
+                <a href=href>"All stages"</a>
+            </p>
+        }
     });
     view! {
         {all}
         <div class="pipeline">
-            {stages.into_iter().map(|column| {
-                let id = format!("stage-{}", column.stage.as_str());
-                let labelled_by = id.clone();
-                let label = column.stage.heading();
-                let summary = format!(
-                    "{} {} · total {}",
-                    column.count,
-                    if column.count == 1 { "deal" } else { "deals" },
-                    column.total
-                );
-                let more = column.next.map(|after| {
-                    let href = format!("{base}stage={}&after={after}", column.stage.as_str());
-                    view! { <p><a href=href>{format!("More {}", column.stage.label())}</a></p> }
-                });
-                let empty = column.deals.is_empty();
-                let reps = reps.clone();
-                view! {
-                    <section class="card stage" aria-labelledby=labelled_by>
-                        <h2 id=id>{label}</h2>
-                        <p class="muted stage-total">{summary}</p>
-                        {if empty {
-                            view! { <p class="empty">"No deals."</p> }.into_any()
-                        } else {
+            {stages
+                .into_iter()
+                .map(|column| {
+                    let id = format!("stage-{}", column.stage.as_str());
+                    let labelled_by = id.clone();
+                    let label = column.stage.heading();
+                    let summary = format!(
+                        "{} {} · total {}",
+                        column.count,
+                        if column.count == 1 { "deal" } else { "deals" },
+                        column.total,
+                    );
+                    let more = column
+                        .next
+                        .map(|after| {
+                            let href = format!(
+                                "{base}stage={}&after={after}",
+                                column.stage.as_str(),
+                            );
                             view! {
-                                <ul class="plain deals">
-                                    {column.deals.into_iter().map(|d| view! { <DealCard d actions vendor reps=reps.clone() /> }).collect_view()}
-                                </ul>
-                            }.into_any()
-                        }}
-                        {more}
-                    </section>
-                }
-            }).collect_view()}
+                                <p>
+                                    <a href=href>{format!("More {}", column.stage.label())}</a>
+                                </p>
+                            }
+                        });
+                    let empty = column.deals.is_empty();
+                    let reps = reps.clone();
+                    view! {
+                        <section class="card stage" aria-labelledby=labelled_by>
+                            <h2 id=id>{label}</h2>
+                            <p class="muted stage-total">{summary}</p>
+                            {if empty {
+                                view! { <p class="empty">"No deals."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="plain deals">
+                                        {column
+                                            .deals
+                                            .into_iter()
+                                            .map(|d| {
+                                                view! { <DealCard d actions vendor reps=reps.clone() /> }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
+                            }}
+                            {more}
+                        </section>
+                    }
+                })
+                .collect_view()}
         </div>
     }
 }
@@ -330,7 +472,16 @@ fn DealCard(d: DealRow, actions: RowActions, vendor: bool, reps: Vec<Named>) -> 
                 {d.customer.clone().map(|c| format!(" · customer {c}"))}
             </p>
             {d.reason.clone().map(|r| view! { <p class="muted">{format!("Reason: {r}")}</p> })}
-            {d.conflict.clone().map(|c| view! { <p><span class="badge conflict">{format!("Conflicts with {c}")}</span></p> })}
+            {d
+                .conflict
+                .clone()
+                .map(|c| {
+                    view! {
+                        <p>
+                            <span class="badge conflict">{format!("Conflicts with {c}")}</span>
+                        </p>
+                    }
+                })}
             {controls}
             {timeline}
         </li>
@@ -342,7 +493,18 @@ fn timeline_list(label: String, entries: Vec<TimelineEntry>) -> impl IntoView {
         <details class="timeline">
             <summary>{format!("Timeline ({})", entries.len())}</summary>
             <ol aria-label=label>
-                {entries.into_iter().map(|e| view! { <li><span class="muted">{format_date(e.at)}</span>" "{e.text}</li> }).collect_view()}
+                {entries
+                    .into_iter()
+                    .map(|e| {
+                        view! {
+                            <li>
+                                <span class="muted">{format_date(e.at)}</span>
+                                " "
+                                {e.text}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
             </ol>
         </details>
     }
@@ -365,7 +527,13 @@ fn deal_controls(d: &DealRow, actions: RowActions, reps: Vec<Named>) -> Option<A
             view! {
                 <ActionForm action=advance attr:class="inline">
                     <input type="hidden" name="deal_id" value=id />
-                    <button type="submit" aria-label=start_label disabled=move || advance.pending().get()>"Start work"</button>
+                    <button
+                        type="submit"
+                        aria-label=start_label
+                        disabled=move || advance.pending().get()
+                    >
+                        "Start work"
+                    </button>
                 </ActionForm>
             }
             .into_any()
@@ -377,32 +545,73 @@ fn deal_controls(d: &DealRow, actions: RowActions, reps: Vec<Named>) -> Option<A
                     <ActionForm action=decide attr:class="inline">
                         <input type="hidden" name="deal_id" value=id />
                         <input type="hidden" name="action" value=action />
-                        <button type="submit" class=class aria-label=name disabled=move || decide.pending().get()>{label}</button>
+                        <button
+                            type="submit"
+                            class=class
+                            aria-label=name
+                            disabled=move || decide.pending().get()
+                        >
+                            {label}
+                        </button>
                     </ActionForm>
                 }
             };
             let stage_controls = match d.stage {
-                DealStage::Registered => Some(view! {
-                    {button("approve", "Approve", "")}
-                    <ActionForm action=decide attr:class="inline">
-                        <input type="hidden" name="deal_id" value=id />
-                        <input type="hidden" name="action" value="reject" />
-                        <label class="visually-hidden" for=format!("deal-reason-{id}")>{reject_reason}</label>
-                        <input id=format!("deal-reason-{id}") name="reason" placeholder="Reason, e.g. duplicate (the partner sees it)" required maxlength="500" />
-                        <button type="submit" class="danger" aria-label=reject_label disabled=move || decide.pending().get()>"Reject"</button>
-                    </ActionForm>
-                }.into_any()),
+                DealStage::Registered => Some(
+                    view! {
+                        {button("approve", "Approve", "")}
+                        <ActionForm action=decide attr:class="inline">
+                            <input type="hidden" name="deal_id" value=id />
+                            <input type="hidden" name="action" value="reject" />
+                            <label class="visually-hidden" for=format!("deal-reason-{id}")>
+                                {reject_reason}
+                            </label>
+                            <input
+                                id=format!("deal-reason-{id}")
+                                name="reason"
+                                placeholder="Reason, e.g. duplicate (the partner sees it)"
+                                required
+                                maxlength="500"
+                            />
+                            <button
+                                type="submit"
+                                class="danger"
+                                aria-label=reject_label
+                                disabled=move || decide.pending().get()
+                            >
+                                "Reject"
+                            </button>
+                        </ActionForm>
+                    }
+                    .into_any(),
+                ),
                 DealStage::Approved => Some(button("start", "Start", "secondary").into_any()),
-                DealStage::InProgress => Some(view! {
-                    <ActionForm action=decide attr:class="inline">
-                        <input type="hidden" name="deal_id" value=id />
-                        <input type="hidden" name="action" value="won" />
-                        <label class="visually-hidden" for=format!("deal-amount-{id}")>{amount_label}</label>
-                        <input id=format!("deal-amount-{id}") name="amount" inputmode="decimal" placeholder=amount_hint />
-                        <button type="submit" aria-label=won_label disabled=move || decide.pending().get()>"Won"</button>
-                    </ActionForm>
-                    {button("lost", "Lost", "secondary")}
-                }.into_any()),
+                DealStage::InProgress => Some(
+                    view! {
+                        <ActionForm action=decide attr:class="inline">
+                            <input type="hidden" name="deal_id" value=id />
+                            <input type="hidden" name="action" value="won" />
+                            <label class="visually-hidden" for=format!("deal-amount-{id}")>
+                                {amount_label}
+                            </label>
+                            <input
+                                id=format!("deal-amount-{id}")
+                                name="amount"
+                                inputmode="decimal"
+                                placeholder=amount_hint
+                            />
+                            <button
+                                type="submit"
+                                aria-label=won_label
+                                disabled=move || decide.pending().get()
+                            >
+                                "Won"
+                            </button>
+                        </ActionForm>
+                        {button("lost", "Lost", "secondary")}
+                    }
+                    .into_any(),
+                ),
                 _ => None,
             };
             let rep_control = (d.motion == DealMotion::Cosell && d.stage.is_open()).then(|| {
@@ -410,17 +619,38 @@ fn deal_controls(d: &DealRow, actions: RowActions, reps: Vec<Named>) -> Option<A
                 view! {
                     <ActionForm action=assign attr:class="inline">
                         <input type="hidden" name="deal_id" value=id />
-                        <label class="visually-hidden" for=format!("deal-rep-{id}")>{rep_label}</label>
+                        <label class="visually-hidden" for=format!("deal-rep-{id}")>
+                            {rep_label}
+                        </label>
                         <select id=format!("deal-rep-{id}") name="rep">
-                            <option value="" selected=current.is_none()>"No rep"</option>
-                            {reps.into_iter().map(|r| view! { <option value=r.id selected=Some(r.id) == current>{r.name}</option> }).collect_view()}
+                            <option value="" selected=current.is_none()>
+                                "No rep"
+                            </option>
+                            {reps
+                                .into_iter()
+                                .map(|r| {
+                                    view! {
+                                        <option value=r.id selected=Some(r.id) == current>
+                                            {r.name}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
                         </select>
-                        <button type="submit" class="secondary" aria-label=assign_label disabled=move || assign.pending().get()>"Assign"</button>
+                        <button
+                            type="submit"
+                            class="secondary"
+                            aria-label=assign_label
+                            disabled=move || assign.pending().get()
+                        >
+                            "Assign"
+                        </button>
                     </ActionForm>
                 }
             });
-            (stage_controls.is_some() || rep_control.is_some())
-                .then(|| view! { <div class="actions">{stage_controls}{rep_control}</div> }.into_any())
+            (stage_controls.is_some() || rep_control.is_some()).then(|| {
+                view! { <div class="actions">{stage_controls}{rep_control}</div> }.into_any()
+            })
         }
     }
 }
@@ -432,19 +662,40 @@ fn ReferralReview(customer_id: i64, team: String, can_review: bool) -> impl Into
     let error = Signal::derive(move || review.value().get().and_then(Result::err));
     view! {
         <div class="notice" role="region" aria-label="Self-referral review">
-            <p>{format!("This signup came through {team}'s link but its email looks like {team}'s own team. It is credited to nobody until a teammate decides.")}</p>
+            <p>
+                {format!(
+                    "This signup came through {team}'s link but its email looks like {team}'s own team. It is credited to nobody until a teammate decides.",
+                )}
+            </p>
             {if can_review {
                 view! {
                     <ActionForm action=review attr:class="inline">
                         <input type="hidden" name="customer" value=customer_id />
-                        <button type="submit" name="decision" value="approve" disabled=review.pending()>{format!("Credit to {team}")}</button>
+                        <button
+                            type="submit"
+                            name="decision"
+                            value="approve"
+                            disabled=review.pending()
+                        >
+                            {format!("Credit to {team}")}
+                        </button>
                         " "
-                        <button type="submit" name="decision" value="reject" class="secondary" disabled=review.pending()>"Reject the referral"</button>
+                        <button
+                            type="submit"
+                            name="decision"
+                            value="reject"
+                            class="secondary"
+                            disabled=review.pending()
+                        >
+                            "Reject the referral"
+                        </button>
                         <FormAlert error />
                     </ActionForm>
-                }.into_any()
+                }
+                    .into_any()
             } else {
-                view! { <p class="muted">"Partner managers and admins review self-referrals."</p> }.into_any()
+                view! { <p class="muted">"Partner managers and admins review self-referrals."</p> }
+                    .into_any()
             }}
         </div>
     }
@@ -499,34 +750,78 @@ fn CustomerDetail(data: CustomerDetailPage) -> impl IntoView {
     view! {
         <TopBar viewer home="/vendor" />
         <main class="page">
-            <p><a href="/vendor/customers">"← Customers"</a></p>
+            <p>
+                <a href="/vendor/customers">"← Customers"</a>
+            </p>
             <h1>{customer.name.clone()}</h1>
             <section class="card" aria-labelledby="customer-attribution">
                 <h2 id="customer-attribution">"Attribution"</h2>
                 <dl class="facts">
-                    <dt>"Program"</dt><dd>{program}</dd>
-                    <dt>"Partner"</dt><dd>{partner}</dd>
-                    <dt>"Source"</dt><dd>{domain::customer::source_label(&customer.source)}</dd>
-                    <dt>"Attributed"</dt><dd>{customer.attributed_at.map(format_date).unwrap_or_else(|| "—".into())}</dd>
-                    <dt>"Status"</dt><dd>{domain::customer::status_label(&customer.status)}</dd>
-                    <dt>"External key"</dt><dd>{customer.external_key.clone()}</dd>
-                    <dt>"Email"</dt><dd>{customer.email.clone().unwrap_or_else(|| "—".into())}</dd>
-                    <dt>"Domain"</dt><dd>{customer.domain.clone().unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Program"</dt>
+                    <dd>{program}</dd>
+                    <dt>"Partner"</dt>
+                    <dd>{partner}</dd>
+                    <dt>"Source"</dt>
+                    <dd>{domain::customer::source_label(&customer.source)}</dd>
+                    <dt>"Attributed"</dt>
+                    <dd>
+                        {customer.attributed_at.map(format_date).unwrap_or_else(|| "—".into())}
+                    </dd>
+                    <dt>"Status"</dt>
+                    <dd>{domain::customer::status_label(&customer.status)}</dd>
+                    <dt>"External key"</dt>
+                    <dd>{customer.external_key.clone()}</dd>
+                    <dt>"Email"</dt>
+                    <dd>{customer.email.clone().unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Domain"</dt>
+                    <dd>{customer.domain.clone().unwrap_or_else(|| "—".into())}</dd>
                 </dl>
-                {(!journey.is_empty()).then(|| view! {
-                    <h3 id="customer-journey">"How they came"</h3>
-                    <ol class="journey" aria-labelledby="customer-journey">
-                        {journey.into_iter().map(|e| view! { <li><span class="muted">{format_timestamp(e.at)}</span>" "{e.text}</li> }).collect_view()}
-                    </ol>
-                })}
+                {(!journey.is_empty())
+                    .then(|| {
+                        view! {
+                            <h3 id="customer-journey">"How they came"</h3>
+                            <ol class="journey" aria-labelledby="customer-journey">
+                                {journey
+                                    .into_iter()
+                                    .map(|e| {
+                                        view! {
+                                            <li>
+                                                <span class="muted">{format_timestamp(e.at)}</span>
+                                                " "
+                                                {e.text}
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ol>
+                        }
+                    })}
                 {held_for.map(|team| view! { <ReferralReview customer_id team can_review /> })}
             </section>
             <section class="card" aria-labelledby="customer-deals">
                 <h2 id="customer-deals">"Deals"</h2>
                 {if no_deals {
-                    view! { <p class="empty">"No deals made or linked this customer."</p> }.into_any()
+                    view! { <p class="empty">"No deals made or linked this customer."</p> }
+                        .into_any()
                 } else {
-                    view! { <ul class="plain deals">{deals.into_iter().map(|d| view! { <DealCard d actions=RowActions::None vendor=true reps=Vec::new() /> }).collect_view()}</ul> }.into_any()
+                    view! {
+                        <ul class="plain deals">
+                            {deals
+                                .into_iter()
+                                .map(|d| {
+                                    view! {
+                                        <DealCard
+                                            d
+                                            actions=RowActions::None
+                                            vendor=true
+                                            reps=Vec::new()
+                                        />
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
                 }}
             </section>
             <section class="card" aria-labelledby="customer-leads">
@@ -534,7 +829,23 @@ fn CustomerDetail(data: CustomerDetailPage) -> impl IntoView {
                 {if no_leads {
                     view! { <p class="empty">"No lead became this customer."</p> }.into_any()
                 } else {
-                    view! { <ul class="plain">{leads.into_iter().map(|l| view! { <li><span class="muted">{format_date(l.at)}</span>" "{l.text}</li> }).collect_view()}</ul> }.into_any()
+                    view! {
+                        <ul class="plain">
+                            {leads
+                                .into_iter()
+                                .map(|l| {
+                                    view! {
+                                        <li>
+                                            <span class="muted">{format_date(l.at)}</span>
+                                            " "
+                                            {l.text}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
                 }}
             </section>
             <section class="card" aria-labelledby="customer-history">
@@ -542,7 +853,23 @@ fn CustomerDetail(data: CustomerDetailPage) -> impl IntoView {
                 {if history.is_empty() {
                     view! { <p class="empty">"Nothing recorded yet."</p> }.into_any()
                 } else {
-                    view! { <ul class="plain">{history.into_iter().map(|e| view! { <li><span class="muted">{format_date(e.at)}</span>" "{e.text}</li> }).collect_view()}</ul> }.into_any()
+                    view! {
+                        <ul class="plain">
+                            {history
+                                .into_iter()
+                                .map(|e| {
+                                    view! {
+                                        <li>
+                                            <span class="muted">{format_date(e.at)}</span>
+                                            " "
+                                            {e.text}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
                 }}
             </section>
         </main>

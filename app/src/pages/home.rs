@@ -13,7 +13,9 @@ pub fn Home() -> impl IntoView {
                 "Vendors run their partner programs here; partner teams share links, register leads and deals, and follow their earnings."
             </p>
             <p>
-                <a class="button" href="/login">"Sign in"</a>
+                <a class="button" href="/login">
+                    "Sign in"
+                </a>
             </p>
         </main>
     }

@@ -31,7 +31,11 @@ fn Accept(info: InviteInfo, token: String, accept: ServerAction<AcceptInvite>) -
     } = info;
     let sign_in_href = format!("/login?next=/invite/{token}");
     let form = match (problem, signed_in_as) {
-        (Some(problem), _) => view! { <p role="alert" class="alert">{problem}</p> }.into_any(),
+        (Some(problem), _) => view! {
+            <p role="alert" class="alert">
+                {problem}
+            </p>
+        }.into_any(),
         (None, Some(me)) if me.eq_ignore_ascii_case(&email) => view! {
             <ActionForm action=accept attr:class="card form">
                 <input type="hidden" name="token" value=token />
@@ -44,7 +48,9 @@ fn Accept(info: InviteInfo, token: String, accept: ServerAction<AcceptInvite>) -
         (None, Some(me)) => view! {
             <div class="card">
                 <p role="alert" class="alert">
-                    {format!("You are signed in as {me}, and this invite is for {email}. Sign out, then open the link again.")}
+                    {format!(
+                        "You are signed in as {me}, and this invite is for {email}. Sign out, then open the link again.",
+                    )}
                 </p>
             </div>
         }
@@ -65,7 +71,15 @@ fn Accept(info: InviteInfo, token: String, accept: ServerAction<AcceptInvite>) -
                 <input id="name" name="name" autocomplete="name" required maxlength="100" />
                 <FieldError error name="name" />
                 <label for="password">"Choose a password"</label>
-                <input id="password" type="password" name="password" autocomplete="new-password" required minlength="12" maxlength="128" />
+                <input
+                    id="password"
+                    type="password"
+                    name="password"
+                    autocomplete="new-password"
+                    required
+                    minlength="12"
+                    maxlength="128"
+                />
                 <p class="muted">"At least 12 characters."</p>
                 <FieldError error name="password" />
                 <FormAlert error=general />
@@ -77,7 +91,11 @@ fn Accept(info: InviteInfo, token: String, accept: ServerAction<AcceptInvite>) -
     view! {
         <main class="page auth">
             <h1>{format!("Join {workspace_name}")}</h1>
-            <p class="muted">{format!("You were invited to {workspace_name} as a {joining_as} with the role {role}.")}</p>
+            <p class="muted">
+                {format!(
+                    "You were invited to {workspace_name} as a {joining_as} with the role {role}.",
+                )}
+            </p>
             {form}
         </main>
     }

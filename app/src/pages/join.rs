@@ -68,7 +68,9 @@ fn Join(
             view! {
                 <section class="card">
                     <p>{format!("{} is already in this program.", team.name)}</p>
-                    <p><a href="/partner">"Go to your dashboard"</a></p>
+                    <p>
+                        <a href="/partner">"Go to your dashboard"</a>
+                    </p>
                 </section>
             }
             .into_any()
@@ -78,10 +80,18 @@ fn Join(
             let label = format!("Join with {}", team.name);
             view! {
                 <section class="card" aria-label="Join with your team">
-                    <p>{format!("You are signed in as a contact of {}. Your team can join this program too.", team.name)}</p>
+                    <p>
+                        {format!(
+                            "You are signed in as a contact of {}. Your team can join this program too.",
+                            team.name,
+                        )}
+                    </p>
                     <ActionForm action=join attr:class="inline">
                         <input type="hidden" name="slug" value=team_slug />
-                        {team_invite.map(|token| view! { <input type="hidden" name="invite" value=token /> })}
+                        {team_invite
+                            .map(|token| {
+                                view! { <input type="hidden" name="invite" value=token /> }
+                            })}
                         <Submit label=label pending=join.pending() busy_text="Joining…" />
                     </ActionForm>
                     <FormAlert error=join_error />
@@ -91,7 +101,12 @@ fn Join(
         }
     });
     let form = if signup_mode == SignupMode::InviteOnly && !invited {
-        view! { <p class="alert" role="alert">"This program accepts partners by invitation only."</p> }.into_any()
+        view! {
+            <p class="alert" role="alert">
+                "This program accepts partners by invitation only."
+            </p>
+        }
+        .into_any()
     } else {
         view! {
             <p>{intro}</p>
@@ -104,36 +119,75 @@ fn Join(
                     <input id="name" name="name" autocomplete="name" required maxlength="100" />
                     <FieldError error name="name" />
                     <label for="email">"Email"</label>
-                    <input id="email" type="email" name="email" autocomplete="email" required value=shown_email readonly=invited />
+                    <input
+                        id="email"
+                        type="email"
+                        name="email"
+                        autocomplete="email"
+                        required
+                        value=shown_email
+                        readonly=invited
+                    />
                     <FieldError error name="email" />
                     <label for="password">"Password"</label>
-                    <input id="password" type="password" name="password" autocomplete="new-password" required minlength="12" maxlength="128" />
+                    <input
+                        id="password"
+                        type="password"
+                        name="password"
+                        autocomplete="new-password"
+                        required
+                        minlength="12"
+                        maxlength="128"
+                    />
                     <p class="muted">"At least 12 characters."</p>
                     <FieldError error name="password" />
                 </fieldset>
                 <fieldset>
                     <legend>"Your company"</legend>
                     <label for="team_name">"Company or team name"</label>
-                    <input id="team_name" name="team_name" autocomplete="organization" required maxlength="100" />
+                    <input
+                        id="team_name"
+                        name="team_name"
+                        autocomplete="organization"
+                        required
+                        maxlength="100"
+                    />
                     <FieldError error name="team_name" />
                     <label for="partner_type">"Partner type"</label>
                     <select id="partner_type" name="partner_type">
-                        {PartnerType::APPLYING.iter().map(|t| view! { <option value=t.as_str()>{t.label()}</option> }).collect_view()}
+                        {PartnerType::APPLYING
+                            .iter()
+                            .map(|t| view! { <option value=t.as_str()>{t.label()}</option> })
+                            .collect_view()}
                     </select>
                     <FieldError error name="partner_type" />
                     <label for="website">"Website (optional)"</label>
-                    <input id="website" name="website" type="url" placeholder="https://example.com" />
+                    <input
+                        id="website"
+                        name="website"
+                        type="url"
+                        placeholder="https://example.com"
+                    />
                     <FieldError error name="website" />
                     <label for="country">"Country code (optional)"</label>
-                    <input id="country" name="country" maxlength="2" placeholder="US" autocomplete="country" />
+                    <input
+                        id="country"
+                        name="country"
+                        maxlength="2"
+                        placeholder="US"
+                        autocomplete="country"
+                    />
                     <FieldError error name="country" />
                 </fieldset>
-                {(!terms.is_empty()).then(|| view! {
-                    <details>
-                        <summary>"Program terms"</summary>
-                        <p class="terms">{terms.clone()}</p>
-                    </details>
-                })}
+                {(!terms.is_empty())
+                    .then(|| {
+                        view! {
+                            <details>
+                                <summary>"Program terms"</summary>
+                                <p class="terms">{terms.clone()}</p>
+                            </details>
+                        }
+                    })}
                 <FormAlert error=general />
                 <Submit label=button pending=apply.pending() busy_text="Creating your account…" />
             </ActionForm>
@@ -145,8 +199,22 @@ fn Join(
         <main class="page narrow">
             <h1>{format!("Join {program}")}</h1>
             <p class="muted">{format!("The partner program of {company}.")}</p>
-            {invite_problem.map(|problem| view! { <p class="alert" role="alert">{problem}</p> })}
-            {invite_email.map(|email| view! { <p class="notice" role="status">{format!("This invite is for {email}.")}</p> })}
+            {invite_problem
+                .map(|problem| {
+                    view! {
+                        <p class="alert" role="alert">
+                            {problem}
+                        </p>
+                    }
+                })}
+            {invite_email
+                .map(|email| {
+                    view! {
+                        <p class="notice" role="status">
+                            {format!("This invite is for {email}.")}
+                        </p>
+                    }
+                })}
             {with_team}
             {form}
         </main>

@@ -17,7 +17,12 @@ pub fn PartnerLeadImport(action: ServerAction<ImportPartnerLeads>) -> impl IntoV
         <ImportSection columns="company, email, contact_name, domain, notes" outcome>
             <ActionForm action=action attr:class="form">
                 <CsvField csv />
-                <Submit label="Preview import" pending=action.pending() busy_text="Reading…" secondary=true />
+                <Submit
+                    label="Preview import"
+                    pending=action.pending()
+                    busy_text="Reading…"
+                    secondary=true
+                />
             </ActionForm>
             <ConfirmImport outcome>
                 <ActionForm action=action attr:class="inline">
@@ -40,7 +45,12 @@ pub fn VendorLeadImport(action: ServerAction<ImportVendorLeads>, program: i64) -
             <ActionForm action=action attr:class="form">
                 <input type="hidden" name="program" value=program />
                 <CsvField csv />
-                <Submit label="Preview import" pending=action.pending() busy_text="Reading…" secondary=true />
+                <Submit
+                    label="Preview import"
+                    pending=action.pending()
+                    busy_text="Reading…"
+                    secondary=true
+                />
             </ActionForm>
             <ConfirmImport outcome>
                 <ActionForm action=action attr:class="inline">
@@ -64,7 +74,11 @@ fn ImportSection(
     view! {
         <section class="card" aria-labelledby="import-leads">
             <h2 id="import-leads">"Import leads from CSV"</h2>
-            <p class="muted">{format!("The first line names the columns: {columns}. Company and email are required. Nothing is imported until every row is right.")}</p>
+            <p class="muted">
+                {format!(
+                    "The first line names the columns: {columns}. Company and email are required. Nothing is imported until every row is right.",
+                )}
+            </p>
             {children()}
             <FormAlert error />
             {move || outcome.get().and_then(Result::ok).map(preview)}
@@ -96,8 +110,14 @@ fn CsvField(csv: RwSignal<String>) -> impl IntoView {
         <label for="import-file">"Choose a CSV file"</label>
         <input id="import-file" type="file" accept=".csv,text/csv" on:change=pick />
         <label for="import-csv">"CSV contents"</label>
-        <textarea id="import-csv" name="csv" rows="5" required prop:value=move || csv.get()
-            on:input=move |ev| csv.set(event_target_value(&ev))></textarea>
+        <textarea
+            id="import-csv"
+            name="csv"
+            rows="5"
+            required
+            prop:value=move || csv.get()
+            on:input=move |ev| csv.set(event_target_value(&ev))
+        ></textarea>
     }
 }
 
@@ -133,7 +153,9 @@ fn ConfirmButton(
         )
     };
     view! {
-        <button type="submit" disabled=move || pending.get()>{label}</button>
+        <button type="submit" disabled=move || pending.get()>
+            {label}
+        </button>
     }
 }
 
@@ -149,32 +171,56 @@ fn preview(outcome: ImportOutcome) -> AnyView {
     };
     let with_keys = outcome.rows.iter().any(|r| r.partner_key.is_some());
     view! {
-        <p role="status" class="notice">{summary}</p>
-        {outcome.imported.is_none().then(|| view! {
-            <table aria-label="Import preview">
-                <thead><tr>
-                    <th scope="col">"Line"</th><th scope="col">"Company"</th><th scope="col">"Email"</th>
-                    {with_keys.then(|| view! { <th scope="col">"Partner key"</th> })}
-                    <th scope="col">"Check"</th>
-                </tr></thead>
-                <tbody>
-                    {outcome.rows.into_iter().map(|r| {
-                        let ok = r.errors.is_empty();
-                        view! {
-                            <tr class:row-error=!ok>
-                                <td>{r.line}</td><td>{r.company}</td><td>{r.email}</td>
-                                {with_keys.then(|| view! { <td>{r.partner_key.unwrap_or_default()}</td> })}
-                                <td>{if ok {
-                                    r.conflict.map(|c| format!("OK · conflicts with {c}")).unwrap_or_else(|| "OK".into())
-                                } else {
-                                    r.errors.join("; ")
-                                }}</td>
+        <p role="status" class="notice">
+            {summary}
+        </p>
+        {outcome
+            .imported
+            .is_none()
+            .then(|| {
+                view! {
+                    <table aria-label="Import preview">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Line"</th>
+                                <th scope="col">"Company"</th>
+                                <th scope="col">"Email"</th>
+                                {with_keys.then(|| view! { <th scope="col">"Partner key"</th> })}
+                                <th scope="col">"Check"</th>
                             </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        })}
+                        </thead>
+                        <tbody>
+                            {outcome
+                                .rows
+                                .into_iter()
+                                .map(|r| {
+                                    let ok = r.errors.is_empty();
+                                    view! {
+                                        <tr class:row-error=!ok>
+                                            <td>{r.line}</td>
+                                            <td>{r.company}</td>
+                                            <td>{r.email}</td>
+                                            {with_keys
+                                                .then(|| {
+                                                    view! { <td>{r.partner_key.unwrap_or_default()}</td> }
+                                                })}
+                                            <td>
+                                                {if ok {
+                                                    r.conflict
+                                                        .map(|c| format!("OK · conflicts with {c}"))
+                                                        .unwrap_or_else(|| "OK".into())
+                                                } else {
+                                                    r.errors.join("; ")
+                                                }}
+                                            </td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+            })}
     }
     .into_any()
 }

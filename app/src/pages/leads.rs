@@ -88,11 +88,13 @@ fn PartnerLeads(
     let error = Signal::derive(move || register.value().get().and_then(Result::err));
     let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
     let registered = move || {
-        register
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|_| view! { <p role="status" class="notice">"Lead registered. The vendor's team will review it."</p> })
+        register.value().get().and_then(Result::ok).map(|_| {
+            view! {
+                <p role="status" class="notice">
+                    "Lead registered. The vendor's team will review it."
+                </p>
+            }
+        })
     };
     let heading = if whole_team {
         "Your team's leads"
@@ -106,53 +108,148 @@ fn PartnerLeads(
         <main class="page">
             <h1>"Leads"</h1>
             {match program {
-                None => view! { <p class="empty">"Your team is not in any partner program yet."</p> }.into_any(),
-                Some(program) => view! { <p class="muted">{format!("Leads you register go to {program}.")}</p> }.into_any(),
+                None => {
+                    view! { <p class="empty">"Your team is not in any partner program yet."</p> }
+                        .into_any()
+                }
+                Some(program) => {
+                    view! { <p class="muted">{format!("Leads you register go to {program}.")}</p> }
+                        .into_any()
+                }
             }}
-            {can_register.then(|| view! {
-                <section class="card" aria-labelledby="register-lead">
-                    <h2 id="register-lead">"Register a lead"</h2>
-                    <ActionForm action=register attr:class="form-row">
-                        <div class="field"><label for="lead-company">"Company"</label><input id="lead-company" name="company" required maxlength="200" /><FieldError error name="company" /></div>
-                        <div class="field"><label for="lead-contact">"Contact name"</label><input id="lead-contact" name="contact_name" maxlength="100" /><FieldError error name="contact_name" /></div>
-                        <div class="field"><label for="lead-email">"Contact email"</label><input id="lead-email" name="email" type="email" required /><FieldError error name="email" /></div>
-                        <div class="field"><label for="lead-domain">"Company website (optional)"</label><input id="lead-domain" name="domain" placeholder="acme.com" /><FieldError error name="domain" /></div>
-                        {lead_fields.into_iter().map(|f| view! { <CustomLeadField f error /> }).collect_view()}
-                        <div class="field wide"><label for="lead-notes">"Notes (optional)"</label><textarea id="lead-notes" name="notes" rows="2" maxlength="5000"></textarea><FieldError error name="notes" /></div>
-                        <div class="field end"><Submit label="Register lead" pending=register.pending() busy_text="Registering…" /></div>
-                    </ActionForm>
-                    <FormAlert error=general />
-                    {registered}
-                </section>
-            }.into_any())}
+            {can_register
+                .then(|| {
+                    view! {
+                        <section class="card" aria-labelledby="register-lead">
+                            <h2 id="register-lead">"Register a lead"</h2>
+                            <ActionForm action=register attr:class="form-row">
+                                <div class="field">
+                                    <label for="lead-company">"Company"</label>
+                                    <input
+                                        id="lead-company"
+                                        name="company"
+                                        required
+                                        maxlength="200"
+                                    />
+                                    <FieldError error name="company" />
+                                </div>
+                                <div class="field">
+                                    <label for="lead-contact">"Contact name"</label>
+                                    <input id="lead-contact" name="contact_name" maxlength="100" />
+                                    <FieldError error name="contact_name" />
+                                </div>
+                                <div class="field">
+                                    <label for="lead-email">"Contact email"</label>
+                                    <input id="lead-email" name="email" type="email" required />
+                                    <FieldError error name="email" />
+                                </div>
+                                <div class="field">
+                                    <label for="lead-domain">"Company website (optional)"</label>
+                                    <input id="lead-domain" name="domain" placeholder="acme.com" />
+                                    <FieldError error name="domain" />
+                                </div>
+                                {lead_fields
+                                    .into_iter()
+                                    .map(|f| view! { <CustomLeadField f error /> })
+                                    .collect_view()}
+                                <div class="field wide">
+                                    <label for="lead-notes">"Notes (optional)"</label>
+                                    <textarea
+                                        id="lead-notes"
+                                        name="notes"
+                                        rows="2"
+                                        maxlength="5000"
+                                    ></textarea>
+                                    <FieldError error name="notes" />
+                                </div>
+                                <div class="field end">
+                                    <Submit
+                                        label="Register lead"
+                                        pending=register.pending()
+                                        busy_text="Registering…"
+                                    />
+                                </div>
+                            </ActionForm>
+                            <FormAlert error=general />
+                            {registered}
+                        </section>
+                    }
+                        .into_any()
+                })}
             {can_register.then(|| view! { <PartnerLeadImport action=import /> })}
             <section class="card">
                 <h2 id="leads-heading">{heading}</h2>
                 <FormAlert error=answer_error />
                 <table aria-labelledby="leads-heading">
-                    <thead><tr>
-                        <th scope="col">"Company"</th><th scope="col">"Contact"</th><th scope="col">"Status"</th>
-                        <th scope="col">"Registered"</th><th scope="col">"By"</th><th scope="col">"Customer"</th>
-                    </tr></thead>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Company"</th>
+                            <th scope="col">"Contact"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Registered"</th>
+                            <th scope="col">"By"</th>
+                            <th scope="col">"Customer"</th>
+                        </tr>
+                    </thead>
                     <tbody>
-                        {leads.into_iter().map(|l| {
-                            let passed = (whole_team && l.status == LeadStatus::Passed).then(|| view! { <PassAnswer id=l.id company=l.company.clone() answer /> });
-                            view! {
-                            <tr>
-                                <td>{l.company}<CustomAnswers custom=l.custom /></td>
-                                <td>{l.contact_name}<br /><span class="muted">{l.email}</span></td>
-                                <td><span class=format!("badge {}", l.status.as_str())>{l.status.label()}</span>
-                                    {l.reason.map(|r| view! { <span class="muted">{format!(" — {r}")}</span> })}
-                                    {passed}</td>
-                                <td>{format_date(l.created_at)}</td>
-                                <td>{l.registered_by.unwrap_or_else(|| "Passed by the vendor".into())}</td>
-                                <td>{l.customer.unwrap_or_else(|| "—".into())}</td>
-                            </tr>
-                        }}).collect_view()}
-                        {empty.then(|| view! { <tr><td colspan="6" class="empty">"No leads yet."</td></tr> })}
+                        {leads
+                            .into_iter()
+                            .map(|l| {
+                                let passed = (whole_team && l.status == LeadStatus::Passed)
+                                    .then(|| {
+                                        view! {
+                                            <PassAnswer id=l.id company=l.company.clone() answer />
+                                        }
+                                    });
+                                view! {
+                                    <tr>
+                                        <td>{l.company}<CustomAnswers custom=l.custom /></td>
+                                        <td>
+                                            {l.contact_name}<br /><span class="muted">{l.email}</span>
+                                        </td>
+                                        <td>
+                                            <span class=format!(
+                                                "badge {}",
+                                                l.status.as_str(),
+                                            )>{l.status.label()}</span>
+                                            {l
+                                                .reason
+                                                .map(|r| {
+                                                    view! { <span class="muted">{format!(" — {r}")}</span> }
+                                                })}
+                                            {passed}
+                                        </td>
+                                        <td>{format_date(l.created_at)}</td>
+                                        <td>
+                                            {l
+                                                .registered_by
+                                                .unwrap_or_else(|| "Passed by the vendor".into())}
+                                        </td>
+                                        <td>{l.customer.unwrap_or_else(|| "—".into())}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                        {empty
+                            .then(|| {
+                                view! {
+                                    <tr>
+                                        <td colspan="6" class="empty">
+                                            "No leads yet."
+                                        </td>
+                                    </tr>
+                                }
+                            })}
                     </tbody>
                 </table>
-                {next.map(|after| view! { <p><a href=format!("/partner/leads?after={after}")>"Older leads"</a></p> })}
+                {next
+                    .map(|after| {
+                        view! {
+                            <p>
+                                <a href=format!("/partner/leads?after={after}")>"Older leads"</a>
+                            </p>
+                        }
+                    })}
             </section>
         </main>
     }
@@ -170,14 +267,31 @@ fn PassAnswer(id: i64, company: String, answer: ServerAction<AnswerLead>) -> imp
             <ActionForm action=answer attr:class="inline">
                 <input type="hidden" name="lead_id" value=id />
                 <input type="hidden" name="action" value="take" />
-                <button type="submit" aria-label=take disabled=move || answer.pending().get()>"Take"</button>
+                <button type="submit" aria-label=take disabled=move || answer.pending().get()>
+                    "Take"
+                </button>
             </ActionForm>
             <ActionForm action=answer attr:class="inline">
                 <input type="hidden" name="lead_id" value=id />
                 <input type="hidden" name="action" value="decline" />
-                <label class="visually-hidden" for=format!("decline-reason-{id}")>{reason}</label>
-                <input id=format!("decline-reason-{id}") name="reason" placeholder="Why not (the vendor sees it)" required maxlength="500" />
-                <button type="submit" class="danger" aria-label=decline disabled=move || answer.pending().get()>"Decline"</button>
+                <label class="visually-hidden" for=format!("decline-reason-{id}")>
+                    {reason}
+                </label>
+                <input
+                    id=format!("decline-reason-{id}")
+                    name="reason"
+                    placeholder="Why not (the vendor sees it)"
+                    required
+                    maxlength="500"
+                />
+                <button
+                    type="submit"
+                    class="danger"
+                    aria-label=decline
+                    disabled=move || answer.pending().get()
+                >
+                    "Decline"
+                </button>
             </ActionForm>
         </div>
     }
@@ -207,23 +321,67 @@ fn PartnerCustomers(data: PartnerCustomersPage) -> impl IntoView {
         <TopBar viewer home="/partner" />
         <main class="page">
             <h1>"Customers"</h1>
-            <p class="muted">{program.map(|p| format!("Customers of {p} attributed to your team.{}", if emails_masked { " Emails are masked." } else { "" }))}</p>
+            <p class="muted">
+                {program
+                    .map(|p| {
+                        format!(
+                            "Customers of {p} attributed to your team.{}",
+                            if emails_masked { " Emails are masked." } else { "" },
+                        )
+                    })}
+            </p>
             <table aria-label="Customers">
-                <thead><tr><th scope="col">"Customer"</th><th scope="col">"Email"</th><th scope="col">"Source"</th><th scope="col">"Status"</th><th scope="col">"Attributed"</th></tr></thead>
+                <thead>
+                    <tr>
+                        <th scope="col">"Customer"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Source"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Attributed"</th>
+                    </tr>
+                </thead>
                 <tbody>
-                    {customers.into_iter().map(|c| view! {
-                        <tr>
-                            <td>{c.name}</td>
-                            <td>{c.email.unwrap_or_else(|| "—".into())}</td>
-                            <td>{domain::customer::source_label(&c.source)}</td>
-                            <td>{domain::customer::status_label(&c.status)}</td>
-                            <td>{c.attributed_at.map(format_date).unwrap_or_else(|| "—".into())}</td>
-                        </tr>
-                    }).collect_view()}
-                    {empty.then(|| view! { <tr><td colspan="5" class="empty">"No customers yet. Leads the vendor converts show up here."</td></tr> })}
+                    {customers
+                        .into_iter()
+                        .map(|c| {
+                            view! {
+                                <tr>
+                                    <td>{c.name}</td>
+                                    <td>{c.email.unwrap_or_else(|| "—".into())}</td>
+                                    <td>{domain::customer::source_label(&c.source)}</td>
+                                    <td>{domain::customer::status_label(&c.status)}</td>
+                                    <td>
+                                        {c
+                                            .attributed_at
+                                            .map(format_date)
+                                            .unwrap_or_else(|| "—".into())}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                    {empty
+                        .then(|| {
+                            view! {
+                                <tr>
+                                    <td colspan="5" class="empty">
+                                        "No customers yet. Leads the vendor converts show up here."
+                                    </td>
+                                </tr>
+                            }
+                        })}
                 </tbody>
             </table>
-            {next.map(|after| view! { <p><a href=format!("/partner/customers?after={after}")>"Older customers"</a></p> })}
+            {next
+                .map(|after| {
+                    view! {
+                        <p>
+                            <a href=format!(
+                                "/partner/customers?after={after}",
+                            )>"Older customers"</a>
+                        </p>
+                    }
+                })}
         </main>
     }
     .into_any()
@@ -289,29 +447,75 @@ fn VendorLeads(
         <TopBar viewer home="/vendor" />
         <main class="page">
             <h1>"Leads"</h1>
-            <p class="muted">{program.map(|p| format!("Leads partners registered in {}.", p.name))}</p>
+            <p class="muted">
+                {program.map(|p| format!("Leads partners registered in {}.", p.name))}
+            </p>
             <form method="get" action="/vendor/leads" class="inline" aria-label="Filter leads">
                 <label for="lead-status">"Status"</label>
                 <select id="lead-status" name="status">
-                    <option value="" selected=status.is_none()>"Any"</option>
-                    {LeadStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=Some(*s) == status>{s.label()}</option> }).collect_view()}
+                    <option value="" selected=status.is_none()>
+                        "Any"
+                    </option>
+                    {LeadStatus::ALL
+                        .iter()
+                        .map(|s| {
+                            view! {
+                                <option value=s.as_str() selected=Some(*s) == status>
+                                    {s.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
-                <button type="submit" class="secondary">"Show"</button>
+                <button type="submit" class="secondary">
+                    "Show"
+                </button>
             </form>
             <FormAlert error />
             <table aria-label="Leads">
-                <thead><tr>
-                    <th scope="col">"Company"</th><th scope="col">"Contact"</th><th scope="col">"Partner"</th>
-                    <th scope="col">"Status"</th><th scope="col">"Registered"</th><th scope="col">"Conflicts"</th>
-                    {can_decide.then(|| view! { <th scope="col">"Decision"</th> })}
-                </tr></thead>
+                <thead>
+                    <tr>
+                        <th scope="col">"Company"</th>
+                        <th scope="col">"Contact"</th>
+                        <th scope="col">"Partner"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Registered"</th>
+                        <th scope="col">"Conflicts"</th>
+                        {can_decide.then(|| view! { <th scope="col">"Decision"</th> })}
+                    </tr>
+                </thead>
                 <tbody>
-                    {leads.into_iter().map(|l| view! { <VendorLeadLine l can_decide decide repass /> }).collect_view()}
-                    {empty.then(|| view! { <tr><td colspan=columns class="empty">"No leads match."</td></tr> })}
+                    {leads
+                        .into_iter()
+                        .map(|l| view! { <VendorLeadLine l can_decide decide repass /> })
+                        .collect_view()}
+                    {empty
+                        .then(|| {
+                            view! {
+                                <tr>
+                                    <td colspan=columns class="empty">
+                                        "No leads match."
+                                    </td>
+                                </tr>
+                            }
+                        })}
                 </tbody>
             </table>
-            {next.map(|href| view! { <p><a href=href>"Older leads"</a></p> })}
-            {importable.map(|program| view! { <SuggestPartners program /> <VendorLeadImport action=import program /> })}
+            {next
+                .map(|href| {
+                    view! {
+                        <p>
+                            <a href=href>"Older leads"</a>
+                        </p>
+                    }
+                })}
+            {importable
+                .map(|program| {
+                    view! {
+                        <SuggestPartners program />
+                        <VendorLeadImport action=import program />
+                    }
+                })}
         </main>
     }
     .into_any()
@@ -332,7 +536,14 @@ fn VendorLeadLine(
             <ActionForm action=decide attr:class="inline">
                 <input type="hidden" name="lead_id" value=id />
                 <input type="hidden" name="action" value=action />
-                <button type="submit" class=class aria-label=name disabled=move || decide.pending().get()>{label}</button>
+                <button
+                    type="submit"
+                    class=class
+                    aria-label=name
+                    disabled=move || decide.pending().get()
+                >
+                    {label}
+                </button>
             </ActionForm>
         }
     };
@@ -347,9 +558,24 @@ fn VendorLeadLine(
                 <ActionForm action=decide attr:class="inline">
                     <input type="hidden" name="lead_id" value=id />
                     <input type="hidden" name="action" value="reject" />
-                    <label class="visually-hidden" for=format!("lead-reason-{id}")>{reject_reason}</label>
-                    <input id=format!("lead-reason-{id}") name="reason" placeholder="Reason (the partner sees it)" required maxlength="500" />
-                    <button type="submit" class="danger" aria-label=reject_label disabled=move || decide.pending().get()>"Reject"</button>
+                    <label class="visually-hidden" for=format!("lead-reason-{id}")>
+                        {reject_reason}
+                    </label>
+                    <input
+                        id=format!("lead-reason-{id}")
+                        name="reason"
+                        placeholder="Reason (the partner sees it)"
+                        required
+                        maxlength="500"
+                    />
+                    <button
+                        type="submit"
+                        class="danger"
+                        aria-label=reject_label
+                        disabled=move || decide.pending().get()
+                    >
+                        "Reject"
+                    </button>
                 </ActionForm>
             }
             .into_any(),
@@ -361,9 +587,24 @@ fn VendorLeadLine(
             LeadStatus::Declined => view! {
                 <ActionForm action=repass attr:class="inline">
                     <input type="hidden" name="lead_id" value=id />
-                    <label class="visually-hidden" for=format!("repass-{id}")>{repass_label}</label>
-                    <input id=format!("repass-{id}") name="partner_key" placeholder="Partner key" required maxlength="100" />
-                    <button type="submit" class="secondary" aria-label=repass_button disabled=move || repass.pending().get()>"Pass again"</button>
+                    <label class="visually-hidden" for=format!("repass-{id}")>
+                        {repass_label}
+                    </label>
+                    <input
+                        id=format!("repass-{id}")
+                        name="partner_key"
+                        placeholder="Partner key"
+                        required
+                        maxlength="100"
+                    />
+                    <button
+                        type="submit"
+                        class="secondary"
+                        aria-label=repass_button
+                        disabled=move || repass.pending().get()
+                    >
+                        "Pass again"
+                    </button>
                 </ActionForm>
             }
             .into_any(),
@@ -373,20 +614,51 @@ fn VendorLeadLine(
     });
     view! {
         <tr>
-            <td>{l.company.clone()}<br /><span class="muted">{l.domain.clone().unwrap_or_default()}</span><CustomAnswers custom=l.custom.clone() /></td>
+            <td>
+                {l.company.clone()}<br />
+                <span class="muted">{l.domain.clone().unwrap_or_default()}</span>
+                <CustomAnswers custom=l.custom.clone() />
+            </td>
             <td>{l.contact_name.clone()}<br /><span class="muted">{l.email.clone()}</span></td>
-            <td>{l.partner_team.clone()}<br /><span class="muted">{l.registered_by.clone().unwrap_or_default()}</span></td>
-            <td><span class=format!("badge {}", l.status.as_str())>{l.status.label()}</span>
-                {l.reason.clone().map(|r| view! { <span class="muted">{format!(" — {r}")}</span> })}
-                {l.customer.clone().map(|c| view! { <span class="muted">{format!(" → {c}")}</span> })}
-                {(!l.passes.is_empty()).then(|| view! {
-                    <ul class="plain passes">{l.passes.iter().map(|p| view! { <li class="muted">{p.clone()}</li> }).collect_view()}</ul>
-                })}</td>
+            <td>
+                {l.partner_team.clone()}<br />
+                <span class="muted">{l.registered_by.clone().unwrap_or_default()}</span>
+            </td>
+            <td>
+                <span class=format!("badge {}", l.status.as_str())>{l.status.label()}</span>
+                {l
+                    .reason
+                    .clone()
+                    .map(|r| view! { <span class="muted">{format!(" — {r}")}</span> })}
+                {l
+                    .customer
+                    .clone()
+                    .map(|c| view! { <span class="muted">{format!(" → {c}")}</span> })}
+                {(!l.passes.is_empty())
+                    .then(|| {
+                        view! {
+                            <ul class="plain passes">
+                                {l
+                                    .passes
+                                    .iter()
+                                    .map(|p| view! { <li class="muted">{p.clone()}</li> })
+                                    .collect_view()}
+                            </ul>
+                        }
+                    })}
+            </td>
             <td>{format_date(l.created_at)}</td>
-            <td>{match l.conflict.clone() {
-                Some(c) => view! { <span class="badge conflict">{format!("Conflicts with {c}")}</span> }.into_any(),
-                None => view! { <span class="muted">"None"</span> }.into_any(),
-            }}</td>
+            <td>
+                {match l.conflict.clone() {
+                    Some(c) => {
+                        view! {
+                            <span class="badge conflict">{format!("Conflicts with {c}")}</span>
+                        }
+                            .into_any()
+                    }
+                    None => view! { <span class="muted">"None"</span> }.into_any(),
+                }}
+            </td>
             {actions}
         </tr>
     }
@@ -448,46 +720,130 @@ fn VendorCustomers(data: VendorCustomersPage) -> impl IntoView {
         <TopBar viewer home="/vendor" />
         <main class="page">
             <h1>"Customers"</h1>
-            <p class="muted">{program.map(|p| format!("Customers of {} and the partners they are attributed to.", p.name))}</p>
-            <form method="get" action="/vendor/customers" class="inline" aria-label="Search customers">
+            <p class="muted">
+                {program
+                    .map(|p| {
+                        format!("Customers of {} and the partners they are attributed to.", p.name)
+                    })}
+            </p>
+            <form
+                method="get"
+                action="/vendor/customers"
+                class="inline"
+                aria-label="Search customers"
+            >
                 <label for="customer-q">"Name, email or domain"</label>
                 <input id="customer-q" name="q" value=q.clone() />
                 <label for="customer-status">"Status"</label>
                 <select id="customer-status" name="status">
-                    <option value="" selected=status.is_none()>"Any"</option>
-                    {CustomerStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=Some(*s) == status>{s.label()}</option> }).collect_view()}
+                    <option value="" selected=status.is_none()>
+                        "Any"
+                    </option>
+                    {CustomerStatus::ALL
+                        .iter()
+                        .map(|s| {
+                            view! {
+                                <option value=s.as_str() selected=Some(*s) == status>
+                                    {s.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
                 <label for="customer-source">"Source"</label>
                 <select id="customer-source" name="source">
-                    <option value="" selected=source.is_none()>"Any"</option>
-                    {CustomerSource::ALL.iter().map(|s| view! { <option value=s.as_str() selected=Some(*s) == source>{s.label()}</option> }).collect_view()}
+                    <option value="" selected=source.is_none()>
+                        "Any"
+                    </option>
+                    {CustomerSource::ALL
+                        .iter()
+                        .map(|s| {
+                            view! {
+                                <option value=s.as_str() selected=Some(*s) == source>
+                                    {s.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
-                <button type="submit" class="secondary">"Search"</button>
+                <button type="submit" class="secondary">
+                    "Search"
+                </button>
             </form>
             <table aria-label="Customers">
-                <thead><tr>
-                    <th scope="col">"Customer"</th><th scope="col">"Email"</th><th scope="col">"Partner"</th>
-                    <th scope="col">"Source"</th><th scope="col">"Status"</th><th scope="col">"Attributed"</th>
-                </tr></thead>
+                <thead>
+                    <tr>
+                        <th scope="col">"Customer"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Partner"</th>
+                        <th scope="col">"Source"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Attributed"</th>
+                    </tr>
+                </thead>
                 <tbody>
-                    {customers.into_iter().map(|c| view! {
-                        <tr>
-                            <td><a href=format!("/vendor/customers/{}", c.id)>{c.name}</a><br /><span class="muted">{format!("{} · {}", c.external_key, c.domain.unwrap_or_default())}</span></td>
-                            <td>{c.email.unwrap_or_else(|| "—".into())}</td>
-                            <td>{match (c.partner_team, c.review_status.as_deref()) {
-                                (Some(team), _) => team,
-                                (None, Some("pending")) => "Self-referral? Waiting for review".into(),
-                                _ => "Not attributed".into(),
-                            }}</td>
-                            <td>{domain::customer::source_label(&c.source)}</td>
-                            <td>{domain::customer::status_label(&c.status)}</td>
-                            <td>{c.attributed_at.map(format_date).unwrap_or_else(|| "—".into())}</td>
-                        </tr>
-                    }).collect_view()}
-                    {empty.then(|| view! { <tr><td colspan="6" class="empty">{if filtered { "No customers match." } else { "No customers yet." }}</td></tr> })}
+                    {customers
+                        .into_iter()
+                        .map(|c| {
+                            view! {
+                                <tr>
+                                    <td>
+                                        <a href=format!("/vendor/customers/{}", c.id)>{c.name}</a>
+                                        <br />
+                                        <span class="muted">
+                                            {format!(
+                                                "{} · {}",
+                                                c.external_key,
+                                                c.domain.unwrap_or_default(),
+                                            )}
+                                        </span>
+                                    </td>
+                                    <td>{c.email.unwrap_or_else(|| "—".into())}</td>
+                                    <td>
+                                        {match (c.partner_team, c.review_status.as_deref()) {
+                                            (Some(team), _) => team,
+                                            (None, Some("pending")) => {
+                                                "Self-referral? Waiting for review".into()
+                                            }
+                                            _ => "Not attributed".into(),
+                                        }}
+                                    </td>
+                                    <td>{domain::customer::source_label(&c.source)}</td>
+                                    <td>{domain::customer::status_label(&c.status)}</td>
+                                    <td>
+                                        {c
+                                            .attributed_at
+                                            .map(format_date)
+                                            .unwrap_or_else(|| "—".into())}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                    {empty
+                        .then(|| {
+                            view! {
+                                <tr>
+                                    <td colspan="6" class="empty">
+                                        {if filtered {
+                                            "No customers match."
+                                        } else {
+                                            "No customers yet."
+                                        }}
+                                    </td>
+                                </tr>
+                            }
+                        })}
                 </tbody>
             </table>
-            {next.map(|href| view! { <p><a href=href>"Older customers"</a></p> })}
+            {next
+                .map(|href| {
+                    view! {
+                        <p>
+                            <a href=href>"Older customers"</a>
+                        </p>
+                    }
+                })}
         </main>
     }
     .into_any()
@@ -515,49 +871,135 @@ fn SuggestPartners(program: i64) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="suggest-heading">
             <h2 id="suggest-heading">"Find a partner to pass a lead to"</h2>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || found.get().map(|result| match result {
-                    Err(e) => view! { <p role="alert" class="alert">{e.message}</p> }.into_any(),
-                    Ok(s) => {
-                        let searched = params().is_some();
-                        let empty = s.partners.is_empty();
-                        view! {
-                            <form method="get" action="/vendor/leads" class="inline" aria-label="Find partners">
-                                <input type="hidden" name="suggest" value="1" />
-                                <label for="suggest-country">"Country (2 letters)"</label>
-                                <input id="suggest-country" name="country" size="3" maxlength="2" value=s.country.clone() />
-                                <label for="suggest-type">"Type"</label>
-                                <select id="suggest-type" name="partner_type">
-                                    <option value="" selected=s.partner_type.is_none()>"Any"</option>
-                                    {domain::program::PartnerType::ALL.iter().map(|t| view! { <option value=t.as_str() selected=Some(*t) == s.partner_type>{t.label()}</option> }).collect_view()}
-                                </select>
-                                <label for="suggest-tier">"Tier"</label>
-                                <select id="suggest-tier" name="tier">
-                                    <option value="" selected=s.tier.is_none()>"Any"</option>
-                                    {s.tiers.iter().map(|t| view! { <option value=t.id selected=Some(t.id) == s.tier>{t.name.clone()}</option> }).collect_view()}
-                                </select>
-                                <button type="submit" class="secondary">"Find partners"</button>
-                            </form>
-                            {searched.then(|| view! {
-                                <table aria-label="Suggested partners">
-                                    <thead><tr><th scope="col">"Partner"</th><th scope="col">"Key"</th><th scope="col">"Type"</th><th scope="col">"Country"</th><th scope="col">"Tier"</th></tr></thead>
-                                    <tbody>
-                                        {s.partners.into_iter().map(|p| view! {
-                                            <tr>
-                                                <td><a href=format!("/vendor/partners/{}", p.partnership_id)>{p.team}</a></td>
-                                                <td><code>{p.partner_key}</code></td>
-                                                <td>{p.partner_type}</td>
-                                                <td>{p.country.unwrap_or_else(|| "—".into())}</td>
-                                                <td>{p.tier.unwrap_or_else(|| "—".into())}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                        {empty.then(|| view! { <tr><td colspan="5" class="empty">"No active partner matches."</td></tr> })}
-                                    </tbody>
-                                </table>
-                            })}
-                        }.into_any()
-                    }
-                })}
+            <Suspense fallback=|| {
+                view! { <p class="muted">"Loading…"</p> }
+            }>
+                {move || {
+                    found
+                        .get()
+                        .map(|result| match result {
+                            Err(e) => {
+                                view! {
+                                    <p role="alert" class="alert">
+                                        {e.message}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            Ok(s) => {
+                                let searched = params().is_some();
+                                let empty = s.partners.is_empty();
+                                view! {
+                                    <form
+                                        method="get"
+                                        action="/vendor/leads"
+                                        class="inline"
+                                        aria-label="Find partners"
+                                    >
+                                        <input type="hidden" name="suggest" value="1" />
+                                        <label for="suggest-country">"Country (2 letters)"</label>
+                                        <input
+                                            id="suggest-country"
+                                            name="country"
+                                            size="3"
+                                            maxlength="2"
+                                            value=s.country.clone()
+                                        />
+                                        <label for="suggest-type">"Type"</label>
+                                        <select id="suggest-type" name="partner_type">
+                                            <option value="" selected=s.partner_type.is_none()>
+                                                "Any"
+                                            </option>
+                                            {domain::program::PartnerType::ALL
+                                                .iter()
+                                                .map(|t| {
+                                                    view! {
+                                                        <option
+                                                            value=t.as_str()
+                                                            selected=Some(*t) == s.partner_type
+                                                        >
+                                                            {t.label()}
+                                                        </option>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </select>
+                                        <label for="suggest-tier">"Tier"</label>
+                                        <select id="suggest-tier" name="tier">
+                                            <option value="" selected=s.tier.is_none()>
+                                                "Any"
+                                            </option>
+                                            {s
+                                                .tiers
+                                                .iter()
+                                                .map(|t| {
+                                                    view! {
+                                                        <option value=t.id selected=Some(t.id) == s.tier>
+                                                            {t.name.clone()}
+                                                        </option>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </select>
+                                        <button type="submit" class="secondary">
+                                            "Find partners"
+                                        </button>
+                                    </form>
+                                    {searched
+                                        .then(|| {
+                                            view! {
+                                                <table aria-label="Suggested partners">
+                                                    <thead>
+                                                        <tr>
+                                                            <th scope="col">"Partner"</th>
+                                                            <th scope="col">"Key"</th>
+                                                            <th scope="col">"Type"</th>
+                                                            <th scope="col">"Country"</th>
+                                                            <th scope="col">"Tier"</th>
+                                                        </tr>
+                                                    </thead>
+                                                    <tbody>
+                                                        {s
+                                                            .partners
+                                                            .into_iter()
+                                                            .map(|p| {
+                                                                view! {
+                                                                    <tr>
+                                                                        <td>
+                                                                            <a href=format!(
+                                                                                "/vendor/partners/{}",
+                                                                                p.partnership_id,
+                                                                            )>{p.team}</a>
+                                                                        </td>
+                                                                        <td>
+                                                                            <code>{p.partner_key}</code>
+                                                                        </td>
+                                                                        <td>{p.partner_type}</td>
+                                                                        <td>{p.country.unwrap_or_else(|| "—".into())}</td>
+                                                                        <td>{p.tier.unwrap_or_else(|| "—".into())}</td>
+                                                                    </tr>
+                                                                }
+                                                            })
+                                                            .collect_view()}
+                                                        {empty
+                                                            .then(|| {
+                                                                view! {
+                                                                    <tr>
+                                                                        <td colspan="5" class="empty">
+                                                                            "No active partner matches."
+                                                                        </td>
+                                                                    </tr>
+                                                                }
+                                                            })}
+                                                    </tbody>
+                                                </table>
+                                            }
+                                        })}
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
             </Suspense>
         </section>
     }
@@ -591,24 +1033,44 @@ fn CustomLeadField(
         FieldKind::Select { options } => view! {
             <select id=id.clone() name=name required=f.required>
                 <option value="">"Choose…"</option>
-                {options.into_iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()}
+                {options
+                    .into_iter()
+                    .map(|o| view! { <option value=o.clone()>{o.clone()}</option> })
+                    .collect_view()}
             </select>
         }
         .into_any(),
-        FieldKind::Number => view! { <input id=id.clone() name=name inputmode="decimal" required=f.required /> }.into_any(),
-        FieldKind::Text => view! { <input id=id.clone() name=name maxlength="500" required=f.required /> }.into_any(),
+        FieldKind::Number => {
+            view! { <input id=id.clone() name=name inputmode="decimal" required=f.required /> }
+                .into_any()
+        }
+        FieldKind::Text => {
+            view! { <input id=id.clone() name=name maxlength="500" required=f.required /> }
+                .into_any()
+        }
     };
     view! {
-        <div class="field"><label for=id>{label}</label>{input}{message}</div>
+        <div class="field">
+            <label for=id>{label}</label>
+            {input}
+            {message}
+        </div>
     }
 }
 
 /// A lead's answers to its group's custom fields.
 #[component]
 fn CustomAnswers(custom: Vec<(String, String)>) -> impl IntoView {
-    (!custom.is_empty()).then(|| view! {
-        <ul class="plain answers">
-            {custom.into_iter().map(|(label, value)| view! { <li class="muted">{format!("{label}: {value}")}</li> }).collect_view()}
-        </ul>
+    (!custom.is_empty()).then(|| {
+        view! {
+            <ul class="plain answers">
+                {custom
+                    .into_iter()
+                    .map(|(label, value)| {
+                        view! { <li class="muted">{format!("{label}: {value}")}</li> }
+                    })
+                    .collect_view()}
+            </ul>
+        }
     })
 }

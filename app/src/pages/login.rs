@@ -29,7 +29,16 @@ pub fn LoginPage() -> impl IntoView {
                     autocomplete="current-password"
                     required
                 />
-                {move || error().map(|e| view! { <p role="alert" class="alert">{e.message}</p> })}
+                {move || {
+                    error()
+                        .map(|e| {
+                            view! {
+                                <p role="alert" class="alert">
+                                    {e.message}
+                                </p>
+                            }
+                        })
+                }}
                 <button type="submit" disabled=move || login.pending().get()>
                     "Sign in"
                 </button>

@@ -43,33 +43,78 @@ fn RewardsTable(
     let with_actions = actions.is_some();
     view! {
         <table aria-label="Rewards">
-            <thead><tr>
-                {select_form.map(|_| view! { <th scope="col"><span class="visually-hidden">"Select"</span></th> })}
-                <th scope="col">"Reward"</th><th scope="col">"Partner"</th><th scope="col">"Amount"</th>
-                <th scope="col">"Status"</th><th scope="col">"Created"</th><th scope="col">"Available from"</th>
-                {with_actions.then(|| view! { <th scope="col">"Actions"</th> })}
-            </tr></thead>
+            <thead>
+                <tr>
+                    {select_form
+                        .map(|_| {
+                            view! {
+                                <th scope="col">
+                                    <span class="visually-hidden">"Select"</span>
+                                </th>
+                            }
+                        })} <th scope="col">"Reward"</th><th scope="col">"Partner"</th>
+                    <th scope="col">"Amount"</th> <th scope="col">"Status"</th>
+                    <th scope="col">"Created"</th><th scope="col">"Available from"</th>
+                    {with_actions.then(|| view! { <th scope="col">"Actions"</th> })}
+                </tr>
+            </thead>
             <tbody>
-                {rewards.into_iter().map(|r| {
-                    let status = status_text(&r);
-                    let actions = actions.map(|a| a.run(r.clone()));
-                    view! {
-                        <tr>
-                            {select_form.map(|form| view! {
-                                <td><input type="checkbox" name="ids[]" value=r.id form=form aria-label=format!("Select reward {}", r.id) /></td>
-                            })}
-                            <td><a href=format!("{base}/{}", r.id) aria-label=format!("Why reward {}", r.id)>{r.description.clone()}</a>
-                                {r.decline_reason.clone().map(|d| view! { <br /><span class="muted">{format!("Declined: {d}")}</span> })}</td>
-                            <td>{r.partner.clone()}</td>
-                            <td class="num">{r.amount.display()}</td>
-                            <td><span class=format!("badge {}", r.status)>{status}</span></td>
-                            <td>{r.created_at.clone()}</td>
-                            <td>{r.available_at.clone()}</td>
-                            {actions.map(|a| view! { <td>{a}</td> })}
-                        </tr>
-                    }
-                }).collect_view()}
-                {empty.then(|| view! { <tr><td colspan="8" class="empty">"No rewards yet."</td></tr> })}
+                {rewards
+                    .into_iter()
+                    .map(|r| {
+                        let status = status_text(&r);
+                        let actions = actions.map(|a| a.run(r.clone()));
+                        view! {
+                            <tr>
+                                {select_form
+                                    .map(|form| {
+                                        view! {
+                                            <td>
+                                                <input
+                                                    type="checkbox"
+                                                    name="ids[]"
+                                                    value=r.id
+                                                    form=form
+                                                    aria-label=format!("Select reward {}", r.id)
+                                                />
+                                            </td>
+                                        }
+                                    })} <td>
+                                    <a
+                                        href=format!("{base}/{}", r.id)
+                                        aria-label=format!("Why reward {}", r.id)
+                                    >
+                                        {r.description.clone()}
+                                    </a>
+                                    {r
+                                        .decline_reason
+                                        .clone()
+                                        .map(|d| {
+                                            view! {
+                                                <br />
+                                                <span class="muted">{format!("Declined: {d}")}</span>
+                                            }
+                                        })}
+                                </td> <td>{r.partner.clone()}</td>
+                                <td class="num">{r.amount.display()}</td> <td>
+                                    <span class=format!("badge {}", r.status)>{status}</span>
+                                </td> <td>{r.created_at.clone()}</td>
+                                <td>{r.available_at.clone()}</td>
+                                {actions.map(|a| view! { <td>{a}</td> })}
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+                {empty
+                    .then(|| {
+                        view! {
+                            <tr>
+                                <td colspan="8" class="empty">
+                                    "No rewards yet."
+                                </td>
+                            </tr>
+                        }
+                    })}
             </tbody>
         </table>
     }
@@ -132,7 +177,8 @@ fn VendorRewards(
     });
     let actions = can_review.then(|| {
         Callback::new(move |r: RewardRow| {
-            let open = (r.status == "pending" || (r.status == "approved" && !r.in_payout)) && r.amount.minor != 0;
+            let open = (r.status == "pending" || (r.status == "approved" && !r.in_payout))
+                && r.amount.minor != 0;
             if !open {
                 return ().into_any();
             }
@@ -140,28 +186,55 @@ fn VendorRewards(
             let id = r.id;
             view! {
                 <div class="inline">
-                    {pending.then(|| view! {
-                        <ActionForm action=review attr:class="inline">
-                            <input type="hidden" name="reward_id" value=id />
-                            <input type="hidden" name="action" value="approve" />
-                            <button type="submit" class="secondary" aria-label=format!("Approve reward {id}") disabled=move || review.pending().get()>"Approve"</button>
-                        </ActionForm>
-                        <ActionForm action=review attr:class="inline">
-                            <input type="hidden" name="reward_id" value=id />
-                            <input type="hidden" name="action" value=if r.on_hold { "release" } else { "hold" } />
-                            <button type="submit" class="secondary" aria-label=format!("{} reward {id}", if r.on_hold { "Release" } else { "Hold" }) disabled=move || review.pending().get()>
-                                {if r.on_hold { "Release" } else { "Hold" }}
-                            </button>
-                        </ActionForm>
-                    })}
-                    <details>
+                    {pending
+                        .then(|| {
+                            view! {
+                                <ActionForm action=review attr:class="inline">
+                                    <input type="hidden" name="reward_id" value=id />
+                                    <input type="hidden" name="action" value="approve" />
+                                    <button
+                                        type="submit"
+                                        class="secondary"
+                                        aria-label=format!("Approve reward {id}")
+                                        disabled=move || review.pending().get()
+                                    >
+                                        "Approve"
+                                    </button>
+                                </ActionForm>
+                                <ActionForm action=review attr:class="inline">
+                                    <input type="hidden" name="reward_id" value=id />
+                                    <input
+                                        type="hidden"
+                                        name="action"
+                                        value=if r.on_hold { "release" } else { "hold" }
+                                    />
+                                    <button
+                                        type="submit"
+                                        class="secondary"
+                                        aria-label=format!(
+                                            "{} reward {id}",
+                                            if r.on_hold { "Release" } else { "Hold" },
+                                        )
+                                        disabled=move || review.pending().get()
+                                    >
+                                        {if r.on_hold { "Release" } else { "Hold" }}
+                                    </button>
+                                </ActionForm>
+                            }
+                        })} <details>
                         <summary>"Decline"</summary>
                         <ActionForm action=review attr:class="inline">
                             <input type="hidden" name="reward_id" value=id />
                             <input type="hidden" name="action" value="decline" />
                             <label for=format!("decline-{id}")>"Reason"</label>
                             <input id=format!("decline-{id}") name="reason" required />
-                            <button type="submit" aria-label=format!("Decline reward {id}") disabled=move || review.pending().get()>"Decline"</button>
+                            <button
+                                type="submit"
+                                aria-label=format!("Decline reward {id}")
+                                disabled=move || review.pending().get()
+                            >
+                                "Decline"
+                            </button>
                         </ActionForm>
                     </details>
                 </div>
@@ -173,58 +246,163 @@ fn VendorRewards(
         <TopBar viewer home="/vendor" />
         <main class="page">
             <h1>"Rewards"</h1>
-            <p class="muted">{format!("Rewards of {}. Pending rewards become available when their hold ends, unless held for review.", program.name)}</p>
+            <p class="muted">
+                {format!(
+                    "Rewards of {}. Pending rewards become available when their hold ends, unless held for review.",
+                    program.name,
+                )}
+            </p>
             <form method="get" action="/vendor/rewards" class="inline" aria-label="Filter rewards">
                 <input type="hidden" name="program" value=program.id />
                 <label for="reward-status">"Status"</label>
                 <select id="reward-status" name="status">
-                    <option value="" selected=status.is_none()>"Any"</option>
-                    {RewardStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=status.as_deref() == Some(s.as_str())>{s.as_str()}</option> }).collect_view()}
+                    <option value="" selected=status.is_none()>
+                        "Any"
+                    </option>
+                    {RewardStatus::ALL
+                        .iter()
+                        .map(|s| {
+                            view! {
+                                <option
+                                    value=s.as_str()
+                                    selected=status.as_deref() == Some(s.as_str())
+                                >
+                                    {s.as_str()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
-                <button type="submit" class="secondary">"Filter"</button>
+                <button type="submit" class="secondary">
+                    "Filter"
+                </button>
             </form>
             <FormAlert error=review_error />
-            {move || review.pending().get().then(|| view! { <p role="status" class="muted">"Working…"</p> })}
-            {can_review.then(|| view! {
-                <ActionForm action=bulk attr:id="bulk-rewards" attr:class="inline bulk" attr:aria-label="Selected rewards">
-                    <input type="hidden" name="program" value=program.id />
-                    <label for="bulk-action">"With the selected rewards"</label>
-                    <select id="bulk-action" name="action">
-                        <option value="approve">"Approve"</option>
-                        <option value="hold">"Hold for review"</option>
-                        <option value="release">"Release from hold"</option>
-                        <option value="decline">"Decline"</option>
-                    </select>
-                    <label for="bulk-reason">"Reason (for a decline; the partner sees it)"</label>
-                    <input id="bulk-reason" name="reason" maxlength="500" />
-                    <Submit label="Apply to selected" pending=bulk.pending() busy_text="Updating…" />
-                </ActionForm>
-                {move || bulk.value().get().map(|r| match r {
-                    Ok(r) => view! { <p role="status" class="notice">{match r.changed { 1 => "1 reward updated.".to_owned(), n => format!("{n} rewards updated.") }}</p> }.into_any(),
-                    Err(e) => view! { <p role="alert" class="error">{e.message}</p> }.into_any(),
+            {move || {
+                review
+                    .pending()
+                    .get()
+                    .then(|| {
+                        view! {
+                            <p role="status" class="muted">
+                                "Working…"
+                            </p>
+                        }
+                    })
+            }}
+            {can_review
+                .then(|| {
+                    view! {
+                        <ActionForm
+                            action=bulk
+                            attr:id="bulk-rewards"
+                            attr:class="inline bulk"
+                            attr:aria-label="Selected rewards"
+                        >
+                            <input type="hidden" name="program" value=program.id />
+                            <label for="bulk-action">"With the selected rewards"</label>
+                            <select id="bulk-action" name="action">
+                                <option value="approve">"Approve"</option>
+                                <option value="hold">"Hold for review"</option>
+                                <option value="release">"Release from hold"</option>
+                                <option value="decline">"Decline"</option>
+                            </select>
+                            <label for="bulk-reason">
+                                "Reason (for a decline; the partner sees it)"
+                            </label>
+                            <input id="bulk-reason" name="reason" maxlength="500" />
+                            <Submit
+                                label="Apply to selected"
+                                pending=bulk.pending()
+                                busy_text="Updating…"
+                            />
+                        </ActionForm>
+                        {move || {
+                            bulk.value()
+                                .get()
+                                .map(|r| match r {
+                                    Ok(r) => {
+                                        view! {
+                                            <p role="status" class="notice">
+                                                {match r.changed {
+                                                    1 => "1 reward updated.".to_owned(),
+                                                    n => format!("{n} rewards updated."),
+                                                }}
+                                            </p>
+                                        }
+                                            .into_any()
+                                    }
+                                    Err(e) => {
+                                        view! {
+                                            <p role="alert" class="error">
+                                                {e.message}
+                                            </p>
+                                        }
+                                            .into_any()
+                                    }
+                                })
+                        }}
+                    }
                 })}
-            })}
-            <RewardsTable rewards base="/vendor/rewards" actions=actions select_form=can_review.then_some("bulk-rewards") />
-            {next.map(|href| view! { <p><a href=href>"Older rewards"</a></p> })}
-            {can_review.then(|| view! {
-                <section class="card" aria-labelledby="manual-reward">
-                    <h2 id="manual-reward">"Add a manual reward"</h2>
-                    <ActionForm action=manual attr:class="form">
-                        <input type="hidden" name="program" value=program.id />
-                        <label for="manual-partner">"Partner key"</label>
-                        <input id="manual-partner" name="partner_key" required />
-                        <FieldError error=manual_error name="partner_key" />
-                        <label for="manual-amount">{format!("Amount ({}; negative deducts)", program.currency)}</label>
-                        <input id="manual-amount" name="amount" required inputmode="decimal" />
-                        <FieldError error=manual_error name="amount" />
-                        <label for="manual-reason">"Reason (the partner sees it)"</label>
-                        <input id="manual-reason" name="reason" required maxlength="500" />
-                        <FieldError error=manual_error name="reason" />
-                        <Submit label="Add reward" pending=manual.pending() busy_text="Adding…" />
-                    </ActionForm>
-                    {move || manual.value().get().and_then(Result::ok).map(|_| view! { <p role="status" class="notice">"Reward added."</p> })}
-                </section>
-            })}
+            <RewardsTable
+                rewards
+                base="/vendor/rewards"
+                actions=actions
+                select_form=can_review.then_some("bulk-rewards")
+            />
+            {next
+                .map(|href| {
+                    view! {
+                        <p>
+                            <a href=href>"Older rewards"</a>
+                        </p>
+                    }
+                })}
+            {can_review
+                .then(|| {
+                    view! {
+                        <section class="card" aria-labelledby="manual-reward">
+                            <h2 id="manual-reward">"Add a manual reward"</h2>
+                            <ActionForm action=manual attr:class="form">
+                                <input type="hidden" name="program" value=program.id />
+                                <label for="manual-partner">"Partner key"</label>
+                                <input id="manual-partner" name="partner_key" required />
+                                <FieldError error=manual_error name="partner_key" />
+                                <label for="manual-amount">
+                                    {format!("Amount ({}; negative deducts)", program.currency)}
+                                </label>
+                                <input
+                                    id="manual-amount"
+                                    name="amount"
+                                    required
+                                    inputmode="decimal"
+                                />
+                                <FieldError error=manual_error name="amount" />
+                                <label for="manual-reason">"Reason (the partner sees it)"</label>
+                                <input id="manual-reason" name="reason" required maxlength="500" />
+                                <FieldError error=manual_error name="reason" />
+                                <Submit
+                                    label="Add reward"
+                                    pending=manual.pending()
+                                    busy_text="Adding…"
+                                />
+                            </ActionForm>
+                            {move || {
+                                manual
+                                    .value()
+                                    .get()
+                                    .and_then(Result::ok)
+                                    .map(|_| {
+                                        view! {
+                                            <p role="status" class="notice">
+                                                "Reward added."
+                                            </p>
+                                        }
+                                    })
+                            }}
+                        </section>
+                    }
+                })}
         </main>
     }
     .into_any()
@@ -239,30 +417,64 @@ fn PayoutsTable(
     let with_actions = actions.is_some();
     view! {
         <table aria-label="Payouts">
-            <thead><tr>
-                <th scope="col">"Payout"</th><th scope="col">"Partner"</th><th scope="col">"Amount"</th><th scope="col">"Rewards"</th>
-                <th scope="col">"Method"</th><th scope="col">"Status"</th><th scope="col">"Requested"</th>
-                {with_actions.then(|| view! { <th scope="col">"Actions"</th> })}
-            </tr></thead>
+            <thead>
+                <tr>
+                    <th scope="col">"Payout"</th>
+                    <th scope="col">"Partner"</th>
+                    <th scope="col">"Amount"</th>
+                    <th scope="col">"Rewards"</th>
+                    <th scope="col">"Method"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Requested"</th>
+                    {with_actions.then(|| view! { <th scope="col">"Actions"</th> })}
+                </tr>
+            </thead>
             <tbody>
-                {payouts.into_iter().map(|p| {
-                    let actions = actions.map(|a| a.run(p.clone()));
-                    let note = p.reference.clone().map(|r| format!("Reference {r}")).or_else(|| p.reason.clone());
-                    view! {
-                        <tr>
-                            <td>{format!("#{}", p.id)}</td>
-                            <td>{p.partner.clone()}</td>
-                            <td class="num">{p.amount.display()}</td>
-                            <td>{p.rewards}</td>
-                            <td>{format!("{} {}", p.method, p.details)}</td>
-                            <td><span class=format!("badge {}", p.status)>{p.status.clone()}</span>
-                                {note.map(|n| view! { <br /><span class="muted">{n}</span> })}</td>
-                            <td>{p.created_at.clone()}</td>
-                            {actions.map(|a| view! { <td>{a}</td> })}
-                        </tr>
-                    }
-                }).collect_view()}
-                {empty.then(|| view! { <tr><td colspan="8" class="empty">"No payouts yet."</td></tr> })}
+                {payouts
+                    .into_iter()
+                    .map(|p| {
+                        let actions = actions.map(|a| a.run(p.clone()));
+                        let note = p
+                            .reference
+                            .clone()
+                            .map(|r| format!("Reference {r}"))
+                            .or_else(|| p.reason.clone());
+                        view! {
+                            <tr>
+                                <td>{format!("#{}", p.id)}</td>
+                                <td>{p.partner.clone()}</td>
+                                <td class="num">{p.amount.display()}</td>
+                                <td>{p.rewards}</td>
+                                <td>{format!("{} {}", p.method, p.details)}</td>
+                                <td>
+                                    <span class=format!(
+                                        "badge {}",
+                                        p.status,
+                                    )>{p.status.clone()}</span>
+                                    {note
+                                        .map(|n| {
+                                            view! {
+                                                <br />
+                                                <span class="muted">{n}</span>
+                                            }
+                                        })}
+                                </td>
+                                <td>{p.created_at.clone()}</td>
+                                {actions.map(|a| view! { <td>{a}</td> })}
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+                {empty
+                    .then(|| {
+                        view! {
+                            <tr>
+                                <td colspan="8" class="empty">
+                                    "No payouts yet."
+                                </td>
+                            </tr>
+                        }
+                    })}
             </tbody>
         </table>
     }
@@ -319,28 +531,44 @@ fn VendorPayouts(data: PayoutsData, update: ServerAction<UpdatePayout>) -> impl 
             };
             let id = p.id;
             let simple = |to: PayoutStatus, label: &'static str| {
-                current.can_become(to).then(|| view! {
-                    <ActionForm action=update attr:class="inline">
-                        <input type="hidden" name="payout_id" value=id />
-                        <input type="hidden" name="status" value=to.as_str() />
-                        <button type="submit" class="secondary" aria-label=format!("{label} payout {id}") disabled=move || update.pending().get()>{label}</button>
-                    </ActionForm>
-                })
-            };
-            let with_note = |to: PayoutStatus, label: &'static str, note: &'static str| {
-                current.can_become(to).then(|| view! {
-                    <details>
-                        <summary>{label}</summary>
+                current.can_become(to).then(|| {
+                    view! {
                         <ActionForm action=update attr:class="inline">
                             <input type="hidden" name="payout_id" value=id />
                             <input type="hidden" name="status" value=to.as_str() />
-                            <label for=format!("{}-{id}", to.as_str())>{note}</label>
-                            <input id=format!("{}-{id}", to.as_str()) name="note" required />
-                            <button type="submit" aria-label=format!("{label} payout {id}") disabled=move || update.pending().get()>{label}</button>
+                            <button
+                                type="submit"
+                                class="secondary"
+                                aria-label=format!("{label} payout {id}")
+                                disabled=move || update.pending().get()
+                            >
+                                {label}
+                            </button>
                         </ActionForm>
-                    </details>
+                    }
                 })
             };
+            let with_note =
+                |to: PayoutStatus, label: &'static str, note: &'static str| {
+                    current.can_become(to).then(|| view! {
+                        <details>
+                            <summary>{label}</summary>
+                            <ActionForm action=update attr:class="inline">
+                                <input type="hidden" name="payout_id" value=id />
+                                <input type="hidden" name="status" value=to.as_str() />
+                                <label for=format!("{}-{id}", to.as_str())>{note}</label>
+                                <input id=format!("{}-{id}", to.as_str()) name="note" required />
+                                <button
+                                    type="submit"
+                                    aria-label=format!("{label} payout {id}")
+                                    disabled=move || update.pending().get()
+                                >
+                                    {label}
+                                </button>
+                            </ActionForm>
+                        </details>
+                    })
+                };
             view! {
                 <div class="inline">
                     {simple(PayoutStatus::Processing, "Start processing")}
@@ -356,23 +584,72 @@ fn VendorPayouts(data: PayoutsData, update: ServerAction<UpdatePayout>) -> impl 
         <TopBar viewer home="/vendor" />
         <main class="page">
             <h1>"Payouts"</h1>
-            <p class="muted">{format!("Cashouts partners of {} requested. Paying one marks its rewards paid; a failed or canceled one makes them available again.", program.name)}</p>
+            <p class="muted">
+                {format!(
+                    "Cashouts partners of {} requested. Paying one marks its rewards paid; a failed or canceled one makes them available again.",
+                    program.name,
+                )}
+            </p>
             <form method="get" action="/vendor/payouts" class="inline" aria-label="Filter payouts">
                 <input type="hidden" name="program" value=program.id />
                 <label for="payout-status">"Status"</label>
                 <select id="payout-status" name="status">
-                    <option value="" selected=status.is_none()>"Any"</option>
-                    {PayoutStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=status.as_deref() == Some(s.as_str())>{s.as_str()}</option> }).collect_view()}
+                    <option value="" selected=status.is_none()>
+                        "Any"
+                    </option>
+                    {PayoutStatus::ALL
+                        .iter()
+                        .map(|s| {
+                            view! {
+                                <option
+                                    value=s.as_str()
+                                    selected=status.as_deref() == Some(s.as_str())
+                                >
+                                    {s.as_str()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
-                <button type="submit" class="secondary">"Filter"</button>
+                <button type="submit" class="secondary">
+                    "Filter"
+                </button>
             </form>
-            {can_export.then(|| view! {
-                <p><a href=format!("/vendor/payouts/export.csv?program={}", program.id) download="">"Export payouts to pay (CSV)"</a></p>
-            })}
+            {can_export
+                .then(|| {
+                    view! {
+                        <p>
+                            <a
+                                href=format!("/vendor/payouts/export.csv?program={}", program.id)
+                                download=""
+                            >
+                                "Export payouts to pay (CSV)"
+                            </a>
+                        </p>
+                    }
+                })}
             <FormAlert error />
-            {move || update.pending().get().then(|| view! { <p role="status" class="muted">"Working…"</p> })}
+            {move || {
+                update
+                    .pending()
+                    .get()
+                    .then(|| {
+                        view! {
+                            <p role="status" class="muted">
+                                "Working…"
+                            </p>
+                        }
+                    })
+            }}
             <PayoutsTable payouts actions=actions />
-            {next.map(|href| view! { <p><a href=href>"Older payouts"</a></p> })}
+            {next
+                .map(|href| {
+                    view! {
+                        <p>
+                            <a href=href>"Older payouts"</a>
+                        </p>
+                    }
+                })}
         </main>
     }
     .into_any()
@@ -427,37 +704,83 @@ fn PartnerEarnings(data: EarningsData, cash_out: ServerAction<CashOut>) -> impl 
         <main class="page">
             <h1>"Earnings"</h1>
             <p class="muted">{intro}</p>
-            {earnings.map(|e| {
-                let negative = e.available.minor < 0;
-                view! {
-                    <EarningsKpis earnings=e label="Balance" />
-                    {negative.then(|| view! { <p class="notice" role="status">"Your balance is negative after a refund: cashing out resumes once new rewards cover it."</p> })}
-                    {can_cash_out.then(|| view! {
-                        <section class="card" aria-labelledby="cash-out">
-                            <h2 id="cash-out">"Cash out"</h2>
-                            {if has_payout_details {
+            {earnings
+                .map(|e| {
+                    let negative = e.available.minor < 0;
+                    view! {
+                        <EarningsKpis earnings=e label="Balance" />
+                        {negative
+                            .then(|| {
                                 view! {
-                                    <p class="muted">"Every available reward goes into one payout to your payout details."</p>
-                                    <ActionForm action=cash_out attr:class="inline">
-                                        <Submit label="Cash out" pending=cash_out.pending() busy_text="Requesting…" />
-                                    </ActionForm>
-                                }.into_any()
-                            } else {
-                                view! { <p>"Add your payout details on "<a href="/profile">"your profile"</a>" to cash out."</p> }.into_any()
-                            }}
-                            <FormAlert error />
-                            {move || cash_out.value().get().and_then(Result::ok).map(|id| view! { <p role="status" class="notice">{format!("Payout #{id} requested.")}</p> })}
-                        </section>
-                    })}
-                }
-            })}
+                                    <p class="notice" role="status">
+                                        "Your balance is negative after a refund: cashing out resumes once new rewards cover it."
+                                    </p>
+                                }
+                            })}
+                        {can_cash_out
+                            .then(|| {
+                                view! {
+                                    <section class="card" aria-labelledby="cash-out">
+                                        <h2 id="cash-out">"Cash out"</h2>
+                                        {if has_payout_details {
+                                            view! {
+                                                <p class="muted">
+                                                    "Every available reward goes into one payout to your payout details."
+                                                </p>
+                                                <ActionForm action=cash_out attr:class="inline">
+                                                    <Submit
+                                                        label="Cash out"
+                                                        pending=cash_out.pending()
+                                                        busy_text="Requesting…"
+                                                    />
+                                                </ActionForm>
+                                            }
+                                                .into_any()
+                                        } else {
+                                            view! {
+                                                <p>
+                                                    "Add your payout details on "
+                                                    <a href="/profile">"your profile"</a>" to cash out."
+                                                </p>
+                                            }
+                                                .into_any()
+                                        }}
+                                        <FormAlert error />
+                                        {move || {
+                                            cash_out
+                                                .value()
+                                                .get()
+                                                .and_then(Result::ok)
+                                                .map(|id| {
+                                                    view! {
+                                                        <p role="status" class="notice">
+                                                            {format!("Payout #{id} requested.")}
+                                                        </p>
+                                                    }
+                                                })
+                                        }}
+                                    </section>
+                                }
+                            })}
+                    }
+                })}
             <h2>"Rewards"</h2>
             <RewardsTable rewards base="/partner/rewards" />
-            {next.map(|href| view! { <p><a href=href>"Older rewards"</a></p> })}
-            {whole_team.then(|| view! {
-                <h2>"Payouts"</h2>
-                <PayoutsTable payouts />
-            })}
+            {next
+                .map(|href| {
+                    view! {
+                        <p>
+                            <a href=href>"Older rewards"</a>
+                        </p>
+                    }
+                })}
+            {whole_team
+                .then(|| {
+                    view! {
+                        <h2>"Payouts"</h2>
+                        <PayoutsTable payouts />
+                    }
+                })}
         </main>
     }
 }
@@ -527,15 +850,45 @@ fn Explanation(data: RewardExplanation, home: &'static str) -> impl IntoView {
         <main class="page narrow">
             <h1>{format!("Reward #{}: {}", reward.id, reward.amount.display())}</h1>
             <dl class="facts">
-                <dt>"Partner"</dt><dd>{reward.partner.clone()}</dd>
-                <dt>"For"</dt><dd>{reward.description.clone()}</dd>
-                <dt>"Status"</dt><dd><span class=format!("badge {}", reward.status)>{status}</span></dd>
-                <dt>"Created"</dt><dd>{reward.created_at.clone()}</dd>
-                <dt>"Available from"</dt><dd>{reward.available_at.clone()}</dd>
-                <dt>"Source"</dt><dd>{source}</dd>
-                {reward.decline_reason.clone().map(|d| view! { <dt>"Declined because"</dt><dd>{d}</dd> })}
-                {clawback_of.map(|id| view! { <dt>"Claws back"</dt><dd><a href=format!("{base}/{id}")>{format!("Reward #{id}")}</a></dd> })}
-                {payout.map(|(id, s)| view! { <dt>"Payout"</dt><dd>{format!("#{id} ({s})")}</dd> })}
+                <dt>"Partner"</dt>
+                <dd>{reward.partner.clone()}</dd>
+                <dt>"For"</dt>
+                <dd>{reward.description.clone()}</dd>
+                <dt>"Status"</dt>
+                <dd>
+                    <span class=format!("badge {}", reward.status)>{status}</span>
+                </dd>
+                <dt>"Created"</dt>
+                <dd>{reward.created_at.clone()}</dd>
+                <dt>"Available from"</dt>
+                <dd>{reward.available_at.clone()}</dd>
+                <dt>"Source"</dt>
+                <dd>{source}</dd>
+                {reward
+                    .decline_reason
+                    .clone()
+                    .map(|d| {
+                        view! {
+                            <dt>"Declined because"</dt>
+                            <dd>{d}</dd>
+                        }
+                    })}
+                {clawback_of
+                    .map(|id| {
+                        view! {
+                            <dt>"Claws back"</dt>
+                            <dd>
+                                <a href=format!("{base}/{id}")>{format!("Reward #{id}")}</a>
+                            </dd>
+                        }
+                    })}
+                {payout
+                    .map(|(id, s)| {
+                        view! {
+                            <dt>"Payout"</dt>
+                            <dd>{format!("#{id} ({s})")}</dd>
+                        }
+                    })}
             </dl>
             <section class="card" aria-labelledby="why">
                 <h2 id="why">"Why did I get this?"</h2>
@@ -544,8 +897,17 @@ fn Explanation(data: RewardExplanation, home: &'static str) -> impl IntoView {
                 </ol>
                 <p class="muted">{format!("Rounding: {rounding}.")}</p>
             </section>
-            {can_review.then(|| view! { <p><a href="/vendor/rewards?status=pending">"Review pending rewards"</a></p> })}
-            <p><a href=list>"Back to rewards"</a></p>
+            {can_review
+                .then(|| {
+                    view! {
+                        <p>
+                            <a href="/vendor/rewards?status=pending">"Review pending rewards"</a>
+                        </p>
+                    }
+                })}
+            <p>
+                <a href=list>"Back to rewards"</a>
+            </p>
         </main>
     }
 }

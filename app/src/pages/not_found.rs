@@ -12,7 +12,9 @@ pub fn NotFound() -> impl IntoView {
         <main class="page narrow">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address."</p>
-            <p><a href="/">"Go home"</a></p>
+            <p>
+                <a href="/">"Go home"</a>
+            </p>
         </main>
     }
 }

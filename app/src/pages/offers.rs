@@ -68,16 +68,52 @@ fn Offers(
         <TopBar viewer home="/vendor" />
         <main class="page">
             <h1>"Offers"</h1>
-            <p class="muted">{format!("What partners of {} earn, in {}. An edit takes effect from the moment it is saved; rewards made earlier keep the version that made them.", program.name, program.currency)}</p>
+            <p class="muted">
+                {format!(
+                    "What partners of {} earn, in {}. An edit takes effect from the moment it is saved; rewards made earlier keep the version that made them.",
+                    program.name,
+                    program.currency,
+                )}
+            </p>
             <FormAlert error=revise_error />
-            {offers.into_iter().map(|offer| view! { <OfferCard offer targets=targets.clone() program=program.id can_edit action=revise /> }).collect_view()}
-            {empty.then(|| view! { <p class="empty">"No offers yet: partners earn nothing until one exists."</p> })}
-            {can_edit.then(|| view! {
-                <section class="card" aria-labelledby="new-offer">
-                    <h2 id="new-offer">"Create an offer"</h2>
-                    <OfferForm action=create program=program.id offer=None values=blank targets=targets.clone() label="Create offer" />
-                </section>
-            })}
+            {offers
+                .into_iter()
+                .map(|offer| {
+                    view! {
+                        <OfferCard
+                            offer
+                            targets=targets.clone()
+                            program=program.id
+                            can_edit
+                            action=revise
+                        />
+                    }
+                })
+                .collect_view()}
+            {empty
+                .then(|| {
+                    view! {
+                        <p class="empty">
+                            "No offers yet: partners earn nothing until one exists."
+                        </p>
+                    }
+                })}
+            {can_edit
+                .then(|| {
+                    view! {
+                        <section class="card" aria-labelledby="new-offer">
+                            <h2 id="new-offer">"Create an offer"</h2>
+                            <OfferForm
+                                action=create
+                                program=program.id
+                                offer=None
+                                values=blank
+                                targets=targets.clone()
+                                label="Create offer"
+                            />
+                        </section>
+                    }
+                })}
         </main>
     }
     .into_any()
@@ -96,27 +132,58 @@ fn OfferCard(
     view! {
         <section class="card" aria-label=label>
             <h2>{offer.name.clone()}</h2>
-            <p>{event_label(&offer.event)}{current.as_ref().map(|v| format!(" · {} · {} · {}", v.summary, v.target, v.limits))}</p>
+            <p>
+                {event_label(&offer.event)}
+                {current
+                    .as_ref()
+                    .map(|v| format!(" · {} · {} · {}", v.summary, v.target, v.limits))}
+            </p>
             <table aria-label=format!("Versions of {}", offer.name)>
-                <thead><tr>
-                    <th scope="col">"Version"</th><th scope="col">"In force from"</th><th scope="col">"Pays"</th>
-                    <th scope="col">"Who earns it"</th><th scope="col">"Limits"</th><th scope="col">"Saved by"</th>
-                </tr></thead>
+                <thead>
+                    <tr>
+                        <th scope="col">"Version"</th>
+                        <th scope="col">"In force from"</th>
+                        <th scope="col">"Pays"</th>
+                        <th scope="col">"Who earns it"</th>
+                        <th scope="col">"Limits"</th>
+                        <th scope="col">"Saved by"</th>
+                    </tr>
+                </thead>
                 <tbody>
-                    {offer.versions.iter().map(|v| view! {
-                        <tr>
-                            <td>{v.version}</td><td>{v.effective_from.clone()}</td><td>{v.summary.clone()}</td>
-                            <td>{v.target.clone()}</td><td>{v.limits.clone()}</td><td>{v.created_by.clone()}</td>
-                        </tr>
-                    }).collect_view()}
+                    {offer
+                        .versions
+                        .iter()
+                        .map(|v| {
+                            view! {
+                                <tr>
+                                    <td>{v.version}</td>
+                                    <td>{v.effective_from.clone()}</td>
+                                    <td>{v.summary.clone()}</td>
+                                    <td>{v.target.clone()}</td>
+                                    <td>{v.limits.clone()}</td>
+                                    <td>{v.created_by.clone()}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
-            {can_edit.then(|| view! {
-                <details>
-                    <summary>{format!("Edit {} (new version)", offer.name)}</summary>
-                    <OfferForm action program offer=Some(offer.id) values=offer.form.clone() targets label="Save new version" />
-                </details>
-            })}
+            {can_edit
+                .then(|| {
+                    view! {
+                        <details>
+                            <summary>{format!("Edit {} (new version)", offer.name)}</summary>
+                            <OfferForm
+                                action
+                                program
+                                offer=Some(offer.id)
+                                values=offer.form.clone()
+                                targets
+                                label="Save new version"
+                            />
+                        </details>
+                    }
+                })}
         </section>
     }
 }
@@ -150,92 +217,205 @@ fn OfferForm(
             <input type="hidden" name="program" value=program />
             {offer.map(|o| view! { <input type="hidden" name="offer" value=o /> })}
             <label for=id("name")>"Offer name"</label>
-            <input id=id("name") name="name" required maxlength="80" value=values.name.clone() readonly=editing />
+            <input
+                id=id("name")
+                name="name"
+                required
+                maxlength="80"
+                value=values.name.clone()
+                readonly=editing
+            />
             {(!editing).then(|| view! { <FieldError error name="name" /> })}
             <label for=id("event")>"Pays when"</label>
             {if editing {
                 view! {
                     <input type="hidden" name="event" value=values.event.clone() />
                     <input id=id("event") value=event_label(&values.event) readonly />
-                }.into_any()
+                }
+                    .into_any()
             } else {
                 view! {
                     <select id=id("event") name="event">
-                        {OfferEvent::ALL.iter().map(|e| view! { <option value=e.as_str() selected=e.as_str() == values.event>{event_label(e.as_str())}</option> }).collect_view()}
+                        {OfferEvent::ALL
+                            .iter()
+                            .map(|e| {
+                                view! {
+                                    <option value=e.as_str() selected=e.as_str() == values.event>
+                                        {event_label(e.as_str())}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
                     </select>
-                }.into_any()
+                }
+                    .into_any()
             }}
             <FieldError error name="event" />
             <fieldset>
                 <legend>"Reward"</legend>
-                <label><input type="radio" name="payout_kind" value="percent" checked=values.payout_kind == "percent" />" Percentage of the amount"</label>
-                <label><input type="radio" name="payout_kind" value="flat" checked=values.payout_kind == "flat" />" Flat amount"</label>
+                <label>
+                    <input
+                        type="radio"
+                        name="payout_kind"
+                        value="percent"
+                        checked=values.payout_kind == "percent"
+                    />
+                    " Percentage of the amount"
+                </label>
+                <label>
+                    <input
+                        type="radio"
+                        name="payout_kind"
+                        value="flat"
+                        checked=values.payout_kind == "flat"
+                    />
+                    " Flat amount"
+                </label>
             </fieldset>
             <label for=id("value")>"Percentage or amount"</label>
-            <input id=id("value") name="payout_value" required inputmode="decimal" value=values.payout_value.clone() />
+            <input
+                id=id("value")
+                name="payout_value"
+                required
+                inputmode="decimal"
+                value=values.payout_value.clone()
+            />
             <FieldError error name="payout_value" />
             <label for=id("target")>"Who earns it"</label>
-            <p class="muted" id=id("target-help")>"Everyone, one or more groups, one or more tiers, or one segment (Ctrl or Shift to choose several)."</p>
-            <select id=id("target") name="target[]" multiple size="5" aria-describedby=id("target-help")>
-                {targets.into_iter().map(|(v, l)| {
-                    let selected = values.target.contains(&v);
-                    view! { <option value=v selected=selected>{l}</option> }
-                }).collect_view()}
+            <p class="muted" id=id("target-help")>
+                "Everyone, one or more groups, one or more tiers, or one segment (Ctrl or Shift to choose several)."
+            </p>
+            <select
+                id=id("target")
+                name="target[]"
+                multiple
+                size="5"
+                aria-describedby=id("target-help")
+            >
+                {targets
+                    .into_iter()
+                    .map(|(v, l)| {
+                        let selected = values.target.contains(&v);
+                        view! {
+                            <option value=v selected=selected>
+                                {l}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
             </select>
             <FieldError error name="target" />
             <details>
                 <summary>"Limits (optional)"</summary>
-                <label for=id("months")>"Only in the first months after the customer's attribution"</label>
-                <input id=id("months") name="first_months" inputmode="numeric" value=values.first_months.clone() />
+                <label for=id(
+                    "months",
+                )>"Only in the first months after the customer's attribution"</label>
+                <input
+                    id=id("months")
+                    name="first_months"
+                    inputmode="numeric"
+                    value=values.first_months.clone()
+                />
                 <FieldError error name="first_months" />
                 <label for=id("cap")>"Cap per customer"</label>
-                <input id=id("cap") name="cap_per_customer" inputmode="decimal" value=values.cap_per_customer.clone() />
+                <input
+                    id=id("cap")
+                    name="cap_per_customer"
+                    inputmode="decimal"
+                    value=values.cap_per_customer.clone()
+                />
                 <FieldError error name="cap_per_customer" />
                 <label for=id("min")>"Minimum transaction amount"</label>
-                <input id=id("min") name="min_amount" inputmode="decimal" value=values.min_amount.clone() />
+                <input
+                    id=id("min")
+                    name="min_amount"
+                    inputmode="decimal"
+                    value=values.min_amount.clone()
+                />
                 <FieldError error name="min_amount" />
                 <label for=id("products")>"Only these product keys (comma-separated)"</label>
                 <input id=id("products") name="product_keys" value=values.product_keys.clone() />
                 <FieldError error name="product_keys" />
             </details>
-            {(!tiers.is_empty()).then(|| view! {
-                <details open=values.tier_overrides.iter().any(|(_, _, v)| !v.is_empty())>
-                    <summary>"Rates per tier (optional)"</summary>
-                    <p class="muted">"A tier's own rate replaces the one above (and its multiplier) for partners in that tier at the event; in the same unit as the reward."</p>
-                    {tiers.into_iter().map(|(tier_id, name)| {
-                        let value = values
-                            .tier_overrides
-                            .iter()
-                            .find(|(t, _, _)| *t == tier_id)
-                            .map(|(_, _, v)| v.clone())
-                            .unwrap_or_default();
-                        let field = id(&format!("rate-{tier_id}"));
-                        view! {
-                            <input type="hidden" name="override_tier[]" value=tier_id.clone() />
-                            <label for=field.clone()>{format!("Rate for {name}")}</label>
-                            <input id=field name="override_value[]" inputmode="decimal" value=value />
-                        }
-                    }).collect_view()}
-                    <FieldError error name="tier_overrides" />
-                </details>
-            })}
+            {(!tiers.is_empty())
+                .then(|| {
+                    view! {
+                        <details open=values.tier_overrides.iter().any(|(_, _, v)| !v.is_empty())>
+                            <summary>"Rates per tier (optional)"</summary>
+                            <p class="muted">
+                                "A tier's own rate replaces the one above (and its multiplier) for partners in that tier at the event; in the same unit as the reward."
+                            </p>
+                            {tiers
+                                .into_iter()
+                                .map(|(tier_id, name)| {
+                                    let value = values
+                                        .tier_overrides
+                                        .iter()
+                                        .find(|(t, _, _)| *t == tier_id)
+                                        .map(|(_, _, v)| v.clone())
+                                        .unwrap_or_default();
+                                    let field = id(&format!("rate-{tier_id}"));
+                                    view! {
+                                        <input
+                                            type="hidden"
+                                            name="override_tier[]"
+                                            value=tier_id.clone()
+                                        />
+                                        <label for=field
+                                            .clone()>{format!("Rate for {name}")}</label>
+                                        <input
+                                            id=field
+                                            name="override_value[]"
+                                            inputmode="decimal"
+                                            value=value
+                                        />
+                                    }
+                                })
+                                .collect_view()}
+                            <FieldError error name="tier_overrides" />
+                        </details>
+                    }
+                })}
             <Submit label pending=action.pending() busy_text="Working…" />
             <fieldset class="simulate">
                 <legend>"Simulator"</legend>
                 <label for=id("days")>"Replay the last (days)"</label>
                 <input id=id("days") name="simulate_days" value="30" inputmode="numeric" />
                 <FieldError error name="simulate_days" />
-                <button type="submit" name="intent" value="simulate" class="secondary" disabled=move || action.pending().get()>
+                <button
+                    type="submit"
+                    name="intent"
+                    value="simulate"
+                    class="secondary"
+                    disabled=move || action.pending().get()
+                >
                     "Simulate"
                 </button>
-                <p class="muted">"Replays the program's events of those days through this form's version, without saving it."</p>
+                <p class="muted">
+                    "Replays the program's events of those days through this form's version, without saving it."
+                </p>
             </fieldset>
             <FormAlert error=general />
-            {move || action.value().get().and_then(Result::ok).map(|outcome| match (outcome.saved, outcome.simulation) {
-                (_, Some(sim)) if sim.offer == offer => view! { <Simulation sim /> }.into_any(),
-                (Some(id), _) if offer.is_none_or(|o| o == id) => view! { <p role="status" class="notice">"Saved."</p> }.into_any(),
-                _ => ().into_any(),
-            })}
+            {move || {
+                action
+                    .value()
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|outcome| match (outcome.saved, outcome.simulation) {
+                        (_, Some(sim)) if sim.offer == offer => {
+                            view! { <Simulation sim /> }.into_any()
+                        }
+                        (Some(id), _) if offer.is_none_or(|o| o == id) => {
+                            view! {
+                                <p role="status" class="notice">
+                                    "Saved."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        _ => ().into_any(),
+                    })
+            }}
         </ActionForm>
     }
 }
@@ -269,26 +449,74 @@ fn Simulation(sim: OfferSimulation) -> impl IntoView {
     );
     view! {
         <div class="simulation" role="status">
-            <p><strong>{summary}</strong></p>
-            {truncated.then(|| view! { <p class="notice">"Only the oldest events of the window were replayed; choose fewer days for a complete run."</p> })}
+            <p>
+                <strong>{summary}</strong>
+            </p>
+            {truncated
+                .then(|| {
+                    view! {
+                        <p class="notice">
+                            "Only the oldest events of the window were replayed; choose fewer days for a complete run."
+                        </p>
+                    }
+                })}
             <table aria-label="Simulation">
-                <thead><tr>
-                    <th scope="col">"Partner"</th><th scope="col">"Events"</th><th scope="col">"Rewards"</th>
-                    <th scope="col">"Would earn"</th>
-                    {compared.then(|| view! { <th scope="col">"Earned"</th><th scope="col">"Difference"</th> })}
-                </tr></thead>
+                <thead>
+                    <tr>
+                        <th scope="col">"Partner"</th>
+                        <th scope="col">"Events"</th>
+                        <th scope="col">"Rewards"</th>
+                        <th scope="col">"Would earn"</th>
+                        {compared
+                            .then(|| {
+                                view! {
+                                    <th scope="col">"Earned"</th>
+                                    <th scope="col">"Difference"</th>
+                                }
+                            })}
+                    </tr>
+                </thead>
                 <tbody>
-                    {rows.into_iter().map(|r| view! {
-                        <tr>
-                            <td>{r.partner}</td><td class="num">{r.events}</td><td class="num">{r.rewards}</td>
-                            <td class="num">{r.would_earn.display()}</td>
-                            {compared.then(|| view! { <td class="num">{r.earned.display()}</td><td class="num">{r.difference.display()}</td> })}
-                        </tr>
-                    }).collect_view()}
-                    {empty.then(|| view! { <tr><td colspan="6" class="empty">"No events of this kind in those days."</td></tr> })}
+                    {rows
+                        .into_iter()
+                        .map(|r| {
+                            view! {
+                                <tr>
+                                    <td>{r.partner}</td>
+                                    <td class="num">{r.events}</td>
+                                    <td class="num">{r.rewards}</td>
+                                    <td class="num">{r.would_earn.display()}</td>
+                                    {compared
+                                        .then(|| {
+                                            view! {
+                                                <td class="num">{r.earned.display()}</td>
+                                                <td class="num">{r.difference.display()}</td>
+                                            }
+                                        })}
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                    {empty
+                        .then(|| {
+                            view! {
+                                <tr>
+                                    <td colspan="6" class="empty">
+                                        "No events of this kind in those days."
+                                    </td>
+                                </tr>
+                            }
+                        })}
                 </tbody>
             </table>
-            {(partners as usize > listed).then(|| view! { <p class="muted">{format!("The {listed} partners with the largest amounts are listed.")}</p> })}
+            {(partners as usize > listed)
+                .then(|| {
+                    view! {
+                        <p class="muted">
+                            {format!("The {listed} partners with the largest amounts are listed.")}
+                        </p>
+                    }
+                })}
         </div>
     }
 }

@@ -40,7 +40,10 @@ fn Dashboard(dashboard: PartnerDashboard) -> impl IntoView {
                 <h1>{format!("{team} dashboard")}</h1>
             </div>
             <p class="muted">{format!("{team_kind} · your role: {}", role.label())}</p>
-            {empty.then(|| view! { <p class="empty">"Your team is not in any partner program yet."</p> })}
+            {empty
+                .then(|| {
+                    view! { <p class="empty">"Your team is not in any partner program yet."</p> }
+                })}
             {partnerships.into_iter().map(|card| view! { <Partnership card /> }).collect_view()}
         </main>
     }
@@ -69,60 +72,108 @@ fn Partnership(card: PartnershipCard) -> impl IntoView {
     let earnings = match card.earnings.filter(|_| earns) {
         _ if !earns => ().into_any(),
         Some(e) => view! { <EarningsKpis earnings=e label="Earnings" /> }.into_any(),
-        None => view! {
-            <p class="muted">"Earnings are visible to your team's owner and finance contacts."</p>
-        }
+        None => view! { <p class="muted">"Earnings are visible to your team's owner and finance contacts."</p> }
         .into_any(),
     };
     view! {
         <section class="card" aria-label=label>
             <h2>{heading}</h2>
-            {notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
+            {notice
+                .map(|n| {
+                    view! {
+                        <p class="notice" role="status">
+                            {n}
+                        </p>
+                    }
+                })}
             <dl class="facts">
                 <dt>"Status"</dt>
-                <dd><span class=format!("badge {}", card.status)>{card.status.clone()}</span></dd>
+                <dd>
+                    <span class=format!("badge {}", card.status)>{card.status.clone()}</span>
+                </dd>
                 <dt>"Group"</dt>
                 <dd>{card.group}</dd>
                 <dt>"Tier"</dt>
                 <dd>{card.tier.unwrap_or_else(|| "No tier yet".to_owned())}</dd>
                 <dt>"Partner key"</dt>
-                <dd><code>{card.partner_key}</code></dd>
+                <dd>
+                    <code>{card.partner_key}</code>
+                </dd>
             </dl>
             {earnings}
-            {card.tier_progress.map(|p| {
-                let label = format!("Progress to {}", p.next_tier);
-                view! {
-                    <div class="tier-progress">
-                        <label for=format!("progress-{}", card.partnership_id)>{label}</label>
-                        <progress id=format!("progress-{}", card.partnership_id) max="100" value=p.percent>{format!("{}%", p.percent)}</progress>
-                        <p class="muted">{format!("{}: {} of {} — {} to go.", p.metric, p.value, p.threshold, p.remaining)}</p>
-                    </div>
-                }
-            })}
+            {card
+                .tier_progress
+                .map(|p| {
+                    let label = format!("Progress to {}", p.next_tier);
+                    view! {
+                        <div class="tier-progress">
+                            <label for=format!("progress-{}", card.partnership_id)>{label}</label>
+                            <progress
+                                id=format!("progress-{}", card.partnership_id)
+                                max="100"
+                                value=p.percent
+                            >
+                                {format!("{}%", p.percent)}
+                            </progress>
+                            <p class="muted">
+                                {format!(
+                                    "{}: {} of {} — {} to go.",
+                                    p.metric,
+                                    p.value,
+                                    p.threshold,
+                                    p.remaining,
+                                )}
+                            </p>
+                        </div>
+                    }
+                })}
             {card.tier_warning.map(|w| view! { <p class="notice">{w}</p> })}
-            {(!card.tier_changes.is_empty()).then(|| view! {
-                <h3>"Tier changes"</h3>
-                <ul class="tier-changes" aria-label="Tier changes">
-                    {card.tier_changes.into_iter().map(|c| view! {
-                        <li>
-                            <strong>{c.title}</strong>" "<span class="muted">{format!("{} (from {})", c.date, c.from)}</span>
-                            <br />{c.reason}
-                        </li>
-                    }).collect_view()}
-                </ul>
-            })}
-            {(card.status == "active").then(|| view! {
-                <Links
-                    links=card.links.clone()
-                    can_make=card.can_make_links
-                    can_make_team=card.can_make_team_links
-                    default_destination=card.default_destination.clone()
-                />
-                <RecentCustomers customers=card.recent_customers.clone() />
-            })}
-            {(!card.terms.is_empty()).then(|| view! {
-                <details><summary>"Program terms"</summary><p class="terms">{card.terms.clone()}</p></details>
-            })}
+            {(!card.tier_changes.is_empty())
+                .then(|| {
+                    view! {
+                        <h3>"Tier changes"</h3>
+                        <ul class="tier-changes" aria-label="Tier changes">
+                            {card
+                                .tier_changes
+                                .into_iter()
+                                .map(|c| {
+                                    view! {
+                                        <li>
+                                            <strong>{c.title}</strong>
+                                            " "
+                                            <span class="muted">
+                                                {format!("{} (from {})", c.date, c.from)}
+                                            </span>
+                                            <br />
+                                            {c.reason}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
+            {(card.status == "active")
+                .then(|| {
+                    view! {
+                        <Links
+                            links=card.links.clone()
+                            can_make=card.can_make_links
+                            can_make_team=card.can_make_team_links
+                            default_destination=card.default_destination.clone()
+                        />
+                        <RecentCustomers customers=card.recent_customers.clone() />
+                    }
+                })}
+            {(!card.terms.is_empty())
+                .then(|| {
+                    view! {
+                        <details>
+                            <summary>"Program terms"</summary>
+                            <p class="terms">{card.terms.clone()}</p>
+                        </details>
+                    }
+                })}
         </section>
     }
 }
@@ -152,37 +203,98 @@ fn Links(
             labelled_by="links-heading"
             default_text
             empty_text="Your role has no referral links to share."
-            actions=Some(Callback::new(move |l: LinkView| {
-                let label = l.label();
-                view! {
-                    {l.enabled.then(|| view! { <CopyButton text=l.url.clone() label="Copy" /> })}
-                    {can_make.then(|| view! { <LinkSwitch id=l.id name=label enabled=l.enabled /> })}
-                }
-                .into_any()
-            }))
+            actions=Some(
+                Callback::new(move |l: LinkView| {
+                    let label = l.label();
+                    view! {
+                        {l
+                            .enabled
+                            .then(|| view! { <CopyButton text=l.url.clone() label="Copy" /> })}
+                        {can_make
+                            .then(|| view! { <LinkSwitch id=l.id name=label enabled=l.enabled /> })}
+                    }
+                        .into_any()
+                }),
+            )
         />
         <FormAlert error=switch_error />
-        {move || switch.value().get().and_then(Result::ok).map(|l| view! {
-            <p role="status" class="notice">
-                {format!("Link \"{}\" turned {}.", l.name, if l.enabled { "on" } else { "off: its address now answers \"not found\" (within a minute)" })}
-            </p>
-        })}
-        {can_make.then(|| view! {
-            <ActionForm action=create attr:class="form inline-form" attr:aria-label="New referral link">
-                <label for="link-name">"Link name"</label>
-                <input id="link-name" name="name" required maxlength="80" placeholder="Newsletter, pricing page…" />
-                <FieldError error name="name" />
-                <label for="link-destination">"Destination (empty: the default)"</label>
-                <input id="link-destination" name="destination" type="url" placeholder="https://…" />
-                <FieldError error name="destination" />
-                {can_make_team.then(|| view! {
-                    <label class="check"><input type="checkbox" name="for_team" value="1" />" A team link (not credited to you)"</label>
-                })}
-                <FormAlert error=general />
-                <Submit label="Create link" pending=create.pending() busy_text="Creating…" />
-                {move || create.value().get().and_then(Result::ok).map(|l| view! { <p role="status" class="notice">{format!("Link \"{}\" created.", l.name)}</p> })}
-            </ActionForm>
-        })}
+        {move || {
+            switch
+                .value()
+                .get()
+                .and_then(Result::ok)
+                .map(|l| {
+                    view! {
+                        <p role="status" class="notice">
+                            {format!(
+                                "Link \"{}\" turned {}.",
+                                l.name,
+                                if l.enabled {
+                                    "on"
+                                } else {
+                                    "off: its address now answers \"not found\" (within a minute)"
+                                },
+                            )}
+                        </p>
+                    }
+                })
+        }}
+        {can_make
+            .then(|| {
+                view! {
+                    <ActionForm
+                        action=create
+                        attr:class="form inline-form"
+                        attr:aria-label="New referral link"
+                    >
+                        <label for="link-name">"Link name"</label>
+                        <input
+                            id="link-name"
+                            name="name"
+                            required
+                            maxlength="80"
+                            placeholder="Newsletter, pricing page…"
+                        />
+                        <FieldError error name="name" />
+                        <label for="link-destination">"Destination (empty: the default)"</label>
+                        <input
+                            id="link-destination"
+                            name="destination"
+                            type="url"
+                            placeholder="https://…"
+                        />
+                        <FieldError error name="destination" />
+                        {can_make_team
+                            .then(|| {
+                                view! {
+                                    <label class="check">
+                                        <input type="checkbox" name="for_team" value="1" />
+                                        " A team link (not credited to you)"
+                                    </label>
+                                }
+                            })}
+                        <FormAlert error=general />
+                        <Submit
+                            label="Create link"
+                            pending=create.pending()
+                            busy_text="Creating…"
+                        />
+                        {move || {
+                            create
+                                .value()
+                                .get()
+                                .and_then(Result::ok)
+                                .map(|l| {
+                                    view! {
+                                        <p role="status" class="notice">
+                                            {format!("Link \"{}\" created.", l.name)}
+                                        </p>
+                                    }
+                                })
+                        }}
+                    </ActionForm>
+                }
+            })}
     }
 }
 
@@ -218,18 +330,45 @@ fn RecentCustomers(customers: Vec<CustomerRow>) -> impl IntoView {
     view! {
         <h3 id="recent-customers-heading">"Latest customers"</h3>
         <table aria-labelledby="recent-customers-heading">
-            <thead><tr><th>"Customer"</th><th>"Came through"</th><th>"Since"</th></tr></thead>
+            <thead>
+                <tr>
+                    <th>"Customer"</th>
+                    <th>"Came through"</th>
+                    <th>"Since"</th>
+                </tr>
+            </thead>
             <tbody>
-                {empty.then(|| view! { <tr><td colspan="3" class="empty">"No customers yet: share your link."</td></tr> })}
-                {customers.into_iter().map(|c| view! {
-                    <tr>
-                        <td>{c.name}</td>
-                        <td>{domain::customer::source_label(&c.source)}</td>
-                        <td>{c.attributed_at.map(domain::time::format_date).unwrap_or_default()}</td>
-                    </tr>
-                }).collect_view()}
+                {empty
+                    .then(|| {
+                        view! {
+                            <tr>
+                                <td colspan="3" class="empty">
+                                    "No customers yet: share your link."
+                                </td>
+                            </tr>
+                        }
+                    })}
+                {customers
+                    .into_iter()
+                    .map(|c| {
+                        view! {
+                            <tr>
+                                <td>{c.name}</td>
+                                <td>{domain::customer::source_label(&c.source)}</td>
+                                <td>
+                                    {c
+                                        .attributed_at
+                                        .map(domain::time::format_date)
+                                        .unwrap_or_default()}
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
             </tbody>
         </table>
-        <p><a href="/partner/customers">"All customers"</a></p>
+        <p>
+            <a href="/partner/customers">"All customers"</a>
+        </p>
     }
 }

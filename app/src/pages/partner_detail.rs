@@ -40,38 +40,87 @@ fn Detail(
 ) -> impl IntoView {
     let error = Signal::derive(move || notes.value().get().and_then(Result::err));
     let saved = move || {
-        matches!(notes.value().get(), Some(Ok(())))
-            .then(|| view! { <p role="status" class="notice">"Notes saved."</p> })
+        matches!(notes.value().get(), Some(Ok(()))).then(|| {
+            view! {
+                <p role="status" class="notice">
+                    "Notes saved."
+                </p>
+            }
+        })
     };
     let d = detail;
     view! {
         <TopBar viewer=d.viewer.clone() home="/vendor" />
         <main class="page">
-            <p><a href="/vendor/partners">"← Partners"</a></p>
+            <p>
+                <a href="/vendor/partners">"← Partners"</a>
+            </p>
             <h1>{d.partner_team.clone()}</h1>
             <p class="muted">{format!("{} · {}", d.kind, d.program)}</p>
             <div class="columns">
                 <section class="card" aria-label="Partnership">
                     <h2>"Partnership"</h2>
                     <dl class="facts">
-                        <dt>"Status"</dt><dd><span class=format!("badge {}", d.status)>{d.status.clone()}</span>
-                            {d.rejection_reason.clone().map(|r| view! { <span class="muted">{format!(" — {r}")}</span> })}</dd>
-                        <dt>"Group"</dt><dd>{d.group.clone()}</dd>
-                        <dt>"Tier"</dt><dd>{d.tier.clone().unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"Tags"</dt><dd>{d.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</dd>
-                        <dt>"Manager"</dt><dd>{d.manager.clone().unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"Partner key"</dt><dd><code>{d.partner_key.clone()}</code></dd>
-                        <dt>"Joined"</dt><dd>{format_date(d.joined_at)}</dd>
-                        <dt>"Website"</dt><dd>{d.website.clone().unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"Country"</dt><dd>{d.country.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Status"</dt>
+                        <dd>
+                            <span class=format!("badge {}", d.status)>{d.status.clone()}</span>
+                            {d
+                                .rejection_reason
+                                .clone()
+                                .map(|r| {
+                                    view! { <span class="muted">{format!(" — {r}")}</span> }
+                                })}
+                        </dd>
+                        <dt>"Group"</dt>
+                        <dd>{d.group.clone()}</dd>
+                        <dt>"Tier"</dt>
+                        <dd>{d.tier.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Tags"</dt>
+                        <dd>
+                            {d
+                                .tags
+                                .iter()
+                                .map(|t| view! { <span class="tag">{t.clone()}</span> })
+                                .collect_view()}
+                        </dd>
+                        <dt>"Manager"</dt>
+                        <dd>{d.manager.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Partner key"</dt>
+                        <dd>
+                            <code>{d.partner_key.clone()}</code>
+                        </dd>
+                        <dt>"Joined"</dt>
+                        <dd>{format_date(d.joined_at)}</dd>
+                        <dt>"Website"</dt>
+                        <dd>{d.website.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>"Country"</dt>
+                        <dd>{d.country.clone().unwrap_or_else(|| "—".into())}</dd>
                     </dl>
                 </section>
                 <section class="card">
                     <h2 id="contacts-heading">"Contacts"</h2>
                     <table aria-labelledby="contacts-heading">
-                        <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th></tr></thead>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Name"</th>
+                                <th scope="col">"Email"</th>
+                                <th scope="col">"Role"</th>
+                            </tr>
+                        </thead>
                         <tbody>
-                            {d.contacts.iter().map(|c| view! { <tr><td>{c.name.clone()}</td><td>{c.email.clone()}</td><td>{c.role.label()}</td></tr> }).collect_view()}
+                            {d
+                                .contacts
+                                .iter()
+                                .map(|c| {
+                                    view! {
+                                        <tr>
+                                            <td>{c.name.clone()}</td>
+                                            <td>{c.email.clone()}</td>
+                                            <td>{c.role.label()}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
                         </tbody>
                     </table>
                 </section>
@@ -86,31 +135,84 @@ fn Detail(
                 />
             </section>
             {d.choices.clone().map(|choices| view! { <Manage detail=d.clone() choices change /> })}
-            {d.can_pass_leads.then(|| view! { <PassLeadForm partnership_id=d.partnership_id team=d.partner_team.clone() /> })}
+            {d
+                .can_pass_leads
+                .then(|| {
+                    view! {
+                        <PassLeadForm partnership_id=d.partnership_id team=d.partner_team.clone() />
+                    }
+                })}
             <section class="card">
                 <h2>"Notes"</h2>
                 {if d.can_edit_notes {
                     view! {
                         <ActionForm action=notes attr:class="form">
                             <input type="hidden" name="partnership_id" value=d.partnership_id />
-                            <label for="notes">"Notes for your team (partners never see them)"</label>
-                            <textarea id="notes" name="notes" rows="4" maxlength="10000">{d.notes.clone()}</textarea>
+                            <label for="notes">
+                                "Notes for your team (partners never see them)"
+                            </label>
+                            <textarea id="notes" name="notes" rows="4" maxlength="10000">
+                                {d.notes.clone()}
+                            </textarea>
                             <FieldError error name="notes" />
-                            <Submit label="Save notes" pending=notes.pending() busy_text="Saving…" />
+                            <Submit
+                                label="Save notes"
+                                pending=notes.pending()
+                                busy_text="Saving…"
+                            />
                             {saved}
                         </ActionForm>
-                    }.into_any()
+                    }
+                        .into_any()
                 } else {
-                    view! { <p class="terms">{if d.notes.is_empty() { "No notes.".to_owned() } else { d.notes.clone() }}</p> }.into_any()
+                    view! {
+                        <p class="terms">
+                            {if d.notes.is_empty() {
+                                "No notes.".to_owned()
+                            } else {
+                                d.notes.clone()
+                            }}
+                        </p>
+                    }
+                        .into_any()
                 }}
             </section>
             <section class="card">
                 <h2 id="history-heading">"History"</h2>
                 <table aria-labelledby="history-heading">
-                    <thead><tr><th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"Who"</th></tr></thead>
+                    <thead>
+                        <tr>
+                            <th scope="col">"When"</th>
+                            <th scope="col">"What"</th>
+                            <th scope="col">"Who"</th>
+                        </tr>
+                    </thead>
                     <tbody>
-                        {d.history.iter().map(|h| view! { <tr><td>{format_date(h.at)}</td><td>{h.what.clone()}</td><td>{h.actor.clone().unwrap_or_else(|| "—".into())}</td></tr> }).collect_view()}
-                        {d.history.is_empty().then(|| view! { <tr><td colspan="3" class="empty">"No changes recorded yet."</td></tr> })}
+                        {d
+                            .history
+                            .iter()
+                            .map(|h| {
+                                view! {
+                                    <tr>
+                                        <td>{format_date(h.at)}</td>
+                                        <td>{h.what.clone()}</td>
+                                        <td>{h.actor.clone().unwrap_or_else(|| "—".into())}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                        {d
+                            .history
+                            .is_empty()
+                            .then(|| {
+                                view! {
+                                    <tr>
+                                        <td colspan="3" class="empty">
+                                            "No changes recorded yet."
+                                        </td>
+                                    </tr>
+                                }
+                            })}
                     </tbody>
                 </table>
             </section>
@@ -129,11 +231,13 @@ fn Manage(
 ) -> impl IntoView {
     let error = Signal::derive(move || change.value().get().and_then(Result::err));
     let done = move || {
-        change
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|_| view! { <p role="status" class="notice">"Saved."</p> })
+        change.value().get().and_then(Result::ok).map(|_| {
+            view! {
+                <p role="status" class="notice">
+                    "Saved."
+                </p>
+            }
+        })
     };
     let program = detail.program_id;
     let id = detail.partnership_id;
@@ -147,7 +251,13 @@ fn Manage(
     let options = |items: Vec<(i64, String)>, current: Option<i64>| {
         items
             .into_iter()
-            .map(|(value, name)| view! { <option value=value selected=Some(value) == current>{name}</option> })
+            .map(|(value, name)| {
+                view! {
+                    <option value=value selected=Some(value) == current>
+                        {name}
+                    </option>
+                }
+            })
             .collect_view()
     };
     let named = |items: &[Named]| {
@@ -189,14 +299,18 @@ fn Manage(
                 <ActionForm action=change attr:class="inline">
                     {hidden("move_group")}
                     <label for="manage-group">"Group"</label>
-                    <select id="manage-group" name="group">{options(groups, Some(detail.group_id))}</select>
+                    <select id="manage-group" name="group">
+                        {options(groups, Some(detail.group_id))}
+                    </select>
                     <Submit label="Move" pending secondary=true busy_text="Saving…" />
                 </ActionForm>
                 <ActionForm action=change attr:class="inline">
                     {hidden("set_tier")}
                     <label for="manage-tier">"Tier"</label>
                     <select id="manage-tier" name="tier">
-                        <option value="" selected=detail.tier_id.is_none()>"No tier"</option>
+                        <option value="" selected=detail.tier_id.is_none()>
+                            "No tier"
+                        </option>
                         {options(tiers, detail.tier_id)}
                     </select>
                     <Submit label="Set tier" pending secondary=true busy_text="Saving…" />
@@ -205,28 +319,52 @@ fn Manage(
                     {hidden("assign_manager")}
                     <label for="manage-manager">"Partner manager"</label>
                     <select id="manage-manager" name="manager">
-                        <option value="" selected=detail.manager_id.is_none()>"No manager"</option>
+                        <option value="" selected=detail.manager_id.is_none()>
+                            "No manager"
+                        </option>
                         {options(named(&choices.managers), detail.manager_id)}
                     </select>
                     <Submit label="Assign" pending secondary=true busy_text="Saving…" />
                 </ActionForm>
             </div>
             <div class="form-row">
-                {(!no_free_tags).then(|| view! {
-                    <ActionForm action=change attr:class="inline">
-                        {hidden("add_tag")}
-                        <label for="manage-tag">"Add tag"</label>
-                        <select id="manage-tag" name="tag">{options(free_tags, None)}</select>
-                        <Submit label="Add tag" pending secondary=true busy_text="Saving…" />
-                    </ActionForm>
-                })}
-                {held_tags.into_iter().map(|(tag, name)| view! {
-                    <ActionForm action=change attr:class="inline">
-                        {hidden("remove_tag")}
-                        <input type="hidden" name="tag" value=tag />
-                        <button type="submit" class="tag removable" aria-label=format!("Remove tag {name}") disabled=move || pending.get()>{format!("{name} ×")}</button>
-                    </ActionForm>
-                }).collect_view()}
+                {(!no_free_tags)
+                    .then(|| {
+                        view! {
+                            <ActionForm action=change attr:class="inline">
+                                {hidden("add_tag")}
+                                <label for="manage-tag">"Add tag"</label>
+                                <select id="manage-tag" name="tag">
+                                    {options(free_tags, None)}
+                                </select>
+                                <Submit
+                                    label="Add tag"
+                                    pending
+                                    secondary=true
+                                    busy_text="Saving…"
+                                />
+                            </ActionForm>
+                        }
+                    })}
+                {held_tags
+                    .into_iter()
+                    .map(|(tag, name)| {
+                        view! {
+                            <ActionForm action=change attr:class="inline">
+                                {hidden("remove_tag")}
+                                <input type="hidden" name="tag" value=tag />
+                                <button
+                                    type="submit"
+                                    class="tag removable"
+                                    aria-label=format!("Remove tag {name}")
+                                    disabled=move || pending.get()
+                                >
+                                    {format!("{name} ×")}
+                                </button>
+                            </ActionForm>
+                        }
+                    })
+                    .collect_view()}
             </div>
         </section>
     }
@@ -240,7 +378,11 @@ fn PassLeadForm(partnership_id: i64, team: String) -> impl IntoView {
     let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
     let done = move || {
         pass.value().get().and_then(Result::ok).map(|_| {
-            view! { <p role="status" class="notice">{format!("Lead passed to {team}. It shows under Leads until they answer.")}</p> }
+            view! {
+                <p role="status" class="notice">
+                    {format!("Lead passed to {team}. It shows under Leads until they answer.")}
+                </p>
+            }
         })
     };
     view! {
@@ -248,12 +390,33 @@ fn PassLeadForm(partnership_id: i64, team: String) -> impl IntoView {
             <h2 id="pass-heading">"Pass a lead"</h2>
             <ActionForm action=pass attr:class="form-row">
                 <input type="hidden" name="partnership_id" value=partnership_id />
-                <div class="field"><label for="pass-company">"Company"</label><input id="pass-company" name="company" required maxlength="200" /><FieldError error name="company" /></div>
-                <div class="field"><label for="pass-contact">"Contact name"</label><input id="pass-contact" name="contact_name" maxlength="100" /><FieldError error name="contact_name" /></div>
-                <div class="field"><label for="pass-email">"Contact email"</label><input id="pass-email" name="email" type="email" required /><FieldError error name="email" /></div>
-                <div class="field"><label for="pass-domain">"Company website (optional)"</label><input id="pass-domain" name="domain" /><FieldError error name="domain" /></div>
-                <div class="field wide"><label for="pass-notes">"Notes for the partner (optional)"</label><textarea id="pass-notes" name="notes" rows="2" maxlength="5000"></textarea></div>
-                <div class="field end"><Submit label="Pass lead" pending=pass.pending() busy_text="Passing…" /></div>
+                <div class="field">
+                    <label for="pass-company">"Company"</label>
+                    <input id="pass-company" name="company" required maxlength="200" />
+                    <FieldError error name="company" />
+                </div>
+                <div class="field">
+                    <label for="pass-contact">"Contact name"</label>
+                    <input id="pass-contact" name="contact_name" maxlength="100" />
+                    <FieldError error name="contact_name" />
+                </div>
+                <div class="field">
+                    <label for="pass-email">"Contact email"</label>
+                    <input id="pass-email" name="email" type="email" required />
+                    <FieldError error name="email" />
+                </div>
+                <div class="field">
+                    <label for="pass-domain">"Company website (optional)"</label>
+                    <input id="pass-domain" name="domain" />
+                    <FieldError error name="domain" />
+                </div>
+                <div class="field wide">
+                    <label for="pass-notes">"Notes for the partner (optional)"</label>
+                    <textarea id="pass-notes" name="notes" rows="2" maxlength="5000"></textarea>
+                </div>
+                <div class="field end">
+                    <Submit label="Pass lead" pending=pass.pending() busy_text="Passing…" />
+                </div>
             </ActionForm>
             <FormAlert error=general />
             {done}

@@ -121,7 +121,11 @@ fn options(items: &[Named], selected: &str) -> impl IntoView + use<> {
         .map(|i| {
             let value = i.id.to_string();
             let is = value == selected;
-            view! { <option value=value selected=is>{i.name.clone()}</option> }
+            view! {
+                <option value=value selected=is>
+                    {i.name.clone()}
+                </option>
+            }
         })
         .collect_view()
 }
@@ -155,8 +159,19 @@ fn Partners(data: Data, filters: Filters, bulk: ServerAction<BulkUpdatePartners>
         .then(|| format!("/vendor/partners?{}", filters.query()));
     let result = move || {
         bulk.value().get().map(|r| match r {
-            Ok(r) => view! { <p role="status" class="notice">{format!("Updated {} partner{}.", r.changed, if r.changed == 1 { "" } else { "s" })}</p> }.into_any(),
-            Err(e) => view! { <FormAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
+            Ok(r) => view! {
+                <p role="status" class="notice">
+                    {format!(
+                        "Updated {} partner{}.",
+                        r.changed,
+                        if r.changed == 1 { "" } else { "s" },
+                    )}
+                </p>
+            }
+            .into_any(),
+            Err(e) => {
+                view! { <FormAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any()
+            }
         })
     };
     let empty = rows.is_empty();
@@ -168,21 +183,32 @@ fn Partners(data: Data, filters: Filters, bulk: ServerAction<BulkUpdatePartners>
         <table aria-label="Partners">
             <thead>
                 <tr>
-                    {can_bulk_edit.then(|| view! { <th scope="col"><span class="visually-hidden">"Select"</span></th> })}
-                    <th scope="col">"Partner"</th>
-                    <th scope="col">"Type"</th>
-                    <th scope="col">"Country"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Group"</th>
-                    <th scope="col">"Tier"</th>
-                    <th scope="col">"Tags"</th>
-                    <th scope="col">"Manager"</th>
+                    {can_bulk_edit
+                        .then(|| {
+                            view! {
+                                <th scope="col">
+                                    <span class="visually-hidden">"Select"</span>
+                                </th>
+                            }
+                        })} <th scope="col">"Partner"</th> <th scope="col">"Type"</th>
+                    <th scope="col">"Country"</th> <th scope="col">"Status"</th>
+                    <th scope="col">"Group"</th> <th scope="col">"Tier"</th>
+                    <th scope="col">"Tags"</th> <th scope="col">"Manager"</th>
                     <th scope="col">"Joined"</th>
                 </tr>
             </thead>
             <tbody>
                 {table_rows}
-                {empty.then(|| view! { <tr><td colspan="10" class="empty">"No partners match these filters."</td></tr> })}
+                {empty
+                    .then(|| {
+                        view! {
+                            <tr>
+                                <td colspan="10" class="empty">
+                                    "No partners match these filters."
+                                </td>
+                            </tr>
+                        }
+                    })}
             </tbody>
         </table>
     };
@@ -205,37 +231,87 @@ fn Partners(data: Data, filters: Filters, bulk: ServerAction<BulkUpdatePartners>
             <div class="page-head">
                 <h1>"Partners"</h1>
             </div>
-            <form method="get" action="/vendor/partners" class="card filters" aria-label="Filter partners">
+            <form
+                method="get"
+                action="/vendor/partners"
+                class="card filters"
+                aria-label="Filter partners"
+            >
                 <input type="hidden" name="program" value=program.id />
-                <label>"Search" <input type="search" name="q" value=filters.q.clone() placeholder="Name or email" /></label>
-                <label>"Status"
-                    <select name="status">
+                <label>
+                    "Search"
+                    <input
+                        type="search"
+                        name="q"
+                        value=filters.q.clone()
+                        placeholder="Name or email"
+                    />
+                </label>
+                <label>
+                    "Status" <select name="status">
                         <option value="">"Any"</option>
-                        {PartnershipStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=filters.status == s.as_str()>{s.label()}</option> }).collect_view()}
+                        {PartnershipStatus::ALL
+                            .iter()
+                            .map(|s| {
+                                view! {
+                                    <option value=s.as_str() selected=filters.status == s.as_str()>
+                                        {s.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
                     </select>
                 </label>
-                <label>"Group" <select name="group"><option value="">"Any"</option>{options(&groups, &filters.group)}</select></label>
-                <label>"Tier"
-                    <select name="tier">
+                <label>
+                    "Group" <select name="group">
                         <option value="">"Any"</option>
-                        <option value="none" selected=filters.tier == "none">"No tier"</option>
+                        {options(&groups, &filters.group)}
+                    </select>
+                </label>
+                <label>
+                    "Tier" <select name="tier">
+                        <option value="">"Any"</option>
+                        <option value="none" selected=filters.tier == "none">
+                            "No tier"
+                        </option>
                         {options(&tiers, &filters.tier)}
                     </select>
                 </label>
-                <label>"Tag" <select name="tag"><option value="">"Any"</option>{options(&tags, &filters.tag)}</select></label>
-                <label>"Segment" <select name="segment"><option value="">"All partners"</option>{options(&segments, &filters.segment)}</select></label>
-                <label>"Manager"
-                    <select name="manager">
+                <label>
+                    "Tag" <select name="tag">
+                        <option value="">"Any"</option>
+                        {options(&tags, &filters.tag)}
+                    </select>
+                </label>
+                <label>
+                    "Segment" <select name="segment">
+                        <option value="">"All partners"</option>
+                        {options(&segments, &filters.segment)}
+                    </select>
+                </label>
+                <label>
+                    "Manager" <select name="manager">
                         <option value="">"Anyone"</option>
-                        <option value="none" selected=filters.manager == "none">"No manager"</option>
+                        <option value="none" selected=filters.manager == "none">
+                            "No manager"
+                        </option>
                         {options(&managers, &filters.manager)}
                     </select>
                 </label>
-                <label>"Sort"
-                    <select name="sort">
-                        <option value="newest" selected=filters.sort.is_empty() || filters.sort == "newest">"Newest first"</option>
-                        <option value="oldest" selected=filters.sort == "oldest">"Oldest first"</option>
-                        <option value="name" selected=filters.sort == "name">"Name"</option>
+                <label>
+                    "Sort" <select name="sort">
+                        <option
+                            value="newest"
+                            selected=filters.sort.is_empty() || filters.sort == "newest"
+                        >
+                            "Newest first"
+                        </option>
+                        <option value="oldest" selected=filters.sort == "oldest">
+                            "Oldest first"
+                        </option>
+                        <option value="name" selected=filters.sort == "name">
+                            "Name"
+                        </option>
                     </select>
                 </label>
                 <button type="submit">"Apply filters"</button>
@@ -260,8 +336,8 @@ fn BulkControls(structure: Structure, #[prop(into)] pending: Signal<bool>) -> im
     view! {
         <fieldset class="bulk">
             <legend>"With the selected partners"</legend>
-            <label>"Action"
-                <select name="action">
+            <label>
+                "Action" <select name="action">
                     <option value="add_tag">"Add tag"</option>
                     <option value="remove_tag">"Remove tag"</option>
                     <option value="move_group">"Move to group"</option>
@@ -270,10 +346,30 @@ fn BulkControls(structure: Structure, #[prop(into)] pending: Signal<bool>) -> im
                     <option value="suspend">"Suspend"</option>
                 </select>
             </label>
-            <label>"Tag" <select name="tag"><option value="">"—"</option>{options(&structure.tags, "")}</select></label>
-            <label>"Group" <select name="group"><option value="">"—"</option>{options(&groups, "")}</select></label>
-            <label>"Tier" <select name="tier"><option value="none">"No tier"</option>{options(&tiers, "")}</select></label>
-            <label>"Manager" <select name="manager"><option value="none">"No manager"</option>{options(&structure.managers, "")}</select></label>
+            <label>
+                "Tag" <select name="tag">
+                    <option value="">"—"</option>
+                    {options(&structure.tags, "")}
+                </select>
+            </label>
+            <label>
+                "Group" <select name="group">
+                    <option value="">"—"</option>
+                    {options(&groups, "")}
+                </select>
+            </label>
+            <label>
+                "Tier" <select name="tier">
+                    <option value="none">"No tier"</option>
+                    {options(&tiers, "")}
+                </select>
+            </label>
+            <label>
+                "Manager" <select name="manager">
+                    <option value="none">"No manager"</option>
+                    {options(&structure.managers, "")}
+                </select>
+            </label>
             <Submit label="Apply to selected" pending busy_text="Updating…" />
         </fieldset>
     }
@@ -284,15 +380,30 @@ fn PartnerLine(row: PartnerListRow, selectable: bool) -> impl IntoView {
     let label = format!("Select {}", row.partner_team);
     view! {
         <tr>
-            {selectable.then(|| view! { <td><input type="checkbox" name="ids[]" value=row.partnership_id aria-label=label /></td> })}
-            <td><a href=format!("/vendor/partners/{}", row.partnership_id)>{row.partner_team}</a></td>
-            <td>{row.kind}</td>
-            <td>{row.country.unwrap_or_else(|| "—".into())}</td>
-            <td><span class=format!("badge {}", row.status)>{row.status.clone()}</span></td>
-            <td>{row.group}</td>
-            <td>{row.tier.unwrap_or_else(|| "—".into())}</td>
-            <td class="tags">{row.tags.into_iter().map(|t| view! { <span class="tag">{t}</span> }).collect_view()}</td>
-            <td>{row.manager.unwrap_or_else(|| "—".into())}</td>
+            {selectable
+                .then(|| {
+                    view! {
+                        <td>
+                            <input
+                                type="checkbox"
+                                name="ids[]"
+                                value=row.partnership_id
+                                aria-label=label
+                            />
+                        </td>
+                    }
+                })} <td>
+                <a href=format!("/vendor/partners/{}", row.partnership_id)>{row.partner_team}</a>
+            </td> <td>{row.kind}</td> <td>{row.country.unwrap_or_else(|| "—".into())}</td> <td>
+                <span class=format!("badge {}", row.status)>{row.status.clone()}</span>
+            </td> <td>{row.group}</td> <td>{row.tier.unwrap_or_else(|| "—".into())}</td>
+            <td class="tags">
+                {row
+                    .tags
+                    .into_iter()
+                    .map(|t| view! { <span class="tag">{t}</span> })
+                    .collect_view()}
+            </td> <td>{row.manager.unwrap_or_else(|| "—".into())}</td>
             <td>{format_date(row.joined_at)}</td>
         </tr>
     }

@@ -23,9 +23,14 @@ pub fn ProfilePage() -> impl IntoView {
 /// A confirmation once an action succeeded.
 fn done(succeeded: Signal<bool>, text: &'static str) -> impl Fn() -> Option<AnyView> {
     move || {
-        succeeded
-            .get()
-            .then(|| view! { <p role="status" class="notice">{text}</p> }.into_any())
+        succeeded.get().then(|| {
+            view! {
+                <p role="status" class="notice">
+                    {text}
+                </p>
+            }
+            .into_any()
+        })
     }
 }
 
@@ -44,7 +49,14 @@ fn Profile(
         payout: payout_view,
     } = data;
     view! {
-        <header class="topbar"><a class="brand" href="/">"Partner portal"</a><nav aria-label="Account"><a href="/workspaces">"Workspaces"</a></nav></header>
+        <header class="topbar">
+            <a class="brand" href="/">
+                "Partner portal"
+            </a>
+            <nav aria-label="Account">
+                <a href="/workspaces">"Workspaces"</a>
+            </nav>
+        </header>
         <main class="page narrow">
             <h1>"Profile"</h1>
             <p class="muted">{format!("Signed in as {email}")}</p>
@@ -55,21 +67,47 @@ fn Profile(
                     <input id="name" name="name" value=name required maxlength="100" />
                     <FieldError error=rename_error name="name" />
                     <Submit label="Save name" pending=rename.pending() busy_text="Saving…" />
-                    {done(Signal::derive(move || matches!(rename.value().get(), Some(Ok(())))), "Name saved.")}
+                    {done(
+                        Signal::derive(move || matches!(rename.value().get(), Some(Ok(())))),
+                        "Name saved.",
+                    )}
                 </ActionForm>
             </section>
             <section class="card">
                 <h2>"Password"</h2>
                 <ActionForm action=password attr:class="form">
                     <label for="current_password">"Current password"</label>
-                    <input id="current_password" type="password" name="current_password" autocomplete="current-password" required />
+                    <input
+                        id="current_password"
+                        type="password"
+                        name="current_password"
+                        autocomplete="current-password"
+                        required
+                    />
                     <FieldError error=password_error name="current_password" />
                     <label for="new_password">"New password"</label>
-                    <input id="new_password" type="password" name="new_password" autocomplete="new-password" required minlength="12" maxlength="128" />
+                    <input
+                        id="new_password"
+                        type="password"
+                        name="new_password"
+                        autocomplete="new-password"
+                        required
+                        minlength="12"
+                        maxlength="128"
+                    />
                     <FieldError error=password_error name="new_password" />
-                    <p class="muted">"At least 12 characters. Your other sessions end when you change it."</p>
-                    <Submit label="Change password" pending=password.pending() busy_text="Changing…" />
-                    {done(Signal::derive(move || matches!(password.value().get(), Some(Ok(())))), "Password changed. Other sessions were signed out.")}
+                    <p class="muted">
+                        "At least 12 characters. Your other sessions end when you change it."
+                    </p>
+                    <Submit
+                        label="Change password"
+                        pending=password.pending()
+                        busy_text="Changing…"
+                    />
+                    {done(
+                        Signal::derive(move || matches!(password.value().get(), Some(Ok(())))),
+                        "Password changed. Other sessions were signed out.",
+                    )}
                 </ActionForm>
             </section>
             {payout_view.map(|view| view! { <Payout view action=payout /> })}
@@ -95,19 +133,32 @@ fn Payout(view: PayoutView, action: ServerAction<SetPayoutDetails>) -> impl Into
                     <ActionForm action=action attr:class="form">
                         <label for="method">"Method"</label>
                         <select id="method" name="method">
-                            {PayoutMethod::ALL.iter().map(|m| view! { <option value=m.as_str()>{m.label()}</option> }).collect_view()}
+                            {PayoutMethod::ALL
+                                .iter()
+                                .map(|m| view! { <option value=m.as_str()>{m.label()}</option> })
+                                .collect_view()}
                         </select>
                         <label for="details">"Account (IBAN or email)"</label>
                         <input id="details" name="details" required autocomplete="off" />
                         <FieldError error name="details" />
                         <label for="payout-password">"Your password"</label>
-                        <input id="payout-password" type="password" name="password" autocomplete="current-password" required />
+                        <input
+                            id="payout-password"
+                            type="password"
+                            name="password"
+                            autocomplete="current-password"
+                            required
+                        />
                         <FieldError error name="password" />
                         <FormAlert error=general />
-                        <Submit label="Save payout details" pending=action.pending() busy_text="Saving…" />
+                        <Submit
+                            label="Save payout details"
+                            pending=action.pending()
+                            busy_text="Saving…"
+                        />
                     </ActionForm>
                 }
-                .into_any()
+                    .into_any()
             } else {
                 view! { <p class="muted">"Only your team's owner can change them."</p> }.into_any()
             }}

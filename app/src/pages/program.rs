@@ -54,7 +54,10 @@ fn Settings(
         save.value().get().and_then(Result::ok).map(|id| {
             view! {
                 <p role="status" class="notice">
-                    "Saved. " <a href=format!("/vendor/program?program={id}")>"Open the program's settings"</a>
+                    "Saved. "
+                    <a href=format!(
+                        "/vendor/program?program={id}",
+                    )>"Open the program's settings"</a>
                 </p>
             }
         })
@@ -68,70 +71,181 @@ fn Settings(
                 <h1>{title}</h1>
             </div>
             <p>
-                {join.map(|href| view! { "Public signup page: " <a href=href.clone()>{href.clone()}</a> " · " })}
-                <a href="/vendor/program?new=1">"Create another program"</a>
-                " · "
+                {join
+                    .map(|href| {
+                        view! {
+                            "Public signup page: "
+                            <a href=href.clone()>{href.clone()}</a>
+                            " · "
+                        }
+                    })} <a href="/vendor/program?new=1">"Create another program"</a> " · "
                 <a href="/vendor/api-keys">"API keys"</a>
             </p>
             <ActionForm action=save attr:class="card form">
-                <input type="hidden" name="id" value=form.id.map(|i| i.to_string()).unwrap_or_default() />
+                <input
+                    type="hidden"
+                    name="id"
+                    value=form.id.map(|i| i.to_string()).unwrap_or_default()
+                />
                 <label for="p-name">"Name"</label>
-                <input id="p-name" name="name" value=form.name required maxlength="100" disabled=!can_edit />
+                <input
+                    id="p-name"
+                    name="name"
+                    value=form.name
+                    required
+                    maxlength="100"
+                    disabled=!can_edit
+                />
                 <FieldError error name="name" />
                 <label for="p-slug">"Signup page address (/join/…)"</label>
-                <input id="p-slug" name="slug" value=form.slug maxlength="60" placeholder="made from the name" disabled=!can_edit />
+                <input
+                    id="p-slug"
+                    name="slug"
+                    value=form.slug
+                    maxlength="60"
+                    placeholder="made from the name"
+                    disabled=!can_edit
+                />
                 <FieldError error name="slug" />
                 <label for="p-currency">"Currency"</label>
                 <select id="p-currency" name="currency" disabled=!can_edit>
-                    {Currency::all().iter().map(|c| {
-                        let code = c.code();
-                        view! { <option value=code selected=code == form.currency>{code}</option> }
-                    }).collect_view()}
+                    {Currency::all()
+                        .iter()
+                        .map(|c| {
+                            let code = c.code();
+                            view! {
+                                <option value=code selected=code == form.currency>
+                                    {code}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
                 <FieldError error name="currency" />
                 <label for="p-window">"Attribution window (days)"</label>
-                <input id="p-window" name="attribution_window_days" type="number" min="0" max="3650" value=form.attribution_window_days disabled=!can_edit />
+                <input
+                    id="p-window"
+                    name="attribution_window_days"
+                    type="number"
+                    min="0"
+                    max="3650"
+                    value=form.attribution_window_days
+                    disabled=!can_edit
+                />
                 <FieldError error name="attribution_window_days" />
                 <label for="p-hold">"Reward hold period (days)"</label>
-                <input id="p-hold" name="hold_days" type="number" min="0" max="365" value=form.hold_days disabled=!can_edit />
+                <input
+                    id="p-hold"
+                    name="hold_days"
+                    type="number"
+                    min="0"
+                    max="365"
+                    value=form.hold_days
+                    disabled=!can_edit
+                />
                 <FieldError error name="hold_days" />
                 <label for="p-min">"Minimum cashout"</label>
-                <input id="p-min" name="min_cashout" value=form.min_cashout inputmode="decimal" disabled=!can_edit />
+                <input
+                    id="p-min"
+                    name="min_cashout"
+                    value=form.min_cashout
+                    inputmode="decimal"
+                    disabled=!can_edit
+                />
                 <FieldError error name="min_cashout" />
                 <label for="p-mode">"Signup mode"</label>
                 <select id="p-mode" name="signup_mode" disabled=!can_edit>
-                    {SignupMode::ALL.iter().map(|m| view! { <option value=m.as_str() selected=*m == form.signup_mode>{m.label()}</option> }).collect_view()}
+                    {SignupMode::ALL
+                        .iter()
+                        .map(|m| {
+                            view! {
+                                <option value=m.as_str() selected=*m == form.signup_mode>
+                                    {m.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
                 <FieldError error name="signup_mode" />
-                <label for="p-domains">"Allowed link destinations (domains, comma separated)"</label>
-                <input id="p-domains" name="allowed_domains" value=form.allowed_domains disabled=!can_edit />
+                <label for="p-domains">
+                    "Allowed link destinations (domains, comma separated)"
+                </label>
+                <input
+                    id="p-domains"
+                    name="allowed_domains"
+                    value=form.allowed_domains
+                    disabled=!can_edit
+                />
                 <FieldError error name="allowed_domains" />
                 <label for="p-protection">"Deal protection (days after approval)"</label>
-                <input id="p-protection" name="deal_protection_days" type="number" min="1" max="730" value=form.deal_protection_days disabled=!can_edit />
+                <input
+                    id="p-protection"
+                    name="deal_protection_days"
+                    type="number"
+                    min="1"
+                    max="730"
+                    value=form.deal_protection_days
+                    disabled=!can_edit
+                />
                 <FieldError error name="deal_protection_days" />
-                <label for="p-grace">"Tier grace period (days below a tier's rule before moving down)"</label>
-                <input id="p-grace" name="tier_grace_days" type="number" min="0" max="365" value=form.tier_grace_days disabled=!can_edit />
+                <label for="p-grace">
+                    "Tier grace period (days below a tier's rule before moving down)"
+                </label>
+                <input
+                    id="p-grace"
+                    name="tier_grace_days"
+                    type="number"
+                    min="0"
+                    max="365"
+                    value=form.tier_grace_days
+                    disabled=!can_edit
+                />
                 <FieldError error name="tier_grace_days" />
                 <label for="p-emails">"Customer emails partners see"</label>
                 <select id="p-emails" name="customer_emails" disabled=!can_edit>
-                    <option value="masked" selected=!form.customer_emails_visible>"Masked (j•••@example.com)"</option>
-                    <option value="visible" selected=form.customer_emails_visible>"In full"</option>
+                    <option value="masked" selected=!form.customer_emails_visible>
+                        "Masked (j•••@example.com)"
+                    </option>
+                    <option value="visible" selected=form.customer_emails_visible>
+                        "In full"
+                    </option>
                 </select>
                 <FieldError error name="customer_emails" />
                 <label for="p-terms">"Terms"</label>
-                <textarea id="p-terms" name="terms" rows="6" disabled=!can_edit>{form.terms}</textarea>
+                <textarea id="p-terms" name="terms" rows="6" disabled=!can_edit>
+                    {form.terms}
+                </textarea>
                 <FieldError error name="terms" />
                 <FormAlert error=general />
                 {if can_edit {
-                    view! { <Submit label=if creating { "Create program" } else { "Save settings" } pending=save.pending() busy_text="Saving…" /> }.into_any()
+                    view! {
+                        <Submit
+                            label=if creating { "Create program" } else { "Save settings" }
+                            pending=save.pending()
+                            busy_text="Saving…"
+                        />
+                    }
+                        .into_any()
                 } else {
-                    view! { <p class="muted">"Your role can see these settings but not change them."</p> }.into_any()
+                    view! {
+                        <p class="muted">"Your role can see these settings but not change them."</p>
+                    }
+                        .into_any()
                 }}
                 {saved}
             </ActionForm>
-            {form.id.map(|program_id| view! {
-                <Tracking program_id form=tracking_form can_edit=can_edit_tracking save=save_tracking />
-            })}
+            {form
+                .id
+                .map(|program_id| {
+                    view! {
+                        <Tracking
+                            program_id
+                            form=tracking_form
+                            can_edit=can_edit_tracking
+                            save=save_tracking
+                        />
+                    }
+                })}
         </main>
     }
     .into_any()
@@ -149,39 +263,87 @@ fn Tracking(
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
     let saved = move || {
-        save.value()
-            .get()
-            .and_then(Result::ok)
-            .map(|()| view! { <p role="status" class="notice">"Tracking settings saved."</p> })
+        save.value().get().and_then(Result::ok).map(|()| {
+            view! {
+                <p role="status" class="notice">
+                    "Tracking settings saved."
+                </p>
+            }
+        })
     };
     view! {
         <ActionForm action=save attr:class="card form" attr:aria-labelledby="tracking-title">
             <h2 id="tracking-title">"Referral links and tracking"</h2>
             <input type="hidden" name="program" value=program_id />
             <label for="p-destination">"Default link destination"</label>
-            <input id="p-destination" name="default_destination" type="url" value=form.default_destination placeholder="https://www.example.com/" disabled=!can_edit />
+            <input
+                id="p-destination"
+                name="default_destination"
+                type="url"
+                value=form.default_destination
+                placeholder="https://www.example.com/"
+                disabled=!can_edit
+            />
             <FieldError error name="default_destination" />
             <label for="p-param-partner">"Partner key parameter"</label>
-            <input id="p-param-partner" name="link_param_partner" value=form.link_param_partner maxlength="32" disabled=!can_edit />
+            <input
+                id="p-param-partner"
+                name="link_param_partner"
+                value=form.link_param_partner
+                maxlength="32"
+                disabled=!can_edit
+            />
             <FieldError error name="link_param_partner" />
             <label for="p-param-click">"Click id parameter"</label>
-            <input id="p-param-click" name="link_param_click" value=form.link_param_click maxlength="32" disabled=!can_edit />
+            <input
+                id="p-param-click"
+                name="link_param_click"
+                value=form.link_param_click
+                maxlength="32"
+                disabled=!can_edit
+            />
             <FieldError error name="link_param_click" />
             <label for="p-model">"Attribution model"</label>
             <select id="p-model" name="attribution_model" disabled=!can_edit>
-                {AttributionModel::ALL.iter().map(|m| view! { <option value=m.as_str() selected=*m == form.attribution_model>{m.label()}</option> }).collect_view()}
+                {AttributionModel::ALL
+                    .iter()
+                    .map(|m| {
+                        view! {
+                            <option value=m.as_str() selected=*m == form.attribution_model>
+                                {m.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
             </select>
             <FieldError error name="attribution_model" />
-            {form.snippet.map(|snippet| view! {
-                <label for="p-snippet">"Tracking snippet (paste on every page of your site)"</label>
-                <textarea id="p-snippet" readonly rows="3">{snippet}</textarea>
-                <p class="muted">"Then call " <code>"portal.signup({ key, email, name })"</code> " when someone signs up."</p>
-            })}
+            {form
+                .snippet
+                .map(|snippet| {
+                    view! {
+                        <label for="p-snippet">
+                            "Tracking snippet (paste on every page of your site)"
+                        </label>
+                        <textarea id="p-snippet" readonly rows="3">
+                            {snippet}
+                        </textarea>
+                        <p class="muted">
+                            "Then call " <code>"portal.signup({ key, email, name })"</code>
+                            " when someone signs up."
+                        </p>
+                    }
+                })}
             <FormAlert error=general />
             {if can_edit {
-                view! { <Submit label="Save tracking" pending=save.pending() busy_text="Saving…" /> }.into_any()
+                view! {
+                    <Submit label="Save tracking" pending=save.pending() busy_text="Saving…" />
+                }
+                    .into_any()
             } else {
-                view! { <p class="muted">"Owners, admins and technical teammates change these."</p> }.into_any()
+                view! {
+                    <p class="muted">"Owners, admins and technical teammates change these."</p>
+                }
+                    .into_any()
             }}
             {saved}
         </ActionForm>

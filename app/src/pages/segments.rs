@@ -63,11 +63,13 @@ fn SegmentList(data: Data, delete: ServerAction<DeleteLabel>) -> impl IntoView {
     };
     let error = Signal::derive(move || delete.value().get().and_then(Result::err));
     let deleted = move || {
-        delete
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|_| view! { <p role="status" class="notice">"Segment deleted."</p> })
+        delete.value().get().and_then(Result::ok).map(|_| {
+            view! {
+                <p role="status" class="notice">
+                    "Segment deleted."
+                </p>
+            }
+        })
     };
     let empty = structure.segments.is_empty();
     let structure = StoredValue::new(structure);
@@ -76,36 +78,83 @@ fn SegmentList(data: Data, delete: ServerAction<DeleteLabel>) -> impl IntoView {
         <main class="page">
             <div class="page-head">
                 <h1>"Segments"</h1>
-                <a class="button" href=format!("/vendor/segments/new?program={}", program.id)>"Build a segment"</a>
+                <a class="button" href=format!("/vendor/segments/new?program={}", program.id)>
+                    "Build a segment"
+                </a>
             </div>
-            <p class="muted">{format!("Saved rules over the partners of {}. Each one is a filter of the partners table.", program.name)}</p>
+            <p class="muted">
+                {format!(
+                    "Saved rules over the partners of {}. Each one is a filter of the partners table.",
+                    program.name,
+                )}
+            </p>
             <FormAlert error />
             {deleted}
             <table aria-label="Saved segments">
-                <thead><tr><th scope="col">"Segment"</th><th scope="col">"Rule"</th><th scope="col">"Actions"</th></tr></thead>
+                <thead>
+                    <tr>
+                        <th scope="col">"Segment"</th>
+                        <th scope="col">"Rule"</th>
+                        <th scope="col">"Actions"</th>
+                    </tr>
+                </thead>
                 <tbody>
-                    {structure.read_value().segments.iter().map(|segment| {
-                        let id = segment.id;
-                        let name = segment.name.clone();
-                        let summary = describe_rule(&segment.rule, &structure.read_value());
-                        view! {
-                            <tr>
-                                <td><a href=format!("/vendor/partners?program={}&segment={id}", program.id)>{name.clone()}</a></td>
-                                <td>{summary}</td>
-                                <td class="actions">
-                                    {can_edit.then(|| view! {
-                                        <a href=format!("/vendor/segments/{id}") aria-label=format!("Edit segment {name}")>"Edit"</a>
-                                        <ActionForm action=delete attr:class="inline">
-                                            <input type="hidden" name="kind" value="segment" />
-                                            <input type="hidden" name="id" value=id />
-                                            <button type="submit" class="danger" aria-label=format!("Delete segment {name}") disabled=move || delete.pending().get()>"Delete"</button>
-                                        </ActionForm>
-                                    })}
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                    {empty.then(|| view! { <tr><td colspan="3" class="empty">"No saved segments yet. Build one to filter partners by tags, tiers, groups and more."</td></tr> })}
+                    {structure
+                        .read_value()
+                        .segments
+                        .iter()
+                        .map(|segment| {
+                            let id = segment.id;
+                            let name = segment.name.clone();
+                            let summary = describe_rule(&segment.rule, &structure.read_value());
+                            view! {
+                                <tr>
+                                    <td>
+                                        <a href=format!(
+                                            "/vendor/partners?program={}&segment={id}",
+                                            program.id,
+                                        )>{name.clone()}</a>
+                                    </td>
+                                    <td>{summary}</td>
+                                    <td class="actions">
+                                        {can_edit
+                                            .then(|| {
+                                                view! {
+                                                    <a
+                                                        href=format!("/vendor/segments/{id}")
+                                                        aria-label=format!("Edit segment {name}")
+                                                    >
+                                                        "Edit"
+                                                    </a>
+                                                    <ActionForm action=delete attr:class="inline">
+                                                        <input type="hidden" name="kind" value="segment" />
+                                                        <input type="hidden" name="id" value=id />
+                                                        <button
+                                                            type="submit"
+                                                            class="danger"
+                                                            aria-label=format!("Delete segment {name}")
+                                                            disabled=move || delete.pending().get()
+                                                        >
+                                                            "Delete"
+                                                        </button>
+                                                    </ActionForm>
+                                                }
+                                            })}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                    {empty
+                        .then(|| {
+                            view! {
+                                <tr>
+                                    <td colspan="3" class="empty">
+                                        "No saved segments yet. Build one to filter partners by tags, tiers, groups and more."
+                                    </td>
+                                </tr>
+                            }
+                        })}
                 </tbody>
             </table>
         </main>
@@ -180,9 +229,15 @@ fn Unreadable(viewer: crate::dto::Viewer, segment: SegmentInfo) -> impl IntoView
         <TopBar viewer home="/vendor" />
         <main class="page">
             <h1>{format!("Segment {}", segment.name)}</h1>
-            <p class="notice">"This segment's rule nests deeper than the builder shows, so it can only be changed through the API."</p>
-            <pre class="rule">{serde_json::to_string_pretty(&segment.rule).unwrap_or_default()}</pre>
-            <p><a href="/vendor/segments">"Back to segments"</a></p>
+            <p class="notice">
+                "This segment's rule nests deeper than the builder shows, so it can only be changed through the API."
+            </p>
+            <pre class="rule">
+                {serde_json::to_string_pretty(&segment.rule).unwrap_or_default()}
+            </pre>
+            <p>
+                <a href="/vendor/segments">"Back to segments"</a>
+            </p>
         </main>
     }
 }
@@ -317,7 +372,9 @@ fn Builder(data: Data, editing: Option<i64>) -> impl IntoView {
             view! {
                 <p role="status" class="notice">
                     "Segment saved. "
-                    <a href=format!("/vendor/partners?program={program_id}&segment={id}")>"See its partners"</a>
+                    <a href=format!(
+                        "/vendor/partners?program={program_id}&segment={id}",
+                    )>"See its partners"</a>
                 </p>
             }
         })
@@ -327,12 +384,23 @@ fn Builder(data: Data, editing: Option<i64>) -> impl IntoView {
         <TopBar viewer home="/vendor" />
         <main class="page">
             <h1>{title}</h1>
-            <p class="muted">{format!("Partners of {} that match these conditions. Membership updates itself as partners change.", program.name)}</p>
+            <p class="muted">
+                {format!(
+                    "Partners of {} that match these conditions. Membership updates itself as partners change.",
+                    program.name,
+                )}
+            </p>
             <section class="card builder" aria-label="Rule">
                 <Combinator any label="Partners match" />
                 <ul class="rows">
                     <For each=move || rows.get() key=|r| r.key let:row>
-                        <RowEditor row structure on_remove=Callback::new(move |key: usize| rows.update(|v| v.retain(|r| r.key != key))) />
+                        <RowEditor
+                            row
+                            structure
+                            on_remove=Callback::new(move |key: usize| {
+                                rows.update(|v| v.retain(|r| r.key != key))
+                            })
+                        />
                     </For>
                 </ul>
                 <For each=move || groups.get() key=|g| g.key let:group>
@@ -340,49 +408,130 @@ fn Builder(data: Data, editing: Option<i64>) -> impl IntoView {
                         <Combinator any=group.any label="Within this group, partners match" />
                         <ul class="rows">
                             <For each=move || group.rows.get() key=|r| r.key let:row>
-                                <RowEditor row structure on_remove=Callback::new(move |key: usize| group.rows.update(|v| v.retain(|r| r.key != key))) />
+                                <RowEditor
+                                    row
+                                    structure
+                                    on_remove=Callback::new(move |key: usize| {
+                                        group.rows.update(|v| v.retain(|r| r.key != key))
+                                    })
+                                />
                             </For>
                         </ul>
-                        <button type="button" class="secondary" on:click=move |_| group.rows.update(|v| v.push(new_row(counter)))>"Add condition to group"</button>
-                        <button type="button" class="danger" on:click=move |_| groups.update(|v| v.retain(|g| g.key != group.key))>"Remove group"</button>
+                        <button
+                            type="button"
+                            class="secondary"
+                            on:click=move |_| group.rows.update(|v| v.push(new_row(counter)))
+                        >
+                            "Add condition to group"
+                        </button>
+                        <button
+                            type="button"
+                            class="danger"
+                            on:click=move |_| groups.update(|v| v.retain(|g| g.key != group.key))
+                        >
+                            "Remove group"
+                        </button>
                     </div>
                 </For>
                 <p class="inline">
-                    <button type="button" class="secondary" on:click=move |_| rows.update(|v| v.push(new_row(counter)))>"Add condition"</button>
-                    <button type="button" class="secondary" on:click=move |_| {
-                        let group = Group { key: next_key(counter), any: RwSignal::new(true), rows: RwSignal::new(vec![new_row(counter)]) };
-                        groups.update(|v| v.push(group));
-                    }>"Add group"</button>
+                    <button
+                        type="button"
+                        class="secondary"
+                        on:click=move |_| rows.update(|v| v.push(new_row(counter)))
+                    >
+                        "Add condition"
+                    </button>
+                    <button
+                        type="button"
+                        class="secondary"
+                        on:click=move |_| {
+                            let group = Group {
+                                key: next_key(counter),
+                                any: RwSignal::new(true),
+                                rows: RwSignal::new(vec![new_row(counter)]),
+                            };
+                            groups.update(|v| v.push(group));
+                        }
+                    >
+                        "Add group"
+                    </button>
                 </p>
             </section>
             <section class="card" aria-label="Preview">
                 <h2>"Preview"</h2>
-                <Transition fallback=|| view! { <p role="status">"Counting…"</p> }>
-                    {move || preview.get().map(|p| match p {
-                        Ok(p) => view! {
-                            <p role="status" class="preview-count">{format!("{} partner{} match{}", p.count, if p.count == 1 { "" } else { "s" }, if p.count == 1 { "es" } else { "" })}</p>
-                            <ul class="plain preview">{p.sample.into_iter().map(|name| view! { <li>{name}</li> }).collect_view()}</ul>
-                        }.into_any(),
-                        Err(e) => view! { <p role="alert" class="alert">{e.message}</p> }.into_any(),
-                    })}
+                <Transition fallback=|| {
+                    view! { <p role="status">"Counting…"</p> }
+                }>
+                    {move || {
+                        preview
+                            .get()
+                            .map(|p| match p {
+                                Ok(p) => {
+                                    view! {
+                                        <p role="status" class="preview-count">
+                                            {format!(
+                                                "{} partner{} match{}",
+                                                p.count,
+                                                if p.count == 1 { "" } else { "s" },
+                                                if p.count == 1 { "es" } else { "" },
+                                            )}
+                                        </p>
+                                        <ul class="plain preview">
+                                            {p
+                                                .sample
+                                                .into_iter()
+                                                .map(|name| view! { <li>{name}</li> })
+                                                .collect_view()}
+                                        </ul>
+                                    }
+                                        .into_any()
+                                }
+                                Err(e) => {
+                                    view! {
+                                        <p role="alert" class="alert">
+                                            {e.message}
+                                        </p>
+                                    }
+                                        .into_any()
+                                }
+                            })
+                    }}
                 </Transition>
             </section>
-            {can_edit.then(|| view! {
-                <section class="card">
-                    <h2>"Save"</h2>
-                    <ActionForm action=save attr:class="inline">
-                        <input type="hidden" name="program" value=program_id />
-                        {editing_id.map(|id| view! { <input type="hidden" name="id" value=id /> })}
-                        <input type="hidden" name="rule" prop:value=move || rule_json.get() />
-                        <label for="segment-name">"Segment name"</label>
-                        <input id="segment-name" name="name" required maxlength="80" value=initial_name />
-                        <Submit label="Save segment" pending=save.pending() busy_text="Saving…" />
-                    </ActionForm>
-                    <FieldError error=save_error name="name" />
-                    <FormAlert error=general />
-                    {saved}
-                </section>
-            })}
+            {can_edit
+                .then(|| {
+                    view! {
+                        <section class="card">
+                            <h2>"Save"</h2>
+                            <ActionForm action=save attr:class="inline">
+                                <input type="hidden" name="program" value=program_id />
+                                {editing_id
+                                    .map(|id| view! { <input type="hidden" name="id" value=id /> })}
+                                <input
+                                    type="hidden"
+                                    name="rule"
+                                    prop:value=move || rule_json.get()
+                                />
+                                <label for="segment-name">"Segment name"</label>
+                                <input
+                                    id="segment-name"
+                                    name="name"
+                                    required
+                                    maxlength="80"
+                                    value=initial_name
+                                />
+                                <Submit
+                                    label="Save segment"
+                                    pending=save.pending()
+                                    busy_text="Saving…"
+                                />
+                            </ActionForm>
+                            <FieldError error=save_error name="name" />
+                            <FormAlert error=general />
+                            {saved}
+                        </section>
+                    }
+                })}
         </main>
     }
     .into_any()
@@ -393,9 +542,11 @@ fn Combinator(any: RwSignal<bool>, label: &'static str) -> impl IntoView {
     view! {
         <p class="inline">
             <label>
-                {label}
-                " "
-                <select on:change=move |ev| any.set(event_target_value(&ev) == "any") prop:value=move || if any.get() { "any" } else { "all" }>
+                {label} " "
+                <select
+                    on:change=move |ev| any.set(event_target_value(&ev) == "any")
+                    prop:value=move || if any.get() { "any" } else { "all" }
+                >
                     <option value="all">"all of these"</option>
                     <option value="any">"any of these"</option>
                 </select>
@@ -457,28 +608,87 @@ fn RowEditor(
     };
     view! {
         <li class="row-editor">
-            <label class="visually-hidden" for=format!("field-{n}")>{format!("Field of condition {n}")}</label>
-            <select id=format!("field-{n}") prop:value=move || row.field.get() on:change=move |ev| { row.field.set(event_target_value(&ev)); row.value.set(String::new()); }>
-                {BUILDER_FIELDS.iter().map(|(field, label)| view! { <option value=*field selected=row.field.get_untracked() == *field>{*label}</option> }).collect_view()}
+            <label class="visually-hidden" for=format!("field-{n}")>
+                {format!("Field of condition {n}")}
+            </label>
+            <select
+                id=format!("field-{n}")
+                prop:value=move || row.field.get()
+                on:change=move |ev| {
+                    row.field.set(event_target_value(&ev));
+                    row.value.set(String::new());
+                }
+            >
+                {BUILDER_FIELDS
+                    .iter()
+                    .map(|(field, label)| {
+                        view! {
+                            <option value=*field selected=row.field.get_untracked() == *field>
+                                {*label}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
             </select>
-            <label class="visually-hidden" for=format!("negate-{n}")>{format!("Operator of condition {n}")}</label>
-            <select id=format!("negate-{n}") prop:value=move || if row.negate.get() { "not" } else { "is" } on:change=move |ev| row.negate.set(event_target_value(&ev) == "not")>
+            <label class="visually-hidden" for=format!("negate-{n}")>
+                {format!("Operator of condition {n}")}
+            </label>
+            <select
+                id=format!("negate-{n}")
+                prop:value=move || if row.negate.get() { "not" } else { "is" }
+                on:change=move |ev| row.negate.set(event_target_value(&ev) == "not")
+            >
                 <option value="is">"is / has"</option>
                 <option value="not">"is not / has not"</option>
             </select>
-            <label class="visually-hidden" for=format!("value-{n}")>{format!("Value of condition {n}")}</label>
+            <label class="visually-hidden" for=format!("value-{n}")>
+                {format!("Value of condition {n}")}
+            </label>
             {move || match value_options() {
-                Some(options) => view! {
-                    <select id=format!("value-{n}") prop:value=move || row.value.get() on:change=move |ev| row.value.set(event_target_value(&ev))>
-                        <option value="">"Choose…"</option>
-                        {options.into_iter().map(|(value, label)| { let chosen = row.value.get_untracked() == value; view! { <option value=value selected=chosen>{label}</option> } }).collect_view()}
-                    </select>
-                }.into_any(),
-                None => view! {
-                    <input id=format!("value-{n}") type=input_type value=row.value.get_untracked() prop:value=move || row.value.get() on:input=move |ev| row.value.set(event_target_value(&ev)) />
-                }.into_any(),
+                Some(options) => {
+                    view! {
+                        <select
+                            id=format!("value-{n}")
+                            prop:value=move || row.value.get()
+                            on:change=move |ev| row.value.set(event_target_value(&ev))
+                        >
+                            <option value="">"Choose…"</option>
+                            {options
+                                .into_iter()
+                                .map(|(value, label)| {
+                                    let chosen = row.value.get_untracked() == value;
+                                    view! {
+                                        <option value=value selected=chosen>
+                                            {label}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                    }
+                        .into_any()
+                }
+                None => {
+                    view! {
+                        <input
+                            id=format!("value-{n}")
+                            type=input_type
+                            value=row.value.get_untracked()
+                            prop:value=move || row.value.get()
+                            on:input=move |ev| row.value.set(event_target_value(&ev))
+                        />
+                    }
+                        .into_any()
+                }
             }}
-            <button type="button" class="danger" aria-label=format!("Remove condition {n}") on:click=move |_| on_remove.run(n)>"Remove"</button>
+            <button
+                type="button"
+                class="danger"
+                aria-label=format!("Remove condition {n}")
+                on:click=move |_| on_remove.run(n)
+            >
+                "Remove"
+            </button>
         </li>
     }
 }

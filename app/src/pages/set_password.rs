@@ -27,18 +27,35 @@ fn Choose(info: PasswordLinkInfo, token: String, set: ServerAction<SetPassword>)
         problem,
     } = info;
     let form = match problem {
-        Some(problem) => view! { <p role="alert" class="alert">{problem}</p> }.into_any(),
+        Some(problem) => view! {
+            <p role="alert" class="alert">
+                {problem}
+            </p>
+        }
+        .into_any(),
         None => view! {
             <ActionForm action=set attr:class="card form" attr:aria-label="Set your password">
                 <input type="hidden" name="token" value=token />
                 <label for="set-email">"Email"</label>
                 <input id="set-email" type="email" value=email autocomplete="username" readonly />
                 <label for="password">"Choose a password"</label>
-                <input id="password" type="password" name="password" autocomplete="new-password" required minlength="12" maxlength="128" />
+                <input
+                    id="password"
+                    type="password"
+                    name="password"
+                    autocomplete="new-password"
+                    required
+                    minlength="12"
+                    maxlength="128"
+                />
                 <p class="muted">"At least 12 characters. This link works once."</p>
                 <FieldError error name="password" />
                 <FormAlert error=general />
-                <Submit label="Set password and sign in" pending=set.pending() busy_text="Saving…" />
+                <Submit
+                    label="Set password and sign in"
+                    pending=set.pending()
+                    busy_text="Saving…"
+                />
             </ActionForm>
         }
         .into_any(),

@@ -106,20 +106,67 @@ fn StructureView(data: Data, actions: Actions) -> impl IntoView {
             <p class="muted">{format!("Groups, tags, tiers and segments of {}.", program.name)}</p>
             <FormAlert error=delete_error />
             <div class="columns">
-                <Labels kind="group" title="Groups" structure=structure.clone() program=program.clone() can_edit create=create_group actions />
-                <Labels kind="tag" title="Tags" structure=structure.clone() program=program.clone() can_edit create=create_tag actions />
+                <Labels
+                    kind="group"
+                    title="Groups"
+                    structure=structure.clone()
+                    program=program.clone()
+                    can_edit
+                    create=create_group
+                    actions
+                />
+                <Labels
+                    kind="tag"
+                    title="Tags"
+                    structure=structure.clone()
+                    program=program.clone()
+                    can_edit
+                    create=create_tag
+                    actions
+                />
             </div>
-            <Tiers tiers=structure.tiers.clone() program=program.clone() can_edit action=tier delete />
-            <LeadFields groups=structure.groups.clone() can_edit add=actions.add_field remove=actions.remove_field />
+            <Tiers
+                tiers=structure.tiers.clone()
+                program=program.clone()
+                can_edit
+                action=tier
+                delete
+            />
+            <LeadFields
+                groups=structure.groups.clone()
+                can_edit
+                add=actions.add_field
+                remove=actions.remove_field
+            />
             <section class="card">
                 <h2>"Segments"</h2>
                 <ul class="plain">
-                    {structure.segments.iter().map(|s| view! {
-                        <li><a href=format!("/vendor/partners?program={}&segment={}", program.id, s.id)>{s.name.clone()}</a></li>
-                    }).collect_view()}
+                    {structure
+                        .segments
+                        .iter()
+                        .map(|s| {
+                            view! {
+                                <li>
+                                    <a href=format!(
+                                        "/vendor/partners?program={}&segment={}",
+                                        program.id,
+                                        s.id,
+                                    )>{s.name.clone()}</a>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
                 </ul>
-                {structure.segments.is_empty().then(|| view! { <p class="empty">"No saved segments yet."</p> })}
-                <p><a href=format!("/vendor/segments/new?program={}", program.id)>"Build a segment"</a></p>
+                {structure
+                    .segments
+                    .is_empty()
+                    .then(|| view! { <p class="empty">"No saved segments yet."</p> })}
+                <p>
+                    <a href=format!(
+                        "/vendor/segments/new?program={}",
+                        program.id,
+                    )>"Build a segment"</a>
+                </p>
             </section>
         </main>
     }
@@ -176,55 +223,105 @@ fn Labels(
         <section class="card">
             <h2 id=format!("{kind}-heading")>{title}</h2>
             <ul class="plain" aria-labelledby=format!("{kind}-heading")>
-                {rows.into_iter().map(|(id, name, note, is_default)| {
-                    let label = format!("Delete {singular} {name}");
-                    let rename_label = format!("Rename {singular} {name}");
-                    let new_name_id = format!("rename-{kind}-{id}");
-                    let new_name_label = format!("New name for {name}");
-                    let default_label = format!("Make {name} the default group");
-                    let shown = name.clone();
-                    view! {
-                        <li class="row">
-                            <span>{shown}</span>
-                            <span class="muted">{note}</span>
-                            {can_edit.then(move || view! {
-                                <details class="inline-edit">
-                                    <summary aria-label=rename_label.clone()>"Rename"</summary>
-                                    <ActionForm action=rename attr:class="inline">
-                                        <input type="hidden" name="kind" value=kind />
-                                        <input type="hidden" name="id" value=id />
-                                        <label class="visually-hidden" for=new_name_id.clone()>{new_name_label}</label>
-                                        <input id=new_name_id name="name" required maxlength="60" value=name.clone() />
-                                        <Submit label="Save name" pending=rename.pending() busy_text="Saving…" />
-                                    </ActionForm>
-                                </details>
-                                {(!is_default).then(|| view! {
-                                    <ActionForm action=make_default attr:class="inline">
-                                        <input type="hidden" name="id" value=id />
-                                        <button type="submit" class="secondary" aria-label=default_label disabled=move || make_default.pending().get()>"Make default"</button>
-                                    </ActionForm>
-                                })}
-                                <ActionForm action=delete attr:class="inline">
-                                    <input type="hidden" name="kind" value=kind />
-                                    <input type="hidden" name="id" value=id />
-                                    <button type="submit" class="danger" aria-label=label disabled=move || delete.pending().get()>"Delete"</button>
-                                </ActionForm>
-                            })}
-                        </li>
-                    }
-                }).collect_view()}
+                {rows
+                    .into_iter()
+                    .map(|(id, name, note, is_default)| {
+                        let label = format!("Delete {singular} {name}");
+                        let rename_label = format!("Rename {singular} {name}");
+                        let new_name_id = format!("rename-{kind}-{id}");
+                        let new_name_label = format!("New name for {name}");
+                        let default_label = format!("Make {name} the default group");
+                        let shown = name.clone();
+                        view! {
+                            <li class="row">
+                                <span>{shown}</span>
+                                <span class="muted">{note}</span>
+                                {can_edit
+                                    .then(move || {
+                                        view! {
+                                            <details class="inline-edit">
+                                                <summary aria-label=rename_label.clone()>"Rename"</summary>
+                                                <ActionForm action=rename attr:class="inline">
+                                                    <input type="hidden" name="kind" value=kind />
+                                                    <input type="hidden" name="id" value=id />
+                                                    <label class="visually-hidden" for=new_name_id.clone()>
+                                                        {new_name_label}
+                                                    </label>
+                                                    <input
+                                                        id=new_name_id
+                                                        name="name"
+                                                        required
+                                                        maxlength="60"
+                                                        value=name.clone()
+                                                    />
+                                                    <Submit
+                                                        label="Save name"
+                                                        pending=rename.pending()
+                                                        busy_text="Saving…"
+                                                    />
+                                                </ActionForm>
+                                            </details>
+                                            {(!is_default)
+                                                .then(|| {
+                                                    view! {
+                                                        <ActionForm action=make_default attr:class="inline">
+                                                            <input type="hidden" name="id" value=id />
+                                                            <button
+                                                                type="submit"
+                                                                class="secondary"
+                                                                aria-label=default_label
+                                                                disabled=move || make_default.pending().get()
+                                                            >
+                                                                "Make default"
+                                                            </button>
+                                                        </ActionForm>
+                                                    }
+                                                })}
+                                            <ActionForm action=delete attr:class="inline">
+                                                <input type="hidden" name="kind" value=kind />
+                                                <input type="hidden" name="id" value=id />
+                                                <button
+                                                    type="submit"
+                                                    class="danger"
+                                                    aria-label=label
+                                                    disabled=move || delete.pending().get()
+                                                >
+                                                    "Delete"
+                                                </button>
+                                            </ActionForm>
+                                        }
+                                    })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
             </ul>
             {empty.then(|| view! { <p class="empty">{format!("No {kind}s yet.")}</p> })}
-            {can_edit.then(|| view! {
-                <ActionForm action=create attr:class="inline">
-                    <input type="hidden" name="program" value=program.id />
-                    <input type="hidden" name="kind" value=kind />
-                    <label class="visually-hidden" for=format!("new-{kind}")>{format!("New {singular} name")}</label>
-                    <input id=format!("new-{kind}") name="name" required maxlength="60" placeholder=format!("New {singular}") />
-                    <Submit label=format!("Add {singular}") pending=create.pending() busy_text="Adding…" />
-                </ActionForm>
-                <FieldError error name="name" />
-            })}
+            {can_edit
+                .then(|| {
+                    view! {
+                        <ActionForm action=create attr:class="inline">
+                            <input type="hidden" name="program" value=program.id />
+                            <input type="hidden" name="kind" value=kind />
+                            <label class="visually-hidden" for=format!("new-{kind}")>
+                                {format!("New {singular} name")}
+                            </label>
+                            <input
+                                id=format!("new-{kind}")
+                                name="name"
+                                required
+                                maxlength="60"
+                                placeholder=format!("New {singular}")
+                            />
+                            <Submit
+                                label=format!("Add {singular}")
+                                pending=create.pending()
+                                busy_text="Adding…"
+                            />
+                        </ActionForm>
+                        <FieldError error name="name" />
+                    }
+                })}
         </section>
     }
 }
@@ -265,44 +362,88 @@ fn Tiers(
             <h2 id="tiers-heading">"Tiers"</h2>
             <FormAlert error=general />
             <table aria-labelledby="tiers-heading">
-                <thead><tr>
-                    <th scope="col">"Rank"</th><th scope="col">"Tier"</th><th scope="col">"Qualifies when"</th><th scope="col">"Partners"</th>
-                    {can_edit.then(|| view! { <th scope="col">"Actions"</th> })}
-                </tr></thead>
+                <thead>
+                    <tr>
+                        <th scope="col">"Rank"</th>
+                        <th scope="col">"Tier"</th>
+                        <th scope="col">"Qualifies when"</th>
+                        <th scope="col">"Partners"</th>
+                        {can_edit.then(|| view! { <th scope="col">"Actions"</th> })}
+                    </tr>
+                </thead>
                 <tbody>
-                    {tiers.into_iter().map(|t| {
-                        let name = t.name.clone();
-                        let program = program.clone();
-                        let summary = describe(&t, &program.currency);
-                        view! {
-                            <tr>
-                                <td>{t.rank}</td>
-                                <td>{t.name.clone()}</td>
-                                <td>{summary}{t.benefits.multiplier_percent.map(|m| format!(" · rewards ×{m}%"))}</td>
-                                <td>{t.partners}</td>
-                                {can_edit.then(move || view! {
-                                    <td class="actions">
-                                        <details class="inline-edit">
-                                            <summary aria-label=format!("Edit tier {name}")>"Edit"</summary>
-                                            <TierForm tier=Some(t.clone()) program=program rank=t.rank action error />
-                                        </details>
-                                        <ActionForm action=delete attr:class="inline">
-                                            <input type="hidden" name="kind" value="tier" />
-                                            <input type="hidden" name="id" value=t.id />
-                                            <button type="submit" class="danger" aria-label=format!("Delete tier {name}") disabled=move || delete.pending().get()>"Delete"</button>
-                                        </ActionForm>
+                    {tiers
+                        .into_iter()
+                        .map(|t| {
+                            let name = t.name.clone();
+                            let program = program.clone();
+                            let summary = describe(&t, &program.currency);
+                            view! {
+                                <tr>
+                                    <td>{t.rank}</td>
+                                    <td>{t.name.clone()}</td>
+                                    <td>
+                                        {summary}
+                                        {t
+                                            .benefits
+                                            .multiplier_percent
+                                            .map(|m| format!(" · rewards ×{m}%"))}
                                     </td>
-                                })}
-                            </tr>
-                        }
-                    }).collect_view()}
-                    {empty.then(|| view! { <tr><td colspan=columns class="empty">"No tiers yet."</td></tr> })}
+                                    <td>{t.partners}</td>
+                                    {can_edit
+                                        .then(move || {
+                                            view! {
+                                                <td class="actions">
+                                                    <details class="inline-edit">
+                                                        <summary aria-label=format!(
+                                                            "Edit tier {name}",
+                                                        )>"Edit"</summary>
+                                                        <TierForm
+                                                            tier=Some(t.clone())
+                                                            program=program
+                                                            rank=t.rank
+                                                            action
+                                                            error
+                                                        />
+                                                    </details>
+                                                    <ActionForm action=delete attr:class="inline">
+                                                        <input type="hidden" name="kind" value="tier" />
+                                                        <input type="hidden" name="id" value=t.id />
+                                                        <button
+                                                            type="submit"
+                                                            class="danger"
+                                                            aria-label=format!("Delete tier {name}")
+                                                            disabled=move || delete.pending().get()
+                                                        >
+                                                            "Delete"
+                                                        </button>
+                                                    </ActionForm>
+                                                </td>
+                                            }
+                                        })}
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                    {empty
+                        .then(|| {
+                            view! {
+                                <tr>
+                                    <td colspan=columns class="empty">
+                                        "No tiers yet."
+                                    </td>
+                                </tr>
+                            }
+                        })}
                 </tbody>
             </table>
-            {can_edit.then(|| view! {
-                <h3>"Add a tier"</h3>
-                <TierForm tier=None program=program.clone() rank=next_rank action error />
-            })}
+            {can_edit
+                .then(|| {
+                    view! {
+                        <h3>"Add a tier"</h3>
+                        <TierForm tier=None program=program.clone() rank=next_rank action error />
+                    }
+                })}
         </section>
     }
 }
@@ -361,17 +502,59 @@ fn TierForm(
         <ActionForm action=action attr:class="form-row">
             <input type="hidden" name="program" value=program.id />
             {tier.as_ref().map(|t| view! { <input type="hidden" name="id" value=t.id /> })}
-            <div class="field"><label for=id("name")>"Name"</label><input id=id("name") name="name" required maxlength="60" value=name /><FieldError error name="name" /></div>
-            <div class="field"><label for=id("rank")>"Rank"</label><input id=id("rank") name="rank" type="number" min="1" value=rank required /><FieldError error name="rank" /></div>
-            <div class="field"><label for=id("metric")>"Metric"</label>
+            <div class="field">
+                <label for=id("name")>"Name"</label>
+                <input id=id("name") name="name" required maxlength="60" value=name />
+                <FieldError error name="name" />
+            </div>
+            <div class="field">
+                <label for=id("rank")>"Rank"</label>
+                <input id=id("rank") name="rank" type="number" min="1" value=rank required />
+                <FieldError error name="rank" />
+            </div>
+            <div class="field">
+                <label for=id("metric")>"Metric"</label>
                 <select id=id("metric") name="metric">
-                    {Metric::ALL.iter().map(|m| view! { <option value=m.as_str() selected=Some(*m) == metric>{m.label()}</option> }).collect_view()}
+                    {Metric::ALL
+                        .iter()
+                        .map(|m| {
+                            view! {
+                                <option value=m.as_str() selected=Some(*m) == metric>
+                                    {m.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
             </div>
-            <div class="field"><label for=id("window")>"Window (days, empty for all time)"</label><input id=id("window") name="window_days" type="number" min="1" value=window /><FieldError error name="window_days" /></div>
-            <div class="field"><label for=id("threshold")>{format!("At least ({} or a count)", program.currency)}</label><input id=id("threshold") name="threshold" required value=threshold /><FieldError error name="threshold" /></div>
-            <div class="field"><label for=id("multiplier")>"Reward multiplier %"</label><input id=id("multiplier") name="multiplier_percent" type="number" min="1" max="1000" placeholder="110" value=multiplier /><FieldError error name="multiplier_percent" /></div>
-            <div class="field end"><Submit label=label pending=action.pending() busy_text="Saving…" /></div>
+            <div class="field">
+                <label for=id("window")>"Window (days, empty for all time)"</label>
+                <input id=id("window") name="window_days" type="number" min="1" value=window />
+                <FieldError error name="window_days" />
+            </div>
+            <div class="field">
+                <label for=id(
+                    "threshold",
+                )>{format!("At least ({} or a count)", program.currency)}</label>
+                <input id=id("threshold") name="threshold" required value=threshold />
+                <FieldError error name="threshold" />
+            </div>
+            <div class="field">
+                <label for=id("multiplier")>"Reward multiplier %"</label>
+                <input
+                    id=id("multiplier")
+                    name="multiplier_percent"
+                    type="number"
+                    min="1"
+                    max="1000"
+                    placeholder="110"
+                    value=multiplier
+                />
+                <FieldError error name="multiplier_percent" />
+            </div>
+            <div class="field end">
+                <Submit label=label pending=action.pending() busy_text="Saving…" />
+            </div>
         </ActionForm>
     }
 }
@@ -396,65 +579,125 @@ fn LeadFields(
     view! {
         <section class="card" aria-labelledby="lead-fields">
             <h2 id="lead-fields">"Lead fields"</h2>
-            <p class="muted">"Extra questions partners in a group answer when they register a lead."</p>
+            <p class="muted">
+                "Extra questions partners in a group answer when they register a lead."
+            </p>
             <ul class="plain">
-                {groups.into_iter().map(|g| {
-                    let group_id = g.id;
-                    let group = g.name.clone();
-                    let none = g.lead_fields.is_empty();
-                    view! {
-                        <li>
-                            <strong>{g.name}</strong>
-                            {none.then(|| view! { <span class="muted">" — no custom fields"</span> })}
-                            <ul class="plain">
-                                {g.lead_fields.into_iter().map(|f| {
-                                    let kind = match &f.kind {
-                                        FieldKind::Text => "text".to_owned(),
-                                        FieldKind::Number => "number".to_owned(),
-                                        FieldKind::Select { options } => format!("one of {}", options.join(", ")),
-                                    };
-                                    let remove_label = format!("Remove {} from {group}", f.label);
-                                    view! {
-                                        <li>
-                                            {format!("{} ({kind}{})", f.label, if f.required { ", required" } else { "" })}
-                                            {can_edit.then(|| view! {
-                                                <ActionForm action=remove attr:class="inline">
-                                                    <input type="hidden" name="group_id" value=group_id />
-                                                    <input type="hidden" name="key" value=f.key.clone() />
-                                                    <button type="submit" class="link danger" aria-label=remove_label disabled=move || remove.pending().get()>"Remove"</button>
-                                                </ActionForm>
-                                            })}
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        </li>
-                    }
-                }).collect_view()}
+                {groups
+                    .into_iter()
+                    .map(|g| {
+                        let group_id = g.id;
+                        let group = g.name.clone();
+                        let none = g.lead_fields.is_empty();
+                        view! {
+                            <li>
+                                <strong>{g.name}</strong>
+                                {none
+                                    .then(|| {
+                                        view! { <span class="muted">" — no custom fields"</span> }
+                                    })}
+                                <ul class="plain">
+                                    {g
+                                        .lead_fields
+                                        .into_iter()
+                                        .map(|f| {
+                                            let kind = match &f.kind {
+                                                FieldKind::Text => "text".to_owned(),
+                                                FieldKind::Number => "number".to_owned(),
+                                                FieldKind::Select { options } => {
+                                                    format!("one of {}", options.join(", "))
+                                                }
+                                            };
+                                            let remove_label = format!(
+                                                "Remove {} from {group}",
+                                                f.label,
+                                            );
+                                            view! {
+                                                <li>
+                                                    {format!(
+                                                        "{} ({kind}{})",
+                                                        f.label,
+                                                        if f.required { ", required" } else { "" },
+                                                    )}
+                                                    {can_edit
+                                                        .then(|| {
+                                                            view! {
+                                                                <ActionForm action=remove attr:class="inline">
+                                                                    <input type="hidden" name="group_id" value=group_id />
+                                                                    <input type="hidden" name="key" value=f.key.clone() />
+                                                                    <button
+                                                                        type="submit"
+                                                                        class="link danger"
+                                                                        aria-label=remove_label
+                                                                        disabled=move || remove.pending().get()
+                                                                    >
+                                                                        "Remove"
+                                                                    </button>
+                                                                </ActionForm>
+                                                            }
+                                                        })}
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
             </ul>
-            {can_edit.then(|| view! {
-                <h3>"Add a lead field"</h3>
-                <ActionForm action=add attr:class="form-row">
-                    <div class="field"><label for="lf-group">"Group"</label>
-                        <select id="lf-group" name="group_id">
-                            {choices.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
-                        </select></div>
-                    <div class="field"><label for="lf-label">"Question"</label><input id="lf-label" name="label" required maxlength="60" /><FieldError error name="label" /></div>
-                    <div class="field"><label for="lf-kind">"Answer"</label>
-                        <select id="lf-kind" name="kind">
-                            <option value="text">"Text"</option>
-                            <option value="number">"Number"</option>
-                            <option value="select">"One of a list"</option>
-                        </select><FieldError error name="kind" /></div>
-                    <div class="field"><label for="lf-options">"List choices (comma separated)"</label><input id="lf-options" name="options" /><FieldError error name="options" /></div>
-                    <div class="field"><label for="lf-required">"Required"</label>
-                        <select id="lf-required" name="required">
-                            <option value="no">"Optional"</option>
-                            <option value="yes">"Required"</option>
-                        </select></div>
-                    <div class="field end"><Submit label="Add field" pending=add.pending() busy_text="Adding…" /></div>
-                </ActionForm>
-            })}
+            {can_edit
+                .then(|| {
+                    view! {
+                        <h3>"Add a lead field"</h3>
+                        <ActionForm action=add attr:class="form-row">
+                            <div class="field">
+                                <label for="lf-group">"Group"</label>
+                                <select id="lf-group" name="group_id">
+                                    {choices
+                                        .into_iter()
+                                        .map(|(id, name)| {
+                                            view! { <option value=id>{name}</option> }
+                                        })
+                                        .collect_view()}
+                                </select>
+                            </div>
+                            <div class="field">
+                                <label for="lf-label">"Question"</label>
+                                <input id="lf-label" name="label" required maxlength="60" />
+                                <FieldError error name="label" />
+                            </div>
+                            <div class="field">
+                                <label for="lf-kind">"Answer"</label>
+                                <select id="lf-kind" name="kind">
+                                    <option value="text">"Text"</option>
+                                    <option value="number">"Number"</option>
+                                    <option value="select">"One of a list"</option>
+                                </select>
+                                <FieldError error name="kind" />
+                            </div>
+                            <div class="field">
+                                <label for="lf-options">"List choices (comma separated)"</label>
+                                <input id="lf-options" name="options" />
+                                <FieldError error name="options" />
+                            </div>
+                            <div class="field">
+                                <label for="lf-required">"Required"</label>
+                                <select id="lf-required" name="required">
+                                    <option value="no">"Optional"</option>
+                                    <option value="yes">"Required"</option>
+                                </select>
+                            </div>
+                            <div class="field end">
+                                <Submit
+                                    label="Add field"
+                                    pending=add.pending()
+                                    busy_text="Adding…"
+                                />
+                            </div>
+                        </ActionForm>
+                    }
+                })}
             <FormAlert error=general />
         </section>
     }

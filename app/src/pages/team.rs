@@ -80,7 +80,11 @@ fn Team(data: Data, actions: Actions) -> impl IntoView {
         view! {
             <ActionForm action=revoke>
                 <input type="hidden" name="invite_id" value=id />
-                <button type="submit" class="secondary" aria-label=format!("Withdraw the invite of {email}")>
+                <button
+                    type="submit"
+                    class="secondary"
+                    aria-label=format!("Withdraw the invite of {email}")
+                >
                     "Withdraw"
                 </button>
             </ActionForm>
@@ -91,8 +95,11 @@ fn Team(data: Data, actions: Actions) -> impl IntoView {
         <TopBar viewer home="/partner" />
         <main class="page">
             <h1>"My team"</h1>
-            <p class="muted">{format!("The people of {team} · your role: {}", your_role.label())}</p>
-            {can_manage.then(|| view! { <InviteForm roles=assignable_roles action=actions.invite /> })}
+            <p class="muted">
+                {format!("The people of {team} · your role: {}", your_role.label())}
+            </p>
+            {can_manage
+                .then(|| view! { <InviteForm roles=assignable_roles action=actions.invite /> })}
             <FormAlert error=row_error />
             <section class="card">
                 <h2 id="contacts-heading">"Contacts"</h2>
@@ -135,25 +142,42 @@ fn ContactLine(
         view! {
             <ActionForm action=actions.change attr:class="inline">
                 <input type="hidden" name="contact_id" value=c.id />
-                <label class="visually-hidden" for=format!("role-{}", c.id)>{role_label}</label>
+                <label class="visually-hidden" for=format!("role-{}", c.id)>
+                    {role_label}
+                </label>
                 <select id=format!("role-{}", c.id) name="role">
                     {roles
                         .iter()
-                        .map(|r| view! { <option value=r.as_str() selected=*r == current>{r.label()}</option> })
+                        .map(|r| {
+                            view! {
+                                <option value=r.as_str() selected=*r == current>
+                                    {r.label()}
+                                </option>
+                            }
+                        })
                         .collect_view()}
                 </select>
-                <button type="submit" class="secondary" aria-label=save_label>"Save role"</button>
+                <button type="submit" class="secondary" aria-label=save_label>
+                    "Save role"
+                </button>
             </ActionForm>
             <ActionForm action=actions.remove attr:class="inline">
                 <input type="hidden" name="contact_id" value=c.id />
-                <button type="submit" class="danger" aria-label=remove_label>"Remove"</button>
+                <button type="submit" class="danger" aria-label=remove_label>
+                    "Remove"
+                </button>
             </ActionForm>
-            {can_transfer.then(|| view! {
-                <ActionForm action=actions.transfer attr:class="inline">
-                    <input type="hidden" name="contact_id" value=c.id />
-                    <button type="submit" class="secondary" aria-label=transfer_label>"Make owner"</button>
-                </ActionForm>
-            })}
+            {can_transfer
+                .then(|| {
+                    view! {
+                        <ActionForm action=actions.transfer attr:class="inline">
+                            <input type="hidden" name="contact_id" value=c.id />
+                            <button type="submit" class="secondary" aria-label=transfer_label>
+                                "Make owner"
+                            </button>
+                        </ActionForm>
+                    }
+                })}
         }
     });
     let cell = can_manage.then(|| {
@@ -165,7 +189,9 @@ fn ContactLine(
             <td>{c.email}</td>
             <td>{c.role.label()}</td>
             <td>{format_date(c.joined_at)}</td>
-            <td><code>{c.referral_code.unwrap_or_else(|| "—".into())}</code></td>
+            <td>
+                <code>{c.referral_code.unwrap_or_else(|| "—".into())}</code>
+            </td>
             {cell}
         </tr>
     }
@@ -182,7 +208,13 @@ fn InviteForm(roles: Vec<ContactRole>, action: ServerAction<InviteContact>) -> i
             <ActionForm action=action attr:class="form-row">
                 <div class="field">
                     <label for="invite-email">"Email"</label>
-                    <input id="invite-email" type="email" name="email" required autocomplete="off" />
+                    <input
+                        id="invite-email"
+                        type="email"
+                        name="email"
+                        required
+                        autocomplete="off"
+                    />
                     <FieldError error name="email" />
                 </div>
                 <div class="field">
@@ -190,7 +222,13 @@ fn InviteForm(roles: Vec<ContactRole>, action: ServerAction<InviteContact>) -> i
                     <select id="invite-role" name="role">
                         {roles
                             .into_iter()
-                            .map(|r| view! { <option value=r.as_str() selected=r == ContactRole::Member>{r.label()}</option> })
+                            .map(|r| {
+                                view! {
+                                    <option value=r.as_str() selected=r == ContactRole::Member>
+                                        {r.label()}
+                                    </option>
+                                }
+                            })
                             .collect_view()}
                     </select>
                     <FieldError error name="role" />

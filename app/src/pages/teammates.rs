@@ -85,7 +85,8 @@ fn Teammates(data: Data, actions: Actions) -> impl IntoView {
         <main class="page">
             <h1>"Teammates"</h1>
             <p class="muted">{format!("People of {company} who work in the partner portal.")}</p>
-            {can_manage.then(|| view! { <InviteForm roles=assignable_roles action=actions.invite /> })}
+            {can_manage
+                .then(|| view! { <InviteForm roles=assignable_roles action=actions.invite /> })}
             <FormAlert error=row_error />
             <section class="card">
                 <h2 id="teammates-heading">"Team"</h2>
@@ -102,21 +103,26 @@ fn Teammates(data: Data, actions: Actions) -> impl IntoView {
                     <tbody>{rows}</tbody>
                 </table>
             </section>
-            {can_manage.then(|| {
-                let revoke = actions.revoke;
-                let withdraw = Callback::new(move |(id, email): (i64, String)| {
-                    view! {
-                        <ActionForm action=revoke>
-                            <input type="hidden" name="invite_id" value=id />
-                            <button type="submit" class="secondary" aria-label=format!("Withdraw the invite of {email}")>
-                                "Withdraw"
-                            </button>
-                        </ActionForm>
-                    }
-                    .into_any()
-                });
-                view! { <PendingInvites invites withdraw /> }
-            })}
+            {can_manage
+                .then(|| {
+                    let revoke = actions.revoke;
+                    let withdraw = Callback::new(move |(id, email): (i64, String)| {
+                        view! {
+                            <ActionForm action=revoke>
+                                <input type="hidden" name="invite_id" value=id />
+                                <button
+                                    type="submit"
+                                    class="secondary"
+                                    aria-label=format!("Withdraw the invite of {email}")
+                                >
+                                    "Withdraw"
+                                </button>
+                            </ActionForm>
+                        }
+                            .into_any()
+                    });
+                    view! { <PendingInvites invites withdraw /> }
+                })}
         </main>
     }
     .into_any()
@@ -142,26 +148,45 @@ fn TeammateLine(
         } else {
             format!("only {}", restricted_to.join(", "))
         };
-        view! { <br /><span class="muted">{text}</span> }
-    });
-    let restrict = (can_manage && t.role == TeammateRole::PartnerManager && !groups.is_empty()).then(|| {
-        let summary = format!("Groups of {name}");
-        let save = format!("Save groups of {name}");
-        let mine = t.groups.clone();
         view! {
-            <details>
-                <summary>{summary}</summary>
-                <ActionForm action=actions.restrict>
-                    <input type="hidden" name="teammate_id" value=t.id />
-                    <p class="muted">"Leave all unchecked to let them see every group."</p>
-                    {groups.iter().map(|g| view! {
-                        <label class="check"><input type="checkbox" name="groups[]" value=g.id checked=mine.contains(&g.id) />{g.name.clone()}</label>
-                    }).collect_view()}
-                    <button type="submit" class="secondary" aria-label=save>"Save groups"</button>
-                </ActionForm>
-            </details>
+            <br />
+            <span class="muted">{text}</span>
         }
     });
+    let restrict = (can_manage && t.role == TeammateRole::PartnerManager && !groups.is_empty())
+        .then(|| {
+            let summary = format!("Groups of {name}");
+            let save = format!("Save groups of {name}");
+            let mine = t.groups.clone();
+            view! {
+                <details>
+                    <summary>{summary}</summary>
+                    <ActionForm action=actions.restrict>
+                        <input type="hidden" name="teammate_id" value=t.id />
+                        <p class="muted">"Leave all unchecked to let them see every group."</p>
+                        {groups
+                            .iter()
+                            .map(|g| {
+                                view! {
+                                    <label class="check">
+                                        <input
+                                            type="checkbox"
+                                            name="groups[]"
+                                            value=g.id
+                                            checked=mine.contains(&g.id)
+                                        />
+                                        {g.name.clone()}
+                                    </label>
+                                }
+                            })
+                            .collect_view()}
+                        <button type="submit" class="secondary" aria-label=save>
+                            "Save groups"
+                        </button>
+                    </ActionForm>
+                </details>
+            }
+        });
     let manage = (can_manage && !t.is_you).then(|| {
         let current = t.role;
         let role_label = format!("Role of {name}");
@@ -171,18 +196,30 @@ fn TeammateLine(
             <td class="actions">
                 <ActionForm action=actions.change attr:class="inline">
                     <input type="hidden" name="teammate_id" value=t.id />
-                    <label class="visually-hidden" for=format!("role-{}", t.id)>{role_label}</label>
+                    <label class="visually-hidden" for=format!("role-{}", t.id)>
+                        {role_label}
+                    </label>
                     <select id=format!("role-{}", t.id) name="role">
                         {roles
                             .iter()
-                            .map(|r| view! { <option value=r.as_str() selected=*r == current>{r.label()}</option> })
+                            .map(|r| {
+                                view! {
+                                    <option value=r.as_str() selected=*r == current>
+                                        {r.label()}
+                                    </option>
+                                }
+                            })
                             .collect_view()}
                     </select>
-                    <button type="submit" class="secondary" aria-label=save_label>"Save role"</button>
+                    <button type="submit" class="secondary" aria-label=save_label>
+                        "Save role"
+                    </button>
                 </ActionForm>
                 <ActionForm action=actions.remove attr:class="inline">
                     <input type="hidden" name="teammate_id" value=t.id />
-                    <button type="submit" class="danger" aria-label=remove_label>"Remove"</button>
+                    <button type="submit" class="danger" aria-label=remove_label>
+                        "Remove"
+                    </button>
                 </ActionForm>
                 {restrict}
             </td>
@@ -212,7 +249,13 @@ fn InviteForm(roles: Vec<TeammateRole>, action: ServerAction<InviteTeammate>) ->
             <ActionForm action=action attr:class="form-row">
                 <div class="field">
                     <label for="invite-email">"Email"</label>
-                    <input id="invite-email" type="email" name="email" required autocomplete="off" />
+                    <input
+                        id="invite-email"
+                        type="email"
+                        name="email"
+                        required
+                        autocomplete="off"
+                    />
                     <FieldError error name="email" />
                 </div>
                 <div class="field">
@@ -220,7 +263,16 @@ fn InviteForm(roles: Vec<TeammateRole>, action: ServerAction<InviteTeammate>) ->
                     <select id="invite-role" name="role">
                         {roles
                             .into_iter()
-                            .map(|r| view! { <option value=r.as_str() selected=r == TeammateRole::PartnerManager>{r.label()}</option> })
+                            .map(|r| {
+                                view! {
+                                    <option
+                                        value=r.as_str()
+                                        selected=r == TeammateRole::PartnerManager
+                                    >
+                                        {r.label()}
+                                    </option>
+                                }
+                            })
                             .collect_view()}
                     </select>
                     <FieldError error name="role" />

@@ -48,52 +48,84 @@ fn Transactions(data: Data, record: ServerAction<RecordTransaction>) -> impl Int
         <TopBar viewer home="/vendor" />
         <main class="page">
             <h1>"Transactions"</h1>
-            <p class="muted">{format!(
-                "Payments and refunds of {}'s customers, from the API or recorded here. Each one runs the program's offers for the partner the customer is attributed to.",
-                program.name
-            )}</p>
-            {can_record.then(|| view! {
-                <section class="card" aria-labelledby="record-transaction">
-                    <h2 id="record-transaction">"Record a transaction"</h2>
-                    <ActionForm action=record attr:class="form">
-                        <input type="hidden" name="program" value=program.id />
-                        <input type="hidden" name="form_key" value=form_key />
-                        <label for="tx-customer">"Customer key or email"</label>
-                        <input id="tx-customer" name="customer" required maxlength="320" />
-                        <FieldError error name="customer" />
-                        <label for="tx-kind">"Kind"</label>
-                        <select id="tx-kind" name="kind">
-                            <option value="payment">"Payment"</option>
-                            <option value="refund">"Refund"</option>
-                        </select>
-                        <FieldError error name="kind" />
-                        <label for="tx-amount">{format!("Amount ({})", program.currency)}</label>
-                        <input id="tx-amount" name="amount" required inputmode="decimal" />
-                        <FieldError error name="amount" />
-                        <label for="tx-refunds">"Refunded transaction key (for a refund)"</label>
-                        <input id="tx-refunds" name="refunds" maxlength="255" />
-                        <FieldError error name="refunds" />
-                        <label for="tx-key">"Transaction key (optional; made for you when empty)"</label>
-                        <input id="tx-key" name="transaction_key" maxlength="255" />
-                        <FieldError error name="transaction_key" />
-                        <label for="tx-product">"Product key (optional)"</label>
-                        <input id="tx-product" name="product_key" maxlength="255" />
-                        <FieldError error name="product_key" />
-                        <FormAlert error />
-                        <Submit label="Record transaction" pending=record.pending() busy_text="Recording…" />
-                    </ActionForm>
-                    {move || record.value().get().and_then(Result::ok).map(|t| view! {
-                        <p role="status" class="notice">{format!(
-                            "Recorded {} of {} for {}.",
-                            t.transaction_key,
-                            t.amount.display(),
-                            t.customer
-                        )}</p>
-                    })}
-                </section>
-            })}
+            <p class="muted">
+                {format!(
+                    "Payments and refunds of {}'s customers, from the API or recorded here. Each one runs the program's offers for the partner the customer is attributed to.",
+                    program.name,
+                )}
+            </p>
+            {can_record
+                .then(|| {
+                    view! {
+                        <section class="card" aria-labelledby="record-transaction">
+                            <h2 id="record-transaction">"Record a transaction"</h2>
+                            <ActionForm action=record attr:class="form">
+                                <input type="hidden" name="program" value=program.id />
+                                <input type="hidden" name="form_key" value=form_key />
+                                <label for="tx-customer">"Customer key or email"</label>
+                                <input id="tx-customer" name="customer" required maxlength="320" />
+                                <FieldError error name="customer" />
+                                <label for="tx-kind">"Kind"</label>
+                                <select id="tx-kind" name="kind">
+                                    <option value="payment">"Payment"</option>
+                                    <option value="refund">"Refund"</option>
+                                </select>
+                                <FieldError error name="kind" />
+                                <label for="tx-amount">
+                                    {format!("Amount ({})", program.currency)}
+                                </label>
+                                <input id="tx-amount" name="amount" required inputmode="decimal" />
+                                <FieldError error name="amount" />
+                                <label for="tx-refunds">
+                                    "Refunded transaction key (for a refund)"
+                                </label>
+                                <input id="tx-refunds" name="refunds" maxlength="255" />
+                                <FieldError error name="refunds" />
+                                <label for="tx-key">
+                                    "Transaction key (optional; made for you when empty)"
+                                </label>
+                                <input id="tx-key" name="transaction_key" maxlength="255" />
+                                <FieldError error name="transaction_key" />
+                                <label for="tx-product">"Product key (optional)"</label>
+                                <input id="tx-product" name="product_key" maxlength="255" />
+                                <FieldError error name="product_key" />
+                                <FormAlert error />
+                                <Submit
+                                    label="Record transaction"
+                                    pending=record.pending()
+                                    busy_text="Recording…"
+                                />
+                            </ActionForm>
+                            {move || {
+                                record
+                                    .value()
+                                    .get()
+                                    .and_then(Result::ok)
+                                    .map(|t| {
+                                        view! {
+                                            <p role="status" class="notice">
+                                                {format!(
+                                                    "Recorded {} of {} for {}.",
+                                                    t.transaction_key,
+                                                    t.amount.display(),
+                                                    t.customer,
+                                                )}
+                                            </p>
+                                        }
+                                    })
+                            }}
+                        </section>
+                    }
+                })}
             <TransactionsTable transactions />
-            {next.map(|href| view! { <p><a href=href>"Older transactions"</a></p> })}
+            {next
+                .map(|href| {
+                    view! {
+                        <p>
+                            <a href=href>"Older transactions"</a>
+                        </p>
+                    }
+                })}
         </main>
     }
     .into_any()
@@ -104,25 +136,58 @@ fn TransactionsTable(transactions: Vec<TransactionRow>) -> impl IntoView {
     let empty = transactions.is_empty();
     view! {
         <table aria-label="Transactions">
-            <thead><tr>
-                <th scope="col">"Date"</th><th scope="col">"Transaction key"</th><th scope="col">"Customer"</th>
-                <th scope="col">"Partner"</th><th scope="col">"Amount"</th><th scope="col">"Product"</th>
-                <th scope="col">"Source"</th>
-            </tr></thead>
+            <thead>
+                <tr>
+                    <th scope="col">"Date"</th>
+                    <th scope="col">"Transaction key"</th>
+                    <th scope="col">"Customer"</th>
+                    <th scope="col">"Partner"</th>
+                    <th scope="col">"Amount"</th>
+                    <th scope="col">"Product"</th>
+                    <th scope="col">"Source"</th>
+                </tr>
+            </thead>
             <tbody>
-                {transactions.into_iter().map(|t| view! {
-                    <tr>
-                        <td>{t.occurred_on}</td>
-                        <td><code>{t.transaction_key}</code>
-                            {t.refunds.map(|r| view! { <br /><span class="muted">{format!("Refund of {r}")}</span> })}</td>
-                        <td>{t.customer}<br /><span class="muted">{t.customer_key}</span></td>
-                        <td>{t.partner_key.unwrap_or_else(|| "—".into())}</td>
-                        <td class="num">{t.amount.display()}</td>
-                        <td>{t.product_key.unwrap_or_else(|| "—".into())}</td>
-                        <td>{if t.source == "api" { "API" } else { "Recorded by hand" }}</td>
-                    </tr>
-                }).collect_view()}
-                {empty.then(|| view! { <tr><td colspan="7" class="empty">"No transactions yet. They arrive through the API, or record one above."</td></tr> })}
+                {transactions
+                    .into_iter()
+                    .map(|t| {
+                        view! {
+                            <tr>
+                                <td>{t.occurred_on}</td>
+                                <td>
+                                    <code>{t.transaction_key}</code>
+                                    {t
+                                        .refunds
+                                        .map(|r| {
+                                            view! {
+                                                <br />
+                                                <span class="muted">{format!("Refund of {r}")}</span>
+                                            }
+                                        })}
+                                </td>
+                                <td>
+                                    {t.customer}<br /><span class="muted">{t.customer_key}</span>
+                                </td>
+                                <td>{t.partner_key.unwrap_or_else(|| "—".into())}</td>
+                                <td class="num">{t.amount.display()}</td>
+                                <td>{t.product_key.unwrap_or_else(|| "—".into())}</td>
+                                <td>
+                                    {if t.source == "api" { "API" } else { "Recorded by hand" }}
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+                {empty
+                    .then(|| {
+                        view! {
+                            <tr>
+                                <td colspan="7" class="empty">
+                                    "No transactions yet. They arrive through the API, or record one above."
+                                </td>
+                            </tr>
+                        }
+                    })}
             </tbody>
         </table>
     }

@@ -39,16 +39,15 @@ fn Overview(overview: VendorOverview) -> impl IntoView {
             let next = next_partners_after
                 .map(|after| format!("/vendor?program={}&after={after}", program.id));
             view! {
-                <p class="muted">{format!("{} · {} · your role: {}", company, program.currency, role.label())}</p>
+                <p class="muted">
+                    {format!("{} · {} · your role: {}", company, program.currency, role.label())}
+                </p>
                 <Kpis kpis />
                 <PartnersTable partners next />
             }
             .into_any()
         }
-        _ => view! {
-            <p class="empty">"Your company has no partner program yet."</p>
-        }
-        .into_any(),
+        _ => view! { <p class="empty">"Your company has no partner program yet."</p> }.into_any(),
     };
     let title = format!("{company} program overview");
     view! {
@@ -128,10 +127,14 @@ fn PartnersTable(partners: Vec<PartnerRow>, next: Option<String>) -> impl IntoVi
                 <tr hidden=hidden>
                     <td>{p.partner_team}</td>
                     <td>{p.kind}</td>
-                    <td><span class=format!("badge {}", p.status)>{p.status.clone()}</span></td>
+                    <td>
+                        <span class=format!("badge {}", p.status)>{p.status.clone()}</span>
+                    </td>
                     <td>{p.group}</td>
                     <td>{p.tier.unwrap_or_else(|| "—".to_owned())}</td>
-                    <td><code>{p.partner_key}</code></td>
+                    <td>
+                        <code>{p.partner_key}</code>
+                    </td>
                     <td>{format_date(p.joined_at)}</td>
                 </tr>
             }
@@ -164,12 +167,26 @@ fn PartnersTable(partners: Vec<PartnerRow>, next: Option<String>) -> impl IntoVi
                 </thead>
                 <tbody>
                     {rows}
-                    {(!has_rows).then(|| view! {
-                        <tr><td colspan="7" class="empty">"No partners in this program yet."</td></tr>
-                    })}
+                    {(!has_rows)
+                        .then(|| {
+                            view! {
+                                <tr>
+                                    <td colspan="7" class="empty">
+                                        "No partners in this program yet."
+                                    </td>
+                                </tr>
+                            }
+                        })}
                 </tbody>
             </table>
-            {next.map(|href| view! { <p><a href=href>"Next page"</a></p> })}
+            {next
+                .map(|href| {
+                    view! {
+                        <p>
+                            <a href=href>"Next page"</a>
+                        </p>
+                    }
+                })}
         </section>
     }
 }

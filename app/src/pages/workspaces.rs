@@ -20,19 +20,40 @@ pub fn WorkspacesPage() -> impl IntoView {
                         view! {
                             <main class="page narrow">
                                 <h1>"Choose a workspace"</h1>
-                                <p class="muted">{format!("Signed in as {} ({})", choice.name, choice.email)}</p>
-                                {empty.then(|| view! {
-                                    <p class="empty">
-                                        "Your account is not a teammate of any company or a contact in any partner team yet. Ask the person who invited you to add you."
-                                    </p>
-                                })}
+                                <p class="muted">
+                                    {format!("Signed in as {} ({})", choice.name, choice.email)}
+                                </p>
+                                {empty
+                                    .then(|| {
+                                        view! {
+                                            <p class="empty">
+                                                "Your account is not a teammate of any company or a contact in any partner team yet. Ask the person who invited you to add you."
+                                            </p>
+                                        }
+                                    })}
                                 <ul class="choices">
-                                    {choice.memberships.into_iter().map(|m| view! { <Choice membership=m select /> }).collect_view()}
+                                    {choice
+                                        .memberships
+                                        .into_iter()
+                                        .map(|m| view! { <Choice membership=m select /> })
+                                        .collect_view()}
                                 </ul>
-                                {move || select.value().get().and_then(Result::err).map(|e| view! { <p role="alert" class="alert">{e.message}</p> })}
+                                {move || {
+                                    select
+                                        .value()
+                                        .get()
+                                        .and_then(Result::err)
+                                        .map(|e| {
+                                            view! {
+                                                <p role="alert" class="alert">
+                                                    {e.message}
+                                                </p>
+                                            }
+                                        })
+                                }}
                             </main>
                         }
-                        .into_any()
+                            .into_any()
                     }
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                 }
@@ -57,7 +78,9 @@ fn Choice(membership: Membership, select: ServerAction<SelectWorkspace>) -> impl
                     <strong>{name.clone()}</strong>
                     <span class="muted">{format!(" · {kind_label} · {role}")}</span>
                 </p>
-                <button type="submit" disabled=move || select.pending().get()>{format!("Open {name}")}</button>
+                <button type="submit" disabled=move || select.pending().get()>
+                    {format!("Open {name}")}
+                </button>
             </ActionForm>
         </li>
     }
