@@ -483,108 +483,89 @@ pub async fn choices(db: &Db, program_id: i64, company_id: i64) -> Result<Struct
     read(db, program_id, company_id, false).await
 }
 
+/// The whole structure in one statement: each list is a branch of one `UNION ALL`, tagged
+/// with its list (column 7) and its place in it (column 8). The counts run only when asked.
 async fn read(
     db: &Db,
     program_id: i64,
     company_id: i64,
     with_counts: bool,
 ) -> Result<Structure, AppError> {
-    let groups_sql = if with_counts {
-        "SELECT g.id, g.name, g.is_default, (SELECT COUNT(*) FROM partnerships p WHERE p.group_id = g.id), g.lead_fields \
-         FROM partner_groups g WHERE g.program_id = $1 ORDER BY g.name, g.id"
-    } else {
-        "SELECT g.id, g.name, g.is_default, CAST(0 AS BIGINT), g.lead_fields \
-         FROM partner_groups g WHERE g.program_id = $1 ORDER BY g.name, g.id"
-    };
-    let tiers_sql = if with_counts {
-        "SELECT tr.id, tr.name, tr.rank, tr.rule, (SELECT COUNT(*) FROM partnerships p WHERE p.tier_id = tr.id), tr.benefits \
-         FROM tiers tr WHERE tr.program_id = $1 ORDER BY tr.rank, tr.id"
-    } else {
-        "SELECT tr.id, tr.name, tr.rank, tr.rule, CAST(0 AS BIGINT), tr.benefits \
-         FROM tiers tr WHERE tr.program_id = $1 ORDER BY tr.rank, tr.id"
-    };
-    let groups = sqlx::query(groups_sql)
-        .bind(program_id)
-        .fetch_all(&db.pool)
-        .await?
-        .into_iter()
-        .map(|r| {
-            Ok(GroupInfo {
-                id: r.try_get(0)?,
-                name: r.try_get(1)?,
-                is_default: r.try_get::<i64, _>(2)? != 0,
-                partners: r.try_get(3)?,
-                lead_fields: parse_lead_fields(&r.try_get::<String, _>(4)?),
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let tiers = sqlx::query(tiers_sql)
-        .bind(program_id)
-        .fetch_all(&db.pool)
-        .await?
-        .into_iter()
-        .map(|r| {
-            let rule: String = r.try_get(3)?;
-            let benefits: String = r.try_get(5)?;
-            Ok(TierInfo {
-                id: r.try_get(0)?,
-                name: r.try_get(1)?,
-                rank: r.try_get(2)?,
-                rule: serde_json::from_str(&rule).ok(),
-                benefits: serde_json::from_str(&benefits).unwrap_or_default(),
-                partners: r.try_get(4)?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let tags = named(
-        db,
-        "SELECT id, name FROM tags WHERE program_id = $1 ORDER BY name, id",
-        program_id,
+    let rows = sqlx::query(
+        "SELECT g.id, g.name, g.lead_fields, CAST(NULL AS TEXT), CAST(g.is_default AS BIGINT), \
+           CASE WHEN $3 = 1 THEN (SELECT COUNT(*) FROM partnerships p WHERE p.group_id = g.id) ELSE 0 END, \
+           'g', ROW_NUMBER() OVER (ORDER BY g.name, g.id) \
+         FROM partner_groups g WHERE g.program_id = $1 \
+         UNION ALL \
+         SELECT tr.id, tr.name, tr.rule, tr.benefits, tr.rank, \
+           CASE WHEN $3 = 1 THEN (SELECT COUNT(*) FROM partnerships p WHERE p.tier_id = tr.id) ELSE 0 END, \
+           't', ROW_NUMBER() OVER (ORDER BY tr.rank, tr.id) \
+         FROM tiers tr WHERE tr.program_id = $1 \
+         UNION ALL \
+         SELECT id, name, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
+           'a', ROW_NUMBER() OVER (ORDER BY name, id) \
+         FROM tags WHERE program_id = $1 \
+         UNION ALL \
+         SELECT id, name, rule, CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
+           's', ROW_NUMBER() OVER (ORDER BY name, id) \
+         FROM segments WHERE program_id = $1 \
+         UNION ALL \
+         SELECT t.id, u.name, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
+           'm', ROW_NUMBER() OVER (ORDER BY u.name, t.id) \
+         FROM teammates t JOIN users u ON u.id = t.user_id WHERE t.company_id = $2 \
+         ORDER BY 7, 8",
     )
+    .bind(program_id)
+    .bind(company_id)
+    .bind(i64::from(with_counts))
+    .fetch_all(&db.pool)
     .await?;
-    let segments =
-        sqlx::query("SELECT id, name, rule FROM segments WHERE program_id = $1 ORDER BY name, id")
-            .bind(program_id)
-            .fetch_all(&db.pool)
-            .await?
-            .into_iter()
-            .filter_map(|r| {
-                let rule: String = r.try_get(2).ok()?;
-                Some(SegmentInfo {
-                    id: r.try_get(0).ok()?,
-                    name: r.try_get(1).ok()?,
-                    rule: serde_json::from_str(&rule).ok()?,
-                })
-            })
-            .collect();
-    let managers = named(
-        db,
-        "SELECT t.id, u.name FROM teammates t JOIN users u ON u.id = t.user_id WHERE t.company_id = $1 ORDER BY u.name, t.id",
-        company_id,
-    )
-    .await?;
-    Ok(Structure {
-        groups,
-        tiers,
-        tags,
-        segments,
-        managers,
-    })
-}
-
-async fn named(db: &Db, sql: &'static str, id: i64) -> Result<Vec<Named>, sqlx::Error> {
-    sqlx::query(sql)
-        .bind(id)
-        .fetch_all(&db.pool)
-        .await?
-        .into_iter()
-        .map(|r| {
+    let mut structure = Structure {
+        groups: Vec::new(),
+        tiers: Vec::new(),
+        tags: Vec::new(),
+        segments: Vec::new(),
+        managers: Vec::new(),
+    };
+    for r in &rows {
+        let named = || -> Result<Named, sqlx::Error> {
             Ok(Named {
                 id: r.try_get(0)?,
                 name: r.try_get(1)?,
             })
-        })
-        .collect()
+        };
+        match r.try_get::<String, _>(6)?.as_str() {
+            "g" => structure.groups.push(GroupInfo {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                is_default: r.try_get::<i64, _>(4)? != 0,
+                partners: r.try_get(5)?,
+                lead_fields: parse_lead_fields(&r.try_get::<String, _>(2)?),
+            }),
+            "t" => structure.tiers.push(TierInfo {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                rank: r.try_get(4)?,
+                rule: serde_json::from_str(&r.try_get::<String, _>(2)?).ok(),
+                benefits: serde_json::from_str(&r.try_get::<String, _>(3)?).unwrap_or_default(),
+                partners: r.try_get(5)?,
+            }),
+            "a" => structure.tags.push(named()?),
+            "s" => {
+                // A segment whose saved rule no longer reads is left out.
+                if let Ok(rule) = serde_json::from_str(&r.try_get::<String, _>(2)?) {
+                    structure.segments.push(SegmentInfo {
+                        id: r.try_get(0)?,
+                        name: r.try_get(1)?,
+                        rule,
+                    });
+                }
+            }
+            "m" => structure.managers.push(named()?),
+            _ => {}
+        }
+    }
+    Ok(structure)
 }
 
 /// `rule`, narrowed to the groups the teammate may see.
