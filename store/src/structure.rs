@@ -504,38 +504,38 @@ async fn read(
          FROM tiers tr WHERE tr.program_id = $1 ORDER BY tr.rank, tr.id"
     };
     let groups = sqlx::query(groups_sql)
-    .bind(program_id)
-    .fetch_all(&db.pool)
-    .await?
-    .into_iter()
-    .map(|r| {
-        Ok(GroupInfo {
-            id: r.try_get(0)?,
-            name: r.try_get(1)?,
-            is_default: r.try_get::<i64, _>(2)? != 0,
-            partners: r.try_get(3)?,
-            lead_fields: parse_lead_fields(&r.try_get::<String, _>(4)?),
+        .bind(program_id)
+        .fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(GroupInfo {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                is_default: r.try_get::<i64, _>(2)? != 0,
+                partners: r.try_get(3)?,
+                lead_fields: parse_lead_fields(&r.try_get::<String, _>(4)?),
+            })
         })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let tiers = sqlx::query(tiers_sql)
-    .bind(program_id)
-    .fetch_all(&db.pool)
-    .await?
-    .into_iter()
-    .map(|r| {
-        let rule: String = r.try_get(3)?;
-        let benefits: String = r.try_get(5)?;
-        Ok(TierInfo {
-            id: r.try_get(0)?,
-            name: r.try_get(1)?,
-            rank: r.try_get(2)?,
-            rule: serde_json::from_str(&rule).ok(),
-            benefits: serde_json::from_str(&benefits).unwrap_or_default(),
-            partners: r.try_get(4)?,
+        .bind(program_id)
+        .fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let rule: String = r.try_get(3)?;
+            let benefits: String = r.try_get(5)?;
+            Ok(TierInfo {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                rank: r.try_get(2)?,
+                rule: serde_json::from_str(&rule).ok(),
+                benefits: serde_json::from_str(&benefits).unwrap_or_default(),
+                partners: r.try_get(4)?,
+            })
         })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let tags = named(
         db,
         "SELECT id, name FROM tags WHERE program_id = $1 ORDER BY name, id",

@@ -351,7 +351,10 @@ impl TestApp {
         .fetch_one(&self.db.pool)
         .await
         .expect("tier ranks");
-        assert_eq!(stale_ranks, 0, "partnerships whose kept tier rank is not their tier's");
+        assert_eq!(
+            stale_ranks, 0,
+            "partnerships whose kept tier rank is not their tier's"
+        );
         let partnerships: Vec<i64> = sqlx::query_scalar("SELECT id FROM partnerships ORDER BY id")
             .fetch_all(&self.db.pool)
             .await
