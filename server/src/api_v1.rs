@@ -11,15 +11,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use domain::customer::CustomerSource;
-use domain::idempotency::{Decision, Stored, decide, validate_key};
+use domain::idempotency::{Decision, decide, validate_key};
 use domain::transaction::{TransactionInput, validate};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
-use store::api_keys;
 use store::attribution::{self, Referrer, SignupOutcome, SignupRequest};
+use store::context::{self, ApiCaller};
 use store::db::now_ms;
-use store::rewards::{self, ProgramMoney};
+use store::idempotency;
+use store::rewards::ProgramMoney;
 use store::state::AppState;
 use store::transactions::{self, Recorder, Refused, TransactionView};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -140,11 +140,8 @@ fn refused(r: &Refused) -> (u16, String) {
     (r.status, error_body(r.code, &r.message))
 }
 
-/// The program of the request's API key.
-async fn authenticate(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<(i64, ProgramMoney), Response> {
+/// The request's API key and its program.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<ApiCaller, Response> {
     let key = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -160,13 +157,10 @@ async fn authenticate(
     let Some(key) = key else {
         return Err(unauthorized());
     };
-    match api_keys::authenticate(&state.db, key).await {
-        Ok(Some((key_id, program_id))) => rewards::program_money(&state.db.pool, program_id)
-            .await
-            .map(|p| (key_id, p))
-            .map_err(|e| internal(e.message)),
+    match context::api_caller(&state.db, key).await {
+        Ok(Some(caller)) => Ok(caller),
         Ok(None) => Err(unauthorized()),
-        Err(e) => Err(internal(e)),
+        Err(e) => Err(internal(e.message)),
     }
 }
 
@@ -198,8 +192,8 @@ async fn list(
     headers: HeaderMap,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    let (_, program) = match authenticate(&state, &headers).await {
-        Ok(p) => p,
+    let program = match authenticate(&state, &headers).await {
+        Ok(caller) => caller.program,
         Err(r) => return r,
     };
     let limit = match query.limit.as_deref().map(str::parse::<i64>) {
@@ -242,8 +236,8 @@ async fn fetch(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let (_, program) = match authenticate(&state, &headers).await {
-        Ok(p) => p,
+    let program = match authenticate(&state, &headers).await {
+        Ok(caller) => caller.program,
         Err(r) => return r,
     };
     let Ok(id) = id.parse::<i64>() else {
@@ -357,8 +351,8 @@ async fn run(
         (status = 422, description = "A field is wrong; see `code`", body = ErrorBody),
     ))]
 async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (key_id, program) = match authenticate(&state, &headers).await {
-        Ok(p) => p,
+    let ApiCaller { key_id, program } = match authenticate(&state, &headers).await {
+        Ok(caller) => caller,
         Err(r) => return r,
     };
     let Some(idem) = headers.get("idempotency-key") else {
@@ -378,52 +372,21 @@ async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
     let deadline = tokio::time::Instant::now() + IN_FLIGHT_WAIT;
     loop {
         let now = now_ms();
-        let claimed = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO idempotency_keys (program_id, idem_key, request_hash, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (program_id, idem_key) DO NOTHING RETURNING id",
-        )
-        .bind(program.program_id)
-        .bind(idem)
-        .bind(&request_hash)
-        .bind(now)
-        .fetch_optional(&state.db.pool)
-        .await;
-        let claimed = match claimed {
-            Ok(c) => c,
-            Err(e) => return internal(e),
-        };
+        let claimed =
+            match idempotency::claim(&state.db, program.program_id, idem, &request_hash, now).await
+            {
+                Ok(c) => c,
+                Err(e) => return internal(e),
+            };
         if let Some(row_id) = claimed {
             let outcome = run(&state, key_id, &program, &body, Some(row_id)).await;
             return finish(&state, row_id, outcome).await;
         }
-        let stored = sqlx::query(
-            "SELECT id, request_hash, created_at, status_code, response_body FROM idempotency_keys \
-             WHERE program_id = $1 AND idem_key = $2",
-        )
-        .bind(program.program_id)
-        .bind(idem)
-        .fetch_optional(&state.db.pool)
-        .await;
-        let row = match stored {
-            Ok(Some(row)) => row,
+        let (row_id, stored) = match idempotency::stored(&state.db, program.program_id, idem).await
+        {
+            Ok(Some(s)) => s,
             // Released between our insert and this read: try to claim it again.
             Ok(None) => continue,
-            Err(e) => return internal(e),
-        };
-        let read = || -> Result<(i64, Stored), sqlx::Error> {
-            let status: Option<i64> = row.try_get(3)?;
-            let body: Option<String> = row.try_get(4)?;
-            Ok((
-                row.try_get(0)?,
-                Stored {
-                    request_hash: row.try_get(1)?,
-                    created_at: row.try_get(2)?,
-                    response: status.zip(body).map(|(s, b)| (s as u16, b)),
-                },
-            ))
-        };
-        let (row_id, stored) = match read() {
-            Ok(s) => s,
             Err(e) => return internal(e),
         };
         match decide(Some(&stored), &request_hash, now) {
@@ -454,13 +417,7 @@ async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
             // Expired, or abandoned by a process that died: release the old key (if no one else
             // did) and claim it anew.
             Decision::Run => {
-                if let Err(e) =
-                    sqlx::query("DELETE FROM idempotency_keys WHERE id = $1 AND created_at = $2")
-                        .bind(row_id)
-                        .bind(stored.created_at)
-                        .execute(&state.db.pool)
-                        .await
-                {
+                if let Err(e) = idempotency::forget(&state.db, row_id, stored.created_at).await {
                     return internal(e);
                 }
             }
@@ -485,25 +442,12 @@ async fn finish(
     outcome: Result<(u16, String), Response>,
 ) -> Response {
     match outcome {
-        Ok((status, body)) => {
-            let saved = sqlx::query(
-                "UPDATE idempotency_keys SET status_code = $1, response_body = $2 WHERE id = $3",
-            )
-            .bind(i64::from(status))
-            .bind(&body)
-            .bind(row_id)
-            .execute(&state.db.pool)
-            .await;
-            match saved {
-                Ok(_) => json(status, body),
-                Err(e) => internal(e),
-            }
-        }
+        Ok((status, body)) => match idempotency::save(&state.db, row_id, status, &body).await {
+            Ok(()) => json(status, body),
+            Err(e) => internal(e),
+        },
         Err(response) => {
-            let _ = sqlx::query("DELETE FROM idempotency_keys WHERE id = $1")
-                .bind(row_id)
-                .execute(&state.db.pool)
-                .await;
+            let _ = idempotency::release(&state.db, row_id).await;
             response
         }
     }
@@ -518,7 +462,7 @@ async fn customer_request<T: serde::de::DeserializeOwned>(
     what: &str,
     fields: impl Fn(&T) -> (String, String, String),
 ) -> Result<(ProgramMoney, T, domain::link::Signup), Response> {
-    let (_, program) = authenticate(state, headers).await?;
+    let program = authenticate(state, headers).await?.program;
     let parsed: T = serde_json::from_slice(body).map_err(|e| {
         error(
             400,

@@ -3,7 +3,6 @@
 //! stores in batches and drains when the server stops. When the queue is full the visitor is
 //! still redirected and the lost click is counted and logged.
 
-mod connection;
 pub mod targets;
 pub mod writer;
 

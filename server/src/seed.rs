@@ -1,12 +1,11 @@
 //! The demo data: two vendors, their programs, partner teams with every contact role, and
 //! leads, deals, customers, rewards and a payout so both dashboards show real numbers.
-//! Deterministic: the same rows (and times) every run; only password salts differ.
+//! Deterministic: the same rows (and times) every run; only password salts differ. The SQL
+//! writing them is `store::seed`'s.
 
-use domain::money::RoundingMode;
-use domain::time::date_to_ms;
-use store::db::{Db, Tx};
-use store::events::{self, NewEvent};
+use store::db::Db;
 use store::password::Hasher;
+use store::seed::{SeedDeal, Seeder, day};
 
 pub const DEMO_PASSWORD: &str = "partner-portal-demo";
 
@@ -27,8 +26,7 @@ pub const DEMO_LOGINS: &[(&str, &str)] = &[
 
 /// Seeds when the database has no users; returns whether it seeded.
 pub async fn seed_if_empty(db: &Db, hasher: &Hasher) -> Result<bool, String> {
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&db.pool)
+    let users = store::seed::user_count(db)
         .await
         .map_err(|e| e.to_string())?;
     if users > 0 {
@@ -37,350 +35,6 @@ pub async fn seed_if_empty(db: &Db, hasher: &Hasher) -> Result<bool, String> {
     seed(db, hasher).await?;
     Ok(true)
 }
-
-/// The demo's made-up company domain: "Contoso Retail" -> "contoso.example".
-fn demo_domain(company: &str) -> String {
-    let first = company.split_whitespace().next().unwrap_or("demo");
-    format!(
-        "{}.example",
-        first
-            .to_lowercase()
-            .replace(|c: char| !c.is_ascii_alphanumeric(), "")
-    )
-}
-
-fn day(n: i64) -> i64 {
-    date_to_ms(2026, 1, 1) + n * 86_400_000
-}
-
-/// A demo deal; the dates not given follow the demo calendar.
-#[derive(Default)]
-struct SeedDeal<'a> {
-    name: &'a str,
-    domain: &'a str,
-    amount: i64,
-    motion: &'a str,
-    stage: &'a str,
-    rep: Option<i64>,
-    buy_price: Option<i64>,
-    discount_bp: Option<i64>,
-    reason: Option<&'a str>,
-    approved_at: Option<i64>,
-    customer: Option<i64>,
-}
-
-struct Seeder {
-    tx: Tx,
-}
-
-impl Seeder {
-    async fn id(&mut self, sql: &'static str, binds: Vec<Bind>) -> Result<i64, String> {
-        let mut query = sqlx::query_scalar::<_, i64>(sql);
-        for bind in binds {
-            query = match bind {
-                Bind::I(v) => query.bind(v),
-                Bind::S(v) => query.bind(v),
-                Bind::OI(v) => query.bind(v),
-                Bind::OS(v) => query.bind(v),
-            };
-        }
-        query
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(|e| format!("seeding failed: {e}"))
-    }
-
-    async fn user(&mut self, email: &str, name: &str, hash: String) -> Result<i64, String> {
-        self.id(
-            "INSERT INTO users (email, email_normalized, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            vec![S(email.into()), S(email.to_lowercase()), S(name.into()), S(hash), I(day(0))],
-        )
-        .await
-    }
-
-    async fn company(&mut self, name: &str) -> Result<i64, String> {
-        self.id(
-            "INSERT INTO companies (name, created_at) VALUES ($1, $2) RETURNING id",
-            vec![S(name.into()), I(day(0))],
-        )
-        .await
-    }
-
-    async fn teammate(&mut self, company: i64, user: i64, role: &str) -> Result<i64, String> {
-        self.id(
-            "INSERT INTO teammates (company_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-            vec![I(company), I(user), S(role.into()), I(day(0))],
-        )
-        .await
-    }
-
-    async fn team(&mut self, name: &str, kind: &str, country: &str) -> Result<i64, String> {
-        self.id(
-            "INSERT INTO partner_teams (name, kind, country, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-            vec![S(name.into()), S(kind.into()), S(country.into()), I(day(1))],
-        )
-        .await
-    }
-
-    async fn contact(&mut self, team: i64, user: i64, role: &str) -> Result<i64, String> {
-        self.id(
-            "INSERT INTO contacts (partner_team_id, user_id, role, created_at, referral_code) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            // Deterministic, like the rest of the demo; real codes are random.
-            vec![I(team), I(user), S(role.into()), I(day(1)), S(format!("demo{team:03}{user:05}"))],
-        )
-        .await
-    }
-
-    async fn program(
-        &mut self,
-        company: i64,
-        name: &str,
-        currency: &str,
-        min_cashout: i64,
-    ) -> Result<i64, String> {
-        self.id(
-            "INSERT INTO programs (company_id, name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, terms, created_at, public_key) \
-             VALUES ($1, $2, $3, $4, 90, 30, $5, 'approval', $6, $7, $8) RETURNING id",
-            vec![
-                I(company),
-                S(name.into()),
-                S(domain::program::slugify(name)),
-                S(currency.into()),
-                I(min_cashout),
-                S(format!("Partners of {name} earn rewards on the customers they bring. Rewards are held for 30 days before they can be cashed out.")),
-                I(day(0)),
-                S(store::links::new_public_key()),
-            ],
-        )
-        .await
-    }
-
-    async fn group(&mut self, program: i64, name: &str, is_default: bool) -> Result<i64, String> {
-        self.id(
-            "INSERT INTO partner_groups (program_id, name, is_default, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-            vec![I(program), S(name.into()), I(i64::from(is_default)), I(day(0))],
-        )
-        .await
-    }
-
-    async fn tier(
-        &mut self,
-        program: i64,
-        name: &str,
-        rank: i64,
-        threshold_minor: i64,
-    ) -> Result<i64, String> {
-        let rule = domain::tier::TierRule {
-            metric: domain::tier::Metric::ClosedWonRevenue,
-            window_days: Some(90),
-            threshold: threshold_minor,
-        };
-        // Only the top tier earns more per reward; the others show progress toward it.
-        let benefits = domain::tier::TierBenefits {
-            multiplier_percent: (rank >= 3).then_some(110),
-        };
-        self.id(
-            "INSERT INTO tiers (program_id, name, rank, rule, benefits, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            vec![
-                I(program),
-                S(name.into()),
-                I(rank),
-                S(serde_json::to_string(&rule).map_err(|e| e.to_string())?),
-                S(serde_json::to_string(&benefits).map_err(|e| e.to_string())?),
-                I(day(0)),
-            ],
-        )
-        .await
-    }
-
-    async fn tag(&mut self, program: i64, name: &str, partnerships: &[i64]) -> Result<i64, String> {
-        let tag = self
-            .id(
-                "INSERT INTO tags (program_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
-                vec![I(program), S(name.into()), I(day(0))],
-            )
-            .await?;
-        for partnership in partnerships {
-            self.id(
-                "INSERT INTO partnership_tags (partnership_id, tag_id, created_at) VALUES ($1, $2, $3) RETURNING tag_id",
-                vec![I(*partnership), I(tag), I(day(10))],
-            )
-            .await?;
-        }
-        Ok(tag)
-    }
-
-    #[expect(clippy::too_many_arguments, reason = "one value per column written")]
-    async fn partnership(
-        &mut self,
-        program: i64,
-        team: i64,
-        status: &str,
-        key: &str,
-        group: i64,
-        tier: Option<i64>,
-        manager: Option<i64>,
-        joined: i64,
-    ) -> Result<i64, String> {
-        self.id(
-            "INSERT INTO partnerships (program_id, partner_team_id, status, partner_key, group_id, tier_id, manager_teammate_id, joined_at, team_name) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT name FROM partner_teams WHERE id = $2)) RETURNING id",
-            vec![I(program), I(team), S(status.into()), S(key.into()), I(group), OI(tier), OI(manager), I(day(joined))],
-        )
-        .await
-    }
-
-    async fn customer(
-        &mut self,
-        program: i64,
-        partnership: i64,
-        key: &str,
-        name: &str,
-        source: &str,
-    ) -> Result<i64, String> {
-        self.id(
-            "INSERT INTO customers (program_id, partnership_id, external_key, name, source, created_at, attributed_at, domain, company_key, email) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9) RETURNING id",
-            vec![
-                I(program),
-                I(partnership),
-                S(key.into()),
-                S(name.into()),
-                S(source.into()),
-                I(day(20)),
-                S(demo_domain(name)),
-                S(domain::conflict::normalize_company_name(name)),
-                S(format!("billing@{}", demo_domain(name))),
-            ],
-        )
-        .await
-    }
-
-    async fn lead(
-        &mut self,
-        program: i64,
-        partnership: i64,
-        company: &str,
-        email: &str,
-        status: &str,
-    ) -> Result<i64, String> {
-        self.id(
-            "INSERT INTO leads (program_id, partnership_id, company_name, contact_email, status, created_at, updated_at, domain, company_key) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) RETURNING id",
-            vec![
-                I(program),
-                I(partnership),
-                S(company.into()),
-                S(email.into()),
-                S(status.into()),
-                I(day(30)),
-                S(email.rsplit('@').next().unwrap_or_default().to_owned()),
-                S(domain::conflict::normalize_company_name(company)),
-            ],
-        )
-        .await
-    }
-
-    async fn deal(
-        &mut self,
-        program: i64,
-        partnership: i64,
-        d: SeedDeal<'_>,
-    ) -> Result<i64, String> {
-        let closed = matches!(d.stage, "closed_won" | "closed_lost").then(|| day(80));
-        self.id(
-            "INSERT INTO deals (program_id, partnership_id, name, amount_minor, currency, motion, stage, created_at, updated_at, domain, company_key, \
-             expected_close_at, rep_user_id, buy_price_minor, discount_bp, reason, approved_at, protected_until, closed_at, customer_id) \
-             VALUES ($1, $2, $3, $4, 'USD', $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
-            vec![
-                I(program),
-                I(partnership),
-                S(d.name.into()),
-                I(d.amount),
-                S(d.motion.into()),
-                S(d.stage.into()),
-                I(day(40)),
-                S(d.domain.into()),
-                S(domain::conflict::normalize_company_name(d.name)),
-                I(day(120)),
-                OI(d.rep),
-                OI(d.buy_price),
-                OI(d.discount_bp),
-                OS(d.reason.map(Into::into)),
-                OI(d.approved_at),
-                OI(d.approved_at.map(|at| domain::deal::protected_until(at, 90))),
-                OI(closed),
-                OI(d.customer),
-            ],
-        )
-        .await
-    }
-
-    async fn payout(
-        &mut self,
-        program: i64,
-        partnership: i64,
-        amount: i64,
-        currency: &str,
-        status: &str,
-        reference: Option<&str>,
-    ) -> Result<i64, String> {
-        self.id(
-            "INSERT INTO payouts (program_id, partnership_id, amount_minor, currency, status, reference, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            vec![I(program), I(partnership), I(amount), S(currency.into()), S(status.into()), OS(reference.map(Into::into)), I(day(60))],
-        )
-        .await
-    }
-
-    #[expect(clippy::too_many_arguments, reason = "one value per column written")]
-    async fn reward(
-        &mut self,
-        program: i64,
-        partnership: i64,
-        amount: i64,
-        currency: &str,
-        status: &str,
-        description: &str,
-        payout: Option<i64>,
-        created: i64,
-    ) -> Result<i64, String> {
-        let decline_reason =
-            (status == "declined").then(|| "Duplicate of an existing customer".to_owned());
-        // Pending rewards stay inside their hold for a while from whenever the demo is seeded,
-        // so the hold release does not change the demo's numbers on its first run.
-        let available_at = if status == "pending" {
-            store::db::now_ms() + 20 * 86_400_000
-        } else {
-            day(created + 30)
-        };
-        self.id(
-            "INSERT INTO rewards (program_id, partnership_id, amount_minor, currency, rounding_mode, status, description, decline_reason, payout_id, available_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-            vec![
-                I(program),
-                I(partnership),
-                I(amount),
-                S(currency.into()),
-                S(RoundingMode::DEFAULT.as_str().into()),
-                S(status.into()),
-                S(description.into()),
-                OS(decline_reason),
-                OI(payout),
-                I(available_at),
-                I(day(created)),
-            ],
-        )
-        .await
-    }
-}
-
-enum Bind {
-    I(i64),
-    S(String),
-    OI(Option<i64>),
-    OS(Option<String>),
-}
-use Bind::{I, OI, OS, S};
 
 /// Writes the demo data in one transaction, with one event recording it.
 pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
@@ -401,8 +55,7 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     for _ in &people {
         hashes.push(hasher.hash(DEMO_PASSWORD).await?);
     }
-    let tx = db.begin().await.map_err(|e| e.to_string())?;
-    let mut s = Seeder { tx };
+    let mut s = Seeder::begin(db).await?;
     let mut users = Vec::new();
     for ((email, name), hash) in people.iter().zip(hashes) {
         users.push(s.user(email, name, hash).await?);
@@ -490,21 +143,14 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     .await?;
 
     // A partner invite waiting for an answer, so the Applications page lists one. It is dated
-    // now (invites expire after 7 days); its token is random and thrown away: withdraw it and
-    // invite again to get a link.
+    // now, so it has not expired.
     let now = store::db::now_ms();
-    s.id(
-        "INSERT INTO invites (token_hash, kind, company_id, program_id, email, role, invited_by_user_id, created_at, expires_at) \
-         VALUES ($1, 'partner', $2, $3, $4, 'owner', $5, $6, $7) RETURNING id",
-        vec![
-            S(store::session::hash_token(&store::session::new_token())),
-            I(acme),
-            I(program),
-            S("hello@fabrikam-agency.example".into()),
-            I(acme_manager),
-            I(now),
-            I(domain::invite::InviteTimes::new(now).expires_at),
-        ],
+    s.invite(
+        acme,
+        program,
+        "hello@fabrikam-agency.example",
+        acme_manager,
+        now,
     )
     .await?;
 
@@ -513,11 +159,7 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     s.tag(program, "Webinar 2026", &[nw]).await?;
     s.tag(program, "Newsletter", &[]).await?;
     let vip_rule = domain::segment::Rule::all_of([domain::segment::Condition::HasTag(vip)]);
-    s.id(
-        "INSERT INTO segments (program_id, name, rule, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
-        vec![I(program), S("VIP partners".into()), S(serde_json::to_string(&vip_rule).map_err(|e| e.to_string())?), I(day(0))],
-    )
-    .await?;
+    s.segment(program, "VIP partners", &vip_rule).await?;
 
     let contoso = s
         .customer(program, nw, "cus_1001", "Contoso Retail", "link")
@@ -571,12 +213,9 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
             "rejected",
         )
         .await?;
-    s.id(
-        "UPDATE leads SET reason = $1 WHERE id = $2 RETURNING id",
-        vec![
-            S("Adventure Works is already talking to our sales team".into()),
-            I(rejected),
-        ],
+    s.lead_reason(
+        rejected,
+        "Adventure Works is already talking to our sales team",
     )
     .await?;
     for (company, email, partnership, status, reason) in [
@@ -603,20 +242,8 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
         ),
     ] {
         let lead = s.lead(program, partnership, company, email, status).await?;
-        s.id(
-            "INSERT INTO lead_passes (lead_id, partnership_id, status, reason, passed_by_user_id, passed_at, answered_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            vec![
-                I(lead),
-                I(partnership),
-                S(status.into()),
-                OS(reason.map(Into::into)),
-                I(acme_manager),
-                I(day(31)),
-                OI((status != "passed").then(|| day(33))),
-            ],
-        )
-        .await?;
+        s.lead_pass(lead, partnership, status, reason, acme_manager)
+            .await?;
     }
 
     // Deals in every stage. The approved co-sell deal is protected from today (so the demo
@@ -876,18 +503,5 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     )
     .await?;
 
-    events::append(
-        &mut s.tx,
-        NewEvent {
-            actor_user_id: None,
-            company_id: None,
-            kind: "demo.seeded",
-            subject_type: "company",
-            subject_id: acme,
-            payload: serde_json::json!({ "companies": [acme, globex, umbrella] }),
-        },
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    s.tx.commit().await.map_err(|e| e.to_string())
+    s.finish(acme, &[acme, globex, umbrella]).await
 }

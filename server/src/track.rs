@@ -6,6 +6,7 @@ use axum::body::Bytes;
 use std::net::SocketAddr;
 use store::attribution::{self, Referrer, SignupRequest};
 use store::db::now_ms;
+use store::programs;
 use store::state::AppState;
 
 use axum::extract::{ConnectInfo, State};
@@ -14,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use domain::customer::CustomerSource;
 use domain::throttle;
 use serde::Deserialize;
-use sqlx::Row;
 
 /// The snippet's requests are small: a key, an email, a name and two click ids.
 pub const SIGNUP_BODY_LIMIT_BYTES: usize = 4 * 1024;
@@ -73,15 +73,8 @@ pub async fn signup(
     if !domain::link::is_public_key(&body.public_key) {
         return unauthorized();
     }
-    let program = sqlx::query("SELECT id, allowed_domains FROM programs WHERE public_key = $1")
-        .bind(&body.public_key)
-        .fetch_optional(&state.db.pool)
-        .await;
-    let (program_id, allowed) = match program {
-        Ok(Some(row)) => match (row.try_get::<i64, _>(0), row.try_get::<String, _>(1)) {
-            (Ok(id), Ok(domains)) => (id, store::links::domain_list(&domains)),
-            (Err(e), _) | (_, Err(e)) => return super::api_v1::internal(e),
-        },
+    let (program_id, allowed) = match programs::by_public_key(&state.db, &body.public_key).await {
+        Ok(Some(p)) => (p.id, p.allowed_domains),
         Ok(None) => return unauthorized(),
         Err(e) => return super::api_v1::internal(e),
     };

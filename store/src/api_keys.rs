@@ -32,33 +32,16 @@ pub fn generate() -> (String, String, String) {
     (key, prefix, hashed)
 }
 
-/// The program and key id an API request's bearer key belongs to, if it is a live key.
-pub async fn authenticate(db: &Db, key: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
-    let Some(prefix) = api_key::prefix(key) else {
-        return Ok(None);
-    };
-    let row = sqlx::query(
-        "SELECT id, program_id, key_hash FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL",
-    )
-    .bind(prefix)
-    .fetch_optional(&db.pool)
-    .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let stored: String = row.try_get(2)?;
-    // Constant-time comparison of the hashes.
+/// Whether `key` is the key whose hash is `stored`, compared in constant time so the answer's
+/// timing tells nothing about how much of a guessed hash matched.
+pub(crate) fn hash_matches(stored: &str, key: &str) -> bool {
     let given = hash(key);
-    let same = stored.len() == given.len()
+    stored.len() == given.len()
         && stored
             .bytes()
             .zip(given.bytes())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if !same {
-        return Ok(None);
-    }
-    Ok(Some((row.try_get(0)?, row.try_get(1)?)))
+            == 0
 }
 
 /// The program's keys, newest first, revoked ones too: the page shows when each was revoked.

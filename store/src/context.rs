@@ -3,6 +3,8 @@
 //! role, how many memberships the user has, and the programs of the workspace. Every page and
 //! server function starts from it, so none of them reads these again. Pages may use one read
 //! within the last second ([`Recent`]); everything that may change something reads it anew.
+//! The vendor API's caller, a program API key, has its context too ([`api_caller`]): the key
+//! and its program's money settings, in one read.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,10 +13,13 @@ use std::time::{Duration, Instant};
 
 use domain::permissions::{ContactPermission, ContactRole, Permission, TeammateRole};
 use domain::session::SessionTimes;
+use domain::transaction::api_key;
 use domain::workspace::WorkspaceKind;
 use sqlx::Row;
 
+use super::api_keys::hash_matches;
 use super::db::{Db, now_ms};
+use super::rewards::{ProgramMoney, money_row};
 use super::session::{Identity, hash_token};
 use crate::dto::{ProgramChoice, ProgramSummary};
 use crate::error::AppError;
@@ -355,6 +360,44 @@ fn contact(
         partner_team_kind: first.try_get(3)?,
         role: ContactRole::parse(&role).map_err(bad_role)?,
         partnerships,
+    }))
+}
+
+/// The caller of the vendor API (`/api/v1`): a live program API key and its program.
+#[derive(Clone, Debug)]
+pub struct ApiCaller {
+    pub key_id: i64,
+    /// The key's program, with the money settings its transactions are recorded with.
+    pub program: ProgramMoney,
+}
+
+/// A live key by its prefix, with its hash and its program's money settings: the key and the
+/// program in one read, since every API request needs both.
+const API_CALLER_SQL: &str = "SELECT k.id, k.key_hash, k.program_id, \
+     p.company_id, p.currency, p.hold_days, p.min_cashout_minor \
+     FROM api_keys k JOIN programs p ON p.id = k.program_id \
+     WHERE k.prefix = $1 AND k.revoked_at IS NULL";
+
+/// The API caller whose bearer key is `key`, in one read; `None` for a malformed, unknown or
+/// revoked key, or one whose secret does not match. The row is found by the key's prefix and
+/// the secret checked against the stored SHA-256 in constant time (only the hash is stored).
+pub async fn api_caller(db: &Db, key: &str) -> Result<Option<ApiCaller>, AppError> {
+    let Some(prefix) = api_key::prefix(key) else {
+        return Ok(None);
+    };
+    let Some(row) = sqlx::query(API_CALLER_SQL)
+        .bind(prefix)
+        .fetch_optional(&db.pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if !hash_matches(&row.try_get::<String, _>(1)?, key) {
+        return Ok(None);
+    }
+    Ok(Some(ApiCaller {
+        key_id: row.try_get(0)?,
+        program: money_row(row.try_get(2)?, &row, 3)?,
     }))
 }
 

@@ -314,3 +314,30 @@ pub async fn save_tracking(
     tx.commit().await?;
     Ok(())
 }
+
+/// The program a tracking snippet reports to, found by its public key.
+#[derive(Debug, Clone)]
+pub struct SnippetProgram {
+    pub id: i64,
+    /// The domains whose pages may report signups (the CORS check of the signup endpoint).
+    pub allowed_domains: Vec<String>,
+}
+
+/// The program whose public key is `public_key` (`None`: no program has it), for the
+/// snippet's signup endpoint, which has nothing else to tell the program by.
+pub async fn by_public_key(
+    db: &Db,
+    public_key: &str,
+) -> Result<Option<SnippetProgram>, sqlx::Error> {
+    let Some(row) = sqlx::query("SELECT id, allowed_domains FROM programs WHERE public_key = $1")
+        .bind(public_key)
+        .fetch_optional(&db.pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(SnippetProgram {
+        id: row.try_get(0)?,
+        allowed_domains: super::links::domain_list(&row.try_get::<String, _>(1)?),
+    }))
+}

@@ -25,6 +25,8 @@ pub struct ProgramMoney {
     pub min_cashout_minor: i64,
 }
 
+/// The money settings of program `program_id` ("not found" if there is none), read on the pool
+/// or in the caller's transaction: every reward and payout is made with them.
 pub async fn program_money<'e, E>(executor: E, program_id: i64) -> Result<ProgramMoney, AppError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
@@ -36,12 +38,24 @@ where
     .fetch_optional(executor)
     .await?
     .ok_or_else(|| AppError::not_found("Program"))?;
+    money_row(program_id, &row, 0)
+}
+
+/// The program's money settings from `company_id, currency, hold_days, min_cashout_minor`
+/// at columns `first..first + 4` of a row: queries that read them with something else (an API
+/// key) decode them the same way.
+pub(crate) fn money_row(
+    program_id: i64,
+    row: &sqlx::any::AnyRow,
+    first: usize,
+) -> Result<ProgramMoney, AppError> {
     Ok(ProgramMoney {
         program_id,
-        company_id: row.try_get(0)?,
-        currency: Currency::parse(&row.try_get::<String, _>(1)?).map_err(AppError::internal)?,
-        hold_days: row.try_get(2)?,
-        min_cashout_minor: row.try_get(3)?,
+        company_id: row.try_get(first)?,
+        currency: Currency::parse(&row.try_get::<String, _>(first + 1)?)
+            .map_err(AppError::internal)?,
+        hold_days: row.try_get(first + 2)?,
+        min_cashout_minor: row.try_get(first + 3)?,
     })
 }
 

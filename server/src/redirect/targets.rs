@@ -9,11 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use store::db::Db;
+use store::db::{Db, Dedicated};
 use store::links::{self, Target};
 use tokio::sync::{mpsc, oneshot};
-
-use super::connection::Dedicated;
 
 /// How long an entry (a target, or "no such link") is served without being read again.
 const FRESH: Duration = Duration::from_secs(30);
