@@ -104,10 +104,11 @@ pub async fn page(
     }
     let cursor = filter.bind(Value::Int(after.unwrap_or(i64::MAX)));
     filter.conditions.push(format!("d.id < {cursor}"));
-    let limit = filter.bind(Value::Int(PAGE + 1));
+    // The limit is written into the text (see the `db` module: bound limits re-plan).
     let sql = format!(
-        "{COLUMNS} WHERE {} ORDER BY d.id DESC LIMIT {limit}",
-        filter.conditions.join(" AND ")
+        "{COLUMNS} WHERE {} ORDER BY d.id DESC LIMIT {}",
+        filter.conditions.join(" AND "),
+        PAGE + 1
     );
     // Safe: the conditions are fixed column names and numbered placeholders; every value is bound.
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));

@@ -72,7 +72,8 @@ pub async fn page(
         Sort::Oldest => "p.joined_at ASC, p.id ASC",
         Sort::Name => "p.team_name ASC, p.id ASC",
     };
-    let limit = next_placeholder(Bind::Int(PAGE + 1), &mut binds);
+    // The limit is written into the text (see the `db` module: bound limits re-plan).
+    let limit = PAGE + 1;
     let sql = format!(
         "SELECT p.id, p.team_name, t.kind, t.country, p.status, g.name, tr.name, u.name, p.joined_at \
          FROM partnerships p \
