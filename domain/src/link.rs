@@ -471,6 +471,19 @@ pub fn validate_tracking(
     }
 }
 
+/// Customer keys the portal gives the customers it makes from converted leads and won deals.
+pub const RESERVED_CUSTOMER_KEY_PREFIXES: [&str; 2] = ["lead-", "deal-"];
+
+/// The customer key of the customer a converted lead becomes.
+pub fn lead_customer_key(lead_id: i64) -> String {
+    format!("{}{lead_id}", RESERVED_CUSTOMER_KEY_PREFIXES[0])
+}
+
+/// The customer key of the customer a won deal becomes.
+pub fn deal_customer_key(deal_id: i64) -> String {
+    format!("{}{deal_id}", RESERVED_CUSTOMER_KEY_PREFIXES[1])
+}
+
 /// A signup as the snippet or the API reports it, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signup {
@@ -480,7 +493,7 @@ pub struct Signup {
     pub name: String,
 }
 
-/// Customer keys are 1 to 200 visible characters; the email is required (self-referrals are
+/// Customer keys are 1 to 200 visible characters, not beginning with a reserved prefix; the email is required (self-referrals are
 /// found by it); the name defaults to the email.
 pub fn validate_signup(
     customer_key: &str,
@@ -491,6 +504,16 @@ pub fn validate_signup(
     if key.is_empty() || key.chars().count() > 200 || key.chars().any(char::is_control) {
         return Err(RuleViolation::new(
             "key must be 1 to 200 characters without control characters",
+        ));
+    }
+    // A converted lead or a won deal becomes the customer `lead-<id>` / `deal-<id>`; a signup
+    // holding such a key would block that conversion for good.
+    if RESERVED_CUSTOMER_KEY_PREFIXES
+        .iter()
+        .any(|prefix| key.starts_with(prefix))
+    {
+        return Err(RuleViolation::new(
+            "keys beginning with lead- or deal- are the portal's own; use another key",
         ));
     }
     let email = crate::identity::normalize_email(email).map_err(|_| {
@@ -686,6 +709,9 @@ mod tests {
         assert!(validate_signup("k", "not an email", "").is_err());
         assert!(validate_signup("k\r\nx", "ana@example.com", "").is_err());
         assert!(validate_signup(&"k".repeat(201), "ana@example.com", "").is_err());
+        assert!(validate_signup("deal-7", "ana@example.com", "").is_err());
+        assert!(validate_signup(" lead-7", "ana@example.com", "").is_err());
+        assert!(validate_signup("dealer-7", "ana@example.com", "").is_ok());
     }
 
     #[test]

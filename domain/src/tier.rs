@@ -86,13 +86,14 @@ impl TierRule {
     }
 
     /// The UTC days the rule's window covers when measured at `now`, first and last inclusive:
-    /// today and the `window_days - 1` days before it (every day up to today for all time).
-    /// Whole days, so the sums kept per partnership and day answer a measure exactly.
+    /// today and the `window_days` whole days before it (every day up to today for all time).
+    /// Whole days, so the sums kept per partnership and day answer a measure; the day before
+    /// the trailing `window_days × 24 h` is counted whole, so a measure taken at any time of day
+    /// (the nightly run at midnight as much as a dashboard at noon) covers all of that span and
+    /// at most one day more.
     pub fn window_days(&self, now: i64) -> (i64, i64) {
         let today = day_of(now);
-        let first = self
-            .window_days
-            .map_or(i64::MIN, |d| today - i64::from(d) + 1);
+        let first = self.window_days.map_or(i64::MIN, |d| today - i64::from(d));
         (first, today)
     }
 
@@ -441,7 +442,7 @@ mod tests {
     }
 
     #[test]
-    fn windows_are_whole_utc_days_ending_today() {
+    fn windows_are_whole_utc_days_covering_the_trailing_span() {
         let rule = |window_days| TierRule {
             metric: Metric::PaidRevenue,
             window_days,
@@ -449,23 +450,24 @@ mod tests {
         };
         // 2026-12-06 13:00 UTC is day 20,428.
         let now = 20_428 * DAY_MS + 13 * 3_600_000;
-        assert_eq!(rule(Some(1)).window_days(now), (20_428, 20_428));
-        assert_eq!(rule(Some(90)).window_days(now), (20_339, 20_428));
+        assert_eq!(rule(Some(1)).window_days(now), (20_427, 20_428));
+        assert_eq!(rule(Some(90)).window_days(now), (20_338, 20_428));
         assert_eq!(rule(None).window_days(now), (i64::MIN, 20_428));
         assert_eq!(day_of(20_428 * DAY_MS), 20_428);
         assert_eq!(day_of(20_429 * DAY_MS - 1), 20_428);
     }
 
     proptest! {
-        /// A window of n days holds exactly n days, ends on the day of `now`, and covers every
-        /// time of its first day and none of the day before (times late enough that the
-        /// window starts after 1970).
+        /// A window of n days ends on the day of `now` and starts on the day n × 24 h before
+        /// `now`: it covers the whole trailing span and at most one day more (times late enough
+        /// that the window starts after 1970).
         #[test]
         fn a_window_holds_exactly_its_days(now in 400_000_000_000_i64..4_000_000_000_000, days in 1_u32..=3650) {
             let rule = TierRule { metric: Metric::ClosedWonRevenue, window_days: Some(days), threshold: 0 };
             let (first, last) = rule.window_days(now);
             prop_assert_eq!(last, day_of(now));
-            prop_assert_eq!(last - first + 1, i64::from(days));
+            prop_assert_eq!(first, day_of(now - i64::from(days) * DAY_MS));
+            prop_assert_eq!(last - first, i64::from(days));
             prop_assert_eq!(day_of(first * DAY_MS), first);
             prop_assert_eq!(day_of(first * DAY_MS - 1), first - 1);
         }

@@ -278,6 +278,14 @@ pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
         .is_some_and(|e| e.is_unique_violation())
 }
 
+/// Whether a database error names `what` (a column or a constraint): both backends name the
+/// columns or the constraint in a unique violation, so a caller can tell which one refused.
+pub(crate) fn violates(error: &sqlx::Error, what: &str) -> bool {
+    error.as_database_error().is_some_and(|d| {
+        d.message().contains(what) || d.constraint().is_some_and(|c| c.contains(what))
+    })
+}
+
 /// Now, in UTC milliseconds: the one clock for stored times.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

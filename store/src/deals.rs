@@ -830,7 +830,7 @@ pub async fn customer_for_won_deal(
     )
     .bind(deal.program_id)
     .bind(deal.partnership_id)
-    .bind(format!("deal-{}", deal.id))
+    .bind(domain::link::deal_customer_key(deal.id))
     .bind(&deal.company)
     .bind(now)
     .bind(&deal.domain)
@@ -841,7 +841,7 @@ pub async fn customer_for_won_deal(
     // lost the race, as the stage check would have said.
     let id: i64 = match inserted {
         Ok(id) => id,
-        Err(e) if super::transactions::is_unique_violation(&e) => {
+        Err(e) if super::db::is_unique_violation(&e) => {
             return Err(AppError::new(
                 409,
                 "Someone else changed this deal; reload and try again",

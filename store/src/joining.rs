@@ -9,7 +9,7 @@ use domain::workspace::WorkspaceKind;
 use sqlx::Row;
 
 use super::context::Contact;
-use super::db::{Db, Tx, now_ms};
+use super::db::{Db, Tx, is_unique_violation, now_ms, violates};
 use super::events::{self, NewEvent};
 use super::invites::{self, StoredInvite};
 use super::{contacts, membership, session};
@@ -267,10 +267,13 @@ pub async fn join(
     .fetch_one(&mut **tx)
     .await
     .map_err(|e| {
-        if is_unique_violation(&e) {
-            already_in(team_name, program)
-        } else {
+        if !is_unique_violation(&e) {
             e.into()
+        } else if violates(&e, "partner_key") {
+            // Another team took the same new key between our check and this insert.
+            AppError::new(409, "Another team joined with the same partner key at the same moment; please try again")
+        } else {
+            already_in(team_name, program)
         }
     })?;
     events::append(
@@ -306,12 +309,6 @@ pub async fn join(
 
 fn already_in(team_name: &str, program: &JoinProgram) -> AppError {
     AppError::bad_request(format!("{team_name} is already in {}.", program.name))
-}
-
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .is_some_and(|e| e.is_unique_violation())
 }
 
 pub async fn default_group(tx: &mut Tx, program_id: i64, now: i64) -> Result<i64, AppError> {

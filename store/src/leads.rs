@@ -577,7 +577,7 @@ async fn customer_of_lead(
     )
     .bind(lead.program_id)
     .bind(lead.partnership_id)
-    .bind(format!("lead-{lead_id}"))
+    .bind(domain::link::lead_customer_key(lead_id))
     .bind(&lead.company)
     .bind(now)
     .bind(&lead.email)
@@ -587,7 +587,7 @@ async fn customer_of_lead(
     .await;
     match inserted {
         Ok(id) => Ok(id),
-        Err(e) if super::transactions::is_unique_violation(&e) => Err(AppError::new(
+        Err(e) if super::db::is_unique_violation(&e) => Err(AppError::new(
             409,
             "Someone else changed this lead; reload and try again",
         )),

@@ -8,7 +8,7 @@ use domain::transaction::{CustomerRef, NewTransaction, Problem, check_refund};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use super::db::{Db, Tx};
+use super::db::{Db, Tx, is_unique_violation};
 use super::events::{self, NewEvent};
 use super::rewards::{self, Earned, ProgramMoney};
 use crate::error::AppError;
@@ -225,12 +225,6 @@ async fn customer(
         })
     })
     .transpose()
-}
-
-pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .is_some_and(|e| e.is_unique_violation())
 }
 
 /// Records a validated transaction for the program. `Ok(Err(_))` is a refusal for the client;
