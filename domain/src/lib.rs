@@ -4,7 +4,7 @@
 //! the same rules as the server (hydration must produce identical strings).
 
 /// Gives a fieldless enum its storage names: `ALL`, `as_str` and `parse` (which rejects
-/// unknown names with a message naming `$what`).
+/// unknown names with a message naming `$what`), as inherent methods and as [`StoredName`].
 #[macro_export]
 macro_rules! stored_names {
     ($ty:ident, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
@@ -24,7 +24,26 @@ macro_rules! stored_names {
                 }
             }
         }
+
+        impl $crate::StoredName for $ty {
+            fn as_str(self) -> &'static str {
+                $ty::as_str(self)
+            }
+
+            fn parse(text: &str) -> Result<Self, $crate::RuleViolation> {
+                $ty::parse(text)
+            }
+        }
     };
+}
+
+/// An enum stored (and sent to the browser) by name: what [`stored_names!`] gives, so code
+/// can be generic over it (the wire's `stored` serde helper, the store's row mappings).
+pub trait StoredName: Sized + Copy {
+    /// The name it is stored by ("active", "closed_won").
+    fn as_str(self) -> &'static str;
+    /// The value of a stored name; unknown names are a [`RuleViolation`].
+    fn parse(text: &str) -> Result<Self, RuleViolation>;
 }
 
 pub mod company;

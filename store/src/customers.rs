@@ -4,10 +4,11 @@
 
 use domain::customer::{CustomerSource, CustomerStatus};
 use domain::lead::LeadStatus;
+use domain::link::ReviewStatus;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::db::Db;
+use super::db::{Db, stored, stored_opt};
 use super::deals;
 use super::leads::PAGE;
 use crate::dto::{CustomerRow, DealRow, TimelineEntry, VendorCustomerRow};
@@ -25,8 +26,8 @@ pub(crate) fn customer_row(r: &AnyRow, emails_visible: bool) -> Result<CustomerR
                 domain::identity::mask_email(&e)
             }
         }),
-        source: r.try_get(3)?,
-        status: r.try_get(4)?,
+        source: stored(r, 3)?,
+        status: stored(r, 4)?,
         attributed_at: r.try_get(5)?,
     })
 }
@@ -72,10 +73,10 @@ fn vendor_customer_row(r: &AnyRow) -> Result<VendorCustomerRow, sqlx::Error> {
         email: r.try_get(3)?,
         domain: r.try_get(4)?,
         partner_team: r.try_get(5)?,
-        source: r.try_get(6)?,
-        status: r.try_get(7)?,
+        source: stored(r, 6)?,
+        status: stored(r, 7)?,
         attributed_at: r.try_get(8)?,
-        review_status: r.try_get(10)?,
+        review_status: stored_opt(r, 10)?,
     })
 }
 
@@ -227,17 +228,15 @@ pub async fn detail(
             at: signed_up_at,
             text: format!("Signed up{model}"),
         });
-        let outcome = match (
-            &customer.partner_team,
-            customer.review_status.as_deref(),
-            &held_for,
-        ) {
-            (Some(team), Some("approved"), _) => Some(format!("Credited to {team} after review")),
+        let outcome = match (&customer.partner_team, customer.review_status, &held_for) {
+            (Some(team), Some(ReviewStatus::Approved), _) => {
+                Some(format!("Credited to {team} after review"))
+            }
             (Some(team), _, _) => Some(format!("Credited to {team}")),
-            (None, Some("pending"), Some(team)) => Some(format!(
+            (None, Some(ReviewStatus::Pending), Some(team)) => Some(format!(
                 "Held for review: the signup looks like {team}'s own team"
             )),
-            (None, Some("rejected"), Some(team)) => Some(format!(
+            (None, Some(ReviewStatus::Rejected), Some(team)) => Some(format!(
                 "Not credited: a teammate rejected the referral by {team}"
             )),
             _ => Some("Not attributed: no referral click within the attribution window".into()),
@@ -257,7 +256,7 @@ pub async fn detail(
     .iter()
     .map(lead_entry)
     .collect::<Result<Vec<_>, AppError>>()?;
-    let pending_review = customer.review_status.as_deref() == Some("pending");
+    let pending_review = customer.review_status == Some(ReviewStatus::Pending);
     let scope = deals::Scope::Customer { customer_id };
     let (mut deals, _) = deals::page(db, &scope, None, None, true).await?;
     deals::attach_timelines(db, &mut deals).await?;

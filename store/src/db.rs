@@ -286,6 +286,36 @@ pub(crate) fn violates(error: &sqlx::Error, what: &str) -> bool {
     })
 }
 
+/// Column `index` of `row` as the domain enum whose stored name it holds. An unknown name is a
+/// decode error (an internal error to the caller), as a column of the wrong type is.
+pub(crate) fn stored<T: domain::StoredName>(
+    row: &sqlx::any::AnyRow,
+    index: usize,
+) -> Result<T, sqlx::Error> {
+    use sqlx::Row;
+    let text: String = row.try_get(index)?;
+    T::parse(&text).map_err(|e| sqlx::Error::ColumnDecode {
+        index: index.to_string(),
+        source: Box::new(e),
+    })
+}
+
+/// [`stored`] for a nullable column: `NULL` is `None`.
+pub(crate) fn stored_opt<T: domain::StoredName>(
+    row: &sqlx::any::AnyRow,
+    index: usize,
+) -> Result<Option<T>, sqlx::Error> {
+    use sqlx::Row;
+    let text: Option<String> = row.try_get(index)?;
+    text.map(|text| {
+        T::parse(&text).map_err(|e| sqlx::Error::ColumnDecode {
+            index: index.to_string(),
+            source: Box::new(e),
+        })
+    })
+    .transpose()
+}
+
 /// Now, in UTC milliseconds: the one clock for stored times.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

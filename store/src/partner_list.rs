@@ -96,7 +96,7 @@ pub async fn page(
             partner_team: r.try_get(1)?,
             kind: domain::program::partner_type_label(&kind),
             country: r.try_get(3)?,
-            status: r.try_get(4)?,
+            status: crate::db::stored(&r, 4)?,
             group: r.try_get(5)?,
             tier: r.try_get(6)?,
             manager: r.try_get(7)?,

@@ -443,7 +443,7 @@ pub async fn page(
             id: r.try_get(0)?,
             partner: r.try_get(1)?,
             amount: crate::dto::Money::new(r.try_get(2)?, &currency),
-            status: r.try_get(4)?,
+            status: crate::db::stored(r, 4)?,
             method: domain::payout::PayoutMethod::parse(&method)
                 .map(|m| m.label().to_owned())
                 .unwrap_or(method),

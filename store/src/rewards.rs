@@ -945,7 +945,7 @@ fn loaded(r: &sqlx::any::AnyRow) -> Result<Loaded, AppError> {
             id: r.try_get(0)?,
             partner: r.try_get(1)?,
             amount: crate::dto::Money::new(r.try_get(2)?, &currency),
-            status: r.try_get(4)?,
+            status: crate::db::stored(r, 4)?,
             on_hold: r.try_get::<i64, _>(5)? != 0,
             in_payout: payout_id.is_some(),
             description: r.try_get(7)?,

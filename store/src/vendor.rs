@@ -197,7 +197,7 @@ fn partner_row(r: &sqlx::any::AnyRow, at: usize) -> Result<PartnerRow, sqlx::Err
         partnership_id: r.try_get(at)?,
         partner_team: r.try_get(at + 1)?,
         kind: domain::program::partner_type_label(&r.try_get::<String, _>(at + 2)?),
-        status: r.try_get(at + 3)?,
+        status: crate::db::stored(r, at + 3)?,
         group: r.try_get(at + 4)?,
         tier: r.try_get(at + 5)?,
         partner_key: r.try_get(at + 6)?,

@@ -1,7 +1,17 @@
 //! What server functions return to the browser. Money is minor units plus the currency code;
 //! the browser formats it with `domain::money` so server and browser render the same text.
+//!
+//! Statuses, stages, roles and sources are the domain's enums. Those marked
+//! `#[serde(with = "crate::stored")]` cross the wire by their stored name (`"active"`,
+//! `"closed_won"`), as they did when they were strings; the others by their serde derive.
+//! Role and kind fields that carry display labels ("Partner team owner", "Agency") stay text.
 
+use domain::customer::{CustomerSource, CustomerStatus};
+use domain::ledger::PayoutStatus;
+use domain::link::ReviewStatus;
+use domain::partnership::PartnershipStatus;
 use domain::permissions::{ContactRole, TeammateRole};
+use domain::reward::RewardStatus;
 use domain::workspace::Membership;
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +78,8 @@ pub struct PartnerRow {
     pub partnership_id: i64,
     pub partner_team: String,
     pub kind: String,
-    pub status: String,
+    #[serde(with = "crate::stored")]
+    pub status: PartnershipStatus,
     pub group: String,
     pub tier: Option<String>,
     pub partner_key: String,
@@ -101,7 +112,8 @@ pub struct PartnershipCard {
     pub partnership_id: i64,
     pub program: String,
     pub vendor: String,
-    pub status: String,
+    #[serde(with = "crate::stored")]
+    pub status: PartnershipStatus,
     pub group: String,
     pub tier: Option<String>,
     pub partner_key: String,
@@ -390,7 +402,8 @@ pub struct PartnerListRow {
     pub partner_team: String,
     pub kind: String,
     pub country: Option<String>,
-    pub status: String,
+    #[serde(with = "crate::stored")]
+    pub status: PartnershipStatus,
     pub group: String,
     pub tier: Option<String>,
     pub tags: Vec<String>,
@@ -495,7 +508,8 @@ pub struct PartnerDetail {
     pub website: Option<String>,
     pub country: Option<String>,
     pub partner_key: String,
-    pub status: String,
+    #[serde(with = "crate::stored")]
+    pub status: PartnershipStatus,
     pub rejection_reason: Option<String>,
     pub group: String,
     pub tier: Option<String>,
@@ -597,8 +611,10 @@ pub struct CustomerRow {
     pub name: String,
     /// Masked for partners.
     pub email: Option<String>,
-    pub source: String,
-    pub status: String,
+    #[serde(with = "crate::stored")]
+    pub source: CustomerSource,
+    #[serde(with = "crate::stored")]
+    pub status: CustomerStatus,
     pub attributed_at: Option<i64>,
 }
 
@@ -621,11 +637,14 @@ pub struct VendorCustomerRow {
     pub domain: Option<String>,
     /// The partner team it is attributed to, if any.
     pub partner_team: Option<String>,
-    pub source: String,
-    pub status: String,
+    #[serde(with = "crate::stored")]
+    pub source: CustomerSource,
+    #[serde(with = "crate::stored")]
+    pub status: CustomerStatus,
     pub attributed_at: Option<i64>,
     /// `pending` while a self-referral waits for a teammate, then `approved` / `rejected`.
-    pub review_status: Option<String>,
+    #[serde(with = "crate::stored::option")]
+    pub review_status: Option<ReviewStatus>,
 }
 
 /// `/vendor/customers`: the program's customers and their attribution.
@@ -824,7 +843,8 @@ pub struct OfferFormValues {
 pub struct OfferRow {
     pub id: i64,
     pub name: String,
-    pub event: String,
+    #[serde(with = "crate::stored")]
+    pub event: domain::offer::OfferEvent,
     /// Newest first.
     pub versions: Vec<OfferVersionRow>,
     pub form: OfferFormValues,
@@ -907,7 +927,8 @@ pub struct RewardRow {
     pub id: i64,
     pub partner: String,
     pub amount: Money,
-    pub status: String,
+    #[serde(with = "crate::stored")]
+    pub status: RewardStatus,
     pub on_hold: bool,
     pub in_payout: bool,
     pub description: String,
@@ -921,7 +942,8 @@ pub struct PayoutRow {
     pub id: i64,
     pub partner: String,
     pub amount: Money,
-    pub status: String,
+    #[serde(with = "crate::stored")]
+    pub status: PayoutStatus,
     pub method: String,
     pub details: String,
     pub reference: Option<String>,
@@ -935,7 +957,8 @@ pub struct PayoutRow {
 pub struct VendorRewardsPage {
     pub viewer: Viewer,
     pub program: Option<ProgramSummary>,
-    pub status: Option<String>,
+    #[serde(with = "crate::stored::option")]
+    pub status: Option<RewardStatus>,
     pub rewards: Vec<RewardRow>,
     /// The id to pass as `after` for the next page.
     pub next: Option<i64>,
@@ -947,7 +970,8 @@ pub struct VendorRewardsPage {
 pub struct VendorPayoutsPage {
     pub viewer: Viewer,
     pub program: Option<ProgramSummary>,
-    pub status: Option<String>,
+    #[serde(with = "crate::stored::option")]
+    pub status: Option<PayoutStatus>,
     pub payouts: Vec<PayoutRow>,
     pub next: Option<i64>,
     pub can_process: bool,

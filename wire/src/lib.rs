@@ -4,5 +4,6 @@
 
 pub mod dto;
 pub mod error;
+pub mod stored;
 
 pub use error::AppError;

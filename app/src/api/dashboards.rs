@@ -82,7 +82,7 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
             } else {
                 None
             };
-            let active = row.status == domain::partnership::PartnershipStatus::Active.as_str();
+            let active = row.status == domain::partnership::PartnershipStatus::Active;
             let links = if active { link_scope(&contact) } else { None };
             if links.is_some() && row.default_links < 2 {
                 let now = crate::server::db::now_ms();

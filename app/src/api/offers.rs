@@ -136,7 +136,7 @@ pub async fn fetch_offers(program: Option<i64>) -> Result<OffersPage, AppError> 
                 rows.push(OfferRow {
                     id: offer.id,
                     name: offer.name.clone(),
-                    event: last.event.as_str().to_owned(),
+                    event: last.event,
                     versions,
                     form: OfferFormValues {
                         name: offer.name,

@@ -33,7 +33,7 @@ pub async fn fetch_partner(partnership_id: i64) -> Result<PartnerDetail, AppErro
             website: d.website,
             country: d.country,
             partner_key: d.partner_key,
-            status: d.status.as_str().to_owned(),
+            status: d.status,
             rejection_reason: d.rejection_reason,
             group: d.group,
             tier: d.tier,

@@ -47,7 +47,7 @@ pub async fn fetch_vendor_rewards(
         Ok(VendorRewardsPage {
             viewer: viewer(&me.company_name, selected.as_ref().map(|p| p.id))?,
             program: selected,
-            status: status.map(|s| s.as_str().to_owned()),
+            status,
             rewards: rows.into_iter().map(|r| r.row).collect(),
             next,
             can_review: me.role.can(Permission::ReviewRewards),
@@ -351,7 +351,7 @@ pub async fn fetch_vendor_payouts(
         Ok(VendorPayoutsPage {
             viewer: viewer(&me.company_name, selected.as_ref().map(|p| p.id))?,
             program: selected,
-            status: status.map(|s| s.as_str().to_owned()),
+            status,
             payouts: rows,
             next,
             can_process: me.role.can(Permission::ProcessPayouts),

@@ -762,13 +762,13 @@ fn CustomerDetail(data: CustomerDetailPage) -> impl IntoView {
                     <dt>"Partner"</dt>
                     <dd>{partner}</dd>
                     <dt>"Source"</dt>
-                    <dd>{domain::customer::source_label(&customer.source)}</dd>
+                    <dd>{customer.source.label()}</dd>
                     <dt>"Attributed"</dt>
                     <dd>
                         {customer.attributed_at.map(format_date).unwrap_or_else(|| "—".into())}
                     </dd>
                     <dt>"Status"</dt>
-                    <dd>{domain::customer::status_label(&customer.status)}</dd>
+                    <dd>{customer.status.label()}</dd>
                     <dt>"External key"</dt>
                     <dd>{customer.external_key.clone()}</dd>
                     <dt>"Email"</dt>

@@ -1,5 +1,6 @@
 use domain::customer::{CustomerSource, CustomerStatus};
 use domain::lead::LeadStatus;
+use domain::link::ReviewStatus;
 use domain::time::format_date;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -348,8 +349,8 @@ fn PartnerCustomers(data: PartnerCustomersPage) -> impl IntoView {
                                 <tr>
                                     <td>{c.name}</td>
                                     <td>{c.email.unwrap_or_else(|| "—".into())}</td>
-                                    <td>{domain::customer::source_label(&c.source)}</td>
-                                    <td>{domain::customer::status_label(&c.status)}</td>
+                                    <td>{c.source.label()}</td>
+                                    <td>{c.status.label()}</td>
                                     <td>
                                         {c
                                             .attributed_at
@@ -800,16 +801,16 @@ fn VendorCustomers(data: VendorCustomersPage) -> impl IntoView {
                                     </td>
                                     <td>{c.email.unwrap_or_else(|| "—".into())}</td>
                                     <td>
-                                        {match (c.partner_team, c.review_status.as_deref()) {
+                                        {match (c.partner_team, c.review_status) {
                                             (Some(team), _) => team,
-                                            (None, Some("pending")) => {
+                                            (None, Some(ReviewStatus::Pending)) => {
                                                 "Self-referral? Waiting for review".into()
                                             }
                                             _ => "Not attributed".into(),
                                         }}
                                     </td>
-                                    <td>{domain::customer::source_label(&c.source)}</td>
-                                    <td>{domain::customer::status_label(&c.status)}</td>
+                                    <td>{c.source.label()}</td>
+                                    <td>{c.status.label()}</td>
                                     <td>
                                         {c
                                             .attributed_at

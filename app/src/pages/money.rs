@@ -20,11 +20,11 @@ use crate::dto::{
 };
 
 fn status_text(r: &RewardRow) -> String {
-    match r.status.as_str() {
-        "pending" if r.on_hold => "on hold".into(),
-        "approved" if r.in_payout => "in payout".into(),
-        "approved" => "available".into(),
-        other => other.into(),
+    match r.status {
+        RewardStatus::Pending if r.on_hold => "on hold".into(),
+        RewardStatus::Approved if r.in_payout => "in payout".into(),
+        RewardStatus::Approved => "available".into(),
+        other => other.as_str().into(),
     }
 }
 
@@ -97,7 +97,10 @@ fn RewardsTable(
                                         })}
                                 </td> <td>{r.partner.clone()}</td>
                                 <td class="num">{r.amount.display()}</td> <td>
-                                    <span class=format!("badge {}", r.status)>{status}</span>
+                                    <span class=format!(
+                                        "badge {}",
+                                        r.status.as_str(),
+                                    )>{status}</span>
                                 </td> <td>{r.created_at.clone()}</td>
                                 <td>{r.available_at.clone()}</td>
                                 {actions.map(|a| view! { <td>{a}</td> })}
@@ -172,17 +175,18 @@ fn VendorRewards(
         format!(
             "/vendor/rewards?program={}&status={}&after={after}",
             program.id,
-            status.clone().unwrap_or_default()
+            status.map(RewardStatus::as_str).unwrap_or_default()
         )
     });
     let actions = can_review.then(|| {
         Callback::new(move |r: RewardRow| {
-            let open = (r.status == "pending" || (r.status == "approved" && !r.in_payout))
+            let open = (r.status == RewardStatus::Pending
+                || (r.status == RewardStatus::Approved && !r.in_payout))
                 && r.amount.minor != 0;
             if !open {
                 return ().into_any();
             }
-            let pending = r.status == "pending";
+            let pending = r.status == RewardStatus::Pending;
             let id = r.id;
             view! {
                 <div class="inline">
@@ -263,10 +267,7 @@ fn VendorRewards(
                         .iter()
                         .map(|s| {
                             view! {
-                                <option
-                                    value=s.as_str()
-                                    selected=status.as_deref() == Some(s.as_str())
-                                >
+                                <option value=s.as_str() selected=status == Some(*s)>
                                     {s.as_str()}
                                 </option>
                             }
@@ -449,8 +450,8 @@ fn PayoutsTable(
                                 <td>
                                     <span class=format!(
                                         "badge {}",
-                                        p.status,
-                                    )>{p.status.clone()}</span>
+                                        p.status.as_str(),
+                                    )>{p.status.as_str()}</span>
                                     {note
                                         .map(|n| {
                                             view! {
@@ -521,14 +522,12 @@ fn VendorPayouts(data: PayoutsData, update: ServerAction<UpdatePayout>) -> impl 
         format!(
             "/vendor/payouts?program={}&status={}&after={after}",
             program.id,
-            status.clone().unwrap_or_default()
+            status.map(PayoutStatus::as_str).unwrap_or_default()
         )
     });
     let actions = can_process.then(|| {
         Callback::new(move |p: PayoutRow| {
-            let Ok(current) = PayoutStatus::parse(&p.status) else {
-                return ().into_any();
-            };
+            let current = p.status;
             let id = p.id;
             let simple = |to: PayoutStatus, label: &'static str| {
                 current.can_become(to).then(|| {
@@ -601,10 +600,7 @@ fn VendorPayouts(data: PayoutsData, update: ServerAction<UpdatePayout>) -> impl 
                         .iter()
                         .map(|s| {
                             view! {
-                                <option
-                                    value=s.as_str()
-                                    selected=status.as_deref() == Some(s.as_str())
-                                >
+                                <option value=s.as_str() selected=status == Some(*s)>
                                     {s.as_str()}
                                 </option>
                             }
@@ -856,7 +852,7 @@ fn Explanation(data: RewardExplanation, home: &'static str) -> impl IntoView {
                 <dd>{reward.description.clone()}</dd>
                 <dt>"Status"</dt>
                 <dd>
-                    <span class=format!("badge {}", reward.status)>{status}</span>
+                    <span class=format!("badge {}", reward.status.as_str())>{status}</span>
                 </dd>
                 <dt>"Created"</dt>
                 <dd>{reward.created_at.clone()}</dd>

@@ -133,7 +133,7 @@ fn OfferCard(
         <section class="card" aria-label=label>
             <h2>{offer.name.clone()}</h2>
             <p>
-                {event_label(&offer.event)}
+                {event_label(offer.event.as_str())}
                 {current
                     .as_ref()
                     .map(|v| format!(" · {} · {} · {}", v.summary, v.target, v.limits))}

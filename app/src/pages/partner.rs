@@ -1,3 +1,4 @@
+use domain::partnership::PartnershipStatus;
 use leptos::prelude::*;
 
 use crate::api::{CreateLink, SetLinkEnabled, fetch_partner_dashboard};
@@ -54,21 +55,22 @@ fn Dashboard(dashboard: PartnerDashboard) -> impl IntoView {
 fn Partnership(card: PartnershipCard) -> impl IntoView {
     let heading = format!("{} — {}", card.program, card.vendor);
     let label = heading.clone();
-    let notice = match card.status.as_str() {
-        "applied" => Some(format!(
+    let notice = match card.status {
+        PartnershipStatus::Applied => Some(format!(
             "Your application is waiting for {} to review it.",
             card.vendor
         )),
-        "rejected" => Some(format!(
+        PartnershipStatus::Rejected => Some(format!(
             "{} did not approve your application. Reason: {}",
             card.vendor,
             card.rejection_reason.clone().unwrap_or_default()
         )),
-        "suspended" => Some(format!("{} has suspended this partnership.", card.vendor)),
+        PartnershipStatus::Suspended => {
+            Some(format!("{} has suspended this partnership.", card.vendor))
+        }
         _ => None,
     };
-    let earns = domain::partnership::PartnershipStatus::parse(&card.status)
-        .is_ok_and(|s| s.shows_earnings());
+    let earns = card.status.shows_earnings();
     let earnings = match card.earnings.filter(|_| earns) {
         _ if !earns => ().into_any(),
         Some(e) => view! { <EarningsKpis earnings=e label="Earnings" /> }.into_any(),
@@ -89,7 +91,10 @@ fn Partnership(card: PartnershipCard) -> impl IntoView {
             <dl class="facts">
                 <dt>"Status"</dt>
                 <dd>
-                    <span class=format!("badge {}", card.status)>{card.status.clone()}</span>
+                    <span class=format!(
+                        "badge {}",
+                        card.status.as_str(),
+                    )>{card.status.as_str()}</span>
                 </dd>
                 <dt>"Group"</dt>
                 <dd>{card.group}</dd>
@@ -153,7 +158,7 @@ fn Partnership(card: PartnershipCard) -> impl IntoView {
                         </ul>
                     }
                 })}
-            {(card.status == "active")
+            {(card.status == PartnershipStatus::Active)
                 .then(|| {
                     view! {
                         <Links
@@ -354,7 +359,7 @@ fn RecentCustomers(customers: Vec<CustomerRow>) -> impl IntoView {
                         view! {
                             <tr>
                                 <td>{c.name}</td>
-                                <td>{domain::customer::source_label(&c.source)}</td>
+                                <td>{c.source.label()}</td>
                                 <td>
                                     {c
                                         .attributed_at

@@ -63,7 +63,10 @@ fn Detail(
                     <dl class="facts">
                         <dt>"Status"</dt>
                         <dd>
-                            <span class=format!("badge {}", d.status)>{d.status.clone()}</span>
+                            <span class=format!(
+                                "badge {}",
+                                d.status.as_str(),
+                            )>{d.status.as_str()}</span>
                             {d
                                 .rejection_reason
                                 .clone()

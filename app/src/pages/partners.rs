@@ -395,7 +395,7 @@ fn PartnerLine(row: PartnerListRow, selectable: bool) -> impl IntoView {
                 })} <td>
                 <a href=format!("/vendor/partners/{}", row.partnership_id)>{row.partner_team}</a>
             </td> <td>{row.kind}</td> <td>{row.country.unwrap_or_else(|| "—".into())}</td> <td>
-                <span class=format!("badge {}", row.status)>{row.status.clone()}</span>
+                <span class=format!("badge {}", row.status.as_str())>{row.status.as_str()}</span>
             </td> <td>{row.group}</td> <td>{row.tier.unwrap_or_else(|| "—".into())}</td>
             <td class="tags">
                 {row

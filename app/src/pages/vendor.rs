@@ -128,7 +128,10 @@ fn PartnersTable(partners: Vec<PartnerRow>, next: Option<String>) -> impl IntoVi
                     <td>{p.partner_team}</td>
                     <td>{p.kind}</td>
                     <td>
-                        <span class=format!("badge {}", p.status)>{p.status.clone()}</span>
+                        <span class=format!(
+                            "badge {}",
+                            p.status.as_str(),
+                        )>{p.status.as_str()}</span>
                     </td>
                     <td>{p.group}</td>
                     <td>{p.tier.unwrap_or_else(|| "—".to_owned())}</td>
