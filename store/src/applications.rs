@@ -197,22 +197,3 @@ pub async fn invite_partner(
     tx.commit().await?;
     Ok(InviteCreated { email, link })
 }
-
-/// Withdraws a pending partner invite of one of the company's programs.
-pub async fn revoke_invite(
-    db: &Db,
-    company_id: i64,
-    invite_id: i64,
-    actor: &Identity,
-) -> Result<(), AppError> {
-    let mut tx = db.begin().await?;
-    invites::revoke(
-        &mut tx,
-        invite_id,
-        invites::Owner::Programs(company_id),
-        actor,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}

@@ -8,8 +8,6 @@ use sqlx::any::AnyRow;
 use super::context::Contact;
 use super::db::{Db, Tx};
 use super::events::{self, NewEvent};
-use super::invites;
-use super::session::Identity;
 use crate::dto::ContactRow;
 use crate::error::AppError;
 
@@ -164,25 +162,6 @@ pub async fn transfer(db: &Db, actor: &Contact, contact_id: i64) -> Result<(), A
         actor.contact_id,
         actor.role,
         Some(old_owner_role),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Withdraws a pending contact invite of the partner team.
-pub async fn revoke_invite(
-    db: &Db,
-    partner_team_id: i64,
-    invite_id: i64,
-    actor: &Identity,
-) -> Result<(), AppError> {
-    let mut tx = db.begin().await?;
-    invites::revoke(
-        &mut tx,
-        invite_id,
-        invites::Owner::PartnerTeam(partner_team_id),
-        actor,
     )
     .await?;
     tx.commit().await?;

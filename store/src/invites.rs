@@ -115,7 +115,21 @@ pub enum Owner {
     Programs(i64),
 }
 
+/// Withdraws a pending invite of `owner` (a teammate, contact or partner invite), with its
+/// event, in one transaction.
 pub async fn revoke(
+    db: &Db,
+    invite_id: i64,
+    owner: Owner,
+    actor: &Identity,
+) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    revoke_in(&mut tx, invite_id, owner, actor).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn revoke_in(
     tx: &mut Tx,
     invite_id: i64,
     owner: Owner,

@@ -8,8 +8,6 @@ use sqlx::any::AnyRow;
 use super::context::Teammate;
 use super::db::Db;
 use super::events::{self, NewEvent};
-use super::invites;
-use super::session::Identity;
 use crate::dto::{Named, TeammateRow};
 use crate::error::AppError;
 
@@ -220,25 +218,6 @@ pub async fn set_groups(
             subject_id: teammate_id,
             payload: serde_json::json!({ "before": before, "after": groups }),
         },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Withdraws a pending teammate invite of the company.
-pub async fn revoke_invite(
-    db: &Db,
-    company_id: i64,
-    invite_id: i64,
-    actor: &Identity,
-) -> Result<(), AppError> {
-    let mut tx = db.begin().await?;
-    invites::revoke(
-        &mut tx,
-        invite_id,
-        invites::Owner::Company(company_id),
-        actor,
     )
     .await?;
     tx.commit().await?;

@@ -201,12 +201,18 @@ pub async fn invite_partner(
 /// Withdraws a pending partner invite of one of the company's programs.
 #[server(prefix = "/api", endpoint = "revoke_partner_invite")]
 pub async fn revoke_partner_invite(invite_id: i64) -> Result<(), AppError> {
-    use crate::server::{applications, endpoint, require_teammate};
+    use crate::server::{endpoint, invites, require_teammate};
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageApplications).await?;
-        applications::revoke_invite(&state.db, me.company_id, invite_id, &me.identity).await
+        invites::revoke(
+            &state.db,
+            invite_id,
+            invites::Owner::Programs(me.company_id),
+            &me.identity,
+        )
+        .await
     })
     .await
 }

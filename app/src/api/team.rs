@@ -76,12 +76,18 @@ pub async fn invite_contact(email: String, role: String) -> Result<InviteCreated
 
 #[server(prefix = "/api", endpoint = "revoke_contact_invite")]
 pub async fn revoke_contact_invite(invite_id: i64) -> Result<(), AppError> {
-    use crate::server::{contacts, endpoint, require_contact};
+    use crate::server::{endpoint, invites, require_contact};
     use domain::permissions::ContactPermission;
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ManageContacts).await?;
-        contacts::revoke_invite(&state.db, me.partner_team_id, invite_id, &me.identity).await
+        invites::revoke(
+            &state.db,
+            invite_id,
+            invites::Owner::PartnerTeam(me.partner_team_id),
+            &me.identity,
+        )
+        .await
     })
     .await
 }

@@ -75,12 +75,18 @@ pub async fn invite_teammate(email: String, role: String) -> Result<InviteCreate
 /// Withdraws a pending invite of the caller's company.
 #[server(prefix = "/api", endpoint = "revoke_invite")]
 pub async fn revoke_invite(invite_id: i64) -> Result<(), AppError> {
-    use crate::server::{endpoint, require_teammate, teammates};
+    use crate::server::{endpoint, invites, require_teammate};
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageTeammates).await?;
-        teammates::revoke_invite(&state.db, me.company_id, invite_id, &me.identity).await
+        invites::revoke(
+            &state.db,
+            invite_id,
+            invites::Owner::Company(me.company_id),
+            &me.identity,
+        )
+        .await
     })
     .await
 }
