@@ -132,6 +132,25 @@ pub struct Fixture {
     pub northwind_partnership: String,
 }
 
+/// Sends an invite through `endpoint` as `caller` (it must answer 200) and returns its id.
+async fn invite(
+    app: &TestApp,
+    caller: &reqwest::Client,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> String {
+    let res = app.call(caller, endpoint, form).await;
+    assert_eq!(res.status(), 200, "{endpoint}");
+    let email = form
+        .iter()
+        .find(|(name, _)| *name == "email")
+        .map(|(_, value)| *value)
+        .expect("an invite has an email");
+    app.id_of("SELECT id FROM invites WHERE email = $1", email)
+        .await
+        .to_string()
+}
+
 impl Fixture {
     /// Resolves the ids and sets up what the cases need: pending invites of Acme's and
     /// Northwind's, a tag and an API key of Acme's, and Acme's partner manager restricted to the
@@ -165,21 +184,13 @@ impl Fixture {
             .to_string();
         let acme_program = app.acme_program_id().await.to_string();
         let acme_owner = app.signed_in("owner@acme.example").await;
-        let res = app
-            .call(
-                &acme_owner,
-                "invite_teammate",
-                &[("email", "pending@acme.example"), ("role", "finance")],
-            )
-            .await;
-        assert_eq!(res.status(), 200);
-        let acme_invite = app
-            .id_of(
-                "SELECT id FROM invites WHERE email = $1",
-                "pending@acme.example",
-            )
-            .await
-            .to_string();
+        let acme_invite = invite(
+            app,
+            &acme_owner,
+            "invite_teammate",
+            &[("email", "pending@acme.example"), ("role", "finance")],
+        )
+        .await;
         let northwind_member = app
             .id_of(
                 "SELECT c.id FROM contacts c JOIN users u ON u.id = c.user_id WHERE u.email_normalized = $1",
@@ -188,21 +199,13 @@ impl Fixture {
             .await
             .to_string();
         let nw_owner = app.signed_in("owner@northwind.example").await;
-        let res = app
-            .call(
-                &nw_owner,
-                "invite_contact",
-                &[("email", "pending@northwind.example"), ("role", "member")],
-            )
-            .await;
-        assert_eq!(res.status(), 200);
-        let northwind_invite = app
-            .id_of(
-                "SELECT id FROM invites WHERE email = $1",
-                "pending@northwind.example",
-            )
-            .await
-            .to_string();
+        let northwind_invite = invite(
+            app,
+            &nw_owner,
+            "invite_contact",
+            &[("email", "pending@northwind.example"), ("role", "member")],
+        )
+        .await;
         let acme_tag: i64 = sqlx::query_scalar(
             "INSERT INTO tags (program_id, name, created_at) SELECT id, 'secret-tag', 0 FROM programs WHERE slug = 'acme-partner-program' RETURNING id",
         )
@@ -216,24 +219,16 @@ impl Fixture {
             )
             .await
             .to_string();
-        let res = app
-            .call(
-                &acme_owner,
-                "invite_partner",
-                &[
-                    ("program", &acme_program),
-                    ("email", "prospect@example.com"),
-                ],
-            )
-            .await;
-        assert_eq!(res.status(), 200);
-        let acme_partner_invite = app
-            .id_of(
-                "SELECT id FROM invites WHERE email = $1",
-                "prospect@example.com",
-            )
-            .await
-            .to_string();
+        let acme_partner_invite = invite(
+            app,
+            &acme_owner,
+            "invite_partner",
+            &[
+                ("program", &acme_program),
+                ("email", "prospect@example.com"),
+            ],
+        )
+        .await;
         let acme_segment = app
             .id_of("SELECT id FROM segments WHERE name = $1", "VIP partners")
             .await
