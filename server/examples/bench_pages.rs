@@ -308,5 +308,5 @@ async fn main() {
         );
     }
     server.stop();
-    db.pool.close().await;
+    db.close().await;
 }

@@ -162,5 +162,5 @@ async fn main() {
             "DIFFERENT"
         }
     );
-    db.pool.close().await;
+    db.close().await;
 }

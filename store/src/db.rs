@@ -11,8 +11,13 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
+
+mod reads;
+pub use reads::ReadConn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -38,9 +43,13 @@ impl Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    reads: Arc<reads::Reads>,
 }
 
 pub type Tx = Transaction<'static, Any>;
+
+/// How long a request waits for a free connection before it fails.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -158,7 +167,7 @@ impl Db {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             // Checking a connection before every use doubled the round trips of a one-query
             // call; a connection that died fails its query and is dropped from the pool.
             .test_before_acquire(false)
@@ -166,7 +175,11 @@ impl Db {
             .connect_with(options)
             .await
             .map_err(|e| format!("cannot connect to the database: {e}"))?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            reads: reads::Reads::new(max as usize),
+        })
     }
 
     pub async fn migrate(&self) -> Result<(), String> {
@@ -188,6 +201,20 @@ impl Db {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
         }
+    }
+
+    /// A connection for statements outside a transaction (a page's reads): `.fetch_all(&mut
+    /// db.read().await?)`. Unlike the pool's, it goes back without a round trip to the
+    /// database ([`reads`]).
+    pub async fn read(&self) -> Result<ReadConn, sqlx::Error> {
+        self.reads.take(ACQUIRE_TIMEOUT, self.connect_one()).await
+    }
+
+    /// Closes the pool (waiting for its connections in use) and the idle read connections; a
+    /// read connection in use is closed when dropped.
+    pub async fn close(&self) {
+        self.pool.close().await;
+        self.reads.close().await;
     }
 
     /// A connection of its own, outside the pool and set up like the pool's, for a task that

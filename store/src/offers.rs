@@ -300,7 +300,7 @@ async fn targets(db: &Db, program_id: i64) -> Result<Vec<(String, String)>, AppE
          UNION ALL SELECT 'segment', id, name FROM segments WHERE program_id = $1",
     )
     .bind(program_id)
-    .fetch_all(&db.pool)
+    .fetch_all(&mut db.read().await?)
     .await?;
     Ok(rows
         .iter()
@@ -331,6 +331,6 @@ pub struct Listing {
 pub async fn listing(db: &Db, program_id: i64) -> Result<Listing, AppError> {
     Ok(Listing {
         targets: targets(db, program_id).await?,
-        offers: load(&db.pool, program_id, None).await?,
+        offers: load(&mut db.read().await?, program_id, None).await?,
     })
 }

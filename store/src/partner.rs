@@ -82,34 +82,37 @@ pub async fn card_lists(
 ) -> Result<CardLists, crate::error::AppError> {
     use super::tiers::{ProgramTiers, TierRow};
     const LINKS: usize = 200;
-    let rows = sqlx::query(concat!(
+    // No window functions and no ORDER BY over the union: each list's order is sorted here,
+    // from a sort key each branch returns in its last column (the sorts cost more than the
+    // reads: eight temporary b-trees on SQLite for a handful of rows).
+    let mut rows = sqlx::query(concat!(
         "SELECT c.id, c.name, c.email, c.source, c.status, c.attributed_at, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
-           'c', ROW_NUMBER() OVER (ORDER BY c.id DESC) \
+           'c', CAST(0 AS BIGINT) \
          FROM (SELECT id, name, email, source, status, attributed_at FROM customers \
                WHERE partnership_id = $1 AND $3 = 1 ORDER BY id DESC LIMIT 5) c \
          UNION ALL \
          SELECT h.effective_at, h.kind, h.from_name, h.to_name, h.reason, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
-           'h', ROW_NUMBER() OVER (ORDER BY h.effective_at DESC, h.id DESC) \
+           'h', h.id \
          FROM (SELECT c.id, c.effective_at, c.kind, f.name AS from_name, t.name AS to_name, c.reason FROM tier_changes c \
                LEFT JOIN tiers f ON f.id = c.from_tier_id LEFT JOIN tiers t ON t.id = c.to_tier_id \
                WHERE c.partnership_id = $1 ORDER BY c.effective_at DESC, c.id DESC LIMIT 5) h \
          UNION ALL \
-         SELECT ", super::links::link_columns!(), ", 'l', ROW_NUMBER() OVER (ORDER BY l.is_default DESC, l.id) \
+         SELECT ", super::links::link_columns!(), ", 'l', CAST(l.is_default AS BIGINT) \
          FROM links l LEFT JOIN contacts ct ON ct.id = l.contact_id LEFT JOIN users u ON u.id = ct.user_id \
          WHERE l.partnership_id = $1 AND $4 = 1 AND ($5 = 0 OR l.contact_id = $5) \
          UNION ALL \
          SELECT t.id, t.name, t.rule, CAST(NULL AS TEXT), CAST(NULL AS TEXT), t.rank, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
-           't', ROW_NUMBER() OVER (ORDER BY t.rank, t.id) \
-         FROM tiers t WHERE t.program_id = $2 \
-         ORDER BY 9, 10"
+           't', CAST(0 AS BIGINT) \
+         FROM tiers t WHERE t.program_id = $2"
     ))
     .bind(row.id)
     .bind(row.program_id)
     .bind(i64::from(ask.customers.is_some()))
     .bind(i64::from(ask.links.is_some()))
     .bind(ask.links.map_or(0, |scope| scope.contact_or_zero()))
-    .fetch_all(&db.pool)
+    .fetch_all(&mut db.read().await?)
     .await?;
+    rows.sort_by_cached_key(card_order);
     let mut lists = CardLists {
         tiers: ProgramTiers {
             company_id: row.company_id,
@@ -143,6 +146,19 @@ pub async fn card_lists(
     Ok(lists)
 }
 
+/// Where a row of [`card_lists`] goes: its list, then the list's order (customers newest
+/// first; tier changes latest first; links default first, then oldest first; tiers by rank).
+fn card_order(r: &sqlx::any::AnyRow) -> (u8, i64, i64) {
+    let int = |i: usize| r.try_get::<i64, _>(i).unwrap_or_default();
+    let tag = r.try_get::<String, _>(8).unwrap_or_default();
+    match tag.as_str() {
+        "c" => (0, -int(0), 0),
+        "h" => (1, -int(0), -int(9)),
+        "l" => (2, -int(9), int(0)),
+        _ => (3, int(5), int(0)),
+    }
+}
+
 /// One of a team's partnerships, as its dashboard card shows it to `contact_id`, with its
 /// earnings (`None`: not the team's). One query: the sums are the ones the database keeps per
 /// partnership (migration `kept_totals`), one row however many rewards it has.
@@ -168,7 +184,7 @@ pub async fn partnership(
     .bind(partnership_id)
     .bind(partner_team_id)
     .bind(contact_id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut db.read().await?)
     .await?;
     row.map(|r| {
         Ok(PartnershipRow {
@@ -209,7 +225,7 @@ pub async fn earnings(db: &Db, partnership_id: i64) -> Result<Earnings, sqlx::Er
         " FROM partnerships p LEFT JOIN partnership_earnings e ON e.partnership_id = p.id WHERE p.id = $1"
     ))
     .bind(partnership_id)
-    .fetch_one(&db.pool)
+    .fetch_one(&mut db.read().await?)
     .await?;
     earnings_of(&row)
 }
@@ -231,7 +247,7 @@ pub async fn earnings_recounted(db: &Db, partnership_id: i64) -> Result<Earnings
         .bind(RewardStatus::Approved.as_str())
         .bind(RewardStatus::Pending.as_str())
         .bind(RewardStatus::Paid.as_str())
-        .fetch_one(&db.pool)
+        .fetch_one(&mut db.read().await?)
         .await?;
     earnings_of(&row)
 }

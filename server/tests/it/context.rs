@@ -7,6 +7,7 @@ use crate::common::{DEMO_PASSWORD, TestApp};
 on_both_backends!(
     a_sign_out_reaches_every_server_process_within_a_second,
     a_changed_role_applies_on_the_next_request,
+    a_read_connection_goes_back_unless_its_statement_failed,
 );
 
 /// Signs in with a client that keeps no cookies; the `Cookie` header value of the session.
@@ -111,4 +112,44 @@ async fn a_changed_role_applies_on_the_next_request(app: &TestApp) {
     .await
     .unwrap();
     assert_eq!(rewards().await, 403, "technical teammates see no money");
+}
+
+/// Read connections go back to their pool without a round trip; one whose statement failed is
+/// closed instead. A temporary table (one connection's own) tells which connection a read got.
+async fn a_read_connection_goes_back_unless_its_statement_failed(app: &TestApp) {
+    // A pool of its own, so that nothing the server does takes the connection in between.
+    let db = store::db::Db::connect(&app.database_url)
+        .await
+        .expect("connect");
+    let probe = "SELECT COUNT(*) FROM read_probe";
+    sqlx::query("CREATE TEMPORARY TABLE read_probe (x INTEGER)")
+        .execute(&mut db.read().await.expect("read"))
+        .await
+        .expect("temporary table");
+    let count: i64 = sqlx::query_scalar(probe)
+        .fetch_one(&mut db.read().await.expect("read"))
+        .await
+        .expect("the same connection came back");
+    assert_eq!(count, 0);
+
+    let failed = sqlx::query("SELECT no_such_column FROM read_probe")
+        .fetch_all(&mut db.read().await.expect("read"))
+        .await;
+    assert!(failed.is_err(), "a column that does not exist");
+    let after: Result<i64, _> = sqlx::query_scalar(probe)
+        .fetch_one(&mut db.read().await.expect("read"))
+        .await;
+    assert!(
+        after.is_err(),
+        "the connection whose statement failed was closed: a new one has no read_probe"
+    );
+    // The new connection is set up like every other: SQLite's foreign keys are on.
+    if db.backend == store::db::Backend::Sqlite {
+        let on: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&mut db.read().await.expect("read"))
+            .await
+            .expect("pragma");
+        assert_eq!(on, 1);
+    }
+    db.close().await;
 }

@@ -71,7 +71,7 @@ pub async fn spawn_with(backend: Backend, change: impl FnOnce(&mut Settings)) ->
                 .execute(&admin_db.pool)
                 .await
                 .expect("create test database");
-            admin_db.pool.close().await;
+            admin_db.close().await;
             (
                 replace_database(&admin, &name),
                 Some(admin),
@@ -299,7 +299,7 @@ impl TestApp {
     /// Drops the PostgreSQL database or deletes the SQLite file.
     pub async fn cleanup(self) {
         self.assert_kept_totals().await;
-        self.db.pool.close().await;
+        self.db.close().await;
         if let (Some(admin), Some(name)) = (self.admin_url, self.database_name)
             && let Ok(admin_db) = Db::connect(&admin).await
         {
@@ -308,7 +308,7 @@ impl TestApp {
             )))
             .execute(&admin_db.pool)
             .await;
-            admin_db.pool.close().await;
+            admin_db.close().await;
         }
         if let Some(path) = self.sqlite_path {
             for suffix in ["", "-wal", "-shm"] {

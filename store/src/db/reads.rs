@@ -1,0 +1,187 @@
+//! Connections for the statements that run outside a transaction: a page's reads, mostly.
+//!
+//! sqlx's pool tests every connection it takes back with a round trip to the database (a
+//! ping: a message to the SQLite worker thread and back, or a network round trip to
+//! PostgreSQL), on its own spawned task. For a one-statement read that doubled the round trips
+//! and the thread hand-offs, which were most of a page's cost. These connections go back to
+//! their pool without it:
+//! - a connection whose statement failed is closed instead of going back;
+//! - a statement abandoned halfway (its future dropped) is drained by the connection's next
+//!   statement, which both drivers do before they send anything;
+//! - no transaction is ever open on one: transactions take the sqlx pool's connections
+//!   ([`super::Db::begin`]), whose check on return also rolls back an abandoned one.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+use futures_util::{FutureExt, StreamExt, TryFutureExt, TryStreamExt, future, stream};
+use sqlx::any::{AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo};
+use sqlx::{Any, AnyConnection, Describe, Either, Execute, Executor, SqlStr};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// The idle read connections and the permits that bound how many exist.
+pub(super) struct Reads {
+    idle: Mutex<Vec<AnyConnection>>,
+    permits: Arc<Semaphore>,
+}
+
+impl fmt::Debug for Reads {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reads")
+            .field("available", &self.permits.available_permits())
+            .finish()
+    }
+}
+
+impl Reads {
+    pub(super) fn new(max: usize) -> Arc<Self> {
+        Arc::new(Reads {
+            idle: Mutex::new(Vec::with_capacity(max)),
+            permits: Arc::new(Semaphore::new(max)),
+        })
+    }
+
+    /// Waits (up to `timeout`) for a permit, then takes an idle connection or opens one with
+    /// `open`.
+    pub(super) async fn take<F>(
+        self: &Arc<Self>,
+        timeout: Duration,
+        open: F,
+    ) -> Result<ReadConn, sqlx::Error>
+    where
+        F: Future<Output = Result<AnyConnection, sqlx::Error>>,
+    {
+        let permit = tokio::time::timeout(timeout, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        let idle = self.lock().pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open.await?,
+        };
+        Ok(ReadConn {
+            conn: Some(conn),
+            failed: AtomicBool::new(false),
+            home: Arc::clone(self),
+            _permit: permit,
+        })
+    }
+
+    /// Refuses new reads and closes the idle connections; one in use closes when it is done.
+    pub(super) async fn close(&self) {
+        self.permits.close();
+        let idle = std::mem::take(&mut *self.lock());
+        for conn in idle {
+            let _ = sqlx::Connection::close(conn).await;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<AnyConnection>> {
+        // The list stays consistent whatever panicked while holding it: push and pop only.
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A connection for statements outside a transaction ([`super::Db::read`]); pass it as the
+/// executor (`.fetch_all(&mut db.read().await?)`). Back to its pool when dropped, unless a
+/// statement on it failed.
+#[derive(Debug)]
+pub struct ReadConn {
+    conn: Option<AnyConnection>,
+    failed: AtomicBool,
+    home: Arc<Reads>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for ReadConn {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take()
+            && !*self.failed.get_mut()
+            && !self.home.permits.is_closed()
+        {
+            self.home.lock().push(conn);
+        }
+    }
+}
+
+impl ReadConn {
+    fn parts(&mut self) -> (Option<&mut AnyConnection>, &AtomicBool) {
+        (self.conn.as_mut(), &self.failed)
+    }
+}
+
+fn note_failure(failed: &AtomicBool) -> impl Fn(&sqlx::Error) + '_ {
+    move |_| failed.store(true, Ordering::Relaxed)
+}
+
+impl<'c> Executor<'c> for &'c mut ReadConn {
+    type Database = Any;
+
+    fn fetch_many<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxStream<'e, Result<Either<AnyQueryResult, AnyRow>, sqlx::Error>>
+    where
+        'c: 'e,
+        E: 'q + Execute<'q, Any>,
+    {
+        match self.parts() {
+            (Some(conn), failed) => conn
+                .fetch_many(query)
+                .inspect_err(note_failure(failed))
+                .boxed(),
+            (None, _) => stream::once(future::ready(Err(sqlx::Error::PoolClosed))).boxed(),
+        }
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxFuture<'e, Result<Option<AnyRow>, sqlx::Error>>
+    where
+        'c: 'e,
+        E: 'q + Execute<'q, Any>,
+    {
+        match self.parts() {
+            (Some(conn), failed) => conn
+                .fetch_optional(query)
+                .inspect_err(note_failure(failed))
+                .boxed(),
+            (None, _) => future::ready(Err(sqlx::Error::PoolClosed)).boxed(),
+        }
+    }
+
+    fn prepare_with<'e>(
+        self,
+        sql: SqlStr,
+        parameters: &'e [AnyTypeInfo],
+    ) -> BoxFuture<'e, Result<AnyStatement, sqlx::Error>>
+    where
+        'c: 'e,
+    {
+        match self.parts() {
+            (Some(conn), failed) => conn
+                .prepare_with(sql, parameters)
+                .inspect_err(note_failure(failed))
+                .boxed(),
+            (None, _) => future::ready(Err(sqlx::Error::PoolClosed)).boxed(),
+        }
+    }
+
+    fn describe<'e>(self, sql: SqlStr) -> BoxFuture<'e, Result<Describe<Any>, sqlx::Error>>
+    where
+        'c: 'e,
+    {
+        match self.parts() {
+            (Some(conn), failed) => conn.describe(sql).inspect_err(note_failure(failed)).boxed(),
+            (None, _) => future::ready(Err(sqlx::Error::PoolClosed)).boxed(),
+        }
+    }
+}
