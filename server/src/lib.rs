@@ -42,7 +42,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Reads the environment (see the README's configuration table).
+    /// Conns the environment (see the README's configuration table).
     pub fn from_env() -> Result<Self, String> {
         let var = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
         let addr = var("LEPTOS_SITE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".to_owned());

@@ -51,7 +51,7 @@ pub async fn list(db: &Db, program_id: i64) -> Result<Vec<ApiKeyRow>, AppError> 
          JOIN users u ON u.id = k.created_by_user_id WHERE k.program_id = $1 ORDER BY k.id DESC",
     )
     .bind(program_id)
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?;
     Ok(rows.iter().map(key_row).collect::<Result<_, _>>()?)
 }

@@ -39,7 +39,7 @@ pub async fn waiting(
     .bind(program_id)
     .bind(PartnershipStatus::Applied.as_str())
     .bind(after.unwrap_or(0))
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?;
     let mut applications = Vec::new();
     for r in &rows {
@@ -163,7 +163,7 @@ pub async fn invite_partner(
     )
     .bind(program.id)
     .bind(&email)
-    .fetch_one(&mut db.read().await?)
+    .fetch_one(&mut db.conn().await?)
     .await?;
     if already > 0 {
         return Err(AppError::invalid_fields(vec![(
@@ -173,7 +173,7 @@ pub async fn invite_partner(
     }
     let slug: String = sqlx::query_scalar("SELECT slug FROM programs WHERE id = $1")
         .bind(program.id)
-        .fetch_one(&mut db.read().await?)
+        .fetch_one(&mut db.conn().await?)
         .await?;
     let landing = format!("/join/{slug}?invite=");
     let mut tx = db.begin().await?;

@@ -368,7 +368,7 @@ pub async fn review(
             "SELECT p.group_id FROM customers c JOIN partnerships p ON p.id = c.review_partnership_id WHERE c.id = $1",
         )
         .bind(customer_id)
-        .fetch_optional(&mut db.read().await?)
+        .fetch_optional(&mut db.conn().await?)
         .await?;
         if !group.is_some_and(|g| groups.contains(&g)) {
             return Err(AppError::not_found("Customer"));

@@ -239,7 +239,7 @@ pub async fn find_password_link(db: &Db, token: &str) -> Result<Option<PasswordL
          JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
     )
     .bind(session::hash_token(token))
-    .fetch_optional(&mut db.read().await?)
+    .fetch_optional(&mut db.conn().await?)
     .await?;
     row.map(|r| {
         Ok(PasswordLink {

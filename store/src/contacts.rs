@@ -30,7 +30,7 @@ pub async fn list(
          JOIN users u ON u.id = c.user_id WHERE c.partner_team_id = $1 ORDER BY u.name, c.id",
     )
     .bind(partner_team_id)
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?;
     rows.iter()
         .map(|r| contact_row(r, viewer_user_id))

@@ -223,7 +223,7 @@ pub async fn load(db: &Db, token: &str) -> Result<Option<Session>, sqlx::Error> 
 async fn load_hashed(db: &Db, token_hash: &str) -> Result<Option<Session>, sqlx::Error> {
     let Some(first) = sqlx::query(SESSION_SQL)
         .bind(token_hash)
-        .fetch_optional(&mut db.read().await?)
+        .fetch_optional(&mut db.conn().await?)
         .await?
     else {
         return Ok(None);
@@ -271,7 +271,7 @@ async fn load_hashed(db: &Db, token_hash: &str) -> Result<Option<Session>, sqlx:
             let rows = sqlx::query(sql)
                 .bind(id)
                 .bind(identity.user_id)
-                .fetch_all(&mut db.read().await?)
+                .fetch_all(&mut db.conn().await?)
                 .await?;
             match kind {
                 WorkspaceKind::Vendor => teammate(&rows, id)?,
@@ -387,7 +387,7 @@ pub async fn api_caller(db: &Db, key: &str) -> Result<Option<ApiCaller>, AppErro
     };
     let Some(row) = sqlx::query(API_CALLER_SQL)
         .bind(prefix)
-        .fetch_optional(&mut db.read().await?)
+        .fetch_optional(&mut db.conn().await?)
         .await?
     else {
         return Ok(None);

@@ -49,7 +49,7 @@ pub async fn partner_page(
     )))
     .bind(partnership_id)
     .bind(after.unwrap_or(i64::MAX))
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?;
     let customers = rows
         .iter()
@@ -134,7 +134,7 @@ pub async fn vendor_page(
             .bind(&pattern)
             .bind(filter.status.map(|s| s.as_str()).unwrap_or(""))
             .bind(filter.source.map(|s| s.as_str()).unwrap_or(""))
-            .fetch_all(&mut db.read().await?)
+            .fetch_all(&mut db.conn().await?)
             .await?;
         let fetched = rows.len();
         for (index, r) in rows.iter().take(PAGE as usize).enumerate() {
@@ -191,7 +191,7 @@ pub async fn detail(
     )))
     .bind(customer_id)
     .bind(company_id)
-    .fetch_optional(&mut db.read().await?)
+    .fetch_optional(&mut db.conn().await?)
     .await?
     .ok_or_else(|| AppError::not_found("Customer"))?;
     let group: Option<i64> = r.try_get(9)?;
@@ -251,7 +251,7 @@ pub async fn detail(
          JOIN partner_teams t ON t.id = p.partner_team_id WHERE l.customer_id = $1 ORDER BY l.id",
     )
     .bind(customer_id)
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?
     .iter()
     .map(lead_entry)
@@ -265,7 +265,7 @@ pub async fn detail(
          WHERE e.subject_type = 'customer' AND e.subject_id = $1 ORDER BY e.id",
     )
     .bind(customer_id)
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?
     .iter()
     .map(history_entry)

@@ -16,8 +16,8 @@ use std::sync::Arc;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 
-mod reads;
-pub use reads::ReadConn;
+mod conns;
+pub use conns::Conn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -43,7 +43,7 @@ impl Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
-    reads: Arc<reads::Reads>,
+    conns: Arc<conns::Conns>,
 }
 
 pub type Tx = Transaction<'static, Any>;
@@ -178,7 +178,7 @@ impl Db {
         Ok(Self {
             pool,
             backend,
-            reads: reads::Reads::new(max as usize),
+            conns: conns::Conns::new(max as usize),
         })
     }
 
@@ -204,17 +204,17 @@ impl Db {
     }
 
     /// A connection for statements outside a transaction (a page's reads): `.fetch_all(&mut
-    /// db.read().await?)`. Unlike the pool's, it goes back without a round trip to the
-    /// database ([`reads`]).
-    pub async fn read(&self) -> Result<ReadConn, sqlx::Error> {
-        self.reads.take(ACQUIRE_TIMEOUT, self.connect_one()).await
+    /// db.conn().await?)`. Unlike the pool's, it goes back without a round trip to the
+    /// database ([`conns`]).
+    pub async fn conn(&self) -> Result<Conn, sqlx::Error> {
+        self.conns.take(ACQUIRE_TIMEOUT, self.connect_one()).await
     }
 
     /// Closes the pool (waiting for its connections in use) and the idle read connections; a
     /// read connection in use is closed when dropped.
     pub async fn close(&self) {
         self.pool.close().await;
-        self.reads.close().await;
+        self.conns.close().await;
     }
 
     /// A connection of its own, outside the pool and set up like the pool's, for a task that

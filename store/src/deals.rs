@@ -118,7 +118,7 @@ pub async fn page(
             Value::Text(v) => query.bind(v),
         };
     }
-    let rows = query.fetch_all(&mut db.read().await?).await?;
+    let rows = query.fetch_all(&mut db.conn().await?).await?;
     let now = super::db::now_ms();
     let mut deals = Vec::with_capacity(rows.len());
     for r in rows.iter().take(PAGE as usize) {
@@ -316,7 +316,7 @@ pub async fn vendor_pipeline(
         "SELECT u.id, u.name FROM teammates t JOIN users u ON u.id = t.user_id WHERE t.company_id = $1 ORDER BY u.name, u.id",
     )
     .bind(company_id)
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?
     .into_iter()
     .map(|(id, name)| Named { id, name })
@@ -334,7 +334,7 @@ pub async fn vendor_pipeline(
             )
             .bind(p.id)
             .bind(&filters.partner)
-            .fetch_optional(&mut db.read().await?)
+            .fetch_optional(&mut db.conn().await?)
             .await?
             .unwrap_or(-1),
         )
@@ -366,7 +366,7 @@ pub async fn attach_timelines(db: &Db, deals: &mut [DealRow]) -> Result<(), AppE
     for deal in deals.iter() {
         query = query.bind(deal.id);
     }
-    for r in query.fetch_all(&mut db.read().await?).await? {
+    for r in query.fetch_all(&mut db.conn().await?).await? {
         let id: i64 = r.try_get(0)?;
         let payload: serde_json::Value =
             serde_json::from_str(&r.try_get::<String, _>(3)?).unwrap_or_default();

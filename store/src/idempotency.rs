@@ -29,7 +29,7 @@ pub async fn claim(
     .bind(idem_key)
     .bind(request_hash)
     .bind(now)
-    .fetch_optional(&mut db.read().await?)
+    .fetch_optional(&mut db.conn().await?)
     .await
 }
 
@@ -46,7 +46,7 @@ pub async fn stored(
     )
     .bind(program_id)
     .bind(idem_key)
-    .fetch_optional(&mut db.read().await?)
+    .fetch_optional(&mut db.conn().await?)
     .await?
     else {
         return Ok(None);

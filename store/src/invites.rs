@@ -190,7 +190,7 @@ pub async fn find(db: &super::db::Db, token: &str) -> Result<Option<StoredInvite
          WHERE i.token_hash = $1",
     )
     .bind(session::hash_token(token))
-    .fetch_optional(&mut db.read().await?)
+    .fetch_optional(&mut db.conn().await?)
     .await?;
     let Some(r) = row else { return Ok(None) };
     let kind: String = r.try_get(1)?;
@@ -240,7 +240,7 @@ pub async fn accept(
     let existing: Option<i64> =
         sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = $1")
             .bind(&invite.email)
-            .fetch_optional(&mut db.read().await?)
+            .fetch_optional(&mut db.conn().await?)
             .await?;
     let refused = |refusal: AcceptRefusal| {
         let status = match refusal {
@@ -419,7 +419,7 @@ pub async fn invite_member(
     let already: i64 = sqlx::query_scalar(exists_sql)
         .bind(company_id.or(partner_team_id).unwrap_or(0))
         .bind(&email)
-        .fetch_one(&mut db.read().await?)
+        .fetch_one(&mut db.conn().await?)
         .await?;
     if already > 0 {
         return Err(AppError::invalid_fields(vec![(
@@ -481,7 +481,7 @@ pub async fn pending(
         .bind(kind.as_str())
         .bind(program_id.unwrap_or(0))
         .bind(now_ms())
-        .fetch_all(&mut db.read().await?)
+        .fetch_all(&mut db.conn().await?)
         .await?;
     rows.into_iter()
         .map(|r| {

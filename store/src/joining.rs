@@ -36,7 +36,7 @@ pub async fn program_by_slug(db: &Db, slug: &str) -> Result<JoinProgram, AppErro
          JOIN companies c ON c.id = p.company_id WHERE p.slug = $1",
     )
     .bind(slug)
-    .fetch_optional(&mut db.read().await?)
+    .fetch_optional(&mut db.conn().await?)
     .await?
     .ok_or_else(|| AppError::not_found("Program"))?;
     let mode: String = row.try_get(4)?;
@@ -66,7 +66,7 @@ pub async fn your_team(
     .bind(team_id)
     .bind(user_id)
     .bind(program_id)
-    .fetch_optional(&mut db.read().await?)
+    .fetch_optional(&mut db.conn().await?)
     .await?;
     let Some(row) = row else {
         return Ok(None);
@@ -87,7 +87,7 @@ pub async fn your_team(
 pub async fn account_exists(db: &Db, email: &str) -> Result<bool, AppError> {
     let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email_normalized = $1")
         .bind(email)
-        .fetch_one(&mut db.read().await?)
+        .fetch_one(&mut db.conn().await?)
         .await?;
     Ok(taken > 0)
 }

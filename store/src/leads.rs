@@ -353,7 +353,7 @@ pub async fn page(
             .bind(b)
             .bind(c)
             .bind(cursor)
-            .fetch_all(&mut db.read().await?)
+            .fetch_all(&mut db.conn().await?)
             .await?;
         let fetched = rows.len();
         let shown = fetched.min(PAGE as usize);
@@ -787,7 +787,7 @@ pub async fn suggest_partners(
         "SELECT id, name FROM tiers WHERE program_id = $1 ORDER BY rank",
     )
     .bind(program_id)
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?
     .into_iter()
     .map(|(id, name)| Named { id, name })
@@ -819,7 +819,7 @@ pub async fn suggest_partners(
         query = query.bind(*group);
     }
     let partners = query
-        .fetch_all(&mut db.read().await?)
+        .fetch_all(&mut db.conn().await?)
         .await?
         .iter()
         .map(suggestion_row)
@@ -914,7 +914,7 @@ pub async fn attach_passes(db: &Db, rows: &mut [LeadRow]) -> Result<(), AppError
     for row in rows.iter() {
         query = query.bind(row.id);
     }
-    for r in query.fetch_all(&mut db.read().await?).await? {
+    for r in query.fetch_all(&mut db.conn().await?).await? {
         let id: i64 = r.try_get(0)?;
         let team: String = r.try_get(1)?;
         let status = LeadStatus::parse(&r.try_get::<String, _>(2)?).map_err(AppError::internal)?;

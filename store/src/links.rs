@@ -209,7 +209,7 @@ pub async fn list(
     ))
     .bind(partnership_id)
     .bind(scope.contact_or_zero())
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?;
     rows.iter()
         .map(|r| link_row(origin, r).map_err(AppError::from))
@@ -357,7 +357,7 @@ pub async fn add_extra(db: &Db, origin: &str, link: ExtraLink<'_>) -> Result<Lin
     } = link;
     let allowed: String = sqlx::query_scalar("SELECT allowed_domains FROM programs WHERE id = $1")
         .bind(program_id)
-        .fetch_one(&mut db.read().await?)
+        .fetch_one(&mut db.conn().await?)
         .await?;
     let destination = match destination.trim() {
         "" => None,

@@ -14,7 +14,7 @@ pub async fn memberships(db: &Db, user_id: i64) -> Result<Vec<Membership>, sqlx:
          WHERE t.user_id = $1 ORDER BY c.name, c.id",
     )
     .bind(user_id)
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?;
     for row in teammates {
         let role: String = row.try_get(2)?;
@@ -31,7 +31,7 @@ pub async fn memberships(db: &Db, user_id: i64) -> Result<Vec<Membership>, sqlx:
          WHERE c.user_id = $1 ORDER BY p.name, p.id",
     )
     .bind(user_id)
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?;
     for row in contacts {
         let role: String = row.try_get(2)?;
@@ -51,7 +51,7 @@ pub async fn count(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
         "SELECT (SELECT COUNT(*) FROM teammates WHERE user_id = $1) + (SELECT COUNT(*) FROM contacts WHERE user_id = $1)",
     )
     .bind(user_id)
-    .fetch_one(&mut db.read().await?)
+    .fetch_one(&mut db.conn().await?)
     .await
 }
 

@@ -300,7 +300,7 @@ async fn targets(db: &Db, program_id: i64) -> Result<Vec<(String, String)>, AppE
          UNION ALL SELECT 'segment', id, name FROM segments WHERE program_id = $1",
     )
     .bind(program_id)
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?;
     Ok(rows
         .iter()
@@ -327,10 +327,10 @@ pub struct Listing {
     pub offers: Vec<Offer>,
 }
 
-/// Reads a program's [`Listing`].
+/// Conns a program's [`Listing`].
 pub async fn listing(db: &Db, program_id: i64) -> Result<Listing, AppError> {
     Ok(Listing {
         targets: targets(db, program_id).await?,
-        offers: load(&mut db.read().await?, program_id, None).await?,
+        offers: load(&mut db.conn().await?, program_id, None).await?,
     })
 }

@@ -110,7 +110,7 @@ pub async fn card_lists(
     .bind(i64::from(ask.customers.is_some()))
     .bind(i64::from(ask.links.is_some()))
     .bind(ask.links.map_or(0, |scope| scope.contact_or_zero()))
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?;
     rows.sort_by_cached_key(card_order);
     let mut lists = CardLists {
@@ -184,7 +184,7 @@ pub async fn partnership(
     .bind(partnership_id)
     .bind(partner_team_id)
     .bind(contact_id)
-    .fetch_optional(&mut db.read().await?)
+    .fetch_optional(&mut db.conn().await?)
     .await?;
     row.map(|r| {
         Ok(PartnershipRow {
@@ -225,7 +225,7 @@ pub async fn earnings(db: &Db, partnership_id: i64) -> Result<Earnings, sqlx::Er
         " FROM partnerships p LEFT JOIN partnership_earnings e ON e.partnership_id = p.id WHERE p.id = $1"
     ))
     .bind(partnership_id)
-    .fetch_one(&mut db.read().await?)
+    .fetch_one(&mut db.conn().await?)
     .await?;
     earnings_of(&row)
 }
@@ -247,7 +247,7 @@ pub async fn earnings_recounted(db: &Db, partnership_id: i64) -> Result<Earnings
         .bind(RewardStatus::Approved.as_str())
         .bind(RewardStatus::Pending.as_str())
         .bind(RewardStatus::Paid.as_str())
-        .fetch_one(&mut db.read().await?)
+        .fetch_one(&mut db.conn().await?)
         .await?;
     earnings_of(&row)
 }

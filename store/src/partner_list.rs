@@ -88,7 +88,7 @@ pub async fn page(
     // Safe: fixed fragments and placeholders only; every value is bound.
     let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_id);
     let rows = bind_all(query, &binds)
-        .fetch_all(&mut db.read().await?)
+        .fetch_all(&mut db.conn().await?)
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
@@ -134,7 +134,7 @@ async fn attach_tags(db: &Db, rows: &mut [PartnerListRow]) -> Result<(), AppErro
     for row in rows.iter() {
         query = query.bind(row.partnership_id);
     }
-    for r in query.fetch_all(&mut db.read().await?).await? {
+    for r in query.fetch_all(&mut db.conn().await?).await? {
         let id: i64 = r.try_get(0)?;
         let name: String = r.try_get(1)?;
         if let Some(row) = rows.iter_mut().find(|row| row.partnership_id == id) {

@@ -187,13 +187,13 @@ pub async fn detail(
          LEFT JOIN users u ON u.id = m.user_id WHERE p.id = $1",
     )
     .bind(loaded.id)
-    .fetch_one(&mut db.read().await?)
+    .fetch_one(&mut db.conn().await?)
     .await?;
     let (tag_ids, tags): (Vec<i64>, Vec<String>) = sqlx::query_as::<_, (i64, String)>(
         "SELECT tg.id, tg.name FROM partnership_tags pt JOIN tags tg ON tg.id = pt.tag_id WHERE pt.partnership_id = $1 ORDER BY tg.name",
     )
     .bind(loaded.id)
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?
     .into_iter()
     .unzip();
@@ -211,7 +211,7 @@ pub async fn detail(
          WHERE c.partner_team_id = $1 ORDER BY u.name",
     )
     .bind(loaded.partner_team_id)
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?
     .iter()
     .map(contact_row)
@@ -222,7 +222,7 @@ pub async fn detail(
     )
     .bind(loaded.id)
     .bind(company_id)
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?
     .iter()
     .map(history_row)

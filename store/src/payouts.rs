@@ -40,7 +40,7 @@ pub async fn cash_out(
     user_id: i64,
     now: i64,
 ) -> Result<i64, AppError> {
-    let program = super::rewards::program_money(&mut db.read().await?, program_id).await?;
+    let program = super::rewards::program_money(&mut db.conn().await?, program_id).await?;
     let mut tx = db.begin().await?;
     let details =
         sqlx::query("SELECT payout_method, payout_details FROM partner_teams WHERE id = $1")
@@ -235,10 +235,10 @@ pub async fn update(
     )
     .bind(payout_id)
     .bind(company_id)
-    .fetch_optional(&mut db.read().await?)
+    .fetch_optional(&mut db.conn().await?)
     .await?
     .ok_or_else(|| AppError::not_found("Payout"))?;
-    let program = super::rewards::program_money(&mut db.read().await?, program_id).await?;
+    let program = super::rewards::program_money(&mut db.conn().await?, program_id).await?;
     let mut tx = db.begin().await?;
     move_payout(&mut tx, &program, payout_id, next, note, actor_user_id, now).await?;
     tx.commit().await?;
@@ -272,7 +272,7 @@ pub async fn partner_earnings(
         "SELECT COUNT(*) FROM partner_teams WHERE id = $1 AND payout_method IS NOT NULL AND payout_details IS NOT NULL",
     )
     .bind(partner_team_id)
-    .fetch_one(&mut db.read().await?)
+    .fetch_one(&mut db.conn().await?)
     .await?
         > 0;
     let mut out = PartnerEarnings {
@@ -293,7 +293,7 @@ pub async fn partner_earnings(
     out.rewards = rows.into_iter().map(|r| r.row).collect();
     out.next = next;
     if whole_team {
-        let money = super::rewards::program_money(&mut db.read().await?, c.program_id).await?;
+        let money = super::rewards::program_money(&mut db.conn().await?, c.program_id).await?;
         let e = super::partner::earnings(db, c.partnership_id).await?;
         out.earnings = Some(EarningsDto {
             available: Money::new(e.available, &c.currency),
@@ -343,7 +343,7 @@ pub async fn export(
     .bind(program_id)
     .bind(status.unwrap_or(PayoutStatus::Requested).as_str())
     .bind(status.unwrap_or(PayoutStatus::Processing).as_str())
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?;
     let mut lines = Vec::with_capacity(rows.len());
     for r in rows {
@@ -351,7 +351,7 @@ pub async fn export(
         let reward_ids: Vec<i64> =
             sqlx::query_scalar("SELECT id FROM rewards WHERE payout_id = $1 ORDER BY id")
                 .bind(payout_id)
-                .fetch_all(&mut db.read().await?)
+                .fetch_all(&mut db.conn().await?)
                 .await?;
         lines.push(ExportLine {
             payout_id,
@@ -432,7 +432,7 @@ pub async fn page(
         .bind(status.map(|s| s.as_str()).unwrap_or(""))
         .bind(after.unwrap_or(i64::MAX))
         .bind(restricted_to.unwrap_or(0))
-        .fetch_all(&mut db.read().await?)
+        .fetch_all(&mut db.conn().await?)
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {

@@ -17,7 +17,7 @@ use crate::error::AppError;
 pub async fn payout_view(db: &Db, contact: &Contact) -> Result<PayoutView, AppError> {
     let row = sqlx::query("SELECT payout_method, payout_details FROM partner_teams WHERE id = $1")
         .bind(contact.partner_team_id)
-        .fetch_one(&mut db.read().await?)
+        .fetch_one(&mut db.conn().await?)
         .await?;
     let method: Option<String> = row.try_get(0)?;
     let details: Option<String> = row.try_get(1)?;
@@ -60,7 +60,7 @@ pub async fn rename(db: &Db, user_id: i64, before: &str, name: &str) -> Result<(
 pub async fn password_check(db: &Db, user_id: i64) -> Result<(String, String), AppError> {
     let row = sqlx::query("SELECT password_hash, email_normalized FROM users WHERE id = $1")
         .bind(user_id)
-        .fetch_one(&mut db.read().await?)
+        .fetch_one(&mut db.conn().await?)
         .await?;
     Ok((row.try_get(0)?, row.try_get(1)?))
 }

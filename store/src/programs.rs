@@ -199,7 +199,7 @@ pub async fn settings_form(
     )
     .bind(program_id)
     .bind(company_id)
-    .fetch_one(&mut db.read().await?)
+    .fetch_one(&mut db.conn().await?)
     .await?;
     form_row(&r, program_id, origin)
 }
@@ -331,7 +331,7 @@ pub async fn by_public_key(
 ) -> Result<Option<SnippetProgram>, sqlx::Error> {
     let Some(row) = sqlx::query("SELECT id, allowed_domains FROM programs WHERE public_key = $1")
         .bind(public_key)
-        .fetch_optional(&mut db.read().await?)
+        .fetch_optional(&mut db.conn().await?)
         .await?
     else {
         return Ok(None);

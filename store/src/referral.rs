@@ -72,7 +72,7 @@ pub async fn widget(db: &Db, token: &str, now: i64) -> Result<Option<Widget>, Ap
     )
     .bind(hash_token(token))
     .bind(now)
-    .fetch_optional(&mut db.read().await?)
+    .fetch_optional(&mut db.conn().await?)
     .await?;
     let Some(row) = row else {
         return Ok(None);
@@ -94,7 +94,7 @@ pub async fn widget(db: &Db, token: &str, now: i64) -> Result<Option<Widget>, Ap
     )
     .bind(link_id)
     .bind(partnership_id)
-    .fetch_one(&mut db.read().await?)
+    .fetch_one(&mut db.conn().await?)
     .await?;
     Ok(Some(Widget {
         program: row.try_get(3)?,

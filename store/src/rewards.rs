@@ -699,7 +699,7 @@ pub async fn add_manual(
     form: ManualReward<'_>,
     now: i64,
 ) -> Result<i64, AppError> {
-    let money = program_money(&mut db.read().await?, program_id).await?;
+    let money = program_money(&mut db.conn().await?, program_id).await?;
     let mut problems = Vec::new();
     let amount = match domain::money::parse_amount(form.amount, money.currency)
         .and_then(|a| domain::money::to_minor(a, money.currency))
@@ -726,7 +726,7 @@ pub async fn add_manual(
     )
     .bind(program_id)
     .bind(form.partner_key.trim())
-    .fetch_optional(&mut db.read().await?)
+    .fetch_optional(&mut db.conn().await?)
     .await?;
     if partnership.is_none() {
         problems.push((
@@ -1023,7 +1023,7 @@ pub async fn page(
         PAGE + 1
     );
     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &binds)
-        .fetch_all(&mut db.read().await?)
+        .fetch_all(&mut db.conn().await?)
         .await?;
     let mut out = rows.iter().map(loaded).collect::<Result<Vec<_>, _>>()?;
     let next = if out.len() as i64 > PAGE {
@@ -1058,7 +1058,7 @@ pub async fn one_for_teammate(
     .bind(company_id)
     .bind(reward.partnership_id)
     .bind(restricted_to.unwrap_or(0))
-    .fetch_one(&mut db.read().await?)
+    .fetch_one(&mut db.conn().await?)
     .await?;
     if visible == 0 {
         return Err(AppError::not_found("Reward"));
@@ -1082,7 +1082,7 @@ pub async fn one_for_contact(
         .ok_or_else(|| AppError::not_found("Reward"))?;
     let team: i64 = sqlx::query_scalar("SELECT partner_team_id FROM partnerships WHERE id = $1")
         .bind(reward.partnership_id)
-        .fetch_one(&mut db.read().await?)
+        .fetch_one(&mut db.conn().await?)
         .await?;
     let visible = own_only.is_none_or(|contact| reward.contact_id == Some(contact));
     if team != partner_team_id || !visible {

@@ -13,7 +13,7 @@ use super::events::{self, NewEvent};
 /// How many users the database has: the demo is seeded into an empty one only.
 pub async fn user_count(db: &Db) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&mut db.read().await?)
+        .fetch_one(&mut db.conn().await?)
         .await
 }
 

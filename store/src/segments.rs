@@ -160,7 +160,7 @@ pub async fn count(db: &Db, program_id: i64, rule: &Rule) -> Result<i64, sqlx::E
     // Safe: the text holds only fixed fragments and placeholders (see the module comment).
     let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_id);
     let row = bind_all(query, &condition.binds)
-        .fetch_one(&mut db.read().await?)
+        .fetch_one(&mut db.conn().await?)
         .await?;
     sqlx::Row::try_get(&row, 0)
 }

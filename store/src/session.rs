@@ -71,7 +71,7 @@ pub async fn sign_in_credentials(
 ) -> Result<Option<(i64, String)>, AppError> {
     let row = sqlx::query("SELECT id, password_hash FROM users WHERE email_normalized = $1")
         .bind(account)
-        .fetch_optional(&mut db.read().await?)
+        .fetch_optional(&mut db.conn().await?)
         .await?;
     Ok(row
         .map(|row| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?)))

@@ -155,7 +155,7 @@ pub async fn program_of_segment(
     )
     .bind(segment_id)
     .bind(company_id)
-    .fetch_optional(&mut db.read().await?)
+    .fetch_optional(&mut db.conn().await?)
     .await?
     .ok_or_else(|| AppError::not_found("Segment"))
 }
@@ -193,7 +193,7 @@ pub async fn create_label(
     let taken: i64 = sqlx::query_scalar(taken_sql)
         .bind(program_id)
         .bind(&name)
-        .fetch_one(&mut db.read().await?)
+        .fetch_one(&mut db.conn().await?)
         .await?;
     if taken > 0 {
         return Err(name_taken(&name));
@@ -518,7 +518,7 @@ async fn read(
     .bind(program_id)
     .bind(company_id)
     .bind(i64::from(with_counts))
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?;
     let mut structure = Structure {
         groups: Vec::new(),
@@ -597,7 +597,7 @@ pub async fn owned(db: &Db, table: Owned, id: i64, program_id: i64) -> Result<()
     let n: i64 = sqlx::query_scalar(sql)
         .bind(id)
         .bind(program_id)
-        .fetch_one(&mut db.read().await?)
+        .fetch_one(&mut db.conn().await?)
         .await?;
     if n == 0 {
         return Err(AppError::not_found(table.label()));

@@ -26,7 +26,7 @@ pub async fn list(db: &Db, company_id: i64, viewer_user_id: i64) -> Result<Teamm
          JOIN users u ON u.id = t.user_id WHERE t.company_id = $1 ORDER BY u.name, t.id",
     )
     .bind(company_id)
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?;
     let mut teammates = rows
         .iter()
@@ -37,7 +37,7 @@ pub async fn list(db: &Db, company_id: i64, viewer_user_id: i64) -> Result<Teamm
          WHERE t.company_id = $1 ORDER BY tg.group_id",
     )
     .bind(company_id)
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?;
     for r in restrictions {
         let (teammate, group): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
@@ -50,7 +50,7 @@ pub async fn list(db: &Db, company_id: i64, viewer_user_id: i64) -> Result<Teamm
          WHERE p.company_id = $1 ORDER BY p.name, g.name",
     )
     .bind(company_id)
-    .fetch_all(&mut db.read().await?)
+    .fetch_all(&mut db.conn().await?)
     .await?
     .iter()
     .map(group_row)

@@ -21,7 +21,7 @@ pub async fn attempt(db: &Db, limit: Limit, key: &str, now: i64) -> Result<Optio
     .bind(key)
     .bind(now)
     .bind(limit.expired_before(now))
-    .fetch_one(&mut db.read().await?)
+    .fetch_one(&mut db.conn().await?)
     .await?;
     let counted = Counter {
         attempts: row.try_get(0)?,

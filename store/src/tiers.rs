@@ -422,7 +422,7 @@ pub async fn evaluate_all(db: &Db, now: i64) -> Result<usize, AppError> {
              AND EXISTS (SELECT 1 FROM tiers t WHERE t.program_id = p.program_id) ORDER BY p.id LIMIT 200",
         )
         .bind(after)
-        .fetch_all(&mut db.read().await?)
+        .fetch_all(&mut db.conn().await?)
         .await?;
         let Some(&(last, _)) = page.last() else {
             return Ok(changed);
@@ -484,7 +484,7 @@ pub async fn progress(
     let Some(next) = domain::tier::next_tier(current_rank, &ranked) else {
         return Ok((None, warning));
     };
-    let value = measure(&mut db.read().await?, partnership_id, &next.rule, now).await?;
+    let value = measure(&mut db.conn().await?, partnership_id, &next.rule, now).await?;
     let text = |v: i64| next.rule.value_text(v, &program.currency);
     let progress = crate::dto::TierProgress {
         next_tier: next.name.clone(),
@@ -549,7 +549,7 @@ pub async fn save(
     .bind(program_id)
     .bind(rank)
     .bind(id.unwrap_or(0))
-    .fetch_one(&mut db.read().await?)
+    .fetch_one(&mut db.conn().await?)
     .await?;
     if taken > 0 {
         return Err(rank_taken());

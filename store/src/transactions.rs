@@ -127,7 +127,7 @@ pub async fn get(db: &Db, program_id: i64, id: i64) -> Result<Option<Transaction
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(program_id)
         .bind(id)
-        .fetch_optional(&mut db.read().await?)
+        .fetch_optional(&mut db.conn().await?)
         .await?;
     row.as_ref().map(view).transpose()
 }
@@ -149,7 +149,7 @@ pub async fn recorded_by_hand(
         .bind(transaction_key)
         .bind(user_id)
         .bind(amount_minor)
-        .fetch_optional(&mut db.read().await?)
+        .fetch_optional(&mut db.conn().await?)
         .await?;
     row.as_ref().map(view).transpose()
 }
@@ -174,7 +174,7 @@ pub async fn list(
         .bind(program_id)
         .bind(starting_after.unwrap_or(i64::MAX))
         .bind(restricted_to.unwrap_or(0))
-        .fetch_all(&mut db.read().await?)
+        .fetch_all(&mut db.conn().await?)
         .await?;
     rows.iter().map(view).collect()
 }

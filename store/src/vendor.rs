@@ -73,7 +73,7 @@ pub async fn kpis(
     let row = sqlx::query(concat!("SELECT k.* FROM ", kept_kpis!(), " k"))
         .bind(program.id)
         .bind(restricted_to.unwrap_or(0))
-        .fetch_one(&mut db.read().await?)
+        .fetch_one(&mut db.conn().await?)
         .await?;
     kpis_of(&row, program, with_money)
 }
@@ -97,7 +97,7 @@ pub async fn overview(
         .bind(program.id)
         .bind(restricted_to.unwrap_or(0))
         .bind(before_id.unwrap_or(i64::MAX))
-        .fetch_all(&mut db.read().await?)
+        .fetch_all(&mut db.conn().await?)
         .await?;
     let Some(first) = rows.first() else {
         return Err(sqlx::Error::RowNotFound);
@@ -167,7 +167,7 @@ pub async fn kpis_recounted(
         .bind(d3.as_str())
         .bind(RewardStatus::Pending.as_str())
         .bind(PayoutStatus::Requested.as_str())
-        .fetch_one(&mut db.read().await?)
+        .fetch_one(&mut db.conn().await?)
         .await?;
     kpis_of(&row, program, true)
 }

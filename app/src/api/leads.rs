@@ -66,7 +66,7 @@ pub async fn fetch_partner_leads(after: Option<i64>) -> Result<PartnerLeadsPage,
         let lead_fields = match &context {
             Some(c) => {
                 crate::server::structure::lead_fields_of_partnership(
-                    &mut state.db.read().await?,
+                    &mut state.db.conn().await?,
                     c.partnership_id,
                 )
                 .await?

@@ -182,7 +182,7 @@ pub async fn record_transaction(
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageTransactions).await?;
         let program = crate::server::authz::program(program)?;
-        let program = rewards::program_money(&mut state.db.read().await?, program.id).await?;
+        let program = rewards::program_money(&mut state.db.conn().await?, program.id).await?;
         let refund = match kind.as_str() {
             "payment" => false,
             "refund" => true,

@@ -115,7 +115,7 @@ impl Targets {
     }
 }
 
-/// Reads the targets of the queued keys, up to [`LOAD_MAX`] at a time: while one read runs,
+/// Conns the targets of the queued keys, up to [`LOAD_MAX`] at a time: while one read runs,
 /// the next requests' keys gather for the next.
 async fn load(db: Db, entries: Entries, mut loads: mpsc::UnboundedReceiver<Load>) {
     let mut conn = Dedicated::new(db, &[]);

@@ -123,21 +123,21 @@ async fn a_read_connection_goes_back_unless_its_statement_failed(app: &TestApp) 
         .expect("connect");
     let probe = "SELECT COUNT(*) FROM read_probe";
     sqlx::query("CREATE TEMPORARY TABLE read_probe (x INTEGER)")
-        .execute(&mut db.read().await.expect("read"))
+        .execute(&mut db.conn().await.expect("read"))
         .await
         .expect("temporary table");
     let count: i64 = sqlx::query_scalar(probe)
-        .fetch_one(&mut db.read().await.expect("read"))
+        .fetch_one(&mut db.conn().await.expect("read"))
         .await
         .expect("the same connection came back");
     assert_eq!(count, 0);
 
     let failed = sqlx::query("SELECT no_such_column FROM read_probe")
-        .fetch_all(&mut db.read().await.expect("read"))
+        .fetch_all(&mut db.conn().await.expect("read"))
         .await;
     assert!(failed.is_err(), "a column that does not exist");
     let after: Result<i64, _> = sqlx::query_scalar(probe)
-        .fetch_one(&mut db.read().await.expect("read"))
+        .fetch_one(&mut db.conn().await.expect("read"))
         .await;
     assert!(
         after.is_err(),
@@ -146,7 +146,7 @@ async fn a_read_connection_goes_back_unless_its_statement_failed(app: &TestApp) 
     // The new connection is set up like every other: SQLite's foreign keys are on.
     if db.backend == store::db::Backend::Sqlite {
         let on: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-            .fetch_one(&mut db.read().await.expect("read"))
+            .fetch_one(&mut db.conn().await.expect("read"))
             .await
             .expect("pragma");
         assert_eq!(on, 1);

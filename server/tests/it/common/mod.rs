@@ -140,7 +140,7 @@ fn replace_database(url: &str, name: &str) -> String {
     }
 }
 
-/// Reads again every 50 ms, for at most 5 s, until `done` holds for what `read` returns, and
+/// Conns again every 50 ms, for at most 5 s, until `done` holds for what `read` returns, and
 /// returns the last read: for what the server does a moment after answering (storing clicks,
 /// counting them on links).
 pub async fn eventually<T, F, R>(mut read: F, done: impl Fn(&T) -> bool) -> T
