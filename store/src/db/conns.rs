@@ -121,6 +121,17 @@ fn note_failure(failed: &AtomicBool) -> impl Fn(&sqlx::Error) + '_ {
     move |_| failed.store(true, Ordering::Relaxed)
 }
 
+/// Runs `statement` on the connection and notes whether it failed.
+fn guarded<'e, T: Send + 'e>(
+    this: &'e mut Conn,
+    statement: impl FnOnce(&'e mut AnyConnection) -> BoxFuture<'e, Result<T, sqlx::Error>>,
+) -> BoxFuture<'e, Result<T, sqlx::Error>> {
+    match this.parts() {
+        (Some(conn), failed) => statement(conn).inspect_err(note_failure(failed)).boxed(),
+        (None, _) => future::ready(Err(sqlx::Error::PoolClosed)).boxed(),
+    }
+}
+
 impl<'c> Executor<'c> for &'c mut Conn {
     type Database = Any;
 
@@ -149,13 +160,7 @@ impl<'c> Executor<'c> for &'c mut Conn {
         'c: 'e,
         E: 'q + Execute<'q, Any>,
     {
-        match self.parts() {
-            (Some(conn), failed) => conn
-                .fetch_optional(query)
-                .inspect_err(note_failure(failed))
-                .boxed(),
-            (None, _) => future::ready(Err(sqlx::Error::PoolClosed)).boxed(),
-        }
+        guarded(self, |conn| conn.fetch_optional(query))
     }
 
     fn prepare_with<'e>(
@@ -166,22 +171,13 @@ impl<'c> Executor<'c> for &'c mut Conn {
     where
         'c: 'e,
     {
-        match self.parts() {
-            (Some(conn), failed) => conn
-                .prepare_with(sql, parameters)
-                .inspect_err(note_failure(failed))
-                .boxed(),
-            (None, _) => future::ready(Err(sqlx::Error::PoolClosed)).boxed(),
-        }
+        guarded(self, |conn| conn.prepare_with(sql, parameters))
     }
 
     fn describe<'e>(self, sql: SqlStr) -> BoxFuture<'e, Result<Describe<Any>, sqlx::Error>>
     where
         'c: 'e,
     {
-        match self.parts() {
-            (Some(conn), failed) => conn.describe(sql).inspect_err(note_failure(failed)).boxed(),
-            (None, _) => future::ready(Err(sqlx::Error::PoolClosed)).boxed(),
-        }
+        guarded(self, |conn| conn.describe(sql))
     }
 }
