@@ -9,9 +9,8 @@
 //! index's `WHERE`: the schema has none on columns that queries compare with bound values.
 
 use std::str::FromStr;
-use std::time::Duration;
-
 use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
@@ -210,8 +209,8 @@ impl Db {
         self.conns.take(ACQUIRE_TIMEOUT, self.connect_one()).await
     }
 
-    /// Closes the pool (waiting for its connections in use) and the idle read connections; a
-    /// read connection in use is closed when dropped.
+    /// Closes the pool (waiting for its connections in use) and the idle connections of
+    /// [`Db::conn`]; one of those in use is closed when dropped.
     pub async fn close(&self) {
         self.pool.close().await;
         self.conns.close().await;
