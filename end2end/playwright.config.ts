@@ -27,6 +27,8 @@ export default defineConfig({
     { name: "links", testMatch: /links\.spec\.ts/, dependencies: ["tiers"] },
     // Adds an Initech contact to Lakeside and a new company: nothing after it counts them.
     { name: "trust", testMatch: /trust\.spec\.ts/, dependencies: ["links"] },
+    // Invites teammates and makes the mail server refuse a message.
+    { name: "emails", testMatch: /emails\.spec\.ts/, dependencies: ["trust"] },
   ],
   use: {
     baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",

@@ -122,6 +122,11 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route
+                    path=path!("/vendor/emails")
+                    view=pages::emails::OutboxPage
+                    ssr=SsrMode::Async
+                />
+                <Route
                     path=path!("/vendor/api-keys")
                     view=pages::api_keys::ApiKeysPage
                     ssr=SsrMode::Async

@@ -27,6 +27,8 @@ pub enum Permission {
     ProcessPayouts,
     ExportPayouts,
     ManageTeammates,
+    /// Read the email outbox (its messages carry invite links) and send failed messages again.
+    ReadOutbox,
 }
 
 impl Permission {
@@ -47,6 +49,7 @@ impl Permission {
         Permission::ProcessPayouts,
         Permission::ExportPayouts,
         Permission::ManageTeammates,
+        Permission::ReadOutbox,
     ];
 }
 
@@ -339,6 +342,11 @@ mod tests {
         // Every role sees the program overview.
         for role in TeammateRole::ALL {
             assert!(role.can(ViewProgram));
+        }
+        // The outbox holds invite links: owners and admins only.
+        for role in TeammateRole::ALL {
+            let expected = matches!(role, TeammateRole::Owner | TeammateRole::Admin);
+            assert_eq!(role.can(ReadOutbox), expected, "{role:?}");
         }
     }
 

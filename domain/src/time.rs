@@ -57,6 +57,18 @@ pub fn format_timestamp(ms: i64) -> String {
     )
 }
 
+/// `YYYY-MM-DD HH:MM UTC`: a moment as pages show it where the time of day matters (when a
+/// message was sent).
+pub fn format_minute(ms: i64) -> String {
+    let within = ms.div_euclid(1000).rem_euclid(86_400);
+    format!(
+        "{} {:02}:{:02} UTC",
+        format_date(ms),
+        within / 3600,
+        within % 3600 / 60
+    )
+}
+
 /// Reads an RFC 3339 time in UTC as the API takes it (`2026-11-24T13:05:00Z`, optionally
 /// with milliseconds: `…:00.250Z`) into milliseconds since the epoch.
 pub fn parse_timestamp(text: &str) -> Result<i64, crate::RuleViolation> {
@@ -217,6 +229,7 @@ mod tests {
             Ok(ms + 250)
         );
         assert_eq!(super::format_timestamp(ms + 999), "2026-11-24T13:05:00Z");
+        assert_eq!(super::format_minute(ms + 59_999), "2026-11-24 13:05 UTC");
         for bad in [
             "2026-11-24T13:05:00",
             "2026-11-24 13:05:00Z",

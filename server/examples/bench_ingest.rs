@@ -138,6 +138,10 @@ async fn bench(label: &str, db: Db, url: String) {
         public_origin: None,
         job_interval: std::time::Duration::from_secs(3600),
         test_clock: false,
+        smtp_url: None,
+        mail_from: server::DEFAULT_MAIL_FROM.to_owned(),
+        mail_poll: std::time::Duration::from_millis(50),
+        job_lease: std::time::Duration::from_secs(60),
     };
     let state = app_state(db.clone(), &settings);
     let listener = tokio::net::TcpListener::bind(settings.addr).await.unwrap();

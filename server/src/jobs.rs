@@ -1,12 +1,18 @@
 //! Work the server does on its own: approving rewards whose hold has passed, the daily tier
-//! evaluation, and deleting stale attempt counters. Each server process runs them all; the
-//! approval is a conditional update, so processes never approve a reward twice, and the day's
-//! tier run is claimed by one process.
+//! evaluation, deleting stale attempt counters, and sending the outbox. Each server process
+//! runs them all; the approval is a conditional update, so processes never approve a reward
+//! twice, the day's tier run is claimed by one process, and a queued job is claimed by one
+//! runner at a time (`store::jobs`).
 
 use std::time::Duration;
 
+use domain::job::Queue;
 use store::db::{Db, now_ms};
-use store::{rewards, throttle, tiers};
+use store::{emails, jobs, rewards, throttle, tiers};
+
+use wire::error::AppError;
+
+use crate::mail::Mailer;
 
 /// Approves due rewards (and runs the tier evaluation once a day) every `every`, until the
 /// process ends.
@@ -31,6 +37,56 @@ pub fn spawn(db: Db, every: Duration) {
             }
         }
     });
+}
+
+/// Sends the outbox over SMTP until the process ends: every `poll` it claims the due
+/// `send_email` jobs for `lease` (at once again while a claim comes back full).
+pub fn spawn_sender(db: Db, mailer: Mailer, poll: Duration, lease: Duration) {
+    let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(domain::job::LEASE_MS);
+    tokio::spawn(async move {
+        loop {
+            match send_due(&db, &mailer, lease_ms).await {
+                Ok(n) if n == jobs::BATCH => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e.message, "sending the outbox failed"),
+            }
+            tokio::time::sleep(poll).await;
+        }
+    });
+}
+
+/// Claims one batch of due messages and sends them side by side (a batch takes as long as
+/// its slowest message, well inside the lease); returns how many it claimed.
+pub async fn send_due(db: &Db, mailer: &Mailer, lease_ms: i64) -> Result<usize, AppError> {
+    let claimed = jobs::claim(db, Queue::SendEmail, now_ms(), lease_ms).await?;
+    let sends = claimed.iter().map(|job| send_one(db, mailer, job));
+    for outcome in futures_util::future::join_all(sends).await {
+        outcome?;
+    }
+    Ok(claimed.len())
+}
+
+async fn send_one(db: &Db, mailer: &Mailer, job: &jobs::Claimed) -> Result<(), AppError> {
+    let Some(message) = emails::outgoing(db, job.subject_id).await? else {
+        // Sent already, by an attempt whose claim ran out: only the job is left to finish.
+        emails::sent(db, job).await?;
+        return Ok(());
+    };
+    match mailer.send(&message).await {
+        Ok(()) => {
+            if !emails::sent(db, job).await? {
+                tracing::warn!(
+                    email = job.subject_id,
+                    "a message was sent after its claim ran out"
+                );
+            }
+        }
+        Err(e) => {
+            tracing::info!(email = job.subject_id, attempt = job.attempt, reason = %e.reason, "sending a message failed");
+            emails::send_failed(db, job, &e.reason, e.permanent).await?;
+        }
+    }
+    Ok(())
 }
 
 #[derive(serde::Deserialize)]

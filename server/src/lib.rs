@@ -7,6 +7,7 @@ pub mod api_v1;
 pub mod cli;
 pub mod embed;
 pub mod jobs;
+pub mod mail;
 pub mod middleware;
 pub mod payouts_export;
 pub mod redirect;
@@ -25,6 +26,9 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use store::db::Db;
 use store::state::{AppState, Config};
 
+/// The sender when `PORTAL_MAIL_FROM` is not set.
+pub const DEFAULT_MAIL_FROM: &str = "Partner portal <portal@localhost>";
+
 /// Requests bigger than this are refused with 413 before any handler reads them.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
@@ -39,6 +43,15 @@ pub struct Settings {
     pub job_interval: std::time::Duration,
     /// `PORTAL_TEST_CLOCK=1` mounts the end-to-end tests' clock (see [`router_with_clock`]).
     pub test_clock: bool,
+    /// `PORTAL_SMTP_URL`: where the outbox is sent; `None` keeps every message queued.
+    pub smtp_url: Option<String>,
+    /// `PORTAL_MAIL_FROM`: the sender of every message.
+    pub mail_from: String,
+    /// How often the outbox is checked for messages to send (`PORTAL_MAIL_POLL_MS`, 1000).
+    pub mail_poll: std::time::Duration,
+    /// How long a claimed job is its runner's alone (`PORTAL_JOB_LEASE_SECS`, 60): after a
+    /// crash, other processes take its jobs over this much later.
+    pub job_lease: std::time::Duration,
 }
 
 impl Settings {
@@ -66,7 +79,37 @@ impl Settings {
                     .max(1),
             ),
             test_clock: var("PORTAL_TEST_CLOCK").as_deref() == Some("1"),
+            smtp_url: var("PORTAL_SMTP_URL"),
+            mail_from: var("PORTAL_MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
+            mail_poll: std::time::Duration::from_millis(
+                var("PORTAL_MAIL_POLL_MS")
+                    .map(|v| {
+                        v.parse::<u64>()
+                            .map_err(|e| format!("PORTAL_MAIL_POLL_MS {v:?}: {e}"))
+                    })
+                    .transpose()?
+                    .unwrap_or(1000)
+                    .max(10),
+            ),
+            job_lease: std::time::Duration::from_secs(
+                var("PORTAL_JOB_LEASE_SECS")
+                    .map(|v| {
+                        v.parse::<u64>()
+                            .map_err(|e| format!("PORTAL_JOB_LEASE_SECS {v:?}: {e}"))
+                    })
+                    .transpose()?
+                    .unwrap_or(60)
+                    .clamp(1, 3600),
+            ),
         })
+    }
+
+    /// The SMTP sender, when `PORTAL_SMTP_URL` is set.
+    pub fn mailer(&self) -> Result<Option<mail::Mailer>, String> {
+        self.smtp_url
+            .as_deref()
+            .map(|url| mail::Mailer::new(url, &self.mail_from))
+            .transpose()
     }
 
     pub fn leptos_options(&self) -> LeptosOptions {
@@ -97,6 +140,7 @@ pub fn app_state(db: Db, settings: &Settings) -> AppState {
         Config {
             secure_cookies,
             public_origin: settings.public_origin.clone(),
+            sending_mail: settings.smtp_url.is_some(),
         },
     )
 }

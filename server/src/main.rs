@@ -84,6 +84,17 @@ async fn serve(settings: Settings) -> Result<(), String> {
         }
     }
     jobs::spawn(state.db.clone(), settings.job_interval);
+    match settings.mailer()? {
+        Some(mailer) => jobs::spawn_sender(
+            state.db.clone(),
+            mailer,
+            settings.mail_poll,
+            settings.job_lease,
+        ),
+        None => println!(
+            "PORTAL_SMTP_URL is not set: emails stay queued in the outbox (/vendor/emails)"
+        ),
+    }
     let test_clock = settings.test_clock;
     if test_clock {
         println!("PORTAL_TEST_CLOCK is on: POST /test/clock moves time forward (tests only)");

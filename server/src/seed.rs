@@ -4,6 +4,7 @@
 //! writing them is `store::seed`'s.
 
 use store::db::Db;
+use store::messages::Message;
 use store::password::Hasher;
 use store::seed::{SeedDeal, Seeder, day};
 
@@ -153,6 +154,41 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
         now,
     )
     .await?;
+
+    // The outbox: Brightside's application told the teammates who decide applications, and
+    // the welcome Northwind's and Lakeside's owners got. Queued like any message: a portal
+    // with an SMTP server sends them, one without shows them as queued.
+    let acme_outbox = |email| store::emails::Recipient {
+        email,
+        company_id: Some(acme),
+        partner_team_id: None,
+    };
+    for decider in ["owner@acme.example", "manager@acme.example"] {
+        s.email(
+            acme_outbox(decider),
+            &Message::ApplicationReceived {
+                team: "Brightside Affiliates",
+                program: "Acme Partner Program",
+            },
+        )
+        .await?;
+    }
+    for (owner, team) in [
+        ("owner@northwind.example", northwind),
+        ("owner@lakeside.example", lakeside),
+    ] {
+        s.email(
+            store::emails::Recipient {
+                partner_team_id: Some(team),
+                ..acme_outbox(owner)
+            },
+            &Message::ApplicationApproved {
+                company: "Acme Analytics",
+                program: "Acme Partner Program",
+            },
+        )
+        .await?;
+    }
 
     let vip = s.tag(program, "VIP", &[nw, lk]).await?;
     s.tag(program, "EMEA", &[lk]).await?;

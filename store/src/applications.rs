@@ -10,6 +10,7 @@ use sqlx::any::AnyRow;
 use super::context::Teammate;
 use super::db::{Db, now_ms};
 use super::invites::{self, NewInvite};
+use super::messages::Message;
 use super::partnerships;
 use super::session::Identity;
 use crate::dto::{ApplicationRow, InviteCreated, ProgramSummary};
@@ -96,12 +97,12 @@ pub async fn approve(db: &Db, teammate: &Teammate, partnership_id: i64) -> Resul
     }
     partnerships::email_team_owners(
         &mut tx,
+        teammate.company_id,
         loaded.partner_team_id,
-        &format!("Welcome to {}", loaded.program),
-        &format!(
-            "{} approved your application to {}. Sign in to get started.",
-            teammate.company_name, loaded.program
-        ),
+        &Message::ApplicationApproved {
+            company: &teammate.company_name,
+            program: &loaded.program,
+        },
     )
     .await?;
     tx.commit().await?;
@@ -134,12 +135,13 @@ pub async fn reject(
     .await?;
     partnerships::email_team_owners(
         &mut tx,
+        teammate.company_id,
         loaded.partner_team_id,
-        &format!("Your application to {}", loaded.program),
-        &format!(
-            "{} did not approve your application to {}.\n\nReason: {reason}",
-            teammate.company_name, loaded.program
-        ),
+        &Message::ApplicationRejected {
+            company: &teammate.company_name,
+            program: &loaded.program,
+            reason,
+        },
     )
     .await?;
     tx.commit().await?;

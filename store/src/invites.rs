@@ -1,11 +1,13 @@
-//! Invites and the email outbox they are queued in.
+//! Invites: a link into a company, a partner team or a program, emailed to the person.
 
 use domain::invite::{AcceptRefusal, Acceptance, InviteKind, InviteTimes};
 use domain::workspace::WorkspaceKind;
 use sqlx::Row;
 
 use super::db::{Db, Tx, is_unique_violation, now_ms};
+use super::emails;
 use super::events::{self, NewEvent};
+use super::messages::Message;
 use super::password::Hasher;
 use super::session::{self, Identity};
 use crate::error::AppError;
@@ -62,28 +64,22 @@ pub async fn create(tx: &mut Tx, invite: NewInvite<'_>) -> Result<String, AppErr
     .fetch_one(&mut **tx)
     .await?;
     let link = format!("{}{}{token}", invite.origin, invite.landing);
-    let subject = format!(
-        "{} invited you to {} on the partner portal",
-        invite.invited_by.name, invite.workspace_name
-    );
-    let body = format!(
-        "{} ({}) invited you to join {} as {}.\n\nAccept the invite: {link}\n\nThe link works once and expires in 7 days.",
-        invite.invited_by.name,
-        invite.invited_by.email,
-        invite.workspace_name,
-        invite.role_label.to_lowercase(),
-    );
-    sqlx::query(
-        "INSERT INTO emails (company_id, partner_team_id, to_email, subject, body, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'queued', $6)",
+    let role = invite.role_label.to_lowercase();
+    emails::queue(
+        tx,
+        emails::Recipient {
+            email: invite.email,
+            company_id: invite.company_id,
+            partner_team_id: invite.partner_team_id,
+        },
+        &Message::Invite {
+            inviter_name: &invite.invited_by.name,
+            inviter_email: &invite.invited_by.email,
+            workspace: invite.workspace_name,
+            role: &role,
+            link: &link,
+        },
     )
-    .bind(invite.company_id)
-    .bind(invite.partner_team_id)
-    .bind(invite.email)
-    .bind(&subject)
-    .bind(&body)
-    .bind(now)
-    .execute(&mut **tx)
     .await?;
     events::append(
         tx,

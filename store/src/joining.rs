@@ -10,8 +10,10 @@ use sqlx::Row;
 
 use super::context::Contact;
 use super::db::{Db, Tx, is_unique_violation, now_ms, violates};
+use super::emails;
 use super::events::{self, NewEvent};
 use super::invites::{self, StoredInvite};
+use super::messages::Message;
 use super::{contacts, membership, session};
 use crate::dto::YourTeam;
 use crate::error::AppError;
@@ -298,7 +300,7 @@ pub async fn join(
     )
     .await?;
     match status {
-        PartnershipStatus::Applied => email_deciders(tx, program, team_name, now).await?,
+        PartnershipStatus::Applied => email_deciders(tx, program, team_name).await?,
         _ => {
             super::rewards::reward_join(tx, program.id, partnership_id, Some(actor_user_id), now)
                 .await?;
@@ -336,7 +338,6 @@ async fn email_deciders(
     tx: &mut Tx,
     program: &JoinProgram,
     team_name: &str,
-    now: i64,
 ) -> Result<(), AppError> {
     let teammates = sqlx::query(
         "SELECT u.email, t.role FROM teammates t JOIN users u ON u.id = t.user_id WHERE t.company_id = $1",
@@ -351,18 +352,18 @@ async fn email_deciders(
         {
             continue;
         }
-        sqlx::query(
-            "INSERT INTO emails (company_id, to_email, subject, body, status, created_at) VALUES ($1, $2, $3, $4, 'queued', $5)",
+        emails::queue(
+            tx,
+            emails::Recipient {
+                email: &teammate.try_get::<String, _>(0)?,
+                company_id: Some(program.company_id),
+                partner_team_id: None,
+            },
+            &Message::ApplicationReceived {
+                team: team_name,
+                program: &program.name,
+            },
         )
-        .bind(program.company_id)
-        .bind(teammate.try_get::<String, _>(0)?)
-        .bind(format!("New partner application: {team_name}"))
-        .bind(format!(
-            "{team_name} applied to {}. Review it under Applications.",
-            program.name
-        ))
-        .bind(now)
-        .execute(&mut **tx)
         .await?;
     }
     Ok(())

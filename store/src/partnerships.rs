@@ -10,6 +10,7 @@ use super::context::Teammate;
 use super::db::{Db, Tx, now_ms};
 use super::events::{self, NewEvent};
 use super::links::{self, LinkScope};
+use super::messages::Message;
 use crate::dto::{ContactRow, HistoryEntry, LinkView, Structure};
 use crate::error::AppError;
 
@@ -111,25 +112,34 @@ pub async fn set_status(
     Ok(())
 }
 
-/// Queues an email to every owner of a partner team.
+/// Queues `message` to every owner of a partner team, in the outbox of `company_id` (the
+/// company whose program it is about).
 pub async fn email_team_owners(
     tx: &mut Tx,
+    company_id: i64,
     partner_team_id: i64,
-    subject: &str,
-    body: &str,
+    message: &Message<'_>,
 ) -> Result<(), AppError> {
-    sqlx::query(
-        "INSERT INTO emails (partner_team_id, to_email, subject, body, status, created_at) \
-         SELECT c.partner_team_id, u.email, $1, $2, 'queued', $3 FROM contacts c JOIN users u ON u.id = c.user_id \
-         WHERE c.partner_team_id = $4 AND c.role = $5",
+    let owners: Vec<String> = sqlx::query_scalar(
+        "SELECT u.email FROM contacts c JOIN users u ON u.id = c.user_id \
+         WHERE c.partner_team_id = $1 AND c.role = $2 ORDER BY u.id",
     )
-    .bind(subject)
-    .bind(body)
-    .bind(now_ms())
     .bind(partner_team_id)
-    .bind(domain::permissions::ContactRole::Owner.as_str())
-    .execute(&mut **tx)
+    .bind(ContactRole::Owner.as_str())
+    .fetch_all(&mut **tx)
     .await?;
+    for email in &owners {
+        super::emails::queue(
+            tx,
+            super::emails::Recipient {
+                email,
+                company_id: Some(company_id),
+                partner_team_id: Some(partner_team_id),
+            },
+            message,
+        )
+        .await?;
+    }
     Ok(())
 }
 

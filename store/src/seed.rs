@@ -108,6 +108,17 @@ impl Seeder {
         .await
     }
 
+    /// A message in the outbox, queued for sending like any other.
+    pub async fn email(
+        &mut self,
+        to: super::emails::Recipient<'_>,
+        message: &super::messages::Message<'_>,
+    ) -> Result<i64, String> {
+        super::emails::queue(&mut self.tx, to, message)
+            .await
+            .map_err(|e| e.message)
+    }
+
     /// A segment of `program` with `rule`.
     pub async fn segment(
         &mut self,

@@ -13,6 +13,8 @@ pub struct Config {
     /// The origin browsers use to reach the portal (`https://partners.example.com`). When unset,
     /// a request's own `Host` is its origin.
     pub public_origin: Option<String>,
+    /// An SMTP server is configured (`PORTAL_SMTP_URL`): the outbox is being sent.
+    pub sending_mail: bool,
 }
 
 #[derive(Clone)]

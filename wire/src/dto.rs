@@ -1035,3 +1035,32 @@ pub struct RewardExplanation {
     pub payout: Option<(i64, String)>,
     pub can_review: bool,
 }
+
+/// One message in the outbox (`/vendor/emails`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEmail {
+    pub id: i64,
+    pub to: String,
+    pub kind: String,
+    pub subject: String,
+    /// The plain-text part; `None` for invites, whose link is the invitee's alone.
+    pub text: Option<String>,
+    #[serde(with = "crate::stored")]
+    pub status: domain::email::EmailStatus,
+    pub attempts: i64,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+}
+
+/// `/vendor/emails`: the company's outbox, newest first, a page at a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxPage {
+    pub viewer: Viewer,
+    /// An SMTP server is configured: queued messages go out on their own.
+    pub sending: bool,
+    pub emails: Vec<OutboxEmail>,
+    /// The `before` of the next (older) page, when there is one.
+    pub older: Option<i64>,
+}

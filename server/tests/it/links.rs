@@ -189,6 +189,10 @@ async fn stopping_the_server_loses_no_queued_click(app: &TestApp) {
         public_origin: None,
         job_interval: std::time::Duration::from_secs(60),
         test_clock: false,
+        smtp_url: None,
+        mail_from: server::DEFAULT_MAIL_FROM.to_owned(),
+        mail_poll: std::time::Duration::from_millis(50),
+        job_lease: std::time::Duration::from_secs(60),
     };
     let state = server::app_state(app.db.clone(), &settings);
     let (redirects, writer) = server::redirect::start(app.db.clone());

@@ -16,6 +16,7 @@ mod cross_tenant;
 mod deals;
 mod leads;
 mod links;
+mod mail;
 mod money;
 mod people;
 mod portal;

@@ -88,6 +88,10 @@ pub async fn spawn_with(backend: Backend, change: impl FnOnce(&mut Settings)) ->
         public_origin: None,
         job_interval: std::time::Duration::from_secs(60),
         test_clock: true,
+        smtp_url: None,
+        mail_from: server::DEFAULT_MAIL_FROM.to_owned(),
+        mail_poll: std::time::Duration::from_millis(50),
+        job_lease: std::time::Duration::from_secs(60),
     };
     change(&mut settings);
     let db = open_database(&settings).await.expect("open database");
@@ -118,6 +122,14 @@ async fn serve(settings: &Settings, db: Db) -> String {
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("local addr"));
+    if let Some(mailer) = settings.mailer().expect("PORTAL_SMTP_URL") {
+        server::jobs::spawn_sender(
+            state.db.clone(),
+            mailer,
+            settings.mail_poll,
+            settings.job_lease,
+        );
+    }
     let (redirects, _writer) = server::redirect::start(state.db.clone());
     let app = server::router_with_clock(state, settings.leptos_options(), true, redirects);
     tokio::spawn(async move { server::serve(listener, app).await });
@@ -208,6 +220,10 @@ impl TestApp {
             public_origin: None,
             job_interval: std::time::Duration::from_secs(60),
             test_clock: true,
+            smtp_url: None,
+            mail_from: server::DEFAULT_MAIL_FROM.to_owned(),
+            mail_poll: std::time::Duration::from_millis(50),
+            job_lease: std::time::Duration::from_secs(60),
         };
         let db = open_database(&settings).await.expect("open database");
         serve(&settings, db).await
@@ -421,4 +437,84 @@ macro_rules! on_both_backends {
             }
         )+
     };
+}
+
+/// A real SMTP server process (`end2end/smtp-sink.mjs`, nodemailer's smtp-server) that keeps
+/// what it receives and lists it over HTTP. Stopped when dropped (its stdin closes).
+pub struct SmtpSink {
+    pub smtp_port: u16,
+    http: String,
+    child: std::process::Child,
+}
+
+/// One message the sink received.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Received {
+    /// The outbox id (`X-Portal-Message-Id`).
+    pub id: i64,
+    pub to: Vec<String>,
+    pub from: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl SmtpSink {
+    pub fn start() -> Self {
+        use std::io::BufRead;
+        let end2end = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../end2end");
+        assert!(
+            end2end.join("node_modules/smtp-server").is_dir(),
+            "the SMTP sink needs end2end/'s npm packages: run ./dev test once (or npm ci in end2end/)"
+        );
+        let mut child = std::process::Command::new("node")
+            .arg("smtp-sink.mjs")
+            .current_dir(&end2end)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start node end2end/smtp-sink.mjs");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("sink stdout"))
+            .read_line(&mut line)
+            .expect("sink ports");
+        let ports: serde_json::Value = serde_json::from_str(&line).expect("sink ports line");
+        let port = |k: &str| u16::try_from(ports[k].as_u64().expect("port")).expect("port");
+        Self {
+            smtp_port: port("smtp"),
+            http: format!("http://127.0.0.1:{}", port("http")),
+            child,
+        }
+    }
+
+    /// What `PORTAL_SMTP_URL` would be.
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.smtp_port)
+    }
+
+    pub async fn messages(&self) -> Vec<Received> {
+        reqwest::get(format!("{}/messages", self.http))
+            .await
+            .expect("sink messages")
+            .json()
+            .await
+            .expect("sink messages json")
+    }
+
+    /// Answers the next `count` messages with SMTP `code` (4xx: try later; 5xx: never).
+    pub async fn refuse(&self, count: u32, code: u16) {
+        reqwest::Client::new()
+            .post(format!("{}/refuse?count={count}&code={code}", self.http))
+            .send()
+            .await
+            .expect("sink refuse");
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -130,6 +130,8 @@ pub struct Fixture {
     pub northwind_reward: String,
     pub northwind_deal: String,
     pub northwind_partnership: String,
+    /// A message in Acme's outbox (to Northwind's owner) whose sending failed.
+    pub acme_email: String,
 }
 
 /// Sends an invite through `endpoint` as `caller` (it must answer 200) and returns its id.
@@ -308,6 +310,17 @@ impl Fixture {
             .await;
         assert_eq!(res.status(), 200);
         let northwind_partnership = app.partnership_id("Northwind Agency").await;
+        let acme_email = app
+            .id_of(
+                "SELECT MIN(id) FROM emails WHERE to_email = $1",
+                "owner@northwind.example",
+            )
+            .await;
+        sqlx::query("UPDATE emails SET status = 'failed' WHERE id = $1")
+            .bind(acme_email)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
         Fixture {
             globex_program,
             acme_company,
@@ -331,6 +344,7 @@ impl Fixture {
             northwind_reward,
             northwind_deal,
             northwind_partnership,
+            acme_email: acme_email.to_string(),
         }
     }
 }

@@ -1,9 +1,9 @@
 //! People (`app/src/api/teammates.rs`, `team.rs`, `invites.rs`, `profile.rs`,
-//! `password_links.rs`): a vendor's teammates, a partner team's contacts, invites, one's own
-//! profile, one-time set-password links.
+//! `password_links.rs`, `emails.rs`): a vendor's teammates, a partner team's contacts, invites,
+//! one's own profile, one-time set-password links, the email outbox.
 
 use super::{
-    ACME_SECRETS, Case, Fixture, GX, INI, LAKESIDE_SECRETS, LONG_PASSWORD, case, check_all,
+    ACME_SECRETS, Case, Fixture, GX, INI, LAKESIDE_SECRETS, LONG_PASSWORD, MGR, case, check_all,
 };
 use crate::common::{DEMO_PASSWORD, TestApp};
 
@@ -156,6 +156,25 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
             "set_password",
             vec![("token", "0123abcd"), ("password", LONG_PASSWORD)],
             404,
+            ACME_SECRETS,
+        ),
+        // Another company's outbox is empty of Acme's mail; partners and partner managers have
+        // none; nobody resends another company's message.
+        case(GX, "outbox_page", vec![], 200, ACME_SECRETS),
+        case(INI, "outbox_page", vec![], 403, ACME_SECRETS),
+        case(MGR, "outbox_page", vec![], 403, ACME_SECRETS),
+        case(
+            GX,
+            "resend_email",
+            vec![("email_id", &fx.acme_email)],
+            400,
+            ACME_SECRETS,
+        ),
+        case(
+            "owner@northwind.example",
+            "resend_email",
+            vec![("email_id", &fx.acme_email)],
+            403,
             ACME_SECRETS,
         ),
         // Sibling partner teams of one program see nothing of each other's.

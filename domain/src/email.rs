@@ -1,0 +1,82 @@
+//! Emails: what kinds of message the portal sends and where each is in its delivery. The
+//! texts are templates (the store renders them); this is the vocabulary.
+
+use serde::{Deserialize, Serialize};
+
+/// What a message is about; each kind has its own template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EmailKind {
+    /// An invite into a company, a partner team or a program, with its link.
+    Invite,
+    /// To the teammates who decide applications: a team applied.
+    ApplicationReceived,
+    /// To a partner team's owners: their application was approved.
+    ApplicationApproved,
+    /// To a partner team's owners: their application was rejected, with the reason.
+    ApplicationRejected,
+    /// Written before messages had kinds.
+    Message,
+}
+
+crate::stored_names!(EmailKind, "email kind", {
+    Invite => "invite",
+    ApplicationReceived => "application_received",
+    ApplicationApproved => "application_approved",
+    ApplicationRejected => "application_rejected",
+    Message => "message",
+});
+
+impl EmailKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            EmailKind::Invite => "Invite",
+            EmailKind::ApplicationReceived => "Application received",
+            EmailKind::ApplicationApproved => "Application approved",
+            EmailKind::ApplicationRejected => "Application rejected",
+            EmailKind::Message => "Message",
+        }
+    }
+}
+
+/// An email's delivery status, as the outbox shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EmailStatus {
+    /// Not sent yet: waiting for the runner, for a retry, or for an SMTP server to be configured.
+    Queued,
+    Sent,
+    /// Every attempt failed; the reason is kept and a person may send it again.
+    Failed,
+}
+
+crate::stored_names!(EmailStatus, "email status", {
+    Queued => "queued",
+    Sent => "sent",
+    Failed => "failed",
+});
+
+impl EmailStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            EmailStatus::Queued => "Queued",
+            EmailStatus::Sent => "Sent",
+            EmailStatus::Failed => "Failed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_statuses_round_trip_their_stored_names() {
+        for k in EmailKind::ALL {
+            assert_eq!(EmailKind::parse(k.as_str()), Ok(*k));
+            assert!(!k.label().is_empty());
+        }
+        for s in EmailStatus::ALL {
+            assert_eq!(EmailStatus::parse(s.as_str()), Ok(*s));
+        }
+        assert!(EmailStatus::parse("bounced").is_err());
+    }
+}

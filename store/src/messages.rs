@@ -1,0 +1,196 @@
+//! The texts of the portal's emails: one template per kind (`templates/email/<kind>.subject`,
+//! `.txt` and `.html`, the HTML inside `layout.html`), rendered with minijinja. The HTML part
+//! escapes every value (minijinja escapes templates whose names end in `.html`); the subject
+//! and the text part are plain text.
+
+use std::sync::OnceLock;
+
+use domain::email::EmailKind;
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::error::AppError;
+
+/// A message to render, with what its template reads.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Message<'a> {
+    Invite {
+        inviter_name: &'a str,
+        inviter_email: &'a str,
+        workspace: &'a str,
+        /// The role, in lower case ("partner manager").
+        role: &'a str,
+        link: &'a str,
+    },
+    ApplicationReceived {
+        team: &'a str,
+        program: &'a str,
+    },
+    ApplicationApproved {
+        company: &'a str,
+        program: &'a str,
+    },
+    ApplicationRejected {
+        company: &'a str,
+        program: &'a str,
+        reason: &'a str,
+    },
+}
+
+impl Message<'_> {
+    pub fn kind(&self) -> EmailKind {
+        match self {
+            Message::Invite { .. } => EmailKind::Invite,
+            Message::ApplicationReceived { .. } => EmailKind::ApplicationReceived,
+            Message::ApplicationApproved { .. } => EmailKind::ApplicationApproved,
+            Message::ApplicationRejected { .. } => EmailKind::ApplicationRejected,
+        }
+    }
+
+    /// Whose name the message goes out under (the program's, or the workspace's).
+    fn sender(&self) -> &str {
+        match self {
+            Message::Invite { workspace, .. } => workspace,
+            Message::ApplicationReceived { program, .. }
+            | Message::ApplicationApproved { program, .. }
+            | Message::ApplicationRejected { program, .. } => program,
+        }
+    }
+}
+
+/// A rendered message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+macro_rules! templates {
+    ($($name:literal),+ $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/email/", $name)))),+]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = templates!(
+    "layout.html",
+    "invite.subject",
+    "invite.txt",
+    "invite.html",
+    "application_received.subject",
+    "application_received.txt",
+    "application_received.html",
+    "application_approved.subject",
+    "application_approved.txt",
+    "application_approved.html",
+    "application_rejected.subject",
+    "application_rejected.txt",
+    "application_rejected.html",
+);
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        for (name, source) in TEMPLATES {
+            // The templates are part of the binary and a test renders every one; one that
+            // does not parse fails that test, and rendering it answers an error, not a panic.
+            if let Err(e) = env.add_template(name, source) {
+                tracing::error!(template = name, error = %e, "an email template does not parse");
+            }
+        }
+        env
+    })
+}
+
+/// Renders `message`: subject, text and HTML.
+pub fn render(message: &Message<'_>) -> Result<Rendered, AppError> {
+    let env = environment();
+    let kind = message.kind().as_str();
+    let part = |suffix: &str, subject: Option<&str>| -> Result<String, AppError> {
+        let template = env
+            .get_template(&format!("{kind}.{suffix}"))
+            .map_err(AppError::internal)?;
+        let values = minijinja::context! {
+            subject => subject,
+            sender => message.sender(),
+            ..minijinja::Value::from_serialize(message)
+        };
+        template.render(values).map_err(AppError::internal)
+    };
+    let subject = part("subject", None)?.trim().to_owned();
+    let text = part("txt", None)?;
+    let html = part("html", Some(&subject))?;
+    Ok(Rendered {
+        subject,
+        text,
+        html,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_renders_its_three_parts() {
+        let messages = [
+            Message::Invite {
+                inviter_name: "Ada",
+                inviter_email: "ada@acme.example",
+                workspace: "Acme",
+                role: "admin",
+                link: "https://portal.example/invite/abc",
+            },
+            Message::ApplicationReceived {
+                team: "Northwind",
+                program: "Acme Partners",
+            },
+            Message::ApplicationApproved {
+                company: "Acme",
+                program: "Acme Partners",
+            },
+            Message::ApplicationRejected {
+                company: "Acme",
+                program: "Acme Partners",
+                reason: "Not a fit",
+            },
+        ];
+        for message in &messages {
+            let rendered = render(message).unwrap();
+            assert!(!rendered.subject.is_empty(), "{message:?}");
+            assert!(!rendered.subject.contains('\n'));
+            assert!(!rendered.text.contains("{{"), "{}", rendered.text);
+            assert!(rendered.html.contains("<!doctype html>"));
+            assert!(
+                rendered
+                    .html
+                    .contains(&rendered.subject.replace('\'', "&#x27;"))
+            );
+        }
+    }
+
+    #[test]
+    fn the_html_part_escapes_what_people_typed_and_the_text_part_keeps_it() {
+        let rendered = render(&Message::ApplicationRejected {
+            company: "Acme",
+            program: "Acme <Partners>",
+            reason: "<script>alert(1)</script> & more",
+        })
+        .unwrap();
+        assert!(
+            rendered
+                .html
+                .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt; &amp; more")
+        );
+        assert!(!rendered.html.contains("<script>"));
+        assert!(
+            rendered
+                .text
+                .contains("Reason: <script>alert(1)</script> & more")
+        );
+        assert_eq!(rendered.subject, "Your application to Acme <Partners>");
+    }
+}
