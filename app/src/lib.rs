@@ -202,6 +202,15 @@ pub fn App() -> impl IntoView {
                     view=pages::set_password::SetPasswordPage
                     ssr=SsrMode::Async
                 />
+                <Route
+                    path=path!("/reset-password/:token")
+                    view=pages::set_password::ResetPasswordPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/forgot-password")
+                    view=pages::set_password::ForgotPasswordPage
+                />
                 <Route path=path!("/join/:slug") view=pages::join::JoinPage ssr=SsrMode::Async />
             </Routes>
         </Router>

@@ -1,12 +1,9 @@
-//! A new vendor company: what `server create-company` checks before it writes anything, and the
-//! one-time link its first owner sets a password with.
+//! A new vendor company: what `server create-company` checks before it writes anything (its
+//! first owner's set-password link is `password_link`'s).
 
 use crate::RuleViolation;
 use crate::identity::normalize_email;
 use crate::invite::validate_person_name;
-
-/// How long a set-password link works.
-pub const PASSWORD_LINK_VALID_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// A company to create, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,29 +45,9 @@ pub fn validate_new_company(
     }
 }
 
-/// Whether a set-password link may still be used.
-pub fn password_link_usable(
-    expires_at: i64,
-    used_at: Option<i64>,
-    now: i64,
-) -> Result<(), RuleViolation> {
-    if used_at.is_some() {
-        Err(RuleViolation::new(
-            "This link has already been used. Sign in with your password instead.",
-        ))
-    } else if now >= expires_at {
-        Err(RuleViolation::new(
-            "This link has expired. Ask your administrator for a new one.",
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
     #[test]
     fn every_bad_field_is_named() {
@@ -89,14 +66,5 @@ mod tests {
         assert_eq!(c.owner_email, "ann@contoso.com");
         assert_eq!(c.owner_name, "Ann Lee");
         assert_eq!(c.program_name, "Contoso partner program");
-    }
-
-    proptest! {
-        #[test]
-        fn a_link_works_once_and_only_before_it_expires(created in 0i64..1_000_000, after in 0i64..(2 * PASSWORD_LINK_VALID_MS), used in proptest::option::of(0i64..10)) {
-            let expires = created + PASSWORD_LINK_VALID_MS;
-            let usable = password_link_usable(expires, used, created + after).is_ok();
-            prop_assert_eq!(usable, used.is_none() && after < PASSWORD_LINK_VALID_MS);
-        }
     }
 }

@@ -14,6 +14,8 @@ pub enum EmailKind {
     ApplicationApproved,
     /// To a partner team's owners: their application was rejected, with the reason.
     ApplicationRejected,
+    /// To a person who asked: a link to choose a new password.
+    PasswordReset,
     /// Written before messages had kinds.
     Message,
 }
@@ -23,6 +25,7 @@ crate::stored_names!(EmailKind, "email kind", {
     ApplicationReceived => "application_received",
     ApplicationApproved => "application_approved",
     ApplicationRejected => "application_rejected",
+    PasswordReset => "password_reset",
     Message => "message",
 });
 
@@ -33,6 +36,7 @@ impl EmailKind {
             EmailKind::ApplicationReceived => "Application received",
             EmailKind::ApplicationApproved => "Application approved",
             EmailKind::ApplicationRejected => "Application rejected",
+            EmailKind::PasswordReset => "Password reset",
             EmailKind::Message => "Message",
         }
     }

@@ -64,6 +64,7 @@ pub mod listing;
 pub mod money;
 pub mod offer;
 pub mod partnership;
+pub mod password_link;
 pub mod payout;
 pub mod permissions;
 pub mod program;

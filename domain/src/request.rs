@@ -38,6 +38,34 @@ pub fn same_origin(
     }
 }
 
+/// Whether a `Host` header names this machine: `localhost` or a loopback address, with an
+/// optional port. Only such a Host may stand in for a configured public origin in a link
+/// that carries a secret.
+pub fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        // `[::1]:3000`
+        Some(rest) => match rest.split_once(']') {
+            Some((name, after)) if after.is_empty() || valid_port(after) => name,
+            _ => return false,
+        },
+        None => match host.rsplit_once(':') {
+            Some((name, port)) if valid_port(&format!(":{port}")) => name,
+            Some(_) => return false,
+            None => host,
+        },
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn valid_port(after: &str) -> bool {
+    after
+        .strip_prefix(':')
+        .is_some_and(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// The value of the cookie `name` in a `Cookie` header, if it is there and not empty.
 pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     header
@@ -50,6 +78,33 @@ pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_this_machine_is_a_loopback_host() {
+        for host in [
+            "localhost",
+            "LOCALHOST:3000",
+            "127.0.0.1",
+            "127.0.0.1:41234",
+            "[::1]:3000",
+            "[::1]",
+        ] {
+            assert!(super::is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "localhost.evil.example",
+            "127.0.0.1.evil.example",
+            "evil.example:127",
+            "10.0.0.1:3000",
+            "127.0.0.1:",
+            "127.0.0.1:3000/x",
+            "[::1]x",
+            "",
+        ] {
+            assert!(!super::is_loopback_host(host), "{host}");
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 

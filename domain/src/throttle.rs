@@ -53,6 +53,21 @@ pub const ACCOUNT_SIGNUPS_PER_ADDRESS: Limit = Limit {
     window_ms: 15 * MINUTE_MS,
 };
 
+/// Password reset requests per client address, whatever accounts they name.
+pub const PASSWORD_RESETS_PER_ADDRESS: Limit = Limit {
+    scope: "password_reset_address",
+    max: 10,
+    window_ms: 15 * MINUTE_MS,
+};
+
+/// Password reset emails per account: a few tries for its owner, no mailbox flooding. Over it,
+/// the request answers as usual and sends nothing (the answer never tells an account exists).
+pub const PASSWORD_RESETS_PER_ACCOUNT: Limit = Limit {
+    scope: "password_reset_account",
+    max: 3,
+    window_ms: 60 * MINUTE_MS,
+};
+
 /// A key's counter after an attempt was counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counter {

@@ -1,15 +1,15 @@
 //! A new vendor company with its first program and owner (`server create-company`), and the
 //! one-time links people set their password with (`password_tokens`).
 
-use domain::company::{NewCompany, PASSWORD_LINK_VALID_MS, password_link_usable};
+use domain::company::NewCompany;
+use domain::password_link::Purpose;
 use domain::program::{slugify, validate_deal_settings, validate_program};
-use sqlx::Row;
 
 use super::db::{Db, Tx, now_ms};
 use super::events::{self, NewEvent};
 use super::password::Hasher;
 use super::programs::{self, NewProgram};
-use super::session;
+use super::{password_tokens, session};
 use crate::error::AppError;
 
 /// What `create` made.
@@ -175,7 +175,9 @@ pub async fn create(
     }
     let password_token = match existing {
         Some(_) => None,
-        None => Some(new_password_token(&mut tx, owner_user_id, now).await?),
+        None => {
+            Some(password_tokens::create(&mut tx, owner_user_id, Purpose::SetPassword, now).await?)
+        }
     };
     tx.commit().await?;
     Ok(CompanyCreated {
@@ -200,94 +202,4 @@ async fn free_slug(tx: &mut Tx, slug: &str) -> Result<String, AppError> {
         }
     }
     Err(AppError::internal("no free program address after 99 tries"))
-}
-
-/// A set-password link for `user_id`, valid for 24 hours; only its hash is stored.
-async fn new_password_token(tx: &mut Tx, user_id: i64, now: i64) -> Result<String, AppError> {
-    let token = session::new_token();
-    sqlx::query(
-        "INSERT INTO password_tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(session::hash_token(&token))
-    .bind(user_id)
-    .bind(now)
-    .bind(now + PASSWORD_LINK_VALID_MS)
-    .execute(&mut **tx)
-    .await?;
-    Ok(token)
-}
-
-/// A set-password link, found by its token.
-pub struct PasswordLink {
-    pub id: i64,
-    pub user_id: i64,
-    pub email: String,
-    pub name: String,
-    pub expires_at: i64,
-    pub used_at: Option<i64>,
-}
-
-impl PasswordLink {
-    pub fn usable(&self, now: i64) -> Result<(), AppError> {
-        Ok(password_link_usable(self.expires_at, self.used_at, now)?)
-    }
-}
-
-pub async fn find_password_link(db: &Db, token: &str) -> Result<Option<PasswordLink>, AppError> {
-    let row = sqlx::query(
-        "SELECT t.id, t.user_id, u.email, u.name, t.expires_at, t.used_at FROM password_tokens t \
-         JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
-    )
-    .bind(session::hash_token(token))
-    .fetch_optional(&mut db.conn().await?)
-    .await?;
-    row.map(|r| {
-        Ok(PasswordLink {
-            id: r.try_get(0)?,
-            user_id: r.try_get(1)?,
-            email: r.try_get(2)?,
-            name: r.try_get(3)?,
-            expires_at: r.try_get(4)?,
-            used_at: r.try_get(5)?,
-        })
-    })
-    .transpose()
-}
-
-/// Uses the link once: sets the password hash and records the event. `false` when another
-/// request used it first.
-pub async fn use_password_link(
-    tx: &mut Tx,
-    link: &PasswordLink,
-    password_hash: &str,
-    now: i64,
-) -> Result<bool, AppError> {
-    let claimed = sqlx::query(
-        "UPDATE password_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1",
-    )
-    .bind(now)
-    .bind(link.id)
-    .execute(&mut **tx)
-    .await?;
-    if claimed.rows_affected() == 0 {
-        return Ok(false);
-    }
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-        .bind(password_hash)
-        .bind(link.user_id)
-        .execute(&mut **tx)
-        .await?;
-    events::append(
-        tx,
-        NewEvent {
-            actor_user_id: Some(link.user_id),
-            company_id: None,
-            kind: "user.password_set",
-            subject_type: "user",
-            subject_id: link.user_id,
-            payload: serde_json::json!({ "via": "password_link", "link_id": link.id }),
-        },
-    )
-    .await?;
-    Ok(true)
 }

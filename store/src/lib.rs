@@ -30,6 +30,7 @@ pub mod partner;
 pub mod partner_list;
 pub mod partnerships;
 pub mod password;
+pub mod password_tokens;
 pub mod payouts;
 pub mod profile;
 pub mod programs;

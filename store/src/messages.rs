@@ -36,6 +36,10 @@ pub enum Message<'a> {
         program: &'a str,
         reason: &'a str,
     },
+    PasswordReset {
+        name: &'a str,
+        link: &'a str,
+    },
 }
 
 impl Message<'_> {
@@ -45,6 +49,7 @@ impl Message<'_> {
             Message::ApplicationReceived { .. } => EmailKind::ApplicationReceived,
             Message::ApplicationApproved { .. } => EmailKind::ApplicationApproved,
             Message::ApplicationRejected { .. } => EmailKind::ApplicationRejected,
+            Message::PasswordReset { .. } => EmailKind::PasswordReset,
         }
     }
 
@@ -55,6 +60,7 @@ impl Message<'_> {
             Message::ApplicationReceived { program, .. }
             | Message::ApplicationApproved { program, .. }
             | Message::ApplicationRejected { program, .. } => program,
+            Message::PasswordReset { .. } => "Partner portal",
         }
     }
 }
@@ -87,6 +93,9 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "application_rejected.subject",
     "application_rejected.txt",
     "application_rejected.html",
+    "password_reset.subject",
+    "password_reset.txt",
+    "password_reset.html",
 );
 
 fn environment() -> &'static Environment<'static> {
@@ -156,6 +165,10 @@ mod tests {
                 company: "Acme",
                 program: "Acme Partners",
                 reason: "Not a fit",
+            },
+            Message::PasswordReset {
+                name: "Ada",
+                link: "https://portal.example/reset-password/abc",
             },
         ];
         for message in &messages {

@@ -13,8 +13,8 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use domain::workspace::{Landing, landing};
 use tokio::sync::{OnceCell, Semaphore};
 
-use super::companies::{self, PasswordLink};
 use super::db::{Db, now_ms};
+use super::password_tokens::{self, PasswordLink};
 use super::{membership, session};
 use crate::error::AppError;
 
@@ -107,7 +107,8 @@ pub struct PasswordSet {
     pub landing: Landing,
 }
 
-/// Sets the password of a set-password link's user, once, and signs them in. The password is
+/// Sets the password of a link's user (a set-password or a reset link), once, and signs them
+/// in. The password is
 /// checked and hashed before the transaction; the link is claimed in it, so of two requests
 /// with one link only the first sets a password.
 pub async fn set_with_link(
@@ -127,7 +128,7 @@ pub async fn set_with_link(
         Landing::Picker => None,
     };
     let mut tx = db.begin().await?;
-    if !companies::use_password_link(&mut tx, link, &hash, now_ms()).await? {
+    if !password_tokens::use_link(&mut tx, link, &hash, now_ms()).await? {
         return Err(AppError::bad_request(
             "This link has already been used. Sign in with your password instead.",
         ));

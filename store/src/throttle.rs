@@ -102,6 +102,22 @@ pub async fn password_verified(db: &Db, account: &str, address: &str) -> Result<
     take_back(db, throttle::PASSWORD_PER_ADDRESS, address).await
 }
 
+/// A password reset asked for `account` from `address`. Over the address's limit: 429. Over
+/// the account's: `false` (send nothing, answer as usual).
+pub async fn reset_attempt(db: &Db, account: &str, address: &str) -> Result<bool, AppError> {
+    check(
+        db,
+        &[(throttle::PASSWORD_RESETS_PER_ADDRESS, address)],
+        "Too many password reset requests.",
+    )
+    .await?;
+    Ok(
+        attempt(db, throttle::PASSWORD_RESETS_PER_ACCOUNT, account, now_ms())
+            .await?
+            .is_none(),
+    )
+}
+
 /// Counters whose window ended a day ago are deleted by the jobs, so the table holds only
 /// recent keys.
 pub async fn delete_stale(db: &Db, now: i64) -> Result<u64, AppError> {

@@ -46,6 +46,9 @@ pub fn LoginPage() -> impl IntoView {
                     {move || login.pending().get().then_some("Signing in…")}
                 </p>
             </ActionForm>
+            <p>
+                <a href="/forgot-password">"Forgot password?"</a>
+            </p>
         </main>
     }
 }

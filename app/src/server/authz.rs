@@ -126,6 +126,22 @@ pub fn viewer(workspace_name: &str, showing: Option<i64>) -> Result<crate::dto::
     })
 }
 
+/// The origin a password reset link may point at: the configured public origin, else this
+/// request's Host only when it names this machine (`localhost`, a loopback address). Anyone
+/// can send any Host; a link built from it would carry a reset token to their site.
+pub fn trusted_origin(state: &AppState) -> Option<String> {
+    if let Some(origin) = &state.config.public_origin {
+        return Some(origin.clone());
+    }
+    let host = use_context::<Parts>()?
+        .headers
+        .get(http::header::HOST)?
+        .to_str()
+        .ok()?
+        .to_owned();
+    domain::request::is_loopback_host(&host).then(|| format!("http://{host}"))
+}
+
 /// The origin links in emails point at: the configured public origin, else this request's host.
 pub fn public_origin(state: &AppState) -> String {
     if let Some(origin) = &state.config.public_origin {

@@ -7,6 +7,6 @@ pub mod headers;
 
 pub use authz::{
     endpoint, identity, public_origin, require_contact, require_teammate, require_user, state,
-    viewer,
+    trusted_origin, viewer,
 };
 pub use store::*;

@@ -44,6 +44,7 @@ macro_rules! mail_tests {
 }
 
 mail_tests!(
+    a_forgotten_password_is_reset_by_email,
     an_invite_reaches_the_smtp_server,
     a_message_the_server_defers_is_retried,
     a_refused_message_fails_with_its_reason_until_resent,
@@ -219,6 +220,147 @@ async fn a_refused_message_fails_with_its_reason_until_resent(app: &TestApp, sin
         .call(&owner, "resend_email", &[("email_id", &id_text)])
         .await;
     assert_eq!(res.status(), 400);
+}
+
+async fn request_reset(app: &TestApp, email: &str) -> reqwest::Response {
+    let visitor = app.client();
+    app.call(&visitor, "request_password_reset", &[("email", email)])
+        .await
+}
+
+async fn resets_to(sink: &SmtpSink, to: &str) -> Vec<crate::common::Received> {
+    sink.messages()
+        .await
+        .into_iter()
+        .filter(|m| m.to == [to] && m.subject.starts_with("Choose a new password"))
+        .collect()
+}
+
+async fn a_forgotten_password_is_reset_by_email(app: &TestApp, sink: &SmtpSink) {
+    const OWNER: &str = "owner@acme.example";
+    const NEW_PASSWORD: &str = "a-brand-new-password";
+    let elsewhere = app.signed_in(OWNER).await;
+
+    // An address with an account and one without get the same answer.
+    let known = request_reset(app, "Owner@Acme.example").await;
+    let unknown = request_reset(app, "nobody@nowhere.example").await;
+    assert_eq!(known.status(), 200);
+    assert_eq!(unknown.status(), 200);
+    assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap());
+    let bad = request_reset(app, "not an address").await;
+    assert_eq!(bad.status(), 400);
+
+    let received = wait_for(10, async || resets_to(sink, OWNER).await, |m| !m.is_empty()).await;
+    let text = &received.first().expect("the reset email arrived").text;
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/reset-password/"))
+        .expect("a reset link")
+        .to_owned();
+    assert!(
+        link.starts_with(&format!("{}/reset-password/", app.base)),
+        "{link}"
+    );
+    let token = link.rsplit('/').next().unwrap().to_owned();
+    let left = wait_for(5, async || pending_sends(&app.db).await, |n| *n == 0).await;
+    assert_eq!(left, 0);
+    assert!(
+        sink.messages()
+            .await
+            .iter()
+            .all(|m| m.to != ["nobody@nowhere.example"])
+    );
+
+    // The token opens the reset page only, never the set-password one.
+    let visitor = app.client();
+    let info = app
+        .call(
+            &visitor,
+            "password_link",
+            &[("token", &token), ("purpose", "reset")],
+        )
+        .await;
+    assert_eq!(info.status(), 200);
+    let info = app
+        .call(&visitor, "password_link", &[("token", &token)])
+        .await;
+    assert_eq!(info.status(), 404);
+
+    let set = app
+        .call(
+            &visitor,
+            "set_password",
+            &[
+                ("token", &token),
+                ("password", NEW_PASSWORD),
+                ("purpose", "reset"),
+            ],
+        )
+        .await;
+    assert!(
+        set.status().is_success() || set.status().is_redirection(),
+        "{}",
+        set.status()
+    );
+    // The session signed in before the reset is over; the new password signs in, the old
+    // one no longer does, and the link works once.
+    let res = app.call(&elsewhere, "profile", &[]).await;
+    assert_eq!(res.status(), 401);
+    let fresh = app.client();
+    let res = app
+        .call(
+            &fresh,
+            "login",
+            &[("email", OWNER), ("password", NEW_PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .call(
+            &app.client(),
+            "login",
+            &[("email", OWNER), ("password", crate::common::DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), 401);
+    let again = app
+        .call(
+            &app.client(),
+            "set_password",
+            &[
+                ("token", &token),
+                ("password", "another-long-password"),
+                ("purpose", "reset"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status(), 400);
+
+    // A request through a forged Host (with a matching Origin, as a script sends) mails no
+    // link pointing at that host.
+    let forged = reqwest::Client::new()
+        .post(app.url("/api/request_password_reset"))
+        .header("host", "evil.example")
+        .header("origin", "http://evil.example")
+        .form(&[("email", OWNER)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 200);
+    // An account gets 3 reset requests an hour (the forged one counted): of the next three,
+    // one is sent.
+    for _ in 0..3 {
+        assert_eq!(request_reset(app, OWNER).await.status(), 200);
+    }
+    let left = wait_for(5, async || pending_sends(&app.db).await, |n| *n == 0).await;
+    assert_eq!(left, 0);
+    let resets = resets_to(sink, OWNER).await;
+    assert_eq!(
+        resets.len(),
+        2,
+        "the first, then one more: the forged one sent none"
+    );
+    assert!(resets.iter().all(|m| !m.text.contains("evil.example")));
 }
 
 /// Queues `n` messages in Acme's outbox; their ids.

@@ -177,6 +177,15 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
             403,
             ACME_SECRETS,
         ),
+        // A reset request names an account of another tenant: it answers as for any address
+        // and tells nothing of it.
+        case(
+            GX,
+            "request_password_reset",
+            vec![("email", "owner@acme.example")],
+            200,
+            ACME_SECRETS,
+        ),
         // Sibling partner teams of one program see nothing of each other's.
         case(
             "owner@northwind.example",
