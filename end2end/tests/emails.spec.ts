@@ -88,3 +88,34 @@ test.describe("forbidden", () => {
     await expect(page.locator("body")).not.toContainText("Brightside Affiliates");
   });
 });
+
+test("a partner admin who forgot their password resets it by email", async ({ page, request }) => {
+  const email = "admin@northwind.example";
+  const password = `reset-${unique()}-password`;
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByRole("link", { name: "Forgot password?" }).click();
+  await expect(page).toHaveURL(/\/forgot-password$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Forgot your password?");
+  await expectOneH1(page);
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send reset link" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "If an account uses that address" })).toBeVisible();
+
+  const message = await receivedBy(request, email);
+  expect(message.subject).toBe("Choose a new password for the partner portal");
+  const link = message.text.match(/https?:\/\/\S+\/reset-password\/[0-9a-f]+/)?.[0];
+  expect(link).toBeTruthy();
+  await page.goto(link!);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Choose a new password");
+  await hydrated(page);
+  await page.getByLabel("New password").fill(password);
+  await page.getByRole("button", { name: "Set password and sign in" }).click();
+  await expect(page).toHaveURL(/\/partner$/);
+
+  // The link worked once.
+  await page.goto(link!);
+  await expect(page.getByRole("alert")).toContainText("already been used");
+  await expect(page.getByRole("link", { name: "Ask for a new link" })).toBeVisible();
+});
