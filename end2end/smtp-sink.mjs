@@ -6,8 +6,9 @@
 //                                 {"smtp":PORT,"http":PORT}
 //   SMTP_SINK_SMTP_PORT / SMTP_SINK_HTTP_PORT choose the ports instead.
 //
-// HTTP: GET /messages (JSON list, oldest first), POST /refuse?count=N&code=451 (answer the
-// next N messages with that SMTP code: a temporary 4xx or a permanent 5xx), DELETE /messages.
+// HTTP: GET /messages (JSON list, oldest first), POST /refuse?count=N&code=451[&to=ADDRESS]
+// (answer the next N messages, or the next N to ADDRESS, with that SMTP code: a temporary 4xx
+// or a permanent 5xx), DELETE /messages.
 // It exits when its standard input closes, so a test that dies leaves no server behind.
 
 import http from "node:http";
@@ -15,6 +16,7 @@ import { SMTPServer } from "smtp-server";
 import { simpleParser } from "mailparser";
 
 const messages = [];
+// Pending refusals: { code, to } (to: null refuses a message to anyone).
 let refusals = [];
 
 const smtp = new SMTPServer({
@@ -25,10 +27,12 @@ const smtp = new SMTPServer({
     const chunks = [];
     stream.on("data", (c) => chunks.push(c));
     stream.on("end", async () => {
-      const refusal = refusals.shift();
-      if (refusal !== undefined) {
-        const err = new Error(`refused by the test (${refusal})`);
-        err.responseCode = refusal;
+      const rcpt = session.envelope.rcptTo.map((r) => r.address);
+      const index = refusals.findIndex((r) => r.to === null || rcpt.includes(r.to));
+      if (index >= 0) {
+        const [refusal] = refusals.splice(index, 1);
+        const err = new Error(`refused by the test (${refusal.code})`);
+        err.responseCode = refusal.code;
         return callback(err);
       }
       try {
@@ -68,8 +72,9 @@ const api = http.createServer((req, res) => {
   if (req.method === "POST" && url.pathname === "/refuse") {
     const count = Number(url.searchParams.get("count") ?? 1);
     const code = Number(url.searchParams.get("code") ?? 451);
-    refusals = Array(count).fill(code);
-    return json(200, { count, code });
+    const to = url.searchParams.get("to");
+    for (let i = 0; i < count; i++) refusals.push({ code, to });
+    return json(200, { count, code, to });
   }
   json(404, { error: "unknown" });
 });

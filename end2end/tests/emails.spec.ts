@@ -65,9 +65,10 @@ test("an invite is emailed, the outbox shows it sent, and a refused message is s
   await demo.first().getByText("New partner application: Brightside Affiliates").click();
   await expect(demo.first()).toContainText("Brightside Affiliates applied to Acme Partner Program.");
 
-  // The mail server refuses the next message for good: it fails with the server's reason.
-  await request.post(`${SINK}/refuse?count=1&code=550`);
+  // The mail server refuses the next message to an address for good: it fails with the
+  // server's reason.
   const refused = `refused-${unique()}@acme.example`;
+  await request.post(`${SINK}/refuse?count=1&code=550&to=${encodeURIComponent(refused)}`);
   await invite(page, refused);
   const failed = await outboxRow(page, refused, /Failed after 1 attempt: .*550/);
   await hydrated(page);
@@ -110,7 +111,7 @@ test("a partner admin who forgot their password resets it by email", async ({ pa
   await page.goto(link!);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Choose a new password");
   await hydrated(page);
-  await page.getByLabel("New password").fill(password);
+  await page.getByLabel("New password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Set password and sign in" }).click();
   await expect(page).toHaveURL(/\/partner$/);
 

@@ -136,7 +136,7 @@ async fn an_invite_reaches_the_smtp_server(app: &TestApp, sink: &SmtpSink) {
 }
 
 async fn a_message_the_server_defers_is_retried(app: &TestApp, sink: &SmtpSink) {
-    sink.refuse(1, 451).await;
+    sink.refuse("deferred@acme.example", 1, 451).await;
     invite(app, "deferred@acme.example").await;
     let (_, status, attempts, error) = wait_for(
         5,
@@ -165,7 +165,7 @@ async fn a_message_the_server_defers_is_retried(app: &TestApp, sink: &SmtpSink) 
 }
 
 async fn a_refused_message_fails_with_its_reason_until_resent(app: &TestApp, sink: &SmtpSink) {
-    sink.refuse(1, 550).await;
+    sink.refuse("refused@acme.example", 1, 550).await;
     invite(app, "refused@acme.example").await;
     let (id, status, attempts, error) = wait_for(
         5,

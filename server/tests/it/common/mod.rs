@@ -501,10 +501,11 @@ impl SmtpSink {
             .expect("sink messages json")
     }
 
-    /// Answers the next `count` messages with SMTP `code` (4xx: try later; 5xx: never).
-    pub async fn refuse(&self, count: u32, code: u16) {
+    /// Answers the next `count` messages to `to` with SMTP `code` (4xx: try later; 5xx: never).
+    pub async fn refuse(&self, to: &str, count: u32, code: u16) {
         reqwest::Client::new()
             .post(format!("{}/refuse?count={count}&code={code}", self.http))
+            .query(&[("to", to)])
             .send()
             .await
             .expect("sink refuse");
