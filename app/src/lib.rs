@@ -211,6 +211,11 @@ pub fn App() -> impl IntoView {
                     path=path!("/forgot-password")
                     view=pages::set_password::ForgotPasswordPage
                 />
+                <Route
+                    path=path!("/verify-email/:token")
+                    view=pages::verify_email::VerifyEmailPage
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/join/:slug") view=pages::join::JoinPage ssr=SsrMode::Async />
             </Routes>
         </Router>

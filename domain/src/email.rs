@@ -16,6 +16,10 @@ pub enum EmailKind {
     ApplicationRejected,
     /// To a person who asked: a link to choose a new password.
     PasswordReset,
+    /// To a visitor who signed up: the link that confirms their email and creates the account.
+    ConfirmSignup,
+    /// To the owner of an account someone signed up with again: how to join with it.
+    SignupExisting,
     /// Written before messages had kinds.
     Message,
 }
@@ -26,10 +30,21 @@ crate::stored_names!(EmailKind, "email kind", {
     ApplicationApproved => "application_approved",
     ApplicationRejected => "application_rejected",
     PasswordReset => "password_reset",
+    ConfirmSignup => "confirm_signup",
+    SignupExisting => "signup_existing",
     Message => "message",
 });
 
 impl EmailKind {
+    /// Whether the message's text holds a link that acts for its recipient (accepts an invite,
+    /// sets a password, makes an account): the outbox shows its subject, never its text.
+    pub fn carries_a_secret(self) -> bool {
+        matches!(
+            self,
+            EmailKind::Invite | EmailKind::PasswordReset | EmailKind::ConfirmSignup
+        )
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             EmailKind::Invite => "Invite",
@@ -37,6 +52,8 @@ impl EmailKind {
             EmailKind::ApplicationApproved => "Application approved",
             EmailKind::ApplicationRejected => "Application rejected",
             EmailKind::PasswordReset => "Password reset",
+            EmailKind::ConfirmSignup => "Confirm signup",
+            EmailKind::SignupExisting => "Signup with an existing account",
             EmailKind::Message => "Message",
         }
     }
@@ -82,5 +99,14 @@ mod tests {
             assert_eq!(EmailStatus::parse(s.as_str()), Ok(*s));
         }
         assert!(EmailStatus::parse("bounced").is_err());
+    }
+
+    #[test]
+    fn links_that_act_for_their_recipient_stay_out_of_the_outbox() {
+        assert!(EmailKind::Invite.carries_a_secret());
+        assert!(EmailKind::PasswordReset.carries_a_secret());
+        assert!(EmailKind::ConfirmSignup.carries_a_secret());
+        assert!(!EmailKind::ApplicationRejected.carries_a_secret());
+        assert!(!EmailKind::SignupExisting.carries_a_secret());
     }
 }

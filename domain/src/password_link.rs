@@ -39,20 +39,36 @@ impl Purpose {
         used_at: Option<i64>,
         now: i64,
     ) -> Result<(), RuleViolation> {
-        if used_at.is_some() {
-            Err(RuleViolation::new(
-                "This link has already been used. Sign in with your password instead.",
-            ))
-        } else if now >= expires_at {
-            Err(RuleViolation::new(match self {
+        usable_once(
+            expires_at,
+            used_at,
+            now,
+            "This link has already been used. Sign in with your password instead.",
+            match self {
                 Purpose::SetPassword => {
                     "This link has expired. Ask your administrator for a new one."
                 }
                 Purpose::Reset => "This link has expired. Ask for a new one with Forgot password.",
-            }))
-        } else {
-            Ok(())
-        }
+            },
+        )
+    }
+}
+
+/// The rule of every emailed one-time link: it works until it is used or expires, and each
+/// refusal says which (`used`, `expired`).
+pub fn usable_once(
+    expires_at: i64,
+    used_at: Option<i64>,
+    now: i64,
+    used: &str,
+    expired: &str,
+) -> Result<(), RuleViolation> {
+    if used_at.is_some() {
+        Err(RuleViolation::new(used))
+    } else if now >= expires_at {
+        Err(RuleViolation::new(expired))
+    } else {
+        Ok(())
     }
 }
 

@@ -107,6 +107,26 @@ pub fn slugify(text: &str) -> String {
     slug.trim_end_matches('-').to_owned()
 }
 
+/// How long the link that confirms a signup's email works.
+pub const SIGNUP_CONFIRM_VALID_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Whether the link that confirms a signup's email may still be used. A visitor signing up
+/// gets no account until they follow it: the signup form answers the same for every address,
+/// and only the mailbox's owner learns whether it already had an account.
+pub fn signup_confirmable(
+    expires_at: i64,
+    used_at: Option<i64>,
+    now: i64,
+) -> Result<(), RuleViolation> {
+    crate::password_link::usable_once(
+        expires_at,
+        used_at,
+        now,
+        "This link was used already: your account exists. Sign in with your password.",
+        "This link has expired. Sign up again from the program's page.",
+    )
+}
+
 /// A partner team's application, checked field by field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Application {
@@ -554,5 +574,17 @@ mod settings_tests {
         assert!(validate_label_name("   ").is_err());
         assert!(validate_label_name(&"é".repeat(60)).is_ok());
         assert!(validate_label_name(&"é".repeat(61)).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_signup_is_confirmed_once_within_a_day(
+            created in 0i64..1_000_000,
+            after in 0i64..(2 * SIGNUP_CONFIRM_VALID_MS),
+            used in proptest::option::of(0i64..10),
+        ) {
+            let ok = signup_confirmable(created + SIGNUP_CONFIRM_VALID_MS, used, created + after).is_ok();
+            proptest::prop_assert_eq!(ok, used.is_none() && after < SIGNUP_CONFIRM_VALID_MS);
+        }
     }
 }

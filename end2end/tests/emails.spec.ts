@@ -1,23 +1,7 @@
-import { test, expect, signIn, hydrated, expectOneH1 } from "./fixtures";
-import type { APIRequestContext, Page } from "@playwright/test";
+import { test, expect, signIn, hydrated, expectOneH1, receivedBy, linkIn, SINK } from "./fixtures";
+import type { Page } from "@playwright/test";
 
-// The SMTP server the portal sends to (end2end/smtp-sink.mjs, started by `./dev test`).
-const SINK = process.env.SMTP_SINK_URL ?? "http://127.0.0.1:1080";
 const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-
-type Received = { id: number; to: string[]; subject: string; text: string; html: string };
-
-async function receivedBy(request: APIRequestContext, to: string): Promise<Received> {
-  let found: Received | undefined;
-  await expect
-    .poll(async () => {
-      const all: Received[] = await (await request.get(`${SINK}/messages`)).json();
-      found = all.find((m) => m.to.includes(to));
-      return found !== undefined;
-    })
-    .toBe(true);
-  return found!;
-}
 
 async function invite(page: Page, email: string) {
   await page.goto("/vendor/teammates");
@@ -106,9 +90,8 @@ test("a partner admin who forgot their password resets it by email", async ({ pa
 
   const message = await receivedBy(request, email);
   expect(message.subject).toBe("Choose a new password for the partner portal");
-  const link = message.text.match(/https?:\/\/\S+\/reset-password\/[0-9a-f]+/)?.[0];
-  expect(link).toBeTruthy();
-  await page.goto(link!);
+  const link = linkIn(message, "/reset-password/");
+  await page.goto(link);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Choose a new password");
   await hydrated(page);
   await page.getByLabel("New password", { exact: true }).fill(password);
@@ -116,7 +99,7 @@ test("a partner admin who forgot their password resets it by email", async ({ pa
   await expect(page).toHaveURL(/\/partner$/);
 
   // The link worked once.
-  await page.goto(link!);
+  await page.goto(link);
   await expect(page.getByRole("alert")).toContainText("already been used");
   await expect(page.getByRole("link", { name: "Ask for a new link" })).toBeVisible();
 });

@@ -1,4 +1,4 @@
-import { test as base, expect, type BrowserContextOptions, type Page } from "@playwright/test";
+import { test as base, expect, type APIRequestContext, type BrowserContextOptions, type Page } from "@playwright/test";
 
 export const DEMO_PASSWORD = "partner-portal-demo";
 
@@ -63,4 +63,29 @@ export async function signIn(page: Page, email: string, password = DEMO_PASSWORD
 
 export async function expectOneH1(page: Page) {
   await expect(page.locator("h1")).toHaveCount(1);
+}
+
+// The SMTP server the portal sends to (end2end/smtp-sink.mjs, started by `./dev test`).
+export const SINK = process.env.SMTP_SINK_URL ?? "http://127.0.0.1:1080";
+
+export type Received = { id: number; to: string[]; subject: string; text: string; html: string };
+
+/** The newest message the mail server received for `to` whose subject contains `subject`. */
+export async function receivedBy(request: APIRequestContext, to: string, subject = ""): Promise<Received> {
+  let found: Received | undefined;
+  await expect
+    .poll(async () => {
+      const all: Received[] = await (await request.get(`${SINK}/messages`)).json();
+      found = all.filter((m) => m.to.includes(to) && m.subject.includes(subject)).pop();
+      return found !== undefined;
+    })
+    .toBe(true);
+  return found!;
+}
+
+/** The first link in a message's text that contains `path`. */
+export function linkIn(message: Received, path: string): string {
+  const link = message.text.split(/\s+/).find((word) => word.includes(path));
+  expect(link, `a ${path} link in "${message.subject}"`).toBeTruthy();
+  return link!;
 }

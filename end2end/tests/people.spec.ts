@@ -1,4 +1,4 @@
-import { test, expect, signIn, hydrated, expectOneH1, DEMO_PASSWORD } from "./fixtures";
+import { test, expect, signIn, hydrated, expectOneH1, DEMO_PASSWORD, receivedBy, linkIn } from "./fixtures";
 
 const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
@@ -36,7 +36,7 @@ test("a teammate invites a teammate and the invitee accepts", async ({ page, ope
   await expect(page.getByRole("table", { name: "Team" })).toContainText("Ivy Invitee");
 });
 
-test("a visitor applies, a teammate approves, and the partner signs in", async ({ page, openPage }) => {
+test("a visitor applies, confirms their email, a teammate approves, and the partner signs in", async ({ page, openPage, request }) => {
   const id = unique();
   const email = `pat-${id}@pat.example`;
   const team = `Pat Agency ${id}`;
@@ -51,6 +51,13 @@ test("a visitor applies, a teammate approves, and the partner signs in", async (
   await page.getByLabel("Website (optional)").fill("https://pat.example");
   await page.getByLabel("Country code (optional)").fill("NL");
   await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page.getByRole("status", { name: "Check your email" })).toContainText(email);
+  const message = await receivedBy(request, email, "Confirm your email");
+  await page.goto(linkIn(message, "/verify-email/"));
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Confirm your email");
+  await hydrated(page);
+  await expect(page.getByText(`Confirm ${email} to create your account and join Acme Partner Program with ${team}.`)).toBeVisible();
+  await page.getByRole("button", { name: "Confirm and continue" }).click();
   await expect(page).toHaveURL(/\/partner$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`${team} dashboard`);
   await expect(page.getByText("Your application is waiting for Acme Analytics to review it.")).toBeVisible();
@@ -81,12 +88,29 @@ test.describe("field errors", () => {
     await page.goto("/join/acme-partner-program");
     await hydrated(page);
     await page.getByLabel("Your name").fill("Olivia Again");
+    await page.getByLabel("Email").fill("olivia@again.example");
+    await page.getByLabel("Password").fill("short");
+    await page.getByLabel("Company or team name").fill("Olivia Co");
+    // The server's own check, past the browser's (`minlength`).
+    await page.locator("form", { has: page.getByLabel("Password") }).evaluate((f: HTMLFormElement) => (f.noValidate = true));
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect(page.locator("#password-error")).toBeVisible();
+    await expect(page).toHaveURL(/\/join\/acme-partner-program$/);
+  });
+
+  test("signing up with an address that has an account answers as for any address", async ({ page, request }) => {
+    await page.goto("/join/acme-partner-program");
+    await hydrated(page);
+    await page.getByLabel("Your name").fill("Olivia Again");
     await page.getByLabel("Email").fill("owner@acme.example");
     await page.getByLabel("Password").fill(DEMO_PASSWORD);
     await page.getByLabel("Company or team name").fill("Olivia Co");
     await page.getByRole("button", { name: "Apply" }).click();
-    await expect(page.locator("#email-error")).toHaveText("An account with this email already exists. Sign in, then join with your team.");
-    await expect(page).toHaveURL(/\/join\/acme-partner-program$/);
+    await expect(page.getByRole("status", { name: "Check your email" })).toContainText("owner@acme.example");
+    await expect(page.locator("#email-error")).toHaveCount(0);
+    // Only the mailbox's owner learns that the account exists.
+    const message = await receivedBy(request, "owner@acme.example", "You already have");
+    expect(linkIn(message, "/login?next=/join/acme-partner-program")).toBeTruthy();
   });
 });
 

@@ -58,6 +58,12 @@ impl Settings {
     /// Conns the environment (see the README's configuration table).
     pub fn from_env() -> Result<Self, String> {
         let var = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
+        // A whole number from `key`, `default` when unset; anything else names the variable.
+        let number = |key: &str, default: u64| -> Result<u64, String> {
+            var(key).map_or(Ok(default), |v| {
+                v.trim().parse().map_err(|e| format!("{key} {v:?}: {e}"))
+            })
+        };
         let addr = var("LEPTOS_SITE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".to_owned());
         Ok(Self {
             database_url: var("DATABASE_URL")
@@ -69,37 +75,16 @@ impl Settings {
             output_name: var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "portal".to_owned()),
             public_origin: var("PORTAL_PUBLIC_ORIGIN").map(|o| o.trim_end_matches('/').to_owned()),
             job_interval: std::time::Duration::from_secs(
-                var("PORTAL_JOB_INTERVAL_SECS")
-                    .map(|v| {
-                        v.parse::<u64>()
-                            .map_err(|e| format!("PORTAL_JOB_INTERVAL_SECS {v:?}: {e}"))
-                    })
-                    .transpose()?
-                    .unwrap_or(60)
-                    .max(1),
+                number("PORTAL_JOB_INTERVAL_SECS", 60)?.max(1),
             ),
             test_clock: var("PORTAL_TEST_CLOCK").as_deref() == Some("1"),
             smtp_url: var("PORTAL_SMTP_URL"),
             mail_from: var("PORTAL_MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
             mail_poll: std::time::Duration::from_millis(
-                var("PORTAL_MAIL_POLL_MS")
-                    .map(|v| {
-                        v.parse::<u64>()
-                            .map_err(|e| format!("PORTAL_MAIL_POLL_MS {v:?}: {e}"))
-                    })
-                    .transpose()?
-                    .unwrap_or(1000)
-                    .max(10),
+                number("PORTAL_MAIL_POLL_MS", 1000)?.max(10),
             ),
             job_lease: std::time::Duration::from_secs(
-                var("PORTAL_JOB_LEASE_SECS")
-                    .map(|v| {
-                        v.parse::<u64>()
-                            .map_err(|e| format!("PORTAL_JOB_LEASE_SECS {v:?}: {e}"))
-                    })
-                    .transpose()?
-                    .unwrap_or(60)
-                    .clamp(1, 3600),
+                number("PORTAL_JOB_LEASE_SECS", 60)?.clamp(1, 3600),
             ),
         })
     }

@@ -193,17 +193,16 @@ pub async fn outbox(
 }
 
 fn outbox_row(r: &AnyRow) -> Result<OutboxEmail, AppError> {
-    let kind = EmailKind::parse(&r.try_get::<String, _>(2)?)?;
+    let kind: EmailKind = crate::db::stored(r, 2)?;
     Ok(OutboxEmail {
         id: r.try_get(0)?,
         to: r.try_get(1)?,
         kind: kind.label().to_owned(),
         subject: r.try_get(3)?,
-        // An invite's link lets whoever holds it accept the invite: it is the invitee's.
-        text: (kind != EmailKind::Invite)
+        text: (!kind.carries_a_secret())
             .then(|| r.try_get(4))
             .transpose()?,
-        status: EmailStatus::parse(&r.try_get::<String, _>(5)?)?,
+        status: crate::db::stored(r, 5)?,
         attempts: r.try_get(6)?,
         last_error: r.try_get(7)?,
         created_at: domain::time::format_minute(r.try_get(8)?),

@@ -32,15 +32,31 @@ pub struct JoinProgram {
     pub terms: String,
 }
 
+const JOIN_PROGRAM: &str = "SELECT p.id, p.company_id, p.name, c.name, p.signup_mode, p.terms FROM programs p \
+     JOIN companies c ON c.id = p.company_id";
+
 pub async fn program_by_slug(db: &Db, slug: &str) -> Result<JoinProgram, AppError> {
-    let row = sqlx::query(
-        "SELECT p.id, p.company_id, p.name, c.name, p.signup_mode, p.terms FROM programs p \
-         JOIN companies c ON c.id = p.company_id WHERE p.slug = $1",
-    )
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{JOIN_PROGRAM} WHERE p.slug = $1"
+    )))
     .bind(slug)
     .fetch_optional(&mut db.conn().await?)
     .await?
     .ok_or_else(|| AppError::not_found("Program"))?;
+    join_program(&row)
+}
+
+async fn program_by_id(tx: &mut Tx, id: i64) -> Result<JoinProgram, AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{JOIN_PROGRAM} WHERE p.id = $1"
+    )))
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    join_program(&row)
+}
+
+fn join_program(row: &sqlx::any::AnyRow) -> Result<JoinProgram, AppError> {
     let mode: String = row.try_get(4)?;
     Ok(JoinProgram {
         id: row.try_get(0)?,
@@ -112,11 +128,23 @@ pub async fn sign_up(
     invite: Option<&StoredInvite>,
     new: SignUp<'_>,
 ) -> Result<String, AppError> {
+    let mut tx = db.begin().await?;
+    let token = create_account(&mut tx, program, invite, new).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// [`sign_up`]'s writes, in the caller's transaction.
+async fn create_account(
+    tx: &mut Tx,
+    program: &JoinProgram,
+    invite: Option<&StoredInvite>,
+    new: SignUp<'_>,
+) -> Result<String, AppError> {
     let application = new.application;
     let now = now_ms();
-    let mut tx = db.begin().await?;
     let user_id = membership::create_user(
-        &mut tx,
+        tx,
         new.email,
         new.name,
         new.password_hash,
@@ -139,17 +167,17 @@ pub async fn sign_up(
     .bind(&application.country)
     .bind(&application.website)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     sqlx::query("INSERT INTO contacts (partner_team_id, user_id, role, created_at, referral_code) VALUES ($1, $2, 'owner', $3, $4)")
         .bind(team_id)
         .bind(user_id)
         .bind(now)
         .bind(contacts::new_referral_code())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     join(
-        &mut tx,
+        tx,
         program,
         team_id,
         &application.team_name,
@@ -157,14 +185,9 @@ pub async fn sign_up(
         invite,
     )
     .await?;
-    let token = session::create_in_program(
-        &mut tx,
-        user_id,
-        (WorkspaceKind::Partner, team_id),
-        program.id,
-    )
-    .await?;
-    tx.commit().await?;
+    let token =
+        session::create_in_program(tx, user_id, (WorkspaceKind::Partner, team_id), program.id)
+            .await?;
     Ok(token)
 }
 
@@ -384,4 +407,162 @@ pub async fn unique_partner_key(tx: &mut Tx, base: &str) -> Result<String, AppEr
         }
     }
     Err(AppError::internal("no free partner key after 8 tries"))
+}
+
+/// Starts a visitor's signup through a program's page (no invite): nothing is created but a
+/// waiting signup and an email to the address. A new address gets the link that confirms it
+/// ([`confirm_sign_up`]); an address that has an account gets a note saying how to join with
+/// it. The caller answers the same either way, so the form tells nobody who has an account.
+/// `origin` is where the links point (a trusted origin).
+pub async fn start_sign_up(
+    db: &Db,
+    program: &JoinProgram,
+    slug: &str,
+    new: SignUp<'_>,
+    origin: &str,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email_normalized = $1")
+        .bind(new.email)
+        .fetch_one(&mut *tx)
+        .await?;
+    // The portal's own mail, in no company's outbox: a vendor reading which of the two a
+    // signup on its page got would learn who has an account.
+    let to = emails::Recipient {
+        email: new.email,
+        company_id: None,
+        partner_team_id: None,
+    };
+    if exists > 0 {
+        let sign_in = format!("{origin}/login?next=/join/{slug}");
+        let forgot_password = format!("{origin}/forgot-password");
+        emails::queue(
+            &mut tx,
+            to,
+            &Message::SignupExisting {
+                program: &program.name,
+                sign_in: &sign_in,
+                forgot_password: &forgot_password,
+            },
+        )
+        .await?;
+    } else {
+        let token = session::new_token();
+        let application = new.application;
+        sqlx::query(
+            "INSERT INTO signups (token_hash, program_id, email_normalized, name, password_hash, team_name, \
+             partner_type, website, country, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(session::hash_token(&token))
+        .bind(program.id)
+        .bind(new.email)
+        .bind(new.name)
+        .bind(new.password_hash)
+        .bind(&application.team_name)
+        .bind(application.partner_type.as_str())
+        .bind(&application.website)
+        .bind(&application.country)
+        .bind(now)
+        .bind(now + domain::program::SIGNUP_CONFIRM_VALID_MS)
+        .execute(&mut *tx)
+        .await?;
+        let link = format!("{origin}/verify-email/{token}");
+        emails::queue(
+            &mut tx,
+            to,
+            &Message::ConfirmSignup {
+                name: new.name,
+                program: &program.name,
+                link: &link,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A waiting signup, found by the token of its link.
+pub struct PendingSignUp {
+    pub id: i64,
+    pub program_id: i64,
+    pub program: String,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub application: Application,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+pub async fn pending_sign_up(db: &Db, token: &str) -> Result<Option<PendingSignUp>, AppError> {
+    let row = sqlx::query(
+        "SELECT s.id, s.program_id, p.name, s.email_normalized, s.name, s.password_hash, s.team_name, \
+         s.partner_type, s.website, s.country, s.expires_at, s.used_at \
+         FROM signups s JOIN programs p ON p.id = s.program_id WHERE s.token_hash = $1",
+    )
+    .bind(session::hash_token(token))
+    .fetch_optional(&mut db.conn().await?)
+    .await?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    Ok(Some(PendingSignUp {
+        id: r.try_get(0)?,
+        program_id: r.try_get(1)?,
+        program: r.try_get(2)?,
+        email: r.try_get(3)?,
+        name: r.try_get(4)?,
+        password_hash: r.try_get(5)?,
+        application: Application {
+            team_name: r.try_get(6)?,
+            partner_type: crate::db::stored(&r, 7)?,
+            website: r.try_get(8)?,
+            country: r.try_get(9)?,
+        },
+        expires_at: r.try_get(10)?,
+        used_at: r.try_get(11)?,
+    }))
+}
+
+/// Confirms a waiting signup: its account, partner team and partnership are made (as
+/// [`sign_up`] makes them) and a session starts, in one transaction that also uses the link
+/// up. Returns the session's token.
+pub async fn confirm_sign_up(db: &Db, pending: &PendingSignUp) -> Result<String, AppError> {
+    let now = now_ms();
+    domain::program::signup_confirmable(pending.expires_at, pending.used_at, now)?;
+    let mut tx = db.begin().await?;
+    let claimed = sqlx::query(
+        "UPDATE signups SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(pending.id)
+    .execute(&mut *tx)
+    .await?;
+    if claimed.rows_affected() == 0 {
+        // Another request confirmed it a moment ago.
+        return Err(
+            domain::program::signup_confirmable(pending.expires_at, Some(now), now)
+                .map_or_else(Into::into, |()| {
+                    AppError::internal("a used signup was confirmable")
+                }),
+        );
+    }
+    let program = program_by_id(&mut tx, pending.program_id).await?;
+    let token = create_account(
+        &mut tx,
+        &program,
+        None,
+        SignUp {
+            email: &pending.email,
+            name: &pending.name,
+            password_hash: &pending.password_hash,
+            application: &pending.application,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(token)
 }

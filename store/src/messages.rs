@@ -40,6 +40,17 @@ pub enum Message<'a> {
         name: &'a str,
         link: &'a str,
     },
+    ConfirmSignup {
+        name: &'a str,
+        program: &'a str,
+        link: &'a str,
+    },
+    SignupExisting {
+        program: &'a str,
+        /// Sign-in, coming back to the program's page.
+        sign_in: &'a str,
+        forgot_password: &'a str,
+    },
 }
 
 impl Message<'_> {
@@ -50,6 +61,8 @@ impl Message<'_> {
             Message::ApplicationApproved { .. } => EmailKind::ApplicationApproved,
             Message::ApplicationRejected { .. } => EmailKind::ApplicationRejected,
             Message::PasswordReset { .. } => EmailKind::PasswordReset,
+            Message::ConfirmSignup { .. } => EmailKind::ConfirmSignup,
+            Message::SignupExisting { .. } => EmailKind::SignupExisting,
         }
     }
 
@@ -59,7 +72,9 @@ impl Message<'_> {
             Message::Invite { workspace, .. } => workspace,
             Message::ApplicationReceived { program, .. }
             | Message::ApplicationApproved { program, .. }
-            | Message::ApplicationRejected { program, .. } => program,
+            | Message::ApplicationRejected { program, .. }
+            | Message::ConfirmSignup { program, .. }
+            | Message::SignupExisting { program, .. } => program,
             Message::PasswordReset { .. } => "Partner portal",
         }
     }
@@ -96,6 +111,12 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "password_reset.subject",
     "password_reset.txt",
     "password_reset.html",
+    "confirm_signup.subject",
+    "confirm_signup.txt",
+    "confirm_signup.html",
+    "signup_existing.subject",
+    "signup_existing.txt",
+    "signup_existing.html",
 );
 
 fn environment() -> &'static Environment<'static> {
@@ -169,6 +190,16 @@ mod tests {
             Message::PasswordReset {
                 name: "Ada",
                 link: "https://portal.example/reset-password/abc",
+            },
+            Message::ConfirmSignup {
+                name: "Pat",
+                program: "Acme Partners",
+                link: "https://portal.example/verify-email/abc",
+            },
+            Message::SignupExisting {
+                program: "Acme Partners",
+                sign_in: "https://portal.example/login?next=/join/acme",
+                forgot_password: "https://portal.example/forgot-password",
             },
         ];
         for message in &messages {

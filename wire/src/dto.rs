@@ -267,6 +267,16 @@ pub struct JoinInfo {
     pub your_team: Option<YourTeam>,
 }
 
+/// `/verify-email/<token>`: the signup a confirmation link finishes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignupLinkInfo {
+    pub program: String,
+    pub email: String,
+    pub team: String,
+    /// Why the link cannot be used, when it cannot.
+    pub problem: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct YourTeam {
     pub name: String,
@@ -1043,7 +1053,8 @@ pub struct OutboxEmail {
     pub to: String,
     pub kind: String,
     pub subject: String,
-    /// The plain-text part; `None` for invites, whose link is the invitee's alone.
+    /// The plain-text part; `None` when it holds a link that acts for its recipient (an
+    /// invite's).
     pub text: Option<String>,
     #[serde(with = "crate::stored")]
     pub status: domain::email::EmailStatus,

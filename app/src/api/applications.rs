@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::dto::{ApplicationsPage, JoinInfo};
+use crate::dto::{ApplicationsPage, JoinInfo, SignupLinkInfo};
 use crate::error::AppError;
 
 /// The public facts of a program's signup page; with an invite token, whether it is good and
@@ -41,8 +41,12 @@ pub async fn fetch_join_info(slug: String, invite: Option<String>) -> Result<Joi
     .await
 }
 
-/// A visitor creates their account and partner team and applies. Open programs (and invited
-/// partners) start active at once; approval programs queue it for a teammate.
+/// A visitor signs up through a program's page. With an invite (emailed to them, so their
+/// address is known) the account, team and partnership are made at once and they are signed
+/// in. Without one, nothing is made yet: an email goes to the address, and the answer is the
+/// address to check, the same whether or not it has an account ([`confirm_signup`] finishes).
+/// Open programs (and invited partners) start active; approval programs queue the
+/// application for a teammate.
 #[server(prefix = "/api", endpoint = "apply")]
 pub async fn apply_to_program(
     slug: String,
@@ -54,8 +58,8 @@ pub async fn apply_to_program(
     website: String,
     country: String,
     invite: Option<String>,
-) -> Result<(), AppError> {
-    use crate::server::{endpoint, joining, session, state};
+) -> Result<Option<String>, AppError> {
+    use crate::server::{endpoint, joining, session, state, trusted_origin};
     use domain::program::validate_application;
     use domain::workspace::WorkspaceKind;
 
@@ -93,7 +97,7 @@ pub async fn apply_to_program(
         let application = validate_application(&team_name, &partner_type, &website, &country)
             .map_err(|errors| fields.extend(errors))
             .ok();
-        if let Some(email) = &email {
+        if email.is_some() {
             crate::server::throttle::check(
                 &state.db,
                 &[(
@@ -103,33 +107,91 @@ pub async fn apply_to_program(
                 "Too many signups from your network.",
             )
             .await?;
-            if joining::account_exists(&state.db, email).await? {
-                fields.push(("email", joining::ACCOUNT_EXISTS.into()));
-            }
+        }
+        // The invitee already knows whom the invite is for: an account there is no secret.
+        if let (Some(_), Some(email)) = (&invite, &email)
+            && joining::account_exists(&state.db, email).await?
+        {
+            fields.push(("email", joining::ACCOUNT_EXISTS.into()));
         }
         let (Some(name), Some(email), Some(application), true) =
             (name, email, application, fields.is_empty())
         else {
             return Err(AppError::invalid_fields(fields));
         };
+        // Hashed for every address alike, so the answer takes as long for each.
         let hash = state
             .hasher
             .hash(&password)
             .await
             .map_err(AppError::internal)?;
+        let new = joining::SignUp {
+            email: &email,
+            name: &name,
+            password_hash: &hash,
+            application: &application,
+        };
+        let Some(invite) = invite else {
+            match trusted_origin(&state) {
+                Some(origin) => {
+                    joining::start_sign_up(&state.db, &program, &slug, new, &origin).await?;
+                }
+                None => tracing::warn!(
+                    "a signup came through a Host that is not this machine; set PORTAL_PUBLIC_ORIGIN so its email can be sent"
+                ),
+            }
+            return Ok(Some(email));
+        };
+        let token = joining::sign_up(&state.db, &program, Some(&invite), new).await?;
+        super::auth::set_cookie(&session::cookie(&token, state.config.secure_cookies));
+        leptos_axum::redirect(WorkspaceKind::Partner.home());
+        Ok(None)
+    })
+    .await
+}
 
-        let token = joining::sign_up(
-            &state.db,
-            &program,
-            invite.as_ref(),
-            joining::SignUp {
-                email: &email,
-                name: &name,
-                password_hash: &hash,
-                application: &application,
-            },
-        )
-        .await?;
+/// What the page of a signup's confirmation link shows.
+#[server(prefix = "/api", endpoint = "signup_link")]
+pub async fn fetch_signup_link(token: String) -> Result<SignupLinkInfo, AppError> {
+    use crate::server::{db::now_ms, endpoint, joining, state};
+
+    endpoint(async move {
+        let state = state()?;
+        let pending = joining::pending_sign_up(&state.db, &token)
+            .await?
+            .ok_or_else(|| AppError::new(404, SIGNUP_LINK_NOT_VALID))?;
+        Ok(SignupLinkInfo {
+            problem: domain::program::signup_confirmable(
+                pending.expires_at,
+                pending.used_at,
+                now_ms(),
+            )
+            .err()
+            .map(|e| e.0),
+            program: pending.program,
+            email: pending.email,
+            team: pending.application.team_name,
+        })
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+const SIGNUP_LINK_NOT_VALID: &str = "This link is not valid. Check that you copied all of it.";
+
+/// Confirms a signup's email: its account, team and partnership are made and the person is
+/// signed in.
+#[server(prefix = "/api", endpoint = "confirm_signup")]
+pub async fn confirm_signup(token: String) -> Result<(), AppError> {
+    use crate::server::{endpoint, joining, session, state};
+    use domain::workspace::WorkspaceKind;
+
+    endpoint(async move {
+        let state = state()?;
+        let pending = joining::pending_sign_up(&state.db, &token)
+            .await?
+            .ok_or_else(|| AppError::new(404, SIGNUP_LINK_NOT_VALID))?;
+        let token = joining::confirm_sign_up(&state.db, &pending).await?;
         super::auth::set_cookie(&session::cookie(&token, state.config.secure_cookies));
         leptos_axum::redirect(WorkspaceKind::Partner.home());
         Ok(())

@@ -34,6 +34,8 @@ fn Join(
 ) -> impl IntoView {
     let error = Signal::derive(move || apply.value().get().and_then(Result::err));
     let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
+    // A signup without an invite is finished from the email it sends.
+    let check_email = move || apply.value().get().and_then(Result::ok).flatten();
     let JoinInfo {
         program,
         company,
@@ -216,6 +218,25 @@ fn Join(
                     }
                 })}
             {with_team}
+            {move || {
+                check_email()
+                    .map(|email| {
+                        view! {
+                            <section
+                                class="card notice"
+                                role="status"
+                                aria-label="Check your email"
+                            >
+                                <h2>"Check your email"</h2>
+                                <p>
+                                    {format!(
+                                        "We sent a message to {email}. Follow its link within 24 hours to finish joining.",
+                                    )}
+                                </p>
+                            </section>
+                        }
+                    })
+            }}
             {form}
         </main>
     }

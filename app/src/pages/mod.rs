@@ -24,4 +24,5 @@ pub mod team;
 pub mod teammates;
 pub mod transactions;
 pub mod vendor;
+pub mod verify_email;
 pub mod workspaces;

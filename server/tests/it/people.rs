@@ -434,6 +434,18 @@ async fn apply(
     .await
 }
 
+/// [`apply`], then the visitor follows the emailed link: the account exists from then on.
+async fn join_as_new(
+    app: &TestApp,
+    client: &reqwest::Client,
+    email: &str,
+    team: &str,
+) -> reqwest::Response {
+    let res = apply(app, client, email, team).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    app.confirm_signup(client, email).await
+}
+
 async fn apply_and_get_approved(app: &TestApp) {
     let visitor = app.client();
     let info: Value = app
@@ -476,13 +488,32 @@ async fn apply_and_get_approved(app: &TestApp) {
             "team_name",
             "partner_type",
             "website",
-            "country",
-            "email"
+            "country"
         ]
     );
+    // The address has an account, and the form does not say so.
 
+    // Nothing exists until the emailed link is followed.
     let res = apply(app, &visitor, "pat@pat.example", "Pat Agency").await;
+    assert_eq!(res.status(), 200);
+    let pending = res.text().await.unwrap();
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM users WHERE email_normalized = $1",
+            "pat@pat.example"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        app.call(&visitor, "partner_dashboard", &[]).await.status(),
+        401
+    );
+    let res = app.confirm_signup(&visitor, "pat@pat.example").await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    // The link works once.
+    let again = app.confirm_signup(&app.client(), "pat@pat.example").await;
+    assert_eq!(again.status(), 400);
     let dashboard: Value = app
         .call(&visitor, "partner_dashboard", &[])
         .await
@@ -551,15 +582,33 @@ async fn apply_and_get_approved(app: &TestApp) {
         payload.contains("\"before\":\"applied\"") && payload.contains("\"after\":\"active\""),
         "{payload}"
     );
-    // The same email cannot make a second account.
+    // The same email makes no second account, and the answer is the one a new address got
+    // (with the address as typed, normalised); the owner is told by email how to join.
     let again = apply(app, &app.client(), "PAT@pat.example", "Pat Again").await;
-    assert_eq!(again.status(), 400);
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.text().await.unwrap(), pending);
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM users WHERE email_normalized = $1",
+            "pat@pat.example"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM emails WHERE to_email = $1 AND kind = 'signup_existing'",
+            "pat@pat.example"
+        )
+        .await,
+        1
+    );
 }
 
 async fn reject_with_a_reason(app: &TestApp) {
     let visitor = app.client();
     assert_eq!(
-        apply(app, &visitor, "rex@rex.example", "Rex Media")
+        join_as_new(app, &visitor, "rex@rex.example", "Rex Media")
             .await
             .status(),
         200
@@ -598,7 +647,7 @@ async fn reject_with_a_reason(app: &TestApp) {
     );
     assert_eq!(
         app.scalar(
-            "SELECT COUNT(*) FROM emails WHERE to_email = $1",
+            "SELECT COUNT(*) FROM emails WHERE to_email = $1 AND kind = 'application_rejected'",
             "rex@rex.example"
         )
         .await,

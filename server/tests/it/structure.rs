@@ -873,6 +873,8 @@ async fn programs_are_created_and_edited(app: &TestApp) {
         )
         .await;
     assert_eq!(res.status(), 200);
+    let res = app.confirm_signup(&visitor, "olly@open.example").await;
+    assert_eq!(res.status(), 200);
     let dashboard: Value = app
         .call(&visitor, "partner_dashboard", &[])
         .await

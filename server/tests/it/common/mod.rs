@@ -258,6 +258,25 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Follows the link of the newest signup confirmation emailed to `email` (read from the
+    /// outbox) with `client`, which is then signed in as the new account.
+    pub async fn confirm_signup(&self, client: &reqwest::Client, email: &str) -> reqwest::Response {
+        let body: String = sqlx::query_scalar(
+            "SELECT body FROM emails WHERE to_email = $1 AND kind = 'confirm_signup' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(email)
+        .fetch_one(&self.db.pool)
+        .await
+        .expect("a signup confirmation was emailed");
+        let token = body
+            .split_whitespace()
+            .find_map(|word| word.split("/verify-email/").nth(1))
+            .expect("the confirmation link")
+            .to_owned();
+        self.call(client, "confirm_signup", &[("token", &token)])
+            .await
+    }
+
     /// Signs in and returns the client holding the session cookie.
     pub async fn signed_in(&self, email: &str) -> reqwest::Client {
         let client = self.client();

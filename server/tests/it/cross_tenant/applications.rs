@@ -57,7 +57,22 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
                 ("website", ""),
                 ("country", ""),
             ],
-            400,
+            200,
+            ACME_SECRETS,
+        ),
+        // A confirmation link is a secret of its own: a made-up one finds nothing.
+        case(
+            GX,
+            "signup_link",
+            vec![("token", "0123abcd")],
+            404,
+            ACME_SECRETS,
+        ),
+        case(
+            GX,
+            "confirm_signup",
+            vec![("token", "0123abcd")],
+            404,
             ACME_SECRETS,
         ),
         case(
