@@ -80,14 +80,7 @@ async fn invite_a_new_teammate(app: &TestApp) {
     assert_eq!(short.status(), 400);
     let error: Value = short.json().await.unwrap();
     assert_eq!(error["fields"][0][0], "password");
-    assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM users WHERE email_normalized = $1",
-            "new.person@acme.example"
-        )
-        .await,
-        0
-    );
+    assert_eq!(accounts_of(app, "new.person@acme.example").await, 0);
 
     let ok = app
         .call(
@@ -181,14 +174,7 @@ async fn invites_refuse_bad_tokens(app: &TestApp) {
         .await;
     assert_eq!(expired.status(), 400);
     assert!(expired.text().await.unwrap().contains("expired"));
-    assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM users WHERE email_normalized = $1",
-            "late@acme.example"
-        )
-        .await,
-        0
-    );
+    assert_eq!(accounts_of(app, "late@acme.example").await, 0);
 
     // A withdrawn invite is refused; another company cannot withdraw it.
     let link = invite(app, "owner@acme.example", "maybe@acme.example", "read_only").await;
@@ -434,6 +420,15 @@ async fn apply(
     .await
 }
 
+/// How many accounts use the normalised `email`.
+async fn accounts_of(app: &TestApp, email: &str) -> i64 {
+    app.scalar(
+        "SELECT COUNT(*) FROM users WHERE email_normalized = $1",
+        email,
+    )
+    .await
+}
+
 /// [`apply`], then the visitor follows the emailed link: the account exists from then on.
 async fn join_as_new(
     app: &TestApp,
@@ -497,14 +492,7 @@ async fn apply_and_get_approved(app: &TestApp) {
     let res = apply(app, &visitor, "pat@pat.example", "Pat Agency").await;
     assert_eq!(res.status(), 200);
     let pending = res.text().await.unwrap();
-    assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM users WHERE email_normalized = $1",
-            "pat@pat.example"
-        )
-        .await,
-        0
-    );
+    assert_eq!(accounts_of(app, "pat@pat.example").await, 0);
     assert_eq!(
         app.call(&visitor, "partner_dashboard", &[]).await.status(),
         401
@@ -587,14 +575,7 @@ async fn apply_and_get_approved(app: &TestApp) {
     let again = apply(app, &app.client(), "PAT@pat.example", "Pat Again").await;
     assert_eq!(again.status(), 200);
     assert_eq!(again.text().await.unwrap(), pending);
-    assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM users WHERE email_normalized = $1",
-            "pat@pat.example"
-        )
-        .await,
-        1
-    );
+    assert_eq!(accounts_of(app, "pat@pat.example").await, 1);
     assert_eq!(
         app.scalar(
             "SELECT COUNT(*) FROM emails WHERE to_email = $1 AND kind = 'signup_existing'",
@@ -662,14 +643,7 @@ async fn invite_only_programs_refuse_applications(app: &TestApp) {
         .unwrap();
     let res = apply(app, &app.client(), "ivy@ivy.example", "Ivy").await;
     assert_eq!(res.status(), 403);
-    assert_eq!(
-        app.scalar(
-            "SELECT COUNT(*) FROM users WHERE email_normalized = $1",
-            "ivy@ivy.example"
-        )
-        .await,
-        0
-    );
+    assert_eq!(accounts_of(app, "ivy@ivy.example").await, 0);
     assert_eq!(
         app.call(&app.client(), "join_info", &[("slug", "no-such-program")])
             .await
