@@ -110,6 +110,10 @@ pub fn slugify(text: &str) -> String {
 /// How long the link that confirms a signup's email works.
 pub const SIGNUP_CONFIRM_VALID_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// What a signup's confirmation link answers once it was used.
+pub const SIGNUP_LINK_USED: &str =
+    "This link was used already: your account exists. Sign in with your password.";
+
 /// Whether the link that confirms a signup's email may still be used. A visitor signing up
 /// gets no account until they follow it: the signup form answers the same for every address,
 /// and only the mailbox's owner learns whether it already had an account.
@@ -122,7 +126,7 @@ pub fn signup_confirmable(
         expires_at,
         used_at,
         now,
-        "This link was used already: your account exists. Sign in with your password.",
+        SIGNUP_LINK_USED,
         "This link has expired. Sign up again from the program's page.",
     )
 }

@@ -84,7 +84,8 @@ impl Settings {
                 number("PORTAL_MAIL_POLL_MS", 1000)?.max(10),
             ),
             job_lease: std::time::Duration::from_secs(
-                number("PORTAL_JOB_LEASE_SECS", 60)?.clamp(1, 3600),
+                number("PORTAL_JOB_LEASE_SECS", domain::job::LEASE_MS as u64 / 1000)?
+                    .clamp(1, 3600),
             ),
         })
     }

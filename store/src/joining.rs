@@ -543,12 +543,7 @@ pub async fn confirm_sign_up(db: &Db, pending: &PendingSignUp) -> Result<String,
     .await?;
     if claimed.rows_affected() == 0 {
         // Another request confirmed it a moment ago.
-        return Err(
-            domain::program::signup_confirmable(pending.expires_at, Some(now), now)
-                .map_or_else(Into::into, |()| {
-                    AppError::internal("a used signup was confirmable")
-                }),
-        );
+        return Err(AppError::bad_request(domain::program::SIGNUP_LINK_USED));
     }
     let program = program_by_id(&mut tx, pending.program_id).await?;
     let token = create_account(
