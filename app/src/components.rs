@@ -23,6 +23,7 @@ fn sections(home: &str) -> &'static [(&'static str, &'static str)] {
             ("/vendor/payouts", "Payouts"),
             ("/vendor/structure", "Structure"),
             ("/vendor/segments", "Segments"),
+            ("/vendor/triggers", "Triggers"),
             ("/vendor/teammates", "Teammates"),
             ("/vendor/program", "Settings"),
         ]

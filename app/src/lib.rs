@@ -127,6 +127,21 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route
+                    path=path!("/vendor/triggers")
+                    view=pages::triggers::TriggersPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/triggers/new")
+                    view=pages::triggers::TriggerPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/triggers/:id")
+                    view=pages::triggers::TriggerPage
+                    ssr=SsrMode::Async
+                />
+                <Route
                     path=path!("/vendor/api-keys")
                     view=pages::api_keys::ApiKeysPage
                     ssr=SsrMode::Async

@@ -20,6 +20,8 @@ pub enum EmailKind {
     ConfirmSignup,
     /// To the owner of an account someone signed up with again: how to join with it.
     SignupExisting,
+    /// A trigger's email to a partner team, written by the vendor.
+    Automation,
     /// Written before messages had kinds.
     Message,
 }
@@ -32,6 +34,7 @@ crate::stored_names!(EmailKind, "email kind", {
     PasswordReset => "password_reset",
     ConfirmSignup => "confirm_signup",
     SignupExisting => "signup_existing",
+    Automation => "automation",
     Message => "message",
 });
 
@@ -54,6 +57,7 @@ impl EmailKind {
             EmailKind::PasswordReset => "Password reset",
             EmailKind::ConfirmSignup => "Confirm signup",
             EmailKind::SignupExisting => "Signup with an existing account",
+            EmailKind::Automation => "Automation",
             EmailKind::Message => "Message",
         }
     }

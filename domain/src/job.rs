@@ -13,10 +13,13 @@ use serde::{Deserialize, Serialize};
 pub enum Queue {
     /// Deliver one queued email over SMTP; the subject is the email's id.
     SendEmail,
+    /// Run the program's triggers for one event; the subject is the event's id.
+    RunTriggers,
 }
 
 crate::stored_names!(Queue, "job queue", {
     SendEmail => "send_email",
+    RunTriggers => "run_triggers",
 });
 
 /// Where a job is in its life.

@@ -76,6 +76,7 @@ pub mod throttle;
 pub mod tier;
 pub mod time;
 pub mod transaction;
+pub mod trigger;
 pub mod workspace;
 
 /// A rule was broken by the input; the message is safe to show to the person who sent it.

@@ -296,7 +296,7 @@ fn optional(text: &str) -> Option<&str> {
 }
 
 /// A percentage as typed: digits with at most two decimals ("20", "12.5"), in basis points.
-fn parse_percent(text: &str) -> Result<i64, String> {
+pub(crate) fn parse_percent(text: &str) -> Result<i64, String> {
     let invalid = || "Enter a percentage with up to 2 decimals, e.g. 20 or 12.5".to_owned();
     let text = text.trim().trim_end_matches('%');
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));

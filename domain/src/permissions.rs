@@ -29,6 +29,9 @@ pub enum Permission {
     ManageTeammates,
     /// Read the email outbox (its messages carry invite links) and send failed messages again.
     ReadOutbox,
+    /// Build, change and turn triggers on and off, read their run logs and dry-run them
+    /// (a trigger can make rewards and email partners).
+    ManageTriggers,
 }
 
 impl Permission {
@@ -50,6 +53,7 @@ impl Permission {
         Permission::ExportPayouts,
         Permission::ManageTeammates,
         Permission::ReadOutbox,
+        Permission::ManageTriggers,
     ];
 }
 
@@ -347,6 +351,8 @@ mod tests {
         for role in TeammateRole::ALL {
             let expected = matches!(role, TeammateRole::Owner | TeammateRole::Admin);
             assert_eq!(role.can(ReadOutbox), expected, "{role:?}");
+            // Triggers make rewards and email partners.
+            assert_eq!(role.can(ManageTriggers), expected, "{role:?}");
         }
     }
 

@@ -131,17 +131,8 @@ async fn raw(db: &Db, program: i64) -> f64 {
 async fn bench(label: &str, db: Db, url: String) {
     let (program, key) = setup(&db).await;
     let settings = Settings {
-        database_url: url,
-        addr: "127.0.0.1:0".parse().unwrap(),
-        site_root: "target/site".into(),
-        output_name: "portal".into(),
-        public_origin: None,
         job_interval: std::time::Duration::from_secs(3600),
-        test_clock: false,
-        smtp_url: None,
-        mail_from: server::DEFAULT_MAIL_FROM.to_owned(),
-        mail_poll: std::time::Duration::from_millis(50),
-        job_lease: std::time::Duration::from_secs(60),
+        ..Settings::local(url)
     };
     let state = app_state(db.clone(), &settings);
     let listener = tokio::net::TcpListener::bind(settings.addr).await.unwrap();

@@ -1,6 +1,6 @@
 //! Work the server does on its own: approving rewards whose hold has passed, the daily tier
-//! evaluation, deleting stale attempt counters, and sending the outbox. Each server process
-//! runs them all; the approval is a conditional update, so processes never approve a reward
+//! evaluation, deleting stale attempt counters, sending the outbox and running triggers. Each
+//! server process runs them all; the approval is a conditional update, so processes never approve a reward
 //! twice, the day's tier run is claimed by one process, and a queued job is claimed by one
 //! runner at a time (`store::jobs`).
 
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use domain::job::Queue;
 use store::db::{Db, now_ms};
-use store::{emails, jobs, rewards, throttle, tiers};
+use store::{emails, jobs, rewards, throttle, tiers, triggers};
 
 use wire::error::AppError;
 
@@ -39,20 +39,68 @@ pub fn spawn(db: Db, every: Duration) {
     });
 }
 
-/// Sends the outbox over SMTP until the process ends: every `poll` it claims the due
-/// `send_email` jobs for `lease` (at once again while a claim comes back full).
-pub fn spawn_sender(db: Db, mailer: Mailer, poll: Duration, lease: Duration) {
-    let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(domain::job::LEASE_MS);
+/// Runs `claim_and_work` (which claims one batch of a queue's due jobs and works through it)
+/// until the process ends: every `poll`, and at once again while a batch comes back full.
+fn spawn_runner<F, Fut>(what: &'static str, poll: Duration, mut claim_and_work: F)
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<usize, AppError>> + Send,
+{
     tokio::spawn(async move {
         loop {
-            match send_due(&db, &mailer, lease_ms).await {
+            match claim_and_work().await {
                 Ok(n) if n == jobs::BATCH => continue,
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e.message, "sending the outbox failed"),
+                Err(e) => tracing::warn!(error = %e.message, "{what} failed"),
             }
             tokio::time::sleep(poll).await;
         }
     });
+}
+
+fn lease_ms(lease: Duration) -> i64 {
+    i64::try_from(lease.as_millis()).unwrap_or(domain::job::LEASE_MS)
+}
+
+/// Sends the outbox over SMTP until the process ends, claiming the due `send_email` jobs for
+/// `lease`.
+pub fn spawn_sender(db: Db, mailer: Mailer, poll: Duration, lease: Duration) {
+    let lease_ms = lease_ms(lease);
+    spawn_runner("sending the outbox", poll, move || {
+        let (db, mailer) = (db.clone(), mailer.clone());
+        async move { send_due(&db, &mailer, lease_ms).await }
+    });
+}
+
+/// Runs the triggers of new events until the process ends, claiming the due `run_triggers`
+/// jobs for `lease`.
+pub fn spawn_trigger_runner(db: Db, poll: Duration, lease: Duration) {
+    let lease_ms = lease_ms(lease);
+    spawn_runner("running triggers", poll, move || {
+        let db = db.clone();
+        async move { run_triggers_due(&db, lease_ms).await }
+    });
+}
+
+/// Claims one batch of events and runs their triggers, one event after another (each its own
+/// transaction); returns how many it claimed. An event whose run fails waits for its next
+/// attempt; the others go on.
+pub async fn run_triggers_due(db: &Db, lease_ms: i64) -> Result<usize, AppError> {
+    let claimed = jobs::claim(db, Queue::RunTriggers, now_ms(), lease_ms).await?;
+    for job in &claimed {
+        match triggers::run_job(db, job, now_ms()).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                event = job.subject_id,
+                "an event's triggers ran after its claim ran out; the other runner's run stands"
+            ),
+            Err(e) => {
+                tracing::warn!(event = job.subject_id, attempt = job.attempt, error = %e.message, "running an event's triggers failed");
+                triggers::run_failed(db, job, now_ms()).await?;
+            }
+        }
+    }
+    Ok(claimed.len())
 }
 
 /// Claims one batch of due messages and sends them side by side (a batch takes as long as

@@ -52,6 +52,8 @@ pub struct Settings {
     /// How long a claimed job is its runner's alone (`PORTAL_JOB_LEASE_SECS`, 60): after a
     /// crash, other processes take its jobs over this much later.
     pub job_lease: std::time::Duration,
+    /// How often new events are checked for triggers to run (`PORTAL_TRIGGER_POLL_MS`, 1000).
+    pub trigger_poll: std::time::Duration,
 }
 
 impl Settings {
@@ -87,7 +89,29 @@ impl Settings {
                 number("PORTAL_JOB_LEASE_SECS", domain::job::LEASE_MS as u64 / 1000)?
                     .clamp(1, 3600),
             ),
+            trigger_poll: std::time::Duration::from_millis(
+                number("PORTAL_TRIGGER_POLL_MS", 1000)?.max(10),
+            ),
         })
+    }
+
+    /// A server on a free loopback port of `database_url`, with the defaults and no mail, its
+    /// background work polling often: what tests and benchmarks start.
+    pub fn local(database_url: String) -> Self {
+        Self {
+            database_url,
+            addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            site_root: "target/site".into(),
+            output_name: "portal".into(),
+            public_origin: None,
+            job_interval: std::time::Duration::from_secs(60),
+            test_clock: false,
+            smtp_url: None,
+            mail_from: DEFAULT_MAIL_FROM.to_owned(),
+            mail_poll: std::time::Duration::from_millis(50),
+            job_lease: std::time::Duration::from_millis(domain::job::LEASE_MS as u64),
+            trigger_poll: std::time::Duration::from_millis(50),
+        }
     }
 
     /// The SMTP sender, when `PORTAL_SMTP_URL` is set.

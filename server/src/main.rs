@@ -84,6 +84,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
         }
     }
     jobs::spawn(state.db.clone(), settings.job_interval);
+    jobs::spawn_trigger_runner(state.db.clone(), settings.trigger_poll, settings.job_lease);
     match settings.mailer()? {
         Some(mailer) => jobs::spawn_sender(
             state.db.clone(),

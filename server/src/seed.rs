@@ -190,6 +190,10 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
         .await?;
     }
 
+    // A trigger that welcomed Northwind and Lakeside when they were approved: its run log
+    // shows both runs, and their owners' welcome emails are in the outbox.
+    s.demo_trigger(program, acme_owner, &[nw, lk]).await?;
+
     let vip = s.tag(program, "VIP", &[nw, lk]).await?;
     s.tag(program, "EMEA", &[lk]).await?;
     s.tag(program, "Webinar 2026", &[nw]).await?;

@@ -37,8 +37,8 @@ impl BulkAction {
     }
 }
 
-struct Target {
-    id: i64,
+pub struct Target {
+    pub id: i64,
     status: PartnershipStatus,
     group_id: i64,
     tier_id: Option<i64>,
@@ -79,110 +79,144 @@ pub async fn apply(
     let now = now_ms();
     let mut changed = 0;
     for t in &targets {
-        let (kind, payload) = match action {
-            BulkAction::AddTag(tag) => {
-                let done = sqlx::query(
-                    "INSERT INTO partnership_tags (partnership_id, tag_id, created_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (partnership_id, tag_id) DO NOTHING",
-                )
-                .bind(t.id)
-                .bind(tag)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    continue;
-                }
-                (
-                    "partnership.tag_added",
-                    serde_json::json!({ "tag_id": tag }),
-                )
-            }
-            BulkAction::RemoveTag(tag) => {
-                let done = sqlx::query(
-                    "DELETE FROM partnership_tags WHERE partnership_id = $1 AND tag_id = $2",
-                )
-                .bind(t.id)
-                .bind(tag)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 0 {
-                    continue;
-                }
-                (
-                    "partnership.tag_removed",
-                    serde_json::json!({ "tag_id": tag }),
-                )
-            }
-            BulkAction::MoveGroup(group) if group != t.group_id => {
-                sqlx::query("UPDATE partnerships SET group_id = $1 WHERE id = $2")
-                    .bind(group)
-                    .bind(t.id)
-                    .execute(&mut *tx)
-                    .await?;
-                (
-                    "partnership.group_changed",
-                    serde_json::json!({ "before": t.group_id, "after": group }),
-                )
-            }
-            BulkAction::SetTier(tier) if tier != t.tier_id => {
-                // The change goes into the tier history (with its own event), which rewards read.
-                super::tiers::set_by_teammate(
-                    &mut tx,
-                    (program_id, actor.company_id),
-                    t.id,
-                    (t.tier_id, tier),
-                    actor.identity.user_id,
-                    now,
-                )
-                .await?;
-                changed += 1;
-                continue;
-            }
-            BulkAction::AssignManager(manager) if manager != t.manager_id => {
-                sqlx::query("UPDATE partnerships SET manager_teammate_id = $1 WHERE id = $2")
-                    .bind(manager)
-                    .bind(t.id)
-                    .execute(&mut *tx)
-                    .await?;
-                (
-                    "partnership.manager_changed",
-                    serde_json::json!({ "before": t.manager_id, "after": manager }),
-                )
-            }
-            BulkAction::Suspend if t.status.can_become(PartnershipStatus::Suspended) => {
-                sqlx::query("UPDATE partnerships SET status = $1, decided_at = $2 WHERE id = $3")
-                    .bind(PartnershipStatus::Suspended.as_str())
-                    .bind(now)
-                    .bind(t.id)
-                    .execute(&mut *tx)
-                    .await?;
-                (
-                    "partnership.status_changed",
-                    serde_json::json!({ "before": t.status.as_str(), "after": PartnershipStatus::Suspended.as_str() }),
-                )
-            }
-            _ => continue,
+        let by = Actor {
+            user_id: Some(actor.identity.user_id),
+            company_id: actor.company_id,
+            program_id,
+            reason: None,
         };
-        events::append(
-            &mut tx,
-            NewEvent {
-                actor_user_id: Some(actor.identity.user_id),
-                company_id: Some(actor.company_id),
-                kind,
-                subject_type: "partnership",
-                subject_id: t.id,
-                payload,
-            },
-        )
-        .await?;
-        changed += 1;
+        if change(&mut tx, &by, t, action, now).await? {
+            changed += 1;
+        }
     }
     tx.commit().await?;
     Ok(changed)
 }
 
-async fn load(tx: &mut Tx, program_id: i64, ids: &BTreeSet<i64>) -> Result<Vec<Target>, AppError> {
+/// Who makes a change to a partnership, in which program.
+pub struct Actor {
+    /// `None`: the portal itself (a trigger).
+    pub user_id: Option<i64>,
+    pub company_id: i64,
+    pub program_id: i64,
+    /// Why, where the change keeps a reason (a tier set by a trigger says which).
+    pub reason: Option<String>,
+}
+
+/// Applies `action` to one partnership loaded by [`load`], with its event; `false` when it
+/// changed nothing (the tag was there already, the group is the same, ...).
+pub async fn change(
+    tx: &mut Tx,
+    by: &Actor,
+    t: &Target,
+    action: BulkAction,
+    now: i64,
+) -> Result<bool, AppError> {
+    let (kind, payload) = match action {
+        BulkAction::AddTag(tag) => {
+            let done = sqlx::query(
+                "INSERT INTO partnership_tags (partnership_id, tag_id, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (partnership_id, tag_id) DO NOTHING",
+            )
+            .bind(t.id)
+            .bind(tag)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            (
+                "partnership.tag_added",
+                serde_json::json!({ "tag_id": tag }),
+            )
+        }
+        BulkAction::RemoveTag(tag) => {
+            let done = sqlx::query(
+                "DELETE FROM partnership_tags WHERE partnership_id = $1 AND tag_id = $2",
+            )
+            .bind(t.id)
+            .bind(tag)
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            (
+                "partnership.tag_removed",
+                serde_json::json!({ "tag_id": tag }),
+            )
+        }
+        BulkAction::MoveGroup(group) if group != t.group_id => {
+            sqlx::query("UPDATE partnerships SET group_id = $1 WHERE id = $2")
+                .bind(group)
+                .bind(t.id)
+                .execute(&mut **tx)
+                .await?;
+            (
+                "partnership.group_changed",
+                serde_json::json!({ "before": t.group_id, "after": group }),
+            )
+        }
+        BulkAction::SetTier(tier) if tier != t.tier_id => {
+            // The change goes into the tier history (with its own event), which rewards read.
+            super::tiers::set_by_teammate(
+                tx,
+                (by.program_id, by.company_id),
+                t.id,
+                (t.tier_id, tier),
+                (by.user_id, by.reason.as_deref()),
+                now,
+            )
+            .await?;
+            return Ok(true);
+        }
+        BulkAction::AssignManager(manager) if manager != t.manager_id => {
+            sqlx::query("UPDATE partnerships SET manager_teammate_id = $1 WHERE id = $2")
+                .bind(manager)
+                .bind(t.id)
+                .execute(&mut **tx)
+                .await?;
+            (
+                "partnership.manager_changed",
+                serde_json::json!({ "before": t.manager_id, "after": manager }),
+            )
+        }
+        BulkAction::Suspend if t.status.can_become(PartnershipStatus::Suspended) => {
+            sqlx::query("UPDATE partnerships SET status = $1, decided_at = $2 WHERE id = $3")
+                .bind(PartnershipStatus::Suspended.as_str())
+                .bind(now)
+                .bind(t.id)
+                .execute(&mut **tx)
+                .await?;
+            (
+                "partnership.status_changed",
+                serde_json::json!({ "before": t.status.as_str(), "after": PartnershipStatus::Suspended.as_str() }),
+            )
+        }
+        _ => return Ok(false),
+    };
+    events::append(
+        tx,
+        NewEvent {
+            actor_user_id: by.user_id,
+            company_id: Some(by.company_id),
+            kind,
+            subject_type: "partnership",
+            subject_id: t.id,
+            payload,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// The partnerships of `program_id` among `ids`, by id.
+pub async fn load(
+    tx: &mut Tx,
+    program_id: i64,
+    ids: &BTreeSet<i64>,
+) -> Result<Vec<Target>, AppError> {
     let placeholders = super::db::placeholders(1, ids.len());
     let sql = format!(
         "SELECT id, status, group_id, tier_id, manager_teammate_id FROM partnerships \

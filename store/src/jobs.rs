@@ -173,3 +173,36 @@ pub async fn revive(
     .await?;
     Ok(revived.rows_affected() == 1)
 }
+
+/// How many jobs of `queue` for the company are dead (every attempt failed).
+pub async fn dead(db: &Db, queue: Queue, company_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE company_id = $1 AND queue = $2 AND status = $3",
+    )
+    .bind(company_id)
+    .bind(queue.as_str())
+    .bind(JobStatus::Dead.as_str())
+    .fetch_one(&mut db.conn().await?)
+    .await
+}
+
+/// Makes every dead job of `queue` for the company due again with a fresh set of attempts;
+/// returns how many.
+pub async fn revive_all(
+    tx: &mut Tx,
+    queue: Queue,
+    company_id: i64,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let revived = sqlx::query(
+        "UPDATE jobs SET status = 'pending', attempts = 0, run_at = $1, finished_at = NULL, lock_token = NULL \
+         WHERE company_id = $2 AND queue = $3 AND status = $4",
+    )
+    .bind(now)
+    .bind(company_id)
+    .bind(queue.as_str())
+    .bind(JobStatus::Dead.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(revived.rows_affected())
+}

@@ -46,6 +46,7 @@ pub mod teammates;
 pub mod throttle;
 pub mod tiers;
 pub mod transactions;
+pub mod triggers;
 pub mod vendor;
 
 use wire::{dto, error};

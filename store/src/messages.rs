@@ -51,6 +51,12 @@ pub enum Message<'a> {
         sign_in: &'a str,
         forgot_password: &'a str,
     },
+    /// A trigger's email, as its author wrote it (placeholders filled).
+    Automation {
+        program: &'a str,
+        heading: &'a str,
+        text: &'a str,
+    },
 }
 
 impl Message<'_> {
@@ -63,6 +69,7 @@ impl Message<'_> {
             Message::PasswordReset { .. } => EmailKind::PasswordReset,
             Message::ConfirmSignup { .. } => EmailKind::ConfirmSignup,
             Message::SignupExisting { .. } => EmailKind::SignupExisting,
+            Message::Automation { .. } => EmailKind::Automation,
         }
     }
 
@@ -74,7 +81,8 @@ impl Message<'_> {
             | Message::ApplicationApproved { program, .. }
             | Message::ApplicationRejected { program, .. }
             | Message::ConfirmSignup { program, .. }
-            | Message::SignupExisting { program, .. } => program,
+            | Message::SignupExisting { program, .. }
+            | Message::Automation { program, .. } => program,
             Message::PasswordReset { .. } => "Partner portal",
         }
     }
@@ -117,6 +125,9 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "signup_existing.subject",
     "signup_existing.txt",
     "signup_existing.html",
+    "automation.subject",
+    "automation.txt",
+    "automation.html",
 );
 
 fn environment() -> &'static Environment<'static> {
@@ -195,6 +206,11 @@ mod tests {
                 name: "Pat",
                 program: "Acme Partners",
                 link: "https://portal.example/verify-email/abc",
+            },
+            Message::Automation {
+                program: "Acme Partners",
+                heading: "You are a VIP now",
+                text: "Thanks for the big sale.\n\nThe <Acme> team",
             },
             Message::SignupExisting {
                 program: "Acme Partners",

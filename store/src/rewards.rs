@@ -183,6 +183,7 @@ pub async fn reward_event(
                 customer_id: earned.customer_id,
                 transaction_id: earned.transaction_id,
                 offer_version_id: Some(version_id),
+                trigger_id: None,
                 created_by_user_id: None,
                 reason: None,
                 clawback_of: None,
@@ -277,6 +278,8 @@ pub struct NewReward<'a> {
     pub customer_id: Option<i64>,
     pub transaction_id: Option<i64>,
     pub offer_version_id: Option<i64>,
+    /// The trigger that made it.
+    pub trigger_id: Option<i64>,
     pub created_by_user_id: Option<i64>,
     pub reason: Option<String>,
     pub clawback_of: Option<i64>,
@@ -295,8 +298,8 @@ pub async fn insert(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO rewards (program_id, partnership_id, amount_minor, currency, rounding_mode, status, description, \
          available_at, created_at, updated_at, contact_id, customer_id, transaction_id, offer_version_id, source, \
-         created_by_user_id, reason, clawback_of, explanation) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+         created_by_user_id, reason, clawback_of, explanation, trigger_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
     )
     .bind(program.program_id)
     .bind(reward.partnership_id)
@@ -316,6 +319,7 @@ pub async fn insert(
     .bind(&reward.reason)
     .bind(reward.clawback_of)
     .bind(serde_json::to_string(&reward.steps).map_err(AppError::internal)?)
+    .bind(reward.trigger_id)
     .fetch_one(&mut **tx)
     .await?;
     events::append(
@@ -335,6 +339,7 @@ pub async fn insert(
                 "offer_version_id": reward.offer_version_id,
                 "transaction_id": reward.transaction_id,
                 "clawback_of": reward.clawback_of,
+                "trigger_id": reward.trigger_id,
             }),
         },
     )
@@ -457,6 +462,7 @@ pub async fn claw_back(
                 customer_id: r.try_get(5)?,
                 transaction_id: Some(refund_id),
                 offer_version_id: None,
+                trigger_id: None,
                 created_by_user_id: actor_user_id,
                 reason: Some(format!("Refund {refund_key}")),
                 clawback_of: Some(reward_id),
@@ -760,6 +766,7 @@ pub async fn add_manual(
             customer_id: None,
             transaction_id: None,
             offer_version_id: None,
+            trigger_id: None,
             created_by_user_id: Some(actor_user_id),
             reason: Some(reason),
             clawback_of: None,

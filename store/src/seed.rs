@@ -109,6 +109,53 @@ impl Seeder {
     }
 
     /// A message in the outbox, queued for sending like any other.
+    /// The demo's trigger, "Welcome approved partners", with a run history: the approvals of
+    /// `partnerships` are logged (by `owner`, now) and the trigger runs for them in the seed,
+    /// as the runner would have.
+    pub async fn demo_trigger(
+        &mut self,
+        program: i64,
+        owner: i64,
+        partnerships: &[i64],
+    ) -> Result<(), String> {
+        let money = super::rewards::program_money(&mut *self.tx, program)
+            .await
+            .map_err(|e| e.message)?;
+        let mut approvals = Vec::new();
+        for partnership in partnerships {
+            let id = events::append(
+                &mut self.tx,
+                NewEvent {
+                    actor_user_id: Some(owner),
+                    company_id: Some(money.company_id),
+                    kind: "partnership.status_changed",
+                    subject_type: "partnership",
+                    subject_id: *partnership,
+                    payload: serde_json::json!({ "before": "applied", "after": "active", "reason": null }),
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            approvals.push(id);
+        }
+        let form = domain::trigger::TriggerForm {
+            name: "Welcome approved partners",
+            event: "partner_approved",
+            email_subject: "Welcome to {program}, {partner}",
+            email_body: "Your application is approved. Sign in to find your referral link, register your first lead and see what you earn.",
+            ..domain::trigger::TriggerForm::default()
+        };
+        let draft = domain::trigger::validate(&form, money.currency)
+            .map_err(|problems| format!("the demo trigger: {problems:?}"))?;
+        let now = now_ms();
+        super::triggers::save_in(&mut self.tx, &money, None, &draft, owner, now)
+            .await
+            .map_err(|e| e.message)?;
+        super::triggers::run_now(&mut self.tx, &approvals, now)
+            .await
+            .map_err(|e| e.message)
+    }
+
     pub async fn email(
         &mut self,
         to: super::emails::Recipient<'_>,

@@ -586,6 +586,16 @@ pub fn within_groups(rule: Rule, groups: Option<&[i64]>) -> Rule {
 
 /// Checks that `id` is a row of `table` in `program_id` (tags, groups, tiers, segments).
 pub async fn owned(db: &Db, table: Owned, id: i64, program_id: i64) -> Result<(), AppError> {
+    owned_in(&mut *db.pool.acquire().await?, table, id, program_id).await
+}
+
+/// [`owned`] on a connection or in a transaction.
+pub async fn owned_in(
+    conn: &mut sqlx::AnyConnection,
+    table: Owned,
+    id: i64,
+    program_id: i64,
+) -> Result<(), AppError> {
     let sql = match table {
         Owned::Tag => "SELECT COUNT(*) FROM tags WHERE id = $1 AND program_id = $2",
         Owned::Group => "SELECT COUNT(*) FROM partner_groups WHERE id = $1 AND program_id = $2",
@@ -593,11 +603,12 @@ pub async fn owned(db: &Db, table: Owned, id: i64, program_id: i64) -> Result<()
         Owned::Manager => {
             "SELECT COUNT(*) FROM teammates t JOIN programs p ON p.company_id = t.company_id WHERE t.id = $1 AND p.id = $2"
         }
+        Owned::Segment => "SELECT COUNT(*) FROM segments WHERE id = $1 AND program_id = $2",
     };
     let n: i64 = sqlx::query_scalar(sql)
         .bind(id)
         .bind(program_id)
-        .fetch_one(&mut db.conn().await?)
+        .fetch_one(&mut *conn)
         .await?;
     if n == 0 {
         return Err(AppError::not_found(table.label()));
@@ -611,6 +622,7 @@ pub enum Owned {
     Group,
     Tier,
     Manager,
+    Segment,
 }
 
 impl Owned {
@@ -620,6 +632,43 @@ impl Owned {
             Owned::Group => "Group",
             Owned::Tier => "Tier",
             Owned::Manager => "Teammate",
+            Owned::Segment => "Segment",
         }
     }
+
+    /// The word a sentence uses for one ("tag").
+    pub fn noun(self) -> &'static str {
+        match self {
+            Owned::Tag => "tags",
+            Owned::Group => "groups",
+            Owned::Tier => "tiers",
+            Owned::Manager => "teammates",
+            Owned::Segment => "segments",
+        }
+    }
+}
+
+/// The name of `id`, a tag, group, tier or segment of `program_id`; "not found" otherwise.
+pub async fn owned_name(
+    conn: &mut sqlx::AnyConnection,
+    table: Owned,
+    id: i64,
+    program_id: i64,
+) -> Result<String, AppError> {
+    let sql = match table {
+        Owned::Tag => "SELECT name FROM tags WHERE id = $1 AND program_id = $2",
+        Owned::Group => "SELECT name FROM partner_groups WHERE id = $1 AND program_id = $2",
+        Owned::Tier => "SELECT name FROM tiers WHERE id = $1 AND program_id = $2",
+        Owned::Segment => "SELECT name FROM segments WHERE id = $1 AND program_id = $2",
+        Owned::Manager => {
+            "SELECT u.name FROM teammates t JOIN users u ON u.id = t.user_id \
+             JOIN programs p ON p.company_id = t.company_id WHERE t.id = $1 AND p.id = $2"
+        }
+    };
+    sqlx::query_scalar(sql)
+        .bind(id)
+        .bind(program_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| AppError::not_found(table.label()))
 }

@@ -315,14 +315,14 @@ pub async fn record(
     Ok(())
 }
 
-/// A teammate's choice of tier for a partnership. The engine may still move it later by the
+/// A teammate's (or a trigger's, with its reason) choice of tier for a partnership. The engine may still move it later by the
 /// rules (up at once, down after the grace period).
 pub async fn set_by_teammate(
     tx: &mut Tx,
     (program_id, company_id): (i64, i64),
     partnership_id: i64,
     (from, to): (Option<i64>, Option<i64>),
-    actor_user_id: i64,
+    (actor_user_id, reason): (Option<i64>, Option<&str>),
     now: i64,
 ) -> Result<(), AppError> {
     let mut names = Vec::with_capacity(2);
@@ -342,7 +342,7 @@ pub async fn set_by_teammate(
         from: names.pop().flatten(),
         to: to_name,
         kind: "set",
-        reason: "Set by the vendor's team".into(),
+        reason: reason.unwrap_or("Set by the vendor's team").to_owned(),
     };
     record(
         tx,
@@ -351,7 +351,7 @@ pub async fn set_by_teammate(
         partnership_id,
         (from, to),
         &change,
-        Some(actor_user_id),
+        actor_user_id,
         now,
     )
     .await

@@ -1075,3 +1075,111 @@ pub struct OutboxPage {
     /// The `before` of the next (older) page, when there is one.
     pub older: Option<i64>,
 }
+
+/// A trigger's form values, as typed (or as saved, to edit).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TriggerFormValues {
+    pub name: String,
+    pub event: String,
+    pub segment: String,
+    pub min_amount: String,
+    pub product_key: String,
+    pub deal_stage: String,
+    pub deal_motion: String,
+    pub reward_kind: String,
+    pub reward_value: String,
+    pub reward_description: String,
+    pub add_tag: String,
+    pub remove_tag: String,
+    pub move_group: String,
+    pub set_tier: String,
+    pub email_subject: String,
+    pub email_body: String,
+}
+
+/// One trigger in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriggerRow {
+    pub id: i64,
+    pub name: String,
+    /// "When a transaction was recorded of at least $1,000.00: add tag VIP, email the partner".
+    pub summary: String,
+    pub enabled: bool,
+    pub last_run: Option<String>,
+}
+
+/// What the trigger form offers to choose from.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TriggerChoices {
+    /// (value, label) of each event a trigger can start on.
+    pub events: Vec<(String, String)>,
+    pub segments: Vec<Named>,
+    pub tags: Vec<Named>,
+    pub groups: Vec<Named>,
+    pub tiers: Vec<Named>,
+    /// (value, label) of the deal stages and motions.
+    pub deal_stages: Vec<(String, String)>,
+    pub deal_motions: Vec<(String, String)>,
+}
+
+/// `/vendor/triggers`: the program's triggers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriggersPage {
+    pub viewer: Viewer,
+    pub program: Option<ProgramSummary>,
+    pub triggers: Vec<TriggerRow>,
+    /// Events the runner gave up on after every attempt failed.
+    pub stuck: i64,
+}
+
+/// One run of a trigger for an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriggerRunRow {
+    pub id: i64,
+    pub at: String,
+    pub event_id: i64,
+    pub partner: String,
+    /// "Ran", "Not run" or "Failed".
+    pub outcome: String,
+    pub lines: Vec<String>,
+}
+
+/// `/vendor/triggers/new` and `/vendor/triggers/:id`: the form, and a saved trigger's run log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriggerPage {
+    pub viewer: Viewer,
+    pub program: Option<ProgramSummary>,
+    /// `None`: a new trigger.
+    pub trigger: Option<TriggerRow>,
+    pub values: TriggerFormValues,
+    pub choices: TriggerChoices,
+    pub runs: Vec<TriggerRunRow>,
+    /// The `before` of the next (older) page of runs.
+    pub older: Option<i64>,
+}
+
+/// What a trigger would have done for one past event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DryRunRow {
+    pub at: String,
+    pub event: String,
+    pub partner: String,
+    pub would_run: bool,
+    pub lines: Vec<String>,
+}
+
+/// What saving a trigger's form did: saved it, or (the Dry run button) showed what it would
+/// have done over the last days, saving nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriggerOutcome {
+    pub saved: Option<i64>,
+    pub dry_run: Option<TriggerDryRun>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriggerDryRun {
+    pub days: i64,
+    pub rows: Vec<DryRunRow>,
+    pub would_run: u32,
+    pub truncated: bool,
+}

@@ -30,6 +30,7 @@ mod rewards;
 mod structure;
 mod team;
 mod teammates;
+mod triggers;
 
 pub use api_keys::*;
 pub use applications::*;
@@ -51,3 +52,4 @@ pub use rewards::*;
 pub use structure::*;
 pub use team::*;
 pub use teammates::*;
+pub use triggers::*;

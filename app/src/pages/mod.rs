@@ -23,6 +23,7 @@ pub mod structure;
 pub mod team;
 pub mod teammates;
 pub mod transactions;
+pub mod triggers;
 pub mod vendor;
 pub mod verify_email;
 pub mod workspaces;

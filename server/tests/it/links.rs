@@ -181,19 +181,7 @@ async fn stopping_the_server_loses_no_queued_click(app: &TestApp) {
     configure_links(app).await;
     let key = default_link(app, "Northwind Agency", false).await;
     // A server of its own, stopped by the test.
-    let settings = server::Settings {
-        database_url: String::new(),
-        addr: "127.0.0.1:0".parse().unwrap(),
-        site_root: "target/site".into(),
-        output_name: "portal".into(),
-        public_origin: None,
-        job_interval: std::time::Duration::from_secs(60),
-        test_clock: false,
-        smtp_url: None,
-        mail_from: server::DEFAULT_MAIL_FROM.to_owned(),
-        mail_poll: std::time::Duration::from_millis(50),
-        job_lease: std::time::Duration::from_secs(60),
-    };
+    let settings = server::Settings::local(String::new());
     let state = server::app_state(app.db.clone(), &settings);
     let (redirects, writer) = server::redirect::start(app.db.clone());
     let router = server::router_with_clock(state, settings.leptos_options(), false, redirects);

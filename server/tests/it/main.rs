@@ -22,4 +22,5 @@ mod people;
 mod portal;
 mod structure;
 mod tiers;
+mod triggers;
 mod trust;

@@ -81,17 +81,8 @@ pub async fn spawn_with(backend: Backend, change: impl FnOnce(&mut Settings)) ->
         }
     };
     let mut settings = Settings {
-        database_url,
-        addr: "127.0.0.1:0".parse().expect("address"),
-        site_root: "target/site".into(),
-        output_name: "portal".into(),
-        public_origin: None,
-        job_interval: std::time::Duration::from_secs(60),
         test_clock: true,
-        smtp_url: None,
-        mail_from: server::DEFAULT_MAIL_FROM.to_owned(),
-        mail_poll: std::time::Duration::from_millis(50),
-        job_lease: std::time::Duration::from_secs(60),
+        ..Settings::local(database_url)
     };
     change(&mut settings);
     let db = open_database(&settings).await.expect("open database");
@@ -130,6 +121,7 @@ async fn serve(settings: &Settings, db: Db) -> String {
             settings.job_lease,
         );
     }
+    server::jobs::spawn_trigger_runner(state.db.clone(), settings.trigger_poll, settings.job_lease);
     let (redirects, _writer) = server::redirect::start(state.db.clone());
     let app = server::router_with_clock(state, settings.leptos_options(), true, redirects);
     tokio::spawn(async move { server::serve(listener, app).await });
@@ -213,17 +205,8 @@ impl TestApp {
     /// requests over); its base URL.
     pub async fn second_server(&self) -> String {
         let settings = Settings {
-            database_url: self.database_url.clone(),
-            addr: "127.0.0.1:0".parse().expect("address"),
-            site_root: "target/site".into(),
-            output_name: "portal".into(),
-            public_origin: None,
-            job_interval: std::time::Duration::from_secs(60),
             test_clock: true,
-            smtp_url: None,
-            mail_from: server::DEFAULT_MAIL_FROM.to_owned(),
-            mail_poll: std::time::Duration::from_millis(50),
-            job_lease: std::time::Duration::from_secs(60),
+            ..Settings::local(self.database_url.clone())
         };
         let db = open_database(&settings).await.expect("open database");
         serve(&settings, db).await

@@ -17,6 +17,7 @@ mod links_and_keys;
 mod money;
 mod people;
 mod structure;
+mod triggers;
 mod workspaces;
 
 on_both_backends!(every_server_function_is_in_a_table);
@@ -132,6 +133,8 @@ pub struct Fixture {
     pub northwind_partnership: String,
     /// A message in Acme's outbox (to Northwind's owner) whose sending failed.
     pub acme_email: String,
+    /// The demo's trigger of Acme's program.
+    pub acme_trigger: String,
 }
 
 /// Sends an invite through `endpoint` as `caller` (it must answer 200) and returns its id.
@@ -345,6 +348,13 @@ impl Fixture {
             northwind_deal,
             northwind_partnership,
             acme_email: acme_email.to_string(),
+            acme_trigger: app
+                .id_of(
+                    "SELECT id FROM triggers WHERE name = $1",
+                    "Welcome approved partners",
+                )
+                .await
+                .to_string(),
         }
     }
 }
@@ -361,6 +371,7 @@ async fn every_server_function_is_in_a_table(app: &TestApp) {
         money::cases(&fx),
         applications::cases(&fx),
         links_and_keys::cases(&fx),
+        triggers::cases(&fx),
     ];
     let tested: BTreeSet<&str> = tables.iter().flatten().map(|c| c.endpoint).collect();
     let served: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()

@@ -1,0 +1,394 @@
+//! Triggers: a program's automation (when an event happens, if conditions hold, then actions).
+//! Owners and admins build them, turn them on and off, read each one's run log and dry-run a
+//! trigger over past events before saving it.
+
+use leptos::prelude::*;
+
+use crate::dto::{TriggerOutcome, TriggerPage, TriggersPage};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+mod shown {
+    use domain::money::{Currency, input_text};
+    use domain::offer::Payout;
+    use domain::trigger::{Action, TriggerRule, describe};
+
+    use crate::dto::{Named, Structure, TriggerFormValues, TriggerRow};
+    use crate::server::triggers::StoredTrigger;
+
+    fn name_of(items: &[Named], id: i64) -> String {
+        items
+            .iter()
+            .find(|n| n.id == id)
+            .map_or_else(|| "(deleted)".to_owned(), |n| n.name.clone())
+    }
+
+    /// The trigger in one line, with the names of what it uses.
+    pub fn summary(rule: &TriggerRule, currency: Currency, s: &Structure) -> String {
+        let (tags, groups, tiers) = (s.tags.clone(), s.group_choices(), s.tier_choices());
+        describe(rule, currency, &|action| match action {
+            Action::CreateReward { payout, .. } => match *payout {
+                Payout::Flat { amount_minor } => format!(
+                    "reward {}",
+                    domain::money::format_minor(amount_minor, currency)
+                ),
+                Payout::Percent { basis_points } => format!(
+                    "reward {}%",
+                    rust_decimal::Decimal::new(basis_points, 2).normalize()
+                ),
+            },
+            Action::AddTag(id) => format!("add tag {}", name_of(&tags, *id)),
+            Action::RemoveTag(id) => format!("remove tag {}", name_of(&tags, *id)),
+            Action::MoveGroup(id) => format!("move to group {}", name_of(&groups, *id)),
+            Action::SetTier(id) => format!("set tier {}", name_of(&tiers, *id)),
+            Action::EmailPartner { .. } => "email the partner".to_owned(),
+        })
+    }
+
+    pub fn row(t: &StoredTrigger, currency: Currency, s: &Structure) -> TriggerRow {
+        TriggerRow {
+            id: t.id,
+            name: t.name.clone(),
+            summary: summary(&t.rule, currency, s),
+            enabled: t.enabled,
+            last_run: t.last_run_at.map(domain::time::format_minute),
+        }
+    }
+
+    /// The form's values for a saved trigger (what [`domain::trigger::validate`] reads back).
+    pub fn form_values(name: &str, rule: &TriggerRule, currency: Currency) -> TriggerFormValues {
+        let c = &rule.conditions;
+        let id = |id: Option<i64>| id.map(|i| i.to_string()).unwrap_or_default();
+        let mut v = TriggerFormValues {
+            name: name.to_owned(),
+            event: rule.event.as_str().to_owned(),
+            segment: id(c.segment_id),
+            min_amount: c
+                .min_amount_minor
+                .map(|m| input_text(m, currency.code()))
+                .unwrap_or_default(),
+            product_key: c.product_key.clone().unwrap_or_default(),
+            deal_stage: c
+                .deal_stage
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            deal_motion: c
+                .deal_motion
+                .map(|m| m.as_str().to_owned())
+                .unwrap_or_default(),
+            ..TriggerFormValues::default()
+        };
+        for action in &rule.actions {
+            match action {
+                Action::CreateReward {
+                    payout,
+                    description,
+                } => {
+                    (v.reward_kind, v.reward_value) = match *payout {
+                        Payout::Flat { amount_minor } => {
+                            ("flat".into(), input_text(amount_minor, currency.code()))
+                        }
+                        Payout::Percent { basis_points } => (
+                            "percent".into(),
+                            rust_decimal::Decimal::new(basis_points, 2)
+                                .normalize()
+                                .to_string(),
+                        ),
+                    };
+                    v.reward_description = description.clone();
+                }
+                Action::AddTag(t) => v.add_tag = t.to_string(),
+                Action::RemoveTag(t) => v.remove_tag = t.to_string(),
+                Action::MoveGroup(g) => v.move_group = g.to_string(),
+                Action::SetTier(t) => v.set_tier = t.to_string(),
+                Action::EmailPartner { subject, body } => {
+                    v.email_subject = subject.clone();
+                    v.email_body = body.clone();
+                }
+            }
+        }
+        v
+    }
+}
+
+/// The program's triggers, and how many events the runner gave up on.
+#[server(prefix = "/api", endpoint = "triggers")]
+pub async fn fetch_triggers(program: Option<i64>) -> Result<TriggersPage, AppError> {
+    use crate::server::{authz, endpoint, require_teammate, structure, triggers, viewer};
+    use domain::money::Currency;
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageTriggers).await?;
+        let selected = authz::current_program(program)?;
+        let mut rows = Vec::new();
+        if let Some(p) = &selected {
+            let currency = Currency::parse(&p.currency).map_err(AppError::internal)?;
+            let s = structure::choices(&state.db, p.id, me.company_id).await?;
+            for t in triggers::list(&state.db, p.id).await? {
+                rows.push(shown::row(&t, currency, &s));
+            }
+        }
+        Ok(TriggersPage {
+            viewer: viewer(&me.company_name, selected.as_ref().map(|p| p.id))?,
+            program: selected,
+            triggers: rows,
+            stuck: triggers::stuck(&state.db, me.company_id).await?,
+        })
+    })
+    .await
+}
+
+/// A trigger's form and run log (`trigger` unset: the form of a new trigger).
+#[server(prefix = "/api", endpoint = "trigger")]
+pub async fn fetch_trigger(
+    program: Option<i64>,
+    trigger: Option<i64>,
+    before: Option<i64>,
+) -> Result<TriggerPage, AppError> {
+    use crate::dto::{TriggerChoices, TriggerFormValues, TriggerRunRow};
+    use crate::server::{authz, endpoint, require_teammate, structure, triggers, viewer};
+    use domain::deal::{DealMotion, DealStage};
+    use domain::money::Currency;
+    use domain::permissions::Permission;
+    use domain::trigger::TriggerEvent;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageTriggers).await?;
+        let selected = authz::current_program(program)?;
+        let mut page = TriggerPage {
+            viewer: viewer(&me.company_name, selected.as_ref().map(|p| p.id))?,
+            program: selected.clone(),
+            trigger: None,
+            values: TriggerFormValues {
+                event: TriggerEvent::TransactionCreated.as_str().to_owned(),
+                ..TriggerFormValues::default()
+            },
+            choices: TriggerChoices::default(),
+            runs: Vec::new(),
+            older: None,
+        };
+        let Some(p) = selected else {
+            return Ok(page);
+        };
+        let currency = Currency::parse(&p.currency).map_err(AppError::internal)?;
+        let s = structure::choices(&state.db, p.id, me.company_id).await?;
+        if let Some(id) = trigger {
+            let t = triggers::get(&state.db, p.id, id).await?;
+            page.values = shown::form_values(&t.name, &t.rule, currency);
+            page.trigger = Some(shown::row(&t, currency, &s));
+            let (runs, older) = triggers::runs(&state.db, p.id, id, before).await?;
+            page.runs = runs
+                .into_iter()
+                .map(|r| TriggerRunRow {
+                    id: r.id,
+                    at: domain::time::format_minute(r.at),
+                    event_id: r.event_id,
+                    partner: r.partner.unwrap_or_default(),
+                    outcome: match r.outcome {
+                        triggers::Outcome::Ran => "Ran",
+                        triggers::Outcome::Skipped => "Not run",
+                        triggers::Outcome::Failed => "Failed",
+                    }
+                    .to_owned(),
+                    lines: r.lines,
+                })
+                .collect();
+            page.older = older;
+        }
+        let pairs = |items: Vec<(&str, &str)>| {
+            items
+                .into_iter()
+                .map(|(v, l)| (v.to_owned(), l.to_owned()))
+                .collect()
+        };
+        page.choices = TriggerChoices {
+            events: pairs(
+                TriggerEvent::ALL
+                    .iter()
+                    .map(|e| (e.as_str(), e.label()))
+                    .collect(),
+            ),
+            segments: s.segment_choices(),
+            tags: s.tags.clone(),
+            groups: s.group_choices(),
+            tiers: s.tier_choices(),
+            deal_stages: pairs(
+                DealStage::ALL
+                    .iter()
+                    .map(|d| (d.as_str(), d.label()))
+                    .collect(),
+            ),
+            deal_motions: pairs(
+                DealMotion::ALL
+                    .iter()
+                    .map(|d| (d.as_str(), d.label()))
+                    .collect(),
+            ),
+        };
+        Ok(page)
+    })
+    .await
+}
+
+/// Creates a trigger, or (with `trigger`) changes it. With `intent=dry_run` nothing is saved:
+/// the form's trigger is evaluated against the program's events of the last `dry_run_days`
+/// and the answer says what it would have done for each.
+#[server(prefix = "/api", endpoint = "save_trigger")]
+pub async fn save_trigger(
+    program: i64,
+    trigger: Option<i64>,
+    name: String,
+    event: String,
+    segment: Option<String>,
+    min_amount: Option<String>,
+    product_key: Option<String>,
+    deal_stage: Option<String>,
+    deal_motion: Option<String>,
+    reward_kind: Option<String>,
+    reward_value: Option<String>,
+    reward_description: Option<String>,
+    add_tag: Option<String>,
+    remove_tag: Option<String>,
+    move_group: Option<String>,
+    set_tier: Option<String>,
+    email_subject: Option<String>,
+    email_body: Option<String>,
+    intent: Option<String>,
+    dry_run_days: Option<String>,
+) -> Result<TriggerOutcome, AppError> {
+    use crate::dto::{DryRunRow, TriggerDryRun};
+    use crate::server::{db::now_ms, endpoint, require_teammate, rewards, triggers};
+    use domain::permissions::Permission;
+    use domain::trigger::{TriggerForm, validate};
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageTriggers).await?;
+        let program = crate::server::authz::program(program)?;
+        let money = rewards::program_money(&mut state.db.conn().await?, program.id).await?;
+        let text = |v: &Option<String>| v.as_deref().unwrap_or("").to_owned();
+        let (segment, min_amount, product_key, deal_stage, deal_motion) = (
+            text(&segment),
+            text(&min_amount),
+            text(&product_key),
+            text(&deal_stage),
+            text(&deal_motion),
+        );
+        let (reward_kind, reward_value, reward_description) = (
+            text(&reward_kind),
+            text(&reward_value),
+            text(&reward_description),
+        );
+        let (add_tag, remove_tag, move_group, set_tier) = (
+            text(&add_tag),
+            text(&remove_tag),
+            text(&move_group),
+            text(&set_tier),
+        );
+        let (email_subject, email_body) = (text(&email_subject), text(&email_body));
+        let form = TriggerForm {
+            name: &name,
+            event: &event,
+            segment: &segment,
+            min_amount: &min_amount,
+            product_key: &product_key,
+            deal_stage: &deal_stage,
+            deal_motion: &deal_motion,
+            reward_kind: &reward_kind,
+            reward_value: &reward_value,
+            reward_description: &reward_description,
+            add_tag: &add_tag,
+            remove_tag: &remove_tag,
+            move_group: &move_group,
+            set_tier: &set_tier,
+            email_subject: &email_subject,
+            email_body: &email_body,
+        };
+        let draft = validate(&form, money.currency).map_err(AppError::invalid_fields)?;
+        let now = now_ms();
+        if intent.as_deref() == Some("dry_run") {
+            let days = match dry_run_days
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+            {
+                None => 30,
+                Some(d) => d
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|d| (1..=365).contains(d))
+                    .ok_or_else(|| {
+                        AppError::invalid_fields(vec![(
+                            "dry_run_days",
+                            "Look back 1 to 365 days".into(),
+                        )])
+                    })?,
+            };
+            if let Some(id) = trigger {
+                // Only the program's own trigger: its id decides the loop rule.
+                triggers::get(&state.db, program.id, id).await?;
+            }
+            let run =
+                triggers::dry_run(&state.db, program.id, trigger, &draft.rule, days, now).await?;
+            let would_run = run.rows.iter().filter(|r| r.would_run).count() as u32;
+            return Ok(TriggerOutcome {
+                saved: None,
+                dry_run: Some(TriggerDryRun {
+                    days: run.days,
+                    would_run,
+                    truncated: run.truncated,
+                    rows: run
+                        .rows
+                        .into_iter()
+                        .map(|r| DryRunRow {
+                            at: domain::time::format_minute(r.at),
+                            event: r.what,
+                            partner: r.partner,
+                            would_run: r.would_run,
+                            lines: r.lines,
+                        })
+                        .collect(),
+                }),
+            });
+        }
+        let id =
+            triggers::save(&state.db, &money, trigger, &draft, me.identity.user_id, now).await?;
+        Ok(TriggerOutcome {
+            saved: Some(id),
+            dry_run: None,
+        })
+    })
+    .await
+}
+
+/// Turns a trigger on or off.
+#[server(prefix = "/api", endpoint = "set_trigger_enabled")]
+pub async fn set_trigger_enabled(
+    program: i64,
+    trigger: i64,
+    enabled: bool,
+) -> Result<(), AppError> {
+    use crate::server::{endpoint, require_teammate, rewards, triggers};
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageTriggers).await?;
+        let program = crate::server::authz::program(program)?;
+        let money = rewards::program_money(&mut state.db.conn().await?, program.id).await?;
+        triggers::set_enabled(&state.db, &money, trigger, enabled, me.identity.user_id).await
+    })
+    .await
+}
+
+/// Makes the events the runner gave up on due again; returns how many.
+#[server(prefix = "/api", endpoint = "retry_trigger_events")]
+pub async fn retry_trigger_events() -> Result<u64, AppError> {
+    use crate::server::{endpoint, require_teammate, triggers};
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManageTriggers).await?;
+        triggers::retry_stuck(&state.db, me.company_id, me.identity.user_id).await
+    })
+    .await
+}

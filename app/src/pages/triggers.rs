@@ -1,0 +1,586 @@
+//! `/vendor/triggers`: the program's automation. Each trigger says when it starts (an event),
+//! for which partners and events (conditions) and what it does (actions); the list turns them
+//! on and off. `/vendor/triggers/new` and `/vendor/triggers/:id` hold the form, a dry run over
+//! past events and, for a saved trigger, its run log: why it ran or did not, event by event.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+use crate::api::{
+    RetryTriggerEvents, SaveTrigger, SetTriggerEnabled, fetch_trigger, fetch_triggers,
+};
+use crate::components::{FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
+use crate::dto::{
+    Named, TriggerChoices, TriggerDryRun, TriggerFormValues, TriggerPage as PageData,
+    TriggerRunRow, TriggersPage as ListData,
+};
+
+fn program_query(query: leptos_router::params::ParamsMap) -> Option<i64> {
+    query.get("program").and_then(|v| v.parse::<i64>().ok())
+}
+
+#[component]
+pub fn TriggersPage() -> impl IntoView {
+    let query = use_query_map();
+    let toggle = ServerAction::<SetTriggerEnabled>::new();
+    let retry = ServerAction::<RetryTriggerEvents>::new();
+    let data = Resource::new(
+        move || {
+            (
+                program_query(query.get()),
+                toggle.version().get(),
+                retry.version().get(),
+            )
+        },
+        |(program, _, _)| fetch_triggers(program),
+    );
+    data_page("Triggers", data, move |data| {
+        view! { <TriggerList data toggle retry /> }.into_any()
+    })
+}
+
+#[component]
+fn TriggerList(
+    data: ListData,
+    toggle: ServerAction<SetTriggerEnabled>,
+    retry: ServerAction<RetryTriggerEvents>,
+) -> impl IntoView {
+    let ListData {
+        viewer,
+        program,
+        triggers,
+        stuck,
+    } = data;
+    let Some(program) = program else {
+        return view! { <NoProgram viewer title="Triggers" /> }.into_any();
+    };
+    let error = Signal::derive(move || {
+        toggle
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| retry.value().get().and_then(Result::err))
+    });
+    let empty = triggers.is_empty();
+    let program_id = program.id;
+    view! {
+        <TopBar viewer home="/vendor" />
+        <main class="page">
+            <div class="page-head">
+                <h1>"Triggers"</h1>
+                <a class="button" href=format!("/vendor/triggers/new?program={program_id}")>
+                    "New trigger"
+                </a>
+            </div>
+            <p class="muted">
+                "When an event happens to a partner and the conditions hold, a trigger's actions run in order: a reward, tags, a group, a tier, an email. Each runs at most once per event; its own actions never start it again."
+            </p>
+            <FormAlert error />
+            {(stuck > 0)
+                .then(|| {
+                    view! {
+                        <div class="notice" role="alert">
+                            <p>
+                                {format!(
+                                    "{stuck} event{} could not be processed after every attempt; the server log has the cause.",
+                                    if stuck == 1 { "" } else { "s" },
+                                )}
+                            </p>
+                            <ActionForm action=retry attr:class="inline">
+                                <Submit
+                                    label="Try them again"
+                                    pending=retry.pending()
+                                    secondary=true
+                                />
+                            </ActionForm>
+                        </div>
+                    }
+                })}
+            {move || {
+                retry
+                    .value()
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|n| {
+                        view! {
+                            <p role="status" class="notice">
+                                {format!("{n} event(s) queued again.")}
+                            </p>
+                        }
+                    })
+            }}
+            <div class="table-scroll">
+                <table aria-label="Triggers">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Name"</th>
+                            <th scope="col">"What it does"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Last run"</th>
+                            <th scope="col">"Actions"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {triggers
+                            .into_iter()
+                            .map(|t| {
+                                let name = t.name.clone();
+                                let verb = if t.enabled { "Disable" } else { "Enable" };
+                                view! {
+                                    <tr>
+                                        <td>
+                                            <a href=format!(
+                                                "/vendor/triggers/{}?program={program_id}",
+                                                t.id,
+                                            )>{t.name}</a>
+                                        </td>
+                                        <td>{t.summary}</td>
+                                        <td>{if t.enabled { "On" } else { "Off" }}</td>
+                                        <td>{t.last_run.unwrap_or_else(|| "Never".into())}</td>
+                                        <td class="actions">
+                                            <ActionForm action=toggle attr:class="inline">
+                                                <input type="hidden" name="program" value=program_id />
+                                                <input type="hidden" name="trigger" value=t.id />
+                                                <input
+                                                    type="hidden"
+                                                    name="enabled"
+                                                    value=(!t.enabled).to_string()
+                                                />
+                                                <button
+                                                    type="submit"
+                                                    class="secondary"
+                                                    aria-label=format!("{verb} {name}")
+                                                    disabled=move || toggle.pending().get()
+                                                >
+                                                    {verb}
+                                                </button>
+                                            </ActionForm>
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                        {empty
+                            .then(|| {
+                                view! {
+                                    <tr>
+                                        <td colspan="5" class="empty">
+                                            "No triggers yet. Create one to reward, tag, move or email partners when something happens."
+                                        </td>
+                                    </tr>
+                                }
+                            })}
+                    </tbody>
+                </table>
+            </div>
+        </main>
+    }
+    .into_any()
+}
+
+/// `/vendor/triggers/new` and `/vendor/triggers/:id`.
+#[component]
+pub fn TriggerPage() -> impl IntoView {
+    let query = use_query_map();
+    let params = use_params_map();
+    let save = ServerAction::<SaveTrigger>::new();
+    let data = Resource::new(
+        move || {
+            let q = query.get();
+            let trigger = params.read().get("id").and_then(|v| v.parse::<i64>().ok());
+            let before = q.get("before").and_then(|v| v.parse::<i64>().ok());
+            (program_query(q), trigger, before, save.version().get())
+        },
+        |(program, trigger, before, _)| fetch_trigger(program, trigger, before),
+    );
+    // A new trigger, once saved, opens as itself (its run log fills from then on).
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(outcome)) = save.value().get()
+            && let Some(id) = outcome.saved
+            && params.read().get("id").is_none()
+        {
+            navigate(&format!("/vendor/triggers/{id}"), Default::default());
+        }
+    });
+    data_page("Trigger", data, move |data| {
+        view! { <Trigger data save /> }.into_any()
+    })
+}
+
+#[component]
+fn Trigger(data: PageData, save: ServerAction<SaveTrigger>) -> impl IntoView {
+    let PageData {
+        viewer,
+        program,
+        trigger,
+        values,
+        choices,
+        runs,
+        older,
+    } = data;
+    let Some(program) = program else {
+        return view! { <NoProgram viewer title="Trigger" /> }.into_any();
+    };
+    let title = trigger
+        .as_ref()
+        .map_or_else(|| "New trigger".to_owned(), |t| t.name.clone());
+    let trigger_id = trigger.as_ref().map(|t| t.id);
+    let status = trigger.as_ref().map(|t| {
+        format!(
+            "{} · last run {}",
+            if t.enabled { "On" } else { "Off" },
+            t.last_run.clone().unwrap_or_else(|| "never".into())
+        )
+    });
+    view! {
+        <TopBar viewer home="/vendor" />
+        <main class="page narrow">
+            <div class="page-head">
+                <h1>{title}</h1>
+            </div>
+            <p>
+                <a href=format!("/vendor/triggers?program={}", program.id)>"All triggers"</a>
+                {status
+                    .map(|s| {
+                        view! {
+                            " · "
+                            {s}
+                        }
+                    })}
+            </p>
+            <TriggerForm save program=program.id trigger=trigger_id values choices />
+            {trigger_id.map(|id| view! { <RunLog runs older id program=program.id /> })}
+        </main>
+    }
+    .into_any()
+}
+
+/// `<option>`s of `items` (id, name) after an empty choice labelled `none`.
+fn options(items: &[Named], none: &'static str, selected: &str) -> impl IntoView + use<> {
+    let items: Vec<(String, String)> = items
+        .iter()
+        .map(|n| (n.id.to_string(), n.name.clone()))
+        .collect();
+    pairs(&items, none, selected)
+}
+
+fn pairs(items: &[(String, String)], none: &'static str, selected: &str) -> impl IntoView + use<> {
+    let selected = selected.to_owned();
+    view! {
+        <option value="" selected=selected.is_empty()>
+            {none}
+        </option>
+        {items
+            .iter()
+            .map(|(value, label)| {
+                view! {
+                    <option value=value.clone() selected=*value == selected>
+                        {label.clone()}
+                    </option>
+                }
+            })
+            .collect_view()}
+    }
+}
+
+#[component]
+fn TriggerForm(
+    save: ServerAction<SaveTrigger>,
+    program: i64,
+    trigger: Option<i64>,
+    values: TriggerFormValues,
+    choices: TriggerChoices,
+) -> impl IntoView {
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
+    let v = values;
+    let c = choices;
+    let event_options: Vec<(String, String)> = c.events.clone();
+    view! {
+        <ActionForm action=save attr:class="card form">
+            <input type="hidden" name="program" value=program />
+            {trigger.map(|t| view! { <input type="hidden" name="trigger" value=t /> })}
+            <label for="t-name">"Name"</label>
+            <input id="t-name" name="name" required maxlength="80" value=v.name />
+            <FieldError error name="name" />
+            <label for="t-event">"When"</label>
+            <select id="t-event" name="event">
+                {event_options
+                    .into_iter()
+                    .map(|(value, label)| {
+                        let selected = value == v.event;
+                        view! {
+                            <option value=value selected=selected>
+                                {label}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <FieldError error name="event" />
+            <fieldset>
+                <legend>"Only if (optional)"</legend>
+                <label for="t-segment">"Partner is in segment"</label>
+                <select id="t-segment" name="segment">
+                    {options(&c.segments, "Any partner", &v.segment)}
+                </select>
+                <FieldError error name="segment" />
+                <label for="t-min">"Amount at least"</label>
+                <input id="t-min" name="min_amount" inputmode="decimal" value=v.min_amount />
+                <FieldError error name="min_amount" />
+                <label for="t-product">"Product key (transactions)"</label>
+                <input id="t-product" name="product_key" maxlength="255" value=v.product_key />
+                <FieldError error name="product_key" />
+                <label for="t-stage">"Deal moved to stage"</label>
+                <select id="t-stage" name="deal_stage">
+                    {pairs(&c.deal_stages, "Any stage", &v.deal_stage)}
+                </select>
+                <FieldError error name="deal_stage" />
+                <label for="t-motion">"Deal motion"</label>
+                <select id="t-motion" name="deal_motion">
+                    {pairs(&c.deal_motions, "Any motion", &v.deal_motion)}
+                </select>
+                <FieldError error name="deal_motion" />
+            </fieldset>
+            <fieldset>
+                <legend>"Then, in this order"</legend>
+                <label for="t-reward-kind">"Reward"</label>
+                <select id="t-reward-kind" name="reward_kind">
+                    {pairs(
+                        &[
+                            ("flat".to_owned(), "A flat amount".to_owned()),
+                            ("percent".to_owned(), "A percentage of the event's amount".to_owned()),
+                        ],
+                        "No reward",
+                        &v.reward_kind,
+                    )}
+                </select>
+                <FieldError error name="reward_kind" />
+                <label for="t-reward-value">"Reward amount or percentage"</label>
+                <input
+                    id="t-reward-value"
+                    name="reward_value"
+                    inputmode="decimal"
+                    value=v.reward_value
+                />
+                <FieldError error name="reward_value" />
+                <label for="t-reward-description">"Reward description"</label>
+                <input
+                    id="t-reward-description"
+                    name="reward_description"
+                    maxlength="120"
+                    placeholder="The trigger's name"
+                    value=v.reward_description
+                />
+                <FieldError error name="reward_description" />
+                <label for="t-add-tag">"Add tag"</label>
+                <select id="t-add-tag" name="add_tag">
+                    {options(&c.tags, "No tag", &v.add_tag)}
+                </select>
+                <FieldError error name="add_tag" />
+                <label for="t-remove-tag">"Remove tag"</label>
+                <select id="t-remove-tag" name="remove_tag">
+                    {options(&c.tags, "No tag", &v.remove_tag)}
+                </select>
+                <FieldError error name="remove_tag" />
+                <label for="t-group">"Move to group"</label>
+                <select id="t-group" name="move_group">
+                    {options(&c.groups, "Keep the group", &v.move_group)}
+                </select>
+                <FieldError error name="move_group" />
+                <label for="t-tier">"Set tier"</label>
+                <select id="t-tier" name="set_tier">
+                    {options(&c.tiers, "Keep the tier", &v.set_tier)}
+                </select>
+                <FieldError error name="set_tier" />
+                <label for="t-email-subject">"Email subject"</label>
+                <input
+                    id="t-email-subject"
+                    name="email_subject"
+                    maxlength="150"
+                    value=v.email_subject
+                    aria-describedby="t-email-help"
+                />
+                <FieldError error name="email_subject" />
+                <label for="t-email-body">"Email text"</label>
+                <textarea
+                    id="t-email-body"
+                    name="email_body"
+                    rows="4"
+                    maxlength="5000"
+                    aria-describedby="t-email-help"
+                >
+                    {v.email_body}
+                </textarea>
+                <p class="muted" id="t-email-help">
+                    "Goes to the partner team's owners. {partner}, {program} and {amount} are replaced by the event's values."
+                </p>
+                <FieldError error name="email_body" />
+                <FieldError error name="actions" />
+            </fieldset>
+            <Submit label="Save trigger" pending=save.pending() busy_text="Working…" />
+            <fieldset class="simulate">
+                <legend>"Dry run"</legend>
+                <label for="t-days">"Look back (days)"</label>
+                <input id="t-days" name="dry_run_days" value="30" inputmode="numeric" />
+                <FieldError error name="dry_run_days" />
+                <button
+                    type="submit"
+                    name="intent"
+                    value="dry_run"
+                    class="secondary"
+                    disabled=move || save.pending().get()
+                >
+                    "Dry run"
+                </button>
+                <p class="muted">
+                    "Shows what this form's trigger would have done for the program's events of those days. Nothing is saved or changed."
+                </p>
+            </fieldset>
+            <FormAlert error=general />
+            {move || {
+                save.value()
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|outcome| match (outcome.saved, outcome.dry_run) {
+                        (_, Some(run)) => view! { <DryRunResult run /> }.into_any(),
+                        (Some(_), _) => {
+                            view! {
+                                <p role="status" class="notice">
+                                    "Saved."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        _ => ().into_any(),
+                    })
+            }}
+        </ActionForm>
+    }
+}
+
+#[component]
+fn DryRunResult(run: TriggerDryRun) -> impl IntoView {
+    let TriggerDryRun {
+        days,
+        rows,
+        would_run,
+        truncated,
+    } = run;
+    let empty = rows.is_empty();
+    let summary = format!(
+        "In the last {days} days, it would have run for {would_run} of {} event{}.",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" }
+    );
+    view! {
+        <div class="simulation" role="status">
+            <p>
+                <strong>{summary}</strong>
+            </p>
+            {truncated
+                .then(|| {
+                    view! {
+                        <p class="notice">
+                            "Only the most recent events were read; choose fewer days for a complete run."
+                        </p>
+                    }
+                })}
+            <div class="table-scroll">
+                <table aria-label="Dry run">
+                    <thead>
+                        <tr>
+                            <th scope="col">"When"</th>
+                            <th scope="col">"Event"</th>
+                            <th scope="col">"Partner"</th>
+                            <th scope="col">"Would do"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {rows
+                            .into_iter()
+                            .map(|r| {
+                                view! {
+                                    <tr class:muted=!r.would_run>
+                                        <td>{r.at}</td>
+                                        <td>{r.event}</td>
+                                        <td>{r.partner}</td>
+                                        <td>{r.lines.join("; ")}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                        {empty
+                            .then(|| {
+                                view! {
+                                    <tr>
+                                        <td colspan="4" class="empty">
+                                            "No events of this kind in those days."
+                                        </td>
+                                    </tr>
+                                }
+                            })}
+                    </tbody>
+                </table>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn RunLog(runs: Vec<TriggerRunRow>, older: Option<i64>, id: i64, program: i64) -> impl IntoView {
+    let empty = runs.is_empty();
+    view! {
+        <h2>"Run log"</h2>
+        <div class="table-scroll">
+            <table aria-label="Run log">
+                <thead>
+                    <tr>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"Event"</th>
+                        <th scope="col">"Partner"</th>
+                        <th scope="col">"Outcome"</th>
+                        <th scope="col">"What happened"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {runs
+                        .into_iter()
+                        .map(|r| {
+                            view! {
+                                <tr>
+                                    <td>{r.at}</td>
+                                    <td>{format!("#{}", r.event_id)}</td>
+                                    <td>{r.partner}</td>
+                                    <td>{r.outcome}</td>
+                                    <td>{r.lines.join("; ")}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                    {empty
+                        .then(|| {
+                            view! {
+                                <tr>
+                                    <td colspan="5" class="empty">
+                                        "No runs yet: the log fills as events of its kind happen."
+                                    </td>
+                                </tr>
+                            }
+                        })}
+                </tbody>
+            </table>
+        </div>
+        {older
+            .map(|before| {
+                view! {
+                    <p>
+                        <a href=format!(
+                            "/vendor/triggers/{id}?program={program}&before={before}",
+                        )>"Older runs"</a>
+                    </p>
+                }
+            })}
+    }
+}

@@ -1,0 +1,1047 @@
+//! The `triggers` and `trigger_runs` tables: a program's automation (the rule is
+//! `domain::trigger`), its run log, the runner that applies it to events and the dry run that
+//! shows what it would have done.
+//!
+//! An event a trigger listens to queues a `run_triggers` job when it is appended
+//! ([`crate::events::append`]). The runner takes the job, evaluates every enabled trigger of
+//! the event's program against it and applies the actions of those that hold, each trigger's
+//! run logged with its outcome, all in one transaction with the job's end: a trigger runs at
+//! most once per event, and either all of an event's runs are kept or none.
+
+use std::collections::BTreeSet;
+
+use domain::deal::{DealMotion, DealStage};
+use domain::job::Queue;
+use domain::money::format_minor;
+use domain::offer::Payout;
+use domain::partnership::PartnershipStatus;
+use domain::reward::{RewardStatus, available_at};
+use domain::trigger::{self, Action, EventFacts, Skip, TriggerEvent, TriggerRule};
+use sqlx::AnyConnection;
+use sqlx::Row;
+
+use super::bulk::{self, Actor, BulkAction};
+use super::db::{Db, Tx};
+use super::events::{self, Cause, NewEvent};
+use super::jobs::{self, Claimed};
+use super::messages::Message;
+use super::rewards::{self, NewReward, ProgramMoney};
+use super::structure::{Owned, owned_name};
+use crate::error::AppError;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// A saved trigger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTrigger {
+    pub id: i64,
+    pub name: String,
+    pub rule: TriggerRule,
+    pub enabled: bool,
+    /// When it last ran or was skipped for an event.
+    pub last_run_at: Option<i64>,
+}
+
+const TRIGGER_SQL: &str = "SELECT t.id, t.name, t.rule, t.enabled, \
+     (SELECT r.created_at FROM trigger_runs r WHERE r.trigger_id = t.id ORDER BY r.id DESC LIMIT 1) \
+     FROM triggers t";
+
+fn stored(row: &sqlx::any::AnyRow) -> Result<StoredTrigger, AppError> {
+    let rule: String = row.try_get(2)?;
+    Ok(StoredTrigger {
+        id: row.try_get(0)?,
+        name: row.try_get(1)?,
+        rule: serde_json::from_str(&rule).map_err(AppError::internal)?,
+        enabled: row.try_get::<i64, _>(3)? == 1,
+        last_run_at: row.try_get(4)?,
+    })
+}
+
+/// How many triggers a program may have.
+pub const MAX_TRIGGERS: i64 = 100;
+
+/// The program's triggers, oldest first.
+pub async fn list(db: &Db, program_id: i64) -> Result<Vec<StoredTrigger>, AppError> {
+    let sql = format!("{TRIGGER_SQL} WHERE t.program_id = $1 ORDER BY t.id LIMIT {MAX_TRIGGERS}");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(program_id)
+        .fetch_all(&mut db.conn().await?)
+        .await?
+        .iter()
+        .map(stored)
+        .collect()
+}
+
+/// Trigger `id` of the program.
+pub async fn get(db: &Db, program_id: i64, id: i64) -> Result<StoredTrigger, AppError> {
+    let sql = format!("{TRIGGER_SQL} WHERE t.id = $1 AND t.program_id = $2");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(program_id)
+        .fetch_optional(&mut db.conn().await?)
+        .await?
+        .ok_or_else(|| AppError::not_found("Trigger"))?;
+    stored(&row)
+}
+
+/// Checks that what the rule names (its segment, tags, group, tier) belongs to the program.
+async fn check_names(
+    conn: &mut AnyConnection,
+    program_id: i64,
+    rule: &TriggerRule,
+) -> Result<(), AppError> {
+    let mut named = Vec::new();
+    if let Some(segment) = rule.conditions.segment_id {
+        named.push((Owned::Segment, segment, "segment"));
+    }
+    for action in &rule.actions {
+        match action {
+            Action::AddTag(id) => named.push((Owned::Tag, *id, "add_tag")),
+            Action::RemoveTag(id) => named.push((Owned::Tag, *id, "remove_tag")),
+            Action::MoveGroup(id) => named.push((Owned::Group, *id, "move_group")),
+            Action::SetTier(id) => named.push((Owned::Tier, *id, "set_tier")),
+            Action::CreateReward { .. } | Action::EmailPartner { .. } => {}
+        }
+    }
+    for (table, id, field) in named {
+        if owned_name(conn, table, id, program_id).await.is_err() {
+            return Err(AppError::invalid_fields(vec![(
+                field,
+                "Choose one of this program's".to_owned() + " " + table.noun(),
+            )]));
+        }
+    }
+    Ok(())
+}
+
+/// Creates a trigger (enabled), or replaces trigger `id`'s name and rule. Returns its id.
+pub async fn save(
+    db: &Db,
+    program: &ProgramMoney,
+    id: Option<i64>,
+    draft: &trigger::TriggerDraft,
+    user_id: i64,
+    now: i64,
+) -> Result<i64, AppError> {
+    let mut tx = db.begin().await?;
+    let id = save_in(&mut tx, program, id, draft, user_id, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`save`] in the caller's transaction.
+pub async fn save_in(
+    tx: &mut Tx,
+    program: &ProgramMoney,
+    id: Option<i64>,
+    draft: &trigger::TriggerDraft,
+    user_id: i64,
+    now: i64,
+) -> Result<i64, AppError> {
+    let rule = serde_json::to_string(&draft.rule).map_err(AppError::internal)?;
+    check_names(tx, program.program_id, &draft.rule).await?;
+    let (id, kind) = match id {
+        None => {
+            let count: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM triggers WHERE program_id = $1")
+                    .bind(program.program_id)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            if count >= MAX_TRIGGERS {
+                return Err(AppError::new(
+                    422,
+                    format!("A program has at most {MAX_TRIGGERS} triggers"),
+                ));
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO triggers (company_id, program_id, name, event, event_kind, rule, enabled, \
+                 created_by_user_id, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $8) RETURNING id",
+            )
+            .bind(program.company_id)
+            .bind(program.program_id)
+            .bind(&draft.name)
+            .bind(draft.rule.event.as_str())
+            .bind(draft.rule.event.event_kind())
+            .bind(&rule)
+            .bind(user_id)
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await?;
+            (id, "trigger.created")
+        }
+        Some(id) => {
+            let updated = sqlx::query(
+                "UPDATE triggers SET name = $1, event = $2, event_kind = $3, rule = $4, updated_at = $5 \
+                 WHERE id = $6 AND program_id = $7",
+            )
+            .bind(&draft.name)
+            .bind(draft.rule.event.as_str())
+            .bind(draft.rule.event.event_kind())
+            .bind(&rule)
+            .bind(now)
+            .bind(id)
+            .bind(program.program_id)
+            .execute(&mut **tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                return Err(AppError::not_found("Trigger"));
+            }
+            (id, "trigger.updated")
+        }
+    };
+    events::append(
+        tx,
+        NewEvent {
+            actor_user_id: Some(user_id),
+            company_id: Some(program.company_id),
+            kind,
+            subject_type: "trigger",
+            subject_id: id,
+            payload: serde_json::json!({ "program_id": program.program_id, "name": draft.name, "rule": draft.rule }),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Turns trigger `id` on or off; an event that happens while it is off never runs it.
+pub async fn set_enabled(
+    db: &Db,
+    program: &ProgramMoney,
+    id: i64,
+    enabled: bool,
+    user_id: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE triggers SET enabled = $1, updated_at = $2 WHERE id = $3 AND program_id = $4",
+    )
+    .bind(i64::from(enabled))
+    .bind(super::db::now_ms())
+    .bind(id)
+    .bind(program.program_id)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(AppError::not_found("Trigger"));
+    }
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor_user_id: Some(user_id),
+            company_id: Some(program.company_id),
+            kind: if enabled {
+                "trigger.enabled"
+            } else {
+                "trigger.disabled"
+            },
+            subject_type: "trigger",
+            subject_id: id,
+            payload: serde_json::json!({ "program_id": program.program_id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One line of a trigger's run log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub id: i64,
+    pub at: i64,
+    pub event_id: i64,
+    pub partner: Option<String>,
+    pub outcome: Outcome,
+    pub lines: Vec<String>,
+}
+
+/// How a trigger's run for an event ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Its actions were applied.
+    Ran,
+    /// A condition did not hold; the run's line says which.
+    Skipped,
+    /// An action could not be applied (a tag deleted since); nothing of the run was kept.
+    Failed,
+}
+
+domain::stored_names!(Outcome, "trigger run outcome", {
+    Ran => "ran",
+    Skipped => "skipped",
+    Failed => "failed",
+});
+
+/// How many runs one page of the log shows.
+pub const RUNS_PAGE: i64 = 50;
+
+/// A page of trigger `id`'s runs, newest first, from before run `before`; with the `before`
+/// of the next page when there is one.
+pub async fn runs(
+    db: &Db,
+    program_id: i64,
+    id: i64,
+    before: Option<i64>,
+) -> Result<(Vec<Run>, Option<i64>), AppError> {
+    let sql = format!(
+        "SELECT r.id, r.created_at, r.event_id, pt.name, r.outcome, r.detail FROM trigger_runs r \
+         JOIN triggers t ON t.id = r.trigger_id \
+         LEFT JOIN partnerships p ON p.id = r.partnership_id \
+         LEFT JOIN partner_teams pt ON pt.id = p.partner_team_id \
+         WHERE r.trigger_id = $1 AND t.program_id = $2 AND r.id < $3 ORDER BY r.id DESC LIMIT {}",
+        RUNS_PAGE + 1
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(program_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .fetch_all(&mut db.conn().await?)
+        .await?;
+    let mut runs = rows
+        .iter()
+        .map(|r| -> Result<Run, AppError> {
+            let detail: String = r.try_get(5)?;
+            Ok(Run {
+                id: r.try_get(0)?,
+                at: r.try_get(1)?,
+                event_id: r.try_get(2)?,
+                partner: r.try_get(3)?,
+                outcome: crate::db::stored(r, 4)?,
+                lines: serde_json::from_str(&detail).unwrap_or_default(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let older = if runs.len() as i64 > RUNS_PAGE {
+        runs.truncate(RUNS_PAGE as usize);
+        runs.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok((runs, older))
+}
+
+/// A logged event, as the runner and the dry run read it.
+#[derive(Debug, Clone)]
+struct Happened {
+    id: i64,
+    occurred_at: i64,
+    company_id: Option<i64>,
+    kind: String,
+    subject_type: String,
+    subject_id: i64,
+    payload: serde_json::Value,
+    caused_by: Vec<i64>,
+    origin_event_id: Option<i64>,
+}
+
+const EVENT_SQL: &str = "SELECT id, occurred_at, company_id, kind, subject_type, subject_id, payload, \
+     caused_by_triggers, origin_event_id FROM events";
+
+fn happened(row: &sqlx::any::AnyRow) -> Result<Happened, AppError> {
+    let payload: String = row.try_get(6)?;
+    let caused_by: Option<String> = row.try_get(7)?;
+    Ok(Happened {
+        id: row.try_get(0)?,
+        occurred_at: row.try_get(1)?,
+        company_id: row.try_get(2)?,
+        kind: row.try_get(3)?,
+        subject_type: row.try_get(4)?,
+        subject_id: row.try_get(5)?,
+        payload: serde_json::from_str(&payload).unwrap_or_default(),
+        caused_by: events::parse_trigger_list(caused_by.as_deref()),
+        origin_event_id: row.try_get(8)?,
+    })
+}
+
+impl Happened {
+    fn text(&self, key: &str) -> Option<&str> {
+        self.payload.get(key).and_then(serde_json::Value::as_str)
+    }
+
+    fn event(&self) -> Option<TriggerEvent> {
+        TriggerEvent::of(&self.kind, self.text("before"), self.text("after"))
+    }
+}
+
+/// What an event happened to: the partnership it concerns and the values conditions read.
+#[derive(Debug, Clone)]
+struct Subject {
+    program_id: i64,
+    partnership_id: i64,
+    amount_minor: Option<i64>,
+    product_key: Option<String>,
+    deal_stage: Option<DealStage>,
+    deal_motion: Option<DealMotion>,
+    transaction_id: Option<i64>,
+    /// The event in words ("transaction T-1001", "deal Contoso").
+    what: String,
+}
+
+/// The subject of `h`, or `None` when it concerns no partnership (a customer nobody referred,
+/// a transaction of such a customer).
+async fn subject(conn: &mut AnyConnection, h: &Happened) -> Result<Option<Subject>, AppError> {
+    // Every query reads the same columns: program, partnership, amount, a name, one more text.
+    let sql = match h.subject_type.as_str() {
+        "transaction" => {
+            "SELECT program_id, partnership_id, amount_minor, transaction_key, product_key FROM transactions WHERE id = $1"
+        }
+        "reward" => {
+            "SELECT program_id, partnership_id, amount_minor, description, CAST(NULL AS TEXT) FROM rewards WHERE id = $1"
+        }
+        "deal" => {
+            "SELECT program_id, partnership_id, amount_minor, name, motion FROM deals WHERE id = $1"
+        }
+        "lead" => {
+            "SELECT program_id, partnership_id, CAST(NULL AS BIGINT), company_name, CAST(NULL AS TEXT) FROM leads WHERE id = $1"
+        }
+        "payout" => {
+            "SELECT program_id, partnership_id, amount_minor, CAST(NULL AS TEXT), CAST(NULL AS TEXT) FROM payouts WHERE id = $1"
+        }
+        "partnership" => {
+            "SELECT program_id, id, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT) FROM partnerships WHERE id = $1"
+        }
+        "customer" => {
+            "SELECT program_id, partnership_id, CAST(NULL AS BIGINT), name, CAST(NULL AS TEXT) FROM customers WHERE id = $1"
+        }
+        _ => return Ok(None),
+    };
+    let Some(row) = sqlx::query(sql)
+        .bind(h.subject_id)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let partnership: Option<i64> = match h.subject_type.as_str() {
+        // The partnership the customer was credited to by this event, not a later one.
+        "customer" => h
+            .payload
+            .get("partnership_id")
+            .and_then(serde_json::Value::as_i64),
+        _ => row.try_get(1)?,
+    };
+    let Some(partnership_id) = partnership else {
+        return Ok(None);
+    };
+    let name: Option<String> = row.try_get(3)?;
+    let extra: Option<String> = row.try_get(4)?;
+    let mut subject = Subject {
+        program_id: row.try_get(0)?,
+        partnership_id,
+        amount_minor: row.try_get(2)?,
+        product_key: None,
+        deal_stage: None,
+        deal_motion: None,
+        transaction_id: None,
+        what: String::new(),
+    };
+    let name = name.unwrap_or_default();
+    subject.what = match h.subject_type.as_str() {
+        "transaction" => {
+            subject.product_key = extra;
+            subject.transaction_id = Some(h.subject_id);
+            format!("transaction {name}")
+        }
+        "reward" => format!("reward “{name}”"),
+        "deal" => {
+            subject.deal_motion = extra.as_deref().and_then(|m| DealMotion::parse(m).ok());
+            subject.deal_stage = h.text("after").and_then(|s| DealStage::parse(s).ok());
+            // The amount the deal closed at, when the change set one.
+            if let Some(amount) = h
+                .payload
+                .get("amount_minor")
+                .and_then(serde_json::Value::as_i64)
+            {
+                subject.amount_minor = Some(amount);
+            }
+            format!(
+                "deal {name} moved to {}",
+                subject.deal_stage.map_or("another stage", DealStage::label)
+            )
+        }
+        "lead" => format!("lead {name}"),
+        "payout" => "payout".to_owned(),
+        "customer" => format!("customer {name}"),
+        _ => match h.kind.as_str() {
+            "partnership.tier_changed" => h.text("summary").unwrap_or("tier changed").to_owned(),
+            "partner_joined" => "joined the program".to_owned(),
+            _ => "approved".to_owned(),
+        },
+    };
+    Ok(Some(subject))
+}
+
+/// The partnership a trigger acts on.
+#[derive(Debug, Clone)]
+struct Partner {
+    id: i64,
+    team_id: i64,
+    name: String,
+    status: Option<PartnershipStatus>,
+}
+
+async fn partner(conn: &mut AnyConnection, partnership_id: i64) -> Result<Partner, AppError> {
+    let row = sqlx::query(
+        "SELECT p.id, p.partner_team_id, t.name, p.status FROM partnerships p \
+         JOIN partner_teams t ON t.id = p.partner_team_id WHERE p.id = $1",
+    )
+    .bind(partnership_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let status: String = row.try_get(3)?;
+    Ok(Partner {
+        id: row.try_get(0)?,
+        team_id: row.try_get(1)?,
+        name: row.try_get(2)?,
+        status: PartnershipStatus::parse(&status).ok(),
+    })
+}
+
+/// What the trigger sees of `h`, with whether it runs.
+struct Evaluated {
+    subject: Subject,
+    partner: Partner,
+    verdict: Result<(), Skip>,
+}
+
+/// Evaluates trigger `trigger_id` (`None`: a trigger not saved yet) of the program against
+/// `h`; `None` when the trigger does not concern it (another event, another program, no
+/// partner).
+async fn evaluate(
+    conn: &mut AnyConnection,
+    program_id: i64,
+    trigger_id: Option<i64>,
+    rule: &TriggerRule,
+    h: &Happened,
+) -> Result<Option<Evaluated>, AppError> {
+    if h.event() != Some(rule.event) {
+        return Ok(None);
+    }
+    let Some(subject) = subject(conn, h).await? else {
+        return Ok(None);
+    };
+    if subject.program_id != program_id {
+        return Ok(None);
+    }
+    let in_segment = match rule.conditions.segment_id {
+        Some(segment) => super::segments::contains(conn, segment, subject.partnership_id).await?,
+        None => true,
+    };
+    let facts = EventFacts {
+        event: rule.event,
+        occurred_at: h.occurred_at,
+        amount_minor: subject.amount_minor,
+        product_key: subject.product_key.clone(),
+        deal_stage: subject.deal_stage,
+        deal_motion: subject.deal_motion,
+        in_segment,
+        caused_by: h.caused_by.clone(),
+    };
+    // A trigger not saved yet has no id an event could carry.
+    let verdict = trigger::check(trigger_id.unwrap_or(0), rule, &facts);
+    let partner = partner(conn, subject.partnership_id).await?;
+    Ok(Some(Evaluated {
+        subject,
+        partner,
+        verdict,
+    }))
+}
+
+/// The program's name and money settings, as actions use them.
+pub struct ProgramFacts {
+    pub money: ProgramMoney,
+    pub name: String,
+}
+
+async fn program_facts(
+    conn: &mut AnyConnection,
+    program_id: i64,
+) -> Result<ProgramFacts, AppError> {
+    let money = rewards::program_money(&mut *conn, program_id).await?;
+    let name: String = sqlx::query_scalar("SELECT name FROM programs WHERE id = $1")
+        .bind(program_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(ProgramFacts { money, name })
+}
+
+/// The line a log keeps of one action, applied (`applied`) or as a dry run would do it.
+async fn action_line(
+    conn: &mut AnyConnection,
+    program: &ProgramFacts,
+    action: &Action,
+    e: &Evaluated,
+) -> Result<String, AppError> {
+    let program_id = program.money.program_id;
+    let currency = program.money.currency;
+    Ok(match action {
+        Action::CreateReward { payout, .. } => {
+            match trigger::reward(*payout, e.subject.amount_minor, currency) {
+                Ok(r) => format!("Reward of {}", format_minor(r.amount_minor, currency)),
+                Err(skip) => skip.reason(currency),
+            }
+        }
+        Action::AddTag(id) => format!(
+            "Add tag {}",
+            owned_name(conn, Owned::Tag, *id, program_id).await?
+        ),
+        Action::RemoveTag(id) => format!(
+            "Remove tag {}",
+            owned_name(conn, Owned::Tag, *id, program_id).await?
+        ),
+        Action::MoveGroup(id) => format!(
+            "Move to group {}",
+            owned_name(conn, Owned::Group, *id, program_id).await?
+        ),
+        Action::SetTier(id) => format!(
+            "Set tier {}",
+            owned_name(conn, Owned::Tier, *id, program_id).await?
+        ),
+        Action::EmailPartner { subject, .. } => {
+            format!("Email {}: “{}”", e.partner.name, fill(subject, program, e))
+        }
+    })
+}
+
+fn fill(text: &str, program: &ProgramFacts, e: &Evaluated) -> String {
+    let amount = e
+        .subject
+        .amount_minor
+        .map(|a| format_minor(a, program.money.currency));
+    trigger::fill(text, &e.partner.name, &program.name, amount.as_deref())
+}
+
+/// Applies one action of trigger `(id, name)` for `h`; returns the log's line.
+async fn apply(
+    tx: &mut Tx,
+    program: &ProgramFacts,
+    (trigger_id, trigger_name): (i64, &str),
+    action: &Action,
+    h: &Happened,
+    e: &Evaluated,
+    now: i64,
+) -> Result<String, AppError> {
+    let money = &program.money;
+    let line = action_line(tx, program, action, e).await?;
+    let change = match action {
+        Action::CreateReward {
+            payout,
+            description,
+        } => {
+            return create_reward(
+                tx,
+                money,
+                (trigger_id, trigger_name),
+                (*payout, description),
+                h,
+                e,
+                now,
+            )
+            .await
+            .map(|made| {
+                if made {
+                    line
+                } else {
+                    format!("No reward: the partner is not active ({line})")
+                }
+            });
+        }
+        Action::EmailPartner { subject, body } => {
+            super::partnerships::email_team_owners(
+                tx,
+                money.company_id,
+                e.partner.team_id,
+                &Message::Automation {
+                    program: &program.name,
+                    heading: &fill(subject, program, e),
+                    text: &fill(body, program, e),
+                },
+            )
+            .await?;
+            return Ok(line);
+        }
+        Action::AddTag(id) => BulkAction::AddTag(*id),
+        Action::RemoveTag(id) => BulkAction::RemoveTag(*id),
+        Action::MoveGroup(id) => BulkAction::MoveGroup(*id),
+        Action::SetTier(id) => BulkAction::SetTier(Some(*id)),
+    };
+    let targets = bulk::load(tx, money.program_id, &BTreeSet::from([e.partner.id])).await?;
+    let by = Actor {
+        user_id: None,
+        company_id: money.company_id,
+        program_id: money.program_id,
+        reason: Some(format!("Set by the trigger “{trigger_name}”")),
+    };
+    let mut changed = false;
+    for target in &targets {
+        changed |= bulk::change(tx, &by, target, change, now).await?;
+    }
+    Ok(if changed {
+        line
+    } else {
+        format!("{line}: nothing to change")
+    })
+}
+
+/// A trigger's reward, explained like an offer's; `false` when the partnership earns nothing
+/// in its status.
+async fn create_reward(
+    tx: &mut Tx,
+    money: &ProgramMoney,
+    (trigger_id, trigger_name): (i64, &str),
+    (payout, description): (Payout, &str),
+    h: &Happened,
+    e: &Evaluated,
+    now: i64,
+) -> Result<bool, AppError> {
+    if !e
+        .partner
+        .status
+        .is_some_and(PartnershipStatus::shows_earnings)
+    {
+        return Ok(false);
+    }
+    let Ok(reward) = trigger::reward(payout, e.subject.amount_minor, money.currency) else {
+        return Ok(false);
+    };
+    let mut steps = vec![
+        format!(
+            "Event: {} on {}",
+            e.subject.what,
+            domain::time::format_date(h.occurred_at)
+        ),
+        format!("Trigger: {trigger_name}"),
+    ];
+    steps.extend(reward.steps);
+    rewards::insert(
+        tx,
+        money,
+        NewReward {
+            partnership_id: e.partner.id,
+            amount_minor: reward.amount_minor,
+            rounding: reward.rounding.as_str(),
+            status: RewardStatus::Pending,
+            description: description.to_owned(),
+            source: "trigger",
+            contact_id: None,
+            customer_id: None,
+            transaction_id: e.subject.transaction_id,
+            offer_version_id: None,
+            trigger_id: Some(trigger_id),
+            created_by_user_id: None,
+            reason: None,
+            clawback_of: None,
+            available_at: available_at(now, money.hold_days),
+            steps,
+        },
+        None,
+        now,
+    )
+    .await?;
+    Ok(true)
+}
+
+async fn load_event(conn: &mut AnyConnection, id: i64) -> Result<Option<Happened>, AppError> {
+    let sql = format!("{EVENT_SQL} WHERE id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(happened)
+        .transpose()
+}
+
+/// Runs the triggers of events in the caller's transaction, at once (the demo seed's events,
+/// whose jobs then find nothing left to do).
+pub async fn run_now(tx: &mut Tx, event_ids: &[i64], now: i64) -> Result<(), AppError> {
+    for id in event_ids {
+        if let Some(h) = load_event(tx, *id).await? {
+            run_event(tx, &h, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs the triggers of the event of `job` and finishes the job, in one transaction. `false`
+/// when the job's claim was lost (nothing is kept: the runner that holds it does the work).
+pub async fn run_job(db: &Db, job: &Claimed, now: i64) -> Result<bool, AppError> {
+    let mut tx = db.begin().await?;
+    if let Some(h) = load_event(&mut tx, job.subject_id).await? {
+        run_event(&mut tx, &h, now).await?;
+    }
+    if !jobs::finish(&mut tx, job, now).await? {
+        return Ok(false);
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn run_event(tx: &mut Tx, h: &Happened, now: i64) -> Result<(), AppError> {
+    let (Some(company_id), Some(event)) = (h.company_id, h.event()) else {
+        return Ok(());
+    };
+    let listening = sqlx::query(
+        "SELECT id, name, rule, program_id FROM triggers \
+         WHERE company_id = $1 AND event_kind = $2 AND event = $3 AND enabled = 1 ORDER BY id",
+    )
+    .bind(company_id)
+    .bind(&h.kind)
+    .bind(event.as_str())
+    .fetch_all(&mut **tx)
+    .await?;
+    // Runs kept already (the seed runs its demo events at once): never a second one.
+    let done: Vec<i64> =
+        sqlx::query_scalar("SELECT trigger_id FROM trigger_runs WHERE event_id = $1")
+            .bind(h.id)
+            .fetch_all(&mut **tx)
+            .await?;
+    let mut program: Option<ProgramFacts> = None;
+    for row in &listening {
+        let (trigger_id, name, rule, program_id): (i64, String, String, i64) = (
+            row.try_get(0)?,
+            row.try_get(1)?,
+            row.try_get(2)?,
+            row.try_get(3)?,
+        );
+        if done.contains(&trigger_id) {
+            continue;
+        }
+        let rule: TriggerRule = serde_json::from_str(&rule).map_err(AppError::internal)?;
+        let Some(e) = evaluate(tx, program_id, Some(trigger_id), &rule, h).await? else {
+            continue;
+        };
+        if program
+            .as_ref()
+            .is_none_or(|p| p.money.program_id != program_id)
+        {
+            program = Some(program_facts(tx, program_id).await?);
+        }
+        let Some(program) = program.as_ref() else {
+            continue;
+        };
+        let (outcome, lines) = match e.verdict {
+            Err(skip) => (Outcome::Skipped, vec![skip.reason(program.money.currency)]),
+            Ok(()) => run_actions(tx, program, (trigger_id, &name), &rule, h, &e, now).await?,
+        };
+        // A second run for the same (trigger, event) fails on the unique key and the whole
+        // transaction with it: the run that committed first is the only one.
+        sqlx::query(
+            "INSERT INTO trigger_runs (trigger_id, event_id, partnership_id, outcome, detail, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(trigger_id)
+        .bind(h.id)
+        .bind(e.partner.id)
+        .bind(outcome.as_str())
+        .bind(serde_json::to_string(&lines).map_err(AppError::internal)?)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        if outcome != Outcome::Skipped {
+            events::append(
+                tx,
+                NewEvent {
+                    actor_user_id: None,
+                    company_id: Some(company_id),
+                    kind: if outcome == Outcome::Ran {
+                        "trigger.ran"
+                    } else {
+                        "trigger.failed"
+                    },
+                    subject_type: "trigger",
+                    subject_id: trigger_id,
+                    payload: serde_json::json!({ "event_id": h.id, "partnership_id": e.partner.id, "lines": lines }),
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Applies a trigger's actions in order, inside a savepoint: an action refused (a tag deleted
+/// since the trigger was saved) undoes the run's earlier actions and the run is `Failed`.
+async fn run_actions(
+    tx: &mut Tx,
+    program: &ProgramFacts,
+    (trigger_id, name): (i64, &str),
+    rule: &TriggerRule,
+    h: &Happened,
+    e: &Evaluated,
+    now: i64,
+) -> Result<(Outcome, Vec<String>), AppError> {
+    sqlx::query("SAVEPOINT trigger_actions")
+        .execute(&mut **tx)
+        .await?;
+    let cause = Cause {
+        origin_event_id: h.origin_event_id.unwrap_or(h.id),
+        triggers: trigger::chain_after(&h.caused_by, trigger_id),
+    };
+    let applied = events::caused_by(cause, async {
+        let mut lines = Vec::new();
+        for action in &rule.actions {
+            lines.push(apply(tx, program, (trigger_id, name), action, h, e, now).await?);
+        }
+        Ok::<_, AppError>(lines)
+    })
+    .await;
+    match applied {
+        Ok(lines) => {
+            sqlx::query("RELEASE SAVEPOINT trigger_actions")
+                .execute(&mut **tx)
+                .await?;
+            Ok((Outcome::Ran, lines))
+        }
+        Err(refused) if refused.status < 500 => {
+            sqlx::query("ROLLBACK TO SAVEPOINT trigger_actions")
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("RELEASE SAVEPOINT trigger_actions")
+                .execute(&mut **tx)
+                .await?;
+            Ok((
+                Outcome::Failed,
+                vec![format!("Failed, nothing changed: {}", refused.message)],
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// What a trigger would have done for one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DryRunRow {
+    pub at: i64,
+    pub what: String,
+    pub partner: String,
+    pub would_run: bool,
+    pub lines: Vec<String>,
+}
+
+/// A dry run: the program's events of the trigger's kind in the last days, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DryRun {
+    pub days: i64,
+    pub rows: Vec<DryRunRow>,
+    /// More events of the kind happened in the window than a dry run reads.
+    pub truncated: bool,
+}
+
+/// How many events a dry run reads at most (the most recent).
+pub const DRY_RUN_EVENTS: usize = 200;
+
+/// What `rule` would have done for each of the program's events of its kind in the last
+/// `days` days. Changes nothing: it only reads.
+pub async fn dry_run(
+    db: &Db,
+    program_id: i64,
+    trigger_id: Option<i64>,
+    rule: &TriggerRule,
+    days: i64,
+    now: i64,
+) -> Result<DryRun, AppError> {
+    // A pooled connection: the evaluation reads through several helpers on one connection.
+    let mut conn = db.pool.acquire().await?;
+    let program = program_facts(&mut conn, program_id).await?;
+    let since = now - days * DAY_MS;
+    // The newest events of the kind first, a fixed number: the cost stays the same however
+    // long the log is.
+    let sql = format!(
+        "{EVENT_SQL} WHERE company_id = $1 AND kind = $2 ORDER BY id DESC LIMIT {}",
+        DRY_RUN_EVENTS + 1
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(program.money.company_id)
+        .bind(rule.event.event_kind())
+        .fetch_all(&mut *conn)
+        .await?;
+    let truncated = rows.len() > DRY_RUN_EVENTS
+        && rows
+            .last()
+            .and_then(|r| r.try_get::<i64, _>(1).ok())
+            .is_some_and(|at| at >= since);
+    let mut out = Vec::new();
+    for row in rows.iter().take(DRY_RUN_EVENTS) {
+        let h = happened(row)?;
+        if h.occurred_at < since {
+            break;
+        }
+        let Some(e) = evaluate(&mut conn, program_id, trigger_id, rule, &h).await? else {
+            continue;
+        };
+        let lines = match e.verdict {
+            Err(skip) => vec![skip.reason(program.money.currency)],
+            Ok(()) => {
+                let mut lines = Vec::new();
+                for action in &rule.actions {
+                    lines.push(match action_line(&mut conn, &program, action, &e).await {
+                        Ok(line) => line,
+                        Err(refused) if refused.status < 500 => {
+                            format!("Would fail: {}", refused.message)
+                        }
+                        Err(other) => return Err(other),
+                    });
+                }
+                lines
+            }
+        };
+        out.push(DryRunRow {
+            at: h.occurred_at,
+            what: e.subject.what.clone(),
+            partner: e.partner.name.clone(),
+            would_run: e.verdict.is_ok(),
+            lines,
+        });
+    }
+    Ok(DryRun {
+        days,
+        rows: out,
+        truncated,
+    })
+}
+
+/// Records a failed run of the event of `job`: it waits for its next attempt, or is stuck
+/// after its last (the triggers page counts those and retries them).
+pub async fn run_failed(db: &Db, job: &Claimed, now: i64) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    jobs::fail(
+        &mut tx,
+        job,
+        "Running the triggers failed; the server log has the cause",
+        false,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How many of the company's events the trigger runner gave up on (every attempt failed).
+pub async fn stuck(db: &Db, company_id: i64) -> Result<i64, AppError> {
+    Ok(jobs::dead(db, Queue::RunTriggers, company_id).await?)
+}
+
+/// Makes the company's stuck events due again; returns how many.
+pub async fn retry_stuck(db: &Db, company_id: i64, user_id: i64) -> Result<u64, AppError> {
+    let mut tx = db.begin().await?;
+    let n = jobs::revive_all(&mut tx, Queue::RunTriggers, company_id, super::db::now_ms()).await?;
+    if n > 0 {
+        events::append(
+            &mut tx,
+            NewEvent {
+                actor_user_id: Some(user_id),
+                company_id: Some(company_id),
+                kind: "trigger.retried",
+                subject_type: "company",
+                subject_id: company_id,
+                payload: serde_json::json!({ "events": n }),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(n)
+}
