@@ -29,6 +29,8 @@ export default defineConfig({
     { name: "trust", testMatch: /trust\.spec\.ts/, dependencies: ["links"] },
     // Invites teammates and makes the mail server refuse a message.
     { name: "emails", testMatch: /emails\.spec\.ts/, dependencies: ["trust"] },
+    // Adds a trigger on transactions: every later payment of the program runs it.
+    { name: "triggers", testMatch: /triggers\.spec\.ts/, dependencies: ["emails"] },
   ],
   use: {
     baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",

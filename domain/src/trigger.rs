@@ -526,7 +526,9 @@ pub fn describe(
     names: &dyn Fn(&Action) -> String,
 ) -> String {
     let c = &rule.conditions;
-    let mut when = vec![rule.event.label().to_owned()];
+    // "A transaction was recorded" reads "When a transaction was recorded" mid-sentence.
+    let label = rule.event.label();
+    let mut when = vec![label[..1].to_lowercase() + &label[1..]];
     if let Some(min) = c.min_amount_minor {
         when.push(format!("of at least {}", format_minor(min, currency)));
     }
@@ -796,6 +798,26 @@ mod tests {
         assert_eq!(
             none,
             vec![("actions", "Choose at least one action".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_trigger_reads_as_one_sentence() {
+        let r = rule(
+            Conditions {
+                min_amount_minor: Some(100_000),
+                segment_id: Some(2),
+                ..Conditions::default()
+            },
+            vec![Action::AddTag(7), Action::MoveGroup(3)],
+        );
+        let names = |a: &Action| match a {
+            Action::AddTag(_) => "add tag VIP".to_owned(),
+            _ => "move to group Gold".to_owned(),
+        };
+        assert_eq!(
+            describe(&r, usd(), &names),
+            "When a transaction was recorded of at least $1,000.00 for partners in the segment: add tag VIP, move to group Gold"
         );
     }
 

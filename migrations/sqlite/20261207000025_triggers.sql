@@ -24,10 +24,12 @@ CREATE TABLE trigger_runs (
     trigger_id BIGINT NOT NULL REFERENCES triggers(id),
     event_id BIGINT NOT NULL REFERENCES events(id),
     partnership_id BIGINT REFERENCES partnerships(id),
+    -- The event in words ("transaction inv_1 of $1,500.00"), as the log shows it.
+    event_text TEXT NOT NULL,
     outcome TEXT NOT NULL,
     detail TEXT NOT NULL,
     created_at BIGINT NOT NULL,
-    UNIQUE (trigger_id, event_id)
+    UNIQUE (event_id, trigger_id)
 );
 CREATE INDEX trigger_runs_log ON trigger_runs(trigger_id, id);
 

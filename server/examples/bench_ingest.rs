@@ -57,51 +57,8 @@ async fn setup(db: &Db) -> (i64, String) {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let (key, prefix, hash) = store::api_keys::generate();
-    sqlx::query("INSERT INTO api_keys (program_id, name, prefix, key_hash, created_by_user_id, created_at) VALUES ($1, 'bench', $2, $3, $4, 0)")
-        .bind(program)
-        .bind(prefix)
-        .bind(hash)
-        .bind(owner)
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    let key = common::api_key(db, program, owner).await;
     (program, key)
-}
-
-async fn through_api(base: &str, key: &str, tag: &str, clients: usize) -> f64 {
-    let http = reqwest::Client::new();
-    let started = Instant::now();
-    let per_client = ROWS / clients;
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let (http, key, url, tag) = (
-            http.clone(),
-            key.to_owned(),
-            format!("{base}/api/v1/transactions"),
-            tag.to_owned(),
-        );
-        tasks.push(tokio::spawn(async move {
-            for i in 0..per_client {
-                let body = serde_json::json!({
-                    "customer_key": "cus_1001", "amount": 10_000 + i, "currency": "USD",
-                    "transaction_key": format!("{tag}-{c}-{i}"),
-                });
-                let res = http
-                    .post(&url)
-                    .bearer_auth(&key)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(res.status(), 201);
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
-    (per_client * clients) as f64 / started.elapsed().as_secs_f64()
 }
 
 async fn raw(db: &Db, program: i64) -> f64 {
@@ -140,8 +97,8 @@ async fn bench(label: &str, db: Db, url: String) {
     let app = router(state, settings.leptos_options());
     tokio::spawn(async move { server::serve(listener, app).await });
     let raw_rate = raw(&db, program).await;
-    let one = through_api(&base, &key, "seq", 1).await;
-    let eight = through_api(&base, &key, "par", 8).await;
+    let one = common::post_transactions(&base, &key, "seq", ROWS, 1).await;
+    let eight = common::post_transactions(&base, &key, "par", ROWS, 8).await;
     let rewards: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM rewards WHERE transaction_id IS NOT NULL")
             .fetch_one(&db.pool)

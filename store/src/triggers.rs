@@ -251,7 +251,8 @@ pub async fn set_enabled(
 pub struct Run {
     pub id: i64,
     pub at: i64,
-    pub event_id: i64,
+    /// The event in words.
+    pub event: String,
     pub partner: Option<String>,
     pub outcome: Outcome,
     pub lines: Vec<String>,
@@ -286,7 +287,7 @@ pub async fn runs(
     before: Option<i64>,
 ) -> Result<(Vec<Run>, Option<i64>), AppError> {
     let sql = format!(
-        "SELECT r.id, r.created_at, r.event_id, pt.name, r.outcome, r.detail FROM trigger_runs r \
+        "SELECT r.id, r.created_at, r.event_text, pt.name, r.outcome, r.detail FROM trigger_runs r \
          JOIN triggers t ON t.id = r.trigger_id \
          LEFT JOIN partnerships p ON p.id = r.partnership_id \
          LEFT JOIN partner_teams pt ON pt.id = p.partner_team_id \
@@ -306,7 +307,7 @@ pub async fn runs(
             Ok(Run {
                 id: r.try_get(0)?,
                 at: r.try_get(1)?,
-                event_id: r.try_get(2)?,
+                event: r.try_get(2)?,
                 partner: r.try_get(3)?,
                 outcome: crate::db::stored(r, 4)?,
                 lines: serde_json::from_str(&detail).unwrap_or_default(),
@@ -377,6 +378,16 @@ struct Subject {
     transaction_id: Option<i64>,
     /// The event in words ("transaction T-1001", "deal Contoso").
     what: String,
+}
+
+impl Subject {
+    /// The event in words with its amount ("transaction inv_1 of $1,500.00").
+    fn described(&self, currency: domain::money::Currency) -> String {
+        match self.amount_minor {
+            Some(amount) => format!("{} of {}", self.what, format_minor(amount, currency)),
+            None => self.what.clone(),
+        }
+    }
 }
 
 /// The subject of `h`, or `None` when it concerns no partnership (a customer nobody referred,
@@ -709,7 +720,7 @@ async fn create_reward(
     let mut steps = vec![
         format!(
             "Event: {} on {}",
-            e.subject.what,
+            e.subject.described(money.currency),
             domain::time::format_date(h.occurred_at)
         ),
         format!("Trigger: {trigger_name}"),
@@ -829,12 +840,13 @@ async fn run_event(tx: &mut Tx, h: &Happened, now: i64) -> Result<(), AppError> 
         // A second run for the same (trigger, event) fails on the unique key and the whole
         // transaction with it: the run that committed first is the only one.
         sqlx::query(
-            "INSERT INTO trigger_runs (trigger_id, event_id, partnership_id, outcome, detail, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO trigger_runs (trigger_id, event_id, partnership_id, event_text, outcome, detail, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(trigger_id)
         .bind(h.id)
         .bind(e.partner.id)
+        .bind(e.subject.described(program.money.currency))
         .bind(outcome.as_str())
         .bind(serde_json::to_string(&lines).map_err(AppError::internal)?)
         .bind(now)
@@ -990,7 +1002,7 @@ pub async fn dry_run(
         };
         out.push(DryRunRow {
             at: h.occurred_at,
-            what: e.subject.what.clone(),
+            what: e.subject.described(program.money.currency),
             partner: e.partner.name.clone(),
             would_run: e.verdict.is_ok(),
             lines,

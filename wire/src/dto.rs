@@ -1137,7 +1137,8 @@ pub struct TriggersPage {
 pub struct TriggerRunRow {
     pub id: i64,
     pub at: String,
-    pub event_id: i64,
+    /// The event in words ("transaction inv_1 of $1,500.00").
+    pub event: String,
     pub partner: String,
     /// "Ran", "Not run" or "Failed".
     pub outcome: String,

@@ -183,7 +183,7 @@ pub async fn fetch_trigger(
                 .map(|r| TriggerRunRow {
                     id: r.id,
                     at: domain::time::format_minute(r.at),
-                    event_id: r.event_id,
+                    event: r.event,
                     partner: r.partner.unwrap_or_default(),
                     outcome: match r.outcome {
                         triggers::Outcome::Ran => "Ran",

@@ -551,7 +551,7 @@ fn RunLog(runs: Vec<TriggerRunRow>, older: Option<i64>, id: i64, program: i64) -
                             view! {
                                 <tr>
                                     <td>{r.at}</td>
-                                    <td>{format!("#{}", r.event_id)}</td>
+                                    <td>{r.event}</td>
                                     <td>{r.partner}</td>
                                     <td>{r.outcome}</td>
                                     <td>{r.lines.join("; ")}</td>

@@ -275,3 +275,60 @@ pub async fn start_server(url: &str, log: &std::path::Path, example: &str) -> Se
     }
     Server { child, base }
 }
+
+/// A new API key of `program`, made by user `owner`.
+pub async fn api_key(db: &Db, program: i64, owner: i64) -> String {
+    let (key, prefix, hash) = store::api_keys::generate();
+    sqlx::query("INSERT INTO api_keys (program_id, name, prefix, key_hash, created_by_user_id, created_at) VALUES ($1, 'bench', $2, $3, $4, 0)")
+        .bind(program)
+        .bind(prefix)
+        .bind(hash)
+        .bind(owner)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    key
+}
+
+/// Records `rows` payments of Contoso through `POST /api/v1/transactions`, from `clients`
+/// concurrent clients, keys `{tag}-{client}-{n}`; the rate in transactions per second.
+pub async fn post_transactions(
+    base: &str,
+    key: &str,
+    tag: &str,
+    rows: usize,
+    clients: usize,
+) -> f64 {
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let per_client = rows / clients;
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (http, key, url, tag) = (
+            http.clone(),
+            key.to_owned(),
+            format!("{base}/api/v1/transactions"),
+            tag.to_owned(),
+        );
+        tasks.push(tokio::spawn(async move {
+            for i in 0..per_client {
+                let body = serde_json::json!({
+                    "customer_key": "cus_1001", "amount": 10_000 + i, "currency": "USD",
+                    "transaction_key": format!("{tag}-{c}-{i}"),
+                });
+                let res = http
+                    .post(&url)
+                    .bearer_auth(&key)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 201);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    (per_client * clients) as f64 / started.elapsed().as_secs_f64()
+}

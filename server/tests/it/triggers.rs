@@ -481,7 +481,7 @@ async fn a_disabled_trigger_does_not_run(app: &TestApp) {
     assert_eq!(row["enabled"], true);
     assert_eq!(
         row["summary"],
-        "When A transaction was recorded: reward $5.00"
+        "When a transaction was recorded: reward $5.00"
     );
 }
 
