@@ -82,13 +82,23 @@ pub fn spawn_trigger_runner(db: Db, poll: Duration, lease: Duration) {
     });
 }
 
-/// Claims one batch of events and runs their triggers, one event after another (each its own
-/// transaction); returns how many it claimed. An event whose run fails waits for its next
-/// attempt; the others go on.
+/// Claims one batch of events and runs their triggers in one transaction; returns how many it
+/// claimed. When the batch fails, its events run one by one, each in its own transaction: an
+/// event whose run fails waits for its next attempt, the others go on.
 pub async fn run_triggers_due(db: &Db, lease_ms: i64) -> Result<usize, AppError> {
     let claimed = jobs::claim(db, Queue::RunTriggers, now_ms(), lease_ms).await?;
+    if claimed.is_empty() {
+        return Ok(0);
+    }
+    match triggers::run_jobs(db, &claimed, now_ms()).await {
+        Ok(true) => return Ok(claimed.len()),
+        Ok(false) => {}
+        Err(e) => {
+            tracing::info!(error = %e.message, "a batch of events failed; running them one by one")
+        }
+    }
     for job in &claimed {
-        match triggers::run_job(db, job, now_ms()).await {
+        match triggers::run_jobs(db, std::slice::from_ref(job), now_ms()).await {
             Ok(true) => {}
             Ok(false) => tracing::warn!(
                 event = job.subject_id,

@@ -570,12 +570,17 @@ async fn program_facts(
     conn: &mut AnyConnection,
     program_id: i64,
 ) -> Result<ProgramFacts, AppError> {
-    let money = rewards::program_money(&mut *conn, program_id).await?;
-    let name: String = sqlx::query_scalar("SELECT name FROM programs WHERE id = $1")
-        .bind(program_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(ProgramFacts { money, name })
+    let row = sqlx::query(
+        "SELECT name, company_id, currency, hold_days, min_cashout_minor FROM programs WHERE id = $1",
+    )
+    .bind(program_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| AppError::not_found("Program"))?;
+    Ok(ProgramFacts {
+        money: rewards::money_row(program_id, &row, 1)?,
+        name: row.try_get(0)?,
+    })
 }
 
 /// The line a log keeps of one action, applied (`applied`) or as a dry run would do it.
@@ -754,96 +759,179 @@ async fn create_reward(
     Ok(true)
 }
 
-async fn load_event(conn: &mut AnyConnection, id: i64) -> Result<Option<Happened>, AppError> {
-    let sql = format!("{EVENT_SQL} WHERE id = $1");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(&mut *conn)
+/// A trigger listening to an event, as the runner reads it.
+struct Listening {
+    id: i64,
+    name: String,
+    rule: TriggerRule,
+    program_id: i64,
+}
+
+/// What the runner reads once per transaction rather than once per event: the triggers
+/// listening to each (company, kind, trigger event), the programs' facts, and the runs kept
+/// already for the transaction's events.
+#[derive(Default)]
+struct Reads {
+    listening:
+        std::collections::HashMap<(i64, String, TriggerEvent), std::sync::Arc<Vec<Listening>>>,
+    programs: std::collections::HashMap<i64, std::sync::Arc<ProgramFacts>>,
+    /// (event, trigger) of runs kept before this transaction (the seed runs its demo events
+    /// at once; an attempt whose commit was lost may have kept some).
+    done: BTreeSet<(i64, i64)>,
+}
+
+impl Reads {
+    async fn listening(
+        &mut self,
+        tx: &mut Tx,
+        company_id: i64,
+        kind: &str,
+        event: TriggerEvent,
+    ) -> Result<std::sync::Arc<Vec<Listening>>, AppError> {
+        let key = (company_id, kind.to_owned(), event);
+        if let Some(found) = self.listening.get(&key) {
+            return Ok(found.clone());
+        }
+        let rows = sqlx::query(
+            "SELECT id, name, rule, program_id FROM triggers \
+             WHERE company_id = $1 AND event_kind = $2 AND event = $3 AND enabled = 1 ORDER BY id",
+        )
+        .bind(company_id)
+        .bind(kind)
+        .bind(event.as_str())
+        .fetch_all(&mut **tx)
+        .await?;
+        let listening = rows
+            .iter()
+            .map(|row| -> Result<Listening, AppError> {
+                let rule: String = row.try_get(2)?;
+                Ok(Listening {
+                    id: row.try_get(0)?,
+                    name: row.try_get(1)?,
+                    rule: serde_json::from_str(&rule).map_err(AppError::internal)?,
+                    program_id: row.try_get(3)?,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let listening = std::sync::Arc::new(listening);
+        self.listening.insert(key, listening.clone());
+        Ok(listening)
+    }
+
+    async fn program(
+        &mut self,
+        tx: &mut Tx,
+        id: i64,
+    ) -> Result<std::sync::Arc<ProgramFacts>, AppError> {
+        if let Some(found) = self.programs.get(&id) {
+            return Ok(found.clone());
+        }
+        let facts = std::sync::Arc::new(program_facts(tx, id).await?);
+        self.programs.insert(id, facts.clone());
+        Ok(facts)
+    }
+}
+
+/// The events `ids` and the runs kept for them already, in two statements.
+async fn load_batch(
+    tx: &mut Tx,
+    ids: &[i64],
+    reads: &mut Reads,
+) -> Result<Vec<Happened>, AppError> {
+    let list = super::db::placeholders(0, ids.len());
+    let bind_all = |sql: String| {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(*id);
+        }
+        query
+    };
+    // Safe: placeholders only.
+    let events = bind_all(format!("{EVENT_SQL} WHERE id IN ({list}) ORDER BY id"))
+        .fetch_all(&mut **tx)
         .await?
-        .as_ref()
+        .iter()
         .map(happened)
-        .transpose()
+        .collect::<Result<Vec<_>, _>>()?;
+    for row in bind_all(format!(
+        "SELECT event_id, trigger_id FROM trigger_runs WHERE event_id IN ({list})"
+    ))
+    .fetch_all(&mut **tx)
+    .await?
+    {
+        reads.done.insert((row.try_get(0)?, row.try_get(1)?));
+    }
+    Ok(events)
 }
 
 /// Runs the triggers of events in the caller's transaction, at once (the demo seed's events,
 /// whose jobs then find nothing left to do).
 pub async fn run_now(tx: &mut Tx, event_ids: &[i64], now: i64) -> Result<(), AppError> {
-    for id in event_ids {
-        if let Some(h) = load_event(tx, *id).await? {
-            run_event(tx, &h, now).await?;
-        }
+    let mut reads = Reads::default();
+    for h in load_batch(tx, event_ids, &mut reads).await? {
+        run_event(tx, &h, now, &mut reads).await?;
     }
     Ok(())
 }
 
-/// Runs the triggers of the event of `job` and finishes the job, in one transaction. `false`
-/// when the job's claim was lost (nothing is kept: the runner that holds it does the work).
-pub async fn run_job(db: &Db, job: &Claimed, now: i64) -> Result<bool, AppError> {
+/// Runs the triggers of the events of a claimed batch and finishes their jobs, all in one
+/// transaction (one commit for the batch; the listening triggers and programs read once).
+/// `false` when a job's claim was lost: nothing is kept (the runner that holds it does the
+/// work). A runner whose batch fails runs its jobs again one at a time, so one failing event
+/// does not hold the others back.
+pub async fn run_jobs(db: &Db, jobs: &[Claimed], now: i64) -> Result<bool, AppError> {
     let mut tx = db.begin().await?;
-    if let Some(h) = load_event(&mut tx, job.subject_id).await? {
-        run_event(&mut tx, &h, now).await?;
+    let mut reads = Reads::default();
+    let ids: Vec<i64> = jobs.iter().map(|j| j.subject_id).collect();
+    for h in load_batch(&mut tx, &ids, &mut reads).await? {
+        run_event(&mut tx, &h, now, &mut reads).await?;
     }
-    if !jobs::finish(&mut tx, job, now).await? {
-        return Ok(false);
+    for job in jobs {
+        if !jobs::finish(&mut tx, job, now).await? {
+            return Ok(false);
+        }
     }
     tx.commit().await?;
     Ok(true)
 }
 
-async fn run_event(tx: &mut Tx, h: &Happened, now: i64) -> Result<(), AppError> {
+async fn run_event(tx: &mut Tx, h: &Happened, now: i64, reads: &mut Reads) -> Result<(), AppError> {
     let (Some(company_id), Some(event)) = (h.company_id, h.event()) else {
         return Ok(());
     };
-    let listening = sqlx::query(
-        "SELECT id, name, rule, program_id FROM triggers \
-         WHERE company_id = $1 AND event_kind = $2 AND event = $3 AND enabled = 1 ORDER BY id",
-    )
-    .bind(company_id)
-    .bind(&h.kind)
-    .bind(event.as_str())
-    .fetch_all(&mut **tx)
-    .await?;
-    // Runs kept already (the seed runs its demo events at once): never a second one.
-    let done: Vec<i64> =
-        sqlx::query_scalar("SELECT trigger_id FROM trigger_runs WHERE event_id = $1")
-            .bind(h.id)
-            .fetch_all(&mut **tx)
-            .await?;
-    let mut program: Option<ProgramFacts> = None;
-    for row in &listening {
-        let (trigger_id, name, rule, program_id): (i64, String, String, i64) = (
-            row.try_get(0)?,
-            row.try_get(1)?,
-            row.try_get(2)?,
-            row.try_get(3)?,
-        );
-        if done.contains(&trigger_id) {
+    let listening = reads.listening(tx, company_id, &h.kind, event).await?;
+    for trigger in listening.iter() {
+        if reads.done.contains(&(h.id, trigger.id)) {
             continue;
         }
-        let rule: TriggerRule = serde_json::from_str(&rule).map_err(AppError::internal)?;
-        let Some(e) = evaluate(tx, program_id, Some(trigger_id), &rule, h).await? else {
+        let Some(e) = evaluate(tx, trigger.program_id, Some(trigger.id), &trigger.rule, h).await?
+        else {
             continue;
         };
-        if program
-            .as_ref()
-            .is_none_or(|p| p.money.program_id != program_id)
-        {
-            program = Some(program_facts(tx, program_id).await?);
-        }
-        let Some(program) = program.as_ref() else {
-            continue;
-        };
+        let program = reads.program(tx, trigger.program_id).await?;
         let (outcome, lines) = match e.verdict {
             Err(skip) => (Outcome::Skipped, vec![skip.reason(program.money.currency)]),
-            Ok(()) => run_actions(tx, program, (trigger_id, &name), &rule, h, &e, now).await?,
+            Ok(()) => {
+                run_actions(
+                    tx,
+                    &program,
+                    (trigger.id, &trigger.name),
+                    &trigger.rule,
+                    h,
+                    &e,
+                    now,
+                )
+                .await?
+            }
         };
         // A second run for the same (trigger, event) fails on the unique key and the whole
-        // transaction with it: the run that committed first is the only one.
+        // transaction with it: the run that committed first is the only one. The run row is
+        // the record of the run; what its actions changed has its own events.
         sqlx::query(
             "INSERT INTO trigger_runs (trigger_id, event_id, partnership_id, event_text, outcome, detail, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(trigger_id)
+        .bind(trigger.id)
         .bind(h.id)
         .bind(e.partner.id)
         .bind(e.subject.described(program.money.currency))
@@ -852,24 +940,6 @@ async fn run_event(tx: &mut Tx, h: &Happened, now: i64) -> Result<(), AppError> 
         .bind(now)
         .execute(&mut **tx)
         .await?;
-        if outcome != Outcome::Skipped {
-            events::append(
-                tx,
-                NewEvent {
-                    actor_user_id: None,
-                    company_id: Some(company_id),
-                    kind: if outcome == Outcome::Ran {
-                        "trigger.ran"
-                    } else {
-                        "trigger.failed"
-                    },
-                    subject_type: "trigger",
-                    subject_id: trigger_id,
-                    payload: serde_json::json!({ "event_id": h.id, "partnership_id": e.partner.id, "lines": lines }),
-                },
-            )
-            .await?;
-        }
     }
     Ok(())
 }
@@ -885,9 +955,13 @@ async fn run_actions(
     e: &Evaluated,
     now: i64,
 ) -> Result<(Outcome, Vec<String>), AppError> {
-    sqlx::query("SAVEPOINT trigger_actions")
-        .execute(&mut **tx)
-        .await?;
+    // One action refused has changed nothing; several need a savepoint to undo the others.
+    let several = rule.actions.len() > 1;
+    if several {
+        sqlx::query("SAVEPOINT trigger_actions")
+            .execute(&mut **tx)
+            .await?;
+    }
     let cause = Cause {
         origin_event_id: h.origin_event_id.unwrap_or(h.id),
         triggers: trigger::chain_after(&h.caused_by, trigger_id),
@@ -902,18 +976,22 @@ async fn run_actions(
     .await;
     match applied {
         Ok(lines) => {
-            sqlx::query("RELEASE SAVEPOINT trigger_actions")
-                .execute(&mut **tx)
-                .await?;
+            if several {
+                sqlx::query("RELEASE SAVEPOINT trigger_actions")
+                    .execute(&mut **tx)
+                    .await?;
+            }
             Ok((Outcome::Ran, lines))
         }
         Err(refused) if refused.status < 500 => {
-            sqlx::query("ROLLBACK TO SAVEPOINT trigger_actions")
-                .execute(&mut **tx)
-                .await?;
-            sqlx::query("RELEASE SAVEPOINT trigger_actions")
-                .execute(&mut **tx)
-                .await?;
+            if several {
+                sqlx::query("ROLLBACK TO SAVEPOINT trigger_actions")
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query("RELEASE SAVEPOINT trigger_actions")
+                    .execute(&mut **tx)
+                    .await?;
+            }
             Ok((
                 Outcome::Failed,
                 vec![format!("Failed, nothing changed: {}", refused.message)],
