@@ -10,6 +10,9 @@ CREATE TABLE triggers (
     event_kind TEXT NOT NULL,
     rule TEXT NOT NULL,
     enabled BIGINT NOT NULL DEFAULT 1,
+    -- Since when it is on: events that happened before (a backlog, events retried later) never
+    -- run it.
+    enabled_at BIGINT NOT NULL,
     created_by_user_id BIGINT REFERENCES users(id),
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL

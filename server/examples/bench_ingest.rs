@@ -15,7 +15,6 @@ mod common;
 
 use std::time::Instant;
 
-use common::database;
 use domain::offer::{Limits, OfferDraft, OfferEvent, Payout, Target};
 use server::{Settings, app_state, router};
 use store::db::{Db, now_ms};
@@ -122,20 +121,5 @@ async fn bench(label: &str, db: Db, url: String) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let sqlite = database(None, "portal_bench_ingest").await.expect("sqlite");
-    let url = format!(
-        "sqlite://{}",
-        std::env::temp_dir()
-            .join("portal_bench_ingest.db")
-            .display()
-    );
-    bench("sqlite", sqlite, url).await;
-    if let Some(pg) = database(Some("TEST_DATABASE_URL"), "portal_bench_ingest").await {
-        let admin = std::env::var("TEST_DATABASE_URL").unwrap();
-        let base = admin
-            .rsplit_once('/')
-            .map(|(b, _)| b.to_owned())
-            .unwrap_or(admin);
-        bench("postgres", pg, format!("{base}/portal_bench_ingest")).await;
-    }
+    common::on_both_backends("portal_bench_ingest", bench).await;
 }

@@ -18,7 +18,6 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::database;
 use domain::trigger::{TriggerForm, validate};
 use server::{Settings, app_state, router};
 use store::db::{Backend, Db, now_ms};
@@ -166,22 +165,5 @@ async fn bench(label: &str, db: Db, url: String) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let sqlite = database(None, "portal_bench_triggers")
-        .await
-        .expect("sqlite");
-    let url = format!(
-        "sqlite://{}",
-        std::env::temp_dir()
-            .join("portal_bench_triggers.db")
-            .display()
-    );
-    bench("sqlite", sqlite, url).await;
-    if let Some(pg) = database(Some("TEST_DATABASE_URL"), "portal_bench_triggers").await {
-        let admin = std::env::var("TEST_DATABASE_URL").unwrap();
-        let base = admin
-            .rsplit_once('/')
-            .map(|(b, _)| b.to_owned())
-            .unwrap_or(admin);
-        bench("postgres", pg, format!("{base}/portal_bench_triggers")).await;
-    }
+    common::on_both_backends("portal_bench_triggers", bench).await;
 }

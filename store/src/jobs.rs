@@ -161,17 +161,31 @@ pub async fn revive(
     subject_id: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let revived = sqlx::query(
+    Ok(revive_where(tx, "subject_id", queue, subject_id, now).await? == 1)
+}
+
+/// Makes the dead jobs of `queue` whose `column` (`subject_id` or `company_id`) is `value`
+/// due again with a fresh set of attempts; how many.
+async fn revive_where(
+    tx: &mut Tx,
+    column: &'static str,
+    queue: Queue,
+    value: i64,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let sql = format!(
         "UPDATE jobs SET status = 'pending', attempts = 0, run_at = $1, finished_at = NULL, lock_token = NULL \
-         WHERE queue = $2 AND subject_id = $3 AND status = $4",
-    )
-    .bind(now)
-    .bind(queue.as_str())
-    .bind(subject_id)
-    .bind(JobStatus::Dead.as_str())
-    .execute(&mut **tx)
-    .await?;
-    Ok(revived.rows_affected() == 1)
+         WHERE queue = $2 AND {column} = $3 AND status = $4"
+    );
+    // Safe: the column is one of two fixed names.
+    let revived = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(now)
+        .bind(queue.as_str())
+        .bind(value)
+        .bind(JobStatus::Dead.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(revived.rows_affected())
 }
 
 /// How many jobs of `queue` for the company are dead (every attempt failed).
@@ -194,15 +208,5 @@ pub async fn revive_all(
     company_id: i64,
     now: i64,
 ) -> Result<u64, sqlx::Error> {
-    let revived = sqlx::query(
-        "UPDATE jobs SET status = 'pending', attempts = 0, run_at = $1, finished_at = NULL, lock_token = NULL \
-         WHERE company_id = $2 AND queue = $3 AND status = $4",
-    )
-    .bind(now)
-    .bind(company_id)
-    .bind(queue.as_str())
-    .bind(JobStatus::Dead.as_str())
-    .execute(&mut **tx)
-    .await?;
-    Ok(revived.rows_affected())
+    revive_where(tx, "company_id", queue, company_id, now).await
 }

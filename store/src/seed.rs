@@ -109,9 +109,9 @@ impl Seeder {
     }
 
     /// A message in the outbox, queued for sending like any other.
-    /// The demo's trigger, "Welcome approved partners", with a run history: the approvals of
-    /// `partnerships` are logged (by `owner`, now) and the trigger runs for them in the seed,
-    /// as the runner would have.
+    /// The demo's trigger, "Welcome approved partners", with a run history: it is made, then
+    /// the approvals of `partnerships` are logged (by `owner`, now) and the trigger runs for
+    /// them in the seed, as the runner would have (their jobs then find the runs kept).
     pub async fn demo_trigger(
         &mut self,
         program: i64,
@@ -119,6 +119,19 @@ impl Seeder {
         partnerships: &[i64],
     ) -> Result<(), String> {
         let money = super::rewards::program_money(&mut *self.tx, program)
+            .await
+            .map_err(|e| e.message)?;
+        let now = now_ms();
+        let form = domain::trigger::TriggerForm {
+            name: "Welcome approved partners",
+            event: "partner_approved",
+            email_subject: "Welcome to {program}, {partner}",
+            email_body: "Your application is approved. Sign in to find your referral link, register your first lead and see what you earn.",
+            ..domain::trigger::TriggerForm::default()
+        };
+        let draft = domain::trigger::validate(&form, money.currency)
+            .map_err(|problems| format!("the demo trigger: {problems:?}"))?;
+        super::triggers::save_in(&mut self.tx, &money, None, &draft, owner, now)
             .await
             .map_err(|e| e.message)?;
         let mut approvals = Vec::new();
@@ -138,19 +151,6 @@ impl Seeder {
             .map_err(|e| e.to_string())?;
             approvals.push(id);
         }
-        let form = domain::trigger::TriggerForm {
-            name: "Welcome approved partners",
-            event: "partner_approved",
-            email_subject: "Welcome to {program}, {partner}",
-            email_body: "Your application is approved. Sign in to find your referral link, register your first lead and see what you earn.",
-            ..domain::trigger::TriggerForm::default()
-        };
-        let draft = domain::trigger::validate(&form, money.currency)
-            .map_err(|problems| format!("the demo trigger: {problems:?}"))?;
-        let now = now_ms();
-        super::triggers::save_in(&mut self.tx, &money, None, &draft, owner, now)
-            .await
-            .map_err(|e| e.message)?;
         super::triggers::run_now(&mut self.tx, &approvals, now)
             .await
             .map_err(|e| e.message)

@@ -104,11 +104,15 @@ async fn check_names(
         }
     }
     for (table, id, field) in named {
-        if owned_name(conn, table, id, program_id).await.is_err() {
-            return Err(AppError::invalid_fields(vec![(
-                field,
-                "Choose one of this program's".to_owned() + " " + table.noun(),
-            )]));
+        match owned_name(conn, table, id, program_id).await {
+            Ok(_) => {}
+            Err(e) if e.status == 404 => {
+                return Err(AppError::invalid_fields(vec![(
+                    field,
+                    format!("Choose one of this program's {}", table.noun()),
+                )]));
+            }
+            Err(e) => return Err(e),
         }
     }
     Ok(())
@@ -154,9 +158,9 @@ pub async fn save_in(
                 ));
             }
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO triggers (company_id, program_id, name, event, event_kind, rule, enabled, \
+                "INSERT INTO triggers (company_id, program_id, name, event, event_kind, rule, enabled, enabled_at, \
                  created_by_user_id, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $8) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $6, 1, $8, $7, $8, $8) RETURNING id",
             )
             .bind(program.company_id)
             .bind(program.program_id)
@@ -205,7 +209,8 @@ pub async fn save_in(
     Ok(id)
 }
 
-/// Turns trigger `id` on or off; an event that happens while it is off never runs it.
+/// Turns trigger `id` on or off; an event that happens while it is off never runs it, even when
+/// its job runs after the trigger is on again.
 pub async fn set_enabled(
     db: &Db,
     program: &ProgramMoney,
@@ -215,7 +220,9 @@ pub async fn set_enabled(
 ) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
     let updated = sqlx::query(
-        "UPDATE triggers SET enabled = $1, updated_at = $2 WHERE id = $3 AND program_id = $4",
+        // Turned on again, it starts from now: what happened while it was off stays unrun.
+        "UPDATE triggers SET enabled_at = CASE WHEN enabled = 0 AND $1 = 1 THEN $2 ELSE enabled_at END, \
+         enabled = $1, updated_at = $2 WHERE id = $3 AND program_id = $4",
     )
     .bind(i64::from(enabled))
     .bind(super::db::now_ms())
@@ -436,6 +443,10 @@ async fn subject(conn: &mut AnyConnection, h: &Happened) -> Result<Option<Subjec
     let Some(partnership_id) = partnership else {
         return Ok(None);
     };
+    // A clawback is a negative reward: "a reward was created" means a partner earned one.
+    if h.subject_type == "reward" && row.try_get::<Option<i64>, _>(2)?.is_some_and(|a| a <= 0) {
+        return Ok(None);
+    }
     let name: Option<String> = row.try_get(3)?;
     let extra: Option<String> = row.try_get(4)?;
     let mut subject = Subject {
@@ -599,22 +610,18 @@ async fn action_line(
                 Err(skip) => skip.reason(currency),
             }
         }
-        Action::AddTag(id) => format!(
-            "Add tag {}",
-            owned_name(conn, Owned::Tag, *id, program_id).await?
-        ),
-        Action::RemoveTag(id) => format!(
-            "Remove tag {}",
-            owned_name(conn, Owned::Tag, *id, program_id).await?
-        ),
-        Action::MoveGroup(id) => format!(
-            "Move to group {}",
-            owned_name(conn, Owned::Group, *id, program_id).await?
-        ),
-        Action::SetTier(id) => format!(
-            "Set tier {}",
-            owned_name(conn, Owned::Tier, *id, program_id).await?
-        ),
+        Action::AddTag(id)
+        | Action::RemoveTag(id)
+        | Action::MoveGroup(id)
+        | Action::SetTier(id) => {
+            let (verb, table) = match action {
+                Action::AddTag(_) => ("Add tag", Owned::Tag),
+                Action::RemoveTag(_) => ("Remove tag", Owned::Tag),
+                Action::MoveGroup(_) => ("Move to group", Owned::Group),
+                _ => ("Set tier", Owned::Tier),
+            };
+            format!("{verb} {}", owned_name(conn, table, *id, program_id).await?)
+        }
         Action::EmailPartner { subject, .. } => {
             format!("Email {}: “{}”", e.partner.name, fill(subject, program, e))
         }
@@ -765,6 +772,7 @@ struct Listening {
     name: String,
     rule: TriggerRule,
     program_id: i64,
+    enabled_at: i64,
 }
 
 /// What the runner reads once per transaction rather than once per event: the triggers
@@ -793,7 +801,7 @@ impl Reads {
             return Ok(found.clone());
         }
         let rows = sqlx::query(
-            "SELECT id, name, rule, program_id FROM triggers \
+            "SELECT id, name, rule, program_id, enabled_at FROM triggers \
              WHERE company_id = $1 AND event_kind = $2 AND event = $3 AND enabled = 1 ORDER BY id",
         )
         .bind(company_id)
@@ -810,6 +818,7 @@ impl Reads {
                     name: row.try_get(1)?,
                     rule: serde_json::from_str(&rule).map_err(AppError::internal)?,
                     program_id: row.try_get(3)?,
+                    enabled_at: row.try_get(4)?,
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -901,7 +910,9 @@ async fn run_event(tx: &mut Tx, h: &Happened, now: i64, reads: &mut Reads) -> Re
     };
     let listening = reads.listening(tx, company_id, &h.kind, event).await?;
     for trigger in listening.iter() {
-        if reads.done.contains(&(h.id, trigger.id)) {
+        // Only events of its own time: not a backlog from before it was on (events retried
+        // after a trigger is created must not pay for last week), nor a run kept already.
+        if trigger.enabled_at > h.occurred_at || reads.done.contains(&(h.id, trigger.id)) {
             continue;
         }
         let Some(e) = evaluate(tx, trigger.program_id, Some(trigger.id), &trigger.rule, h).await?
@@ -1016,12 +1027,15 @@ pub struct DryRunRow {
 pub struct DryRun {
     pub days: i64,
     pub rows: Vec<DryRunRow>,
-    /// More events of the kind happened in the window than a dry run reads.
+    /// More events of the kind happened in the window than a dry run reads or shows.
     pub truncated: bool,
 }
 
-/// How many events a dry run reads at most (the most recent).
+/// How many of the program's events a dry run shows at most (the most recent).
 pub const DRY_RUN_EVENTS: usize = 200;
+/// How many of the company's events of the kind a dry run reads at a time, and how many times.
+const DRY_RUN_PAGE: i64 = 250;
+const DRY_RUN_PAGES: usize = 8;
 
 /// What `rule` would have done for each of the program's events of its kind in the last
 /// `days` days. Changes nothing: it only reads.
@@ -1037,54 +1051,63 @@ pub async fn dry_run(
     let mut conn = db.pool.acquire().await?;
     let program = program_facts(&mut conn, program_id).await?;
     let since = now - days * DAY_MS;
-    // The newest events of the kind first, a fixed number: the cost stays the same however
-    // long the log is.
+    // The company's events of the kind, newest first, a page at a time: until the window ends,
+    // a dry run's worth of the program's own events is found, or the scan's cap is read. The
+    // cost stays the same however long the log is.
     let sql = format!(
-        "{EVENT_SQL} WHERE company_id = $1 AND kind = $2 ORDER BY id DESC LIMIT {}",
-        DRY_RUN_EVENTS + 1
+        "{EVENT_SQL} WHERE company_id = $1 AND kind = $2 AND id < $3 ORDER BY id DESC LIMIT {DRY_RUN_PAGE}"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(program.money.company_id)
-        .bind(rule.event.event_kind())
-        .fetch_all(&mut *conn)
-        .await?;
-    let truncated = rows.len() > DRY_RUN_EVENTS
-        && rows
-            .last()
-            .and_then(|r| r.try_get::<i64, _>(1).ok())
-            .is_some_and(|at| at >= since);
     let mut out = Vec::new();
-    for row in rows.iter().take(DRY_RUN_EVENTS) {
-        let h = happened(row)?;
-        if h.occurred_at < since {
+    let mut before = i64::MAX;
+    let mut truncated = false;
+    'pages: for page in 0..DRY_RUN_PAGES {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(program.money.company_id)
+            .bind(rule.event.event_kind())
+            .bind(before)
+            .fetch_all(&mut *conn)
+            .await?;
+        for row in &rows {
+            let h = happened(row)?;
+            before = h.id;
+            if h.occurred_at < since {
+                break 'pages;
+            }
+            if out.len() == DRY_RUN_EVENTS {
+                truncated = true;
+                break 'pages;
+            }
+            let Some(e) = evaluate(&mut conn, program_id, trigger_id, rule, &h).await? else {
+                continue;
+            };
+            let lines = match e.verdict {
+                Err(skip) => vec![skip.reason(program.money.currency)],
+                Ok(()) => {
+                    let mut lines = Vec::new();
+                    for action in &rule.actions {
+                        lines.push(match action_line(&mut conn, &program, action, &e).await {
+                            Ok(line) => line,
+                            Err(refused) if refused.status < 500 => {
+                                format!("Would fail: {}", refused.message)
+                            }
+                            Err(other) => return Err(other),
+                        });
+                    }
+                    lines
+                }
+            };
+            out.push(DryRunRow {
+                at: h.occurred_at,
+                what: e.subject.described(program.money.currency),
+                partner: e.partner.name.clone(),
+                would_run: e.verdict.is_ok(),
+                lines,
+            });
+        }
+        if rows.len() < DRY_RUN_PAGE as usize {
             break;
         }
-        let Some(e) = evaluate(&mut conn, program_id, trigger_id, rule, &h).await? else {
-            continue;
-        };
-        let lines = match e.verdict {
-            Err(skip) => vec![skip.reason(program.money.currency)],
-            Ok(()) => {
-                let mut lines = Vec::new();
-                for action in &rule.actions {
-                    lines.push(match action_line(&mut conn, &program, action, &e).await {
-                        Ok(line) => line,
-                        Err(refused) if refused.status < 500 => {
-                            format!("Would fail: {}", refused.message)
-                        }
-                        Err(other) => return Err(other),
-                    });
-                }
-                lines
-            }
-        };
-        out.push(DryRunRow {
-            at: h.occurred_at,
-            what: e.subject.described(program.money.currency),
-            partner: e.partner.name.clone(),
-            would_run: e.verdict.is_ok(),
-            lines,
-        });
+        truncated = page + 1 == DRY_RUN_PAGES;
     }
     Ok(DryRun {
         days,

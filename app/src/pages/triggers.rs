@@ -200,7 +200,16 @@ pub fn TriggerPage() -> impl IntoView {
             && let Some(id) = outcome.saved
             && params.read().get("id").is_none()
         {
-            navigate(&format!("/vendor/triggers/{id}"), Default::default());
+            // The program it was made in, not the header's choice.
+            let program = query
+                .read()
+                .get("program")
+                .map(|p| format!("?program={p}"))
+                .unwrap_or_default();
+            navigate(
+                &format!("/vendor/triggers/{id}{program}"),
+                Default::default(),
+            );
         }
     });
     data_page("Trigger", data, move |data| {
@@ -256,31 +265,45 @@ fn Trigger(data: PageData, save: ServerAction<SaveTrigger>) -> impl IntoView {
     .into_any()
 }
 
-/// `<option>`s of `items` (id, name) after an empty choice labelled `none`.
-fn options(items: &[Named], none: &'static str, selected: &str) -> impl IntoView + use<> {
-    let items: Vec<(String, String)> = items
+/// (value, label) choices of named things (tags, groups, tiers, segments).
+fn named(items: &[Named]) -> Vec<(String, String)> {
+    items
         .iter()
         .map(|n| (n.id.to_string(), n.name.clone()))
-        .collect();
-    pairs(&items, none, selected)
+        .collect()
 }
 
-fn pairs(items: &[(String, String)], none: &'static str, selected: &str) -> impl IntoView + use<> {
-    let selected = selected.to_owned();
+/// A labelled `<select>` of the form (`t-<name>`): an empty choice labelled `none`, then
+/// `items`, with the problem of its field below it.
+#[component]
+fn Choice(
+    name: &'static str,
+    label: &'static str,
+    none: &'static str,
+    items: Vec<(String, String)>,
+    selected: String,
+    error: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    let id = format!("t-{}", name.replace('_', "-"));
     view! {
-        <option value="" selected=selected.is_empty()>
-            {none}
-        </option>
-        {items
-            .iter()
-            .map(|(value, label)| {
-                view! {
-                    <option value=value.clone() selected=*value == selected>
-                        {label.clone()}
-                    </option>
-                }
-            })
-            .collect_view()}
+        <label for=id.clone()>{label}</label>
+        <select id=id name=name>
+            <option value="" selected=selected.is_empty()>
+                {none}
+            </option>
+            {items
+                .into_iter()
+                .map(|(value, text)| {
+                    let chosen = value == selected;
+                    view! {
+                        <option value=value selected=chosen>
+                            {text}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
+        <FieldError error name=name />
     }
 }
 
@@ -321,42 +344,50 @@ fn TriggerForm(
             <FieldError error name="event" />
             <fieldset>
                 <legend>"Only if (optional)"</legend>
-                <label for="t-segment">"Partner is in segment"</label>
-                <select id="t-segment" name="segment">
-                    {options(&c.segments, "Any partner", &v.segment)}
-                </select>
-                <FieldError error name="segment" />
+                <Choice
+                    name="segment"
+                    label="Partner is in segment"
+                    none="Any partner"
+                    items=named(&c.segments)
+                    selected=v.segment.clone()
+                    error
+                />
                 <label for="t-min">"Amount at least"</label>
                 <input id="t-min" name="min_amount" inputmode="decimal" value=v.min_amount />
                 <FieldError error name="min_amount" />
                 <label for="t-product">"Product key (transactions)"</label>
                 <input id="t-product" name="product_key" maxlength="255" value=v.product_key />
                 <FieldError error name="product_key" />
-                <label for="t-stage">"Deal moved to stage"</label>
-                <select id="t-stage" name="deal_stage">
-                    {pairs(&c.deal_stages, "Any stage", &v.deal_stage)}
-                </select>
-                <FieldError error name="deal_stage" />
-                <label for="t-motion">"Deal motion"</label>
-                <select id="t-motion" name="deal_motion">
-                    {pairs(&c.deal_motions, "Any motion", &v.deal_motion)}
-                </select>
-                <FieldError error name="deal_motion" />
+                <Choice
+                    name="deal_stage"
+                    label="Deal moved to stage"
+                    none="Any stage"
+                    items=c.deal_stages.clone()
+                    selected=v.deal_stage.clone()
+                    error
+                />
+                <Choice
+                    name="deal_motion"
+                    label="Deal motion"
+                    none="Any motion"
+                    items=c.deal_motions.clone()
+                    selected=v.deal_motion.clone()
+                    error
+                />
             </fieldset>
             <fieldset>
                 <legend>"Then, in this order"</legend>
-                <label for="t-reward-kind">"Reward"</label>
-                <select id="t-reward-kind" name="reward_kind">
-                    {pairs(
-                        &[
-                            ("flat".to_owned(), "A flat amount".to_owned()),
-                            ("percent".to_owned(), "A percentage of the event's amount".to_owned()),
-                        ],
-                        "No reward",
-                        &v.reward_kind,
-                    )}
-                </select>
-                <FieldError error name="reward_kind" />
+                <Choice
+                    name="reward_kind"
+                    label="Reward"
+                    none="No reward"
+                    items=vec![
+                        ("flat".to_owned(), "A flat amount".to_owned()),
+                        ("percent".to_owned(), "A percentage of the event's amount".to_owned()),
+                    ]
+                    selected=v.reward_kind.clone()
+                    error
+                />
                 <label for="t-reward-value">"Reward amount or percentage"</label>
                 <input
                     id="t-reward-value"
@@ -374,26 +405,38 @@ fn TriggerForm(
                     value=v.reward_description
                 />
                 <FieldError error name="reward_description" />
-                <label for="t-add-tag">"Add tag"</label>
-                <select id="t-add-tag" name="add_tag">
-                    {options(&c.tags, "No tag", &v.add_tag)}
-                </select>
-                <FieldError error name="add_tag" />
-                <label for="t-remove-tag">"Remove tag"</label>
-                <select id="t-remove-tag" name="remove_tag">
-                    {options(&c.tags, "No tag", &v.remove_tag)}
-                </select>
-                <FieldError error name="remove_tag" />
-                <label for="t-group">"Move to group"</label>
-                <select id="t-group" name="move_group">
-                    {options(&c.groups, "Keep the group", &v.move_group)}
-                </select>
-                <FieldError error name="move_group" />
-                <label for="t-tier">"Set tier"</label>
-                <select id="t-tier" name="set_tier">
-                    {options(&c.tiers, "Keep the tier", &v.set_tier)}
-                </select>
-                <FieldError error name="set_tier" />
+                <Choice
+                    name="add_tag"
+                    label="Add tag"
+                    none="No tag"
+                    items=named(&c.tags)
+                    selected=v.add_tag.clone()
+                    error
+                />
+                <Choice
+                    name="remove_tag"
+                    label="Remove tag"
+                    none="No tag"
+                    items=named(&c.tags)
+                    selected=v.remove_tag.clone()
+                    error
+                />
+                <Choice
+                    name="move_group"
+                    label="Move to group"
+                    none="Keep the group"
+                    items=named(&c.groups)
+                    selected=v.move_group.clone()
+                    error
+                />
+                <Choice
+                    name="set_tier"
+                    label="Set tier"
+                    none="Keep the tier"
+                    items=named(&c.tiers)
+                    selected=v.set_tier.clone()
+                    error
+                />
                 <label for="t-email-subject">"Email subject"</label>
                 <input
                     id="t-email-subject"
@@ -419,7 +462,6 @@ fn TriggerForm(
                 <FieldError error name="email_body" />
                 <FieldError error name="actions" />
             </fieldset>
-            <Submit label="Save trigger" pending=save.pending() busy_text="Working…" />
             <fieldset class="simulate">
                 <legend>"Dry run"</legend>
                 <label for="t-days">"Look back (days)"</label>
@@ -438,6 +480,8 @@ fn TriggerForm(
                     "Shows what this form's trigger would have done for the program's events of those days. Nothing is saved or changed."
                 </p>
             </fieldset>
+            // After the dry run: Enter in a field runs it (changing nothing), not a save.
+            <Submit label="Save trigger" pending=save.pending() busy_text="Working…" />
             <FormAlert error=general />
             {move || {
                 save.value()

@@ -15,11 +15,15 @@ pub const CONNECTIONS: u32 = 64;
 /// A migrated, seeded database: SQLite in the temp dir, or PostgreSQL when `url_env` names a
 /// set variable (a fresh database `name` on that server).
 pub async fn database(url_env: Option<&str>, name: &str) -> Option<Db> {
-    let url = database_url(url_env, name).await?;
-    let db = Db::connect(&url).await.expect("connect");
+    Some(seeded(&database_url(url_env, name).await?).await)
+}
+
+/// The database at `url`, migrated and seeded with the demo.
+async fn seeded(url: &str) -> Db {
+    let db = Db::connect(url).await.expect("connect");
     db.migrate().await.expect("migrate");
     server::seed::seed(&db, &Hasher::new()).await.expect("seed");
-    Some(db)
+    db
 }
 
 /// `BENCH_SECONDS` (each `wrk` run's length), else `default`.
@@ -39,10 +43,7 @@ pub async fn bench_database(name: &str) -> Option<(Db, String, bool)> {
         eprintln!("BENCH_BACKEND=postgres needs TEST_DATABASE_URL");
         return None;
     };
-    let db = Db::connect(&url).await.expect("connect");
-    db.migrate().await.expect("migrate");
-    server::seed::seed(&db, &Hasher::new()).await.expect("seed");
-    Some((db, url, postgres))
+    Some((seeded(&url).await, url, postgres))
 }
 
 /// The URL of a fresh database `name`: a new SQLite file in the temp dir, or a new PostgreSQL
@@ -331,4 +332,18 @@ pub async fn post_transactions(
         t.await.unwrap();
     }
     (per_client * clients) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Runs `bench` on a fresh seeded SQLite database `name` in the temp dir, then (with
+/// `TEST_DATABASE_URL`) on a fresh PostgreSQL database of that name; with its label and URL.
+pub async fn on_both_backends<F, Fut>(name: &str, bench: F)
+where
+    F: Fn(&'static str, Db, String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for (label, url_env) in [("sqlite", None), ("postgres", Some("TEST_DATABASE_URL"))] {
+        if let Some(url) = database_url(url_env, name).await {
+            bench(label, seeded(&url).await, url).await;
+        }
+    }
 }

@@ -2,14 +2,12 @@
 //! PostgreSQL: delivery, retries, failures a person resends, several runners on one database,
 //! and a server killed with SIGKILL in the middle of sending.
 
-use std::time::{Duration, Instant};
-
 use serde_json::Value;
 use store::db::{Backend, Db};
 use store::emails::{self, Recipient};
 use store::messages::Message;
 
-use crate::common::{SmtpSink, TestApp, spawn_with};
+use crate::common::{SmtpSink, TestApp, spawn_with, wait_for};
 
 /// Runs `test` against a server that sends its outbox to a fresh sink.
 async fn with_mail(backend: Backend, test: impl AsyncFnOnce(&TestApp, &SmtpSink)) {
@@ -55,18 +53,6 @@ on_both_backends!(
     two_runners_send_each_message_once,
     a_server_killed_while_sending_finishes_after_restart,
 );
-
-/// Polls `read` every 100 ms for up to `secs` seconds until `done` holds; the last read.
-async fn wait_for<T>(secs: u64, mut read: impl AsyncFnMut() -> T, done: impl Fn(&T) -> bool) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let value = read().await;
-        if done(&value) || Instant::now() > deadline {
-            return value;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 async fn email_row(app: &TestApp, to: &str) -> (i64, String, i64, Option<String>) {
     sqlx::query_as::<_, (i64, String, i64, Option<String>)>(

@@ -30,20 +30,6 @@ async fn acme_program(app: &TestApp) -> String {
     app.acme_program_id().await.to_string()
 }
 
-/// A new API key of the Acme program.
-async fn api_key(app: &TestApp) -> String {
-    let owner = app.signed_in("owner@acme.example").await;
-    let program = acme_program(app).await;
-    let res = app
-        .call(
-            &owner,
-            "create_api_key",
-            &[("program", &program), ("name", "Billing")],
-        )
-        .await;
-    json_of(res).await["key"].as_str().unwrap().to_owned()
-}
-
 /// A 20% offer on transactions for Northwind's group.
 async fn twenty_percent_offer(app: &TestApp) {
     let owner = app.signed_in("owner@acme.example").await;
@@ -121,7 +107,7 @@ async fn set_payout_details(app: &TestApp, client: &reqwest::Client) {
 
 async fn a_transaction_earns_a_reward_that_is_held_cashed_out_and_clawed_back(app: &TestApp) {
     twenty_percent_offer(app).await;
-    let key = api_key(app).await;
+    let key = app.api_key().await;
     let (status, tx, _) = post(app, &key, &payment("inv_500", 50_000), None).await;
     assert_eq!(status, 201, "{tx}");
     assert_eq!(tx["partner_key"], "northwind-7f3a");
@@ -315,7 +301,7 @@ async fn a_transaction_earns_a_reward_that_is_held_cashed_out_and_clawed_back(ap
 }
 
 async fn api_keys_errors_and_pagination(app: &TestApp) {
-    let key = api_key(app).await;
+    let key = app.api_key().await;
     let url = app.url("/api/v1/transactions");
     let client = reqwest::Client::new();
     let res = client
@@ -478,7 +464,7 @@ async fn api_keys_errors_and_pagination(app: &TestApp) {
 }
 
 async fn idempotency_keys_replay_refuse_and_wait(app: &TestApp) {
-    let key = api_key(app).await;
+    let key = app.api_key().await;
     let first = post(app, &key, &payment("i1", 2_000), Some("order-1")).await;
     assert_eq!(first.0, 201);
     assert!(!first.2);
@@ -592,7 +578,7 @@ async fn futures_join<T: Send + 'static>(
 
 async fn thirty_two_identical_posts_make_one_transaction(app: &TestApp) {
     twenty_percent_offer(app).await;
-    let key = api_key(app).await;
+    let key = app.api_key().await;
     let calls = (0..32).map(|_| {
         let url = app.url("/api/v1/transactions");
         let key = key.clone();
@@ -676,7 +662,7 @@ async fn check_ledger(app: &TestApp) {
 async fn the_ledger_holds_its_invariants(app: &TestApp) {
     use rand::{Rng, SeedableRng};
     twenty_percent_offer(app).await;
-    let key = api_key(app).await;
+    let key = app.api_key().await;
     let owner = app.signed_in("owner@northwind.example").await;
     set_payout_details(app, &owner).await;
     let finance = app.signed_in("finance@acme.example").await;
@@ -1027,7 +1013,7 @@ async fn won_deals_and_converted_leads_earn_by_offer(app: &TestApp) {
 /// Three $500 payments for Contoso (Northwind) under the 20% offer: three pending $100 rewards.
 async fn three_pending_rewards(app: &TestApp) -> Vec<String> {
     twenty_percent_offer(app).await;
-    let key = api_key(app).await;
+    let key = app.api_key().await;
     let mut ids = Vec::new();
     for n in 0..3 {
         let (status, tx, _) =
@@ -1261,7 +1247,7 @@ async fn teammates_record_payments_and_refunds_by_hand(app: &TestApp) {
 
 async fn the_simulator_replays_past_events_without_saving(app: &TestApp) {
     twenty_percent_offer(app).await;
-    let key = api_key(app).await;
+    let key = app.api_key().await;
     for (n, amount) in [(0, 50_000), (1, 20_000)] {
         let (status, _, _) = post(app, &key, &payment(&format!("inv_sim_{n}"), amount), None).await;
         assert_eq!(status, 201);
@@ -1425,7 +1411,7 @@ async fn a_tier_rate_replaces_the_offer_rate(app: &TestApp) {
     let rates = offer["form"]["tier_overrides"].as_array().unwrap();
     assert!(rates.iter().any(|r| r[1] == "Gold" && r[2] == "25"));
     assert!(rates.iter().any(|r| r[1] == "Silver" && r[2] == ""));
-    let key = api_key(app).await;
+    let key = app.api_key().await;
     // Lakeside (Gold) earns its tier's 25%, without Gold's 1.1x on top; Northwind (Silver) 20%.
     let lakeside = json!({ "customer_key": "cus_1003", "amount": 100_000, "currency": "USD", "transaction_key": "inv_gold" });
     let (status, _, _) = post(app, &key, &lakeside, None).await;
@@ -1457,7 +1443,7 @@ async fn a_tier_rate_replaces_the_offer_rate(app: &TestApp) {
 /// rest are refused, and what the payment earned is taken back once.
 async fn sixteen_concurrent_full_refunds_make_one(app: &TestApp) {
     twenty_percent_offer(app).await;
-    let key = api_key(app).await;
+    let key = app.api_key().await;
     let (status, paid, _) = post(app, &key, &payment("pay-16", 10_000), None).await;
     assert_eq!(status, 201, "{paid}");
     let calls = (0..16).map(|i| {
@@ -1513,7 +1499,7 @@ async fn sixteen_concurrent_full_refunds_make_one(app: &TestApp) {
 /// job runs (a lasting offset approved such rewards at the job's next tick).
 async fn rewards_made_after_the_test_clock_ran_stay_held(app: &TestApp) {
     twenty_percent_offer(app).await;
-    let key = api_key(app).await;
+    let key = app.api_key().await;
     let run_jobs = |days: &'static str| {
         let url = app.url("/test/clock");
         async move {
@@ -1552,7 +1538,7 @@ async fn rewards_made_after_the_test_clock_ran_stay_held(app: &TestApp) {
 async fn a_recorded_transaction_stores_its_idempotent_answer_with_it(app: &TestApp) {
     use store::rewards::program_money;
     use store::transactions::{self, Recorder};
-    let key = api_key(app).await;
+    let key = app.api_key().await;
     let program_id = app.acme_program_id().await;
     let key_id = app
         .scalar("SELECT id FROM api_keys WHERE program_id = CAST($1 AS BIGINT) ORDER BY id DESC LIMIT 1", &program_id.to_string())

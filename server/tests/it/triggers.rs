@@ -3,11 +3,11 @@
 //! dry run that changes nothing, two runners sharing the work, and a server killed with
 //! SIGKILL in the middle of a batch.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, json_of};
+use crate::common::{TestApp, json_of, wait_for};
 
 on_both_backends!(
     a_big_transaction_tags_rewards_and_emails_the_partner,
@@ -67,20 +67,6 @@ async fn save(app: &TestApp, fields: &[(&str, &str)]) -> i64 {
     outcome["saved"].as_i64().expect("saved")
 }
 
-/// A new API key of the Acme program.
-async fn api_key(app: &TestApp) -> String {
-    let owner = app.signed_in(OWNER).await;
-    let program = program(app).await;
-    let res = app
-        .call(
-            &owner,
-            "create_api_key",
-            &[("program", &program), ("name", "Billing")],
-        )
-        .await;
-    json_of(res).await["key"].as_str().unwrap().to_owned()
-}
-
 /// Records a payment of Contoso (Northwind's customer) through the REST API.
 async fn pay(app: &TestApp, key: &str, transaction_key: &str, amount: i64) {
     let res = reqwest::Client::new()
@@ -91,18 +77,6 @@ async fn pay(app: &TestApp, key: &str, transaction_key: &str, amount: i64) {
         .await
         .unwrap();
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-}
-
-/// Polls `read` every 50 ms for up to `secs` seconds until `done` holds; the last read.
-async fn wait_for<T>(secs: u64, mut read: impl AsyncFnMut() -> T, done: impl Fn(&T) -> bool) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let value = read().await;
-        if done(&value) || Instant::now() > deadline {
-            return value;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// The runs of trigger `id` (outcome, lines), oldest first.
@@ -163,7 +137,7 @@ async fn a_big_transaction_tags_rewards_and_emails_the_partner(app: &TestApp) {
     )
     .await;
     assert!(!northwind_has_tag(app, &newsletter).await);
-    let key = api_key(app).await;
+    let key = app.api_key().await;
     pay(app, &key, "inv_small", 50_000).await;
     pay(app, &key, "inv_big", 150_000).await;
     let logged = wait_for(10, async || runs(app, id).await, |r| r.len() == 2).await;
@@ -328,7 +302,7 @@ async fn an_action_that_cannot_apply_undoes_the_run(app: &TestApp) {
         .call(&owner, "delete_label", &[("kind", "tag"), ("id", &doomed)])
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    let key = api_key(app).await;
+    let key = app.api_key().await;
     pay(app, &key, "inv_doomed", 10_000).await;
     let logged = wait_for(10, async || runs(app, id).await, |r| !r.is_empty()).await;
     assert_eq!(logged.len(), 1);
@@ -339,7 +313,7 @@ async fn an_action_that_cannot_apply_undoes_the_run(app: &TestApp) {
 }
 
 async fn the_dry_run_shows_what_would_happen_and_changes_nothing(app: &TestApp) {
-    let key = api_key(app).await;
+    let key = app.api_key().await;
     pay(app, &key, "inv_past_small", 20_000).await;
     pay(app, &key, "inv_past_big", 250_000).await;
     let vip = tag_id(app, "VIP").await;
@@ -458,13 +432,13 @@ async fn a_disabled_trigger_does_not_run(app: &TestApp) {
         }
     };
     assert_eq!(toggle("false").await, 200);
-    let key = api_key(app).await;
+    let key = app.api_key().await;
     pay(app, &key, "inv_paused", 10_000).await;
-    // No trigger listens: the event queued no job at all.
+    // No trigger listens: the event queued no job at all (the demo's approvals have theirs).
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM jobs WHERE queue = $1", "run_triggers")
             .await,
-        0
+        2
     );
     assert_eq!(toggle("true").await, 200);
     pay(app, &key, "inv_resumed", 10_000).await;
@@ -498,7 +472,7 @@ async fn two_runners_run_each_event_once(app: &TestApp) {
     .await;
     // A second server process on the same database: its runner competes for the same jobs.
     app.second_server().await;
-    let key = api_key(app).await;
+    let key = app.api_key().await;
     for i in 0..40 {
         pay(app, &key, &format!("inv_shared_{i}"), 1_000).await;
     }
@@ -620,7 +594,31 @@ async fn the_demo_trigger_has_a_run_history(app: &TestApp) {
             .1
             .contains("Welcome to Acme Partner Program, Northwind Agency")
     );
-    // Approving Brightside's application runs it too.
+    // A trigger made now never runs for what happened before it (the approvals above), even
+    // when their events are run again.
+    let late = save(
+        app,
+        &[
+            ("name", "Late welcome"),
+            ("event", "partner_approved"),
+            ("reward_kind", "flat"),
+            ("reward_value", "50"),
+        ],
+    )
+    .await;
+    let approvals: Vec<i64> =
+        sqlx::query_scalar("SELECT event_id FROM trigger_runs WHERE trigger_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    store::triggers::run_now(&mut tx, &approvals, store::db::now_ms())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(runs(app, late).await.is_empty());
+    // Approving Brightside's application runs both.
     let owner = app.signed_in(OWNER).await;
     let brightside = app.partnership_id("Brightside Affiliates").await;
     let res = app
@@ -638,4 +636,7 @@ async fn the_demo_trigger_has_a_run_history(app: &TestApp) {
         "{}",
         logged[2].1
     );
+    let late_runs = wait_for(10, async || runs(app, late).await, |r| !r.is_empty()).await;
+    assert_eq!(late_runs.len(), 1);
+    assert_eq!(trigger_rewards(app, late).await, vec![5_000]);
 }

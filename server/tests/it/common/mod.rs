@@ -163,6 +163,23 @@ where
     value
 }
 
+/// Polls `read` every 50 ms for up to `secs` seconds until `done` holds; the last read: for
+/// background work (mail, triggers) that takes a moment.
+pub async fn wait_for<T>(
+    secs: u64,
+    mut read: impl AsyncFnMut() -> T,
+    done: impl Fn(&T) -> bool,
+) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let value = read().await;
+        if done(&value) || std::time::Instant::now() > deadline {
+            return value;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// The JSON of a successful answer; fails the test with the status and body otherwise.
 pub async fn json_of(res: reqwest::Response) -> serde_json::Value {
     let status = res.status();
@@ -291,7 +308,20 @@ impl TestApp {
         self.scalar(sql, bind).await
     }
 
-    /// The id of the partnership of the partner team called `team`, as form text.
+    /// A new API key of the Acme program, made by its owner.
+    pub async fn api_key(&self) -> String {
+        let owner = self.signed_in("owner@acme.example").await;
+        let program = self.acme_program_id().await.to_string();
+        let res = self
+            .call(
+                &owner,
+                "create_api_key",
+                &[("program", &program), ("name", "Billing")],
+            )
+            .await;
+        json_of(res).await["key"].as_str().unwrap().to_owned()
+    }
+
     /// The id of the seeded Acme program.
     pub async fn acme_program_id(&self) -> i64 {
         self.scalar(
@@ -301,6 +331,7 @@ impl TestApp {
         .await
     }
 
+    /// The id of the partnership of the partner team called `team`, as form text.
     pub async fn partnership_id(&self, team: &str) -> String {
         sqlx::query_scalar::<_, i64>(
             // The team's first partnership (its Acme one): PostgreSQL returns rows in no fixed
