@@ -489,7 +489,7 @@ async fn subject(conn: &mut AnyConnection, h: &Happened) -> Result<Option<Subjec
         _ => match h.kind.as_str() {
             "partnership.tier_changed" => h.text("summary").unwrap_or("tier changed").to_owned(),
             "partner_joined" => "joined the program".to_owned(),
-            _ => "approved".to_owned(),
+            _ => "application approved".to_owned(),
         },
     };
     Ok(Some(subject))
