@@ -17,6 +17,7 @@ on_both_backends!(
     a_disabled_trigger_does_not_run,
     two_runners_run_each_event_once,
     the_demo_trigger_has_a_run_history,
+    a_clawback_is_not_a_reward_for_triggers,
 );
 
 /// The kill test's server runs no triggers itself (its runner polls once an hour): the
@@ -639,4 +640,49 @@ async fn the_demo_trigger_has_a_run_history(app: &TestApp) {
     let late_runs = wait_for(10, async || runs(app, late).await, |r| !r.is_empty()).await;
     assert_eq!(late_runs.len(), 1);
     assert_eq!(trigger_rewards(app, late).await, vec![5_000]);
+}
+
+async fn a_clawback_is_not_a_reward_for_triggers(app: &TestApp) {
+    save(
+        app,
+        &[
+            ("name", "Ten percent"),
+            ("event", "transaction_created"),
+            ("reward_kind", "percent"),
+            ("reward_value", "10"),
+        ],
+    )
+    .await;
+    let per_reward = save(
+        app,
+        &[
+            ("name", "Per reward"),
+            ("event", "reward_created"),
+            ("reward_kind", "flat"),
+            ("reward_value", "1"),
+        ],
+    )
+    .await;
+    let key = app.api_key().await;
+    pay(app, &key, "inv_refunded", 100_000).await;
+    // It ran for the 10% reward, and skipped its own $1.00 one.
+    let logged = wait_for(10, async || runs(app, per_reward).await, |r| r.len() == 2).await;
+    let outcomes: Vec<&str> = logged.iter().map(|(o, _)| o.as_str()).collect();
+    assert_eq!(outcomes, ["ran", "skipped"]);
+    // A partial refund claws half of the $100.00 back with a negative reward (a full one
+    // would decline the pending reward instead): no run for it.
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/transactions"))
+        .bearer_auth(&key)
+        .json(&json!({ "customer_key": "cus_1001", "amount": -50_000, "currency": "USD", "transaction_key": "ref_half", "refunds": "inv_refunded" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let clawbacks = app
+        .scalar("SELECT COUNT(*) FROM rewards WHERE source = $1", "clawback")
+        .await;
+    assert_eq!(clawbacks, 1);
+    wait_for(10, async || unfinished(app).await, |n| *n == 0).await;
+    assert_eq!(runs(app, per_reward).await.len(), 2);
 }
