@@ -22,6 +22,16 @@ pub enum EmailKind {
     SignupExisting,
     /// A trigger's email to a partner team, written by the vendor.
     Automation,
+    /// To a partner team's owners: what happened to their deals, leads, rewards, payouts and
+    /// tier.
+    DealApproved,
+    DealRejected,
+    DealWon,
+    LeadPassed,
+    RewardDeclined,
+    PayoutPaid,
+    PayoutFailed,
+    TierChanged,
     /// Written before messages had kinds.
     Message,
 }
@@ -35,6 +45,14 @@ crate::stored_names!(EmailKind, "email kind", {
     ConfirmSignup => "confirm_signup",
     SignupExisting => "signup_existing",
     Automation => "automation",
+    DealApproved => "deal_approved",
+    DealRejected => "deal_rejected",
+    DealWon => "deal_won",
+    LeadPassed => "lead_passed",
+    RewardDeclined => "reward_declined",
+    PayoutPaid => "payout_paid",
+    PayoutFailed => "payout_failed",
+    TierChanged => "tier_changed",
     Message => "message",
 });
 
@@ -58,6 +76,14 @@ impl EmailKind {
             EmailKind::ConfirmSignup => "Confirm signup",
             EmailKind::SignupExisting => "Signup with an existing account",
             EmailKind::Automation => "Automation",
+            EmailKind::DealApproved => "Deal approved",
+            EmailKind::DealRejected => "Deal rejected",
+            EmailKind::DealWon => "Deal won",
+            EmailKind::LeadPassed => "Lead passed",
+            EmailKind::RewardDeclined => "Reward declined",
+            EmailKind::PayoutPaid => "Payout paid",
+            EmailKind::PayoutFailed => "Payout failed",
+            EmailKind::TierChanged => "Tier changed",
             EmailKind::Message => "Message",
         }
     }

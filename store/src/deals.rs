@@ -12,6 +12,7 @@ use sqlx::Row;
 
 use super::db::{Db, Tx};
 use super::events::{self, NewEvent};
+use super::messages::Message;
 use crate::dto::{DealFilters, DealRow, Named, ProgramSummary, StageColumn, TimelineEntry};
 use crate::error::AppError;
 
@@ -729,6 +730,58 @@ pub async fn change_stage(
         },
     )
     .await?;
+    let amount = domain::money::format_stored(
+        change.amount_minor.unwrap_or(deal.amount_minor),
+        &deal.currency,
+    );
+    let until = change
+        .protected_until
+        .map(domain::time::format_date)
+        .unwrap_or_default();
+    let reason = change.reason.clone().unwrap_or_default();
+    let deal_name = deal.company.as_str();
+    match after {
+        DealStage::Approved => {
+            let to = super::partnerships::PartnerMail::of(tx, deal.partnership_id).await?;
+            let program = to.program.as_str();
+            to.send(
+                tx,
+                &Message::DealApproved {
+                    program,
+                    deal: deal_name,
+                    protected_until: &until,
+                },
+            )
+            .await?;
+        }
+        DealStage::Rejected => {
+            let to = super::partnerships::PartnerMail::of(tx, deal.partnership_id).await?;
+            let program = to.program.as_str();
+            to.send(
+                tx,
+                &Message::DealRejected {
+                    program,
+                    deal: deal_name,
+                    reason: &reason,
+                },
+            )
+            .await?;
+        }
+        DealStage::ClosedWon => {
+            let to = super::partnerships::PartnerMail::of(tx, deal.partnership_id).await?;
+            let program = to.program.as_str();
+            to.send(
+                tx,
+                &Message::DealWon {
+                    program,
+                    deal: deal_name,
+                    amount: &amount,
+                },
+            )
+            .await?;
+        }
+        _ => {}
+    }
     Ok(())
 }
 

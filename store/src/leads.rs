@@ -894,6 +894,20 @@ async fn write_pass(tx: &mut Tx, pass: &Pass) -> Result<(), AppError> {
         },
     )
     .await?;
+    let company: String = sqlx::query_scalar("SELECT company_name FROM leads WHERE id = $1")
+        .bind(pass.lead_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let to = super::partnerships::PartnerMail::of(tx, pass.partnership_id).await?;
+    let program = to.program.as_str();
+    to.send(
+        tx,
+        &super::messages::Message::LeadPassed {
+            program,
+            company: &company,
+        },
+    )
+    .await?;
     Ok(())
 }
 

@@ -57,6 +57,47 @@ pub enum Message<'a> {
         heading: &'a str,
         text: &'a str,
     },
+    DealApproved {
+        program: &'a str,
+        deal: &'a str,
+        /// The date its protection ends, or empty.
+        protected_until: &'a str,
+    },
+    DealRejected {
+        program: &'a str,
+        deal: &'a str,
+        reason: &'a str,
+    },
+    DealWon {
+        program: &'a str,
+        deal: &'a str,
+        amount: &'a str,
+    },
+    LeadPassed {
+        program: &'a str,
+        company: &'a str,
+    },
+    RewardDeclined {
+        program: &'a str,
+        description: &'a str,
+        amount: &'a str,
+        reason: &'a str,
+    },
+    PayoutPaid {
+        program: &'a str,
+        amount: &'a str,
+        reference: &'a str,
+    },
+    PayoutFailed {
+        program: &'a str,
+        amount: &'a str,
+        reason: &'a str,
+    },
+    TierChanged {
+        program: &'a str,
+        /// "Promoted from Silver to Gold: …".
+        summary: &'a str,
+    },
 }
 
 impl Message<'_> {
@@ -70,6 +111,14 @@ impl Message<'_> {
             Message::ConfirmSignup { .. } => EmailKind::ConfirmSignup,
             Message::SignupExisting { .. } => EmailKind::SignupExisting,
             Message::Automation { .. } => EmailKind::Automation,
+            Message::DealApproved { .. } => EmailKind::DealApproved,
+            Message::DealRejected { .. } => EmailKind::DealRejected,
+            Message::DealWon { .. } => EmailKind::DealWon,
+            Message::LeadPassed { .. } => EmailKind::LeadPassed,
+            Message::RewardDeclined { .. } => EmailKind::RewardDeclined,
+            Message::PayoutPaid { .. } => EmailKind::PayoutPaid,
+            Message::PayoutFailed { .. } => EmailKind::PayoutFailed,
+            Message::TierChanged { .. } => EmailKind::TierChanged,
         }
     }
 
@@ -82,7 +131,15 @@ impl Message<'_> {
             | Message::ApplicationRejected { program, .. }
             | Message::ConfirmSignup { program, .. }
             | Message::SignupExisting { program, .. }
-            | Message::Automation { program, .. } => program,
+            | Message::Automation { program, .. }
+            | Message::DealApproved { program, .. }
+            | Message::DealRejected { program, .. }
+            | Message::DealWon { program, .. }
+            | Message::LeadPassed { program, .. }
+            | Message::RewardDeclined { program, .. }
+            | Message::PayoutPaid { program, .. }
+            | Message::PayoutFailed { program, .. }
+            | Message::TierChanged { program, .. } => program,
             Message::PasswordReset { .. } => "Partner portal",
         }
     }
@@ -128,6 +185,30 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "automation.subject",
     "automation.txt",
     "automation.html",
+    "deal_approved.subject",
+    "deal_approved.txt",
+    "deal_approved.html",
+    "deal_rejected.subject",
+    "deal_rejected.txt",
+    "deal_rejected.html",
+    "deal_won.subject",
+    "deal_won.txt",
+    "deal_won.html",
+    "lead_passed.subject",
+    "lead_passed.txt",
+    "lead_passed.html",
+    "reward_declined.subject",
+    "reward_declined.txt",
+    "reward_declined.html",
+    "payout_paid.subject",
+    "payout_paid.txt",
+    "payout_paid.html",
+    "payout_failed.subject",
+    "payout_failed.txt",
+    "payout_failed.html",
+    "tier_changed.subject",
+    "tier_changed.txt",
+    "tier_changed.html",
 );
 
 fn environment() -> &'static Environment<'static> {
@@ -211,6 +292,45 @@ mod tests {
                 program: "Acme Partners",
                 heading: "You are a VIP now",
                 text: "Thanks for the big sale.\n\nThe <Acme> team",
+            },
+            Message::DealApproved {
+                program: "Acme Partners",
+                deal: "Contoso rollout",
+                protected_until: "2027-03-01",
+            },
+            Message::DealRejected {
+                program: "Acme Partners",
+                deal: "Contoso rollout",
+                reason: "Already in our pipeline",
+            },
+            Message::DealWon {
+                program: "Acme Partners",
+                deal: "Contoso rollout",
+                amount: "$12,000.00",
+            },
+            Message::LeadPassed {
+                program: "Acme Partners",
+                company: "Coho Winery",
+            },
+            Message::RewardDeclined {
+                program: "Acme Partners",
+                description: "Agencies 20%",
+                amount: "$40.00",
+                reason: "Duplicate",
+            },
+            Message::PayoutPaid {
+                program: "Acme Partners",
+                amount: "$400.00",
+                reference: "ACH-1",
+            },
+            Message::PayoutFailed {
+                program: "Acme Partners",
+                amount: "$400.00",
+                reason: "The IBAN was refused",
+            },
+            Message::TierChanged {
+                program: "Acme Partners",
+                summary: "Promoted from Silver to Gold: $50,000.00 closed in 90 days",
             },
             Message::SignupExisting {
                 program: "Acme Partners",

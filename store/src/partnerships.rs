@@ -112,6 +112,36 @@ pub async fn set_status(
     Ok(())
 }
 
+/// Who hears about a partnership's deals, leads, rewards, payouts and tier: its team's
+/// owners, in the outbox of the program's company, in the program's name.
+pub struct PartnerMail {
+    company_id: i64,
+    team_id: i64,
+    pub program: String,
+}
+
+impl PartnerMail {
+    pub async fn of(tx: &mut Tx, partnership_id: i64) -> Result<PartnerMail, AppError> {
+        let row = sqlx::query(
+            "SELECT pr.company_id, p.partner_team_id, pr.name FROM partnerships p \
+             JOIN programs pr ON pr.id = p.program_id WHERE p.id = $1",
+        )
+        .bind(partnership_id)
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(PartnerMail {
+            company_id: row.try_get(0)?,
+            team_id: row.try_get(1)?,
+            program: row.try_get(2)?,
+        })
+    }
+
+    /// Queues `message` to the team's owners.
+    pub async fn send(&self, tx: &mut Tx, message: &Message<'_>) -> Result<(), AppError> {
+        email_team_owners(tx, self.company_id, self.team_id, message).await
+    }
+}
+
 /// Queues `message` to every owner of a partner team, in the outbox of `company_id` (the
 /// company whose program it is about).
 pub async fn email_team_owners(

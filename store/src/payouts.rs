@@ -216,6 +216,32 @@ pub async fn move_payout(
         },
     )
     .await?;
+    if matches!(next, PayoutStatus::Paid | PayoutStatus::Failed) {
+        let (partnership_id, amount): (i64, i64) =
+            sqlx::query_as("SELECT partnership_id, amount_minor FROM payouts WHERE id = $1")
+                .bind(payout_id)
+                .fetch_one(&mut **tx)
+                .await?;
+        let amount = domain::money::format_minor(amount, program.currency);
+        let note = note.unwrap_or("");
+        let to = super::partnerships::PartnerMail::of(tx, partnership_id).await?;
+        to.send(tx, &{
+            if next == PayoutStatus::Paid {
+                super::messages::Message::PayoutPaid {
+                    program: &to.program,
+                    amount: &amount,
+                    reference: note,
+                }
+            } else {
+                super::messages::Message::PayoutFailed {
+                    program: &to.program,
+                    amount: &amount,
+                    reason: note,
+                }
+            }
+        })
+        .await?;
+    }
     Ok(())
 }
 

@@ -830,6 +830,33 @@ pub async fn set_status(
         },
     )
     .await?;
+    if to == RewardStatus::Declined {
+        let row = sqlx::query(
+            "SELECT partnership_id, description, amount_minor, currency FROM rewards WHERE id = $1",
+        )
+        .bind(reward_id)
+        .fetch_one(&mut **tx)
+        .await?;
+        let (partnership_id, description, amount, currency): (i64, String, i64, String) = (
+            row.try_get(0)?,
+            row.try_get(1)?,
+            row.try_get(2)?,
+            row.try_get(3)?,
+        );
+        let amount = domain::money::format_stored(amount, &currency);
+        let to = super::partnerships::PartnerMail::of(tx, partnership_id).await?;
+        let program = to.program.as_str();
+        to.send(
+            tx,
+            &super::messages::Message::RewardDeclined {
+                program,
+                description: &description,
+                amount: &amount,
+                reason: reason.unwrap_or(""),
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 

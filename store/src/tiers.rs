@@ -312,7 +312,17 @@ pub async fn record(
         },
     )
     .await?;
-    Ok(())
+    let summary = change.summary();
+    let to = super::partnerships::PartnerMail::of(tx, partnership_id).await?;
+    let program = to.program.as_str();
+    to.send(
+        tx,
+        &super::messages::Message::TierChanged {
+            program,
+            summary: &summary,
+        },
+    )
+    .await
 }
 
 /// A teammate's (or a trigger's, with its reason) choice of tier for a partnership. The engine may still move it later by the
