@@ -739,48 +739,30 @@ pub async fn change_stage(
         .map(domain::time::format_date)
         .unwrap_or_default();
     let reason = change.reason.clone().unwrap_or_default();
-    let deal_name = deal.company.as_str();
-    match after {
-        DealStage::Approved => {
-            let to = super::partnerships::PartnerMail::of(tx, deal.partnership_id).await?;
-            let program = to.program.as_str();
-            to.send(
-                tx,
-                &Message::DealApproved {
-                    program,
-                    deal: deal_name,
-                    protected_until: &until,
-                },
-            )
-            .await?;
-        }
-        DealStage::Rejected => {
-            let to = super::partnerships::PartnerMail::of(tx, deal.partnership_id).await?;
-            let program = to.program.as_str();
-            to.send(
-                tx,
-                &Message::DealRejected {
-                    program,
-                    deal: deal_name,
-                    reason: &reason,
-                },
-            )
-            .await?;
-        }
-        DealStage::ClosedWon => {
-            let to = super::partnerships::PartnerMail::of(tx, deal.partnership_id).await?;
-            let program = to.program.as_str();
-            to.send(
-                tx,
-                &Message::DealWon {
-                    program,
-                    deal: deal_name,
-                    amount: &amount,
-                },
-            )
-            .await?;
-        }
-        _ => {}
+    if matches!(
+        after,
+        DealStage::Approved | DealStage::Rejected | DealStage::ClosedWon
+    ) {
+        let to = super::partnerships::PartnerMail::of(tx, deal.partnership_id).await?;
+        let (program, name) = (to.program.as_str(), deal.company.as_str());
+        let message = match after {
+            DealStage::Approved => Message::DealApproved {
+                program,
+                deal: name,
+                protected_until: &until,
+            },
+            DealStage::Rejected => Message::DealRejected {
+                program,
+                deal: name,
+                reason: &reason,
+            },
+            _ => Message::DealWon {
+                program,
+                deal: name,
+                amount: &amount,
+            },
+        };
+        to.send(tx, &message).await?;
     }
     Ok(())
 }
