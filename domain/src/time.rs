@@ -100,6 +100,15 @@ pub fn parse_timestamp(text: &str) -> Result<i64, crate::RuleViolation> {
     Ok(day + ((h * 60 + m) * 60 + s) * 1000 + millis)
 }
 
+/// Days of history a replay (the offer simulator) or a dry run (triggers) looks back over,
+/// as typed: 1 to 365, empty for the usual 30; `None` for anything else.
+pub fn lookback_days(text: Option<&str>) -> Option<i64> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Some(30),
+        Some(t) => t.parse::<i64>().ok().filter(|d| (1..=365).contains(d)),
+    }
+}
+
 /// The same moment `months` calendar months later (UTC); a day past the end of the target
 /// month falls back to its last day (Jan 31 + 1 month = Feb 28 or 29).
 pub fn add_months(ms: i64, months: u32) -> i64 {
@@ -143,6 +152,17 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_lookback_is_one_to_365_days_and_30_when_empty() {
+        assert_eq!(lookback_days(None), Some(30));
+        assert_eq!(lookback_days(Some(" ")), Some(30));
+        assert_eq!(lookback_days(Some(" 7 ")), Some(7));
+        assert_eq!(lookback_days(Some("365")), Some(365));
+        for bad in ["0", "366", "-1", "x", "1.5"] {
+            assert_eq!(lookback_days(Some(bad)), None, "{bad}");
+        }
+    }
     #[test]
     fn dates_parse_as_typed_only() {
         assert_eq!(

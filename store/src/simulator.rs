@@ -19,18 +19,11 @@ pub const MAX_EVENTS: i64 = 20_000;
 /// The table lists the partners with the largest amounts; the totals count everyone.
 const MAX_ROWS: usize = 100;
 
-/// Days of history a simulation replays: 1 to 365 (empty: 30).
+/// Days of history a simulation replays (`domain::time::lookback_days`).
 pub fn parse_days(text: Option<&str>) -> Result<i64, AppError> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(30),
-        Some(t) => t
-            .parse::<i64>()
-            .ok()
-            .filter(|d| (1..=365).contains(d))
-            .ok_or_else(|| {
-                AppError::invalid_fields(vec![("simulate_days", "Replay 1 to 365 days".into())])
-            }),
-    }
+    domain::time::lookback_days(text).ok_or_else(|| {
+        AppError::invalid_fields(vec![("simulate_days", "Replay 1 to 365 days".into())])
+    })
 }
 
 /// The events of `event`'s kind in `[since, until]`, oldest first:

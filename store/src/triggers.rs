@@ -521,30 +521,41 @@ async fn partner(conn: &mut AnyConnection, partnership_id: i64) -> Result<Partne
     })
 }
 
-/// What the trigger sees of `h`, with whether it runs.
-struct Evaluated {
+/// What the triggers of an event act on: its subject and the partnership, read once per
+/// event however many triggers listen.
+struct Seen {
     subject: Subject,
     partner: Partner,
+}
+
+/// The subject and partnership of `h`; `None` when it concerns no partner.
+async fn see(conn: &mut AnyConnection, h: &Happened) -> Result<Option<Seen>, AppError> {
+    let Some(subject) = subject(conn, h).await? else {
+        return Ok(None);
+    };
+    let partner = partner(conn, subject.partnership_id).await?;
+    Ok(Some(Seen { subject, partner }))
+}
+
+/// What a trigger sees of an event, with whether it runs.
+struct Evaluated<'s> {
+    subject: &'s Subject,
+    partner: &'s Partner,
     verdict: Result<(), Skip>,
 }
 
 /// Evaluates trigger `trigger_id` (`None`: a trigger not saved yet) of the program against
-/// `h`; `None` when the trigger does not concern it (another event, another program, no
-/// partner).
-async fn evaluate(
+/// `h`; `None` when the trigger does not concern it (another event, another program).
+async fn evaluate<'s>(
     conn: &mut AnyConnection,
+    seen: &'s Seen,
     program_id: i64,
     trigger_id: Option<i64>,
     rule: &TriggerRule,
     h: &Happened,
-) -> Result<Option<Evaluated>, AppError> {
-    if h.event() != Some(rule.event) {
-        return Ok(None);
-    }
-    let Some(subject) = subject(conn, h).await? else {
-        return Ok(None);
-    };
-    if subject.program_id != program_id {
+) -> Result<Option<Evaluated<'s>>, AppError> {
+    let subject = &seen.subject;
+    if h.event() != Some(rule.event) || subject.program_id != program_id {
         return Ok(None);
     }
     let in_segment = match rule.conditions.segment_id {
@@ -563,10 +574,9 @@ async fn evaluate(
     };
     // A trigger not saved yet has no id an event could carry.
     let verdict = trigger::check(trigger_id.unwrap_or(0), rule, &facts);
-    let partner = partner(conn, subject.partnership_id).await?;
     Ok(Some(Evaluated {
         subject,
-        partner,
+        partner: &seen.partner,
         verdict,
     }))
 }
@@ -599,7 +609,7 @@ async fn action_line(
     conn: &mut AnyConnection,
     program: &ProgramFacts,
     action: &Action,
-    e: &Evaluated,
+    e: &Evaluated<'_>,
 ) -> Result<String, AppError> {
     let program_id = program.money.program_id;
     let currency = program.money.currency;
@@ -628,7 +638,7 @@ async fn action_line(
     })
 }
 
-fn fill(text: &str, program: &ProgramFacts, e: &Evaluated) -> String {
+fn fill(text: &str, program: &ProgramFacts, e: &Evaluated<'_>) -> String {
     let amount = e
         .subject
         .amount_minor
@@ -643,7 +653,7 @@ async fn apply(
     (trigger_id, trigger_name): (i64, &str),
     action: &Action,
     h: &Happened,
-    e: &Evaluated,
+    e: &Evaluated<'_>,
     now: i64,
 ) -> Result<String, AppError> {
     let money = &program.money;
@@ -716,7 +726,7 @@ async fn create_reward(
     (trigger_id, trigger_name): (i64, &str),
     (payout, description): (Payout, &str),
     h: &Happened,
-    e: &Evaluated,
+    e: &Evaluated<'_>,
     now: i64,
 ) -> Result<bool, AppError> {
     if !e
@@ -909,13 +919,29 @@ async fn run_event(tx: &mut Tx, h: &Happened, now: i64, reads: &mut Reads) -> Re
         return Ok(());
     };
     let listening = reads.listening(tx, company_id, &h.kind, event).await?;
+    let mut seen: Option<Option<Seen>> = None;
     for trigger in listening.iter() {
         // Only events of its own time: not a backlog from before it was on (events retried
         // after a trigger is created must not pay for last week), nor a run kept already.
         if trigger.enabled_at > h.occurred_at || reads.done.contains(&(h.id, trigger.id)) {
             continue;
         }
-        let Some(e) = evaluate(tx, trigger.program_id, Some(trigger.id), &trigger.rule, h).await?
+        if seen.is_none() {
+            seen = Some(see(tx, h).await?);
+        }
+        // No partner: no trigger has anything to act on.
+        let Some(Some(seen)) = seen.as_ref() else {
+            break;
+        };
+        let Some(e) = evaluate(
+            tx,
+            seen,
+            trigger.program_id,
+            Some(trigger.id),
+            &trigger.rule,
+            h,
+        )
+        .await?
         else {
             continue;
         };
@@ -963,7 +989,7 @@ async fn run_actions(
     (trigger_id, name): (i64, &str),
     rule: &TriggerRule,
     h: &Happened,
-    e: &Evaluated,
+    e: &Evaluated<'_>,
     now: i64,
 ) -> Result<(Outcome, Vec<String>), AppError> {
     // One action refused has changed nothing; several need a savepoint to undo the others.
@@ -1077,7 +1103,14 @@ pub async fn dry_run(
                 truncated = true;
                 break 'pages;
             }
-            let Some(e) = evaluate(&mut conn, program_id, trigger_id, rule, &h).await? else {
+            if h.event() != Some(rule.event) {
+                continue;
+            }
+            let Some(seen) = see(&mut conn, &h).await? else {
+                continue;
+            };
+            let Some(e) = evaluate(&mut conn, &seen, program_id, trigger_id, rule, &h).await?
+            else {
                 continue;
             };
             let lines = match e.verdict {

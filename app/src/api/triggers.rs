@@ -13,19 +13,22 @@ mod shown {
     use domain::offer::Payout;
     use domain::trigger::{Action, TriggerRule, describe};
 
-    use crate::dto::{Named, Structure, TriggerFormValues, TriggerRow};
+    use crate::dto::{Structure, TriggerFormValues, TriggerRow};
     use crate::server::triggers::StoredTrigger;
 
-    fn name_of(items: &[Named], id: i64) -> String {
+    /// The name of `id` among `items` (id, name); a removed one says so.
+    fn name_of<'a>(items: impl IntoIterator<Item = (i64, &'a str)>, id: i64) -> String {
         items
-            .iter()
-            .find(|n| n.id == id)
-            .map_or_else(|| "(deleted)".to_owned(), |n| n.name.clone())
+            .into_iter()
+            .find(|(n, _)| *n == id)
+            .map_or_else(|| "(deleted)".to_owned(), |(_, name)| name.to_owned())
     }
 
     /// The trigger in one line, with the names of what it uses.
     pub fn summary(rule: &TriggerRule, currency: Currency, s: &Structure) -> String {
-        let (tags, groups, tiers) = (s.tags.clone(), s.group_choices(), s.tier_choices());
+        let tag = |id| name_of(s.tags.iter().map(|t| (t.id, t.name.as_str())), id);
+        let group = |id| name_of(s.groups.iter().map(|g| (g.id, g.name.as_str())), id);
+        let tier = |id| name_of(s.tiers.iter().map(|t| (t.id, t.name.as_str())), id);
         describe(rule, currency, &|action| match action {
             Action::CreateReward { payout, .. } => match *payout {
                 Payout::Flat { amount_minor } => format!(
@@ -37,10 +40,10 @@ mod shown {
                     rust_decimal::Decimal::new(basis_points, 2).normalize()
                 ),
             },
-            Action::AddTag(id) => format!("add tag {}", name_of(&tags, *id)),
-            Action::RemoveTag(id) => format!("remove tag {}", name_of(&tags, *id)),
-            Action::MoveGroup(id) => format!("move to group {}", name_of(&groups, *id)),
-            Action::SetTier(id) => format!("set tier {}", name_of(&tiers, *id)),
+            Action::AddTag(id) => format!("add tag {}", tag(*id)),
+            Action::RemoveTag(id) => format!("remove tag {}", tag(*id)),
+            Action::MoveGroup(id) => format!("move to group {}", group(*id)),
+            Action::SetTier(id) => format!("set tier {}", tier(*id)),
             Action::EmailPartner { .. } => "email the partner".to_owned(),
         })
     }
@@ -266,64 +269,33 @@ pub async fn save_trigger(
         let (state, me) = require_teammate(Permission::ManageTriggers).await?;
         let program = crate::server::authz::program(program)?;
         let money = rewards::program_money(&mut state.db.conn().await?, program.id).await?;
-        let text = |v: &Option<String>| v.as_deref().unwrap_or("").to_owned();
-        let (segment, min_amount, product_key, deal_stage, deal_motion) = (
-            text(&segment),
-            text(&min_amount),
-            text(&product_key),
-            text(&deal_stage),
-            text(&deal_motion),
-        );
-        let (reward_kind, reward_value, reward_description) = (
-            text(&reward_kind),
-            text(&reward_value),
-            text(&reward_description),
-        );
-        let (add_tag, remove_tag, move_group, set_tier) = (
-            text(&add_tag),
-            text(&remove_tag),
-            text(&move_group),
-            text(&set_tier),
-        );
-        let (email_subject, email_body) = (text(&email_subject), text(&email_body));
+        fn text(v: &Option<String>) -> &str {
+            v.as_deref().unwrap_or("")
+        }
         let form = TriggerForm {
             name: &name,
             event: &event,
-            segment: &segment,
-            min_amount: &min_amount,
-            product_key: &product_key,
-            deal_stage: &deal_stage,
-            deal_motion: &deal_motion,
-            reward_kind: &reward_kind,
-            reward_value: &reward_value,
-            reward_description: &reward_description,
-            add_tag: &add_tag,
-            remove_tag: &remove_tag,
-            move_group: &move_group,
-            set_tier: &set_tier,
-            email_subject: &email_subject,
-            email_body: &email_body,
+            segment: text(&segment),
+            min_amount: text(&min_amount),
+            product_key: text(&product_key),
+            deal_stage: text(&deal_stage),
+            deal_motion: text(&deal_motion),
+            reward_kind: text(&reward_kind),
+            reward_value: text(&reward_value),
+            reward_description: text(&reward_description),
+            add_tag: text(&add_tag),
+            remove_tag: text(&remove_tag),
+            move_group: text(&move_group),
+            set_tier: text(&set_tier),
+            email_subject: text(&email_subject),
+            email_body: text(&email_body),
         };
         let draft = validate(&form, money.currency).map_err(AppError::invalid_fields)?;
         let now = now_ms();
         if intent.as_deref() == Some("dry_run") {
-            let days = match dry_run_days
-                .as_deref()
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-            {
-                None => 30,
-                Some(d) => d
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|d| (1..=365).contains(d))
-                    .ok_or_else(|| {
-                        AppError::invalid_fields(vec![(
-                            "dry_run_days",
-                            "Look back 1 to 365 days".into(),
-                        )])
-                    })?,
-            };
+            let days = domain::time::lookback_days(dry_run_days.as_deref()).ok_or_else(|| {
+                AppError::invalid_fields(vec![("dry_run_days", "Look back 1 to 365 days".into())])
+            })?;
             if let Some(id) = trigger {
                 // Only the program's own trigger: its id decides the loop rule.
                 triggers::get(&state.db, program.id, id).await?;
