@@ -142,6 +142,16 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route
+                    path=path!("/vendor/webhooks")
+                    view=pages::webhooks::WebhooksPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/vendor/webhooks/:id")
+                    view=pages::webhooks::WebhookPage
+                    ssr=SsrMode::Async
+                />
+                <Route
                     path=path!("/vendor/api-keys")
                     view=pages::api_keys::ApiKeysPage
                     ssr=SsrMode::Async

@@ -32,6 +32,8 @@ pub enum EmailKind {
     PayoutPaid,
     PayoutFailed,
     TierChanged,
+    /// To the company's owners: a webhook endpoint failed for days and was turned off.
+    WebhookFailing,
     /// Written before messages had kinds.
     Message,
 }
@@ -53,6 +55,7 @@ crate::stored_names!(EmailKind, "email kind", {
     PayoutPaid => "payout_paid",
     PayoutFailed => "payout_failed",
     TierChanged => "tier_changed",
+    WebhookFailing => "webhook_failing",
     Message => "message",
 });
 
@@ -84,6 +87,7 @@ impl EmailKind {
             EmailKind::PayoutPaid => "Payout paid",
             EmailKind::PayoutFailed => "Payout failed",
             EmailKind::TierChanged => "Tier changed",
+            EmailKind::WebhookFailing => "Webhook endpoint failing",
             EmailKind::Message => "Message",
         }
     }

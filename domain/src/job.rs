@@ -15,11 +15,18 @@ pub enum Queue {
     SendEmail,
     /// Run the program's triggers for one event; the subject is the event's id.
     RunTriggers,
+    /// Queue an event's webhook deliveries for the program's endpoints; the subject is the
+    /// event's id.
+    WebhookEvents,
+    /// Deliver one webhook message; the subject is the delivery's id.
+    DeliverWebhook,
 }
 
 crate::stored_names!(Queue, "job queue", {
     SendEmail => "send_email",
     RunTriggers => "run_triggers",
+    WebhookEvents => "webhook_events",
+    DeliverWebhook => "deliver_webhook",
 });
 
 /// Where a job is in its life.

@@ -77,6 +77,7 @@ pub mod tier;
 pub mod time;
 pub mod transaction;
 pub mod trigger;
+pub mod webhook;
 pub mod workspace;
 
 /// A rule was broken by the input; the message is safe to show to the person who sent it.

@@ -32,6 +32,9 @@ pub enum Permission {
     /// Build, change and turn triggers on and off, read their run logs and dry-run them
     /// (a trigger can make rewards and email partners).
     ManageTriggers,
+    /// Add, change and turn off the program's webhook endpoints, read and replay their
+    /// deliveries, see their signing secrets.
+    ManageWebhooks,
 }
 
 impl Permission {
@@ -54,6 +57,7 @@ impl Permission {
         Permission::ManageTeammates,
         Permission::ReadOutbox,
         Permission::ManageTriggers,
+        Permission::ManageWebhooks,
     ];
 }
 
@@ -91,7 +95,9 @@ impl TeammateRole {
                 ManageDeals,
                 ManageGroupsTagsTiers,
             ],
-            TeammateRole::Technical => &[ViewProgram, ManageApiKeys, ManageTracking],
+            TeammateRole::Technical => {
+                &[ViewProgram, ManageApiKeys, ManageTracking, ManageWebhooks]
+            }
             TeammateRole::Finance => &[
                 ViewProgram,
                 ViewMoney,
@@ -326,6 +332,8 @@ mod tests {
         // Technical: keys and tracking settings; no money, no program settings.
         assert!(TeammateRole::Technical.can(ManageApiKeys));
         assert!(TeammateRole::Technical.can(ManageTracking));
+        assert!(TeammateRole::Technical.can(ManageWebhooks));
+        assert!(!TeammateRole::Finance.can(ManageWebhooks));
         assert!(!TeammateRole::Technical.can(ManageProgramSettings));
         assert!(!TeammateRole::Technical.can(ViewMoney));
         assert!(!TeammateRole::Technical.can(ManagePartners));

@@ -1,5 +1,6 @@
 //! Work the server does on its own: approving rewards whose hold has passed, the daily tier
-//! evaluation, deleting stale attempt counters, sending the outbox and running triggers. Each
+//! evaluation, deleting stale attempt counters, sending the outbox, running triggers and
+//! delivering webhooks. Each
 //! server process runs them all; the approval is a conditional update, so processes never approve a reward
 //! twice, the day's tier run is claimed by one process, and a queued job is claimed by one
 //! runner at a time (`store::jobs`).
@@ -8,11 +9,12 @@ use std::time::Duration;
 
 use domain::job::Queue;
 use store::db::{Db, now_ms};
-use store::{emails, jobs, rewards, throttle, tiers, triggers};
+use store::{emails, jobs, rewards, throttle, tiers, triggers, webhooks};
 
 use wire::error::AppError;
 
 use crate::mail::Mailer;
+use crate::webhooks::Sender;
 
 /// Approves due rewards (and runs the tier evaluation once a day) every `every`, until the
 /// process ends.
@@ -83,34 +85,138 @@ pub fn spawn_trigger_runner(db: Db, poll: Duration, lease: Duration) {
 }
 
 /// Claims one batch of events and runs their triggers in one transaction; returns how many it
-/// claimed. When the batch fails, its events run one by one, each in its own transaction: an
-/// event whose run fails waits for its next attempt, the others go on.
+/// claimed.
 pub async fn run_triggers_due(db: &Db, lease_ms: i64) -> Result<usize, AppError> {
-    let claimed = jobs::claim(db, Queue::RunTriggers, now_ms(), lease_ms).await?;
+    batch_or_one_by_one(
+        db,
+        Queue::RunTriggers,
+        lease_ms,
+        "an event's triggers",
+        triggers::run_jobs,
+    )
+    .await
+}
+
+/// Claims one batch of events and queues their webhook deliveries in one transaction; returns
+/// how many it claimed.
+pub async fn queue_webhooks_due(db: &Db, lease_ms: i64) -> Result<usize, AppError> {
+    batch_or_one_by_one(
+        db,
+        Queue::WebhookEvents,
+        lease_ms,
+        "an event's webhooks",
+        webhooks::queue_events,
+    )
+    .await
+}
+
+/// Claims one batch of `queue` and works through it in one transaction (`work` answers
+/// `false` when a claim was lost). When the batch fails, its jobs run one by one, each in its
+/// own transaction: a job that fails waits for its next attempt, the others go on.
+async fn batch_or_one_by_one<F>(
+    db: &Db,
+    queue: Queue,
+    lease_ms: i64,
+    what: &'static str,
+    work: F,
+) -> Result<usize, AppError>
+where
+    F: AsyncFn(&Db, &[jobs::Claimed], i64) -> Result<bool, AppError>,
+{
+    let claimed = jobs::claim(db, queue, now_ms(), lease_ms).await?;
     if claimed.is_empty() {
         return Ok(0);
     }
-    match triggers::run_jobs(db, &claimed, now_ms()).await {
+    match work(db, &claimed, now_ms()).await {
         Ok(true) => return Ok(claimed.len()),
         Ok(false) => {}
         Err(e) => {
-            tracing::info!(error = %e.message, "a batch of events failed; running them one by one")
+            tracing::info!(error = %e.message, "a batch of {what} failed; running them one by one")
         }
     }
     for job in &claimed {
-        match triggers::run_jobs(db, std::slice::from_ref(job), now_ms()).await {
+        match work(db, std::slice::from_ref(job), now_ms()).await {
             Ok(true) => {}
             Ok(false) => tracing::warn!(
                 event = job.subject_id,
-                "an event's triggers ran after its claim ran out; the other runner's run stands"
+                "{what} ran after its claim ran out; the other runner's run stands"
             ),
             Err(e) => {
-                tracing::warn!(event = job.subject_id, attempt = job.attempt, error = %e.message, "running an event's triggers failed");
-                triggers::run_failed(db, job, now_ms()).await?;
+                tracing::warn!(event = job.subject_id, attempt = job.attempt, error = %e.message, "{what} failed");
+                jobs::fail_alone(
+                    db,
+                    job,
+                    &format!("Running {what} failed; the server log has the cause"),
+                    now_ms(),
+                )
+                .await?;
             }
         }
     }
     Ok(claimed.len())
+}
+
+/// Queues and sends webhook deliveries until the process ends: one runner turns new events
+/// into deliveries, another sends the due deliveries. `origin` builds the link in the message
+/// to owners about an endpoint turned off.
+pub fn spawn_webhook_runner(
+    db: Db,
+    sender: Sender,
+    poll: Duration,
+    lease: Duration,
+    origin: Option<String>,
+) {
+    let lease_ms = lease_ms(lease);
+    let queuing = db.clone();
+    spawn_runner("queuing webhook deliveries", poll, move || {
+        let db = queuing.clone();
+        async move { queue_webhooks_due(&db, lease_ms).await }
+    });
+    spawn_runner("delivering webhooks", poll, move || {
+        let (db, sender, origin) = (db.clone(), sender.clone(), origin.clone());
+        async move { deliver_due(&db, &sender, lease_ms, origin.as_deref()).await }
+    });
+}
+
+/// Claims one batch of due deliveries and sends them side by side (each within its 10 s
+/// timeout, well inside the lease); returns how many it claimed.
+pub async fn deliver_due(
+    db: &Db,
+    sender: &Sender,
+    lease_ms: i64,
+    origin: Option<&str>,
+) -> Result<usize, AppError> {
+    let claimed = jobs::claim(db, Queue::DeliverWebhook, now_ms(), lease_ms).await?;
+    let sends = claimed
+        .iter()
+        .map(|job| deliver_one(db, sender, job, origin));
+    for outcome in futures_util::future::join_all(sends).await {
+        outcome?;
+    }
+    Ok(claimed.len())
+}
+
+async fn deliver_one(
+    db: &Db,
+    sender: &Sender,
+    job: &jobs::Claimed,
+    origin: Option<&str>,
+) -> Result<(), AppError> {
+    let recorded = match webhooks::outgoing(db, job.subject_id, now_ms()).await? {
+        webhooks::Next::Settled => jobs::finish_alone(db, job, now_ms()).await?,
+        webhooks::Next::EndpointOff => webhooks::fail_unsent(db, job, job.subject_id).await?,
+        webhooks::Next::Send(out) => {
+            let attempted = sender.send(&out).await;
+            webhooks::record(db, job, &out, &attempted, origin).await?
+        }
+    };
+    if !recorded {
+        tracing::warn!(
+            delivery = job.subject_id,
+            "a webhook delivery was attempted after its claim ran out"
+        );
+    }
+    Ok(())
 }
 
 /// Claims one batch of due messages and sends them side by side (a batch takes as long as

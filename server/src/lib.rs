@@ -13,6 +13,7 @@ pub mod payouts_export;
 pub mod redirect;
 pub mod seed;
 pub mod track;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -54,6 +55,11 @@ pub struct Settings {
     pub job_lease: std::time::Duration,
     /// How often new events are checked for triggers to run (`PORTAL_TRIGGER_POLL_MS`, 1000).
     pub trigger_poll: std::time::Duration,
+    /// How often webhook deliveries are checked for (`PORTAL_WEBHOOK_POLL_MS`, 1000).
+    pub webhook_poll: std::time::Duration,
+    /// `PORTAL_WEBHOOK_ALLOW_PRIVATE=1` lets endpoints be on this machine or a private network
+    /// (tests, a receiver beside the portal); otherwise such addresses are refused.
+    pub webhooks_to_private: bool,
 }
 
 impl Settings {
@@ -92,6 +98,10 @@ impl Settings {
             trigger_poll: std::time::Duration::from_millis(
                 number("PORTAL_TRIGGER_POLL_MS", 1000)?.max(10),
             ),
+            webhook_poll: std::time::Duration::from_millis(
+                number("PORTAL_WEBHOOK_POLL_MS", 1000)?.max(10),
+            ),
+            webhooks_to_private: var("PORTAL_WEBHOOK_ALLOW_PRIVATE").as_deref() == Some("1"),
         })
     }
 
@@ -111,6 +121,9 @@ impl Settings {
             mail_poll: std::time::Duration::from_millis(50),
             job_lease: std::time::Duration::from_millis(domain::job::LEASE_MS as u64),
             trigger_poll: std::time::Duration::from_millis(50),
+            webhook_poll: std::time::Duration::from_millis(50),
+            // The tests' webhook receiver listens on loopback.
+            webhooks_to_private: true,
         }
     }
 
@@ -151,6 +164,7 @@ pub fn app_state(db: Db, settings: &Settings) -> AppState {
             secure_cookies,
             public_origin: settings.public_origin.clone(),
             sending_mail: settings.smtp_url.is_some(),
+            webhooks_to_private: settings.webhooks_to_private,
         },
     )
 }

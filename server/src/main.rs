@@ -85,6 +85,18 @@ async fn serve(settings: Settings) -> Result<(), String> {
     }
     jobs::spawn(state.db.clone(), settings.job_interval);
     jobs::spawn_trigger_runner(state.db.clone(), settings.trigger_poll, settings.job_lease);
+    jobs::spawn_webhook_runner(
+        state.db.clone(),
+        server::webhooks::Sender::new(settings.webhooks_to_private)?,
+        settings.webhook_poll,
+        settings.job_lease,
+        settings.public_origin.clone(),
+    );
+    if settings.webhooks_to_private {
+        println!(
+            "PORTAL_WEBHOOK_ALLOW_PRIVATE is on: webhooks may go to this machine and private networks"
+        );
+    }
     match settings.mailer()? {
         Some(mailer) => jobs::spawn_sender(
             state.db.clone(),

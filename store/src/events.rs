@@ -3,12 +3,15 @@
 //!
 //! An event a trigger may start on also queues the trigger runner's job for it, in that same
 //! transaction, when an enabled trigger of the company listens to its kind: the job exists
-//! exactly when the event committed, whatever order concurrent transactions commit in.
+//! exactly when the event committed, whatever order concurrent transactions commit in. An
+//! event a webhook may carry queues the webhook fan-out's job the same way, when the company
+//! has an enabled endpoint.
 
 use std::future::Future;
 
 use domain::job::Queue;
 use domain::trigger::TriggerEvent;
+use domain::webhook::EventType;
 
 use super::db::{Tx, now_ms};
 
@@ -86,6 +89,21 @@ pub async fn append(tx: &mut Tx, event: NewEvent<'_>) -> Result<i64, sqlx::Error
         .bind(company_id)
         .bind(now)
         .bind(event.kind)
+        .execute(&mut **tx)
+        .await?;
+    }
+    if let Some(company_id) = event.company_id
+        && EventType::of_kind(event.kind).is_some()
+    {
+        sqlx::query(
+            "INSERT INTO jobs (queue, subject_id, company_id, status, run_at, created_at) \
+             SELECT $1, $2, $3, 'pending', $4, $4 WHERE EXISTS \
+             (SELECT 1 FROM webhook_endpoints WHERE company_id = $3 AND enabled = 1)",
+        )
+        .bind(Queue::WebhookEvents.as_str())
+        .bind(id)
+        .bind(company_id)
+        .bind(now)
         .execute(&mut **tx)
         .await?;
     }

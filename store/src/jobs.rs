@@ -134,6 +134,18 @@ pub async fn fail(
     } else {
         job::after_failure(job.attempt, now, rand::rngs::OsRng.next_u64())
     };
+    fail_then(tx, job, reason, next, now).await
+}
+
+/// Records a failed attempt whose next step the caller's own schedule chose (webhooks have
+/// theirs). `None` when the claim was lost.
+pub async fn fail_then(
+    tx: &mut Tx,
+    job: &Claimed,
+    reason: &str,
+    next: AfterFailure,
+    now: i64,
+) -> Result<Option<AfterFailure>, sqlx::Error> {
     let (status, run_at, finished_at) = match next {
         AfterFailure::RetryAt(at) => (JobStatus::Pending, at, None),
         AfterFailure::Dead => (JobStatus::Dead, now, Some(now)),
@@ -151,6 +163,27 @@ pub async fn fail(
     .execute(&mut **tx)
     .await?;
     Ok((updated.rows_affected() == 1).then_some(next))
+}
+
+/// Records a failed attempt in a transaction of its own (the attempt's work was rolled back);
+/// nothing when the claim was lost.
+pub async fn fail_alone(db: &Db, job: &Claimed, reason: &str, now: i64) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    if fail(&mut tx, job, reason, false, now).await?.is_some() {
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Marks a claimed job done in a transaction of its own (its work had nothing left to do);
+/// `false` when the claim was lost.
+pub async fn finish_alone(db: &Db, job: &Claimed, now: i64) -> Result<bool, AppError> {
+    let mut tx = db.begin().await?;
+    if !finish(&mut tx, job, now).await? {
+        return Ok(false);
+    }
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Makes a dead job due again with a fresh set of attempts (a person asked for it). `false`

@@ -48,5 +48,6 @@ pub mod tiers;
 pub mod transactions;
 pub mod triggers;
 pub mod vendor;
+pub mod webhooks;
 
 use wire::{dto, error};

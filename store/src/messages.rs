@@ -98,6 +98,16 @@ pub enum Message<'a> {
         /// "Promoted from Silver to Gold: …".
         summary: &'a str,
     },
+    WebhookFailing {
+        program: &'a str,
+        url: &'a str,
+        /// Since when it failed, as a date.
+        since: &'a str,
+        /// The last attempt's failure.
+        reason: &'a str,
+        /// The endpoint's page.
+        link: &'a str,
+    },
 }
 
 impl Message<'_> {
@@ -119,6 +129,7 @@ impl Message<'_> {
             Message::PayoutPaid { .. } => EmailKind::PayoutPaid,
             Message::PayoutFailed { .. } => EmailKind::PayoutFailed,
             Message::TierChanged { .. } => EmailKind::TierChanged,
+            Message::WebhookFailing { .. } => EmailKind::WebhookFailing,
         }
     }
 
@@ -139,7 +150,8 @@ impl Message<'_> {
             | Message::RewardDeclined { program, .. }
             | Message::PayoutPaid { program, .. }
             | Message::PayoutFailed { program, .. }
-            | Message::TierChanged { program, .. } => program,
+            | Message::TierChanged { program, .. }
+            | Message::WebhookFailing { program, .. } => program,
             Message::PasswordReset { .. } => "Partner portal",
         }
     }
@@ -209,6 +221,9 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "tier_changed.subject",
     "tier_changed.txt",
     "tier_changed.html",
+    "webhook_failing.subject",
+    "webhook_failing.txt",
+    "webhook_failing.html",
 );
 
 fn environment() -> &'static Environment<'static> {
@@ -331,6 +346,13 @@ mod tests {
             Message::TierChanged {
                 program: "Acme Partners",
                 summary: "Promoted from Silver to Gold: $50,000.00 closed in 90 days",
+            },
+            Message::WebhookFailing {
+                program: "Acme Partners",
+                url: "https://crm.example/hooks",
+                since: "Dec 1, 2026",
+                reason: "HTTP 503",
+                link: "https://portal.example/vendor/webhooks/1",
             },
             Message::SignupExisting {
                 program: "Acme Partners",

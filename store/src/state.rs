@@ -15,6 +15,9 @@ pub struct Config {
     pub public_origin: Option<String>,
     /// An SMTP server is configured (`PORTAL_SMTP_URL`): the outbox is being sent.
     pub sending_mail: bool,
+    /// Webhook endpoints may be on this machine or a private network
+    /// (`PORTAL_WEBHOOK_ALLOW_PRIVATE=1`).
+    pub webhooks_to_private: bool,
 }
 
 #[derive(Clone)]

@@ -1152,17 +1152,13 @@ pub async fn dry_run(
 /// Records a failed run of the event of `job`: it waits for its next attempt, or is stuck
 /// after its last (the triggers page counts those and retries them).
 pub async fn run_failed(db: &Db, job: &Claimed, now: i64) -> Result<(), AppError> {
-    let mut tx = db.begin().await?;
-    jobs::fail(
-        &mut tx,
+    jobs::fail_alone(
+        db,
         job,
         "Running the triggers failed; the server log has the cause",
-        false,
         now,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// How many of the company's events the trigger runner gave up on (every attempt failed).

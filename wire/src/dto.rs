@@ -1184,3 +1184,70 @@ pub struct TriggerDryRun {
     pub would_run: u32,
     pub truncated: bool,
 }
+
+/// A webhook endpoint, as its list row and its page show it (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEndpointRow {
+    pub id: i64,
+    pub url: String,
+    pub description: String,
+    /// "All events", or the names it receives.
+    pub events: String,
+    /// The names it receives (empty: all), as the form ticks them.
+    pub event_names: Vec<String>,
+    pub enabled: bool,
+    /// "On", "On · failing since …", "Off: why".
+    pub status: String,
+    /// While a rotated-out secret still signs beside the new one: until when.
+    pub rotating_until: Option<String>,
+}
+
+/// `/vendor/webhooks`: the program's endpoints and the form to add one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhooksPage {
+    pub viewer: Viewer,
+    pub program: Option<ProgramSummary>,
+    pub endpoints: Vec<WebhookEndpointRow>,
+    /// (name, label) of every event an endpoint can receive.
+    pub events: Vec<(String, String)>,
+}
+
+/// One attempt to deliver a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookAttemptRow {
+    pub attempt: i64,
+    pub at: String,
+    /// "HTTP 200 in 35 ms", "No answer within 10 s (10,002 ms)".
+    pub result: String,
+    pub response: String,
+}
+
+/// One message to an endpoint, with its attempts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookDeliveryRow {
+    pub id: i64,
+    pub event_type: String,
+    pub msg_id: String,
+    pub body: String,
+    /// "Delivered", "Retrying at …: HTTP 500", "Failed: …".
+    pub status: String,
+    /// Waiting for an attempt (the page refreshes itself while one is due soon).
+    pub pending: bool,
+    pub replay_of: Option<i64>,
+    pub created_at: String,
+    pub attempts: Vec<WebhookAttemptRow>,
+}
+
+/// `/vendor/webhooks/:id`: an endpoint, its form and its delivery log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookPage {
+    pub viewer: Viewer,
+    pub program: Option<ProgramSummary>,
+    pub endpoint: Option<WebhookEndpointRow>,
+    pub events: Vec<(String, String)>,
+    pub deliveries: Vec<WebhookDeliveryRow>,
+    /// Where the next (older) page of the log starts.
+    pub older: Option<i64>,
+    /// An attempt is due within the next minute: the page checks again shortly.
+    pub due_soon: bool,
+}

@@ -31,6 +31,7 @@ mod structure;
 mod team;
 mod teammates;
 mod triggers;
+mod webhooks;
 
 pub use api_keys::*;
 pub use applications::*;
@@ -53,3 +54,4 @@ pub use structure::*;
 pub use team::*;
 pub use teammates::*;
 pub use triggers::*;
+pub use webhooks::*;

@@ -26,4 +26,5 @@ pub mod transactions;
 pub mod triggers;
 pub mod vendor;
 pub mod verify_email;
+pub mod webhooks;
 pub mod workspaces;

@@ -25,3 +25,4 @@ mod structure;
 mod tiers;
 mod triggers;
 mod trust;
+mod webhooks;

@@ -31,7 +31,7 @@ async fn acme_program(app: &TestApp) -> String {
 }
 
 /// A 20% offer on transactions for Northwind's group.
-async fn twenty_percent_offer(app: &TestApp) {
+pub(crate) async fn twenty_percent_offer(app: &TestApp) {
     let owner = app.signed_in("owner@acme.example").await;
     let program = acme_program(app).await;
     let group = app

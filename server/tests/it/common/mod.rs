@@ -122,6 +122,13 @@ async fn serve(settings: &Settings, db: Db) -> String {
         );
     }
     server::jobs::spawn_trigger_runner(state.db.clone(), settings.trigger_poll, settings.job_lease);
+    server::jobs::spawn_webhook_runner(
+        state.db.clone(),
+        server::webhooks::Sender::new(settings.webhooks_to_private).expect("webhook client"),
+        settings.webhook_poll,
+        settings.job_lease,
+        settings.public_origin.clone(),
+    );
     let (redirects, _writer) = server::redirect::start(state.db.clone());
     let app = server::router_with_clock(state, settings.leptos_options(), true, redirects);
     tokio::spawn(async move { server::serve(listener, app).await });
@@ -492,30 +499,47 @@ pub struct Received {
     pub html: String,
 }
 
+/// Starts `node end2end/<script>` (whose npm package `package` must be installed) and reads
+/// the ports it prints as its first line of JSON.
+fn start_node_helper(script: &str, package: &str) -> (std::process::Child, serde_json::Value) {
+    use std::io::BufRead;
+    let end2end = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../end2end");
+    assert!(
+        end2end.join("node_modules").join(package).is_dir(),
+        "{script} needs end2end/'s npm packages: run ./dev test once (or npm ci in end2end/)"
+    );
+    let mut child = std::process::Command::new("node")
+        .arg(script)
+        .current_dir(&end2end)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start node end2end/{script}: {e}"));
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("helper stdout"))
+        .read_line(&mut line)
+        .expect("helper ports");
+    let ports = serde_json::from_str(&line).expect("helper ports line");
+    (child, ports)
+}
+
+fn port_of(ports: &serde_json::Value, key: &str) -> u16 {
+    u16::try_from(ports[key].as_u64().expect("port")).expect("port")
+}
+
+/// Ends a helper process: its stdin closes (it exits by itself), then it is killed.
+fn stop(child: &mut std::process::Child) {
+    drop(child.stdin.take());
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 impl SmtpSink {
     pub fn start() -> Self {
-        use std::io::BufRead;
-        let end2end = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../end2end");
-        assert!(
-            end2end.join("node_modules/smtp-server").is_dir(),
-            "the SMTP sink needs end2end/'s npm packages: run ./dev test once (or npm ci in end2end/)"
-        );
-        let mut child = std::process::Command::new("node")
-            .arg("smtp-sink.mjs")
-            .current_dir(&end2end)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("start node end2end/smtp-sink.mjs");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("sink stdout"))
-            .read_line(&mut line)
-            .expect("sink ports");
-        let ports: serde_json::Value = serde_json::from_str(&line).expect("sink ports line");
-        let port = |k: &str| u16::try_from(ports[k].as_u64().expect("port")).expect("port");
+        let (child, ports) = start_node_helper("smtp-sink.mjs", "smtp-server");
         Self {
-            smtp_port: port("smtp"),
-            http: format!("http://127.0.0.1:{}", port("http")),
+            smtp_port: port_of(&ports, "smtp"),
+            http: format!("http://127.0.0.1:{}", port_of(&ports, "http")),
             child,
         }
     }
@@ -547,8 +571,75 @@ impl SmtpSink {
 
 impl Drop for SmtpSink {
     fn drop(&mut self) {
-        drop(self.child.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop(&mut self.child);
+    }
+}
+
+/// A real HTTP receiver of webhooks (`end2end/webhook-receiver.mjs`) that verifies each
+/// message with the Standard Webhooks reference library and lists what it received. Stopped
+/// when dropped.
+pub struct WebhookReceiver {
+    base: String,
+    child: std::process::Child,
+}
+
+/// One message the receiver got.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Hooked {
+    pub id: String,
+    pub timestamp: String,
+    pub signature: String,
+    pub body: String,
+    /// The indexes of the configured secrets whose signature matched.
+    pub verified_with: Vec<usize>,
+}
+
+impl Hooked {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).expect("webhook body is JSON")
+    }
+}
+
+impl WebhookReceiver {
+    pub fn start() -> Self {
+        let (child, ports) = start_node_helper("webhook-receiver.mjs", "standardwebhooks");
+        Self {
+            base: format!("http://127.0.0.1:{}", port_of(&ports, "http")),
+            child,
+        }
+    }
+
+    /// The address of endpoint `name`.
+    pub fn url(&self, name: &str) -> String {
+        format!("{}/hooks/{name}", self.base)
+    }
+
+    /// The secrets `name`'s messages are verified with and the status it answers.
+    pub async fn configure(&self, name: &str, secrets: &[&str], status: u16) {
+        let res = reqwest::Client::new()
+            .put(format!("{}/control/{name}", self.base))
+            .json(&serde_json::json!({ "secrets": secrets, "status": status }))
+            .send()
+            .await
+            .expect("receiver control");
+        assert!(res.status().is_success());
+    }
+
+    pub async fn received(&self, name: &str) -> Vec<Hooked> {
+        reqwest::Client::new()
+            .get(format!("{}/control/received", self.base))
+            .query(&[("name", name)])
+            .send()
+            .await
+            .expect("receiver list")
+            .json()
+            .await
+            .expect("receiver list json")
+    }
+}
+
+impl Drop for WebhookReceiver {
+    fn drop(&mut self) {
+        stop(&mut self.child);
     }
 }
