@@ -31,6 +31,8 @@ export default defineConfig({
     { name: "emails", testMatch: /emails\.spec\.ts/, dependencies: ["trust"] },
     // Adds a trigger on transactions: every later payment of the program runs it.
     { name: "triggers", testMatch: /triggers\.spec\.ts/, dependencies: ["emails"] },
+    // Pays through the API (the money flow's offer rewards it) and watches the webhooks.
+    { name: "webhooks", testMatch: /webhooks\.spec\.ts/, dependencies: ["triggers"] },
   ],
   use: {
     baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",

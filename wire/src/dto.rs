@@ -1231,8 +1231,6 @@ pub struct WebhookDeliveryRow {
     pub body: String,
     /// "Delivered", "Retrying at …: HTTP 500", "Failed: …".
     pub status: String,
-    /// Waiting for an attempt (the page refreshes itself while one is due soon).
-    pub pending: bool,
     pub replay_of: Option<i64>,
     pub created_at: String,
     pub attempts: Vec<WebhookAttemptRow>,

@@ -62,7 +62,6 @@ mod shown {
             msg_id: d.msg_id,
             body: d.body,
             status,
-            pending: d.status == DeliveryStatus::Pending,
             replay_of: d.replay_of,
             created_at: format_minute(d.created_at),
             attempts: d

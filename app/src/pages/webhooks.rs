@@ -158,7 +158,12 @@ fn EndpointForm(
                             let checked = ticked.contains(&name);
                             view! {
                                 <label>
-                                    <input type="checkbox" name="events[]" value=name.clone() checked=checked />
+                                    <input
+                                        type="checkbox"
+                                        name="events[]"
+                                        value=name.clone()
+                                        checked=checked
+                                    />
                                     " "
                                     {text}
                                     " "
@@ -173,7 +178,13 @@ fn EndpointForm(
             <FormAlert error=general />
             {move || {
                 (id.is_some() && matches!(save.value().get(), Some(Ok(_))))
-                    .then(|| view! { <p role="status" class="notice">"Saved."</p> })
+                    .then(|| {
+                        view! {
+                            <p role="status" class="notice">
+                                "Saved."
+                            </p>
+                        }
+                    })
             }}
             <Submit label=label pending=save.pending() busy_text="Saving…" />
         </ActionForm>
@@ -461,7 +472,6 @@ fn DeliveryRow(d: WebhookDeliveryRow, actions: Actions, program: i64) -> impl In
         msg_id,
         body,
         status,
-        pending,
         replay_of,
         created_at,
         attempts,
@@ -484,9 +494,16 @@ fn DeliveryRow(d: WebhookDeliveryRow, actions: Actions, program: i64) -> impl In
                             .map(|a| {
                                 view! {
                                     <li>
-                                        {format!("Attempt {} · {} · {}", a.attempt, a.at, a.result)}
+                                        {format!(
+                                            "Attempt {} · {} · {}",
+                                            a.attempt,
+                                            a.at,
+                                            a.result,
+                                        )}
                                         {(!a.response.is_empty())
-                                            .then(|| view! { <pre class="email-text">{a.response}</pre> })}
+                                            .then(|| {
+                                                view! { <pre class="email-text">{a.response}</pre> }
+                                            })}
                                     </li>
                                 }
                             })
@@ -498,23 +515,18 @@ fn DeliveryRow(d: WebhookDeliveryRow, actions: Actions, program: i64) -> impl In
             <td>{count}</td>
             <td>{created_at}</td>
             <td class="actions">
-                {(!pending)
-                    .then(|| {
-                        view! {
-                            <ActionForm action=actions.replay attr:class="inline">
-                                <input type="hidden" name="program" value=program />
-                                <input type="hidden" name="delivery" value=id />
-                                <button
-                                    type="submit"
-                                    class="secondary"
-                                    aria-label=label
-                                    disabled=move || actions.replay.pending().get()
-                                >
-                                    "Replay"
-                                </button>
-                            </ActionForm>
-                        }
-                    })}
+                <ActionForm action=actions.replay attr:class="inline">
+                    <input type="hidden" name="program" value=program />
+                    <input type="hidden" name="delivery" value=id />
+                    <button
+                        type="submit"
+                        class="secondary"
+                        aria-label=label
+                        disabled=move || actions.replay.pending().get()
+                    >
+                        "Replay"
+                    </button>
+                </ActionForm>
             </td>
         </tr>
     }

@@ -195,8 +195,7 @@ async fn a_failing_endpoint_is_retried_and_a_replay_delivers(app: &TestApp) {
             .starts_with("On · failing since"),
         "{log}"
     );
-    // A pending delivery is not replayed from the page; a replay of it still works through
-    // the function, and with the receiver mended it delivers.
+    // With the receiver mended, a replay delivers at once (the retries go on beside it).
     hooks.configure("flaky", &[&secret], 200).await;
     let replay = json_of(
         act(

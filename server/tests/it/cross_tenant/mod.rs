@@ -18,6 +18,7 @@ mod money;
 mod people;
 mod structure;
 mod triggers;
+mod webhooks;
 mod workspaces;
 
 on_both_backends!(every_server_function_is_in_a_table);
@@ -31,6 +32,18 @@ pub const GLOBEX_SECRETS: &[&str] = &["Initech", "Globex Secret Lead", "Globex P
 pub const NORTHWIND_SECRETS: &[&str] = &["Northwind", "northwind-7f3a", "Nora"];
 /// Lakeside's strings that Northwind must never see.
 pub const LAKESIDE_SECRETS: &[&str] = &["Lakeside", "lakeside-2c9d"];
+
+/// The signing secret of Acme's webhook endpoint in [`Fixture`].
+pub const ACME_WEBHOOK_SECRET: &str = "whsec_QWNtZVNpZ25pbmdTZWNyZXRGb3JUZXN0c09ubHkhIQ==";
+/// Acme's strings with its webhook secret.
+pub const ACME_HOOK_SECRETS: &[&str] = &[
+    "Northwind",
+    "Lakeside",
+    "Acme Partner Program",
+    "29425",
+    ACME_WEBHOOK_SECRET,
+    "hooks.acme.example",
+];
 
 /// Globex's owner (a vendor teammate of another company than Acme).
 pub const GX: &str = "owner@globex.example";
@@ -135,6 +148,10 @@ pub struct Fixture {
     pub acme_email: String,
     /// The demo's trigger of Acme's program.
     pub acme_trigger: String,
+    /// A webhook endpoint of Acme's program (turned off, so nothing is sent) and one of its
+    /// deliveries.
+    pub acme_webhook: String,
+    pub acme_delivery: String,
 }
 
 /// Sends an invite through `endpoint` as `caller` (it must answer 200) and returns its id.
@@ -281,6 +298,23 @@ impl Fixture {
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
+        let acme_webhook: i64 = sqlx::query_scalar(
+            "INSERT INTO webhook_endpoints (company_id, program_id, url, description, event_types, enabled, secret, \
+             created_at, updated_at) SELECT p.company_id, p.id, 'https://hooks.acme.example/portal', \
+             'Northwind CRM sync', '', 0, $1, 0, 0 FROM programs p WHERE p.slug = 'acme-partner-program' RETURNING id",
+        )
+        .bind(ACME_WEBHOOK_SECRET)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        let acme_delivery: i64 = sqlx::query_scalar(
+            "INSERT INTO webhook_deliveries (endpoint_id, event_type, msg_id, body, status, attempts, created_at) \
+             VALUES ($1, 'webhook.test', 'msg_test_0', '{\"data\":\"Northwind\"}', 'delivered', 1, 0) RETURNING id",
+        )
+        .bind(acme_webhook)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
         let northwind_reward = app
             .id_of(
                 "SELECT MIN(r.id) FROM rewards r JOIN partnerships p ON p.id = r.partnership_id WHERE p.partner_key = $1",
@@ -355,6 +389,8 @@ impl Fixture {
                 )
                 .await
                 .to_string(),
+            acme_webhook: acme_webhook.to_string(),
+            acme_delivery: acme_delivery.to_string(),
         }
     }
 }
@@ -372,6 +408,7 @@ async fn every_server_function_is_in_a_table(app: &TestApp) {
         applications::cases(&fx),
         links_and_keys::cases(&fx),
         triggers::cases(&fx),
+        webhooks::cases(&fx),
     ];
     let tested: BTreeSet<&str> = tables.iter().flatten().map(|c| c.endpoint).collect();
     let served: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
