@@ -138,6 +138,9 @@ pub enum Action {
         subject: String,
         body: String,
     },
+    /// Sends the event to one of the program's webhook endpoints (at most once per endpoint
+    /// and event, whether or not the endpoint subscribes to it).
+    CallWebhook(i64),
 }
 
 /// A trigger's rule: the event it starts on, its conditions and its actions.
@@ -330,6 +333,8 @@ pub struct TriggerForm<'a> {
     pub set_tier: &'a str,
     pub email_subject: &'a str,
     pub email_body: &'a str,
+    /// A webhook endpoint's id, or empty.
+    pub call_webhook: &'a str,
 }
 
 /// A checked trigger, ready to save.
@@ -502,6 +507,15 @@ pub fn validate(
         (None, Some(_)) => problems.push(("email_subject", "Give the email a subject".to_owned())),
         (Some(_), None) => problems.push(("email_body", "Write the email's text".to_owned())),
     }
+    actions.extend(
+        id(
+            "call_webhook",
+            form.call_webhook,
+            "webhook endpoint",
+            &mut problems,
+        )
+        .map(Action::CallWebhook),
+    );
     if actions.is_empty() && problems.is_empty() {
         problems.push(("actions", "Choose at least one action".to_owned()));
     }
@@ -588,6 +602,28 @@ mod tests {
             email_body: "You sold {amount}.",
             ..TriggerForm::default()
         }
+    }
+
+    #[test]
+    fn a_webhook_action_names_its_endpoint() {
+        let draft = validate(
+            &TriggerForm {
+                call_webhook: "12",
+                ..form()
+            },
+            usd(),
+        )
+        .unwrap();
+        assert_eq!(draft.rule.actions.last(), Some(&Action::CallWebhook(12)));
+        let problems = validate(
+            &TriggerForm {
+                call_webhook: "twelve",
+                ..form()
+            },
+            usd(),
+        )
+        .unwrap_err();
+        assert!(problems.iter().any(|(field, _)| *field == "call_webhook"));
     }
 
     #[test]

@@ -596,24 +596,7 @@ pub async fn owned_in(
     id: i64,
     program_id: i64,
 ) -> Result<(), AppError> {
-    let sql = match table {
-        Owned::Tag => "SELECT COUNT(*) FROM tags WHERE id = $1 AND program_id = $2",
-        Owned::Group => "SELECT COUNT(*) FROM partner_groups WHERE id = $1 AND program_id = $2",
-        Owned::Tier => "SELECT COUNT(*) FROM tiers WHERE id = $1 AND program_id = $2",
-        Owned::Manager => {
-            "SELECT COUNT(*) FROM teammates t JOIN programs p ON p.company_id = t.company_id WHERE t.id = $1 AND p.id = $2"
-        }
-        Owned::Segment => "SELECT COUNT(*) FROM segments WHERE id = $1 AND program_id = $2",
-    };
-    let n: i64 = sqlx::query_scalar(sql)
-        .bind(id)
-        .bind(program_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    if n == 0 {
-        return Err(AppError::not_found(table.label()));
-    }
-    Ok(())
+    owned_name(conn, table, id, program_id).await.map(|_| ())
 }
 
 #[derive(Clone, Copy)]
@@ -623,6 +606,8 @@ pub enum Owned {
     Tier,
     Manager,
     Segment,
+    /// A webhook endpoint (its name is its URL).
+    Webhook,
 }
 
 impl Owned {
@@ -633,6 +618,7 @@ impl Owned {
             Owned::Tier => "Tier",
             Owned::Manager => "Teammate",
             Owned::Segment => "Segment",
+            Owned::Webhook => "Webhook endpoint",
         }
     }
 
@@ -644,6 +630,7 @@ impl Owned {
             Owned::Tier => "tiers",
             Owned::Manager => "teammates",
             Owned::Segment => "segments",
+            Owned::Webhook => "webhook endpoints",
         }
     }
 }
@@ -660,6 +647,7 @@ pub async fn owned_name(
         Owned::Group => "SELECT name FROM partner_groups WHERE id = $1 AND program_id = $2",
         Owned::Tier => "SELECT name FROM tiers WHERE id = $1 AND program_id = $2",
         Owned::Segment => "SELECT name FROM segments WHERE id = $1 AND program_id = $2",
+        Owned::Webhook => "SELECT url FROM webhook_endpoints WHERE id = $1 AND program_id = $2",
         Owned::Manager => {
             "SELECT u.name FROM teammates t JOIN users u ON u.id = t.user_id \
              JOIN programs p ON p.company_id = t.company_id WHERE t.id = $1 AND p.id = $2"

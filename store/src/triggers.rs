@@ -100,6 +100,7 @@ async fn check_names(
             Action::RemoveTag(id) => named.push((Owned::Tag, *id, "remove_tag")),
             Action::MoveGroup(id) => named.push((Owned::Group, *id, "move_group")),
             Action::SetTier(id) => named.push((Owned::Tier, *id, "set_tier")),
+            Action::CallWebhook(id) => named.push((Owned::Webhook, *id, "call_webhook")),
             Action::CreateReward { .. } | Action::EmailPartner { .. } => {}
         }
     }
@@ -635,6 +636,10 @@ async fn action_line(
         Action::EmailPartner { subject, .. } => {
             format!("Email {}: “{}”", e.partner.name, fill(subject, program, e))
         }
+        Action::CallWebhook(id) => format!(
+            "Send to webhook {}",
+            owned_name(conn, Owned::Webhook, *id, program_id).await?
+        ),
     })
 }
 
@@ -694,6 +699,16 @@ async fn apply(
             )
             .await?;
             return Ok(line);
+        }
+        Action::CallWebhook(endpoint) => {
+            let queued =
+                super::webhooks::queue_for_trigger(tx, money.program_id, *endpoint, h.id, now)
+                    .await?;
+            return Ok(if queued {
+                line
+            } else {
+                format!("{line}: already sent")
+            });
         }
         Action::AddTag(id) => BulkAction::AddTag(*id),
         Action::RemoveTag(id) => BulkAction::RemoveTag(*id),

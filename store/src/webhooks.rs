@@ -276,8 +276,9 @@ struct Queued<'a> {
     body: &'a str,
 }
 
-/// Queues a message and its job; returns the delivery's id.
-async fn queue(tx: &mut Tx, q: Queued<'_>, now: i64) -> Result<i64, AppError> {
+/// Queues a message and its job; returns the delivery's id, or `None` when the endpoint has
+/// the event already (queued by its subscription and by a trigger, whichever came first).
+async fn queue(tx: &mut Tx, q: Queued<'_>, now: i64) -> Result<Option<i64>, AppError> {
     let Queued {
         endpoint_id,
         company_id,
@@ -287,9 +288,11 @@ async fn queue(tx: &mut Tx, q: Queued<'_>, now: i64) -> Result<i64, AppError> {
         msg_id,
         body,
     } = q;
-    let id: i64 = sqlx::query_scalar(
+    let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO webhook_deliveries (endpoint_id, event_id, replay_of, event_type, msg_id, body, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (endpoint_id, event_id) WHERE replay_of IS NULL AND event_id IS NOT NULL DO NOTHING \
+         RETURNING id",
     )
     .bind(endpoint_id)
     .bind(event_id)
@@ -299,8 +302,11 @@ async fn queue(tx: &mut Tx, q: Queued<'_>, now: i64) -> Result<i64, AppError> {
     .bind(body)
     .bind(DeliveryStatus::Pending.as_str())
     .bind(now)
-    .fetch_one(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
     if msg_id.is_none() {
         sqlx::query("UPDATE webhook_deliveries SET msg_id = $1 WHERE id = $2")
             .bind(webhook::message_id(None, id))
@@ -309,7 +315,50 @@ async fn queue(tx: &mut Tx, q: Queued<'_>, now: i64) -> Result<i64, AppError> {
             .await?;
     }
     jobs::enqueue(tx, Queue::DeliverWebhook, id, Some(company_id), now).await?;
-    Ok(id)
+    Ok(Some(id))
+}
+
+/// A message that always makes a new delivery (a test, a replay).
+fn made(id: Option<i64>) -> Result<i64, AppError> {
+    id.ok_or_else(|| AppError::internal("a new delivery conflicted with an earlier one"))
+}
+
+/// A trigger's "send to webhook" action: queues the event `event_id` for the program's
+/// endpoint, whatever the endpoint subscribes to; `false` when it has the event already.
+/// Refused (the run fails, nothing changes) when the endpoint is gone or turned off.
+pub async fn queue_for_trigger(
+    tx: &mut Tx,
+    program_id: i64,
+    endpoint_id: i64,
+    event_id: i64,
+    now: i64,
+) -> Result<bool, AppError> {
+    let enabled: i64 = sqlx::query_scalar(
+        "SELECT enabled FROM webhook_endpoints WHERE id = $1 AND program_id = $2",
+    )
+    .bind(endpoint_id)
+    .bind(program_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| AppError::not_found("Webhook endpoint"))?;
+    if enabled == 0 {
+        return Err(AppError::bad_request("The webhook endpoint is turned off"));
+    }
+    let Some((company_id, _, event_type, text)) = event_data(tx, event_id).await? else {
+        return Err(AppError::bad_request(
+            "This event is not one webhooks carry",
+        ));
+    };
+    let queued = Queued {
+        endpoint_id,
+        company_id,
+        event_id: Some(event_id),
+        replay_of: None,
+        event_type: event_type.as_str(),
+        msg_id: Some(&webhook::message_id(Some(event_id), 0)),
+        body: &text,
+    };
+    Ok(queue(tx, queued, now).await?.is_some())
 }
 
 /// The body of a message: `type`, `timestamp` and the event's `data`.
@@ -357,7 +406,8 @@ pub async fn send_test(
         },
         now,
     )
-    .await?;
+    .await
+    .and_then(made)?;
     log(
         &mut tx,
         change,
@@ -403,7 +453,8 @@ pub async fn replay(db: &Db, change: &Change, delivery_id: i64) -> Result<i64, A
         },
         now,
     )
-    .await?;
+    .await
+    .and_then(made)?;
     log(
         &mut tx,
         change,

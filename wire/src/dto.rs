@@ -1095,6 +1095,7 @@ pub struct TriggerFormValues {
     pub set_tier: String,
     pub email_subject: String,
     pub email_body: String,
+    pub call_webhook: String,
 }
 
 /// One trigger in the list.
@@ -1117,6 +1118,8 @@ pub struct TriggerChoices {
     pub tags: Vec<Named>,
     pub groups: Vec<Named>,
     pub tiers: Vec<Named>,
+    /// The program's webhook endpoints (named by URL).
+    pub webhooks: Vec<Named>,
     /// (value, label) of the deal stages and motions.
     pub deal_stages: Vec<(String, String)>,
     pub deal_motions: Vec<(String, String)>,

@@ -45,6 +45,7 @@ mod shown {
             Action::MoveGroup(id) => format!("move to group {}", group(*id)),
             Action::SetTier(id) => format!("set tier {}", tier(*id)),
             Action::EmailPartner { .. } => "email the partner".to_owned(),
+            Action::CallWebhook(_) => "send to a webhook".to_owned(),
         })
     }
 
@@ -108,6 +109,7 @@ mod shown {
                     v.email_subject = subject.clone();
                     v.email_body = body.clone();
                 }
+                Action::CallWebhook(id) => v.call_webhook = id.to_string(),
             }
         }
         v
@@ -150,7 +152,7 @@ pub async fn fetch_trigger(
     before: Option<i64>,
 ) -> Result<TriggerPage, AppError> {
     use crate::dto::{TriggerChoices, TriggerFormValues, TriggerRunRow};
-    use crate::server::{authz, endpoint, require_teammate, structure, triggers, viewer};
+    use crate::server::{authz, endpoint, require_teammate, structure, triggers, viewer, webhooks};
     use domain::deal::{DealMotion, DealStage};
     use domain::money::Currency;
     use domain::permissions::Permission;
@@ -216,6 +218,14 @@ pub async fn fetch_trigger(
             tags: s.tags.clone(),
             groups: s.group_choices(),
             tiers: s.tier_choices(),
+            webhooks: webhooks::list(&state.db, p.id)
+                .await?
+                .into_iter()
+                .map(|e| crate::dto::Named {
+                    id: e.id,
+                    name: e.url,
+                })
+                .collect(),
             deal_stages: pairs(
                 DealStage::ALL
                     .iter()
@@ -257,6 +267,7 @@ pub async fn save_trigger(
     set_tier: Option<String>,
     email_subject: Option<String>,
     email_body: Option<String>,
+    call_webhook: Option<String>,
     intent: Option<String>,
     dry_run_days: Option<String>,
 ) -> Result<TriggerOutcome, AppError> {
@@ -289,6 +300,7 @@ pub async fn save_trigger(
             set_tier: text(&set_tier),
             email_subject: text(&email_subject),
             email_body: text(&email_body),
+            call_webhook: text(&call_webhook),
         };
         let draft = validate(&form, money.currency).map_err(AppError::invalid_fields)?;
         let now = now_ms();

@@ -460,6 +460,14 @@ fn TriggerForm(
                     "Goes to the partner team's owners. {partner}, {program} and {amount} are replaced by the event's values."
                 </p>
                 <FieldError error name="email_body" />
+                <Choice
+                    name="call_webhook"
+                    label="Send to webhook"
+                    none="No webhook"
+                    items=named(&c.webhooks)
+                    selected=v.call_webhook.clone()
+                    error
+                />
                 <FieldError error name="actions" />
             </fieldset>
             <fieldset class="simulate">

@@ -15,6 +15,7 @@ on_both_backends!(
     an_endpoint_failing_for_five_days_is_turned_off_and_its_owners_told,
     a_rotated_secret_signs_beside_the_new_one,
     the_form_names_its_problems,
+    a_trigger_sends_an_event_to_an_endpoint_once,
 );
 
 /// With private addresses refused (the default outside tests).
@@ -399,4 +400,79 @@ async fn private_addresses_are_refused(app: &TestApp) {
         "{attempt}"
     );
     assert!(hooks.received("inside").await.is_empty());
+}
+
+async fn a_trigger_sends_an_event_to_an_endpoint_once(app: &TestApp) {
+    let hooks = WebhookReceiver::start();
+    // One endpoint only for what triggers send it (it subscribes to payouts), one for all.
+    let (narrow, narrow_secret) = add(app, &hooks.url("narrow"), &["payout.paid"]).await;
+    let (wide, wide_secret) = add(app, &hooks.url("wide"), &[]).await;
+    hooks.configure("narrow", &[&narrow_secret], 200).await;
+    hooks.configure("wide", &[&wide_secret], 200).await;
+    let owner = app.signed_in(OWNER).await;
+    let program = app.acme_program_id().await.to_string();
+    for (name, endpoint) in [("To narrow", narrow), ("To wide", wide)] {
+        let form = [
+            ("program", program.as_str()),
+            ("name", name),
+            ("event", "transaction_created"),
+            ("min_amount", "1000"),
+            ("call_webhook", &endpoint.to_string()),
+        ];
+        let saved = json_of(app.call(&owner, "save_trigger", &form).await).await;
+        assert!(saved["saved"].is_i64(), "{saved}");
+    }
+    let key = app.api_key().await;
+    for (invoice, amount) in [("inv_small", 50_000), ("inv_big", 150_000)] {
+        let res = reqwest::Client::new()
+            .post(app.url("/api/v1/transactions"))
+            .bearer_auth(&key)
+            .json(&json!({ "customer_key": "cus_1001", "amount": amount, "currency": "USD", "transaction_key": invoice }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    received_until(&hooks, "narrow", 15, 1).await;
+    received_until(&hooks, "wide", 15, 2).await;
+    // Let any duplicate arrive before counting.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let narrow_got = hooks.received("narrow").await;
+    assert_eq!(
+        narrow_got.len(),
+        1,
+        "only the big transaction, by the trigger: {narrow_got:?}"
+    );
+    let body = narrow_got[0].json();
+    assert_eq!(body["type"], "transaction.created");
+    assert_eq!(body["data"]["transaction_key"], "inv_big");
+    assert_eq!(narrow_got[0].verified_with, [0]);
+    // The wide endpoint has both transactions by its subscription, the big one once although
+    // the trigger sent it too.
+    let mut keys: Vec<String> = hooks
+        .received("wide")
+        .await
+        .iter()
+        .map(Hooked::json)
+        .filter(|b| b["type"] == "transaction.created")
+        .map(|b| {
+            b["data"]["transaction_key"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["inv_big", "inv_small"]);
+    let lines: Vec<String> = sqlx::query_scalar(
+        "SELECT r.detail FROM trigger_runs r JOIN triggers t ON t.id = r.trigger_id WHERE t.name = 'To narrow' AND r.outcome = 'ran'",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains(&format!("Send to webhook {}", hooks.url("narrow"))),
+        "{lines:?}"
+    );
 }
