@@ -69,6 +69,7 @@ pub fn TopBar(viewer: Viewer, home: &'static str) -> impl IntoView {
                     .collect_view()}
             </nav>
             <nav aria-label="Account">
+                <Bell unread=viewer.unread />
                 <a class="who" href="/profile" title=viewer.email>
                     {viewer.name}
                 </a>
@@ -84,6 +85,26 @@ pub fn TopBar(viewer: Viewer, home: &'static str) -> impl IntoView {
                 </ActionForm>
             </nav>
         </header>
+    }
+}
+
+/// The link to the notifications, with how many are unread.
+#[component]
+fn Bell(unread: i64) -> impl IntoView {
+    let label = match unread {
+        0 => "Notifications".to_owned(),
+        n => format!("Notifications, {n} unread"),
+    };
+    view! {
+        <a class="bell" href="/notifications" aria-label=label.clone() title=label>
+            <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+                <path
+                    fill="currentColor"
+                    d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"
+                />
+            </svg>
+            {(unread > 0).then(|| view! { <span class="count">{unread.min(99)}</span> })}
+        </a>
     }
 }
 

@@ -142,6 +142,11 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route
+                    path=path!("/notifications")
+                    view=pages::notifications::NotificationsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
                     path=path!("/vendor/webhooks")
                     view=pages::webhooks::WebhooksPage
                     ssr=SsrMode::Async

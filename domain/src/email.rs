@@ -69,6 +69,13 @@ impl EmailKind {
         )
     }
 
+    /// Whether the recipient, when they have an account, also finds the message among their
+    /// in-app notifications. Not the messages whose link acts for them (it stays in the
+    /// mailbox) nor the replies to a signup, which go to whoever typed the address.
+    pub fn notifies(self) -> bool {
+        !self.carries_a_secret() && !matches!(self, EmailKind::SignupExisting | EmailKind::Message)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             EmailKind::Invite => "Invite",
@@ -142,5 +149,18 @@ mod tests {
         assert!(EmailKind::ConfirmSignup.carries_a_secret());
         assert!(!EmailKind::ApplicationRejected.carries_a_secret());
         assert!(!EmailKind::SignupExisting.carries_a_secret());
+    }
+
+    #[test]
+    fn no_notification_repeats_a_secret_link_or_a_signup_reply() {
+        for k in EmailKind::ALL {
+            if k.notifies() {
+                assert!(!k.carries_a_secret(), "{k:?}");
+            }
+        }
+        assert!(!EmailKind::SignupExisting.notifies());
+        assert!(EmailKind::DealApproved.notifies());
+        assert!(EmailKind::WebhookFailing.notifies());
+        assert!(EmailKind::ApplicationReceived.notifies());
     }
 }

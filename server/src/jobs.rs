@@ -187,9 +187,21 @@ pub async fn deliver_due(
     origin: Option<&str>,
 ) -> Result<usize, AppError> {
     let claimed = jobs::claim(db, Queue::DeliverWebhook, now_ms(), lease_ms).await?;
-    let sends = claimed
-        .iter()
-        .map(|job| deliver_one(db, sender, job, origin));
+    let sends = claimed.iter().map(|job| async move {
+        if let Err(e) = deliver_one(db, sender, job, origin).await {
+            // Not recorded: the job waits for its next attempt, and is dead after its last,
+            // instead of coming back every lease.
+            tracing::warn!(delivery = job.subject_id, attempt = job.attempt, error = %e.message, "a webhook delivery failed");
+            jobs::fail_alone(
+                db,
+                job,
+                "Recording the delivery failed; the server log has the cause",
+                now_ms(),
+            )
+            .await?;
+        }
+        Ok::<_, AppError>(())
+    });
     for outcome in futures_util::future::join_all(sends).await {
         outcome?;
     }

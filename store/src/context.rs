@@ -95,6 +95,8 @@ pub struct Session {
     pub member: Option<Member>,
     /// When the session began and was last seen, as read: a recent read expires with them.
     pub times: SessionTimes,
+    /// Notifications of the workspace not read yet (the header's bell).
+    pub unread: i64,
 }
 
 impl Session {
@@ -158,6 +160,19 @@ impl Session {
         }
     }
 
+    /// The inbox of the session's workspace, or 403 before one is chosen.
+    pub fn inbox(&self) -> Result<super::notifications::Inbox, AppError> {
+        let (kind, workspace_id) = self.identity.workspace.ok_or_else(AppError::forbidden)?;
+        if self.member.is_none() {
+            return Err(AppError::forbidden());
+        }
+        Ok(super::notifications::Inbox {
+            user_id: self.identity.user_id,
+            kind,
+            workspace_id,
+        })
+    }
+
     /// The programs the header offers: a company's own, or "Program — Vendor" for a team.
     pub fn program_choices(&self) -> Vec<ProgramChoice> {
         match &self.member {
@@ -188,10 +203,13 @@ impl Session {
     }
 }
 
-/// The session, its user and how many memberships the user has.
+/// The session, its user, how many memberships the user has and how many notifications of the
+/// workspace they have not read.
 const SESSION_SQL: &str = "SELECT s.id, s.user_id, s.workspace_kind, s.workspace_id, s.created_at, s.last_seen_at, \
      u.email, u.name, s.program_id, \
-     (SELECT COUNT(*) FROM teammates m WHERE m.user_id = s.user_id) + (SELECT COUNT(*) FROM contacts m WHERE m.user_id = s.user_id) \
+     (SELECT COUNT(*) FROM teammates m WHERE m.user_id = s.user_id) + (SELECT COUNT(*) FROM contacts m WHERE m.user_id = s.user_id), \
+     (SELECT COUNT(*) FROM notifications n WHERE n.user_id = s.user_id AND n.workspace_kind = s.workspace_kind \
+      AND n.workspace_id = s.workspace_id AND n.read_at IS NULL) \
      FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1";
 
 /// A teammate's membership and the company's programs, one row per program (and per group a
@@ -285,6 +303,7 @@ async fn load_hashed(db: &Db, token_hash: &str) -> Result<Option<Session>, sqlx:
         memberships: first.try_get(9)?,
         member,
         times,
+        unread: first.try_get(10)?,
     }))
 }
 

@@ -11,8 +11,10 @@ use super::db::{Db, Tx, now_ms};
 use super::events::{self, NewEvent};
 use super::jobs::{self, Claimed};
 use super::messages::{self, Message};
+use super::notifications;
 use crate::dto::OutboxEmail;
 use crate::error::AppError;
+use domain::workspace::WorkspaceKind;
 
 /// Who a message goes to, and whose outbox it shows in.
 #[derive(Debug, Clone, Copy)]
@@ -43,6 +45,16 @@ pub async fn queue(tx: &mut Tx, to: Recipient<'_>, message: &Message<'_>) -> Res
     .fetch_one(&mut **tx)
     .await?;
     jobs::enqueue(tx, Queue::SendEmail, id, to.company_id, now).await?;
+    // The workspace it concerns: the partner team a message to a team's people names, else
+    // the company whose outbox has it.
+    let workspace = match (to.partner_team_id, to.company_id) {
+        (Some(team), _) => Some((WorkspaceKind::Partner, team)),
+        (None, Some(company)) => Some((WorkspaceKind::Vendor, company)),
+        (None, None) => None,
+    };
+    if let Some(workspace) = workspace {
+        notifications::record(tx, to.email, workspace, message, &rendered, id).await?;
+    }
     Ok(id)
 }
 

@@ -25,6 +25,7 @@ pub mod leads;
 pub mod links;
 pub mod membership;
 pub mod messages;
+pub mod notifications;
 pub mod offers;
 pub mod partner;
 pub mod partner_list;

@@ -133,6 +133,29 @@ impl Message<'_> {
         }
     }
 
+    /// The page of the portal where its recipient finds the matter (a notification links it).
+    pub fn page(&self) -> Option<&'static str> {
+        Some(match self {
+            Message::ApplicationReceived { .. } => "/vendor/applications",
+            Message::ApplicationApproved { .. }
+            | Message::Automation { .. }
+            | Message::TierChanged { .. } => "/partner",
+            Message::DealApproved { .. }
+            | Message::DealRejected { .. }
+            | Message::DealWon { .. } => "/partner/deals",
+            Message::LeadPassed { .. } => "/partner/leads",
+            Message::RewardDeclined { .. }
+            | Message::PayoutPaid { .. }
+            | Message::PayoutFailed { .. } => "/partner/earnings",
+            Message::WebhookFailing { .. } => "/vendor/webhooks",
+            Message::Invite { .. }
+            | Message::ApplicationRejected { .. }
+            | Message::PasswordReset { .. }
+            | Message::ConfirmSignup { .. }
+            | Message::SignupExisting { .. } => return None,
+        })
+    }
+
     /// Whose name the message goes out under (the program's, or the workspace's).
     fn sender(&self) -> &str {
         match self {

@@ -174,8 +174,8 @@ pub async fn save(
         }
         Some(id) => {
             let updated = sqlx::query(
-                "UPDATE webhook_endpoints SET url = $1, description = $2, event_types = $3, updated_at = $4 \
-                 WHERE id = $5 AND program_id = $6",
+                "UPDATE webhook_endpoints SET url = $1, description = $2, event_types = $3, updated_at = $4, \
+                 failing_since = NULL WHERE id = $5 AND program_id = $6",
             )
             .bind(&draft.url)
             .bind(&draft.description)
@@ -675,10 +675,16 @@ pub struct Attempted {
     pub signature: String,
 }
 
+/// The first [`RESPONSE_KEPT`] characters of what a receiver answered, without control
+/// characters (PostgreSQL's text refuses NUL, and a log line is no place for the others).
 fn cut(text: &str) -> String {
-    match text.char_indices().nth(RESPONSE_KEPT) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
+    let clean: String = text
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect();
+    match clean.char_indices().nth(RESPONSE_KEPT) {
+        Some((end, _)) => format!("{}…", &clean[..end]),
+        None => clean,
     }
 }
 
@@ -809,8 +815,9 @@ pub async fn fail_unsent(db: &Db, job: &Claimed, delivery_id: i64) -> Result<boo
     Ok(true)
 }
 
-/// Turns an endpoint off for `reason` (the portal's decision, logged without an actor).
-async fn turn_off(tx: &mut Tx, endpoint_id: i64, reason: &str, now: i64) -> Result<(), AppError> {
+/// Turns an endpoint off for `reason` (the portal's decision, logged without an actor);
+/// `false` when it was off already (another delivery's attempt turned it off first).
+async fn turn_off(tx: &mut Tx, endpoint_id: i64, reason: &str, now: i64) -> Result<bool, AppError> {
     let row = sqlx::query(
         "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = $1, updated_at = $2 \
          WHERE id = $3 AND enabled = 1 RETURNING company_id, program_id",
@@ -833,8 +840,9 @@ async fn turn_off(tx: &mut Tx, endpoint_id: i64, reason: &str, now: i64) -> Resu
             },
         )
         .await?;
+        return Ok(true);
     }
-    Ok(())
+    Ok(false)
 }
 
 /// An endpoint failed for too long: it is turned off and the company's owners hear of it.
@@ -847,15 +855,19 @@ async fn give_up(
     now: i64,
 ) -> Result<(), AppError> {
     let since_text = domain::time::format_date(since);
-    turn_off(
+    let turned_off = turn_off(
         tx,
         out.endpoint_id,
         &format!("Every delivery failed since {since_text}"),
         now,
     )
     .await?;
+    // The owners hear of it once, from the attempt that turned it off.
+    if !turned_off {
+        return Ok(());
+    }
     let row = sqlx::query(
-        "SELECT e.company_id, p.name FROM webhook_endpoints e JOIN programs p ON p.id = e.program_id WHERE e.id = $1",
+        "SELECT e.company_id, p.name, e.program_id FROM webhook_endpoints e JOIN programs p ON p.id = e.program_id WHERE e.id = $1",
     )
     .bind(out.endpoint_id)
     .fetch_one(&mut **tx)
@@ -863,9 +875,10 @@ async fn give_up(
     let company_id: i64 = row.try_get(0)?;
     let program: String = row.try_get(1)?;
     let link = format!(
-        "{}/vendor/webhooks/{}",
+        "{}/vendor/webhooks/{}?program={}",
         origin.unwrap_or(""),
-        out.endpoint_id
+        out.endpoint_id,
+        row.try_get::<i64, _>(2)?
     );
     let owners = sqlx::query(
         "SELECT u.email, t.role FROM teammates t JOIN users u ON u.id = t.user_id WHERE t.company_id = $1",
@@ -975,7 +988,8 @@ pub async fn deliveries(
         let attempts = sqlx::query(
             "SELECT a.delivery_id, a.attempt, a.attempted_at, a.duration_ms, a.response_status, a.response \
              FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id \
-             WHERE d.endpoint_id = $1 AND a.delivery_id BETWEEN $2 AND $3 ORDER BY a.id",
+             WHERE d.endpoint_id = $1 AND d.id BETWEEN $2 AND $3 AND a.delivery_id BETWEEN $2 AND $3 \
+             ORDER BY a.id",
         )
         .bind(endpoint_id)
         .bind(last)

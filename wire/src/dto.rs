@@ -28,6 +28,8 @@ pub struct Viewer {
     pub programs: Vec<ProgramChoice>,
     /// The program the page shows.
     pub program: Option<i64>,
+    /// Notifications of the workspace not read yet.
+    pub unread: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1186,6 +1188,27 @@ pub struct TriggerDryRun {
     pub rows: Vec<DryRunRow>,
     pub would_run: u32,
     pub truncated: bool,
+}
+
+/// One notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub at: String,
+    pub read: bool,
+}
+
+/// `/notifications`: the workspace's notifications, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationsPage {
+    pub viewer: Viewer,
+    /// Where the viewer's side of the portal starts (`/vendor`, `/partner`).
+    pub home: String,
+    pub notifications: Vec<NotificationRow>,
+    pub older: Option<i64>,
 }
 
 /// A webhook endpoint, as its list row and its page show it (never its secret).

@@ -133,11 +133,23 @@ pub async fn fetch_webhook(
         if let Some(p) = selected {
             let e = webhooks::get(&state.db, p.id, webhook).await?;
             let (deliveries, older) = webhooks::deliveries(&state.db, p.id, e.id, before).await?;
-            let soon = now_ms() + 60_000;
+            // Soon enough to watch for (the first retry comes 5 s after a failure).
+            let soon = now_ms() + 20_000;
             page.due_soon = deliveries
                 .iter()
                 .any(|d| d.next_attempt_at.is_some_and(|at| at <= soon));
-            page.deliveries = deliveries.into_iter().map(shown::delivery).collect();
+            // A body carries the event's amounts: only for roles that see money.
+            let sees_money = me.role.can(Permission::ViewMoney);
+            page.deliveries = deliveries
+                .into_iter()
+                .map(shown::delivery)
+                .map(|mut d| {
+                    if !sees_money {
+                        d.body = "(Hidden: your role does not see money amounts.)".to_owned();
+                    }
+                    d
+                })
+                .collect();
             page.older = older;
             page.endpoint = Some(shown::endpoint(&e));
             page.program = Some(p);

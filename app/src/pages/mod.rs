@@ -11,6 +11,7 @@ pub mod links;
 pub mod login;
 pub mod money;
 pub mod not_found;
+pub mod notifications;
 pub mod offers;
 pub mod partner;
 pub mod partner_detail;

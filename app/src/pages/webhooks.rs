@@ -9,7 +9,7 @@ use crate::api::{
     ReplayWebhook, RevealWebhookSecret, RotateWebhookSecret, SaveWebhook, SendTestWebhook,
     SetWebhookEnabled, fetch_webhook, fetch_webhooks,
 };
-use crate::components::{FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
+use crate::components::{CopyButton, FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
 use crate::dto::{
     WebhookDeliveryRow, WebhookEndpointRow, WebhookPage as PageData, WebhooksPage as ListData,
 };
@@ -220,16 +220,25 @@ pub fn WebhookPage() -> impl IntoView {
         },
         |(program, id, before, _, _)| fetch_webhook(program, id.unwrap_or(0), before),
     );
+    // One pending check at a time: a new read (or leaving the page) cancels the last one.
     Effect::new(move |_| {
         let due = data
             .get()
             .and_then(Result::ok)
             .is_some_and(|page| page.due_soon);
-        if due {
-            set_timeout(
+        if due
+            && let Ok(handle) = set_timeout_with_handle(
                 move || tick.update(|t| *t += 1),
                 std::time::Duration::from_secs(2),
-            );
+            )
+        {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    // A rotated secret is not the one revealed before.
+    Effect::new(move |_| {
+        if matches!(actions.rotate.value().get(), Some(Ok(()))) {
+            actions.reveal.value().set(None);
         }
     });
     data_page("Webhook endpoint", data, move |data| {
@@ -421,11 +430,17 @@ fn Secret(
                     .and_then(Result::ok)
                     .map(|secret| {
                         view! {
-                            <p>
-                                <code aria-label="Signing secret" class="wrap">
-                                    {secret}
-                                </code>
-                            </p>
+                            <label for="w-secret">"Signing secret"</label>
+                            <div class="actions-row">
+                                <input
+                                    id="w-secret"
+                                    class="secret"
+                                    readonly
+                                    value=secret.clone()
+                                    spellcheck="false"
+                                />
+                                <CopyButton text=secret label="Copy" />
+                            </div>
                         }
                     })
             }}

@@ -123,7 +123,32 @@ pub fn viewer(workspace_name: &str, showing: Option<i64>) -> Result<crate::dto::
         can_switch: session.memberships > 1,
         programs,
         program,
+        unread: session.unread,
     })
+}
+
+/// The signed-in person's notifications of the workspace they act in, with the page's viewer
+/// and the home of that side of the portal; 403 before a workspace is chosen.
+pub fn require_inbox() -> Result<
+    (
+        AppState,
+        store::notifications::Inbox,
+        crate::dto::Viewer,
+        &'static str,
+    ),
+    AppError,
+> {
+    use store::context::Member;
+    let session = require_session()?;
+    let inbox = session.inbox()?;
+    let name = match &session.member {
+        Some(Member::Teammate { company_name, .. }) => company_name,
+        Some(Member::Contact {
+            partner_team_name, ..
+        }) => partner_team_name,
+        None => return Err(AppError::forbidden()),
+    };
+    Ok((state()?, inbox, viewer(name, None)?, inbox.kind.home()))
 }
 
 /// The origin a password reset link may point at: the configured public origin, else this

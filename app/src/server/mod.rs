@@ -6,7 +6,7 @@ pub mod authz;
 pub mod headers;
 
 pub use authz::{
-    endpoint, identity, public_origin, require_contact, require_teammate, require_user, state,
-    trusted_origin, viewer,
+    endpoint, identity, public_origin, require_contact, require_inbox, require_teammate,
+    require_user, state, trusted_origin, viewer,
 };
 pub use store::*;

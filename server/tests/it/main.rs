@@ -18,6 +18,7 @@ mod leads;
 mod links;
 mod mail;
 mod money;
+mod notifications;
 mod partner_mail;
 mod people;
 mod portal;

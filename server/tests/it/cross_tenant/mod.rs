@@ -15,6 +15,7 @@ mod applications;
 mod leads_and_deals;
 mod links_and_keys;
 mod money;
+mod notifications;
 mod people;
 mod structure;
 mod triggers;
@@ -152,6 +153,8 @@ pub struct Fixture {
     /// deliveries.
     pub acme_webhook: String,
     pub acme_delivery: String,
+    /// A notification of Northwind's owner, unread.
+    pub northwind_notification: String,
 }
 
 /// Sends an invite through `endpoint` as `caller` (it must answer 200) and returns its id.
@@ -315,6 +318,15 @@ impl Fixture {
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
+        let northwind_notification: i64 = sqlx::query_scalar(
+            "INSERT INTO notifications (user_id, workspace_kind, workspace_id, kind, title, body, created_at) \
+             SELECT u.id, 'partner', c.partner_team_id, 'deal_approved', 'Northwind news', 'northwind-7f3a', 0 \
+             FROM users u JOIN contacts c ON c.user_id = u.id \
+             WHERE u.email_normalized = 'owner@northwind.example' RETURNING id",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
         let northwind_reward = app
             .id_of(
                 "SELECT MIN(r.id) FROM rewards r JOIN partnerships p ON p.id = r.partnership_id WHERE p.partner_key = $1",
@@ -391,6 +403,7 @@ impl Fixture {
                 .to_string(),
             acme_webhook: acme_webhook.to_string(),
             acme_delivery: acme_delivery.to_string(),
+            northwind_notification: northwind_notification.to_string(),
         }
     }
 }
@@ -409,6 +422,7 @@ async fn every_server_function_is_in_a_table(app: &TestApp) {
         links_and_keys::cases(&fx),
         triggers::cases(&fx),
         webhooks::cases(&fx),
+        notifications::cases(&fx),
     ];
     let tested: BTreeSet<&str> = tables.iter().flatten().map(|c| c.endpoint).collect();
     let served: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()

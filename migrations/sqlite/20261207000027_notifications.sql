@@ -1,0 +1,19 @@
+-- In-app notifications: the messages the portal emails a person with an account, kept for the
+-- workspace they concern (a company for teammates, a partner team for its contacts), read or
+-- not. The header counts the unread ones of the session's workspace.
+CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    workspace_kind TEXT NOT NULL,
+    workspace_id BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    -- A page of the portal (a path) where the matter is.
+    link TEXT,
+    email_id BIGINT REFERENCES emails(id),
+    created_at BIGINT NOT NULL,
+    read_at BIGINT
+);
+CREATE INDEX notifications_inbox ON notifications(user_id, workspace_kind, workspace_id, id);
+CREATE INDEX notifications_unread ON notifications(user_id, workspace_kind, workspace_id, read_at);
