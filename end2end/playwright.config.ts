@@ -33,6 +33,8 @@ export default defineConfig({
     { name: "triggers", testMatch: /triggers\.spec\.ts/, dependencies: ["emails"] },
     // Pays through the API (the money flow's offer rewards it) and watches the webhooks.
     { name: "webhooks", testMatch: /webhooks\.spec\.ts/, dependencies: ["triggers"] },
+    // Passes Northwind a lead and marks its owner's notifications read.
+    { name: "notifications", testMatch: /notifications\.spec\.ts/, dependencies: ["webhooks"] },
   ],
   use: {
     baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",

@@ -30,7 +30,7 @@ async function addEndpoint(page: Page, name: string, events: string[]): Promise<
   await expect(page.getByTestId("endpoint-status")).toHaveText("On");
   await hydrated(page);
   await page.getByRole("button", { name: "Reveal secret" }).click();
-  const secret = page.getByLabel("Signing secret");
+  const secret = page.getByRole("textbox", { name: "Signing secret" });
   await expect(secret).toHaveValue(/^whsec_/);
   return secret.inputValue();
 }
