@@ -69,6 +69,34 @@ impl EmailKind {
         )
     }
 
+    /// Whether its recipient may turn it off: news they can also read in the app. Links that
+    /// act for them, decisions on their application, a failed payout and an endpoint turned
+    /// off always go out.
+    pub fn optional(self) -> bool {
+        matches!(
+            self,
+            EmailKind::ApplicationReceived
+                | EmailKind::Automation
+                | EmailKind::DealApproved
+                | EmailKind::DealRejected
+                | EmailKind::DealWon
+                | EmailKind::LeadPassed
+                | EmailKind::RewardDeclined
+                | EmailKind::PayoutPaid
+                | EmailKind::TierChanged
+        )
+    }
+
+    /// The kinds a person acting on one side of the portal may turn off (`partner`: a partner
+    /// team's contact, else a vendor's teammate).
+    pub fn optional_for(partner: bool) -> Vec<EmailKind> {
+        EmailKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| k.optional() && (*k == EmailKind::ApplicationReceived) != partner)
+            .collect()
+    }
+
     /// Whether the recipient, when they have an account, also finds the message among their
     /// in-app notifications. Not the messages whose link acts for them (it stays in the
     /// mailbox) nor the replies to a signup, which go to whoever typed the address.
@@ -162,5 +190,24 @@ mod tests {
         assert!(EmailKind::DealApproved.notifies());
         assert!(EmailKind::WebhookFailing.notifies());
         assert!(EmailKind::ApplicationReceived.notifies());
+    }
+
+    #[test]
+    fn what_a_person_may_turn_off() {
+        for k in EmailKind::ALL {
+            if k.optional() {
+                assert!(!k.carries_a_secret(), "{k:?}");
+                assert!(k.notifies(), "{k:?}: turned off, it is still in the app");
+            }
+        }
+        assert!(!EmailKind::PayoutFailed.optional());
+        assert!(!EmailKind::WebhookFailing.optional());
+        assert_eq!(
+            EmailKind::optional_for(false),
+            [EmailKind::ApplicationReceived]
+        );
+        let partner = EmailKind::optional_for(true);
+        assert!(partner.contains(&EmailKind::DealWon));
+        assert!(!partner.contains(&EmailKind::ApplicationReceived));
     }
 }

@@ -56,4 +56,20 @@ test("a partner owner sees a passed lead under the bell, opens it and marks ever
 
   await item.getByRole("link", { name: "Open" }).click();
   await expect(partner.getByRole("heading", { level: 1 })).toHaveText("Leads");
+
+  // The profile turns an email off (it stays under the bell), and on again.
+  await partner.goto("/profile");
+  await hydrated(partner);
+  const emails = partner.getByRole("region", { name: "Emails" });
+  const won = emails.getByRole("checkbox", { name: "Deal won" });
+  await expect(won).toBeChecked();
+  await won.uncheck();
+  await emails.getByRole("button", { name: "Save email settings" }).click();
+  await expect(emails.getByRole("status").filter({ hasText: "Email settings saved." })).toBeVisible();
+  await partner.reload();
+  await expect(partner.getByRole("region", { name: "Emails" }).getByRole("checkbox", { name: "Deal won" })).not.toBeChecked();
+  await hydrated(partner);
+  await partner.getByRole("region", { name: "Emails" }).getByRole("checkbox", { name: "Deal won" }).check();
+  await partner.getByRole("region", { name: "Emails" }).getByRole("button", { name: "Save email settings" }).click();
+  await expect(partner.getByRole("status").filter({ hasText: "Email settings saved." })).toBeVisible();
 });

@@ -17,3 +17,12 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_inbox ON notifications(user_id, workspace_kind, workspace_id, id);
 CREATE INDEX notifications_unread ON notifications(user_id, workspace_kind, workspace_id, read_at);
+
+-- The kinds of optional email (`EmailKind::optional`) a person turned off; they still find
+-- those messages among their notifications.
+CREATE TABLE email_opt_outs (
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, kind)
+);

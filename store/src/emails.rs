@@ -25,26 +25,38 @@ pub struct Recipient<'a> {
     pub partner_team_id: Option<i64>,
 }
 
-/// Renders `message` for `to`, keeps it and queues its sending. Returns the email's id.
-pub async fn queue(tx: &mut Tx, to: Recipient<'_>, message: &Message<'_>) -> Result<i64, AppError> {
+/// Renders `message` for `to`, keeps it and queues its sending, and keeps it among the
+/// recipient's notifications. Returns the email's id; `None` when the recipient turned this
+/// kind of email off (the notification is still kept).
+pub async fn queue(
+    tx: &mut Tx,
+    to: Recipient<'_>,
+    message: &Message<'_>,
+) -> Result<Option<i64>, AppError> {
     let rendered = messages::render(message)?;
     let now = now_ms();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO emails (company_id, partner_team_id, to_email, kind, subject, body, html, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-    )
-    .bind(to.company_id)
-    .bind(to.partner_team_id)
-    .bind(to.email)
-    .bind(message.kind().as_str())
-    .bind(&rendered.subject)
-    .bind(&rendered.text)
-    .bind(&rendered.html)
-    .bind(EmailStatus::Queued.as_str())
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
-    jobs::enqueue(tx, Queue::SendEmail, id, to.company_id, now).await?;
+    let kind = message.kind();
+    let id = if kind.optional() && opted_out(tx, to.email, kind).await? {
+        None
+    } else {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO emails (company_id, partner_team_id, to_email, kind, subject, body, html, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(to.company_id)
+        .bind(to.partner_team_id)
+        .bind(to.email)
+        .bind(kind.as_str())
+        .bind(&rendered.subject)
+        .bind(&rendered.text)
+        .bind(&rendered.html)
+        .bind(EmailStatus::Queued.as_str())
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        jobs::enqueue(tx, Queue::SendEmail, id, to.company_id, now).await?;
+        Some(id)
+    };
     // The workspace it concerns: the partner team a message to a team's people names, else
     // the company whose outbox has it.
     let workspace = match (to.partner_team_id, to.company_id) {
@@ -56,6 +68,84 @@ pub async fn queue(tx: &mut Tx, to: Recipient<'_>, message: &Message<'_>) -> Res
         notifications::record(tx, to.email, workspace, message, &rendered, id).await?;
     }
     Ok(id)
+}
+
+/// Whether the account of `email` turned emails of `kind` off.
+async fn opted_out(tx: &mut Tx, email: &str, kind: EmailKind) -> Result<bool, AppError> {
+    let Ok(normalized) = domain::identity::normalize_email(email) else {
+        return Ok(false);
+    };
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM email_opt_outs o JOIN users u ON u.id = o.user_id \
+         WHERE u.email_normalized = $1 AND o.kind = $2",
+    )
+    .bind(normalized)
+    .bind(kind.as_str())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n > 0)
+}
+
+/// The optional kinds (of those on one side of the portal) a person receives: every one they
+/// did not turn off.
+pub async fn preferences(
+    db: &Db,
+    user_id: i64,
+    partner: bool,
+) -> Result<Vec<(EmailKind, bool)>, AppError> {
+    let off: Vec<String> = sqlx::query_scalar("SELECT kind FROM email_opt_outs WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_all(&mut db.conn().await?)
+        .await?;
+    Ok(EmailKind::optional_for(partner)
+        .into_iter()
+        .map(|k| (k, !off.iter().any(|o| o == k.as_str())))
+        .collect())
+}
+
+/// Sets which optional kinds (of those on one side of the portal) a person receives: the
+/// others of that side are turned off.
+pub async fn set_preferences(
+    db: &Db,
+    user_id: i64,
+    partner: bool,
+    receive: &[EmailKind],
+) -> Result<(), AppError> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let mut off = Vec::new();
+    for kind in EmailKind::optional_for(partner) {
+        sqlx::query("DELETE FROM email_opt_outs WHERE user_id = $1 AND kind = $2")
+            .bind(user_id)
+            .bind(kind.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if !receive.contains(&kind) {
+            sqlx::query(
+                "INSERT INTO email_opt_outs (user_id, kind, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(user_id)
+            .bind(kind.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            off.push(kind.as_str());
+        }
+    }
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor_user_id: Some(user_id),
+            company_id: None,
+            kind: "user.email_preferences_changed",
+            subject_type: "user",
+            subject_id: user_id,
+            payload: serde_json::json!({ "turned_off": off }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A message as the sender hands it to SMTP.

@@ -30,7 +30,7 @@ pub async fn record(
     workspace: (WorkspaceKind, i64),
     message: &Message<'_>,
     rendered: &Rendered,
-    email_id: i64,
+    email_id: Option<i64>,
 ) -> Result<(), AppError> {
     if !message.kind().notifies() {
         return Ok(());

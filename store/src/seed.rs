@@ -163,7 +163,8 @@ impl Seeder {
     ) -> Result<i64, String> {
         super::emails::queue(&mut self.tx, to, message)
             .await
-            .map_err(|e| e.message)
+            .map_err(|e| e.message)?
+            .ok_or_else(|| "the demo's recipients turned nothing off".to_owned())
     }
 
     /// A segment of `program` with `rule`.

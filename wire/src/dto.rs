@@ -459,6 +459,16 @@ pub struct ProfilePage {
     pub email: String,
     /// The partner team whose payout details the viewer sees, when in a partner workspace.
     pub payout: Option<PayoutView>,
+    /// The emails the viewer may turn off (for the side of the portal they act on), and
+    /// whether they receive each.
+    pub emails: Vec<EmailChoice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailChoice {
+    pub kind: String,
+    pub label: String,
+    pub receive: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use crate::error::AppError;
 
 #[server(prefix = "/api", endpoint = "profile")]
 pub async fn fetch_profile() -> Result<ProfilePage, AppError> {
-    use crate::server::{endpoint, profile, require_contact, require_user, state};
+    use crate::server::{emails, endpoint, profile, require_contact, require_user, state};
     use domain::permissions::ContactPermission;
     use domain::workspace::WorkspaceKind;
 
@@ -21,11 +21,51 @@ pub async fn fetch_profile() -> Result<ProfilePage, AppError> {
             }
             _ => None,
         };
+        let partner = matches!(me.workspace, Some((WorkspaceKind::Partner, _)));
+        let emails = emails::preferences(&state.db, me.user_id, partner)
+            .await?
+            .into_iter()
+            .map(|(kind, receive)| crate::dto::EmailChoice {
+                kind: kind.as_str().to_owned(),
+                label: kind.label().to_owned(),
+                receive,
+            })
+            .collect();
         Ok(ProfilePage {
             name: me.name,
             email: me.email,
             payout,
+            emails,
         })
+    })
+    .await
+}
+
+/// Which of the optional emails (of the side of the portal the viewer acts on) they receive;
+/// the others are turned off. They still appear among the notifications.
+#[server(prefix = "/api", endpoint = "save_email_preferences")]
+pub async fn save_email_preferences(receive: Option<Vec<String>>) -> Result<(), AppError> {
+    use crate::server::{emails, endpoint, require_user, state};
+    use domain::email::EmailKind;
+    use domain::workspace::WorkspaceKind;
+
+    endpoint(async move {
+        let state = state()?;
+        let me = require_user()?;
+        let partner = matches!(me.workspace, Some((WorkspaceKind::Partner, _)));
+        let mut kinds = Vec::new();
+        for name in receive.unwrap_or_default() {
+            match EmailKind::parse(&name) {
+                Ok(kind) if EmailKind::optional_for(partner).contains(&kind) => kinds.push(kind),
+                _ => {
+                    return Err(AppError::invalid_fields(vec![(
+                        "receive",
+                        format!("{name} is not an email you can turn off"),
+                    )]));
+                }
+            }
+        }
+        emails::set_preferences(&state.db, me.user_id, partner, &kinds).await
     })
     .await
 }

@@ -1,7 +1,9 @@
 use domain::payout::PayoutMethod;
 use leptos::prelude::*;
 
-use crate::api::{ChangePassword, SetPayoutDetails, UpdateName, fetch_profile};
+use crate::api::{
+    ChangePassword, SaveEmailPreferences, SetPayoutDetails, UpdateName, fetch_profile,
+};
 use crate::components::{FieldError, FormAlert, Submit, data_page};
 use crate::dto::{PayoutView, ProfilePage as Data};
 
@@ -11,12 +13,19 @@ pub fn ProfilePage() -> impl IntoView {
     let rename = ServerAction::<UpdateName>::new();
     let password = ServerAction::<ChangePassword>::new();
     let payout = ServerAction::<SetPayoutDetails>::new();
+    let prefs = ServerAction::<SaveEmailPreferences>::new();
     let data = Resource::new(
-        move || (rename.version().get(), payout.version().get()),
+        move || {
+            (
+                rename.version().get(),
+                payout.version().get(),
+                prefs.version().get(),
+            )
+        },
         |_| fetch_profile(),
     );
     data_page("Profile", data, move |data| {
-        view! { <Profile data rename password payout /> }.into_any()
+        view! { <Profile data rename password payout prefs /> }.into_any()
     })
 }
 
@@ -40,6 +49,7 @@ fn Profile(
     rename: ServerAction<UpdateName>,
     password: ServerAction<ChangePassword>,
     payout: ServerAction<SetPayoutDetails>,
+    prefs: ServerAction<SaveEmailPreferences>,
 ) -> impl IntoView {
     let rename_error = Signal::derive(move || rename.value().get().and_then(Result::err));
     let password_error = Signal::derive(move || password.value().get().and_then(Result::err));
@@ -47,7 +57,9 @@ fn Profile(
         name,
         email,
         payout: payout_view,
+        emails,
     } = data;
+    let prefs_error = Signal::derive(move || prefs.value().get().and_then(Result::err));
     view! {
         <header class="topbar">
             <a class="brand" href="/">
@@ -107,6 +119,44 @@ fn Profile(
                     {done(
                         Signal::derive(move || matches!(password.value().get(), Some(Ok(())))),
                         "Password changed. Other sessions were signed out.",
+                    )}
+                </ActionForm>
+            </section>
+            <section class="card" aria-labelledby="emails-heading">
+                <h2 id="emails-heading">"Emails"</h2>
+                <ActionForm action=prefs attr:class="form">
+                    <fieldset>
+                        <legend>"Email me when"</legend>
+                        {emails
+                            .into_iter()
+                            .map(|choice| {
+                                view! {
+                                    <label>
+                                        <input
+                                            type="checkbox"
+                                            name="receive[]"
+                                            value=choice.kind
+                                            checked=choice.receive
+                                        />
+                                        " "
+                                        {choice.label}
+                                    </label>
+                                }
+                            })
+                            .collect_view()}
+                    </fieldset>
+                    <p class="muted">
+                        "What you turn off still appears under Notifications. Sign-in links, invites, decisions on applications and failed payouts are always emailed."
+                    </p>
+                    <FormAlert error=prefs_error />
+                    <Submit
+                        label="Save email settings"
+                        pending=prefs.pending()
+                        busy_text="Saving…"
+                    />
+                    {done(
+                        Signal::derive(move || matches!(prefs.value().get(), Some(Ok(())))),
+                        "Email settings saved.",
                     )}
                 </ActionForm>
             </section>

@@ -373,7 +373,8 @@ async fn queue_messages(db: &Db, n: usize) -> Vec<i64> {
             },
         )
         .await
-        .unwrap();
+        .unwrap()
+        .expect("nobody turned it off");
         ids.push(id);
     }
     tx.commit().await.unwrap();

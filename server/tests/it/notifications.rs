@@ -7,7 +7,10 @@ use serde_json::Value;
 
 use crate::common::{TestApp, json_of};
 
-on_both_backends!(a_partner_owner_reads_and_marks_notifications);
+on_both_backends!(
+    a_partner_owner_reads_and_marks_notifications,
+    an_email_turned_off_is_still_a_notification,
+);
 
 async fn page(app: &TestApp, who: &reqwest::Client) -> Value {
     json_of(app.call(who, "notifications", &[]).await).await
@@ -127,4 +130,81 @@ async fn a_partner_owner_reads_and_marks_notifications(app: &TestApp) {
         .await,
         0
     );
+}
+
+async fn an_email_turned_off_is_still_a_notification(app: &TestApp) {
+    let northwind = app.signed_in("owner@northwind.example").await;
+    let profile = json_of(app.call(&northwind, "profile", &[]).await).await;
+    let kinds: Vec<&str> = profile["emails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"lead_passed"), "{profile}");
+    assert!(!kinds.contains(&"application_received"), "a vendor's kind");
+    assert!(!kinds.contains(&"payout_failed"), "always emailed");
+    // A kind that is not the partner side's, or not optional, is refused and changes nothing.
+    for refused in ["application_received", "password_reset", "nope"] {
+        let res = app
+            .call(
+                &northwind,
+                "save_email_preferences",
+                &[("receive[]", refused)],
+            )
+            .await;
+        assert_eq!(res.status(), 400, "{refused}");
+    }
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM email_opt_outs WHERE $1 = '1'", "1")
+            .await,
+        0
+    );
+    // Everything but deals won.
+    let res = app
+        .call(
+            &northwind,
+            "save_email_preferences",
+            &[("receive[]", "deal_won")],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let profile = json_of(app.call(&northwind, "profile", &[]).await).await;
+    for choice in profile["emails"].as_array().unwrap() {
+        assert_eq!(choice["receive"], choice["kind"] == "deal_won", "{choice}");
+    }
+
+    let emails_before = app
+        .scalar(
+            "SELECT COUNT(*) FROM emails WHERE to_email = $1 AND kind = 'lead_passed'",
+            "owner@northwind.example",
+        )
+        .await;
+    let manager = app.signed_in("manager@acme.example").await;
+    let partnership = app.partnership_id("Northwind Agency").await;
+    let form = [
+        ("company", "Quiet Co"),
+        ("contact_name", "Ann Buyer"),
+        ("email", "buyer@quiet-co.example"),
+        ("domain", ""),
+        ("notes", ""),
+        ("partnership_id", partnership.as_str()),
+    ];
+    let res = app.call(&manager, "pass_lead", &form).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM emails WHERE to_email = $1 AND kind = 'lead_passed'",
+            "owner@northwind.example",
+        )
+        .await,
+        emails_before,
+        "no email"
+    );
+    let inbox = page(app, &northwind).await;
+    assert_eq!(
+        inbox["notifications"][0]["title"],
+        "A lead for you: Quiet Co"
+    );
+    assert!(inbox["notifications"][0]["link"] == "/partner/leads");
 }

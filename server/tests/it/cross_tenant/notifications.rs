@@ -22,6 +22,15 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
         // "All" is one's own only.
         cases.push(case(who, "mark_notifications_read", vec![], 200, s));
     }
+    // Preferences are one's own; a vendor cannot turn off a partner's kind.
+    cases.push(case(
+        GX,
+        "save_email_preferences",
+        vec![("receive[]", "deal_won")],
+        400,
+        s,
+    ));
+    cases.push(case(LK, "save_email_preferences", vec![], 200, s));
     cases
 }
 
