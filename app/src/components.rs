@@ -411,3 +411,21 @@ pub fn EarningsKpis(earnings: crate::dto::EarningsDto, label: &'static str) -> i
         </section>
     }
 }
+
+/// Opens the page of a record once `created` gives its id (a form that made one): `base`
+/// followed by the id, in the program the page was for (its `?program=`, not the header's
+/// choice).
+pub fn open_when_created(base: &'static str, created: impl Fn() -> Option<i64> + 'static) {
+    let navigate = leptos_router::hooks::use_navigate();
+    let query = leptos_router::hooks::use_query_map();
+    Effect::new(move |_| {
+        if let Some(id) = created() {
+            let program = query
+                .read()
+                .get("program")
+                .map(|p| format!("?program={p}"))
+                .unwrap_or_default();
+            navigate(&format!("{base}{id}{program}"), Default::default());
+        }
+    });
+}

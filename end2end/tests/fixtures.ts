@@ -61,6 +61,19 @@ export async function signIn(page: Page, email: string, password = DEMO_PASSWORD
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
+/** Creates an API key of the signed-in teammate's program on `/vendor/api-keys` (shown once)
+ * and returns it. */
+export async function createApiKey(page: Page, name: string): Promise<string> {
+  await page.goto("/vendor/api-keys");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("API keys");
+  await hydrated(page);
+  await page.getByLabel("Key name").fill(name);
+  await page.getByRole("button", { name: "Create key" }).click();
+  const keyField = page.getByLabel("New API key");
+  await expect(keyField).toHaveValue(/^pp_[a-z0-9]{12}_[0-9a-f]{64}$/);
+  return keyField.inputValue();
+}
+
 export async function expectOneH1(page: Page) {
   await expect(page.locator("h1")).toHaveCount(1);
 }

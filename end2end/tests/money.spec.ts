@@ -1,4 +1,4 @@
-import { test, expect, signIn, hydrated, expectOneH1 } from "./fixtures";
+import { test, expect, signIn, hydrated, expectOneH1, createApiKey } from "./fixtures";
 
 const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
@@ -34,14 +34,7 @@ test.describe("money", () => {
     await expect(card.getByRole("table", { name: `Versions of ${offer}` })).toContainText("Group: Agencies");
 
     // A key for the billing system, shown once.
-    await page.goto("/vendor/api-keys");
-    await expect(page.getByRole("heading", { level: 1 })).toHaveText("API keys");
-    await hydrated(page);
-    await page.getByLabel("Key name").fill(`Billing ${unique()}`);
-    await page.getByRole("button", { name: "Create key" }).click();
-    const keyField = page.getByLabel("New API key");
-    await expect(keyField).toHaveValue(/^pp_[a-z0-9]{12}_[0-9a-f]{64}$/);
-    const key = await keyField.inputValue();
+    const key = await createApiKey(page, `Billing ${unique()}`);
 
     const invoice = `inv_${unique()}`;
     const sent = await request.post("/api/v1/transactions", {

@@ -1,4 +1,4 @@
-import { test, expect, expectOneH1, hydrated, receivedBy, signIn } from "./fixtures";
+import { test, expect, createApiKey, expectOneH1, hydrated, receivedBy, signIn } from "./fixtures";
 
 // The form's refusal of a bad amount is a 400 the browser logs.
 test.use({ allowedHttpErrors: [400] });
@@ -33,13 +33,7 @@ test("a teammate builds a trigger, dry-runs it, and an API transaction tags and 
   await page.getByLabel("New tag name").fill(tag);
   await page.getByRole("button", { name: "Add tag" }).click();
   await expect(page.getByRole("list", { name: "Tags" })).toContainText(tag);
-  await page.goto("/vendor/api-keys");
-  await hydrated(page);
-  await page.getByLabel("Key name").fill(`Billing ${unique()}`);
-  await page.getByRole("button", { name: "Create key" }).click();
-  const keyField = page.getByLabel("New API key");
-  await expect(keyField).toHaveValue(/^pp_/);
-  const key = await keyField.inputValue();
+  const key = await createApiKey(page, `Billing ${unique()}`);
   const pay = async (amount: number) => {
     const invoice = `inv_${unique()}`;
     const sent = await request.post("/api/v1/transactions", {

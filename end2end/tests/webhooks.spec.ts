@@ -1,4 +1,4 @@
-import { test, expect, expectOneH1, hydrated, signIn } from "./fixtures";
+import { test, expect, createApiKey, expectOneH1, hydrated, signIn } from "./fixtures";
 import type { APIRequestContext, Page } from "@playwright/test";
 
 // The real receiver the README's test command starts (end2end/webhook-receiver.mjs): it
@@ -52,13 +52,7 @@ test("an endpoint receives a signed reward; a failing one is retried and a repla
   await configure(request, crm, secret, 200);
 
   // A payment through the API: the money flow's 20% offer rewards Northwind for it.
-  await page.goto("/vendor/api-keys");
-  await hydrated(page);
-  await page.getByLabel("Key name").fill(`Hooks ${unique()}`);
-  await page.getByRole("button", { name: "Create key" }).click();
-  const keyField = page.getByLabel("New API key");
-  await expect(keyField).toHaveValue(/^pp_/);
-  const key = await keyField.inputValue();
+  const key = await createApiKey(page, `Hooks ${unique()}`);
   const sent = await request.post("/api/v1/transactions", {
     headers: { Authorization: `Bearer ${key}` },
     data: { customer_key: "cus_1001", amount: 40000, currency: "USD", transaction_key: `inv_${unique()}` },

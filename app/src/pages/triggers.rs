@@ -4,12 +4,14 @@
 //! past events and, for a saved trigger, its run log: why it ran or did not, event by event.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
     RetryTriggerEvents, SaveTrigger, SetTriggerEnabled, fetch_trigger, fetch_triggers,
 };
-use crate::components::{FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
+use crate::components::{
+    FieldError, FormAlert, NoProgram, Submit, TopBar, data_page, open_when_created,
+};
 use crate::dto::{
     Named, TriggerChoices, TriggerDryRun, TriggerFormValues, TriggerPage as PageData,
     TriggerRunRow, TriggersPage as ListData,
@@ -194,23 +196,9 @@ pub fn TriggerPage() -> impl IntoView {
         |(program, trigger, before, _)| fetch_trigger(program, trigger, before),
     );
     // A new trigger, once saved, opens as itself (its run log fills from then on).
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(outcome)) = save.value().get()
-            && let Some(id) = outcome.saved
-            && params.read().get("id").is_none()
-        {
-            // The program it was made in, not the header's choice.
-            let program = query
-                .read()
-                .get("program")
-                .map(|p| format!("?program={p}"))
-                .unwrap_or_default();
-            navigate(
-                &format!("/vendor/triggers/{id}{program}"),
-                Default::default(),
-            );
-        }
+    open_when_created("/vendor/triggers/", move || {
+        let saved = save.value().get()?.ok()?.saved;
+        saved.filter(|_| params.read().get("id").is_none())
     });
     data_page("Trigger", data, move |data| {
         view! { <Trigger data save /> }.into_any()

@@ -3,13 +3,15 @@
 //! with replay. Messages are signed per Standard Webhooks; the page says how to verify them.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
     ReplayWebhook, RevealWebhookSecret, RotateWebhookSecret, SaveWebhook, SendTestWebhook,
     SetWebhookEnabled, fetch_webhook, fetch_webhooks,
 };
-use crate::components::{CopyButton, FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
+use crate::components::{
+    CopyButton, FieldError, FormAlert, NoProgram, Submit, TopBar, data_page, open_when_created,
+};
 use crate::dto::{
     WebhookDeliveryRow, WebhookEndpointRow, WebhookPage as PageData, WebhooksPage as ListData,
 };
@@ -24,20 +26,7 @@ pub fn WebhooksPage() -> impl IntoView {
     let save = ServerAction::<SaveWebhook>::new();
     let data = Resource::new(move || number(&query.get(), "program"), fetch_webhooks);
     // A new endpoint opens on its own page, where its secret is.
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = save.value().get() {
-            let program = query
-                .read()
-                .get("program")
-                .map(|p| format!("?program={p}"))
-                .unwrap_or_default();
-            navigate(
-                &format!("/vendor/webhooks/{id}{program}"),
-                Default::default(),
-            );
-        }
-    });
+    open_when_created("/vendor/webhooks/", move || save.value().get()?.ok());
     data_page("Webhooks", data, move |data| {
         view! { <EndpointList data save /> }.into_any()
     })
