@@ -41,6 +41,7 @@ test("an endpoint receives a signed reward; a failing one is retried and a repla
 }) => {
   test.setTimeout(90_000);
   await signIn(page, "owner@acme.example");
+  await expect(page).toHaveURL(/\/vendor$/);
   await page.goto("/vendor/program");
   await page.getByRole("link", { name: "Webhooks" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Webhooks");

@@ -933,6 +933,8 @@ pub struct Delivery {
     pub created_at: i64,
     /// When the next attempt is due, while it is pending.
     pub next_attempt_at: Option<i64>,
+    /// A runner is sending it now (its job is claimed).
+    pub sending: bool,
     pub attempts: Vec<Attempt>,
 }
 
@@ -946,7 +948,8 @@ pub async fn deliveries(
 ) -> Result<(Vec<Delivery>, Option<i64>), AppError> {
     let mut conn = db.conn().await?;
     let sql = format!(
-        "SELECT d.id, d.event_type, d.msg_id, d.body, d.status, d.last_error, d.replay_of, d.created_at, j.run_at \
+        "SELECT d.id, d.event_type, d.msg_id, d.body, d.status, d.last_error, d.replay_of, d.created_at, j.run_at, \
+         CASE WHEN j.lock_token IS NULL THEN 0 ELSE 1 END \
          FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
          LEFT JOIN jobs j ON j.queue = $1 AND j.subject_id = d.id AND j.status = 'pending' \
          WHERE d.endpoint_id = $2 AND e.program_id = $3 AND d.id < $4 ORDER BY d.id DESC LIMIT {}",
@@ -977,6 +980,7 @@ pub async fn deliveries(
             } else {
                 None
             },
+            sending: status == DeliveryStatus::Pending && row.try_get::<i64, _>(9)? == 1,
             attempts: Vec::new(),
         });
     }

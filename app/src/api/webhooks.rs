@@ -50,6 +50,7 @@ mod shown {
         let last = d.last_error.clone().unwrap_or_default();
         let status = match (d.status, d.next_attempt_at) {
             (DeliveryStatus::Delivered, _) => "Delivered".to_owned(),
+            (DeliveryStatus::Pending, _) if d.sending => "Sending".to_owned(),
             (DeliveryStatus::Pending, Some(at)) if !d.attempts.is_empty() => {
                 format!("Retrying at {}: {last}", format_minute(at))
             }
@@ -137,7 +138,7 @@ pub async fn fetch_webhook(
             let soon = now_ms() + 20_000;
             page.due_soon = deliveries
                 .iter()
-                .any(|d| d.next_attempt_at.is_some_and(|at| at <= soon));
+                .any(|d| d.sending || d.next_attempt_at.is_some_and(|at| at <= soon));
             // A body carries the event's amounts: only for roles that see money.
             let sees_money = me.role.can(Permission::ViewMoney);
             page.deliveries = deliveries
