@@ -744,18 +744,14 @@ pub async fn record(
             (DeliveryStatus::Failed, true)
         }
         webhook::Answer::Failed => {
-            sqlx::query(
-                "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $1) WHERE id = $2",
+            let failing_since: Option<i64> = sqlx::query_scalar(
+                "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $1) WHERE id = $2 \
+                 RETURNING failing_since",
             )
             .bind(now)
             .bind(out.endpoint_id)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-            let failing_since: Option<i64> =
-                sqlx::query_scalar("SELECT failing_since FROM webhook_endpoints WHERE id = $1")
-                    .bind(out.endpoint_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
             let next = if webhook::gives_up(failing_since, now) {
                 give_up(
                     &mut tx,

@@ -22,22 +22,7 @@ async fn a_partner_owner_reads_and_marks_notifications(app: &TestApp) {
         .as_i64()
         .unwrap();
 
-    let manager = app.signed_in("manager@acme.example").await;
-    let deal = app
-        .id_of(
-            "SELECT id FROM deals WHERE name = $1",
-            "Blue Yonder analytics rollout",
-        )
-        .await
-        .to_string();
-    let res = app
-        .call(
-            &manager,
-            "decide_deal",
-            &[("deal_id", &deal), ("action", "approve")],
-        )
-        .await;
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    crate::partner_mail::approve_blue_yonder(app).await;
 
     let inbox = page(app, &northwind).await;
     assert_eq!(inbox["viewer"]["unread"], before + 1, "{inbox}");

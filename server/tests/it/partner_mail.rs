@@ -17,7 +17,8 @@ async fn last_to_northwind(app: &TestApp, kind: &str) -> (String, String) {
     .unwrap_or_else(|e| panic!("no {kind} message: {e}"))
 }
 
-async fn partners_hear_of_their_deals_leads_rewards_and_tier(app: &TestApp) {
+/// Acme's partner manager approves Northwind's seeded deal "Blue Yonder analytics rollout".
+pub(crate) async fn approve_blue_yonder(app: &TestApp) {
     let manager = app.signed_in("manager@acme.example").await;
     let deal = app
         .id_of(
@@ -34,6 +35,11 @@ async fn partners_hear_of_their_deals_leads_rewards_and_tier(app: &TestApp) {
         )
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}
+
+async fn partners_hear_of_their_deals_leads_rewards_and_tier(app: &TestApp) {
+    approve_blue_yonder(app).await;
+    let manager = app.signed_in("manager@acme.example").await;
     let (subject, text) = last_to_northwind(app, "deal_approved").await;
     assert_eq!(
         subject,
