@@ -127,6 +127,11 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route
+                    path=path!("/vendor/emails/templates")
+                    view=pages::email_templates::EmailTemplatesPage
+                    ssr=SsrMode::Async
+                />
+                <Route
                     path=path!("/vendor/triggers")
                     view=pages::triggers::TriggersPage
                     ssr=SsrMode::Async

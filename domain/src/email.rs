@@ -128,6 +128,237 @@ impl EmailKind {
     }
 }
 
+/// A value a template reads, written `{{ name }}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placeholder {
+    pub name: &'static str,
+    pub meaning: &'static str,
+}
+
+const fn placeholder(name: &'static str, meaning: &'static str) -> Placeholder {
+    Placeholder { name, meaning }
+}
+
+const PROGRAM: Placeholder = placeholder("program", "the program's name");
+const COMPANY: Placeholder = placeholder("company", "your company's name");
+const DEAL: Placeholder = placeholder("deal", "the deal's name");
+const REASON: Placeholder = placeholder("reason", "the reason your teammate gave");
+const AMOUNT: Placeholder = placeholder("amount", "the amount, with its currency");
+const PROTECTED_UNTIL: Placeholder = placeholder(
+    "protected_until",
+    "the date the deal's protection ends (empty when it has none)",
+);
+const LEAD_COMPANY: Placeholder = placeholder("company", "the lead's company");
+const DESCRIPTION: Placeholder = placeholder("description", "what the reward was for");
+const REFERENCE: Placeholder = placeholder("reference", "the payment's reference");
+const SUMMARY: Placeholder = placeholder("summary", "the old and new tier, and why");
+
+/// The longest subject a program may write.
+pub const SUBJECT_MAX_CHARS: usize = 200;
+/// The longest text a program may write.
+pub const TEXT_MAX_CHARS: usize = 10_000;
+
+impl EmailKind {
+    /// Whether a program may reword it: the news its partners get in the program's name. Not
+    /// the messages whose link acts for their recipient, nor the replies to a signup (worded
+    /// apart, they would tell the vendor which visitors have an account), nor a trigger's
+    /// email (its author writes it), nor the portal's mail to teammates.
+    pub fn customizable(self) -> bool {
+        matches!(
+            self,
+            EmailKind::ApplicationApproved
+                | EmailKind::ApplicationRejected
+                | EmailKind::DealApproved
+                | EmailKind::DealRejected
+                | EmailKind::DealWon
+                | EmailKind::LeadPassed
+                | EmailKind::RewardDeclined
+                | EmailKind::PayoutPaid
+                | EmailKind::PayoutFailed
+                | EmailKind::TierChanged
+        )
+    }
+
+    /// The kinds a program may reword, in the order the editor lists them.
+    pub fn customizable_kinds() -> impl Iterator<Item = EmailKind> {
+        EmailKind::ALL.iter().copied().filter(|k| k.customizable())
+    }
+
+    /// What the template of a customizable kind may read (empty for the others).
+    pub fn placeholders(self) -> &'static [Placeholder] {
+        match self {
+            EmailKind::ApplicationApproved => &[PROGRAM, COMPANY],
+            EmailKind::ApplicationRejected => &[PROGRAM, COMPANY, REASON],
+            EmailKind::DealApproved => &[PROGRAM, DEAL, PROTECTED_UNTIL],
+            EmailKind::DealRejected => &[PROGRAM, DEAL, REASON],
+            EmailKind::DealWon => &[PROGRAM, DEAL, AMOUNT],
+            EmailKind::LeadPassed => &[PROGRAM, LEAD_COMPANY],
+            EmailKind::RewardDeclined => &[PROGRAM, DESCRIPTION, AMOUNT, REASON],
+            EmailKind::PayoutPaid => &[PROGRAM, AMOUNT, REFERENCE],
+            EmailKind::PayoutFailed => &[PROGRAM, AMOUNT, REASON],
+            EmailKind::TierChanged => &[PROGRAM, SUMMARY],
+            _ => &[],
+        }
+    }
+
+    /// When it goes out, in the words of the template editor.
+    pub fn sent_when(self) -> &'static str {
+        match self {
+            EmailKind::ApplicationApproved => "A team's application to the program is approved.",
+            EmailKind::ApplicationRejected => "A team's application is rejected.",
+            EmailKind::DealApproved => "A partner's registered deal is approved.",
+            EmailKind::DealRejected => "A partner's registered deal is rejected.",
+            EmailKind::DealWon => "A partner's deal is closed won.",
+            EmailKind::LeadPassed => "A teammate passes a lead to the partner.",
+            EmailKind::RewardDeclined => "A teammate declines one of the partner's rewards.",
+            EmailKind::PayoutPaid => "A payout to the partner is paid.",
+            EmailKind::PayoutFailed => "A payout to the partner failed.",
+            EmailKind::TierChanged => "The partner moves to another tier.",
+            _ => "",
+        }
+    }
+}
+
+/// A program's wording of one kind of email, as typed.
+#[derive(Debug, Clone, Copy)]
+pub struct WordingForm<'a> {
+    pub subject: &'a str,
+    pub text: &'a str,
+}
+
+/// A checked wording: the subject trimmed, the text with its line ends made `\n`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wording {
+    pub subject: String,
+    pub text: String,
+}
+
+/// Checks the parts of a wording that need no template engine; each problem names its field.
+pub fn check_wording(
+    kind: EmailKind,
+    form: WordingForm<'_>,
+) -> Result<Wording, Vec<(&'static str, String)>> {
+    if !kind.customizable() {
+        return Err(vec![(
+            "kind",
+            format!("{} emails keep the portal's wording", kind.label()),
+        )]);
+    }
+    let mut problems = Vec::new();
+    let subject = form.subject.trim();
+    let text = form.text.replace("\r\n", "\n");
+    if subject.is_empty() {
+        problems.push(("subject", "Write a subject".to_owned()));
+    } else if subject.contains(['\n', '\r']) {
+        problems.push(("subject", "Keep the subject to one line".to_owned()));
+    } else if subject.chars().count() > SUBJECT_MAX_CHARS {
+        problems.push((
+            "subject",
+            format!("Keep the subject to {SUBJECT_MAX_CHARS} characters"),
+        ));
+    }
+    if text.trim().is_empty() {
+        problems.push(("text", "Write the email's text".to_owned()));
+    } else if text.chars().count() > TEXT_MAX_CHARS {
+        problems.push((
+            "text",
+            format!("Keep the text to {TEXT_MAX_CHARS} characters"),
+        ));
+    }
+    if problems.is_empty() {
+        Ok(Wording {
+            subject: subject.to_owned(),
+            text,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Checks the names a part of a wording reads (`field`: "subject" or "text") against the
+/// kind's placeholders.
+pub fn check_placeholders<'a>(
+    kind: EmailKind,
+    field: &'static str,
+    used: impl IntoIterator<Item = &'a str>,
+) -> Result<(), (&'static str, String)> {
+    let known = kind.placeholders();
+    let mut unknown: Vec<&str> = used
+        .into_iter()
+        .filter(|name| !known.iter().any(|p| p.name == *name))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    unknown.sort_unstable();
+    unknown.dedup();
+    let list = |names: &mut dyn Iterator<Item = &str>| {
+        names
+            .map(|n| format!("{{{{ {n} }}}}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Err((
+        field,
+        format!(
+            "Unknown placeholder {}: this email can use {}",
+            list(&mut unknown.into_iter()),
+            list(&mut known.iter().map(|p| p.name)),
+        ),
+    ))
+}
+
+/// The statements a wording may use: choosing what to say, never repeating or storing it.
+const WORDING_STATEMENTS: [&str; 4] = ["if", "elif", "else", "endif"];
+
+/// Checks the tags of one part of a wording (`field`): statements other than `if` and the
+/// `*` operator are refused, so what a wording renders grows only with its own length and the
+/// values it reads. The template engine checks the rest of the syntax.
+pub fn check_tags(field: &'static str, source: &str) -> Result<(), (&'static str, String)> {
+    let mut rest = source;
+    while let Some(start) = rest.find(['{']) {
+        let after = &rest[start + 1..];
+        let close = match after.chars().next() {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            Some('#') => "#}",
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let body = &after[1..];
+        let Some(end) = body.find(close) else {
+            // Unclosed: the template engine says so.
+            return Ok(());
+        };
+        let tag = &body[..end];
+        rest = &body[end + close.len()..];
+        if close == "#}" {
+            continue;
+        }
+        if tag.contains('*') {
+            return Err((field, "A placeholder may not multiply (*)".to_owned()));
+        }
+        if close == "%}" {
+            let keyword = tag
+                .trim_matches(['-', '+', '~'])
+                .split_whitespace()
+                .next()
+                .unwrap_or("");
+            if !WORDING_STATEMENTS.contains(&keyword) {
+                return Err((
+                    field,
+                    format!(
+                        "Only {{% if %}}, {{% elif %}}, {{% else %}} and {{% endif %}} may be used, not {{% {keyword} %}}"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// An email's delivery status, as the outbox shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum EmailStatus {
@@ -190,6 +421,127 @@ mod tests {
         assert!(EmailKind::DealApproved.notifies());
         assert!(EmailKind::WebhookFailing.notifies());
         assert!(EmailKind::ApplicationReceived.notifies());
+    }
+
+    #[test]
+    fn a_program_rewords_only_its_news_to_partners() {
+        for k in EmailKind::ALL {
+            if k.customizable() {
+                assert!(!k.carries_a_secret(), "{k:?}");
+                assert!(k.notifies(), "{k:?}");
+                assert!(!k.sent_when().is_empty(), "{k:?}");
+                assert_eq!(k.placeholders()[0].name, "program", "{k:?}");
+            } else {
+                assert!(k.placeholders().is_empty(), "{k:?}");
+            }
+        }
+        assert!(!EmailKind::SignupExisting.customizable());
+        assert!(!EmailKind::ConfirmSignup.customizable());
+        assert!(!EmailKind::Automation.customizable());
+        assert_eq!(EmailKind::customizable_kinds().count(), 10);
+    }
+
+    #[test]
+    fn a_wording_is_checked_field_by_field() {
+        let ok = check_wording(
+            EmailKind::DealWon,
+            WordingForm {
+                subject: "  {{ deal }} is won!  ",
+                text: "Well done.\r\nThe team",
+            },
+        )
+        .unwrap();
+        assert_eq!(ok.subject, "{{ deal }} is won!");
+        assert_eq!(ok.text, "Well done.\nThe team");
+        let problems = check_wording(
+            EmailKind::DealWon,
+            WordingForm {
+                subject: "Two\nlines",
+                text: " ",
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            problems,
+            [
+                ("subject", "Keep the subject to one line".to_owned()),
+                ("text", "Write the email's text".to_owned()),
+            ]
+        );
+        let long = "x".repeat(SUBJECT_MAX_CHARS + 1);
+        let problems = check_wording(
+            EmailKind::DealWon,
+            WordingForm {
+                subject: &long,
+                text: "Hi",
+            },
+        )
+        .unwrap_err();
+        assert_eq!(problems[0].0, "subject");
+        let problems = check_wording(
+            EmailKind::PasswordReset,
+            WordingForm {
+                subject: "Hi",
+                text: "Hi",
+            },
+        )
+        .unwrap_err();
+        assert_eq!(problems[0].0, "kind");
+    }
+
+    #[test]
+    fn a_wording_reads_only_its_kinds_placeholders() {
+        assert_eq!(
+            check_placeholders(EmailKind::DealWon, "text", ["deal", "amount", "program"]),
+            Ok(())
+        );
+        let (field, message) = check_placeholders(
+            EmailKind::DealWon,
+            "subject",
+            ["partner", "deal", "partner"],
+        )
+        .unwrap_err();
+        assert_eq!(field, "subject");
+        assert_eq!(
+            message,
+            "Unknown placeholder {{ partner }}: this email can use {{ program }}, {{ deal }}, {{ amount }}"
+        );
+    }
+
+    #[test]
+    fn a_wording_chooses_what_to_say_but_never_loops_stores_or_multiplies() {
+        let ok = "{# note #}Hi {{ program }}!{%- if reason %} Why: {{ reason|trim }}{% else %}.{% endif -%} 50% {x}";
+        assert_eq!(check_tags("text", ok), Ok(()));
+        let (field, message) =
+            check_tags("text", "{% for c in deal %}{{ c }}{% endfor %}").unwrap_err();
+        assert_eq!(field, "text");
+        assert_eq!(
+            message,
+            "Only {% if %}, {% elif %}, {% else %} and {% endif %} may be used, not {% for %}"
+        );
+        assert!(check_tags("subject", "{%- set a = deal ~ deal -%}").is_err());
+        assert!(check_tags("text", "{{ deal * 100000000 }}").is_err());
+        assert!(check_tags("text", "{% if x %}{% include 'layout.html' %}{% endif %}").is_err());
+        // Left to the template engine, which reports it with its line.
+        assert_eq!(check_tags("text", "{{ deal "), Ok(()));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_wording_with_no_tags_passes(text in "[^{]{0,200}") {
+            proptest::prop_assert_eq!(check_tags("text", &text), Ok(()));
+        }
+
+        #[test]
+        fn an_accepted_wording_fits_the_limits(subject in "\\PC{0,250}", text in "(\\PC|\n){0,300}") {
+            if let Ok(w) = check_wording(EmailKind::TierChanged, WordingForm { subject: &subject, text: &text }) {
+                proptest::prop_assert!(!w.subject.is_empty());
+                proptest::prop_assert!(w.subject.chars().count() <= SUBJECT_MAX_CHARS);
+                proptest::prop_assert!(!w.subject.contains('\n'));
+                proptest::prop_assert!(!w.text.trim().is_empty());
+                proptest::prop_assert!(!w.text.contains("\r\n"));
+            }
+        }
     }
 
     #[test]

@@ -63,6 +63,7 @@ async fn queue(db: &Db, n: usize, round: usize) -> f64 {
                 email: &email,
                 company_id: Some(company),
                 partner_team_id: None,
+                program_id: None,
             },
             &Message::ApplicationReceived {
                 team: "Bench Team",

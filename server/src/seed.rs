@@ -162,6 +162,7 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
         email,
         company_id: Some(acme),
         partner_team_id: None,
+        program_id: None,
     };
     for decider in ["owner@acme.example", "manager@acme.example"] {
         s.email(

@@ -98,6 +98,7 @@ pub async fn approve(db: &Db, teammate: &Teammate, partnership_id: i64) -> Resul
     partnerships::email_team_owners(
         &mut tx,
         teammate.company_id,
+        loaded.program_id,
         loaded.partner_team_id,
         &Message::ApplicationApproved {
             company: &teammate.company_name,
@@ -136,6 +137,7 @@ pub async fn reject(
     partnerships::email_team_owners(
         &mut tx,
         teammate.company_id,
+        loaded.program_id,
         loaded.partner_team_id,
         &Message::ApplicationRejected {
             company: &teammate.company_name,

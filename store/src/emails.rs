@@ -23,6 +23,8 @@ pub struct Recipient<'a> {
     /// The company whose outbox lists it (`None`: the portal's own mail to one person).
     pub company_id: Option<i64>,
     pub partner_team_id: Option<i64>,
+    /// The program whose own wording the message takes, if it has one (`None`: the portal's).
+    pub program_id: Option<i64>,
 }
 
 /// Renders `message` for `to`, keeps it and queues its sending, and keeps it among the
@@ -33,9 +35,18 @@ pub async fn queue(
     to: Recipient<'_>,
     message: &Message<'_>,
 ) -> Result<Option<i64>, AppError> {
-    let rendered = messages::render(message)?;
-    let now = now_ms();
     let kind = message.kind();
+    let wording = match to.program_id {
+        Some(program) if kind.customizable() => {
+            super::email_templates::wording(tx, program, kind).await?
+        }
+        _ => None,
+    };
+    let rendered = match &wording {
+        Some(wording) => messages::render_worded(message, wording)?,
+        None => messages::render(message)?,
+    };
+    let now = now_ms();
     let id = if kind.optional() && opted_out(tx, to.email, kind).await? {
         None
     } else {

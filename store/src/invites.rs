@@ -71,6 +71,7 @@ pub async fn create(tx: &mut Tx, invite: NewInvite<'_>) -> Result<String, AppErr
             email: invite.email,
             company_id: invite.company_id,
             partner_team_id: invite.partner_team_id,
+            program_id: None,
         },
         &Message::Invite {
             inviter_name: &invite.invited_by.name,

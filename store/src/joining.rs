@@ -381,6 +381,7 @@ async fn email_deciders(
                 email: &teammate.try_get::<String, _>(0)?,
                 company_id: Some(program.company_id),
                 partner_team_id: None,
+                program_id: Some(program.id),
             },
             &Message::ApplicationReceived {
                 team: team_name,
@@ -433,6 +434,7 @@ pub async fn start_sign_up(
         email: new.email,
         company_id: None,
         partner_team_id: None,
+        program_id: None,
     };
     if exists > 0 {
         let sign_in = format!("{origin}/login?next=/join/{slug}");

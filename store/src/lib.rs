@@ -14,6 +14,7 @@ pub mod context;
 pub mod customers;
 pub mod db;
 pub mod deals;
+pub mod email_templates;
 pub mod emails;
 pub mod events;
 pub mod idempotency;

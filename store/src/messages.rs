@@ -2,10 +2,16 @@
 //! `.txt` and `.html`, the HTML inside `layout.html`), rendered with minijinja. The HTML part
 //! escapes every value (minijinja escapes templates whose names end in `.html`); the subject
 //! and the text part are plain text.
+//!
+//! A program may reword the news its partners get (`EmailKind::customizable`): its subject and
+//! text replace the default ones, and the HTML part is that text in the layout. A wording runs
+//! in an environment of its own, with no statement but `if`, a few string filters and a bound
+//! on its steps and output, so no wording can make rendering slow or large.
 
+use std::io::Write;
 use std::sync::OnceLock;
 
-use domain::email::EmailKind;
+use domain::email::{EmailKind, Wording, WordingForm};
 use minijinja::Environment;
 use serde::Serialize;
 
@@ -267,6 +273,255 @@ fn environment() -> &'static Environment<'static> {
 
 /// Renders `message`: subject, text and HTML.
 pub fn render(message: &Message<'_>) -> Result<Rendered, AppError> {
+    render_default(message)
+}
+
+/// Renders `message` in a program's `wording` (checked when it was saved). Should the wording
+/// fail for this message after all, the default wording is used: the news still goes out.
+pub fn render_worded(message: &Message<'_>, wording: &Wording) -> Result<Rendered, AppError> {
+    match render_wording(message, wording) {
+        Ok(rendered) => Ok(rendered),
+        Err(e) => {
+            tracing::warn!(kind = message.kind().as_str(), error = %e, "a program's email wording failed; the default is sent");
+            render_default(message)
+        }
+    }
+}
+
+fn render_wording(message: &Message<'_>, wording: &Wording) -> Result<Rendered, minijinja::Error> {
+    let values = minijinja::Value::from_serialize(message);
+    // One line, whatever the placeholders held.
+    let subject = fill(&wording.subject, &values)?
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let text = fill(&wording.text, &values)?;
+    // Like a trigger's email: the text, escaped, in the layout.
+    let html = environment()
+        .get_template("automation.html")?
+        .render(minijinja::context! {
+            subject => &subject,
+            sender => message.sender(),
+            text => &text,
+        })?;
+    Ok(Rendered {
+        subject,
+        text,
+        html,
+    })
+}
+
+/// The longest a wording may render to: far above any real email, far below harm.
+const WORDING_OUTPUT_MAX: usize = 64 * 1024;
+
+/// The environment a wording runs in: no globals, no statement but `if` (the tags are checked
+/// by `domain::email::check_tags`), string filters only, strict about unknown names, and
+/// bounded in steps.
+fn wording_environment<'s>() -> Environment<'s> {
+    use minijinja::filters;
+    let mut env = Environment::empty();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_fuel(Some(20_000));
+    env.add_filter("upper", filters::upper);
+    env.add_filter("lower", filters::lower);
+    env.add_filter("title", filters::title);
+    env.add_filter("capitalize", filters::capitalize);
+    env.add_filter("trim", filters::trim);
+    env.add_filter("default", filters::default);
+    env
+}
+
+/// Writes until [`WORDING_OUTPUT_MAX`] bytes, then refuses.
+struct Capped(Vec<u8>);
+
+impl Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > WORDING_OUTPUT_MAX {
+            return Err(std::io::Error::other("the email is too long"));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Fills one part of a wording with a message's values.
+fn fill(source: &str, values: &minijinja::Value) -> Result<String, minijinja::Error> {
+    let env = wording_environment();
+    let mut out = Capped(Vec::new());
+    env.template_from_str(source)?
+        .render_captured_to(values, &mut out)?;
+    Ok(String::from_utf8_lossy(&out.0).into_owned())
+}
+
+/// The subject and text a program starts from when it rewords `kind`: the default ones.
+pub fn default_wording(kind: EmailKind) -> Option<Wording> {
+    let source = |suffix: &str| {
+        let name = format!("{}.{suffix}", kind.as_str());
+        TEMPLATES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, source)| source.trim_end().to_owned())
+    };
+    Some(Wording {
+        subject: source("subject")?,
+        text: source("txt")?,
+    })
+}
+
+/// Checks a program's wording of `kind` and renders it for a made-up message of `program`
+/// (what the editor previews). Each problem names its field: the subject or the text.
+pub fn try_wording(
+    kind: EmailKind,
+    form: WordingForm<'_>,
+    program: &str,
+) -> Result<(Wording, Rendered), Vec<(&'static str, String)>> {
+    let wording = domain::email::check_wording(kind, form)?;
+    let problems: Vec<_> = [("subject", &wording.subject), ("text", &wording.text)]
+        .into_iter()
+        .filter_map(|(field, source)| read_part(kind, field, source).err())
+        .collect();
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let Some(message) = sample(kind, program) else {
+        return Err(vec![("kind", format!("{} has no sample", kind.label()))]);
+    };
+    let rendered = render_wording(&message, &wording).map_err(|e| {
+        vec![(
+            "text",
+            format!("The email cannot be filled in: {}", said(&e)),
+        )]
+    })?;
+    Ok((wording, rendered))
+}
+
+/// Parses one part of a wording and checks the names it reads.
+fn read_part(
+    kind: EmailKind,
+    field: &'static str,
+    source: &str,
+) -> Result<(), (&'static str, String)> {
+    domain::email::check_tags(field, source)?;
+    let env = wording_environment();
+    let template = env.template_from_str(source).map_err(|e| {
+        (
+            field,
+            format!("This does not read as a template: {}", said(&e)),
+        )
+    })?;
+    let used = template.undeclared_variables(false);
+    domain::email::check_placeholders(kind, field, used.iter().map(String::as_str))
+}
+
+/// What went wrong with a wording, for the person who wrote it (their own text, so safe to
+/// show): the engine's words and the line.
+fn said(e: &minijinja::Error) -> String {
+    let what = e
+        .detail()
+        .map_or_else(|| e.kind().to_string(), str::to_owned);
+    match e.line() {
+        Some(line) => format!("{what} (line {line})"),
+        None => what,
+    }
+}
+
+/// A made-up message of `kind` from `program`, as the template editor previews it.
+pub fn sample(kind: EmailKind, program: &str) -> Option<Message<'_>> {
+    Some(match kind {
+        EmailKind::Invite => Message::Invite {
+            inviter_name: "Ada",
+            inviter_email: "ada@acme.example",
+            workspace: program,
+            role: "admin",
+            link: "https://portal.example/invite/abc",
+        },
+        EmailKind::ApplicationReceived => Message::ApplicationReceived {
+            team: "Northwind",
+            program,
+        },
+        EmailKind::ApplicationApproved => Message::ApplicationApproved {
+            company: "Acme",
+            program,
+        },
+        EmailKind::ApplicationRejected => Message::ApplicationRejected {
+            company: "Acme",
+            program,
+            reason: "We work with agencies in Europe only for now",
+        },
+        EmailKind::PasswordReset => Message::PasswordReset {
+            name: "Ada",
+            link: "https://portal.example/reset-password/abc",
+        },
+        EmailKind::ConfirmSignup => Message::ConfirmSignup {
+            name: "Pat",
+            program,
+            link: "https://portal.example/verify-email/abc",
+        },
+        EmailKind::SignupExisting => Message::SignupExisting {
+            program,
+            sign_in: "https://portal.example/login?next=/join/acme",
+            forgot_password: "https://portal.example/forgot-password",
+        },
+        EmailKind::Automation => Message::Automation {
+            program,
+            heading: "You are a VIP now",
+            text: "Thanks for the big sale.\n\nThe <Acme> team",
+        },
+        EmailKind::DealApproved => Message::DealApproved {
+            program,
+            deal: "Contoso rollout",
+            protected_until: "Mar 1, 2027",
+        },
+        EmailKind::DealRejected => Message::DealRejected {
+            program,
+            deal: "Contoso rollout",
+            reason: "Already in our pipeline",
+        },
+        EmailKind::DealWon => Message::DealWon {
+            program,
+            deal: "Contoso rollout",
+            amount: "$12,000.00",
+        },
+        EmailKind::LeadPassed => Message::LeadPassed {
+            program,
+            company: "Coho Winery",
+        },
+        EmailKind::RewardDeclined => Message::RewardDeclined {
+            program,
+            description: "Agencies 20%",
+            amount: "$40.00",
+            reason: "Duplicate of an earlier reward",
+        },
+        EmailKind::PayoutPaid => Message::PayoutPaid {
+            program,
+            amount: "$400.00",
+            reference: "ACH-1042",
+        },
+        EmailKind::PayoutFailed => Message::PayoutFailed {
+            program,
+            amount: "$400.00",
+            reason: "The bank refused the IBAN",
+        },
+        EmailKind::TierChanged => Message::TierChanged {
+            program,
+            summary: "Promoted from Silver to Gold: $50,000.00 closed in 90 days",
+        },
+        EmailKind::WebhookFailing => Message::WebhookFailing {
+            program,
+            url: "https://crm.example/hooks",
+            since: "Dec 1, 2026",
+            reason: "HTTP 503",
+            link: "https://portal.example/vendor/webhooks/1",
+        },
+        EmailKind::Message => return None,
+    })
+}
+
+fn render_default(message: &Message<'_>) -> Result<Rendered, AppError> {
     let env = environment();
     let kind = message.kind().as_str();
     let part = |suffix: &str, subject: Option<&str>| -> Result<String, AppError> {
@@ -296,93 +551,11 @@ mod tests {
 
     #[test]
     fn every_kind_renders_its_three_parts() {
-        let messages = [
-            Message::Invite {
-                inviter_name: "Ada",
-                inviter_email: "ada@acme.example",
-                workspace: "Acme",
-                role: "admin",
-                link: "https://portal.example/invite/abc",
-            },
-            Message::ApplicationReceived {
-                team: "Northwind",
-                program: "Acme Partners",
-            },
-            Message::ApplicationApproved {
-                company: "Acme",
-                program: "Acme Partners",
-            },
-            Message::ApplicationRejected {
-                company: "Acme",
-                program: "Acme Partners",
-                reason: "Not a fit",
-            },
-            Message::PasswordReset {
-                name: "Ada",
-                link: "https://portal.example/reset-password/abc",
-            },
-            Message::ConfirmSignup {
-                name: "Pat",
-                program: "Acme Partners",
-                link: "https://portal.example/verify-email/abc",
-            },
-            Message::Automation {
-                program: "Acme Partners",
-                heading: "You are a VIP now",
-                text: "Thanks for the big sale.\n\nThe <Acme> team",
-            },
-            Message::DealApproved {
-                program: "Acme Partners",
-                deal: "Contoso rollout",
-                protected_until: "2027-03-01",
-            },
-            Message::DealRejected {
-                program: "Acme Partners",
-                deal: "Contoso rollout",
-                reason: "Already in our pipeline",
-            },
-            Message::DealWon {
-                program: "Acme Partners",
-                deal: "Contoso rollout",
-                amount: "$12,000.00",
-            },
-            Message::LeadPassed {
-                program: "Acme Partners",
-                company: "Coho Winery",
-            },
-            Message::RewardDeclined {
-                program: "Acme Partners",
-                description: "Agencies 20%",
-                amount: "$40.00",
-                reason: "Duplicate",
-            },
-            Message::PayoutPaid {
-                program: "Acme Partners",
-                amount: "$400.00",
-                reference: "ACH-1",
-            },
-            Message::PayoutFailed {
-                program: "Acme Partners",
-                amount: "$400.00",
-                reason: "The IBAN was refused",
-            },
-            Message::TierChanged {
-                program: "Acme Partners",
-                summary: "Promoted from Silver to Gold: $50,000.00 closed in 90 days",
-            },
-            Message::WebhookFailing {
-                program: "Acme Partners",
-                url: "https://crm.example/hooks",
-                since: "Dec 1, 2026",
-                reason: "HTTP 503",
-                link: "https://portal.example/vendor/webhooks/1",
-            },
-            Message::SignupExisting {
-                program: "Acme Partners",
-                sign_in: "https://portal.example/login?next=/join/acme",
-                forgot_password: "https://portal.example/forgot-password",
-            },
-        ];
+        let messages: Vec<_> = EmailKind::ALL
+            .iter()
+            .filter_map(|k| sample(*k, "Acme Partners"))
+            .collect();
+        assert_eq!(messages.len(), EmailKind::ALL.len() - 1);
         for message in &messages {
             let rendered = render(message).unwrap();
             assert!(!rendered.subject.is_empty(), "{message:?}");
@@ -395,6 +568,55 @@ mod tests {
                     .contains(&rendered.subject.replace('\'', "&#x27;"))
             );
         }
+    }
+
+    #[test]
+    fn every_sample_is_of_its_kind_and_every_default_wording_passes_the_editor() {
+        for kind in EmailKind::ALL {
+            if let Some(message) = sample(*kind, "Acme Partners") {
+                assert_eq!(message.kind(), *kind);
+            }
+        }
+        for kind in EmailKind::customizable_kinds() {
+            let message = sample(kind, "Acme Partners").unwrap();
+            let value = serde_json::to_value(&message).unwrap();
+            let mut fields: Vec<&str> = value
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let mut known: Vec<&str> = kind.placeholders().iter().map(|p| p.name).collect();
+            fields.sort_unstable();
+            known.sort_unstable();
+            assert_eq!(fields, known, "{kind:?}");
+            let default = default_wording(kind).unwrap();
+            let form = WordingForm {
+                subject: &default.subject,
+                text: &default.text,
+            };
+            let (_, worded) = try_wording(kind, form, "Acme Partners").unwrap();
+            let plain = render(&message).unwrap();
+            assert_eq!(worded.subject, plain.subject, "{kind:?}");
+            assert_eq!(worded.text.trim_end(), plain.text.trim_end(), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_wording_that_fails_for_a_message_falls_back_to_the_default() {
+        let long = "x".repeat(WORDING_OUTPUT_MAX + 1);
+        let message = Message::DealWon {
+            program: "Acme Partners",
+            deal: &long,
+            amount: "$1.00",
+        };
+        let wording = Wording {
+            subject: "Won".to_owned(),
+            text: "{{ deal }}".to_owned(),
+        };
+        assert!(render_wording(&message, &wording).is_err());
+        let rendered = render_worded(&message, &wording).unwrap();
+        assert_eq!(rendered, render(&message).unwrap());
     }
 
     #[test]

@@ -117,13 +117,14 @@ pub async fn set_status(
 pub struct PartnerMail {
     company_id: i64,
     team_id: i64,
+    program_id: i64,
     pub program: String,
 }
 
 impl PartnerMail {
     pub async fn of(tx: &mut Tx, partnership_id: i64) -> Result<PartnerMail, AppError> {
         let row = sqlx::query(
-            "SELECT pr.company_id, p.partner_team_id, pr.name FROM partnerships p \
+            "SELECT pr.company_id, p.partner_team_id, pr.name, pr.id FROM partnerships p \
              JOIN programs pr ON pr.id = p.program_id WHERE p.id = $1",
         )
         .bind(partnership_id)
@@ -133,20 +134,22 @@ impl PartnerMail {
             company_id: row.try_get(0)?,
             team_id: row.try_get(1)?,
             program: row.try_get(2)?,
+            program_id: row.try_get(3)?,
         })
     }
 
     /// Queues `message` to the team's owners.
     pub async fn send(&self, tx: &mut Tx, message: &Message<'_>) -> Result<(), AppError> {
-        email_team_owners(tx, self.company_id, self.team_id, message).await
+        email_team_owners(tx, self.company_id, self.program_id, self.team_id, message).await
     }
 }
 
 /// Queues `message` to every owner of a partner team, in the outbox of `company_id` (the
-/// company whose program it is about).
+/// company whose program it is about), in the program's wording when it has its own.
 pub async fn email_team_owners(
     tx: &mut Tx,
     company_id: i64,
+    program_id: i64,
     partner_team_id: i64,
     message: &Message<'_>,
 ) -> Result<(), AppError> {
@@ -165,6 +168,7 @@ pub async fn email_team_owners(
                 email,
                 company_id: Some(company_id),
                 partner_team_id: Some(partner_team_id),
+                program_id: Some(program_id),
             },
             message,
         )

@@ -150,6 +150,7 @@ pub async fn request_reset(db: &Db, email_normalized: &str, origin: &str) -> Res
             email: &email,
             company_id: None,
             partner_team_id: None,
+            program_id: None,
         },
         &Message::PasswordReset {
             name: &name,

@@ -11,6 +11,13 @@ use super::events::{self, NewEvent};
 use crate::dto::{ProgramForm, ProgramSummary};
 use crate::error::AppError;
 
+/// Who changes something of a program (its webhooks, its email wording), in which company.
+pub struct Change {
+    pub company_id: i64,
+    pub program_id: i64,
+    pub user_id: i64,
+}
+
 /// A program's settings, checked.
 pub struct NewProgram<'a> {
     pub settings: &'a ProgramSettings,

@@ -690,6 +690,7 @@ async fn apply(
             super::partnerships::email_team_owners(
                 tx,
                 money.company_id,
+                money.program_id,
                 e.partner.team_id,
                 &Message::Automation {
                     program: &program.name,

@@ -97,12 +97,7 @@ fn new_secret() -> String {
     webhook::secret_of(&bytes)
 }
 
-/// Who changed an endpoint, and in which program and company.
-pub struct Change {
-    pub company_id: i64,
-    pub program_id: i64,
-    pub user_id: i64,
-}
+pub use super::programs::Change;
 
 async fn log(
     tx: &mut Tx,
@@ -892,6 +887,7 @@ async fn give_up(
                 email: &owner.try_get::<String, _>(0)?,
                 company_id: Some(company_id),
                 partner_team_id: None,
+                program_id: None,
             },
             &Message::WebhookFailing {
                 program: &program,

@@ -1285,3 +1285,46 @@ pub struct WebhookPage {
     /// An attempt is due within the next minute: the page checks again shortly.
     pub due_soon: bool,
 }
+
+/// `/vendor/emails/templates`: the wording of the emails a program's partners get, and the
+/// editor of one of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailTemplatesPage {
+    pub viewer: Viewer,
+    pub program: Option<ProgramSummary>,
+    pub templates: Vec<EmailTemplateRow>,
+    /// The kind open in the editor.
+    pub editing: Option<EmailTemplateEditor>,
+}
+
+/// One kind of email a program may reword.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailTemplateRow {
+    /// The kind's stored name (`deal_won`).
+    pub kind: String,
+    pub label: String,
+    pub sent_when: String,
+    /// When the program saved its own wording, formatted; `None`: the portal's.
+    pub saved_at: Option<String>,
+}
+
+/// The editor of one kind: its wording (the program's or the default), the placeholders it may
+/// read and a preview of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailTemplateEditor {
+    pub row: EmailTemplateRow,
+    pub subject: String,
+    pub text: String,
+    /// (name, meaning) of each placeholder.
+    pub placeholders: Vec<(String, String)>,
+    pub preview: EmailPreview,
+}
+
+/// A wording rendered with sample values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailPreview {
+    pub subject: String,
+    pub text: String,
+    /// The whole HTML part, for a sandboxed frame.
+    pub html: String,
+}

@@ -45,7 +45,8 @@ fn Outbox(data: Data, resend: ServerAction<ResendEmail>) -> impl IntoView {
             {if sending {
                 view! {
                     <p class="muted">
-                        "Every message the portal sends for your company. Queued messages go out within seconds; one the mail server refuses is tried again later, up to 8 times."
+                        "Every message the portal sends for your company. Queued messages go out within seconds; one the mail server refuses is tried again later, up to 8 times. "
+                        <a href="/vendor/emails/templates">"Reword the emails partners get"</a>
                     </p>
                 }
                     .into_any()

@@ -1,6 +1,7 @@
 pub mod api_keys;
 pub mod applications;
 pub mod deals;
+pub mod email_templates;
 pub mod emails;
 pub mod home;
 pub mod invite;

@@ -81,6 +81,7 @@ fn Settings(
                     })} <a href="/vendor/program?new=1">"Create another program"</a> " · "
                 <a href="/vendor/api-keys">"API keys"</a> " · "
                 <a href="/vendor/emails">"Emails"</a> " · "
+                <a href="/vendor/emails/templates">"Email templates"</a> " · "
                 <a href="/vendor/triggers">"Triggers"</a> " · "
                 <a href="/vendor/webhooks">"Webhooks"</a>
             </p>

@@ -366,6 +366,7 @@ async fn queue_messages(db: &Db, n: usize) -> Vec<i64> {
                 email: &email,
                 company_id: Some(company_id),
                 partner_team_id: None,
+                program_id: None,
             },
             &Message::ApplicationReceived {
                 team: &format!("Team {i}"),

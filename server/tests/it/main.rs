@@ -14,6 +14,7 @@ mod attribution;
 mod context;
 mod cross_tenant;
 mod deals;
+mod email_templates;
 mod leads;
 mod links;
 mod mail;

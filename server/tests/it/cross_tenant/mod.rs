@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use crate::common::TestApp;
 
 mod applications;
+mod email_templates;
 mod leads_and_deals;
 mod links_and_keys;
 mod money;
@@ -423,6 +424,7 @@ async fn every_server_function_is_in_a_table(app: &TestApp) {
         triggers::cases(&fx),
         webhooks::cases(&fx),
         notifications::cases(&fx),
+        email_templates::cases(&fx),
     ];
     let tested: BTreeSet<&str> = tables.iter().flatten().map(|c| c.endpoint).collect();
     let served: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
