@@ -35,6 +35,8 @@ export default defineConfig({
     { name: "webhooks", testMatch: /webhooks\.spec\.ts/, dependencies: ["triggers"] },
     // Passes Northwind a lead and marks its owner's notifications read.
     { name: "notifications", testMatch: /notifications\.spec\.ts/, dependencies: ["webhooks"] },
+    // Rewords the program's lead-passed email (and resets it), which the bell's flow reads.
+    { name: "templates", testMatch: /email_templates\.spec\.ts/, dependencies: ["notifications"] },
   ],
   use: {
     baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",

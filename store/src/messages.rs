@@ -295,6 +295,12 @@ fn render_wording(message: &Message<'_>, wording: &Wording) -> Result<Rendered, 
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
+    if subject.is_empty() {
+        return Err(minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            "the subject came out empty",
+        ));
+    }
     let text = fill(&wording.text, &values)?;
     // Like a trigger's email: the text, escaped, in the layout.
     let html = environment()
@@ -327,7 +333,6 @@ fn wording_environment<'s>() -> Environment<'s> {
     env.add_filter("title", filters::title);
     env.add_filter("capitalize", filters::capitalize);
     env.add_filter("trim", filters::trim);
-    env.add_filter("default", filters::default);
     env
 }
 
@@ -405,7 +410,7 @@ fn read_part(
     field: &'static str,
     source: &str,
 ) -> Result<(), (&'static str, String)> {
-    domain::email::check_tags(field, source)?;
+    check_tokens(field, source)?;
     let env = wording_environment();
     let template = env.template_from_str(source).map_err(|e| {
         (
@@ -415,6 +420,36 @@ fn read_part(
     })?;
     let used = template.undeclared_variables(false);
     domain::email::check_placeholders(kind, field, used.iter().map(String::as_str))
+}
+
+/// Checks the statements and operators of one part of a wording as the engine's lexer reads
+/// them. A part that does not lex passes here: parsing it reports the error with its line.
+fn check_tokens(field: &'static str, source: &str) -> Result<(), (&'static str, String)> {
+    use minijinja::machinery::{Token, WhitespaceConfig, tokenize};
+    let tokens = tokenize(
+        source,
+        false,
+        minijinja::syntax::SyntaxConfig,
+        WhitespaceConfig::default(),
+    );
+    let mut statement_starts = false;
+    for token in tokens {
+        let Ok((token, _)) = token else {
+            return Ok(());
+        };
+        if statement_starts {
+            let keyword = match token {
+                Token::Ident(word) => word,
+                _ => "",
+            };
+            domain::email::check_statement(field, keyword)?;
+        }
+        if matches!(token, Token::Mul | Token::Pow) {
+            return Err(domain::email::refuse_multiplying(field));
+        }
+        statement_starts = matches!(token, Token::BlockStart);
+    }
+    Ok(())
 }
 
 /// What went wrong with a wording, for the person who wrote it (their own text, so safe to
@@ -617,6 +652,117 @@ mod tests {
         assert!(render_wording(&message, &wording).is_err());
         let rendered = render_worded(&message, &wording).unwrap();
         assert_eq!(rendered, render(&message).unwrap());
+    }
+
+    fn refusal(kind: EmailKind, subject: &str, text: &str) -> Vec<(&'static str, String)> {
+        try_wording(kind, WordingForm { subject, text }, "Acme Partners").unwrap_err()
+    }
+
+    #[test]
+    fn a_string_holding_a_delimiter_hides_no_statement() {
+        // A scan for the first "%}" would read the `set`s below as a comment.
+        let payload = r##"{% if "%}{#" %}{% set a = deal ~ deal %}{% set a = a ~ a %}{% if "#}" %}{% endif %}{% endif %}"##;
+        assert_eq!(
+            refusal(EmailKind::DealWon, "Hi", payload),
+            [(
+                "text",
+                "Only {% if %}, {% elif %}, {% else %} and {% endif %} may be used, not {% set %}"
+                    .to_owned()
+            )]
+        );
+        assert_eq!(
+            refusal(EmailKind::DealWon, "{{ deal * 3 }}", "Hi"),
+            [("subject", "A placeholder may not multiply (*)".to_owned())]
+        );
+        assert_eq!(
+            refusal(EmailKind::DealWon, "Hi", "{{ 2 ** 64 }}")[0].1,
+            "A placeholder may not multiply (*)"
+        );
+        // In a string, "*" and "%}" are text.
+        let form = WordingForm {
+            subject: r#"{{ "5 * 3 %}" }} {{ deal }}"#,
+            text: "Won",
+        };
+        let (_, rendered) = try_wording(EmailKind::DealWon, form, "Acme").unwrap();
+        assert_eq!(rendered.subject, "5 * 3 %} Contoso rollout");
+    }
+
+    #[test]
+    fn a_subject_that_comes_out_empty_falls_back_to_the_default() {
+        let message = Message::DealApproved {
+            program: "Acme Partners",
+            deal: "Contoso rollout",
+            protected_until: "",
+        };
+        let wording = Wording {
+            subject: "{{ protected_until }}".to_owned(),
+            text: "Approved".to_owned(),
+        };
+        assert_eq!(
+            render_worded(&message, &wording).unwrap(),
+            render(&message).unwrap()
+        );
+    }
+
+    /// Whether a parsed wording holds nothing but text, values and `if`s.
+    fn only_text_values_and_ifs(stmt: &minijinja::machinery::ast::Stmt<'_>) -> bool {
+        use minijinja::machinery::ast::Stmt;
+        let all = |body: &[Stmt<'_>]| body.iter().all(only_text_values_and_ifs);
+        match stmt {
+            Stmt::Template(t) => all(&t.children),
+            Stmt::EmitExpr(_) | Stmt::EmitRaw(_) => true,
+            Stmt::IfCond(c) => all(&c.true_body) && all(&c.false_body),
+            _ => false,
+        }
+    }
+
+    /// Whole tags of every kind.
+    const TAGS: &[&str] = &[
+        "{% if deal %}",
+        "{% elif deal %}",
+        "{%- else -%}",
+        "{% endif %}",
+        "{% for c in deal %}",
+        "{% endfor %}",
+        "{% set a = deal ~ deal %}",
+        "{% raw %}",
+        "{% endraw %}",
+        "{{ deal }}",
+        "{{ \"%}{#\" }}",
+        "{# %} #}",
+        " text ",
+    ];
+    /// Loose pieces of tags and strings.
+    const PIECES: &[&str] = &["{%", "%}", "#}", "\"", "\n"];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+
+        /// The parser, not the check, is the judge: whatever the check lets through parses to
+        /// text, values and `if`s only.
+        #[test]
+        fn whatever_the_check_accepts_parses_to_text_values_and_ifs(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    6 => proptest::sample::select(TAGS),
+                    1 => proptest::sample::select(PIECES),
+                ],
+                0..10,
+            )
+        ) {
+            use minijinja::machinery::{WhitespaceConfig, parse};
+            let source = parts.concat();
+            if read_part(EmailKind::DealWon, "text", &source).is_ok() {
+                let ast = parse(
+                    &source,
+                    "<string>",
+                    minijinja::syntax::SyntaxConfig,
+                    WhitespaceConfig::default(),
+                )
+                .unwrap();
+                proptest::prop_assert!(only_text_values_and_ifs(&ast), "{source}");
+            }
+        }
     }
 
     #[test]

@@ -1317,7 +1317,9 @@ pub struct EmailTemplateEditor {
     pub text: String,
     /// (name, meaning) of each placeholder.
     pub placeholders: Vec<(String, String)>,
-    pub preview: EmailPreview,
+    /// The saved wording with sample values, or why it does not render (it may read a value
+    /// that changed since, such as the program's name).
+    pub preview: Result<EmailPreview, crate::error::AppError>,
 }
 
 /// A wording rendered with sample values.

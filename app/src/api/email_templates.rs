@@ -33,13 +33,12 @@ mod shown {
         }
     }
 
-    pub fn editor(t: &Template, program: &str) -> Result<EmailTemplateEditor, AppError> {
+    pub fn editor(t: &Template, program: &str) -> EmailTemplateEditor {
         let form = domain::email::WordingForm {
             subject: &t.wording.subject,
             text: &t.wording.text,
         };
-        let rendered = crate::server::email_templates::preview(t.kind, form, program)?;
-        Ok(EmailTemplateEditor {
+        EmailTemplateEditor {
             row: row(t),
             subject: t.wording.subject.clone(),
             text: t.wording.text.clone(),
@@ -49,8 +48,9 @@ mod shown {
                 .iter()
                 .map(|p| (p.name.to_owned(), p.meaning.to_owned()))
                 .collect(),
-            preview: preview(rendered),
-        })
+            // A saved wording that no longer renders stays editable (and can be reset).
+            preview: crate::server::email_templates::preview(t.kind, form, program).map(preview),
+        }
     }
 
     /// A kind the program may reword, from its stored name.
@@ -91,8 +91,7 @@ pub async fn fetch_email_templates(
         page.editing = templates
             .iter()
             .find(|t| open.is_none_or(|k| k == t.kind))
-            .map(|t| shown::editor(t, &p.name))
-            .transpose()?;
+            .map(|t| shown::editor(t, &p.name));
         page.templates = templates.iter().map(shown::row).collect();
         page.program = Some(p);
         Ok(page)

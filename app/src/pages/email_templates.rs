@@ -16,17 +16,51 @@ pub fn EmailTemplatesPage() -> impl IntoView {
     let query = use_query_map();
     let save = ServerAction::<SaveEmailTemplate>::new();
     let reset = ServerAction::<ResetEmailTemplate>::new();
+    // Counts the saves and resets that succeeded: a refused save must not reload the editor,
+    // which would replace the draft with the stored wording.
+    let changed = RwSignal::new(0_u32);
+    Effect::new(move |_| {
+        save.version().track();
+        if matches!(save.value().get_untracked(), Some(Ok(_))) {
+            changed.update(|n| *n += 1);
+        }
+    });
+    Effect::new(move |_| {
+        reset.version().track();
+        if matches!(reset.value().get_untracked(), Some(Ok(_))) {
+            changed.update(|n| *n += 1);
+        }
+    });
+    // One result line at a time: a save hides the last reset's, and opening another email
+    // hides both.
+    Effect::new(move |_| {
+        if save.pending().get() {
+            reset.value().set(None);
+        }
+    });
+    Effect::new(move |_| {
+        if reset.pending().get() {
+            save.value().set(None);
+        }
+    });
+    Effect::new(move |previous: Option<Option<String>>| {
+        let kind = query.read().get("kind");
+        if previous.is_some_and(|p| p != kind) {
+            save.value().set(None);
+            reset.value().set(None);
+        }
+        kind
+    });
     let data = Resource::new(
         move || {
             let q = query.get();
             (
                 q.get("program").and_then(|v| v.parse::<i64>().ok()),
                 q.get("kind"),
-                save.version().get(),
-                reset.version().get(),
+                changed.get(),
             )
         },
-        |(program, kind, _, _)| fetch_email_templates(program, kind),
+        |(program, kind, _)| fetch_email_templates(program, kind),
     );
     data_page("Email templates", data, move |data| {
         view! { <Templates data save reset /> }.into_any()
@@ -150,10 +184,11 @@ fn Editor(
         }
     };
     let reset_kind = kind.clone();
-    let shown = move || match preview.value().get() {
-        Some(Ok(p)) => Ok(p),
-        Some(Err(e)) => Err(e),
-        None => Ok(saved_preview.clone()),
+    let shown = move || {
+        preview
+            .value()
+            .get()
+            .unwrap_or_else(|| saved_preview.clone())
     };
     view! {
         <section aria-labelledby="template-heading">
