@@ -40,9 +40,6 @@ test("a teammate rewords the lead-passed email, previews it, and Northwind gets 
   await page.getByRole("button", { name: "Preview" }).click();
   await expect(preview).toContainText("Fresh lead from Acme Partner Program: Coho Winery");
   await expect(preview).toContainText("Coho Winery wants to talk.");
-  await expect(
-    preview.frameLocator("iframe[title='HTML version']").getByText("Coho Winery wants to talk."),
-  ).toBeVisible();
 
   await page.getByRole("button", { name: "Save template" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved. New emails use this wording." })).toBeVisible();

@@ -1322,11 +1322,9 @@ pub struct EmailTemplateEditor {
     pub preview: Result<EmailPreview, crate::error::AppError>,
 }
 
-/// A wording rendered with sample values.
+/// A wording rendered with sample values (the HTML part is the same text in the layout).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailPreview {
     pub subject: String,
     pub text: String,
-    /// The whole HTML part, for a sandboxed frame.
-    pub html: String,
 }

@@ -29,7 +29,6 @@ mod shown {
         EmailPreview {
             subject: r.subject,
             text: r.text,
-            html: r.html,
         }
     }
 

@@ -1,6 +1,6 @@
 //! `/vendor/emails/templates`: the emails a program's partners get, each in the portal's
 //! wording or the program's own, and an editor for one of them with a preview made from
-//! sample values (the text, and the HTML part in a sandboxed frame).
+//! sample values.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -308,13 +308,15 @@ fn Editor(
     }
 }
 
-/// The preview: subject, text and the HTML part in a frame that runs nothing.
+/// The preview: the subject and the text.
 #[component]
 fn Preview(shown: Signal<Result<EmailPreview, crate::error::AppError>>) -> impl IntoView {
     view! {
         <section class="card email-preview" aria-label="Preview">
             <h3>"Preview"</h3>
-            <p class="muted">"With sample values."</p>
+            <p class="muted">
+                "With sample values. The HTML version is this text in the portal's email layout."
+            </p>
             {move || match shown.get() {
                 Ok(p) => {
                     view! {
@@ -323,12 +325,6 @@ fn Preview(shown: Signal<Result<EmailPreview, crate::error::AppError>>) -> impl 
                             <span class="preview-subject">{p.subject}</span>
                         </p>
                         <pre class="email-text preview-text">{p.text}</pre>
-                        <iframe
-                            class="email-frame"
-                            title="HTML version"
-                            sandbox=""
-                            srcdoc=p.html
-                        ></iframe>
                     }
                         .into_any()
                 }
