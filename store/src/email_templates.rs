@@ -6,7 +6,6 @@ use domain::email::{EmailKind, Wording, WordingForm};
 use sqlx::Row;
 
 use super::db::{Db, Tx, now_ms};
-use super::events::{self, NewEvent};
 use super::messages::{self, Rendered};
 use super::programs::Change;
 use crate::error::AppError;
@@ -150,17 +149,13 @@ pub async fn reset(db: &Db, change: &Change, kind: EmailKind) -> Result<(), AppE
 }
 
 async fn log(tx: &mut Tx, change: &Change, kind: &str, email: EmailKind) -> Result<(), AppError> {
-    events::append(
-        tx,
-        NewEvent {
-            actor_user_id: Some(change.user_id),
-            company_id: Some(change.company_id),
+    let subject = ("program", change.program_id);
+    change
+        .log(
+            tx,
             kind,
-            subject_type: "program",
-            subject_id: change.program_id,
-            payload: serde_json::json!({ "email": email.as_str() }),
-        },
-    )
-    .await?;
-    Ok(())
+            subject,
+            serde_json::json!({ "email": email.as_str() }),
+        )
+        .await
 }

@@ -18,6 +18,32 @@ pub struct Change {
     pub user_id: i64,
 }
 
+impl Change {
+    /// Appends the change's event about `subject`, its payload naming the program.
+    pub async fn log(
+        &self,
+        tx: &mut Tx,
+        kind: &str,
+        subject: (&str, i64),
+        mut payload: serde_json::Value,
+    ) -> Result<(), AppError> {
+        payload["program_id"] = self.program_id.into();
+        events::append(
+            tx,
+            NewEvent {
+                actor_user_id: Some(self.user_id),
+                company_id: Some(self.company_id),
+                kind,
+                subject_type: subject.0,
+                subject_id: subject.1,
+                payload,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}
+
 /// A program's settings, checked.
 pub struct NewProgram<'a> {
     pub settings: &'a ProgramSettings,

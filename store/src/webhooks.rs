@@ -106,21 +106,9 @@ async fn log(
     endpoint_id: i64,
     payload: serde_json::Value,
 ) -> Result<(), AppError> {
-    let mut payload = payload;
-    payload["program_id"] = change.program_id.into();
-    events::append(
-        tx,
-        NewEvent {
-            actor_user_id: Some(change.user_id),
-            company_id: Some(change.company_id),
-            kind,
-            subject_type: "webhook_endpoint",
-            subject_id: endpoint_id,
-            payload,
-        },
-    )
-    .await?;
-    Ok(())
+    change
+        .log(tx, kind, ("webhook_endpoint", endpoint_id), payload)
+        .await
 }
 
 /// Adds an endpoint (with a new signing secret), or (with `id`) changes one's address,
