@@ -14,7 +14,7 @@ export default defineConfig({
   globalSetup: "./global-setup.ts",
   // Flows that add partners and teammates run after the checks that count the seeded ones.
   projects: [
-    { name: "seeded", testMatch: /(auth|dashboards)\.spec\.ts/ },
+    { name: "seeded", testMatch: /(auth|dashboards|assets)\.spec\.ts/ },
     { name: "changes", testMatch: /(people|structure|deals|lead_tools)\.spec\.ts/, dependencies: ["seeded"] },
     // The money flow empties and refunds Northwind's balance, which the dashboards count.
     { name: "money", testMatch: /money\.spec\.ts/, dependencies: ["changes"] },

@@ -26,6 +26,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use store::db::Db;
 use store::state::{AppState, Config};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 
 /// The sender when `PORTAL_MAIL_FROM` is not set.
 pub const DEFAULT_MAIL_FROM: &str = "Partner portal <portal@localhost>";
@@ -136,12 +137,19 @@ impl Settings {
     }
 
     pub fn leptos_options(&self) -> LeptosOptions {
+        // A release build by cargo-leptos (`hash-files`) names the wasm, JS and CSS by their
+        // content and writes the names beside the binary; a test binary has none.
+        let hashed = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+            .is_some_and(|hashes| hashes.exists());
         LeptosOptions::builder()
             .output_name(self.output_name.as_str())
             .site_root(self.site_root.as_str())
             .site_pkg_dir("pkg")
             .site_addr(self.addr)
             .env(Env::PROD)
+            .hash_files(hashed)
             .build()
     }
 }
@@ -258,7 +266,12 @@ pub fn router_with_clock(
             get(embed::referral).with_state(state.clone()),
         );
     // The API authenticates with keys, not cookies: none of the page middleware applies.
-    api.merge(referral).merge(vendor_pages).merge(portal)
+    // Pages, JSON and CSV are compressed as they go out (brotli or gzip, at a level cheap
+    // enough per request); the build's files come precompressed and pass through as they are.
+    api.merge(referral)
+        .merge(vendor_pages)
+        .merge(portal)
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
 }
 
 /// Serves `router` on `listener` until the process is stopped.

@@ -166,7 +166,7 @@ pub async fn security_headers(
     mut request: Request<Body>,
     next: Next,
 ) -> Response {
-    let path = request.uri().path();
+    let path = request.uri().path().to_owned();
     let static_file = path.starts_with("/pkg/") || path == "/favicon.ico";
     // The page's script nonce: Leptos writes it on its scripts (the shell takes it from here)
     // and the policy below names it.
@@ -196,9 +196,15 @@ pub async fn security_headers(
         };
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
-    if !static_file {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    let cache = if !static_file {
+        "no-store"
+    } else if is_hashed_asset(&path) {
+        // The name changes with the content: a browser keeps it for good.
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     if policy.https {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -247,4 +253,39 @@ pub async fn server_fn_status(request: Request, next: Next) -> Response {
         parts.status = status;
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Whether `path` is one of the build's files named by their content (`/pkg/portal.<hash>.wasm`,
+/// cargo-leptos `hash-files`): a base64url hash of 16 or more characters before the extension.
+pub fn is_hashed_asset(path: &str) -> bool {
+    let Some(name) = path.strip_prefix("/pkg/") else {
+        return false;
+    };
+    let mut parts = name.rsplit('.');
+    let (Some(_extension), Some(hash), Some(_stem)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    hash.len() >= 16
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed_asset;
+
+    #[test]
+    fn only_files_named_by_their_content_are_kept_for_good() {
+        assert!(is_hashed_asset("/pkg/portal.pW3d1mZ8Hk2qLrT0aB9xYw.wasm"));
+        assert!(is_hashed_asset("/pkg/portal.Qm-9_k2LrT0aB9xYwZ8H.css"));
+        assert!(!is_hashed_asset("/pkg/portal.wasm"));
+        assert!(!is_hashed_asset("/pkg/portal.short.js"));
+        assert!(!is_hashed_asset("/favicon.ico"));
+        assert!(!is_hashed_asset(
+            "/vendor/portal.pW3d1mZ8Hk2qLrT0aB9xYw.wasm"
+        ));
+        assert!(!is_hashed_asset("/pkg/portal.pW3d1mZ8Hk2q/T0aB9xYw.wasm"));
+    }
 }

@@ -16,6 +16,7 @@ on_both_backends!(
     every_change_writes_an_event,
     limits_and_health,
     program_switcher_scopes_each_side,
+    pages_and_answers_are_compressed,
 );
 
 async fn sign_in_and_out(app: &TestApp) {
@@ -472,6 +473,47 @@ async fn limits_and_health(app: &TestApp) {
     assert_eq!(missing.status(), 404);
     let bad = app.call(&client, "login", &[("password", "x")]).await;
     assert_eq!(bad.status(), 400, "a missing field is a clear client error");
+}
+
+/// Pages and server-function answers go out compressed with what the browser accepts
+/// (brotli first), and say that they vary with it; a client that accepts neither gets them
+/// as they are.
+async fn pages_and_answers_are_compressed(app: &TestApp) {
+    let client = app.client();
+    let page = |encoding: &'static str| {
+        client
+            .get(app.url("/login"))
+            .header("accept-encoding", encoding)
+            .send()
+    };
+    let br = page("gzip, deflate, br").await.unwrap();
+    assert_eq!(br.status(), 200);
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert!(
+        br.headers()["vary"]
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains("accept-encoding")
+    );
+    let compressed = br.bytes().await.unwrap().len();
+    let gzip = page("gzip").await.unwrap();
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    let plain = page("identity").await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let full = plain.bytes().await.unwrap().len();
+    assert!(compressed * 2 < full, "{compressed} of {full} bytes");
+
+    let owner = app.signed_in("owner@acme.example").await;
+    let answer = owner
+        .post(app.url("/api/partners"))
+        .header("accept-encoding", "br")
+        .form(&[] as &[(&str, &str)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["content-encoding"], "br");
 }
 
 #[test]
