@@ -502,7 +502,8 @@ async fn pages_and_answers_are_compressed(app: &TestApp) {
     let plain = page("identity").await.unwrap();
     assert!(plain.headers().get("content-encoding").is_none());
     let full = plain.bytes().await.unwrap().len();
-    assert!(compressed * 2 < full, "{compressed} of {full} bytes");
+    // The fastest level still takes a third off the sign-in page (more off bigger ones).
+    assert!(compressed * 3 < full * 2, "{compressed} of {full} bytes");
 
     let owner = app.signed_in("owner@acme.example").await;
     let answer = owner
