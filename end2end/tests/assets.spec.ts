@@ -16,6 +16,9 @@ test("the build's files come compressed, named by their content and kept for goo
     const headers = await response.allHeaders();
     // Chromium asks for brotli over HTTPS, for gzip over plain HTTP: either is precompressed.
     expect(["br", "gzip"], path).toContain(headers["content-encoding"]);
+    // Only a precompressed file has its length up front (one compressed per request has none).
+    expect(headers["content-length"], path).toBeTruthy();
+    expect(headers["vary"], path).toBe("accept-encoding");
     expect(headers["cache-control"], path).toBe("public, max-age=31536000, immutable");
   }
   // The page itself is compressed as it goes out, and never cached.

@@ -136,13 +136,35 @@ impl Settings {
             .transpose()
     }
 
-    pub fn leptos_options(&self) -> LeptosOptions {
-        // A release build by cargo-leptos (`hash-files`) names the wasm, JS and CSS by their
-        // content and writes the names beside the binary; a test binary has none.
-        let hashed = std::env::current_exe()
+    /// Whether the site was built with its files named by their content: cargo-leptos
+    /// (`hash-files`) writes the hashes beside the binary, and the site this server serves
+    /// holds the wasm they name. A test binary has no hashes; a site built apart from this
+    /// binary (another clone sharing the target dir) keeps the plain names.
+    fn site_is_hashed(&self) -> bool {
+        let Some(hashes) = std::env::current_exe()
             .ok()
             .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
-            .is_some_and(|hashes| hashes.exists());
+            .and_then(|path| std::fs::read_to_string(path).ok())
+        else {
+            return false;
+        };
+        let wasm = hashes
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("wasm:"))
+            .map(|hash| {
+                std::path::Path::new(&self.site_root)
+                    .join("pkg")
+                    .join(format!("{}.{}.wasm", self.output_name, hash.trim()))
+            });
+        let found = wasm.is_some_and(|path| path.exists());
+        if !found {
+            tracing::warn!("hash.txt names a wasm the site does not have: serving plain names");
+        }
+        found
+    }
+
+    pub fn leptos_options(&self) -> LeptosOptions {
+        let hashed = self.site_is_hashed();
         LeptosOptions::builder()
             .output_name(self.output_name.as_str())
             .site_root(self.site_root.as_str())

@@ -196,7 +196,9 @@ pub async fn security_headers(
         };
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
-    let cache = if !static_file {
+    let found = response.status() == StatusCode::OK;
+    let headers = response.headers_mut();
+    let cache = if !static_file || !found {
         "no-store"
     } else if is_hashed_asset(&path) {
         // The name changes with the content: a browser keeps it for good.
@@ -205,6 +207,10 @@ pub async fn security_headers(
         "no-cache"
     };
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if static_file && found {
+        // The precompressed file sent depends on Accept-Encoding; a shared cache must know.
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     if policy.https {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
