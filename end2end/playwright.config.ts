@@ -14,7 +14,7 @@ export default defineConfig({
   globalSetup: "./global-setup.ts",
   // Flows that add partners and teammates run after the checks that count the seeded ones.
   projects: [
-    { name: "seeded", testMatch: /(auth|dashboards|assets)\.spec\.ts/ },
+    { name: "seeded", testMatch: /(auth|dashboards|assets|layout)\.spec\.ts/ },
     { name: "changes", testMatch: /(people|structure|deals|lead_tools)\.spec\.ts/, dependencies: ["seeded"] },
     // The money flow empties and refunds Northwind's balance, which the dashboards count.
     { name: "money", testMatch: /money\.spec\.ts/, dependencies: ["changes"] },
@@ -37,6 +37,8 @@ export default defineConfig({
     { name: "notifications", testMatch: /notifications\.spec\.ts/, dependencies: ["webhooks"] },
     // Rewords the program's lead-passed email (and resets it), which the bell's flow reads.
     { name: "templates", testMatch: /email_templates\.spec\.ts/, dependencies: ["notifications"] },
+    // The forms that work before hydration, with JavaScript off in the whole browser.
+    { name: "no-js", testMatch: /nojs\.spec\.ts/, dependencies: ["templates"], use: { javaScriptEnabled: false } },
   ],
   use: {
     baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",

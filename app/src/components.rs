@@ -7,83 +7,104 @@ use crate::api::Logout;
 use crate::dto::Viewer;
 use crate::error::AppError;
 
-/// The sections of each side of the portal, in header order.
-fn sections(home: &str) -> &'static [(&'static str, &'static str)] {
-    if home == "/vendor" {
-        &[
-            ("/vendor", "Overview"),
-            ("/vendor/partners", "Partners"),
-            ("/vendor/applications", "Applications"),
-            ("/vendor/leads", "Leads"),
-            ("/vendor/deals", "Deals"),
-            ("/vendor/customers", "Customers"),
-            ("/vendor/transactions", "Transactions"),
-            ("/vendor/offers", "Offers"),
-            ("/vendor/rewards", "Rewards"),
-            ("/vendor/payouts", "Payouts"),
-            ("/vendor/structure", "Structure"),
-            ("/vendor/segments", "Segments"),
-            ("/vendor/triggers", "Triggers"),
-            ("/vendor/teammates", "Teammates"),
-            ("/vendor/program", "Settings"),
-        ]
-    } else {
-        &[
-            ("/partner", "Dashboard"),
-            ("/partner/leads", "Leads"),
-            ("/partner/deals", "Deals"),
-            ("/partner/customers", "Customers"),
-            ("/partner/earnings", "Earnings"),
-            ("/partner/team", "My team"),
-        ]
-    }
-}
-
+/// The header of every signed-in page: the workspace and program, the sections the viewer's
+/// role may open (grouped; behind a "Menu" on narrow screens) and the account links with
+/// Sign out. A skip link before it leads keyboard users to the page's `main`.
 #[component]
-pub fn TopBar(viewer: Viewer, home: &'static str) -> impl IntoView {
+pub fn TopBar(viewer: Viewer) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let location = use_location();
+    let home = viewer.seat.map_or("/workspaces", |seat| seat.home());
+    let groups = viewer.seat.map(|seat| seat.sections()).unwrap_or_default();
+    let has_sections = !groups.is_empty();
     view! {
+        // `rel="external"`: the browser, not the router, follows it, so focus moves to `main`.
+        <a class="skip-link" href="#main" rel="external">
+            "Skip to content"
+        </a>
         <header class="topbar">
-            <a class="brand" href=home>
-                "Partner portal"
-            </a>
-            <span class="workspace">{viewer.workspace_name}</span>
-            <HeaderProgram programs=viewer.programs program=viewer.program />
-            <nav aria-label="Sections" class="sections">
-                {sections(home)
-                    .iter()
-                    .map(|(href, label)| {
-                        let current = move || {
-                            let path = location.pathname.get();
-                            let inside = *href != home && path.starts_with(&format!("{href}/"));
-                            (path == *href || inside).then_some("page")
-                        };
-                        // A record page belongs to its section ("/vendor/partners/7").
-                        view! {
-                            <a href=*href aria-current=current>
-                                {*label}
-                            </a>
-                        }
-                    })
-                    .collect_view()}
-            </nav>
-            <nav aria-label="Account">
-                <Bell unread=viewer.unread />
-                <a class="who" href="/profile" title=viewer.email>
-                    {viewer.name}
+            <div class="topbar-row">
+                <a class="brand" href=home>
+                    "Partner portal"
                 </a>
-                {viewer.can_switch.then(|| view! { <a href="/workspaces">"Switch workspace"</a> })}
-                <ActionForm action=logout>
-                    <button
-                        type="submit"
-                        class="secondary"
-                        aria-busy=move || logout.pending().get().to_string()
-                    >
-                        "Sign out"
-                    </button>
-                </ActionForm>
-            </nav>
+                {(!viewer.workspace_name.is_empty())
+                    .then(|| view! { <span class="workspace">{viewer.workspace_name}</span> })}
+                <HeaderProgram programs=viewer.programs program=viewer.program />
+                <nav aria-label="Account" class="account">
+                    {viewer.seat.map(|_| view! { <Bell unread=viewer.unread /> })}
+                    <a class="who" href="/profile" title=viewer.email>
+                        {viewer.name}
+                    </a>
+                    {viewer
+                        .can_switch
+                        .then(|| view! { <a href="/workspaces">"Switch workspace"</a> })}
+                    <ActionForm action=logout>
+                        <button
+                            type="submit"
+                            class="secondary"
+                            aria-busy=move || logout.pending().get().to_string()
+                        >
+                            "Sign out"
+                        </button>
+                    </ActionForm>
+                </nav>
+                // The menu button only shows on narrow screens, where it opens the sections
+                // (CSS `:has`); it is a native disclosure, so it works by keyboard and before
+                // hydration. It comes last in the row, so the sections follow it in tab order.
+                {has_sections
+                    .then(|| {
+                        view! {
+                            <details class="menu">
+                                <summary>"Menu"</summary>
+                            </details>
+                        }
+                    })}
+            </div>
+            {has_sections
+                .then(|| {
+                    view! {
+                        <nav aria-label="Sections" class="sections">
+                            {groups
+                                .into_iter()
+                                .map(|group| {
+                                    view! {
+                                        <div
+                                            class="section-group"
+                                            role=group.heading.map(|_| "group")
+                                            aria-label=group.heading
+                                        >
+                                            {group
+                                                .heading
+                                                .map(|h| {
+                                                    view! {
+                                                        <span class="group-heading" aria-hidden="true">
+                                                            {h}
+                                                        </span>
+                                                    }
+                                                })}
+                                            {group
+                                                .sections
+                                                .into_iter()
+                                                .map(|section| {
+                                                    let current = move || {
+                                                        let path = location.pathname.get();
+                                                        domain::navigation::is_current(&section, home, &path)
+                                                            .then_some("page")
+                                                    };
+                                                    view! {
+                                                        <a href=section.path aria-current=current>
+                                                            {section.label}
+                                                        </a>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </div>
+                                    }
+                                })
+                                .collect_view()}
+                        </nav>
+                    }
+                })}
         </header>
     }
 }
@@ -157,6 +178,15 @@ fn HeaderProgram(programs: Vec<crate::dto::ProgramChoice>, program: Option<i64>)
 /// The page shown when a server function refused or failed; it carries the page's one `h1`.
 #[component]
 pub fn ErrorPage(error: AppError) -> impl IntoView {
+    // The page carries the refusal's real status (403, 404, …) to the browser too, not 200;
+    // the whole page renders before its head is sent (async SSR), so this still applies.
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(error.status),
+    ) {
+        response.set_status(status);
+    }
     let (title, hint) = match error.status {
         401 => (
             "Your session has ended",
@@ -173,7 +203,7 @@ pub fn ErrorPage(error: AppError) -> impl IntoView {
         ),
     };
     view! {
-        <main class="page narrow">
+        <main id="main" class="page narrow">
             <h1>{title}</h1>
             <p role="alert">{error.message}</p>
             <p>{hint}</p>
@@ -376,8 +406,8 @@ pub fn PendingInvites(
 #[component]
 pub fn NoProgram(viewer: Viewer, title: &'static str) -> impl IntoView {
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>{title}</h1>
             <p class="empty">"Your company has no partner program yet."</p>
             <p>
@@ -428,4 +458,23 @@ pub fn open_when_created(base: &'static str, created: impl Fn() -> Option<i64> +
             navigate(&format!("{base}{id}{program}"), Default::default());
         }
     });
+}
+
+/// A create form's `NodeRef` that empties the form each time `created()` turns true (its action
+/// made a record), so a second click makes no duplicate. It resets to the form's initial values.
+pub fn cleared_when(
+    created: impl Fn() -> bool + Send + Sync + 'static,
+) -> NodeRef<leptos::html::Form> {
+    let form = NodeRef::<leptos::html::Form>::new();
+    // The first run only subscribes: a form drawn anew (its page's data refetched) must not
+    // lose what someone typed because an earlier create succeeded.
+    Effect::new(move |seen: Option<()>| {
+        if created()
+            && seen.is_some()
+            && let Some(form) = form.get_untracked()
+        {
+            form.reset();
+        }
+    });
+    form
 }

@@ -62,6 +62,7 @@ pub mod ledger;
 pub mod link;
 pub mod listing;
 pub mod money;
+pub mod navigation;
 pub mod offer;
 pub mod partnership;
 pub mod password_link;

@@ -55,8 +55,13 @@ pub fn validate_details(method: PayoutMethod, details: &str) -> Result<String, R
     }
 }
 
-/// What others see of the details: only the last four characters.
+/// What others see of the details: of an account email (PayPal, Wise) its domain, of an IBAN
+/// its last four characters. An email's last four characters say nothing ("mple" of
+/// "….example"), its domain tells the owner which address it is.
 pub fn mask(details: &str) -> String {
+    if let Some((_, domain)) = details.rsplit_once('@') {
+        return format!("••••@{domain}");
+    }
     let chars: Vec<char> = details.chars().collect();
     let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
     format!("•••• {tail}")
@@ -81,18 +86,26 @@ mod tests {
         assert!(validate_details(PayoutMethod::Wise, "not-an-email").is_err());
         assert_eq!(mask("DE89370400440532013000"), "•••• 3000");
         assert_eq!(mask("ab"), "•••• ab");
+        assert_eq!(mask("pay@northwind.example"), "••••@northwind.example");
     }
 
     proptest! {
         /// The mask shows the last four characters and nothing else of the details. (Asking
         /// that the masked text not contain the details was wrong: " 1234" is "•••• " + "1234".)
         #[test]
-        fn the_mask_never_shows_more_than_four_characters(details in ".{0,40}") {
+        fn the_mask_never_shows_more_than_four_characters(details in "[^@]{0,40}") {
             let masked = mask(&details);
             let shown = masked.strip_prefix("•••• ").expect("the mask's prefix");
             prop_assert!(shown.chars().count() <= 4);
             prop_assert!(details.ends_with(shown));
             prop_assert_eq!(shown.chars().count(), details.chars().count().min(4));
+        }
+
+        /// Of an email the mask shows the domain and nothing of the local part.
+        #[test]
+        fn an_email_mask_hides_the_local_part(local in "[a-z0-9.]{1,20}", domain in "[a-z]{1,10}\\.[a-z]{2,5}") {
+            let masked = mask(&format!("{local}@{domain}"));
+            prop_assert_eq!(masked, format!("••••@{domain}"));
         }
     }
 }

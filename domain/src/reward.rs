@@ -43,6 +43,62 @@ impl RewardStatus {
     }
 }
 
+/// A reward as people see and filter it: its status, told apart further for a pending reward
+/// someone held and an approved one inside a payout. One word for one state, in the rows and in
+/// the filter alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RewardState {
+    Pending,
+    OnHold,
+    Available,
+    InPayout,
+    Paid,
+    Declined,
+}
+
+crate::stored_names!(RewardState, "reward state", {
+    Pending => "pending",
+    OnHold => "on_hold",
+    Available => "available",
+    InPayout => "in_payout",
+    Paid => "paid",
+    Declined => "declined",
+});
+
+impl RewardState {
+    pub fn of(status: RewardStatus, on_hold: bool, in_payout: bool) -> Self {
+        match status {
+            RewardStatus::Pending if on_hold => RewardState::OnHold,
+            RewardStatus::Pending => RewardState::Pending,
+            RewardStatus::Approved if in_payout => RewardState::InPayout,
+            RewardStatus::Approved => RewardState::Available,
+            RewardStatus::Paid => RewardState::Paid,
+            RewardStatus::Declined => RewardState::Declined,
+        }
+    }
+
+    /// The stored status a reward in this state has.
+    pub fn status(self) -> RewardStatus {
+        match self {
+            RewardState::Pending | RewardState::OnHold => RewardStatus::Pending,
+            RewardState::Available | RewardState::InPayout => RewardStatus::Approved,
+            RewardState::Paid => RewardStatus::Paid,
+            RewardState::Declined => RewardStatus::Declined,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RewardState::Pending => "pending",
+            RewardState::OnHold => "on hold",
+            RewardState::Available => "available",
+            RewardState::InPayout => "in payout",
+            RewardState::Paid => "paid",
+            RewardState::Declined => "declined",
+        }
+    }
+}
+
 /// When a reward created at `created_at` leaves the program's hold.
 pub fn available_at(created_at: i64, hold_days: i64) -> i64 {
     created_at.saturating_add(hold_days.max(0).saturating_mul(86_400_000))
@@ -73,6 +129,17 @@ mod tests {
     use super::RewardStatus::*;
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn every_state_maps_back_to_its_status() {
+        for state in RewardState::ALL {
+            let status = state.status();
+            let on_hold = *state == RewardState::OnHold;
+            let in_payout = *state == RewardState::InPayout;
+            assert_eq!(RewardState::of(status, on_hold, in_payout), *state);
+        }
+        assert_eq!(RewardState::of(Approved, false, false).label(), "available");
+    }
 
     #[test]
     fn the_hold_starts_when_the_reward_is_made() {

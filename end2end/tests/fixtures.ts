@@ -71,6 +71,8 @@ export async function createApiKey(page: Page, name: string): Promise<string> {
   await page.getByRole("button", { name: "Create key" }).click();
   const keyField = page.getByLabel("New API key");
   await expect(keyField).toHaveValue(/^pp_[a-z0-9]{12}_[0-9a-f]{64}$/);
+  // The form empties once the key exists: a second click would make a second key.
+  await expect(page.getByLabel("Key name")).toHaveValue("");
   return keyField.inputValue();
 }
 

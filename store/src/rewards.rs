@@ -4,7 +4,7 @@
 
 use domain::money::{Currency, format_minor};
 use domain::offer::{EventFacts, OfferEvent, Refund, clawback, evaluate};
-use domain::reward::{RewardStatus, available_at};
+use domain::reward::{RewardState, RewardStatus, available_at};
 use domain::tier::TierBenefits;
 use sqlx::Row;
 
@@ -511,27 +511,46 @@ impl Review {
         })
     }
 
-    /// Whether a reward in `status` can take this review (bulk actions skip the others).
-    pub fn applies_to(&self, (status, on_hold, in_payout): (RewardStatus, bool, bool)) -> bool {
+    /// Whether a reward as `seen` can take this review (bulk actions skip the others). A
+    /// clawback follows its refund: declining it alone would pay back what the refund took (it
+    /// is declined with the reward it claws back).
+    pub fn applies_to(&self, seen: Seen) -> bool {
+        let Seen {
+            status,
+            on_hold,
+            in_payout,
+            clawback,
+        } = seen;
         match self {
             Review::Approve => status == RewardStatus::Pending,
-            Review::Decline(_) => status.transition(RewardStatus::Declined).is_ok() && !in_payout,
+            Review::Decline(_) => {
+                status.transition(RewardStatus::Declined).is_ok() && !in_payout && !clawback
+            }
             Review::Hold => status == RewardStatus::Pending && !on_hold,
             Review::Release => status == RewardStatus::Pending && on_hold,
         }
     }
 }
 
-/// A reward's status, whether it is held and whether it is in a payout, if it belongs to the
+/// A reward as a review reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Seen {
+    pub status: RewardStatus,
+    pub on_hold: bool,
+    pub in_payout: bool,
+    pub clawback: bool,
+}
+
+/// A reward's status, whether it is held, in a payout and a clawback, if it belongs to the
 /// company (and to `program`, when given); "not found" otherwise.
 pub async fn status_for_review(
     tx: &mut Tx,
     company_id: i64,
     program_id: Option<i64>,
     reward_id: i64,
-) -> Result<(RewardStatus, bool, bool), AppError> {
+) -> Result<Seen, AppError> {
     let row = sqlx::query(
-        "SELECT r.status, r.on_hold, r.payout_id FROM rewards r JOIN programs pr ON pr.id = r.program_id \
+        "SELECT r.status, r.on_hold, r.payout_id, r.clawback_of FROM rewards r JOIN programs pr ON pr.id = r.program_id \
          WHERE r.id = $1 AND pr.company_id = $2 AND ($3 = 0 OR r.program_id = $3)",
     )
     .bind(reward_id)
@@ -540,22 +559,30 @@ pub async fn status_for_review(
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(|| AppError::not_found("Reward"))?;
-    Ok((
-        RewardStatus::parse(&row.try_get::<String, _>(0)?)?,
-        row.try_get::<i64, _>(1)? != 0,
-        row.try_get::<Option<i64>, _>(2)?.is_some(),
-    ))
+    Ok(Seen {
+        status: RewardStatus::parse(&row.try_get::<String, _>(0)?)?,
+        on_hold: row.try_get::<i64, _>(1)? != 0,
+        in_payout: row.try_get::<Option<i64>, _>(2)?.is_some(),
+        clawback: row.try_get::<Option<i64>, _>(3)?.is_some(),
+    })
 }
 
 /// Applies one review to one reward, conditionally on the status it was read in.
 pub async fn review(
     tx: &mut Tx,
     company_id: i64,
-    (reward_id, (status, _, _)): (i64, (RewardStatus, bool, bool)),
+    (reward_id, seen): (i64, Seen),
     review: &Review,
     actor_user_id: Option<i64>,
     now: i64,
 ) -> Result<(), AppError> {
+    let status = seen.status;
+    if seen.clawback && matches!(review, Review::Decline(_)) {
+        return Err(AppError::new(
+            409,
+            "A clawback follows its refund and cannot be declined",
+        ));
+    }
     let hold = match review {
         Review::Approve => {
             return set_status(
@@ -571,7 +598,7 @@ pub async fn review(
             .await;
         }
         Review::Decline(reason) => {
-            return set_status(
+            set_status(
                 tx,
                 company_id,
                 reward_id,
@@ -581,7 +608,31 @@ pub async fn review(
                 actor_user_id,
                 now,
             )
-            .await;
+            .await?;
+            // Its clawbacks go with it: they took back part of a reward that no longer counts.
+            let clawbacks: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT id, status FROM rewards WHERE clawback_of = $1 AND status IN ($2, $3) AND payout_id IS NULL",
+            )
+            .bind(reward_id)
+            .bind(RewardStatus::Pending.as_str())
+            .bind(RewardStatus::Approved.as_str())
+            .fetch_all(&mut **tx)
+            .await?;
+            let why = format!("Reward #{reward_id} was declined");
+            for (id, from) in clawbacks {
+                set_status(
+                    tx,
+                    company_id,
+                    id,
+                    RewardStatus::parse(&from)?,
+                    RewardStatus::Declined,
+                    Some(&why),
+                    actor_user_id,
+                    now,
+                )
+                .await?;
+            }
+            return Ok(());
         }
         Review::Hold => true,
         Review::Release => false,
@@ -795,8 +846,10 @@ pub async fn set_status(
     now: i64,
 ) -> Result<(), AppError> {
     from.transition(to)?;
+    // A reward approved before its hold ends is available from then, not from the hold's end.
     let moved = sqlx::query(
-        "UPDATE rewards SET status = $1, decline_reason = COALESCE($2, decline_reason), updated_at = $3 \
+        "UPDATE rewards SET status = $1, decline_reason = COALESCE($2, decline_reason), updated_at = $3, \
+         available_at = CASE WHEN $1 = 'approved' AND available_at > $3 THEN $3 ELSE available_at END \
          WHERE id = $4 AND status = $5 AND payout_id IS NULL",
     )
     .bind(to.as_str())
@@ -935,7 +988,7 @@ pub enum Scope {
     /// groups (their teammate id).
     Program {
         program_id: i64,
-        status: Option<RewardStatus>,
+        status: Option<RewardState>,
         restricted_to: Option<i64>,
     },
     /// A partnership's, or one contact's within it.
@@ -986,6 +1039,7 @@ fn loaded(r: &sqlx::any::AnyRow) -> Result<Loaded, AppError> {
             created_at: domain::time::format_date(r.try_get(8)?),
             available_at: domain::time::format_date(r.try_get(9)?),
             decline_reason: r.try_get(10)?,
+            clawback: r.try_get::<Option<i64>, _>(17)?.is_some(),
         },
         program_id: r.try_get(11)?,
         partnership_id: r.try_get(12)?,
@@ -1008,6 +1062,8 @@ pub async fn page(
     use super::segments::{Bind, bind_all};
     let mut binds = vec![Bind::Int(after.unwrap_or(i64::MAX))];
     let mut conditions = vec!["r.id < $1".to_owned()];
+    // What tells a state apart beyond its status (held, in a payout): fixed text, no bind.
+    let mut state_sql = None;
     let mut add = |sql: &str, bind: Bind, binds: &mut Vec<Bind>| {
         binds.push(bind);
         conditions.push(sql.replace('?', &format!("${}", binds.len())));
@@ -1019,12 +1075,19 @@ pub async fn page(
             restricted_to,
         } => {
             add("r.program_id = ?", Bind::Int(*program_id), &mut binds);
-            if let Some(status) = status {
+            if let Some(state) = status {
                 add(
                     "r.status = ?",
-                    Bind::Text(status.as_str().to_owned()),
+                    Bind::Text(state.status().as_str().to_owned()),
                     &mut binds,
                 );
+                state_sql = match state {
+                    RewardState::Pending => Some("r.on_hold = 0"),
+                    RewardState::OnHold => Some("r.on_hold <> 0"),
+                    RewardState::Available => Some("r.payout_id IS NULL"),
+                    RewardState::InPayout => Some("r.payout_id IS NOT NULL"),
+                    RewardState::Paid | RewardState::Declined => None,
+                };
             }
             if let Some(teammate) = restricted_to {
                 add(
@@ -1049,6 +1112,7 @@ pub async fn page(
         }
         Scope::One { reward_id } => add("r.id = ?", Bind::Int(*reward_id), &mut binds),
     }
+    conditions.extend(state_sql.map(str::to_owned));
     // Safe: only fixed fragments, numbered placeholders and the page size are written into
     // the text (the limit as a literal: see the `db` module).
     let sql = format!(

@@ -30,6 +30,8 @@ pub struct Viewer {
     pub program: Option<i64>,
     /// Notifications of the workspace not read yet.
     pub unread: i64,
+    /// The side and role the viewer acts in; `None` before a workspace is chosen.
+    pub seat: Option<domain::navigation::Seat>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,6 +186,7 @@ pub struct PartnerDashboard {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspaceChoice {
+    pub viewer: Viewer,
     pub name: String,
     pub email: String,
     pub memberships: Vec<Membership>,
@@ -455,6 +458,7 @@ pub struct SegmentPreview {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfilePage {
+    pub viewer: Viewer,
     pub name: String,
     pub email: String,
     /// The partner team whose payout details the viewer sees, when in a partner workspace.
@@ -957,6 +961,8 @@ pub struct RewardRow {
     pub created_at: String,
     pub available_at: String,
     pub decline_reason: Option<String>,
+    /// It takes back part of an earlier reward after a refund.
+    pub clawback: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -980,7 +986,7 @@ pub struct VendorRewardsPage {
     pub viewer: Viewer,
     pub program: Option<ProgramSummary>,
     #[serde(with = "crate::stored::option")]
-    pub status: Option<RewardStatus>,
+    pub status: Option<domain::reward::RewardState>,
     pub rewards: Vec<RewardRow>,
     /// The id to pass as `after` for the next page.
     pub next: Option<i64>,
@@ -1215,8 +1221,6 @@ pub struct NotificationRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationsPage {
     pub viewer: Viewer,
-    /// Where the viewer's side of the portal starts (`/vendor`, `/partner`).
-    pub home: String,
     pub notifications: Vec<NotificationRow>,
     pub older: Option<i64>,
 }

@@ -73,13 +73,14 @@ pub async fn logout() -> Result<(), AppError> {
 /// The signed-in user's workspaces, for the picker.
 #[server(prefix = "/api", endpoint = "workspaces")]
 pub async fn workspace_choices() -> Result<WorkspaceChoice, AppError> {
-    use crate::server::{endpoint, membership, require_user, state};
+    use crate::server::{authz::account_viewer, endpoint, membership, require_user, state};
 
     endpoint(async move {
         let state = state()?;
         let identity = require_user()?;
         let memberships = membership::memberships(&state.db, identity.user_id).await?;
         Ok(WorkspaceChoice {
+            viewer: account_viewer()?,
             name: identity.name,
             email: identity.email,
             memberships,

@@ -12,13 +12,12 @@ pub async fn fetch_notifications(before: Option<i64>) -> Result<NotificationsPag
     use crate::server::{endpoint, notifications, require_inbox};
 
     endpoint(async move {
-        let (state, inbox, mut viewer, home) = require_inbox()?;
+        let (state, inbox, mut viewer) = require_inbox()?;
         let (list, older) = notifications::list(&state.db, inbox, before).await?;
         // Read anew: the request's context may be a second old, and this page just changed it.
         viewer.unread = notifications::unread(&state.db, inbox).await?;
         Ok(NotificationsPage {
             viewer,
-            home: home.to_owned(),
             notifications: list
                 .into_iter()
                 .map(|n| NotificationRow {
@@ -43,7 +42,7 @@ pub async fn mark_notifications_read(notification: Option<i64>) -> Result<u64, A
     use crate::server::{endpoint, notifications, require_inbox};
 
     endpoint(async move {
-        let (state, inbox, _, _) = require_inbox()?;
+        let (state, inbox, _) = require_inbox()?;
         notifications::mark_read(&state.db, inbox, notification).await
     })
     .await

@@ -7,6 +7,7 @@ use crate::error::AppError;
 
 #[server(prefix = "/api", endpoint = "profile")]
 pub async fn fetch_profile() -> Result<ProfilePage, AppError> {
+    use crate::server::authz::account_viewer;
     use crate::server::{emails, endpoint, profile, require_contact, require_user, state};
     use domain::permissions::ContactPermission;
     use domain::workspace::WorkspaceKind;
@@ -32,6 +33,7 @@ pub async fn fetch_profile() -> Result<ProfilePage, AppError> {
             })
             .collect();
         Ok(ProfilePage {
+            viewer: account_viewer()?,
             name: me.name,
             email: me.email,
             payout,

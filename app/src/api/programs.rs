@@ -18,7 +18,11 @@ pub async fn fetch_program_settings(
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewProgram).await?;
-        let selected = if new.unwrap_or(false) {
+        let creating = new.unwrap_or(false);
+        if creating && !me.role.can(Permission::ManageProgramSettings) {
+            return Err(AppError::forbidden());
+        }
+        let selected = if creating {
             None
         } else {
             crate::server::authz::current_program(program)?

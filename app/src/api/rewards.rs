@@ -26,11 +26,11 @@ pub async fn fetch_vendor_rewards(
 ) -> Result<VendorRewardsPage, AppError> {
     use crate::server::{endpoint, require_teammate, rewards, viewer};
     use domain::permissions::Permission;
-    use domain::reward::RewardStatus;
+    use domain::reward::RewardState;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ViewMoney).await?;
-        let status = status_param(status, RewardStatus::parse)?;
+        let status = status_param(status, RewardState::parse)?;
         let selected = crate::server::authz::current_program(program)?;
         let restricted_to = me.allowed_groups.clone().map(|_| me.teammate_id);
         let (rows, next) = match &selected {

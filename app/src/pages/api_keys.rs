@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{CreateApiKey, RevokeApiKey, fetch_api_keys};
-use crate::components::{FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
+use crate::components::{
+    FieldError, FormAlert, NoProgram, Submit, TopBar, cleared_when, data_page,
+};
 use crate::dto::ApiKeysPage as Data;
 
 #[component]
@@ -44,9 +46,10 @@ fn ApiKeys(
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     let revoke_error = Signal::derive(move || revoke.value().get().and_then(Result::err));
     let empty = keys.is_empty();
+    let created = cleared_when(move || matches!(create.value().get(), Some(Ok(_))));
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"API keys"</h1>
             <p class="muted">
                 {format!(
@@ -56,7 +59,7 @@ fn ApiKeys(
             </p>
             <section class="card" aria-labelledby="new-key">
                 <h2 id="new-key">"Create a key"</h2>
-                <ActionForm action=create attr:class="form">
+                <ActionForm action=create node_ref=created attr:class="form">
                     <input type="hidden" name="program" value=program.id />
                     <label for="key-name">"Key name"</label>
                     <input

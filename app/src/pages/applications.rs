@@ -6,7 +6,7 @@ use crate::api::{
     ApproveApplication, InvitePartner, RejectApplication, RevokePartnerInvite, fetch_applications,
 };
 use crate::components::{
-    FieldError, FormAlert, InviteLink, PendingInvites, Submit, TopBar, data_page,
+    FieldError, FormAlert, InviteLink, PendingInvites, Submit, TopBar, cleared_when, data_page,
 };
 use crate::dto::{ApplicationRow, ApplicationsPage as Data};
 
@@ -77,8 +77,8 @@ fn Applications(
         .map(|a| view! { <ApplicationLine a can_decide approve reject /> })
         .collect_view();
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <div class="page-head">
                 <h1>"Applications"</h1>
             </div>
@@ -242,7 +242,11 @@ fn InvitePartnerForm(
                     "Invited partners join {name} at once, even when it is invite-only or needs approval.",
                 )}
             </p>
-            <ActionForm action=action attr:class="form-row">
+            <ActionForm
+                action=action
+                node_ref=cleared_when(move || matches!(action.value().get(), Some(Ok(_))))
+                attr:class="form-row"
+            >
                 <input type="hidden" name="program" value=program />
                 <div class="field">
                     <label for="partner-invite-email">"Partner's email"</label>

@@ -10,7 +10,7 @@ use crate::api::{
     AdvanceDeal, AssignDealRep, DecideDeal, RegisterDeal, ReviewReferral, fetch_partner_deals,
     fetch_vendor_customer, fetch_vendor_deals,
 };
-use crate::components::{FieldError, FormAlert, Submit, TopBar, data_page};
+use crate::components::{FieldError, FormAlert, Submit, TopBar, cleared_when, data_page};
 use crate::dto::{
     CustomerDetailPage, DealRow, Named, PartnerDealsPage, StageColumn, TimelineEntry,
     VendorDealsPage,
@@ -85,8 +85,8 @@ fn PartnerDeals(
     };
     let currency = currency.unwrap_or_default();
     view! {
-        <TopBar viewer home="/partner" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"Deals"</h1>
             {match program {
                 None => {
@@ -107,7 +107,13 @@ fn PartnerDeals(
                     view! {
                         <section class="card" aria-labelledby="register-deal">
                             <h2 id="register-deal">"Register a deal"</h2>
-                            <ActionForm action=register attr:class="form-row">
+                            <ActionForm
+                                action=register
+                                node_ref=cleared_when(move || {
+                                    matches!(register.value().get(), Some(Ok(_)))
+                                })
+                                attr:class="form-row"
+                            >
                                 <div class="field">
                                     <label for="deal-company">"Company"</label>
                                     <input
@@ -277,8 +283,8 @@ fn VendorDeals(
         filters.rep.map(|r| r.to_string()).unwrap_or_default()
     );
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"Deals"</h1>
             <p class="muted">
                 {program.map(|p| format!("Deals partners registered in {}, by stage.", p.name))}
@@ -748,8 +754,8 @@ fn CustomerDetail(data: CustomerDetailPage) -> impl IntoView {
     let no_leads = leads.is_empty();
     let no_deals = deals.is_empty();
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <p>
                 <a href="/vendor/customers">"← Customers"</a>
             </p>

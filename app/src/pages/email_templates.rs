@@ -85,8 +85,8 @@ fn Templates(
     let program_id = program.id;
     let open = editing.as_ref().map(|e| e.row.kind.clone());
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"Email templates"</h1>
             <p class="muted">
                 {format!(

@@ -39,8 +39,8 @@ fn Outbox(data: Data, resend: ServerAction<ResendEmail>) -> impl IntoView {
     let error = Signal::derive(move || resend.value().get().and_then(Result::err));
     let empty = emails.is_empty();
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"Emails"</h1>
             {if sending {
                 view! {

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 pub fn Home() -> impl IntoView {
     view! {
         <Title text="Welcome" />
-        <main class="page narrow">
+        <main id="main" class="page narrow">
             <h1>"Partner portal"</h1>
             <p>
                 "Vendors run their partner programs here; partner teams share links, register leads and deals, and follow their earnings."

@@ -89,7 +89,7 @@ fn Accept(info: InviteInfo, token: String, accept: ServerAction<AcceptInvite>) -
         .into_any(),
     };
     view! {
-        <main class="page auth">
+        <main id="main" class="page auth">
             <h1>{format!("Join {workspace_name}")}</h1>
             <p class="muted">
                 {format!(

@@ -198,7 +198,7 @@ fn Join(
         .into_any()
     };
     view! {
-        <main class="page narrow">
+        <main id="main" class="page narrow">
             <h1>{format!("Join {program}")}</h1>
             <p class="muted">{format!("The partner program of {company}.")}</p>
             {invite_problem

@@ -10,7 +10,7 @@ use crate::api::{
     fetch_partner_customers, fetch_partner_leads, fetch_vendor_customers, fetch_vendor_leads,
     suggest_partners,
 };
-use crate::components::{FieldError, FormAlert, Submit, TopBar, data_page};
+use crate::components::{FieldError, FormAlert, Submit, TopBar, cleared_when, data_page};
 use crate::dto::{
     LeadRow, PartnerCustomersPage, PartnerLeadsPage, VendorCustomersPage, VendorLeadsPage,
 };
@@ -105,8 +105,8 @@ fn PartnerLeads(
     let answer_error = Signal::derive(move || answer.value().get().and_then(Result::err));
     let empty = leads.is_empty();
     view! {
-        <TopBar viewer home="/partner" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"Leads"</h1>
             {match program {
                 None => {
@@ -123,7 +123,13 @@ fn PartnerLeads(
                     view! {
                         <section class="card" aria-labelledby="register-lead">
                             <h2 id="register-lead">"Register a lead"</h2>
-                            <ActionForm action=register attr:class="form-row">
+                            <ActionForm
+                                action=register
+                                node_ref=cleared_when(move || {
+                                    matches!(register.value().get(), Some(Ok(_)))
+                                })
+                                attr:class="form-row"
+                            >
                                 <div class="field">
                                     <label for="lead-company">"Company"</label>
                                     <input
@@ -319,8 +325,8 @@ fn PartnerCustomers(data: PartnerCustomersPage) -> impl IntoView {
     } = data;
     let empty = customers.is_empty();
     view! {
-        <TopBar viewer home="/partner" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"Customers"</h1>
             <p class="muted">
                 {program
@@ -445,8 +451,8 @@ fn VendorLeads(
     let status_value = status.map(|s| s.as_str().to_owned()).unwrap_or_default();
     let next = next.map(|after| format!("/vendor/leads?status={status_value}&after={after}"));
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"Leads"</h1>
             <p class="muted">
                 {program.map(|p| format!("Leads partners registered in {}.", p.name))}
@@ -718,8 +724,8 @@ fn VendorCustomers(data: VendorCustomersPage) -> impl IntoView {
     });
     let filtered = !q.is_empty() || status.is_some() || source.is_some();
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"Customers"</h1>
             <p class="muted">
                 {program

@@ -14,7 +14,7 @@ pub fn LoginPage() -> impl IntoView {
     let error = move || login.value().get().and_then(Result::err);
     view! {
         <Title text="Sign in" />
-        <main class="page auth">
+        <main id="main" class="page auth">
             <h1>"Sign in"</h1>
             <p class="muted">"Vendor teammates and partner contacts use the same sign-in."</p>
             <ActionForm action=login attr:class="card form" attr:aria-label="Sign in">

@@ -2,7 +2,7 @@
 //! explanation on both sides (`/vendor/rewards/:id`, `/partner/rewards/:id`).
 
 use domain::ledger::PayoutStatus;
-use domain::reward::RewardStatus;
+use domain::reward::{RewardState, RewardStatus};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -12,20 +12,15 @@ use crate::api::{
     fetch_vendor_rewards,
 };
 use crate::components::{
-    EarningsKpis, FieldError, FormAlert, NoProgram, Submit, TopBar, data_page,
+    EarningsKpis, FieldError, FormAlert, NoProgram, Submit, TopBar, cleared_when, data_page,
 };
 use crate::dto::{
     PartnerEarningsPage as EarningsData, PayoutRow, RewardExplanation, RewardRow,
     VendorPayoutsPage as PayoutsData, VendorRewardsPage as RewardsData,
 };
 
-fn status_text(r: &RewardRow) -> String {
-    match r.status {
-        RewardStatus::Pending if r.on_hold => "on hold".into(),
-        RewardStatus::Approved if r.in_payout => "in payout".into(),
-        RewardStatus::Approved => "available".into(),
-        other => other.as_str().into(),
-    }
+fn status_text(r: &RewardRow) -> &'static str {
+    RewardState::of(r.status, r.on_hold, r.in_payout).label()
 }
 
 /// A table of rewards, each linked to its explanation under `base`.
@@ -175,7 +170,7 @@ fn VendorRewards(
         format!(
             "/vendor/rewards?program={}&status={}&after={after}",
             program.id,
-            status.map(RewardStatus::as_str).unwrap_or_default()
+            status.map(RewardState::as_str).unwrap_or_default()
         )
     });
     let actions = can_review.then(|| {
@@ -225,30 +220,36 @@ fn VendorRewards(
                                     </button>
                                 </ActionForm>
                             }
-                        })} <details>
-                        <summary>"Decline"</summary>
-                        <ActionForm action=review attr:class="inline">
-                            <input type="hidden" name="reward_id" value=id />
-                            <input type="hidden" name="action" value="decline" />
-                            <label for=format!("decline-{id}")>"Reason"</label>
-                            <input id=format!("decline-{id}") name="reason" required />
-                            <button
-                                type="submit"
-                                aria-label=format!("Decline reward {id}")
-                                disabled=move || review.pending().get()
-                            >
-                                "Decline"
-                            </button>
-                        </ActionForm>
-                    </details>
+                        })} // A clawback is declined only with the reward it claws back.
+                    {(!r.clawback)
+                        .then(|| {
+                            view! {
+                                <details>
+                                    <summary>"Decline"</summary>
+                                    <ActionForm action=review attr:class="inline">
+                                        <input type="hidden" name="reward_id" value=id />
+                                        <input type="hidden" name="action" value="decline" />
+                                        <label for=format!("decline-{id}")>"Reason"</label>
+                                        <input id=format!("decline-{id}") name="reason" required />
+                                        <button
+                                            type="submit"
+                                            aria-label=format!("Decline reward {id}")
+                                            disabled=move || review.pending().get()
+                                        >
+                                            "Decline"
+                                        </button>
+                                    </ActionForm>
+                                </details>
+                            }
+                        })}
                 </div>
             }
             .into_any()
         })
     });
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"Rewards"</h1>
             <p class="muted">
                 {format!(
@@ -263,12 +264,12 @@ fn VendorRewards(
                     <option value="" selected=status.is_none()>
                         "Any"
                     </option>
-                    {RewardStatus::ALL
+                    {RewardState::ALL
                         .iter()
                         .map(|s| {
                             view! {
                                 <option value=s.as_str() selected=status == Some(*s)>
-                                    {s.as_str()}
+                                    {s.label()}
                                 </option>
                             }
                         })
@@ -364,7 +365,13 @@ fn VendorRewards(
                     view! {
                         <section class="card" aria-labelledby="manual-reward">
                             <h2 id="manual-reward">"Add a manual reward"</h2>
-                            <ActionForm action=manual attr:class="form">
+                            <ActionForm
+                                action=manual
+                                node_ref=cleared_when(move || {
+                                    matches!(manual.value().get(), Some(Ok(_)))
+                                })
+                                attr:class="form"
+                            >
                                 <input type="hidden" name="program" value=program.id />
                                 <label for="manual-partner">"Partner key"</label>
                                 <input id="manual-partner" name="partner_key" required />
@@ -580,8 +587,8 @@ fn VendorPayouts(data: PayoutsData, update: ServerAction<UpdatePayout>) -> impl 
         })
     });
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"Payouts"</h1>
             <p class="muted">
                 {format!(
@@ -696,8 +703,8 @@ fn PartnerEarnings(data: EarningsData, cash_out: ServerAction<CashOut>) -> impl 
     };
     let next = next.map(|after| format!("/partner/earnings?after={after}"));
     view! {
-        <TopBar viewer home="/partner" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"Earnings"</h1>
             <p class="muted">{intro}</p>
             {earnings
@@ -842,8 +849,8 @@ fn Explanation(data: RewardExplanation, home: &'static str) -> impl IntoView {
     };
     let status = status_text(&reward);
     view! {
-        <TopBar viewer home />
-        <main class="page narrow">
+        <TopBar viewer />
+        <main id="main" class="page narrow">
             <h1>{format!("Reward #{}: {}", reward.id, reward.amount.display())}</h1>
             <dl class="facts">
                 <dt>"Partner"</dt>

@@ -9,7 +9,7 @@ pub fn NotFound() -> impl IntoView {
     }
     view! {
         <Title text="Page not found" />
-        <main class="page narrow">
+        <main id="main" class="page narrow">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address."</p>
             <p>

@@ -32,21 +32,15 @@ pub fn NotificationsPage() -> impl IntoView {
 fn Inbox(data: Data, mark: ServerAction<MarkNotificationsRead>) -> impl IntoView {
     let Data {
         viewer,
-        home,
         notifications,
         older,
     } = data;
-    let home: &'static str = if home == "/vendor" {
-        "/vendor"
-    } else {
-        "/partner"
-    };
     let unread = viewer.unread;
     let error = Signal::derive(move || mark.value().get().and_then(Result::err));
     let empty = notifications.is_empty();
     view! {
-        <TopBar viewer home />
-        <main class="page narrow">
+        <TopBar viewer />
+        <main id="main" class="page narrow">
             <div class="page-head">
                 <h1>"Notifications"</h1>
                 {(unread > 0)

@@ -6,7 +6,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{SaveOffer, fetch_offers};
-use crate::components::{FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
+use crate::components::{
+    FieldError, FormAlert, NoProgram, Submit, TopBar, cleared_when, data_page,
+};
 use crate::dto::{OfferFormValues, OfferRow, OfferSimulation, OffersPage as Data};
 
 #[component]
@@ -65,8 +67,8 @@ fn Offers(
     };
     let revise_error = Signal::derive(move || revise.value().get().and_then(Result::err));
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"Offers"</h1>
             <p class="muted">
                 {format!(
@@ -212,8 +214,13 @@ fn OfferForm(
             ))
         })
         .collect();
+    // A new offer's form empties once the offer is made (not after a simulation).
+    let form = cleared_when(move || {
+        offer.is_none()
+            && matches!(action.value().get(), Some(Ok(ref outcome)) if outcome.saved.is_some())
+    });
     view! {
-        <ActionForm action=action attr:class="form">
+        <ActionForm action=action node_ref=form attr:class="form">
             <input type="hidden" name="program" value=program />
             {offer.map(|o| view! { <input type="hidden" name="offer" value=o /> })}
             <label for=id("name")>"Offer name"</label>
@@ -405,7 +412,15 @@ fn OfferForm(
                         (_, Some(sim)) if sim.offer == offer => {
                             view! { <Simulation sim /> }.into_any()
                         }
-                        (Some(id), _) if offer.is_none_or(|o| o == id) => {
+                        (Some(_), _) if offer.is_none() => {
+                            view! {
+                                <p role="status" class="notice">
+                                    "Offer created. It is listed above."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        (Some(id), _) if offer == Some(id) => {
                             view! {
                                 <p role="status" class="notice">
                                     "Saved."

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 use crate::api::{CreateLink, SetLinkEnabled, fetch_partner_dashboard};
 use crate::components::{
-    CopyButton, EarningsKpis, FieldError, FormAlert, Submit, TopBar, data_page,
+    CopyButton, EarningsKpis, FieldError, FormAlert, Submit, TopBar, cleared_when, data_page,
 };
 use crate::dto::{CustomerRow, LinkView, PartnerDashboard, PartnershipCard};
 use crate::pages::links::LinksTable;
@@ -35,8 +35,8 @@ fn Dashboard(dashboard: PartnerDashboard) -> impl IntoView {
     } = dashboard;
     let empty = partnerships.is_empty();
     view! {
-        <TopBar viewer home="/partner" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <div class="page-head">
                 <h1>{format!("{team} dashboard")}</h1>
             </div>
@@ -249,6 +249,7 @@ fn Links(
                 view! {
                     <ActionForm
                         action=create
+                        node_ref=cleared_when(move || matches!(create.value().get(), Some(Ok(_))))
                         attr:class="form inline-form"
                         attr:aria-label="New referral link"
                     >

@@ -50,8 +50,8 @@ fn Detail(
     };
     let d = detail;
     view! {
-        <TopBar viewer=d.viewer.clone() home="/vendor" />
-        <main class="page">
+        <TopBar viewer=d.viewer.clone() />
+        <main id="main" class="page">
             <p>
                 <a href="/vendor/partners">"← Partners"</a>
             </p>

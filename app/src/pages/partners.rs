@@ -226,8 +226,8 @@ fn Partners(data: Data, filters: Filters, bulk: ServerAction<BulkUpdatePartners>
         table.into_any()
     };
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <div class="page-head">
                 <h1>"Partners"</h1>
             </div>

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use crate::api::{
     ChangePassword, SaveEmailPreferences, SetPayoutDetails, UpdateName, fetch_profile,
 };
-use crate::components::{FieldError, FormAlert, Submit, data_page};
+use crate::components::{FieldError, FormAlert, Submit, TopBar, cleared_when, data_page};
 use crate::dto::{PayoutView, ProfilePage as Data};
 
 /// `/profile`: your name and password, and your team's payout details.
@@ -54,6 +54,7 @@ fn Profile(
     let rename_error = Signal::derive(move || rename.value().get().and_then(Result::err));
     let password_error = Signal::derive(move || password.value().get().and_then(Result::err));
     let Data {
+        viewer,
         name,
         email,
         payout: payout_view,
@@ -61,15 +62,8 @@ fn Profile(
     } = data;
     let prefs_error = Signal::derive(move || prefs.value().get().and_then(Result::err));
     view! {
-        <header class="topbar">
-            <a class="brand" href="/">
-                "Partner portal"
-            </a>
-            <nav aria-label="Account">
-                <a href="/workspaces">"Workspaces"</a>
-            </nav>
-        </header>
-        <main class="page narrow">
+        <TopBar viewer />
+        <main id="main" class="page narrow">
             <h1>"Profile"</h1>
             <p class="muted">{format!("Signed in as {email}")}</p>
             <section class="card">
@@ -170,6 +164,9 @@ fn Profile(
 fn Payout(view: PayoutView, action: ServerAction<SetPayoutDetails>) -> impl IntoView {
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
+    let saved = Signal::derive(move || matches!(action.value().get(), Some(Ok(()))));
+    // Saved details and the password leave the fields; the card shows them masked.
+    let saved_form = cleared_when(move || saved.get());
     let current = match (&view.method, &view.masked_details) {
         (Some(method), Some(details)) => format!("{method}: {details}"),
         _ => "No payout details yet.".to_owned(),
@@ -180,7 +177,7 @@ fn Payout(view: PayoutView, action: ServerAction<SetPayoutDetails>) -> impl Into
             <p>{current}</p>
             {if view.can_edit {
                 view! {
-                    <ActionForm action=action attr:class="form">
+                    <ActionForm action=action node_ref=saved_form attr:class="form">
                         <label for="method">"Method"</label>
                         <select id="method" name="method">
                             {PayoutMethod::ALL
@@ -206,6 +203,7 @@ fn Payout(view: PayoutView, action: ServerAction<SetPayoutDetails>) -> impl Into
                             pending=action.pending()
                             busy_text="Saving…"
                         />
+                        {done(saved, "Payout details saved.")}
                     </ActionForm>
                 }
                     .into_any()

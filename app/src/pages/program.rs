@@ -63,10 +63,14 @@ fn Settings(
         })
     };
     let join = (!creating).then(|| format!("/join/{}", form.slug));
+    let links = match viewer.seat {
+        Some(domain::navigation::Seat::Teammate(role)) => domain::navigation::settings_links(role),
+        _ => Vec::new(),
+    };
     let tracking_form = form.clone();
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page narrow">
+        <TopBar viewer />
+        <main id="main" class="page narrow">
             <div class="page-head">
                 <h1>{title}</h1>
             </div>
@@ -76,15 +80,28 @@ fn Settings(
                         view! {
                             "Public signup page: "
                             <a href=href.clone()>{href.clone()}</a>
-                            " · "
                         }
-                    })} <a href="/vendor/program?new=1">"Create another program"</a> " · "
-                <a href="/vendor/api-keys">"API keys"</a> " · "
-                <a href="/vendor/emails">"Emails"</a> " · "
-                <a href="/vendor/emails/templates">"Email templates"</a> " · "
-                <a href="/vendor/triggers">"Triggers"</a> " · "
-                <a href="/vendor/webhooks">"Webhooks"</a>
+                    })}
             </p>
+            {(!links.is_empty())
+                .then(|| {
+                    view! {
+                        <nav aria-label="Program tools">
+                            <ul class="links">
+                                {links
+                                    .into_iter()
+                                    .map(|s| {
+                                        view! {
+                                            <li>
+                                                <a href=s.path>{s.label}</a>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        </nav>
+                    }
+                })}
             <ActionForm action=save attr:class="card form">
                 <input
                     type="hidden"

@@ -74,8 +74,8 @@ fn SegmentList(data: Data, delete: ServerAction<DeleteLabel>) -> impl IntoView {
     let empty = structure.segments.is_empty();
     let structure = StoredValue::new(structure);
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <div class="page-head">
                 <h1>"Segments"</h1>
                 <a class="button" href=format!("/vendor/segments/new?program={}", program.id)>
@@ -226,8 +226,8 @@ fn describe_rule(rule: &domain::segment::Rule, s: &Structure) -> String {
 #[component]
 fn Unreadable(viewer: crate::dto::Viewer, segment: SegmentInfo) -> impl IntoView {
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>{format!("Segment {}", segment.name)}</h1>
             <p class="notice">
                 "This segment's rule nests deeper than the builder shows, so it can only be changed through the API."
@@ -381,8 +381,8 @@ fn Builder(data: Data, editing: Option<i64>) -> impl IntoView {
     };
     let structure = StoredValue::new(structure);
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>{title}</h1>
             <p class="muted">
                 {format!(

@@ -115,7 +115,7 @@ fn Choose(
         Purpose::Reset => format!("Hello {name}: choose the password you will sign in with."),
     };
     view! {
-        <main class="page auth">
+        <main id="main" class="page auth">
             <h1>{title(purpose)}</h1>
             <p class="muted">{greeting}</p>
             {form}
@@ -134,7 +134,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let sent = move || request.value().get().is_some_and(|r| r.is_ok());
     view! {
         <Title text="Forgot password" />
-        <main class="page auth">
+        <main id="main" class="page auth">
             <h1>"Forgot your password?"</h1>
             <p class="muted">
                 "Give the email you sign in with. We send it a link to choose a new password."

@@ -6,7 +6,9 @@ use crate::api::{
     AddLeadField, CreateLabel, DeleteLabel, RemoveLeadField, RenameLabel, SaveTier,
     SetDefaultGroup, fetch_structure,
 };
-use crate::components::{FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
+use crate::components::{
+    FieldError, FormAlert, NoProgram, Submit, TopBar, cleared_when, data_page,
+};
 use crate::dto::{ProgramSummary, Structure, StructurePage as Data, TierInfo};
 
 /// `/vendor/structure`: a program's groups, tags, tiers and saved segments.
@@ -98,8 +100,8 @@ fn StructureView(data: Data, actions: Actions) -> impl IntoView {
         .next()
     });
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <div class="page-head">
                 <h1>"Program structure"</h1>
             </div>
@@ -650,7 +652,11 @@ fn LeadFields(
                 .then(|| {
                     view! {
                         <h3>"Add a lead field"</h3>
-                        <ActionForm action=add attr:class="form-row">
+                        <ActionForm
+                            action=add
+                            node_ref=cleared_when(move || matches!(add.value().get(), Some(Ok(_))))
+                            attr:class="form-row"
+                        >
                             <div class="field">
                                 <label for="lf-group">"Group"</label>
                                 <select id="lf-group" name="group_id">

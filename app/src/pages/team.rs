@@ -7,7 +7,7 @@ use crate::api::{
     fetch_team,
 };
 use crate::components::{
-    FieldError, FormAlert, InviteLink, PendingInvites, Submit, TopBar, data_page,
+    FieldError, FormAlert, InviteLink, PendingInvites, Submit, TopBar, cleared_when, data_page,
 };
 use crate::dto::{ContactRow, TeamPage as Data};
 
@@ -92,8 +92,8 @@ fn Team(data: Data, actions: Actions) -> impl IntoView {
         .into_any()
     });
     view! {
-        <TopBar viewer home="/partner" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"My team"</h1>
             <p class="muted">
                 {format!("The people of {team} · your role: {}", your_role.label())}
@@ -205,7 +205,11 @@ fn InviteForm(roles: Vec<ContactRole>, action: ServerAction<InviteContact>) -> i
     view! {
         <section class="card">
             <h2>"Invite a contact"</h2>
-            <ActionForm action=action attr:class="form-row">
+            <ActionForm
+                action=action
+                node_ref=cleared_when(move || matches!(action.value().get(), Some(Ok(_))))
+                attr:class="form-row"
+            >
                 <div class="field">
                     <label for="invite-email">"Email"</label>
                     <input

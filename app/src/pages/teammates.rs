@@ -7,7 +7,7 @@ use crate::api::{
     fetch_teammates,
 };
 use crate::components::{
-    FieldError, FormAlert, InviteLink, PendingInvites, Submit, TopBar, data_page,
+    FieldError, FormAlert, InviteLink, PendingInvites, Submit, TopBar, cleared_when, data_page,
 };
 use crate::dto::{TeammateRow, TeammatesPage as Data};
 use crate::error::AppError;
@@ -81,8 +81,8 @@ fn Teammates(data: Data, actions: Actions) -> impl IntoView {
         .map(|t| view! { <TeammateLine t can_manage roles=roles.clone() groups=all_groups.clone() actions /> })
         .collect_view();
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"Teammates"</h1>
             <p class="muted">{format!("People of {company} who work in the partner portal.")}</p>
             {can_manage
@@ -246,7 +246,11 @@ fn InviteForm(roles: Vec<TeammateRole>, action: ServerAction<InviteTeammate>) ->
     view! {
         <section class="card">
             <h2>"Invite a teammate"</h2>
-            <ActionForm action=action attr:class="form-row">
+            <ActionForm
+                action=action
+                node_ref=cleared_when(move || matches!(action.value().get(), Some(Ok(_))))
+                attr:class="form-row"
+            >
                 <div class="field">
                     <label for="invite-email">"Email"</label>
                     <input

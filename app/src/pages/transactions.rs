@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{RecordTransaction, fetch_vendor_transactions};
-use crate::components::{FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
+use crate::components::{
+    FieldError, FormAlert, NoProgram, Submit, TopBar, cleared_when, data_page,
+};
 use crate::dto::{TransactionRow, VendorTransactionsPage as Data};
 
 #[component]
@@ -45,8 +47,8 @@ fn Transactions(data: Data, record: ServerAction<RecordTransaction>) -> impl Int
     let next =
         next.map(|after| format!("/vendor/transactions?program={}&after={after}", program.id));
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"Transactions"</h1>
             <p class="muted">
                 {format!(
@@ -59,7 +61,13 @@ fn Transactions(data: Data, record: ServerAction<RecordTransaction>) -> impl Int
                     view! {
                         <section class="card" aria-labelledby="record-transaction">
                             <h2 id="record-transaction">"Record a transaction"</h2>
-                            <ActionForm action=record attr:class="form">
+                            <ActionForm
+                                action=record
+                                node_ref=cleared_when(move || {
+                                    matches!(record.value().get(), Some(Ok(_)))
+                                })
+                                attr:class="form"
+                            >
                                 <input type="hidden" name="program" value=program.id />
                                 <input type="hidden" name="form_key" value=form_key />
                                 <label for="tx-customer">"Customer key or email"</label>

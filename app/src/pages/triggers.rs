@@ -66,8 +66,8 @@ fn TriggerList(
     let empty = triggers.is_empty();
     let program_id = program.id;
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <div class="page-head">
                 <h1>"Triggers"</h1>
                 <a class="button" href=format!("/vendor/triggers/new?program={program_id}")>
@@ -231,8 +231,8 @@ fn Trigger(data: PageData, save: ServerAction<SaveTrigger>) -> impl IntoView {
         )
     });
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page narrow">
+        <TopBar viewer />
+        <main id="main" class="page narrow">
             <div class="page-head">
                 <h1>{title}</h1>
             </div>

@@ -51,8 +51,8 @@ fn Overview(overview: VendorOverview) -> impl IntoView {
     };
     let title = format!("{company} program overview");
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <div class="page-head">
                 <h1>{title}</h1>
             </div>

@@ -62,7 +62,7 @@ fn Confirm(
         .into_any(),
     };
     view! {
-        <main class="page auth">
+        <main id="main" class="page auth">
             <h1>"Confirm your email"</h1>
             {body}
         </main>

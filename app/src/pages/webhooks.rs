@@ -46,8 +46,8 @@ fn EndpointList(data: ListData, save: ServerAction<SaveWebhook>) -> impl IntoVie
     let program_id = program.id;
     let empty = endpoints.is_empty();
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"Webhooks"</h1>
             <p class="muted">
                 "The portal POSTs each event to your endpoints as JSON, signed per Standard Webhooks (webhook-id, webhook-timestamp and webhook-signature headers). A delivery that fails is tried again after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 24 h; an endpoint that answers 410 or fails for 5 days is turned off."
@@ -293,8 +293,8 @@ fn Endpoint(data: PageData, actions: Actions) -> impl IntoView {
     let enabled = endpoint.enabled;
     let empty = deliveries.is_empty();
     view! {
-        <TopBar viewer home="/vendor" />
-        <main class="page">
+        <TopBar viewer />
+        <main id="main" class="page">
             <h1>"Webhook endpoint"</h1>
             <p class="wrap">
                 <a href=format!("/vendor/webhooks?program={program_id}")>"All endpoints"</a>

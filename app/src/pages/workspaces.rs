@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{SelectWorkspace, workspace_choices};
-use crate::components::{ErrorPage, Loading};
+use crate::components::{ErrorPage, Loading, TopBar};
 
 /// `/workspaces`: for users who are teammates and/or contacts in more than one place.
 #[component]
@@ -18,7 +18,8 @@ pub fn WorkspacesPage() -> impl IntoView {
                     Ok(choice) => {
                         let empty = choice.memberships.is_empty();
                         view! {
-                            <main class="page narrow">
+                            <TopBar viewer=choice.viewer />
+                            <main id="main" class="page narrow">
                                 <h1>"Choose a workspace"</h1>
                                 <p class="muted">
                                     {format!("Signed in as {} ({})", choice.name, choice.email)}

@@ -4,11 +4,12 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use domain::navigation::Seat;
 use domain::permissions::{ContactPermission, Permission};
 use http::request::Parts;
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
-pub use store::context::{Contact, Partnership, Session, Teammate};
+pub use store::context::{Contact, Member, Partnership, Session, Teammate};
 use store::session::Identity;
 use store::state::AppState;
 use wire::dto::ProgramSummary;
@@ -124,31 +125,37 @@ pub fn viewer(workspace_name: &str, showing: Option<i64>) -> Result<crate::dto::
         programs,
         program,
         unread: session.unread,
+        seat: session.member.as_ref().map(|m| match m {
+            Member::Teammate { role, .. } => Seat::Teammate(*role),
+            Member::Contact { role, .. } => Seat::Contact(*role),
+        }),
     })
 }
 
-/// The signed-in person's notifications of the workspace they act in, with the page's viewer
-/// and the home of that side of the portal; 403 before a workspace is chosen.
-pub fn require_inbox() -> Result<
-    (
-        AppState,
-        store::notifications::Inbox,
-        crate::dto::Viewer,
-        &'static str,
-    ),
-    AppError,
-> {
-    use store::context::Member;
+/// The header's view for pages of the person rather than of a workspace (`/profile`,
+/// `/workspaces`): the workspace they act in, if they chose one.
+pub fn account_viewer() -> Result<crate::dto::Viewer, AppError> {
+    let session = require_session()?;
+    viewer(workspace_name(&session.member).unwrap_or_default(), None)
+}
+
+fn workspace_name(member: &Option<Member>) -> Option<&str> {
+    match member.as_ref()? {
+        Member::Teammate { company_name, .. } => Some(company_name),
+        Member::Contact {
+            partner_team_name, ..
+        } => Some(partner_team_name),
+    }
+}
+
+/// The signed-in person's notifications of the workspace they act in, with the page's viewer;
+/// 403 before a workspace is chosen.
+pub fn require_inbox()
+-> Result<(AppState, store::notifications::Inbox, crate::dto::Viewer), AppError> {
     let session = require_session()?;
     let inbox = session.inbox()?;
-    let name = match &session.member {
-        Some(Member::Teammate { company_name, .. }) => company_name,
-        Some(Member::Contact {
-            partner_team_name, ..
-        }) => partner_team_name,
-        None => return Err(AppError::forbidden()),
-    };
-    Ok((state()?, inbox, viewer(name, None)?, inbox.kind.home()))
+    let name = workspace_name(&session.member).ok_or_else(AppError::forbidden)?;
+    Ok((state()?, inbox, viewer(name, None)?))
 }
 
 /// The origin a password reset link may point at: the configured public origin, else this

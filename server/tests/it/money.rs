@@ -1067,6 +1067,46 @@ async fn finance_reviews_rewards_in_bulk(app: &TestApp) {
         0
     );
     assert_eq!(reward_state(app, &ids[2]).await, ("pending".into(), 1));
+    // Approved before their hold ended, they are available from the approval on.
+    let early: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM rewards WHERE id IN (CAST($1 AS BIGINT), CAST($2 AS BIGINT)) AND available_at <= updated_at",
+    )
+    .bind(&ids[0])
+    .bind(&ids[1])
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(early, 2);
+    // The filter names the states the rows show: held rewards are "on hold", not "pending".
+    let listed = |status: &'static str| {
+        let (finance, program) = (finance.clone(), program.clone());
+        async move {
+            let page = json_of(
+                app.call(
+                    &finance,
+                    "vendor_rewards",
+                    &[("program", program.as_str()), ("status", status)],
+                )
+                .await,
+            )
+            .await;
+            page["rewards"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(listed("on_hold").await.contains(&ids[2]));
+    assert!(!listed("pending").await.contains(&ids[2]));
+    let available = listed("available").await;
+    assert!(available.contains(&ids[0]) && available.contains(&ids[1]));
+    assert!(listed("in_payout").await.iter().all(|id| !ids.contains(id)));
+    let res = app
+        .call(&finance, "vendor_rewards", &[("status", "approved")])
+        .await;
+    assert_eq!(res.status(), 400);
     // A decline needs a reason, and changes nothing without one.
     let res = bulk("decline", vec![&ids[1], &ids[2]], None).await;
     assert_eq!(res.status(), 400);
@@ -1217,6 +1257,57 @@ async fn teammates_record_payments_and_refunds_by_hand(app: &TestApp) {
         )
         .await;
     assert_eq!(clawback, -5_000);
+    // A clawback follows its refund: nobody declines it, one by one or in bulk.
+    let clawback_id = app
+        .scalar("SELECT id FROM rewards WHERE source = $1", "clawback")
+        .await
+        .to_string();
+    let form = [
+        ("reward_id", clawback_id.as_str()),
+        ("action", "decline"),
+        ("reason", "Goodwill"),
+    ];
+    let res = app.call(&finance, "review_reward", &form).await;
+    assert_eq!(res.status(), 409);
+    let form = [
+        ("program", program.as_str()),
+        ("action", "decline"),
+        ("reason", "Goodwill"),
+        ("ids[]", clawback_id.as_str()),
+    ];
+    let res = json_of(app.call(&finance, "bulk_review_rewards", &form).await).await;
+    assert_eq!(res["changed"], 0);
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM rewards WHERE source = $1 AND status = 'declined'",
+            "clawback"
+        )
+        .await,
+        0
+    );
+    // Declining the reward it claws back declines it too: the partner owes nothing for a
+    // reward that no longer counts.
+    let original = app
+        .scalar(
+            "SELECT clawback_of FROM rewards WHERE source = $1",
+            "clawback",
+        )
+        .await
+        .to_string();
+    let form = [
+        ("reward_id", original.as_str()),
+        ("action", "decline"),
+        ("reason", "Test order"),
+    ];
+    json_of(app.call(&finance, "review_reward", &form).await).await;
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM rewards WHERE source = $1 AND status = 'declined'",
+            "clawback"
+        )
+        .await,
+        1
+    );
     // The list shows both, newest first.
     let page = json_of(
         app.call(&finance, "vendor_transactions", &[("program", &program)])

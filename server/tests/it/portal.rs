@@ -238,6 +238,32 @@ async fn roles_gate_pages_and_server_functions(app: &TestApp) {
     assert!(overview["kpis"]["rewards_pending"].is_null());
     assert_eq!(overview["kpis"]["active_partners"], 2);
 
+    // A refused page tells a browser its real status, not 200 with "Forbidden" in it.
+    let finance_contact = app.signed_in("finance@northwind.example").await;
+    let globex = app.signed_in("owner@globex.example").await;
+    for (client, path, status, title) in [
+        (&tech, "/vendor/rewards", 403, "Forbidden"),
+        (&finance_contact, "/partner/leads", 403, "Forbidden"),
+        (&globex, "/vendor/partners/1", 404, "Not found"),
+    ] {
+        let page = client
+            .get(app.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), status, "{path}");
+        assert!(page.text().await.unwrap().contains(title), "{path}");
+    }
+    // Only those who may change settings create programs.
+    let finance = app.signed_in("finance@acme.example").await;
+    let new_program = [("new", "true")];
+    let res = app.call(&finance, "program_settings", &new_program).await;
+    assert_eq!(res.status(), 403);
+    let owner = app.signed_in("owner@acme.example").await;
+    let res = app.call(&owner, "program_settings", &new_program).await;
+    assert_eq!(res.status(), 200);
+
     let teammate = app.signed_in("owner@acme.example").await;
     assert_eq!(
         app.call(&teammate, "partner_dashboard", &[]).await.status(),
