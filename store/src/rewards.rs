@@ -380,26 +380,15 @@ pub async fn claw_back(
         }
         if status == RewardStatus::Pending && completes {
             let reason = format!("Transaction {original_key} was refunded before the hold ended");
-            // Its pending clawbacks from earlier partial refunds go with it.
-            let pending: Vec<i64> =
-                sqlx::query_scalar("SELECT id FROM rewards WHERE clawback_of = $1 AND status = $2")
-                    .bind(reward_id)
-                    .bind(RewardStatus::Pending.as_str())
-                    .fetch_all(&mut **tx)
-                    .await?;
-            for id in std::iter::once(reward_id).chain(pending) {
-                set_status(
-                    tx,
-                    program.company_id,
-                    id,
-                    RewardStatus::Pending,
-                    RewardStatus::Declined,
-                    Some(&reason),
-                    actor_user_id,
-                    now,
-                )
-                .await?;
-            }
+            decline_with_clawbacks(
+                tx,
+                program.company_id,
+                (reward_id, RewardStatus::Pending),
+                (&reason, &reason),
+                actor_user_id,
+                now,
+            )
+            .await?;
             continue;
         }
         let clawed_minor: i64 = sqlx::query_scalar(
@@ -598,41 +587,16 @@ pub async fn review(
             .await;
         }
         Review::Decline(reason) => {
-            set_status(
+            let why = format!("Reward #{reward_id} was declined");
+            return decline_with_clawbacks(
                 tx,
                 company_id,
-                reward_id,
-                status,
-                RewardStatus::Declined,
-                Some(reason),
+                (reward_id, status),
+                (reason, &why),
                 actor_user_id,
                 now,
             )
-            .await?;
-            // Its clawbacks go with it: they took back part of a reward that no longer counts.
-            let clawbacks: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT id, status FROM rewards WHERE clawback_of = $1 AND status IN ($2, $3) AND payout_id IS NULL",
-            )
-            .bind(reward_id)
-            .bind(RewardStatus::Pending.as_str())
-            .bind(RewardStatus::Approved.as_str())
-            .fetch_all(&mut **tx)
-            .await?;
-            let why = format!("Reward #{reward_id} was declined");
-            for (id, from) in clawbacks {
-                set_status(
-                    tx,
-                    company_id,
-                    id,
-                    RewardStatus::parse(&from)?,
-                    RewardStatus::Declined,
-                    Some(&why),
-                    actor_user_id,
-                    now,
-                )
-                .await?;
-            }
-            return Ok(());
+            .await;
         }
         Review::Hold => true,
         Review::Release => false,
@@ -830,6 +794,53 @@ pub async fn add_manual(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Declines a reward (as it was read, `from`) and its clawbacks not yet in a payout: they took
+/// back part of a reward that no longer counts. `reasons`: the reward's, then its clawbacks'.
+async fn decline_with_clawbacks(
+    tx: &mut Tx,
+    company_id: i64,
+    (reward_id, from): (i64, RewardStatus),
+    (reason, clawback_reason): (&str, &str),
+    actor_user_id: Option<i64>,
+    now: i64,
+) -> Result<(), AppError> {
+    let declined = RewardStatus::Declined;
+    set_status(
+        tx,
+        company_id,
+        reward_id,
+        from,
+        declined,
+        Some(reason),
+        actor_user_id,
+        now,
+    )
+    .await?;
+    let clawbacks: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, status FROM rewards WHERE clawback_of = $1 AND status IN ($2, $3) AND payout_id IS NULL",
+    )
+    .bind(reward_id)
+    .bind(RewardStatus::Pending.as_str())
+    .bind(RewardStatus::Approved.as_str())
+    .fetch_all(&mut **tx)
+    .await?;
+    for (id, status) in clawbacks {
+        let from = RewardStatus::parse(&status)?;
+        set_status(
+            tx,
+            company_id,
+            id,
+            from,
+            declined,
+            Some(clawback_reason),
+            actor_user_id,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Moves one reward from `from` to `to` if it is still there (and, for approvals and declines,
