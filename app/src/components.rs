@@ -106,6 +106,15 @@ pub fn TopBar(viewer: Viewer) -> impl IntoView {
                     }
                 })}
         </header>
+        {viewer
+            .notice
+            .map(|text| {
+                view! {
+                    <p class="notice flash" role="status">
+                        {text}
+                    </p>
+                }
+            })}
     }
 }
 
@@ -131,21 +140,16 @@ fn Bell(unread: i64) -> impl IntoView {
 
 /// The program the page shows and, when the workspace has several, the switcher. It is a plain
 /// form post, not a client-side action: the new program changes everything on the page, so the
-/// browser loads the page the server redirects to afresh (and it works before hydration).
+/// browser loads the page the server redirects to afresh (and it works before hydration); with
+/// the wasm, [`crate::forms::FormSender`] sends it and shows it working.
 #[component]
 fn HeaderProgram(programs: Vec<crate::dto::ProgramChoice>, program: Option<i64>) -> impl IntoView {
-    let switching = RwSignal::new(false);
     let location = use_location();
     match programs.len() {
         0 => ().into_any(),
         1 => view! { <span class="program-name">{programs[0].label.clone()}</span> }.into_any(),
         _ => view! {
-            <form
-                method="post"
-                action="/api/select_program"
-                class="inline program-switcher"
-                on:submit=move |_| switching.set(true)
-            >
+            <form method="post" action="/api/select_program" class="inline program-switcher">
                 <input type="hidden" name="current" value=move || location.pathname.get() />
                 <label for="header-program" class="visually-hidden">
                     "Program"
@@ -162,12 +166,8 @@ fn HeaderProgram(programs: Vec<crate::dto::ProgramChoice>, program: Option<i64>)
                         })
                         .collect_view()}
                 </select>
-                <button
-                    type="submit"
-                    class="secondary"
-                    aria-busy=move || switching.get().to_string()
-                >
-                    {move || if switching.get() { "Switching…" } else { "Switch program" }}
+                <button type="submit" class="secondary" data-busy="Switching…">
+                    "Switch program"
                 </button>
             </form>
         }

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod components;
+pub mod forms;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -254,5 +255,6 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/join/:slug") view=pages::join::JoinPage ssr=SsrMode::Async />
             </Routes>
         </Router>
+        <forms::FormSender />
     }
 }

@@ -104,6 +104,12 @@ pub fn available_at(created_at: i64, hold_days: i64) -> i64 {
     created_at.saturating_add(hold_days.max(0).saturating_mul(86_400_000))
 }
 
+/// When a reward that would leave its hold at `available_at` is available once approved at
+/// `approved_at`: approving it early releases it then, not at the hold's end.
+pub fn available_when_approved(available_at: i64, approved_at: i64) -> i64 {
+    available_at.min(approved_at)
+}
+
 /// The partner-facing sums over a partnership's rewards, in minor units of one currency.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Earnings {
@@ -177,6 +183,17 @@ mod tests {
             if matches!(from, Paid | Declined) { prop_assert!(!from.can_become(to)); }
             prop_assert_eq!(RewardStatus::parse(from.as_str()).unwrap(), from);
             prop_assert_eq!(from.transition(to).is_ok(), from.can_become(to));
+        }
+
+        #[test]
+        fn approval_never_delays_availability(created in 0i64..1 << 45, hold in 0i64..400, after in 0i64..1 << 40) {
+            let held_until = available_at(created, hold);
+            let approved_at = created + after;
+            let available = available_when_approved(held_until, approved_at);
+            prop_assert!(available <= held_until);
+            prop_assert!(available <= approved_at);
+            // Approved after the hold, it was already available: nothing changes.
+            if approved_at >= held_until { prop_assert_eq!(available, held_until); }
         }
     }
 }

@@ -36,6 +36,19 @@ test("without JavaScript the phone menu opens and leads to a section", async ({ 
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Earnings");
 });
 
+test("without JavaScript a partner switches program and is told so once", async ({ page }) => {
+  await signInPlain(page, "owner@northwind.example");
+  await expect(page).toHaveURL(/\/partner$/);
+  await page.getByRole("combobox", { name: "Program" }).selectOption({ label: "Umbrella Referral Program — Umbrella Health" });
+  await page.getByRole("button", { name: "Switch program" }).click();
+  await expect(page).toHaveURL(/\/partner$/);
+  await expect(page.getByRole("region", { name: /Umbrella Referral Program/ })).toBeVisible();
+  const notice = page.getByRole("status").filter({ hasText: "Now showing Umbrella Referral Program — Umbrella Health." });
+  await expect(notice).toBeVisible();
+  await page.reload();
+  await expect(notice).toHaveCount(0);
+});
+
 test("without JavaScript a partner registers a lead and renames themselves", async ({ page }) => {
   await signInPlain(page, "member@northwind.example");
   await expect(page).toHaveURL(/\/partner$/);

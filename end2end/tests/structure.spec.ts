@@ -10,13 +10,25 @@ test("a partner in two vendors' programs switches between them in the header", a
   await hydrated(page);
   const program = page.getByRole("combobox", { name: "Program" });
   await program.selectOption({ label: "Umbrella Referral Program — Umbrella Health" });
+  // The form is sent in the background: the button says it is working until the answer.
+  let answer = () => {};
+  await page.route("**/api/select_program", async (route) => {
+    await new Promise<void>((resolve) => (answer = resolve));
+    await route.continue();
+  });
   await page.getByRole("button", { name: "Switch program" }).click();
+  await expect(page.getByRole("button", { name: "Switching…" })).toBeDisabled();
+  answer();
   await expect(page.getByRole("region", { name: /Umbrella Referral Program/ })).toBeVisible();
   await expect(page.getByRole("region", { name: /Acme Partner Program/ })).toHaveCount(0);
   await expect(page.getByText("northwind-7f3a")).toHaveCount(0);
+  // The page says once what changed.
+  const notice = page.getByRole("status").filter({ hasText: "Now showing Umbrella Referral Program — Umbrella Health." });
+  await expect(notice).toBeVisible();
   // The choice stays with the session across pages and reloads.
   await page.getByRole("link", { name: "My team" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("My team");
+  await expect(notice).toHaveCount(0);
   await expect(page.getByRole("combobox", { name: "Program" })).toHaveValue(/\d+/);
   await page.goto("/partner");
   await expect(page.getByRole("region", { name: /Umbrella Referral Program/ })).toBeVisible();

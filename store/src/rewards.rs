@@ -4,7 +4,7 @@
 
 use domain::money::{Currency, format_minor};
 use domain::offer::{EventFacts, OfferEvent, Refund, clawback, evaluate};
-use domain::reward::{RewardState, RewardStatus, available_at};
+use domain::reward::{RewardState, RewardStatus, available_at, available_when_approved};
 use domain::tier::TierBenefits;
 use sqlx::Row;
 
@@ -509,6 +509,7 @@ impl Review {
             on_hold,
             in_payout,
             clawback,
+            ..
         } = seen;
         match self {
             Review::Approve => status == RewardStatus::Pending,
@@ -528,6 +529,7 @@ pub struct Seen {
     pub on_hold: bool,
     pub in_payout: bool,
     pub clawback: bool,
+    pub available_at: i64,
 }
 
 /// A reward's status, whether it is held, in a payout and a clawback, if it belongs to the
@@ -539,7 +541,7 @@ pub async fn status_for_review(
     reward_id: i64,
 ) -> Result<Seen, AppError> {
     let row = sqlx::query(
-        "SELECT r.status, r.on_hold, r.payout_id, r.clawback_of FROM rewards r JOIN programs pr ON pr.id = r.program_id \
+        "SELECT r.status, r.on_hold, r.payout_id, r.clawback_of, r.available_at FROM rewards r JOIN programs pr ON pr.id = r.program_id \
          WHERE r.id = $1 AND pr.company_id = $2 AND ($3 = 0 OR r.program_id = $3)",
     )
     .bind(reward_id)
@@ -553,6 +555,7 @@ pub async fn status_for_review(
         on_hold: row.try_get::<i64, _>(1)? != 0,
         in_payout: row.try_get::<Option<i64>, _>(2)?.is_some(),
         clawback: row.try_get::<Option<i64>, _>(3)?.is_some(),
+        available_at: row.try_get(4)?,
     })
 }
 
@@ -574,10 +577,11 @@ pub async fn review(
     }
     let hold = match review {
         Review::Approve => {
+            let available = available_when_approved(seen.available_at, now);
             return set_status(
                 tx,
                 company_id,
-                reward_id,
+                (reward_id, Some(available)),
                 status,
                 RewardStatus::Approved,
                 None,
@@ -810,7 +814,7 @@ async fn decline_with_clawbacks(
     set_status(
         tx,
         company_id,
-        reward_id,
+        (reward_id, None),
         from,
         declined,
         Some(reason),
@@ -831,7 +835,7 @@ async fn decline_with_clawbacks(
         set_status(
             tx,
             company_id,
-            id,
+            (id, None),
             from,
             declined,
             Some(clawback_reason),
@@ -844,12 +848,13 @@ async fn decline_with_clawbacks(
 }
 
 /// Moves one reward from `from` to `to` if it is still there (and, for approvals and declines,
-/// not inside a payout); a concurrent change makes this a 409.
+/// not inside a payout), with its new `available_at` when that changes; a concurrent change
+/// makes this a 409.
 #[expect(clippy::too_many_arguments, reason = "one value per column written")]
 pub async fn set_status(
     tx: &mut Tx,
     company_id: i64,
-    reward_id: i64,
+    (reward_id, available_at): (i64, Option<i64>),
     from: RewardStatus,
     to: RewardStatus,
     reason: Option<&str>,
@@ -857,10 +862,9 @@ pub async fn set_status(
     now: i64,
 ) -> Result<(), AppError> {
     from.transition(to)?;
-    // A reward approved before its hold ends is available from then, not from the hold's end.
     let moved = sqlx::query(
         "UPDATE rewards SET status = $1, decline_reason = COALESCE($2, decline_reason), updated_at = $3, \
-         available_at = CASE WHEN $1 = 'approved' AND available_at > $3 THEN $3 ELSE available_at END \
+         available_at = COALESCE($6, available_at) \
          WHERE id = $4 AND status = $5 AND payout_id IS NULL",
     )
     .bind(to.as_str())
@@ -868,6 +872,7 @@ pub async fn set_status(
     .bind(now)
     .bind(reward_id)
     .bind(from.as_str())
+    .bind(available_at)
     .execute(&mut **tx)
     .await?
     .rows_affected();

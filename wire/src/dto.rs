@@ -32,6 +32,8 @@ pub struct Viewer {
     pub unread: i64,
     /// The side and role the viewer acts in; `None` before a workspace is chosen.
     pub seat: Option<domain::navigation::Seat>,
+    /// What the viewer's last change did, said once on the page that follows it.
+    pub notice: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -143,7 +143,7 @@ pub async fn apply_to_program(
             return Ok(Some(email));
         };
         let token = joining::sign_up(&state.db, &program, Some(&invite), new).await?;
-        super::auth::set_cookie(&session::cookie(&token, state.config.secure_cookies));
+        crate::server::set_cookie(&session::cookie(&token, state.config.secure_cookies));
         leptos_axum::redirect(WorkspaceKind::Partner.home());
         Ok(None)
     })
@@ -192,7 +192,7 @@ pub async fn confirm_signup(token: String) -> Result<(), AppError> {
             .await?
             .ok_or_else(|| AppError::new(404, SIGNUP_LINK_NOT_VALID))?;
         let token = joining::confirm_sign_up(&state.db, &pending).await?;
-        super::auth::set_cookie(&session::cookie(&token, state.config.secure_cookies));
+        crate::server::set_cookie(&session::cookie(&token, state.config.secure_cookies));
         leptos_axum::redirect(WorkspaceKind::Partner.home());
         Ok(())
     })

@@ -46,7 +46,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             Landing::Picker => None,
         };
         let token = session::sign_in(&state.db, user_id, workspace).await?;
-        set_cookie(&session::cookie(&token, state.config.secure_cookies));
+        crate::server::set_cookie(&session::cookie(&token, state.config.secure_cookies));
         leptos_axum::redirect(&destination(landing, next.as_deref()));
         Ok(())
     })
@@ -63,7 +63,7 @@ pub async fn logout() -> Result<(), AppError> {
         if let Some(identity) = identity() {
             session::sign_out(&state.db, &identity).await?;
         }
-        set_cookie(&session::clear_cookie(state.config.secure_cookies));
+        crate::server::set_cookie(&session::clear_cookie(state.config.secure_cookies));
         leptos_axum::redirect("/login");
         Ok(())
     })
@@ -136,10 +136,12 @@ pub async fn select_program(program: i64, current: String) -> Result<(), AppErro
                 None
             }
         };
-        if !me.program_choices().iter().any(|c| c.id == program) {
+        let choices = me.program_choices();
+        let Some(chosen) = choices.iter().find(|c| c.id == program) else {
             return Err(AppError::not_found("Program"));
-        }
+        };
         session::select_program(&state.db, &identity, company_id, program).await?;
+        crate::server::notice::notice(&format!("Now showing {}.", chosen.label));
         leptos_axum::redirect(&after_program_switch(kind, &current));
         Ok(())
     })
@@ -157,14 +159,4 @@ pub(crate) fn client_ip() -> String {
                 .map(|c| c.0.ip().to_string())
         })
         .unwrap_or_else(|| "unknown".to_owned())
-}
-
-#[cfg(feature = "ssr")]
-pub(crate) fn set_cookie(value: &str) {
-    if let (Some(response), Ok(value)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        http::HeaderValue::from_str(value),
-    ) {
-        response.append_header(http::header::SET_COOKIE, value);
-    }
 }

@@ -81,7 +81,7 @@ pub async fn accept_invite(
         };
         let invites::Accepted { token, workspace } =
             invites::accept(&state.db, &state.hasher, &invite, who).await?;
-        super::auth::set_cookie(&session::cookie(&token, state.config.secure_cookies));
+        crate::server::set_cookie(&session::cookie(&token, state.config.secure_cookies));
         leptos_axum::redirect(workspace.0.home());
         Ok(())
     })

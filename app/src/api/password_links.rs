@@ -56,7 +56,7 @@ pub async fn set_password(
             .await?
             .ok_or_else(|| AppError::new(404, NOT_VALID))?;
         let set = set_with_link(&state.db, &state.hasher, &link, &password).await?;
-        super::auth::set_cookie(&session::cookie(&set.token, state.config.secure_cookies));
+        crate::server::set_cookie(&session::cookie(&set.token, state.config.secure_cookies));
         leptos_axum::redirect(set.landing.path());
         Ok(())
     })

@@ -129,6 +129,7 @@ pub fn viewer(workspace_name: &str, showing: Option<i64>) -> Result<crate::dto::
             Member::Teammate { role, .. } => Seat::Teammate(*role),
             Member::Contact { role, .. } => Seat::Contact(*role),
         }),
+        notice: super::notice::take(),
     })
 }
 

@@ -4,9 +4,20 @@
 
 pub mod authz;
 pub mod headers;
+pub mod notice;
 
 pub use authz::{
     endpoint, identity, public_origin, require_contact, require_inbox, require_teammate,
     require_user, state, trusted_origin, viewer,
 };
 pub use store::*;
+
+/// Adds a `Set-Cookie` header to the response of the request being served.
+pub fn set_cookie(value: &str) {
+    if let (Some(response), Ok(value)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}

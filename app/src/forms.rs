@@ -1,0 +1,333 @@
+//! Server-function forms sent in the background. Every form the server renders posts to its
+//! server function (`/api/…`) and works without JavaScript: the server answers a browser's post
+//! with a redirect back (or to where the function sends it), and the page shows the result.
+//! With the wasm loaded, [`FormSender`] sends such a form with `fetch` instead, so the page can
+//! show that it is working, keep what was typed when the server refuses it, and show each
+//! problem beside its field; a success loads the page the server points to (or this one again).
+//!
+//! It listens on the window, so it serves forms it never rendered. A form that handles its
+//! own submission (an `ActionForm`) cancels the event first, and is left alone.
+
+use leptos::prelude::*;
+
+/// Sends the page's server-function forms in the background; mounted once, in `App`.
+#[component]
+pub fn FormSender() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| client::listen());
+}
+
+/// How a server function's answer to a background post is followed up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Load this address (the function redirected).
+    Go(String),
+    /// Load the current page again: it shows the result.
+    Reload,
+    /// Stay, and show these problems in the form.
+    Refused(crate::error::AppError),
+}
+
+/// Reads a server function's answer: its status, its `Location` header and its body.
+pub fn outcome(status: u16, location: Option<String>, body: &str) -> Outcome {
+    if (200..300).contains(&status) {
+        return match location.filter(|l| l.starts_with('/') && !l.starts_with("//")) {
+            Some(to) => Outcome::Go(to),
+            None => Outcome::Reload,
+        };
+    }
+    Outcome::Refused(
+        serde_json::from_str(body)
+            .unwrap_or_else(|_| crate::error::AppError::new(status, refusal_text(status))),
+    )
+}
+
+/// What to say when an answer carries no readable error.
+fn refusal_text(status: u16) -> &'static str {
+    match status {
+        0 => "The server could not be reached. Check your connection and try again.",
+        401 => "Your session has ended. Sign in again.",
+        403 => "You do not have access to this.",
+        413 => "That is too large to send.",
+        429 => "Too many attempts. Wait a moment and try again.",
+        _ => "Something went wrong. Try again.",
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod client {
+    use std::cell::Cell;
+
+    use leptos::prelude::{document, window};
+    use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{
+        Element, FormData, HtmlButtonElement, HtmlElement, HtmlFormElement, RequestInit, Response,
+        SubmitEvent, UrlSearchParams,
+    };
+
+    use super::{Outcome, outcome};
+    use crate::error::AppError;
+
+    thread_local! {
+        static LISTENING: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Marks what this module added to a form, so the next attempt can take it away.
+    const MARK: &str = "data-sent-error";
+
+    pub fn listen() {
+        if LISTENING.with(|l| l.replace(true)) {
+            return;
+        }
+        let on_submit = Closure::<dyn Fn(SubmitEvent)>::new(on_submit);
+        // On the window, the last stop of a bubbling event: a form's own handler (also one
+        // Leptos delegates to the document) has run and may have cancelled it.
+        let _ =
+            window().add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref());
+        // The listener lives as long as the page.
+        on_submit.forget();
+    }
+
+    fn on_submit(event: SubmitEvent) {
+        if event.default_prevented() {
+            return;
+        }
+        let Some(form) = event
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        let Ok(url) = web_sys::Url::new(&form.action()) else {
+            return;
+        };
+        let same_origin = window().location().origin().ok() == Some(url.origin());
+        if !form.method().eq_ignore_ascii_case("post")
+            || !same_origin
+            || !url.pathname().starts_with("/api/")
+        {
+            return;
+        }
+        event.prevent_default();
+        if form.get_attribute("aria-busy").as_deref() == Some("true") {
+            return;
+        }
+        let submitter = event.submitter();
+        let Some(body) = encode(&form, submitter.as_ref()) else {
+            return;
+        };
+        leptos::task::spawn_local(send(form, submitter, url.pathname(), body));
+    }
+
+    /// The form's fields (and the pressed button's own value) as a URL-encoded body.
+    fn encode(form: &HtmlFormElement, submitter: Option<&HtmlElement>) -> Option<String> {
+        let data = FormData::new_with_form(form).ok()?;
+        if let Some(button) = submitter.and_then(|s| s.dyn_ref::<HtmlButtonElement>())
+            && !button.name().is_empty()
+        {
+            data.append_with_str(&button.name(), &button.value()).ok()?;
+        }
+        let params = UrlSearchParams::new_with_str_sequence_sequence(&data).ok()?;
+        Some(String::from(params.to_string()))
+    }
+
+    async fn send(
+        form: HtmlFormElement,
+        submitter: Option<HtmlElement>,
+        path: String,
+        body: String,
+    ) {
+        busy(&form, submitter.as_ref(), true);
+        clear(&form);
+        let answer = post(&path, body).await;
+        let next = match answer {
+            Ok((status, location, text)) => outcome(status, location, &text),
+            Err(_) => outcome(0, None, ""),
+        };
+        match next {
+            Outcome::Go(to) => {
+                let _ = window().location().assign(&to);
+            }
+            Outcome::Reload => {
+                let _ = window().location().reload();
+            }
+            Outcome::Refused(error) => {
+                busy(&form, submitter.as_ref(), false);
+                show(&form, submitter.as_ref(), &error);
+            }
+        }
+    }
+
+    async fn post(path: &str, body: String) -> Result<(u16, Option<String>, String), JsValue> {
+        let init = RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(&body));
+        let headers = web_sys::Headers::new()?;
+        headers.set("Accept", "application/json")?;
+        headers.set("Content-Type", "application/x-www-form-urlencoded")?;
+        init.set_headers(&headers);
+        let response: Response = JsFuture::from(window().fetch_with_str_and_init(path, &init))
+            .await?
+            .dyn_into()?;
+        let location = response.headers().get("Location")?;
+        let text = JsFuture::from(response.text()?)
+            .await?
+            .as_string()
+            .unwrap_or_default();
+        Ok((response.status(), location, text))
+    }
+
+    /// Disables the pressed button and says the form is working, with the button's `data-busy`
+    /// text: in the status line beside it (the `Submit` component's) or, without one, on the
+    /// button itself until the answer comes.
+    fn busy(form: &HtmlFormElement, submitter: Option<&HtmlElement>, on: bool) {
+        let _ = form.set_attribute("aria-busy", if on { "true" } else { "false" });
+        let Some(button) = submitter else {
+            return;
+        };
+        let text = button
+            .get_attribute("data-busy")
+            .unwrap_or_else(|| "Working…".to_owned());
+        if on {
+            let _ = button.set_attribute("disabled", "");
+        } else {
+            let _ = button.remove_attribute("disabled");
+        }
+        match button.next_element_sibling() {
+            Some(status) if status.get_attribute("role").as_deref() == Some("status") => {
+                status.set_text_content(on.then_some(text.as_str()));
+            }
+            _ if on => {
+                let _ = button.set_attribute("data-idle", &button.inner_text());
+                button.set_inner_text(&text);
+            }
+            _ => {
+                if let Some(idle) = button.get_attribute("data-idle") {
+                    button.set_inner_text(&idle);
+                }
+            }
+        }
+    }
+
+    /// Takes away the problems an earlier attempt showed.
+    fn clear(form: &HtmlFormElement) {
+        if let Ok(added) = form.query_selector_all(&format!("[{MARK}]")) {
+            for i in 0..added.length() {
+                if let Some(node) = added.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                    node.remove();
+                }
+            }
+        }
+        if let Ok(invalid) = form.query_selector_all("[aria-invalid]") {
+            for i in 0..invalid.length() {
+                if let Some(field) = invalid.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                    let _ = field.remove_attribute("aria-invalid");
+                }
+            }
+        }
+    }
+
+    /// Shows each field's problem after its field and the rest as an alert before the button;
+    /// moves focus to the first field with a problem, or to the alert.
+    fn show(form: &HtmlFormElement, submitter: Option<&HtmlElement>, error: &AppError) {
+        let mut unplaced = Vec::new();
+        let mut first: Option<HtmlElement> = None;
+        for (name, message) in &error.fields {
+            let field = form
+                .query_selector(&format!("[name=\"{}\"]", name.replace('"', "")))
+                .ok()
+                .flatten();
+            let Some(field) = field else {
+                unplaced.push(message.clone());
+                continue;
+            };
+            let Some(note) = element("field-error") else {
+                continue;
+            };
+            // Ids of fields repeated on a page (one form per row) are unique; names are not.
+            let id = match field.id() {
+                own if own.is_empty() => format!("{name}-error"),
+                own => format!("{own}-error"),
+            };
+            note.set_id(&id);
+            note.set_text_content(Some(message));
+            // A checkbox sits inside its label: the note follows the label.
+            let anchor = match field.parent_element() {
+                Some(label) if label.tag_name().eq_ignore_ascii_case("label") => label,
+                _ => field.clone(),
+            };
+            let _ = anchor.after_with_node_1(&note);
+            let _ = field.set_attribute("aria-invalid", "true");
+            let _ = field.set_attribute("aria-describedby", &id);
+            if first.is_none() {
+                first = field.dyn_into::<HtmlElement>().ok();
+            }
+        }
+        let general = if error.fields.is_empty() {
+            Some(error.message.clone())
+        } else {
+            (!unplaced.is_empty()).then(|| unplaced.join(" "))
+        };
+        if let Some(text) = general
+            && let Some(alert) = element("alert")
+        {
+            let _ = alert.set_attribute("role", "alert");
+            alert.set_text_content(Some(&text));
+            match submitter {
+                Some(button) => {
+                    let _ = button.before_with_node_1(&alert);
+                }
+                None => {
+                    let _ = form.append_with_node_1(&alert);
+                }
+            }
+        }
+        if let Some(field) = first {
+            let _ = field.focus();
+        }
+    }
+
+    /// A paragraph this module adds, marked so that [`clear`] finds it.
+    fn element(class: &str) -> Option<Element> {
+        let node = document().create_element("p").ok()?;
+        node.set_class_name(class);
+        node.set_attribute(MARK, "").ok()?;
+        Some(node)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::AppError;
+
+    #[test]
+    fn a_success_goes_where_the_server_points_inside_the_portal_or_reloads() {
+        let go = |location: Option<&str>| outcome(200, location.map(str::to_owned), "null");
+        assert_eq!(
+            go(Some("/vendor/triggers/7")),
+            Outcome::Go("/vendor/triggers/7".into())
+        );
+        assert_eq!(go(None), Outcome::Reload);
+        // Only a path of this site: never another origin, protocol-relative or not.
+        assert_eq!(go(Some("https://evil.example/")), Outcome::Reload);
+        assert_eq!(go(Some("//evil.example/")), Outcome::Reload);
+    }
+
+    #[test]
+    fn a_refusal_shows_the_servers_error_or_says_what_happened() {
+        let refused = AppError::invalid_fields(vec![("name", "Name the link".into())]);
+        let body = serde_json::to_string(&refused).unwrap();
+        assert_eq!(outcome(400, None, &body), Outcome::Refused(refused));
+        let Outcome::Refused(unreadable) = outcome(502, None, "<html>Bad gateway</html>") else {
+            panic!("a 502 is a refusal");
+        };
+        assert_eq!(unreadable.status, 502);
+        assert_eq!(unreadable.message, "Something went wrong. Try again.");
+        let Outcome::Refused(offline) = outcome(0, None, "") else {
+            panic!("no answer is a refusal");
+        };
+        assert!(offline.message.contains("could not be reached"));
+    }
+}
