@@ -31,7 +31,14 @@ pub enum Outcome {
 /// Reads a server function's answer: its status, its `Location` header and its body.
 pub fn outcome(status: u16, location: Option<String>, body: &str) -> Outcome {
     if (200..300).contains(&status) {
-        return match location.filter(|l| l.starts_with('/') && !l.starts_with("//")) {
+        // Only a path of this site: browsers read `/\host` as `//host`, another site.
+        let local = |l: &String| {
+            l.starts_with('/')
+                && !l.starts_with("//")
+                && !l.contains('\\')
+                && !l.chars().any(char::is_control)
+        };
+        return match location.filter(local) {
             Some(to) => Outcome::Go(to),
             None => Outcome::Reload,
         };
@@ -62,8 +69,8 @@ mod client {
     use wasm_bindgen::{JsCast, JsValue, closure::Closure};
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{
-        Element, FormData, HtmlButtonElement, HtmlElement, HtmlFormElement, RequestInit, Response,
-        SubmitEvent, UrlSearchParams,
+        Element, FormData, HtmlButtonElement, HtmlElement, HtmlFormElement, PageTransitionEvent,
+        RequestInit, Response, SubmitEvent, UrlSearchParams,
     };
 
     use super::{Outcome, outcome};
@@ -71,6 +78,7 @@ mod client {
 
     thread_local! {
         static LISTENING: Cell<bool> = const { Cell::new(false) };
+        static NOTES: Cell<u32> = const { Cell::new(0) };
     }
 
     /// Marks what this module added to a form, so the next attempt can take it away.
@@ -87,6 +95,36 @@ mod client {
             window().add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref());
         // The listener lives as long as the page.
         on_submit.forget();
+        // A page the browser brings back from its back/forward cache may be frozen mid-send.
+        let on_show = Closure::<dyn Fn(PageTransitionEvent)>::new(|event: PageTransitionEvent| {
+            if event.persisted() {
+                idle_everywhere();
+            }
+        });
+        let _ =
+            window().add_event_listener_with_callback("pageshow", on_show.as_ref().unchecked_ref());
+        on_show.forget();
+    }
+
+    /// Every form on the page ready again, as if nothing were being sent.
+    fn idle_everywhere() {
+        let Ok(busy) = document().query_selector_all("form[aria-busy=\"true\"]") else {
+            return;
+        };
+        for i in 0..busy.length() {
+            let Some(form) = busy
+                .item(i)
+                .and_then(|n| n.dyn_into::<HtmlFormElement>().ok())
+            else {
+                continue;
+            };
+            let button = form
+                .query_selector("[data-sending]")
+                .ok()
+                .flatten()
+                .and_then(|b| b.dyn_into::<HtmlElement>().ok());
+            self::busy(&form, button.as_ref(), false);
+        }
     }
 
     fn on_submit(event: SubmitEvent) {
@@ -99,13 +137,30 @@ mod client {
         else {
             return;
         };
-        let Ok(url) = web_sys::Url::new(&form.action()) else {
+        let submitter = event.submitter();
+        // Attributes, not the `action`/`method` properties: a field named "action" (several
+        // forms have one) hides those. A button with its own target, and a form that sends
+        // files, go the browser's way.
+        let attribute = |name: &str| form.get_attribute(name).unwrap_or_default();
+        let own_target = submitter
+            .as_ref()
+            .is_some_and(|s| s.has_attribute("formaction") || s.has_attribute("formmethod"));
+        let plain = matches!(
+            attribute("enctype").to_ascii_lowercase().as_str(),
+            "" | "application/x-www-form-urlencoded"
+        );
+        let Ok(here) = window().location().href() else {
+            return;
+        };
+        let Ok(url) = web_sys::Url::new_with_base(&attribute("action"), &here) else {
             return;
         };
         let same_origin = window().location().origin().ok() == Some(url.origin());
-        if !form.method().eq_ignore_ascii_case("post")
+        if !attribute("method").eq_ignore_ascii_case("post")
             || !same_origin
             || !url.pathname().starts_with("/api/")
+            || own_target
+            || !plain
         {
             return;
         }
@@ -113,7 +168,6 @@ mod client {
         if form.get_attribute("aria-busy").as_deref() == Some("true") {
             return;
         }
-        let submitter = event.submitter();
         let Some(body) = encode(&form, submitter.as_ref()) else {
             return;
         };
@@ -123,10 +177,14 @@ mod client {
     /// The form's fields (and the pressed button's own value) as a URL-encoded body.
     fn encode(form: &HtmlFormElement, submitter: Option<&HtmlElement>) -> Option<String> {
         let data = FormData::new_with_form(form).ok()?;
-        if let Some(button) = submitter.and_then(|s| s.dyn_ref::<HtmlButtonElement>())
-            && !button.name().is_empty()
+        if let Some(button) = submitter
+            && let Some(name) = button.get_attribute("name").filter(|n| !n.is_empty())
         {
-            data.append_with_str(&button.name(), &button.value()).ok()?;
+            let value = match button.dyn_ref::<HtmlButtonElement>() {
+                Some(b) => b.value(),
+                None => button.get_attribute("value").unwrap_or_default(),
+            };
+            data.append_with_str(&name, &value).ok()?;
         }
         let params = UrlSearchParams::new_with_str_sequence_sequence(&data).ok()?;
         Some(String::from(params.to_string()))
@@ -191,8 +249,10 @@ mod client {
             .unwrap_or_else(|| "Working…".to_owned());
         if on {
             let _ = button.set_attribute("disabled", "");
+            let _ = button.set_attribute("data-sending", "");
         } else {
             let _ = button.remove_attribute("disabled");
+            let _ = button.remove_attribute("data-sending");
         }
         match button.next_element_sibling() {
             Some(status) if status.get_attribute("role").as_deref() == Some("status") => {
@@ -223,6 +283,13 @@ mod client {
             for i in 0..invalid.length() {
                 if let Some(field) = invalid.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
                     let _ = field.remove_attribute("aria-invalid");
+                    if let Some(was) = field.get_attribute("data-described-was") {
+                        let _ = match was.as_str() {
+                            "" => field.remove_attribute("aria-describedby"),
+                            was => field.set_attribute("aria-describedby", was),
+                        };
+                        let _ = field.remove_attribute("data-described-was");
+                    }
                 }
             }
         }
@@ -245,11 +312,8 @@ mod client {
             let Some(note) = element("field-error") else {
                 continue;
             };
-            // Ids of fields repeated on a page (one form per row) are unique; names are not.
-            let id = match field.id() {
-                own if own.is_empty() => format!("{name}-error"),
-                own => format!("{own}-error"),
-            };
+            // Names repeat on a page (one form per row): the note's id is counted.
+            let id = format!("sent-error-{}", NOTES.with(|n| n.replace(n.get() + 1)));
             note.set_id(&id);
             note.set_text_content(Some(message));
             // A checkbox sits inside its label: the note follows the label.
@@ -259,7 +323,10 @@ mod client {
             };
             let _ = anchor.after_with_node_1(&note);
             let _ = field.set_attribute("aria-invalid", "true");
-            let _ = field.set_attribute("aria-describedby", &id);
+            // The field keeps what already described it (a hint); `clear` puts that back.
+            let was = field.get_attribute("aria-describedby").unwrap_or_default();
+            let _ = field.set_attribute("data-described-was", &was);
+            let _ = field.set_attribute("aria-describedby", format!("{was} {id}").trim());
             if first.is_none() {
                 first = field.dyn_into::<HtmlElement>().ok();
             }
@@ -269,10 +336,13 @@ mod client {
         } else {
             (!unplaced.is_empty()).then(|| unplaced.join(" "))
         };
+        let mut shown = None;
         if let Some(text) = general
             && let Some(alert) = element("alert")
         {
             let _ = alert.set_attribute("role", "alert");
+            // Focus can rest on it: the pressed button was disabled while sending.
+            let _ = alert.set_attribute("tabindex", "-1");
             alert.set_text_content(Some(&text));
             match submitter {
                 Some(button) => {
@@ -282,9 +352,10 @@ mod client {
                     let _ = form.append_with_node_1(&alert);
                 }
             }
+            shown = alert.dyn_into::<HtmlElement>().ok();
         }
-        if let Some(field) = first {
-            let _ = field.focus();
+        if let Some(target) = first.or(shown) {
+            let _ = target.focus();
         }
     }
 
@@ -313,6 +384,8 @@ mod tests {
         // Only a path of this site: never another origin, protocol-relative or not.
         assert_eq!(go(Some("https://evil.example/")), Outcome::Reload);
         assert_eq!(go(Some("//evil.example/")), Outcome::Reload);
+        assert_eq!(go(Some("/\\evil.example/")), Outcome::Reload);
+        assert_eq!(go(Some("/\tevil")), Outcome::Reload);
     }
 
     #[test]

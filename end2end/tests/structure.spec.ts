@@ -12,10 +12,15 @@ test("a partner in two vendors' programs switches between them in the header", a
   await program.selectOption({ label: "Umbrella Referral Program — Umbrella Health" });
   // The form is sent in the background: the button says it is working until the answer.
   let answer = () => {};
-  await page.route("**/api/select_program", async (route) => {
-    await new Promise<void>((resolve) => (answer = resolve));
-    await route.continue();
-  });
+  const answered = new Promise<void>((resolve) => (answer = resolve));
+  await page.route(
+    "**/api/select_program",
+    async (route) => {
+      await answered;
+      await route.continue();
+    },
+    { times: 1 },
+  );
   await page.getByRole("button", { name: "Switch program" }).click();
   await expect(page.getByRole("button", { name: "Switching…" })).toBeDisabled();
   answer();

@@ -39,10 +39,10 @@ pub async fn fetch_notifications(before: Option<i64>) -> Result<NotificationsPag
 /// changed.
 #[server(prefix = "/api", endpoint = "mark_notifications_read")]
 pub async fn mark_notifications_read(notification: Option<i64>) -> Result<u64, AppError> {
-    use crate::server::{endpoint, notifications, require_inbox};
+    use crate::server::{authz, endpoint, notifications};
 
     endpoint(async move {
-        let (state, inbox, _) = require_inbox()?;
+        let (state, inbox) = authz::inbox()?;
         notifications::mark_read(&state.db, inbox, notification).await
     })
     .await

@@ -154,9 +154,17 @@ fn workspace_name(member: &Option<Member>) -> Option<&str> {
 pub fn require_inbox()
 -> Result<(AppState, store::notifications::Inbox, crate::dto::Viewer), AppError> {
     let session = require_session()?;
-    let inbox = session.inbox()?;
     let name = workspace_name(&session.member).ok_or_else(AppError::forbidden)?;
-    Ok((state()?, inbox, viewer(name, None)?))
+    let (state, inbox) = inbox()?;
+    Ok((state, inbox, viewer(name, None)?))
+}
+
+/// [`require_inbox`] for a change to the inbox: without the page's viewer, which would take
+/// the notice meant for the next page.
+pub fn inbox() -> Result<(AppState, store::notifications::Inbox), AppError> {
+    let session = require_session()?;
+    workspace_name(&session.member).ok_or_else(AppError::forbidden)?;
+    Ok((state()?, session.inbox()?))
 }
 
 /// The origin a password reset link may point at: the configured public origin, else this

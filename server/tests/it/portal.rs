@@ -664,12 +664,24 @@ async fn program_switcher_scopes_each_side(app: &TestApp) {
         )
         .await;
     assert_eq!(res.headers()["location"], "/vendor/partners");
+    // The switch says so once, on the next page, through a short-lived HttpOnly cookie.
+    let notice = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("portal_notice="))
+        .expect("a notice cookie");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=60"] {
+        assert!(notice.contains(attribute), "{notice}");
+    }
     let partners: Value = app
         .call(&owner, "partners", &[])
         .await
         .json()
         .await
         .unwrap();
+    assert_eq!(partners["viewer"]["notice"], "Now showing Acme Resellers.");
     assert_eq!(partners["program"]["name"], "Acme Resellers");
     assert_eq!(partners["rows"].as_array().unwrap().len(), 0);
     assert_eq!(
@@ -689,4 +701,5 @@ async fn program_switcher_scopes_each_side(app: &TestApp) {
         partners["viewer"]["program"].as_i64().unwrap().to_string(),
         acme
     );
+    assert_eq!(partners["viewer"]["notice"], Value::Null, "shown once");
 }
