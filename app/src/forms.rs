@@ -13,7 +13,9 @@ use leptos::prelude::*;
 /// Sends the page's server-function forms in the background; mounted once, in `App`.
 #[component]
 pub fn FormSender() -> impl IntoView {
-    #[cfg(feature = "hydrate")]
+    // Only in the browser: a build with both features (`cargo test --workspace`) renders pages
+    // on the server, where an effect would be spawned outside any local task set.
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     Effect::new(|_| client::listen());
 }
 
@@ -61,7 +63,7 @@ fn refusal_text(status: u16) -> &'static str {
     }
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(all(feature = "hydrate", not(feature = "ssr")))]
 mod client {
     use std::cell::Cell;
 
