@@ -1,6 +1,7 @@
 //! Pieces shared by pages: the top bar with Sign out, error pages, loading text.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_location;
 
 use crate::api::Logout;
@@ -12,7 +13,6 @@ use crate::error::AppError;
 /// Sign out. A skip link before it leads keyboard users to the page's `main`.
 #[component]
 pub fn TopBar(viewer: Viewer) -> impl IntoView {
-    let logout = ServerAction::<Logout>::new();
     let location = use_location();
     let home = viewer.seat.map_or("/workspaces", |seat| seat.home());
     let groups = viewer.seat.map(|seat| seat.sections()).unwrap_or_default();
@@ -38,15 +38,11 @@ pub fn TopBar(viewer: Viewer) -> impl IntoView {
                     {viewer
                         .can_switch
                         .then(|| view! { <a href="/workspaces">"Switch workspace"</a> })}
-                    <ActionForm action=logout>
-                        <button
-                            type="submit"
-                            class="secondary"
-                            aria-busy=move || logout.pending().get().to_string()
-                        >
+                    <form method="post" action=Logout::PATH>
+                        <button type="submit" class="secondary" data-busy="Signing out…">
                             "Sign out"
                         </button>
-                    </ActionForm>
+                    </form>
                 </nav>
                 // The menu button only shows on narrow screens, where it opens the sections
                 // (CSS `:has`); it is a native disclosure, so it works by keyboard and before
@@ -175,6 +171,30 @@ fn HeaderProgram(programs: Vec<crate::dto::ProgramChoice>, program: Option<i64>)
     }
 }
 
+/// The one-time notice on a page without the signed-in header (which shows its own): what the
+/// form this browser sent last did.
+#[component]
+pub fn PublicNotice() -> impl IntoView {
+    let notice = Resource::new(|| (), |_| crate::api::fetch_notice());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                notice
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|text| {
+                        view! {
+                            <p class="notice flash" role="status">
+                                {text}
+                            </p>
+                        }
+                    })
+            })}
+        </Suspense>
+    }
+}
+
 /// The page shown when a server function refused or failed; it carries the page's one `h1`.
 #[component]
 pub fn ErrorPage(error: AppError) -> impl IntoView {
@@ -291,17 +311,25 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     }
 }
 
-/// A submit button that is disabled while its action runs, with a status line beside it.
+/// A form's submit button with a status line beside it. While the form is sent the button is
+/// disabled and the line says `busy_text`: the form sender does that from `data-busy` for a
+/// form that posts to its server function; a form with its own action passes `pending`.
 #[component]
 pub fn Submit(
     #[prop(into)] label: String,
-    #[prop(into)] pending: Signal<bool>,
+    #[prop(into, optional)] pending: Option<Signal<bool>>,
     #[prop(into, optional)] busy_text: Option<String>,
     #[prop(optional)] secondary: bool,
 ) -> impl IntoView {
     let busy_text = busy_text.unwrap_or_else(|| "Working…".to_owned());
+    let pending = pending.unwrap_or_else(|| Signal::stored(false));
     view! {
-        <button type="submit" class:secondary=secondary disabled=move || pending.get()>
+        <button
+            type="submit"
+            class:secondary=secondary
+            data-busy=busy_text.clone()
+            disabled=move || pending.get()
+        >
             {label}
         </button>
         <span role="status" class="muted">
@@ -331,17 +359,51 @@ pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
     }
 }
 
-/// The link to share while no email is sent, with a copy button.
+/// Filters the rows of the table `table` (an id) already on the page by what they say, in the
+/// browser.
 #[component]
-pub fn InviteLink(email: String, link: String) -> impl IntoView {
+pub fn RowFilter(#[prop(into)] table: String) -> impl IntoView {
+    let filter = move |ev: leptos::ev::Event| {
+        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+        filter_rows(&table, &event_target_value(&ev));
+        #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+        let _ = (ev, &table);
+    };
+    view! { <label class="filter">"Filter this page" <input type="search" on:input=filter /></label> }
+}
+
+/// Hides the body rows of table `id` that do not contain `needle` (any case); the row that
+/// says the table is empty stays.
+#[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+fn filter_rows(id: &str, needle: &str) {
+    use wasm_bindgen::JsCast;
+    let needle = needle.trim().to_lowercase();
+    let Some(rows) = document().get_element_by_id(id).and_then(|table| {
+        table
+            .query_selector_all("tbody tr:not(:has(td.empty))")
+            .ok()
+    }) else {
+        return;
+    };
+    for i in 0..rows.length() {
+        let Some(row) = rows
+            .item(i)
+            .and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok())
+        else {
+            continue;
+        };
+        let text = row.text_content().unwrap_or_default().to_lowercase();
+        row.set_hidden(!needle.is_empty() && !text.contains(&needle));
+    }
+}
+
+/// An invite's link, shown once after the invite is made (the notice above says for whom),
+/// with a copy button: for sharing it another way than the email.
+#[component]
+pub fn InviteLink(link: String) -> impl IntoView {
     let to_copy = link.clone();
     view! {
-        <div class="invite-link" role="status">
-            <p>
-                {format!(
-                    "Invite created for {email}. Share this link with them; it works once and expires in 7 days.",
-                )}
-            </p>
+        <div class="invite-link">
             <label for="invite-link">"Invite link"</label>
             <div class="inline">
                 <input id="invite-link" type="text" readonly value=link size="60" />
@@ -442,39 +504,33 @@ pub fn EarningsKpis(earnings: crate::dto::EarningsDto, label: &'static str) -> i
     }
 }
 
-/// Opens the page of a record once `created` gives its id (a form that made one): `base`
-/// followed by the id, in the program the page was for (its `?program=`, not the header's
-/// choice).
-pub fn open_when_created(base: &'static str, created: impl Fn() -> Option<i64> + 'static) {
-    let navigate = leptos_router::hooks::use_navigate();
-    let query = leptos_router::hooks::use_query_map();
-    Effect::new(move |_| {
-        if let Some(id) = created() {
-            let program = query
-                .read()
-                .get("program")
-                .map(|p| format!("?program={p}"))
-                .unwrap_or_default();
-            navigate(&format!("{base}{id}{program}"), Default::default());
-        }
-    });
+/// Loads the page again after `seconds`, to show what changed on the server meanwhile (a
+/// delivery attempt that was due). It waits while someone is typing in a field.
+#[component]
+pub fn ReloadSoon(seconds: u32) -> impl IntoView {
+    // Only in the browser: a build with both features renders it on the server too.
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    Effect::new(move |_| reload_after(seconds));
+    #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+    let _ = seconds;
 }
 
-/// A create form's `NodeRef` that empties the form each time `created()` turns true (its action
-/// made a record), so a second click makes no duplicate. It resets to the form's initial values.
-pub fn cleared_when(
-    created: impl Fn() -> bool + Send + Sync + 'static,
-) -> NodeRef<leptos::html::Form> {
-    let form = NodeRef::<leptos::html::Form>::new();
-    // The first run only subscribes: a form drawn anew (its page's data refetched) must not
-    // lose what someone typed because an earlier create succeeded.
-    Effect::new(move |seen: Option<()>| {
-        if created()
-            && seen.is_some()
-            && let Some(form) = form.get_untracked()
-        {
-            form.reset();
-        }
-    });
-    form
+#[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+fn reload_after(seconds: u32) {
+    set_timeout(
+        move || {
+            let typing = document().active_element().is_some_and(|e| {
+                matches!(
+                    e.tag_name().to_ascii_lowercase().as_str(),
+                    "input" | "textarea" | "select"
+                )
+            });
+            if typing {
+                reload_after(seconds);
+            } else {
+                let _ = window().location().reload();
+            }
+        },
+        std::time::Duration::from_secs(u64::from(seconds)),
+    );
 }

@@ -6,7 +6,9 @@
 //! problem beside its field; a success loads the page the server points to (or this one again).
 //!
 //! It listens on the window, so it serves forms it never rendered. A form that handles its
-//! own submission (an `ActionForm`) cancels the event first, and is left alone.
+//! own submission (the leads import's preview) cancels the event first, and is left alone. A
+//! form whose answer is shown where it was asked (a dry run, a preview, a revealed secret) uses
+//! [`client::preview`] from its own button.
 
 use leptos::prelude::*;
 
@@ -64,7 +66,7 @@ fn refusal_text(status: u16) -> &'static str {
 }
 
 #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-mod client {
+pub(crate) mod client {
     use std::cell::Cell;
 
     use leptos::prelude::{document, window};
@@ -217,6 +219,41 @@ mod client {
                 show(&form, submitter.as_ref(), &error);
             }
         }
+    }
+
+    /// Sends `form`, with `button`'s own value, to the server function at `path` and reads its
+    /// answer as `T`, for a form whose answer is shown on the page rather than followed (a
+    /// dry run, a preview). The button is busy meanwhile; a refusal shows in the form as any
+    /// other does.
+    pub async fn preview<T: serde::de::DeserializeOwned>(
+        form: &HtmlFormElement,
+        button: &HtmlElement,
+        path: &str,
+    ) -> Option<T> {
+        let body = encode(form, Some(button))?;
+        busy(form, Some(button), true);
+        clear(form);
+        let answer = post(path, body).await;
+        busy(form, Some(button), false);
+        let (status, text) = match answer {
+            Ok((status, _, text)) => (status, text),
+            Err(_) => (0, String::new()),
+        };
+        if (200..300).contains(&status)
+            && let Ok(value) = serde_json::from_str(&text)
+        {
+            return Some(value);
+        }
+        // Here an answer that cannot be read is a failure too.
+        let status = if (200..300).contains(&status) {
+            500
+        } else {
+            status
+        };
+        if let Outcome::Refused(error) = outcome(status, None, &text) {
+            show(form, Some(button), &error);
+        }
+        None
     }
 
     async fn post(path: &str, body: String) -> Result<(u16, Option<String>, String), JsValue> {

@@ -92,7 +92,7 @@ test.describe("profile", () => {
     await expect(page.locator("#password-error")).toHaveText("That is not your current password");
     await payout.getByLabel("Your password").fill("partner-portal-demo");
     await payout.getByRole("button", { name: "Save payout details" }).click();
-    await expect(payout.getByRole("status").filter({ hasText: "Payout details saved." })).toBeVisible();
+    await expect(page.getByRole("status").filter({ hasText: "Payout details saved." })).toBeVisible();
     await expect(payout).toContainText("Bank transfer (IBAN): •••• 6819");
     await expect(page.locator("body")).not.toContainText("NWBK");
     // Saved, the account and the password leave the form.

@@ -24,7 +24,7 @@ test("a partner registers a deal that conflicts with a customer, and the vendor 
   await expect(form.getByText('"1e3" is not an amount')).toBeVisible();
   await form.getByLabel("Amount").fill("4,250.00");
   await form.getByRole("button", { name: "Register deal" }).click();
-  await expect(form.getByRole("status").filter({ hasText: "Deal registered." })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Deal registered." })).toBeVisible();
   const registered = page.getByRole("region", { name: "Registered", exact: true });
   const mine = registered.getByRole("listitem", { name: company });
   await expect(mine).toContainText("$4,250.00");
@@ -63,7 +63,7 @@ test("a co-sell deal gets manager@acme.example as rep, is closed won, and shows 
   await form.getByLabel("Expected close").fill("2099-06-30");
   await form.getByLabel("Motion").selectOption({ label: "Co-sell" });
   await form.getByRole("button", { name: "Register deal" }).click();
-  await expect(form.getByRole("status").filter({ hasText: "Deal registered." })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Deal registered." })).toBeVisible();
 
   const manager = await openPage();
   await signIn(manager, "manager@acme.example");

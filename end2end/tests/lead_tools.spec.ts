@@ -24,7 +24,7 @@ test("a partner imports leads from a CSV file: a bad row blocks the import until
   await card.getByRole("button", { name: "Preview import" }).click();
   await expect(card.getByRole("status").filter({ hasText: "2 rows are ready to import." })).toBeVisible();
   await card.getByRole("button", { name: "Import 2 leads" }).click();
-  await expect(card.getByRole("status").filter({ hasText: "2 leads imported." })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "2 leads imported." })).toBeVisible();
   const leads = page.getByRole("table", { name: "Your team's leads" });
   await expect(leads.getByRole("row", { name: new RegExp(`Imported A ${id}`) })).toContainText("submitted");
   await expect(leads.getByRole("row", { name: new RegExp(`Imported B ${id}`) })).toContainText("submitted");
@@ -60,7 +60,7 @@ test.describe("lead fields", () => {
     await expect(form.getByText(`${question} must be a number`)).toBeVisible();
     await form.getByLabel(`${question} (optional)`).fill("40");
     await form.getByRole("button", { name: "Register lead" }).click();
-    await expect(form.getByRole("status").filter({ hasText: "Lead registered." })).toBeVisible();
+    await expect(partner.getByRole("status").filter({ hasText: "Lead registered." })).toBeVisible();
     await expect(partner.getByRole("table", { name: "Your team's leads" }).getByRole("row", { name: new RegExp(company) })).toContainText(
       `${question}: 40`,
     );

@@ -32,7 +32,7 @@ test.describe("money", () => {
     const card = page.getByRole("region", { name: offer });
     await expect(card).toContainText("20% of each transaction");
     // The form empties once the offer exists, so a second click makes no duplicate.
-    await expect(create.getByRole("status").filter({ hasText: "Offer created." })).toBeVisible();
+    await expect(page.getByRole("status").filter({ hasText: "Offer created." })).toBeVisible();
     await expect(create.getByLabel("Offer name")).toHaveValue("");
     await expect(card.getByRole("table", { name: `Versions of ${offer}` })).toContainText("Group: Agencies");
 

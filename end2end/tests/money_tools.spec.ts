@@ -40,7 +40,7 @@ test.describe("money tools", () => {
     await hydrated(finance);
     const form = finance.getByRole("region", { name: "Record a transaction" });
     const first = `inv_${unique()}`;
-    const recorded = form.getByRole("status").filter({ hasText: /^Recorded / });
+    const recorded = finance.getByRole("status").filter({ hasText: /^Recorded / });
     const record = async (kind: string, amount: string, key: string, refunds = "") => {
       await form.getByLabel("Customer key or email").fill("cus_1003");
       await form.getByLabel("Kind").selectOption({ label: kind });

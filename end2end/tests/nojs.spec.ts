@@ -59,6 +59,8 @@ test("without JavaScript a partner registers a lead and renames themselves", asy
   await page.getByLabel("Contact email").fill(`pat@${company.toLowerCase().replace(/\s+/g, "-")}.example`);
   await page.getByRole("button", { name: "Register lead" }).click();
   await expect(page).toHaveURL(/\/partner\/leads/);
+  // What the form did is said on the page the browser lands on, as with JavaScript.
+  await expect(page.getByRole("status").filter({ hasText: "Lead registered." })).toBeVisible();
   await expect(page.getByRole("table", { name: "Your leads" }).getByRole("row", { name: new RegExp(company) })).toContainText("submitted");
 
   await page.goto("/profile");
@@ -66,6 +68,7 @@ test("without JavaScript a partner registers a lead and renames themselves", asy
   await page.getByLabel("Your name").fill(name);
   await page.getByRole("button", { name: "Save name" }).click();
   await expect(page).toHaveURL(/\/profile/);
+  await expect(page.getByRole("status").filter({ hasText: "Name saved." })).toBeVisible();
   await expect(page.getByLabel("Your name")).toHaveValue(name);
   await expect(page.getByRole("navigation", { name: "Account" })).toContainText(name);
 });

@@ -32,7 +32,7 @@ test("a won deal promotes Northwind at once and its owner sees why; the grace pe
   await form.getByLabel("Expected close").fill("2099-06-30");
   await form.getByLabel("Motion").selectOption({ label: "Co-sell" });
   await form.getByRole("button", { name: "Register deal" }).click();
-  await expect(form.getByRole("status").filter({ hasText: "Deal registered." })).toBeVisible();
+  await expect(partner.getByRole("status").filter({ hasText: "Deal registered." })).toBeVisible();
 
   await page.goto("/vendor/deals");
   await hydrated(page);

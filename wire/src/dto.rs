@@ -226,6 +226,8 @@ pub struct TeammatesPage {
     pub invites: Vec<InviteRow>,
     /// Every group of the company's programs ("Program · Group"), for restrictions.
     pub all_groups: Vec<Named>,
+    /// The link of the invite the form just made, shown this once.
+    pub invite_link: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -311,6 +313,8 @@ pub struct ApplicationsPage {
     pub next_after: Option<i64>,
     /// Pending partner invites of the program (for those who decide applications).
     pub invites: Vec<InviteRow>,
+    /// The link of the invite the form just made, shown this once.
+    pub invite_link: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -335,6 +339,8 @@ pub struct TeamPage {
     pub assignable_roles: Vec<ContactRole>,
     pub contacts: Vec<ContactRow>,
     pub invites: Vec<InviteRow>,
+    /// The link of the invite the form just made, shown this once.
+    pub invite_link: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -941,6 +947,8 @@ pub struct ApiKeysPage {
     pub viewer: Viewer,
     pub program: Option<ProgramSummary>,
     pub keys: Vec<ApiKeyRow>,
+    /// The key made by the form just sent, shown this once.
+    pub new_key: Option<String>,
 }
 
 /// A key just made: the only time its secret is shown.
@@ -1329,7 +1337,7 @@ pub struct EmailTemplateEditor {
 }
 
 /// A wording rendered with sample values (the HTML part is the same text in the layout).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailPreview {
     pub subject: String,
     pub text: String,

@@ -22,6 +22,7 @@ pub async fn fetch_api_keys(program: Option<i64>) -> Result<ApiKeysPage, AppErro
             viewer: viewer(&me.company_name, selected.as_ref().map(|p| p.id))?,
             program: selected,
             keys,
+            new_key: crate::server::notice::take_revealed("api_key"),
         })
     })
     .await
@@ -39,14 +40,20 @@ pub async fn create_api_key(program: i64, name: String) -> Result<CreatedApiKey,
         let program = crate::server::authz::program(program)?;
         let name =
             validate_name(&name).map_err(|e| AppError::invalid_fields(vec![("name", e.0)]))?;
-        api_keys::create(
+        let created = api_keys::create(
             &state.db,
             program.id,
             me.company_id,
             me.identity.user_id,
             name,
         )
-        .await
+        .await?;
+        crate::server::notice::notice(&format!(
+            "Key {} created. Copy it now: it is not shown again.",
+            created.name
+        ));
+        crate::server::notice::reveal("api_key", &created.key);
+        Ok(created)
     })
     .await
 }
@@ -59,7 +66,9 @@ pub async fn revoke_api_key(key_id: i64) -> Result<(), AppError> {
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageApiKeys).await?;
-        api_keys::revoke(&state.db, me.company_id, me.identity.user_id, key_id).await
+        api_keys::revoke(&state.db, me.company_id, me.identity.user_id, key_id).await?;
+        crate::server::notice::notice("Key revoked. Requests with it are refused from now on.");
+        Ok(())
     })
     .await
 }

@@ -140,6 +140,9 @@ pub async fn apply_to_program(
                     "a signup came through a Host that is not this machine; set PORTAL_PUBLIC_ORIGIN so its email can be sent"
                 ),
             }
+            crate::server::notice::notice(&format!(
+                "Check your email: we sent a message to {email}. Follow its link within 24 hours to finish joining."
+            ));
             return Ok(Some(email));
         };
         let token = joining::sign_up(&state.db, &program, Some(&invite), new).await?;
@@ -256,6 +259,7 @@ pub async fn invite_partner(
             email,
         )
         .await
+        .map(super::invites::invite_made)
     })
     .await
 }
@@ -274,7 +278,9 @@ pub async fn revoke_partner_invite(invite_id: i64) -> Result<(), AppError> {
             invites::Owner::Programs(me.company_id),
             &me.identity,
         )
-        .await
+        .await?;
+        crate::server::notice::notice("Invite withdrawn. Its link no longer works.");
+        Ok(())
     })
     .await
 }
@@ -317,6 +323,7 @@ pub async fn fetch_applications(
             can_decide: me.role.can(Permission::ManageApplications),
             applications,
             next_after,
+            invite_link: crate::server::notice::take_revealed("invite"),
         })
     })
     .await
@@ -329,7 +336,9 @@ pub async fn approve_application(partnership_id: i64) -> Result<(), AppError> {
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageApplications).await?;
-        applications::approve(&state.db, &me, partnership_id).await
+        applications::approve(&state.db, &me, partnership_id).await?;
+        crate::server::notice::notice("Application approved. The partner is active now.");
+        Ok(())
     })
     .await
 }
@@ -343,7 +352,9 @@ pub async fn reject_application(partnership_id: i64, reason: String) -> Result<(
         let (state, me) = require_teammate(Permission::ManageApplications).await?;
         let reason = domain::program::validate_reason(&reason)
             .map_err(|e| AppError::invalid_fields(vec![("reason", e.0)]))?;
-        applications::reject(&state.db, &me, partnership_id, &reason).await
+        applications::reject(&state.db, &me, partnership_id, &reason).await?;
+        crate::server::notice::notice("Application rejected. The applicant is told why.");
+        Ok(())
     })
     .await
 }

@@ -5,6 +5,13 @@ use leptos::prelude::*;
 use crate::dto::WorkspaceChoice;
 use crate::error::AppError;
 
+/// The one-time notice for a page without the signed-in header (signup and password pages);
+/// signed-in pages get theirs with the viewer. It reads only the caller's own cookie.
+#[server(prefix = "/api", endpoint = "notice")]
+pub async fn fetch_notice() -> Result<Option<String>, AppError> {
+    crate::server::endpoint(async move { Ok(crate::server::notice::take()) }).await
+}
+
 /// Signs in with email and password. One message for an unknown email and a wrong password,
 /// in the same time; too many failures per account or address answer 429 with Retry-After.
 #[server(prefix = "/api", endpoint = "login")]

@@ -48,7 +48,7 @@ pub async fn register_deal(
         };
         let deal = validate_new_deal(&form, currency, now - now.rem_euclid(86_400_000))
             .map_err(AppError::invalid_fields)?;
-        deals::register(
+        let id = deals::register(
             &state.db,
             &context,
             me.contact_id,
@@ -57,7 +57,9 @@ pub async fn register_deal(
             &deal,
             now,
         )
-        .await
+        .await?;
+        crate::server::notice::notice("Deal registered. The vendor's team will review it.");
+        Ok(id)
     })
     .await
 }
@@ -174,14 +176,17 @@ pub async fn decide_deal(
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageDeals).await?;
-        let action = match action.as_str() {
-            "approve" => DealAction::Approve,
-            "reject" => DealAction::Reject {
-                reason: reason.unwrap_or_default(),
-            },
-            "start" => DealAction::Start,
-            "won" => DealAction::CloseWon,
-            "lost" => DealAction::CloseLost,
+        let (action, done) = match action.as_str() {
+            "approve" => (DealAction::Approve, "Deal approved."),
+            "reject" => (
+                DealAction::Reject {
+                    reason: reason.unwrap_or_default(),
+                },
+                "Deal rejected. The partner sees why.",
+            ),
+            "start" => (DealAction::Start, "Work started on the deal."),
+            "won" => (DealAction::CloseWon, "Deal marked won."),
+            "lost" => (DealAction::CloseLost, "Deal marked lost."),
             _ => {
                 return Err(AppError::bad_request(
                     "Choose approve, reject, start, won or lost",
@@ -198,7 +203,9 @@ pub async fn decide_deal(
             amount.as_deref(),
             now_ms(),
         )
-        .await
+        .await?;
+        crate::server::notice::notice(done);
+        Ok(())
     })
     .await
 }
@@ -221,7 +228,9 @@ pub async fn advance_deal(deal_id: i64) -> Result<(), AppError> {
             me.identity.user_id,
             deal_id,
         )
-        .await
+        .await?;
+        crate::server::notice::notice("Work started on the deal.");
+        Ok(())
     })
     .await
 }
@@ -250,7 +259,13 @@ pub async fn assign_deal_rep(deal_id: i64, rep: Option<String>) -> Result<(), Ap
             rep,
             now_ms(),
         )
-        .await
+        .await?;
+        crate::server::notice::notice(if rep.is_some() {
+            "Rep assigned."
+        } else {
+            "Rep removed."
+        });
+        Ok(())
     })
     .await
 }
@@ -304,7 +319,13 @@ pub async fn review_referral(customer: i64, decision: String) -> Result<(), AppE
             me.identity.user_id,
             now_ms(),
         )
-        .await
+        .await?;
+        crate::server::notice::notice(if approve {
+            "Referral credited."
+        } else {
+            "Referral rejected."
+        });
+        Ok(())
     })
     .await
 }

@@ -142,6 +142,7 @@ pub async fn save_email_template(
             text: &text,
         };
         email_templates::save(&state.db, &change, &name, kind, form).await?;
+        crate::server::notice::notice("Saved. New emails use this wording.");
         Ok(kind.as_str().to_owned())
     })
     .await
@@ -156,6 +157,7 @@ pub async fn reset_email_template(program: i64, kind: String) -> Result<String, 
         let (state, change, _) = template_change(program).await?;
         let kind = shown::kind(&kind)?;
         email_templates::reset(&state.db, &change, kind).await?;
+        crate::server::notice::notice("Back to the portal's wording.");
         Ok(kind.as_str().to_owned())
     })
     .await

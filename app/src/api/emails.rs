@@ -33,7 +33,9 @@ pub async fn resend_email(email_id: i64) -> Result<(), AppError> {
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ReadOutbox).await?;
-        emails::resend(&state.db, me.company_id, me.identity.user_id, email_id).await
+        emails::resend(&state.db, me.company_id, me.identity.user_id, email_id).await?;
+        crate::server::notice::notice("Queued again.");
+        Ok(())
     })
     .await
 }

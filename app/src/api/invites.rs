@@ -87,3 +87,15 @@ pub async fn accept_invite(
     })
     .await
 }
+
+/// Tells the inviter the invite exists and hands its link to the page they come back to, where
+/// it shows once (to share another way than the email).
+#[cfg(feature = "ssr")]
+pub(super) fn invite_made(created: crate::dto::InviteCreated) -> crate::dto::InviteCreated {
+    crate::server::notice::notice(&format!(
+        "Invite created for {}. Share the link below with them; it works once and expires in 7 days.",
+        created.email
+    ));
+    crate::server::notice::reveal("invite", &created.link);
+    created
+}

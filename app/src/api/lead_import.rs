@@ -31,7 +31,9 @@ pub async fn import_partner_leads(
             contact_id: me.contact_id,
             user_id: me.identity.user_id,
         };
-        lead_import::import_as_partner(&state.db, by, &lines, confirm.as_deref()).await
+        lead_import::import_as_partner(&state.db, by, &lines, confirm.as_deref())
+            .await
+            .map(told)
     })
     .await
 }
@@ -54,6 +56,19 @@ pub async fn import_vendor_leads(
         let lines = domain::lead_import::read_import(&csv, true)?;
         lead_import::import_as_teammate(&state.db, program.id, &me, &lines, confirm.as_deref())
             .await
+            .map(told)
     })
     .await
+}
+
+/// A written import is told on the next page (the leads list, which now shows the leads).
+#[cfg(feature = "ssr")]
+fn told(outcome: ImportOutcome) -> ImportOutcome {
+    if let Some(n) = outcome.imported {
+        crate::server::notice::notice(&format!(
+            "{n} {} imported.",
+            if n == 1 { "lead" } else { "leads" }
+        ));
+    }
+    outcome
 }

@@ -39,7 +39,7 @@ pub async fn register_lead(
             notes: &notes,
             custom: &custom,
         };
-        leads::register(
+        let id = leads::register(
             &state.db,
             &context,
             me.contact_id,
@@ -47,7 +47,9 @@ pub async fn register_lead(
             form,
             now_ms(),
         )
-        .await
+        .await?;
+        crate::server::notice::notice("Lead registered. The vendor's team will review it.");
+        Ok(id)
     })
     .await
 }
@@ -156,11 +158,14 @@ pub async fn decide_lead(
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageLeads).await?;
         let reason = reason.unwrap_or_default();
-        let action = match action.as_str() {
-            "accept" => LeadAction::Accept,
-            "reject" => LeadAction::Reject { reason },
-            "convert" => LeadAction::Convert,
-            "lost" => LeadAction::MarkLost,
+        let (action, done) = match action.as_str() {
+            "accept" => (LeadAction::Accept, "Lead accepted."),
+            "reject" => (
+                LeadAction::Reject { reason },
+                "Lead rejected. The partner sees why.",
+            ),
+            "convert" => (LeadAction::Convert, "Lead converted to a customer."),
+            "lost" => (LeadAction::MarkLost, "Lead marked lost."),
             _ => {
                 return Err(AppError::bad_request(
                     "Choose accept, reject, convert or lost",
@@ -176,7 +181,9 @@ pub async fn decide_lead(
             &action,
             now_ms(),
         )
-        .await
+        .await?;
+        crate::server::notice::notice(done);
+        Ok(())
     })
     .await
 }
@@ -235,7 +242,7 @@ pub async fn pass_lead(
         let (state, me) = require_teammate(Permission::ManageLeads).await?;
         let lead = validate_new_lead(&company, &contact_name, &email, &domain, &notes)
             .map_err(AppError::invalid_fields)?;
-        leads::pass_new(
+        let id = leads::pass_new(
             &state.db,
             me.company_id,
             me.allowed_groups.as_deref(),
@@ -244,7 +251,11 @@ pub async fn pass_lead(
             &lead,
             now_ms(),
         )
-        .await
+        .await?;
+        crate::server::notice::notice(
+            "Lead passed. It shows under the partner's leads until they answer.",
+        );
+        Ok(id)
     })
     .await
 }
@@ -267,7 +278,9 @@ pub async fn repass_lead(lead_id: i64, partner_key: String) -> Result<(), AppErr
             &partner_key,
             now_ms(),
         )
-        .await
+        .await?;
+        crate::server::notice::notice("Lead passed again.");
+        Ok(())
     })
     .await
 }
@@ -286,9 +299,12 @@ pub async fn answer_lead(
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ManageTeamLeadsDeals).await?;
         let reason = reason.unwrap_or_default();
-        let action = match action.as_str() {
-            "take" => LeadAction::Take,
-            "decline" => LeadAction::Decline { reason },
+        let (action, done) = match action.as_str() {
+            "take" => (LeadAction::Take, "Lead taken. It is your team's now."),
+            "decline" => (
+                LeadAction::Decline { reason },
+                "Lead declined. The vendor sees why.",
+            ),
             _ => return Err(AppError::bad_request("Choose take or decline")),
         };
         leads::answer_pass(
@@ -299,7 +315,9 @@ pub async fn answer_lead(
             &action,
             now_ms(),
         )
-        .await
+        .await?;
+        crate::server::notice::notice(done);
+        Ok(())
     })
     .await
 }

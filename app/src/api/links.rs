@@ -41,7 +41,9 @@ pub async fn create_link(
             name,
             destination: &destination,
         };
-        links::add_extra(&state.db, &public_origin(&state), link).await
+        let link = links::add_extra(&state.db, &public_origin(&state), link).await?;
+        crate::server::notice::notice(&format!("Link \"{}\" created.", link.name));
+        Ok(link)
     })
     .await
 }
@@ -72,7 +74,17 @@ pub async fn set_link_enabled(link: i64, turn: String) -> Result<LinkState, AppE
             user_id: me.identity.user_id,
             enabled,
         };
-        links::turn(&state.db, switch).await
+        let link = links::turn(&state.db, switch).await?;
+        crate::server::notice::notice(&format!(
+            "Link \"{}\" turned {}.",
+            link.name,
+            if link.enabled {
+                "on"
+            } else {
+                "off: its address now answers \"not found\" (within a minute)"
+            },
+        ));
+        Ok(link)
     })
     .await
 }

@@ -43,7 +43,12 @@ pub async fn mark_notifications_read(notification: Option<i64>) -> Result<u64, A
 
     endpoint(async move {
         let (state, inbox) = authz::inbox()?;
-        notifications::mark_read(&state.db, inbox, notification).await
+        let changed = notifications::mark_read(&state.db, inbox, notification).await?;
+        // One marked read is seen as it is; all of them are worth a word.
+        if notification.is_none() {
+            crate::server::notice::notice("All notifications marked read.");
+        }
+        Ok(changed)
     })
     .await
 }

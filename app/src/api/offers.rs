@@ -240,6 +240,11 @@ pub async fn save_offer(
             now,
         )
         .await?;
+        crate::server::notice::notice(if offer.is_some() {
+            "Saved. The new version is in force from now on."
+        } else {
+            "Offer created. It is listed below."
+        });
         Ok(OfferOutcome {
             saved: Some(id),
             simulation: None,

@@ -80,7 +80,9 @@ pub async fn save_partner_notes(partnership_id: i64, notes: String) -> Result<()
             partnership_id,
             &notes,
         )
-        .await
+        .await?;
+        crate::server::notice::notice("Notes saved.");
+        Ok(())
     })
     .await
 }

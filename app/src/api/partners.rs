@@ -173,6 +173,10 @@ pub async fn bulk_update_partners(
         let allowed = me.allowed_groups.clone();
         let changed =
             bulk::apply(&state.db, &me, program.id, &ids, allowed.as_deref(), action).await?;
+        crate::server::notice::notice(&format!(
+            "Updated {changed} partner{}.",
+            if changed == 1 { "" } else { "s" }
+        ));
         Ok(BulkResult { changed })
     })
     .await

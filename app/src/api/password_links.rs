@@ -74,15 +74,18 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
         let email = domain::identity::normalize_email(&email)
             .map_err(|e| AppError::invalid_fields(vec![("email", e.0)]))?;
         let address = super::auth::client_ip();
-        if !throttle::reset_attempt(&state.db, &email, &address).await? {
-            return Ok(());
+        // A throttled request is answered like any other.
+        if throttle::reset_attempt(&state.db, &email, &address).await? {
+            match trusted_origin(&state) {
+                Some(origin) => password_tokens::request_reset(&state.db, &email, &origin).await?,
+                None => tracing::warn!(
+                    "a password reset was asked for through a Host that is not this machine; set PORTAL_PUBLIC_ORIGIN so reset links can be sent"
+                ),
+            }
         }
-        match trusted_origin(&state) {
-            Some(origin) => password_tokens::request_reset(&state.db, &email, &origin).await?,
-            None => tracing::warn!(
-                "a password reset was asked for through a Host that is not this machine; set PORTAL_PUBLIC_ORIGIN so reset links can be sent"
-            ),
-        }
+        crate::server::notice::notice(
+            "If an account uses that address, a link to choose a new password is on its way. It works for one hour.",
+        );
         Ok(())
     })
     .await

@@ -67,7 +67,9 @@ pub async fn save_email_preferences(receive: Option<Vec<String>>) -> Result<(), 
                 }
             }
         }
-        emails::set_preferences(&state.db, me.user_id, partner, &kinds).await
+        emails::set_preferences(&state.db, me.user_id, partner, &kinds).await?;
+        crate::server::notice::notice("Email settings saved.");
+        Ok(())
     })
     .await
 }
@@ -81,7 +83,9 @@ pub async fn update_name(name: String) -> Result<(), AppError> {
         let me = require_user()?;
         let name = domain::invite::validate_person_name(&name)
             .map_err(|e| AppError::invalid_fields(vec![("name", e.0)]))?;
-        profile::rename(&state.db, me.user_id, &me.name, &name).await
+        profile::rename(&state.db, me.user_id, &me.name, &name).await?;
+        crate::server::notice::notice("Name saved.");
+        Ok(())
     })
     .await
 }
@@ -105,7 +109,9 @@ pub async fn change_password(
             .hash(&new_password)
             .await
             .map_err(AppError::internal)?;
-        profile::change_password(&state.db, me.user_id, me.session_id, &hash).await
+        profile::change_password(&state.db, me.user_id, me.session_id, &hash).await?;
+        crate::server::notice::notice("Password changed. Other sessions were signed out.");
+        Ok(())
     })
     .await
 }
@@ -164,7 +170,9 @@ pub async fn set_payout_details(
             method,
             &details,
         )
-        .await
+        .await?;
+        crate::server::notice::notice("Payout details saved.");
+        Ok(())
     })
     .await
 }

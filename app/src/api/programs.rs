@@ -133,14 +133,22 @@ pub async fn save_program(
             tier_grace_days: grace_days,
             tracking: &tracking,
         };
-        programs::save(
+        let id = programs::save(
             &state.db,
             me.company_id,
             me.identity.user_id,
             existing.as_ref(),
             program,
         )
-        .await
+        .await?;
+        if existing.is_some() {
+            crate::server::notice::notice("Saved.");
+        } else {
+            // The new program's own settings page, where its tools are linked.
+            crate::server::notice::notice("Program created.");
+            leptos_axum::redirect(&format!("/vendor/program?program={id}"));
+        }
+        Ok(id)
     })
     .await
 }
@@ -175,7 +183,9 @@ pub async fn save_tracking(
             me.identity.user_id,
             form,
         )
-        .await
+        .await?;
+        crate::server::notice::notice("Tracking settings saved.");
+        Ok(())
     })
     .await
 }

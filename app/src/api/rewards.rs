@@ -78,7 +78,15 @@ pub async fn review_reward(
             &review,
             now_ms(),
         )
-        .await
+        .await?;
+        let done = match action.as_str() {
+            "approve" => "approved",
+            "decline" => "declined",
+            "hold" => "held for review",
+            _ => "released from hold",
+        };
+        crate::server::notice::notice(&format!("Reward {reward_id} {done}."));
+        Ok(())
     })
     .await
 }
@@ -121,6 +129,10 @@ pub async fn bulk_review_rewards(
             now_ms(),
         )
         .await?;
+        crate::server::notice::notice(&match changed {
+            1 => "1 reward updated.".to_owned(),
+            n => format!("{n} rewards updated."),
+        });
         Ok(crate::dto::BulkResult { changed })
     })
     .await
@@ -145,7 +157,7 @@ pub async fn add_manual_reward(
             amount: &amount,
             reason: &reason,
         };
-        rewards::add_manual(
+        let id = rewards::add_manual(
             &state.db,
             program.id,
             me.identity.user_id,
@@ -153,7 +165,9 @@ pub async fn add_manual_reward(
             form,
             now_ms(),
         )
-        .await
+        .await?;
+        crate::server::notice::notice("Reward added.");
+        Ok(id)
     })
     .await
 }
@@ -248,7 +262,7 @@ pub async fn record_transaction(
             };
             AppError::invalid_fields(vec![(field, p.message)])
         })?;
-        match transactions::record(
+        let recorded = match transactions::record(
             &state.db,
             &program,
             new,
@@ -258,12 +272,12 @@ pub async fn record_transaction(
         )
         .await?
         {
-            Ok(t) => Ok(store::transactions::TransactionView::into_row(t)),
+            Ok(t) => t,
             Err(refused)
                 if refused.code == "duplicate_transaction_key"
                     && replay_key.starts_with("manual-") =>
             {
-                match transactions::recorded_by_hand(
+                transactions::recorded_by_hand(
                     &state.db,
                     program.program_id,
                     &replay_key,
@@ -271,13 +285,18 @@ pub async fn record_transaction(
                     signed_amount,
                 )
                 .await?
-                {
-                    Some(t) => Ok(store::transactions::TransactionView::into_row(t)),
-                    None => Err(refused.into()),
-                }
+                .ok_or(refused)?
             }
-            Err(refused) => Err(refused.into()),
-        }
+            Err(refused) => return Err(refused.into()),
+        };
+        let row = store::transactions::TransactionView::into_row(recorded);
+        crate::server::notice::notice(&format!(
+            "Recorded {} of {} for {}.",
+            row.transaction_key,
+            row.amount.display(),
+            row.customer
+        ));
+        Ok(row)
     })
     .await
 }
@@ -401,7 +420,9 @@ pub async fn update_payout(
             note.as_deref(),
             now_ms(),
         )
-        .await
+        .await?;
+        crate::server::notice::notice(&format!("Payout #{payout_id} is now {}.", next.as_str()));
+        Ok(())
     })
     .await
 }
@@ -455,7 +476,7 @@ pub async fn cash_out() -> Result<i64, AppError> {
         let context = crate::server::authz::partnership()?
             .filter(|c| c.active)
             .ok_or_else(|| AppError::new(403, "Cashing out needs an active partnership"))?;
-        payouts::cash_out(
+        let id = payouts::cash_out(
             &state.db,
             context.program_id,
             context.partnership_id,
@@ -463,7 +484,9 @@ pub async fn cash_out() -> Result<i64, AppError> {
             me.identity.user_id,
             now_ms(),
         )
-        .await
+        .await?;
+        crate::server::notice::notice(&format!("Payout #{id} requested."));
+        Ok(id)
     })
     .await
 }

@@ -55,7 +55,9 @@ pub async fn create_label(program: i64, kind: String, name: String) -> Result<()
             &kind,
             &name,
         )
-        .await
+        .await?;
+        crate::server::notice::notice(&format!("{} {} created.", capitalised(&kind), name.trim()));
+        Ok(())
     })
     .await
 }
@@ -69,7 +71,9 @@ pub async fn delete_label(kind: String, id: i64) -> Result<(), AppError> {
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageGroupsTagsTiers).await?;
-        structure::delete_label(&state.db, me.company_id, me.identity.user_id, &kind, id).await
+        structure::delete_label(&state.db, me.company_id, me.identity.user_id, &kind, id).await?;
+        crate::server::notice::notice(&deleted_notice(&kind));
+        Ok(())
     })
     .await
 }
@@ -90,7 +94,9 @@ pub async fn rename_label(kind: String, id: i64, name: String) -> Result<(), App
             id,
             &name,
         )
-        .await
+        .await?;
+        crate::server::notice::notice("Renamed.");
+        Ok(())
     })
     .await
 }
@@ -103,7 +109,9 @@ pub async fn set_default_group(id: i64) -> Result<(), AppError> {
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageGroupsTagsTiers).await?;
-        structure::set_default_group(&state.db, me.company_id, me.identity.user_id, id).await
+        structure::set_default_group(&state.db, me.company_id, me.identity.user_id, id).await?;
+        crate::server::notice::notice("Default group changed. New partners join it.");
+        Ok(())
     })
     .await
 }
@@ -195,7 +203,13 @@ pub async fn save_tier(
             me.identity.user_id,
             tier,
         )
-        .await
+        .await?;
+        crate::server::notice::notice(if id.is_some() {
+            "Tier saved."
+        } else {
+            "Tier created."
+        });
+        Ok(())
     })
     .await
 }
@@ -221,7 +235,8 @@ pub async fn save_segment(
         let parsed: Rule = serde_json::from_str(&rule)
             .map_err(|_| AppError::bad_request("The rule is not valid"))?;
         parsed.validate()?;
-        segments::save(
+        let id_was_new = id.is_none();
+        let id = segments::save(
             &state.db,
             program.id,
             me.company_id,
@@ -230,7 +245,13 @@ pub async fn save_segment(
             &name,
             &parsed,
         )
-        .await
+        .await?;
+        crate::server::notice::notice("Segment saved.");
+        // A new segment's builder opens on it, with its saved rule and a link to its partners.
+        if id_was_new {
+            leptos_axum::redirect(&format!("/vendor/segments/{id}?program={}", program.id));
+        }
+        Ok(id)
     })
     .await
 }
@@ -282,7 +303,11 @@ pub async fn add_lead_field(
             group_id,
             field,
         )
-        .await
+        .await?;
+        crate::server::notice::notice(
+            "Lead field added. Partners in the group answer it from now on.",
+        );
+        Ok(())
     })
     .await
 }
@@ -302,7 +327,27 @@ pub async fn remove_lead_field(group_id: i64, key: String) -> Result<(), AppErro
             group_id,
             &key,
         )
-        .await
+        .await?;
+        crate::server::notice::notice(
+            "Lead field removed. Answers already given stay on their leads.",
+        );
+        Ok(())
     })
     .await
+}
+
+/// "Group deleted.", "Segment deleted." …
+#[cfg(feature = "ssr")]
+fn deleted_notice(kind: &str) -> String {
+    format!("{} deleted.", capitalised(kind))
+}
+
+/// A label kind ("group", "tag") at the start of a sentence.
+#[cfg(feature = "ssr")]
+fn capitalised(kind: &str) -> String {
+    let mut chars = kind.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

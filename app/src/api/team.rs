@@ -37,6 +37,7 @@ pub async fn fetch_team() -> Result<TeamPage, AppError> {
                 .collect(),
             contacts,
             invites,
+            invite_link: crate::server::notice::take_revealed("invite"),
         })
     })
     .await
@@ -70,6 +71,7 @@ pub async fn invite_contact(email: String, role: String) -> Result<InviteCreated
             role.label(),
         )
         .await
+        .map(super::invites::invite_made)
     })
     .await
 }
@@ -87,7 +89,9 @@ pub async fn revoke_contact_invite(invite_id: i64) -> Result<(), AppError> {
             invites::Owner::PartnerTeam(me.partner_team_id),
             &me.identity,
         )
-        .await
+        .await?;
+        crate::server::notice::notice("Invite withdrawn. Its link no longer works.");
+        Ok(())
     })
     .await
 }
@@ -100,7 +104,9 @@ pub async fn change_contact_role(contact_id: i64, role: String) -> Result<(), Ap
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ManageContacts).await?;
         let role = ContactRole::parse(&role)?;
-        contacts::change(&state.db, &me, contact_id, Some(role)).await
+        contacts::change(&state.db, &me, contact_id, Some(role)).await?;
+        crate::server::notice::notice("Role saved. It applies at once.");
+        Ok(())
     })
     .await
 }
@@ -112,7 +118,9 @@ pub async fn remove_contact(contact_id: i64) -> Result<(), AppError> {
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ManageContacts).await?;
-        contacts::change(&state.db, &me, contact_id, None).await
+        contacts::change(&state.db, &me, contact_id, None).await?;
+        crate::server::notice::notice("Contact removed from the team.");
+        Ok(())
     })
     .await
 }
@@ -124,7 +132,9 @@ pub async fn transfer_team_ownership(contact_id: i64) -> Result<(), AppError> {
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::TransferOwnership).await?;
-        contacts::transfer(&state.db, &me, contact_id).await
+        contacts::transfer(&state.db, &me, contact_id).await?;
+        crate::server::notice::notice("Ownership transferred. You are an admin of the team now.");
+        Ok(())
     })
     .await
 }

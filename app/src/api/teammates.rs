@@ -31,6 +31,7 @@ pub async fn fetch_teammates() -> Result<TeammatesPage, AppError> {
             teammates: listed.teammates,
             invites,
             all_groups: listed.all_groups,
+            invite_link: crate::server::notice::take_revealed("invite"),
         })
     })
     .await
@@ -68,6 +69,7 @@ pub async fn invite_teammate(email: String, role: String) -> Result<InviteCreate
             role.label(),
         )
         .await
+        .map(super::invites::invite_made)
     })
     .await
 }
@@ -86,7 +88,9 @@ pub async fn revoke_invite(invite_id: i64) -> Result<(), AppError> {
             invites::Owner::Company(me.company_id),
             &me.identity,
         )
-        .await
+        .await?;
+        crate::server::notice::notice("Invite withdrawn. Its link no longer works.");
+        Ok(())
     })
     .await
 }
@@ -100,7 +104,9 @@ pub async fn change_teammate_role(teammate_id: i64, role: String) -> Result<(), 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageTeammates).await?;
         let role = TeammateRole::parse(&role)?;
-        teammates::change(&state.db, &me, teammate_id, Some(role)).await
+        teammates::change(&state.db, &me, teammate_id, Some(role)).await?;
+        crate::server::notice::notice("Role saved. It applies at once.");
+        Ok(())
     })
     .await
 }
@@ -113,7 +119,9 @@ pub async fn remove_teammate(teammate_id: i64) -> Result<(), AppError> {
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageTeammates).await?;
-        teammates::change(&state.db, &me, teammate_id, None).await
+        teammates::change(&state.db, &me, teammate_id, None).await?;
+        crate::server::notice::notice("Teammate removed from the company.");
+        Ok(())
     })
     .await
 }
@@ -137,7 +145,9 @@ pub async fn set_teammate_groups(
             teammate_id,
             groups.unwrap_or_default(),
         )
-        .await
+        .await?;
+        crate::server::notice::notice("Groups saved.");
+        Ok(())
     })
     .await
 }

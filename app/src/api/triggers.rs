@@ -337,6 +337,11 @@ pub async fn save_trigger(
         }
         let id =
             triggers::save(&state.db, &money, trigger, &draft, me.identity.user_id, now).await?;
+        crate::server::notice::notice("Trigger saved.");
+        // A new trigger opens as itself: its run log fills from then on.
+        if trigger.is_none() {
+            leptos_axum::redirect(&format!("/vendor/triggers/{id}?program={}", program.id));
+        }
         Ok(TriggerOutcome {
             saved: Some(id),
             dry_run: None,
@@ -359,7 +364,13 @@ pub async fn set_trigger_enabled(
         let (state, me) = require_teammate(Permission::ManageTriggers).await?;
         let program = crate::server::authz::program(program)?;
         let money = rewards::program_money(&mut state.db.conn().await?, program.id).await?;
-        triggers::set_enabled(&state.db, &money, trigger, enabled, me.identity.user_id).await
+        triggers::set_enabled(&state.db, &money, trigger, enabled, me.identity.user_id).await?;
+        crate::server::notice::notice(if enabled {
+            "Trigger on."
+        } else {
+            "Trigger off. It no longer runs."
+        });
+        Ok(())
     })
     .await
 }
@@ -372,7 +383,12 @@ pub async fn retry_trigger_events() -> Result<u64, AppError> {
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageTriggers).await?;
-        triggers::retry_stuck(&state.db, me.company_id, me.identity.user_id).await
+        let queued = triggers::retry_stuck(&state.db, me.company_id, me.identity.user_id).await?;
+        crate::server::notice::notice(&match queued {
+            1 => "1 event queued again.".to_owned(),
+            n => format!("{n} events queued again."),
+        });
+        Ok(queued)
     })
     .await
 }

@@ -183,7 +183,15 @@ pub async fn save_webhook(
         };
         let draft =
             validate(&form, state.config.webhooks_to_private).map_err(AppError::invalid_fields)?;
-        webhooks::save(&state.db, &change, webhook, &draft).await
+        let id = webhooks::save(&state.db, &change, webhook, &draft).await?;
+        if webhook.is_some() {
+            crate::server::notice::notice("Saved.");
+        } else {
+            // A new endpoint opens on its own page, where its secret is.
+            crate::server::notice::notice("Endpoint added. Reveal its secret for your receiver.");
+            leptos_axum::redirect(&format!("/vendor/webhooks/{id}?program={program}"));
+        }
+        Ok(id)
     })
     .await
 }
@@ -199,7 +207,13 @@ pub async fn set_webhook_enabled(
 
     endpoint(async move {
         let (state, change) = webhook_change(program).await?;
-        webhooks::set_enabled(&state.db, &change, webhook, enabled).await
+        webhooks::set_enabled(&state.db, &change, webhook, enabled).await?;
+        crate::server::notice::notice(if enabled {
+            "Endpoint on. Deliveries resume."
+        } else {
+            "Endpoint off. Nothing is sent to it."
+        });
+        Ok(())
     })
     .await
 }
@@ -211,7 +225,9 @@ pub async fn rotate_webhook_secret(program: i64, webhook: i64) -> Result<(), App
 
     endpoint(async move {
         let (state, change) = webhook_change(program).await?;
-        webhooks::rotate_secret(&state.db, &change, webhook).await
+        webhooks::rotate_secret(&state.db, &change, webhook).await?;
+        crate::server::notice::notice("New secret in force; reveal it to update your receiver.");
+        Ok(())
     })
     .await
 }
@@ -236,7 +252,9 @@ pub async fn send_test_webhook(program: i64, webhook: i64) -> Result<i64, AppErr
     endpoint(async move {
         let (state, change) = webhook_change(program).await?;
         let name = authz::program(program)?.name;
-        webhooks::send_test(&state.db, &change, webhook, &name).await
+        let id = webhooks::send_test(&state.db, &change, webhook, &name).await?;
+        crate::server::notice::notice("Test event queued; its delivery appears below.");
+        Ok(id)
     })
     .await
 }
@@ -248,7 +266,9 @@ pub async fn replay_webhook(program: i64, delivery: i64) -> Result<i64, AppError
 
     endpoint(async move {
         let (state, change) = webhook_change(program).await?;
-        webhooks::replay(&state.db, &change, delivery).await
+        let id = webhooks::replay(&state.db, &change, delivery).await?;
+        crate::server::notice::notice("Delivery queued again; it appears below.");
+        Ok(id)
     })
     .await
 }

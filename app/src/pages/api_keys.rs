@@ -1,52 +1,42 @@
 //! `/vendor/api-keys`: the program's keys for the vendor API. A new key is shown once.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{CreateApiKey, RevokeApiKey, fetch_api_keys};
-use crate::components::{
-    FieldError, FormAlert, NoProgram, Submit, TopBar, cleared_when, data_page,
-};
+use crate::components::{NoProgram, Submit, TopBar, data_page};
 use crate::dto::ApiKeysPage as Data;
 
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
     let query = use_query_map();
-    let create = ServerAction::<CreateApiKey>::new();
-    let revoke = ServerAction::<RevokeApiKey>::new();
     let data = Resource::new(
         move || {
-            let program = query
+            query
                 .read()
                 .get("program")
-                .and_then(|v| v.parse::<i64>().ok());
-            (program, create.version().get(), revoke.version().get())
+                .and_then(|v| v.parse::<i64>().ok())
         },
-        |(program, _, _)| fetch_api_keys(program),
+        fetch_api_keys,
     );
     data_page("API keys", data, move |data| {
-        view! { <ApiKeys data create revoke /> }.into_any()
+        view! { <ApiKeys data /> }.into_any()
     })
 }
 
 #[component]
-fn ApiKeys(
-    data: Data,
-    create: ServerAction<CreateApiKey>,
-    revoke: ServerAction<RevokeApiKey>,
-) -> impl IntoView {
+fn ApiKeys(data: Data) -> impl IntoView {
     let Data {
         viewer,
         program,
         keys,
+        new_key,
     } = data;
     let Some(program) = program else {
         return view! { <NoProgram viewer title="API keys" /> }.into_any();
     };
-    let error = Signal::derive(move || create.value().get().and_then(Result::err));
-    let revoke_error = Signal::derive(move || revoke.value().get().and_then(Result::err));
     let empty = keys.is_empty();
-    let created = cleared_when(move || matches!(create.value().get(), Some(Ok(_))));
     view! {
         <TopBar viewer />
         <main id="main" class="page">
@@ -59,7 +49,7 @@ fn ApiKeys(
             </p>
             <section class="card" aria-labelledby="new-key">
                 <h2 id="new-key">"Create a key"</h2>
-                <ActionForm action=create node_ref=created attr:class="form">
+                <form method="post" action=CreateApiKey::PATH class="form">
                     <input type="hidden" name="program" value=program.id />
                     <label for="key-name">"Key name"</label>
                     <input
@@ -69,37 +59,18 @@ fn ApiKeys(
                         maxlength="80"
                         placeholder="Billing system"
                     />
-                    <FieldError error name="name" />
-                    <Submit label="Create key" pending=create.pending() busy_text="Creating…" />
-                </ActionForm>
-                {move || {
-                    create
-                        .value()
-                        .get()
-                        .and_then(Result::ok)
-                        .map(|k| {
-                            view! {
-                                <div class="invite-link" role="status">
-                                    <p>
-                                        {format!(
-                                            "Key {} created. Copy it now: it is not shown again.",
-                                            k.name,
-                                        )}
-                                    </p>
-                                    <label for="new-api-key">"New API key"</label>
-                                    <input
-                                        id="new-api-key"
-                                        type="text"
-                                        readonly
-                                        value=k.key
-                                        size="80"
-                                    />
-                                </div>
-                            }
-                        })
-                }}
+                    <Submit label="Create key" busy_text="Creating…" />
+                </form>
+                {new_key
+                    .map(|key| {
+                        view! {
+                            <div class="invite-link">
+                                <label for="new-api-key">"New API key"</label>
+                                <input id="new-api-key" type="text" readonly value=key size="80" />
+                            </div>
+                        }
+                    })}
             </section>
-            <FormAlert error=revoke_error />
             <table aria-label="API keys">
                 <thead>
                     <tr>
@@ -136,17 +107,20 @@ fn ApiKeys(
                                             .is_none()
                                             .then(|| {
                                                 view! {
-                                                    <ActionForm action=revoke attr:class="inline">
+                                                    <form
+                                                        method="post"
+                                                        action=RevokeApiKey::PATH
+                                                        class="inline"
+                                                    >
                                                         <input type="hidden" name="key_id" value=k.id />
                                                         <button
                                                             type="submit"
                                                             class="secondary"
                                                             aria-label=format!("Revoke {}", k.name)
-                                                            disabled=move || revoke.pending().get()
                                                         >
                                                             "Revoke"
                                                         </button>
-                                                    </ActionForm>
+                                                    </form>
                                                 }
                                             })}
                                     </td>

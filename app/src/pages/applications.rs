@@ -1,53 +1,33 @@
 use domain::time::format_date;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{
     ApproveApplication, InvitePartner, RejectApplication, RevokePartnerInvite, fetch_applications,
 };
-use crate::components::{
-    FieldError, FormAlert, InviteLink, PendingInvites, Submit, TopBar, cleared_when, data_page,
-};
+use crate::components::{InviteLink, PendingInvites, Submit, TopBar, data_page};
 use crate::dto::{ApplicationRow, ApplicationsPage as Data};
 
 /// `/vendor/applications`: partner teams waiting for a decision.
 #[component]
 pub fn ApplicationsPage() -> impl IntoView {
-    let approve = ServerAction::<ApproveApplication>::new();
-    let reject = ServerAction::<RejectApplication>::new();
-    let invite = ServerAction::<InvitePartner>::new();
-    let revoke = ServerAction::<RevokePartnerInvite>::new();
     let query = use_query_map();
     let params = move || {
         let q = query.read();
         let number = |key: &str| q.get(key).and_then(|v| v.parse::<i64>().ok());
-        (
-            number("program"),
-            number("after"),
-            (
-                approve.version().get(),
-                reject.version().get(),
-                invite.version().get(),
-                revoke.version().get(),
-            ),
-        )
+        (number("program"), number("after"))
     };
-    let data = Resource::new(params, |(program, after, _)| {
+    let data = Resource::new(params, |(program, after)| {
         fetch_applications(program, after)
     });
     data_page("Applications", data, move |data| {
-        view! { <Applications data approve reject invite revoke /> }.into_any()
+        view! { <Applications data /> }.into_any()
     })
 }
 
 #[component]
-fn Applications(
-    data: Data,
-    approve: ServerAction<ApproveApplication>,
-    reject: ServerAction<RejectApplication>,
-    invite: ServerAction<InvitePartner>,
-    revoke: ServerAction<RevokePartnerInvite>,
-) -> impl IntoView {
+fn Applications(data: Data) -> impl IntoView {
     let Data {
         viewer,
         program,
@@ -55,26 +35,20 @@ fn Applications(
         applications,
         next_after,
         invites,
+        invite_link,
     } = data;
     let inviting = program
         .as_ref()
         .filter(|_| can_decide)
         .map(|p| (p.id, p.name.clone()));
     let selected = program.as_ref().map(|p| p.id);
-    let errors = Signal::derive(move || {
-        approve
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| reject.value().get().and_then(Result::err))
-    });
     let empty = applications.is_empty();
     let next = next_after
         .zip(selected)
         .map(|(after, program)| format!("/vendor/applications?program={program}&after={after}"));
     let rows = applications
         .into_iter()
-        .map(|a| view! { <ApplicationLine a can_decide approve reject /> })
+        .map(|a| view! { <ApplicationLine a can_decide /> })
         .collect_view();
     view! {
         <TopBar viewer />
@@ -96,7 +70,6 @@ fn Applications(
                         </p>
                     }
                 })}
-            <FormAlert error=errors />
             <section class="card">
                 <table aria-label="Applications">
                     <thead>
@@ -137,22 +110,21 @@ fn Applications(
                 .map(|(program, name)| {
                     let withdraw = Callback::new(move |(id, email): (i64, String)| {
                         view! {
-                            <ActionForm action=revoke>
+                            <form method="post" action=RevokePartnerInvite::PATH>
                                 <input type="hidden" name="invite_id" value=id />
                                 <button
                                     type="submit"
                                     class="secondary"
                                     aria-label=format!("Withdraw the invite of {email}")
-                                    disabled=move || revoke.pending().get()
                                 >
                                     "Withdraw"
                                 </button>
-                            </ActionForm>
+                            </form>
                         }
                             .into_any()
                     });
                     view! {
-                        <InvitePartnerForm program name action=invite />
+                        <InvitePartnerForm program name invite_link=invite_link.clone() />
                         <PendingInvites invites withdraw />
                     }
                 })}
@@ -162,12 +134,7 @@ fn Applications(
 }
 
 #[component]
-fn ApplicationLine(
-    a: ApplicationRow,
-    can_decide: bool,
-    approve: ServerAction<ApproveApplication>,
-    reject: ServerAction<RejectApplication>,
-) -> impl IntoView {
+fn ApplicationLine(a: ApplicationRow, can_decide: bool) -> impl IntoView {
     let team = a.partner_team.clone();
     let id = a.partnership_id;
     let approve_label = format!("Approve {team}");
@@ -176,17 +143,13 @@ fn ApplicationLine(
     let decide = can_decide.then(|| {
         view! {
             <td class="actions">
-                <ActionForm action=approve attr:class="inline">
+                <form method="post" action=ApproveApplication::PATH class="inline">
                     <input type="hidden" name="partnership_id" value=id />
-                    <button
-                        type="submit"
-                        aria-label=approve_label
-                        disabled=move || approve.pending().get()
-                    >
+                    <button type="submit" aria-label=approve_label>
                         "Approve"
                     </button>
-                </ActionForm>
-                <ActionForm action=reject attr:class="inline">
+                </form>
+                <form method="post" action=RejectApplication::PATH class="inline">
                     <input type="hidden" name="partnership_id" value=id />
                     <label class="visually-hidden" for=format!("reason-{id}")>
                         {reason_label}
@@ -198,15 +161,10 @@ fn ApplicationLine(
                         required
                         maxlength="500"
                     />
-                    <button
-                        type="submit"
-                        class="danger"
-                        aria-label=reject_label
-                        disabled=move || reject.pending().get()
-                    >
+                    <button type="submit" class="danger" aria-label=reject_label>
                         "Reject"
                     </button>
-                </ActionForm>
+                </form>
             </td>
         }
     });
@@ -226,14 +184,7 @@ fn ApplicationLine(
 /// Invites a partner by email: they sign up (or join with their team) from the link and start
 /// active, whatever the program's signup mode.
 #[component]
-fn InvitePartnerForm(
-    program: i64,
-    name: String,
-    action: ServerAction<InvitePartner>,
-) -> impl IntoView {
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
-    let created = move || action.value().get().and_then(Result::ok);
+fn InvitePartnerForm(program: i64, name: String, invite_link: Option<String>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Invite a partner"</h2>
@@ -242,11 +193,7 @@ fn InvitePartnerForm(
                     "Invited partners join {name} at once, even when it is invite-only or needs approval.",
                 )}
             </p>
-            <ActionForm
-                action=action
-                node_ref=cleared_when(move || matches!(action.value().get(), Some(Ok(_))))
-                attr:class="form-row"
-            >
+            <form method="post" action=InvitePartner::PATH class="form-row">
                 <input type="hidden" name="program" value=program />
                 <div class="field">
                     <label for="partner-invite-email">"Partner's email"</label>
@@ -257,18 +204,12 @@ fn InvitePartnerForm(
                         required
                         autocomplete="off"
                     />
-                    <FieldError error name="email" />
                 </div>
                 <div class="field end">
-                    <Submit
-                        label="Invite partner"
-                        pending=action.pending()
-                        busy_text="Sending…"
-                    />
+                    <Submit label="Invite partner" busy_text="Sending…" />
                 </div>
-            </ActionForm>
-            <FormAlert error=general />
-            {move || created().map(|c| view! { <InviteLink email=c.email link=c.link /> })}
+            </form>
+            {invite_link.map(|link| view! { <InviteLink link /> })}
         </section>
     }
 }

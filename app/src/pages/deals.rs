@@ -4,13 +4,14 @@
 use domain::deal::{DealMotion, DealStage};
 use domain::time::{format_date, format_timestamp};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
     AdvanceDeal, AssignDealRep, DecideDeal, RegisterDeal, ReviewReferral, fetch_partner_deals,
     fetch_vendor_customer, fetch_vendor_deals,
 };
-use crate::components::{FieldError, FormAlert, Submit, TopBar, cleared_when, data_page};
+use crate::components::{Submit, TopBar, data_page};
 use crate::dto::{
     CustomerDetailPage, DealRow, Named, PartnerDealsPage, StageColumn, TimelineEntry,
     VendorDealsPage,
@@ -19,44 +20,30 @@ use crate::dto::{
 /// What a row of the pipeline offers: the vendor's decisions, or the partner's one move.
 #[derive(Clone, Copy)]
 enum RowActions {
-    Vendor {
-        decide: ServerAction<DecideDeal>,
-        assign: ServerAction<AssignDealRep>,
-    },
-    Partner {
-        advance: ServerAction<AdvanceDeal>,
-    },
+    Vendor,
+    Partner,
     None,
 }
 
 /// `/partner/deals`: register a deal and follow the team's (or one's own) pipeline.
 #[component]
 pub fn PartnerDealsPage() -> impl IntoView {
-    let register = ServerAction::<RegisterDeal>::new();
-    let advance = ServerAction::<AdvanceDeal>::new();
     let query = use_query_map();
     let params = move || {
         let q = query.read();
         (
             q.get("stage").filter(|s| !s.is_empty()),
             q.get("after").and_then(|v| v.parse::<i64>().ok()),
-            (register.version().get(), advance.version().get()),
         )
     };
-    let data = Resource::new(params, |(stage, after, _)| {
-        fetch_partner_deals(stage, after)
-    });
+    let data = Resource::new(params, |(stage, after)| fetch_partner_deals(stage, after));
     data_page("Deals", data, move |data| {
-        view! { <PartnerDeals data register advance /> }.into_any()
+        view! { <PartnerDeals data /> }.into_any()
     })
 }
 
 #[component]
-fn PartnerDeals(
-    data: PartnerDealsPage,
-    register: ServerAction<RegisterDeal>,
-    advance: ServerAction<AdvanceDeal>,
-) -> impl IntoView {
+fn PartnerDeals(data: PartnerDealsPage) -> impl IntoView {
     let PartnerDealsPage {
         viewer,
         program,
@@ -66,18 +53,6 @@ fn PartnerDeals(
         stage,
         stages,
     } = data;
-    let error = Signal::derive(move || register.value().get().and_then(Result::err));
-    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
-    let advance_error = Signal::derive(move || advance.value().get().and_then(Result::err));
-    let registered = move || {
-        register.value().get().and_then(Result::ok).map(|_| {
-            view! {
-                <p role="status" class="notice">
-                    "Deal registered. The vendor's team will review it."
-                </p>
-            }
-        })
-    };
     let heading = if whole_team {
         "Your team's pipeline"
     } else {
@@ -107,13 +82,7 @@ fn PartnerDeals(
                     view! {
                         <section class="card" aria-labelledby="register-deal">
                             <h2 id="register-deal">"Register a deal"</h2>
-                            <ActionForm
-                                action=register
-                                node_ref=cleared_when(move || {
-                                    matches!(register.value().get(), Some(Ok(_)))
-                                })
-                                attr:class="form-row"
-                            >
+                            <form method="post" action=RegisterDeal::PATH class="form-row">
                                 <div class="field">
                                     <label for="deal-company">"Company"</label>
                                     <input
@@ -122,7 +91,6 @@ fn PartnerDeals(
                                         required
                                         maxlength="200"
                                     />
-                                    <FieldError error name="company" />
                                 </div>
                                 <div class="field">
                                     <label for="deal-domain">"Company website"</label>
@@ -132,7 +100,6 @@ fn PartnerDeals(
                                         required
                                         placeholder="acme.com"
                                     />
-                                    <FieldError error name="domain" />
                                 </div>
                                 <div class="field">
                                     <label for="deal-amount">"Amount"</label>
@@ -143,7 +110,6 @@ fn PartnerDeals(
                                         inputmode="decimal"
                                         placeholder="12,000.00"
                                     />
-                                    <FieldError error name="amount" />
                                 </div>
                                 <div class="field">
                                     <label for="deal-close">"Expected close"</label>
@@ -153,7 +119,6 @@ fn PartnerDeals(
                                         type="date"
                                         required
                                     />
-                                    <FieldError error name="expected_close" />
                                 </div>
                                 <div class="field">
                                     <label for="deal-motion">"Motion"</label>
@@ -165,17 +130,14 @@ fn PartnerDeals(
                                             })
                                             .collect_view()}
                                     </select>
-                                    <FieldError error name="motion" />
                                 </div>
                                 <div class="field">
                                     <label for="deal-buy">"Resell: your buy price"</label>
                                     <input id="deal-buy" name="buy_price" inputmode="decimal" />
-                                    <FieldError error name="buy_price" />
                                 </div>
                                 <div class="field">
                                     <label for="deal-discount">"Resell: or your discount %"</label>
                                     <input id="deal-discount" name="discount" inputmode="decimal" />
-                                    <FieldError error name="discount" />
                                 </div>
                                 <div class="field wide">
                                     <label for="deal-notes">"Notes (optional)"</label>
@@ -185,29 +147,21 @@ fn PartnerDeals(
                                         rows="2"
                                         maxlength="5000"
                                     ></textarea>
-                                    <FieldError error name="notes" />
                                 </div>
                                 <div class="field end">
-                                    <Submit
-                                        label="Register deal"
-                                        pending=register.pending()
-                                        busy_text="Registering…"
-                                    />
+                                    <Submit label="Register deal" busy_text="Registering…" />
                                 </div>
-                            </ActionForm>
-                            <FormAlert error=general />
-                            {registered}
+                            </form>
                         </section>
                     }
                         .into_any()
                 })}
             <h2>{heading}</h2>
-            <FormAlert error=advance_error />
             <Pipeline
                 stages
                 base="/partner/deals?".to_owned()
                 stage
-                actions=RowActions::Partner { advance }
+                actions=RowActions::Partner
                 vendor=false
                 reps=Vec::new()
             />
@@ -219,8 +173,6 @@ fn PartnerDeals(
 /// `/vendor/deals`: the program's pipeline by stage, with filters.
 #[component]
 pub fn VendorDealsPage() -> impl IntoView {
-    let decide = ServerAction::<DecideDeal>::new();
-    let assign = ServerAction::<AssignDealRep>::new();
     let query = use_query_map();
     let params = move || {
         let q = query.read();
@@ -235,26 +187,21 @@ pub fn VendorDealsPage() -> impl IntoView {
                 q.get("stage").filter(|s| !s.is_empty()),
                 q.get("after").and_then(|v| v.parse::<i64>().ok()),
             ),
-            (decide.version().get(), assign.version().get()),
         )
     };
     let data = Resource::new(
         params,
-        |((program, partner, motion, rep), (stage, after), _)| {
+        |((program, partner, motion, rep), (stage, after))| {
             fetch_vendor_deals(program, partner, motion, rep, stage, after)
         },
     );
     data_page("Deals", data, move |data| {
-        view! { <VendorDeals data decide assign /> }.into_any()
+        view! { <VendorDeals data /> }.into_any()
     })
 }
 
 #[component]
-fn VendorDeals(
-    data: VendorDealsPage,
-    decide: ServerAction<DecideDeal>,
-    assign: ServerAction<AssignDealRep>,
-) -> impl IntoView {
+fn VendorDeals(data: VendorDealsPage) -> impl IntoView {
     let VendorDealsPage {
         viewer,
         program,
@@ -263,15 +210,8 @@ fn VendorDeals(
         can_manage,
         stages,
     } = data;
-    let error = Signal::derive(move || {
-        decide
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| assign.value().get().and_then(Result::err))
-    });
     let actions = if can_manage {
-        RowActions::Vendor { decide, assign }
+        RowActions::Vendor
     } else {
         RowActions::None
     };
@@ -328,7 +268,6 @@ fn VendorDeals(
                     "Show"
                 </button>
             </form>
-            <FormAlert error />
             <Pipeline stages base stage=filters.stage actions vendor=true reps />
         </main>
     }
@@ -529,44 +468,35 @@ fn deal_controls(d: &DealRow, actions: RowActions, reps: Vec<Named>) -> Option<A
     let assign_label = format!("Assign rep for {company}");
     match actions {
         RowActions::None => None,
-        RowActions::Partner { advance } => (d.stage == DealStage::Approved).then(|| {
+        RowActions::Partner => (d.stage == DealStage::Approved).then(|| {
             view! {
-                <ActionForm action=advance attr:class="inline">
+                <form method="post" action=AdvanceDeal::PATH class="inline">
                     <input type="hidden" name="deal_id" value=id />
-                    <button
-                        type="submit"
-                        aria-label=start_label
-                        disabled=move || advance.pending().get()
-                    >
+                    <button type="submit" aria-label=start_label>
                         "Start work"
                     </button>
-                </ActionForm>
+                </form>
             }
             .into_any()
         }),
-        RowActions::Vendor { decide, assign } => {
+        RowActions::Vendor => {
             let button = move |action: &'static str, label: &'static str, class: &'static str| {
                 let name = format!("{label} {}", company);
                 view! {
-                    <ActionForm action=decide attr:class="inline">
+                    <form method="post" action=DecideDeal::PATH class="inline">
                         <input type="hidden" name="deal_id" value=id />
                         <input type="hidden" name="action" value=action />
-                        <button
-                            type="submit"
-                            class=class
-                            aria-label=name
-                            disabled=move || decide.pending().get()
-                        >
+                        <button type="submit" class=class aria-label=name>
                             {label}
                         </button>
-                    </ActionForm>
+                    </form>
                 }
             };
             let stage_controls = match d.stage {
                 DealStage::Registered => Some(
                     view! {
                         {button("approve", "Approve", "")}
-                        <ActionForm action=decide attr:class="inline">
+                        <form method="post" action=DecideDeal::PATH class="inline">
                             <input type="hidden" name="deal_id" value=id />
                             <input type="hidden" name="action" value="reject" />
                             <label class="visually-hidden" for=format!("deal-reason-{id}")>
@@ -579,22 +509,17 @@ fn deal_controls(d: &DealRow, actions: RowActions, reps: Vec<Named>) -> Option<A
                                 required
                                 maxlength="500"
                             />
-                            <button
-                                type="submit"
-                                class="danger"
-                                aria-label=reject_label
-                                disabled=move || decide.pending().get()
-                            >
+                            <button type="submit" class="danger" aria-label=reject_label>
                                 "Reject"
                             </button>
-                        </ActionForm>
+                        </form>
                     }
                     .into_any(),
                 ),
                 DealStage::Approved => Some(button("start", "Start", "secondary").into_any()),
                 DealStage::InProgress => Some(
                     view! {
-                        <ActionForm action=decide attr:class="inline">
+                        <form method="post" action=DecideDeal::PATH class="inline">
                             <input type="hidden" name="deal_id" value=id />
                             <input type="hidden" name="action" value="won" />
                             <label class="visually-hidden" for=format!("deal-amount-{id}")>
@@ -606,14 +531,10 @@ fn deal_controls(d: &DealRow, actions: RowActions, reps: Vec<Named>) -> Option<A
                                 inputmode="decimal"
                                 placeholder=amount_hint
                             />
-                            <button
-                                type="submit"
-                                aria-label=won_label
-                                disabled=move || decide.pending().get()
-                            >
+                            <button type="submit" aria-label=won_label>
                                 "Won"
                             </button>
-                        </ActionForm>
+                        </form>
                         {button("lost", "Lost", "secondary")}
                     }
                     .into_any(),
@@ -623,7 +544,7 @@ fn deal_controls(d: &DealRow, actions: RowActions, reps: Vec<Named>) -> Option<A
             let rep_control = (d.motion == DealMotion::Cosell && d.stage.is_open()).then(|| {
                 let current = d.rep_user_id;
                 view! {
-                    <ActionForm action=assign attr:class="inline">
+                    <form method="post" action=AssignDealRep::PATH class="inline">
                         <input type="hidden" name="deal_id" value=id />
                         <label class="visually-hidden" for=format!("deal-rep-{id}")>
                             {rep_label}
@@ -643,15 +564,10 @@ fn deal_controls(d: &DealRow, actions: RowActions, reps: Vec<Named>) -> Option<A
                                 })
                                 .collect_view()}
                         </select>
-                        <button
-                            type="submit"
-                            class="secondary"
-                            aria-label=assign_label
-                            disabled=move || assign.pending().get()
-                        >
+                        <button type="submit" class="secondary" aria-label=assign_label>
                             "Assign"
                         </button>
-                    </ActionForm>
+                    </form>
                 }
             });
             (stage_controls.is_some() || rep_control.is_some()).then(|| {
@@ -664,8 +580,6 @@ fn deal_controls(d: &DealRow, actions: RowActions, reps: Vec<Named>) -> Option<A
 /// Approve or reject a signup held as a possible self-referral.
 #[component]
 fn ReferralReview(customer_id: i64, team: String, can_review: bool) -> impl IntoView {
-    let review = expect_context::<ServerAction<ReviewReferral>>();
-    let error = Signal::derive(move || review.value().get().and_then(Result::err));
     view! {
         <div class="notice" role="region" aria-label="Self-referral review">
             <p>
@@ -675,28 +589,16 @@ fn ReferralReview(customer_id: i64, team: String, can_review: bool) -> impl Into
             </p>
             {if can_review {
                 view! {
-                    <ActionForm action=review attr:class="inline">
+                    <form method="post" action=ReviewReferral::PATH class="inline">
                         <input type="hidden" name="customer" value=customer_id />
-                        <button
-                            type="submit"
-                            name="decision"
-                            value="approve"
-                            disabled=review.pending()
-                        >
+                        <button type="submit" name="decision" value="approve">
                             {format!("Credit to {team}")}
                         </button>
                         " "
-                        <button
-                            type="submit"
-                            name="decision"
-                            value="reject"
-                            class="secondary"
-                            disabled=review.pending()
-                        >
+                        <button type="submit" name="decision" value="reject" class="secondary">
                             "Reject the referral"
                         </button>
-                        <FormAlert error />
-                    </ActionForm>
+                    </form>
                 }
                     .into_any()
             } else {
@@ -719,12 +621,7 @@ pub fn CustomerDetailPage() -> impl IntoView {
             .and_then(|v| v.parse::<i64>().ok())
             .unwrap_or(0)
     };
-    let review = ServerAction::<ReviewReferral>::new();
-    provide_context(review);
-    let data = Resource::new(
-        move || (id(), review.version().get()),
-        |(id, _)| fetch_vendor_customer(id),
-    );
+    let data = Resource::new(id, fetch_vendor_customer);
     data_page("Customer", data, move |data| {
         view! { <CustomerDetail data /> }.into_any()
     })

@@ -3,76 +3,33 @@
 //! sample values.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{
-    PreviewEmailTemplate, ResetEmailTemplate, SaveEmailTemplate, fetch_email_templates,
-};
-use crate::components::{FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
+use crate::api::{ResetEmailTemplate, SaveEmailTemplate, fetch_email_templates};
+use crate::components::{NoProgram, Submit, TopBar, data_page};
 use crate::dto::{EmailPreview, EmailTemplateEditor, EmailTemplatesPage as Data};
 
 #[component]
 pub fn EmailTemplatesPage() -> impl IntoView {
     let query = use_query_map();
-    let save = ServerAction::<SaveEmailTemplate>::new();
-    let reset = ServerAction::<ResetEmailTemplate>::new();
-    // Counts the saves and resets that succeeded: a refused save must not reload the editor,
-    // which would replace the draft with the stored wording.
-    let changed = RwSignal::new(0_u32);
-    Effect::new(move |_| {
-        save.version().track();
-        if matches!(save.value().get_untracked(), Some(Ok(_))) {
-            changed.update(|n| *n += 1);
-        }
-    });
-    Effect::new(move |_| {
-        reset.version().track();
-        if matches!(reset.value().get_untracked(), Some(Ok(_))) {
-            changed.update(|n| *n += 1);
-        }
-    });
-    // One result line at a time: a save hides the last reset's, and opening another email
-    // hides both.
-    Effect::new(move |_| {
-        if save.pending().get() {
-            reset.value().set(None);
-        }
-    });
-    Effect::new(move |_| {
-        if reset.pending().get() {
-            save.value().set(None);
-        }
-    });
-    Effect::new(move |previous: Option<Option<String>>| {
-        let kind = query.read().get("kind");
-        if previous.is_some_and(|p| p != kind) {
-            save.value().set(None);
-            reset.value().set(None);
-        }
-        kind
-    });
     let data = Resource::new(
         move || {
             let q = query.get();
             (
                 q.get("program").and_then(|v| v.parse::<i64>().ok()),
                 q.get("kind"),
-                changed.get(),
             )
         },
-        |(program, kind, _)| fetch_email_templates(program, kind),
+        |(program, kind)| fetch_email_templates(program, kind),
     );
     data_page("Email templates", data, move |data| {
-        view! { <Templates data save reset /> }.into_any()
+        view! { <Templates data /> }.into_any()
     })
 }
 
 #[component]
-fn Templates(
-    data: Data,
-    save: ServerAction<SaveEmailTemplate>,
-    reset: ServerAction<ResetEmailTemplate>,
-) -> impl IntoView {
+fn Templates(data: Data) -> impl IntoView {
     let Data {
         viewer,
         program,
@@ -135,7 +92,7 @@ fn Templates(
                     </tbody>
                 </table>
             </div>
-            {editing.map(|editor| view! { <Editor editor program=program_id save reset /> })}
+            {editing.map(|editor| view! { <Editor editor program=program_id /> })}
         </main>
     }
     .into_any()
@@ -143,12 +100,7 @@ fn Templates(
 
 /// The form of one kind's wording, with its placeholders and its preview.
 #[component]
-fn Editor(
-    editor: EmailTemplateEditor,
-    program: i64,
-    save: ServerAction<SaveEmailTemplate>,
-    reset: ServerAction<ResetEmailTemplate>,
-) -> impl IntoView {
+fn Editor(editor: EmailTemplateEditor, program: i64) -> impl IntoView {
     let EmailTemplateEditor {
         row,
         subject,
@@ -158,38 +110,7 @@ fn Editor(
     } = editor;
     let kind = row.kind.clone();
     let customized = row.saved_at.is_some();
-    // Made with the editor, so another kind (or the saved wording) starts from its own preview.
-    let preview = ServerAction::<PreviewEmailTemplate>::new();
-    let subject_now = RwSignal::new(subject.clone());
-    let text_now = RwSignal::new(text.clone());
-    let error = Signal::derive(move || save.value().get().and_then(Result::err));
-    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
-    let saved = {
-        let kind = kind.clone();
-        move || matches!(save.value().get(), Some(Ok(k)) if k == kind)
-    };
-    let was_reset = {
-        let kind = kind.clone();
-        move || matches!(reset.value().get(), Some(Ok(k)) if k == kind)
-    };
-    let run_preview = {
-        let kind = kind.clone();
-        move |_| {
-            preview.dispatch(PreviewEmailTemplate {
-                program,
-                kind: kind.clone(),
-                subject: subject_now.get_untracked(),
-                text: text_now.get_untracked(),
-            });
-        }
-    };
     let reset_kind = kind.clone();
-    let shown = move || {
-        preview
-            .value()
-            .get()
-            .unwrap_or_else(|| saved_preview.clone())
-    };
     view! {
         <section aria-labelledby="template-heading">
             <h2 id="template-heading">{row.label.clone()}</h2>
@@ -202,33 +123,15 @@ fn Editor(
                 }}
             </p>
             <div class="template-editor">
-                <ActionForm action=save attr:class="card form">
+                <form method="post" action=SaveEmailTemplate::PATH class="card form">
                     <input type="hidden" name="program" value=program />
                     <input type="hidden" name="kind" value=kind.clone() />
                     <label for="t-subject">"Subject"</label>
-                    <input
-                        id="t-subject"
-                        name="subject"
-                        required
-                        maxlength="200"
-                        value=subject
-                        on:input=move |ev| subject_now.set(event_target_value(&ev))
-                    />
-                    <FieldError error name="subject" />
+                    <input id="t-subject" name="subject" required maxlength="200" value=subject />
                     <label for="t-text">"Text"</label>
-                    <textarea
-                        id="t-text"
-                        name="text"
-                        rows="10"
-                        required
-                        maxlength="10000"
-                        on:input=move |ev| text_now.set(event_target_value(&ev))
-                    >
+                    <textarea id="t-text" name="text" rows="10" required maxlength="10000">
                         {text}
                     </textarea>
-                    <FieldError error name="text" />
-                    <FieldError error name="kind" />
-                    <FormAlert error=general />
                     <details class="placeholders">
                         <summary>"Placeholders"</summary>
                         <dl>
@@ -248,88 +151,113 @@ fn Editor(
                             "Show a part only when a value is there with {% if reason %}…{% endif %}; change a value's case with {{ deal|upper }}."
                         </p>
                     </details>
-                    {move || {
-                        saved()
-                            .then(|| {
-                                view! {
-                                    <p role="status" class="notice">
-                                        "Saved. New emails use this wording."
-                                    </p>
-                                }
-                            })
-                    }}
-                    {move || {
-                        was_reset()
-                            .then(|| {
-                                view! {
-                                    <p role="status" class="notice">
-                                        "Back to the portal's wording."
-                                    </p>
-                                }
-                            })
-                    }}
                     <div class="actions-row">
-                        <Submit
-                            label="Save template"
-                            pending=save.pending()
-                            busy_text="Saving…"
-                        />
-                        <button
-                            type="button"
-                            class="secondary"
-                            on:click=run_preview
-                            disabled=move || preview.pending().get()
-                        >
-                            {move || {
-                                if preview.pending().get() { "Previewing…" } else { "Preview" }
-                            }}
-                        </button>
+                        <Submit label="Save template" busy_text="Saving…" />
+                        <PreviewButton />
                     </div>
-                </ActionForm>
-                <Preview shown=Signal::derive(shown) />
+                </form>
+                <Preview shown=saved_preview />
             </div>
             {customized
                 .then(|| {
                     view! {
-                        <ActionForm action=reset attr:class="inline">
+                        <form method="post" action=ResetEmailTemplate::PATH class="inline">
                             <input type="hidden" name="program" value=program />
                             <input type="hidden" name="kind" value=reset_kind />
                             <Submit
                                 label="Reset to the portal's wording"
-                                pending=reset.pending()
                                 busy_text="Resetting…"
                                 secondary=true
                             />
-                        </ActionForm>
+                        </form>
                     }
                 })}
-            <FormAlert error=Signal::derive(move || reset.value().get().and_then(Result::err)) />
         </section>
     }
 }
 
-/// The preview: the subject and the text.
+/// Previews the form's wording as it is now, with sample values, in the preview beside it: the
+/// form is sent to the preview server function in the background; nothing is saved.
 #[component]
-fn Preview(shown: Signal<Result<EmailPreview, crate::error::AppError>>) -> impl IntoView {
+fn PreviewButton() -> impl IntoView {
+    let start = move |ev: leptos::ev::MouseEvent| {
+        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(button) = ev
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlButtonElement>().ok())
+            else {
+                return;
+            };
+            let Some(form) = button.form() else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                let shown = crate::forms::client::preview::<EmailPreview>(
+                    &form,
+                    &button,
+                    crate::api::PreviewEmailTemplate::PATH,
+                )
+                .await;
+                if let Some(preview) = shown {
+                    show_preview(&preview);
+                }
+            });
+        }
+        #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+        let _ = ev;
+    };
+    view! {
+        <button type="button" class="secondary" data-busy="Previewing…" on:click=start>
+            "Preview"
+        </button>
+    }
+}
+
+/// Puts a fresh preview into the preview card the server drew.
+#[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+fn show_preview(preview: &EmailPreview) {
+    let document = document();
+    let set = |selector: &str, text: &str| {
+        if let Ok(Some(node)) = document.query_selector(selector) {
+            node.set_text_content(Some(text));
+        }
+    };
+    set(".email-preview .preview-subject", &preview.subject);
+    set(".email-preview .preview-text", &preview.text);
+    if let Ok(Some(alert)) = document.query_selector(".email-preview .alert") {
+        alert.remove();
+    }
+}
+
+/// The preview: the subject and the text (empty, with the problem, when the saved wording
+/// cannot be rendered).
+#[component]
+fn Preview(shown: Result<EmailPreview, crate::error::AppError>) -> impl IntoView {
+    let (preview, problem) = match shown {
+        Ok(p) => (p, None),
+        Err(error) => (EmailPreview::default(), Some(error.message)),
+    };
     view! {
         <section class="card email-preview" aria-label="Preview">
             <h3>"Preview"</h3>
             <p class="muted">
                 "With sample values. The HTML version is this text in the portal's email layout."
             </p>
-            {move || match shown.get() {
-                Ok(p) => {
+            {problem
+                .map(|message| {
                     view! {
-                        <p>
-                            <strong>"Subject: "</strong>
-                            <span class="preview-subject">{p.subject}</span>
+                        <p role="alert" class="alert">
+                            {message}
                         </p>
-                        <pre class="email-text preview-text">{p.text}</pre>
                     }
-                        .into_any()
-                }
-                Err(error) => view! { <FormAlert error=Signal::stored(Some(error)) /> }.into_any(),
-            }}
+                })}
+            <p>
+                <strong>"Subject: "</strong>
+                <span class="preview-subject">{preview.subject}</span>
+            </p>
+            <pre class="email-text preview-text">{preview.text}</pre>
         </section>
     }
 }

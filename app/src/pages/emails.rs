@@ -2,41 +2,39 @@
 //! first, with its delivery status; a failed one shows why and can be sent again.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{ResendEmail, fetch_outbox};
-use crate::components::{FormAlert, TopBar, data_page};
+use crate::components::{TopBar, data_page};
 use crate::dto::{OutboxEmail, OutboxPage as Data};
 use domain::email::EmailStatus;
 
 #[component]
 pub fn OutboxPage() -> impl IntoView {
     let query = use_query_map();
-    let resend = ServerAction::<ResendEmail>::new();
     let data = Resource::new(
         move || {
-            let before = query
+            query
                 .read()
                 .get("before")
-                .and_then(|v| v.parse::<i64>().ok());
-            (before, resend.version().get())
+                .and_then(|v| v.parse::<i64>().ok())
         },
-        |(before, _)| fetch_outbox(before),
+        fetch_outbox,
     );
     data_page("Emails", data, move |data| {
-        view! { <Outbox data resend /> }.into_any()
+        view! { <Outbox data /> }.into_any()
     })
 }
 
 #[component]
-fn Outbox(data: Data, resend: ServerAction<ResendEmail>) -> impl IntoView {
+fn Outbox(data: Data) -> impl IntoView {
     let Data {
         viewer,
         sending,
         emails,
         older,
     } = data;
-    let error = Signal::derive(move || resend.value().get().and_then(Result::err));
     let empty = emails.is_empty();
     view! {
         <TopBar viewer />
@@ -58,20 +56,6 @@ fn Outbox(data: Data, resend: ServerAction<ResendEmail>) -> impl IntoView {
                 }
                     .into_any()
             }}
-            <FormAlert error />
-            {move || {
-                resend
-                    .value()
-                    .get()
-                    .and_then(Result::ok)
-                    .map(|()| {
-                        view! {
-                            <p role="status" class="notice">
-                                "Queued again."
-                            </p>
-                        }
-                    })
-            }}
             <div class="table-scroll">
                 <table aria-label="Emails">
                     <thead>
@@ -87,7 +71,7 @@ fn Outbox(data: Data, resend: ServerAction<ResendEmail>) -> impl IntoView {
                     <tbody>
                         {emails
                             .into_iter()
-                            .map(|email| view! { <EmailRow email resend /> })
+                            .map(|email| view! { <EmailRow email /> })
                             .collect_view()}
                     </tbody>
                 </table>
@@ -106,7 +90,7 @@ fn Outbox(data: Data, resend: ServerAction<ResendEmail>) -> impl IntoView {
 }
 
 #[component]
-fn EmailRow(email: OutboxEmail, resend: ServerAction<ResendEmail>) -> impl IntoView {
+fn EmailRow(email: OutboxEmail) -> impl IntoView {
     let OutboxEmail {
         id,
         to,
@@ -155,23 +139,17 @@ fn EmailRow(email: OutboxEmail, resend: ServerAction<ResendEmail>) -> impl IntoV
                 {(status == EmailStatus::Failed)
                     .then(|| {
                         view! {
-                            <ActionForm action=resend attr:class="inline">
+                            <form method="post" action=ResendEmail::PATH class="inline">
                                 <input type="hidden" name="email_id" value=id />
                                 <button
                                     type="submit"
                                     class="secondary"
                                     aria-label=label
-                                    disabled=move || resend.pending().get()
+                                    data-busy="Sending…"
                                 >
-                                    {move || {
-                                        if resend.pending().get() {
-                                            "Sending…"
-                                        } else {
-                                            "Send again"
-                                        }
-                                    }}
+                                    "Send again"
                                 </button>
-                            </ActionForm>
+                            </form>
                         }
                     })}
             </td>

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{AcceptInvite, fetch_invite};
@@ -37,12 +38,12 @@ fn Accept(info: InviteInfo, token: String, accept: ServerAction<AcceptInvite>) -
             </p>
         }.into_any(),
         (None, Some(me)) if me.eq_ignore_ascii_case(&email) => view! {
-            <ActionForm action=accept attr:class="card form">
+            <form method="post" action=AcceptInvite::PATH class="card form">
                 <input type="hidden" name="token" value=token />
                 <p>{format!("You are signed in as {me}.")}</p>
                 <FormAlert error=general />
-                <Submit label="Accept invite" pending=accept.pending() busy_text="Joining…" />
-            </ActionForm>
+                <Submit label="Accept invite" busy_text="Joining…" />
+            </form>
         }
         .into_any(),
         (None, Some(me)) => view! {
@@ -62,7 +63,7 @@ fn Accept(info: InviteInfo, token: String, accept: ServerAction<AcceptInvite>) -
                     <a href=sign_in_href>{format!("Sign in as {email} to accept")}</a>
                 </p>
             </div>
-            <ActionForm action=accept attr:class="card form">
+            <form method="post" action=AcceptInvite::PATH class="card form">
                 <h2>"New to the portal?"</h2>
                 <input type="hidden" name="token" value=token />
                 <label for="invite-email">"Email"</label>
@@ -83,8 +84,8 @@ fn Accept(info: InviteInfo, token: String, accept: ServerAction<AcceptInvite>) -
                 <p class="muted">"At least 12 characters."</p>
                 <FieldError error name="password" />
                 <FormAlert error=general />
-                <Submit label="Accept invite" pending=accept.pending() busy_text="Joining…" />
-            </ActionForm>
+                <Submit label="Accept invite" busy_text="Joining…" />
+            </form>
         }
         .into_any(),
     };

@@ -1,9 +1,10 @@
 use domain::program::{PartnerType, SignupMode};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{ApplyToProgram, JoinWithTeam, fetch_join_info};
-use crate::components::{FieldError, FormAlert, Submit, data_page};
+use crate::components::{FieldError, FormAlert, PublicNotice, Submit, data_page};
 use crate::dto::JoinInfo;
 
 /// `/join/<program-slug>`: a program's public signup page.
@@ -34,8 +35,6 @@ fn Join(
 ) -> impl IntoView {
     let error = Signal::derive(move || apply.value().get().and_then(Result::err));
     let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
-    // A signup without an invite is finished from the email it sends.
-    let check_email = move || apply.value().get().and_then(Result::ok).flatten();
     let JoinInfo {
         program,
         company,
@@ -88,14 +87,14 @@ fn Join(
                             team.name,
                         )}
                     </p>
-                    <ActionForm action=join attr:class="inline">
+                    <form method="post" action=JoinWithTeam::PATH class="inline">
                         <input type="hidden" name="slug" value=team_slug />
                         {team_invite
                             .map(|token| {
                                 view! { <input type="hidden" name="invite" value=token /> }
                             })}
-                        <Submit label=label pending=join.pending() busy_text="Joining…" />
-                    </ActionForm>
+                        <Submit label=label busy_text="Joining…" />
+                    </form>
                     <FormAlert error=join_error />
                 </section>
             }
@@ -112,7 +111,7 @@ fn Join(
     } else {
         view! {
             <p>{intro}</p>
-            <ActionForm action=apply attr:class="card form">
+            <form method="post" action=ApplyToProgram::PATH class="card form">
                 <input type="hidden" name="slug" value=slug />
                 {invite.map(|token| view! { <input type="hidden" name="invite" value=token /> })}
                 <fieldset>
@@ -191,8 +190,8 @@ fn Join(
                         }
                     })}
                 <FormAlert error=general />
-                <Submit label=button pending=apply.pending() busy_text="Creating your account…" />
-            </ActionForm>
+                <Submit label=button busy_text="Creating your account…" />
+            </form>
             <p class="muted">"Already a partner? " <a href="/login">"Sign in"</a></p>
         }
         .into_any()
@@ -218,25 +217,8 @@ fn Join(
                     }
                 })}
             {with_team}
-            {move || {
-                check_email()
-                    .map(|email| {
-                        view! {
-                            <section
-                                class="card notice"
-                                role="status"
-                                aria-label="Check your email"
-                            >
-                                <h2>"Check your email"</h2>
-                                <p>
-                                    {format!(
-                                        "We sent a message to {email}. Follow its link within 24 hours to finish joining.",
-                                    )}
-                                </p>
-                            </section>
-                        }
-                    })
-            }}
+            // A signup without an invite is finished from the email it sends; this says so.
+            <PublicNotice />
             {form}
         </main>
     }

@@ -2,6 +2,7 @@
 //! problems, then import all rows at once (nothing is written while any row is wrong).
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use crate::api::{ImportPartnerLeads, ImportVendorLeads};
 use crate::components::{FormAlert, Submit};
@@ -10,7 +11,8 @@ use crate::error::AppError;
 
 /// A partner's import: leads registered for the team in the current program.
 #[component]
-pub fn PartnerLeadImport(action: ServerAction<ImportPartnerLeads>) -> impl IntoView {
+pub fn PartnerLeadImport() -> impl IntoView {
+    let action = ServerAction::<ImportPartnerLeads>::new();
     let csv = RwSignal::new(String::new());
     let outcome = Signal::derive(move || action.value().get());
     view! {
@@ -25,11 +27,11 @@ pub fn PartnerLeadImport(action: ServerAction<ImportPartnerLeads>) -> impl IntoV
                 />
             </ActionForm>
             <ConfirmImport outcome>
-                <ActionForm action=action attr:class="inline">
+                <form method="post" action=ImportPartnerLeads::PATH class="inline">
                     <input type="hidden" name="csv" prop:value=move || csv.get() />
                     <input type="hidden" name="confirm" value="1" />
-                    <ConfirmButton outcome pending=action.pending() />
-                </ActionForm>
+                    <ConfirmButton outcome />
+                </form>
             </ConfirmImport>
         </ImportSection>
     }
@@ -37,7 +39,8 @@ pub fn PartnerLeadImport(action: ServerAction<ImportPartnerLeads>) -> impl IntoV
 
 /// A teammate's import: each lead passed to the partner its `partner_key` names.
 #[component]
-pub fn VendorLeadImport(action: ServerAction<ImportVendorLeads>, program: i64) -> impl IntoView {
+pub fn VendorLeadImport(program: i64) -> impl IntoView {
+    let action = ServerAction::<ImportVendorLeads>::new();
     let csv = RwSignal::new(String::new());
     let outcome = Signal::derive(move || action.value().get());
     view! {
@@ -53,12 +56,12 @@ pub fn VendorLeadImport(action: ServerAction<ImportVendorLeads>, program: i64) -
                 />
             </ActionForm>
             <ConfirmImport outcome>
-                <ActionForm action=action attr:class="inline">
+                <form method="post" action=ImportVendorLeads::PATH class="inline">
                     <input type="hidden" name="program" value=program />
                     <input type="hidden" name="csv" prop:value=move || csv.get() />
                     <input type="hidden" name="confirm" value="1" />
-                    <ConfirmButton outcome pending=action.pending() />
-                </ActionForm>
+                    <ConfirmButton outcome />
+                </form>
             </ConfirmImport>
         </ImportSection>
     }
@@ -136,11 +139,9 @@ fn ConfirmImport(
     }
 }
 
+/// Imports the previewed rows; the leads list loads again with them (the form sender sends it).
 #[component]
-fn ConfirmButton(
-    outcome: Signal<Option<Result<ImportOutcome, AppError>>>,
-    #[prop(into)] pending: Signal<bool>,
-) -> impl IntoView {
+fn ConfirmButton(outcome: Signal<Option<Result<ImportOutcome, AppError>>>) -> impl IntoView {
     let label = move || {
         let count = outcome
             .get()
@@ -153,74 +154,71 @@ fn ConfirmButton(
         )
     };
     view! {
-        <button type="submit" disabled=move || pending.get()>
+        <button type="submit" data-busy="Importing…">
             {label}
         </button>
     }
 }
 
 fn preview(outcome: ImportOutcome) -> AnyView {
-    let summary = match outcome.imported {
-        Some(n) => format!("{n} {} imported.", if n == 1 { "lead" } else { "leads" }),
-        None if outcome.invalid > 0 => format!(
+    let summary = if outcome.invalid > 0 {
+        format!(
             "{} of {} rows need fixing; nothing will be imported until they are right.",
             outcome.invalid,
             outcome.rows.len()
-        ),
-        None => format!("{} rows are ready to import.", outcome.valid),
+        )
+    } else {
+        format!("{} rows are ready to import.", outcome.valid)
     };
     let with_keys = outcome.rows.iter().any(|r| r.partner_key.is_some());
     view! {
         <p role="status" class="notice">
             {summary}
         </p>
-        {outcome
-            .imported
-            .is_none()
-            .then(|| {
-                view! {
-                    <table aria-label="Import preview">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Line"</th>
-                                <th scope="col">"Company"</th>
-                                <th scope="col">"Email"</th>
-                                {with_keys.then(|| view! { <th scope="col">"Partner key"</th> })}
-                                <th scope="col">"Check"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {outcome
-                                .rows
-                                .into_iter()
-                                .map(|r| {
-                                    let ok = r.errors.is_empty();
-                                    view! {
-                                        <tr class:row-error=!ok>
-                                            <td>{r.line}</td>
-                                            <td>{r.company}</td>
-                                            <td>{r.email}</td>
-                                            {with_keys
-                                                .then(|| {
-                                                    view! { <td>{r.partner_key.unwrap_or_default()}</td> }
-                                                })}
-                                            <td>
-                                                {if ok {
-                                                    r.conflict
-                                                        .map(|c| format!("OK · conflicts with {c}"))
-                                                        .unwrap_or_else(|| "OK".into())
-                                                } else {
-                                                    r.errors.join("; ")
-                                                }}
-                                            </td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()}
-                        </tbody>
-                    </table>
-                }
-            })}
+        {
+            view! {
+                <table aria-label="Import preview">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Line"</th>
+                            <th scope="col">"Company"</th>
+                            <th scope="col">"Email"</th>
+                            {with_keys.then(|| view! { <th scope="col">"Partner key"</th> })}
+                            <th scope="col">"Check"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {outcome
+                            .rows
+                            .into_iter()
+                            .map(|r| {
+                                let ok = r.errors.is_empty();
+                                view! {
+                                    <tr class:row-error=!ok>
+                                        <td>{r.line}</td>
+                                        <td>{r.company}</td>
+                                        <td>{r.email}</td>
+                                        {with_keys
+                                            .then(|| {
+                                                view! { <td>{r.partner_key.unwrap_or_default()}</td> }
+                                            })}
+                                        <td>
+                                            {if ok {
+                                                r.conflict
+                                                    .map(|c| format!("OK · conflicts with {c}"))
+                                                    .unwrap_or_else(|| "OK".into())
+                                            } else {
+                                                r.errors.join("; ")
+                                            }}
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            }
+        }
     }
     .into_any()
 }

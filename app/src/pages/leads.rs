@@ -3,14 +3,14 @@ use domain::lead::LeadStatus;
 use domain::link::ReviewStatus;
 use domain::time::format_date;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{
-    AnswerLead, DecideLead, ImportPartnerLeads, ImportVendorLeads, RegisterLead, RepassLead,
-    fetch_partner_customers, fetch_partner_leads, fetch_vendor_customers, fetch_vendor_leads,
-    suggest_partners,
+    AnswerLead, DecideLead, RegisterLead, RepassLead, fetch_partner_customers, fetch_partner_leads,
+    fetch_vendor_customers, fetch_vendor_leads, suggest_partners,
 };
-use crate::components::{FieldError, FormAlert, Submit, TopBar, cleared_when, data_page};
+use crate::components::{Submit, TopBar, data_page};
 use crate::dto::{
     LeadRow, PartnerCustomersPage, PartnerLeadsPage, VendorCustomersPage, VendorLeadsPage,
 };
@@ -26,57 +26,17 @@ fn after_param() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
     }
 }
 
-/// How many imports were written: the leads list reloads after those, not after a preview
-/// (reloading would also clear the file being previewed).
-fn imports_written<A>(action: ServerAction<A>) -> Memo<usize>
-where
-    A: leptos::server_fn::ServerFn<
-            Output = crate::dto::ImportOutcome,
-            Error = crate::error::AppError,
-        > + Clone
-        + Send
-        + Sync
-        + 'static,
-{
-    Memo::new(move |before: Option<&usize>| {
-        let written = action
-            .value()
-            .with(|v| matches!(v, Some(Ok(o)) if o.imported.is_some()));
-        before.copied().unwrap_or(0) + usize::from(written)
-    })
-}
-
 /// `/partner/leads`: register a lead and follow the team's (or one's own) leads.
 #[component]
 pub fn PartnerLeadsPage() -> impl IntoView {
-    let register = ServerAction::<RegisterLead>::new();
-    let answer = ServerAction::<AnswerLead>::new();
-    let import = ServerAction::<ImportPartnerLeads>::new();
-    let imported = imports_written(import);
-    let after = after_param();
-    let data = Resource::new(
-        move || {
-            (
-                after(),
-                register.version().get(),
-                answer.version().get(),
-                imported.get(),
-            )
-        },
-        |(after, _, _, _)| fetch_partner_leads(after),
-    );
+    let data = Resource::new(after_param(), fetch_partner_leads);
     data_page("Leads", data, move |data| {
-        view! { <PartnerLeads data register answer import /> }.into_any()
+        view! { <PartnerLeads data /> }.into_any()
     })
 }
 
 #[component]
-fn PartnerLeads(
-    data: PartnerLeadsPage,
-    register: ServerAction<RegisterLead>,
-    answer: ServerAction<AnswerLead>,
-    import: ServerAction<ImportPartnerLeads>,
-) -> impl IntoView {
+fn PartnerLeads(data: PartnerLeadsPage) -> impl IntoView {
     let PartnerLeadsPage {
         viewer,
         program,
@@ -86,23 +46,11 @@ fn PartnerLeads(
         leads,
         next,
     } = data;
-    let error = Signal::derive(move || register.value().get().and_then(Result::err));
-    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
-    let registered = move || {
-        register.value().get().and_then(Result::ok).map(|_| {
-            view! {
-                <p role="status" class="notice">
-                    "Lead registered. The vendor's team will review it."
-                </p>
-            }
-        })
-    };
     let heading = if whole_team {
         "Your team's leads"
     } else {
         "Your leads"
     };
-    let answer_error = Signal::derive(move || answer.value().get().and_then(Result::err));
     let empty = leads.is_empty();
     view! {
         <TopBar viewer />
@@ -123,13 +71,7 @@ fn PartnerLeads(
                     view! {
                         <section class="card" aria-labelledby="register-lead">
                             <h2 id="register-lead">"Register a lead"</h2>
-                            <ActionForm
-                                action=register
-                                node_ref=cleared_when(move || {
-                                    matches!(register.value().get(), Some(Ok(_)))
-                                })
-                                attr:class="form-row"
-                            >
+                            <form method="post" action=RegisterLead::PATH class="form-row">
                                 <div class="field">
                                     <label for="lead-company">"Company"</label>
                                     <input
@@ -138,26 +80,22 @@ fn PartnerLeads(
                                         required
                                         maxlength="200"
                                     />
-                                    <FieldError error name="company" />
                                 </div>
                                 <div class="field">
                                     <label for="lead-contact">"Contact name"</label>
                                     <input id="lead-contact" name="contact_name" maxlength="100" />
-                                    <FieldError error name="contact_name" />
                                 </div>
                                 <div class="field">
                                     <label for="lead-email">"Contact email"</label>
                                     <input id="lead-email" name="email" type="email" required />
-                                    <FieldError error name="email" />
                                 </div>
                                 <div class="field">
                                     <label for="lead-domain">"Company website (optional)"</label>
                                     <input id="lead-domain" name="domain" placeholder="acme.com" />
-                                    <FieldError error name="domain" />
                                 </div>
                                 {lead_fields
                                     .into_iter()
-                                    .map(|f| view! { <CustomLeadField f error /> })
+                                    .map(|f| view! { <CustomLeadField f /> })
                                     .collect_view()}
                                 <div class="field wide">
                                     <label for="lead-notes">"Notes (optional)"</label>
@@ -167,26 +105,18 @@ fn PartnerLeads(
                                         rows="2"
                                         maxlength="5000"
                                     ></textarea>
-                                    <FieldError error name="notes" />
                                 </div>
                                 <div class="field end">
-                                    <Submit
-                                        label="Register lead"
-                                        pending=register.pending()
-                                        busy_text="Registering…"
-                                    />
+                                    <Submit label="Register lead" busy_text="Registering…" />
                                 </div>
-                            </ActionForm>
-                            <FormAlert error=general />
-                            {registered}
+                            </form>
                         </section>
                     }
                         .into_any()
                 })}
-            {can_register.then(|| view! { <PartnerLeadImport action=import /> })}
+            {can_register.then(|| view! { <PartnerLeadImport /> })}
             <section class="card">
                 <h2 id="leads-heading">{heading}</h2>
-                <FormAlert error=answer_error />
                 <table aria-labelledby="leads-heading">
                     <thead>
                         <tr>
@@ -204,9 +134,7 @@ fn PartnerLeads(
                             .map(|l| {
                                 let passed = (whole_team && l.status == LeadStatus::Passed)
                                     .then(|| {
-                                        view! {
-                                            <PassAnswer id=l.id company=l.company.clone() answer />
-                                        }
+                                        view! { <PassAnswer id=l.id company=l.company.clone() /> }
                                     });
                                 view! {
                                     <tr>
@@ -265,20 +193,20 @@ fn PartnerLeads(
 
 /// Take or decline (with a reason) a lead the vendor passed to the team.
 #[component]
-fn PassAnswer(id: i64, company: String, answer: ServerAction<AnswerLead>) -> impl IntoView {
+fn PassAnswer(id: i64, company: String) -> impl IntoView {
     let take = format!("Take {company}");
     let reason = format!("Reason for declining {company}");
     let decline = format!("Decline {company}");
     view! {
         <div class="inline">
-            <ActionForm action=answer attr:class="inline">
+            <form method="post" action=AnswerLead::PATH class="inline">
                 <input type="hidden" name="lead_id" value=id />
                 <input type="hidden" name="action" value="take" />
-                <button type="submit" aria-label=take disabled=move || answer.pending().get()>
+                <button type="submit" aria-label=take>
                     "Take"
                 </button>
-            </ActionForm>
-            <ActionForm action=answer attr:class="inline">
+            </form>
+            <form method="post" action=AnswerLead::PATH class="inline">
                 <input type="hidden" name="lead_id" value=id />
                 <input type="hidden" name="action" value="decline" />
                 <label class="visually-hidden" for=format!("decline-reason-{id}")>
@@ -291,15 +219,10 @@ fn PassAnswer(id: i64, company: String, answer: ServerAction<AnswerLead>) -> imp
                     required
                     maxlength="500"
                 />
-                <button
-                    type="submit"
-                    class="danger"
-                    aria-label=decline
-                    disabled=move || answer.pending().get()
-                >
+                <button type="submit" class="danger" aria-label=decline>
                     "Decline"
                 </button>
-            </ActionForm>
+            </form>
         </div>
     }
 }
@@ -397,10 +320,6 @@ fn PartnerCustomers(data: PartnerCustomersPage) -> impl IntoView {
 /// `/vendor/leads`: the program's leads; teammates who manage leads decide on them here.
 #[component]
 pub fn VendorLeadsPage() -> impl IntoView {
-    let decide = ServerAction::<DecideLead>::new();
-    let repass = ServerAction::<RepassLead>::new();
-    let import = ServerAction::<ImportVendorLeads>::new();
-    let imported = imports_written(import);
     let query = use_query_map();
     let params = move || {
         let q = query.read();
@@ -408,28 +327,18 @@ pub fn VendorLeadsPage() -> impl IntoView {
             q.get("program").and_then(|v| v.parse::<i64>().ok()),
             q.get("status").filter(|s| !s.is_empty()),
             q.get("after").and_then(|v| v.parse::<i64>().ok()),
-            (
-                decide.version().get(),
-                repass.version().get(),
-                imported.get(),
-            ),
         )
     };
-    let data = Resource::new(params, |(program, status, after, _)| {
+    let data = Resource::new(params, |(program, status, after)| {
         fetch_vendor_leads(program, status, after)
     });
     data_page("Leads", data, move |data| {
-        view! { <VendorLeads data decide repass import /> }.into_any()
+        view! { <VendorLeads data /> }.into_any()
     })
 }
 
 #[component]
-fn VendorLeads(
-    data: VendorLeadsPage,
-    decide: ServerAction<DecideLead>,
-    repass: ServerAction<RepassLead>,
-    import: ServerAction<ImportVendorLeads>,
-) -> impl IntoView {
+fn VendorLeads(data: VendorLeadsPage) -> impl IntoView {
     let VendorLeadsPage {
         viewer,
         program,
@@ -438,13 +347,6 @@ fn VendorLeads(
         leads,
         next,
     } = data;
-    let error = Signal::derive(move || {
-        decide
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| repass.value().get().and_then(Result::err))
-    });
     let empty = leads.is_empty();
     let columns = if can_decide { 7 } else { 6 };
     let importable = program.as_ref().filter(|_| can_decide).map(|p| p.id);
@@ -478,7 +380,6 @@ fn VendorLeads(
                     "Show"
                 </button>
             </form>
-            <FormAlert error />
             <table aria-label="Leads">
                 <thead>
                     <tr>
@@ -494,7 +395,7 @@ fn VendorLeads(
                 <tbody>
                     {leads
                         .into_iter()
-                        .map(|l| view! { <VendorLeadLine l can_decide decide repass /> })
+                        .map(|l| view! { <VendorLeadLine l can_decide /> })
                         .collect_view()}
                     {empty
                         .then(|| {
@@ -520,7 +421,7 @@ fn VendorLeads(
                 .map(|program| {
                     view! {
                         <SuggestPartners program />
-                        <VendorLeadImport action=import program />
+                        <VendorLeadImport program />
                     }
                 })}
         </main>
@@ -529,29 +430,19 @@ fn VendorLeads(
 }
 
 #[component]
-fn VendorLeadLine(
-    l: LeadRow,
-    can_decide: bool,
-    decide: ServerAction<DecideLead>,
-    repass: ServerAction<RepassLead>,
-) -> impl IntoView {
+fn VendorLeadLine(l: LeadRow, can_decide: bool) -> impl IntoView {
     let id = l.id;
     let company = l.company.clone();
     let button = |action: &'static str, label: &'static str, class: &'static str| {
         let name = format!("{label} {company}");
         view! {
-            <ActionForm action=decide attr:class="inline">
+            <form method="post" action=DecideLead::PATH class="inline">
                 <input type="hidden" name="lead_id" value=id />
                 <input type="hidden" name="action" value=action />
-                <button
-                    type="submit"
-                    class=class
-                    aria-label=name
-                    disabled=move || decide.pending().get()
-                >
+                <button type="submit" class=class aria-label=name>
                     {label}
                 </button>
-            </ActionForm>
+            </form>
         }
     };
     let reject_reason = format!("Reason for rejecting {}", l.company);
@@ -562,7 +453,7 @@ fn VendorLeadLine(
         let controls = match l.status {
             LeadStatus::Submitted => view! {
                 {button("accept", "Accept", "")}
-                <ActionForm action=decide attr:class="inline">
+                <form method="post" action=DecideLead::PATH class="inline">
                     <input type="hidden" name="lead_id" value=id />
                     <input type="hidden" name="action" value="reject" />
                     <label class="visually-hidden" for=format!("lead-reason-{id}")>
@@ -575,15 +466,10 @@ fn VendorLeadLine(
                         required
                         maxlength="500"
                     />
-                    <button
-                        type="submit"
-                        class="danger"
-                        aria-label=reject_label
-                        disabled=move || decide.pending().get()
-                    >
+                    <button type="submit" class="danger" aria-label=reject_label>
                         "Reject"
                     </button>
-                </ActionForm>
+                </form>
             }
             .into_any(),
             LeadStatus::Accepted | LeadStatus::Taken => view! {
@@ -592,7 +478,7 @@ fn VendorLeadLine(
             }
             .into_any(),
             LeadStatus::Declined => view! {
-                <ActionForm action=repass attr:class="inline">
+                <form method="post" action=RepassLead::PATH class="inline">
                     <input type="hidden" name="lead_id" value=id />
                     <label class="visually-hidden" for=format!("repass-{id}")>
                         {repass_label}
@@ -604,15 +490,10 @@ fn VendorLeadLine(
                         required
                         maxlength="100"
                     />
-                    <button
-                        type="submit"
-                        class="secondary"
-                        aria-label=repass_button
-                        disabled=move || repass.pending().get()
-                    >
+                    <button type="submit" class="secondary" aria-label=repass_button>
                         "Pass again"
                     </button>
-                </ActionForm>
+                </form>
             }
             .into_any(),
             _ => view! { <span class="muted">"—"</span> }.into_any(),
@@ -1015,10 +896,7 @@ fn SuggestPartners(program: i64) -> impl IntoView {
 /// One of the group's custom questions in the lead form; its answer travels as
 /// `custom[<key>]`.
 #[component]
-fn CustomLeadField(
-    f: domain::lead_fields::LeadField,
-    error: Signal<Option<crate::error::AppError>>,
-) -> impl IntoView {
+fn CustomLeadField(f: domain::lead_fields::LeadField) -> impl IntoView {
     use domain::lead_fields::FieldKind;
     let id = format!("lead-custom-{}", f.key);
     let name = format!("custom[{}]", f.key);
@@ -1026,15 +904,6 @@ fn CustomLeadField(
         f.label.clone()
     } else {
         format!("{} (optional)", f.label)
-    };
-    let message = {
-        let name = name.clone();
-        move || {
-            error
-                .get()
-                .and_then(|e| e.field(&name))
-                .map(|m| view! { <p class="field-error">{m}</p> })
-        }
     };
     let input = match f.kind {
         FieldKind::Select { options } => view! {
@@ -1060,7 +929,6 @@ fn CustomLeadField(
         <div class="field">
             <label for=id>{label}</label>
             {input}
-            {message}
         </div>
     }
 }

@@ -1,11 +1,13 @@
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::Login;
 
-/// Sign-in. A plain form post before hydration, a server action after; errors show in an
-/// alert either way (before hydration they come back in the URL).
+/// Sign-in, a form post to the server function (sent in the background once the page is
+/// hydrated). A refusal shows in an alert either way: without JavaScript it comes back in the
+/// URL, which the action reads.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
@@ -17,7 +19,7 @@ pub fn LoginPage() -> impl IntoView {
         <main id="main" class="page auth">
             <h1>"Sign in"</h1>
             <p class="muted">"Vendor teammates and partner contacts use the same sign-in."</p>
-            <ActionForm action=login attr:class="card form" attr:aria-label="Sign in">
+            <form method="post" action=Login::PATH class="card form" aria-label="Sign in">
                 <input type="hidden" name="next" value=next />
                 <label for="email">"Email"</label>
                 <input id="email" type="email" name="email" autocomplete="username" required />
@@ -39,13 +41,11 @@ pub fn LoginPage() -> impl IntoView {
                             }
                         })
                 }}
-                <button type="submit" disabled=move || login.pending().get()>
+                <button type="submit" data-busy="Signing in…">
                     "Sign in"
                 </button>
-                <p role="status" class="muted">
-                    {move || login.pending().get().then_some("Signing in…")}
-                </p>
-            </ActionForm>
+                <p role="status" class="muted"></p>
+            </form>
             <p>
                 <a href="/forgot-password">"Forgot password?"</a>
             </p>

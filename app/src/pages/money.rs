@@ -4,6 +4,7 @@
 use domain::ledger::PayoutStatus;
 use domain::reward::{RewardState, RewardStatus};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
@@ -11,9 +12,7 @@ use crate::api::{
     fetch_partner_earnings, fetch_partner_reward, fetch_vendor_payouts, fetch_vendor_reward,
     fetch_vendor_rewards,
 };
-use crate::components::{
-    EarningsKpis, FieldError, FormAlert, NoProgram, Submit, TopBar, cleared_when, data_page,
-};
+use crate::components::{EarningsKpis, NoProgram, Submit, TopBar, data_page};
 use crate::dto::{
     PartnerEarningsPage as EarningsData, PayoutRow, RewardExplanation, RewardRow,
     VendorPayoutsPage as PayoutsData, VendorRewardsPage as RewardsData,
@@ -122,9 +121,6 @@ fn RewardsTable(
 #[component]
 pub fn VendorRewardsPage() -> impl IntoView {
     let query = use_query_map();
-    let review = ServerAction::<ReviewReward>::new();
-    let manual = ServerAction::<AddManualReward>::new();
-    let bulk = ServerAction::<BulkReviewRewards>::new();
     let data = Resource::new(
         move || {
             let q = query.read();
@@ -132,27 +128,17 @@ pub fn VendorRewardsPage() -> impl IntoView {
                 q.get("program").and_then(|v| v.parse::<i64>().ok()),
                 q.get("status"),
                 q.get("after").and_then(|v| v.parse::<i64>().ok()),
-                (
-                    review.version().get(),
-                    manual.version().get(),
-                    bulk.version().get(),
-                ),
             )
         },
-        |(program, status, after, _)| fetch_vendor_rewards(program, status, after),
+        |(program, status, after)| fetch_vendor_rewards(program, status, after),
     );
     data_page("Rewards", data, move |data| {
-        view! { <VendorRewards data review manual bulk /> }.into_any()
+        view! { <VendorRewards data /> }.into_any()
     })
 }
 
 #[component]
-fn VendorRewards(
-    data: RewardsData,
-    review: ServerAction<ReviewReward>,
-    manual: ServerAction<AddManualReward>,
-    bulk: ServerAction<BulkReviewRewards>,
-) -> impl IntoView {
+fn VendorRewards(data: RewardsData) -> impl IntoView {
     let RewardsData {
         viewer,
         program,
@@ -164,8 +150,6 @@ fn VendorRewards(
     let Some(program) = program else {
         return view! { <NoProgram viewer title="Rewards" /> }.into_any();
     };
-    let review_error = Signal::derive(move || review.value().get().and_then(Result::err));
-    let manual_error = Signal::derive(move || manual.value().get().and_then(Result::err));
     let next = next.map(|after| {
         format!(
             "/vendor/rewards?program={}&status={}&after={after}",
@@ -188,19 +172,18 @@ fn VendorRewards(
                     {pending
                         .then(|| {
                             view! {
-                                <ActionForm action=review attr:class="inline">
+                                <form method="post" action=ReviewReward::PATH class="inline">
                                     <input type="hidden" name="reward_id" value=id />
                                     <input type="hidden" name="action" value="approve" />
                                     <button
                                         type="submit"
                                         class="secondary"
                                         aria-label=format!("Approve reward {id}")
-                                        disabled=move || review.pending().get()
                                     >
                                         "Approve"
                                     </button>
-                                </ActionForm>
-                                <ActionForm action=review attr:class="inline">
+                                </form>
+                                <form method="post" action=ReviewReward::PATH class="inline">
                                     <input type="hidden" name="reward_id" value=id />
                                     <input
                                         type="hidden"
@@ -214,11 +197,10 @@ fn VendorRewards(
                                             "{} reward {id}",
                                             if r.on_hold { "Release" } else { "Hold" },
                                         )
-                                        disabled=move || review.pending().get()
                                     >
                                         {if r.on_hold { "Release" } else { "Hold" }}
                                     </button>
-                                </ActionForm>
+                                </form>
                             }
                         })} // A clawback is declined only with the reward it claws back.
                     {(!r.clawback)
@@ -226,7 +208,7 @@ fn VendorRewards(
                             view! {
                                 <details>
                                     <summary>"Decline"</summary>
-                                    <ActionForm action=review attr:class="inline">
+                                    <form method="post" action=ReviewReward::PATH class="inline">
                                         <input type="hidden" name="reward_id" value=id />
                                         <input type="hidden" name="action" value="decline" />
                                         <label for=format!("decline-{id}")>"Reason"</label>
@@ -234,11 +216,10 @@ fn VendorRewards(
                                         <button
                                             type="submit"
                                             aria-label=format!("Decline reward {id}")
-                                            disabled=move || review.pending().get()
                                         >
                                             "Decline"
                                         </button>
-                                    </ActionForm>
+                                    </form>
                                 </details>
                             }
                         })}
@@ -279,27 +260,15 @@ fn VendorRewards(
                     "Filter"
                 </button>
             </form>
-            <FormAlert error=review_error />
-            {move || {
-                review
-                    .pending()
-                    .get()
-                    .then(|| {
-                        view! {
-                            <p role="status" class="muted">
-                                "Working…"
-                            </p>
-                        }
-                    })
-            }}
             {can_review
                 .then(|| {
                     view! {
-                        <ActionForm
-                            action=bulk
-                            attr:id="bulk-rewards"
-                            attr:class="inline bulk"
-                            attr:aria-label="Selected rewards"
+                        <form
+                            method="post"
+                            action=BulkReviewRewards::PATH
+                            id="bulk-rewards"
+                            class="inline bulk"
+                            aria-label="Selected rewards"
                         >
                             <input type="hidden" name="program" value=program.id />
                             <label for="bulk-action">"With the selected rewards"</label>
@@ -313,37 +282,8 @@ fn VendorRewards(
                                 "Reason (for a decline; the partner sees it)"
                             </label>
                             <input id="bulk-reason" name="reason" maxlength="500" />
-                            <Submit
-                                label="Apply to selected"
-                                pending=bulk.pending()
-                                busy_text="Updating…"
-                            />
-                        </ActionForm>
-                        {move || {
-                            bulk.value()
-                                .get()
-                                .map(|r| match r {
-                                    Ok(r) => {
-                                        view! {
-                                            <p role="status" class="notice">
-                                                {match r.changed {
-                                                    1 => "1 reward updated.".to_owned(),
-                                                    n => format!("{n} rewards updated."),
-                                                }}
-                                            </p>
-                                        }
-                                            .into_any()
-                                    }
-                                    Err(e) => {
-                                        view! {
-                                            <p role="alert" class="error">
-                                                {e.message}
-                                            </p>
-                                        }
-                                            .into_any()
-                                    }
-                                })
-                        }}
+                            <Submit label="Apply to selected" busy_text="Updating…" />
+                        </form>
                     }
                 })}
             <RewardsTable
@@ -365,17 +305,10 @@ fn VendorRewards(
                     view! {
                         <section class="card" aria-labelledby="manual-reward">
                             <h2 id="manual-reward">"Add a manual reward"</h2>
-                            <ActionForm
-                                action=manual
-                                node_ref=cleared_when(move || {
-                                    matches!(manual.value().get(), Some(Ok(_)))
-                                })
-                                attr:class="form"
-                            >
+                            <form method="post" action=AddManualReward::PATH class="form">
                                 <input type="hidden" name="program" value=program.id />
                                 <label for="manual-partner">"Partner key"</label>
                                 <input id="manual-partner" name="partner_key" required />
-                                <FieldError error=manual_error name="partner_key" />
                                 <label for="manual-amount">
                                     {format!("Amount ({}; negative deducts)", program.currency)}
                                 </label>
@@ -385,29 +318,10 @@ fn VendorRewards(
                                     required
                                     inputmode="decimal"
                                 />
-                                <FieldError error=manual_error name="amount" />
                                 <label for="manual-reason">"Reason (the partner sees it)"</label>
                                 <input id="manual-reason" name="reason" required maxlength="500" />
-                                <FieldError error=manual_error name="reason" />
-                                <Submit
-                                    label="Add reward"
-                                    pending=manual.pending()
-                                    busy_text="Adding…"
-                                />
-                            </ActionForm>
-                            {move || {
-                                manual
-                                    .value()
-                                    .get()
-                                    .and_then(Result::ok)
-                                    .map(|_| {
-                                        view! {
-                                            <p role="status" class="notice">
-                                                "Reward added."
-                                            </p>
-                                        }
-                                    })
-                            }}
+                                <Submit label="Add reward" busy_text="Adding…" />
+                            </form>
                         </section>
                     }
                 })}
@@ -492,7 +406,6 @@ fn PayoutsTable(
 #[component]
 pub fn VendorPayoutsPage() -> impl IntoView {
     let query = use_query_map();
-    let update = ServerAction::<UpdatePayout>::new();
     let data = Resource::new(
         move || {
             let q = query.read();
@@ -500,18 +413,17 @@ pub fn VendorPayoutsPage() -> impl IntoView {
                 q.get("program").and_then(|v| v.parse::<i64>().ok()),
                 q.get("status"),
                 q.get("after").and_then(|v| v.parse::<i64>().ok()),
-                update.version().get(),
             )
         },
-        |(program, status, after, _)| fetch_vendor_payouts(program, status, after),
+        |(program, status, after)| fetch_vendor_payouts(program, status, after),
     );
     data_page("Payouts", data, move |data| {
-        view! { <VendorPayouts data update /> }.into_any()
+        view! { <VendorPayouts data /> }.into_any()
     })
 }
 
 #[component]
-fn VendorPayouts(data: PayoutsData, update: ServerAction<UpdatePayout>) -> impl IntoView {
+fn VendorPayouts(data: PayoutsData) -> impl IntoView {
     let PayoutsData {
         viewer,
         program,
@@ -524,7 +436,6 @@ fn VendorPayouts(data: PayoutsData, update: ServerAction<UpdatePayout>) -> impl 
     let Some(program) = program else {
         return view! { <NoProgram viewer title="Payouts" /> }.into_any();
     };
-    let error = Signal::derive(move || update.value().get().and_then(Result::err));
     let next = next.map(|after| {
         format!(
             "/vendor/payouts?program={}&status={}&after={after}",
@@ -539,18 +450,17 @@ fn VendorPayouts(data: PayoutsData, update: ServerAction<UpdatePayout>) -> impl 
             let simple = |to: PayoutStatus, label: &'static str| {
                 current.can_become(to).then(|| {
                     view! {
-                        <ActionForm action=update attr:class="inline">
+                        <form method="post" action=UpdatePayout::PATH class="inline">
                             <input type="hidden" name="payout_id" value=id />
                             <input type="hidden" name="status" value=to.as_str() />
                             <button
                                 type="submit"
                                 class="secondary"
                                 aria-label=format!("{label} payout {id}")
-                                disabled=move || update.pending().get()
                             >
                                 {label}
                             </button>
-                        </ActionForm>
+                        </form>
                     }
                 })
             };
@@ -559,19 +469,15 @@ fn VendorPayouts(data: PayoutsData, update: ServerAction<UpdatePayout>) -> impl 
                     current.can_become(to).then(|| view! {
                         <details>
                             <summary>{label}</summary>
-                            <ActionForm action=update attr:class="inline">
+                            <form method="post" action=UpdatePayout::PATH class="inline">
                                 <input type="hidden" name="payout_id" value=id />
                                 <input type="hidden" name="status" value=to.as_str() />
                                 <label for=format!("{}-{id}", to.as_str())>{note}</label>
                                 <input id=format!("{}-{id}", to.as_str()) name="note" required />
-                                <button
-                                    type="submit"
-                                    aria-label=format!("{label} payout {id}")
-                                    disabled=move || update.pending().get()
-                                >
+                                <button type="submit" aria-label=format!("{label} payout {id}")>
                                     {label}
                                 </button>
-                            </ActionForm>
+                            </form>
                         </details>
                     })
                 };
@@ -631,19 +537,6 @@ fn VendorPayouts(data: PayoutsData, update: ServerAction<UpdatePayout>) -> impl 
                         </p>
                     }
                 })}
-            <FormAlert error />
-            {move || {
-                update
-                    .pending()
-                    .get()
-                    .then(|| {
-                        view! {
-                            <p role="status" class="muted">
-                                "Working…"
-                            </p>
-                        }
-                    })
-            }}
             <PayoutsTable payouts actions=actions />
             {next
                 .map(|href| {
@@ -662,26 +555,22 @@ fn VendorPayouts(data: PayoutsData, update: ServerAction<UpdatePayout>) -> impl 
 #[component]
 pub fn PartnerEarningsPage() -> impl IntoView {
     let query = use_query_map();
-    let cash_out = ServerAction::<CashOut>::new();
     let data = Resource::new(
         move || {
-            (
-                query
-                    .read()
-                    .get("after")
-                    .and_then(|v| v.parse::<i64>().ok()),
-                cash_out.version().get(),
-            )
+            query
+                .read()
+                .get("after")
+                .and_then(|v| v.parse::<i64>().ok())
         },
-        |(after, _)| fetch_partner_earnings(after),
+        fetch_partner_earnings,
     );
     data_page("Earnings", data, move |data| {
-        view! { <PartnerEarnings data cash_out /> }.into_any()
+        view! { <PartnerEarnings data /> }.into_any()
     })
 }
 
 #[component]
-fn PartnerEarnings(data: EarningsData, cash_out: ServerAction<CashOut>) -> impl IntoView {
+fn PartnerEarnings(data: EarningsData) -> impl IntoView {
     let EarningsData {
         viewer,
         program,
@@ -693,7 +582,6 @@ fn PartnerEarnings(data: EarningsData, cash_out: ServerAction<CashOut>) -> impl 
         next,
         payouts,
     } = data;
-    let error = Signal::derive(move || cash_out.value().get().and_then(Result::err));
     let intro = match (&program, whole_team) {
         (None, _) => "Your team is not in a partner program yet.".to_owned(),
         (Some(p), true) => format!("Your team's rewards and payouts in {p}."),
@@ -730,13 +618,9 @@ fn PartnerEarnings(data: EarningsData, cash_out: ServerAction<CashOut>) -> impl 
                                                 <p class="muted">
                                                     "Every available reward goes into one payout to your payout details."
                                                 </p>
-                                                <ActionForm action=cash_out attr:class="inline">
-                                                    <Submit
-                                                        label="Cash out"
-                                                        pending=cash_out.pending()
-                                                        busy_text="Requesting…"
-                                                    />
-                                                </ActionForm>
+                                                <form method="post" action=CashOut::PATH class="inline">
+                                                    <Submit label="Cash out" busy_text="Requesting…" />
+                                                </form>
                                             }
                                                 .into_any()
                                         } else {
@@ -747,20 +631,6 @@ fn PartnerEarnings(data: EarningsData, cash_out: ServerAction<CashOut>) -> impl 
                                                 </p>
                                             }
                                                 .into_any()
-                                        }}
-                                        <FormAlert error />
-                                        {move || {
-                                            cash_out
-                                                .value()
-                                                .get()
-                                                .and_then(Result::ok)
-                                                .map(|id| {
-                                                    view! {
-                                                        <p role="status" class="notice">
-                                                            {format!("Payout #{id} requested.")}
-                                                        </p>
-                                                    }
-                                                })
                                         }}
                                     </section>
                                 }

@@ -3,40 +3,38 @@
 //! counts the unread ones.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{MarkNotificationsRead, fetch_notifications};
-use crate::components::{FormAlert, Submit, TopBar, data_page};
+use crate::components::{Submit, TopBar, data_page};
 use crate::dto::{NotificationRow, NotificationsPage as Data};
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
     let query = use_query_map();
-    let mark = ServerAction::<MarkNotificationsRead>::new();
     let data = Resource::new(
         move || {
-            let before = query
+            query
                 .read()
                 .get("before")
-                .and_then(|v| v.parse::<i64>().ok());
-            (before, mark.version().get())
+                .and_then(|v| v.parse::<i64>().ok())
         },
-        |(before, _)| fetch_notifications(before),
+        fetch_notifications,
     );
     data_page("Notifications", data, move |data| {
-        view! { <Inbox data mark /> }.into_any()
+        view! { <Inbox data /> }.into_any()
     })
 }
 
 #[component]
-fn Inbox(data: Data, mark: ServerAction<MarkNotificationsRead>) -> impl IntoView {
+fn Inbox(data: Data) -> impl IntoView {
     let Data {
         viewer,
         notifications,
         older,
     } = data;
     let unread = viewer.unread;
-    let error = Signal::derive(move || mark.value().get().and_then(Result::err));
     let empty = notifications.is_empty();
     view! {
         <TopBar viewer />
@@ -46,13 +44,9 @@ fn Inbox(data: Data, mark: ServerAction<MarkNotificationsRead>) -> impl IntoView
                 {(unread > 0)
                     .then(|| {
                         view! {
-                            <ActionForm action=mark attr:class="inline">
-                                <Submit
-                                    label="Mark all as read"
-                                    pending=mark.pending()
-                                    secondary=true
-                                />
-                            </ActionForm>
+                            <form method="post" action=MarkNotificationsRead::PATH class="inline">
+                                <Submit label="Mark all as read" secondary=true />
+                            </form>
                         }
                     })}
             </div>
@@ -63,9 +57,8 @@ fn Inbox(data: Data, mark: ServerAction<MarkNotificationsRead>) -> impl IntoView
                     n => format!("{n} unread."),
                 }}
             </p>
-            <FormAlert error />
             <ul class="notifications" aria-label="Notifications">
-                {notifications.into_iter().map(|n| view! { <Item n mark /> }).collect_view()}
+                {notifications.into_iter().map(|n| view! { <Item n /> }).collect_view()}
             </ul>
             {empty
                 .then(|| {
@@ -90,7 +83,7 @@ fn Inbox(data: Data, mark: ServerAction<MarkNotificationsRead>) -> impl IntoView
 }
 
 #[component]
-fn Item(n: NotificationRow, mark: ServerAction<MarkNotificationsRead>) -> impl IntoView {
+fn Item(n: NotificationRow) -> impl IntoView {
     let NotificationRow {
         id,
         title,
@@ -116,17 +109,12 @@ fn Item(n: NotificationRow, mark: ServerAction<MarkNotificationsRead>) -> impl I
             {(!read)
                 .then(|| {
                     view! {
-                        <ActionForm action=mark attr:class="inline">
+                        <form method="post" action=MarkNotificationsRead::PATH class="inline">
                             <input type="hidden" name="notification" value=id />
-                            <button
-                                type="submit"
-                                class="secondary"
-                                aria-label=label
-                                disabled=move || mark.pending().get()
-                            >
+                            <button type="submit" class="secondary" aria-label=label>
                                 "Mark as read"
                             </button>
-                        </ActionForm>
+                        </form>
                     }
                 })}
             <p class="excerpt">{excerpt}</p>

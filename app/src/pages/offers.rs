@@ -3,31 +3,27 @@
 
 use domain::offer::OfferEvent;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{SaveOffer, fetch_offers};
-use crate::components::{
-    FieldError, FormAlert, NoProgram, Submit, TopBar, cleared_when, data_page,
-};
+use crate::components::{NoProgram, Submit, TopBar, data_page};
 use crate::dto::{OfferFormValues, OfferRow, OfferSimulation, OffersPage as Data};
 
 #[component]
 pub fn OffersPage() -> impl IntoView {
     let query = use_query_map();
-    let create = ServerAction::<SaveOffer>::new();
-    let revise = ServerAction::<SaveOffer>::new();
     let data = Resource::new(
         move || {
-            let program = query
+            query
                 .read()
                 .get("program")
-                .and_then(|v| v.parse::<i64>().ok());
-            (program, create.version().get(), revise.version().get())
+                .and_then(|v| v.parse::<i64>().ok())
         },
-        |(program, _, _)| fetch_offers(program),
+        fetch_offers,
     );
     data_page("Offers", data, move |data| {
-        view! { <Offers data create revise /> }.into_any()
+        view! { <Offers data /> }.into_any()
     })
 }
 
@@ -43,11 +39,7 @@ fn event_label(event: &str) -> &'static str {
 }
 
 #[component]
-fn Offers(
-    data: Data,
-    create: ServerAction<SaveOffer>,
-    revise: ServerAction<SaveOffer>,
-) -> impl IntoView {
+fn Offers(data: Data) -> impl IntoView {
     let Data {
         viewer,
         program,
@@ -65,7 +57,6 @@ fn Offers(
         target: vec!["everyone".into()],
         ..OfferFormValues::default()
     };
-    let revise_error = Signal::derive(move || revise.value().get().and_then(Result::err));
     view! {
         <TopBar viewer />
         <main id="main" class="page">
@@ -77,18 +68,11 @@ fn Offers(
                     program.currency,
                 )}
             </p>
-            <FormAlert error=revise_error />
             {offers
                 .into_iter()
                 .map(|offer| {
                     view! {
-                        <OfferCard
-                            offer
-                            targets=targets.clone()
-                            program=program.id
-                            can_edit
-                            action=revise
-                        />
+                        <OfferCard offer targets=targets.clone() program=program.id can_edit />
                     }
                 })
                 .collect_view()}
@@ -106,7 +90,6 @@ fn Offers(
                         <section class="card" aria-labelledby="new-offer">
                             <h2 id="new-offer">"Create an offer"</h2>
                             <OfferForm
-                                action=create
                                 program=program.id
                                 offer=None
                                 values=blank
@@ -127,7 +110,6 @@ fn OfferCard(
     targets: Vec<(String, String)>,
     program: i64,
     can_edit: bool,
-    action: ServerAction<SaveOffer>,
 ) -> impl IntoView {
     let current = offer.versions.first().cloned();
     let label = offer.name.clone();
@@ -176,7 +158,6 @@ fn OfferCard(
                         <details>
                             <summary>{format!("Edit {} (new version)", offer.name)}</summary>
                             <OfferForm
-                                action
                                 program
                                 offer=Some(offer.id)
                                 values=offer.form.clone()
@@ -192,15 +173,12 @@ fn OfferCard(
 
 #[component]
 fn OfferForm(
-    action: ServerAction<SaveOffer>,
     program: i64,
     offer: Option<i64>,
     values: OfferFormValues,
     targets: Vec<(String, String)>,
     label: &'static str,
 ) -> impl IntoView {
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
     // Ids stay unique when several forms share the page.
     let id = move |field: &str| format!("offer-{}-{field}", offer.unwrap_or(0));
     let editing = offer.is_some();
@@ -214,13 +192,8 @@ fn OfferForm(
             ))
         })
         .collect();
-    // A new offer's form empties once the offer is made (not after a simulation).
-    let form = cleared_when(move || {
-        offer.is_none()
-            && matches!(action.value().get(), Some(Ok(ref outcome)) if outcome.saved.is_some())
-    });
     view! {
-        <ActionForm action=action node_ref=form attr:class="form">
+        <form method="post" action=SaveOffer::PATH class="form">
             <input type="hidden" name="program" value=program />
             {offer.map(|o| view! { <input type="hidden" name="offer" value=o /> })}
             <label for=id("name")>"Offer name"</label>
@@ -232,7 +205,7 @@ fn OfferForm(
                 value=values.name.clone()
                 readonly=editing
             />
-            {(!editing).then(|| view! { <FieldError error name="name" /> })}
+
             <label for=id("event")>"Pays when"</label>
             {if editing {
                 view! {
@@ -257,7 +230,6 @@ fn OfferForm(
                 }
                     .into_any()
             }}
-            <FieldError error name="event" />
             <fieldset>
                 <legend>"Reward"</legend>
                 <label>
@@ -287,7 +259,6 @@ fn OfferForm(
                 inputmode="decimal"
                 value=values.payout_value.clone()
             />
-            <FieldError error name="payout_value" />
             <label for=id("target")>"Who earns it"</label>
             <p class="muted" id=id("target-help")>
                 "Everyone, one or more groups, one or more tiers, or one segment (Ctrl or Shift to choose several)."
@@ -311,7 +282,6 @@ fn OfferForm(
                     })
                     .collect_view()}
             </select>
-            <FieldError error name="target" />
             <details>
                 <summary>"Limits (optional)"</summary>
                 <label for=id(
@@ -323,7 +293,6 @@ fn OfferForm(
                     inputmode="numeric"
                     value=values.first_months.clone()
                 />
-                <FieldError error name="first_months" />
                 <label for=id("cap")>"Cap per customer"</label>
                 <input
                     id=id("cap")
@@ -331,7 +300,6 @@ fn OfferForm(
                     inputmode="decimal"
                     value=values.cap_per_customer.clone()
                 />
-                <FieldError error name="cap_per_customer" />
                 <label for=id("min")>"Minimum transaction amount"</label>
                 <input
                     id=id("min")
@@ -339,10 +307,8 @@ fn OfferForm(
                     inputmode="decimal"
                     value=values.min_amount.clone()
                 />
-                <FieldError error name="min_amount" />
                 <label for=id("products")>"Only these product keys (comma-separated)"</label>
                 <input id=id("products") name="product_keys" value=values.product_keys.clone() />
-                <FieldError error name="product_keys" />
             </details>
             {(!tiers.is_empty())
                 .then(|| {
@@ -379,59 +345,69 @@ fn OfferForm(
                                     }
                                 })
                                 .collect_view()}
-                            <FieldError error name="tier_overrides" />
                         </details>
                     }
                 })}
-            <Submit label pending=action.pending() busy_text="Working…" />
+            <Submit label busy_text="Working…" />
             <fieldset class="simulate">
                 <legend>"Simulator"</legend>
                 <label for=id("days")>"Replay the last (days)"</label>
                 <input id=id("days") name="simulate_days" value="30" inputmode="numeric" />
-                <FieldError error name="simulate_days" />
-                <button
-                    type="submit"
-                    name="intent"
-                    value="simulate"
-                    class="secondary"
-                    disabled=move || action.pending().get()
-                >
-                    "Simulate"
-                </button>
                 <p class="muted">
                     "Replays the program's events of those days through this form's version, without saving it."
                 </p>
+                <Simulator />
             </fieldset>
-            <FormAlert error=general />
-            {move || {
-                action
-                    .value()
-                    .get()
-                    .and_then(Result::ok)
-                    .map(|outcome| match (outcome.saved, outcome.simulation) {
-                        (_, Some(sim)) if sim.offer == offer => {
-                            view! { <Simulation sim /> }.into_any()
-                        }
-                        (Some(_), _) if offer.is_none() => {
-                            view! {
-                                <p role="status" class="notice">
-                                    "Offer created. It is listed above."
-                                </p>
-                            }
-                                .into_any()
-                        }
-                        (Some(id), _) if offer == Some(id) => {
-                            view! {
-                                <p role="status" class="notice">
-                                    "Saved."
-                                </p>
-                            }
-                                .into_any()
-                        }
-                        _ => ().into_any(),
-                    })
-            }}
-        </ActionForm>
+        </form>
+    }
+}
+
+/// The simulator's button and, once it ran, what the form's version would have paid. The form
+/// is sent in the background and the answer shown here; nothing is saved.
+#[component]
+fn Simulator() -> impl IntoView {
+    let sim = RwSignal::new(None::<OfferSimulation>);
+    let start = move |ev: leptos::ev::MouseEvent| {
+        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(button) = ev
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlButtonElement>().ok())
+            else {
+                return;
+            };
+            let Some(form) = button.form() else {
+                return;
+            };
+            ev.prevent_default();
+            leptos::task::spawn_local(async move {
+                let outcome = crate::forms::client::preview::<crate::dto::OfferOutcome>(
+                    &form,
+                    &button,
+                    SaveOffer::PATH,
+                )
+                .await;
+                if let Some(outcome) = outcome {
+                    sim.set(outcome.simulation);
+                }
+            });
+        }
+        #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+        let _ = (ev, sim);
+    };
+    view! {
+        <button
+            type="submit"
+            name="intent"
+            value="simulate"
+            class="secondary"
+            data-busy="Simulating…"
+            on:click=start
+        >
+            "Simulate"
+        </button>
+        {move || sim.get().map(|sim| view! { <Simulation sim /> })}
     }
 }
 

@@ -1,24 +1,16 @@
 use domain::partnership::PartnershipStatus;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use crate::api::{CreateLink, SetLinkEnabled, fetch_partner_dashboard};
-use crate::components::{
-    CopyButton, EarningsKpis, FieldError, FormAlert, Submit, TopBar, cleared_when, data_page,
-};
+use crate::components::{CopyButton, EarningsKpis, Submit, TopBar, data_page};
 use crate::dto::{CustomerRow, LinkView, PartnerDashboard, PartnershipCard};
 use crate::pages::links::LinksTable;
 
 /// `/partner`: the partner contact's dashboard.
 #[component]
 pub fn PartnerDashboardPage() -> impl IntoView {
-    let create = ServerAction::<CreateLink>::new();
-    let switch = ServerAction::<SetLinkEnabled>::new();
-    let dashboard = Resource::new(
-        move || (create.version().get(), switch.version().get()),
-        |_| fetch_partner_dashboard(),
-    );
-    provide_context(create);
-    provide_context(switch);
+    let dashboard = Resource::new(|| (), |_| fetch_partner_dashboard());
     data_page("Partner dashboard", dashboard, move |dashboard| {
         view! { <Dashboard dashboard /> }.into_any()
     })
@@ -191,11 +183,6 @@ fn Links(
     can_make_team: bool,
     default_destination: String,
 ) -> impl IntoView {
-    let create = expect_context::<ServerAction<CreateLink>>();
-    let switch = expect_context::<ServerAction<SetLinkEnabled>>();
-    let switch_error = Signal::derive(move || switch.value().get().and_then(Result::err));
-    let error = Signal::derive(move || create.value().get().and_then(Result::err));
-    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
     let default_text = if default_destination.is_empty() {
         "the vendor has not set a destination yet".to_owned()
     } else {
@@ -222,36 +209,14 @@ fn Links(
                 }),
             )
         />
-        <FormAlert error=switch_error />
-        {move || {
-            switch
-                .value()
-                .get()
-                .and_then(Result::ok)
-                .map(|l| {
-                    view! {
-                        <p role="status" class="notice">
-                            {format!(
-                                "Link \"{}\" turned {}.",
-                                l.name,
-                                if l.enabled {
-                                    "on"
-                                } else {
-                                    "off: its address now answers \"not found\" (within a minute)"
-                                },
-                            )}
-                        </p>
-                    }
-                })
-        }}
         {can_make
             .then(|| {
                 view! {
-                    <ActionForm
-                        action=create
-                        node_ref=cleared_when(move || matches!(create.value().get(), Some(Ok(_))))
-                        attr:class="form inline-form"
-                        attr:aria-label="New referral link"
+                    <form
+                        method="post"
+                        action=CreateLink::PATH
+                        class="form inline-form"
+                        aria-label="New referral link"
                     >
                         <label for="link-name">"Link name"</label>
                         <input
@@ -261,7 +226,6 @@ fn Links(
                             maxlength="80"
                             placeholder="Newsletter, pricing page…"
                         />
-                        <FieldError error name="name" />
                         <label for="link-destination">"Destination (empty: the default)"</label>
                         <input
                             id="link-destination"
@@ -269,7 +233,6 @@ fn Links(
                             type="url"
                             placeholder="https://…"
                         />
-                        <FieldError error name="destination" />
                         {can_make_team
                             .then(|| {
                                 view! {
@@ -279,26 +242,8 @@ fn Links(
                                     </label>
                                 }
                             })}
-                        <FormAlert error=general />
-                        <Submit
-                            label="Create link"
-                            pending=create.pending()
-                            busy_text="Creating…"
-                        />
-                        {move || {
-                            create
-                                .value()
-                                .get()
-                                .and_then(Result::ok)
-                                .map(|l| {
-                                    view! {
-                                        <p role="status" class="notice">
-                                            {format!("Link \"{}\" created.", l.name)}
-                                        </p>
-                                    }
-                                })
-                        }}
-                    </ActionForm>
+                        <Submit label="Create link" busy_text="Creating…" />
+                    </form>
                 }
             })}
     }
@@ -307,25 +252,24 @@ fn Links(
 /// Turns one link off or back on; named after the link for screen readers.
 #[component]
 fn LinkSwitch(id: i64, name: String, enabled: bool) -> impl IntoView {
-    let switch = expect_context::<ServerAction<SetLinkEnabled>>();
     let (text, turn) = if enabled {
         ("Turn off", "off")
     } else {
         ("Turn on", "on")
     };
     view! {
-        <ActionForm action=switch attr:class="inline">
+        <form method="post" action=SetLinkEnabled::PATH class="inline">
             <input type="hidden" name="link" value=id />
             <input type="hidden" name="turn" value=turn />
             <button
                 type="submit"
                 class="secondary"
                 aria-label=format!("{text} {name}")
-                disabled=move || switch.pending().get()
+                data-busy="Saving…"
             >
-                {move || if switch.pending().get() { "Saving…" } else { text }}
+                {text}
             </button>
-        </ActionForm>
+        </form>
     }
 }
 

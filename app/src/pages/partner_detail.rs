@@ -1,9 +1,10 @@
 use domain::time::format_date;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{BulkUpdatePartners, PassLead, SavePartnerNotes, fetch_partner};
-use crate::components::{FieldError, FormAlert, Submit, TopBar, data_page};
+use crate::components::{Submit, TopBar, data_page};
 use crate::dto::{Named, PartnerDetail, Structure};
 use crate::pages::links::LinksTable;
 
@@ -11,43 +12,23 @@ use crate::pages::links::LinksTable;
 #[component]
 pub fn PartnerDetailPage() -> impl IntoView {
     let params = use_params_map();
-    let notes = ServerAction::<SavePartnerNotes>::new();
-    let change = ServerAction::<BulkUpdatePartners>::new();
     let data = Resource::new(
         move || {
-            (
-                params
-                    .read()
-                    .get("id")
-                    .and_then(|v| v.parse::<i64>().ok())
-                    .unwrap_or(0),
-                notes.version().get(),
-                change.version().get(),
-            )
+            params
+                .read()
+                .get("id")
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(0)
         },
-        |(id, _, _)| fetch_partner(id),
+        fetch_partner,
     );
     data_page("Partner", data, move |detail| {
-        view! { <Detail detail notes change /> }.into_any()
+        view! { <Detail detail /> }.into_any()
     })
 }
 
 #[component]
-fn Detail(
-    detail: PartnerDetail,
-    notes: ServerAction<SavePartnerNotes>,
-    change: ServerAction<BulkUpdatePartners>,
-) -> impl IntoView {
-    let error = Signal::derive(move || notes.value().get().and_then(Result::err));
-    let saved = move || {
-        matches!(notes.value().get(), Some(Ok(()))).then(|| {
-            view! {
-                <p role="status" class="notice">
-                    "Notes saved."
-                </p>
-            }
-        })
-    };
+fn Detail(detail: PartnerDetail) -> impl IntoView {
     let d = detail;
     view! {
         <TopBar viewer=d.viewer.clone() />
@@ -137,19 +118,17 @@ fn Detail(
                     empty_text="No links yet: a partner's links are made when one of its contacts first opens the portal."
                 />
             </section>
-            {d.choices.clone().map(|choices| view! { <Manage detail=d.clone() choices change /> })}
+            {d.choices.clone().map(|choices| view! { <Manage detail=d.clone() choices /> })}
             {d
                 .can_pass_leads
                 .then(|| {
-                    view! {
-                        <PassLeadForm partnership_id=d.partnership_id team=d.partner_team.clone() />
-                    }
+                    view! { <PassLeadForm partnership_id=d.partnership_id /> }
                 })}
             <section class="card">
                 <h2>"Notes"</h2>
                 {if d.can_edit_notes {
                     view! {
-                        <ActionForm action=notes attr:class="form">
+                        <form method="post" action=SavePartnerNotes::PATH class="form">
                             <input type="hidden" name="partnership_id" value=d.partnership_id />
                             <label for="notes">
                                 "Notes for your team (partners never see them)"
@@ -157,14 +136,8 @@ fn Detail(
                             <textarea id="notes" name="notes" rows="4" maxlength="10000">
                                 {d.notes.clone()}
                             </textarea>
-                            <FieldError error name="notes" />
-                            <Submit
-                                label="Save notes"
-                                pending=notes.pending()
-                                busy_text="Saving…"
-                            />
-                            {saved}
-                        </ActionForm>
+                            <Submit label="Save notes" busy_text="Saving…" />
+                        </form>
                     }
                         .into_any()
                 } else {
@@ -227,21 +200,7 @@ fn Detail(
 /// Group, tier, manager and tags of this one partner, through the partners table's bulk action
 /// (the same permission checks and events), so both paths are one piece of server code.
 #[component]
-fn Manage(
-    detail: PartnerDetail,
-    choices: Structure,
-    change: ServerAction<BulkUpdatePartners>,
-) -> impl IntoView {
-    let error = Signal::derive(move || change.value().get().and_then(Result::err));
-    let done = move || {
-        change.value().get().and_then(Result::ok).map(|_| {
-            view! {
-                <p role="status" class="notice">
-                    "Saved."
-                </p>
-            }
-        })
-    };
+fn Manage(detail: PartnerDetail, choices: Structure) -> impl IntoView {
     let program = detail.program_id;
     let id = detail.partnership_id;
     let hidden = move |action: &'static str| {
@@ -292,22 +251,19 @@ fn Manage(
         .copied()
         .zip(detail.tags.iter().cloned())
         .collect();
-    let pending = change.pending();
     view! {
         <section class="card" aria-labelledby="manage-heading">
             <h2 id="manage-heading">"Manage"</h2>
-            <FormAlert error />
-            {done}
             <div class="form-row">
-                <ActionForm action=change attr:class="inline">
+                <form method="post" action=BulkUpdatePartners::PATH class="inline">
                     {hidden("move_group")}
                     <label for="manage-group">"Group"</label>
                     <select id="manage-group" name="group">
                         {options(groups, Some(detail.group_id))}
                     </select>
-                    <Submit label="Move" pending secondary=true busy_text="Saving…" />
-                </ActionForm>
-                <ActionForm action=change attr:class="inline">
+                    <Submit label="Move" secondary=true busy_text="Saving…" />
+                </form>
+                <form method="post" action=BulkUpdatePartners::PATH class="inline">
                     {hidden("set_tier")}
                     <label for="manage-tier">"Tier"</label>
                     <select id="manage-tier" name="tier">
@@ -316,9 +272,9 @@ fn Manage(
                         </option>
                         {options(tiers, detail.tier_id)}
                     </select>
-                    <Submit label="Set tier" pending secondary=true busy_text="Saving…" />
-                </ActionForm>
-                <ActionForm action=change attr:class="inline">
+                    <Submit label="Set tier" secondary=true busy_text="Saving…" />
+                </form>
+                <form method="post" action=BulkUpdatePartners::PATH class="inline">
                     {hidden("assign_manager")}
                     <label for="manage-manager">"Partner manager"</label>
                     <select id="manage-manager" name="manager">
@@ -327,44 +283,39 @@ fn Manage(
                         </option>
                         {options(named(&choices.managers), detail.manager_id)}
                     </select>
-                    <Submit label="Assign" pending secondary=true busy_text="Saving…" />
-                </ActionForm>
+                    <Submit label="Assign" secondary=true busy_text="Saving…" />
+                </form>
             </div>
             <div class="form-row">
                 {(!no_free_tags)
                     .then(|| {
                         view! {
-                            <ActionForm action=change attr:class="inline">
+                            <form method="post" action=BulkUpdatePartners::PATH class="inline">
                                 {hidden("add_tag")}
                                 <label for="manage-tag">"Add tag"</label>
                                 <select id="manage-tag" name="tag">
                                     {options(free_tags, None)}
                                 </select>
-                                <Submit
-                                    label="Add tag"
-                                    pending
-                                    secondary=true
-                                    busy_text="Saving…"
-                                />
-                            </ActionForm>
+                                <Submit label="Add tag" secondary=true busy_text="Saving…" />
+                            </form>
                         }
                     })}
                 {held_tags
                     .into_iter()
                     .map(|(tag, name)| {
                         view! {
-                            <ActionForm action=change attr:class="inline">
+                            <form method="post" action=BulkUpdatePartners::PATH class="inline">
                                 {hidden("remove_tag")}
                                 <input type="hidden" name="tag" value=tag />
                                 <button
                                     type="submit"
                                     class="tag removable"
                                     aria-label=format!("Remove tag {name}")
-                                    disabled=move || pending.get()
+                                    data-busy="Removing…"
                                 >
                                     {format!("{name} ×")}
                                 </button>
-                            </ActionForm>
+                            </form>
                         }
                     })
                     .collect_view()}
@@ -375,54 +326,36 @@ fn Manage(
 
 /// A teammate hands a new lead to this partner; the partner takes or declines it.
 #[component]
-fn PassLeadForm(partnership_id: i64, team: String) -> impl IntoView {
-    let pass = ServerAction::<PassLead>::new();
-    let error = Signal::derive(move || pass.value().get().and_then(Result::err));
-    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
-    let done = move || {
-        pass.value().get().and_then(Result::ok).map(|_| {
-            view! {
-                <p role="status" class="notice">
-                    {format!("Lead passed to {team}. It shows under Leads until they answer.")}
-                </p>
-            }
-        })
-    };
+fn PassLeadForm(partnership_id: i64) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="pass-heading">
             <h2 id="pass-heading">"Pass a lead"</h2>
-            <ActionForm action=pass attr:class="form-row">
+            <form method="post" action=PassLead::PATH class="form-row">
                 <input type="hidden" name="partnership_id" value=partnership_id />
                 <div class="field">
                     <label for="pass-company">"Company"</label>
                     <input id="pass-company" name="company" required maxlength="200" />
-                    <FieldError error name="company" />
                 </div>
                 <div class="field">
                     <label for="pass-contact">"Contact name"</label>
                     <input id="pass-contact" name="contact_name" maxlength="100" />
-                    <FieldError error name="contact_name" />
                 </div>
                 <div class="field">
                     <label for="pass-email">"Contact email"</label>
                     <input id="pass-email" name="email" type="email" required />
-                    <FieldError error name="email" />
                 </div>
                 <div class="field">
                     <label for="pass-domain">"Company website (optional)"</label>
                     <input id="pass-domain" name="domain" />
-                    <FieldError error name="domain" />
                 </div>
                 <div class="field wide">
                     <label for="pass-notes">"Notes for the partner (optional)"</label>
                     <textarea id="pass-notes" name="notes" rows="2" maxlength="5000"></textarea>
                 </div>
                 <div class="field end">
-                    <Submit label="Pass lead" pending=pass.pending() busy_text="Passing…" />
+                    <Submit label="Pass lead" busy_text="Passing…" />
                 </div>
-            </ActionForm>
-            <FormAlert error=general />
-            {done}
+            </form>
         </section>
     }
     .into_any()

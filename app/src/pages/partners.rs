@@ -1,11 +1,12 @@
 use domain::partnership::PartnershipStatus;
 use domain::time::format_date;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{BulkUpdatePartners, fetch_partners};
-use crate::components::{ErrorPage, FormAlert, Loading, NoProgram, Submit, TopBar};
+use crate::components::{ErrorPage, Loading, NoProgram, Submit, TopBar};
 use crate::dto::{Named, PartnerListRow, PartnersPage as Data, Structure};
 
 /// The filters of the partners table, as they stand in the URL.
@@ -65,7 +66,6 @@ fn encode(value: &str) -> String {
 #[component]
 pub fn PartnersPage() -> impl IntoView {
     let query = use_query_map();
-    let bulk = ServerAction::<BulkUpdatePartners>::new();
     let filters = move || {
         let q = query.read();
         let text = |key: &str| q.get(key).unwrap_or_default();
@@ -82,32 +82,29 @@ pub fn PartnersPage() -> impl IntoView {
             after: q.get("after"),
         }
     };
-    let data = Resource::new(
-        move || (filters(), bulk.version().get()),
-        |(f, _)| {
-            let some = |v: String| (!v.is_empty()).then_some(v);
-            let id = |v: &str| v.parse::<i64>().ok();
-            fetch_partners(
-                f.program,
-                some(f.status.clone()),
-                id(&f.group),
-                some(f.tier.clone()),
-                id(&f.tag),
-                id(&f.segment),
-                some(f.manager.clone()),
-                some(f.q.clone()),
-                some(f.sort.clone()),
-                f.after.clone(),
-            )
-        },
-    );
+    let data = Resource::new(filters, |f| {
+        let some = |v: String| (!v.is_empty()).then_some(v);
+        let id = |v: &str| v.parse::<i64>().ok();
+        fetch_partners(
+            f.program,
+            some(f.status.clone()),
+            id(&f.group),
+            some(f.tier.clone()),
+            id(&f.tag),
+            id(&f.segment),
+            some(f.manager.clone()),
+            some(f.q.clone()),
+            some(f.sort.clone()),
+            f.after.clone(),
+        )
+    });
     view! {
         <Title text="Partners" />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 let f = filters();
                 match data.await {
-                    Ok(data) => view! { <Partners data filters=f bulk /> }.into_any(),
+                    Ok(data) => view! { <Partners data filters=f /> }.into_any(),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                 }
             })}
@@ -131,7 +128,7 @@ fn options(items: &[Named], selected: &str) -> impl IntoView + use<> {
 }
 
 #[component]
-fn Partners(data: Data, filters: Filters, bulk: ServerAction<BulkUpdatePartners>) -> impl IntoView {
+fn Partners(data: Data, filters: Filters) -> impl IntoView {
     let Data {
         viewer,
         program,
@@ -157,23 +154,6 @@ fn Partners(data: Data, filters: Filters, bulk: ServerAction<BulkUpdatePartners>
         .after
         .is_some()
         .then(|| format!("/vendor/partners?{}", filters.query()));
-    let result = move || {
-        bulk.value().get().map(|r| match r {
-            Ok(r) => view! {
-                <p role="status" class="notice">
-                    {format!(
-                        "Updated {} partner{}.",
-                        r.changed,
-                        if r.changed == 1 { "" } else { "s" },
-                    )}
-                </p>
-            }
-            .into_any(),
-            Err(e) => {
-                view! { <FormAlert error=Signal::derive(move || Some(e.clone())) /> }.into_any()
-            }
-        })
-    };
     let empty = rows.is_empty();
     let table_rows = rows
         .into_iter()
@@ -214,12 +194,11 @@ fn Partners(data: Data, filters: Filters, bulk: ServerAction<BulkUpdatePartners>
     };
     let body = if can_bulk_edit {
         view! {
-            <ActionForm action=bulk>
+            <form method="post" action=BulkUpdatePartners::PATH>
                 <input type="hidden" name="program" value=program.id />
-                <BulkControls structure=structure.clone() pending=bulk.pending() />
-                {result}
+                <BulkControls structure=structure.clone() />
                 {table}
-            </ActionForm>
+            </form>
         }
         .into_any()
     } else {
@@ -330,7 +309,7 @@ fn Partners(data: Data, filters: Filters, bulk: ServerAction<BulkUpdatePartners>
 }
 
 #[component]
-fn BulkControls(structure: Structure, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
+fn BulkControls(structure: Structure) -> impl IntoView {
     let groups = structure.group_choices();
     let tiers = structure.tier_choices();
     view! {
@@ -370,7 +349,7 @@ fn BulkControls(structure: Structure, #[prop(into)] pending: Signal<bool>) -> im
                     {options(&structure.managers, "")}
                 </select>
             </label>
-            <Submit label="Apply to selected" pending busy_text="Updating…" />
+            <Submit label="Apply to selected" busy_text="Updating…" />
         </fieldset>
     }
 }

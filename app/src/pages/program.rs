@@ -2,65 +2,45 @@ use domain::link::AttributionModel;
 use domain::money::Currency;
 use domain::program::SignupMode;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{SaveProgram, SaveTracking, fetch_program_settings};
-use crate::components::{FieldError, FormAlert, Submit, TopBar, data_page};
+use crate::components::{Submit, TopBar, data_page};
 use crate::dto::ProgramSettingsPage as Data;
 
 /// `/vendor/program`: a program's settings, or a new program with `?new=1`.
 #[component]
 pub fn ProgramSettingsPage() -> impl IntoView {
     let query = use_query_map();
-    let save = ServerAction::<SaveProgram>::new();
-    let save_tracking = ServerAction::<SaveTracking>::new();
     let data = Resource::new(
         move || {
             let q = query.read();
             (
                 q.get("program").and_then(|v| v.parse::<i64>().ok()),
                 q.get("new").is_some(),
-                save.version().get() + save_tracking.version().get(),
             )
         },
-        |(program, new, _)| fetch_program_settings(program, Some(new)),
+        |(program, new)| fetch_program_settings(program, Some(new)),
     );
     data_page("Program settings", data, move |data| {
-        view! { <Settings data save save_tracking /> }.into_any()
+        view! { <Settings data /> }.into_any()
     })
 }
 
 #[component]
-fn Settings(
-    data: Data,
-    save: ServerAction<SaveProgram>,
-    save_tracking: ServerAction<SaveTracking>,
-) -> impl IntoView {
+fn Settings(data: Data) -> impl IntoView {
     let Data {
         viewer,
         form,
         can_edit,
         can_edit_tracking,
     } = data;
-    let error = Signal::derive(move || save.value().get().and_then(Result::err));
-    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
     let creating = form.id.is_none();
     let title = if creating {
         "New program".to_owned()
     } else {
         format!("{} settings", form.name)
-    };
-    let saved = move || {
-        save.value().get().and_then(Result::ok).map(|id| {
-            view! {
-                <p role="status" class="notice">
-                    "Saved. "
-                    <a href=format!(
-                        "/vendor/program?program={id}",
-                    )>"Open the program's settings"</a>
-                </p>
-            }
-        })
     };
     let join = (!creating).then(|| format!("/join/{}", form.slug));
     let links = match viewer.seat {
@@ -102,7 +82,7 @@ fn Settings(
                         </nav>
                     }
                 })}
-            <ActionForm action=save attr:class="card form">
+            <form method="post" action=SaveProgram::PATH class="card form">
                 <input
                     type="hidden"
                     name="id"
@@ -117,7 +97,6 @@ fn Settings(
                     maxlength="100"
                     disabled=!can_edit
                 />
-                <FieldError error name="name" />
                 <label for="p-slug">"Signup page address (/join/…)"</label>
                 <input
                     id="p-slug"
@@ -127,7 +106,6 @@ fn Settings(
                     placeholder="made from the name"
                     disabled=!can_edit
                 />
-                <FieldError error name="slug" />
                 <label for="p-currency">"Currency"</label>
                 <select id="p-currency" name="currency" disabled=!can_edit>
                     {Currency::all()
@@ -142,7 +120,6 @@ fn Settings(
                         })
                         .collect_view()}
                 </select>
-                <FieldError error name="currency" />
                 <label for="p-window">"Attribution window (days)"</label>
                 <input
                     id="p-window"
@@ -153,7 +130,6 @@ fn Settings(
                     value=form.attribution_window_days
                     disabled=!can_edit
                 />
-                <FieldError error name="attribution_window_days" />
                 <label for="p-hold">"Reward hold period (days)"</label>
                 <input
                     id="p-hold"
@@ -164,7 +140,6 @@ fn Settings(
                     value=form.hold_days
                     disabled=!can_edit
                 />
-                <FieldError error name="hold_days" />
                 <label for="p-min">"Minimum cashout"</label>
                 <input
                     id="p-min"
@@ -173,7 +148,6 @@ fn Settings(
                     inputmode="decimal"
                     disabled=!can_edit
                 />
-                <FieldError error name="min_cashout" />
                 <label for="p-mode">"Signup mode"</label>
                 <select id="p-mode" name="signup_mode" disabled=!can_edit>
                     {SignupMode::ALL
@@ -187,7 +161,6 @@ fn Settings(
                         })
                         .collect_view()}
                 </select>
-                <FieldError error name="signup_mode" />
                 <label for="p-domains">
                     "Allowed link destinations (domains, comma separated)"
                 </label>
@@ -197,7 +170,6 @@ fn Settings(
                     value=form.allowed_domains
                     disabled=!can_edit
                 />
-                <FieldError error name="allowed_domains" />
                 <label for="p-protection">"Deal protection (days after approval)"</label>
                 <input
                     id="p-protection"
@@ -208,7 +180,6 @@ fn Settings(
                     value=form.deal_protection_days
                     disabled=!can_edit
                 />
-                <FieldError error name="deal_protection_days" />
                 <label for="p-grace">
                     "Tier grace period (days below a tier's rule before moving down)"
                 </label>
@@ -221,7 +192,6 @@ fn Settings(
                     value=form.tier_grace_days
                     disabled=!can_edit
                 />
-                <FieldError error name="tier_grace_days" />
                 <label for="p-emails">"Customer emails partners see"</label>
                 <select id="p-emails" name="customer_emails" disabled=!can_edit>
                     <option value="masked" selected=!form.customer_emails_visible>
@@ -231,18 +201,14 @@ fn Settings(
                         "In full"
                     </option>
                 </select>
-                <FieldError error name="customer_emails" />
                 <label for="p-terms">"Terms"</label>
                 <textarea id="p-terms" name="terms" rows="6" disabled=!can_edit>
                     {form.terms}
                 </textarea>
-                <FieldError error name="terms" />
-                <FormAlert error=general />
                 {if can_edit {
                     view! {
                         <Submit
                             label=if creating { "Create program" } else { "Save settings" }
-                            pending=save.pending()
                             busy_text="Saving…"
                         />
                     }
@@ -253,19 +219,11 @@ fn Settings(
                     }
                         .into_any()
                 }}
-                {saved}
-            </ActionForm>
+            </form>
             {form
                 .id
                 .map(|program_id| {
-                    view! {
-                        <Tracking
-                            program_id
-                            form=tracking_form
-                            can_edit=can_edit_tracking
-                            save=save_tracking
-                        />
-                    }
+                    view! { <Tracking program_id form=tracking_form can_edit=can_edit_tracking /> }
                 })}
         </main>
     }
@@ -275,25 +233,14 @@ fn Settings(
 /// The link and tracking settings: a form of their own, for owners, admins and technical
 /// teammates.
 #[component]
-fn Tracking(
-    program_id: i64,
-    form: crate::dto::ProgramForm,
-    can_edit: bool,
-    save: ServerAction<SaveTracking>,
-) -> impl IntoView {
-    let error = Signal::derive(move || save.value().get().and_then(Result::err));
-    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
-    let saved = move || {
-        save.value().get().and_then(Result::ok).map(|()| {
-            view! {
-                <p role="status" class="notice">
-                    "Tracking settings saved."
-                </p>
-            }
-        })
-    };
+fn Tracking(program_id: i64, form: crate::dto::ProgramForm, can_edit: bool) -> impl IntoView {
     view! {
-        <ActionForm action=save attr:class="card form" attr:aria-labelledby="tracking-title">
+        <form
+            method="post"
+            action=SaveTracking::PATH
+            class="card form"
+            aria-labelledby="tracking-title"
+        >
             <h2 id="tracking-title">"Referral links and tracking"</h2>
             <input type="hidden" name="program" value=program_id />
             <label for="p-destination">"Default link destination"</label>
@@ -305,7 +252,6 @@ fn Tracking(
                 placeholder="https://www.example.com/"
                 disabled=!can_edit
             />
-            <FieldError error name="default_destination" />
             <label for="p-param-partner">"Partner key parameter"</label>
             <input
                 id="p-param-partner"
@@ -314,7 +260,6 @@ fn Tracking(
                 maxlength="32"
                 disabled=!can_edit
             />
-            <FieldError error name="link_param_partner" />
             <label for="p-param-click">"Click id parameter"</label>
             <input
                 id="p-param-click"
@@ -323,7 +268,6 @@ fn Tracking(
                 maxlength="32"
                 disabled=!can_edit
             />
-            <FieldError error name="link_param_click" />
             <label for="p-model">"Attribution model"</label>
             <select id="p-model" name="attribution_model" disabled=!can_edit>
                 {AttributionModel::ALL
@@ -337,7 +281,6 @@ fn Tracking(
                     })
                     .collect_view()}
             </select>
-            <FieldError error name="attribution_model" />
             {form
                 .snippet
                 .map(|snippet| {
@@ -354,19 +297,14 @@ fn Tracking(
                         </p>
                     }
                 })}
-            <FormAlert error=general />
             {if can_edit {
-                view! {
-                    <Submit label="Save tracking" pending=save.pending() busy_text="Saving…" />
-                }
-                    .into_any()
+                view! { <Submit label="Save tracking" busy_text="Saving…" /> }.into_any()
             } else {
                 view! {
                     <p class="muted">"Owners, admins and technical teammates change these."</p>
                 }
                     .into_any()
             }}
-            {saved}
-        </ActionForm>
+        </form>
     }
 }

@@ -2,10 +2,11 @@ use domain::partnership::PartnershipStatus;
 use domain::program::PartnerType;
 use domain::segment::{BUILDER_FIELDS, BuilderCondition, BuilderForm, BuilderItem, Condition};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{DeleteLabel, SaveSegment, fetch_structure, preview_segment};
-use crate::components::{FieldError, FormAlert, NoProgram, Submit, TopBar, data_page};
+use crate::components::{NoProgram, Submit, TopBar, data_page};
 use crate::dto::{Named, SegmentInfo, Structure, StructurePage as Data};
 
 /// `/vendor/segments/new` and `/vendor/segments/:id`: build (or change) a rule from conditions
@@ -34,24 +35,22 @@ pub fn SegmentBuilderPage() -> impl IntoView {
 #[component]
 pub fn SegmentsPage() -> impl IntoView {
     let query = use_query_map();
-    let delete = ServerAction::<DeleteLabel>::new();
     let data = Resource::new(
         move || {
-            let program = query
+            query
                 .read()
                 .get("program")
-                .and_then(|v| v.parse::<i64>().ok());
-            (program, delete.version().get())
+                .and_then(|v| v.parse::<i64>().ok())
         },
-        |(program, _)| fetch_structure(program, None),
+        |program| fetch_structure(program, None),
     );
     data_page("Segments", data, move |data| {
-        view! { <SegmentList data delete /> }.into_any()
+        view! { <SegmentList data /> }.into_any()
     })
 }
 
 #[component]
-fn SegmentList(data: Data, delete: ServerAction<DeleteLabel>) -> impl IntoView {
+fn SegmentList(data: Data) -> impl IntoView {
     let Data {
         viewer,
         program,
@@ -60,16 +59,6 @@ fn SegmentList(data: Data, delete: ServerAction<DeleteLabel>) -> impl IntoView {
     } = data;
     let (Some(program), Some(structure)) = (program, structure) else {
         return view! { <NoProgram viewer title="Segments" /> }.into_any();
-    };
-    let error = Signal::derive(move || delete.value().get().and_then(Result::err));
-    let deleted = move || {
-        delete.value().get().and_then(Result::ok).map(|_| {
-            view! {
-                <p role="status" class="notice">
-                    "Segment deleted."
-                </p>
-            }
-        })
     };
     let empty = structure.segments.is_empty();
     let structure = StoredValue::new(structure);
@@ -88,8 +77,6 @@ fn SegmentList(data: Data, delete: ServerAction<DeleteLabel>) -> impl IntoView {
                     program.name,
                 )}
             </p>
-            <FormAlert error />
-            {deleted}
             <table aria-label="Saved segments">
                 <thead>
                     <tr>
@@ -126,18 +113,17 @@ fn SegmentList(data: Data, delete: ServerAction<DeleteLabel>) -> impl IntoView {
                                                     >
                                                         "Edit"
                                                     </a>
-                                                    <ActionForm action=delete attr:class="inline">
+                                                    <form method="post" action=DeleteLabel::PATH class="inline">
                                                         <input type="hidden" name="kind" value="segment" />
                                                         <input type="hidden" name="id" value=id />
                                                         <button
                                                             type="submit"
                                                             class="danger"
                                                             aria-label=format!("Delete segment {name}")
-                                                            disabled=move || delete.pending().get()
                                                         >
                                                             "Delete"
                                                         </button>
-                                                    </ActionForm>
+                                                    </form>
                                                 }
                                             })}
                                     </td>
@@ -305,18 +291,59 @@ fn Builder(data: Data, editing: Option<i64>) -> impl IntoView {
         return view! { <NoProgram viewer title="Build a segment" /> }.into_any();
     };
     let editing = editing.and_then(|id| structure.segments.iter().find(|s| s.id == id).cloned());
-    let initial = match &editing {
-        Some(segment) => match BuilderForm::from_rule(&segment.rule) {
-            Some(form) => form,
-            None => {
-                return view! { <Unreadable viewer segment=segment.clone() /> }.into_any();
-            }
-        },
-        None => BuilderForm {
+    if let Some(segment) = &editing
+        && BuilderForm::from_rule(&segment.rule).is_none()
+    {
+        return view! { <Unreadable viewer segment=segment.clone() /> }.into_any();
+    }
+    let title = match &editing {
+        Some(s) => format!("Edit segment {}", s.name),
+        None => "Build a segment".to_owned(),
+    };
+    let program_id = program.id;
+    let its_partners = editing
+        .as_ref()
+        .map(|s| format!("/vendor/partners?program={program_id}&segment={}", s.id));
+    view! {
+        <TopBar viewer />
+        <main id="main" class="page">
+            <h1>{title}</h1>
+            <p class="muted">
+                {format!(
+                    "Partners of {} that match these conditions. Membership updates itself as partners change.",
+                    program.name,
+                )}
+            </p>
+            {its_partners
+                .map(|href| {
+                    view! {
+                        <p>
+                            <a href=href>"See its partners"</a>
+                        </p>
+                    }
+                })}
+            <RuleBuilder program=program_id structure editing can_edit />
+        </main>
+    }
+    .into_any()
+}
+
+/// The rule's conditions and groups, edited in the browser, with a live count of the partners
+/// that match and the form that saves it.
+#[component]
+fn RuleBuilder(
+    program: i64,
+    structure: Structure,
+    editing: Option<SegmentInfo>,
+    can_edit: bool,
+) -> impl IntoView {
+    let initial = editing
+        .as_ref()
+        .and_then(|s| BuilderForm::from_rule(&s.rule))
+        .unwrap_or(BuilderForm {
             any: false,
             items: Vec::new(),
-        },
-    };
+        });
     let counter = RwSignal::new(0usize);
     let any = RwSignal::new(initial.any);
     let mut initial_rows = Vec::new();
@@ -353,188 +380,147 @@ fn Builder(data: Data, editing: Option<i64>) -> impl IntoView {
         .to_rule()
     });
     let rule_json = Memo::new(move |_| serde_json::to_string(&rule.get()).unwrap_or_default());
-    let program_id = program.id;
+    let program_id = program;
     let editing_id = editing.as_ref().map(|s| s.id);
     let initial_name = editing.as_ref().map(|s| s.name.clone()).unwrap_or_default();
-    let title = match &editing {
-        Some(s) => format!("Edit segment {}", s.name),
-        None => "Build a segment".to_owned(),
-    };
     let preview = Resource::new(
         move || rule_json.get(),
         move |json| preview_segment(program_id, json),
     );
-    let save = ServerAction::<SaveSegment>::new();
-    let save_error = Signal::derive(move || save.value().get().and_then(Result::err));
-    let general = Signal::derive(move || save_error.get().filter(|e| e.fields.is_empty()));
-    let saved = move || {
-        save.value().get().and_then(Result::ok).map(|id| {
-            view! {
-                <p role="status" class="notice">
-                    "Segment saved. "
-                    <a href=format!(
-                        "/vendor/partners?program={program_id}&segment={id}",
-                    )>"See its partners"</a>
-                </p>
-            }
-        })
-    };
     let structure = StoredValue::new(structure);
     view! {
-        <TopBar viewer />
-        <main id="main" class="page">
-            <h1>{title}</h1>
-            <p class="muted">
-                {format!(
-                    "Partners of {} that match these conditions. Membership updates itself as partners change.",
-                    program.name,
-                )}
-            </p>
-            <section class="card builder" aria-label="Rule">
-                <Combinator any label="Partners match" />
-                <ul class="rows">
-                    <For each=move || rows.get() key=|r| r.key let:row>
-                        <RowEditor
-                            row
-                            structure
-                            on_remove=Callback::new(move |key: usize| {
-                                rows.update(|v| v.retain(|r| r.key != key))
-                            })
-                        />
-                    </For>
-                </ul>
-                <For each=move || groups.get() key=|g| g.key let:group>
-                    <div class="group" role="group" aria-label=format!("Group {}", group.key)>
-                        <Combinator any=group.any label="Within this group, partners match" />
-                        <ul class="rows">
-                            <For each=move || group.rows.get() key=|r| r.key let:row>
-                                <RowEditor
-                                    row
-                                    structure
-                                    on_remove=Callback::new(move |key: usize| {
-                                        group.rows.update(|v| v.retain(|r| r.key != key))
-                                    })
-                                />
-                            </For>
-                        </ul>
-                        <button
-                            type="button"
-                            class="secondary"
-                            on:click=move |_| group.rows.update(|v| v.push(new_row(counter)))
-                        >
-                            "Add condition to group"
-                        </button>
-                        <button
-                            type="button"
-                            class="danger"
-                            on:click=move |_| groups.update(|v| v.retain(|g| g.key != group.key))
-                        >
-                            "Remove group"
-                        </button>
-                    </div>
+        <section class="card builder" aria-label="Rule">
+            <Combinator any label="Partners match" />
+            <ul class="rows">
+                <For each=move || rows.get() key=|r| r.key let:row>
+                    <RowEditor
+                        row
+                        structure
+                        on_remove=Callback::new(move |key: usize| {
+                            rows.update(|v| v.retain(|r| r.key != key))
+                        })
+                    />
                 </For>
-                <p class="inline">
+            </ul>
+            <For each=move || groups.get() key=|g| g.key let:group>
+                <div class="group" role="group" aria-label=format!("Group {}", group.key)>
+                    <Combinator any=group.any label="Within this group, partners match" />
+                    <ul class="rows">
+                        <For each=move || group.rows.get() key=|r| r.key let:row>
+                            <RowEditor
+                                row
+                                structure
+                                on_remove=Callback::new(move |key: usize| {
+                                    group.rows.update(|v| v.retain(|r| r.key != key))
+                                })
+                            />
+                        </For>
+                    </ul>
                     <button
                         type="button"
                         class="secondary"
-                        on:click=move |_| rows.update(|v| v.push(new_row(counter)))
+                        on:click=move |_| group.rows.update(|v| v.push(new_row(counter)))
                     >
-                        "Add condition"
+                        "Add condition to group"
                     </button>
                     <button
                         type="button"
-                        class="secondary"
-                        on:click=move |_| {
-                            let group = Group {
-                                key: next_key(counter),
-                                any: RwSignal::new(true),
-                                rows: RwSignal::new(vec![new_row(counter)]),
-                            };
-                            groups.update(|v| v.push(group));
-                        }
+                        class="danger"
+                        on:click=move |_| groups.update(|v| v.retain(|g| g.key != group.key))
                     >
-                        "Add group"
+                        "Remove group"
                     </button>
-                </p>
-            </section>
-            <section class="card" aria-label="Preview">
-                <h2>"Preview"</h2>
-                <Transition fallback=|| {
-                    view! { <p role="status">"Counting…"</p> }
-                }>
-                    {move || {
-                        preview
-                            .get()
-                            .map(|p| match p {
-                                Ok(p) => {
-                                    view! {
-                                        <p role="status" class="preview-count">
-                                            {format!(
-                                                "{} partner{} match{}",
-                                                p.count,
-                                                if p.count == 1 { "" } else { "s" },
-                                                if p.count == 1 { "es" } else { "" },
-                                            )}
-                                        </p>
-                                        <ul class="plain preview">
-                                            {p
-                                                .sample
-                                                .into_iter()
-                                                .map(|name| view! { <li>{name}</li> })
-                                                .collect_view()}
-                                        </ul>
-                                    }
-                                        .into_any()
-                                }
-                                Err(e) => {
-                                    view! {
-                                        <p role="alert" class="alert">
-                                            {e.message}
-                                        </p>
-                                    }
-                                        .into_any()
-                                }
-                            })
-                    }}
-                </Transition>
-            </section>
-            {can_edit
-                .then(|| {
-                    view! {
-                        <section class="card">
-                            <h2>"Save"</h2>
-                            <ActionForm action=save attr:class="inline">
-                                <input type="hidden" name="program" value=program_id />
-                                {editing_id
-                                    .map(|id| view! { <input type="hidden" name="id" value=id /> })}
-                                <input
-                                    type="hidden"
-                                    name="rule"
-                                    prop:value=move || rule_json.get()
-                                />
-                                <label for="segment-name">"Segment name"</label>
-                                <input
-                                    id="segment-name"
-                                    name="name"
-                                    required
-                                    maxlength="80"
-                                    value=initial_name
-                                />
-                                <Submit
-                                    label="Save segment"
-                                    pending=save.pending()
-                                    busy_text="Saving…"
-                                />
-                            </ActionForm>
-                            <FieldError error=save_error name="name" />
-                            <FormAlert error=general />
-                            {saved}
-                        </section>
+                </div>
+            </For>
+            <p class="inline">
+                <button
+                    type="button"
+                    class="secondary"
+                    on:click=move |_| rows.update(|v| v.push(new_row(counter)))
+                >
+                    "Add condition"
+                </button>
+                <button
+                    type="button"
+                    class="secondary"
+                    on:click=move |_| {
+                        let group = Group {
+                            key: next_key(counter),
+                            any: RwSignal::new(true),
+                            rows: RwSignal::new(vec![new_row(counter)]),
+                        };
+                        groups.update(|v| v.push(group));
                     }
-                })}
-        </main>
+                >
+                    "Add group"
+                </button>
+            </p>
+        </section>
+        <section class="card" aria-label="Preview">
+            <h2>"Preview"</h2>
+            <Transition fallback=|| {
+                view! { <p role="status">"Counting…"</p> }
+            }>
+                {move || {
+                    preview
+                        .get()
+                        .map(|p| match p {
+                            Ok(p) => {
+                                view! {
+                                    <p role="status" class="preview-count">
+                                        {format!(
+                                            "{} partner{} match{}",
+                                            p.count,
+                                            if p.count == 1 { "" } else { "s" },
+                                            if p.count == 1 { "es" } else { "" },
+                                        )}
+                                    </p>
+                                    <ul class="plain preview">
+                                        {p
+                                            .sample
+                                            .into_iter()
+                                            .map(|name| view! { <li>{name}</li> })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
+                            }
+                            Err(e) => {
+                                view! {
+                                    <p role="alert" class="alert">
+                                        {e.message}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+        </section>
+        {can_edit
+            .then(|| {
+                view! {
+                    <section class="card">
+                        <h2>"Save"</h2>
+                        <form method="post" action=SaveSegment::PATH class="inline">
+                            <input type="hidden" name="program" value=program_id />
+                            {editing_id
+                                .map(|id| view! { <input type="hidden" name="id" value=id /> })}
+                            <input type="hidden" name="rule" prop:value=move || rule_json.get() />
+                            <label for="segment-name">"Segment name"</label>
+                            <input
+                                id="segment-name"
+                                name="name"
+                                required
+                                maxlength="80"
+                                value=initial_name
+                            />
+                            <Submit label="Save segment" busy_text="Saving…" />
+                        </form>
+                    </section>
+                }
+            })}
     }
-    .into_any()
 }
 
 #[component]

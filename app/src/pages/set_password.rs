@@ -3,11 +3,12 @@
 //! reset link is asked for.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{RequestPasswordReset, SetPassword, fetch_password_link};
-use crate::components::{FieldError, FormAlert, Submit, data_page};
+use crate::components::{FieldError, FormAlert, PublicNotice, Submit, data_page};
 use crate::dto::PasswordLinkInfo;
 use domain::password_link::Purpose;
 
@@ -83,7 +84,12 @@ fn Choose(
         }
         .into_any(),
         None => view! {
-            <ActionForm action=set attr:class="card form" attr:aria-label=title(purpose)>
+            <form
+                method="post"
+                action=SetPassword::PATH
+                class="card form"
+                aria-label=title(purpose)
+            >
                 <input type="hidden" name="token" value=token />
                 <input type="hidden" name="purpose" value=purpose.as_str() />
                 <label for="set-email">"Email"</label>
@@ -101,12 +107,8 @@ fn Choose(
                 <p class="muted">{note}</p>
                 <FieldError error name="password" />
                 <FormAlert error=general />
-                <Submit
-                    label="Set password and sign in"
-                    pending=set.pending()
-                    busy_text="Saving…"
-                />
-            </ActionForm>
+                <Submit label="Set password and sign in" busy_text="Saving…" />
+            </form>
         }
         .into_any(),
     };
@@ -131,7 +133,6 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let request = ServerAction::<RequestPasswordReset>::new();
     let error = Signal::derive(move || request.value().get().and_then(Result::err));
     let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
-    let sent = move || request.value().get().is_some_and(|r| r.is_ok());
     view! {
         <Title text="Forgot password" />
         <main id="main" class="page auth">
@@ -139,7 +140,13 @@ pub fn ForgotPasswordPage() -> impl IntoView {
             <p class="muted">
                 "Give the email you sign in with. We send it a link to choose a new password."
             </p>
-            <ActionForm action=request attr:class="card form" attr:aria-label="Forgot password">
+            <PublicNotice />
+            <form
+                method="post"
+                action=RequestPasswordReset::PATH
+                class="card form"
+                aria-label="Forgot password"
+            >
                 <label for="reset-email">"Email"</label>
                 <input
                     id="reset-email"
@@ -151,18 +158,8 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                 />
                 <FieldError error name="email" />
                 <FormAlert error=general />
-                <Submit label="Send reset link" pending=request.pending() busy_text="Sending…" />
-                {move || {
-                    sent()
-                        .then(|| {
-                            view! {
-                                <p role="status" class="notice">
-                                    "If an account uses that address, a link to choose a new password is on its way. It works for one hour."
-                                </p>
-                            }
-                        })
-                }}
-            </ActionForm>
+                <Submit label="Send reset link" busy_text="Sending…" />
+            </form>
             <p>
                 <a href="/login">"Back to sign in"</a>
             </p>

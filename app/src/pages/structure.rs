@@ -1,85 +1,35 @@
 use domain::tier::Metric;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{
     AddLeadField, CreateLabel, DeleteLabel, RemoveLeadField, RenameLabel, SaveTier,
     SetDefaultGroup, fetch_structure,
 };
-use crate::components::{
-    FieldError, FormAlert, NoProgram, Submit, TopBar, cleared_when, data_page,
-};
+use crate::components::{NoProgram, Submit, TopBar, data_page};
 use crate::dto::{ProgramSummary, Structure, StructurePage as Data, TierInfo};
 
 /// `/vendor/structure`: a program's groups, tags, tiers and saved segments.
 #[component]
 pub fn StructurePage() -> impl IntoView {
     let query = use_query_map();
-    // One action per kind, so an error shows beside the form that caused it.
-    let create_group = ServerAction::<CreateLabel>::new();
-    let create_tag = ServerAction::<CreateLabel>::new();
-    let delete = ServerAction::<DeleteLabel>::new();
-    let tier = ServerAction::<SaveTier>::new();
-    let rename = ServerAction::<RenameLabel>::new();
-    let make_default = ServerAction::<SetDefaultGroup>::new();
-    let add_field = ServerAction::<AddLeadField>::new();
-    let remove_field = ServerAction::<RemoveLeadField>::new();
-    let actions = Actions {
-        create_group,
-        create_tag,
-        delete,
-        tier,
-        rename,
-        make_default,
-        add_field,
-        remove_field,
-    };
     let data = Resource::new(
         move || {
-            let program = query
+            query
                 .read()
                 .get("program")
-                .and_then(|v| v.parse::<i64>().ok());
-            let versions = (
-                create_group.version().get(),
-                create_tag.version().get(),
-                delete.version().get(),
-                tier.version().get(),
-                rename.version().get(),
-                make_default.version().get(),
-                (add_field.version().get(), remove_field.version().get()),
-            );
-            (program, versions)
+                .and_then(|v| v.parse::<i64>().ok())
         },
-        |(program, _)| fetch_structure(program, None),
+        |program| fetch_structure(program, None),
     );
     data_page("Program structure", data, move |data| {
-        view! { <StructureView data actions /> }.into_any()
+        view! { <StructureView data /> }.into_any()
     })
 }
 
-/// The page's server actions; one per form kind, so each error shows beside its form.
-#[derive(Clone, Copy)]
-struct Actions {
-    create_group: ServerAction<CreateLabel>,
-    create_tag: ServerAction<CreateLabel>,
-    delete: ServerAction<DeleteLabel>,
-    tier: ServerAction<SaveTier>,
-    rename: ServerAction<RenameLabel>,
-    make_default: ServerAction<SetDefaultGroup>,
-    add_field: ServerAction<AddLeadField>,
-    remove_field: ServerAction<RemoveLeadField>,
-}
-
 #[component]
-fn StructureView(data: Data, actions: Actions) -> impl IntoView {
-    let Actions {
-        create_group,
-        create_tag,
-        delete,
-        tier,
-        ..
-    } = actions;
+fn StructureView(data: Data) -> impl IntoView {
     let Data {
         viewer,
         program,
@@ -89,16 +39,6 @@ fn StructureView(data: Data, actions: Actions) -> impl IntoView {
     let (Some(program), Some(structure)) = (program, structure) else {
         return view! { <NoProgram viewer title="Program structure" /> }.into_any();
     };
-    let delete_error = Signal::derive(move || {
-        [
-            delete.value().get().and_then(Result::err),
-            actions.rename.value().get().and_then(Result::err),
-            actions.make_default.value().get().and_then(Result::err),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-    });
     view! {
         <TopBar viewer />
         <main id="main" class="page">
@@ -106,7 +46,6 @@ fn StructureView(data: Data, actions: Actions) -> impl IntoView {
                 <h1>"Program structure"</h1>
             </div>
             <p class="muted">{format!("Groups, tags, tiers and segments of {}.", program.name)}</p>
-            <FormAlert error=delete_error />
             <div class="columns">
                 <Labels
                     kind="group"
@@ -114,8 +53,6 @@ fn StructureView(data: Data, actions: Actions) -> impl IntoView {
                     structure=structure.clone()
                     program=program.clone()
                     can_edit
-                    create=create_group
-                    actions
                 />
                 <Labels
                     kind="tag"
@@ -123,23 +60,10 @@ fn StructureView(data: Data, actions: Actions) -> impl IntoView {
                     structure=structure.clone()
                     program=program.clone()
                     can_edit
-                    create=create_tag
-                    actions
                 />
             </div>
-            <Tiers
-                tiers=structure.tiers.clone()
-                program=program.clone()
-                can_edit
-                action=tier
-                delete
-            />
-            <LeadFields
-                groups=structure.groups.clone()
-                can_edit
-                add=actions.add_field
-                remove=actions.remove_field
-            />
+            <Tiers tiers=structure.tiers.clone() program=program.clone() can_edit />
+            <LeadFields groups=structure.groups.clone() can_edit />
             <section class="card">
                 <h2>"Segments"</h2>
                 <ul class="plain">
@@ -182,15 +106,7 @@ fn Labels(
     structure: Structure,
     program: ProgramSummary,
     can_edit: bool,
-    create: ServerAction<CreateLabel>,
-    actions: Actions,
 ) -> impl IntoView {
-    let Actions {
-        delete,
-        rename,
-        make_default,
-        ..
-    } = actions;
     let rows: Vec<(i64, String, String, bool)> = if kind == "group" {
         structure
             .groups
@@ -213,13 +129,6 @@ fn Labels(
             .collect()
     };
     let empty = rows.is_empty();
-    let error = Signal::derive(move || {
-        create
-            .value()
-            .get()
-            .and_then(Result::err)
-            .filter(|_| create.input().get().is_none())
-    });
     let singular = if kind == "group" { "group" } else { "tag" };
     view! {
         <section class="card">
@@ -243,7 +152,7 @@ fn Labels(
                                         view! {
                                             <details class="inline-edit">
                                                 <summary aria-label=rename_label.clone()>"Rename"</summary>
-                                                <ActionForm action=rename attr:class="inline">
+                                                <form method="post" action=RenameLabel::PATH class="inline">
                                                     <input type="hidden" name="kind" value=kind />
                                                     <input type="hidden" name="id" value=id />
                                                     <label class="visually-hidden" for=new_name_id.clone()>
@@ -256,41 +165,35 @@ fn Labels(
                                                         maxlength="60"
                                                         value=name.clone()
                                                     />
-                                                    <Submit
-                                                        label="Save name"
-                                                        pending=rename.pending()
-                                                        busy_text="Saving…"
-                                                    />
-                                                </ActionForm>
+                                                    <Submit label="Save name" busy_text="Saving…" />
+                                                </form>
                                             </details>
                                             {(!is_default)
                                                 .then(|| {
                                                     view! {
-                                                        <ActionForm action=make_default attr:class="inline">
+                                                        <form
+                                                            method="post"
+                                                            action=SetDefaultGroup::PATH
+                                                            class="inline"
+                                                        >
                                                             <input type="hidden" name="id" value=id />
                                                             <button
                                                                 type="submit"
                                                                 class="secondary"
                                                                 aria-label=default_label
-                                                                disabled=move || make_default.pending().get()
                                                             >
                                                                 "Make default"
                                                             </button>
-                                                        </ActionForm>
+                                                        </form>
                                                     }
                                                 })}
-                                            <ActionForm action=delete attr:class="inline">
+                                            <form method="post" action=DeleteLabel::PATH class="inline">
                                                 <input type="hidden" name="kind" value=kind />
                                                 <input type="hidden" name="id" value=id />
-                                                <button
-                                                    type="submit"
-                                                    class="danger"
-                                                    aria-label=label
-                                                    disabled=move || delete.pending().get()
-                                                >
+                                                <button type="submit" class="danger" aria-label=label>
                                                     "Delete"
                                                 </button>
-                                            </ActionForm>
+                                            </form>
                                         }
                                     })}
                             </li>
@@ -302,7 +205,7 @@ fn Labels(
             {can_edit
                 .then(|| {
                     view! {
-                        <ActionForm action=create attr:class="inline">
+                        <form method="post" action=CreateLabel::PATH class="inline">
                             <input type="hidden" name="program" value=program.id />
                             <input type="hidden" name="kind" value=kind />
                             <label class="visually-hidden" for=format!("new-{kind}")>
@@ -315,13 +218,8 @@ fn Labels(
                                 maxlength="60"
                                 placeholder=format!("New {singular}")
                             />
-                            <Submit
-                                label=format!("Add {singular}")
-                                pending=create.pending()
-                                busy_text="Adding…"
-                            />
-                        </ActionForm>
-                        <FieldError error name="name" />
+                            <Submit label=format!("Add {singular}") busy_text="Adding…" />
+                        </form>
                     }
                 })}
         </section>
@@ -347,22 +245,13 @@ fn describe(tier: &TierInfo, currency: &str) -> String {
 }
 
 #[component]
-fn Tiers(
-    tiers: Vec<TierInfo>,
-    program: ProgramSummary,
-    can_edit: bool,
-    action: ServerAction<SaveTier>,
-    delete: ServerAction<DeleteLabel>,
-) -> impl IntoView {
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
+fn Tiers(tiers: Vec<TierInfo>, program: ProgramSummary, can_edit: bool) -> impl IntoView {
     let empty = tiers.is_empty();
     let next_rank = tiers.iter().map(|t| t.rank).max().unwrap_or(0) + 1;
     let columns = if can_edit { 5 } else { 4 };
     view! {
         <section class="card">
             <h2 id="tiers-heading">"Tiers"</h2>
-            <FormAlert error=general />
             <table aria-labelledby="tiers-heading">
                 <thead>
                     <tr>
@@ -404,22 +293,19 @@ fn Tiers(
                                                             tier=Some(t.clone())
                                                             program=program
                                                             rank=t.rank
-                                                            action
-                                                            error
                                                         />
                                                     </details>
-                                                    <ActionForm action=delete attr:class="inline">
+                                                    <form method="post" action=DeleteLabel::PATH class="inline">
                                                         <input type="hidden" name="kind" value="tier" />
                                                         <input type="hidden" name="id" value=t.id />
                                                         <button
                                                             type="submit"
                                                             class="danger"
                                                             aria-label=format!("Delete tier {name}")
-                                                            disabled=move || delete.pending().get()
                                                         >
                                                             "Delete"
                                                         </button>
-                                                    </ActionForm>
+                                                    </form>
                                                 </td>
                                             }
                                         })}
@@ -443,7 +329,7 @@ fn Tiers(
                 .then(|| {
                     view! {
                         <h3>"Add a tier"</h3>
-                        <TierForm tier=None program=program.clone() rank=next_rank action error />
+                        <TierForm tier=None program=program.clone() rank=next_rank />
                     }
                 })}
         </section>
@@ -452,24 +338,7 @@ fn Tiers(
 
 /// The form of a new tier (`tier` = `None`) or of an existing one, filled in.
 #[component]
-fn TierForm(
-    tier: Option<TierInfo>,
-    program: ProgramSummary,
-    rank: i64,
-    action: ServerAction<SaveTier>,
-    error: Signal<Option<crate::error::AppError>>,
-) -> impl IntoView {
-    // Field errors show on the form that was sent: the new-tier form, or the edited tier's.
-    let this_id = tier.as_ref().map(|t| t.id);
-    let error = Signal::derive(move || {
-        error.get().filter(|_| {
-            action
-                .input()
-                .get()
-                .or_else(|| action.input().get_untracked())
-                .map_or(this_id.is_none(), |input| input.id == this_id)
-        })
-    });
+fn TierForm(tier: Option<TierInfo>, program: ProgramSummary, rank: i64) -> impl IntoView {
     let p = tier.as_ref().map_or("new".to_owned(), |t| t.id.to_string());
     let rule = tier.as_ref().and_then(|t| t.rule.clone());
     let metric = rule.as_ref().map(|r| r.metric);
@@ -501,18 +370,16 @@ fn TierForm(
     };
     let id = move |field: &str| format!("tier-{field}-{p}");
     view! {
-        <ActionForm action=action attr:class="form-row">
+        <form method="post" action=SaveTier::PATH class="form-row">
             <input type="hidden" name="program" value=program.id />
             {tier.as_ref().map(|t| view! { <input type="hidden" name="id" value=t.id /> })}
             <div class="field">
                 <label for=id("name")>"Name"</label>
                 <input id=id("name") name="name" required maxlength="60" value=name />
-                <FieldError error name="name" />
             </div>
             <div class="field">
                 <label for=id("rank")>"Rank"</label>
                 <input id=id("rank") name="rank" type="number" min="1" value=rank required />
-                <FieldError error name="rank" />
             </div>
             <div class="field">
                 <label for=id("metric")>"Metric"</label>
@@ -532,14 +399,12 @@ fn TierForm(
             <div class="field">
                 <label for=id("window")>"Window (days, empty for all time)"</label>
                 <input id=id("window") name="window_days" type="number" min="1" value=window />
-                <FieldError error name="window_days" />
             </div>
             <div class="field">
                 <label for=id(
                     "threshold",
                 )>{format!("At least ({} or a count)", program.currency)}</label>
                 <input id=id("threshold") name="threshold" required value=threshold />
-                <FieldError error name="threshold" />
             </div>
             <div class="field">
                 <label for=id("multiplier")>"Reward multiplier %"</label>
@@ -552,31 +417,18 @@ fn TierForm(
                     placeholder="110"
                     value=multiplier
                 />
-                <FieldError error name="multiplier_percent" />
             </div>
             <div class="field end">
-                <Submit label=label pending=action.pending() busy_text="Saving…" />
+                <Submit label=label busy_text="Saving…" />
             </div>
-        </ActionForm>
+        </form>
     }
 }
 
 /// Each group's custom lead fields, with a form to add one and a button to remove each.
 #[component]
-fn LeadFields(
-    groups: Vec<crate::dto::GroupInfo>,
-    can_edit: bool,
-    add: ServerAction<AddLeadField>,
-    remove: ServerAction<RemoveLeadField>,
-) -> impl IntoView {
+fn LeadFields(groups: Vec<crate::dto::GroupInfo>, can_edit: bool) -> impl IntoView {
     use domain::lead_fields::FieldKind;
-    let error = Signal::derive(move || add.value().get().and_then(Result::err));
-    let general = Signal::derive(move || {
-        error
-            .get()
-            .filter(|e| e.fields.is_empty())
-            .or_else(|| remove.value().get().and_then(Result::err))
-    });
     let choices: Vec<(i64, String)> = groups.iter().map(|g| (g.id, g.name.clone())).collect();
     view! {
         <section class="card" aria-labelledby="lead-fields">
@@ -624,18 +476,21 @@ fn LeadFields(
                                                     {can_edit
                                                         .then(|| {
                                                             view! {
-                                                                <ActionForm action=remove attr:class="inline">
+                                                                <form
+                                                                    method="post"
+                                                                    action=RemoveLeadField::PATH
+                                                                    class="inline"
+                                                                >
                                                                     <input type="hidden" name="group_id" value=group_id />
                                                                     <input type="hidden" name="key" value=f.key.clone() />
                                                                     <button
                                                                         type="submit"
                                                                         class="link danger"
                                                                         aria-label=remove_label
-                                                                        disabled=move || remove.pending().get()
                                                                     >
                                                                         "Remove"
                                                                     </button>
-                                                                </ActionForm>
+                                                                </form>
                                                             }
                                                         })}
                                                 </li>
@@ -652,11 +507,7 @@ fn LeadFields(
                 .then(|| {
                     view! {
                         <h3>"Add a lead field"</h3>
-                        <ActionForm
-                            action=add
-                            node_ref=cleared_when(move || matches!(add.value().get(), Some(Ok(_))))
-                            attr:class="form-row"
-                        >
+                        <form method="post" action=AddLeadField::PATH class="form-row">
                             <div class="field">
                                 <label for="lf-group">"Group"</label>
                                 <select id="lf-group" name="group_id">
@@ -671,7 +522,6 @@ fn LeadFields(
                             <div class="field">
                                 <label for="lf-label">"Question"</label>
                                 <input id="lf-label" name="label" required maxlength="60" />
-                                <FieldError error name="label" />
                             </div>
                             <div class="field">
                                 <label for="lf-kind">"Answer"</label>
@@ -680,12 +530,10 @@ fn LeadFields(
                                     <option value="number">"Number"</option>
                                     <option value="select">"One of a list"</option>
                                 </select>
-                                <FieldError error name="kind" />
                             </div>
                             <div class="field">
                                 <label for="lf-options">"List choices (comma separated)"</label>
                                 <input id="lf-options" name="options" />
-                                <FieldError error name="options" />
                             </div>
                             <div class="field">
                                 <label for="lf-required">"Required"</label>
@@ -695,16 +543,11 @@ fn LeadFields(
                                 </select>
                             </div>
                             <div class="field end">
-                                <Submit
-                                    label="Add field"
-                                    pending=add.pending()
-                                    busy_text="Adding…"
-                                />
+                                <Submit label="Add field" busy_text="Adding…" />
                             </div>
-                        </ActionForm>
+                        </form>
                     }
                 })}
-            <FormAlert error=general />
         </section>
     }
 }

@@ -1,54 +1,26 @@
 use domain::permissions::ContactRole;
 use domain::time::format_date;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use crate::api::{
     ChangeContactRole, InviteContact, RemoveContact, RevokeContactInvite, TransferTeamOwnership,
     fetch_team,
 };
-use crate::components::{
-    FieldError, FormAlert, InviteLink, PendingInvites, Submit, TopBar, cleared_when, data_page,
-};
+use crate::components::{InviteLink, PendingInvites, Submit, TopBar, data_page};
 use crate::dto::{ContactRow, TeamPage as Data};
 
 /// `/partner/team`: the partner team's contacts and invites.
 #[component]
 pub fn TeamPage() -> impl IntoView {
-    let actions = Actions {
-        invite: ServerAction::new(),
-        change: ServerAction::new(),
-        remove: ServerAction::new(),
-        revoke: ServerAction::new(),
-        transfer: ServerAction::new(),
-    };
-    let data = Resource::new(
-        move || {
-            (
-                actions.invite.version().get(),
-                actions.change.version().get(),
-                actions.remove.version().get(),
-                actions.revoke.version().get(),
-                actions.transfer.version().get(),
-            )
-        },
-        |_| fetch_team(),
-    );
+    let data = Resource::new(|| (), |_| fetch_team());
     data_page("My team", data, move |data| {
-        view! { <Team data actions /> }.into_any()
+        view! { <Team data /> }.into_any()
     })
 }
 
-#[derive(Clone, Copy)]
-struct Actions {
-    invite: ServerAction<InviteContact>,
-    change: ServerAction<ChangeContactRole>,
-    remove: ServerAction<RemoveContact>,
-    revoke: ServerAction<RevokeContactInvite>,
-    transfer: ServerAction<TransferTeamOwnership>,
-}
-
 #[component]
-fn Team(data: Data, actions: Actions) -> impl IntoView {
+fn Team(data: Data) -> impl IntoView {
     let Data {
         viewer,
         team,
@@ -58,27 +30,16 @@ fn Team(data: Data, actions: Actions) -> impl IntoView {
         assignable_roles,
         contacts,
         invites,
+        invite_link,
     } = data;
-    let row_error = Signal::derive(move || {
-        [
-            actions.change.value().get().and_then(Result::err),
-            actions.remove.value().get().and_then(Result::err),
-            actions.revoke.value().get().and_then(Result::err),
-            actions.transfer.value().get().and_then(Result::err),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-    });
     let roles = assignable_roles.clone();
     let rows = contacts
         .into_iter()
-        .map(|c| view! { <ContactLine c can_manage can_transfer roles=roles.clone() actions /> })
+        .map(|c| view! { <ContactLine c can_manage can_transfer roles=roles.clone() /> })
         .collect_view();
-    let revoke = actions.revoke;
     let withdraw = Callback::new(move |(id, email): (i64, String)| {
         view! {
-            <ActionForm action=revoke>
+            <form method="post" action=RevokeContactInvite::PATH>
                 <input type="hidden" name="invite_id" value=id />
                 <button
                     type="submit"
@@ -87,7 +48,7 @@ fn Team(data: Data, actions: Actions) -> impl IntoView {
                 >
                     "Withdraw"
                 </button>
-            </ActionForm>
+            </form>
         }
         .into_any()
     });
@@ -98,9 +59,7 @@ fn Team(data: Data, actions: Actions) -> impl IntoView {
             <p class="muted">
                 {format!("The people of {team} · your role: {}", your_role.label())}
             </p>
-            {can_manage
-                .then(|| view! { <InviteForm roles=assignable_roles action=actions.invite /> })}
-            <FormAlert error=row_error />
+            {can_manage.then(|| view! { <InviteForm roles=assignable_roles invite_link /> })}
             <section class="card">
                 <h2 id="contacts-heading">"Contacts"</h2>
                 <table aria-labelledby="contacts-heading">
@@ -129,7 +88,6 @@ fn ContactLine(
     can_manage: bool,
     can_transfer: bool,
     roles: Vec<ContactRole>,
-    actions: Actions,
 ) -> impl IntoView {
     let name = c.name.clone();
     let editable = can_manage && !c.is_you && c.role != ContactRole::Owner;
@@ -140,7 +98,7 @@ fn ContactLine(
         let remove_label = format!("Remove {name}");
         let transfer_label = format!("Make {name} the owner");
         view! {
-            <ActionForm action=actions.change attr:class="inline">
+            <form method="post" action=ChangeContactRole::PATH class="inline">
                 <input type="hidden" name="contact_id" value=c.id />
                 <label class="visually-hidden" for=format!("role-{}", c.id)>
                     {role_label}
@@ -160,22 +118,22 @@ fn ContactLine(
                 <button type="submit" class="secondary" aria-label=save_label>
                     "Save role"
                 </button>
-            </ActionForm>
-            <ActionForm action=actions.remove attr:class="inline">
+            </form>
+            <form method="post" action=RemoveContact::PATH class="inline">
                 <input type="hidden" name="contact_id" value=c.id />
                 <button type="submit" class="danger" aria-label=remove_label>
                     "Remove"
                 </button>
-            </ActionForm>
+            </form>
             {can_transfer
                 .then(|| {
                     view! {
-                        <ActionForm action=actions.transfer attr:class="inline">
+                        <form method="post" action=TransferTeamOwnership::PATH class="inline">
                             <input type="hidden" name="contact_id" value=c.id />
                             <button type="submit" class="secondary" aria-label=transfer_label>
                                 "Make owner"
                             </button>
-                        </ActionForm>
+                        </form>
                     }
                 })}
         }
@@ -198,18 +156,11 @@ fn ContactLine(
 }
 
 #[component]
-fn InviteForm(roles: Vec<ContactRole>, action: ServerAction<InviteContact>) -> impl IntoView {
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
-    let created = move || action.value().get().and_then(Result::ok);
+fn InviteForm(roles: Vec<ContactRole>, invite_link: Option<String>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Invite a contact"</h2>
-            <ActionForm
-                action=action
-                node_ref=cleared_when(move || matches!(action.value().get(), Some(Ok(_))))
-                attr:class="form-row"
-            >
+            <form method="post" action=InviteContact::PATH class="form-row">
                 <div class="field">
                     <label for="invite-email">"Email"</label>
                     <input
@@ -219,7 +170,6 @@ fn InviteForm(roles: Vec<ContactRole>, action: ServerAction<InviteContact>) -> i
                         required
                         autocomplete="off"
                     />
-                    <FieldError error name="email" />
                 </div>
                 <div class="field">
                     <label for="invite-role">"Role"</label>
@@ -235,14 +185,12 @@ fn InviteForm(roles: Vec<ContactRole>, action: ServerAction<InviteContact>) -> i
                             })
                             .collect_view()}
                     </select>
-                    <FieldError error name="role" />
                 </div>
                 <div class="field end">
-                    <Submit label="Send invite" pending=action.pending() busy_text="Sending…" />
+                    <Submit label="Send invite" busy_text="Sending…" />
                 </div>
-            </ActionForm>
-            <FormAlert error=general />
-            {move || created().map(|c| view! { <InviteLink email=c.email link=c.link /> })}
+            </form>
+            {invite_link.map(|link| view! { <InviteLink link /> })}
         </section>
     }
 }

@@ -1,60 +1,26 @@
 use domain::permissions::TeammateRole;
 use domain::time::format_date;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use crate::api::{
     ChangeTeammateRole, InviteTeammate, RemoveTeammate, RevokeInvite, SetTeammateGroups,
     fetch_teammates,
 };
-use crate::components::{
-    FieldError, FormAlert, InviteLink, PendingInvites, Submit, TopBar, cleared_when, data_page,
-};
+use crate::components::{InviteLink, PendingInvites, Submit, TopBar, data_page};
 use crate::dto::{TeammateRow, TeammatesPage as Data};
-use crate::error::AppError;
 
 /// `/vendor/teammates`: who works in the company's partner program, and invites.
 #[component]
 pub fn TeammatesPage() -> impl IntoView {
-    let invite = ServerAction::<InviteTeammate>::new();
-    let change = ServerAction::<ChangeTeammateRole>::new();
-    let remove = ServerAction::<RemoveTeammate>::new();
-    let revoke = ServerAction::<RevokeInvite>::new();
-    let restrict = ServerAction::<SetTeammateGroups>::new();
-    let data = Resource::new(
-        move || {
-            (
-                invite.version().get(),
-                change.version().get(),
-                remove.version().get(),
-                revoke.version().get(),
-                restrict.version().get(),
-            )
-        },
-        |_| fetch_teammates(),
-    );
-    let actions = Actions {
-        invite,
-        change,
-        remove,
-        revoke,
-        restrict,
-    };
+    let data = Resource::new(|| (), |_| fetch_teammates());
     data_page("Teammates", data, move |data| {
-        view! { <Teammates data actions /> }.into_any()
+        view! { <Teammates data /> }.into_any()
     })
 }
 
-#[derive(Clone, Copy)]
-struct Actions {
-    invite: ServerAction<InviteTeammate>,
-    change: ServerAction<ChangeTeammateRole>,
-    remove: ServerAction<RemoveTeammate>,
-    revoke: ServerAction<RevokeInvite>,
-    restrict: ServerAction<SetTeammateGroups>,
-}
-
 #[component]
-fn Teammates(data: Data, actions: Actions) -> impl IntoView {
+fn Teammates(data: Data) -> impl IntoView {
     let Data {
         viewer,
         company,
@@ -63,31 +29,19 @@ fn Teammates(data: Data, actions: Actions) -> impl IntoView {
         teammates,
         invites,
         all_groups,
+        invite_link,
     } = data;
-    let row_error = Signal::derive(move || {
-        [
-            actions.change.value().get().and_then(Result::err),
-            actions.remove.value().get().and_then(Result::err),
-            actions.revoke.value().get().and_then(Result::err),
-            actions.restrict.value().get().and_then(Result::err),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-    });
     let roles = assignable_roles.clone();
     let rows = teammates
         .into_iter()
-        .map(|t| view! { <TeammateLine t can_manage roles=roles.clone() groups=all_groups.clone() actions /> })
+        .map(|t| view! { <TeammateLine t can_manage roles=roles.clone() groups=all_groups.clone() /> })
         .collect_view();
     view! {
         <TopBar viewer />
         <main id="main" class="page">
             <h1>"Teammates"</h1>
             <p class="muted">{format!("People of {company} who work in the partner portal.")}</p>
-            {can_manage
-                .then(|| view! { <InviteForm roles=assignable_roles action=actions.invite /> })}
-            <FormAlert error=row_error />
+            {can_manage.then(|| view! { <InviteForm roles=assignable_roles invite_link /> })}
             <section class="card">
                 <h2 id="teammates-heading">"Team"</h2>
                 <table aria-labelledby="teammates-heading">
@@ -105,10 +59,9 @@ fn Teammates(data: Data, actions: Actions) -> impl IntoView {
             </section>
             {can_manage
                 .then(|| {
-                    let revoke = actions.revoke;
                     let withdraw = Callback::new(move |(id, email): (i64, String)| {
                         view! {
-                            <ActionForm action=revoke>
+                            <form method="post" action=RevokeInvite::PATH>
                                 <input type="hidden" name="invite_id" value=id />
                                 <button
                                     type="submit"
@@ -117,7 +70,7 @@ fn Teammates(data: Data, actions: Actions) -> impl IntoView {
                                 >
                                     "Withdraw"
                                 </button>
-                            </ActionForm>
+                            </form>
                         }
                             .into_any()
                     });
@@ -134,7 +87,6 @@ fn TeammateLine(
     can_manage: bool,
     roles: Vec<TeammateRole>,
     groups: Vec<crate::dto::Named>,
-    actions: Actions,
 ) -> impl IntoView {
     let name = t.name.clone();
     let restricted_to: Vec<String> = groups
@@ -161,7 +113,7 @@ fn TeammateLine(
             view! {
                 <details>
                     <summary>{summary}</summary>
-                    <ActionForm action=actions.restrict>
+                    <form method="post" action=SetTeammateGroups::PATH>
                         <input type="hidden" name="teammate_id" value=t.id />
                         <p class="muted">"Leave all unchecked to let them see every group."</p>
                         {groups
@@ -183,7 +135,7 @@ fn TeammateLine(
                         <button type="submit" class="secondary" aria-label=save>
                             "Save groups"
                         </button>
-                    </ActionForm>
+                    </form>
                 </details>
             }
         });
@@ -194,7 +146,7 @@ fn TeammateLine(
         let remove_label = format!("Remove {name}");
         view! {
             <td class="actions">
-                <ActionForm action=actions.change attr:class="inline">
+                <form method="post" action=ChangeTeammateRole::PATH class="inline">
                     <input type="hidden" name="teammate_id" value=t.id />
                     <label class="visually-hidden" for=format!("role-{}", t.id)>
                         {role_label}
@@ -214,13 +166,13 @@ fn TeammateLine(
                     <button type="submit" class="secondary" aria-label=save_label>
                         "Save role"
                     </button>
-                </ActionForm>
-                <ActionForm action=actions.remove attr:class="inline">
+                </form>
+                <form method="post" action=RemoveTeammate::PATH class="inline">
                     <input type="hidden" name="teammate_id" value=t.id />
                     <button type="submit" class="danger" aria-label=remove_label>
                         "Remove"
                     </button>
-                </ActionForm>
+                </form>
                 {restrict}
             </td>
         }
@@ -239,18 +191,11 @@ fn TeammateLine(
 }
 
 #[component]
-fn InviteForm(roles: Vec<TeammateRole>, action: ServerAction<InviteTeammate>) -> impl IntoView {
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let general = Signal::derive(move || error.get().filter(|e: &AppError| e.fields.is_empty()));
-    let created = move || action.value().get().and_then(Result::ok);
+fn InviteForm(roles: Vec<TeammateRole>, invite_link: Option<String>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Invite a teammate"</h2>
-            <ActionForm
-                action=action
-                node_ref=cleared_when(move || matches!(action.value().get(), Some(Ok(_))))
-                attr:class="form-row"
-            >
+            <form method="post" action=InviteTeammate::PATH class="form-row">
                 <div class="field">
                     <label for="invite-email">"Email"</label>
                     <input
@@ -260,7 +205,6 @@ fn InviteForm(roles: Vec<TeammateRole>, action: ServerAction<InviteTeammate>) ->
                         required
                         autocomplete="off"
                     />
-                    <FieldError error name="email" />
                 </div>
                 <div class="field">
                     <label for="invite-role">"Role"</label>
@@ -279,14 +223,12 @@ fn InviteForm(roles: Vec<TeammateRole>, action: ServerAction<InviteTeammate>) ->
                             })
                             .collect_view()}
                     </select>
-                    <FieldError error name="role" />
                 </div>
                 <div class="field end">
-                    <Submit label="Send invite" pending=action.pending() busy_text="Sending…" />
+                    <Submit label="Send invite" busy_text="Sending…" />
                 </div>
-            </ActionForm>
-            <FormAlert error=general />
-            {move || created().map(|c| view! { <InviteLink email=c.email link=c.link /> })}
+            </form>
+            {invite_link.map(|link| view! { <InviteLink link /> })}
         </section>
     }
 }

@@ -5,33 +5,31 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{RecordTransaction, fetch_vendor_transactions};
-use crate::components::{
-    FieldError, FormAlert, NoProgram, Submit, TopBar, cleared_when, data_page,
-};
+use leptos::server_fn::ServerFn;
+
+use crate::components::{NoProgram, Submit, TopBar, data_page};
 use crate::dto::{TransactionRow, VendorTransactionsPage as Data};
 
 #[component]
 pub fn VendorTransactionsPage() -> impl IntoView {
     let query = use_query_map();
-    let record = ServerAction::<RecordTransaction>::new();
     let data = Resource::new(
         move || {
             let q = query.read();
             (
                 q.get("program").and_then(|v| v.parse::<i64>().ok()),
                 q.get("after").and_then(|v| v.parse::<i64>().ok()),
-                record.version().get(),
             )
         },
-        |(program, after, _)| fetch_vendor_transactions(program, after),
+        |(program, after)| fetch_vendor_transactions(program, after),
     );
     data_page("Transactions", data, move |data| {
-        view! { <Transactions data record /> }.into_any()
+        view! { <Transactions data /> }.into_any()
     })
 }
 
 #[component]
-fn Transactions(data: Data, record: ServerAction<RecordTransaction>) -> impl IntoView {
+fn Transactions(data: Data) -> impl IntoView {
     let Data {
         viewer,
         program,
@@ -43,7 +41,6 @@ fn Transactions(data: Data, record: ServerAction<RecordTransaction>) -> impl Int
     let Some(program) = program else {
         return view! { <NoProgram viewer title="Transactions" /> }.into_any();
     };
-    let error = Signal::derive(move || record.value().get().and_then(Result::err));
     let next =
         next.map(|after| format!("/vendor/transactions?program={}&after={after}", program.id));
     view! {
@@ -61,67 +58,32 @@ fn Transactions(data: Data, record: ServerAction<RecordTransaction>) -> impl Int
                     view! {
                         <section class="card" aria-labelledby="record-transaction">
                             <h2 id="record-transaction">"Record a transaction"</h2>
-                            <ActionForm
-                                action=record
-                                node_ref=cleared_when(move || {
-                                    matches!(record.value().get(), Some(Ok(_)))
-                                })
-                                attr:class="form"
-                            >
+                            <form method="post" action=RecordTransaction::PATH class="form">
                                 <input type="hidden" name="program" value=program.id />
                                 <input type="hidden" name="form_key" value=form_key />
                                 <label for="tx-customer">"Customer key or email"</label>
                                 <input id="tx-customer" name="customer" required maxlength="320" />
-                                <FieldError error name="customer" />
                                 <label for="tx-kind">"Kind"</label>
                                 <select id="tx-kind" name="kind">
                                     <option value="payment">"Payment"</option>
                                     <option value="refund">"Refund"</option>
                                 </select>
-                                <FieldError error name="kind" />
                                 <label for="tx-amount">
                                     {format!("Amount ({})", program.currency)}
                                 </label>
                                 <input id="tx-amount" name="amount" required inputmode="decimal" />
-                                <FieldError error name="amount" />
                                 <label for="tx-refunds">
                                     "Refunded transaction key (for a refund)"
                                 </label>
                                 <input id="tx-refunds" name="refunds" maxlength="255" />
-                                <FieldError error name="refunds" />
                                 <label for="tx-key">
                                     "Transaction key (optional; made for you when empty)"
                                 </label>
                                 <input id="tx-key" name="transaction_key" maxlength="255" />
-                                <FieldError error name="transaction_key" />
                                 <label for="tx-product">"Product key (optional)"</label>
                                 <input id="tx-product" name="product_key" maxlength="255" />
-                                <FieldError error name="product_key" />
-                                <FormAlert error />
-                                <Submit
-                                    label="Record transaction"
-                                    pending=record.pending()
-                                    busy_text="Recording…"
-                                />
-                            </ActionForm>
-                            {move || {
-                                record
-                                    .value()
-                                    .get()
-                                    .and_then(Result::ok)
-                                    .map(|t| {
-                                        view! {
-                                            <p role="status" class="notice">
-                                                {format!(
-                                                    "Recorded {} of {} for {}.",
-                                                    t.transaction_key,
-                                                    t.amount.display(),
-                                                    t.customer,
-                                                )}
-                                            </p>
-                                        }
-                                    })
-                            }}
+                                <Submit label="Record transaction" busy_text="Recording…" />
+                            </form>
                         </section>
                     }
                 })}

@@ -4,14 +4,13 @@
 //! past events and, for a saved trigger, its run log: why it ran or did not, event by event.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
     RetryTriggerEvents, SaveTrigger, SetTriggerEnabled, fetch_trigger, fetch_triggers,
 };
-use crate::components::{
-    FieldError, FormAlert, NoProgram, Submit, TopBar, data_page, open_when_created,
-};
+use crate::components::{NoProgram, Submit, TopBar, data_page};
 use crate::dto::{
     Named, TriggerChoices, TriggerDryRun, TriggerFormValues, TriggerPage as PageData,
     TriggerRunRow, TriggersPage as ListData,
@@ -24,29 +23,14 @@ fn program_query(query: leptos_router::params::ParamsMap) -> Option<i64> {
 #[component]
 pub fn TriggersPage() -> impl IntoView {
     let query = use_query_map();
-    let toggle = ServerAction::<SetTriggerEnabled>::new();
-    let retry = ServerAction::<RetryTriggerEvents>::new();
-    let data = Resource::new(
-        move || {
-            (
-                program_query(query.get()),
-                toggle.version().get(),
-                retry.version().get(),
-            )
-        },
-        |(program, _, _)| fetch_triggers(program),
-    );
+    let data = Resource::new(move || program_query(query.get()), fetch_triggers);
     data_page("Triggers", data, move |data| {
-        view! { <TriggerList data toggle retry /> }.into_any()
+        view! { <TriggerList data /> }.into_any()
     })
 }
 
 #[component]
-fn TriggerList(
-    data: ListData,
-    toggle: ServerAction<SetTriggerEnabled>,
-    retry: ServerAction<RetryTriggerEvents>,
-) -> impl IntoView {
+fn TriggerList(data: ListData) -> impl IntoView {
     let ListData {
         viewer,
         program,
@@ -56,13 +40,6 @@ fn TriggerList(
     let Some(program) = program else {
         return view! { <NoProgram viewer title="Triggers" /> }.into_any();
     };
-    let error = Signal::derive(move || {
-        toggle
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| retry.value().get().and_then(Result::err))
-    });
     let empty = triggers.is_empty();
     let program_id = program.id;
     view! {
@@ -77,7 +54,6 @@ fn TriggerList(
             <p class="muted">
                 "When an event happens to a partner and the conditions hold, a trigger's actions run in order: a reward, tags, a group, a tier, an email. Each runs at most once per event; its own actions never start it again."
             </p>
-            <FormAlert error />
             {(stuck > 0)
                 .then(|| {
                     view! {
@@ -88,29 +64,12 @@ fn TriggerList(
                                     if stuck == 1 { "" } else { "s" },
                                 )}
                             </p>
-                            <ActionForm action=retry attr:class="inline">
-                                <Submit
-                                    label="Try them again"
-                                    pending=retry.pending()
-                                    secondary=true
-                                />
-                            </ActionForm>
+                            <form method="post" action=RetryTriggerEvents::PATH class="inline">
+                                <Submit label="Try them again" secondary=true />
+                            </form>
                         </div>
                     }
                 })}
-            {move || {
-                retry
-                    .value()
-                    .get()
-                    .and_then(Result::ok)
-                    .map(|n| {
-                        view! {
-                            <p role="status" class="notice">
-                                {format!("{n} event(s) queued again.")}
-                            </p>
-                        }
-                    })
-            }}
             <div class="table-scroll">
                 <table aria-label="Triggers">
                     <thead>
@@ -140,7 +99,11 @@ fn TriggerList(
                                         <td>{if t.enabled { "On" } else { "Off" }}</td>
                                         <td>{t.last_run.unwrap_or_else(|| "Never".into())}</td>
                                         <td class="actions">
-                                            <ActionForm action=toggle attr:class="inline">
+                                            <form
+                                                method="post"
+                                                action=SetTriggerEnabled::PATH
+                                                class="inline"
+                                            >
                                                 <input type="hidden" name="program" value=program_id />
                                                 <input type="hidden" name="trigger" value=t.id />
                                                 <input
@@ -152,11 +115,10 @@ fn TriggerList(
                                                     type="submit"
                                                     class="secondary"
                                                     aria-label=format!("{verb} {name}")
-                                                    disabled=move || toggle.pending().get()
                                                 >
                                                     {verb}
                                                 </button>
-                                            </ActionForm>
+                                            </form>
                                         </td>
                                     </tr>
                                 }
@@ -185,28 +147,22 @@ fn TriggerList(
 pub fn TriggerPage() -> impl IntoView {
     let query = use_query_map();
     let params = use_params_map();
-    let save = ServerAction::<SaveTrigger>::new();
     let data = Resource::new(
         move || {
             let q = query.get();
             let trigger = params.read().get("id").and_then(|v| v.parse::<i64>().ok());
             let before = q.get("before").and_then(|v| v.parse::<i64>().ok());
-            (program_query(q), trigger, before, save.version().get())
+            (program_query(q), trigger, before)
         },
-        |(program, trigger, before, _)| fetch_trigger(program, trigger, before),
+        |(program, trigger, before)| fetch_trigger(program, trigger, before),
     );
-    // A new trigger, once saved, opens as itself (its run log fills from then on).
-    open_when_created("/vendor/triggers/", move || {
-        let saved = save.value().get()?.ok()?.saved;
-        saved.filter(|_| params.read().get("id").is_none())
-    });
     data_page("Trigger", data, move |data| {
-        view! { <Trigger data save /> }.into_any()
+        view! { <Trigger data /> }.into_any()
     })
 }
 
 #[component]
-fn Trigger(data: PageData, save: ServerAction<SaveTrigger>) -> impl IntoView {
+fn Trigger(data: PageData) -> impl IntoView {
     let PageData {
         viewer,
         program,
@@ -246,7 +202,7 @@ fn Trigger(data: PageData, save: ServerAction<SaveTrigger>) -> impl IntoView {
                         }
                     })}
             </p>
-            <TriggerForm save program=program.id trigger=trigger_id values choices />
+            <TriggerForm program=program.id trigger=trigger_id values choices />
             {trigger_id.map(|id| view! { <RunLog runs older id program=program.id /> })}
         </main>
     }
@@ -270,7 +226,6 @@ fn Choice(
     none: &'static str,
     items: Vec<(String, String)>,
     selected: String,
-    error: Signal<Option<crate::error::AppError>>,
 ) -> impl IntoView {
     let id = format!("t-{}", name.replace('_', "-"));
     view! {
@@ -291,30 +246,25 @@ fn Choice(
                 })
                 .collect_view()}
         </select>
-        <FieldError error name=name />
     }
 }
 
 #[component]
 fn TriggerForm(
-    save: ServerAction<SaveTrigger>,
     program: i64,
     trigger: Option<i64>,
     values: TriggerFormValues,
     choices: TriggerChoices,
 ) -> impl IntoView {
-    let error = Signal::derive(move || save.value().get().and_then(Result::err));
-    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
     let v = values;
     let c = choices;
     let event_options: Vec<(String, String)> = c.events.clone();
     view! {
-        <ActionForm action=save attr:class="card form">
+        <form method="post" action=SaveTrigger::PATH class="card form">
             <input type="hidden" name="program" value=program />
             {trigger.map(|t| view! { <input type="hidden" name="trigger" value=t /> })}
             <label for="t-name">"Name"</label>
             <input id="t-name" name="name" required maxlength="80" value=v.name />
-            <FieldError error name="name" />
             <label for="t-event">"When"</label>
             <select id="t-event" name="event">
                 {event_options
@@ -329,7 +279,6 @@ fn TriggerForm(
                     })
                     .collect_view()}
             </select>
-            <FieldError error name="event" />
             <fieldset>
                 <legend>"Only if (optional)"</legend>
                 <Choice
@@ -338,21 +287,17 @@ fn TriggerForm(
                     none="Any partner"
                     items=named(&c.segments)
                     selected=v.segment.clone()
-                    error
                 />
                 <label for="t-min">"Amount at least"</label>
                 <input id="t-min" name="min_amount" inputmode="decimal" value=v.min_amount />
-                <FieldError error name="min_amount" />
                 <label for="t-product">"Product key (transactions)"</label>
                 <input id="t-product" name="product_key" maxlength="255" value=v.product_key />
-                <FieldError error name="product_key" />
                 <Choice
                     name="deal_stage"
                     label="Deal moved to stage"
                     none="Any stage"
                     items=c.deal_stages.clone()
                     selected=v.deal_stage.clone()
-                    error
                 />
                 <Choice
                     name="deal_motion"
@@ -360,7 +305,6 @@ fn TriggerForm(
                     none="Any motion"
                     items=c.deal_motions.clone()
                     selected=v.deal_motion.clone()
-                    error
                 />
             </fieldset>
             <fieldset>
@@ -374,7 +318,6 @@ fn TriggerForm(
                         ("percent".to_owned(), "A percentage of the event's amount".to_owned()),
                     ]
                     selected=v.reward_kind.clone()
-                    error
                 />
                 <label for="t-reward-value">"Reward amount or percentage"</label>
                 <input
@@ -383,7 +326,6 @@ fn TriggerForm(
                     inputmode="decimal"
                     value=v.reward_value
                 />
-                <FieldError error name="reward_value" />
                 <label for="t-reward-description">"Reward description"</label>
                 <input
                     id="t-reward-description"
@@ -392,14 +334,12 @@ fn TriggerForm(
                     placeholder="The trigger's name"
                     value=v.reward_description
                 />
-                <FieldError error name="reward_description" />
                 <Choice
                     name="add_tag"
                     label="Add tag"
                     none="No tag"
                     items=named(&c.tags)
                     selected=v.add_tag.clone()
-                    error
                 />
                 <Choice
                     name="remove_tag"
@@ -407,7 +347,6 @@ fn TriggerForm(
                     none="No tag"
                     items=named(&c.tags)
                     selected=v.remove_tag.clone()
-                    error
                 />
                 <Choice
                     name="move_group"
@@ -415,7 +354,6 @@ fn TriggerForm(
                     none="Keep the group"
                     items=named(&c.groups)
                     selected=v.move_group.clone()
-                    error
                 />
                 <Choice
                     name="set_tier"
@@ -423,7 +361,6 @@ fn TriggerForm(
                     none="Keep the tier"
                     items=named(&c.tiers)
                     selected=v.set_tier.clone()
-                    error
                 />
                 <label for="t-email-subject">"Email subject"</label>
                 <input
@@ -433,7 +370,6 @@ fn TriggerForm(
                     value=v.email_subject
                     aria-describedby="t-email-help"
                 />
-                <FieldError error name="email_subject" />
                 <label for="t-email-body">"Email text"</label>
                 <textarea
                     id="t-email-body"
@@ -447,56 +383,75 @@ fn TriggerForm(
                 <p class="muted" id="t-email-help">
                     "Goes to the partner team's owners. {partner}, {program} and {amount} are replaced by the event's values."
                 </p>
-                <FieldError error name="email_body" />
                 <Choice
                     name="call_webhook"
                     label="Send to webhook"
                     none="No webhook"
                     items=named(&c.webhooks)
                     selected=v.call_webhook.clone()
-                    error
                 />
-                <FieldError error name="actions" />
             </fieldset>
             <fieldset class="simulate">
                 <legend>"Dry run"</legend>
                 <label for="t-days">"Look back (days)"</label>
                 <input id="t-days" name="dry_run_days" value="30" inputmode="numeric" />
-                <FieldError error name="dry_run_days" />
-                <button
-                    type="submit"
-                    name="intent"
-                    value="dry_run"
-                    class="secondary"
-                    disabled=move || save.pending().get()
-                >
-                    "Dry run"
-                </button>
                 <p class="muted">
                     "Shows what this form's trigger would have done for the program's events of those days. Nothing is saved or changed."
                 </p>
+                <DryRun />
             </fieldset>
             // After the dry run: Enter in a field runs it (changing nothing), not a save.
-            <Submit label="Save trigger" pending=save.pending() busy_text="Working…" />
-            <FormAlert error=general />
-            {move || {
-                save.value()
-                    .get()
-                    .and_then(Result::ok)
-                    .map(|outcome| match (outcome.saved, outcome.dry_run) {
-                        (_, Some(run)) => view! { <DryRunResult run /> }.into_any(),
-                        (Some(_), _) => {
-                            view! {
-                                <p role="status" class="notice">
-                                    "Saved."
-                                </p>
-                            }
-                                .into_any()
-                        }
-                        _ => ().into_any(),
-                    })
-            }}
-        </ActionForm>
+            <Submit label="Save trigger" busy_text="Working…" />
+        </form>
+    }
+}
+
+/// The dry run's button and, once it ran, what the form's trigger would have done. The form is
+/// sent in the background and the answer shown here; nothing is saved.
+#[component]
+fn DryRun() -> impl IntoView {
+    let run = RwSignal::new(None::<TriggerDryRun>);
+    let start = move |ev: leptos::ev::MouseEvent| {
+        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(button) = ev
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlButtonElement>().ok())
+            else {
+                return;
+            };
+            let Some(form) = button.form() else {
+                return;
+            };
+            ev.prevent_default();
+            leptos::task::spawn_local(async move {
+                let outcome = crate::forms::client::preview::<crate::dto::TriggerOutcome>(
+                    &form,
+                    &button,
+                    SaveTrigger::PATH,
+                )
+                .await;
+                if let Some(outcome) = outcome {
+                    run.set(outcome.dry_run);
+                }
+            });
+        }
+        #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+        let _ = (ev, run);
+    };
+    view! {
+        <button
+            type="submit"
+            name="intent"
+            value="dry_run"
+            class="secondary"
+            data-busy="Running…"
+            on:click=start
+        >
+            "Dry run"
+        </button>
+        {move || run.get().map(|run| view! { <DryRunResult run /> })}
     }
 }
 

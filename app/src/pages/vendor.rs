@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::fetch_vendor_overview;
-use crate::components::{TopBar, data_page};
+use crate::components::{RowFilter, TopBar, data_page};
 use crate::dto::{Money, PartnerRow, VendorKpis, VendorOverview};
 
 /// `/vendor`: the program overview for the teammate's company.
@@ -110,21 +110,12 @@ fn Kpis(kpis: VendorKpis) -> impl IntoView {
 
 #[component]
 fn PartnersTable(partners: Vec<PartnerRow>, next: Option<String>) -> impl IntoView {
-    // Filtering the rows already on the page happens in the browser; it needs the wasm, and
-    // doubles as the proof in the end-to-end tests that the page hydrated.
-    let (filter, set_filter) = signal(String::new());
     let has_rows = !partners.is_empty();
     let rows = partners
         .into_iter()
         .map(|p| {
-            let haystack =
-                format!("{} {} {}", p.partner_team, p.group, p.partner_key).to_lowercase();
-            let hidden = move || {
-                let needle = filter.read().trim().to_lowercase();
-                !needle.is_empty() && !haystack.contains(&needle)
-            };
             view! {
-                <tr hidden=hidden>
+                <tr>
                     <td>{p.partner_team}</td>
                     <td>{p.kind}</td>
                     <td>
@@ -147,16 +138,9 @@ fn PartnersTable(partners: Vec<PartnerRow>, next: Option<String>) -> impl IntoVi
         <section class="card">
             <div class="section-head">
                 <h2 id="partners-heading">"Partners"</h2>
-                <label class="filter">
-                    "Filter this page"
-                    <input
-                        type="search"
-                        prop:value=filter
-                        on:input=move |ev| set_filter.set(event_target_value(&ev))
-                    />
-                </label>
+                <RowFilter table="overview-partners" />
             </div>
-            <table aria-labelledby="partners-heading">
+            <table id="overview-partners" aria-labelledby="partners-heading">
                 <thead>
                     <tr>
                         <th scope="col">"Partner"</th>

@@ -3,6 +3,7 @@
 //! link opens a page with a button (a GET changes nothing: mail scanners open links).
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{ConfirmSignup, fetch_signup_link};
@@ -44,7 +45,12 @@ fn Confirm(
         }
         .into_any(),
         None => view! {
-            <ActionForm action=confirm attr:class="card form" attr:aria-label="Confirm your email">
+            <form
+                method="post"
+                action=ConfirmSignup::PATH
+                class="card form"
+                aria-label="Confirm your email"
+            >
                 <input type="hidden" name="token" value=token />
                 <p>
                     {format!(
@@ -52,12 +58,8 @@ fn Confirm(
                     )}
                 </p>
                 <FormAlert error />
-                <Submit
-                    label="Confirm and continue"
-                    pending=confirm.pending()
-                    busy_text="Creating your account…"
-                />
-            </ActionForm>
+                <Submit label="Confirm and continue" busy_text="Creating your account…" />
+            </form>
         }
         .into_any(),
     };

@@ -3,15 +3,14 @@
 //! with replay. Messages are signed per Standard Webhooks; the page says how to verify them.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
     ReplayWebhook, RevealWebhookSecret, RotateWebhookSecret, SaveWebhook, SendTestWebhook,
     SetWebhookEnabled, fetch_webhook, fetch_webhooks,
 };
-use crate::components::{
-    CopyButton, FieldError, FormAlert, NoProgram, Submit, TopBar, data_page, open_when_created,
-};
+use crate::components::{CopyButton, NoProgram, ReloadSoon, Submit, TopBar, data_page};
 use crate::dto::{
     WebhookDeliveryRow, WebhookEndpointRow, WebhookPage as PageData, WebhooksPage as ListData,
 };
@@ -23,17 +22,14 @@ fn number(query: &leptos_router::params::ParamsMap, key: &str) -> Option<i64> {
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
     let query = use_query_map();
-    let save = ServerAction::<SaveWebhook>::new();
     let data = Resource::new(move || number(&query.get(), "program"), fetch_webhooks);
-    // A new endpoint opens on its own page, where its secret is.
-    open_when_created("/vendor/webhooks/", move || save.value().get()?.ok());
     data_page("Webhooks", data, move |data| {
-        view! { <EndpointList data save /> }.into_any()
+        view! { <EndpointList data /> }.into_any()
     })
 }
 
 #[component]
-fn EndpointList(data: ListData, save: ServerAction<SaveWebhook>) -> impl IntoView {
+fn EndpointList(data: ListData) -> impl IntoView {
     let ListData {
         viewer,
         program,
@@ -95,7 +91,7 @@ fn EndpointList(data: ListData, save: ServerAction<SaveWebhook>) -> impl IntoVie
                 </table>
             </div>
             <h2>"Add an endpoint"</h2>
-            <EndpointForm save program=program_id endpoint=None events />
+            <EndpointForm program=program_id endpoint=None events />
         </main>
     }
     .into_any()
@@ -104,13 +100,10 @@ fn EndpointList(data: ListData, save: ServerAction<SaveWebhook>) -> impl IntoVie
 /// The endpoint form: address, description and the events it receives (none ticked: all).
 #[component]
 fn EndpointForm(
-    save: ServerAction<SaveWebhook>,
     program: i64,
     endpoint: Option<WebhookEndpointRow>,
     events: Vec<(String, String)>,
 ) -> impl IntoView {
-    let error = Signal::derive(move || save.value().get().and_then(Result::err));
-    let general = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
     let (id, url, description, ticked) = match endpoint {
         Some(e) => (Some(e.id), e.url, e.description, e.event_names),
         None => (None, String::new(), String::new(), Vec::new()),
@@ -121,7 +114,7 @@ fn EndpointForm(
         "Add endpoint"
     };
     view! {
-        <ActionForm action=save attr:class="card form">
+        <form method="post" action=SaveWebhook::PATH class="card form">
             <input type="hidden" name="program" value=program />
             {id.map(|id| view! { <input type="hidden" name="webhook" value=id /> })}
             <label for="w-url">"Endpoint URL"</label>
@@ -134,10 +127,8 @@ fn EndpointForm(
                 placeholder="https://example.com/webhooks/portal"
                 value=url
             />
-            <FieldError error name="url" />
             <label for="w-description">"Description (optional)"</label>
             <input id="w-description" name="description" maxlength="200" value=description />
-            <FieldError error name="description" />
             <fieldset>
                 <legend>"Events (tick none to receive every event)"</legend>
                 <div class="checks">
@@ -163,20 +154,8 @@ fn EndpointForm(
                         .collect_view()}
                 </div>
             </fieldset>
-            <FieldError error name="events" />
-            <FormAlert error=general />
-            {move || {
-                (id.is_some() && matches!(save.value().get(), Some(Ok(_))))
-                    .then(|| {
-                        view! {
-                            <p role="status" class="notice">
-                                "Saved."
-                            </p>
-                        }
-                    })
-            }}
-            <Submit label=label pending=save.pending() busy_text="Saving…" />
-        </ActionForm>
+            <Submit label=label busy_text="Saving…" />
+        </form>
     }
 }
 
@@ -185,91 +164,21 @@ fn EndpointForm(
 pub fn WebhookPage() -> impl IntoView {
     let query = use_query_map();
     let params = use_params_map();
-    let actions = Actions {
-        save: ServerAction::new(),
-        toggle: ServerAction::new(),
-        rotate: ServerAction::new(),
-        reveal: ServerAction::new(),
-        test: ServerAction::new(),
-        replay: ServerAction::new(),
-    };
-    // Bumped while an attempt is due soon, so the log shows its result without a reload.
-    let tick = RwSignal::new(0_u32);
     let data = Resource::new(
         move || {
             let q = query.get();
             let id = params.read().get("id").and_then(|v| v.parse::<i64>().ok());
-            (
-                number(&q, "program"),
-                id,
-                number(&q, "before"),
-                actions.versions(),
-                tick.get(),
-            )
+            (number(&q, "program"), id, number(&q, "before"))
         },
-        |(program, id, before, _, _)| fetch_webhook(program, id.unwrap_or(0), before),
+        |(program, id, before)| fetch_webhook(program, id.unwrap_or(0), before),
     );
-    // One pending check at a time: a new read (or leaving the page) cancels the last one.
-    Effect::new(move |_| {
-        let due = data
-            .get()
-            .and_then(Result::ok)
-            .is_some_and(|page| page.due_soon);
-        if due
-            && let Ok(handle) = set_timeout_with_handle(
-                move || tick.update(|t| *t += 1),
-                std::time::Duration::from_secs(2),
-            )
-        {
-            on_cleanup(move || handle.clear());
-        }
-    });
-    // A rotated secret is not the one revealed before.
-    Effect::new(move |_| {
-        if matches!(actions.rotate.value().get(), Some(Ok(()))) {
-            actions.reveal.value().set(None);
-        }
-    });
     data_page("Webhook endpoint", data, move |data| {
-        view! { <Endpoint data actions /> }.into_any()
+        view! { <Endpoint data /> }.into_any()
     })
 }
 
-/// The endpoint page's actions (their versions refresh the page's data).
-#[derive(Clone, Copy)]
-struct Actions {
-    save: ServerAction<SaveWebhook>,
-    toggle: ServerAction<SetWebhookEnabled>,
-    rotate: ServerAction<RotateWebhookSecret>,
-    reveal: ServerAction<RevealWebhookSecret>,
-    test: ServerAction<SendTestWebhook>,
-    replay: ServerAction<ReplayWebhook>,
-}
-
-impl Actions {
-    fn versions(self) -> [usize; 5] {
-        [
-            self.save.version().get(),
-            self.toggle.version().get(),
-            self.rotate.version().get(),
-            self.test.version().get(),
-            self.replay.version().get(),
-        ]
-    }
-
-    /// The error of the last action that failed, among those outside the form.
-    fn error(self) -> Option<crate::error::AppError> {
-        let err = |v: Option<Result<_, crate::error::AppError>>| v.and_then(Result::err);
-        err(self.toggle.value().get().map(|r| r.map(|_| ())))
-            .or_else(|| err(self.rotate.value().get()))
-            .or_else(|| err(self.reveal.value().get().map(|r| r.map(|_| ()))))
-            .or_else(|| err(self.test.value().get().map(|r| r.map(|_| ()))))
-            .or_else(|| err(self.replay.value().get().map(|r| r.map(|_| ()))))
-    }
-}
-
 #[component]
-fn Endpoint(data: PageData, actions: Actions) -> impl IntoView {
+fn Endpoint(data: PageData) -> impl IntoView {
     let PageData {
         viewer,
         program,
@@ -277,14 +186,13 @@ fn Endpoint(data: PageData, actions: Actions) -> impl IntoView {
         events,
         deliveries,
         older,
-        due_soon: _,
+        due_soon,
     } = data;
     let (Some(program), Some(endpoint)) = (program, endpoint) else {
         return view! { <NoProgram viewer title="Webhook endpoint" /> }.into_any();
     };
     let program_id = program.id;
     let id = endpoint.id;
-    let error = Signal::derive(move || actions.error());
     let verb = if endpoint.enabled {
         "Turn off"
     } else {
@@ -305,40 +213,22 @@ fn Endpoint(data: PageData, actions: Actions) -> impl IntoView {
                 <strong>"Status: "</strong>
                 <span data-testid="endpoint-status">{endpoint.status.clone()}</span>
             </p>
-            <FormAlert error />
             <div class="actions-row">
-                <ActionForm action=actions.toggle attr:class="inline">
+                <form method="post" action=SetWebhookEnabled::PATH class="inline">
                     <input type="hidden" name="program" value=program_id />
                     <input type="hidden" name="webhook" value=id />
                     <input type="hidden" name="enabled" value=(!enabled).to_string() />
-                    <Submit label=verb pending=actions.toggle.pending() secondary=true />
-                </ActionForm>
-                <ActionForm action=actions.test attr:class="inline">
+                    <Submit label=verb secondary=true />
+                </form>
+                <form method="post" action=SendTestWebhook::PATH class="inline">
                     <input type="hidden" name="program" value=program_id />
                     <input type="hidden" name="webhook" value=id />
-                    <Submit
-                        label="Send test event"
-                        pending=actions.test.pending()
-                        busy_text="Queuing…"
-                        secondary=true
-                    />
-                </ActionForm>
+                    <Submit label="Send test event" busy_text="Queuing…" secondary=true />
+                </form>
             </div>
-            {move || {
-                actions
-                    .test
-                    .value()
-                    .get()
-                    .and_then(Result::ok)
-                    .map(|_| {
-                        view! {
-                            <p role="status" class="notice">
-                                "Test event queued; its delivery appears below."
-                            </p>
-                        }
-                    })
-            }}
-            <Secret actions program=program_id id rotating_until=endpoint.rotating_until.clone() />
+            <Secret program=program_id id rotating_until=endpoint.rotating_until.clone() />
+            // While an attempt is due within seconds, the page loads again to show its result.
+            {due_soon.then(|| view! { <ReloadSoon seconds=2 /> })}
             <h2>"Deliveries"</h2>
             <div class="table-scroll">
                 <table aria-label="Deliveries">
@@ -354,7 +244,7 @@ fn Endpoint(data: PageData, actions: Actions) -> impl IntoView {
                     <tbody>
                         {deliveries
                             .into_iter()
-                            .map(|d| view! { <DeliveryRow d actions program=program_id /> })
+                            .map(|d| view! { <DeliveryRow d program=program_id /> })
                             .collect_view()}
                         {empty
                             .then(|| {
@@ -380,7 +270,7 @@ fn Endpoint(data: PageData, actions: Actions) -> impl IntoView {
                     }
                 })}
             <h2>"Settings"</h2>
-            <EndpointForm save=actions.save program=program_id endpoint=Some(endpoint) events />
+            <EndpointForm program=program_id endpoint=Some(endpoint) events />
         </main>
     }
     .into_any()
@@ -389,12 +279,7 @@ fn Endpoint(data: PageData, actions: Actions) -> impl IntoView {
 /// The signing secret: revealed on request (it never sits in the page's HTML), and rotated
 /// with a day in which the old one signs too.
 #[component]
-fn Secret(
-    actions: Actions,
-    program: i64,
-    id: i64,
-    rotating_until: Option<String>,
-) -> impl IntoView {
+fn Secret(program: i64, id: i64, rotating_until: Option<String>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="secret-heading">
             <h2 id="secret-heading">"Signing secret"</h2>
@@ -411,65 +296,18 @@ fn Secret(
                         </p>
                     }
                 })}
-            {move || {
-                actions
-                    .reveal
-                    .value()
-                    .get()
-                    .and_then(Result::ok)
-                    .map(|secret| {
-                        view! {
-                            <label for="w-secret">"Signing secret"</label>
-                            <div class="actions-row">
-                                <input
-                                    id="w-secret"
-                                    class="secret"
-                                    readonly
-                                    value=secret.clone()
-                                    spellcheck="false"
-                                />
-                                <CopyButton text=secret label="Copy" />
-                            </div>
-                        }
-                    })
-            }}
-            <div class="actions-row">
-                <ActionForm action=actions.reveal attr:class="inline">
-                    <input type="hidden" name="program" value=program />
-                    <input type="hidden" name="webhook" value=id />
-                    <Submit label="Reveal secret" pending=actions.reveal.pending() secondary=true />
-                </ActionForm>
-                <ActionForm action=actions.rotate attr:class="inline">
-                    <input type="hidden" name="program" value=program />
-                    <input type="hidden" name="webhook" value=id />
-                    <Submit
-                        label="Rotate secret"
-                        pending=actions.rotate.pending()
-                        busy_text="Rotating…"
-                        secondary=true
-                    />
-                </ActionForm>
-            </div>
-            {move || {
-                actions
-                    .rotate
-                    .value()
-                    .get()
-                    .and_then(Result::ok)
-                    .map(|()| {
-                        view! {
-                            <p role="status" class="notice">
-                                "New secret in force; reveal it to update your receiver."
-                            </p>
-                        }
-                    })
-            }}
+            <RevealSecret program id />
+            <form method="post" action=RotateWebhookSecret::PATH class="inline">
+                <input type="hidden" name="program" value=program />
+                <input type="hidden" name="webhook" value=id />
+                <Submit label="Rotate secret" busy_text="Rotating…" secondary=true />
+            </form>
         </section>
     }
 }
 
 #[component]
-fn DeliveryRow(d: WebhookDeliveryRow, actions: Actions, program: i64) -> impl IntoView {
+fn DeliveryRow(d: WebhookDeliveryRow, program: i64) -> impl IntoView {
     let WebhookDeliveryRow {
         id,
         event_type,
@@ -519,19 +357,78 @@ fn DeliveryRow(d: WebhookDeliveryRow, actions: Actions, program: i64) -> impl In
             <td>{count}</td>
             <td>{created_at}</td>
             <td class="actions">
-                <ActionForm action=actions.replay attr:class="inline">
+                <form method="post" action=ReplayWebhook::PATH class="inline">
                     <input type="hidden" name="program" value=program />
                     <input type="hidden" name="delivery" value=id />
-                    <button
-                        type="submit"
-                        class="secondary"
-                        aria-label=label
-                        disabled=move || actions.replay.pending().get()
-                    >
+                    <button type="submit" class="secondary" aria-label=label data-busy="Queuing…">
                         "Replay"
                     </button>
-                </ActionForm>
+                </form>
             </td>
         </tr>
+    }
+}
+
+/// Shows the signing secret on request: the reveal form is sent in the background and the
+/// answer shown here, with a copy button. It is never in the page's HTML.
+#[component]
+fn RevealSecret(program: i64, id: i64) -> impl IntoView {
+    let secret = RwSignal::new(None::<String>);
+    let reveal = move |ev: leptos::ev::MouseEvent| {
+        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(button) = ev
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlButtonElement>().ok())
+            else {
+                return;
+            };
+            let Some(form) = button.form() else {
+                return;
+            };
+            ev.prevent_default();
+            leptos::task::spawn_local(async move {
+                let shown = crate::forms::client::preview::<String>(
+                    &form,
+                    &button,
+                    RevealWebhookSecret::PATH,
+                )
+                .await;
+                if shown.is_some() {
+                    secret.set(shown);
+                }
+            });
+        }
+        #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+        let _ = (ev, secret);
+    };
+    view! {
+        <form method="post" action=RevealWebhookSecret::PATH class="inline">
+            <input type="hidden" name="program" value=program />
+            <input type="hidden" name="webhook" value=id />
+            <button type="submit" class="secondary" data-busy="Revealing…" on:click=reveal>
+                "Reveal secret"
+            </button>
+        </form>
+        {move || {
+            secret
+                .get()
+                .map(|secret| {
+                    view! {
+                        <label for="w-secret">"Signing secret"</label>
+                        <div class="actions-row">
+                            <input
+                                id="w-secret"
+                                class="secret"
+                                readonly
+                                value=secret.clone()
+                                spellcheck="false"
+                            />
+                            <CopyButton text=secret label="Copy" />
+                        </div>
+                    }
+                })
+        }}
     }
 }

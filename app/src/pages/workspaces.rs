@@ -1,5 +1,6 @@
 use domain::workspace::Membership;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 use crate::api::{SelectWorkspace, workspace_choices};
@@ -9,7 +10,6 @@ use crate::components::{ErrorPage, Loading, TopBar};
 #[component]
 pub fn WorkspacesPage() -> impl IntoView {
     let choices = Resource::new(|| (), |_| workspace_choices());
-    let select = ServerAction::<SelectWorkspace>::new();
     view! {
         <Title text="Choose a workspace" />
         <Suspense fallback=Loading>
@@ -36,22 +36,9 @@ pub fn WorkspacesPage() -> impl IntoView {
                                     {choice
                                         .memberships
                                         .into_iter()
-                                        .map(|m| view! { <Choice membership=m select /> })
+                                        .map(|membership| view! { <Choice membership /> })
                                         .collect_view()}
                                 </ul>
-                                {move || {
-                                    select
-                                        .value()
-                                        .get()
-                                        .and_then(Result::err)
-                                        .map(|e| {
-                                            view! {
-                                                <p role="alert" class="alert">
-                                                    {e.message}
-                                                </p>
-                                            }
-                                        })
-                                }}
                             </main>
                         }
                             .into_any()
@@ -64,7 +51,7 @@ pub fn WorkspacesPage() -> impl IntoView {
 }
 
 #[component]
-fn Choice(membership: Membership, select: ServerAction<SelectWorkspace>) -> impl IntoView {
+fn Choice(membership: Membership) -> impl IntoView {
     let (kind_label, role) = match &membership {
         Membership::Teammate { role, .. } => ("Vendor", role.label()),
         Membership::Contact { role, .. } => ("Partner team", role.label()),
@@ -72,17 +59,17 @@ fn Choice(membership: Membership, select: ServerAction<SelectWorkspace>) -> impl
     let name = membership.name().to_owned();
     view! {
         <li class="card">
-            <ActionForm action=select>
+            <form method="post" action=SelectWorkspace::PATH>
                 <input type="hidden" name="kind" value=membership.kind().as_str() />
                 <input type="hidden" name="id" value=membership.workspace_id() />
                 <p>
                     <strong>{name.clone()}</strong>
                     <span class="muted">{format!(" · {kind_label} · {role}")}</span>
                 </p>
-                <button type="submit" disabled=move || select.pending().get()>
+                <button type="submit" data-busy="Opening…">
                     {format!("Open {name}")}
                 </button>
-            </ActionForm>
+            </form>
         </li>
     }
 }

@@ -1,24 +1,67 @@
-//! A one-time notice for the next page: a server function that changed something says what it
+//! One-time messages for the next page. A server function that changed something says what it
 //! did, and the page the browser loads next (the one the form was on, or where the function sent
-//! it) shows it once. It rides in a short-lived cookie, so it survives the redirect after a plain
-//! form post and the reload after a background one, whichever server instance answers. Over
-//! https it is a `__Host-` cookie, which no other site or subdomain can set.
+//! it) shows it once. A function that made a secret to be shown once (an API key, an invite
+//! link) hands it over the same way. Each rides in a short-lived cookie, so it survives the
+//! redirect after a plain form post and the reload after a background one, whichever server
+//! instance answers. Over https they are `__Host-` cookies, which no other site or subdomain
+//! can set; they are HttpOnly, so no script reads them.
 
 use leptos::prelude::use_context;
 
+/// A cookie's name over http, and over https.
+type Cookie = (&'static str, &'static str);
+
+/// The notice: a sentence.
+const NOTICE: Cookie = ("portal_notice", "__Host-portal_notice");
+/// The secret, tagged with what it is.
+const REVEAL: Cookie = ("portal_reveal", "__Host-portal_reveal");
+
 /// Says `text` on the next page this browser loads.
 pub fn notice(text: &str) {
-    let value: String = url::form_urlencoded::byte_serialize(text.as_bytes()).collect();
-    let (name, secure) = cookie();
-    super::set_cookie(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60{secure}"
-    ));
+    set(NOTICE, text);
 }
 
 /// The notice this request carries, if any; the response clears it, so it shows once. A
 /// response that sets a new notice keeps it for the next page.
 pub fn take() -> Option<String> {
-    let (name, secure) = cookie();
+    let text = take_cookie(NOTICE)?;
+    // A notice is a sentence the server wrote; anything longer was not.
+    (!text.is_empty() && text.chars().count() <= 300).then_some(text)
+}
+
+/// Hands `secret`, a `kind` of secret ("api_key", "invite"), to the next page that asks for
+/// that kind; it is shown there once.
+pub fn reveal(kind: &str, secret: &str) {
+    set(REVEAL, &format!("{kind}:{secret}"));
+}
+
+/// The secret of `kind` this request carries; the response clears it. A secret of another
+/// kind is left for the page that asks for it.
+pub fn take_revealed(kind: &str) -> Option<String> {
+    let value = read(REVEAL)?;
+    let secret = value.strip_prefix(kind)?.strip_prefix(':')?.to_owned();
+    clear(REVEAL);
+    (!secret.is_empty() && secret.len() <= 1000).then_some(secret)
+}
+
+fn set(cookie: Cookie, value: &str) {
+    let value: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    let (name, secure) = names(cookie);
+    super::set_cookie(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60{secure}"
+    ));
+}
+
+fn clear(cookie: Cookie) {
+    let (name, secure) = names(cookie);
+    super::set_cookie(&format!(
+        "{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    ));
+}
+
+/// The cookie's value, decoded, leaving it in place.
+fn read(cookie: Cookie) -> Option<String> {
+    let (name, _) = names(cookie);
     let parts = use_context::<http::request::Parts>()?;
     // Browsers may send cookies in several headers (HTTP/2).
     let value = parts
@@ -28,21 +71,23 @@ pub fn take() -> Option<String> {
         .filter_map(|h| h.to_str().ok())
         .find_map(|h| domain::request::cookie_value(h, name))?
         .to_owned();
-    if sets_notice(name) {
-        return None;
-    }
-    super::set_cookie(&format!(
-        "{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
-    ));
-    let text: String = url::form_urlencoded::parse(format!("t={value}").as_bytes())
+    url::form_urlencoded::parse(format!("t={value}").as_bytes())
         .map(|(_, v)| v.into_owned())
-        .next()?;
-    // A notice is a sentence the server wrote; anything longer was not.
-    (!text.is_empty() && text.chars().count() <= 300).then_some(text)
+        .next()
 }
 
-/// Whether this response already sets a notice (for the page after it).
-fn sets_notice(name: &str) -> bool {
+/// The cookie's value, cleared by the response unless the response sets a new one.
+fn take_cookie(cookie: Cookie) -> Option<String> {
+    let value = read(cookie)?;
+    if sets(names(cookie).0) {
+        return None;
+    }
+    clear(cookie);
+    Some(value)
+}
+
+/// Whether this response already sets cookie `name` (for the page after it).
+fn sets(name: &str) -> bool {
     let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
         return false;
     };
@@ -61,9 +106,9 @@ fn sets_notice(name: &str) -> bool {
 }
 
 /// The cookie's name and `Secure` attribute: `__Host-` needs `Secure` and `Path=/`.
-fn cookie() -> (&'static str, &'static str) {
+fn names(cookie: Cookie) -> (&'static str, &'static str) {
     match super::state() {
-        Ok(state) if state.config.secure_cookies => ("__Host-portal_notice", "; Secure"),
-        _ => ("portal_notice", ""),
+        Ok(state) if state.config.secure_cookies => (cookie.1, "; Secure"),
+        _ => (cookie.0, ""),
     }
 }

@@ -17,6 +17,7 @@ on_both_backends!(
     limits_and_health,
     program_switcher_scopes_each_side,
     pages_and_answers_are_compressed,
+    a_form_tells_the_next_page_what_it_did_and_a_secret_shows_once,
 );
 
 async fn sign_in_and_out(app: &TestApp) {
@@ -702,4 +703,87 @@ async fn program_switcher_scopes_each_side(app: &TestApp) {
         acme
     );
     assert_eq!(partners["viewer"]["notice"], Value::Null, "shown once");
+}
+
+/// A form's server function says what it did on the next page (a notice), and a secret it made
+/// (an API key, an invite link) is handed to the page that shows that kind, once.
+async fn a_form_tells_the_next_page_what_it_did_and_a_secret_shows_once(app: &TestApp) {
+    let owner = app.signed_in("owner@acme.example").await;
+    let program = app.acme_program_id().await.to_string();
+    let res = app
+        .call(
+            &owner,
+            "create_api_key",
+            &[("program", &program), ("name", "Billing")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let created: Value = res.json().await.unwrap();
+    let key = created["key"].as_str().unwrap().to_owned();
+    // Another kind's page leaves the key alone.
+    let teammates: Value = app
+        .call(&owner, "teammates", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(teammates["invite_link"], Value::Null);
+    assert_eq!(
+        teammates["viewer"]["notice"],
+        "Key Billing created. Copy it now: it is not shown again."
+    );
+    let keys: Value = app
+        .call(&owner, "api_keys", &[("program", &program)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(keys["new_key"], key);
+    assert_eq!(
+        keys["viewer"]["notice"],
+        Value::Null,
+        "the notice showed once"
+    );
+    let again: Value = app
+        .call(&owner, "api_keys", &[("program", &program)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["new_key"], Value::Null, "a key shows once");
+
+    // A refused form says nothing and hands nothing over.
+    let res = app
+        .call(
+            &owner,
+            "invite_teammate",
+            &[("email", "not an email"), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert!(res.headers().get("set-cookie").is_none());
+    let res = app
+        .call(
+            &owner,
+            "invite_teammate",
+            &[("email", "new-hire@acme.example"), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let invite: Value = res.json().await.unwrap();
+    let teammates: Value = app
+        .call(&owner, "teammates", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(teammates["invite_link"], invite["link"]);
+    assert!(
+        teammates["viewer"]["notice"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invite created for new-hire@acme.example."),
+        "{}",
+        teammates["viewer"]["notice"]
+    );
 }

@@ -108,6 +108,8 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
             404,
             ACME_SECRETS,
         ),
+        // A notice is read from the caller's own cookie only.
+        case(INI, "notice", vec![], 200, ACME_SECRETS),
         // Sibling partner teams of one program see nothing of each other's.
         case(LK, "partner_dashboard", vec![], 200, NORTHWIND_SECRETS),
         // Manny, the Acme partner manager `Fixture::load` restricts to Resellers (Lakeside),
