@@ -77,7 +77,7 @@ pub(crate) mod client {
         RequestInit, Response, SubmitEvent, UrlSearchParams,
     };
 
-    use super::{Outcome, outcome};
+    use super::{Outcome, outcome, refusal_text};
     use crate::error::AppError;
 
     thread_local! {
@@ -230,7 +230,23 @@ pub(crate) mod client {
         button: &HtmlElement,
         path: &str,
     ) -> Option<T> {
-        let body = encode(form, Some(button))?;
+        match answer(form, button, path).await {
+            Ok(value) => Some(value),
+            Err(error) => {
+                show(form, Some(button), &error);
+                None
+            }
+        }
+    }
+
+    /// [`preview`], leaving a refusal to the caller to show.
+    pub async fn answer<T: serde::de::DeserializeOwned>(
+        form: &HtmlFormElement,
+        button: &HtmlElement,
+        path: &str,
+    ) -> Result<T, AppError> {
+        let body = encode(form, Some(button))
+            .ok_or_else(|| AppError::bad_request("The form cannot be sent"))?;
         busy(form, Some(button), true);
         clear(form);
         let answer = post(path, body).await;
@@ -242,7 +258,7 @@ pub(crate) mod client {
         if (200..300).contains(&status)
             && let Ok(value) = serde_json::from_str(&text)
         {
-            return Some(value);
+            return Ok(value);
         }
         // Here an answer that cannot be read is a failure too.
         let status = if (200..300).contains(&status) {
@@ -250,10 +266,10 @@ pub(crate) mod client {
         } else {
             status
         };
-        if let Outcome::Refused(error) = outcome(status, None, &text) {
-            show(form, Some(button), &error);
+        match outcome(status, None, &text) {
+            Outcome::Refused(error) => Err(error),
+            _ => Err(AppError::new(500, refusal_text(500))),
         }
-        None
     }
 
     async fn post(path: &str, body: String) -> Result<(u16, Option<String>, String), JsValue> {

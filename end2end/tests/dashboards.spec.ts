@@ -89,7 +89,8 @@ test.describe("profile", () => {
     await payout.getByLabel("Account (IBAN or email)").fill("GB29 NWBK 6016 1331 9268 19");
     await payout.getByLabel("Your password").fill("not-my-password-at-all");
     await payout.getByRole("button", { name: "Save payout details" }).click();
-    await expect(page.locator("#password-error")).toHaveText("That is not your current password");
+    // The problem is told beside its field, which names it.
+    await expect(payout.getByLabel("Your password")).toHaveAccessibleDescription("That is not your current password");
     await payout.getByLabel("Your password").fill("partner-portal-demo");
     await payout.getByRole("button", { name: "Save payout details" }).click();
     await expect(page.getByRole("status").filter({ hasText: "Payout details saved." })).toBeVisible();

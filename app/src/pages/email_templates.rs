@@ -194,15 +194,13 @@ fn PreviewButton() -> impl IntoView {
                 return;
             };
             leptos::task::spawn_local(async move {
-                let shown = crate::forms::client::preview::<EmailPreview>(
+                let shown = crate::forms::client::answer::<EmailPreview>(
                     &form,
                     &button,
                     crate::api::PreviewEmailTemplate::PATH,
                 )
                 .await;
-                if let Some(preview) = shown {
-                    show_preview(&preview);
-                }
+                show_preview(shown);
             });
         }
         #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
@@ -215,49 +213,79 @@ fn PreviewButton() -> impl IntoView {
     }
 }
 
-/// Puts a fresh preview into the preview card the server drew.
+/// Puts a fresh preview, or what is wrong with the wording, into the preview card the server
+/// drew.
 #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-fn show_preview(preview: &EmailPreview) {
+fn show_preview(shown: Result<EmailPreview, crate::error::AppError>) {
     let document = document();
-    let set = |selector: &str, text: &str| {
-        if let Ok(Some(node)) = document.query_selector(selector) {
-            node.set_text_content(Some(text));
-        }
+    let find = |selector: &str| {
+        document
+            .query_selector(&format!(".email-preview {selector}"))
+            .ok()
+            .flatten()
     };
-    set(".email-preview .preview-subject", &preview.subject);
-    set(".email-preview .preview-text", &preview.text);
-    if let Ok(Some(alert)) = document.query_selector(".email-preview .alert") {
-        alert.remove();
+    let (Some(body), Some(alert)) = (find(".preview-body"), find(".alert")) else {
+        return;
+    };
+    match shown {
+        Ok(preview) => {
+            for (selector, text) in [
+                (".preview-subject", &preview.subject),
+                (".preview-text", &preview.text),
+            ] {
+                if let Some(node) = find(selector) {
+                    node.set_text_content(Some(text));
+                }
+            }
+            let _ = alert.set_attribute("hidden", "");
+            let _ = body.remove_attribute("hidden");
+        }
+        Err(error) => {
+            alert.set_text_content(Some(&problem(&error)));
+            let _ = alert.remove_attribute("hidden");
+            let _ = body.set_attribute("hidden", "");
+        }
     }
 }
 
-/// The preview: the subject and the text (empty, with the problem, when the saved wording
-/// cannot be rendered).
+/// A refusal as one sentence: its message, or its fields' problems.
+fn problem(error: &crate::error::AppError) -> String {
+    if error.fields.is_empty() {
+        error.message.clone()
+    } else {
+        error
+            .fields
+            .iter()
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// The preview: the subject and the text, or the problem when the wording cannot be rendered.
 #[component]
 fn Preview(shown: Result<EmailPreview, crate::error::AppError>) -> impl IntoView {
     let (preview, problem) = match shown {
         Ok(p) => (p, None),
-        Err(error) => (EmailPreview::default(), Some(error.message)),
+        Err(error) => (EmailPreview::default(), Some(problem(&error))),
     };
+    let broken = problem.is_some();
     view! {
         <section class="card email-preview" aria-label="Preview">
             <h3>"Preview"</h3>
             <p class="muted">
                 "With sample values. The HTML version is this text in the portal's email layout."
             </p>
-            {problem
-                .map(|message| {
-                    view! {
-                        <p role="alert" class="alert">
-                            {message}
-                        </p>
-                    }
-                })}
-            <p>
-                <strong>"Subject: "</strong>
-                <span class="preview-subject">{preview.subject}</span>
+            <p role="alert" class="alert" hidden=!broken>
+                {problem}
             </p>
-            <pre class="email-text preview-text">{preview.text}</pre>
+            <div class="preview-body" hidden=broken>
+                <p>
+                    <strong>"Subject: "</strong>
+                    <span class="preview-subject">{preview.subject}</span>
+                </p>
+                <pre class="email-text preview-text">{preview.text}</pre>
+            </div>
         </section>
     }
 }
