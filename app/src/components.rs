@@ -111,7 +111,25 @@ pub fn TopBar(viewer: Viewer) -> impl IntoView {
                     </p>
                 }
             })}
+        <Refused />
     }
+}
+
+/// What the server refused of the form this page was sent back from (a plain form post, before
+/// or without the wasm): leptos_axum puts the server function's error in the URL (`__err`).
+#[component]
+fn Refused() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let refusal = query.read_untracked().get("__err").map(|encoded| {
+        server_fn::error::ServerFnUrlError::<AppError>::decode_err(&encoded).spelled_out()
+    });
+    refusal.map(|text| {
+        view! {
+            <p class="alert flash" role="alert">
+                {text}
+            </p>
+        }
+    })
 }
 
 /// The link to the notifications, with how many are unread.
@@ -293,18 +311,9 @@ pub fn FieldError(
 pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     move || {
         error.get().map(|e| {
-            let text = if e.fields.is_empty() {
-                e.message
-            } else {
-                e.fields
-                    .into_iter()
-                    .map(|(_, m)| m)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
             view! {
                 <p role="alert" class="alert">
-                    {text}
+                    {e.spelled_out()}
                 </p>
             }
         })
@@ -339,8 +348,8 @@ pub fn Submit(
 }
 
 /// Copies `text` to the clipboard; says "Copied" once it did.
-#[component]
-pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
+#[island]
+pub fn CopyButton(text: String, #[prop(into)] label: String) -> impl IntoView {
     let copied = RwSignal::new(false);
     let copy = move |_| {
         #[cfg(feature = "hydrate")]
@@ -354,14 +363,14 @@ pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
     };
     view! {
         <button type="button" class="secondary" on:click=copy>
-            {move || if copied.get() { "Copied" } else { label }}
+            {move || if copied.get() { "Copied".to_owned() } else { label.clone() }}
         </button>
     }
 }
 
 /// Filters the rows of the table `table` (an id) already on the page by what they say, in the
 /// browser.
-#[component]
+#[island]
 pub fn RowFilter(#[prop(into)] table: String) -> impl IntoView {
     let filter = move |ev: leptos::ev::Event| {
         #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
@@ -506,7 +515,7 @@ pub fn EarningsKpis(earnings: crate::dto::EarningsDto, label: &'static str) -> i
 
 /// Loads the page again after `seconds`, to show what changed on the server meanwhile (a
 /// delivery attempt that was due). It waits while someone is typing in a field.
-#[component]
+#[island]
 pub fn ReloadSoon(seconds: u32) -> impl IntoView {
     // Only in the browser: a build with both features renders it on the server too.
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
@@ -525,7 +534,12 @@ fn reload_after(seconds: u32) {
                     "input" | "textarea" | "select"
                 )
             });
-            if typing {
+            let sending = document()
+                .query_selector("form[aria-busy=\"true\"]")
+                .ok()
+                .flatten()
+                .is_some();
+            if typing || sending {
                 reload_after(seconds);
             } else {
                 let _ = window().location().reload();

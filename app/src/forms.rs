@@ -12,13 +12,20 @@
 
 use leptos::prelude::*;
 
-/// Sends the page's server-function forms in the background; mounted once, in `App`.
-#[component]
+/// Sends the page's server-function forms in the background; mounted once, at the end of
+/// `App`. It is the last island of every page, so once it has hydrated every island has: it
+/// marks `<body data-hydrated>` for the end-to-end tests.
+#[island]
 pub fn FormSender() -> impl IntoView {
     // Only in the browser: a build with both features (`cargo test --workspace`) renders pages
     // on the server, where an effect would be spawned outside any local task set.
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-    Effect::new(|_| client::listen());
+    Effect::new(|_| {
+        client::listen();
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 }
 
 /// How a server function's answer to a background post is followed up.
@@ -249,8 +256,29 @@ pub(crate) mod client {
             .ok_or_else(|| AppError::bad_request("The form cannot be sent"))?;
         busy(form, Some(button), true);
         clear(form);
-        let answer = post(path, body).await;
+        let answer = call(path, body).await;
         busy(form, Some(button), false);
+        answer
+    }
+
+    /// A URL-encoded body of `fields`, as a form would send them.
+    pub fn body(fields: &[(&str, &str)]) -> String {
+        let Ok(params) = UrlSearchParams::new() else {
+            return String::new();
+        };
+        for (name, value) in fields {
+            params.append(name, value);
+        }
+        String::from(params.to_string())
+    }
+
+    /// Calls the server function at `path` with a URL-encoded `body` and reads its answer as `T`
+    /// (no typed client: the wasm holds one way to call the server).
+    pub async fn call<T: serde::de::DeserializeOwned>(
+        path: &str,
+        body: String,
+    ) -> Result<T, AppError> {
+        let answer = post(path, body).await;
         let (status, text) = match answer {
             Ok((status, _, text)) => (status, text),
             Err(_) => (0, String::new()),
@@ -309,8 +337,13 @@ pub(crate) mod client {
             let _ = button.remove_attribute("disabled");
             let _ = button.remove_attribute("data-sending");
         }
+        // Only a status line of its own (the `Submit` component's span): a result shown after
+        // the button (a dry run's) is not one.
         match button.next_element_sibling() {
-            Some(status) if status.get_attribute("role").as_deref() == Some("status") => {
+            Some(status)
+                if status.tag_name().eq_ignore_ascii_case("span")
+                    && status.get_attribute("role").as_deref() == Some("status") =>
+            {
                 status.set_text_content(on.then_some(text.as_str()));
             }
             _ if on => {

@@ -30,7 +30,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.ico" />
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -246,6 +246,7 @@ pub fn App() -> impl IntoView {
                 <Route
                     path=path!("/forgot-password")
                     view=pages::set_password::ForgotPasswordPage
+                    ssr=SsrMode::Async
                 />
                 <Route
                     path=path!("/verify-email/:token")

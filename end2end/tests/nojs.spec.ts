@@ -71,4 +71,9 @@ test("without JavaScript a partner registers a lead and renames themselves", asy
   await expect(page.getByRole("status").filter({ hasText: "Name saved." })).toBeVisible();
   await expect(page.getByLabel("Your name")).toHaveValue(name);
   await expect(page.getByRole("navigation", { name: "Account" })).toContainText(name);
+  // A refusal comes back with the page too.
+  await page.getByLabel("Current password").fill("not-the-password-at-all");
+  await page.getByLabel("New password").fill("a-new-long-enough-password");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByRole("alert")).toContainText("That is not your current password");
 });

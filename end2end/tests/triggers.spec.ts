@@ -65,6 +65,9 @@ test("a teammate builds a trigger, dry-runs it, and an API transaction tags and 
   await expect(dry.getByRole("row", { name: /\$1,200\.00/ }).first()).toContainText(
     `Add tag ${tag}; Email Northwind Agency: “You are a VIP now, Northwind Agency”`,
   );
+  // Run again, it shows its answer again (the last one does not stand in for a status line).
+  await page.getByRole("button", { name: "Dry run" }).click();
+  await expect(dry.getByRole("row", { name: /\$1,200\.00/ }).first()).toContainText(`Add tag ${tag}`);
   // Nothing was saved.
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("New trigger");
 

@@ -56,6 +56,19 @@ impl AppError {
             .map(|(_, m)| m.clone())
     }
 
+    /// The refusal as one text: its message, or its fields' problems spelled out.
+    pub fn spelled_out(&self) -> String {
+        if self.fields.is_empty() {
+            self.message.clone()
+        } else {
+            self.fields
+                .iter()
+                .map(|(_, m)| m.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, message)
     }

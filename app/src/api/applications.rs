@@ -259,7 +259,7 @@ pub async fn invite_partner(
             email,
         )
         .await
-        .map(super::invites::invite_made)
+        .map(super::invites::invite_made("partner_invite"))
     })
     .await
 }
@@ -323,7 +323,7 @@ pub async fn fetch_applications(
             can_decide: me.role.can(Permission::ManageApplications),
             applications,
             next_after,
-            invite_link: crate::server::notice::take_revealed("invite"),
+            invite_link: crate::server::notice::take_revealed("partner_invite"),
         })
     })
     .await

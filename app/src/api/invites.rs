@@ -88,14 +88,18 @@ pub async fn accept_invite(
     .await
 }
 
-/// Tells the inviter the invite exists and hands its link to the page they come back to, where
-/// it shows once (to share another way than the email).
+/// Tells the inviter the invite exists and hands its link to the page they come back to (the
+/// one that shows invites of `kind`), where it shows once, to share another way than the email.
 #[cfg(feature = "ssr")]
-pub(super) fn invite_made(created: crate::dto::InviteCreated) -> crate::dto::InviteCreated {
-    crate::server::notice::notice(&format!(
-        "Invite created for {}. Share the link below with them; it works once and expires in 7 days.",
-        created.email
-    ));
-    crate::server::notice::reveal("invite", &created.link);
-    created
+pub(super) fn invite_made(
+    kind: &'static str,
+) -> impl FnOnce(crate::dto::InviteCreated) -> crate::dto::InviteCreated {
+    move |created| {
+        crate::server::notice::notice(&format!(
+            "Invite created for {}. Share the link below with them; it works once and expires in 7 days.",
+            created.email
+        ));
+        crate::server::notice::reveal(kind, &created.link);
+        created
+    }
 }

@@ -37,7 +37,7 @@ pub async fn fetch_team() -> Result<TeamPage, AppError> {
                 .collect(),
             contacts,
             invites,
-            invite_link: crate::server::notice::take_revealed("invite"),
+            invite_link: crate::server::notice::take_revealed("contact_invite"),
         })
     })
     .await
@@ -71,7 +71,7 @@ pub async fn invite_contact(email: String, role: String) -> Result<InviteCreated
             role.label(),
         )
         .await
-        .map(super::invites::invite_made)
+        .map(super::invites::invite_made("contact_invite"))
     })
     .await
 }

@@ -31,7 +31,7 @@ pub async fn fetch_teammates() -> Result<TeammatesPage, AppError> {
             teammates: listed.teammates,
             invites,
             all_groups: listed.all_groups,
-            invite_link: crate::server::notice::take_revealed("invite"),
+            invite_link: crate::server::notice::take_revealed("teammate_invite"),
         })
     })
     .await
@@ -69,7 +69,7 @@ pub async fn invite_teammate(email: String, role: String) -> Result<InviteCreate
             role.label(),
         )
         .await
-        .map(super::invites::invite_made)
+        .map(super::invites::invite_made("teammate_invite"))
     })
     .await
 }

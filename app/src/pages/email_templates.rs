@@ -178,7 +178,7 @@ fn Editor(editor: EmailTemplateEditor, program: i64) -> impl IntoView {
 
 /// Previews the form's wording as it is now, with sample values, in the preview beside it: the
 /// form is sent to the preview server function in the background; nothing is saved.
-#[component]
+#[island]
 fn PreviewButton() -> impl IntoView {
     let start = move |ev: leptos::ev::MouseEvent| {
         #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
@@ -241,24 +241,10 @@ fn show_preview(shown: Result<EmailPreview, crate::error::AppError>) {
             let _ = body.remove_attribute("hidden");
         }
         Err(error) => {
-            alert.set_text_content(Some(&problem(&error)));
+            alert.set_text_content(Some(&error.spelled_out()));
             let _ = alert.remove_attribute("hidden");
             let _ = body.set_attribute("hidden", "");
         }
-    }
-}
-
-/// A refusal as one sentence: its message, or its fields' problems.
-fn problem(error: &crate::error::AppError) -> String {
-    if error.fields.is_empty() {
-        error.message.clone()
-    } else {
-        error
-            .fields
-            .iter()
-            .map(|(_, m)| m.as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
     }
 }
 
@@ -267,7 +253,7 @@ fn problem(error: &crate::error::AppError) -> String {
 fn Preview(shown: Result<EmailPreview, crate::error::AppError>) -> impl IntoView {
     let (preview, problem) = match shown {
         Ok(p) => (p, None),
-        Err(error) => (EmailPreview::default(), Some(problem(&error))),
+        Err(error) => (EmailPreview::default(), Some(error.spelled_out())),
     };
     let broken = problem.is_some();
     view! {

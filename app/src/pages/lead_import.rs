@@ -5,27 +5,19 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use crate::api::{ImportPartnerLeads, ImportVendorLeads};
-use crate::components::{FormAlert, Submit};
 use crate::dto::ImportOutcome;
-use crate::error::AppError;
 
 /// A partner's import: leads registered for the team in the current program.
-#[component]
+#[island]
 pub fn PartnerLeadImport() -> impl IntoView {
-    let action = ServerAction::<ImportPartnerLeads>::new();
     let csv = RwSignal::new(String::new());
-    let outcome = Signal::derive(move || action.value().get());
+    let outcome = RwSignal::new(None::<ImportOutcome>);
     view! {
         <ImportSection columns="company, email, contact_name, domain, notes" outcome>
-            <ActionForm action=action attr:class="form">
+            <form method="post" action=ImportPartnerLeads::PATH class="form">
                 <CsvField csv />
-                <Submit
-                    label="Preview import"
-                    pending=action.pending()
-                    busy_text="Reading…"
-                    secondary=true
-                />
-            </ActionForm>
+                <PreviewButton outcome path=ImportPartnerLeads::PATH />
+            </form>
             <ConfirmImport outcome>
                 <form method="post" action=ImportPartnerLeads::PATH class="inline">
                     <input type="hidden" name="csv" prop:value=move || csv.get() />
@@ -38,23 +30,17 @@ pub fn PartnerLeadImport() -> impl IntoView {
 }
 
 /// A teammate's import: each lead passed to the partner its `partner_key` names.
-#[component]
+#[island]
 pub fn VendorLeadImport(program: i64) -> impl IntoView {
-    let action = ServerAction::<ImportVendorLeads>::new();
     let csv = RwSignal::new(String::new());
-    let outcome = Signal::derive(move || action.value().get());
+    let outcome = RwSignal::new(None::<ImportOutcome>);
     view! {
         <ImportSection columns="company, email, partner_key, contact_name, domain, notes" outcome>
-            <ActionForm action=action attr:class="form">
+            <form method="post" action=ImportVendorLeads::PATH class="form">
                 <input type="hidden" name="program" value=program />
                 <CsvField csv />
-                <Submit
-                    label="Preview import"
-                    pending=action.pending()
-                    busy_text="Reading…"
-                    secondary=true
-                />
-            </ActionForm>
+                <PreviewButton outcome path=ImportVendorLeads::PATH />
+            </form>
             <ConfirmImport outcome>
                 <form method="post" action=ImportVendorLeads::PATH class="inline">
                     <input type="hidden" name="program" value=program />
@@ -70,10 +56,9 @@ pub fn VendorLeadImport(program: i64) -> impl IntoView {
 #[component]
 fn ImportSection(
     columns: &'static str,
-    outcome: Signal<Option<Result<ImportOutcome, AppError>>>,
+    outcome: RwSignal<Option<ImportOutcome>>,
     children: Children,
 ) -> impl IntoView {
-    let error = Signal::derive(move || outcome.get().and_then(Result::err));
     view! {
         <section class="card" aria-labelledby="import-leads">
             <h2 id="import-leads">"Import leads from CSV"</h2>
@@ -83,9 +68,44 @@ fn ImportSection(
                 )}
             </p>
             {children()}
-            <FormAlert error />
-            {move || outcome.get().and_then(Result::ok).map(preview)}
+            {move || outcome.get().map(preview)}
         </section>
+    }
+}
+
+/// Reads the file without writing anything: its form is sent in the background and every row
+/// comes back checked.
+#[component]
+fn PreviewButton(outcome: RwSignal<Option<ImportOutcome>>, path: &'static str) -> impl IntoView {
+    let start = move |ev: leptos::ev::MouseEvent| {
+        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(button) = ev
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlButtonElement>().ok())
+            else {
+                return;
+            };
+            let Some(form) = button.form() else {
+                return;
+            };
+            ev.prevent_default();
+            outcome.set(None);
+            leptos::task::spawn_local(async move {
+                let read =
+                    crate::forms::client::preview::<ImportOutcome>(&form, &button, path).await;
+                outcome.set(read);
+            });
+        }
+        #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+        let _ = (ev, outcome, path);
+    };
+    view! {
+        <button type="submit" class="secondary" data-busy="Reading…" on:click=start>
+            "Preview import"
+        </button>
+        <span role="status" class="muted"></span>
     }
 }
 
@@ -126,14 +146,10 @@ fn CsvField(csv: RwSignal<String>) -> impl IntoView {
 
 /// Shows its children (the confirm form) once a preview has every row right.
 #[component]
-fn ConfirmImport(
-    outcome: Signal<Option<Result<ImportOutcome, AppError>>>,
-    children: ChildrenFn,
-) -> impl IntoView {
+fn ConfirmImport(outcome: RwSignal<Option<ImportOutcome>>, children: ChildrenFn) -> impl IntoView {
     move || {
         outcome
             .get()
-            .and_then(Result::ok)
             .filter(|o| o.imported.is_none() && o.invalid == 0 && o.valid > 0)
             .map(|_| children())
     }
@@ -141,13 +157,9 @@ fn ConfirmImport(
 
 /// Imports the previewed rows; the leads list loads again with them (the form sender sends it).
 #[component]
-fn ConfirmButton(outcome: Signal<Option<Result<ImportOutcome, AppError>>>) -> impl IntoView {
+fn ConfirmButton(outcome: RwSignal<Option<ImportOutcome>>) -> impl IntoView {
     let label = move || {
-        let count = outcome
-            .get()
-            .and_then(Result::ok)
-            .map(|o| o.valid)
-            .unwrap_or(0);
+        let count = outcome.get().map(|o| o.valid).unwrap_or(0);
         format!(
             "Import {count} {}",
             if count == 1 { "lead" } else { "leads" }

@@ -364,7 +364,7 @@ fn OfferForm(
 
 /// The simulator's button and, once it ran, what the form's version would have paid. The form
 /// is sent in the background and the answer shown here; nothing is saved.
-#[component]
+#[island]
 fn Simulator() -> impl IntoView {
     let sim = RwSignal::new(None::<OfferSimulation>);
     let start = move |ev: leptos::ev::MouseEvent| {

@@ -5,9 +5,9 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{DeleteLabel, SaveSegment, fetch_structure, preview_segment};
+use crate::api::{DeleteLabel, SaveSegment, fetch_structure};
 use crate::components::{NoProgram, Submit, TopBar, data_page};
-use crate::dto::{Named, SegmentInfo, Structure, StructurePage as Data};
+use crate::dto::{Named, SegmentInfo, SegmentPreview, Structure, StructurePage as Data};
 
 /// `/vendor/segments/new` and `/vendor/segments/:id`: build (or change) a rule from conditions
 /// and groups of conditions, see how many partners match as you go, and save it.
@@ -330,7 +330,7 @@ fn Builder(data: Data, editing: Option<i64>) -> impl IntoView {
 
 /// The rule's conditions and groups, edited in the browser, with a live count of the partners
 /// that match and the form that saves it.
-#[component]
+#[island]
 fn RuleBuilder(
     program: i64,
     structure: Structure,
@@ -383,10 +383,24 @@ fn RuleBuilder(
     let program_id = program;
     let editing_id = editing.as_ref().map(|s| s.id);
     let initial_name = editing.as_ref().map(|s| s.name.clone()).unwrap_or_default();
-    let preview = Resource::new(
-        move || rule_json.get(),
-        move |json| preview_segment(program_id, json),
-    );
+    // Counted in the browser as the rule changes (the server's page says "Counting…"); an
+    // answer to an older rule is dropped.
+    let preview = RwSignal::new(None::<Result<SegmentPreview, crate::error::AppError>>);
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        let asked = StoredValue::new(0_u32);
+        Effect::new(move |_| {
+            let rule = rule_json.get();
+            let ticket = asked.get_value() + 1;
+            asked.set_value(ticket);
+            leptos::task::spawn_local(async move {
+                let counted = count(program_id, rule).await;
+                if asked.get_value() == ticket {
+                    preview.set(Some(counted));
+                }
+            });
+        });
+    }
     let structure = StoredValue::new(structure);
     view! {
         <section class="card builder" aria-label="Rule">
@@ -458,44 +472,37 @@ fn RuleBuilder(
         </section>
         <section class="card" aria-label="Preview">
             <h2>"Preview"</h2>
-            <Transition fallback=|| {
-                view! { <p role="status">"Counting…"</p> }
-            }>
-                {move || {
-                    preview
-                        .get()
-                        .map(|p| match p {
-                            Ok(p) => {
-                                view! {
-                                    <p role="status" class="preview-count">
-                                        {format!(
-                                            "{} partner{} match{}",
-                                            p.count,
-                                            if p.count == 1 { "" } else { "s" },
-                                            if p.count == 1 { "es" } else { "" },
-                                        )}
-                                    </p>
-                                    <ul class="plain preview">
-                                        {p
-                                            .sample
-                                            .into_iter()
-                                            .map(|name| view! { <li>{name}</li> })
-                                            .collect_view()}
-                                    </ul>
-                                }
-                                    .into_any()
-                            }
-                            Err(e) => {
-                                view! {
-                                    <p role="alert" class="alert">
-                                        {e.message}
-                                    </p>
-                                }
-                                    .into_any()
-                            }
-                        })
-                }}
-            </Transition>
+            {move || match preview.get() {
+                None => view! { <p role="status">"Counting…"</p> }.into_any(),
+                Some(Ok(p)) => {
+                    view! {
+                        <p role="status" class="preview-count">
+                            {format!(
+                                "{} partner{} match{}",
+                                p.count,
+                                if p.count == 1 { "" } else { "s" },
+                                if p.count == 1 { "es" } else { "" },
+                            )}
+                        </p>
+                        <ul class="plain preview">
+                            {p
+                                .sample
+                                .into_iter()
+                                .map(|name| view! { <li>{name}</li> })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                }
+                Some(Err(e)) => {
+                    view! {
+                        <p role="alert" class="alert">
+                            {e.message}
+                        </p>
+                    }
+                        .into_any()
+                }
+            }}
         </section>
         {can_edit
             .then(|| {
@@ -521,6 +528,16 @@ fn RuleBuilder(
                 }
             })}
     }
+}
+
+/// How many partners of `program` match `rule` (JSON), and a few of their names: the
+/// preview server function, called the way the form sender calls the server (no typed client
+/// of its own in the wasm).
+#[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+async fn count(program: i64, rule: String) -> Result<SegmentPreview, crate::error::AppError> {
+    use crate::forms::client;
+    let body = client::body(&[("program", &program.to_string()), ("rule", &rule)]);
+    client::call(crate::api::PreviewSegment::PATH, body).await
 }
 
 #[component]

@@ -408,7 +408,7 @@ fn TriggerForm(
 
 /// The dry run's button and, once it ran, what the form's trigger would have done. The form is
 /// sent in the background and the answer shown here; nothing is saved.
-#[component]
+#[island]
 fn DryRun() -> impl IntoView {
     let run = RwSignal::new(None::<TriggerDryRun>);
     let start = move |ev: leptos::ev::MouseEvent| {

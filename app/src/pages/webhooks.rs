@@ -371,7 +371,7 @@ fn DeliveryRow(d: WebhookDeliveryRow, program: i64) -> impl IntoView {
 
 /// Shows the signing secret on request: the reveal form is sent in the background and the
 /// answer shown here, with a copy button. It is never in the page's HTML.
-#[component]
+#[island]
 fn RevealSecret(program: i64, id: i64) -> impl IntoView {
     let secret = RwSignal::new(None::<String>);
     let reveal = move |ev: leptos::ev::MouseEvent| {

@@ -25,12 +25,13 @@ pub fn notice(text: &str) {
 /// response that sets a new notice keeps it for the next page.
 pub fn take() -> Option<String> {
     let text = take_cookie(NOTICE)?;
-    // A notice is a sentence the server wrote; anything longer was not.
-    (!text.is_empty() && text.chars().count() <= 300).then_some(text)
+    // A notice is a sentence or two the server wrote (an invite names an email of up to 254
+    // characters); anything longer was not.
+    (!text.is_empty() && text.chars().count() <= 1000).then_some(text)
 }
 
-/// Hands `secret`, a `kind` of secret ("api_key", "invite"), to the next page that asks for
-/// that kind; it is shown there once.
+/// Hands `secret`, a `kind` of secret ("api_key", "teammate_invite"…), to the next page that
+/// asks for that kind; it is shown there once.
 pub fn reveal(kind: &str, secret: &str) {
     set(REVEAL, &format!("{kind}:{secret}"));
 }
