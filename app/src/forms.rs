@@ -8,7 +8,7 @@
 //! It listens on the window, so it serves forms it never rendered. A form that handles its
 //! own submission (the leads import's preview) cancels the event first, and is left alone. A
 //! form whose answer is shown where it was asked (a dry run, a preview, a revealed secret) uses
-//! [`client::preview`] from its own button.
+//! [`ask`] from its own button.
 
 use leptos::prelude::*;
 
@@ -26,6 +26,55 @@ pub fn FormSender() -> impl IntoView {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
+}
+
+/// Where the refusal of a form asked for an answer ([`ask`]) is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Beside its fields, or as an alert in the form, as the form sender shows any refusal.
+    InTheForm,
+    /// Where the caller shows the answer (an email preview shows what is wrong there).
+    WithTheAnswer,
+}
+
+/// For a button that asks its form's server function (at `path`) for an answer shown in place
+/// rather than followed (a dry run, a preview, a secret): cancels the click's own submission,
+/// sends the form (with the button's value) in the background and hands the answer to `then`.
+/// The button is busy meanwhile.
+pub fn ask<T>(
+    ev: &leptos::ev::MouseEvent,
+    path: &'static str,
+    refusal: Refusal,
+    then: impl FnOnce(Result<T, crate::error::AppError>) + 'static,
+) where
+    T: serde::de::DeserializeOwned + 'static,
+{
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(button) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+        else {
+            return;
+        };
+        let Some(form) = button
+            .dyn_ref::<web_sys::HtmlButtonElement>()
+            .and_then(web_sys::HtmlButtonElement::form)
+        else {
+            return;
+        };
+        ev.prevent_default();
+        leptos::task::spawn_local(async move {
+            let answer = client::answer::<T>(&form, &button, path).await;
+            if let (Err(error), Refusal::InTheForm) = (&answer, refusal) {
+                client::show(&form, Some(&button), error);
+            }
+            then(answer);
+        });
+    }
+    #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+    let _ = (ev, path, refusal, then);
 }
 
 /// How a server function's answer to a background post is followed up.
@@ -229,24 +278,7 @@ pub(crate) mod client {
     }
 
     /// Sends `form`, with `button`'s own value, to the server function at `path` and reads its
-    /// answer as `T`, for a form whose answer is shown on the page rather than followed (a
-    /// dry run, a preview). The button is busy meanwhile; a refusal shows in the form as any
-    /// other does.
-    pub async fn preview<T: serde::de::DeserializeOwned>(
-        form: &HtmlFormElement,
-        button: &HtmlElement,
-        path: &str,
-    ) -> Option<T> {
-        match answer(form, button, path).await {
-            Ok(value) => Some(value),
-            Err(error) => {
-                show(form, Some(button), &error);
-                None
-            }
-        }
-    }
-
-    /// [`preview`], leaving a refusal to the caller to show.
+    /// answer as `T` (see [`super::ask`]). The button is busy meanwhile.
     pub async fn answer<T: serde::de::DeserializeOwned>(
         form: &HtmlFormElement,
         button: &HtmlElement,
@@ -385,7 +417,7 @@ pub(crate) mod client {
 
     /// Shows each field's problem after its field and the rest as an alert before the button;
     /// moves focus to the first field with a problem, or to the alert.
-    fn show(form: &HtmlFormElement, submitter: Option<&HtmlElement>, error: &AppError) {
+    pub fn show(form: &HtmlFormElement, submitter: Option<&HtmlElement>, error: &AppError) {
         let mut unplaced = Vec::new();
         let mut first: Option<HtmlElement> = None;
         for (name, message) in &error.fields {

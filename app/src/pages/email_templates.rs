@@ -9,6 +9,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::{ResetEmailTemplate, SaveEmailTemplate, fetch_email_templates};
 use crate::components::{NoProgram, Submit, TopBar, data_page};
 use crate::dto::{EmailPreview, EmailTemplateEditor, EmailTemplatesPage as Data};
+use crate::forms::{Refusal, ask};
 
 #[component]
 pub fn EmailTemplatesPage() -> impl IntoView {
@@ -181,30 +182,17 @@ fn Editor(editor: EmailTemplateEditor, program: i64) -> impl IntoView {
 #[island]
 fn PreviewButton() -> impl IntoView {
     let start = move |ev: leptos::ev::MouseEvent| {
-        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-        {
-            use wasm_bindgen::JsCast;
-            let Some(button) = ev
-                .current_target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlButtonElement>().ok())
-            else {
-                return;
-            };
-            let Some(form) = button.form() else {
-                return;
-            };
-            leptos::task::spawn_local(async move {
-                let shown = crate::forms::client::answer::<EmailPreview>(
-                    &form,
-                    &button,
-                    crate::api::PreviewEmailTemplate::PATH,
-                )
-                .await;
+        ask::<EmailPreview>(
+            &ev,
+            crate::api::PreviewEmailTemplate::PATH,
+            Refusal::WithTheAnswer,
+            |shown| {
+                #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
                 show_preview(shown);
-            });
-        }
-        #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
-        let _ = ev;
+                #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+                let _ = shown;
+            },
+        );
     };
     view! {
         <button type="button" class="secondary" data-busy="Previewing…" on:click=start>

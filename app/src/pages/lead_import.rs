@@ -6,6 +6,7 @@ use leptos::server_fn::ServerFn;
 
 use crate::api::{ImportPartnerLeads, ImportVendorLeads};
 use crate::dto::ImportOutcome;
+use crate::forms::{Refusal, ask};
 
 /// A partner's import: leads registered for the team in the current program.
 #[island]
@@ -78,28 +79,10 @@ fn ImportSection(
 #[component]
 fn PreviewButton(outcome: RwSignal<Option<ImportOutcome>>, path: &'static str) -> impl IntoView {
     let start = move |ev: leptos::ev::MouseEvent| {
-        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-        {
-            use wasm_bindgen::JsCast;
-            let Some(button) = ev
-                .current_target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlButtonElement>().ok())
-            else {
-                return;
-            };
-            let Some(form) = button.form() else {
-                return;
-            };
-            ev.prevent_default();
-            outcome.set(None);
-            leptos::task::spawn_local(async move {
-                let read =
-                    crate::forms::client::preview::<ImportOutcome>(&form, &button, path).await;
-                outcome.set(read);
-            });
-        }
-        #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
-        let _ = (ev, outcome, path);
+        outcome.set(None);
+        ask(&ev, path, Refusal::InTheForm, move |answer| {
+            outcome.set(answer.ok())
+        });
     };
     view! {
         <button type="submit" class="secondary" data-busy="Reading…" on:click=start>

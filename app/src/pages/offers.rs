@@ -9,6 +9,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::{SaveOffer, fetch_offers};
 use crate::components::{NoProgram, Submit, TopBar, data_page};
 use crate::dto::{OfferFormValues, OfferRow, OfferSimulation, OffersPage as Data};
+use crate::forms::{Refusal, ask};
 
 #[component]
 pub fn OffersPage() -> impl IntoView {
@@ -368,33 +369,11 @@ fn OfferForm(
 fn Simulator() -> impl IntoView {
     let sim = RwSignal::new(None::<OfferSimulation>);
     let start = move |ev: leptos::ev::MouseEvent| {
-        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-        {
-            use wasm_bindgen::JsCast;
-            let Some(button) = ev
-                .current_target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlButtonElement>().ok())
-            else {
-                return;
-            };
-            let Some(form) = button.form() else {
-                return;
-            };
-            ev.prevent_default();
-            leptos::task::spawn_local(async move {
-                let outcome = crate::forms::client::preview::<crate::dto::OfferOutcome>(
-                    &form,
-                    &button,
-                    SaveOffer::PATH,
-                )
-                .await;
-                if let Some(outcome) = outcome {
-                    sim.set(outcome.simulation);
-                }
-            });
-        }
-        #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
-        let _ = (ev, sim);
+        ask::<crate::dto::OfferOutcome>(&ev, SaveOffer::PATH, Refusal::InTheForm, move |answer| {
+            if let Ok(outcome) = answer {
+                sim.set(outcome.simulation);
+            }
+        });
     };
     view! {
         <button

@@ -15,6 +15,7 @@ use crate::dto::{
     Named, TriggerChoices, TriggerDryRun, TriggerFormValues, TriggerPage as PageData,
     TriggerRunRow, TriggersPage as ListData,
 };
+use crate::forms::{Refusal, ask};
 
 fn program_query(query: leptos_router::params::ParamsMap) -> Option<i64> {
     query.get("program").and_then(|v| v.parse::<i64>().ok())
@@ -412,33 +413,16 @@ fn TriggerForm(
 fn DryRun() -> impl IntoView {
     let run = RwSignal::new(None::<TriggerDryRun>);
     let start = move |ev: leptos::ev::MouseEvent| {
-        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-        {
-            use wasm_bindgen::JsCast;
-            let Some(button) = ev
-                .current_target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlButtonElement>().ok())
-            else {
-                return;
-            };
-            let Some(form) = button.form() else {
-                return;
-            };
-            ev.prevent_default();
-            leptos::task::spawn_local(async move {
-                let outcome = crate::forms::client::preview::<crate::dto::TriggerOutcome>(
-                    &form,
-                    &button,
-                    SaveTrigger::PATH,
-                )
-                .await;
-                if let Some(outcome) = outcome {
+        ask::<crate::dto::TriggerOutcome>(
+            &ev,
+            SaveTrigger::PATH,
+            Refusal::InTheForm,
+            move |answer| {
+                if let Ok(outcome) = answer {
                     run.set(outcome.dry_run);
                 }
-            });
-        }
-        #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
-        let _ = (ev, run);
+            },
+        );
     };
     view! {
         <button

@@ -14,6 +14,7 @@ use crate::components::{CopyButton, NoProgram, ReloadSoon, Submit, TopBar, data_
 use crate::dto::{
     WebhookDeliveryRow, WebhookEndpointRow, WebhookPage as PageData, WebhooksPage as ListData,
 };
+use crate::forms::{Refusal, ask};
 
 fn number(query: &leptos_router::params::ParamsMap, key: &str) -> Option<i64> {
     query.get(key).and_then(|v| v.parse::<i64>().ok())
@@ -375,33 +376,16 @@ fn DeliveryRow(d: WebhookDeliveryRow, program: i64) -> impl IntoView {
 fn RevealSecret(program: i64, id: i64) -> impl IntoView {
     let secret = RwSignal::new(None::<String>);
     let reveal = move |ev: leptos::ev::MouseEvent| {
-        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-        {
-            use wasm_bindgen::JsCast;
-            let Some(button) = ev
-                .current_target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlButtonElement>().ok())
-            else {
-                return;
-            };
-            let Some(form) = button.form() else {
-                return;
-            };
-            ev.prevent_default();
-            leptos::task::spawn_local(async move {
-                let shown = crate::forms::client::preview::<String>(
-                    &form,
-                    &button,
-                    RevealWebhookSecret::PATH,
-                )
-                .await;
-                if shown.is_some() {
-                    secret.set(shown);
+        ask(
+            &ev,
+            RevealWebhookSecret::PATH,
+            Refusal::InTheForm,
+            move |answer| {
+                if let Ok(shown) = answer {
+                    secret.set(Some(shown));
                 }
-            });
-        }
-        #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
-        let _ = (ev, secret);
+            },
+        );
     };
     view! {
         <form method="post" action=RevealWebhookSecret::PATH class="inline">
