@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{DEMO_PASSWORD, TestApp};
+use crate::common::{DEMO_PASSWORD, TestApp, json_of};
 use serde_json::Value;
 
 on_both_backends!(
@@ -721,35 +721,20 @@ async fn a_form_tells_the_next_page_what_it_did_and_a_secret_shows_once(app: &Te
     let created: Value = res.json().await.unwrap();
     let key = created["key"].as_str().unwrap().to_owned();
     // Another kind's page leaves the key alone.
-    let teammates: Value = app
-        .call(&owner, "teammates", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let teammates = json_of(app.call(&owner, "teammates", &[]).await).await;
     assert_eq!(teammates["invite_link"], Value::Null);
     assert_eq!(
         teammates["viewer"]["notice"],
         "Key Billing created. Copy it now: it is not shown again."
     );
-    let keys: Value = app
-        .call(&owner, "api_keys", &[("program", &program)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let keys = json_of(app.call(&owner, "api_keys", &[("program", &program)]).await).await;
     assert_eq!(keys["new_key"], key);
     assert_eq!(
         keys["viewer"]["notice"],
         Value::Null,
         "the notice showed once"
     );
-    let again: Value = app
-        .call(&owner, "api_keys", &[("program", &program)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let again = json_of(app.call(&owner, "api_keys", &[("program", &program)]).await).await;
     assert_eq!(again["new_key"], Value::Null, "a key shows once");
 
     // A refused form says nothing and hands nothing over.
@@ -771,12 +756,7 @@ async fn a_form_tells_the_next_page_what_it_did_and_a_secret_shows_once(app: &Te
         .await;
     assert_eq!(res.status(), 200);
     let invite: Value = res.json().await.unwrap();
-    let teammates: Value = app
-        .call(&owner, "teammates", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let teammates = json_of(app.call(&owner, "teammates", &[]).await).await;
     assert_eq!(teammates["invite_link"], invite["link"]);
     assert!(
         teammates["viewer"]["notice"]
