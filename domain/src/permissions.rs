@@ -194,6 +194,11 @@ pub enum ContactPermission {
     ShareOwnLinks,
     /// The team's links (the team link and every contact's): see them all, make team links.
     ManageTeamLinks,
+    /// The team's name, type, website and country, which every vendor it partners with sees.
+    EditTeamProfile,
+    /// End the team's partnership in a program. Only the owner: an ended partnership's
+    /// earnings are no longer shown, and only the owner cashes out.
+    LeavePrograms,
 }
 
 /// A contact's role in a partner team.
@@ -227,6 +232,8 @@ impl ContactRole {
                 JoinPrograms,
                 ShareOwnLinks,
                 ManageTeamLinks,
+                EditTeamProfile,
+                LeavePrograms,
             ],
             ContactRole::Admin => &[
                 ViewDashboard,
@@ -236,6 +243,7 @@ impl ContactRole {
                 JoinPrograms,
                 ShareOwnLinks,
                 ManageTeamLinks,
+                EditTeamProfile,
             ],
             ContactRole::Finance => &[ViewDashboard, ViewEarnings],
             ContactRole::Member => &[ViewDashboard, ManageOwnLeadsDeals, ShareOwnLinks],
@@ -384,6 +392,12 @@ mod tests {
         assert!(ContactRole::Member.can(C::ManageOwnLeadsDeals));
         assert!(!ContactRole::Member.can(C::ManageTeamLeadsDeals));
         assert!(!ContactRole::Member.can(C::ViewEarnings));
+        assert!(ContactRole::Owner.can(C::EditTeamProfile));
+        assert!(ContactRole::Admin.can(C::EditTeamProfile));
+        assert!(!ContactRole::Finance.can(C::EditTeamProfile));
+        assert!(!ContactRole::Member.can(C::EditTeamProfile));
+        assert!(ContactRole::Owner.can(C::LeavePrograms));
+        assert!(!ContactRole::Admin.can(C::LeavePrograms));
     }
 
     #[test]

@@ -69,8 +69,13 @@ test("a visitor applies, confirms their email, a teammate approves, and the part
   await expect(manager.getByRole("heading", { level: 1 })).toHaveText("Applications");
   const row = manager.getByRole("row", { name: new RegExp(team) });
   await expect(row).toContainText(email);
+  await hydrated(manager);
+  await row.getByLabel(`Group for ${team}`).selectOption({ label: "Agencies" });
   await row.getByRole("button", { name: `Approve ${team}` }).click();
   await expect(manager.getByRole("row", { name: new RegExp(team) })).toHaveCount(0);
+  // Approved into the group the teammate chose.
+  await manager.goto("/vendor/partners");
+  await expect(manager.getByRole("row", { name: new RegExp(team) })).toContainText("Agencies");
 
   // The partner signs in again and is active.
   await page.getByRole("button", { name: "Sign out" }).click();
@@ -239,4 +244,35 @@ test("a teammate opens a partner, sees its contacts and history, and writes a no
   await page.getByRole("button", { name: "Save notes" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Notes saved." })).toBeVisible();
   await expect(page.getByRole("table", { name: "History" })).toContainText("Notes edited");
+});
+
+test("a teammate suspends a partner, who sees it, then reactivates, archives and unarchives it", async ({ page, openPage }) => {
+  // Globex's own partner: no other test counts Globex's active partners.
+  await signIn(page, "owner@globex.example");
+  await expect(page).toHaveURL(/\/vendor$/);
+  await page.getByRole("link", { name: "Partners", exact: true }).click();
+  await page.getByRole("link", { name: "Initech Resellers" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Initech Resellers");
+  await hydrated(page);
+  const status = page.getByRole("region", { name: "Status" });
+  await status.getByLabel("Reason (optional, kept in the history)").fill("Paused for a review");
+  await status.getByRole("button", { name: "Suspend" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "The partnership is now suspended." })).toBeVisible();
+  await expect(page.getByRole("table", { name: "History" })).toContainText("Status active → suspended (Paused for a review)");
+
+  const partner = await openPage();
+  await signIn(partner, "owner@initech.example");
+  await expect(partner).toHaveURL(/\/partner$/);
+  await expect(partner.getByText("Globex has suspended this partnership.")).toBeVisible();
+
+  await hydrated(page);
+  await page.getByRole("region", { name: "Status" }).getByRole("button", { name: "Reactivate" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "The partnership is now active." })).toBeVisible();
+  await hydrated(page);
+  await page.getByRole("region", { name: "Status" }).getByRole("button", { name: "Archive" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "The partnership is now archived." })).toBeVisible();
+  await hydrated(page);
+  await page.getByRole("region", { name: "Status" }).getByRole("button", { name: "Unarchive" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "The partnership is now active." })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Status" }).getByRole("button", { name: "Suspend" })).toBeVisible();
 });

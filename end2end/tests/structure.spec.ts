@@ -118,6 +118,7 @@ test("a teammate invites a partner, who signs up from the link and starts active
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Applications");
   await hydrated(page);
   await page.getByLabel("Partner's email").fill(email);
+  await page.getByLabel("Group", { exact: true }).selectOption({ label: "Resellers" });
   await page.getByRole("button", { name: "Invite partner" }).click();
   const link = await page.getByLabel("Invite link").inputValue();
   expect(link).toContain("/join/acme-partner-program?invite=");
@@ -135,6 +136,31 @@ test("a teammate invites a partner, who signs up from the link and starts active
   await expect(visitor).toHaveURL(/\/partner$/);
   await expect(visitor.getByRole("heading", { level: 1 })).toHaveText(`${team} dashboard`);
   await expect(visitor.locator(".badge")).toHaveText("active");
+  // The invite's group, not the program's default.
+  await expect(visitor.getByRole("definition").filter({ hasText: "Resellers" })).toBeVisible();
+
+  // The new owner completes the team's profile, which the vendor sees.
+  await visitor.goto("/partner/team");
+  await hydrated(visitor);
+  const profile = visitor.getByRole("region", { name: "Team profile" });
+  await profile.getByLabel("Partner type").selectOption({ label: "MSP" });
+  await profile.getByLabel("Website (optional)").fill("https://ivy.example");
+  await profile.getByRole("button", { name: "Save profile" }).click();
+  await expect(visitor.getByRole("status").filter({ hasText: "Team profile saved." })).toBeVisible();
+  await page.goto("/vendor/partners");
+  await page.getByRole("link", { name: team }).click();
+  await expect(page.getByRole("region", { name: "Partnership" })).toContainText("https://ivy.example");
+  await expect(page.getByText(/^MSP · /)).toBeVisible();
+
+  // The team leaves the program; the vendor sees why in the partner's history.
+  await visitor.goto("/partner");
+  await hydrated(visitor);
+  await visitor.getByText("Leave this program").click();
+  await visitor.getByRole("button", { name: "Leave Acme Partner Program" }).click();
+  await expect(visitor.getByRole("status").filter({ hasText: "You left the program." })).toBeVisible();
+  await expect(visitor.getByText("This partnership has ended.")).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("table", { name: "History" })).toContainText("Status active → archived (The partner left the program)");
 });
 
 test("a partner admin joins a second vendor's program with their team", async ({ page }) => {

@@ -13,6 +13,7 @@ use super::invites::{self, NewInvite};
 use super::messages::Message;
 use super::partnerships;
 use super::session::Identity;
+use super::structure::{Owned, owned_in};
 use crate::dto::{ApplicationRow, InviteCreated, ProgramSummary};
 use crate::error::AppError;
 
@@ -67,24 +68,34 @@ fn application_row(r: &AnyRow) -> Result<ApplicationRow, sqlx::Error> {
         website: r.try_get(3)?,
         country: r.try_get(4)?,
         applied_at: r.try_get(5)?,
+        group_id: r.try_get(6)?,
         contact_name: r.try_get::<Option<String>, _>(7)?.unwrap_or_default(),
         contact_email: r.try_get::<Option<String>, _>(8)?.unwrap_or_default(),
     })
 }
 
 /// Makes a partnership of the teammate's company, within their groups, active: an application
-/// is approved and earns its join rewards (a suspended partnership is reactivated). The team's
-/// owners are emailed, all in one transaction.
-pub async fn approve(db: &Db, teammate: &Teammate, partnership_id: i64) -> Result<(), AppError> {
+/// is approved and earns its join rewards (a suspended partnership is reactivated), in `group`
+/// of its program when one is chosen (one of the teammate's groups). The team's owners are
+/// emailed, all in one transaction.
+pub async fn approve(
+    db: &Db,
+    teammate: &Teammate,
+    partnership_id: i64,
+    group: Option<i64>,
+) -> Result<(), AppError> {
+    let allowed = teammate.allowed_groups.as_deref();
     let mut tx = db.begin().await?;
-    let loaded = partnerships::load(
-        &mut tx,
-        teammate,
-        teammate.allowed_groups.as_deref(),
-        partnership_id,
-    )
-    .await?;
+    let loaded = partnerships::load(&mut tx, teammate, allowed, partnership_id).await?;
     partnerships::set_status(&mut tx, teammate, &loaded, PartnershipStatus::Active, None).await?;
+    if let Some(group) = group.filter(|g| *g != loaded.group_id) {
+        owned_in(&mut tx, Owned::Group, group, loaded.program_id).await?;
+        if allowed.is_some_and(|groups| !groups.contains(&group)) {
+            return Err(AppError::not_found("Group"));
+        }
+        let by = (Some(teammate.identity.user_id), teammate.company_id);
+        partnerships::move_group(&mut tx, by, loaded.id, (loaded.group_id, group)).await?;
+    }
     if loaded.status == PartnershipStatus::Applied {
         super::rewards::reward_join(
             &mut tx,
@@ -160,7 +171,11 @@ pub async fn invite_partner(
     invited_by: &Identity,
     origin: &str,
     email: String,
+    group_id: Option<i64>,
 ) -> Result<InviteCreated, AppError> {
+    if let Some(group) = group_id {
+        super::structure::owned(db, Owned::Group, group, program.id).await?;
+    }
     let already: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM partnerships p JOIN contacts c ON c.partner_team_id = p.partner_team_id \
          JOIN users u ON u.id = c.user_id WHERE p.program_id = $1 AND u.email_normalized = $2",
@@ -188,6 +203,7 @@ pub async fn invite_partner(
             company_id: Some(company_id),
             partner_team_id: None,
             program_id: Some(program.id),
+            group_id,
             email: &email,
             role: "owner",
             role_label: "a partner",

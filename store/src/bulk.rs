@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use domain::partnership::PartnershipStatus;
+use domain::partnership::{PartnershipStatus, StatusAction};
 use domain::permissions::Permission;
 use sqlx::Row;
 
@@ -22,7 +22,8 @@ pub enum BulkAction {
     MoveGroup(i64),
     SetTier(Option<i64>),
     AssignManager(Option<i64>),
-    Suspend,
+    /// Suspend, reactivate, archive or unarchive; partnerships it does not apply to are skipped.
+    Status(StatusAction),
 }
 
 impl BulkAction {
@@ -32,7 +33,7 @@ impl BulkAction {
             | BulkAction::RemoveTag(_)
             | BulkAction::MoveGroup(_)
             | BulkAction::SetTier(_) => Permission::ManageGroupsTagsTiers,
-            BulkAction::AssignManager(_) | BulkAction::Suspend => Permission::ManagePartners,
+            BulkAction::AssignManager(_) | BulkAction::Status(_) => Permission::ManagePartners,
         }
     }
 }
@@ -40,6 +41,7 @@ impl BulkAction {
 pub struct Target {
     pub id: i64,
     status: PartnershipStatus,
+    archived_from: Option<PartnershipStatus>,
     group_id: i64,
     tier_id: Option<i64>,
     manager_id: Option<i64>,
@@ -148,15 +150,9 @@ pub async fn change(
             )
         }
         BulkAction::MoveGroup(group) if group != t.group_id => {
-            sqlx::query("UPDATE partnerships SET group_id = $1 WHERE id = $2")
-                .bind(group)
-                .bind(t.id)
-                .execute(&mut **tx)
-                .await?;
-            (
-                "partnership.group_changed",
-                serde_json::json!({ "before": t.group_id, "after": group }),
-            )
+            let by = (by.user_id, by.company_id);
+            super::partnerships::move_group(tx, by, t.id, (t.group_id, group)).await?;
+            return Ok(true);
         }
         BulkAction::SetTier(tier) if tier != t.tier_id => {
             // The change goes into the tier history (with its own event), which rewards read.
@@ -182,17 +178,13 @@ pub async fn change(
                 serde_json::json!({ "before": t.manager_id, "after": manager }),
             )
         }
-        BulkAction::Suspend if t.status.can_become(PartnershipStatus::Suspended) => {
-            sqlx::query("UPDATE partnerships SET status = $1, decided_at = $2 WHERE id = $3")
-                .bind(PartnershipStatus::Suspended.as_str())
-                .bind(now)
-                .bind(t.id)
-                .execute(&mut **tx)
-                .await?;
-            (
-                "partnership.status_changed",
-                serde_json::json!({ "before": t.status.as_str(), "after": PartnershipStatus::Suspended.as_str() }),
-            )
+        BulkAction::Status(change) => {
+            let Ok(next) = change.next(t.status, t.archived_from) else {
+                return Ok(false);
+            };
+            let by = (by.user_id, by.company_id);
+            super::partnerships::write_status(tx, by, t.id, (t.status, next), None).await?;
+            return Ok(true);
         }
         _ => return Ok(false),
     };
@@ -219,7 +211,7 @@ pub async fn load(
 ) -> Result<Vec<Target>, AppError> {
     let placeholders = super::db::placeholders(1, ids.len());
     let sql = format!(
-        "SELECT id, status, group_id, tier_id, manager_teammate_id FROM partnerships \
+        "SELECT id, status, group_id, tier_id, manager_teammate_id, archived_from FROM partnerships \
          WHERE program_id = $1 AND id IN ({}) ORDER BY id",
         placeholders
     );
@@ -240,6 +232,7 @@ pub async fn load(
                 group_id: r.try_get(2)?,
                 tier_id: r.try_get(3)?,
                 manager_id: r.try_get(4)?,
+                archived_from: crate::db::stored_opt(&r, 5)?,
             })
         })
         .collect()

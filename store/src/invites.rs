@@ -18,6 +18,8 @@ pub struct NewInvite<'a> {
     pub partner_team_id: Option<i64>,
     /// The program a partner invite leads into.
     pub program_id: Option<i64>,
+    /// The group of that program the partner joins (`None`: the program's default group).
+    pub group_id: Option<i64>,
     pub email: &'a str,
     pub role: &'a str,
     pub role_label: &'a str,
@@ -48,8 +50,8 @@ pub async fn create(tx: &mut Tx, invite: NewInvite<'_>) -> Result<String, AppErr
     let token = session::new_token();
     let times = InviteTimes::new(now);
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO invites (token_hash, kind, company_id, partner_team_id, email, role, invited_by_user_id, created_at, expires_at, program_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        "INSERT INTO invites (token_hash, kind, company_id, partner_team_id, email, role, invited_by_user_id, created_at, expires_at, program_id, group_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(session::hash_token(&token))
     .bind(invite.kind.as_str())
@@ -61,6 +63,7 @@ pub async fn create(tx: &mut Tx, invite: NewInvite<'_>) -> Result<String, AppErr
     .bind(now)
     .bind(times.expires_at)
     .bind(invite.program_id)
+    .bind(invite.group_id)
     .fetch_one(&mut **tx)
     .await?;
     let link = format!("{}{}{token}", invite.origin, invite.landing);
@@ -177,12 +180,13 @@ pub struct StoredInvite {
     pub times: InviteTimes,
     pub workspace_name: String,
     pub program_id: Option<i64>,
+    pub group_id: Option<i64>,
 }
 
 pub async fn find(db: &super::db::Db, token: &str) -> Result<Option<StoredInvite>, AppError> {
     let row = sqlx::query(
         "SELECT i.id, i.kind, i.company_id, i.partner_team_id, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at, \
-         COALESCE(c.name, p.name, ''), i.program_id FROM invites i \
+         COALESCE(c.name, p.name, ''), i.program_id, i.group_id FROM invites i \
          LEFT JOIN companies c ON c.id = i.company_id LEFT JOIN partner_teams p ON p.id = i.partner_team_id \
          WHERE i.token_hash = $1",
     )
@@ -205,6 +209,7 @@ pub async fn find(db: &super::db::Db, token: &str) -> Result<Option<StoredInvite
         },
         workspace_name: r.try_get(9)?,
         program_id: r.try_get(10)?,
+        group_id: r.try_get(11)?,
     }))
 }
 
@@ -438,6 +443,7 @@ pub async fn invite_member(
             invited_by,
             origin,
             program_id: None,
+            group_id: None,
             landing: "/invite/",
         },
     )

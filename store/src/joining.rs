@@ -262,20 +262,28 @@ pub async fn join(
     if already > 0 {
         return Err(already_in(team_name, program));
     }
+    // The invite's group is read with its claim, in this transaction: a group deleted since
+    // the invite was read leaves it empty (the default group), never a missing row.
+    let mut invite_group = None;
     if let Some(invite) = invite {
-        let claimed = sqlx::query(
-            "UPDATE invites SET accepted_at = $1, accepted_user_id = $2 WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL",
+        let claimed: Option<Option<i64>> = sqlx::query_scalar(
+            "UPDATE invites SET accepted_at = $1, accepted_user_id = $2 WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL \
+             RETURNING group_id",
         )
         .bind(now)
         .bind(actor_user_id)
         .bind(invite.id)
-        .execute(&mut **tx)
+        .fetch_optional(&mut **tx)
         .await?;
-        if claimed.rows_affected() == 0 {
+        let Some(group) = claimed else {
             return Err(AppError::bad_request("This invite has already been used."));
-        }
+        };
+        invite_group = group;
     }
-    let group_id = default_group(tx, program.id, now).await?;
+    let group_id = match invite_group {
+        Some(group) => group,
+        None => default_group(tx, program.id, now).await?,
+    };
     let key = unique_partner_key(tx, &partner_key_base(team_name)).await?;
     // The count above sees only committed rows: a join of the same team in a concurrent
     // transaction (a double submit) fails on the unique (program_id, partner_team_id) instead.

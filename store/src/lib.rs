@@ -45,6 +45,7 @@ pub mod simulator;
 pub mod state;
 pub mod structure;
 pub mod teammates;
+pub mod teams;
 pub mod throttle;
 pub mod tiers;
 pub mod transactions;

@@ -1,12 +1,12 @@
 //! Partnerships as teammates see and change them (the partner page, status, notes), always
 //! inside the teammate's company.
 
-use domain::partnership::PartnershipStatus;
+use domain::partnership::{PartnershipStatus, StatusAction};
 use domain::permissions::ContactRole;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::context::Teammate;
+use super::context::{Contact, Teammate};
 use super::db::{Db, Tx, now_ms};
 use super::events::{self, NewEvent};
 use super::links::{self, LinkScope};
@@ -17,6 +17,9 @@ use crate::error::AppError;
 pub struct Loaded {
     pub id: i64,
     pub status: PartnershipStatus,
+    /// The status it had before it was archived (`None` unless archived).
+    pub archived_from: Option<PartnershipStatus>,
+    pub group_id: i64,
     pub partner_team_id: i64,
     pub partner_team: String,
     pub program: String,
@@ -43,7 +46,7 @@ pub async fn load_in_company(
     partnership_id: i64,
 ) -> Result<Loaded, AppError> {
     let row = sqlx::query(
-        "SELECT p.id, p.status, p.partner_team_id, t.name, pr.name, p.group_id, p.program_id FROM partnerships p \
+        "SELECT p.id, p.status, p.partner_team_id, t.name, pr.name, p.group_id, p.program_id, p.archived_from FROM partnerships p \
          JOIN programs pr ON pr.id = p.program_id JOIN partner_teams t ON t.id = p.partner_team_id \
          WHERE p.id = $1 AND pr.company_id = $2",
     )
@@ -60,6 +63,8 @@ pub async fn load_in_company(
     Ok(Loaded {
         id: row.try_get(0)?,
         status: PartnershipStatus::parse(&status).map_err(AppError::internal)?,
+        archived_from: crate::db::stored_opt(&row, 7)?,
+        group_id,
         partner_team_id: row.try_get(2)?,
         partner_team: row.try_get(3)?,
         program: row.try_get(4)?,
@@ -77,14 +82,108 @@ pub async fn set_status(
     reason: Option<&str>,
 ) -> Result<(), AppError> {
     loaded.status.transition(next)?;
+    let by = (Some(teammate.identity.user_id), teammate.company_id);
+    write_status(tx, by, loaded.id, (loaded.status, next), reason).await
+}
+
+/// A teammate's status action on one partnership of their company within their groups
+/// (`domain::partnership::StatusAction`), with its event, in one transaction; returns the new
+/// status.
+pub async fn change_status(
+    db: &Db,
+    teammate: &Teammate,
+    partnership_id: i64,
+    action: StatusAction,
+    reason: Option<&str>,
+) -> Result<PartnershipStatus, AppError> {
+    let mut tx = db.begin().await?;
+    let loaded = load(
+        &mut tx,
+        teammate,
+        teammate.allowed_groups.as_deref(),
+        partnership_id,
+    )
+    .await?;
+    let next = action.next(loaded.status, loaded.archived_from)?;
+    let by = (Some(teammate.identity.user_id), teammate.company_id);
+    write_status(&mut tx, by, loaded.id, (loaded.status, next), reason).await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// A partner team leaves a program: its partnership there is archived, as a teammate would
+/// archive it (a teammate can unarchive it), with the contact as the actor, in one
+/// transaction. "Not found" for a partnership of another team.
+pub async fn leave(db: &Db, contact: &Contact, partnership_id: i64) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let row = sqlx::query(
+        "SELECT p.status, pr.company_id FROM partnerships p JOIN programs pr ON pr.id = p.program_id \
+         WHERE p.id = $1 AND p.partner_team_id = $2",
+    )
+    .bind(partnership_id)
+    .bind(contact.partner_team_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::not_found("Program"))?;
+    let status: PartnershipStatus = crate::db::stored(&row, 0)?;
+    let next = StatusAction::Archive.next(status, None)?;
+    let by = (Some(contact.identity.user_id), row.try_get(1)?);
+    let reason = Some("The partner left the program");
+    write_status(&mut tx, by, partnership_id, (status, next), reason).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Moves a partnership to another group of its program (checked by the caller), with its
+/// event (`by` as for [`write_status`]).
+pub(crate) async fn move_group(
+    tx: &mut Tx,
+    by: (Option<i64>, i64),
+    partnership_id: i64,
+    (before, after): (i64, i64),
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE partnerships SET group_id = $1 WHERE id = $2")
+        .bind(after)
+        .bind(partnership_id)
+        .execute(&mut **tx)
+        .await?;
+    events::append(
+        tx,
+        NewEvent {
+            actor_user_id: by.0,
+            company_id: Some(by.1),
+            kind: "partnership.group_changed",
+            subject_type: "partnership",
+            subject_id: partnership_id,
+            payload: serde_json::json!({ "before": before, "after": after }),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Writes a status change the caller has checked against the status machine, with its event
+/// (`by`: the acting user, `None` for the portal itself, and the company). Keeps a rejection's
+/// reason until the partnership is active again and remembers what an archived one was; a
+/// row whose status moved meanwhile is a conflict.
+pub(crate) async fn write_status(
+    tx: &mut Tx,
+    by: (Option<i64>, i64),
+    partnership_id: i64,
+    (before, next): (PartnershipStatus, PartnershipStatus),
+    reason: Option<&str>,
+) -> Result<(), AppError> {
     let updated = sqlx::query(
-        "UPDATE partnerships SET status = $1, rejection_reason = $2, decided_at = $3 WHERE id = $4 AND status = $5",
+        "UPDATE partnerships SET status = $1, \
+         rejection_reason = CASE WHEN $1 = 'rejected' AND $5 <> 'archived' THEN $2 WHEN $1 = 'active' THEN NULL ELSE rejection_reason END, \
+         archived_from = CASE WHEN $1 = 'archived' THEN $5 ELSE NULL END, \
+         decided_at = $3 WHERE id = $4 AND status = $5",
     )
     .bind(next.as_str())
     .bind(reason)
     .bind(now_ms())
-    .bind(loaded.id)
-    .bind(loaded.status.as_str())
+    .bind(partnership_id)
+    .bind(before.as_str())
     .execute(&mut **tx)
     .await?;
     if updated.rows_affected() == 0 {
@@ -96,13 +195,13 @@ pub async fn set_status(
     events::append(
         tx,
         NewEvent {
-            actor_user_id: Some(teammate.identity.user_id),
-            company_id: Some(teammate.company_id),
+            actor_user_id: by.0,
+            company_id: Some(by.1),
             kind: "partnership.status_changed",
             subject_type: "partnership",
-            subject_id: loaded.id,
+            subject_id: partnership_id,
             payload: serde_json::json!({
-                "before": loaded.status.as_str(),
+                "before": before.as_str(),
                 "after": next.as_str(),
                 "reason": reason,
             }),
@@ -354,6 +453,10 @@ fn describe_event(kind: &str, payload: &str) -> String {
         "partnership.group_changed" => "Moved to another group".into(),
         "partnership.tier_changed" => field("summary").unwrap_or_else(|| "Tier changed".into()),
         "partnership.manager_changed" => "Partner manager changed".into(),
+        "partnership.team_renamed" => format!(
+            "The team renamed itself from {}",
+            field("before").unwrap_or_default()
+        ),
         "partnership.notes_changed" => "Notes edited".into(),
         other => other.replace(['.', '_'], " "),
     }

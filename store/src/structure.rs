@@ -260,6 +260,8 @@ fn label_kind(kind: &str) -> Result<LabelKind, AppError> {
             taken_sql: "SELECT COUNT(*) FROM partner_groups WHERE program_id = $1 AND name = $2 AND id <> $3",
             delete_sql: &[
                 "DELETE FROM teammate_groups WHERE group_id = $1",
+                // A pending invite into the group places its partner in the default one.
+                "UPDATE invites SET group_id = NULL WHERE group_id = $1",
                 "DELETE FROM partner_groups WHERE id = $1",
             ],
             noun: "group",

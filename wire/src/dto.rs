@@ -139,6 +139,8 @@ pub struct PartnershipCard {
     /// Whether the contact may make links, and team links.
     pub can_make_links: bool,
     pub can_make_team_links: bool,
+    /// May end the partnership from the team's side (`ContactPermission::LeavePrograms`).
+    pub can_leave: bool,
     /// Where links without their own destination go ("" when the vendor set none yet).
     pub default_destination: String,
     /// The latest customers credited to the partnership.
@@ -302,6 +304,8 @@ pub struct ApplicationRow {
     pub contact_name: String,
     pub contact_email: String,
     pub applied_at: i64,
+    /// The group it applied into (the program's default group), which approval may change.
+    pub group_id: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -315,6 +319,11 @@ pub struct ApplicationsPage {
     pub invites: Vec<InviteRow>,
     /// The link of the invite the form just made, shown this once.
     pub invite_link: Option<String>,
+    /// The groups an approval or an invite may place a partner in (a restricted manager's
+    /// own); empty for those who do not decide.
+    pub groups: Vec<Named>,
+    /// An invite must name one of `groups` (a partner manager bound to groups).
+    pub group_required: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -341,6 +350,20 @@ pub struct TeamPage {
     pub invites: Vec<InviteRow>,
     /// The link of the invite the form just made, shown this once.
     pub invite_link: Option<String>,
+    pub profile: TeamProfile,
+    /// May edit the profile (`ContactPermission::EditTeamProfile`).
+    pub can_edit_profile: bool,
+}
+
+/// What a partner team says of itself, which its vendors see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamProfile {
+    pub name: String,
+    /// `None` for an older free-text type the form asks to choose again.
+    #[serde(with = "crate::stored::option")]
+    pub partner_type: Option<domain::program::PartnerType>,
+    pub website: Option<String>,
+    pub country: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -554,6 +577,8 @@ pub struct PartnerDetail {
     pub history: Vec<HistoryEntry>,
     pub notes: String,
     pub can_edit_notes: bool,
+    /// May suspend, reactivate, archive and unarchive (`Permission::ManagePartners`).
+    pub can_change_status: bool,
     pub program_id: i64,
     pub group_id: i64,
     pub tier_id: Option<i64>,

@@ -235,14 +235,36 @@ pub async fn join_with_team(slug: String, invite: Option<String>) -> Result<(), 
     .await
 }
 
-/// A teammate invites a partner by email into a program: the way into invite-only programs,
-/// and a skip of the approval queue elsewhere. Returns the link to share.
+/// A partner team's owner leaves one of its programs: the partnership is archived,
+/// as a teammate would archive it, with the reason in its history.
+#[server(prefix = "/api", endpoint = "leave_program")]
+pub async fn leave_program(partnership_id: i64) -> Result<(), AppError> {
+    use crate::server::{endpoint, partnerships, require_contact};
+    use domain::permissions::ContactPermission;
+
+    endpoint(async move {
+        let (state, me) = require_contact(ContactPermission::LeavePrograms).await?;
+        partnerships::leave(&state.db, &me, partnership_id).await?;
+        crate::server::notice::notice(
+            "You left the program. Its vendor can bring the partnership back.",
+        );
+        Ok(())
+    })
+    .await
+}
+
+/// A teammate invites a partner by email into a program (into `group` when one is chosen,
+/// else the program's default group): the way into invite-only programs, and a skip of the
+/// approval queue elsewhere. Returns the link to share.
 #[server(prefix = "/api", endpoint = "invite_partner")]
 pub async fn invite_partner(
     program: i64,
     email: String,
+    group: Option<String>,
 ) -> Result<crate::dto::InviteCreated, AppError> {
-    use crate::server::{applications, authz::public_origin, endpoint, require_teammate};
+    use crate::server::{
+        applications, authz::public_origin, endpoint, optional_id, require_teammate,
+    };
     use domain::permissions::Permission;
 
     endpoint(async move {
@@ -250,6 +272,21 @@ pub async fn invite_partner(
         let program = crate::server::authz::program(program)?;
         let email = domain::identity::normalize_email(&email)
             .map_err(|e| AppError::invalid_fields(vec![("email", e.0)]))?;
+        let group = optional_id(group.as_deref(), "group")?;
+        // A partner manager bound to groups places partners only in their own groups (the
+        // program's default group may not be one).
+        if let Some(allowed) = me.allowed_groups.as_deref() {
+            match group {
+                None => {
+                    return Err(AppError::invalid_fields(vec![(
+                        "group",
+                        "Choose one of your groups".into(),
+                    )]));
+                }
+                Some(g) if !allowed.contains(&g) => return Err(AppError::not_found("Group")),
+                Some(_) => {}
+            }
+        }
         applications::invite_partner(
             &state.db,
             me.company_id,
@@ -257,6 +294,7 @@ pub async fn invite_partner(
             &me.identity,
             &public_origin(&state),
             email,
+            group,
         )
         .await
         .map(super::invites::invite_made("partner_invite"))
@@ -305,16 +343,24 @@ pub async fn fetch_applications(
             None => (Vec::new(), None),
         };
         let can_decide = me.role.can(Permission::ManageApplications);
-        let invites = match (&selected, can_decide) {
+        let (invites, groups) = match (&selected, can_decide) {
             (Some(p), true) => {
-                crate::server::invites::pending(
+                let invites = crate::server::invites::pending(
                     &state.db,
                     crate::server::invites::Owner::Programs(me.company_id),
                     Some(p.id),
                 )
-                .await?
+                .await?;
+                let structure =
+                    crate::server::structure::choices(&state.db, p.id, me.company_id).await?;
+                let groups = structure
+                    .group_choices()
+                    .into_iter()
+                    .filter(|g| me.allowed_groups.as_ref().is_none_or(|a| a.contains(&g.id)))
+                    .collect();
+                (invites, groups)
             }
-            _ => Vec::new(),
+            _ => (Vec::new(), Vec::new()),
         };
         Ok(ApplicationsPage {
             invites,
@@ -324,19 +370,26 @@ pub async fn fetch_applications(
             applications,
             next_after,
             invite_link: crate::server::notice::take_revealed("partner_invite"),
+            groups,
+            group_required: me.allowed_groups.is_some(),
         })
     })
     .await
 }
 
+/// Approves an application, into `group` when one is chosen (empty: the group it applied into).
 #[server(prefix = "/api", endpoint = "approve_application")]
-pub async fn approve_application(partnership_id: i64) -> Result<(), AppError> {
-    use crate::server::{applications, endpoint, require_teammate};
+pub async fn approve_application(
+    partnership_id: i64,
+    group: Option<String>,
+) -> Result<(), AppError> {
+    use crate::server::{applications, endpoint, optional_id, require_teammate};
     use domain::permissions::Permission;
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageApplications).await?;
-        applications::approve(&state.db, &me, partnership_id).await?;
+        let group = optional_id(group.as_deref(), "group")?;
+        applications::approve(&state.db, &me, partnership_id, group).await?;
         crate::server::notice::notice("Application approved. The partner is active now.");
         Ok(())
     })

@@ -146,6 +146,10 @@ pub async fn fetch_partner_dashboard() -> Result<PartnerDashboard, AppError> {
                 links,
                 can_make_links: active && contact.role.can(ContactPermission::ShareOwnLinks),
                 can_make_team_links: active && contact.role.can(ContactPermission::ManageTeamLinks),
+                can_leave: contact.role.can(ContactPermission::LeavePrograms)
+                    && domain::partnership::StatusAction::Archive
+                        .next(row.status, None)
+                        .is_ok(),
                 default_destination,
                 recent_customers,
             });

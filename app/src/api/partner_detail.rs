@@ -44,6 +44,7 @@ pub async fn fetch_partner(partnership_id: i64) -> Result<PartnerDetail, AppErro
             contacts: d.contacts,
             history: d.history,
             can_edit_notes: me.role.can(Permission::ManagePartners),
+            can_change_status: me.role.can(Permission::ManagePartners),
             program_id: d.program_id,
             group_id: d.group_id,
             tier_id: d.tier_id,
@@ -82,6 +83,40 @@ pub async fn save_partner_notes(partnership_id: i64, notes: String) -> Result<()
         )
         .await?;
         crate::server::notice::notice("Notes saved.");
+        Ok(())
+    })
+    .await
+}
+
+/// Suspends, reactivates, archives or unarchives one partner (`action`: the name of a
+/// `domain::partnership::StatusAction`), with an optional reason kept in its history.
+#[server(prefix = "/api", endpoint = "change_partner_status")]
+pub async fn change_partner_status(
+    partnership_id: i64,
+    action: String,
+    reason: Option<String>,
+) -> Result<(), AppError> {
+    use crate::server::{endpoint, partnerships, require_teammate};
+    use domain::partnership::StatusAction;
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManagePartners).await?;
+        let action = StatusAction::parse(&action)
+            .ok_or_else(|| AppError::bad_request("Choose what to do with this partner"))?;
+        let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+        if reason.is_some_and(|r| r.chars().count() > 500) {
+            return Err(AppError::invalid_fields(vec![(
+                "reason",
+                "A reason is at most 500 characters".into(),
+            )]));
+        }
+        let now =
+            partnerships::change_status(&state.db, &me, partnership_id, action, reason).await?;
+        crate::server::notice::notice(&format!(
+            "The partnership is now {}.",
+            now.label().to_lowercase()
+        ));
         Ok(())
     })
     .await

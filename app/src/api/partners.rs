@@ -113,7 +113,8 @@ pub async fn fetch_partners(
 
 /// Applies one action to the selected partnerships of a program: `add_tag`, `remove_tag`
 /// (with `tag`), `move_group` (with `group`), `set_tier` (with `tier`, empty for none),
-/// `assign_manager` (with `manager`, empty for none) or `suspend`.
+/// `assign_manager` (with `manager`, empty for none), or a status action: `suspend`,
+/// `reactivate`, `archive` or `unarchive` (partners it does not apply to are left as they are).
 #[server(prefix = "/api", endpoint = "bulk_update_partners")]
 pub async fn bulk_update_partners(
     program: i64,
@@ -125,7 +126,7 @@ pub async fn bulk_update_partners(
     manager: Option<String>,
 ) -> Result<BulkResult, AppError> {
     use crate::server::bulk::{self, BulkAction};
-    use crate::server::{endpoint, require_teammate};
+    use crate::server::{endpoint, optional_id, require_teammate};
     use domain::permissions::Permission;
 
     endpoint(async move {
@@ -141,15 +142,7 @@ pub async fn bulk_update_partners(
                 bulk::MAX_IDS
             )));
         }
-        let optional_id = |v: Option<String>, what: &str| -> Result<Option<i64>, AppError> {
-            match v.as_deref().map(str::trim) {
-                None | Some("") | Some("none") => Ok(None),
-                Some(text) => text
-                    .parse()
-                    .map(Some)
-                    .map_err(|_| AppError::bad_request(format!("Unknown {what}"))),
-            }
-        };
+        let optional_id = |v: Option<String>, what: &str| optional_id(v.as_deref(), what);
         let action = match action.as_str() {
             "add_tag" => BulkAction::AddTag(
                 optional_id(tag, "tag")?.ok_or_else(|| AppError::bad_request("Choose a tag"))?,
@@ -163,8 +156,9 @@ pub async fn bulk_update_partners(
             ),
             "set_tier" => BulkAction::SetTier(optional_id(tier, "tier")?),
             "assign_manager" => BulkAction::AssignManager(optional_id(manager, "manager")?),
-            "suspend" => BulkAction::Suspend,
-            _ => return Err(AppError::bad_request("Choose an action")),
+            other => domain::partnership::StatusAction::parse(other)
+                .map(BulkAction::Status)
+                .ok_or_else(|| AppError::bad_request("Choose an action"))?,
         };
         let needed = action.permission();
         if !me.role.can(needed) {

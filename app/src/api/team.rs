@@ -1,4 +1,5 @@
-//! The partner team's contacts: list, invite, change role, remove, transfer ownership.
+//! The partner team: its profile, and its contacts (list, invite, change role, remove,
+//! transfer ownership).
 
 use leptos::prelude::*;
 
@@ -7,12 +8,13 @@ use crate::error::AppError;
 
 #[server(prefix = "/api", endpoint = "team")]
 pub async fn fetch_team() -> Result<TeamPage, AppError> {
-    use crate::server::{contacts, endpoint, invites, require_contact, viewer};
+    use crate::server::{contacts, endpoint, invites, require_contact, teams, viewer};
     use domain::permissions::{ContactPermission, ContactRole};
 
     endpoint(async move {
         let (state, me) = require_contact(ContactPermission::ViewDashboard).await?;
         let contacts = contacts::list(&state.db, me.partner_team_id, me.identity.user_id).await?;
+        let profile = teams::profile(&state.db, me.partner_team_id).await?;
         let can_manage = me.role.can(ContactPermission::ManageContacts);
         let invites = if can_manage {
             invites::pending(
@@ -38,7 +40,33 @@ pub async fn fetch_team() -> Result<TeamPage, AppError> {
             contacts,
             invites,
             invite_link: crate::server::notice::take_revealed("contact_invite"),
+            profile,
+            can_edit_profile: me.role.can(ContactPermission::EditTeamProfile),
         })
+    })
+    .await
+}
+
+/// The team's owner or an admin changes what the team says of itself: its name, partner
+/// type, website and country (checked as on the signup form).
+#[server(prefix = "/api", endpoint = "save_team_profile")]
+pub async fn save_team_profile(
+    team_name: String,
+    partner_type: String,
+    website: String,
+    country: String,
+) -> Result<(), AppError> {
+    use crate::server::{endpoint, require_contact, teams};
+    use domain::permissions::ContactPermission;
+
+    endpoint(async move {
+        let (state, me) = require_contact(ContactPermission::EditTeamProfile).await?;
+        let profile =
+            domain::program::validate_application(&team_name, &partner_type, &website, &country)
+                .map_err(AppError::invalid_fields)?;
+        teams::save_profile(&state.db, &me, &profile).await?;
+        crate::server::notice::notice("Team profile saved.");
+        Ok(())
     })
     .await
 }

@@ -7,7 +7,7 @@ use crate::api::{
     ApproveApplication, InvitePartner, RejectApplication, RevokePartnerInvite, fetch_applications,
 };
 use crate::components::{InviteLink, PendingInvites, Submit, TopBar, data_page};
-use crate::dto::{ApplicationRow, ApplicationsPage as Data};
+use crate::dto::{ApplicationRow, ApplicationsPage as Data, Named};
 
 /// `/vendor/applications`: partner teams waiting for a decision.
 #[component]
@@ -36,6 +36,8 @@ fn Applications(data: Data) -> impl IntoView {
         next_after,
         invites,
         invite_link,
+        groups,
+        group_required,
     } = data;
     let inviting = program
         .as_ref()
@@ -48,7 +50,7 @@ fn Applications(data: Data) -> impl IntoView {
         .map(|(after, program)| format!("/vendor/applications?program={program}&after={after}"));
     let rows = applications
         .into_iter()
-        .map(|a| view! { <ApplicationLine a can_decide /> })
+        .map(|a| view! { <ApplicationLine a can_decide groups=groups.clone() /> })
         .collect_view();
     view! {
         <TopBar viewer />
@@ -124,7 +126,13 @@ fn Applications(data: Data) -> impl IntoView {
                             .into_any()
                     });
                     view! {
-                        <InvitePartnerForm program name invite_link=invite_link.clone() />
+                        <InvitePartnerForm
+                            program
+                            name
+                            invite_link=invite_link.clone()
+                            groups=groups.clone()
+                            group_required
+                        />
                         <PendingInvites invites withdraw />
                     }
                 })}
@@ -133,10 +141,25 @@ fn Applications(data: Data) -> impl IntoView {
     .into_any()
 }
 
+/// A program's groups as the options of a select, `selected` chosen.
+fn group_options(groups: &[Named], selected: Option<i64>) -> impl IntoView + use<> {
+    groups
+        .iter()
+        .map(|g| {
+            view! {
+                <option value=g.id selected=Some(g.id) == selected>
+                    {g.name.clone()}
+                </option>
+            }
+        })
+        .collect_view()
+}
+
 #[component]
-fn ApplicationLine(a: ApplicationRow, can_decide: bool) -> impl IntoView {
+fn ApplicationLine(a: ApplicationRow, can_decide: bool, groups: Vec<Named>) -> impl IntoView {
     let team = a.partner_team.clone();
     let id = a.partnership_id;
+    let group_label = format!("Group for {team}");
     let approve_label = format!("Approve {team}");
     let reason_label = format!("Reason for rejecting {team}");
     let reject_label = format!("Reject {team}");
@@ -145,6 +168,17 @@ fn ApplicationLine(a: ApplicationRow, can_decide: bool) -> impl IntoView {
             <td class="actions">
                 <form method="post" action=ApproveApplication::PATH class="inline">
                     <input type="hidden" name="partnership_id" value=id />
+                    {(groups.len() > 1)
+                        .then(|| {
+                            view! {
+                                <label class="visually-hidden" for=format!("group-{id}")>
+                                    {group_label}
+                                </label>
+                                <select id=format!("group-{id}") name="group">
+                                    {group_options(&groups, Some(a.group_id))}
+                                </select>
+                            }
+                        })}
                     <button type="submit" aria-label=approve_label>
                         "Approve"
                     </button>
@@ -184,7 +218,13 @@ fn ApplicationLine(a: ApplicationRow, can_decide: bool) -> impl IntoView {
 /// Invites a partner by email: they sign up (or join with their team) from the link and start
 /// active, whatever the program's signup mode.
 #[component]
-fn InvitePartnerForm(program: i64, name: String, invite_link: Option<String>) -> impl IntoView {
+fn InvitePartnerForm(
+    program: i64,
+    name: String,
+    invite_link: Option<String>,
+    groups: Vec<Named>,
+    group_required: bool,
+) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Invite a partner"</h2>
@@ -205,6 +245,27 @@ fn InvitePartnerForm(program: i64, name: String, invite_link: Option<String>) ->
                         autocomplete="off"
                     />
                 </div>
+                {(groups.len() > 1 || group_required)
+                    .then(|| {
+                        view! {
+                            <div class="field">
+                                <label for="partner-invite-group">"Group"</label>
+                                <select
+                                    id="partner-invite-group"
+                                    name="group"
+                                    required=group_required
+                                >
+                                    {(!group_required)
+                                        .then(|| {
+                                            view! {
+                                                <option value="">"The program's default group"</option>
+                                            }
+                                        })}
+                                    {group_options(&groups, None)}
+                                </select>
+                            </div>
+                        }
+                    })}
                 <div class="field end">
                     <Submit label="Invite partner" busy_text="Sending…" />
                 </div>

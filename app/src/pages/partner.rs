@@ -2,7 +2,7 @@ use domain::partnership::PartnershipStatus;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-use crate::api::{CreateLink, SetLinkEnabled, fetch_partner_dashboard};
+use crate::api::{CreateLink, LeaveProgram, SetLinkEnabled, fetch_partner_dashboard};
 use crate::components::{CopyButton, EarningsKpis, Submit, TopBar, data_page};
 use crate::dto::{CustomerRow, LinkView, PartnerDashboard, PartnershipCard};
 use crate::pages::links::LinksTable;
@@ -60,7 +60,8 @@ fn Partnership(card: PartnershipCard) -> impl IntoView {
         PartnershipStatus::Suspended => {
             Some(format!("{} has suspended this partnership.", card.vendor))
         }
-        _ => None,
+        PartnershipStatus::Archived => Some("This partnership has ended.".to_owned()),
+        PartnershipStatus::Active => None,
     };
     let earns = card.status.shows_earnings();
     let earnings = match card.earnings.filter(|_| earns) {
@@ -171,7 +172,30 @@ fn Partnership(card: PartnershipCard) -> impl IntoView {
                         </details>
                     }
                 })}
+            {card
+                .can_leave
+                .then(|| {
+                    view! { <LeaveForm id=card.partnership_id program=card.program.clone() /> }
+                })}
         </section>
+    }
+}
+
+/// Ends the partnership from the team's side, behind a disclosure so it is never one stray
+/// click away.
+#[component]
+fn LeaveForm(id: i64, program: String) -> impl IntoView {
+    view! {
+        <details>
+            <summary>"Leave this program"</summary>
+            <form method="post" action=LeaveProgram::PATH class="form">
+                <input type="hidden" name="partnership_id" value=id />
+                <p class="muted">
+                    "Your links stop earning and you can no longer register leads or deals. Cash out what you have earned first: an ended partnership's earnings are no longer shown. Only the vendor can bring the partnership back."
+                </p>
+                <Submit label=format!("Leave {program}") busy_text="Leaving…" />
+            </form>
+        </details>
     }
 }
 

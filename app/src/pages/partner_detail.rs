@@ -1,9 +1,12 @@
+use domain::partnership::{PartnershipStatus, StatusAction};
 use domain::time::format_date;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{BulkUpdatePartners, PassLead, SavePartnerNotes, fetch_partner};
+use crate::api::{
+    BulkUpdatePartners, ChangePartnerStatus, PassLead, SavePartnerNotes, fetch_partner,
+};
 use crate::components::{Submit, TopBar, data_page};
 use crate::dto::{Named, PartnerDetail, Structure};
 use crate::pages::links::LinksTable;
@@ -118,6 +121,11 @@ fn Detail(detail: PartnerDetail) -> impl IntoView {
                     empty_text="No links yet: a partner's links are made when one of its contacts first opens the portal."
                 />
             </section>
+            {d
+                .can_change_status
+                .then(|| {
+                    view! { <StatusForm partnership_id=d.partnership_id status=d.status /> }
+                })}
             {d.choices.clone().map(|choices| view! { <Manage detail=d.clone() choices /> })}
             {d
                 .can_pass_leads
@@ -320,6 +328,55 @@ fn Manage(detail: PartnerDetail, choices: Structure) -> impl IntoView {
                     })
                     .collect_view()}
             </div>
+        </section>
+    }
+}
+
+/// The status actions open to this partnership (`StatusAction::available`), each a submit
+/// button of one form, so the optional reason goes with whichever is pressed.
+#[component]
+fn StatusForm(partnership_id: i64, status: PartnershipStatus) -> impl IntoView {
+    let actions = StatusAction::available(status);
+    view! {
+        <section class="card" aria-labelledby="status-heading">
+            <h2 id="status-heading">"Status"</h2>
+            <form method="post" action=ChangePartnerStatus::PATH class="form">
+                <input type="hidden" name="partnership_id" value=partnership_id />
+                <ul class="plain">
+                    {actions
+                        .iter()
+                        .map(|a| {
+                            view! {
+                                <li>
+                                    <strong>{a.label()}</strong>
+                                    ": "
+                                    {a.explains()}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+                <label for="status-reason">"Reason (optional, kept in the history)"</label>
+                <input id="status-reason" name="reason" maxlength="500" />
+                <div class="form-row">
+                    {actions
+                        .iter()
+                        .map(|a| {
+                            view! {
+                                <button
+                                    type="submit"
+                                    name="action"
+                                    value=a.as_str()
+                                    class:secondary=*a != StatusAction::Reactivate
+                                    data-busy="Saving…"
+                                >
+                                    {a.label()}
+                                </button>
+                            }
+                        })
+                        .collect_view()} <span role="status" class="muted"></span>
+                </div>
+            </form>
         </section>
     }
 }

@@ -323,6 +323,9 @@ fn BulkControls(structure: Structure) -> impl IntoView {
                     <option value="set_tier">"Set tier"</option>
                     <option value="assign_manager">"Assign manager"</option>
                     <option value="suspend">"Suspend"</option>
+                    <option value="reactivate">"Reactivate"</option>
+                    <option value="archive">"Archive"</option>
+                    <option value="unarchive">"Unarchive"</option>
                 </select>
             </label>
             <label>

@@ -1,14 +1,15 @@
 use domain::permissions::ContactRole;
+use domain::program::PartnerType;
 use domain::time::format_date;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use crate::api::{
-    ChangeContactRole, InviteContact, RemoveContact, RevokeContactInvite, TransferTeamOwnership,
-    fetch_team,
+    ChangeContactRole, InviteContact, RemoveContact, RevokeContactInvite, SaveTeamProfile,
+    TransferTeamOwnership, fetch_team,
 };
 use crate::components::{InviteLink, PendingInvites, Submit, TopBar, data_page};
-use crate::dto::{ContactRow, TeamPage as Data};
+use crate::dto::{ContactRow, TeamPage as Data, TeamProfile};
 
 /// `/partner/team`: the partner team's contacts and invites.
 #[component]
@@ -31,6 +32,8 @@ fn Team(data: Data) -> impl IntoView {
         contacts,
         invites,
         invite_link,
+        profile,
+        can_edit_profile,
     } = data;
     let roles = assignable_roles.clone();
     let rows = contacts
@@ -59,6 +62,7 @@ fn Team(data: Data) -> impl IntoView {
             <p class="muted">
                 {format!("The people of {team} · your role: {}", your_role.label())}
             </p>
+            <ProfileCard profile can_edit=can_edit_profile />
             {can_manage.then(|| view! { <InviteForm roles=assignable_roles invite_link /> })}
             <section class="card">
                 <h2 id="contacts-heading">"Contacts"</h2>
@@ -193,4 +197,79 @@ fn InviteForm(roles: Vec<ContactRole>, invite_link: Option<String>) -> impl Into
             {invite_link.map(|link| view! { <InviteLink link /> })}
         </section>
     }
+}
+
+/// The team's profile, as its vendors see it; a form for the owner and admins.
+#[component]
+fn ProfileCard(profile: TeamProfile, can_edit: bool) -> impl IntoView {
+    let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    if !can_edit {
+        return view! {
+            <section class="card" aria-labelledby="profile-heading">
+                <h2 id="profile-heading">"Team profile"</h2>
+                <dl class="facts">
+                    <dt>"Name"</dt>
+                    <dd>{profile.name.clone()}</dd>
+                    <dt>"Partner type"</dt>
+                    <dd>{profile.partner_type.map(|t| t.label()).unwrap_or("—")}</dd>
+                    <dt>"Website"</dt>
+                    <dd>{or_dash(&profile.website)}</dd>
+                    <dt>"Country"</dt>
+                    <dd>{or_dash(&profile.country)}</dd>
+                </dl>
+            </section>
+        }
+        .into_any();
+    }
+    view! {
+        <section class="card" aria-labelledby="profile-heading">
+            <h2 id="profile-heading">"Team profile"</h2>
+            <p class="muted">"Every vendor your team partners with sees this."</p>
+            <form method="post" action=SaveTeamProfile::PATH class="form">
+                <label for="team_name">"Company or team name"</label>
+                <input
+                    id="team_name"
+                    name="team_name"
+                    autocomplete="organization"
+                    required
+                    maxlength="100"
+                    value=profile.name.clone()
+                />
+                <label for="partner_type">"Partner type"</label>
+                <select id="partner_type" name="partner_type">
+                    {(!profile.partner_type.is_some_and(|t| PartnerType::APPLYING.contains(&t)))
+                        .then(|| view! { <option value="">"Choose a type"</option> })}
+                    {PartnerType::APPLYING
+                        .iter()
+                        .map(|t| {
+                            view! {
+                                <option value=t.as_str() selected=profile.partner_type == Some(*t)>
+                                    {t.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+                <label for="website">"Website (optional)"</label>
+                <input
+                    id="website"
+                    name="website"
+                    type="url"
+                    placeholder="https://example.com"
+                    value=profile.website.clone().unwrap_or_default()
+                />
+                <label for="country">"Country code (optional)"</label>
+                <input
+                    id="country"
+                    name="country"
+                    maxlength="2"
+                    placeholder="US"
+                    autocomplete="country"
+                    value=profile.country.clone().unwrap_or_default()
+                />
+                <Submit label="Save profile" busy_text="Saving…" />
+            </form>
+        </section>
+    }
+    .into_any()
 }

@@ -12,6 +12,18 @@ pub use authz::{
 };
 pub use store::*;
 
+/// A form's optional choice of a row by id (a `<select>` whose first option is empty or
+/// `none`): `None` for no choice, "Unknown {what}" for text that is no id.
+pub fn optional_id(value: Option<&str>, what: &str) -> Result<Option<i64>, crate::error::AppError> {
+    match value.map(str::trim) {
+        None | Some("") | Some("none") => Ok(None),
+        Some(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|_| crate::error::AppError::bad_request(format!("Unknown {what}"))),
+    }
+}
+
 /// Adds a `Set-Cookie` header to the response of the request being served.
 pub fn set_cookie(value: &str) {
     if let (Some(response), Ok(value)) = (

@@ -14,6 +14,7 @@ on_both_backends!(
     invited_partners_join_invite_only_programs,
     a_partner_team_joins_a_second_vendor,
     partner_team_management,
+    a_partner_team_edits_its_profile,
     profile_password_and_payout_details,
 );
 
@@ -953,11 +954,41 @@ async fn invited_partners_join_invite_only_programs(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(res["fields"][0][0], "email", "{res}");
+    // The invite may choose a group of the program, never another program's.
+    let group_named = async |program: &str, name: &str| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT g.id FROM partner_groups g JOIN programs p ON p.id = g.program_id WHERE p.name = $1 AND g.name = $2",
+        )
+        .bind(program)
+        .bind(name)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+        .to_string()
+    };
+    let resellers = group_named("Acme Partner Program", "Resellers").await;
+    let foreign = group_named("Globex Partners", "Resellers").await;
+    let res = app
+        .call(
+            &manager,
+            "invite_partner",
+            &[
+                ("program", &program),
+                ("email", "ivy@ivy.example"),
+                ("group", &foreign),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 404);
     let created: Value = app
         .call(
             &manager,
             "invite_partner",
-            &[("program", &program), ("email", "Ivy@Ivy.example")],
+            &[
+                ("program", &program),
+                ("email", "Ivy@Ivy.example"),
+                ("group", &resellers),
+            ],
         )
         .await
         .json()
@@ -1047,6 +1078,16 @@ async fn invited_partners_join_invite_only_programs(app: &TestApp) {
         .await,
         1,
         "invited partners start active"
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM partnerships p JOIN partner_teams t ON t.id = p.partner_team_id \
+             JOIN partner_groups g ON g.id = p.group_id WHERE t.name = $1 AND g.name = 'Resellers'",
+            "Ivy Digital"
+        )
+        .await,
+        1,
+        "in the invite's group"
     );
     let dashboard: Value = app
         .call(&visitor, "partner_dashboard", &[])
@@ -1219,4 +1260,97 @@ async fn a_partner_team_joins_a_second_vendor(app: &TestApp) {
         1,
         "approval programs queue the team"
     );
+}
+
+/// The owner and admins edit the team's profile (checked as on the signup form); the vendor
+/// sees the new name, type and website, and the partners table sorts by the new name.
+async fn a_partner_team_edits_its_profile(app: &TestApp) {
+    use crate::common::json_of;
+    let form =
+        |name: &'static str, kind: &'static str, site: &'static str, country: &'static str| {
+            [
+                ("team_name", name),
+                ("partner_type", kind),
+                ("website", site),
+                ("country", country),
+            ]
+        };
+    let member = app.signed_in("member@northwind.example").await;
+    let team = json_of(app.call(&member, "team", &[]).await).await;
+    assert_eq!(team["can_edit_profile"], false);
+    assert_eq!(team["profile"]["name"], "Northwind Agency");
+    let res = app
+        .call(
+            &member,
+            "save_team_profile",
+            &form("Northwind Two", "agency", "", ""),
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+
+    let owner = app.signed_in("owner@northwind.example").await;
+    let res = app
+        .call(
+            &owner,
+            "save_team_profile",
+            &form("N", "robot", "northwind", "Germany"),
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let refused: Value = res.json().await.unwrap();
+    let fields: Vec<&str> = refused["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f[0].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["team_name", "partner_type", "website", "country"]);
+
+    let res = app
+        .call(
+            &owner,
+            "save_team_profile",
+            &form(
+                "Aardvark Partners",
+                "msp",
+                "https://northwind.example",
+                "nl",
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let team = json_of(app.call(&owner, "team", &[]).await).await;
+    assert_eq!(team["profile"]["name"], "Aardvark Partners");
+    assert_eq!(team["profile"]["partner_type"], "msp");
+    assert_eq!(team["profile"]["country"], "NL");
+
+    let vendor = app.signed_in("owner@acme.example").await;
+    let northwind = app.partnership_id("Aardvark Partners").await;
+    let detail = json_of(
+        app.call(&vendor, "partner", &[("partnership_id", &northwind)])
+            .await,
+    )
+    .await;
+    assert_eq!(detail["partner_team"], "Aardvark Partners");
+    assert_eq!(detail["kind"], "MSP");
+    assert_eq!(detail["website"], "https://northwind.example");
+    assert_eq!(
+        detail["history"][0]["what"],
+        "The team renamed itself from Northwind Agency"
+    );
+    let page = json_of(app.call(&vendor, "partners", &[("sort", "name")]).await).await;
+    let names: Vec<&str> = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["partner_team"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names.first(),
+        Some(&"Aardvark Partners"),
+        "sorted by the new name"
+    );
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
 }

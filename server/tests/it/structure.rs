@@ -19,6 +19,8 @@ on_both_backends!(
     structure_editing,
     programs_are_created_and_edited,
     partner_detail_history_and_notes,
+    partner_status_actions,
+    approval_chooses_the_group,
     partners_see_progress_to_the_next_tier,
     structure_is_renamed_reordered_and_pruned,
 );
@@ -971,6 +973,243 @@ async fn partner_detail_history_and_notes(app: &TestApp) {
             .status(),
         404
     );
+}
+
+/// Suspend, reactivate, archive and unarchive from the partner page and the partners table:
+/// each follows the status machine, keeps its reason in the history, and unarchiving restores
+/// what the partnership was.
+async fn partner_status_actions(app: &TestApp) {
+    use crate::common::json_of;
+    let northwind = app.partnership_id("Northwind Agency").await;
+    let brightside = app.partnership_id("Brightside Affiliates").await;
+    let owner = app.signed_in("owner@acme.example").await;
+    let partner = app.signed_in("owner@northwind.example").await;
+    let act = |id: &str, action: &'static str, reason: &'static str| {
+        vec![
+            ("partnership_id", id.to_owned()),
+            ("action", action.to_owned()),
+            ("reason", reason.to_owned()),
+        ]
+    };
+    let status = |detail: &Value| detail["status"].as_str().unwrap().to_owned();
+    let detail_of = async |id: &str| {
+        json_of(app.call(&owner, "partner", &[("partnership_id", id)]).await).await
+    };
+    let send = async |form: Vec<(&str, String)>| {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        app.call(&owner, "change_partner_status", &form).await
+    };
+
+    assert_eq!(status(&detail_of(&northwind).await), "active");
+    assert_eq!(detail_of(&northwind).await["can_change_status"], true);
+    // Reactivating an active partner breaks the rule and changes nothing.
+    let res = send(act(&northwind, "reactivate", "")).await;
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Only a suspended partnership")
+    );
+    assert_eq!(send(act(&northwind, "dance", "")).await.status(), 400);
+
+    assert_eq!(
+        send(act(&northwind, "suspend", "Fake traffic"))
+            .await
+            .status(),
+        200
+    );
+    let card_of = async || {
+        let dashboard = json_of(app.call(&partner, "partner_dashboard", &[]).await).await;
+        dashboard["partnerships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| {
+                c["partnership_id"]
+                    .as_i64()
+                    .map(|id| id.to_string())
+                    .as_deref()
+                    == Some(northwind.as_str())
+            })
+            .cloned()
+            .expect("the Acme card")
+    };
+    assert_eq!(card_of().await["status"], "suspended");
+    assert_eq!(send(act(&northwind, "reactivate", "")).await.status(), 200);
+    assert_eq!(status(&detail_of(&northwind).await), "active");
+
+    assert_eq!(
+        send(act(&northwind, "archive", "Left the market"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(status(&detail_of(&northwind).await), "archived");
+    assert_eq!(send(act(&northwind, "suspend", "")).await.status(), 400);
+    assert_eq!(send(act(&northwind, "unarchive", "")).await.status(), 200);
+    let detail = detail_of(&northwind).await;
+    assert_eq!(status(&detail), "active", "unarchive restores what it was");
+    let history: Vec<&str> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["what"].as_str().unwrap())
+        .take(4)
+        .collect();
+    assert_eq!(
+        history,
+        [
+            "Status archived → active",
+            "Status active → archived (Left the market)",
+            "Status suspended → active",
+            "Status active → suspended (Fake traffic)",
+        ]
+    );
+
+    // A rejected partner keeps its reason through archive and unarchive.
+    let reject = [
+        ("partnership_id", brightside.as_str()),
+        ("reason", "Not a fit yet"),
+    ];
+    assert_eq!(
+        app.call(&owner, "reject_application", &reject)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(send(act(&brightside, "archive", "")).await.status(), 200);
+    assert_eq!(
+        send(act(&brightside, "unarchive", "Archived by mistake"))
+            .await
+            .status(),
+        200
+    );
+    let detail = detail_of(&brightside).await;
+    assert_eq!(status(&detail), "rejected");
+    assert_eq!(detail["rejection_reason"], "Not a fit yet");
+
+    // The partners table: archive both, then unarchive both; a partner the action does not
+    // apply to is skipped.
+    let program = app.acme_program_id().await.to_string();
+    let bulk = |action: &'static str| {
+        vec![
+            ("program", program.clone()),
+            ("action", action.to_owned()),
+            ("ids[]", northwind.clone()),
+            ("ids[]", brightside.clone()),
+        ]
+    };
+    let bulk_send = async |form: Vec<(&str, String)>| {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        json_of(app.call(&owner, "bulk_update_partners", &form).await).await["changed"].clone()
+    };
+    assert_eq!(bulk_send(bulk("reactivate")).await, 0);
+    assert_eq!(bulk_send(bulk("archive")).await, 2);
+    assert_eq!(bulk_send(bulk("archive")).await, 0);
+    assert_eq!(bulk_send(bulk("unarchive")).await, 2);
+    assert_eq!(status(&detail_of(&northwind).await), "active");
+    assert_eq!(status(&detail_of(&brightside).await), "rejected");
+
+    // Only teammates who manage partners.
+    let tech = app.signed_in("tech@acme.example").await;
+    let form = [
+        ("partnership_id", northwind.as_str()),
+        ("action", "suspend"),
+    ];
+    assert_eq!(
+        app.call(&tech, "change_partner_status", &form)
+            .await
+            .status(),
+        403
+    );
+
+    // The team's owner leaves the program (a member may not); the vendor can bring it back.
+    let leave = [("partnership_id", northwind.as_str())];
+    let member = app.signed_in("member@northwind.example").await;
+    assert_eq!(
+        app.call(&member, "leave_program", &leave).await.status(),
+        403
+    );
+    assert_eq!(card_of().await["can_leave"], true);
+    assert_eq!(
+        app.call(&partner, "leave_program", &leave).await.status(),
+        200
+    );
+    let card = card_of().await;
+    assert_eq!(card["status"], "archived");
+    assert_eq!(card["can_leave"], false);
+    assert_eq!(
+        app.call(&partner, "leave_program", &leave).await.status(),
+        400
+    );
+    let detail = detail_of(&northwind).await;
+    assert_eq!(
+        detail["history"][0]["what"],
+        "Status active → archived (The partner left the program)"
+    );
+    assert_eq!(detail["history"][0]["actor"], "Nora Northwind");
+    assert_eq!(send(act(&northwind, "unarchive", "")).await.status(), 200);
+    assert_eq!(status(&detail_of(&northwind).await), "active");
+}
+
+/// Approving an application may place the partner in another group of the program, never in
+/// another program's group.
+async fn approval_chooses_the_group(app: &TestApp) {
+    use crate::common::json_of;
+    let brightside = app.partnership_id("Brightside Affiliates").await;
+    let owner = app.signed_in("owner@acme.example").await;
+    let page = json_of(app.call(&owner, "applications", &[]).await).await;
+    let groups: Vec<&str> = page["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["Agencies", "Default", "Resellers"]);
+    let group_of = async |program: &str, name: &str| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT g.id FROM partner_groups g JOIN programs p ON p.id = g.program_id WHERE p.name = $1 AND g.name = $2",
+        )
+        .bind(program)
+        .bind(name)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+        .to_string()
+    };
+    let foreign = group_of("Globex Partners", "Resellers").await;
+    let agencies = group_of("Acme Partner Program", "Agencies").await;
+    let approve = |group: &str| {
+        vec![
+            ("partnership_id", brightside.clone()),
+            ("group", group.to_owned()),
+        ]
+    };
+    let send = async |form: Vec<(&str, String)>| {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        app.call(&owner, "approve_application", &form).await
+    };
+    assert_eq!(send(approve(&foreign)).await.status(), 404);
+    assert_eq!(send(approve("soon")).await.status(), 400);
+    let detail = json_of(
+        app.call(&owner, "partner", &[("partnership_id", &brightside)])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        detail["status"], "applied",
+        "a refused approval changes nothing"
+    );
+    assert_eq!(send(approve(&agencies)).await.status(), 200);
+    let detail = json_of(
+        app.call(&owner, "partner", &[("partnership_id", &brightside)])
+            .await,
+    )
+    .await;
+    assert_eq!(detail["status"], "active");
+    assert_eq!(detail["group"], "Agencies");
+    assert_eq!(detail["history"][0]["what"], "Moved to another group");
 }
 
 async fn partners_see_progress_to_the_next_tier(app: &TestApp) {

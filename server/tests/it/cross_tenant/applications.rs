@@ -1,7 +1,10 @@
 //! Joining a program (`app/src/api/applications.rs`): the join page, applications, partner
 //! invites.
 
-use super::{ACME_SECRETS, Case, Fixture, GX, INI, LONG_PASSWORD, case, check_all};
+use super::{
+    ACME_SECRETS, Case, Fixture, GX, INI, LK, LONG_PASSWORD, MGR, NORTHWIND_SECRETS, case,
+    check_all,
+};
 use crate::common::TestApp;
 
 on_both_backends!(applications);
@@ -35,6 +38,49 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
             "approve_application",
             vec![("partnership_id", &fx.acme_partnership)],
             403,
+            ACME_SECRETS,
+        ),
+        // The partner manager bound to Resellers invites into their own group only.
+        case(
+            MGR,
+            "invite_partner",
+            vec![
+                ("program", &fx.acme_program),
+                ("email", "new@partner.example"),
+                ("group", &fx.acme_group),
+            ],
+            404,
+            NORTHWIND_SECRETS,
+        ),
+        case(
+            MGR,
+            "invite_partner",
+            vec![
+                ("program", &fx.acme_program),
+                ("email", "new@partner.example"),
+            ],
+            400,
+            NORTHWIND_SECRETS,
+        ),
+        case(
+            GX,
+            "leave_program",
+            vec![("partnership_id", &fx.northwind_partnership)],
+            403,
+            ACME_SECRETS,
+        ),
+        case(
+            LK,
+            "leave_program",
+            vec![("partnership_id", &fx.northwind_partnership)],
+            404,
+            NORTHWIND_SECRETS,
+        ),
+        case(
+            INI,
+            "leave_program",
+            vec![("partnership_id", &fx.acme_partnership)],
+            404,
             ACME_SECRETS,
         ),
         case(

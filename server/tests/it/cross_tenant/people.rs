@@ -61,6 +61,30 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
         case(INI, "profile", vec![], 200, ACME_SECRETS),
         case(INI, "team", vec![], 200, ACME_SECRETS),
         case(
+            GX,
+            "save_team_profile",
+            vec![
+                ("team_name", "Northwind Agency"),
+                ("partner_type", "agency"),
+                ("website", ""),
+                ("country", ""),
+            ],
+            403,
+            ACME_SECRETS,
+        ),
+        case(
+            INI,
+            "save_team_profile",
+            vec![
+                ("team_name", "x"),
+                ("partner_type", "agency"),
+                ("website", ""),
+                ("country", ""),
+            ],
+            400,
+            ACME_SECRETS,
+        ),
+        case(
             INI,
             "invite_contact",
             vec![("email", "member@northwind.example"), ("role", "member")],

@@ -44,6 +44,26 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
         ),
         case(
             GX,
+            "change_partner_status",
+            vec![
+                ("partnership_id", &fx.acme_partnership),
+                ("action", "suspend"),
+            ],
+            404,
+            ACME_SECRETS,
+        ),
+        case(
+            INI,
+            "change_partner_status",
+            vec![
+                ("partnership_id", &fx.acme_partnership),
+                ("action", "archive"),
+            ],
+            403,
+            ACME_SECRETS,
+        ),
+        case(
+            GX,
             "partners",
             vec![("program", &fx.acme_program)],
             404,
@@ -222,6 +242,16 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
             MGR,
             "partner",
             vec![("partnership_id", &fx.northwind_partnership)],
+            404,
+            NORTHWIND_SECRETS,
+        ),
+        case(
+            MGR,
+            "change_partner_status",
+            vec![
+                ("partnership_id", &fx.northwind_partnership),
+                ("action", "suspend"),
+            ],
             404,
             NORTHWIND_SECRETS,
         ),
