@@ -955,19 +955,8 @@ async fn invited_partners_join_invite_only_programs(app: &TestApp) {
         .unwrap();
     assert_eq!(res["fields"][0][0], "email", "{res}");
     // The invite may choose a group of the program, never another program's.
-    let group_named = async |program: &str, name: &str| {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT g.id FROM partner_groups g JOIN programs p ON p.id = g.program_id WHERE p.name = $1 AND g.name = $2",
-        )
-        .bind(program)
-        .bind(name)
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap()
-        .to_string()
-    };
-    let resellers = group_named("Acme Partner Program", "Resellers").await;
-    let foreign = group_named("Globex Partners", "Resellers").await;
+    let resellers = app.group_id("Acme Partner Program", "Resellers").await;
+    let foreign = app.group_id("Globex Partners", "Resellers").await;
     let res = app
         .call(
             &manager,

@@ -1167,19 +1167,8 @@ async fn approval_chooses_the_group(app: &TestApp) {
         .map(|g| g["name"].as_str().unwrap())
         .collect();
     assert_eq!(groups, ["Agencies", "Default", "Resellers"]);
-    let group_of = async |program: &str, name: &str| {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT g.id FROM partner_groups g JOIN programs p ON p.id = g.program_id WHERE p.name = $1 AND g.name = $2",
-        )
-        .bind(program)
-        .bind(name)
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap()
-        .to_string()
-    };
-    let foreign = group_of("Globex Partners", "Resellers").await;
-    let agencies = group_of("Acme Partner Program", "Agencies").await;
+    let foreign = app.group_id("Globex Partners", "Resellers").await;
+    let agencies = app.group_id("Acme Partner Program", "Agencies").await;
     let approve = |group: &str| {
         vec![
             ("partnership_id", brightside.clone()),

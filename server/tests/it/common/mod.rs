@@ -329,6 +329,19 @@ impl TestApp {
         json_of(res).await["key"].as_str().unwrap().to_owned()
     }
 
+    /// The id of the group `name` of the program named `program`, as a form sends it.
+    pub async fn group_id(&self, program: &str, name: &str) -> String {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT g.id FROM partner_groups g JOIN programs p ON p.id = g.program_id WHERE p.name = $1 AND g.name = $2",
+        )
+        .bind(program)
+        .bind(name)
+        .fetch_one(&self.db.pool)
+        .await
+        .expect("the group")
+        .to_string()
+    }
+
     /// The id of the seeded Acme program.
     pub async fn acme_program_id(&self) -> i64 {
         self.scalar(
