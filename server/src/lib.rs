@@ -255,6 +255,7 @@ pub fn router_with_clock(
     };
     let portal = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz).with_state(state.clone()))
         .route(
             "/vendor/payouts/export.csv",
             get(payouts_export::export).with_state(state.clone()),
@@ -326,5 +327,35 @@ async fn stopped() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `GET /readyz`: 200 once the database answers (within 2 s) and has every migration this
+/// binary carries, else 503, so a load balancer sends no traffic to a process that cannot
+/// serve. `/healthz` only says the process is up.
+async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    use store::db::Readiness;
+    match state.db.readiness(std::time::Duration::from_secs(2)).await {
+        Ok(()) => "ready".into_response(),
+        Err(Readiness::Unreachable(cause)) => {
+            tracing::warn!(%cause, "not ready: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not ready: the database does not answer",
+            )
+                .into_response()
+        }
+        Err(Readiness::MigrationsPending(versions)) => {
+            tracing::warn!(?versions, "not ready: migrations pending");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not ready: migrations pending (run server migrate)",
+            )
+                .into_response()
+        }
     }
 }

@@ -17,7 +17,11 @@ use store::state::AppState;
 /// for pages and server functions.
 pub async fn session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    if path.starts_with("/pkg/") || path == "/favicon.ico" || path == "/healthz" {
+    if path.starts_with("/pkg/")
+        || path == "/favicon.ico"
+        || path == "/healthz"
+        || path == "/readyz"
+    {
         return next.run(request).await;
     }
     let token = request

@@ -192,6 +192,35 @@ impl Db {
             .map_err(|e| format!("migration failed: {e}"))
     }
 
+    /// Whether this process can serve: the database answers within `within`, and every
+    /// migration this binary carries has been applied (`/readyz`). `Err` says which, for the log.
+    pub async fn readiness(&self, within: std::time::Duration) -> Result<(), Readiness> {
+        let applied = tokio::time::timeout(within, async {
+            let rows: Vec<i64> =
+                sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+                    .fetch_all(&mut self.conn().await?)
+                    .await?;
+            Ok::<_, sqlx::Error>(rows)
+        })
+        .await
+        .map_err(|_| Readiness::Unreachable("no answer in time".into()))?
+        .map_err(|e| Readiness::Unreachable(e.to_string()))?;
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &POSTGRES_MIGRATOR,
+        };
+        let pending: Vec<i64> = migrator
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| !applied.contains(v))
+            .collect();
+        if pending.is_empty() {
+            Ok(())
+        } else {
+            Err(Readiness::MigrationsPending(pending))
+        }
+    }
+
     /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
     /// a deferred transaction that reads and then writes after another writer committed fails
     /// with SQLITE_BUSY_SNAPSHOT, which the busy timeout does not retry.
@@ -240,6 +269,15 @@ impl Db {
         let versions = |m: &sqlx::migrate::Migrator| m.iter().map(|m| m.version).collect();
         (versions(&SQLITE_MIGRATOR), versions(&POSTGRES_MIGRATOR))
     }
+}
+
+/// Why a process is not ready to serve ([`Db::readiness`]).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Readiness {
+    /// The database did not answer (the cause, for the log).
+    Unreachable(String),
+    /// Migrations this binary carries that the database has not applied (`server migrate`).
+    MigrationsPending(Vec<i64>),
 }
 
 /// A database connection of its own for a task that uses one all the time (the click writer,

@@ -18,6 +18,7 @@ on_both_backends!(
     program_switcher_scopes_each_side,
     pages_and_answers_are_compressed,
     a_form_tells_the_next_page_what_it_did_and_a_secret_shows_once,
+    ready_only_with_every_migration_applied,
 );
 
 async fn sign_in_and_out(app: &TestApp) {
@@ -766,4 +767,36 @@ async fn a_form_tells_the_next_page_what_it_did_and_a_secret_shows_once(app: &Te
         "{}",
         teammates["viewer"]["notice"]
     );
+}
+
+/// `/readyz` answers 200 while the database answers and has every migration of this binary,
+/// 503 (saying which, and nothing internal) once one is missing.
+async fn ready_only_with_every_migration_applied(app: &TestApp) {
+    let client = app.client();
+    let res = client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("set-cookie").is_none());
+    assert_eq!(res.text().await.unwrap(), "ready");
+    let last: i64 = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE _sqlx_migrations SET success = FALSE WHERE version = $1")
+        .bind(last)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let res = client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(
+        res.text().await.unwrap(),
+        "not ready: migrations pending (run server migrate)"
+    );
+    sqlx::query("UPDATE _sqlx_migrations SET success = TRUE WHERE version = $1")
+        .bind(last)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let res = client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
 }
