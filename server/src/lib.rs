@@ -262,6 +262,10 @@ pub fn router_with_clock(
         )
         .merge(leptos_router)
         .layer(axum::middleware::from_fn(middleware::server_fn_status))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::clear_shown_notice,
+        ))
         .layer(axum::middleware::from_fn(middleware::page_guard))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -242,6 +242,49 @@ pub async fn body_limit(limit: usize, request: Request, next: Next) -> Response 
     }
 }
 
+/// A page that showed the one-time notice always clears it (`app::server::notice`).
+pub async fn clear_shown_notice(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let is_page = request.method() == axum::http::Method::GET
+        && !request.uri().path().starts_with("/api/")
+        && !request.uri().path().starts_with("/pkg/");
+    if !is_page {
+        return next.run(request).await;
+    }
+    let cookies: Vec<String> = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect();
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if cookies.is_empty() || !is_html {
+        return response;
+    }
+    let cookies: Vec<&str> = cookies.iter().map(String::as_str).collect();
+    let set: Vec<&str> = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    if let Some(clear) =
+        app::server::notice::clearing_after_page(&cookies, &set, state.config.secure_cookies)
+        && let Ok(value) = header::HeaderValue::from_str(&clear)
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
 /// Server functions that fail before their body runs (a missing or malformed argument) are
 /// answered with 500 by the framework; the `AppError` in the body knows the real status.
 pub async fn server_fn_status(request: Request, next: Next) -> Response {

@@ -106,10 +106,62 @@ fn sets(name: &str) -> bool {
         })
 }
 
+/// For the server's middleware, after a page (`GET`, HTML) was rendered: the `Set-Cookie` that
+/// clears the notice the request carried, unless the response already clears it or sets a new
+/// one. Leptos may send a page's headers before the page's data (which took the notice) was
+/// read, so the page's own clearing can come too late; the notice then showed twice.
+pub fn clearing_after_page(
+    request_cookie_headers: &[&str],
+    response_set_cookies: &[&str],
+    secure_cookies: bool,
+) -> Option<String> {
+    let (name, secure) = if secure_cookies {
+        (NOTICE.1, "; Secure")
+    } else {
+        (NOTICE.0, "")
+    };
+    request_cookie_headers
+        .iter()
+        .find_map(|h| domain::request::cookie_value(h, name))?;
+    let already = response_set_cookies.iter().any(|h| {
+        h.strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('='))
+    });
+    (!already).then(|| format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"))
+}
+
 /// The cookie's name and `Secure` attribute: `__Host-` needs `Secure` and `Path=/`.
 fn names(cookie: Cookie) -> (&'static str, &'static str) {
     match super::state() {
         Ok(state) if state.config.secure_cookies => (cookie.1, "; Secure"),
         _ => (cookie.0, ""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clearing_after_page;
+
+    #[test]
+    fn a_page_clears_the_notice_it_was_sent_unless_it_sets_one() {
+        let sent = ["a=1; portal_notice=Saved.; b=2"];
+        assert_eq!(
+            clearing_after_page(&sent, &[], false).as_deref(),
+            Some("portal_notice=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+        );
+        assert_eq!(clearing_after_page(&["a=1"], &[], false), None);
+        assert_eq!(
+            clearing_after_page(&sent, &["portal_notice=Other.; Path=/"], false),
+            None
+        );
+        assert_eq!(
+            clearing_after_page(&sent, &["portal_notice=; Path=/; Max-Age=0"], false),
+            None
+        );
+        let secure = ["__Host-portal_notice=Saved."];
+        assert!(
+            clearing_after_page(&secure, &[], true)
+                .is_some_and(|c| c.starts_with("__Host-portal_notice=;") && c.ends_with("; Secure"))
+        );
     }
 }
