@@ -5,8 +5,30 @@ use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_location;
 
 use crate::api::Logout;
-use crate::dto::Viewer;
+use crate::dto::{Brand, Viewer};
 use crate::error::AppError;
+
+/// A vendor's brand colours for the page's buttons and header stripe (style.css's `--accent`),
+/// when it set one. The colour is `#rrggbb`, checked when saved: nothing else reaches the style.
+#[component]
+pub fn VendorAccent(brand: Brand) -> impl IntoView {
+    brand.color.map(|(color, on)| {
+        view! {
+            <style nonce=leptos::nonce::use_nonce()>
+                {format!(":root{{--accent:{color};--on-accent:{on}}}")}
+            </style>
+        }
+    })
+}
+
+/// A vendor's logo, when it set one.
+#[component]
+pub fn VendorLogo(brand: Brand) -> impl IntoView {
+    let alt = brand.vendor;
+    brand.logo_url.map(|src| {
+        view! { <img class="vendor-logo" src=src alt=alt referrerpolicy="no-referrer" /> }
+    })
+}
 
 /// The header of every signed-in page: the workspace and program, the sections the viewer's
 /// role may open (grouped; behind a "Menu" on narrow screens) and the account links with
@@ -17,20 +39,35 @@ pub fn TopBar(viewer: Viewer) -> impl IntoView {
     let home = viewer.seat.map_or("/workspaces", |seat| seat.home());
     let groups = viewer.seat.map(|seat| seat.sections()).unwrap_or_default();
     let has_sections = !groups.is_empty();
+    let brand = viewer.brand.clone();
+    let accent = brand.clone().map(|brand| view! { <VendorAccent brand /> });
+    let logo = brand.clone().map(|brand| view! { <VendorLogo brand /> });
+    let help = brand.and_then(|b| {
+        b.support_email.map(|email| {
+            let label = format!("Email {} for help", b.vendor);
+            view! {
+                <a href=format!("mailto:{email}") aria-label=label title=email>
+                    "Help"
+                </a>
+            }
+        })
+    });
     view! {
+        {accent}
         // `rel="external"`: the browser, not the router, follows it, so focus moves to `main`.
         <a class="skip-link" href="#main" rel="external">
             "Skip to content"
         </a>
         <header class="topbar">
             <div class="topbar-row">
-                <a class="brand" href=home>
+                {logo} <a class="brand" href=home>
                     "Partner portal"
                 </a>
                 {(!viewer.workspace_name.is_empty())
                     .then(|| view! { <span class="workspace">{viewer.workspace_name}</span> })}
                 <HeaderProgram programs=viewer.programs program=viewer.program />
                 <nav aria-label="Account" class="account">
+                    {help}
                     {viewer.seat.map(|_| view! { <Bell unread=viewer.unread /> })}
                     <a class="who" href="/profile" title=viewer.email>
                         {viewer.name}
@@ -43,8 +80,8 @@ pub fn TopBar(viewer: Viewer) -> impl IntoView {
                             "Sign out"
                         </button>
                     </form>
-                </nav>
                 // The menu button only shows on narrow screens, where it opens the sections
+                </nav>
                 // (CSS `:has`); it is a native disclosure, so it works by keyboard and before
                 // hydration. It comes last in the row, so the sections follow it in tab order.
                 {has_sections

@@ -254,6 +254,12 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/join/:slug") view=pages::join::JoinPage ssr=SsrMode::Async />
+                <Route path=path!("/setup") view=pages::setup::SetupPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/vendor/company")
+                    view=pages::company::CompanyPage
+                    ssr=SsrMode::Async
+                />
             </Routes>
         </Router>
         <forms::FormSender />

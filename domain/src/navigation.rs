@@ -132,6 +132,10 @@ const SETTINGS: Gated<Permission> = {
         ),
         (section("/vendor/triggers", "Triggers"), ManageTriggers),
         (section("/vendor/webhooks", "Webhooks"), ManageWebhooks),
+        (
+            section("/vendor/company", "Company settings"),
+            ManageCompany,
+        ),
     ]
 };
 

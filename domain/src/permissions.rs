@@ -35,6 +35,8 @@ pub enum Permission {
     /// Add, change and turn off the program's webhook endpoints, read and replay their
     /// deliveries, see their signing secrets.
     ManageWebhooks,
+    /// The company's name, brand colour, logo and support address, shown to its partners.
+    ManageCompany,
 }
 
 impl Permission {
@@ -58,6 +60,7 @@ impl Permission {
         Permission::ReadOutbox,
         Permission::ManageTriggers,
         Permission::ManageWebhooks,
+        Permission::ManageCompany,
     ];
 }
 

@@ -94,7 +94,9 @@ async fn bench(label: &str, db: Db, url: String) {
     let listener = tokio::net::TcpListener::bind(settings.addr).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = router(state, settings.leptos_options());
-    tokio::spawn(async move { server::serve(listener, app).await });
+    tokio::spawn(
+        async move { server::serve(listener, app, std::time::Duration::from_secs(1)).await },
+    );
     let raw_rate = raw(&db, program).await;
     let one = common::post_transactions(&base, &key, "seq", ROWS, 1).await;
     let eight = common::post_transactions(&base, &key, "par", ROWS, 8).await;

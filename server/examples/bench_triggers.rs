@@ -93,7 +93,9 @@ async fn bench(label: &str, db: Db, url: String) {
     let listener = tokio::net::TcpListener::bind(settings.addr).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = router(state, settings.leptos_options());
-    tokio::spawn(async move { server::serve(listener, app).await });
+    tokio::spawn(
+        async move { server::serve(listener, app, std::time::Duration::from_secs(1)).await },
+    );
 
     // The demo's trigger listens to approvals only: transactions queue no job yet.
     let bare = common::post_transactions(&base, &key, "bare", ROWS, CLIENTS).await;

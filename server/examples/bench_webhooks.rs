@@ -67,7 +67,9 @@ async fn bench(label: &str, db: Db, url: String) {
     let listener = tokio::net::TcpListener::bind(settings.addr).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = router(state, settings.leptos_options());
-    tokio::spawn(async move { server::serve(listener, app).await });
+    tokio::spawn(
+        async move { server::serve(listener, app, std::time::Duration::from_secs(1)).await },
+    );
 
     let bare = common::post_transactions(&base, &key, "bare", ROWS, CLIENTS).await;
     println!("{label}: API ingest, no endpoint             {bare:>7.0} tx/s");

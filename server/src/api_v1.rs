@@ -273,7 +273,7 @@ pub struct TransactionRequest {
     metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
-/// Conns the JSON body into a transaction; unknown fields and wrong types get their own codes.
+/// Reads the JSON body into a transaction; unknown fields and wrong types get their own codes.
 fn read_body(body: &[u8]) -> Result<TransactionInput, Refused> {
     let request: TransactionRequest = serde_json::from_slice(body).map_err(|e| {
         let message = e.to_string();

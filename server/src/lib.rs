@@ -6,14 +6,19 @@
 pub mod api_v1;
 pub mod cli;
 pub mod embed;
+mod help;
 pub mod jobs;
+pub mod logging;
 pub mod mail;
+pub mod metrics;
 pub mod middleware;
 pub mod payouts_export;
 pub mod redirect;
 pub mod seed;
 pub mod track;
 pub mod webhooks;
+
+pub use help::{ENV_VARS, help};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -61,10 +66,19 @@ pub struct Settings {
     /// `PORTAL_WEBHOOK_ALLOW_PRIVATE=1` lets endpoints be on this machine or a private network
     /// (tests, a receiver beside the portal); otherwise such addresses are refused.
     pub webhooks_to_private: bool,
+    /// How long the redirect serves a link's target from memory before reading it again
+    /// (`PORTAL_LINK_CACHE_SECS`, 30): a link turned off stops on every process within it.
+    pub link_cache: std::time::Duration,
+    /// How long a stopping server waits for requests in flight (`PORTAL_SHUTDOWN_SECS`, 20)
+    /// before it drops them and exits.
+    pub shutdown_grace: std::time::Duration,
+    /// `PORTAL_METRICS_TOKEN`: `/metrics` answers any client sending it as a bearer token;
+    /// without it, only clients on loopback or a private network.
+    pub metrics_token: Option<String>,
 }
 
 impl Settings {
-    /// Conns the environment (see the README's configuration table).
+    /// Reads the environment (see the README's configuration table).
     pub fn from_env() -> Result<Self, String> {
         let var = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
         // A whole number from `key`, `default` when unset; anything else names the variable.
@@ -103,6 +117,13 @@ impl Settings {
                 number("PORTAL_WEBHOOK_POLL_MS", 1000)?.max(10),
             ),
             webhooks_to_private: var("PORTAL_WEBHOOK_ALLOW_PRIVATE").as_deref() == Some("1"),
+            link_cache: std::time::Duration::from_secs(
+                number("PORTAL_LINK_CACHE_SECS", redirect::LINK_CACHE.as_secs())?.clamp(1, 3600),
+            ),
+            shutdown_grace: std::time::Duration::from_secs(
+                number("PORTAL_SHUTDOWN_SECS", 20)?.min(3600),
+            ),
+            metrics_token: var("PORTAL_METRICS_TOKEN"),
         })
     }
 
@@ -125,6 +146,9 @@ impl Settings {
             webhook_poll: std::time::Duration::from_millis(50),
             // The tests' webhook receiver listens on loopback.
             webhooks_to_private: true,
+            link_cache: redirect::LINK_CACHE,
+            shutdown_grace: std::time::Duration::from_secs(20),
+            metrics_token: None,
         }
     }
 
@@ -195,6 +219,10 @@ pub fn app_state(db: Db, settings: &Settings) -> AppState {
             public_origin: settings.public_origin.clone(),
             sending_mail: settings.smtp_url.is_some(),
             webhooks_to_private: settings.webhooks_to_private,
+            metrics_token_sha256: settings
+                .metrics_token
+                .as_deref()
+                .map(metrics::Scrape::token_digest),
         },
     )
 }
@@ -212,7 +240,7 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 /// The whole application: Leptos pages and server functions, the vendor API, the referral
 /// redirect, static files, health check. Its click writer stops when the router is dropped.
 pub fn router(state: AppState, options: LeptosOptions) -> Router {
-    let (redirects, _writer) = redirect::start(state.db.clone());
+    let (redirects, _writer) = redirect::start(state.db.clone(), redirect::LINK_CACHE);
     router_with_clock(state, options, false, redirects)
 }
 
@@ -281,6 +309,14 @@ pub fn router_with_clock(
         }));
     // The redirect reads no session and changes nothing a visitor owns: it stays off the page
     // middleware's path, for speed.
+    let metrics = Router::new()
+        .route("/metrics", get(metrics::scrape))
+        .with_state(metrics::Scrape::new(
+            state.db.clone(),
+            redirects.clone(),
+            state.config.metrics_token_sha256,
+        ))
+        .layer(security_headers());
     let referral = Router::new()
         .route("/r/{key}", get(redirect::redirect))
         .with_state(redirects)
@@ -297,19 +333,50 @@ pub fn router_with_clock(
     // no measurable throughput there (level 4 cost a third of `/vendor`'s requests per second)
     // and still takes 57 % off `/vendor`. The build's files come precompressed and pass through.
     api.merge(referral)
+        .merge(metrics)
         .merge(vendor_pages)
         .merge(portal)
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        // Outermost but for routing: it sees every answer, 413s and 403s included, and the
+        // route each request matched.
+        .layer(axum::middleware::from_fn(metrics::track))
 }
 
-/// Serves `router` on `listener` until the process is stopped.
-pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
-    axum::serve(
+/// Serves `router` on `listener` until the process is asked to stop (Ctrl-C, SIGTERM). Then it
+/// takes no new connections and waits up to `grace` for the requests in flight, then drops
+/// them: a service manager's stop never hangs on a slow client.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    grace: std::time::Duration,
+) -> std::io::Result<()> {
+    let (stopping, asked_to_stop) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(stopped())
-    .await
+    .with_graceful_shutdown(async move {
+        stopped().await;
+        let _ = stopping.send(());
+    });
+    let deadline = async move {
+        if asked_to_stop.await.is_err() {
+            // The server ended on its own: it decides.
+            std::future::pending::<()>().await;
+        }
+        tracing::info!(
+            grace_secs = grace.as_secs_f64(),
+            "stopping: finishing the requests in flight"
+        );
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = server.into_future() => served,
+        () = deadline => {
+            tracing::warn!("stopping: the grace period ended; requests still in flight are dropped");
+            Ok(())
+        }
+    }
 }
 
 /// Ctrl-C or (on Unix) SIGTERM, the signal service managers stop a server with.

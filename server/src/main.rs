@@ -1,6 +1,6 @@
-//! `server [serve|migrate|seed-demo|create-company]`: runs the portal (the default), applies
-//! migrations, seeds the demo data into an empty database, or creates a vendor company with
-//! its first program and owner.
+//! `server [serve|migrate|seed-demo|create-company|backup|help]`: runs the portal (the
+//! default), applies migrations, seeds the demo data into an empty database, creates a vendor
+//! company with its first program and owner, or copies a SQLite database (see `server help`).
 
 use server::{Settings, app_state, jobs, open_database, router_with_clock, seed};
 
@@ -9,12 +9,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
-        )
-        .init();
+    if let Err(error) = server::logging::init() {
+        eprintln!("error: {error}");
+        std::process::exit(USAGE_ERROR);
+    }
     if let Err(error) = run().await {
         eprintln!("error: {error}");
         std::process::exit(1);
@@ -50,11 +48,12 @@ async fn run() -> Result<(), String> {
             }
             Ok(())
         }
+        "backup" => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            backup(&settings, &args).await
+        }
         "help" | "--help" | "-h" => {
-            println!(
-                "usage: server [serve|migrate|seed-demo]  (configuration: see README.md)\n       \
-                 server create-company --name NAME --owner-email EMAIL --owner-name NAME [--currency USD]"
-            );
+            print!("{}", server::help());
             Ok(())
         }
         other => Err(format!("unknown command {other:?}; try `server help`")),
@@ -66,8 +65,9 @@ async fn serve(settings: Settings) -> Result<(), String> {
     let state = app_state(db, &settings);
     // The demo's password is published: it is seeded only when asked for, never by default.
     let seed_demo = std::env::var("PORTAL_SEED_DEMO").is_ok_and(|v| v == "1");
+    let say = server::logging::say;
     if seed_demo && seed::seed_if_empty(&state.db, &state.hasher).await? {
-        println!("Seeded the demo data into the empty database.");
+        say("Seeded the demo data into the empty database.");
     }
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
@@ -76,11 +76,21 @@ async fn serve(settings: Settings) -> Result<(), String> {
         "http://{}",
         listener.local_addr().map_err(|e| e.to_string())?
     );
-    println!("Partner portal listening on {url}");
+    say(&format!("Partner portal listening on {url}"));
+    if let Some(token) = store::setup::issue_token(&state.db)
+        .await
+        .map_err(|e| format!("cannot store the set-up token: {e}"))?
+    {
+        let origin = settings.public_origin.as_deref().unwrap_or(&url);
+        say(&format!(
+            "No company uses this portal yet. Set it up at {origin}/setup?token={token}\n\
+             (the link works until the first company exists; `server create-company` works too)"
+        ));
+    }
     if seed_demo {
-        println!("Demo logins (password: {}):", seed::DEMO_PASSWORD);
+        say(&format!("Demo logins (password: {}):", seed::DEMO_PASSWORD));
         for (email, who) in seed::DEMO_LOGINS {
-            println!("  {email:<28} {who}");
+            say(&format!("  {email:<28} {who}"));
         }
     }
     jobs::spawn(state.db.clone(), settings.job_interval);
@@ -93,8 +103,8 @@ async fn serve(settings: Settings) -> Result<(), String> {
         settings.public_origin.clone(),
     );
     if settings.webhooks_to_private {
-        println!(
-            "PORTAL_WEBHOOK_ALLOW_PRIVATE is on: webhooks may go to this machine and private networks"
+        say(
+            "PORTAL_WEBHOOK_ALLOW_PRIVATE is on: webhooks may go to this machine and private networks",
         );
     }
     match settings.mailer()? {
@@ -104,23 +114,25 @@ async fn serve(settings: Settings) -> Result<(), String> {
             settings.mail_poll,
             settings.job_lease,
         ),
-        None => println!(
-            "PORTAL_SMTP_URL is not set: emails stay queued in the outbox (/vendor/emails)"
-        ),
+        None => {
+            say("PORTAL_SMTP_URL is not set: emails stay queued in the outbox (/vendor/emails)")
+        }
     }
     let test_clock = settings.test_clock;
     if test_clock {
-        println!("PORTAL_TEST_CLOCK is on: POST /test/clock moves time forward (tests only)");
+        say("PORTAL_TEST_CLOCK is on: POST /test/clock moves time forward (tests only)");
     }
-    let (redirects, click_writer) = server::redirect::start(state.db.clone());
+    let (redirects, click_writer) = server::redirect::start(state.db.clone(), settings.link_cache);
     let served = server::serve(
         listener,
         router_with_clock(state, settings.leptos_options(), test_clock, redirects),
+        settings.shutdown_grace,
     )
     .await
     .map_err(|e| e.to_string());
-    // The router is gone with the server: store the clicks still queued before exiting.
+    // Store the clicks still queued before exiting.
     click_writer.finish().await;
+    say("Stopped.");
     served
 }
 
@@ -151,7 +163,7 @@ async fn create_company(settings: &Settings, args: &[String]) -> Result<(), Stri
         &get("--owner-name"),
     ) {
         Ok(c) => c,
-        Err(problems) => refuse(problems.into_iter().map(|p| p.0).collect()),
+        Err(problems) => refuse(problems.iter().map(|p| p.option_line()).collect()),
     };
     let currency = options
         .get("--currency")
@@ -180,7 +192,40 @@ async fn create_company(settings: &Settings, args: &[String]) -> Result<(), Stri
             }
             Ok(())
         }
-        Err(CreateRefused::Invalid(problems)) => refuse(problems),
+        Err(CreateRefused::Invalid(problems)) => {
+            refuse(problems.iter().map(|p| p.option_line()).collect())
+        }
         Err(CreateRefused::Failed(e)) => Err(e.message),
     }
+}
+
+/// `server backup PATH`: a consistent copy of the SQLite database, taken while the portal
+/// serves (`VACUUM INTO`). PostgreSQL has `pg_dump` for that; the message says how.
+async fn backup(settings: &Settings, args: &[String]) -> Result<(), String> {
+    let usage = "usage: server backup PATH   (a new file; the SQLite database is copied into it)";
+    let [path] = args else {
+        eprintln!("{usage}");
+        std::process::exit(USAGE_ERROR);
+    };
+    if path.starts_with('-') {
+        eprintln!("error: unknown option {path:?}\n{usage}");
+        std::process::exit(USAGE_ERROR);
+    }
+    if std::path::Path::new(path).exists() {
+        eprintln!("error: {path} exists; back up into a new file");
+        std::process::exit(USAGE_ERROR);
+    }
+    let db = store::db::Db::connect(&settings.database_url).await?;
+    if db.backend == store::db::Backend::Postgres {
+        eprintln!(
+            "error: server backup copies SQLite databases. For PostgreSQL use pg_dump, e.g.\n  \
+             pg_dump --format=custom --file=portal.dump \"$DATABASE_URL\"\n\
+             and restore with pg_restore --dbname=\"$DATABASE_URL\" portal.dump (see README.md)"
+        );
+        std::process::exit(USAGE_ERROR);
+    }
+    db.backup_into(path).await?;
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    println!("Backed up the database into {path} ({bytes} bytes).");
+    Ok(())
 }

@@ -224,7 +224,7 @@ pub async fn security_headers(
     response
 }
 
-/// Conns a request's whole body before any handler sees it and answers 413 when it is longer
+/// Reads a request's whole body before any handler sees it and answers 413 when it is longer
 /// than `limit`, whether its length was declared (`Content-Length`) or not (chunked): a handler
 /// never meets a body that ends in an error halfway through.
 pub async fn body_limit(limit: usize, request: Request, next: Next) -> Response {

@@ -30,10 +30,13 @@ pub struct Redirects {
     salt: Arc<String>,
 }
 
-/// Starts the target cache's loader and the click writer, and returns the redirect state that
-/// feeds them.
-pub fn start(db: Db) -> (Redirects, ClickWriter) {
-    let targets = Arc::new(Targets::start(db.clone()));
+/// How long a link's target is served from memory unless configured (`PORTAL_LINK_CACHE_SECS`).
+pub const LINK_CACHE: std::time::Duration = targets::FRESH;
+
+/// Starts the target cache's loader (an entry is read again once older than `link_cache`) and
+/// the click writer, and returns the redirect state that feeds them.
+pub fn start(db: Db, link_cache: std::time::Duration) -> (Redirects, ClickWriter) {
+    let targets = Arc::new(Targets::start(db.clone(), link_cache));
     let (queue, counters, writer) = ClickWriter::start(db);
     let salt = Arc::new(store::session::new_token());
     (
@@ -48,6 +51,11 @@ pub fn start(db: Db) -> (Redirects, ClickWriter) {
 }
 
 impl Redirects {
+    /// Clicks queued for the click writer and not yet taken by it.
+    pub fn queue_depth(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
     /// The visitor's IP, hashed with this process's salt and the day, so clicks of one visitor
     /// group within a day and no IP is ever stored.
     fn ip_hash(&self, ip: &str, now: i64) -> String {

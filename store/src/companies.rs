@@ -1,7 +1,8 @@
-//! A new vendor company with its first program and owner (`server create-company`), and the
-//! one-time links people set their password with (`password_tokens`).
+//! A new vendor company with its first program and owner (`server create-company`, and the
+//! first-run page through [`super::setup`]), and the one-time link its owner sets a password
+//! with (`password_tokens`).
 
-use domain::company::NewCompany;
+use domain::company::{Branding, NewCompany, Problem};
 use domain::password_link::Purpose;
 use domain::program::{slugify, validate_deal_settings, validate_program};
 
@@ -27,7 +28,7 @@ pub struct CompanyCreated {
 #[derive(Debug)]
 pub enum CreateRefused {
     /// Bad input: each problem, for the person who typed it.
-    Invalid(Vec<String>),
+    Invalid(Vec<Problem>),
     Failed(AppError),
 }
 
@@ -43,6 +44,17 @@ impl From<sqlx::Error> for CreateRefused {
     }
 }
 
+/// Whether any company exists.
+pub(crate) async fn any<'e, E>(executor: E) -> Result<bool, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let one: Option<i64> = sqlx::query_scalar("SELECT id FROM companies LIMIT 1")
+        .fetch_optional(executor)
+        .await?;
+    Ok(one.is_some())
+}
+
 /// Creates the company, its first program (approval signup, `currency`, the usual defaults)
 /// and its owner, all in one transaction. An owner email without an account gets a user whose
 /// password nobody knows and a set-password link valid for 24 hours; an existing account
@@ -53,6 +65,25 @@ pub async fn create(
     company: &NewCompany,
     currency: &str,
 ) -> Result<CompanyCreated, CreateRefused> {
+    let prepared = prepare(hasher, company, currency).await?;
+    let mut tx = db.begin().await?;
+    let created = insert(&mut tx, company, prepared, "create-company").await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// What [`insert`] needs that is worked out before the transaction: the first program's
+/// settings, checked, and the hash of a password nobody knows (hashing takes a while).
+pub(crate) struct Prepared {
+    settings: domain::program::ProgramSettings,
+    unusable_hash: String,
+}
+
+pub(crate) async fn prepare(
+    hasher: &Hasher,
+    company: &NewCompany,
+    currency: &str,
+) -> Result<Prepared, CreateRefused> {
     let settings = validate_program(
         &company.program_name,
         "",
@@ -68,52 +99,76 @@ pub async fn create(
         CreateRefused::Invalid(
             fields
                 .into_iter()
-                .map(|(f, m)| format!("{f}: {m}"))
+                .map(|(field, message)| {
+                    // The program's name is made of the company's.
+                    let field = if field == "currency" {
+                        "currency"
+                    } else {
+                        "name"
+                    };
+                    Problem::new(field, message)
+                })
                 .collect(),
         )
     })?;
-    let deals = validate_deal_settings(None, None)
-        .map_err(|_| AppError::internal("default deal settings are invalid"))?;
-    let tracking = domain::link::TrackingSettings::default();
-    // Hashed before the transaction: a password nobody knows, until the owner sets theirs.
-    let unusable = hasher
+    let unusable_hash = hasher
         .hash(&session::new_token())
         .await
         .map_err(AppError::internal)?;
+    Ok(Prepared {
+        settings,
+        unusable_hash,
+    })
+}
+
+/// Writes the company, its owner and first program with their events; `via` says what made
+/// it (`create-company`, `setup`).
+pub(crate) async fn insert(
+    tx: &mut Tx,
+    company: &NewCompany,
+    prepared: Prepared,
+    via: &str,
+) -> Result<CompanyCreated, CreateRefused> {
+    let Prepared {
+        mut settings,
+        unusable_hash,
+    } = prepared;
+    let deals = validate_deal_settings(None, None)
+        .map_err(|_| AppError::internal("default deal settings are invalid"))?;
+    let tracking = domain::link::TrackingSettings::default();
     let now = now_ms();
-    let mut tx = db.begin().await?;
     let same_name: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM companies WHERE LOWER(name) = LOWER($1)")
             .bind(&company.name)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?;
     if same_name > 0 {
-        return Err(CreateRefused::Invalid(vec![format!(
-            "--name: a company named {} already exists",
-            company.name
+        return Err(CreateRefused::Invalid(vec![Problem::new(
+            "name",
+            format!("a company named {} already exists", company.name),
         )]));
     }
     let company_id: i64 =
         sqlx::query_scalar("INSERT INTO companies (name, created_at) VALUES ($1, $2) RETURNING id")
             .bind(&company.name)
             .bind(now)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?;
     let existing: Option<i64> =
         sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = $1")
             .bind(&company.owner_email)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
     let owner_user_id = match existing {
         Some(id) => id,
         None => {
             super::membership::create_user(
-                &mut tx,
+                tx,
                 &company.owner_email,
                 &company.owner_name,
-                &unusable,
+                &unusable_hash,
                 Some(company_id),
-                serde_json::json!({ "via": "create-company" }),
+                serde_json::json!({ "via": via }),
             )
             .await?
         }
@@ -124,12 +179,11 @@ pub async fn create(
     .bind(company_id)
     .bind(owner_user_id)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
-    let mut settings = settings;
-    settings.slug = free_slug(&mut tx, &settings.slug).await?;
+    settings.slug = free_slug(tx, &settings.slug).await?;
     let program_id = programs::insert(
-        &mut tx,
+        tx,
         company_id,
         NewProgram {
             settings: &settings,
@@ -145,7 +199,7 @@ pub async fn create(
             "company.created",
             "company",
             company_id,
-            serde_json::json!({ "name": company.name, "via": "create-company" }),
+            serde_json::json!({ "name": company.name, "via": via }),
         ),
         (
             "teammate.added",
@@ -161,7 +215,7 @@ pub async fn create(
         ),
     ] {
         events::append(
-            &mut tx,
+            tx,
             NewEvent {
                 actor_user_id: None,
                 company_id: Some(company_id),
@@ -175,11 +229,8 @@ pub async fn create(
     }
     let password_token = match existing {
         Some(_) => None,
-        None => {
-            Some(password_tokens::create(&mut tx, owner_user_id, Purpose::SetPassword, now).await?)
-        }
+        None => Some(password_tokens::create(tx, owner_user_id, Purpose::SetPassword, now).await?),
     };
-    tx.commit().await?;
     Ok(CompanyCreated {
         company_id,
         program_id,
@@ -202,4 +253,94 @@ async fn free_slug(tx: &mut Tx, slug: &str) -> Result<String, AppError> {
         }
     }
     Err(AppError::internal("no free program address after 99 tries"))
+}
+
+/// How the company shows itself to its partners.
+pub async fn branding(db: &Db, company_id: i64) -> Result<Branding, AppError> {
+    let (name, brand_color, logo_url, support_email): (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ) = sqlx::query_as(
+        "SELECT name, brand_color, logo_url, support_email FROM companies WHERE id = $1",
+    )
+    .bind(company_id)
+    .fetch_optional(&mut db.conn().await?)
+    .await?
+    .ok_or_else(|| AppError::not_found("Company"))?;
+    Ok(Branding {
+        name,
+        brand_color,
+        logo_url,
+        support_email,
+    })
+}
+
+/// Saves the company's settings (checked by `domain::company::validate_branding`) with a
+/// `company.settings_changed` event of what changed; a name another company has is refused.
+pub async fn save_branding(
+    db: &Db,
+    company_id: i64,
+    user_id: i64,
+    new: &Branding,
+) -> Result<(), CreateRefused> {
+    let before = branding(db, company_id).await?;
+    let mut tx = db.begin().await?;
+    let same_name: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM companies WHERE LOWER(name) = LOWER($1) AND id <> $2",
+    )
+    .bind(&new.name)
+    .bind(company_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if same_name > 0 {
+        return Err(CreateRefused::Invalid(vec![Problem::new(
+            "name",
+            format!("a company named {} already exists", new.name),
+        )]));
+    }
+    sqlx::query(
+        "UPDATE companies SET name = $1, brand_color = $2, logo_url = $3, support_email = $4 WHERE id = $5",
+    )
+    .bind(&new.name)
+    .bind(&new.brand_color)
+    .bind(&new.logo_url)
+    .bind(&new.support_email)
+    .bind(company_id)
+    .execute(&mut *tx)
+    .await?;
+    let mut changed = serde_json::Map::new();
+    for (field, old, new) in [
+        ("name", Some(&before.name), Some(&new.name)),
+        (
+            "brand_color",
+            before.brand_color.as_ref(),
+            new.brand_color.as_ref(),
+        ),
+        ("logo_url", before.logo_url.as_ref(), new.logo_url.as_ref()),
+        (
+            "support_email",
+            before.support_email.as_ref(),
+            new.support_email.as_ref(),
+        ),
+    ] {
+        if old != new {
+            changed.insert(field.into(), serde_json::json!({ "from": old, "to": new }));
+        }
+    }
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor_user_id: Some(user_id),
+            company_id: Some(company_id),
+            kind: "company.settings_changed",
+            subject_type: "company",
+            subject_id: company_id,
+            payload: serde_json::Value::Object(changed),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

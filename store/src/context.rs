@@ -60,6 +60,17 @@ pub struct Partnership {
     pub currency: String,
     /// The program shows partners their customers' emails in full (else masked).
     pub customer_emails_visible: bool,
+    /// How the vendor shows itself to its partners (`/vendor/company`).
+    pub brand: VendorBrand,
+}
+
+/// The vendor's brand colour, logo and support address, each unset or checked when saved
+/// (`domain::company::validate_branding`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VendorBrand {
+    pub color: Option<String>,
+    pub logo_url: Option<String>,
+    pub support_email: Option<String>,
 }
 
 /// The membership a session acts in.
@@ -222,7 +233,7 @@ const TEAMMATE_SQL: &str = "SELECT t.id, t.role, co.name, pr.id, pr.name, pr.cur
 
 /// A contact's membership and the team's partnerships, one row per program.
 const CONTACT_SQL: &str = "SELECT ct.id, ct.role, pt.name, pt.kind, pp.id, pp.status, ppr.id, ppr.name, ppr.company_id, pc.name, \
-     ppr.currency, ppr.customer_email_visible \
+     ppr.currency, ppr.customer_email_visible, pc.brand_color, pc.logo_url, pc.support_email \
      FROM contacts ct JOIN partner_teams pt ON pt.id = ct.partner_team_id \
      LEFT JOIN partnerships pp ON pp.partner_team_id = ct.partner_team_id \
      LEFT JOIN programs ppr ON ppr.id = pp.program_id \
@@ -369,6 +380,11 @@ fn contact(
                 vendor: row.try_get(9)?,
                 currency: row.try_get(10)?,
                 customer_emails_visible: row.try_get::<i64, _>(11)? != 0,
+                brand: VendorBrand {
+                    color: row.try_get(12)?,
+                    logo_url: row.try_get(13)?,
+                    support_email: row.try_get(14)?,
+                },
             });
         }
     }

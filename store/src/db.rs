@@ -121,6 +121,16 @@ pub fn redact(message: &str, url: &str) -> String {
     message
 }
 
+/// Connections of one process ([`Db::pool_stats`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    /// The pool transactions take from: connections open, and how many of them are idle.
+    pub transactions_open: usize,
+    pub transactions_idle: usize,
+    /// Connections of [`Db::conn`] lent out for reads.
+    pub reads_in_use: usize,
+}
+
 impl Db {
     /// Connects, creating the SQLite file (and its folder) when missing. Errors never quote
     /// the URL's password.
@@ -236,6 +246,29 @@ impl Db {
     /// database ([`conns`]).
     pub async fn conn(&self) -> Result<Conn, sqlx::Error> {
         self.conns.take(ACQUIRE_TIMEOUT, self.connect_one()).await
+    }
+
+    /// Copies a SQLite database into the new file `path`, consistently, while others keep
+    /// reading and writing it (`VACUUM INTO`: one read transaction, a compact copy).
+    pub async fn backup_into(&self, path: &str) -> Result<(), String> {
+        if self.backend != Backend::Sqlite {
+            return Err("VACUUM INTO copies SQLite databases only".into());
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| format!("backup into {path} failed: {e}"))?;
+        Ok(())
+    }
+
+    /// How many connections this process holds, for `/metrics`.
+    pub fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            transactions_open: self.pool.size() as usize,
+            transactions_idle: self.pool.num_idle(),
+            reads_in_use: self.conns.in_use(),
+        }
     }
 
     /// Closes the pool (waiting for its connections in use) and the idle connections of

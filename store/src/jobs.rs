@@ -32,6 +32,20 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// When the oldest job of `queue` that waits for a runner became due (`None`: none waits), for
+/// the job lag `/metrics` reports. Claimed jobs are not waiting: their `run_at` is the end of
+/// their lease, in the future. One index lookup (`jobs_due`), whatever the backlog.
+pub async fn oldest_due(db: &Db, queue: Queue, now: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT run_at FROM jobs WHERE queue = $1 AND status = 'pending' AND run_at <= $2 \
+         ORDER BY run_at, id LIMIT 1",
+    )
+    .bind(queue.as_str())
+    .bind(now)
+    .fetch_optional(&mut db.conn().await?)
+    .await
+}
+
 /// A job this runner holds until `lease_ends`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claimed {

@@ -30,10 +30,12 @@ pub struct JoinProgram {
     pub company: String,
     pub mode: SignupMode,
     pub terms: String,
+    /// How the vendor shows itself on the signup page.
+    pub brand: super::context::VendorBrand,
 }
 
-const JOIN_PROGRAM: &str = "SELECT p.id, p.company_id, p.name, c.name, p.signup_mode, p.terms FROM programs p \
-     JOIN companies c ON c.id = p.company_id";
+const JOIN_PROGRAM: &str = "SELECT p.id, p.company_id, p.name, c.name, p.signup_mode, p.terms, \
+     c.brand_color, c.logo_url, c.support_email FROM programs p JOIN companies c ON c.id = p.company_id";
 
 pub async fn program_by_slug(db: &Db, slug: &str) -> Result<JoinProgram, AppError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -65,6 +67,11 @@ fn join_program(row: &sqlx::any::AnyRow) -> Result<JoinProgram, AppError> {
         company: row.try_get(3)?,
         mode: SignupMode::parse(&mode).map_err(AppError::internal)?,
         terms: row.try_get(5)?,
+        brand: super::context::VendorBrand {
+            color: row.try_get(6)?,
+            logo_url: row.try_get(7)?,
+            support_email: row.try_get(8)?,
+        },
     })
 }
 

@@ -41,6 +41,7 @@ pub mod rewards;
 pub mod seed;
 pub mod segments;
 pub mod session;
+pub mod setup;
 pub mod simulator;
 pub mod state;
 pub mod structure;

@@ -327,7 +327,7 @@ pub struct Listing {
     pub offers: Vec<Offer>,
 }
 
-/// Conns a program's [`Listing`].
+/// Reads a program's [`Listing`].
 pub async fn listing(db: &Db, program_id: i64) -> Result<Listing, AppError> {
     Ok(Listing {
         targets: targets(db, program_id).await?,

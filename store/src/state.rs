@@ -18,6 +18,9 @@ pub struct Config {
     /// Webhook endpoints may be on this machine or a private network
     /// (`PORTAL_WEBHOOK_ALLOW_PRIVATE=1`).
     pub webhooks_to_private: bool,
+    /// SHA-256 of `PORTAL_METRICS_TOKEN`, the bearer token `/metrics` asks for (only its
+    /// digest is kept, so no log of the settings shows it).
+    pub metrics_token_sha256: Option<[u8; 32]>,
 }
 
 #[derive(Clone)]

@@ -34,6 +34,25 @@ pub struct Viewer {
     pub seat: Option<domain::navigation::Seat>,
     /// What the viewer's last change did, said once on the page that follows it.
     pub notice: Option<String>,
+    /// On the partner side: the vendor of the program shown, as it presents itself.
+    pub brand: Option<Brand>,
+}
+
+/// `/vendor/company`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanySettingsPage {
+    pub viewer: Viewer,
+    pub settings: domain::company::Branding,
+}
+
+/// A vendor as its partners see it (its company settings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Brand {
+    pub vendor: String,
+    /// `#rrggbb`, and the text colour that reads on it.
+    pub color: Option<(String, String)>,
+    pub logo_url: Option<String>,
+    pub support_email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -276,6 +295,8 @@ pub struct JoinInfo {
     pub invite_problem: Option<String>,
     /// The signed-in partner contact's team, when they may join with it.
     pub your_team: Option<YourTeam>,
+    /// How the vendor shows itself.
+    pub brand: Brand,
 }
 
 /// `/verify-email/<token>`: the signup a confirmation link finishes.

@@ -29,6 +29,7 @@ pub async fn fetch_join_info(slug: String, invite: Option<String>) -> Result<Joi
             your_team = joining::your_team(&state.db, team_id, me.user_id, program.id).await?;
         }
         Ok(JoinInfo {
+            brand: crate::server::authz::brand_of(&program.company, &program.brand),
             program: program.name,
             company: program.company,
             signup_mode: program.mode,

@@ -4,7 +4,9 @@ use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{ApplyToProgram, JoinWithTeam, fetch_join_info};
-use crate::components::{FieldError, FormAlert, PublicNotice, Submit, data_page};
+use crate::components::{
+    FieldError, FormAlert, PublicNotice, Submit, VendorAccent, VendorLogo, data_page,
+};
 use crate::dto::JoinInfo;
 
 /// `/join/<program-slug>`: a program's public signup page.
@@ -43,6 +45,7 @@ fn Join(
         invite_email,
         invite_problem,
         your_team,
+        brand,
     } = info;
     let invited = invite_email.is_some();
     let invite = invite.filter(|_| invited);
@@ -196,10 +199,25 @@ fn Join(
         }
         .into_any()
     };
+    let help = brand.support_email.clone().map(|email| {
+        view! { <p class="muted">"Questions? " <a href=format!("mailto:{email}")>{email.clone()}</a></p> }
+    });
     view! {
+        <VendorAccent brand=brand.clone() />
         <main id="main" class="page narrow">
+            {brand
+                .logo_url
+                .is_some()
+                .then(|| {
+                    view! {
+                        <p class="join-brand">
+                            <VendorLogo brand=brand.clone() />
+                        </p>
+                    }
+                })}
             <h1>{format!("Join {program}")}</h1>
             <p class="muted">{format!("The partner program of {company}.")}</p>
+            {help}
             {invite_problem
                 .map(|problem| {
                     view! {

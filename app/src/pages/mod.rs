@@ -1,5 +1,6 @@
 pub mod api_keys;
 pub mod applications;
+pub mod company;
 pub mod deals;
 pub mod email_templates;
 pub mod emails;
@@ -21,6 +22,7 @@ pub mod profile;
 pub mod program;
 pub mod segments;
 pub mod set_password;
+pub mod setup;
 pub mod structure;
 pub mod team;
 pub mod teammates;

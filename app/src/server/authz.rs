@@ -130,7 +130,31 @@ pub fn viewer(workspace_name: &str, showing: Option<i64>) -> Result<crate::dto::
             Member::Contact { role, .. } => Seat::Contact(*role),
         }),
         notice: super::notice::take(),
+        brand: program.and_then(|id| brand(&session, id)),
     })
+}
+
+/// The vendor of the program `program_id` as a partner contact's pages show it.
+fn brand(session: &store::context::Session, program_id: i64) -> Option<crate::dto::Brand> {
+    let Some(Member::Contact { partnerships, .. }) = &session.member else {
+        return None;
+    };
+    let p = partnerships.iter().find(|p| p.program_id == program_id)?;
+    Some(brand_of(&p.vendor, &p.brand))
+}
+
+/// A vendor's settings as partner-facing pages show them, with the text colour for its brand
+/// colour worked out.
+pub fn brand_of(vendor: &str, brand: &store::context::VendorBrand) -> crate::dto::Brand {
+    crate::dto::Brand {
+        vendor: vendor.to_owned(),
+        color: brand.color.clone().map(|c| {
+            let on = domain::company::text_on(&c).to_owned();
+            (c, on)
+        }),
+        logo_url: brand.logo_url.clone(),
+        support_email: brand.support_email.clone(),
+    }
 }
 
 /// The header's view for pages of the person rather than of a workspace (`/profile`,

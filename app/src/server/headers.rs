@@ -26,13 +26,14 @@ impl Default for PageNonce {
 }
 
 /// The policy of an HTML page whose inline scripts carry `nonce`. Scripts and styles come from
-/// the portal itself; the wasm module needs `'wasm-unsafe-eval'` to compile (no JavaScript
-/// eval); no plugins, no `<base>`, no framing, forms post only to the portal.
+/// the portal itself (the one inline style, a vendor's brand colours, carries the nonce too);
+/// the wasm module needs `'wasm-unsafe-eval'` to compile (no JavaScript eval); images may also
+/// be a vendor's https logo; no plugins, no `<base>`, no framing, forms post only to the portal.
 pub fn page_policy(nonce: &str) -> String {
     format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
-         frame-ancestors 'none'; form-action 'self'"
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'nonce-{nonce}'; img-src 'self' data: https:; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
 }
 

@@ -1,8 +1,9 @@
 //! The redirect's cache of link targets. Requests are answered from memory. A key not yet
 //! cached waits for the loader task, which reads the targets of every waiting key in one
 //! statement (a burst of new keys costs a query per 64 keys, not one each); an entry older than
-//! [`FRESH`] is still served while the loader reads it again, so a link turned off stops within
-//! about that time on every server process, without a request ever waiting for a refresh.
+//! its freshness (`PORTAL_LINK_CACHE_SECS`) is still served while the loader reads it again, so
+//! a link turned off stops within about that time on every server process, without a request
+//! ever waiting for a refresh.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,10 +14,9 @@ use store::db::{Db, Dedicated};
 use store::links::{self, Target};
 use tokio::sync::{mpsc, oneshot};
 
-/// How long an entry (a target, or "no such link") is served without being read again.
-const FRESH: Duration = Duration::from_secs(30);
-/// An entry older than this is not served while it is read again: the request waits for it.
-const STALE_MAX: Duration = Duration::from_secs(60);
+/// How long an entry (a target, or "no such link") is served without being read again, unless
+/// configured.
+pub const FRESH: Duration = Duration::from_secs(30);
 /// Entries kept; the cache starts over when full (a bound, not an eviction policy).
 const CACHE_MAX: usize = 200_000;
 /// Most keys one load reads.
@@ -77,17 +77,23 @@ enum Load {
 pub struct Targets {
     entries: Entries,
     loads: mpsc::UnboundedSender<Load>,
+    fresh: Duration,
 }
 
 impl Targets {
-    /// The cache, with its loader running on the current runtime.
-    pub fn start(db: Db) -> Targets {
+    /// The cache, with its loader running on the current runtime; an entry is read again once
+    /// older than `fresh`.
+    pub fn start(db: Db, fresh: Duration) -> Targets {
         let entries = Entries::default();
         // Unbounded, yet bounded in practice: a request adds one load and waits for it, and a
         // stale entry asks for one refresh at a time.
         let (loads, receiver) = mpsc::unbounded_channel();
         tokio::spawn(load(db, entries.clone(), receiver));
-        Targets { entries, loads }
+        Targets {
+            entries,
+            loads,
+            fresh,
+        }
     }
 
     /// The prepared target of `key` (`None`: no such link).
@@ -96,10 +102,11 @@ impl Targets {
             let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
             if let Some(entry) = entries.get(key) {
                 let age = entry.read_at.elapsed();
-                if age < FRESH {
+                if age < self.fresh {
                     return Ok(entry.target.clone());
                 }
-                if age < STALE_MAX {
+                // Older than twice that, it is not served while read again: the request waits.
+                if age < 2 * self.fresh {
                     if !entry.refreshing.swap(true, Ordering::Relaxed) {
                         let _ = self.loads.send(Load::Refresh(key.to_owned()));
                     }
@@ -115,7 +122,7 @@ impl Targets {
     }
 }
 
-/// Conns the targets of the queued keys, up to [`LOAD_MAX`] at a time: while one read runs,
+/// Reads the targets of the queued keys, up to [`LOAD_MAX`] at a time: while one read runs,
 /// the next requests' keys gather for the next.
 async fn load(db: Db, entries: Entries, mut loads: mpsc::UnboundedReceiver<Load>) {
     let mut conn = Dedicated::new(db, &[]);

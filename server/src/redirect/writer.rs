@@ -27,10 +27,11 @@ pub struct ClickCounters {
     pub dropped: AtomicU64,
 }
 
-/// The writer; [`ClickWriter::finish`] waits until every queued click is stored (call it after
-/// the server, and with it every sender, is gone).
+/// The writer; [`ClickWriter::finish`] stops it and waits until every queued click is stored.
+/// Dropped without `finish`, it keeps writing while the queue has senders.
 pub struct ClickWriter {
     done: oneshot::Receiver<()>,
+    stop: oneshot::Sender<()>,
     counters: Arc<ClickCounters>,
 }
 
@@ -45,6 +46,7 @@ impl ClickWriter {
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let counters = Arc::new(ClickCounters::default());
         let (done_tx, done) = oneshot::channel();
+        let (stop, stopped) = oneshot::channel();
         let writer_counters = counters.clone();
         std::thread::Builder::new()
             .name("click-writer".into())
@@ -54,7 +56,7 @@ impl ClickWriter {
                     .build()
                 {
                     Ok(runtime) => {
-                        runtime.block_on(write_clicks(db, receiver, writer_counters));
+                        runtime.block_on(write_clicks(db, receiver, stopped, writer_counters));
                     }
                     Err(e) => tracing::error!(error = %e, "the click writer could not start"),
                 }
@@ -63,13 +65,18 @@ impl ClickWriter {
             .expect("a thread for the click writer");
         let writer = ClickWriter {
             done,
+            stop,
             counters: counters.clone(),
         };
         (queue, counters, writer)
     }
 
-    /// Waits for the queue to drain and logs the process's totals (the benchmark reads them).
+    /// Closes the queue (a redirect still answered drops its click, counted), waits until the
+    /// clicks queued are stored, and logs the process's totals (the benchmark reads them). The
+    /// queue's senders may outlive the server: a connection dropped at the shutdown deadline
+    /// still holds the router.
     pub async fn finish(self) {
+        let _ = self.stop.send(());
         let _ = self.done.await;
         let c = &self.counters;
         tracing::info!(
@@ -84,6 +91,7 @@ impl ClickWriter {
 async fn write_clicks(
     db: Db,
     mut receiver: mpsc::Receiver<ClickRow>,
+    mut stop: oneshot::Receiver<()>,
     counters: Arc<ClickCounters>,
 ) {
     let mut conn = Dedicated::new(
@@ -98,18 +106,26 @@ async fn write_clicks(
     let mut pending = Pending::new();
     // When the pending counts are due; `None` while there are none.
     let mut count_at: Option<tokio::time::Instant> = None;
+    // The stop signal has answered: `Ok` from `finish`, `Err` when the `ClickWriter` was
+    // dropped without it (the writer then runs while the queue has senders).
+    let mut stop_answered = false;
     loop {
-        let next = match count_at {
-            Some(at) => tokio::select! {
-                click = receiver.recv() => click,
-                () = tokio::time::sleep_until(at) => {
-                    count_at = add_counts(&mut conn, &mut pending).await;
-                    continue;
+        let count_due = count_at.unwrap_or_else(tokio::time::Instant::now);
+        let next = tokio::select! {
+            click = receiver.recv() => click,
+            answer = &mut stop, if !stop_answered => {
+                stop_answered = true;
+                if answer.is_ok() {
+                    receiver.close();
                 }
-            },
-            None => receiver.recv().await,
+                continue;
+            }
+            () = tokio::time::sleep_until(count_due), if count_at.is_some() => {
+                count_at = add_counts(&mut conn, &mut pending).await;
+                continue;
+            }
         };
-        // `None` once every sender is dropped and the queue is empty: all is written.
+        // `None` once the queue is closed (or every sender dropped) and empty: all is written.
         let Some(first) = next else { break };
         batch.push(first);
         drain(&mut receiver, &mut batch);

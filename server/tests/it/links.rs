@@ -15,7 +15,7 @@ on_both_backends!(
 );
 
 /// Gives the Acme program its link domains and default destination.
-async fn configure_links(app: &TestApp) {
+pub(crate) async fn configure_links(app: &TestApp) {
     sqlx::query(
         "UPDATE programs SET allowed_domains = $1, default_destination = $2 WHERE slug = 'acme-partner-program'",
     )
@@ -27,7 +27,7 @@ async fn configure_links(app: &TestApp) {
 }
 
 /// The default link of a team's Acme partnership (or of its first contact).
-async fn default_link(app: &TestApp, team: &str, contact: bool) -> String {
+pub(crate) async fn default_link(app: &TestApp, team: &str, contact: bool) -> String {
     let partnership: i64 = app.partnership_id(team).await.parse().unwrap();
     let program: i64 = app.acme_program_id().await;
     let contact_id: Option<i64> = if contact {
@@ -183,7 +183,7 @@ async fn stopping_the_server_loses_no_queued_click(app: &TestApp) {
     // A server of its own, stopped by the test.
     let settings = server::Settings::local(String::new());
     let state = server::app_state(app.db.clone(), &settings);
-    let (redirects, writer) = server::redirect::start(app.db.clone());
+    let (redirects, writer) = server::redirect::start(app.db.clone(), settings.link_cache);
     let router = server::router_with_clock(state, settings.leptos_options(), false, redirects);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -11,6 +11,7 @@
 mod common;
 
 mod attribution;
+mod company;
 mod context;
 mod cross_tenant;
 mod deals;
@@ -20,9 +21,11 @@ mod links;
 mod mail;
 mod money;
 mod notifications;
+mod operations;
 mod partner_mail;
 mod people;
 mod portal;
+mod scale_out;
 mod structure;
 mod tiers;
 mod triggers;

@@ -81,7 +81,7 @@ fn payment(key: &str, amount: i64) -> Value {
     json!({ "customer_key": "cus_1001", "amount": amount, "currency": "USD", "transaction_key": key })
 }
 
-async fn northwind_balance(app: &TestApp) -> i64 {
+pub(crate) async fn northwind_balance(app: &TestApp) -> i64 {
     let id = app.partnership_id("Northwind Agency").await;
     app.scalar(
         "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM rewards WHERE partnership_id = CAST($1 AS BIGINT) AND status = 'approved' AND payout_id IS NULL",
@@ -90,7 +90,7 @@ async fn northwind_balance(app: &TestApp) -> i64 {
     .await
 }
 
-async fn set_payout_details(app: &TestApp, client: &reqwest::Client) {
+pub(crate) async fn set_payout_details(app: &TestApp, client: &reqwest::Client) {
     let res = app
         .call(
             client,

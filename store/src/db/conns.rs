@@ -27,6 +27,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 pub(super) struct Conns {
     idle: Mutex<Vec<AnyConnection>>,
     permits: Arc<Semaphore>,
+    max: usize,
 }
 
 impl fmt::Debug for Conns {
@@ -42,6 +43,7 @@ impl Conns {
         Arc::new(Conns {
             idle: Mutex::new(Vec::with_capacity(max)),
             permits: Arc::new(Semaphore::new(max)),
+            max,
         })
     }
 
@@ -70,6 +72,11 @@ impl Conns {
             home: Arc::clone(self),
             _permit: permit,
         })
+    }
+
+    /// Connections lent out now.
+    pub(super) fn in_use(&self) -> usize {
+        self.max - self.permits.available_permits()
     }
 
     /// Refuses new connections and closes the idle connections; one in use closes when it is done.

@@ -39,6 +39,19 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
 
 /// [`spawn`] with the settings changed first (a public origin, say).
 pub async fn spawn_with(backend: Backend, change: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    start(backend, change, true).await
+}
+
+/// A server on an empty database: no company, no users (a new install).
+pub async fn spawn_empty(backend: Backend) -> Option<TestApp> {
+    start(backend, |_| {}, false).await
+}
+
+async fn start(
+    backend: Backend,
+    change: impl FnOnce(&mut Settings),
+    seeded: bool,
+) -> Option<TestApp> {
     let name = unique_name();
     let (database_url, admin_url, database_name, sqlite_path) = match backend {
         Backend::Sqlite => {
@@ -86,10 +99,12 @@ pub async fn spawn_with(backend: Backend, change: impl FnOnce(&mut Settings)) ->
     };
     change(&mut settings);
     let db = open_database(&settings).await.expect("open database");
-    let state = app_state(db.clone(), &settings);
-    seed::seed(&state.db, &state.hasher)
-        .await
-        .expect("seed demo data");
+    if seeded {
+        let state = app_state(db.clone(), &settings);
+        seed::seed(&state.db, &state.hasher)
+            .await
+            .expect("seed demo data");
+    }
     let base = serve(&settings, db.clone()).await;
     Some(TestApp {
         origin: settings
@@ -129,9 +144,10 @@ async fn serve(settings: &Settings, db: Db) -> String {
         settings.job_lease,
         settings.public_origin.clone(),
     );
-    let (redirects, _writer) = server::redirect::start(state.db.clone());
+    let (redirects, _writer) = server::redirect::start(state.db.clone(), settings.link_cache);
     let app = server::router_with_clock(state, settings.leptos_options(), true, redirects);
-    tokio::spawn(async move { server::serve(listener, app).await });
+    let grace = settings.shutdown_grace;
+    tokio::spawn(async move { server::serve(listener, app, grace).await });
     base
 }
 
@@ -151,7 +167,7 @@ fn replace_database(url: &str, name: &str) -> String {
     }
 }
 
-/// Conns again every 50 ms, for at most 5 s, until `done` holds for what `read` returns, and
+/// Reads again every 50 ms, for at most 5 s, until `done` holds for what `read` returns, and
 /// returns the last read: for what the server does a moment after answering (storing clicks,
 /// counting them on links).
 pub async fn eventually<T, F, R>(mut read: F, done: impl Fn(&T) -> bool) -> T
@@ -228,10 +244,16 @@ impl TestApp {
     /// A second server process on this one's database (what a load balancer would spread
     /// requests over); its base URL.
     pub async fn second_server(&self) -> String {
-        let settings = Settings {
+        self.second_server_with(|_| {}).await
+    }
+
+    /// [`TestApp::second_server`] with its settings changed first.
+    pub async fn second_server_with(&self, change: impl FnOnce(&mut Settings)) -> String {
+        let mut settings = Settings {
             test_clock: true,
             ..Settings::local(self.database_url.clone())
         };
+        change(&mut settings);
         let db = open_database(&settings).await.expect("open database");
         serve(&settings, db).await
     }
@@ -471,24 +493,34 @@ impl TestApp {
 /// Runs an async test body on SQLite and on PostgreSQL.
 macro_rules! on_both_backends {
     ($($name:ident),+ $(,)?) => {
+        on_both_backends!(@started_by spawn; $($name),+);
+    };
+    (@started_by $spawn:ident; $($name:ident),+) => {
         $(
             mod $name {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    let app = crate::common::spawn(store::db::Backend::Sqlite).await.expect("sqlite app");
+                    let app = crate::common::$spawn(store::db::Backend::Sqlite).await.expect("sqlite app");
                     super::$name(&app).await;
                     app.cleanup().await;
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    if let Some(app) = crate::common::spawn(store::db::Backend::Postgres).await {
+                    if let Some(app) = crate::common::$spawn(store::db::Backend::Postgres).await {
                         super::$name(&app).await;
                         app.cleanup().await;
                     }
                 }
             }
         )+
+    };
+}
+
+/// [`on_both_backends`] for tests of a new install: each starts on an empty database.
+macro_rules! on_both_backends_empty {
+    ($($name:ident),+ $(,)?) => {
+        on_both_backends!(@started_by spawn_empty; $($name),+);
     };
 }
 

@@ -1,6 +1,6 @@
 //! People (`app/src/api/teammates.rs`, `team.rs`, `invites.rs`, `profile.rs`,
-//! `password_links.rs`, `emails.rs`): a vendor's teammates, a partner team's contacts, invites,
-//! one's own profile, one-time set-password links, the email outbox.
+//! `password_links.rs`, `emails.rs`, `setup.rs`, `company.rs`): a vendor's teammates, a partner team's contacts, invites,
+//! one's own profile, one-time set-password links, the first-run set-up, company settings, the email outbox.
 
 use super::{
     ACME_SECRETS, Case, Fixture, GX, INI, LAKESIDE_SECRETS, LONG_PASSWORD, MGR, case, check_all,
@@ -203,6 +203,46 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
         ),
         // A reset request names an account of another tenant: it answers as for any address
         // and tells nothing of it.
+        // A company's settings: only its owners and admins read and change them.
+        case(GX, "company_settings", vec![], 200, ACME_SECRETS),
+        case(INI, "company_settings", vec![], 403, ACME_SECRETS),
+        case(MGR, "company_settings", vec![], 403, ACME_SECRETS),
+        case(
+            INI,
+            "save_company_settings",
+            company_form("#facc15"),
+            403,
+            ACME_SECRETS,
+        ),
+        case(
+            MGR,
+            "save_company_settings",
+            company_form("#facc15"),
+            403,
+            ACME_SECRETS,
+        ),
+        case(
+            GX,
+            "save_company_settings",
+            company_form("not-a-colour"),
+            400,
+            ACME_SECRETS,
+        ),
+        // The first-run set-up: a set-up portal says so, and no token creates a company.
+        case(GX, "setup_status", vec![], 200, ACME_SECRETS),
+        case(
+            GX,
+            "complete_setup",
+            vec![
+                ("token", "0123abcd"),
+                ("name", "Acme Analytics"),
+                ("owner_name", "Gus"),
+                ("owner_email", "owner@acme.example"),
+                ("currency", "USD"),
+            ],
+            400,
+            ACME_SECRETS,
+        ),
         case(
             GX,
             "request_password_reset",
@@ -224,4 +264,14 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
 async fn people(app: &TestApp) {
     let fx = Fixture::load(app).await;
     check_all(app, &cases(&fx)).await;
+}
+
+/// The company settings form, with Globex's own name.
+fn company_form(color: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("name", "Globex"),
+        ("brand_color", color),
+        ("logo_url", ""),
+        ("support_email", ""),
+    ]
 }
