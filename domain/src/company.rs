@@ -94,7 +94,7 @@ mod tests {
     }
 }
 
-/// How a company shows itself on the pages its partners see (`/vendor/settings`): its name,
+/// How a company shows itself on the pages its partners see (`/vendor/company`): its name,
 /// brand colour, logo and the address partners write to for help.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Branding {
@@ -174,6 +174,11 @@ pub fn validate_branding(
     } else {
         Err(problems)
     }
+}
+
+/// Whether `text` is a colour as stored, `#rrggbb`.
+pub fn is_color(text: &str) -> bool {
+    parse_color(text).is_some()
 }
 
 /// `#rrggbb` (either case) as its three channels.

@@ -70,6 +70,8 @@ test("a new install is set up in the browser with the link its server prints", a
       RUST_LOG: "warn",
       PORTAL_SEED_DEMO: "",
       PORTAL_SMTP_URL: "",
+      PORTAL_PUBLIC_ORIGIN: "",
+      PORTAL_LOG_FORMAT: "text",
     },
     stdio: ["ignore", "pipe", "inherit"],
   });

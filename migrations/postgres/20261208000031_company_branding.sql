@@ -3,3 +3,6 @@
 ALTER TABLE companies ADD COLUMN brand_color TEXT;
 ALTER TABLE companies ADD COLUMN logo_url TEXT;
 ALTER TABLE companies ADD COLUMN support_email TEXT;
+
+-- One company a name, whatever its case: two renames at once cannot both take it.
+CREATE UNIQUE INDEX companies_name ON companies(LOWER(name));

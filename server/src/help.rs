@@ -86,7 +86,7 @@ pub const ENV_VARS: &[(&str, &str, &str)] = &[
     (
         "PORTAL_METRICS_TOKEN",
         "unset",
-        "GET /metrics asks for it as a bearer token; unset, only loopback and private networks get /metrics",
+        "GET /metrics asks for it as a bearer token; unset, only this machine (loopback, no proxy headers) gets /metrics",
     ),
     (
         "PORTAL_LOG_FORMAT",

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use domain::job::Queue;
 use store::db::{Db, now_ms};
-use store::{emails, jobs, rewards, throttle, tiers, triggers, webhooks};
+use store::{customers, emails, jobs, rewards, throttle, tiers, triggers, webhooks};
 
 use wire::error::AppError;
 
@@ -28,6 +28,11 @@ pub fn spawn(db: Db, every: Duration) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(approved = n, "rewards left their hold"),
                 Err(e) => tracing::warn!(error = %e.message, "approving due rewards failed"),
+            }
+            match customers::churn_quiet(&db, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(churned = n, "customers churned after their churn window"),
+                Err(e) => tracing::warn!(error = %e.message, "the churn check failed"),
             }
             match tiers::evaluate_daily(&db, now).await {
                 Ok(Some(changed)) => tracing::info!(changed, "daily tier evaluation"),
@@ -285,12 +290,14 @@ pub fn test_clock_router(state: store::state::AppState) -> axum::Router {
         let ran = async {
             let approved = rewards::approve_all_due(&state.db, as_of).await?;
             let tiers_changed = tiers::evaluate_all(&state.db, as_of).await?;
-            Ok::<_, wire::error::AppError>((approved, tiers_changed))
+            let churned = customers::churn_quiet(&state.db, as_of).await?;
+            Ok::<_, wire::error::AppError>((approved, tiers_changed, churned))
         };
         match ran.await {
-            Ok((approved, tiers_changed)) => axum::Json(serde_json::json!({
+            Ok((approved, tiers_changed, churned)) => axum::Json(serde_json::json!({
                 "approved": approved,
                 "tiers_changed": tiers_changed,
+                "churned": churned,
                 "now": as_of,
             }))
             .into_response(),

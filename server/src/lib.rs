@@ -307,8 +307,7 @@ pub fn router_with_clock(
         .layer(axum::middleware::from_fn(|request, next| {
             middleware::body_limit(BODY_LIMIT_BYTES, request, next)
         }));
-    // The redirect reads no session and changes nothing a visitor owns: it stays off the page
-    // middleware's path, for speed.
+    // Operators' numbers: no session, no page middleware.
     let metrics = Router::new()
         .route("/metrics", get(metrics::scrape))
         .with_state(metrics::Scrape::new(
@@ -317,6 +316,8 @@ pub fn router_with_clock(
             state.config.metrics_token_sha256,
         ))
         .layer(security_headers());
+    // The redirect reads no session and changes nothing a visitor owns: it stays off the page
+    // middleware's path, for speed.
     let referral = Router::new()
         .route("/r/{key}", get(redirect::redirect))
         .with_state(redirects)

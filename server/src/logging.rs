@@ -7,11 +7,17 @@ use tracing_subscriber::EnvFilter;
 
 static JSON: AtomicBool = AtomicBool::new(false);
 
+/// The log target of [`say`]'s events.
+const SAY: &str = "portal::start";
+
 /// Installs the log; an unknown `PORTAL_LOG_FORMAT` is an error (a typo should not silently
 /// give the other format).
 pub fn init() -> Result<(), String> {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"))
+        // What `say` tells the operator (the address, the set-up link) shows whatever the
+        // filter, as it does in text mode.
+        .add_directive(format!("{SAY}=info").parse().map_err(|e| format!("{e}"))?);
     let format = std::env::var("PORTAL_LOG_FORMAT").unwrap_or_default();
     match format.trim() {
         "" | "text" => tracing_subscriber::fmt().with_env_filter(filter).init(),
@@ -33,7 +39,7 @@ pub fn init() -> Result<(), String> {
 /// the output stays one JSON object a line.
 pub fn say(line: &str) {
     if JSON.load(Ordering::Relaxed) {
-        tracing::info!("{}", line.trim());
+        tracing::info!(target: SAY, "{}", line.trim());
     } else {
         println!("{line}");
     }

@@ -130,8 +130,14 @@ async fn serve(settings: Settings) -> Result<(), String> {
     )
     .await
     .map_err(|e| e.to_string());
-    // Store the clicks still queued before exiting.
-    click_writer.finish().await;
+    // Store the clicks still queued before exiting, for a while: a database that stopped
+    // answering must not keep the process from ending.
+    if tokio::time::timeout(std::time::Duration::from_secs(10), click_writer.finish())
+        .await
+        .is_err()
+    {
+        tracing::warn!("stopping: the queued clicks were not all stored within 10 s");
+    }
     say("Stopped.");
     served
 }
@@ -215,13 +221,24 @@ async fn backup(settings: &Settings, args: &[String]) -> Result<(), String> {
         eprintln!("error: {path} exists; back up into a new file");
         std::process::exit(USAGE_ERROR);
     }
-    let db = store::db::Db::connect(&settings.database_url).await?;
+    // Read-only: a wrong DATABASE_URL must not create an empty database and back that up.
+    let url = &settings.database_url;
+    let read_only = if url.starts_with("sqlite:") && !url.contains("mode=") {
+        format!("{url}{}mode=ro", if url.contains('?') { '&' } else { '?' })
+    } else {
+        url.clone()
+    };
+    let db = store::db::Db::connect(&read_only).await?;
     if db.backend == store::db::Backend::Postgres {
         eprintln!(
             "error: server backup copies SQLite databases. For PostgreSQL use pg_dump, e.g.\n  \
              pg_dump --format=custom --file=portal.dump \"$DATABASE_URL\"\n\
              and restore with pg_restore --dbname=\"$DATABASE_URL\" portal.dump (see README.md)"
         );
+        std::process::exit(USAGE_ERROR);
+    }
+    if !db.is_portal().await {
+        eprintln!("error: DATABASE_URL names no database of the portal (no migrations applied)");
         std::process::exit(USAGE_ERROR);
     }
     db.backup_into(path).await?;

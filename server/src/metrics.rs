@@ -39,6 +39,17 @@ fn recorder() -> &'static PrometheusHandle {
             .unwrap_or_else(|_| PrometheusBuilder::new());
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
+        // The histograms keep every sample until upkeep folds them in; a portal nobody scrapes
+        // would grow forever without it.
+        let upkeep = handle.clone();
+        let _ = std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(Duration::from_secs(5));
+                    upkeep.run_upkeep();
+                }
+            });
         // Installing fails only when another recorder is already installed (none is): the
         // handle then renders an empty page rather than stopping the server.
         if let Err(error) = metrics::set_global_recorder(recorder) {
@@ -87,13 +98,29 @@ pub async fn track(request: Request, next: Next) -> Response {
     recorder();
     let started = Instant::now();
     let route = route_label(&request);
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
     metrics::counter!(REQUESTS, "route" => route.clone(), "method" => method, "status" => status)
         .increment(1);
     metrics::histogram!(LATENCY, "route" => route).record(started.elapsed().as_secs_f64());
     response
+}
+
+/// The standard methods by name, anything else as one label: a client inventing methods must
+/// not add series.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
 }
 
 fn route_label(request: &Request) -> String {
@@ -130,28 +157,34 @@ impl Scrape {
     pub fn token_digest(token: &str) -> [u8; 32] {
         Sha256::digest(token.trim().as_bytes()).into()
     }
+}
 
-    /// With a token configured, the request must carry it; without one, it must come from
-    /// loopback or a private network (a Prometheus beside the portal, not the internet).
-    fn allows(&self, peer: IpAddr, headers: &HeaderMap) -> bool {
-        match &self.token_sha256 {
-            Some(expected) => headers
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .is_some_and(|given| Scrape::token_digest(given) == *expected),
-            None => is_private(peer),
+/// With a token configured, the request must carry it. Without one, it must come from this
+/// machine and not through a proxy: behind a load balancer or a container's port mapping every
+/// visitor's request arrives from a private address, so only loopback without forwarding
+/// headers is sure to be local.
+fn allows(token_sha256: Option<&[u8; 32]>, peer: IpAddr, headers: &HeaderMap) -> bool {
+    match token_sha256 {
+        Some(expected) => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|given| Scrape::token_digest(given) == *expected),
+        None => {
+            let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"]
+                .iter()
+                .any(|name| headers.contains_key(*name));
+            is_loopback(peer) && !forwarded
         }
     }
 }
 
-fn is_private(ip: IpAddr) -> bool {
+fn is_loopback(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_private(IpAddr::V4(v4)),
-            None => v6.is_loopback() || v6.is_unique_local() || v6.is_unicast_link_local(),
-        },
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
     }
 }
 
@@ -161,10 +194,14 @@ pub async fn scrape(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    if !scrape.allows(peer.ip(), &headers) {
+    if !allows(scrape.token_sha256.as_ref(), peer.ip(), &headers) {
         // As if there were nothing here: the numbers are for operators only.
         return (StatusCode::NOT_FOUND, "not found").into_response();
     }
+    // The gauges are the process's: two scrapes at once (of two servers in one test process,
+    // say) would otherwise render each other's samples.
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = ONE_AT_A_TIME.lock().await;
     let handle = recorder();
     sample(&scrape).await;
     handle.run_upkeep();
@@ -220,19 +257,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_private_peers_without_a_token() {
+    fn without_a_token_only_this_machine_unproxied() {
+        let open = |peer: &str, headers: &[(&'static str, &'static str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in headers {
+                map.insert(*name, value.parse().unwrap());
+            }
+            allows(None, peer.parse().unwrap(), &map)
+        };
+        for ip in ["127.0.0.1", "::1", "::ffff:127.0.0.1"] {
+            assert!(open(ip, &[]), "{ip}");
+        }
         for ip in [
-            "127.0.0.1",
             "10.1.2.3",
             "192.168.0.9",
-            "::1",
             "fd00::1",
+            "8.8.8.8",
             "::ffff:10.0.0.1",
         ] {
-            assert!(is_private(ip.parse().unwrap()), "{ip}");
+            assert!(!open(ip, &[]), "{ip}");
         }
-        for ip in ["8.8.8.8", "2001:db8::1", "::ffff:1.1.1.1"] {
-            assert!(!is_private(ip.parse().unwrap()), "{ip}");
-        }
+        assert!(!open("127.0.0.1", &[("x-forwarded-for", "203.0.113.9")]));
+        assert!(!open("127.0.0.1", &[("forwarded", "for=203.0.113.9")]));
+        assert_eq!(method_label(&axum::http::Method::GET), "GET");
+        assert_eq!(method_label(&"FOO1".parse().unwrap()), "OTHER");
     }
 }

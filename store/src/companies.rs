@@ -189,6 +189,7 @@ pub(crate) async fn insert(
             settings: &settings,
             deals: &deals,
             tier_grace_days: domain::tier::DEFAULT_GRACE_DAYS,
+            churn_days: domain::customer::DEFAULT_CHURN_DAYS,
             tracking: &tracking,
         },
         now,
@@ -257,6 +258,13 @@ async fn free_slug(tx: &mut Tx, slug: &str) -> Result<String, AppError> {
 
 /// How the company shows itself to its partners.
 pub async fn branding(db: &Db, company_id: i64) -> Result<Branding, AppError> {
+    read_branding(&mut db.conn().await?, company_id).await
+}
+
+async fn read_branding<'e, E>(executor: E, company_id: i64) -> Result<Branding, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let (name, brand_color, logo_url, support_email): (
         String,
         Option<String>,
@@ -266,7 +274,7 @@ pub async fn branding(db: &Db, company_id: i64) -> Result<Branding, AppError> {
         "SELECT name, brand_color, logo_url, support_email FROM companies WHERE id = $1",
     )
     .bind(company_id)
-    .fetch_optional(&mut db.conn().await?)
+    .fetch_optional(executor)
     .await?
     .ok_or_else(|| AppError::not_found("Company"))?;
     Ok(Branding {
@@ -285,22 +293,10 @@ pub async fn save_branding(
     user_id: i64,
     new: &Branding,
 ) -> Result<(), CreateRefused> {
-    let before = branding(db, company_id).await?;
     let mut tx = db.begin().await?;
-    let same_name: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM companies WHERE LOWER(name) = LOWER($1) AND id <> $2",
-    )
-    .bind(&new.name)
-    .bind(company_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    if same_name > 0 {
-        return Err(CreateRefused::Invalid(vec![Problem::new(
-            "name",
-            format!("a company named {} already exists", new.name),
-        )]));
-    }
-    sqlx::query(
+    let before = read_branding(&mut *tx, company_id).await?;
+    // The unique index on the lowercased name decides between two saves at once.
+    let saved = sqlx::query(
         "UPDATE companies SET name = $1, brand_color = $2, logo_url = $3, support_email = $4 WHERE id = $5",
     )
     .bind(&new.name)
@@ -309,7 +305,17 @@ pub async fn save_branding(
     .bind(&new.support_email)
     .bind(company_id)
     .execute(&mut *tx)
-    .await?;
+    .await;
+    match saved {
+        Ok(_) => {}
+        Err(e) if super::db::is_unique_violation(&e) => {
+            return Err(CreateRefused::Invalid(vec![Problem::new(
+                "name",
+                "another company has that name: choose another",
+            )]));
+        }
+        Err(e) => return Err(e.into()),
+    }
     let mut changed = serde_json::Map::new();
     for (field, old, new) in [
         ("name", Some(&before.name), Some(&new.name)),

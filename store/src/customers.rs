@@ -2,14 +2,15 @@
 //! shows them), the program's customers for teammates, and one customer's way in, leads,
 //! deals and history.
 
-use domain::customer::{CustomerSource, CustomerStatus};
+use domain::customer::{CustomerSource, CustomerStatus, Lifecycle, next_status};
 use domain::lead::LeadStatus;
 use domain::link::ReviewStatus;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::db::{Db, stored, stored_opt};
+use super::db::{Db, Tx, stored, stored_opt};
 use super::deals;
+use super::events::{self, NewEvent};
 use super::leads::PAGE;
 use crate::dto::{CustomerRow, DealRow, TimelineEntry, VendorCustomerRow};
 use crate::error::AppError;
@@ -261,7 +262,7 @@ pub async fn detail(
     let (mut deals, _) = deals::page(db, &scope, None, None, true).await?;
     deals::attach_timelines(db, &mut deals).await?;
     let history = sqlx::query(
-        "SELECT e.occurred_at, e.kind, u.name FROM events e LEFT JOIN users u ON u.id = e.actor_user_id \
+        "SELECT e.occurred_at, e.kind, u.name, e.payload FROM events e LEFT JOIN users u ON u.id = e.actor_user_id \
          WHERE e.subject_type = 'customer' AND e.subject_id = $1 ORDER BY e.id",
     )
     .bind(customer_id)
@@ -303,16 +304,234 @@ fn history_entry(r: &AnyRow) -> Result<TimelineEntry, sqlx::Error> {
     let actor = r
         .try_get::<Option<String>, _>(2)?
         .unwrap_or_else(|| "the portal".into());
-    let what = match r.try_get::<String, _>(1)?.as_str() {
-        "customer.created" => "Created",
-        "customer.attributed" => "Attributed to a partner",
-        "customer.referral_held" => "Held as a possible self-referral",
-        "customer.referral_approved" => "Referral approved",
-        "customer.referral_rejected" => "Referral rejected",
-        _ => "Changed",
+    let kind: String = r.try_get(1)?;
+    let what = match kind.as_str() {
+        "customer.created" => "Created".to_owned(),
+        "customer.attributed" => "Attributed to a partner".to_owned(),
+        "customer.referral_held" => "Held as a possible self-referral".to_owned(),
+        "customer.referral_approved" => "Referral approved".to_owned(),
+        "customer.referral_rejected" => "Referral rejected".to_owned(),
+        "customer.status_changed" => {
+            let payload: serde_json::Value =
+                serde_json::from_str(&r.try_get::<String, _>(3)?).unwrap_or_default();
+            let word = |key: &str| {
+                domain::customer::status_label(payload[key].as_str().unwrap_or_default())
+            };
+            format!(
+                "Status {} → {} ({})",
+                word("from"),
+                word("to"),
+                payload["reason"].as_str().unwrap_or_default()
+            )
+        }
+        _ => "Changed".to_owned(),
     };
     Ok(TimelineEntry {
         at: r.try_get(0)?,
         text: format!("{what} by {actor}"),
     })
+}
+
+/// Moves a customer from `from` to `to` with a `customer.status_changed` event (its reason in
+/// the payload), in the caller's transaction. `false`, and nothing written, when the customer
+/// is no longer `from`: another process or request moved it first.
+async fn set_status(
+    tx: &mut Tx,
+    company_id: i64,
+    customer_id: i64,
+    (from, to): (CustomerStatus, CustomerStatus),
+    reason: &str,
+    actor: Option<i64>,
+) -> Result<bool, AppError> {
+    let moved = sqlx::query("UPDATE customers SET status = $1 WHERE id = $2 AND status = $3")
+        .bind(to.as_str())
+        .bind(customer_id)
+        .bind(from.as_str())
+        .execute(&mut **tx)
+        .await?;
+    if moved.rows_affected() == 0 {
+        return Ok(false);
+    }
+    events::append(
+        tx,
+        NewEvent {
+            actor_user_id: actor,
+            company_id: Some(company_id),
+            kind: "customer.status_changed",
+            subject_type: "customer",
+            subject_id: customer_id,
+            payload: serde_json::json!({
+                "from": from.as_str(),
+                "to": to.as_str(),
+                "reason": reason,
+            }),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Applies `event` to the customer's status (`domain::customer::next_status`).
+async fn apply(
+    tx: &mut Tx,
+    company_id: i64,
+    customer_id: i64,
+    event: Lifecycle,
+    actor: Option<i64>,
+) -> Result<(), AppError> {
+    let current: String = sqlx::query_scalar("SELECT status FROM customers WHERE id = $1")
+        .bind(customer_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let current = CustomerStatus::parse(&current).map_err(AppError::internal)?;
+    if let Some((to, reason)) = next_status(current, event) {
+        set_status(tx, company_id, customer_id, (current, to), &reason, actor).await?;
+    }
+    Ok(())
+}
+
+/// A payment of the customer, made at `occurred_at`, was recorded in `tx`: it is the latest
+/// payment if no later one is known, and the customer is paying.
+pub(crate) async fn paid(
+    tx: &mut Tx,
+    company_id: i64,
+    customer_id: i64,
+    occurred_at: i64,
+    actor: Option<i64>,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE customers SET last_paid_at = $1 WHERE id = $2 AND (last_paid_at IS NULL OR last_paid_at < $1)",
+    )
+    .bind(occurred_at)
+    .bind(customer_id)
+    .execute(&mut **tx)
+    .await?;
+    apply(tx, company_id, customer_id, Lifecycle::Payment, actor).await
+}
+
+/// A refund of the customer was recorded in `tx`, leaving `net_paid_minor` paid in all.
+pub(crate) async fn refunded(
+    tx: &mut Tx,
+    company_id: i64,
+    customer_id: i64,
+    net_paid_minor: i64,
+    actor: Option<i64>,
+) -> Result<(), AppError> {
+    apply(
+        tx,
+        company_id,
+        customer_id,
+        Lifecycle::Refund { net_paid_minor },
+        actor,
+    )
+    .await
+}
+
+/// The churn check: every paying customer without a payment for its program's churn window
+/// churns, 200 at a time by id, each page in one transaction. Every process runs it with its
+/// other jobs; a customer another run churned first is skipped. How many churned.
+pub async fn churn_quiet(db: &Db, now: i64) -> Result<usize, AppError> {
+    const DAY_MS: i64 = 86_400_000;
+    let mut after = 0_i64;
+    let mut churned = 0;
+    loop {
+        // The plain bound on `last_paid_at` lets the index narrow the rows before each
+        // program's own window is checked.
+        let page: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT c.id, pr.company_id, c.last_paid_at, pr.churn_days FROM customers c \
+             JOIN programs pr ON pr.id = c.program_id \
+             WHERE c.status = 'paying' AND c.last_paid_at < $1 AND c.id > $2 \
+             AND c.last_paid_at <= $3 - pr.churn_days * 86400000 ORDER BY c.id LIMIT 200",
+        )
+        .bind(now - DAY_MS)
+        .bind(after)
+        .bind(now)
+        .fetch_all(&mut db.conn().await?)
+        .await?;
+        let Some(&(last, ..)) = page.last() else {
+            return Ok(churned);
+        };
+        after = last;
+        let mut tx = db.begin().await?;
+        for (customer_id, company_id, last_paid_at, churn_days) in page {
+            let quiet = Lifecycle::Quiet {
+                days_since_payment: (now - last_paid_at) / DAY_MS,
+                churn_days,
+            };
+            if let Some((to, reason)) = next_status(CustomerStatus::Paying, quiet) {
+                let moved = (CustomerStatus::Paying, to);
+                if set_status(&mut tx, company_id, customer_id, moved, &reason, None).await? {
+                    churned += 1;
+                }
+            }
+        }
+        tx.commit().await?;
+    }
+}
+
+/// A teammate sets the customer's status by hand, with a reason for the history. Outside the
+/// company, or a restricted manager's groups, the customer is "not found".
+pub async fn change_status(
+    db: &Db,
+    company_id: i64,
+    allowed_groups: Option<&[i64]>,
+    customer_id: i64,
+    to: CustomerStatus,
+    reason: &str,
+    actor: i64,
+) -> Result<(), AppError> {
+    let found = detail_access(db, company_id, allowed_groups, customer_id).await?;
+    if found == to {
+        return Err(AppError::invalid_fields(vec![(
+            "status",
+            format!("The customer is {} already", to.label()),
+        )]));
+    }
+    let mut tx = db.begin().await?;
+    if !set_status(
+        &mut tx,
+        company_id,
+        customer_id,
+        (found, to),
+        reason,
+        Some(actor),
+    )
+    .await?
+    {
+        return Err(AppError::new(
+            409,
+            "The customer's status changed meanwhile. Reload the page and try again.",
+        ));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The customer's status, when it is a customer of the company within `allowed_groups`.
+async fn detail_access(
+    db: &Db,
+    company_id: i64,
+    allowed_groups: Option<&[i64]>,
+    customer_id: i64,
+) -> Result<CustomerStatus, AppError> {
+    let row: Option<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT c.status, COALESCE(pa.group_id, rp.group_id) FROM customers c \
+         JOIN programs pr ON pr.id = c.program_id \
+         LEFT JOIN partnerships pa ON pa.id = c.partnership_id \
+         LEFT JOIN partnerships rp ON rp.id = c.review_partnership_id \
+         WHERE c.id = $1 AND pr.company_id = $2",
+    )
+    .bind(customer_id)
+    .bind(company_id)
+    .fetch_optional(&mut db.conn().await?)
+    .await?;
+    let Some((status, group)) = row else {
+        return Err(AppError::not_found("Customer"));
+    };
+    if let Some(groups) = allowed_groups
+        && !group.is_some_and(|g| groups.contains(&g))
+    {
+        return Err(AppError::not_found("Customer"));
+    }
+    CustomerStatus::parse(&status).map_err(AppError::internal)
 }

@@ -262,6 +262,15 @@ impl Db {
         Ok(())
     }
 
+    /// Whether migrations were ever applied here: a database of the portal, not an empty file.
+    pub async fn is_portal(&self) -> bool {
+        let applied: Result<i64, sqlx::Error> =
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+                .fetch_one(&self.pool)
+                .await;
+        applied.is_ok_and(|n| n > 0)
+    }
+
     /// How many connections this process holds, for `/metrics`.
     pub fn pool_stats(&self) -> PoolStats {
         PoolStats {

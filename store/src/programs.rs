@@ -49,6 +49,7 @@ pub struct NewProgram<'a> {
     pub settings: &'a ProgramSettings,
     pub deals: &'a DealSettings,
     pub tier_grace_days: i64,
+    pub churn_days: i64,
     pub tracking: &'a TrackingSettings,
 }
 
@@ -74,12 +75,13 @@ async fn insert_rows(
         settings,
         deals,
         tier_grace_days,
+        churn_days,
         tracking,
     } = program;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO programs (company_id, name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, allowed_domains, terms, created_at, \
-         deal_protection_days, customer_email_visible, tier_grace_days, default_destination, link_param_partner, link_param_click, attribution_model, public_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+         deal_protection_days, customer_email_visible, tier_grace_days, default_destination, link_param_partner, link_param_click, attribution_model, public_key, churn_days) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
     )
     .bind(company_id)
     .bind(&settings.name)
@@ -100,6 +102,7 @@ async fn insert_rows(
     .bind(&tracking.params.click)
     .bind(tracking.model.as_str())
     .bind(super::links::new_public_key())
+    .bind(churn_days)
     .fetch_one(&mut **tx)
     .await?;
     sqlx::query(
@@ -145,6 +148,7 @@ pub async fn save(
         settings,
         deals,
         tier_grace_days,
+        churn_days,
         ..
     } = program;
     let id = existing.map(|p| p.id);
@@ -165,8 +169,8 @@ pub async fn save(
     let program_id: i64 = match id {
         Some(id) => sqlx::query_scalar(
             "UPDATE programs SET name = $1, slug = $2, attribution_window_days = $3, hold_days = $4, min_cashout_minor = $5, \
-             signup_mode = $6, allowed_domains = $7, terms = $8, deal_protection_days = $11, customer_email_visible = $12, tier_grace_days = $13 \
-             WHERE id = $9 AND company_id = $10 RETURNING id",
+             signup_mode = $6, allowed_domains = $7, terms = $8, deal_protection_days = $11, customer_email_visible = $12, tier_grace_days = $13, \
+             churn_days = $14 WHERE id = $9 AND company_id = $10 RETURNING id",
         )
         .bind(&settings.name)
         .bind(&settings.slug)
@@ -181,6 +185,7 @@ pub async fn save(
         .bind(i64::from(deals.protection_days))
         .bind(i64::from(deals.customer_emails_visible))
         .bind(tier_grace_days)
+        .bind(churn_days)
         .fetch_one(&mut *tx)
         .await
         .map_err(taken)?,
@@ -209,6 +214,7 @@ pub async fn save(
                 "deal_protection_days": deals.protection_days,
                 "customer_emails_visible": deals.customer_emails_visible,
                 "tier_grace_days": tier_grace_days,
+                "churn_days": churn_days,
             }),
         },
     )
@@ -228,7 +234,7 @@ pub async fn settings_form(
     let r = sqlx::query(
         "SELECT name, slug, currency, attribution_window_days, hold_days, min_cashout_minor, signup_mode, allowed_domains, terms, \
          deal_protection_days, customer_email_visible, tier_grace_days, default_destination, link_param_partner, link_param_click, \
-         attribution_model, public_key FROM programs WHERE id = $1 AND company_id = $2",
+         attribution_model, public_key, churn_days FROM programs WHERE id = $1 AND company_id = $2",
     )
     .bind(program_id)
     .bind(company_id)
@@ -258,6 +264,7 @@ fn form_row(r: &AnyRow, id: i64, origin: &str) -> Result<ProgramForm, AppError> 
         deal_protection_days: u32::try_from(r.try_get::<i64, _>(9)?).map_err(AppError::internal)?,
         customer_emails_visible: r.try_get::<i64, _>(10)? != 0,
         tier_grace_days: r.try_get(11)?,
+        churn_days: r.try_get(17)?,
         default_destination: r.try_get(12)?,
         link_param_partner: r.try_get(13)?,
         link_param_click: r.try_get(14)?,

@@ -63,12 +63,23 @@ pub async fn complete(
     company: &NewCompany,
     currency: &str,
 ) -> Result<CompanyCreated, SetupRefused> {
+    // The token first: hashing the owner's unusable password takes a share of the hasher that
+    // sign-ins wait for, and anyone may post here.
+    let hash = hash_token(token.trim());
+    let known: Option<i64> =
+        sqlx::query_scalar("SELECT created_at FROM setup_tokens WHERE token_hash = $1")
+            .bind(&hash)
+            .fetch_optional(&mut db.conn().await?)
+            .await?;
+    if known.is_none() {
+        return Err(SetupRefused::BadToken);
+    }
     let prepared = companies::prepare(hasher, company, currency)
         .await
         .map_err(SetupRefused::Company)?;
     let mut tx = db.begin().await?;
     let spent = sqlx::query("DELETE FROM setup_tokens WHERE token_hash = $1")
-        .bind(hash_token(token.trim()))
+        .bind(&hash)
         .execute(&mut *tx)
         .await?;
     if spent.rows_affected() != 1 {

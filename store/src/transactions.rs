@@ -8,6 +8,7 @@ use domain::transaction::{CustomerRef, NewTransaction, Problem, check_refund};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use super::customers;
 use super::db::{Db, Tx, is_unique_violation};
 use super::events::{self, NewEvent};
 use super::rewards::{self, Earned, ProgramMoney};
@@ -357,6 +358,24 @@ pub async fn record(
         },
     )
     .await?;
+    if new.is_refund() {
+        let net_paid: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM transactions WHERE customer_id = $1",
+        )
+        .bind(customer.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        customers::refunded(&mut tx, program.company_id, customer.id, net_paid, user).await?;
+    } else {
+        customers::paid(
+            &mut tx,
+            program.company_id,
+            customer.id,
+            new.occurred_at,
+            user,
+        )
+        .await?;
+    }
     let money = |minor: i64| format_minor(minor, program.currency);
     match (&original, customer.partnership_id) {
         (Some((original_id, original_key, amount, refunded)), _) => {

@@ -551,6 +551,8 @@ pub struct ProgramForm {
     pub terms: String,
     pub deal_protection_days: u32,
     pub tier_grace_days: i64,
+    /// Days without a payment after which a paying customer churned.
+    pub churn_days: i64,
     pub customer_emails_visible: bool,
     pub default_destination: String,
     pub link_param_partner: String,

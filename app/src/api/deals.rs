@@ -297,6 +297,40 @@ pub async fn fetch_vendor_customer(id: i64) -> Result<CustomerDetailPage, AppErr
     .await
 }
 
+/// A partner manager sets a customer's status by hand (signed up, paying, churned), with the
+/// reason the customer's history keeps; payments and refunds move it on from there.
+#[server(prefix = "/api", endpoint = "set_customer_status")]
+pub async fn set_customer_status(
+    customer: i64,
+    status: String,
+    reason: String,
+) -> Result<(), AppError> {
+    use crate::server::{customers, endpoint, require_teammate};
+    use domain::customer::{CustomerStatus, validate_reason};
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManagePartners).await?;
+        let to = CustomerStatus::parse(&status)
+            .map_err(|_| AppError::invalid_fields(vec![("status", "Choose a status".into())]))?;
+        let reason = validate_reason(&reason)
+            .map_err(|e| AppError::invalid_fields(vec![("reason", e.0)]))?;
+        customers::change_status(
+            &state.db,
+            me.company_id,
+            me.allowed_groups.as_deref(),
+            customer,
+            to,
+            &reason,
+            me.identity.user_id,
+        )
+        .await?;
+        crate::server::notice::notice(&format!("Status set to {}.", to.label()));
+        Ok(())
+    })
+    .await
+}
+
 /// A teammate approves or rejects a signup held as a possible self-referral.
 #[server(prefix = "/api", endpoint = "review_referral")]
 pub async fn review_referral(customer: i64, decision: String) -> Result<(), AppError> {

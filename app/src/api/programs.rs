@@ -42,6 +42,7 @@ pub async fn fetch_program_settings(
                 terms: String::new(),
                 deal_protection_days: domain::program::DealSettings::DEFAULT.protection_days,
                 tier_grace_days: domain::tier::DEFAULT_GRACE_DAYS,
+                churn_days: domain::customer::DEFAULT_CHURN_DAYS,
                 customer_emails_visible: false,
                 default_destination: String::new(),
                 link_param_partner: domain::link::LinkParams::default().partner,
@@ -81,6 +82,7 @@ pub async fn save_program(
     deal_protection_days: Option<String>,
     customer_emails: Option<String>,
     tier_grace_days: Option<String>,
+    churn_days: Option<String>,
 ) -> Result<i64, AppError> {
     use crate::server::{endpoint, programs, require_teammate};
     use domain::permissions::Permission;
@@ -119,6 +121,8 @@ pub async fn save_program(
         let tracking = domain::link::TrackingSettings::default();
         let grace_days = domain::tier::parse_grace_days(tier_grace_days.as_deref())
             .map_err(|e| AppError::invalid_fields(vec![("tier_grace_days", e.0)]))?;
+        let churn_days = domain::customer::parse_churn_days(churn_days.as_deref())
+            .map_err(|e| AppError::invalid_fields(vec![("churn_days", e.0)]))?;
         if let Some(p) = &existing
             && p.currency != settings.currency.code()
         {
@@ -131,6 +135,7 @@ pub async fn save_program(
             settings: &settings,
             deals: &deals,
             tier_grace_days: grace_days,
+            churn_days,
             tracking: &tracking,
         };
         let id = programs::save(

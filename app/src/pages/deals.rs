@@ -1,6 +1,7 @@
 //! Deal pipelines: `/partner/deals` (register and follow), `/vendor/deals` (decide, assign a
 //! rep, close), and `/vendor/customers/:id`, where a customer's deals and leads show.
 
+use domain::customer::CustomerStatus;
 use domain::deal::{DealMotion, DealStage};
 use domain::time::{format_date, format_timestamp};
 use leptos::prelude::*;
@@ -8,8 +9,8 @@ use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
-    AdvanceDeal, AssignDealRep, DecideDeal, RegisterDeal, ReviewReferral, fetch_partner_deals,
-    fetch_vendor_customer, fetch_vendor_deals,
+    AdvanceDeal, AssignDealRep, DecideDeal, RegisterDeal, ReviewReferral, SetCustomerStatus,
+    fetch_partner_deals, fetch_vendor_customer, fetch_vendor_deals,
 };
 use crate::components::{Submit, TopBar, data_page};
 use crate::dto::{
@@ -627,6 +628,33 @@ pub fn CustomerDetailPage() -> impl IntoView {
     })
 }
 
+/// Sets a customer's status by hand, with a reason (partner managers).
+#[component]
+fn CustomerStatusForm(customer_id: i64, current: CustomerStatus) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="customer-status">
+            <h2 id="customer-status">"Status"</h2>
+            <p class="muted">
+                "A first payment makes a customer paying; a full refund, or no payment for the program's churn window, makes it churned. Set it by hand when you know better; the history keeps why."
+            </p>
+            <form method="post" action=SetCustomerStatus::PATH class="form">
+                <input type="hidden" name="customer" value=customer_id />
+                <label for="customer-status-to">"New status"</label>
+                <select id="customer-status-to" name="status">
+                    {CustomerStatus::ALL
+                        .iter()
+                        .filter(|s| **s != current)
+                        .map(|s| view! { <option value=s.as_str()>{s.label()}</option> })
+                        .collect_view()}
+                </select>
+                <label for="customer-status-reason">"Reason"</label>
+                <input id="customer-status-reason" name="reason" required maxlength="300" />
+                <Submit label="Change status" busy_text="Saving…" />
+            </form>
+        </section>
+    }
+}
+
 #[component]
 fn CustomerDetail(data: CustomerDetailPage) -> impl IntoView {
     let CustomerDetailPage {
@@ -701,6 +729,8 @@ fn CustomerDetail(data: CustomerDetailPage) -> impl IntoView {
                     })}
                 {held_for.map(|team| view! { <ReferralReview customer_id team can_review /> })}
             </section>
+            {can_review
+                .then(|| view! { <CustomerStatusForm customer_id current=customer.status /> })}
             <section class="card" aria-labelledby="customer-deals">
                 <h2 id="customer-deals">"Deals"</h2>
                 {if no_deals {

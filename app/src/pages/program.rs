@@ -192,6 +192,18 @@ fn Settings(data: Data) -> impl IntoView {
                     value=form.tier_grace_days
                     disabled=!can_edit
                 />
+                <label for="p-churn">
+                    "Churn window (days without a payment before a paying customer counts as churned)"
+                </label>
+                <input
+                    id="p-churn"
+                    name="churn_days"
+                    type="number"
+                    min="1"
+                    max="3650"
+                    value=form.churn_days
+                    disabled=!can_edit
+                />
                 <label for="p-emails">"Customer emails partners see"</label>
                 <select id="p-emails" name="customer_emails" disabled=!can_edit>
                     <option value="masked" selected=!form.customer_emails_visible>

@@ -148,10 +148,15 @@ fn brand(session: &store::context::Session, program_id: i64) -> Option<crate::dt
 pub fn brand_of(vendor: &str, brand: &store::context::VendorBrand) -> crate::dto::Brand {
     crate::dto::Brand {
         vendor: vendor.to_owned(),
-        color: brand.color.clone().map(|c| {
-            let on = domain::company::text_on(&c).to_owned();
-            (c, on)
-        }),
+        // Checked again: it goes into a style element.
+        color: brand
+            .color
+            .clone()
+            .filter(|c| domain::company::is_color(c))
+            .map(|c| {
+                let on = domain::company::text_on(&c).to_owned();
+                (c, on)
+            }),
         logo_url: brand.logo_url.clone(),
         support_email: brand.support_email.clone(),
     }

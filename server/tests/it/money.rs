@@ -22,6 +22,7 @@ on_both_backends!(
     sixteen_concurrent_full_refunds_make_one,
     rewards_made_after_the_test_clock_ran_stay_held,
     a_recorded_transaction_stores_its_idempotent_answer_with_it,
+    customers_move_with_their_payments,
 );
 
 const DAY: i64 = 86_400_000;
@@ -1674,4 +1675,135 @@ async fn a_recorded_transaction_stores_its_idempotent_answer_with_it(app: &TestA
     let stored: Value = serde_json::from_str(&body.unwrap()).unwrap();
     assert_eq!(stored["id"], json!(recorded.id));
     let _ = key;
+}
+
+/// A customer's status, and the reason of its latest change.
+async fn customer_status(app: &TestApp, key: &str) -> (String, String) {
+    sqlx::query_as(
+        "SELECT c.status, COALESCE((SELECT e.payload FROM events e WHERE e.subject_type = 'customer' \
+         AND e.subject_id = c.id AND e.kind = 'customer.status_changed' ORDER BY e.id DESC LIMIT 1), '') \
+         FROM customers c WHERE c.external_key = $1",
+    )
+    .bind(key)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+async fn customers_move_with_their_payments(app: &TestApp) {
+    let key = app.api_key().await;
+    assert_eq!(customer_status(app, "cus_1001").await.0, "signed_up");
+    let (status, ..) = post(app, &key, &payment("life_1", 10_000), None).await;
+    assert_eq!(status, 201);
+    let (now, why) = customer_status(app, "cus_1001").await;
+    assert_eq!(now, "paying");
+    assert!(why.contains("First payment"), "{why}");
+    // A second payment changes nothing; refunding less than everything neither.
+    post(app, &key, &payment("life_2", 5_000), None).await;
+    let mut refund = payment("life_r1", -5_000);
+    refund["refunds"] = json!("life_2");
+    assert_eq!(post(app, &key, &refund, None).await.0, 201);
+    assert_eq!(customer_status(app, "cus_1001").await.0, "paying");
+    let mut refund = payment("life_r2", -10_000);
+    refund["refunds"] = json!("life_1");
+    assert_eq!(post(app, &key, &refund, None).await.0, 201);
+    let (now, why) = customer_status(app, "cus_1001").await;
+    assert_eq!(now, "churned");
+    assert!(why.contains("Every payment was refunded"), "{why}");
+    post(app, &key, &payment("life_3", 2_000), None).await;
+    assert!(
+        customer_status(app, "cus_1001")
+            .await
+            .1
+            .contains("Paid again")
+    );
+
+    // The churn window: quiet for 30 days (the program's setting), the customer churned, once.
+    sqlx::query("UPDATE programs SET churn_days = 30")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let now = store::db::now_ms();
+    assert_eq!(
+        store::customers::churn_quiet(&app.db, now + 29 * DAY)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store::customers::churn_quiet(&app.db, now + 31 * DAY)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store::customers::churn_quiet(&app.db, now + 31 * DAY)
+            .await
+            .unwrap(),
+        0
+    );
+    let (status, why) = customer_status(app, "cus_1001").await;
+    assert_eq!(status, "churned");
+    assert!(why.contains("No payment for 30 days"), "{why}");
+
+    // By hand, with a reason; partner managers only; the list filters by status.
+    let id = app
+        .scalar(
+            "SELECT id FROM customers WHERE external_key = $1",
+            "cus_1001",
+        )
+        .await
+        .to_string();
+    let owner = app.signed_in("owner@acme.example").await;
+    let finance = app.signed_in("finance@acme.example").await;
+    let set = |status: &'static str, reason: &'static str| {
+        vec![
+            ("customer", id.clone()),
+            ("status", status.into()),
+            ("reason", reason.into()),
+        ]
+    };
+    let call = async |client: &reqwest::Client, form: Vec<(&str, String)>| {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        app.call(client, "set_customer_status", &form).await
+    };
+    assert_eq!(
+        call(&finance, set("paying", "Paid by invoice"))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(call(&owner, set("paying", " ")).await.status(), 400);
+    assert_eq!(
+        call(&owner, set("churned", "Again")).await.status(),
+        400,
+        "no change"
+    );
+    assert_eq!(
+        call(&owner, set("paying", "Paid by invoice"))
+            .await
+            .status(),
+        200
+    );
+    let detail = json_of(app.call(&owner, "vendor_customer", &[("id", &id)]).await).await;
+    let history = detail["history"].to_string();
+    assert!(
+        history.contains("Status churned → paying (Paid by invoice) by"),
+        "{history}"
+    );
+    let program = acme_program(app).await;
+    let paying = json_of(
+        app.call(
+            &owner,
+            "vendor_customers",
+            &[("program", &program), ("status", "paying")],
+        )
+        .await,
+    )
+    .await;
+    let names = paying["customers"].to_string();
+    assert!(
+        names.contains("Contoso Retail") && !names.contains("Fabrikam"),
+        "{names}"
+    );
 }

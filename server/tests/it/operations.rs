@@ -190,10 +190,11 @@ impl Process {
         }
     }
 
-    /// Every line the process wrote.
+    /// Every line the process wrote, once it has exited (its reader then ends).
     fn all_lines(&mut self) -> Vec<String> {
-        let rest: Vec<String> = self.lines.try_iter().collect();
-        self.seen.extend(rest);
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(10)) {
+            self.seen.push(line);
+        }
         self.seen.clone()
     }
 }
@@ -345,6 +346,17 @@ async fn backup_copies_a_sqlite_database(app: &TestApp) {
     assert!(err.contains("exists"), "{err}");
     let (code, _, _) = server_command(app, &["backup"]);
     assert_eq!(code, 2);
+    // A wrong DATABASE_URL is not backed up as an empty database, nor created.
+    let missing = std::env::temp_dir().join(format!("portal_missing_{}.db", rand::random::<u32>()));
+    let other = std::env::temp_dir().join(format!("portal_copy_{}.db", rand::random::<u32>()));
+    let out = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["backup", &other.display().to_string()])
+        .env("DATABASE_URL", format!("sqlite://{}", missing.display()))
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(!missing.exists() && !other.exists());
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{path_text}{suffix}"));
     }

@@ -199,6 +199,40 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
         case(INI, "suggest_partners", vec![], 403, ACME_SECRETS),
         case(
             GX,
+            "set_customer_status",
+            vec![
+                ("customer", &fx.acme_customer),
+                ("status", "churned"),
+                ("reason", "Not ours"),
+            ],
+            404,
+            ACME_SECRETS,
+        ),
+        // Northwind's customer is outside the manager's groups.
+        case(
+            MGR,
+            "set_customer_status",
+            vec![
+                ("customer", &fx.acme_customer),
+                ("status", "churned"),
+                ("reason", "Not ours"),
+            ],
+            404,
+            NORTHWIND_SECRETS,
+        ),
+        case(
+            INI,
+            "set_customer_status",
+            vec![
+                ("customer", &fx.acme_customer),
+                ("status", "churned"),
+                ("reason", "Not ours"),
+            ],
+            403,
+            ACME_SECRETS,
+        ),
+        case(
+            GX,
             "review_referral",
             vec![("customer", &fx.acme_customer), ("decision", "approve")],
             404,

@@ -201,8 +201,6 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
             403,
             ACME_SECRETS,
         ),
-        // A reset request names an account of another tenant: it answers as for any address
-        // and tells nothing of it.
         // A company's settings: only its owners and admins read and change them.
         case(GX, "company_settings", vec![], 200, ACME_SECRETS),
         case(INI, "company_settings", vec![], 403, ACME_SECRETS),
@@ -243,6 +241,8 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
             400,
             ACME_SECRETS,
         ),
+        // A reset request names an account of another tenant: it answers as for any address
+        // and tells nothing of it.
         case(
             GX,
             "request_password_reset",
