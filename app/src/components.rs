@@ -44,7 +44,7 @@ pub fn TopBar(viewer: Viewer) -> impl IntoView {
     let logo = brand.clone().map(|brand| view! { <VendorLogo brand /> });
     let help = brand.and_then(|b| {
         b.support_email.map(|email| {
-            let label = format!("Email {} for help", b.vendor);
+            let label = format!("Help from {}", b.vendor);
             view! {
                 <a href=format!("mailto:{email}") aria-label=label title=email>
                     "Help"

@@ -38,6 +38,18 @@ impl Problem {
     }
 }
 
+/// A company's name, trimmed; a problem when it is empty or over 100 characters.
+fn company_name<'a>(name: &'a str, problems: &mut Vec<Problem>) -> &'a str {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        problems.push(Problem::new(
+            "name",
+            "a company name is 1 to 100 characters",
+        ));
+    }
+    name
+}
+
 /// Checks every field and names each problem (what the command prints before exiting 2, and
 /// what the set-up page shows beside each field).
 pub fn validate_new_company(
@@ -46,13 +58,7 @@ pub fn validate_new_company(
     owner_name: &str,
 ) -> Result<NewCompany, Vec<Problem>> {
     let mut problems = Vec::new();
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        problems.push(Problem::new(
-            "name",
-            "a company name is 1 to 100 characters",
-        ));
-    }
+    let name = company_name(name, &mut problems);
     let owner_email = normalize_email(owner_email)
         .map_err(|e| problems.push(Problem::new("owner_email", e.0)))
         .ok();
@@ -115,13 +121,7 @@ pub fn validate_branding(
     support_email: &str,
 ) -> Result<Branding, Vec<Problem>> {
     let mut problems = Vec::new();
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        problems.push(Problem::new(
-            "name",
-            "a company name is 1 to 100 characters",
-        ));
-    }
+    let name = company_name(name, &mut problems);
     let optional = |text: &str| {
         Some(text.trim())
             .filter(|t| !t.is_empty())

@@ -29,6 +29,11 @@ impl AppError {
     }
 
     /// A form with bad fields: 400 with one message per field.
+    /// The problems of a company form (`domain::company`), each beside its field.
+    pub fn company_problems(problems: Vec<domain::company::Problem>) -> Self {
+        Self::invalid_fields(problems.into_iter().map(|p| (p.field, p.message)).collect())
+    }
+
     pub fn invalid_fields(fields: Vec<(&'static str, String)>) -> Self {
         Self {
             status: 400,

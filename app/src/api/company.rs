@@ -31,22 +31,20 @@ pub async fn save_company_settings(
 ) -> Result<(), AppError> {
     use crate::server::companies::{self, CreateRefused};
     use crate::server::{endpoint, require_teammate};
-    use domain::company::{Problem, validate_branding};
+    use domain::company::validate_branding;
     use domain::permissions::Permission;
-
-    fn fields(problems: Vec<Problem>) -> AppError {
-        AppError::invalid_fields(problems.into_iter().map(|p| (p.field, p.message)).collect())
-    }
 
     endpoint(async move {
         let (state, me) = require_teammate(Permission::ManageCompany).await?;
-        let settings =
-            validate_branding(&name, &brand_color, &logo_url, &support_email).map_err(fields)?;
+        let settings = validate_branding(&name, &brand_color, &logo_url, &support_email)
+            .map_err(AppError::company_problems)?;
         match companies::save_branding(&state.db, me.company_id, me.identity.user_id, &settings)
             .await
         {
             Ok(()) => {}
-            Err(CreateRefused::Invalid(problems)) => return Err(fields(problems)),
+            Err(CreateRefused::Invalid(problems)) => {
+                return Err(AppError::company_problems(problems));
+            }
             Err(CreateRefused::Failed(e)) => return Err(e),
         }
         crate::server::notice::notice("Company settings saved.");

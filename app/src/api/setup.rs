@@ -26,15 +26,11 @@ pub async fn complete_setup(
     use crate::server::companies::CreateRefused;
     use crate::server::setup::{self, SetupRefused};
     use crate::server::{endpoint, state};
-    use domain::company::{Problem, validate_new_company};
-
-    fn fields(problems: Vec<Problem>) -> AppError {
-        AppError::invalid_fields(problems.into_iter().map(|p| (p.field, p.message)).collect())
-    }
+    use domain::company::validate_new_company;
 
     endpoint(async move {
         let state = state()?;
-        let company = validate_new_company(&name, &owner_email, &owner_name).map_err(fields)?;
+        let company = validate_new_company(&name, &owner_email, &owner_name).map_err(AppError::company_problems)?;
         let currency = currency.trim().to_uppercase();
         let created = match setup::complete(&state.db, &state.hasher, &token, &company, &currency)
             .await
@@ -50,7 +46,7 @@ pub async fn complete_setup(
                 return Err(AppError::new(409, "This portal is set up already. Sign in instead."));
             }
             Err(SetupRefused::Company(CreateRefused::Invalid(problems))) => {
-                return Err(fields(problems));
+                return Err(AppError::company_problems(problems));
             }
             Err(SetupRefused::Company(CreateRefused::Failed(e))) => return Err(e),
         };

@@ -104,14 +104,7 @@ async fn the_first_company_is_made_on_the_setup_page(app: &TestApp) {
         .await;
     assert_eq!(again.status(), 400);
     assert_eq!(count(app, "companies").await, 1);
-    let html = browser
-        .get(app.url("/setup"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html(&browser, "/setup").await;
     assert!(html.contains("The portal is set up"), "{html}");
     assert!(!html.contains("Create the company"));
 
@@ -204,37 +197,15 @@ async fn company_settings_show_on_partner_pages(app: &TestApp) {
     );
     assert!(html.contains(&format!("src=\"{LOGO}\"")));
     assert!(html.contains("mailto:partners@acme.example"));
-    let join = app
-        .client()
-        .get(app.url("/join/acme-partner-program"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let join = app.html(&app.client(), "/join/acme-partner-program").await;
     assert!(
         join.contains("--accent:#facc15") && join.contains(LOGO),
         "{join}"
     );
     // Vendor pages keep the portal's own colours; another vendor's partners see nothing of it.
-    let vendor = owner
-        .get(app.url("/vendor"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let vendor = app.html(&owner, "/vendor").await;
     assert!(!vendor.contains("--accent"));
     let initech = app.signed_in("owner@initech.example").await;
-    let theirs = initech
-        .get(app.url("/partner"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let theirs = app.html(&initech, "/partner").await;
     assert!(!theirs.contains("facc15") && !theirs.contains(LOGO));
 }

@@ -82,7 +82,7 @@ fn payment(key: &str, amount: i64) -> Value {
     json!({ "customer_key": "cus_1001", "amount": amount, "currency": "USD", "transaction_key": key })
 }
 
-pub(crate) async fn northwind_balance(app: &TestApp) -> i64 {
+async fn northwind_balance(app: &TestApp) -> i64 {
     let id = app.partnership_id("Northwind Agency").await;
     app.scalar(
         "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM rewards WHERE partnership_id = CAST($1 AS BIGINT) AND status = 'approved' AND payout_id IS NULL",
@@ -91,7 +91,7 @@ pub(crate) async fn northwind_balance(app: &TestApp) -> i64 {
     .await
 }
 
-pub(crate) async fn set_payout_details(app: &TestApp, client: &reqwest::Client) {
+async fn set_payout_details(app: &TestApp, client: &reqwest::Client) {
     let res = app
         .call(
             client,
@@ -519,22 +519,30 @@ async fn idempotency_keys_replay_refuse_and_wait(app: &TestApp) {
 }
 
 async fn thirty_two_cashouts_make_one_payout(app: &TestApp) {
+    cash_outs_make_one_payout(app, std::slice::from_ref(&app.base)).await;
+}
+
+/// Northwind's owner asks 32 times at once to cash out, spread over the server processes at
+/// `bases`: one payout of the whole balance, every other ask refused.
+pub(crate) async fn cash_outs_make_one_payout(app: &TestApp, bases: &[String]) {
     let owner = app.signed_in("owner@northwind.example").await;
     set_payout_details(app, &owner).await;
     let before = northwind_balance(app).await;
     assert!(before > 0);
-    let payouts_before = app
-        .scalar(
+    let requested = || {
+        app.scalar(
             "SELECT COUNT(*) FROM payouts WHERE status = $1",
             "requested",
         )
-        .await;
-    let calls = (0..32).map(|_| {
-        let owner = owner.clone();
-        let url = app.url("/api/cash_out");
+    };
+    let payouts_before = requested().await;
+    let calls = (0..32).map(|i| {
+        let (owner, base) = (owner.clone(), bases[i % bases.len()].clone());
         tokio::spawn(async move {
+            // Behind one load balancer all have one origin; here each its own.
             owner
-                .post(url)
+                .post(format!("{base}/api/cash_out"))
+                .header("origin", &base)
                 .form(&[("x", "")])
                 .send()
                 .await
@@ -553,13 +561,7 @@ async fn thirty_two_cashouts_make_one_payout(app: &TestApp) {
         statuses.iter().all(|s| [200, 400, 409].contains(s)),
         "{statuses:?}"
     );
-    let payouts_after = app
-        .scalar(
-            "SELECT COUNT(*) FROM payouts WHERE status = $1",
-            "requested",
-        )
-        .await;
-    assert_eq!(payouts_after, payouts_before + 1);
+    assert_eq!(requested().await, payouts_before + 1);
     assert_eq!(northwind_balance(app).await, 0);
     let amount = app
         .scalar("SELECT amount_minor FROM payouts WHERE id = (SELECT MAX(id) FROM payouts WHERE status = $1)", "requested")

@@ -291,20 +291,6 @@ async fn a_stopping_server_finishes_requests_in_flight_then_exits(app: &TestApp)
     assert!(lines.iter().any(|l| l.contains("Stopped.")), "{lines:#?}");
 }
 
-fn server_command(app: &TestApp, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(args)
-        .env("DATABASE_URL", &app.database_url)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("run the server binary");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 async fn backup_copies_a_sqlite_database(app: &TestApp) {
     let path = std::env::temp_dir().join(format!(
         "portal_backup_{}_{}.db",
@@ -312,7 +298,7 @@ async fn backup_copies_a_sqlite_database(app: &TestApp) {
         rand::random::<u32>()
     ));
     let path_text = path.display().to_string();
-    let (code, out, err) = server_command(app, &["backup", &path_text]);
+    let (code, out, err) = app.run_binary(&["backup", &path_text], &[]);
     if app.database_url.starts_with("postgres") {
         assert_eq!(code, 2, "{out}{err}");
         assert!(err.contains("pg_dump"), "{err}");
@@ -341,10 +327,10 @@ async fn backup_copies_a_sqlite_database(app: &TestApp) {
     }
     copy.close().await;
     // Never over an existing file; nothing else is accepted.
-    let (code, _, err) = server_command(app, &["backup", &path_text]);
+    let (code, _, err) = app.run_binary(&["backup", &path_text], &[]);
     assert_eq!(code, 2);
     assert!(err.contains("exists"), "{err}");
-    let (code, _, _) = server_command(app, &["backup"]);
+    let (code, _, _) = app.run_binary(&["backup"], &[]);
     assert_eq!(code, 2);
     // A wrong DATABASE_URL is not backed up as an empty database, nor created.
     let missing = std::env::temp_dir().join(format!("portal_missing_{}.db", rand::random::<u32>()));

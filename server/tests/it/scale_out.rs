@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::{DEMO_PASSWORD, TestApp, json_of};
 use crate::links::{configure_links, default_link};
-use crate::money::{northwind_balance, set_payout_details};
+use crate::money::cash_outs_make_one_payout;
 use crate::trust::wrong_password;
 
 on_both_backends!(two_server_processes_behave_as_one);
@@ -18,7 +18,7 @@ async fn two_server_processes_behave_as_one(app: &TestApp) {
     let bases = [app.base.clone(), second.clone()];
     a_session_made_on_one_works_on_the_other(app, &second).await;
     wrong_passwords_over_both_are_throttled_after_five(app, &bases).await;
-    cashouts_over_both_make_one_payout(app, &bases).await;
+    cash_outs_make_one_payout(app, &bases).await;
     a_link_turned_off_on_one_stops_on_the_other(app, &second).await;
     the_daily_tier_run_happens_once(app).await;
 }
@@ -49,51 +49,6 @@ async fn wrong_passwords_over_both_are_throttled_after_five(app: &TestApp, bases
     assert_eq!(res.status(), 429, "even the right password waits");
     // Another account from the same address still signs in.
     app.signed_in("owner@acme.example").await;
-}
-
-async fn cashouts_over_both_make_one_payout(app: &TestApp, bases: &[String; 2]) {
-    let owner = app.signed_in("owner@northwind.example").await;
-    set_payout_details(app, &owner).await;
-    let balance = northwind_balance(app).await;
-    assert!(balance > 0);
-    let payouts = || {
-        app.scalar(
-            "SELECT COUNT(*) FROM payouts WHERE status = $1",
-            "requested",
-        )
-    };
-    let before = payouts().await;
-    let calls: Vec<_> = (0..32)
-        .map(|i| {
-            let (owner, base) = (owner.clone(), bases[i % 2].clone());
-            tokio::spawn(async move {
-                // Behind one load balancer both have the same origin; here each its own.
-                let res = owner
-                    .post(format!("{base}/api/cash_out"))
-                    .header("origin", &base)
-                    .form(&[("x", "")])
-                    .send()
-                    .await
-                    .unwrap();
-                res.status().as_u16()
-            })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for call in calls {
-        statuses.push(call.await.unwrap());
-    }
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert!(
-        statuses.iter().all(|s| [200, 400, 409].contains(s)),
-        "{statuses:?}"
-    );
-    assert_eq!(payouts().await, before + 1);
-    assert_eq!(northwind_balance(app).await, 0);
 }
 
 async fn a_link_turned_off_on_one_stops_on_the_other(app: &TestApp, second: &str) {

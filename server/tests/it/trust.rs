@@ -510,19 +510,10 @@ async fn the_public_signup_endpoint_never_rewrites_a_customer(app: &TestApp) {
 
 /// Runs the binary's `create-company` on the test database.
 fn create_company(app: &TestApp, args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("create-company")
-        .args(args)
-        .env("DATABASE_URL", &app.database_url)
-        .env("PORTAL_PUBLIC_ORIGIN", &app.base)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("run the server binary");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let args: Vec<&str> = std::iter::once("create-company")
+        .chain(args.iter().copied())
+        .collect();
+    app.run_binary(&args, &[("PORTAL_PUBLIC_ORIGIN", &app.base)])
 }
 
 async fn create_company_makes_a_vendor_whose_owner_sets_a_password(app: &TestApp) {

@@ -258,6 +258,29 @@ impl TestApp {
         serve(&settings, db).await
     }
 
+    /// The HTML of the page at `path`, as `client` gets it.
+    pub async fn html(&self, client: &reqwest::Client, path: &str) -> String {
+        let res = client.get(self.url(path)).send().await.expect("request");
+        res.text().await.expect("page text")
+    }
+
+    /// Runs the server binary with `args` on this database (with `env` added); its exit code,
+    /// stdout and stderr.
+    pub fn run_binary(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(args)
+            .env("DATABASE_URL", &self.database_url)
+            .env("RUST_LOG", "error")
+            .envs(env.iter().copied())
+            .output()
+            .expect("run the server binary");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     /// Calls a server function as an API client would (form body, JSON answer).
     pub async fn call(
         &self,

@@ -8,6 +8,11 @@ on_both_backends!(leads_and_deals);
 
 /// This area's cases, in the order they run (a case may rely on an earlier one's effect).
 pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
+    let status_form = vec![
+        ("customer", fx.acme_customer.as_str()),
+        ("status", "churned"),
+        ("reason", "Not ours"),
+    ];
     let deal_form = vec![
         ("company", "Initech Deal"),
         ("domain", "initech-deal.example"),
@@ -200,11 +205,7 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
         case(
             GX,
             "set_customer_status",
-            vec![
-                ("customer", &fx.acme_customer),
-                ("status", "churned"),
-                ("reason", "Not ours"),
-            ],
+            status_form.clone(),
             404,
             ACME_SECRETS,
         ),
@@ -212,22 +213,14 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
         case(
             MGR,
             "set_customer_status",
-            vec![
-                ("customer", &fx.acme_customer),
-                ("status", "churned"),
-                ("reason", "Not ours"),
-            ],
+            status_form.clone(),
             404,
             NORTHWIND_SECRETS,
         ),
         case(
             INI,
             "set_customer_status",
-            vec![
-                ("customer", &fx.acme_customer),
-                ("status", "churned"),
-                ("reason", "Not ours"),
-            ],
+            status_form.clone(),
             403,
             ACME_SECRETS,
         ),
