@@ -148,10 +148,10 @@ test.describe("customer status", () => {
     await hydrated(page);
     const status = page.getByRole("region", { name: "Status" });
     await status.getByLabel("New status").selectOption("churned");
-    await status.getByLabel("Reason").fill("   ");
+    await status.getByLabel("Reason", { exact: true }).fill("   ");
     await status.getByRole("button", { name: "Change status" }).click();
-    await expect(status.getByLabel("Reason")).toHaveAccessibleDescription(/Say why/);
-    await status.getByLabel("Reason").fill("The company closed");
+    await expect(status.getByLabel("Reason", { exact: true })).toHaveAccessibleDescription(/Say why/);
+    await status.getByLabel("Reason", { exact: true }).fill("The company closed");
     await status.getByRole("button", { name: "Change status" }).click();
     await expect(page.getByText("Status set to churned.")).toBeVisible();
     await expect(page.getByRole("region", { name: "History" })).toContainText("Status signed up → churned (The company closed)");
@@ -159,5 +159,22 @@ test.describe("customer status", () => {
     const table = page.getByRole("table", { name: "Customers" });
     await expect(table.getByRole("row", { name: /Fabrikam Foods/ })).toContainText("churned");
     await expect(table).not.toContainText("signed up");
+
+    // Credited to Lakeside by hand, then given back to Northwind: the history keeps both.
+    await table.getByRole("link", { name: "Fabrikam Foods" }).click();
+    await hydrated(page);
+    const credit = page.getByRole("form", { name: "Credit another partner" });
+    await credit.getByLabel("Partner key").fill("lakeside-2c9d");
+    await credit.getByLabel("Reason for the change").fill("Lakeside ran the trial");
+    await credit.getByRole("button", { name: "Credit this partner" }).click();
+    await expect(page.getByText("Customer attributed to Lakeside IT.")).toBeVisible();
+    await expect(page.getByRole("region", { name: "Attribution" })).toContainText("Lakeside IT");
+    await credit.getByLabel("Partner key").fill("northwind-7f3a");
+    await credit.getByLabel("Reason for the change").fill("Entered by mistake");
+    await credit.getByRole("button", { name: "Credit this partner" }).click();
+    await expect(page.getByText("Customer attributed to Northwind Agency.")).toBeVisible();
+    const history = page.getByRole("region", { name: "History" });
+    await expect(history).toContainText("Attributed to Lakeside IT by hand (Lakeside ran the trial)");
+    await expect(history).toContainText("Attributed to Northwind Agency by hand (Entered by mistake)");
   });
 });

@@ -311,6 +311,15 @@ fn history_entry(r: &AnyRow) -> Result<TimelineEntry, sqlx::Error> {
         "customer.referral_held" => "Held as a possible self-referral".to_owned(),
         "customer.referral_approved" => "Referral approved".to_owned(),
         "customer.referral_rejected" => "Referral rejected".to_owned(),
+        "customer.reattributed" => {
+            let payload: serde_json::Value =
+                serde_json::from_str(&r.try_get::<String, _>(3)?).unwrap_or_default();
+            format!(
+                "Attributed to {} by hand ({})",
+                payload["to_team"].as_str().unwrap_or("another partner"),
+                payload["reason"].as_str().unwrap_or_default()
+            )
+        }
         "customer.status_changed" => {
             let payload: serde_json::Value =
                 serde_json::from_str(&r.try_get::<String, _>(3)?).unwrap_or_default();
@@ -534,4 +543,81 @@ async fn detail_access(
         return Err(AppError::not_found("Customer"));
     }
     CustomerStatus::parse(&status).map_err(AppError::internal)
+}
+
+/// A teammate credits the customer to the program's active partner `partner_key` from now on,
+/// with a reason for the history: later payments earn for it, rewards already made stay where
+/// they are. A restricted manager moves customers only between their groups' partners. The
+/// partner's team name.
+pub async fn reattribute(
+    db: &Db,
+    company_id: i64,
+    allowed_groups: Option<&[i64]>,
+    customer_id: i64,
+    partner_key: &str,
+    reason: &str,
+    actor: i64,
+) -> Result<String, AppError> {
+    detail_access(db, company_id, allowed_groups, customer_id).await?;
+    let mut tx = db.begin().await?;
+    let (program_id, current, review): (i64, Option<i64>, Option<String>) = sqlx::query_as(
+        "SELECT program_id, partnership_id, review_status FROM customers WHERE id = $1",
+    )
+    .bind(customer_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if review.as_deref() == Some(ReviewStatus::Pending.as_str()) {
+        return Err(AppError::new(
+            409,
+            "A referral of this customer waits for review: approve or reject it first",
+        ));
+    }
+    let target: Option<(i64, String, i64, String)> = sqlx::query_as(
+        "SELECT p.id, p.status, p.group_id, t.name FROM partnerships p \
+         JOIN partner_teams t ON t.id = p.partner_team_id WHERE p.program_id = $1 AND p.partner_key = $2",
+    )
+    .bind(program_id)
+    .bind(partner_key.trim())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let key_problem = |text: &str| AppError::invalid_fields(vec![("partner_key", text.into())]);
+    let Some((partnership_id, status, group_id, team)) = target else {
+        return Err(key_problem("No partner of the program has that key"));
+    };
+    if allowed_groups.is_some_and(|groups| !groups.contains(&group_id)) {
+        return Err(key_problem("No partner of the program has that key"));
+    }
+    if status != "active" {
+        return Err(key_problem("That partner is not active in the program"));
+    }
+    if current == Some(partnership_id) {
+        return Err(key_problem("The customer is that partner's already"));
+    }
+    sqlx::query(
+        "UPDATE customers SET partnership_id = $1, attributed_at = $2, source = 'manual' WHERE id = $3",
+    )
+    .bind(partnership_id)
+    .bind(super::db::now_ms())
+    .bind(customer_id)
+    .execute(&mut *tx)
+    .await?;
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor_user_id: Some(actor),
+            company_id: Some(company_id),
+            kind: "customer.reattributed",
+            subject_type: "customer",
+            subject_id: customer_id,
+            payload: serde_json::json!({
+                "from_partnership_id": current,
+                "to_partnership_id": partnership_id,
+                "to_team": team,
+                "reason": reason,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(team)
 }

@@ -331,6 +331,38 @@ pub async fn set_customer_status(
     .await
 }
 
+/// A partner manager credits a customer to another partner of the program (by its partner
+/// key) from now on, with the reason the customer's history keeps.
+#[server(prefix = "/api", endpoint = "reattribute_customer")]
+pub async fn reattribute_customer(
+    customer: i64,
+    partner_key: String,
+    reason: String,
+) -> Result<(), AppError> {
+    use crate::server::{customers, endpoint, require_teammate};
+    use domain::customer::validate_reason;
+    use domain::permissions::Permission;
+
+    endpoint(async move {
+        let (state, me) = require_teammate(Permission::ManagePartners).await?;
+        let reason = validate_reason(&reason)
+            .map_err(|e| AppError::invalid_fields(vec![("reason", e.0)]))?;
+        let team = customers::reattribute(
+            &state.db,
+            me.company_id,
+            me.allowed_groups.as_deref(),
+            customer,
+            &partner_key,
+            &reason,
+            me.identity.user_id,
+        )
+        .await?;
+        crate::server::notice::notice(&format!("Customer attributed to {team}."));
+        Ok(())
+    })
+    .await
+}
+
 /// A teammate approves or rejects a signup held as a possible self-referral.
 #[server(prefix = "/api", endpoint = "review_referral")]
 pub async fn review_referral(customer: i64, decision: String) -> Result<(), AppError> {

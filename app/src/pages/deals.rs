@@ -9,8 +9,8 @@ use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
-    AdvanceDeal, AssignDealRep, DecideDeal, RegisterDeal, ReviewReferral, SetCustomerStatus,
-    fetch_partner_deals, fetch_vendor_customer, fetch_vendor_deals,
+    AdvanceDeal, AssignDealRep, DecideDeal, ReattributeCustomer, RegisterDeal, ReviewReferral,
+    SetCustomerStatus, fetch_partner_deals, fetch_vendor_customer, fetch_vendor_deals,
 };
 use crate::components::{Submit, TopBar, data_page};
 use crate::dto::{
@@ -650,6 +650,29 @@ fn CustomerStatusForm(customer_id: i64, current: CustomerStatus) -> impl IntoVie
                 <label for="customer-status-reason">"Reason"</label>
                 <input id="customer-status-reason" name="reason" required maxlength="300" />
                 <Submit label="Change status" busy_text="Saving…" />
+            </form>
+            <h3 id="customer-reattribute">"Credit another partner"</h3>
+            <p class="muted">
+                "From now on its payments earn for that partner; rewards already made stay where they are."
+            </p>
+            <form
+                method="post"
+                action=ReattributeCustomer::PATH
+                class="form"
+                aria-labelledby="customer-reattribute"
+            >
+                <input type="hidden" name="customer" value=customer_id />
+                <label for="customer-partner-key">"Partner key"</label>
+                <input
+                    id="customer-partner-key"
+                    name="partner_key"
+                    required
+                    maxlength="60"
+                    autocomplete="off"
+                />
+                <label for="customer-reattribute-reason">"Reason for the change"</label>
+                <input id="customer-reattribute-reason" name="reason" required maxlength="300" />
+                <Submit label="Credit this partner" busy_text="Saving…" />
             </form>
         </section>
     }

@@ -1808,4 +1808,47 @@ async fn customers_move_with_their_payments(app: &TestApp) {
         names.contains("Contoso Retail") && !names.contains("Fabrikam"),
         "{names}"
     );
+
+    // Credited to another partner by hand: Lakeside from now on, with the reason kept.
+    let move_to = async |client: &reqwest::Client, key: &str, reason: &str| {
+        let form = [
+            ("customer", id.as_str()),
+            ("partner_key", key),
+            ("reason", reason),
+        ];
+        app.call(client, "reattribute_customer", &form).await
+    };
+    assert_eq!(
+        move_to(&finance, "lakeside-2c9d", "Their deal")
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        move_to(&owner, "no-such-key", "Their deal").await.status(),
+        400
+    );
+    assert_eq!(
+        move_to(&owner, "northwind-7f3a", "Theirs").await.status(),
+        400,
+        "already"
+    );
+    assert_eq!(move_to(&owner, "lakeside-2c9d", "").await.status(), 400);
+    let res = move_to(&owner, "lakeside-2c9d", "Lakeside closed the deal").await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let holder: String = sqlx::query_scalar(
+        "SELECT t.name FROM customers c JOIN partnerships p ON p.id = c.partnership_id \
+         JOIN partner_teams t ON t.id = p.partner_team_id WHERE c.external_key = $1",
+    )
+    .bind("cus_1001")
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(holder, "Lakeside IT");
+    let detail = json_of(app.call(&owner, "vendor_customer", &[("id", &id)]).await).await;
+    let history = detail["history"].to_string();
+    assert!(
+        history.contains("Attributed to Lakeside IT by hand (Lakeside closed the deal)"),
+        "{history}"
+    );
 }

@@ -13,6 +13,11 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
         ("status", "churned"),
         ("reason", "Not ours"),
     ];
+    let reattribute = vec![
+        ("customer", fx.acme_customer.as_str()),
+        ("partner_key", "lakeside-2c9d"),
+        ("reason", "Not ours"),
+    ];
     let deal_form = vec![
         ("company", "Initech Deal"),
         ("domain", "initech-deal.example"),
@@ -208,6 +213,27 @@ pub fn cases(fx: &Fixture) -> Vec<Case<'_>> {
             status_form.clone(),
             404,
             ACME_SECRETS,
+        ),
+        case(
+            GX,
+            "reattribute_customer",
+            reattribute.clone(),
+            404,
+            ACME_SECRETS,
+        ),
+        case(
+            INI,
+            "reattribute_customer",
+            reattribute.clone(),
+            403,
+            ACME_SECRETS,
+        ),
+        case(
+            MGR,
+            "reattribute_customer",
+            reattribute.clone(),
+            404,
+            NORTHWIND_SECRETS,
         ),
         // Northwind's customer is outside the manager's groups.
         case(
