@@ -105,6 +105,13 @@ pub async fn seed(db: &Db, hasher: &Hasher) -> Result<(), String> {
     }
     let lakeside = s.team("Lakeside IT", "msp", "GB").await?;
     s.contact(lakeside, lake_owner, "owner").await?;
+    // Its requested payout (below) can then be paid.
+    s.payout_details(
+        lakeside,
+        domain::payout::PayoutMethod::Wise,
+        "payouts@lakeside.example",
+    )
+    .await?;
     let brightside = s.team("Brightside Affiliates", "affiliate", "CA").await?;
 
     let nw = s

@@ -5,6 +5,7 @@
 //! running it.
 
 use domain::money::RoundingMode;
+use domain::payout::PayoutMethod;
 use domain::time::date_to_ms;
 
 use super::db::{Db, Tx, now_ms};
@@ -257,6 +258,21 @@ impl Seeder {
             vec![I(company), I(user), S(role.into()), I(day(0))],
         )
         .await
+    }
+
+    /// Where the team's owner is paid (what finance needs to pay its payouts).
+    pub async fn payout_details(
+        &mut self,
+        team: i64,
+        method: PayoutMethod,
+        details: &str,
+    ) -> Result<(), String> {
+        self.id(
+            "UPDATE partner_teams SET payout_method = $1, payout_details = $2 WHERE id = $3 RETURNING id",
+            vec![S(method.as_str().into()), S(details.into()), I(team)],
+        )
+        .await
+        .map(|_| ())
     }
 
     /// A partner team of `kind` in `country`.
