@@ -5,6 +5,7 @@
 use domain::customer::{CustomerSource, CustomerStatus, Lifecycle, next_status};
 use domain::lead::LeadStatus;
 use domain::link::ReviewStatus;
+use domain::partnership::PartnershipStatus;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -141,9 +142,7 @@ pub async fn vendor_page(
         for (index, r) in rows.iter().take(PAGE as usize).enumerate() {
             cursor = r.try_get(0)?;
             let group: Option<i64> = r.try_get(9)?;
-            if let Some(groups) = allowed_groups
-                && !group.is_some_and(|g| groups.contains(&g))
-            {
+            if !within(allowed_groups, group) {
                 continue;
             }
             customers.push(vendor_customer_row(r)?);
@@ -196,9 +195,7 @@ pub async fn detail(
     .await?
     .ok_or_else(|| AppError::not_found("Customer"))?;
     let group: Option<i64> = r.try_get(9)?;
-    if let Some(groups) = allowed_groups
-        && !group.is_some_and(|g| groups.contains(&g))
-    {
+    if !within(allowed_groups, group) {
         return Err(AppError::not_found("Customer"));
     }
     let customer = vendor_customer_row(&r)?;
@@ -516,6 +513,12 @@ pub async fn change_status(
     Ok(())
 }
 
+/// Whether a customer of a partner in `group` is one a teammate limited to `allowed_groups`
+/// (`None`: not limited) may see; one of no partner only the unlimited may.
+fn within(allowed_groups: Option<&[i64]>, group: Option<i64>) -> bool {
+    allowed_groups.is_none_or(|groups| group.is_some_and(|g| groups.contains(&g)))
+}
+
 /// The customer's status, when it is a customer of the company within `allowed_groups`.
 async fn detail_access(
     db: &Db,
@@ -537,9 +540,7 @@ async fn detail_access(
     let Some((status, group)) = row else {
         return Err(AppError::not_found("Customer"));
     };
-    if let Some(groups) = allowed_groups
-        && !group.is_some_and(|g| groups.contains(&g))
-    {
+    if !within(allowed_groups, group) {
         return Err(AppError::not_found("Customer"));
     }
     CustomerStatus::parse(&status).map_err(AppError::internal)
@@ -584,10 +585,10 @@ pub async fn reattribute(
     let Some((partnership_id, status, group_id, team)) = target else {
         return Err(key_problem("No partner of the program has that key"));
     };
-    if allowed_groups.is_some_and(|groups| !groups.contains(&group_id)) {
+    if !within(allowed_groups, Some(group_id)) {
         return Err(key_problem("No partner of the program has that key"));
     }
-    if status != "active" {
+    if !PartnershipStatus::parse(&status).is_ok_and(PartnershipStatus::is_active) {
         return Err(key_problem("That partner is not active in the program"));
     }
     if current == Some(partnership_id) {
